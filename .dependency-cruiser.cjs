@@ -1,0 +1,77 @@
+/**
+ * Import rules of the project (see docs/architecture.md). `npm run check:imports` fails on any violation.
+ * The protocol core is shared/e4 minus its two adapter folders: node/ (node:crypto engine, file store) and
+ * mqtt/ (the MQTT.js device helper).
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'e4-core-imports-only-noble',
+      comment: 'The protocol core runs in browsers and edge runtimes: it imports only its own files and @noble/*.',
+      severity: 'error',
+      from: { path: '^shared/e4/', pathNot: '^shared/e4/(node|mqtt)/' },
+      to: { pathNot: '^(shared/e4/|node_modules/@noble/)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'e4-core-not-into-adapters',
+      comment: 'The core never reaches into its Node or MQTT adapters.',
+      severity: 'error',
+      from: { path: '^shared/e4/', pathNot: '^shared/e4/(node|mqtt)/' },
+      to: { path: '^shared/e4/(node|mqtt)/' },
+    },
+    {
+      name: 'e4-imports-nothing-else-of-the-project',
+      comment: 'shared/e4 (adapters included) imports nothing of the project outside shared/e4.',
+      severity: 'error',
+      from: { path: '^shared/e4/' },
+      to: { path: '^(shared/(?!e4/)|functions/|infra/|local/|cli/|web/|proxy/|test/)' },
+    },
+    {
+      name: 'c2-no-sdk',
+      comment: 'The C2 domain imports shared/e4 and its own files, never an SDK or an adapter.',
+      severity: 'error',
+      from: { path: '^shared/c2/' },
+      to: { pathNot: '^(shared/c2/|shared/e4/|node_modules/(zod|@noble)/)' },
+    },
+    {
+      name: 'adapters-aws-not-local',
+      severity: 'error',
+      from: { path: '^shared/adapters/aws/' },
+      to: { path: '^shared/adapters/local/' },
+    },
+    {
+      name: 'adapters-local-not-aws',
+      severity: 'error',
+      from: { path: '^shared/adapters/local/' },
+      to: { path: '^shared/adapters/aws/' },
+    },
+    {
+      name: 'infra-no-runtime-code',
+      severity: 'error',
+      from: { path: '^infra/' },
+      to: { path: '^(shared|functions|local|cli|web|proxy)/' },
+    },
+    {
+      name: 'nothing-imports-tests',
+      severity: 'error',
+      from: { pathNot: '^test/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+  },
+};

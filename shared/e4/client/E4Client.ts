@@ -1,0 +1,409 @@
+/**
+ * An E4 client (a device): protects what it publishes with the topic's key, unprotects what it receives, and
+ * applies the C2's commands arriving on its control topic. Byte-compatible with e4go's `Client` in both modes.
+ *
+ * Changes from commands apply in memory at once (the call stays synchronous) and are saved through the
+ * {@link StateStore} in order: {@link UnprotectResult} carries a promise that resolves when the change is durable;
+ * acknowledge the command to the broker after it.
+ */
+import { bytesToHex, equalBytes, writeUint64LE } from '../bytes.js';
+import { type Clock, checkTimestamp, readTimestamp, systemClock } from '../clock.js';
+import type { Command, CommandType } from '../commands/Command.js';
+import { PUBKEY_ONLY_COMMANDS } from '../commands/Command.js';
+import { decodeCommand } from '../commands/commandCodec.js';
+import { ID_LEN, MAX_KEY_TRANSITION_SECONDS } from '../constants.js';
+import type { CryptoEngine, SivKey } from '../crypto/CryptoEngine.js';
+import { getDefaultEngine } from '../crypto/defaultEngine.js';
+import { hashIdAlias, hashTopic, oldKeySlot, topicForId } from '../crypto/hash.js';
+import {
+  clientCommandKey,
+  deriveSymKey,
+  ed25519KeyFromPassword,
+  randomId,
+  validateCurve25519Key,
+  validateEd25519PrivateKey,
+  validateEd25519PublicKey,
+  validateId,
+  validateSymKey,
+} from '../crypto/keys.js';
+import { E4Error, E4ErrorCode } from '../errors.js';
+import { checkPubKeyFrame, openPubKeyFrame, protectPubKey } from '../framing/pubkeyFrame.js';
+import { checkSymmetricFrame, openSymmetricFrame, protectSymmetric } from '../framing/symmetricFrame.js';
+import type { ClientState, Identity } from '../state/ClientState.js';
+import { decodeState } from '../state/decodeState.js';
+import { encodeState } from '../state/encodeState.js';
+import { MemoryStateStore } from '../storage/MemoryStateStore.js';
+import type { StateStore } from '../storage/StateStore.js';
+import { StateWriter } from './StateWriter.js';
+import { TopicKeyTable } from './TopicKeyTable.js';
+
+/** A symmetric-key client from its key; the id is given, derived from a name, or random. */
+export interface SymmetricKeyConfig {
+  mode: 'symmetric';
+  key: Uint8Array;
+  id?: Uint8Array;
+  name?: string;
+}
+/** A symmetric-key client from a name and a password (e4go `SymNameAndPassword`). */
+export interface SymmetricPasswordConfig {
+  mode: 'symmetric';
+  name: string;
+  password: string;
+}
+/** A public-key client from its Ed25519 private key (Go format) and the C2's Curve25519 public key. */
+export interface PubKeyConfig {
+  mode: 'pubkey';
+  privateKey: Uint8Array;
+  c2PublicKey: Uint8Array;
+  id?: Uint8Array;
+  name?: string;
+}
+/** A public-key client from a name and a password (e4go `PubNameAndPassword`). */
+export interface PubKeyPasswordConfig {
+  mode: 'pubkey';
+  name: string;
+  password: string;
+  c2PublicKey: Uint8Array;
+}
+export type ClientConfig = SymmetricKeyConfig | SymmetricPasswordConfig | PubKeyConfig | PubKeyPasswordConfig;
+
+export interface ClientOptions {
+  /** Where the state is saved after every change; default: in memory. */
+  store?: StateStore;
+  /** Crypto implementation; default: node:crypto in Node (via `e4c2/client`), pure elsewhere. */
+  engine?: CryptoEngine;
+  /** Source of the current time (inject to test or replay). */
+  clock?: Clock;
+  /** Seconds a timestamp may be ahead of this clock; default 0, as e4go. */
+  futureToleranceSeconds?: number;
+  /** Control topic at creation (e4go `WithReceivingTopic`); default `e4/<hex id>`. A loaded state keeps its own. */
+  receivingTopic?: string;
+  /** AES-SIV contexts kept for the most recently used topic keys; default 256. */
+  sivCacheSize?: number;
+}
+
+export type UnprotectResult =
+  | { readonly kind: 'message'; readonly payload: Uint8Array }
+  /** A command from the C2 was applied; `saved` resolves once the new state is durable. */
+  | { readonly kind: 'command'; readonly command: CommandType; readonly saved: Promise<void> };
+
+interface MutablePubKeyIdentity {
+  mode: 'pubkey';
+  privateKey: Uint8Array;
+  signerId: Uint8Array;
+  c2PublicKey: Uint8Array;
+  pubKeys: Map<string, Uint8Array>;
+}
+type MutableIdentity = { mode: 'symmetric'; key: Uint8Array } | MutablePubKeyIdentity;
+
+const TOPIC_CACHE_SIZE = 4096;
+
+export class E4Client {
+  readonly #id: Uint8Array;
+  readonly #receivingTopic: string;
+  readonly #engine: CryptoEngine;
+  readonly #clock: Clock;
+  readonly #futureTolerance: number;
+  readonly #topics: TopicKeyTable;
+  readonly #writer: StateWriter;
+  readonly #topicHashes = new Map<string, string>();
+  #identity: MutableIdentity;
+  #commandSiv!: SivKey;
+
+  private constructor(state: ClientState, options: ClientOptions) {
+    this.#engine = options.engine ?? getDefaultEngine();
+    this.#clock = options.clock ?? systemClock;
+    this.#futureTolerance = options.futureToleranceSeconds ?? 0;
+    if (!Number.isSafeInteger(this.#futureTolerance) || this.#futureTolerance < 0) {
+      throw new RangeError('futureToleranceSeconds must be a non-negative integer');
+    }
+    this.#id = state.id.slice();
+    this.#receivingTopic = state.receivingTopic;
+    this.#topics = new TopicKeyTable(this.#engine, options.sivCacheSize);
+    for (const [name, value] of state.topicKeys) {
+      if (value.length === 40) this.#topics.setOld(name, value.slice());
+      else this.#topics.set(name, value);
+    }
+    const identity = state.identity;
+    this.#identity =
+      identity.mode === 'symmetric'
+        ? { mode: 'symmetric', key: identity.key.slice() }
+        : {
+            mode: 'pubkey',
+            privateKey: identity.privateKey.slice(),
+            signerId: identity.signerId.slice(),
+            c2PublicKey: identity.c2PublicKey.slice(),
+            pubKeys: new Map([...identity.pubKeys].map(([id, k]) => [id, k.slice()])),
+          };
+    this.#refreshCommandKey();
+    this.#writer = new StateWriter(options.store ?? new MemoryStateStore(), () => encodeState(this.#snapshot()));
+  }
+
+  /** Creates a client and saves its first state (e4go `NewClient`). */
+  static async create(config: ClientConfig, options: ClientOptions = {}): Promise<E4Client> {
+    const { id, identity } = initialIdentity(config);
+    const receivingTopic = options.receivingTopic ?? topicForId(id);
+    if (typeof receivingTopic !== 'string' || receivingTopic.length === 0) {
+      throw new TypeError('receivingTopic must be a non-empty string');
+    }
+    const client = new E4Client({ id, identity, receivingTopic, topicKeys: [] }, options);
+    await client.#writer.changed();
+    return client;
+  }
+
+  /** Restores a client from its store (e4go `LoadClient`): a rebooted device resumes with its keys. */
+  static async load(options: ClientOptions & { store: StateStore }): Promise<E4Client> {
+    const document = await loadDocument(options.store);
+    if (!document) throw new E4Error(E4ErrorCode.InvalidState, 'invalid client state: nothing saved in the store');
+    return new E4Client(decodeState(document), options);
+  }
+
+  /** Loads the client saved in the store, or creates it from `config` when the store is empty. */
+  static async loadOrCreate(config: ClientConfig, options: ClientOptions & { store: StateStore }): Promise<E4Client> {
+    const document = await loadDocument(options.store);
+    return document ? new E4Client(decodeState(document), options) : E4Client.create(config, options);
+  }
+
+  get id(): Uint8Array {
+    return this.#id.slice();
+  }
+
+  get mode(): Identity['mode'] {
+    return this.#identity.mode;
+  }
+
+  /** The control topic on which this client receives commands. */
+  get receivingTopic(): string {
+    return this.#receivingTopic;
+  }
+
+  /** The Ed25519 public key of a public-key client (what the C2 enrols), undefined in symmetric mode. */
+  get publicKey(): Uint8Array | undefined {
+    return this.#identity.mode === 'pubkey' ? this.#identity.privateKey.slice(32) : undefined;
+  }
+
+  /** Number of topics this client holds a key for. */
+  get topicCount(): number {
+    return this.#topics.size;
+  }
+
+  isReceivingTopic(topic: string): boolean {
+    return topic === this.#receivingTopic;
+  }
+
+  hasTopicKey(topic: string): boolean {
+    return this.#topics.has(this.#topicHash(topic));
+  }
+
+  /** Protects a payload for a topic with the topic's current key (e4go `ProtectMessage`). */
+  protectMessage(payload: Uint8Array, topic: string): Uint8Array {
+    if (!(payload instanceof Uint8Array)) throw new TypeError('protectMessage: payload must be a Uint8Array');
+    if (typeof topic !== 'string') throw new TypeError('protectMessage: topic must be a string');
+    const siv = this.#topics.siv(this.#topicHash(topic));
+    if (!siv) throw new E4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
+    const timestamp = this.#clock().seconds;
+    const identity = this.#identity;
+    return identity.mode === 'symmetric'
+      ? protectSymmetric(siv, payload, timestamp)
+      : protectPubKey(siv, this.#engine, payload, timestamp, this.#id, identity.privateKey);
+  }
+
+  /**
+   * Unprotects what arrived on `topic` (e4go `Unprotect`): a command on the control topic is applied and reported as
+   * such; anything else is a message, decrypted with the topic's key, or with its previous key during the hour after
+   * a rotation. Failures are {@link E4Error}s.
+   */
+  unprotect(message: Uint8Array, topic: string): UnprotectResult {
+    if (!(message instanceof Uint8Array)) throw new TypeError('unprotect: message must be a Uint8Array');
+    if (typeof topic !== 'string') throw new TypeError('unprotect: topic must be a string');
+    const now = this.#clock();
+    if (topic === this.#receivingTopic) {
+      checkSymmetricFrame(message, now, this.#futureTolerance);
+      const command = decodeCommand(openSymmetricFrame(this.#commandSiv, message));
+      this.#apply(command, now.seconds);
+      return { kind: 'command', command: command.type, saved: this.#writer.changed() };
+    }
+    const hashHex = this.#topicHash(topic);
+    const siv = this.#topics.siv(hashHex);
+    if (!siv) throw new E4Error(E4ErrorCode.TopicKeyNotFound, 'topic key not found');
+    const identity = this.#identity;
+    if (identity.mode === 'symmetric') checkSymmetricFrame(message, now, this.#futureTolerance);
+    else checkPubKeyFrame(this.#engine, message, now, this.#futureTolerance, (id) => identity.pubKeys.get(id));
+    const open = identity.mode === 'symmetric' ? openSymmetricFrame : openPubKeyFrame;
+    try {
+      return { kind: 'message', payload: open(siv, message) };
+    } catch (error) {
+      if (!(error instanceof E4Error) || error.code !== E4ErrorCode.AuthenticationFailed) throw error;
+      // Key transition: retry with the previous key while it is less than an hour old.
+      const previous = this.#topics.getOld(bytesToHex(oldKeySlot(hashTopic(topic))));
+      if (!previous) throw error;
+      if (previous.length !== 40) throw new E4Error(E4ErrorCode.InvalidOldTopicKey, 'invalid old topic key length');
+      checkTimestamp(readTimestamp(previous, 32), now, MAX_KEY_TRANSITION_SECONDS);
+      return { kind: 'message', payload: open(this.#engine.sivKey(previous.subarray(0, 32)), message) };
+    }
+  }
+
+  /** Resolves when every change so far is saved. */
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { id: bytesToHex(this.#id), mode: this.mode, receivingTopic: this.#receivingTopic, keys: '[redacted]' };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `E4Client ${JSON.stringify(this.toJSON())}`;
+  }
+
+  #topicHash(topic: string): string {
+    let hashHex = this.#topicHashes.get(topic);
+    if (hashHex === undefined) {
+      hashHex = bytesToHex(hashTopic(topic));
+      if (this.#topicHashes.size >= TOPIC_CACHE_SIZE) this.#topicHashes.clear();
+      this.#topicHashes.set(topic, hashHex);
+    }
+    return hashHex;
+  }
+
+  /** Applies a decoded command to the state (PROTOCOL.md 4.3, 4.4). Throws without changing anything on error. */
+  #apply(command: Command, nowSeconds: number): void {
+    const identity = this.#identity;
+    if (identity.mode === 'symmetric' && PUBKEY_ONLY_COMMANDS.has(command.type)) {
+      throw new E4Error(E4ErrorCode.UnsupportedOperation, 'this operation is not supported');
+    }
+    switch (command.type) {
+      case 'RemoveTopic': {
+        this.#topics.delete(bytesToHex(command.topicHash));
+        this.#topics.deleteOld(bytesToHex(oldKeySlot(command.topicHash)));
+        return;
+      }
+      case 'ResetTopics':
+        this.#topics.clear();
+        return;
+      case 'SetIDKey': {
+        if (identity.mode === 'symmetric') {
+          validateSymKey(command.key);
+          identity.key = command.key;
+        } else {
+          validateEd25519PrivateKey(command.key);
+          identity.privateKey = command.key;
+        }
+        this.#refreshCommandKey();
+        return;
+      }
+      case 'SetTopicKey': {
+        validateSymKey(command.key);
+        const hashHex = bytesToHex(command.topicHash);
+        const current = this.#topics.get(hashHex);
+        if (current && !equalBytes(current, command.key)) {
+          const previous = new Uint8Array(40);
+          previous.set(current);
+          writeUint64LE(previous, 32, nowSeconds);
+          this.#topics.setOld(bytesToHex(oldKeySlot(command.topicHash)), previous);
+        }
+        current?.fill(0);
+        this.#topics.set(hashHex, command.key);
+        command.key.fill(0);
+        return;
+      }
+      case 'RemovePubKey': {
+        const pubKeys = (identity as MutablePubKeyIdentity).pubKeys;
+        const idHex = bytesToHex(command.id);
+        if (!pubKeys.delete(idHex)) {
+          throw new E4Error(E4ErrorCode.PublicKeyNotFound, 'no public key exists for id');
+        }
+        return;
+      }
+      case 'ResetPubKeys':
+        (identity as MutablePubKeyIdentity).pubKeys.clear();
+        return;
+      case 'SetPubKey':
+        validateEd25519PublicKey(command.publicKey);
+        (identity as MutablePubKeyIdentity).pubKeys.set(bytesToHex(command.id), command.publicKey);
+        return;
+      case 'SetC2Key':
+        validateCurve25519Key(command.publicKey, 'curve25519 public key');
+        (identity as MutablePubKeyIdentity).c2PublicKey = command.publicKey;
+        this.#refreshCommandKey();
+        return;
+    }
+  }
+
+  #refreshCommandKey(): void {
+    const identity = this.#identity;
+    const key =
+      identity.mode === 'symmetric'
+        ? identity.key
+        : clientCommandKey(this.#engine, identity.privateKey, identity.c2PublicKey);
+    this.#commandSiv = this.#engine.sivKey(key);
+  }
+
+  #snapshot(): ClientState {
+    return {
+      id: this.#id,
+      receivingTopic: this.#receivingTopic,
+      topicKeys: this.#topics.entries(),
+      identity: this.#identity,
+    };
+  }
+}
+
+async function loadDocument(store: StateStore): Promise<Uint8Array | undefined> {
+  try {
+    return await store.load();
+  } catch (cause) {
+    throw new E4Error(E4ErrorCode.StorageFailed, 'could not load the client state', { cause });
+  }
+}
+
+function configId(config: { id?: Uint8Array; name?: string }, mode: Identity['mode']): Uint8Array {
+  if (config.id !== undefined && config.name !== undefined) throw new TypeError('give either "id" or "name", not both');
+  if (config.name !== undefined) {
+    if (typeof config.name !== 'string') throw new TypeError('"name" must be a string');
+    return hashIdAlias(config.name);
+  }
+  if (config.id === undefined || config.id.length === 0) return randomId();
+  if (mode === 'pubkey') validateId(config.id);
+  if (!(config.id instanceof Uint8Array)) throw new TypeError('"id" must be a Uint8Array');
+  return config.id.slice();
+}
+
+function initialIdentity(config: ClientConfig): { id: Uint8Array; identity: Identity } {
+  if (config === null || typeof config !== 'object') throw new TypeError('client config must be an object');
+  if (config.mode === 'symmetric') {
+    if ('password' in config) {
+      return {
+        id: configId({ name: config.name }, 'symmetric'),
+        identity: { mode: 'symmetric', key: deriveSymKey(config.password) },
+      };
+    }
+    validateSymKey(config.key);
+    return { id: configId(config, 'symmetric'), identity: { mode: 'symmetric', key: config.key.slice() } };
+  }
+  if (config.mode === 'pubkey') {
+    validateCurve25519Key(config.c2PublicKey, 'curve25519 public key');
+    let privateKey: Uint8Array;
+    let id: Uint8Array;
+    if ('password' in config) {
+      privateKey = ed25519KeyFromPassword(config.password).privateKey;
+      id = configId({ name: config.name }, 'pubkey');
+    } else {
+      validateEd25519PrivateKey(config.privateKey);
+      privateKey = config.privateKey.slice();
+      id = configId(config, 'pubkey');
+    }
+    if (id.length !== ID_LEN) validateId(id);
+    return {
+      id,
+      identity: {
+        mode: 'pubkey',
+        privateKey,
+        signerId: id,
+        c2PublicKey: config.c2PublicKey.slice(),
+        pubKeys: new Map(),
+      },
+    };
+  }
+  throw new TypeError('client config "mode" must be "symmetric" or "pubkey"');
+}

@@ -1,0 +1,72 @@
+/**
+ * The Node engine: AES-SIV with an OpenSSL path for larger payloads, Ed25519 and X25519 on node:crypto with the
+ * key objects cached per key array (a WeakMap, so they go away with the key), SHA3-256 on OpenSSL.
+ */
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
+import type { CryptoEngine } from '../crypto/CryptoEngine.js';
+import { NodeSivKey } from './NodeSivKey.js';
+
+// DER prefixes of PKCS#8 private keys and SPKI public keys for raw 32-byte keys (RFC 8410).
+const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+
+function cached(cache: WeakMap<Uint8Array, KeyObject>, key: Uint8Array, make: () => KeyObject): KeyObject {
+  let object = cache.get(key);
+  if (!object) {
+    object = make();
+    cache.set(key, object);
+  }
+  return object;
+}
+
+const signingKeys = new WeakMap<Uint8Array, KeyObject>();
+const verifyingKeys = new WeakMap<Uint8Array, KeyObject>();
+
+function privateKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' });
+}
+
+function publicKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'spki' });
+}
+
+function toBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export const nodeEngine: CryptoEngine = {
+  name: 'node',
+  sivKey: (key) => new NodeSivKey(key),
+  sign: (privateKey, message) => {
+    const key = cached(signingKeys, privateKey, () => privateKeyObject(ED25519_PKCS8, privateKey.subarray(0, 32)));
+    return toBytes(nodeSign(null, message, key));
+  },
+  verify: (publicKey, message, signature) => {
+    if (publicKey.length !== 32 || signature.length !== 64) return false;
+    try {
+      const key = cached(verifyingKeys, publicKey, () => publicKeyObject(ED25519_SPKI, publicKey));
+      return nodeVerify(null, message, key, signature);
+    } catch {
+      return false;
+    }
+  },
+  x25519: (privateKey, publicKey) => {
+    const shared = diffieHellman({
+      privateKey: privateKeyObject(X25519_PKCS8, privateKey),
+      publicKey: publicKeyObject(X25519_SPKI, publicKey),
+    });
+    if (shared.every((b) => b === 0)) throw new RangeError('x25519: low-order public key');
+    return toBytes(shared);
+  },
+  sha3: (data) => toBytes(createHash('sha3-256').update(data).digest()),
+};

@@ -1,0 +1,133 @@
+/**
+ * Reads a client state document written by e4go or by this library. As Go's `json.Decoder`, it reads the first
+ * JSON value and ignores what follows (e4go's file store never truncates, leaving stale bytes after a shorter
+ * document), and matches field names case-insensitively (e4go writes `Key`, its struct tags say `key`). Every key is
+ * validated. Anything wrong is an {@link E4Error} INVALID_STATE whose message names the field, never its value.
+ */
+import { fromBase64 } from '../bytes.js';
+import { ED25519_PUBLIC_KEY_LEN, ID_LEN } from '../constants.js';
+import { validateCurve25519Key, validateEd25519PrivateKey, validateSymKey } from '../crypto/keys.js';
+import { E4Error, E4ErrorCode } from '../errors.js';
+import type { ClientState, Identity } from './ClientState.js';
+
+const HEX_NAME = /^[0-9a-f]{32}$/;
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const decoder = new TextDecoder('utf-8'); // invalid sequences become U+FFFD, as in Go
+
+function invalid(message: string, cause?: unknown): E4Error {
+  return new E4Error(E4ErrorCode.InvalidState, `invalid client state: ${message}`, { cause });
+}
+
+/** Byte range of the first top-level JSON object, found by scanning strings and nesting. */
+function firstObject(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length && WHITESPACE.has(bytes[i]!)) i++;
+  if (bytes[i] !== 0x7b) throw invalid('not a JSON object');
+  const start = i;
+  let depth = 0;
+  let inString = false;
+  for (; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return bytes.subarray(start, i + 1);
+    }
+  }
+  throw invalid('unterminated JSON document');
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Field lookup as Go's decoder does it: exact name first, then case-insensitive. */
+function field(object: Json, name: string): unknown {
+  if (Object.hasOwn(object, name)) return object[name];
+  const lower = name.toLowerCase();
+  let found: unknown;
+  for (const key of Object.keys(object)) if (key.toLowerCase() === lower) found = object[key];
+  return found;
+}
+
+function bytesField(object: Json, name: string, length?: number): Uint8Array {
+  const value = field(object, name);
+  const bytes = typeof value === 'string' ? fromBase64(value) : undefined;
+  if (!bytes) throw invalid(`"${name}" must be a base64 string`);
+  if (length !== undefined && bytes.length !== length) throw invalid(`"${name}" must hold ${length} bytes`);
+  return bytes;
+}
+
+function mapField(object: Json, name: string): [string, Uint8Array][] {
+  const value = field(object, name);
+  if (value === undefined || value === null) return [];
+  if (!isObject(value)) throw invalid(`"${name}" must be an object`);
+  return Object.entries(value).map(([key, encoded]) => {
+    const bytes = typeof encoded === 'string' ? fromBase64(encoded) : undefined;
+    if (!HEX_NAME.test(key) || !bytes) throw invalid(`"${name}" entries must map 32 hex digits to base64`);
+    return [key, bytes];
+  });
+}
+
+function validated(name: string, check: () => void): void {
+  try {
+    check();
+  } catch (cause) {
+    throw invalid(`${name}: ${(cause as Error).message}`, cause);
+  }
+}
+
+function decodeIdentity(key: unknown): Identity {
+  if (!isObject(key)) throw invalid('"Key" must be an object');
+  const keyType = field(key, 'keyType');
+  const keyData = field(key, 'keyData');
+  if (!isObject(keyData)) throw invalid('"keyData" must be an object');
+  if (keyType === 0) {
+    const symKey = bytesField(keyData, 'Key');
+    validated('Key', () => validateSymKey(symKey));
+    return { mode: 'symmetric', key: symKey };
+  }
+  if (keyType === 1) {
+    const privateKey = bytesField(keyData, 'PrivateKey');
+    validated('PrivateKey', () => validateEd25519PrivateKey(privateKey));
+    const signerId = bytesField(keyData, 'SignerID', ID_LEN);
+    const c2PublicKey = bytesField(keyData, 'C2PubKey');
+    validated('C2PubKey', () => validateCurve25519Key(c2PublicKey, 'curve25519 public key'));
+    const pubKeys = mapField(keyData, 'PubKeys');
+    if (pubKeys.some(([, k]) => k.length !== ED25519_PUBLIC_KEY_LEN)) throw invalid('"PubKeys" must hold 32-byte keys');
+    return { mode: 'pubkey', privateKey, signerId, c2PublicKey, pubKeys: new Map(pubKeys) };
+  }
+  throw invalid('"keyType" must be 0 (symmetric) or 1 (public key)');
+}
+
+export function decodeState(document: Uint8Array | string): ClientState {
+  const bytes = typeof document === 'string' ? new TextEncoder().encode(document) : document;
+  if (!(bytes instanceof Uint8Array)) throw invalid('expected bytes or a string');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(firstObject(bytes)));
+  } catch (cause) {
+    if (cause instanceof E4Error) throw cause;
+    throw invalid('malformed JSON', cause);
+  }
+  if (!isObject(parsed)) throw invalid('not a JSON object');
+  const id = bytesField(parsed, 'ID');
+  if (id.length === 0) throw invalid('"ID" must not be empty');
+  const identity = decodeIdentity(field(parsed, 'Key'));
+  if (identity.mode === 'pubkey' && id.length !== ID_LEN) throw invalid(`"ID" must hold ${ID_LEN} bytes`);
+  const receivingTopic = field(parsed, 'ReceivingTopic');
+  if (typeof receivingTopic !== 'string' || receivingTopic.length === 0) {
+    throw invalid('"ReceivingTopic" must be a non-empty string');
+  }
+  const topicKeys = mapField(parsed, 'TopicKeys');
+  if (topicKeys.some(([, k]) => k.length !== 32 && k.length !== 40)) {
+    throw invalid('"TopicKeys" values must hold 32 bytes (a key) or 40 (a previous key and its time)');
+  }
+  return { id, topicKeys, identity, receivingTopic };
+}
