@@ -243,6 +243,11 @@ export class E4Client {
     }
   }
 
+  /** The current state document (e4go's JSON format, as saved to the store). It holds the client's keys. */
+  exportState(): Uint8Array {
+    return encodeState(this.#snapshot());
+  }
+
   /** Resolves when every change so far is saved. */
   flush(): Promise<void> {
     return this.#writer.flush();
