@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // The package's own entries resolve to the sources in tests (the README example imports them by name).
+    alias: [
+      { find: /^e4c2\/client\/mqtt$/, replacement: source('./shared/e4/mqtt/index.ts') },
+      { find: /^e4c2\/client$/, replacement: source('./shared/e4/node/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
