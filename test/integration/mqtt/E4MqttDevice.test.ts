@@ -1,0 +1,536 @@
+/**
+ * E4MqttDevice through real brokers (aedes in process, mosquitto as a child process): devices talk through topic
+ * keys installed by a "C2" (a plain MQTT.js client publishing protected commands, as the C2 does), and what travels
+ * on the wire is the E4 format.
+ */
+import { Buffer } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, connectAsync, type MqttClient, type Packet } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { E4MqttDevice, type E4MqttDeviceEvents, type E4MqttDeviceOptions } from '../../../shared/e4/mqtt/index.js';
+import {
+  bytesToHex,
+  type CommandType,
+  c2CommandKey,
+  cmdSetPubKey,
+  cmdSetTopicKey,
+  decodeUtf8,
+  E4Client,
+  E4ErrorCode,
+  encodeCommand,
+  FileStateStore,
+  isE4Error,
+  MemoryStateStore,
+  nodeEngine,
+  protectCommand,
+  protectSymKey,
+  randomEd25519KeyPair,
+  randomKey,
+  type StateStore,
+  topicForId,
+  unprotectSymKey,
+  utf8,
+  x25519PublicKey,
+} from '../../../shared/e4/node/index.js';
+import {
+  type BrokerStarter,
+  MOSQUITTO_MISSING,
+  mosquittoBinary,
+  type RunningBroker,
+  startAedes,
+  startMosquitto,
+} from '../../support/brokers.js';
+
+/** A guard against hangs, not a timing assertion. */
+const EVENT_TIMEOUT_MS = 10_000;
+
+interface BrokerCase {
+  name: string;
+  start: BrokerStarter;
+  /** Why this broker cannot run here, if it cannot. */
+  missing: string | undefined;
+}
+
+const brokers: BrokerCase[] = [
+  { name: 'aedes', start: startAedes, missing: undefined },
+  { name: 'mosquitto', start: startMosquitto, missing: mosquittoBinary() ? undefined : MOSQUITTO_MISSING },
+];
+
+describe.each(brokers)('E4MqttDevice over $name', ({ name, start, missing }) => {
+  if (missing) {
+    it(`runs against ${name}`, () => {
+      if (process.env.CI === 'true') throw new Error(`CI requires ${name}: ${missing}`);
+      console.warn(`notice: ${missing}`);
+    });
+    return;
+  }
+
+  let broker: RunningBroker;
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    broker = await start();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  async function connectDevice(client: E4Client, options?: E4MqttDeviceOptions): Promise<E4MqttDevice> {
+    const device = await E4MqttDevice.connect(client, broker.url, options);
+    cleanups.push(() => device.end(true));
+    return device;
+  }
+
+  /** A plain MQTT.js client: the C2, an eavesdropper or an attacker. */
+  async function connectRaw(): Promise<MqttClient> {
+    const mqtt = await connectAsync(broker.url);
+    cleanups.push(() => mqtt.endAsync(true));
+    return mqtt;
+  }
+
+  async function symmetricDevice(options?: E4MqttDeviceOptions): Promise<{ device: E4MqttDevice; key: Uint8Array }> {
+    const key = randomKey();
+    const device = await connectDevice(await E4Client.create({ mode: 'symmetric', key }), options);
+    return { device, key };
+  }
+
+  describe('symmetric-key mode', () => {
+    it('carries a message from device A to device B, E4-protected on the wire', async () => {
+      // Prepare
+      const a = await symmetricDevice();
+      const b = await symmetricDevice();
+      const c2 = await connectRaw();
+      const eavesdropper = await connectRaw();
+      const topic = uniqueTopic();
+      const topicKey = randomKey();
+      expect(await install(c2, a.device, cmdSetTopicKey(topicKey, topic), a.key)).toBe('SetTopicKey');
+      expect(await install(c2, b.device, cmdSetTopicKey(topicKey, topic), b.key)).toBe('SetTopicKey');
+      await b.device.subscribe(topic);
+      await eavesdropper.subscribeAsync(topic, { qos: 1 });
+      const received = nextEvent(b.device, 'message');
+      const onTheWire = nextRawMessage(eavesdropper, topic);
+
+      // Act
+      await a.device.publish(topic, 'hello', { qos: 1 });
+
+      // Assess
+      const [receivedTopic, payload] = await received;
+      expect(receivedTopic).toBe(topic);
+      expect(decodeUtf8(payload)).toBe('hello');
+      const wire = await onTheWire;
+      expect(wire.length).toBe(utf8('hello').length + 24);
+      expect(Buffer.from(wire).includes('hello')).toBe(false);
+      expect(decodeUtf8(unprotectSymKey(wire, topicKey))).toBe('hello');
+    });
+
+    it('works on an MQTT.js client it wraps', async () => {
+      // Prepare
+      const key = randomKey();
+      const client = await E4Client.create({ mode: 'symmetric', key });
+      const mqtt = connect(broker.url);
+      cleanups.push(() => mqtt.endAsync(true));
+      const device = await E4MqttDevice.wrap(client, mqtt);
+      const c2 = await connectRaw();
+      const topic = uniqueTopic();
+
+      // Act
+      const type = await install(c2, device, cmdSetTopicKey(randomKey(), topic), key);
+
+      // Assess
+      expect(type).toBe('SetTopicKey');
+      expect(client.hasTopicKey(topic)).toBe(true);
+    });
+
+    it('rejects a publication on a topic without a key, sending nothing', async () => {
+      // Prepare
+      const { device } = await symmetricDevice();
+      const eavesdropper = await connectRaw();
+      const topic = uniqueTopic();
+      await eavesdropper.subscribeAsync(topic, { qos: 1 });
+      const sent: string[] = [];
+      device.mqtt.on('packetsend', (packet: Packet) => sent.push(packet.cmd));
+
+      // Act
+      const publishing = device.publish(topic, 'secret', { qos: 1 });
+
+      // Assess
+      await expect(publishing).rejects.toSatisfy((error) => isE4Error(error, E4ErrorCode.TopicKeyNotFound));
+      expect(sent).not.toContain('publish');
+    });
+  });
+
+  describe('public-key mode', () => {
+    it('carries signed messages both ways between devices that know each other', async () => {
+      // Prepare: a C2 key pair, two devices, each told the topic key and the other's signing key.
+      const c2Private = randomKey();
+      const c2Public = x25519PublicKey(c2Private);
+      const c2 = await connectRaw();
+      const eavesdropper = await connectRaw();
+      const topic = uniqueTopic();
+      const topicKey = randomKey();
+      const pubkeyDevice = async (name: string) => {
+        const { privateKey, publicKey } = randomEd25519KeyPair();
+        const client = await E4Client.create({ mode: 'pubkey', privateKey, c2PublicKey: c2Public, name });
+        return {
+          device: await connectDevice(client),
+          name,
+          publicKey,
+          key: c2CommandKey(nodeEngine, c2Private, publicKey),
+        };
+      };
+      const a = await pubkeyDevice(`device-a-${randomUUID()}`);
+      const b = await pubkeyDevice(`device-b-${randomUUID()}`);
+      for (const [device, peer] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        expect(await install(c2, device.device, cmdSetTopicKey(topicKey, topic), device.key)).toBe('SetTopicKey');
+        expect(await install(c2, device.device, cmdSetPubKey(peer.publicKey, peer.name), device.key)).toBe('SetPubKey');
+        await device.device.subscribe(topic);
+      }
+      // An observer outside MQTT, holding the topic key and A's signing key, checks the bytes on the wire.
+      const observer = await E4Client.create({
+        mode: 'pubkey',
+        privateKey: randomEd25519KeyPair().privateKey,
+        c2PublicKey: c2Public,
+      });
+      const observerKey = c2CommandKey(nodeEngine, c2Private, observer.publicKey!);
+      for (const command of [cmdSetTopicKey(topicKey, topic), cmdSetPubKey(a.publicKey, a.name)]) {
+        const applied = observer.unprotect(protectCommand(command, observerKey), observer.receivingTopic);
+        if (applied.kind === 'command') await applied.saved;
+      }
+      await eavesdropper.subscribeAsync(topic, { qos: 1 });
+      const bReceived = nextEvent(b.device, 'message', (_, payload) => decodeUtf8(payload) === 'hello from A');
+      const aReceived = nextEvent(a.device, 'message', (_, payload) => decodeUtf8(payload) === 'hello from B');
+      const onTheWire = nextRawMessage(eavesdropper, topic);
+
+      // Act
+      await a.device.publish(topic, 'hello from A', { qos: 1 });
+      await b.device.publish(topic, 'hello from B', { qos: 1 });
+
+      // Assess
+      expect((await bReceived)[0]).toBe(topic);
+      expect((await aReceived)[0]).toBe(topic);
+      const wire = await onTheWire;
+      expect(wire.length).toBe(utf8('hello from A').length + 104);
+      expect(bytesToHex(wire.subarray(8, 24))).toBe(bytesToHex(a.device.client.id));
+      expect(Buffer.from(wire).includes('hello')).toBe(false);
+      const opened = observer.unprotect(wire, topic);
+      expect(opened.kind === 'message' && decodeUtf8(opened.payload)).toBe('hello from A');
+    });
+  });
+
+  describe('bad input', () => {
+    it('reports a tampered message as an error event and never delivers it', async () => {
+      // Prepare
+      const { device, key } = await symmetricDevice();
+      const attacker = await connectRaw();
+      const topic = uniqueTopic();
+      const topicKey = randomKey();
+      await install(attacker, device, cmdSetTopicKey(topicKey, topic), key);
+      await device.subscribe(topic);
+      const delivered: string[] = [];
+      device.on('message', (_, payload) => delivered.push(decodeUtf8(payload) ?? '?'));
+      const tampered = protectSymKey(utf8('pay 10 EUR'), topicKey);
+      tampered[tampered.length - 1]! ^= 0x01;
+      const reported = nextEvent(device, 'error');
+      const genuine = nextEvent(device, 'message');
+
+      // Act: the tampered message, then a genuine one after it on the same topic.
+      await attacker.publishAsync(topic, Buffer.from(tampered), { qos: 1 });
+      await attacker.publishAsync(topic, Buffer.from(protectSymKey(utf8('pay 1 EUR'), topicKey)), { qos: 1 });
+
+      // Assess
+      const [error, errorTopic] = await reported;
+      expect(isE4Error(error, E4ErrorCode.AuthenticationFailed)).toBe(true);
+      expect(errorTopic).toBe(topic);
+      await genuine;
+      expect(delivered).toEqual(['pay 1 EUR']);
+    });
+
+    it('reports garbage on the control topic as error events and keeps working', async () => {
+      // Prepare
+      const { device, key } = await symmetricDevice();
+      const attacker = await connectRaw();
+      const controlTopic = device.client.receivingTopic;
+      const garbage = [
+        new Uint8Array(0),
+        utf8('xyz'),
+        new Uint8Array(100).fill(0xa5),
+        protectCommand(cmdSetTopicKey(randomKey(), uniqueTopic()), randomKey()),
+        protectCommand(Uint8Array.of(0x42), key),
+        protectCommand(encodeCommand({ type: 'ResetPubKeys' }), key),
+      ];
+      const reports: Array<[topic: string | undefined, code: string]> = [];
+      const allReported = new Promise<void>((resolve) => {
+        device.on('error', (error, topic) => {
+          reports.push([topic, isE4Error(error) ? error.code : error.message]);
+          if (reports.length === garbage.length) resolve();
+        });
+      });
+
+      // Act
+      for (const bytes of garbage) await attacker.publishAsync(controlTopic, Buffer.from(bytes), { qos: 1 });
+
+      // Assess
+      await within(allReported, 'error events for every garbage message');
+      expect(reports).toEqual(
+        [
+          E4ErrorCode.CiphertextTooShort,
+          E4ErrorCode.CiphertextTooShort,
+          E4ErrorCode.TimestampTooOld,
+          E4ErrorCode.AuthenticationFailed,
+          E4ErrorCode.InvalidCommand,
+          E4ErrorCode.UnsupportedOperation,
+        ].map((code) => [controlTopic, code]),
+      );
+      expect(await install(attacker, device, cmdSetTopicKey(randomKey(), uniqueTopic()), key)).toBe('SetTopicKey');
+    });
+  });
+
+  describe('durability of commands', () => {
+    it('has saved the state to its file when it reports a command', async () => {
+      // Prepare
+      const folder = await mkdtemp(join(tmpdir(), 'e4c2-device-'));
+      cleanups.push(() => rm(folder, { recursive: true, force: true }));
+      const path = join(folder, 'device.json');
+      const key = randomKey();
+      const device = await connectDevice(
+        await E4Client.create({ mode: 'symmetric', key }, { store: new FileStateStore(path) }),
+      );
+      const c2 = await connectRaw();
+      const topic = uniqueTopic();
+
+      // Act
+      await install(c2, device, cmdSetTopicKey(randomKey(), topic), key);
+
+      // Assess
+      const reloaded = await E4Client.load({ store: new FileStateStore(path) });
+      expect(reloaded.hasTopicKey(topic)).toBe(true);
+    });
+
+    it.each([
+      { controlQos: 2, ack: 'pubcomp' },
+      { controlQos: 1, ack: 'puback' },
+    ] as const)(
+      'acknowledges a command (control QoS $controlQos) only once its state is saved',
+      async ({ controlQos, ack }) => {
+        // Prepare: a store that holds the next save until released.
+        const store = new GatedStore();
+        const key = randomKey();
+        const client = await E4Client.create({ mode: 'symmetric', key }, { store });
+        const device = await connectDevice(client, { controlQos });
+        const c2 = await connectRaw();
+        const sent: string[] = [];
+        device.mqtt.on('packetsend', (packet: Packet) => sent.push(packet.cmd));
+        const gate = store.hold();
+        const applied = nextEvent(device, 'command');
+        const acknowledged = nextPacketSent(device.mqtt, ack);
+
+        // Act
+        await sendCommand(c2, device.client, cmdSetTopicKey(randomKey(), uniqueTopic()), key);
+        await within(gate.started, 'the device saving its state');
+        const sentWhileSaving = [...sent];
+        gate.release();
+
+        // Assess
+        expect(sentWhileSaving).not.toContain(ack);
+        expect(await applied).toEqual(['SetTopicKey']);
+        await acknowledged;
+      },
+    );
+
+    it('leaves a command unacknowledged when its state cannot be saved', async () => {
+      // Prepare: the next save fails; the one after works.
+      const store = new GatedStore();
+      const key = randomKey();
+      const device = await connectDevice(await E4Client.create({ mode: 'symmetric', key }, { store }), {
+        controlQos: 1,
+      });
+      const c2 = await connectRaw();
+      const received: number[] = [];
+      const acknowledged: number[] = [];
+      device.mqtt.on('packetreceive', (packet: Packet) => {
+        if (packet.cmd === 'publish' && packet.messageId !== undefined) received.push(packet.messageId);
+      });
+      device.mqtt.on('packetsend', (packet: Packet) => {
+        if (packet.cmd === 'puback' && packet.messageId !== undefined) acknowledged.push(packet.messageId);
+      });
+      store.failNext();
+      const reported = nextEvent(device, 'error');
+
+      // Act: a command whose save fails, then one whose save works.
+      await sendCommand(c2, device.client, cmdSetTopicKey(randomKey(), uniqueTopic()), key);
+      const [error, topic] = await reported;
+      const applied = nextEvent(device, 'command');
+      const secondAcknowledged = nextPacketSent(device.mqtt, 'puback');
+      await sendCommand(c2, device.client, cmdSetTopicKey(randomKey(), uniqueTopic()), key);
+      await applied;
+      await secondAcknowledged;
+
+      // Assess
+      expect(isE4Error(error, E4ErrorCode.StorageFailed)).toBe(true);
+      expect(topic).toBe(device.client.receivingTopic);
+      expect(received).toHaveLength(2);
+      expect(acknowledged).toEqual([received[1]]);
+    });
+
+    it('receives a command sent while it was offline, with a persistent session', async () => {
+      // Prepare: device B has a session on the broker, then goes offline.
+      const key = randomKey();
+      const client = await E4Client.create({ mode: 'symmetric', key });
+      const mqtt = { clientId: `e4-${bytesToHex(client.id)}`, clean: false };
+      const first = await connectDevice(client, { mqtt });
+      await first.end();
+      const c2 = await connectRaw();
+      const topic = uniqueTopic();
+      await sendCommand(c2, client, cmdSetTopicKey(randomKey(), topic), key);
+      expect(client.hasTopicKey(topic)).toBe(false);
+
+      // Act
+      let resolveCommand: (type: CommandType) => void = () => {};
+      const applied = new Promise<CommandType>((resolve) => {
+        resolveCommand = resolve;
+      });
+      await connectDevice(client, { mqtt, on: { command: (type) => resolveCommand(type) } });
+
+      // Assess
+      expect(await within(applied, 'the queued command')).toBe('SetTopicKey');
+      expect(client.hasTopicKey(topic)).toBe(true);
+    });
+  });
+});
+
+describe('E4MqttDevice.connect', () => {
+  it('rejects when no broker listens, leaving nothing running', async () => {
+    // Prepare: a port that was free a moment ago.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const client = await E4Client.create({ mode: 'symmetric', key: randomKey() });
+
+    // Act
+    const connecting = E4MqttDevice.connect(client, `mqtt://127.0.0.1:${port}`, { mqtt: { reconnectPeriod: 0 } });
+
+    // Assess
+    await expect(connecting).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+function uniqueTopic(): string {
+  return `sensors/${randomUUID()}`;
+}
+
+/** What the C2 does: protect a command under the client's command key, publish it on `e4/<hex id>` with QoS 2. */
+async function sendCommand(c2: MqttClient, client: E4Client, command: Uint8Array, commandKey: Uint8Array) {
+  await c2.publishAsync(topicForId(client.id), Buffer.from(protectCommand(command, commandKey)), { qos: 2 });
+}
+
+/** Sends a command and resolves with its type once the device reports it applied. */
+async function install(
+  c2: MqttClient,
+  device: E4MqttDevice,
+  command: Uint8Array,
+  commandKey: Uint8Array,
+): Promise<CommandType> {
+  const applied = nextEvent(device, 'command');
+  await sendCommand(c2, device.client, command, commandKey);
+  const [type] = await applied;
+  return type;
+}
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), EVENT_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The arguments of the next `event` of the device that `accept` accepts. */
+function nextEvent<K extends keyof E4MqttDeviceEvents>(
+  device: E4MqttDevice,
+  event: K,
+  accept: (...args: E4MqttDeviceEvents[K]) => boolean = () => true,
+): Promise<E4MqttDeviceEvents[K]> {
+  let listener: (...args: E4MqttDeviceEvents[K]) => void = () => {};
+  const next = new Promise<E4MqttDeviceEvents[K]>((resolve) => {
+    listener = (...args) => {
+      if (accept(...args)) resolve(args);
+    };
+    device.on(event, listener);
+  });
+  return within(next, `a "${event}" event`).finally(() => device.off(event, listener));
+}
+
+function nextRawMessage(mqtt: MqttClient, topic: string): Promise<Uint8Array> {
+  let listener: (received: string, payload: Buffer) => void = () => {};
+  const next = new Promise<Uint8Array>((resolve) => {
+    listener = (received, payload) => {
+      if (received === topic) resolve(new Uint8Array(payload));
+    };
+    mqtt.on('message', listener);
+  });
+  return within(next, `a message on ${topic}`).finally(() => mqtt.off('message', listener));
+}
+
+function nextPacketSent(mqtt: MqttClient, cmd: Packet['cmd']): Promise<void> {
+  let listener: (packet: Packet) => void = () => {};
+  const next = new Promise<void>((resolve) => {
+    listener = (packet) => {
+      if (packet.cmd === cmd) resolve();
+    };
+    mqtt.on('packetsend', listener);
+  });
+  return within(next, `a ${cmd} packet`).finally(() => mqtt.off('packetsend', listener));
+}
+
+/** A memory store whose next save can be held until released, or made to fail. */
+class GatedStore implements StateStore {
+  readonly #inner = new MemoryStateStore();
+  #gate: { started: () => void; released: Promise<void> } | undefined;
+  #failNext = false;
+
+  failNext(): void {
+    this.#failNext = true;
+  }
+
+  hold(): { started: Promise<void>; release: () => void } {
+    let started: () => void = () => {};
+    let release: () => void = () => {};
+    const startedPromise = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#gate = { started, released };
+    return { started: startedPromise, release };
+  }
+
+  load(): Promise<Uint8Array | undefined> {
+    return this.#inner.load();
+  }
+
+  async save(document: Uint8Array): Promise<void> {
+    if (this.#failNext) {
+      this.#failNext = false;
+      throw new Error('disk full');
+    }
+    const gate = this.#gate;
+    this.#gate = undefined;
+    if (gate) {
+      gate.started();
+      await gate.released;
+    }
+    await this.#inner.save(document);
+  }
+}
