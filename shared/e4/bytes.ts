@@ -65,8 +65,9 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /**
- * Strict standard base64 with padding, as Go's `base64.StdEncoding` decodes it (no whitespace, no URL alphabet,
- * zero trailing bits). Returns undefined for anything else.
+ * Strict standard base64 with padding (what Go's `base64.StdEncoding` writes): no whitespace, no URL alphabet, zero
+ * trailing bits. Returns undefined for anything else. (Go's decoder is laxer: it skips CR/LF and ignores trailing
+ * bits; documents written by e4go contain neither.)
  */
 export function fromBase64(text: string): Uint8Array | undefined {
   if (text.length % 4 !== 0) return undefined;

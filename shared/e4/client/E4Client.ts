@@ -374,12 +374,18 @@ function configId(config: { id?: Uint8Array; name?: string }, mode: Identity['mo
   return config.id.slice();
 }
 
+/** Password configurations derive the id from the name (e4go `SymNameAndPassword`, `PubNameAndPassword`). */
+function requiredName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError('a password configuration needs a "name"');
+  return name;
+}
+
 function initialIdentity(config: ClientConfig): { id: Uint8Array; identity: Identity } {
   if (config === null || typeof config !== 'object') throw new TypeError('client config must be an object');
   if (config.mode === 'symmetric') {
     if ('password' in config) {
       return {
-        id: configId({ name: config.name }, 'symmetric'),
+        id: configId({ name: requiredName(config.name) }, 'symmetric'),
         identity: { mode: 'symmetric', key: deriveSymKey(config.password) },
       };
     }
@@ -392,7 +398,7 @@ function initialIdentity(config: ClientConfig): { id: Uint8Array; identity: Iden
     let id: Uint8Array;
     if ('password' in config) {
       privateKey = ed25519KeyFromPassword(config.password).privateKey;
-      id = configId({ name: config.name }, 'pubkey');
+      id = configId({ name: requiredName(config.name) }, 'pubkey');
     } else {
       validateEd25519PrivateKey(config.privateKey);
       privateKey = config.privateKey.slice();

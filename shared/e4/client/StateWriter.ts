@@ -45,17 +45,20 @@ export class StateWriter {
   }
 
   async #drain(): Promise<void> {
+    // Yield first: the caller assigns #running after this call returns, and #drain resets it when done.
+    await undefined;
     while (this.#savedVersion < this.#version) {
       const version = this.#version;
-      const document = this.#encode();
+      let document: Uint8Array | undefined;
       let failure: unknown;
       try {
+        document = this.#encode();
         await this.#store.save(document);
         this.#savedVersion = version;
       } catch (cause) {
         failure = new E4Error(E4ErrorCode.StorageFailed, 'could not save the client state', { cause });
       } finally {
-        document.fill(0);
+        document?.fill(0);
       }
       const done = this.#waiters.filter((w) => w.version <= version);
       this.#waiters = this.#waiters.filter((w) => w.version > version);

@@ -3,8 +3,8 @@
  * derivation (2.3). Validation failures are {@link E4Error} INVALID_KEY with e4go's wording; no message carries key
  * bytes.
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { randomBytes } from '@noble/hashes/utils.js';
+import { ED25519_TORSION_SUBGROUP, ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { equalBytes, isAllZero, isWellFormedString, utf8 } from '../bytes.js';
 import {
   CURVE25519_KEY_LEN,
@@ -23,7 +23,17 @@ function invalidKey(message: string): E4Error {
 }
 
 function checkBytes(value: unknown, what: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw invalidKey(`invalid ${what}: expected a Uint8Array`);
+  if (!(value instanceof Uint8Array)) throw new TypeError(`invalid ${what}: expected a Uint8Array`);
+}
+
+const SMALL_ORDER = ED25519_TORSION_SUBGROUP.map((h) => hexToBytes(h));
+
+/**
+ * True for the canonical encodings of the 8 points of small order. Such a public key lets anyone forge signatures
+ * that verify (for the identity point, any S = r with R = rB verifies).
+ */
+export function isSmallOrderEncoding(publicKey: Uint8Array): boolean {
+  return SMALL_ORDER.some((point) => equalBytes(point, publicKey));
 }
 
 /** A 32-byte symmetric key, not all zeros. */
@@ -48,7 +58,7 @@ export function validateEd25519PrivateKey(key: unknown): asserts key is Uint8Arr
   }
 }
 
-/** A 32-byte Ed25519 public key, not all zeros, that decodes to a curve point. */
+/** A 32-byte Ed25519 public key, not all zeros, that decodes (strictly) to a curve point of large order. */
 export function validateEd25519PublicKey(key: unknown): asserts key is Uint8Array {
   checkBytes(key, 'ed25519 public key');
   if (key.length !== ED25519_PUBLIC_KEY_LEN) {
@@ -56,6 +66,7 @@ export function validateEd25519PublicKey(key: unknown): asserts key is Uint8Arra
   }
   if (isAllZero(key)) throw invalidKey('invalid ed25519 public key, all zeros');
   if (!ed25519.utils.isValidPublicKey(key, false)) throw invalidKey('invalid ed25519 public key, not a curve point');
+  if (ed25519.Point.fromBytes(key, false).isSmallOrder()) throw invalidKey('invalid ed25519 public key, small order');
 }
 
 /** A 32-byte Curve25519 key (public or private), not all zeros. */
@@ -104,8 +115,12 @@ export function ed25519PrivateToCurve25519(privateKey: Uint8Array): Uint8Array {
   return ed25519.utils.toMontgomerySecret(privateKey.subarray(0, 32));
 }
 
-/** The X25519 public key of an Ed25519 public key: u = (1 + y) / (1 - y) (extra25519.PublicKeyToCurve25519). */
+/**
+ * The X25519 public key of an Ed25519 public key: u = (1 + y) / (1 - y) (extra25519.PublicKeyToCurve25519, which
+ * panics where this throws INVALID_KEY: a key that is not a point of large order).
+ */
 export function ed25519PublicToCurve25519(publicKey: Uint8Array): Uint8Array {
+  validateEd25519PublicKey(publicKey);
   return ed25519.utils.toMontgomery(publicKey);
 }
 

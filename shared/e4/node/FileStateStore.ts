@@ -38,7 +38,7 @@ export class FileStateStore implements StateStore {
       }
       await rename(temporary, this.path);
     } catch (error) {
-      await rm(temporary, { force: true });
+      await rm(temporary, { force: true }).catch(() => {}); // keep the original error
       throw error;
     }
     const dir = await open(folder, 'r');

@@ -4,9 +4,14 @@
  * document), and matches field names case-insensitively (e4go writes `Key`, its struct tags say `key`). Every key is
  * validated. Anything wrong is an {@link E4Error} INVALID_STATE whose message names the field, never its value.
  */
-import { fromBase64 } from '../bytes.js';
+import { fromBase64, isAllZero } from '../bytes.js';
 import { ED25519_PUBLIC_KEY_LEN, ID_LEN } from '../constants.js';
-import { validateCurve25519Key, validateEd25519PrivateKey, validateSymKey } from '../crypto/keys.js';
+import {
+  isSmallOrderEncoding,
+  validateCurve25519Key,
+  validateEd25519PrivateKey,
+  validateSymKey,
+} from '../crypto/keys.js';
 import { E4Error, E4ErrorCode } from '../errors.js';
 import type { ClientState, Identity } from './ClientState.js';
 
@@ -100,7 +105,11 @@ function decodeIdentity(key: unknown): Identity {
     const c2PublicKey = bytesField(keyData, 'C2PubKey');
     validated('C2PubKey', () => validateCurve25519Key(c2PublicKey, 'curve25519 public key'));
     const pubKeys = mapField(keyData, 'PubKeys');
-    if (pubKeys.some(([, k]) => k.length !== ED25519_PUBLIC_KEY_LEN)) throw invalid('"PubKeys" must hold 32-byte keys');
+    // Length and the small-order check only: a full point decoding per key would make loading a gateway slow,
+    // and a key that is not a point just never verifies.
+    if (pubKeys.some(([, k]) => k.length !== ED25519_PUBLIC_KEY_LEN || isSmallOrderEncoding(k))) {
+      throw invalid('"PubKeys" must hold 32-byte Ed25519 public keys of large order');
+    }
     return { mode: 'pubkey', privateKey, signerId, c2PublicKey, pubKeys: new Map(pubKeys) };
   }
   throw invalid('"keyType" must be 0 (symmetric) or 1 (public key)');
@@ -112,9 +121,10 @@ export function decodeState(document: Uint8Array | string): ClientState {
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(firstObject(bytes)));
-  } catch (cause) {
-    if (cause instanceof E4Error) throw cause;
-    throw invalid('malformed JSON', cause);
+  } catch (error) {
+    if (error instanceof E4Error) throw error;
+    // No cause: the parser's message quotes the document around the error, which may be key material.
+    throw invalid('malformed JSON');
   }
   if (!isObject(parsed)) throw invalid('not a JSON object');
   const id = bytesField(parsed, 'ID');
@@ -129,5 +139,6 @@ export function decodeState(document: Uint8Array | string): ClientState {
   if (topicKeys.some(([, k]) => k.length !== 32 && k.length !== 40)) {
     throw invalid('"TopicKeys" values must hold 32 bytes (a key) or 40 (a previous key and its time)');
   }
+  if (topicKeys.some(([, k]) => isAllZero(k.subarray(0, 32)))) throw invalid('"TopicKeys" holds an all-zero key');
   return { id, topicKeys, identity, receivingTopic };
 }

@@ -32,8 +32,13 @@ function object(entries: Iterable<readonly [string, string]>): string {
 
 const b64 = (bytes: Uint8Array): string => goJsonString(toBase64(bytes));
 
+/** Go sorts map keys when it encodes them. */
+function sorted<T>(entries: Iterable<readonly [string, T]>): (readonly [string, T])[] {
+  return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function encodeState(state: ClientState): Uint8Array {
-  const topicKeys = object(state.topicKeys.map(([name, value]) => [name, b64(value)] as const));
+  const topicKeys = object(sorted(state.topicKeys).map(([name, value]) => [name, b64(value)] as const));
   const identity = state.identity;
   const key =
     identity.mode === 'symmetric'
@@ -42,10 +47,7 @@ export function encodeState(state: ClientState): Uint8Array {
           ['PrivateKey', b64(identity.privateKey)],
           ['SignerID', b64(identity.signerId)],
           ['C2PubKey', b64(identity.c2PublicKey)],
-          [
-            'PubKeys',
-            object([...identity.pubKeys].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, k]) => [id, b64(k)])),
-          ],
+          ['PubKeys', object(sorted(identity.pubKeys).map(([id, k]) => [id, b64(k)] as const))],
         ])}}`;
   const document = object([
     ['ID', b64(state.id)],
