@@ -108,7 +108,7 @@ export class E4Client {
   readonly #writer: StateWriter;
   readonly #topicHashes = new Map<string, string>();
   #identity: MutableIdentity;
-  #commandSiv!: SivKey;
+  #commandSiv: SivKey;
 
   private constructor(state: ClientState, options: ClientOptions) {
     this.#engine = options.engine ?? getDefaultEngine();
@@ -135,7 +135,10 @@ export class E4Client {
             c2PublicKey: identity.c2PublicKey.slice(),
             pubKeys: new Map([...identity.pubKeys].map(([id, k]) => [id, k.slice()])),
           };
-    this.#refreshCommandKey();
+    this.#commandSiv =
+      identity.mode === 'symmetric'
+        ? this.#engine.sivKey(identity.key)
+        : this.#commandSivFor(identity.privateKey, identity.c2PublicKey);
     this.#writer = new StateWriter(options.store ?? new MemoryStateStore(), () => encodeState(this.#snapshot()));
   }
 
@@ -155,13 +158,26 @@ export class E4Client {
   static async load(options: ClientOptions & { store: StateStore }): Promise<E4Client> {
     const document = await loadDocument(options.store);
     if (!document) throw new E4Error(E4ErrorCode.InvalidState, 'invalid client state: nothing saved in the store');
-    return new E4Client(decodeState(document), options);
+    return E4Client.#fromDocument(document, options);
   }
 
   /** Loads the client saved in the store, or creates it from `config` when the store is empty. */
   static async loadOrCreate(config: ClientConfig, options: ClientOptions & { store: StateStore }): Promise<E4Client> {
     const document = await loadDocument(options.store);
-    return document ? new E4Client(decodeState(document), options) : E4Client.create(config, options);
+    return document ? E4Client.#fromDocument(document, options) : E4Client.create(config, options);
+  }
+
+  static #fromDocument(document: Uint8Array, options: ClientOptions): E4Client {
+    const state = decodeState(document);
+    try {
+      return new E4Client(state, options);
+    } catch (cause) {
+      // e.g. a C2 key of small order: readable, but no command channel can be derived from it
+      if (cause instanceof E4Error && cause.code === E4ErrorCode.InvalidKey) {
+        throw new E4Error(E4ErrorCode.InvalidState, `invalid client state: ${cause.message}`, { cause });
+      }
+      throw cause;
+    }
   }
 
   get id(): Uint8Array {
@@ -287,14 +303,16 @@ export class E4Client {
         this.#topics.clear();
         return;
       case 'SetIDKey': {
+        // Everything that can fail happens before anything changes.
         if (identity.mode === 'symmetric') {
           validateSymKey(command.key);
+          this.#commandSiv = this.#engine.sivKey(command.key);
           identity.key = command.key;
         } else {
           validateEd25519PrivateKey(command.key);
+          this.#commandSiv = this.#commandSivFor(command.key, identity.c2PublicKey);
           identity.privateKey = command.key;
         }
-        this.#refreshCommandKey();
         return;
       }
       case 'SetTopicKey': {
@@ -327,21 +345,19 @@ export class E4Client {
         validateEd25519PublicKey(command.publicKey);
         (identity as MutablePubKeyIdentity).pubKeys.set(bytesToHex(command.id), command.publicKey);
         return;
-      case 'SetC2Key':
+      case 'SetC2Key': {
+        const pubkeyIdentity = identity as MutablePubKeyIdentity;
         validateCurve25519Key(command.publicKey, 'curve25519 public key');
-        (identity as MutablePubKeyIdentity).c2PublicKey = command.publicKey;
-        this.#refreshCommandKey();
+        this.#commandSiv = this.#commandSivFor(pubkeyIdentity.privateKey, command.publicKey);
+        pubkeyIdentity.c2PublicKey = command.publicKey;
         return;
+      }
     }
   }
 
-  #refreshCommandKey(): void {
-    const identity = this.#identity;
-    const key =
-      identity.mode === 'symmetric'
-        ? identity.key
-        : clientCommandKey(this.#engine, identity.privateKey, identity.c2PublicKey);
-    this.#commandSiv = this.#engine.sivKey(key);
+  /** The AES-SIV context of the public-key command channel for this key pair (throws INVALID_KEY first). */
+  #commandSivFor(privateKey: Uint8Array, c2PublicKey: Uint8Array): SivKey {
+    return this.#engine.sivKey(clientCommandKey(this.#engine, privateKey, c2PublicKey));
   }
 
   #snapshot(): ClientState {

@@ -16,6 +16,7 @@ import { E4Error, E4ErrorCode } from '../errors.js';
 import type { ClientState, Identity } from './ClientState.js';
 
 const HEX_NAME = /^[0-9a-f]{32}$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const decoder = new TextDecoder('utf-8'); // invalid sequences become U+FFFD, as in Go
 
@@ -136,9 +137,10 @@ export function decodeState(document: Uint8Array | string): ClientState {
     throw invalid('"ReceivingTopic" must be a non-empty string');
   }
   const topicKeys = mapField(parsed, 'TopicKeys');
+  // Go decodes an escaped lone surrogate (\ud800) as U+FFFD; so does this reader.
   if (topicKeys.some(([, k]) => k.length !== 32 && k.length !== 40)) {
     throw invalid('"TopicKeys" values must hold 32 bytes (a key) or 40 (a previous key and its time)');
   }
   if (topicKeys.some(([, k]) => isAllZero(k.subarray(0, 32)))) throw invalid('"TopicKeys" holds an all-zero key');
-  return { id, topicKeys, identity, receivingTopic };
+  return { id, topicKeys, identity, receivingTopic: receivingTopic.replace(LONE_SURROGATE, '\ufffd') };
 }
