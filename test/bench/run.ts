@@ -1,0 +1,230 @@
+/**
+ * `npm run bench`: E4Client.protectMessage / unprotect throughput in both modes, on both engines, at 64 B, 1 KiB and
+ * 64 KiB, against the e4go figures measured on the project's machines; then the memory held per topic key.
+ *
+ *   npm run bench                      all cases: 3 passes x 3 runs of 0.4 s (median of the 9 runs reported)
+ *   npm run bench -- --quick           1 pass x 3 runs of 0.15 s
+ *   npm run -s bench -- --json         the same figures as JSON on stdout (-s: without npm's banner)
+ *   npm run bench -- symmetric 1KiB    only the cases whose name contains every word ("memory" for the memory case)
+ *   npm run bench -- siv               raw AES-SIV, pure against OpenSSL around NODE_SIV_THRESHOLD (not run otherwise)
+ *
+ * Every case runs in a fresh Node process (the same flags), so that no case inherits another's JIT feedback or heap.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type CryptoEngine, nodeEngine, pureEngine } from '../../shared/e4/node/index.js';
+import { type Mode, makePair } from './fixtures.js';
+import { FULL, measure, median, QUICK, type Timing } from './measure.js';
+import { type MemoryResult, topicKeyMemory } from './memory.js';
+import { printSivThreshold, type SivRow, sivThreshold } from './sivThreshold.js';
+
+type Op = 'protect' | 'unprotect';
+
+/** e4go (the Go reference client) on these machines, one core (ENVIRONMENT.md), in messages per second. */
+const E4GO: Record<Mode, Record<Op, Partial<Record<number, number>>>> = {
+  symmetric: {
+    protect: { 64: 187_000, 1024: 98_600, 65536: 243e6 / 65536 },
+    unprotect: { 64: 221_000, 1024: 110_000, 65536: 249e6 / 65536 },
+  },
+  pubkey: {
+    protect: { 64: 23_600, 1024: 21_500 },
+    unprotect: { 64: 12_900, 1024: 12_800 },
+  },
+};
+/** Required ratio to e4go, for the engine a Node application gets by default (node:crypto). */
+const TARGET: Record<Mode, number> = { symmetric: 1.5, pubkey: 1.0 };
+const SIZES = [64, 1024, 65536];
+const ENGINES: CryptoEngine[] = [nodeEngine, pureEngine];
+
+interface Case {
+  readonly name: string;
+  readonly mode: Mode;
+  readonly op: Op;
+  readonly bytes: number;
+  readonly engine: CryptoEngine;
+}
+
+interface Result {
+  readonly name: string;
+  readonly mode: Mode;
+  readonly op: Op;
+  readonly bytes: number;
+  readonly engine: string;
+  readonly msgPerSec: number;
+  readonly mbPerSec: number;
+  /** Every run's rate, sorted. */
+  readonly runs: number[];
+  readonly e4goMsgPerSec: number | null;
+  readonly ratio: number | null;
+  readonly target: number | null;
+  readonly meetsTarget: boolean | null;
+}
+
+const sizeLabel = (bytes: number): string => (bytes >= 1024 ? `${bytes / 1024}KiB` : `${bytes}B`);
+
+const CASES: Case[] = ENGINES.flatMap((engine) =>
+  (['symmetric', 'pubkey'] as const).flatMap((mode) =>
+    (['protect', 'unprotect'] as const).flatMap((op) =>
+      SIZES.map((bytes) => ({ name: `${mode} ${op} ${sizeLabel(bytes)} ${engine.name}`, mode, op, bytes, engine })),
+    ),
+  ),
+);
+
+function payloadOf(bytes: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length: bytes }, (_, i) => (i * 31 + seed) & 0xff);
+}
+
+/** The runs of one case (in a child process): a sender and a receiver set up by commands, then the timed calls. */
+async function measureCase({ mode, op, bytes, engine }: Case, timing: Timing): Promise<number[]> {
+  const { sender, receiver, topic } = await makePair(mode, engine);
+  if (op === 'protect') {
+    const payload = payloadOf(bytes, 1);
+    return measure(() => sender.protectMessage(payload, topic), timing);
+  }
+  // A ring of distinct messages, made now (they stay within the 10-minute window for the whole case).
+  const messages = Array.from({ length: 8 }, (_, i) => sender.protectMessage(payloadOf(bytes, i), topic));
+  let next = 0;
+  return measure(() => receiver.unprotect(messages[next++ & 7]!, topic), timing);
+}
+
+function resultOf({ name, mode, op, bytes, engine }: Case, runs: number[]): Result {
+  const msgPerSec = median(runs);
+  const e4go = engine === nodeEngine ? (E4GO[mode][op][bytes] ?? null) : null;
+  const ratio = e4go === null ? null : msgPerSec / e4go;
+  const target = e4go === null ? null : TARGET[mode];
+  return {
+    name,
+    mode,
+    op,
+    bytes,
+    engine: engine.name,
+    msgPerSec,
+    mbPerSec: (msgPerSec * bytes) / 1e6,
+    runs: runs.map(Math.round).sort((a, b) => a - b),
+    e4goMsgPerSec: e4go === null ? null : Math.round(e4go),
+    ratio,
+    target,
+    meetsTarget: ratio === null || target === null ? null : ratio >= target,
+  };
+}
+
+interface Args {
+  readonly json: boolean;
+  readonly timing: Timing;
+  readonly filter: string[];
+  /** Set in a child process: the one case to run. */
+  readonly child: string | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
+  const known = new Set(['--json', '--quick', '--child']);
+  for (const arg of argv) {
+    if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg} (known: --json, --quick)`);
+  }
+  const childAt = argv.indexOf('--child');
+  return {
+    json: argv.includes('--json'),
+    timing: argv.includes('--quick') ? QUICK : FULL,
+    filter: argv
+      .filter((a, i) => !a.startsWith('--') && (childAt < 0 || i !== childAt + 1))
+      .map((a) => a.toLowerCase()),
+    child: childAt >= 0 ? argv[childAt + 1] : undefined,
+  };
+}
+
+const matches = (name: string, filter: string[]): boolean => filter.every((word) => name.toLowerCase().includes(word));
+
+/** Runs one case in a fresh process with this process's flags (--expose-gc, --import tsx) and returns its output. */
+function inChild<T>(name: string, args: Args): T {
+  const script = fileURLToPath(import.meta.url);
+  const quick = args.timing === QUICK ? ['--quick'] : [];
+  const output = execFileSync(process.execPath, [...process.execArgv, script, '--child', name, ...quick], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(output) as T;
+}
+
+async function runChild(name: string, args: Args): Promise<void> {
+  let result: unknown;
+  if (name === 'memory') result = await topicKeyMemory(nodeEngine);
+  else if (name === 'siv') result = sivThreshold(args.timing);
+  else {
+    const found = CASES.find((c) => c.name === name);
+    if (!found) throw new Error(`unknown case "${name}"`);
+    result = await measureCase(found, args.timing);
+  }
+  process.stdout.write(JSON.stringify(result));
+}
+
+const fmt = (n: number): string =>
+  n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2).replace(/\.?0+$/, '');
+
+function printTable(results: Result[]): void {
+  const header = ['mode', 'op', 'size', 'engine', 'msg/s', 'MB/s', 'e4go msg/s', 'ratio', 'target', ''];
+  const rows = results.map((r) => [
+    r.mode,
+    r.op,
+    sizeLabel(r.bytes),
+    r.engine,
+    fmt(r.msgPerSec),
+    fmt(r.mbPerSec),
+    r.e4goMsgPerSec === null ? '-' : fmt(r.e4goMsgPerSec),
+    r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
+    r.target === null ? '-' : `>= ${r.target}x`,
+    r.meetsTarget === null ? '' : r.meetsTarget ? 'ok' : 'BELOW',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const numeric = new Set([4, 5, 6, 7]);
+  for (const row of [header, ...rows]) {
+    const cells = row.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)));
+    console.log(cells.join('  '));
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.child) return runChild(args.child, args);
+  const { passes, runs, runSeconds, warmupSeconds } = args.timing;
+  const machine = {
+    node: process.version,
+    openssl: process.versions.openssl,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    timing: `${passes} pass${passes === 1 ? '' : 'es'} x ${runs} runs of ${runSeconds} s (after ${warmupSeconds} s of warm-up), median`,
+  };
+  const log = (line: string): void => {
+    if (!args.json) console.log(line);
+  };
+  log(`E4 benchmark: node ${machine.node}, ${machine.cpu}, ${machine.cores} cores; ${machine.timing}`);
+  log('e4go figures and ratios for the node engine (the default under Node); pure = browsers and edge runtimes\n');
+
+  const selected = CASES.filter((c) => matches(c.name, args.filter));
+  const collected = new Map<string, number[]>(selected.map((c) => [c.name, []]));
+  for (let pass = 1; pass <= passes; pass++) {
+    for (const c of selected) {
+      if (!args.json) process.stderr.write(`  pass ${pass}/${passes}: ${c.name}\n`);
+      collected.get(c.name)!.push(...inChild<number[]>(c.name, args));
+    }
+  }
+  const results = selected.map((c) => resultOf(c, collected.get(c.name)!));
+  if (results.length > 0 && !args.json) printTable(results);
+
+  let memory: MemoryResult | undefined;
+  if (matches('memory topic keys', args.filter)) {
+    memory = inChild<MemoryResult>('memory', args);
+    const { bytesPerTopic, topics, path, heapUsedBytes, arrayBufferBytes } = memory;
+    log(`\nmemory per topic key: ${fmt(bytesPerTopic)} bytes (target <= 200; the C reference needs 64)`);
+    log(`  ${topics.toLocaleString('en-US')} topics installed by ${path}`);
+    log(`  growth after forced GC: heapUsed ${fmt(heapUsedBytes)} B + arrayBuffers ${fmt(arrayBufferBytes)} B`);
+  }
+  let siv: SivRow[] | undefined;
+  if (args.filter.includes('siv')) {
+    siv = inChild<SivRow[]>('siv', args);
+    if (!args.json) printSivThreshold(siv);
+  }
+  if (args.json) console.log(JSON.stringify({ machine, results, memory: memory ?? null, siv: siv ?? null }, null, 2));
+}
+
+await main();
