@@ -6,15 +6,15 @@
  * {@link StateStore} in order: {@link UnprotectResult} carries a promise that resolves when the change is durable;
  * acknowledge the command to the broker after it.
  */
-import { bytesToHex, equalBytes, writeUint64LE } from '../bytes.js';
+import { bytesToHex, equalBytes, hexToBytes, utf8, writeUint64LE } from '../bytes.js';
 import { type Clock, checkTimestamp, readTimestamp, systemClock } from '../clock.js';
 import type { Command, CommandType } from '../commands/Command.js';
 import { PUBKEY_ONLY_COMMANDS } from '../commands/Command.js';
 import { decodeCommand } from '../commands/commandCodec.js';
-import { ID_LEN, MAX_KEY_TRANSITION_SECONDS } from '../constants.js';
+import { HASH_LEN, ID_LEN, MAX_KEY_TRANSITION_SECONDS } from '../constants.js';
 import type { CryptoEngine, SivKey } from '../crypto/CryptoEngine.js';
 import { getDefaultEngine } from '../crypto/defaultEngine.js';
-import { hashIdAlias, hashTopic, oldKeySlot, topicForId } from '../crypto/hash.js';
+import { hashIdAlias, oldKeySlot, topicForId } from '../crypto/hash.js';
 import {
   clientCommandKey,
   deriveSymKey,
@@ -251,11 +251,12 @@ export class E4Client {
     } catch (error) {
       if (!(error instanceof E4Error) || error.code !== E4ErrorCode.AuthenticationFailed) throw error;
       // Key transition: retry with the previous key while it is less than an hour old.
-      const previous = this.#topics.getOld(bytesToHex(oldKeySlot(hashTopic(topic))));
+      const slotHex = bytesToHex(oldKeySlot(hexToBytes(hashHex)));
+      const previous = this.#topics.getOld(slotHex);
       if (!previous) throw error;
       if (previous.length !== 40) throw new E4Error(E4ErrorCode.InvalidOldTopicKey, 'invalid old topic key length');
       checkTimestamp(readTimestamp(previous, 32), now, MAX_KEY_TRANSITION_SECONDS);
-      return { kind: 'message', payload: open(this.#engine.sivKey(previous.subarray(0, 32)), message) };
+      return { kind: 'message', payload: open(this.#topics.oldSiv(slotHex)!, message) };
     }
   }
 
@@ -280,7 +281,7 @@ export class E4Client {
   #topicHash(topic: string): string {
     let hashHex = this.#topicHashes.get(topic);
     if (hashHex === undefined) {
-      hashHex = bytesToHex(hashTopic(topic));
+      hashHex = bytesToHex(this.#engine.sha3(utf8(topic)).subarray(0, HASH_LEN));
       if (this.#topicHashes.size >= TOPIC_CACHE_SIZE) this.#topicHashes.clear();
       this.#topicHashes.set(topic, hashHex);
     }

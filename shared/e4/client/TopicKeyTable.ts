@@ -23,6 +23,8 @@ const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_VALUE[HEX_DIGITS.charCodeAt(i)] = i;
 /** Marks a name kept verbatim: not a latin-1 character, so never part of a compact name. */
 const VERBATIM = '\u0100';
+/** Prefix of previous-key contexts in the SIV cache (never the start of a hex topic hash). */
+const OLD = 'old:';
 const codes: number[] = new Array(16).fill(0);
 
 /** 32 lowercase hex digits -> 16 characters of their byte values; any other name -> marker + name. */
@@ -106,14 +108,33 @@ export class TopicKeyTable {
     return this.#old.get(slotHex);
   }
 
+  /** Stores a previous-key slot (40 bytes); the table keeps a copy. */
   setOld(slotHex: string, value: Uint8Array): void {
     this.#old.get(slotHex)?.fill(0);
-    this.#old.set(slotHex, value);
+    this.#old.set(slotHex, value.slice());
+    this.#forget(OLD + slotHex);
   }
 
   deleteOld(slotHex: string): void {
     this.#old.get(slotHex)?.fill(0);
     this.#old.delete(slotHex);
+    this.#forget(OLD + slotHex);
+  }
+
+  /**
+   * The AES-SIV context of the previous key in a slot, cached like current keys: during the hour after a rotation,
+   * senders not yet rotated keep using it.
+   */
+  oldSiv(slotHex: string): SivKey | undefined {
+    const name = OLD + slotHex;
+    let siv = this.#sivs.get(name);
+    if (!siv) {
+      const value = this.#old.get(slotHex);
+      if (value === undefined || value.length < KEY_LEN) return undefined;
+      siv = this.#engine.sivKey(value.subarray(0, KEY_LEN));
+      this.#remember(name, siv);
+    }
+    return siv;
   }
 
   clear(): void {
@@ -140,9 +161,8 @@ export class TopicKeyTable {
       const slot = this.#index.get(compactName(hashHex));
       if (slot === undefined) return undefined;
       siv = this.#engine.sivKey(this.#key(slot));
-      if (this.#sivs.size >= this.#cacheSize) this.#sivs.delete(this.#sivs.keys().next().value!);
     }
-    this.#sivs.set(hashHex, siv);
+    this.#remember(hashHex, siv);
     this.#lastName = hashHex;
     this.#lastSiv = siv;
     return siv;
@@ -160,6 +180,14 @@ export class TopicKeyTable {
   #key(slot: number): Uint8Array {
     const at = (slot & SLOT_MASK) * KEY_LEN;
     return this.#slabs[slot >>> CHUNK_SHIFT]!.subarray(at, at + KEY_LEN);
+  }
+
+  /** Caches a context as the most recently used, evicting the least recently used beyond the cache size. */
+  #remember(name: string, siv: SivKey): void {
+    if (this.#sivs.size >= this.#cacheSize && !this.#sivs.has(name)) {
+      this.#sivs.delete(this.#sivs.keys().next().value!);
+    }
+    this.#sivs.set(name, siv);
   }
 
   /** Drops the cached context of a topic whose key changed or went away. */

@@ -225,12 +225,41 @@ describe('TopicKeyTable: previous-key slots', () => {
 
     // Act
     table.setOld(name(9), new Uint8Array(40).fill(2));
-    const replaced = table.getOld(name(9))?.slice(); // getOld returns the stored array itself, which deleteOld wipes
+    const replaced = table.getOld(name(9))?.slice(); // getOld returns the stored copy, which deleteOld wipes
     table.deleteOld(name(9));
 
     // Assess
     expect(replaced).toEqual(new Uint8Array(40).fill(2));
     expect(table.getOld(name(9))).toBeUndefined();
+  });
+
+  it('oldSiv(): a cached context of the previous key, rebuilt when the slot changes, gone when it is deleted', () => {
+    // Prepare
+    const engine = countingEngine(pureEngine);
+    const table = new TopicKeyTable(engine);
+    const slotValue = (key: Uint8Array) => {
+      const value = new Uint8Array(40);
+      value.set(key);
+      return value;
+    };
+    table.setOld(name(9), slotValue(keyOf(1)));
+
+    // Act
+    const first = table.oldSiv(name(9));
+    const again = table.oldSiv(name(9));
+    table.setOld(name(9), slotValue(keyOf(2)));
+    const replaced = table.oldSiv(name(9));
+    table.deleteOld(name(9));
+
+    // Assess
+    expect(sealsWith(first, keyOf(1), pureEngine)).toBe(true);
+    expect(again).toBe(first);
+    expect(sealsWith(replaced, keyOf(2), pureEngine)).toBe(true);
+    expect(engine.built).toHaveLength(2);
+    expect(table.oldSiv(name(9))).toBeUndefined();
+    // The current key of the same name is a different cache entry.
+    table.set(name(9), keyOf(3));
+    expect(sealsWith(table.siv(name(9)), keyOf(3), pureEngine)).toBe(true);
   });
 
   it('entries() merges keys and slots in one list sorted by hex name', () => {
