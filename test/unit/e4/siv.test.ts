@@ -17,6 +17,7 @@ import { PureSivKey } from '../../../shared/e4/crypto/PureSivKey.js';
 import { pureEngine } from '../../../shared/e4/crypto/pureEngine.js';
 import { NODE_SIV_THRESHOLD, NodeSivKey } from '../../../shared/e4/node/NodeSivKey.js';
 import { nodeEngine } from '../../../shared/e4/node/nodeEngine.js';
+import { pseudoRandomBytes } from '../../support/fuzzDevices.js';
 
 type MakeSiv = (key: Uint8Array) => SivKey;
 
@@ -34,18 +35,8 @@ const SIZES = [
 ];
 const FAST_CHECK_RUNS = 200;
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-function bytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x;
-  }
-  return out;
-}
+/** Deterministic pseudo-random bytes, so failures reproduce. */
+const bytes = pseudoRandomBytes;
 
 function reference(key: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const doubleKey = new Uint8Array(64);
