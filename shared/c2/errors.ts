@@ -1,0 +1,22 @@
+/**
+ * Errors of the C2 domain: a stable code, mapped to an HTTP status in one place (functions/), and a message that
+ * never carries key bytes.
+ */
+export const C2ErrorCode = {
+  /** A stored key failed to open: wrong record, tenant or version, or tampered bytes. */
+  KeyIntegrity: 'KEY_INTEGRITY',
+  /** The master key provider could not produce or open a data key. */
+  KeyUnavailable: 'KEY_UNAVAILABLE',
+} as const;
+
+export type C2ErrorCode = (typeof C2ErrorCode)[keyof typeof C2ErrorCode];
+
+export class C2Error extends Error {
+  override readonly name = 'C2Error';
+  readonly code: C2ErrorCode;
+
+  constructor(code: C2ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}

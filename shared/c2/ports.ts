@@ -1,0 +1,36 @@
+/**
+ * Ports of the C2: what its use cases need from the outside world, implemented by adapters in shared/adapters/aws
+ * (KMS, DynamoDB, IoT Core, EventBridge Scheduler) and shared/adapters/local (keyring file, dynalite, MQTT, timers).
+ * Only the ports the code already uses are declared; the others join them with their use cases.
+ */
+
+/**
+ * The root of the key hierarchy: makes and opens per-tenant data keys (KMS `GenerateDataKey` / `Decrypt` with the
+ * tenant as encryption context, or the local keyring). A wrapped data key opens only for the tenant it was made for.
+ */
+export interface MasterKeyProvider {
+  /** A new 32-byte data key for the tenant, in clear and wrapped (opaque bytes, safe to store). */
+  generateDataKey(tenantId: string): Promise<{ plaintext: Uint8Array; wrapped: Uint8Array }>;
+  /** The data key of `wrapped`; rejects with a {@link C2Error} KEY_UNAVAILABLE if it is not this tenant's. */
+  decryptDataKey(tenantId: string, wrapped: Uint8Array): Promise<Uint8Array>;
+}
+
+/** What a wrapped key is bound to: a ciphertext moved to another record, tenant or version no longer opens. */
+export interface KeyBinding {
+  readonly tenantId: string;
+  /** e.g. 'client', 'topic', 'c2' */
+  readonly kind: string;
+  /** The record's name (client name, topic). */
+  readonly name: string;
+  /** The key's version (rotations increment it). */
+  readonly version: number;
+}
+
+/** Keys at rest: every key the C2 stores goes through here, enveloped under a tenant data key. */
+export interface KeyVault {
+  wrap(key: Uint8Array, binding: KeyBinding): Promise<Uint8Array>;
+  unwrap(wrapped: Uint8Array, binding: KeyBinding): Promise<Uint8Array>;
+}
+
+/** Milliseconds since the epoch (injectable for tests). */
+export type Clock = () => number;
