@@ -34,3 +34,31 @@ export interface KeyVault {
 
 /** Milliseconds since the epoch (injectable for tests). */
 export type Clock = () => number;
+
+/** A protected command for one client, to publish on its control topic `e4/<hex id>`. */
+export interface ControlCommand {
+  readonly clientName: string;
+  /** The client's control topic. */
+  readonly topic: string;
+  /** The protected command (E4 frame). */
+  readonly payload: Uint8Array;
+}
+
+/** What became of one command: accepted by the broker (QoS 1 acknowledged) or not, and why. */
+export interface CommandOutcome {
+  readonly clientName: string;
+  readonly topic: string;
+  readonly delivered: boolean;
+  /** Why it was not delivered (no key bytes). */
+  readonly error?: string;
+}
+
+/**
+ * Sends commands to devices (an MQTT broker locally, AWS IoT Core in the cloud), at QoS 1 and not retained: a
+ * device with a persistent session receives what was sent while it was offline. Never throws for a failed command:
+ * the outcome of each is returned, in order, for the use case to record.
+ */
+export interface CommandPublisher {
+  publish(commands: readonly ControlCommand[]): Promise<CommandOutcome[]>;
+  close(): Promise<void>;
+}

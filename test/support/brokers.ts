@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Aedes } from 'aedes';
@@ -22,6 +22,12 @@ export type BrokerStarter = () => Promise<RunningBroker>;
 export async function startAedes(): Promise<RunningBroker> {
   const broker = await Aedes.createBroker();
   const server = createServer(broker.handle);
+  // Closing destroys open connections too (server.close alone waits for them), as a crashed broker would.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -31,7 +37,9 @@ export async function startAedes(): Promise<RunningBroker> {
     url: `mqtt://127.0.0.1:${port}`,
     close: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
     },
   };
 }
@@ -135,3 +143,16 @@ async function stop(child: ChildProcess, exited: Promise<number | null>): Promis
   await exited;
   clearTimeout(timer);
 }
+
+export interface BrokerCase {
+  readonly name: string;
+  readonly start: BrokerStarter;
+  /** Why this broker cannot run here, if it cannot (in CI, a test then fails instead of skipping). */
+  readonly missing: string | undefined;
+}
+
+/** The real brokers every MQTT suite runs against. */
+export const BROKERS: readonly BrokerCase[] = [
+  { name: 'aedes', start: startAedes, missing: undefined },
+  { name: 'mosquitto', start: startMosquitto, missing: mosquittoBinary() ? undefined : MOSQUITTO_MISSING },
+];

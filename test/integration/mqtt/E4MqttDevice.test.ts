@@ -36,31 +36,12 @@ import {
   utf8,
   x25519PublicKey,
 } from '../../../shared/e4/node/index.js';
-import {
-  type BrokerStarter,
-  MOSQUITTO_MISSING,
-  mosquittoBinary,
-  type RunningBroker,
-  startAedes,
-  startMosquitto,
-} from '../../support/brokers.js';
+import { BROKERS, type RunningBroker } from '../../support/brokers.js';
 
 /** A guard against hangs, not a timing assertion. */
 const EVENT_TIMEOUT_MS = 10_000;
 
-interface BrokerCase {
-  name: string;
-  start: BrokerStarter;
-  /** Why this broker cannot run here, if it cannot. */
-  missing: string | undefined;
-}
-
-const brokers: BrokerCase[] = [
-  { name: 'aedes', start: startAedes, missing: undefined },
-  { name: 'mosquitto', start: startMosquitto, missing: mosquittoBinary() ? undefined : MOSQUITTO_MISSING },
-];
-
-describe.each(brokers)('E4MqttDevice over $name', ({ name, start, missing }) => {
+describe.each(BROKERS)('E4MqttDevice over $name', ({ name, start, missing }) => {
   if (missing) {
     it(`runs against ${name}`, () => {
       if (process.env.CI === 'true') throw new Error(`CI requires ${name}: ${missing}`);
