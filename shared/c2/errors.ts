@@ -7,6 +7,14 @@ export const C2ErrorCode = {
   KeyIntegrity: 'KEY_INTEGRITY',
   /** The master key provider could not produce or open a data key. */
   KeyUnavailable: 'KEY_UNAVAILABLE',
+  /** A record of that name exists already. */
+  AlreadyExists: 'ALREADY_EXISTS',
+  /** No record of that name. */
+  NotFound: 'NOT_FOUND',
+  /** The record changed since it was read (optimistic concurrency): read it again and retry. */
+  ConcurrentUpdate: 'CONCURRENT_UPDATE',
+  /** A pagination cursor that this API did not issue. */
+  InvalidCursor: 'INVALID_CURSOR',
 } as const;
 
 export type C2ErrorCode = (typeof C2ErrorCode)[keyof typeof C2ErrorCode];

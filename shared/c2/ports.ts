@@ -62,3 +62,51 @@ export interface CommandPublisher {
   publish(commands: readonly ControlCommand[]): Promise<CommandOutcome[]>;
   close(): Promise<void>;
 }
+
+/** A client (device) of a tenant, as stored: its key is wrapped by the {@link KeyVault}. */
+export interface ClientRecord {
+  readonly tenantId: string;
+  readonly name: string;
+  /** E4 id: SHA3-256(name)[0:16]. */
+  readonly id: Uint8Array;
+  readonly mode: 'symmetric' | 'pubkey';
+  /** The wrapped identity key (symmetric) or Ed25519 public key (public-key mode). */
+  readonly wrappedKey: Uint8Array;
+  /** Starts at 1; each new identity key increments it (it is part of the key's binding). */
+  readonly keyVersion: number;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  readonly cursor?: string;
+}
+
+export interface PageRequest {
+  /** 1..100 */
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/**
+ * Records of the C2 (one DynamoDB table in both modes of deployment). Every record is scoped by tenant. Failures
+ * are {@link C2Error}s: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
+ */
+export interface KeyStore {
+  createClient(record: ClientRecord): Promise<void>;
+  getClient(tenantId: string, name: string): Promise<ClientRecord | undefined>;
+  /** Clients in name order. */
+  listClients(tenantId: string, page: PageRequest): Promise<Page<ClientRecord>>;
+  countClients(tenantId: string): Promise<number>;
+  /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
+  updateClientKey(
+    tenantId: string,
+    name: string,
+    update: { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string },
+  ): Promise<void>;
+  /** NOT_FOUND when there is no such client. */
+  deleteClient(tenantId: string, name: string): Promise<void>;
+}

@@ -1,0 +1,125 @@
+/**
+ * Contract of the KeyStore port, run against every adapter (DynamoKeyStore over dynalite here; over DynamoDB Local
+ * and moto with the AWS adapters): `keyStoreContract(name, build)`. Each build gets a fresh, empty store.
+ */
+import { describe, expect, it } from 'vitest';
+import { C2ErrorCode } from '../../shared/c2/errors.js';
+import type { ClientRecord, KeyStore } from '../../shared/c2/ports.js';
+import { hashIdAlias, randomKey } from '../../shared/e4/index.js';
+
+export function clientRecord(name: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    tenantId: 'tenant-a',
+    name,
+    id: hashIdAlias(name),
+    mode: 'symmetric',
+    wrappedKey: randomKey(),
+    keyVersion: 1,
+    createdAt: '2026-11-23T00:00:00.000Z',
+    updatedAt: '2026-11-23T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+async function codeOf(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code ?? (error as Error).name;
+  }
+}
+
+export function keyStoreContract(name: string, build: () => Promise<KeyStore>): void {
+  describe(`KeyStore contract: ${name}`, () => {
+    it('creates a client and reads it back as stored; a second create of the name is ALREADY_EXISTS', async () => {
+      // Prepare
+      const store = await build();
+      const record = clientRecord('device-0001', { name: 'device-0001' });
+
+      // Act
+      await store.createClient(record);
+      const again = await codeOf(() => store.createClient(clientRecord('device-0001')));
+
+      // Assess
+      expect(await store.getClient('tenant-a', 'device-0001')).toEqual(record);
+      expect(again).toBe(C2ErrorCode.AlreadyExists);
+      expect(await store.getClient('tenant-a', 'device-0002')).toBeUndefined();
+    });
+
+    it('keeps tenants apart: same names, separate records, lists and counts', async () => {
+      const store = await build();
+      await store.createClient(clientRecord('shared-name'));
+      await store.createClient(clientRecord('shared-name', { tenantId: 'tenant-b', mode: 'pubkey' }));
+      expect((await store.getClient('tenant-b', 'shared-name'))?.mode).toBe('pubkey');
+      expect((await store.getClient('tenant-a', 'shared-name'))?.mode).toBe('symmetric');
+      expect(await store.countClients('tenant-a')).toBe(1);
+      expect((await store.listClients('tenant-c', { limit: 10 })).items).toEqual([]);
+    });
+
+    it('lists clients in name order, page by page with cursors, and counts them', async () => {
+      // Prepare: 25 clients created out of order
+      const store = await build();
+      const names = Array.from({ length: 25 }, (_, i) => `device-${String(i).padStart(3, '0')}`);
+      for (const n of [...names].reverse()) await store.createClient(clientRecord(n));
+
+      // Act
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listClients('tenant-a', { limit: 10, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((c) => c.name));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor);
+
+      // Assess
+      expect(seen).toEqual(names);
+      expect(pages).toBe(3);
+      expect(await store.countClients('tenant-a')).toBe(25);
+    });
+
+    it("refuses a cursor it did not issue, or another tenant's (INVALID_CURSOR)", async () => {
+      const store = await build();
+      for (let i = 0; i < 3; i++) await store.createClient(clientRecord(`device-${i}`));
+      const { cursor } = await store.listClients('tenant-a', { limit: 1 });
+      expect(cursor).toBeDefined();
+      expect(await codeOf(() => store.listClients('tenant-b', { limit: 1, cursor: cursor! }))).toBe(
+        C2ErrorCode.InvalidCursor,
+      );
+      expect(await codeOf(() => store.listClients('tenant-a', { limit: 1, cursor: 'not-a-cursor' }))).toBe(
+        C2ErrorCode.InvalidCursor,
+      );
+    });
+
+    it('updates a key only from the version it was read at (CONCURRENT_UPDATE otherwise); NOT_FOUND for no client', async () => {
+      // Prepare
+      const store = await build();
+      await store.createClient(clientRecord('device-0001'));
+      const newKey = randomKey();
+      const update = { wrappedKey: newKey, keyVersion: 2, expectedVersion: 1, updatedAt: '2026-11-23T01:00:00.000Z' };
+
+      // Act
+      await store.updateClientKey('tenant-a', 'device-0001', update);
+      const stale = await codeOf(() => store.updateClientKey('tenant-a', 'device-0001', update));
+      const missing = await codeOf(() => store.updateClientKey('tenant-a', 'nobody', update));
+
+      // Assess
+      const stored = await store.getClient('tenant-a', 'device-0001');
+      expect(stored?.wrappedKey).toEqual(newKey);
+      expect(stored?.keyVersion).toBe(2);
+      expect(stored?.updatedAt).toBe('2026-11-23T01:00:00.000Z');
+      expect(stale).toBe(C2ErrorCode.ConcurrentUpdate);
+      expect(missing).toBe(C2ErrorCode.NotFound);
+    });
+
+    it('deletes a client; deleting it again is NOT_FOUND', async () => {
+      const store = await build();
+      await store.createClient(clientRecord('device-0001'));
+      await store.deleteClient('tenant-a', 'device-0001');
+      expect(await store.getClient('tenant-a', 'device-0001')).toBeUndefined();
+      expect(await codeOf(() => store.deleteClient('tenant-a', 'device-0001'))).toBe(C2ErrorCode.NotFound);
+    });
+  });
+}
