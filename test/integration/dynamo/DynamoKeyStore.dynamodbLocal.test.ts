@@ -1,0 +1,37 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
+import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
+import { keyStoreContract } from '../../contract/keyStore.contract.js';
+import { javaMissing, type RunningDynamoDbLocal, startDynamoDbLocal } from '../../support/dynamodbLocal.js';
+
+const missing = javaMissing();
+
+if (missing) {
+  describe('DynamoKeyStore over DynamoDB Local', () => {
+    it('runs against DynamoDB Local', () => {
+      if (process.env.CI === 'true') throw new Error(`CI requires DynamoDB Local: ${missing}`);
+      console.warn(`notice: ${missing}`);
+    });
+  });
+} else {
+  let server: RunningDynamoDbLocal;
+  let tables = 0;
+  beforeAll(async () => {
+    server = await startDynamoDbLocal();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  keyStoreContract('DynamoKeyStore over DynamoDB Local', async () => {
+    const db = new DynamoDBClient({
+      endpoint: server.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const table = `e4c2-test-${tables++}`;
+    await createKeyStoreTable(db, table);
+    return new DynamoKeyStore(db, table);
+  });
+}
