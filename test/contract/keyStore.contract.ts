@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
 import type { ClientRecord, KeyStore } from '../../shared/c2/ports.js';
 import { hashIdAlias, randomKey } from '../../shared/e4/index.js';
+import { codeOfAsync } from '../support/codeOf.js';
 
 export function clientRecord(name: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
@@ -21,15 +22,6 @@ export function clientRecord(name: string, overrides: Partial<ClientRecord> = {}
   };
 }
 
-async function codeOf(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? (error as Error).name;
-  }
-}
-
 export function keyStoreContract(name: string, build: () => Promise<KeyStore>): void {
   describe(`KeyStore contract: ${name}`, () => {
     it('creates a client and reads it back as stored; a second create of the name is ALREADY_EXISTS', async () => {
@@ -39,7 +31,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
 
       // Act
       await store.createClient(record);
-      const again = await codeOf(() => store.createClient(clientRecord('device-0001')));
+      const again = await codeOfAsync(() => store.createClient(clientRecord('device-0001')));
 
       // Assess
       expect(await store.getClient('tenant-a', 'device-0001')).toEqual(record);
@@ -85,10 +77,10 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       for (let i = 0; i < 3; i++) await store.createClient(clientRecord(`device-${i}`));
       const { cursor } = await store.listClients('tenant-a', { limit: 1 });
       expect(cursor).toBeDefined();
-      expect(await codeOf(() => store.listClients('tenant-b', { limit: 1, cursor: cursor! }))).toBe(
+      expect(await codeOfAsync(() => store.listClients('tenant-b', { limit: 1, cursor: cursor! }))).toBe(
         C2ErrorCode.InvalidCursor,
       );
-      expect(await codeOf(() => store.listClients('tenant-a', { limit: 1, cursor: 'not-a-cursor' }))).toBe(
+      expect(await codeOfAsync(() => store.listClients('tenant-a', { limit: 1, cursor: 'not-a-cursor' }))).toBe(
         C2ErrorCode.InvalidCursor,
       );
     });
@@ -102,8 +94,8 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
 
       // Act
       await store.updateClientKey('tenant-a', 'device-0001', update);
-      const stale = await codeOf(() => store.updateClientKey('tenant-a', 'device-0001', update));
-      const missing = await codeOf(() => store.updateClientKey('tenant-a', 'nobody', update));
+      const stale = await codeOfAsync(() => store.updateClientKey('tenant-a', 'device-0001', update));
+      const missing = await codeOfAsync(() => store.updateClientKey('tenant-a', 'nobody', update));
 
       // Assess
       const stored = await store.getClient('tenant-a', 'device-0001');
@@ -119,7 +111,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       await store.createClient(clientRecord('device-0001'));
       await store.deleteClient('tenant-a', 'device-0001');
       expect(await store.getClient('tenant-a', 'device-0001')).toBeUndefined();
-      expect(await codeOf(() => store.deleteClient('tenant-a', 'device-0001'))).toBe(C2ErrorCode.NotFound);
+      expect(await codeOfAsync(() => store.deleteClient('tenant-a', 'device-0001'))).toBe(C2ErrorCode.NotFound);
     });
   });
 }

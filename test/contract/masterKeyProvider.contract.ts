@@ -6,15 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
 import type { MasterKeyProvider } from '../../shared/c2/ports.js';
 import { bytesToHex } from '../../shared/e4/index.js';
-
-async function codeOf(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-}
+import { codeOfAsync } from '../support/codeOf.js';
 
 export function masterKeyProviderContract(name: string, build: () => Promise<MasterKeyProvider>): void {
   describe(`MasterKeyProvider contract: ${name}`, () => {
@@ -37,7 +29,7 @@ export function masterKeyProviderContract(name: string, build: () => Promise<Mas
     it("refuses to open another tenant's data key (KEY_UNAVAILABLE)", async () => {
       const provider = await build();
       const { wrapped } = await provider.generateDataKey('tenant-a');
-      expect(await codeOf(() => provider.decryptDataKey('tenant-b', wrapped))).toBe(C2ErrorCode.KeyUnavailable);
+      expect(await codeOfAsync(() => provider.decryptDataKey('tenant-b', wrapped))).toBe(C2ErrorCode.KeyUnavailable);
     });
 
     it('refuses a tampered, truncated or empty wrapped key (KEY_UNAVAILABLE)', async () => {
@@ -46,7 +38,7 @@ export function masterKeyProviderContract(name: string, build: () => Promise<Mas
       const flipped = wrapped.slice();
       flipped[flipped.length - 1]! ^= 1;
       for (const bad of [flipped, wrapped.subarray(0, wrapped.length - 1), new Uint8Array(0)]) {
-        expect(await codeOf(() => provider.decryptDataKey('tenant-a', bad))).toBe(C2ErrorCode.KeyUnavailable);
+        expect(await codeOfAsync(() => provider.decryptDataKey('tenant-a', bad))).toBe(C2ErrorCode.KeyUnavailable);
       }
     });
   });

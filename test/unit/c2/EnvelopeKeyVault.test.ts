@@ -11,6 +11,7 @@ import type { KeyBinding, MasterKeyProvider } from '../../../shared/c2/ports.js'
 import { EnvelopeKeyVault } from '../../../shared/c2/vault/EnvelopeKeyVault.js';
 import { bytesToHex, randomKey, toBase64 } from '../../../shared/e4/index.js';
 import { nodeEngine, pureEngine } from '../../../shared/e4/node/index.js';
+import { codeOfAsync } from '../../support/codeOf.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'e4c2-vault-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,15 +42,6 @@ const binding = (overrides: Partial<KeyBinding> = {}): KeyBinding => ({
   ...overrides,
 });
 
-async function codeOf(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? (error as Error).name;
-  }
-}
-
 describe.each([pureEngine, nodeEngine].map((e) => [e.name, e] as const))(
   'EnvelopeKeyVault (%s engine)',
   (_n, engine) => {
@@ -74,13 +66,13 @@ describe.each([pureEngine, nodeEngine].map((e) => [e.name, e] as const))(
     ])('a wrapped key moved to %s does not open (KEY_INTEGRITY)', async (_label, other) => {
       const vault = new EnvelopeKeyVault(await countedKeyring(), { engine });
       const wrapped = await vault.wrap(randomKey(), binding());
-      expect(await codeOf(() => vault.unwrap(wrapped, binding(other)))).toBe(C2ErrorCode.KeyIntegrity);
+      expect(await codeOfAsync(() => vault.unwrap(wrapped, binding(other)))).toBe(C2ErrorCode.KeyIntegrity);
     });
 
     it("a wrapped key copied to another tenant does not open (the data key is the first tenant's)", async () => {
       const vault = new EnvelopeKeyVault(await countedKeyring(), { engine });
       const wrapped = await vault.wrap(randomKey(), binding());
-      expect(await codeOf(() => vault.unwrap(wrapped, binding({ tenantId: 'tenant-b' })))).toBe(
+      expect(await codeOfAsync(() => vault.unwrap(wrapped, binding({ tenantId: 'tenant-b' })))).toBe(
         C2ErrorCode.KeyUnavailable,
       );
     });
@@ -96,7 +88,7 @@ describe.each([pureEngine, nodeEngine].map((e) => [e.name, e] as const))(
       }
       for (const bad of variants) {
         expect([C2ErrorCode.KeyIntegrity, C2ErrorCode.KeyUnavailable]).toContain(
-          await codeOf(() => vault.unwrap(bad, binding())),
+          await codeOfAsync(() => vault.unwrap(bad, binding())),
         );
       }
     });
