@@ -15,6 +15,8 @@ export const C2ErrorCode = {
   ConcurrentUpdate: 'CONCURRENT_UPDATE',
   /** A pagination cursor that this API did not issue. */
   InvalidCursor: 'INVALID_CURSOR',
+  /** A request field that is missing, of the wrong type or out of range (the message names it, never a key). */
+  InvalidInput: 'INVALID_INPUT',
 } as const;
 
 export type C2ErrorCode = (typeof C2ErrorCode)[keyof typeof C2ErrorCode];

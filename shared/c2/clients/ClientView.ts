@@ -1,0 +1,18 @@
+import { bytesToHex } from '../../e4/index.js';
+import type { ClientRecord } from '../ports.js';
+
+/** What the API shows of a client: never its key. */
+export interface ClientView {
+  readonly name: string;
+  /** Hex E4 id; the control topic is `e4/<id>`. */
+  readonly id: string;
+  readonly mode: 'symmetric' | 'pubkey';
+  readonly keyVersion: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function clientView(record: ClientRecord): ClientView {
+  const { name, mode, keyVersion, createdAt, updatedAt } = record;
+  return { name, id: bytesToHex(record.id), mode, keyVersion, createdAt, updatedAt };
+}

@@ -1,0 +1,91 @@
+/**
+ * Enrols a client (device): from a name and its key, from a name and a password (Argon2i as e4go), or with a key
+ * generated here and returned once (the only time a key leaves the C2). Public-key clients are enrolled with their
+ * Ed25519 public key (the device keeps its private key). The key is stored wrapped, bound to (tenant, 'client',
+ * name, version 1). Unlike E4's C2 (an upsert that silently replaced keys), an existing name is ALREADY_EXISTS.
+ */
+import {
+  deriveSymKey,
+  E4Error,
+  hashIdAlias,
+  randomKey,
+  validateEd25519PublicKey,
+  validateSymKey,
+} from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import { type ClientView, clientView } from './ClientView.js';
+import { validateClientName } from './validateClientName.js';
+
+export type CreateClientInput =
+  | { name: string; mode: 'symmetric'; key: Uint8Array }
+  | { name: string; mode: 'symmetric'; password: string }
+  | { name: string; mode: 'symmetric'; generateKey: true }
+  | { name: string; mode: 'pubkey'; publicKey: Uint8Array };
+
+export interface CreatedClient {
+  readonly client: ClientView;
+  /** Only when the key was generated: returned once, never again. */
+  readonly key?: Uint8Array;
+}
+
+function invalidKey(error: unknown, field: string): never {
+  if (error instanceof E4Error || error instanceof TypeError) {
+    throw new C2Error(C2ErrorCode.InvalidInput, `"${field}": ${error.message}`);
+  }
+  throw error;
+}
+
+function keyOf(input: CreateClientInput): { key: Uint8Array; generated: boolean } {
+  if (input.mode === 'pubkey') {
+    try {
+      validateEd25519PublicKey(input.publicKey);
+    } catch (error) {
+      invalidKey(error, 'publicKey');
+    }
+    return { key: input.publicKey.slice(), generated: false };
+  }
+  if (input.mode !== 'symmetric') throw new C2Error(C2ErrorCode.InvalidInput, '"mode" must be symmetric or pubkey');
+  if ('generateKey' in input && input.generateKey === true) return { key: randomKey(), generated: true };
+  if ('password' in input) {
+    try {
+      return { key: deriveSymKey(input.password), generated: false };
+    } catch (error) {
+      invalidKey(error, 'password');
+    }
+  }
+  if ('key' in input) {
+    try {
+      validateSymKey(input.key);
+    } catch (error) {
+      invalidKey(error, 'key');
+    }
+    return { key: input.key.slice(), generated: false };
+  }
+  throw new C2Error(C2ErrorCode.InvalidInput, 'give one of "key", "password" or "generateKey"');
+}
+
+export async function createClient(deps: C2Deps, tenantId: string, input: CreateClientInput): Promise<CreatedClient> {
+  if (input === null || typeof input !== 'object') throw new C2Error(C2ErrorCode.InvalidInput, 'expected an object');
+  const name = validateClientName(input.name);
+  const { key, generated } = keyOf(input);
+  const now = new Date(deps.clock()).toISOString();
+  const record = {
+    tenantId,
+    name,
+    id: hashIdAlias(name),
+    mode: input.mode,
+    wrappedKey: await deps.vault.wrap(key, { tenantId, kind: 'client', name, version: 1 }),
+    keyVersion: 1,
+    createdAt: now,
+    updatedAt: now,
+  } as const;
+  try {
+    await deps.store.createClient(record);
+  } catch (error) {
+    key.fill(0);
+    throw error;
+  }
+  if (!generated) key.fill(0);
+  return { client: clientView(record), ...(generated ? { key } : {}) };
+}

@@ -1,0 +1,24 @@
+/** Reading clients: one by name, a page in name order, the count. Keys never leave. */
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import type { Page, PageRequest } from '../ports.js';
+import { type ClientView, clientView } from './ClientView.js';
+import { validateClientName } from './validateClientName.js';
+
+export async function getClient(deps: C2Deps, tenantId: string, name: string): Promise<ClientView> {
+  const record = await deps.store.getClient(tenantId, validateClientName(name));
+  if (!record) throw new C2Error(C2ErrorCode.NotFound, `no client "${name}"`);
+  return clientView(record);
+}
+
+export async function listClients(deps: C2Deps, tenantId: string, page: PageRequest): Promise<Page<ClientView>> {
+  if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
+    throw new C2Error(C2ErrorCode.InvalidInput, '"limit" must be an integer from 1 to 100');
+  }
+  const result = await deps.store.listClients(tenantId, page);
+  return { items: result.items.map(clientView), ...(result.cursor ? { cursor: result.cursor } : {}) };
+}
+
+export function countClients(deps: C2Deps, tenantId: string): Promise<number> {
+  return deps.store.countClients(tenantId);
+}
