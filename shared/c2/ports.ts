@@ -91,11 +91,8 @@ export interface PageRequest {
   readonly cursor?: string;
 }
 
-/**
- * Records of the C2 (one DynamoDB table in both modes of deployment). Every record is scoped by tenant. Failures
- * are {@link C2Error}s: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
- */
-export interface KeyStore {
+/** Client records (see {@link KeyStore}). */
+export interface ClientStore {
   createClient(record: ClientRecord): Promise<void>;
   getClient(tenantId: string, name: string): Promise<ClientRecord | undefined>;
   /** Clients in name order. */
@@ -110,3 +107,38 @@ export interface KeyStore {
   /** NOT_FOUND when there is no such client. */
   deleteClient(tenantId: string, name: string): Promise<void>;
 }
+
+/** A topic of a tenant, as stored: its key wrapped by the {@link KeyVault}. */
+export interface TopicRecord {
+  readonly tenantId: string;
+  readonly topic: string;
+  /** E4 topic hash: SHA3-256(topic)[0:16]. */
+  readonly hash: Uint8Array;
+  readonly wrappedKey: Uint8Array;
+  /** Starts at 1; each rotation increments it (it is part of the key's binding). */
+  readonly keyVersion: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Topic records (see {@link KeyStore}). */
+export interface TopicStore {
+  createTopic(record: TopicRecord): Promise<void>;
+  getTopic(tenantId: string, topic: string): Promise<TopicRecord | undefined>;
+  /** Topics in name order. */
+  listTopics(tenantId: string, page: PageRequest): Promise<Page<TopicRecord>>;
+  countTopics(tenantId: string): Promise<number>;
+  /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
+  updateTopicKey(
+    tenantId: string,
+    topic: string,
+    update: { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string },
+  ): Promise<void>;
+  deleteTopic(tenantId: string, topic: string): Promise<void>;
+}
+
+/**
+ * Records of the C2 (one DynamoDB table in both modes of deployment). Every record is scoped by tenant. Failures
+ * are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
+ */
+export interface KeyStore extends ClientStore, TopicStore {}

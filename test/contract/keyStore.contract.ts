@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
-import type { ClientRecord, KeyStore } from '../../shared/c2/ports.js';
-import { hashIdAlias, randomKey } from '../../shared/e4/index.js';
+import type { ClientRecord, KeyStore, TopicRecord } from '../../shared/c2/ports.js';
+import { hashIdAlias, hashTopic, randomKey } from '../../shared/e4/index.js';
 import { codeOfAsync } from '../support/codeOf.js';
 
 export function clientRecord(name: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
@@ -14,6 +14,19 @@ export function clientRecord(name: string, overrides: Partial<ClientRecord> = {}
     name,
     id: hashIdAlias(name),
     mode: 'symmetric',
+    wrappedKey: randomKey(),
+    keyVersion: 1,
+    createdAt: '2026-11-23T00:00:00.000Z',
+    updatedAt: '2026-11-23T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function topicRecord(topic: string, overrides: Partial<TopicRecord> = {}): TopicRecord {
+  return {
+    tenantId: 'tenant-a',
+    topic,
+    hash: hashTopic(topic),
     wrappedKey: randomKey(),
     keyVersion: 1,
     createdAt: '2026-11-23T00:00:00.000Z',
@@ -112,6 +125,41 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       await store.deleteClient('tenant-a', 'device-0001');
       expect(await store.getClient('tenant-a', 'device-0001')).toBeUndefined();
       expect(await codeOfAsync(() => store.deleteClient('tenant-a', 'device-0001'))).toBe(C2ErrorCode.NotFound);
+    });
+
+    it('stores topics apart from clients of the same name: own records, lists and counts', async () => {
+      // Prepare
+      const store = await build();
+      const topic = topicRecord('sensors/temp');
+      await store.createClient(clientRecord('sensors/temp'));
+
+      // Act
+      await store.createTopic(topic);
+      await store.createTopic(topicRecord('a/b'));
+      const again = await codeOfAsync(() => store.createTopic(topicRecord('sensors/temp')));
+
+      // Assess
+      expect(await store.getTopic('tenant-a', 'sensors/temp')).toEqual(topic);
+      expect(again).toBe(C2ErrorCode.AlreadyExists);
+      expect((await store.listTopics('tenant-a', { limit: 10 })).items.map((t) => t.topic)).toEqual([
+        'a/b',
+        'sensors/temp',
+      ]);
+      expect(await store.countTopics('tenant-a')).toBe(2);
+      expect(await store.countClients('tenant-a')).toBe(1);
+    });
+
+    it('rotates a topic key from the version it was read at, and deletes topics', async () => {
+      const store = await build();
+      await store.createTopic(topicRecord('t'));
+      const key = randomKey();
+      const update = { wrappedKey: key, keyVersion: 2, expectedVersion: 1, updatedAt: '2026-11-23T02:00:00.000Z' };
+      await store.updateTopicKey('tenant-a', 't', update);
+      expect(await codeOfAsync(() => store.updateTopicKey('tenant-a', 't', update))).toBe(C2ErrorCode.ConcurrentUpdate);
+      expect((await store.getTopic('tenant-a', 't'))?.wrappedKey).toEqual(key);
+      await store.deleteTopic('tenant-a', 't');
+      expect(await codeOfAsync(() => store.deleteTopic('tenant-a', 't'))).toBe(C2ErrorCode.NotFound);
+      expect(await store.getTopic('tenant-a', 't')).toBeUndefined();
     });
   });
 }

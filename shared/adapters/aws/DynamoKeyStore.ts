@@ -1,7 +1,8 @@
 /**
  * The KeyStore on DynamoDB (AWS SDK v3), one table for every tenant (see keyStoreTable.ts): the adapter of the AWS
- * deployment, and of local mode over dynalite. DynamoDB's errors are translated here into C2 errors
- * (ConditionalCheckFailedException -> ALREADY_EXISTS / NOT_FOUND / CONCURRENT_UPDATE).
+ * deployment, and of local mode over dynalite. Each kind of record (client, topic) is a codec over the same
+ * operations. DynamoDB's errors are translated here into C2 errors (ConditionalCheckFailedException ->
+ * ALREADY_EXISTS / NOT_FOUND / CONCURRENT_UPDATE).
  */
 import {
   type AttributeValue,
@@ -14,39 +15,58 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
-import type { ClientRecord, KeyStore, Page, PageRequest } from '../../c2/ports.js';
+import type { ClientRecord, KeyStore, Page, PageRequest, TopicRecord } from '../../c2/ports.js';
 
 type Item = Record<string, AttributeValue>;
 
-const CLIENT = 'C#';
-const partition = (tenantId: string): string => `T#${tenantId}`;
-
-function clientItem(record: ClientRecord): Item {
-  return {
-    PK: { S: partition(record.tenantId) },
-    SK: { S: CLIENT + record.name },
-    name: { S: record.name },
-    id: { B: record.id },
-    mode: { S: record.mode },
-    wrappedKey: { B: record.wrappedKey },
-    keyVersion: { N: String(record.keyVersion) },
-    createdAt: { S: record.createdAt },
-    updatedAt: { S: record.updatedAt },
-  };
+/** How one kind of record maps to items: its sort-key prefix and its attributes. */
+interface RecordKind<R> {
+  readonly prefix: string;
+  readonly label: string;
+  nameOf(record: R): string;
+  attributes(record: R): Item;
+  fromItem(tenantId: string, item: Item): R;
 }
 
-function clientRecord(tenantId: string, item: Item): ClientRecord {
-  return {
+const CLIENTS: RecordKind<ClientRecord> = {
+  prefix: 'C#',
+  label: 'client',
+  nameOf: (r) => r.name,
+  attributes: (r) => ({ name: { S: r.name }, id: { B: r.id }, mode: { S: r.mode } }),
+  fromItem: (tenantId, item) => ({
     tenantId,
     name: item.name!.S!,
     id: item.id!.B!,
     mode: item.mode!.S! as ClientRecord['mode'],
+    ...keyFields(item),
+  }),
+};
+
+const TOPICS: RecordKind<TopicRecord> = {
+  prefix: 'P#',
+  label: 'topic',
+  nameOf: (r) => r.topic,
+  attributes: (r) => ({ topic: { S: r.topic }, hash: { B: r.hash } }),
+  fromItem: (tenantId, item) => ({ tenantId, topic: item.topic!.S!, hash: item.hash!.B!, ...keyFields(item) }),
+};
+
+interface KeyFields {
+  wrappedKey: Uint8Array;
+  keyVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function keyFields(item: Item): KeyFields {
+  return {
     wrappedKey: item.wrappedKey!.B!,
     keyVersion: Number(item.keyVersion!.N),
     createdAt: item.createdAt!.S!,
     updatedAt: item.updatedAt!.S!,
   };
 }
+
+const partition = (tenantId: string): string => `T#${tenantId}`;
 
 /** Cursors are the base64url JSON of DynamoDB's LastEvaluatedKey, checked to belong to the same tenant and kind. */
 function encodeCursor(key: Item | undefined): string | undefined {
@@ -66,6 +86,8 @@ function decodeCursor(cursor: string, tenantId: string, prefix: string): Item {
   throw new C2Error(C2ErrorCode.InvalidCursor, 'invalid pagination cursor');
 }
 
+type KeyUpdate = { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string };
+
 export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
@@ -75,59 +97,70 @@ export class DynamoKeyStore implements KeyStore {
     this.#table = tableName;
   }
 
-  async createClient(record: ClientRecord): Promise<void> {
+  createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
+  getClient = (tenantId: string, name: string) => this.#get(CLIENTS, tenantId, name);
+  listClients = (tenantId: string, page: PageRequest) => this.#list(CLIENTS, tenantId, page);
+  countClients = (tenantId: string) => this.#count(CLIENTS, tenantId);
+  updateClientKey = (tenantId: string, name: string, update: KeyUpdate) =>
+    this.#updateKey(CLIENTS, tenantId, name, update);
+  deleteClient = (tenantId: string, name: string) => this.#delete(CLIENTS, tenantId, name);
+
+  createTopic = (record: TopicRecord) => this.#create(TOPICS, record);
+  getTopic = (tenantId: string, topic: string) => this.#get(TOPICS, tenantId, topic);
+  listTopics = (tenantId: string, page: PageRequest) => this.#list(TOPICS, tenantId, page);
+  countTopics = (tenantId: string) => this.#count(TOPICS, tenantId);
+  updateTopicKey = (tenantId: string, topic: string, update: KeyUpdate) =>
+    this.#updateKey(TOPICS, tenantId, topic, update);
+  deleteTopic = (tenantId: string, topic: string) => this.#delete(TOPICS, tenantId, topic);
+
+  #key<R>(kind: RecordKind<R>, tenantId: string, name: string): Item {
+    return { PK: { S: partition(tenantId) }, SK: { S: kind.prefix + name } };
+  }
+
+  async #create<R extends KeyFields & { tenantId: string }>(kind: RecordKind<R>, record: R): Promise<void> {
+    const name = kind.nameOf(record);
+    const item: Item = {
+      ...this.#key(kind, record.tenantId, name),
+      ...kind.attributes(record),
+      wrappedKey: { B: record.wrappedKey },
+      keyVersion: { N: String(record.keyVersion) },
+      createdAt: { S: record.createdAt },
+      updatedAt: { S: record.updatedAt },
+    };
     await this.#conditional(
-      new PutItemCommand({
-        TableName: this.#table,
-        Item: clientItem(record),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-      new C2Error(C2ErrorCode.AlreadyExists, `client "${record.name}" exists already`),
+      new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }),
+      new C2Error(C2ErrorCode.AlreadyExists, `${kind.label} "${name}" exists already`),
     );
   }
 
-  async getClient(tenantId: string, name: string): Promise<ClientRecord | undefined> {
+  async #get<R>(kind: RecordKind<R>, tenantId: string, name: string): Promise<R | undefined> {
     const { Item } = await this.#db.send(
-      new GetItemCommand({
-        TableName: this.#table,
-        Key: { PK: { S: partition(tenantId) }, SK: { S: CLIENT + name } },
-        ConsistentRead: true,
-      }),
+      new GetItemCommand({ TableName: this.#table, Key: this.#key(kind, tenantId, name), ConsistentRead: true }),
     );
-    return Item ? clientRecord(tenantId, Item) : undefined;
+    return Item ? kind.fromItem(tenantId, Item) : undefined;
   }
 
-  async listClients(tenantId: string, page: PageRequest): Promise<Page<ClientRecord>> {
+  async #list<R>(kind: RecordKind<R>, tenantId: string, page: PageRequest): Promise<Page<R>> {
     if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
-      throw new RangeError('listClients: limit must be 1..100');
+      throw new RangeError(`list ${kind.label}s: limit must be 1..100`);
     }
     const { Items = [], LastEvaluatedKey } = await this.#db.send(
       new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :kind)',
-        ExpressionAttributeValues: { ':pk': { S: partition(tenantId) }, ':kind': { S: CLIENT } },
+        ...this.#query(kind, tenantId),
         Limit: page.limit,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, CLIENT),
-        ConsistentRead: true,
+        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, kind.prefix),
       }),
     );
     const cursor = Items.length === page.limit ? encodeCursor(LastEvaluatedKey) : undefined;
-    return { items: Items.map((item) => clientRecord(tenantId, item)), ...(cursor ? { cursor } : {}) };
+    return { items: Items.map((item) => kind.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
   }
 
-  async countClients(tenantId: string): Promise<number> {
+  async #count<R>(kind: RecordKind<R>, tenantId: string): Promise<number> {
     let count = 0;
     let start: Item | undefined;
     do {
       const result = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :kind)',
-          ExpressionAttributeValues: { ':pk': { S: partition(tenantId) }, ':kind': { S: CLIENT } },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
+        new QueryCommand({ ...this.#query(kind, tenantId), Select: 'COUNT', ExclusiveStartKey: start }),
       );
       count += result.Count ?? 0;
       start = result.LastEvaluatedKey;
@@ -135,15 +168,20 @@ export class DynamoKeyStore implements KeyStore {
     return count;
   }
 
-  async updateClientKey(
-    tenantId: string,
-    name: string,
-    update: { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string },
-  ): Promise<void> {
+  #query<R>(kind: RecordKind<R>, tenantId: string) {
+    return {
+      TableName: this.#table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :kind)',
+      ExpressionAttributeValues: { ':pk': { S: partition(tenantId) }, ':kind': { S: kind.prefix } },
+      ConsistentRead: true,
+    };
+  }
+
+  async #updateKey<R>(kind: RecordKind<R>, tenantId: string, name: string, update: KeyUpdate): Promise<void> {
     await this.#conditional(
       new UpdateItemCommand({
         TableName: this.#table,
-        Key: { PK: { S: partition(tenantId) }, SK: { S: CLIENT + name } },
+        Key: this.#key(kind, tenantId, name),
         UpdateExpression: 'SET wrappedKey = :key, keyVersion = :version, updatedAt = :at',
         ConditionExpression: 'attribute_exists(PK) AND keyVersion = :expected',
         ExpressionAttributeValues: {
@@ -154,20 +192,20 @@ export class DynamoKeyStore implements KeyStore {
         },
       }),
       async () =>
-        (await this.getClient(tenantId, name))
-          ? new C2Error(C2ErrorCode.ConcurrentUpdate, `client "${name}" changed since it was read`)
-          : new C2Error(C2ErrorCode.NotFound, `no client "${name}"`),
+        (await this.#get(kind, tenantId, name))
+          ? new C2Error(C2ErrorCode.ConcurrentUpdate, `${kind.label} "${name}" changed since it was read`)
+          : new C2Error(C2ErrorCode.NotFound, `no ${kind.label} "${name}"`),
     );
   }
 
-  async deleteClient(tenantId: string, name: string): Promise<void> {
+  async #delete<R>(kind: RecordKind<R>, tenantId: string, name: string): Promise<void> {
     await this.#conditional(
       new DeleteItemCommand({
         TableName: this.#table,
-        Key: { PK: { S: partition(tenantId) }, SK: { S: CLIENT + name } },
+        Key: this.#key(kind, tenantId, name),
         ConditionExpression: 'attribute_exists(PK)',
       }),
-      new C2Error(C2ErrorCode.NotFound, `no client "${name}"`),
+      new C2Error(C2ErrorCode.NotFound, `no ${kind.label} "${name}"`),
     );
   }
 

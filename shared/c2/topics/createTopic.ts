@@ -1,0 +1,30 @@
+/**
+ * Creates a topic with a new random key, stored wrapped and bound to (tenant, 'topic', topic, version 1). Unlike
+ * E4's C2 (where creating an existing topic rotated its key), an existing topic is ALREADY_EXISTS; rotation is its
+ * own use case.
+ */
+import { hashTopic, randomKey } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { type TopicView, topicView } from './TopicView.js';
+import { validateTopic } from './validateTopic.js';
+
+export async function createTopic(deps: C2Deps, tenantId: string, input: { topic: string }): Promise<TopicView> {
+  const topic = validateTopic(input?.topic);
+  const key = randomKey();
+  const now = new Date(deps.clock()).toISOString();
+  try {
+    const record = {
+      tenantId,
+      topic,
+      hash: hashTopic(topic),
+      wrappedKey: await deps.vault.wrap(key, { tenantId, kind: 'topic', name: topic, version: 1 }),
+      keyVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await deps.store.createTopic(record);
+    return topicView(record);
+  } finally {
+    key.fill(0);
+  }
+}

@@ -1,0 +1,24 @@
+/** Reading topics: one by name, a page in name order, the count. Keys never leave. */
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import type { Page, PageRequest } from '../ports.js';
+import { type TopicView, topicView } from './TopicView.js';
+import { validateTopic } from './validateTopic.js';
+
+export async function getTopic(deps: C2Deps, tenantId: string, topic: string): Promise<TopicView> {
+  const record = await deps.store.getTopic(tenantId, validateTopic(topic));
+  if (!record) throw new C2Error(C2ErrorCode.NotFound, `no topic "${topic}"`);
+  return topicView(record);
+}
+
+export async function listTopics(deps: C2Deps, tenantId: string, page: PageRequest): Promise<Page<TopicView>> {
+  if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
+    throw new C2Error(C2ErrorCode.InvalidInput, '"limit" must be an integer from 1 to 100');
+  }
+  const result = await deps.store.listTopics(tenantId, page);
+  return { items: result.items.map(topicView), ...(result.cursor ? { cursor: result.cursor } : {}) };
+}
+
+export function countTopics(deps: C2Deps, tenantId: string): Promise<number> {
+  return deps.store.countTopics(tenantId);
+}
