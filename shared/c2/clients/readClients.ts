@@ -2,6 +2,7 @@
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { Page, PageRequest } from '../ports.js';
+import { validatePageRequest } from '../validatePageRequest.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { validateClientName } from './validateClientName.js';
 
@@ -12,10 +13,7 @@ export async function getClient(deps: C2Deps, tenantId: string, name: string): P
 }
 
 export async function listClients(deps: C2Deps, tenantId: string, page: PageRequest): Promise<Page<ClientView>> {
-  if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
-    throw new C2Error(C2ErrorCode.InvalidInput, '"limit" must be an integer from 1 to 100');
-  }
-  const result = await deps.store.listClients(tenantId, page);
+  const result = await deps.store.listClients(tenantId, validatePageRequest(page));
   return { items: result.items.map(clientView), ...(result.cursor ? { cursor: result.cursor } : {}) };
 }
 

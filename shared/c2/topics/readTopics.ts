@@ -2,6 +2,7 @@
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { Page, PageRequest } from '../ports.js';
+import { validatePageRequest } from '../validatePageRequest.js';
 import { type TopicView, topicView } from './TopicView.js';
 import { validateTopic } from './validateTopic.js';
 
@@ -12,10 +13,7 @@ export async function getTopic(deps: C2Deps, tenantId: string, topic: string): P
 }
 
 export async function listTopics(deps: C2Deps, tenantId: string, page: PageRequest): Promise<Page<TopicView>> {
-  if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
-    throw new C2Error(C2ErrorCode.InvalidInput, '"limit" must be an integer from 1 to 100');
-  }
-  const result = await deps.store.listTopics(tenantId, page);
+  const result = await deps.store.listTopics(tenantId, validatePageRequest(page));
   return { items: result.items.map(topicView), ...(result.cursor ? { cursor: result.cursor } : {}) };
 }
 
