@@ -47,6 +47,15 @@ module.exports = {
       to: { path: '^shared/adapters/aws/' },
     },
     {
+      name: 'nothing-imports-local',
+      comment:
+        'local/ is the composition root of `npm start` (it may import functions/, shared/c2 and shared/adapters/*): ' +
+        'shared/ and functions/ never depend on it.',
+      severity: 'error',
+      from: { path: '^(shared|functions)/' },
+      to: { path: '^local/' },
+    },
+    {
       name: 'infra-no-runtime-code',
       severity: 'error',
       from: { path: '^infra/' },

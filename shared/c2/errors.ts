@@ -15,6 +15,10 @@ export const C2ErrorCode = {
   ConcurrentUpdate: 'CONCURRENT_UPDATE',
   /** A pagination cursor that this API did not issue. */
   InvalidCursor: 'INVALID_CURSOR',
+  /** The broker did not accept a command that the change cannot go on without (nothing was changed). */
+  DeliveryFailed: 'DELIVERY_FAILED',
+  /** The operation does not apply to the record (e.g. a public-key command for a symmetric client). */
+  WrongMode: 'WRONG_MODE',
   /** A request field that is missing, of the wrong type or out of range (the message names it, never a key). */
   InvalidInput: 'INVALID_INPUT',
 } as const;

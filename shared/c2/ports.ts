@@ -4,6 +4,13 @@
  * Only the ports the code already uses are declared; the others join them with their use cases.
  */
 
+/** Who is calling a use case: the tenant whose records it touches, and the actor named in the event log. */
+export interface Caller {
+  readonly tenantId: string;
+  /** The API key id (or 'local-admin', 'scheduler', ...): never a secret. */
+  readonly actor: string;
+}
+
 /**
  * The root of the key hierarchy: makes and opens per-tenant data keys (KMS `GenerateDataKey` / `Decrypt` with the
  * tenant as encryption context, or the local keyring). A wrapped data key opens only for the tenant it was made for.
@@ -106,6 +113,8 @@ export interface ClientStore {
   ): Promise<void>;
   /** NOT_FOUND when there is no such client. */
   deleteClient(tenantId: string, name: string): Promise<void>;
+  /** The records of those names that exist, in the order given (fan-out reads them in batches of up to 100). */
+  getClients(tenantId: string, names: readonly string[]): Promise<ClientRecord[]>;
 }
 
 /** A topic of a tenant, as stored: its key wrapped by the {@link KeyVault}. */
@@ -135,10 +144,115 @@ export interface TopicStore {
     update: { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string },
   ): Promise<void>;
   deleteTopic(tenantId: string, topic: string): Promise<void>;
+  /**
+   * Takes the topic's lease: every operation that changes who holds which key of a topic (link, unlink, rotate,
+   * delete) runs under it, so that two of them never interleave their commands (devices would end on different
+   * keys). Granted when the topic has no lease, an expired one (`now` >= its end) or one of the same owner.
+   * NOT_FOUND without the topic, CONCURRENT_UPDATE when another owner holds it.
+   */
+  acquireTopicLease(
+    tenantId: string,
+    topic: string,
+    lease: { owner: string; now: number; until: number },
+  ): Promise<void>;
+  /** Gives the lease back if `owner` still holds it (no error otherwise: it expired and may be someone else's). */
+  releaseTopicLease(tenantId: string, topic: string, owner: string): Promise<void>;
+}
+
+/** A client on a topic: it holds the topic key. Names only: keys live on the client and topic records. */
+export interface LinkRecord {
+  readonly tenantId: string;
+  readonly topic: string;
+  readonly clientName: string;
+  readonly createdAt: string;
+}
+
+/**
+ * Links between clients and topics, readable from both sides (two items per link: without transactions in
+ * dynalite, `putLink` writes the topic side first and `deleteLink` deletes it first, so that fan-out, which reads the
+ * topic side, never misses a client that believes it is linked; both are idempotent, and repeating one repairs a
+ * crash between its two writes).
+ */
+export interface LinkStore {
+  putLink(link: LinkRecord): Promise<void>;
+  deleteLink(tenantId: string, topic: string, clientName: string): Promise<void>;
+  getLink(tenantId: string, topic: string, clientName: string): Promise<LinkRecord | undefined>;
+  /** Client names of a topic, in name order. */
+  listClientsOfTopic(tenantId: string, topic: string, page: PageRequest): Promise<Page<string>>;
+  /** Topics of a client, in topic order. */
+  listTopicsOfClient(tenantId: string, clientName: string, page: PageRequest): Promise<Page<string>>;
+  countClientsOfTopic(tenantId: string, topic: string): Promise<number>;
+  countTopicsOfClient(tenantId: string, clientName: string): Promise<number>;
+}
+
+/**
+ * The C2's Curve25519 key pair of a tenant (public-key mode). A new key is first stored as `pending` (sent to every
+ * client, protected with the current key), then promoted: a crash between the two is resumed by sending again.
+ */
+export interface C2KeyRecord {
+  readonly tenantId: string;
+  readonly publicKey: Uint8Array;
+  /** The wrapped private key, bound to (tenant, 'c2', 'c2', keyVersion). */
+  readonly wrappedKey: Uint8Array;
+  readonly keyVersion: number;
+  readonly pending?: { readonly publicKey: Uint8Array; readonly wrappedKey: Uint8Array; readonly keyVersion: number };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface C2KeyStore {
+  getC2Key(tenantId: string): Promise<C2KeyRecord | undefined>;
+  /** ALREADY_EXISTS when the tenant has one. */
+  createC2Key(record: C2KeyRecord): Promise<void>;
+  /** Replaces the record if its stored `keyVersion` and `pending` version are still the expected ones. */
+  replaceC2Key(
+    record: C2KeyRecord,
+    expected: { keyVersion: number; pendingVersion: number | undefined },
+  ): Promise<void>;
+}
+
+/** One entry of the event log: who did what, when, with what result. Never key bytes. */
+export interface EventRecord {
+  readonly tenantId: string;
+  /** Sortable, unique: ISO time + random suffix. */
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  /** e.g. 'client.create', 'topic.rotate', 'link.delete'. */
+  readonly action: string;
+  readonly target: { readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey'; readonly name: string };
+  readonly result: 'ok' | 'error';
+  /** The C2 error code when the result is 'error'. */
+  readonly errorCode?: string;
+  /** Facts about the change: key versions, command counts, undelivered clients (first 50). JSON, no secrets. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface EventLog {
+  appendEvent(event: EventRecord): Promise<void>;
+  /** Newest first. */
+  listEvents(tenantId: string, page: PageRequest): Promise<Page<EventRecord>>;
+}
+
+/** An API key (`e4c2.<tenant id>.<key id>.<secret>`): its secret is never stored, only its SHA-256. */
+export interface ApiKeyRecord {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly role: 'admin';
+  readonly secretHash: Uint8Array;
+  readonly createdAt: string;
+}
+
+export interface ApiKeyStore {
+  /** ALREADY_EXISTS when the key id is taken. */
+  createApiKey(record: ApiKeyRecord): Promise<void>;
+  getApiKey(tenantId: string, keyId: string): Promise<ApiKeyRecord | undefined>;
+  countApiKeys(tenantId: string): Promise<number>;
 }
 
 /**
  * Records of the C2 (one DynamoDB table in both modes of deployment). Every record is scoped by tenant. Failures
  * are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
  */
-export interface KeyStore extends ClientStore, TopicStore {}
+export interface KeyStore extends ClientStore, TopicStore, LinkStore, C2KeyStore, EventLog, ApiKeyStore {}

@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
-import type { ClientRecord, KeyStore, TopicRecord } from '../../shared/c2/ports.js';
+import type {
+  ApiKeyRecord,
+  C2KeyRecord,
+  ClientRecord,
+  EventRecord,
+  KeyStore,
+  LinkRecord,
+  Page,
+  TopicRecord,
+} from '../../shared/c2/ports.js';
 import { hashIdAlias, hashTopic, randomKey } from '../../shared/e4/index.js';
 import { codeOfAsync } from '../support/codeOf.js';
 
@@ -33,6 +42,70 @@ export function topicRecord(topic: string, overrides: Partial<TopicRecord> = {})
     updatedAt: '2026-11-23T00:00:00.000Z',
     ...overrides,
   };
+}
+
+export function linkRecord(topic: string, clientName: string, overrides: Partial<LinkRecord> = {}): LinkRecord {
+  return { tenantId: 'tenant-a', topic, clientName, createdAt: '2026-11-23T00:00:00.000Z', ...overrides };
+}
+
+export function c2KeyRecord(overrides: Partial<C2KeyRecord> = {}): C2KeyRecord {
+  return {
+    tenantId: 'tenant-a',
+    publicKey: randomKey(),
+    wrappedKey: randomKey(),
+    keyVersion: 1,
+    createdAt: '2026-11-23T00:00:00.000Z',
+    updatedAt: '2026-11-23T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** An event at second `second` of the day (ids sort as the caller makes them: time first). */
+export function eventRecord(second: number, overrides: Partial<EventRecord> = {}): EventRecord {
+  const at = new Date(Date.UTC(2026, 10, 23, 0, 0, second)).toISOString();
+  return {
+    tenantId: 'tenant-a',
+    id: `${at}-${String(second).padStart(4, '0')}`,
+    at,
+    actor: 'key-1',
+    action: 'topic.rotate',
+    target: { type: 'topic', name: 'sensors/temp' },
+    result: 'ok',
+    ...overrides,
+  };
+}
+
+export function apiKeyRecord(keyId: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+  return {
+    keyId,
+    tenantId: 'tenant-a',
+    name: `key ${keyId}`,
+    role: 'admin',
+    secretHash: randomKey(),
+    createdAt: '2026-11-23T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Every item of a list, following its cursors, and how many pages it took. */
+async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await read(cursor);
+    items.push(...page.items);
+    cursor = page.cursor;
+    pages++;
+  } while (cursor);
+  return { items, pages };
+}
+
+const page = (limit: number, cursor: string | undefined) => ({ limit, ...(cursor ? { cursor } : {}) });
+
+/** Runs `write` on every item, a few at a time (the contract stays fast over DynamoDB Local). */
+async function inParallel<T>(items: readonly T[], write: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) await Promise.all(items.slice(i, i + 25).map(write));
 }
 
 export function keyStoreContract(name: string, build: () => Promise<KeyStore>): void {
@@ -160,6 +233,465 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       await store.deleteTopic('tenant-a', 't');
       expect(await codeOfAsync(() => store.deleteTopic('tenant-a', 't'))).toBe(C2ErrorCode.NotFound);
       expect(await store.getTopic('tenant-a', 't')).toBeUndefined();
+    });
+
+    describe('getClients', () => {
+      it('reads clients in the order of the names given, once per occurrence, leaving out those that do not exist', async () => {
+        // Prepare
+        const store = await build();
+        const records = ['c-1', 'c-2', 'c-3'].map((name) => clientRecord(name));
+        for (const record of records) await store.createClient(record);
+        await store.createClient(clientRecord('c-b', { tenantId: 'tenant-b' }));
+        const [one, two, three] = records;
+
+        // Act
+        const found = await store.getClients('tenant-a', ['c-3', 'nobody', 'c-1', 'c-b', 'c-3', 'c-2']);
+        const none = await store.getClients('tenant-a', []);
+
+        // Assess
+        expect(found).toEqual([three, one, three, two]);
+        expect(none).toEqual([]);
+      });
+
+      it('reads more names than one batch holds (230), in the order given', async () => {
+        // Prepare
+        const store = await build();
+        const names = Array.from({ length: 230 }, (_, i) => `device-${String(i).padStart(3, '0')}`);
+        await inParallel(names, (name) => store.createClient(clientRecord(name)));
+        const wanted = [...names].reverse().flatMap((name, i) => (i % 10 === 0 ? [`missing-${i}`, name] : [name]));
+
+        // Act
+        const found = await store.getClients('tenant-a', wanted);
+
+        // Assess
+        expect(found.map((c) => c.name)).toEqual([...names].reverse());
+        expect(found[0]).toEqual(await store.getClient('tenant-a', 'device-229'));
+      });
+    });
+
+    describe('topic leases', () => {
+      it('grants a free lease, again to its owner; another owner is CONCURRENT_UPDATE until it expires', async () => {
+        // Prepare
+        const store = await build();
+        await store.createTopic(topicRecord('t'));
+        const take = (owner: string, now: number, until: number) =>
+          codeOfAsync(() => store.acquireTopicLease('tenant-a', 't', { owner, now, until }));
+
+        // Act
+        const first = await take('a', 1000, 2000);
+        const again = await take('a', 1500, 2500); // now ends at 2500
+        const busy = await take('b', 2499, 3499);
+        const expired = await take('b', 2500, 3500);
+        const lost = await take('a', 2600, 3600);
+
+        // Assess
+        expect([first, again, busy, expired, lost]).toEqual([
+          'ok',
+          'ok',
+          C2ErrorCode.ConcurrentUpdate,
+          'ok',
+          C2ErrorCode.ConcurrentUpdate,
+        ]);
+      });
+
+      it("is given back by its owner only: another owner's release is ignored", async () => {
+        // Prepare
+        const store = await build();
+        await store.createTopic(topicRecord('t'));
+        await store.acquireTopicLease('tenant-a', 't', { owner: 'a', now: 1000, until: 2000 });
+        const take = () =>
+          codeOfAsync(() => store.acquireTopicLease('tenant-a', 't', { owner: 'b', now: 1100, until: 2100 }));
+
+        // Act
+        const strangerRelease = await codeOfAsync(() => store.releaseTopicLease('tenant-a', 't', 'b'));
+        const whileHeld = await take();
+        await store.releaseTopicLease('tenant-a', 't', 'a');
+        const afterRelease = await take();
+
+        // Assess
+        expect(strangerRelease).toBe('ok');
+        expect(whileHeld).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(afterRelease).toBe('ok');
+      });
+
+      it('is NOT_FOUND without the topic (in this tenant); releasing there is no error and creates nothing', async () => {
+        // Prepare
+        const store = await build();
+        await store.createTopic(topicRecord('t', { tenantId: 'tenant-b' }));
+        const lease = { owner: 'a', now: 1000, until: 2000 };
+
+        // Act
+        const missing = await codeOfAsync(() => store.acquireTopicLease('tenant-a', 'nope', lease));
+        const otherTenant = await codeOfAsync(() => store.acquireTopicLease('tenant-a', 't', lease));
+        const release = await codeOfAsync(() => store.releaseTopicLease('tenant-a', 'nope', 'a'));
+
+        // Assess
+        expect(missing).toBe(C2ErrorCode.NotFound);
+        expect(otherTenant).toBe(C2ErrorCode.NotFound);
+        expect(release).toBe('ok');
+        expect(await store.getTopic('tenant-a', 'nope')).toBeUndefined();
+        expect(await store.countTopics('tenant-a')).toBe(0);
+      });
+
+      it('leaves the topic record as it is: it reads back equal, rotates under the lease, and the lease survives', async () => {
+        // Prepare
+        const store = await build();
+        const topic = topicRecord('t');
+        await store.createTopic(topic);
+        await store.acquireTopicLease('tenant-a', 't', { owner: 'a', now: 1000, until: 2000 });
+        const leased = await store.getTopic('tenant-a', 't');
+        const key = randomKey();
+
+        // Act
+        await store.updateTopicKey('tenant-a', 't', {
+          wrappedKey: key,
+          keyVersion: 2,
+          expectedVersion: 1,
+          updatedAt: '2026-11-23T03:00:00.000Z',
+        });
+
+        // Assess
+        const rotated = { ...topic, wrappedKey: key, keyVersion: 2, updatedAt: '2026-11-23T03:00:00.000Z' };
+        expect(leased).toEqual(topic);
+        expect(await store.getTopic('tenant-a', 't')).toEqual(rotated);
+        expect((await store.listTopics('tenant-a', { limit: 10 })).items).toEqual([rotated]);
+        expect(
+          await codeOfAsync(() => store.acquireTopicLease('tenant-a', 't', { owner: 'b', now: 1500, until: 2500 })),
+        ).toBe(C2ErrorCode.ConcurrentUpdate);
+      });
+    });
+
+    describe('links', () => {
+      it('puts a link idempotently (keeping its first createdAt) and reads it from the topic', async () => {
+        // Prepare
+        const store = await build();
+        const link = linkRecord('t', 'c');
+
+        // Act
+        await store.putLink(link);
+        await store.putLink(linkRecord('t', 'c', { createdAt: '2026-11-24T00:00:00.000Z' }));
+
+        // Assess
+        expect(await store.getLink('tenant-a', 't', 'c')).toEqual(link);
+        expect(await store.getLink('tenant-a', 't', 'd')).toBeUndefined();
+        expect(await store.getLink('tenant-a', 'c', 't')).toBeUndefined();
+        expect(await store.listClientsOfTopic('tenant-a', 't', { limit: 10 })).toEqual({ items: ['c'] });
+        expect(await store.listTopicsOfClient('tenant-a', 'c', { limit: 10 })).toEqual({ items: ['t'] });
+        expect(await store.countClientsOfTopic('tenant-a', 't')).toBe(1);
+        expect(await store.countTopicsOfClient('tenant-a', 'c')).toBe(1);
+      });
+
+      it('lists the clients of a topic and the topics of a client in name order, page by page, and counts them', async () => {
+        // Prepare: 23 clients on topic t, client c-007 also on 11 other topics, all linked out of order
+        const store = await build();
+        const clients = Array.from({ length: 23 }, (_, i) => `c-${String(i).padStart(3, '0')}`);
+        const topics = ['t', ...Array.from({ length: 11 }, (_, i) => `u/${String(i).padStart(2, '0')}`)].sort();
+        await inParallel([...clients].reverse(), (client) => store.putLink(linkRecord('t', client)));
+        await inParallel(topics.filter((t) => t !== 't').reverse(), (topic) =>
+          store.putLink(linkRecord(topic, 'c-007')),
+        );
+
+        // Act
+        const ofTopic = await readAll((cursor) => store.listClientsOfTopic('tenant-a', 't', page(10, cursor)));
+        const ofClient = await readAll((cursor) => store.listTopicsOfClient('tenant-a', 'c-007', page(5, cursor)));
+
+        // Assess
+        expect(ofTopic).toEqual({ items: clients, pages: 3 });
+        expect(ofClient).toEqual({ items: topics, pages: 3 });
+        expect(await store.countClientsOfTopic('tenant-a', 't')).toBe(23);
+        expect(await store.countTopicsOfClient('tenant-a', 'c-007')).toBe(12);
+        expect(await store.countTopicsOfClient('tenant-a', 'c-008')).toBe(1);
+      });
+
+      it('deletes a link from both sides; deleting it again, or one never made, is no error', async () => {
+        // Prepare
+        const store = await build();
+        await store.putLink(linkRecord('t', 'c'));
+        await store.putLink(linkRecord('t', 'd'));
+
+        // Act
+        await store.deleteLink('tenant-a', 't', 'c');
+        const again = await codeOfAsync(() => store.deleteLink('tenant-a', 't', 'c'));
+        const never = await codeOfAsync(() => store.deleteLink('tenant-a', 'x', 'y'));
+
+        // Assess
+        expect(await store.getLink('tenant-a', 't', 'c')).toBeUndefined();
+        expect((await store.listClientsOfTopic('tenant-a', 't', { limit: 10 })).items).toEqual(['d']);
+        expect((await store.listTopicsOfClient('tenant-a', 'c', { limit: 10 })).items).toEqual([]);
+        expect(await store.countTopicsOfClient('tenant-a', 'c')).toBe(0);
+        expect([again, never]).toEqual(['ok', 'ok']);
+      });
+
+      it('lists one topic (or client) only, not those whose names it prefixes: a, a/b, ab', async () => {
+        // Prepare
+        const store = await build();
+        for (const [topic, client] of [
+          ['a', 'c1'],
+          ['a/b', 'c2'],
+          ['ab', 'c3'],
+          ['a', 'c4'],
+          ['x', 'd'],
+          ['y', 'd/e'],
+          ['z', 'de'],
+        ] as const) {
+          await store.putLink(linkRecord(topic, client));
+        }
+
+        // Act
+        const clientsOf = (topic: string) => store.listClientsOfTopic('tenant-a', topic, { limit: 10 });
+        const topicsOf = (client: string) => store.listTopicsOfClient('tenant-a', client, { limit: 10 });
+
+        // Assess
+        expect((await clientsOf('a')).items).toEqual(['c1', 'c4']);
+        expect((await clientsOf('a/b')).items).toEqual(['c2']);
+        expect((await clientsOf('ab')).items).toEqual(['c3']);
+        expect(await store.countClientsOfTopic('tenant-a', 'a')).toBe(2);
+        expect((await topicsOf('d')).items).toEqual(['x']);
+        expect(await store.countTopicsOfClient('tenant-a', 'd')).toBe(1);
+      });
+
+      it('stays apart from topics and clients: their lists and counts see no link items', async () => {
+        // Prepare
+        const store = await build();
+        const topic = topicRecord('t');
+        const client = clientRecord('c');
+        await store.createTopic(topic);
+        await store.createClient(client);
+
+        // Act
+        await store.putLink(linkRecord('t', 'c'));
+        await store.putLink(linkRecord('t', 'other'));
+
+        // Assess
+        expect((await store.listTopics('tenant-a', { limit: 10 })).items).toEqual([topic]);
+        expect((await store.listClients('tenant-a', { limit: 10 })).items).toEqual([client]);
+        expect(await store.countTopics('tenant-a')).toBe(1);
+        expect(await store.countClients('tenant-a')).toBe(1);
+        expect(await store.getTopic('tenant-a', 't')).toEqual(topic);
+      });
+
+      it("refuses a cursor of another list: another topic's, a client's, another tenant's (INVALID_CURSOR)", async () => {
+        // Prepare
+        const store = await build();
+        for (const client of ['c1', 'c2', 'c3']) {
+          await store.putLink(linkRecord('a', client));
+          await store.putLink(linkRecord('ab', client));
+          await store.putLink(linkRecord('a', client, { tenantId: 'tenant-b' }));
+        }
+        const { cursor } = await store.listClientsOfTopic('tenant-a', 'a', { limit: 1 });
+        const request = { limit: 1, cursor: cursor! };
+
+        // Act
+        const own = await store.listClientsOfTopic('tenant-a', 'a', request);
+        const refused = await Promise.all([
+          codeOfAsync(() => store.listClientsOfTopic('tenant-a', 'ab', request)),
+          codeOfAsync(() => store.listClientsOfTopic('tenant-b', 'a', request)),
+          codeOfAsync(() => store.listTopicsOfClient('tenant-a', 'a', request)),
+          codeOfAsync(() => store.listTopics('tenant-a', request)),
+        ]);
+
+        // Assess
+        expect(own.items).toEqual(['c2']);
+        expect(refused).toEqual(Array(4).fill(C2ErrorCode.InvalidCursor));
+      });
+
+      it('keeps tenants apart', async () => {
+        // Prepare
+        const store = await build();
+
+        // Act
+        await store.putLink(linkRecord('t', 'c'));
+        await store.putLink(linkRecord('t', 'd', { tenantId: 'tenant-b' }));
+
+        // Assess
+        expect((await store.listClientsOfTopic('tenant-a', 't', { limit: 10 })).items).toEqual(['c']);
+        expect((await store.listClientsOfTopic('tenant-b', 't', { limit: 10 })).items).toEqual(['d']);
+        expect(await store.getLink('tenant-b', 't', 'c')).toBeUndefined();
+        expect(await store.countTopicsOfClient('tenant-b', 'c')).toBe(0);
+        expect(await store.countClientsOfTopic('tenant-c', 't')).toBe(0);
+      });
+    });
+
+    describe('C2 key', () => {
+      it('creates the key pair of a tenant and reads it back; a second is ALREADY_EXISTS', async () => {
+        // Prepare
+        const store = await build();
+        const key = c2KeyRecord();
+
+        // Act
+        await store.createC2Key(key);
+        const again = await codeOfAsync(() => store.createC2Key(c2KeyRecord()));
+
+        // Assess
+        expect(again).toBe(C2ErrorCode.AlreadyExists);
+        expect(await store.getC2Key('tenant-a')).toEqual(key);
+        expect(await store.getC2Key('tenant-b')).toBeUndefined();
+      });
+
+      it('stores a pending key, then promotes it, each from the versions it was read at', async () => {
+        // Prepare
+        const store = await build();
+        const current = c2KeyRecord();
+        await store.createC2Key(current);
+        const pending = { publicKey: randomKey(), wrappedKey: randomKey(), keyVersion: 2 };
+        const withPending = { ...current, pending, updatedAt: '2026-11-23T04:00:00.000Z' };
+        const promoted = {
+          ...current,
+          publicKey: pending.publicKey,
+          wrappedKey: pending.wrappedKey,
+          keyVersion: 2,
+          updatedAt: '2026-11-23T05:00:00.000Z',
+        };
+
+        // Act
+        await store.replaceC2Key(withPending, { keyVersion: 1, pendingVersion: undefined });
+        const afterPending = await store.getC2Key('tenant-a');
+        await store.replaceC2Key(promoted, { keyVersion: 1, pendingVersion: 2 });
+
+        // Assess
+        expect(afterPending).toEqual(withPending);
+        const stored = await store.getC2Key('tenant-a');
+        expect(stored).toEqual(promoted);
+        expect(stored?.pending).toBeUndefined();
+      });
+
+      it('refuses stale expected versions (CONCURRENT_UPDATE) and a tenant without a key (NOT_FOUND)', async () => {
+        // Prepare: tenant-a's key is version 1 with pending version 2; tenant-c's is version 1 with none pending
+        const store = await build();
+        const pending = { publicKey: randomKey(), wrappedKey: randomKey(), keyVersion: 2 };
+        const stored = c2KeyRecord({ pending });
+        const storedWithout = c2KeyRecord({ tenantId: 'tenant-c' });
+        await store.createC2Key(stored);
+        await store.createC2Key(storedWithout);
+        const replacement = c2KeyRecord({ keyVersion: 3 });
+
+        // Act
+        const attempts = await Promise.all(
+          [
+            { keyVersion: 1, pendingVersion: undefined },
+            { keyVersion: 1, pendingVersion: 3 },
+            { keyVersion: 2, pendingVersion: 2 },
+          ].map((expected) => codeOfAsync(() => store.replaceC2Key(replacement, expected))),
+        );
+        const noneExpected = await codeOfAsync(() =>
+          store.replaceC2Key(c2KeyRecord({ tenantId: 'tenant-c', keyVersion: 2 }), {
+            keyVersion: 1,
+            pendingVersion: 2,
+          }),
+        );
+        const missing = await codeOfAsync(() =>
+          store.replaceC2Key(c2KeyRecord({ tenantId: 'tenant-b' }), { keyVersion: 1, pendingVersion: undefined }),
+        );
+
+        // Assess
+        expect(attempts).toEqual(Array(3).fill(C2ErrorCode.ConcurrentUpdate));
+        expect(await store.getC2Key('tenant-a')).toEqual(stored);
+        expect(noneExpected).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(await store.getC2Key('tenant-c')).toEqual(storedWithout);
+        expect(missing).toBe(C2ErrorCode.NotFound);
+        expect(await store.getC2Key('tenant-b')).toBeUndefined();
+      });
+    });
+
+    describe('event log', () => {
+      it('lists events newest first, page by page; appending an id again is ALREADY_EXISTS', async () => {
+        // Prepare: 12 events appended out of order
+        const store = await build();
+        const events = Array.from({ length: 12 }, (_, i) => eventRecord(i));
+        for (const i of [5, 0, 11, 3, 8, 1, 10, 2, 7, 4, 9, 6]) await store.appendEvent(events[i]!);
+
+        // Act
+        const listed = await readAll((cursor) => store.listEvents('tenant-a', page(5, cursor)));
+        const again = await codeOfAsync(() => store.appendEvent(eventRecord(3, { action: 'client.create' })));
+
+        // Assess
+        expect(listed).toEqual({ items: [...events].reverse(), pages: 3 });
+        expect(again).toBe(C2ErrorCode.AlreadyExists);
+      });
+
+      it('keeps details as JSON, and optional fields only when given', async () => {
+        // Prepare
+        const store = await build();
+        const failed = eventRecord(1, {
+          action: 'link.delete',
+          target: { type: 'link', name: 'sensors/temp c-1' },
+          result: 'error',
+          errorCode: 'NOT_FOUND',
+          details: { keyVersion: 2, undelivered: ['c-1', 'c-2'], nested: { none: null, yes: true, text: 'é"\u0000' } },
+        });
+        const plain = eventRecord(2);
+
+        // Act
+        await store.appendEvent(failed);
+        await store.appendEvent(plain);
+
+        // Assess
+        const { items } = await store.listEvents('tenant-a', { limit: 10 });
+        expect(items).toEqual([plain, failed]);
+        expect(Object.keys(items[0]!).sort()).toEqual(Object.keys(plain).sort());
+      });
+
+      it("keeps tenants apart, and refuses another tenant's cursor", async () => {
+        // Prepare
+        const store = await build();
+        for (let i = 0; i < 3; i++) await store.appendEvent(eventRecord(i));
+        const other = eventRecord(0, { tenantId: 'tenant-b' });
+
+        // Act
+        await store.appendEvent(other);
+
+        // Assess
+        expect((await store.listEvents('tenant-b', { limit: 10 })).items).toEqual([other]);
+        const { cursor } = await store.listEvents('tenant-a', { limit: 1 });
+        expect(cursor).toBeDefined();
+        expect(await codeOfAsync(() => store.listEvents('tenant-b', { limit: 1, cursor: cursor! }))).toBe(
+          C2ErrorCode.InvalidCursor,
+        );
+      });
+    });
+
+    describe('API keys', () => {
+      it('creates, reads and counts API keys per tenant; a key id taken is ALREADY_EXISTS', async () => {
+        // Prepare
+        const store = await build();
+        const first = apiKeyRecord('k1');
+        const second = apiKeyRecord('k2');
+        const sameIdElsewhere = apiKeyRecord('k1', { tenantId: 'tenant-b', name: 'of b' });
+
+        // Act
+        await store.createApiKey(first);
+        await store.createApiKey(second);
+        await store.createApiKey(sameIdElsewhere);
+        const again = await codeOfAsync(() => store.createApiKey(apiKeyRecord('k1', { name: 'another' })));
+
+        // Assess
+        expect(again).toBe(C2ErrorCode.AlreadyExists);
+        expect(await store.getApiKey('tenant-a', 'k1')).toEqual(first);
+        expect(await store.getApiKey('tenant-b', 'k1')).toEqual(sameIdElsewhere);
+        expect(await store.getApiKey('tenant-b', 'k2')).toBeUndefined();
+        expect(await store.countApiKeys('tenant-a')).toBe(2);
+        expect(await store.countApiKeys('tenant-b')).toBe(1);
+        expect(await store.countApiKeys('tenant-c')).toBe(0);
+      });
+
+      it('stays apart from the other kinds of record', async () => {
+        // Prepare
+        const store = await build();
+        await store.createClient(clientRecord('k1'));
+        await store.createTopic(topicRecord('k1'));
+        await store.createC2Key(c2KeyRecord());
+        await store.appendEvent(eventRecord(1));
+        await store.putLink(linkRecord('k1', 'k1'));
+
+        // Act
+        await store.createApiKey(apiKeyRecord('k1'));
+
+        // Assess
+        expect(await store.countApiKeys('tenant-a')).toBe(1);
+        expect(await store.countClients('tenant-a')).toBe(1);
+        expect(await store.countTopics('tenant-a')).toBe(1);
+        expect((await store.listEvents('tenant-a', { limit: 10 })).items).toEqual([eventRecord(1)]);
+      });
     });
   });
 }

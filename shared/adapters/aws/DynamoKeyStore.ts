@@ -1,11 +1,13 @@
 /**
  * The KeyStore on DynamoDB (AWS SDK v3), one table for every tenant (see keyStoreTable.ts): the adapter of the AWS
- * deployment, and of local mode over dynalite. Each kind of record (client, topic) is a codec over the same
- * operations. DynamoDB's errors are translated here into C2 errors (ConditionalCheckFailedException ->
- * ALREADY_EXISTS / NOT_FOUND / CONCURRENT_UPDATE).
+ * deployment, and of local mode over dynalite. Each kind of record (client, topic, link, C2 key, event, API key) is
+ * a codec (keyStoreItems.ts) over the same operations; lists and counts run over a range of sort keys. DynamoDB's
+ * errors are translated here into C2 errors (ConditionalCheckFailedException -> ALREADY_EXISTS / NOT_FOUND /
+ * CONCURRENT_UPDATE). No transactions: dynalite has none.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
@@ -15,60 +17,48 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
-import type { ClientRecord, KeyStore, Page, PageRequest, TopicRecord } from '../../c2/ports.js';
+import type {
+  ApiKeyRecord,
+  C2KeyRecord,
+  ClientRecord,
+  EventRecord,
+  KeyStore,
+  LinkRecord,
+  Page,
+  PageRequest,
+  TopicRecord,
+} from '../../c2/ports.js';
+import {
+  API_KEYS,
+  C2_KEY,
+  C2_KEY_NAME,
+  CLIENTS,
+  clientsOfTopic,
+  eventKind,
+  type Item,
+  type ItemRange,
+  LINKS_BY_CLIENT,
+  LINKS_BY_TOPIC,
+  partition,
+  type RecordKind,
+  TOPICS,
+  topicsOfClient,
+} from './keyStoreItems.js';
 
-type Item = Record<string, AttributeValue>;
-
-/** How one kind of record maps to items: its sort-key prefix and its attributes. */
-interface RecordKind<R> {
-  readonly prefix: string;
-  readonly label: string;
-  nameOf(record: R): string;
-  attributes(record: R): Item;
-  fromItem(tenantId: string, item: Item): R;
+export interface DynamoKeyStoreOptions {
+  /** How long events are kept: their `expiresAt` (the table's TTL attribute) is `at` + this. 400 by default. */
+  readonly eventRetentionDays?: number;
 }
 
-const CLIENTS: RecordKind<ClientRecord> = {
-  prefix: 'C#',
-  label: 'client',
-  nameOf: (r) => r.name,
-  attributes: (r) => ({ name: { S: r.name }, id: { B: r.id }, mode: { S: r.mode } }),
-  fromItem: (tenantId, item) => ({
-    tenantId,
-    name: item.name!.S!,
-    id: item.id!.B!,
-    mode: item.mode!.S! as ClientRecord['mode'],
-    ...keyFields(item),
-  }),
-};
+/** BatchGetItem reads at most 100 keys; the keys it leaves unprocessed are asked again, this many times at most. */
+const BATCH_GET_KEYS = 100;
+const BATCH_GET_ATTEMPTS = 8;
+const backoffMs = (attempt: number): number => Math.min(1000, 25 * 2 ** attempt);
 
-const TOPICS: RecordKind<TopicRecord> = {
-  prefix: 'P#',
-  label: 'topic',
-  nameOf: (r) => r.topic,
-  attributes: (r) => ({ topic: { S: r.topic }, hash: { B: r.hash } }),
-  fromItem: (tenantId, item) => ({ tenantId, topic: item.topic!.S!, hash: item.hash!.B!, ...keyFields(item) }),
-};
-
-interface KeyFields {
-  wrappedKey: Uint8Array;
-  keyVersion: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-function keyFields(item: Item): KeyFields {
-  return {
-    wrappedKey: item.wrappedKey!.B!,
-    keyVersion: Number(item.keyVersion!.N),
-    createdAt: item.createdAt!.S!,
-    updatedAt: item.updatedAt!.S!,
-  };
-}
-
-const partition = (tenantId: string): string => `T#${tenantId}`;
-
-/** Cursors are the base64url JSON of DynamoDB's LastEvaluatedKey, checked to belong to the same tenant and kind. */
+/**
+ * Cursors are the base64url JSON of DynamoDB's LastEvaluatedKey, checked to belong to the same tenant and range (a
+ * cursor of one topic's links does not page another topic's).
+ */
 function encodeCursor(key: Item | undefined): string | undefined {
   if (!key) return undefined;
   return Buffer.from(JSON.stringify({ pk: key.PK!.S, sk: key.SK!.S })).toString('base64url');
@@ -91,10 +81,16 @@ type KeyUpdate = { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: 
 export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
+  readonly #events: RecordKind<EventRecord>;
 
-  constructor(db: DynamoDBClient, tableName: string) {
+  constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
+    const retentionDays = options.eventRetentionDays ?? 400;
+    if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
+      throw new RangeError('eventRetentionDays must be a positive integer');
+    }
     this.#db = db;
     this.#table = tableName;
+    this.#events = eventKind(retentionDays);
   }
 
   createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
@@ -105,6 +101,20 @@ export class DynamoKeyStore implements KeyStore {
     this.#updateKey(CLIENTS, tenantId, name, update);
   deleteClient = (tenantId: string, name: string) => this.#delete(CLIENTS, tenantId, name);
 
+  /** In the order of `names`, once per occurrence (a name given twice is read once and returned twice). */
+  getClients = async (tenantId: string, names: readonly string[]): Promise<ClientRecord[]> => {
+    const unique = [...new Set(names)]; // BatchGetItem refuses a request that names a key twice
+    const found = new Map<string, ClientRecord>();
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
+      const keys = unique.slice(i, i + BATCH_GET_KEYS).map((name) => this.#key(CLIENTS, tenantId, name));
+      for (const item of await this.#batchGet(keys)) {
+        const client = CLIENTS.fromItem(tenantId, item);
+        found.set(client.name, client);
+      }
+    }
+    return names.flatMap((name) => found.get(name) ?? []);
+  };
+
   createTopic = (record: TopicRecord) => this.#create(TOPICS, record);
   getTopic = (tenantId: string, topic: string) => this.#get(TOPICS, tenantId, topic);
   listTopics = (tenantId: string, page: PageRequest) => this.#list(TOPICS, tenantId, page);
@@ -113,23 +123,128 @@ export class DynamoKeyStore implements KeyStore {
     this.#updateKey(TOPICS, tenantId, topic, update);
   deleteTopic = (tenantId: string, topic: string) => this.#delete(TOPICS, tenantId, topic);
 
-  #key<R>(kind: RecordKind<R>, tenantId: string, name: string): Item {
-    return { PK: { S: partition(tenantId) }, SK: { S: kind.prefix + name } };
+  /** The lease is two attributes of the topic's item (`leaseOwner`, `leaseUntil` in ms), unseen by its codec. */
+  acquireTopicLease = async (tenantId: string, topic: string, lease: { owner: string; now: number; until: number }) => {
+    await this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(TOPICS, tenantId, topic),
+        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+        ConditionExpression:
+          'attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseOwner = :owner)',
+        ExpressionAttributeValues: {
+          ':owner': { S: lease.owner },
+          ':now': { N: String(lease.now) },
+          ':until': { N: String(lease.until) },
+        },
+      }),
+      this.#conflict(TOPICS, tenantId, topic, 'is busy with another change; retry'),
+    );
+  };
+
+  releaseTopicLease = async (tenantId: string, topic: string, owner: string): Promise<void> => {
+    // A failed condition: the lease expired and was taken, or the topic is gone; either way nothing to give back.
+    await this.#write(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(TOPICS, tenantId, topic),
+        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': { S: owner } },
+      }),
+    );
+  };
+
+  /** Topic side first (fan-out reads it); writing a link again keeps its first `createdAt`. */
+  putLink = async (link: LinkRecord): Promise<void> => {
+    for (const side of [LINKS_BY_TOPIC, LINKS_BY_CLIENT]) await this.#upsert<LinkRecord>(side, link);
+  };
+
+  /** Topic side first; a link that is not there (or half there) is no error. */
+  deleteLink = async (tenantId: string, topic: string, clientName: string): Promise<void> => {
+    for (const side of [LINKS_BY_TOPIC, LINKS_BY_CLIENT]) {
+      await this.#db.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: this.#key(side, tenantId, side.nameOf({ topic, clientName })),
+        }),
+      );
+    }
+  };
+
+  getLink = (tenantId: string, topic: string, clientName: string) =>
+    this.#get<LinkRecord>(LINKS_BY_TOPIC, tenantId, LINKS_BY_TOPIC.nameOf({ topic, clientName }));
+  listClientsOfTopic = (tenantId: string, topic: string, page: PageRequest) =>
+    this.#list(clientsOfTopic(topic), tenantId, page);
+  listTopicsOfClient = (tenantId: string, clientName: string, page: PageRequest) =>
+    this.#list(topicsOfClient(clientName), tenantId, page);
+  countClientsOfTopic = (tenantId: string, topic: string) => this.#count(clientsOfTopic(topic), tenantId);
+  countTopicsOfClient = (tenantId: string, clientName: string) => this.#count(topicsOfClient(clientName), tenantId);
+
+  getC2Key = (tenantId: string) => this.#get(C2_KEY, tenantId, C2_KEY_NAME);
+  createC2Key = (record: C2KeyRecord) => this.#create(C2_KEY, record);
+
+  replaceC2Key = async (record: C2KeyRecord, expected: { keyVersion: number; pendingVersion: number | undefined }) => {
+    const { pendingVersion } = expected;
+    await this.#conditional(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: this.#item(C2_KEY, record),
+        ConditionExpression:
+          pendingVersion === undefined
+            ? 'keyVersion = :version AND attribute_not_exists(pendingVersion)'
+            : 'keyVersion = :version AND pendingVersion = :pending',
+        ExpressionAttributeValues: {
+          ':version': { N: String(expected.keyVersion) },
+          ...(pendingVersion === undefined ? {} : { ':pending': { N: String(pendingVersion) } }),
+        },
+      }),
+      this.#conflict(C2_KEY, record.tenantId, C2_KEY_NAME, 'changed since it was read'),
+    );
+  };
+
+  /** An id taken already is ALREADY_EXISTS. */
+  appendEvent = (event: EventRecord) => this.#create(this.#events, event);
+  listEvents = (tenantId: string, page: PageRequest) => this.#list(this.#events, tenantId, page);
+
+  createApiKey = (record: ApiKeyRecord) => this.#create(API_KEYS, record);
+  getApiKey = (tenantId: string, keyId: string) => this.#get(API_KEYS, tenantId, keyId);
+  countApiKeys = (tenantId: string) => this.#count(API_KEYS, tenantId);
+
+  #key(range: { prefix: string }, tenantId: string, name: string): Item {
+    return { PK: { S: partition(tenantId) }, SK: { S: range.prefix + name } };
   }
 
-  async #create<R extends KeyFields & { tenantId: string }>(kind: RecordKind<R>, record: R): Promise<void> {
-    const name = kind.nameOf(record);
-    const item: Item = {
-      ...this.#key(kind, record.tenantId, name),
-      ...kind.attributes(record),
-      wrappedKey: { B: record.wrappedKey },
-      keyVersion: { N: String(record.keyVersion) },
-      createdAt: { S: record.createdAt },
-      updatedAt: { S: record.updatedAt },
-    };
+  #item<R extends { tenantId: string }>(kind: RecordKind<R>, record: R): Item {
+    return { ...this.#key(kind, record.tenantId, kind.nameOf(record)), ...kind.toItem(record) };
+  }
+
+  async #create<R extends { tenantId: string }>(kind: RecordKind<R>, record: R): Promise<void> {
     await this.#conditional(
-      new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }),
-      new C2Error(C2ErrorCode.AlreadyExists, `${kind.label} "${name}" exists already`),
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: this.#item(kind, record),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+      new C2Error(C2ErrorCode.AlreadyExists, `${kind.title(kind.nameOf(record))} exists already`),
+    );
+  }
+
+  /** Writes the record's item whether it exists or not, keeping the `createdAt` it has. */
+  async #upsert<R extends { tenantId: string }>(kind: RecordKind<R>, record: R): Promise<void> {
+    const { createdAt, ...attributes } = kind.toItem(record);
+    const names = Object.keys(attributes);
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(kind, record.tenantId, kind.nameOf(record)),
+        UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}, createdAt = if_not_exists(createdAt, :createdAt)`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(names.map((name, i) => [`:a${i}`, attributes[name]!])),
+          ':createdAt': createdAt!,
+        },
+      }),
     );
   }
 
@@ -140,27 +255,45 @@ export class DynamoKeyStore implements KeyStore {
     return Item ? kind.fromItem(tenantId, Item) : undefined;
   }
 
-  async #list<R>(kind: RecordKind<R>, tenantId: string, page: PageRequest): Promise<Page<R>> {
+  /** Reads the items of `keys` (at most 100), asking again for those DynamoDB leaves unprocessed. */
+  async #batchGet(keys: Item[]): Promise<Item[]> {
+    const items: Item[] = [];
+    let pending = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === BATCH_GET_ATTEMPTS) {
+        throw new Error(`DynamoDB left ${pending.length} keys unread after ${BATCH_GET_ATTEMPTS} attempts`);
+      }
+      if (attempt > 0) await sleep(backoffMs(attempt - 1));
+      const { Responses, UnprocessedKeys } = await this.#db.send(
+        new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      items.push(...(Responses?.[this.#table] ?? []));
+      pending = UnprocessedKeys?.[this.#table]?.Keys ?? [];
+    }
+    return items;
+  }
+
+  async #list<T>(range: ItemRange<T>, tenantId: string, page: PageRequest): Promise<Page<T>> {
     if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
-      throw new RangeError(`list ${kind.label}s: limit must be 1..100`);
+      throw new RangeError(`list: limit must be 1..100, not ${page.limit}`);
     }
     const { Items = [], LastEvaluatedKey } = await this.#db.send(
       new QueryCommand({
-        ...this.#query(kind, tenantId),
+        ...this.#query(range, tenantId),
         Limit: page.limit,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, kind.prefix),
+        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, range.prefix),
       }),
     );
     const cursor = Items.length === page.limit ? encodeCursor(LastEvaluatedKey) : undefined;
-    return { items: Items.map((item) => kind.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
+    return { items: Items.map((item) => range.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
   }
 
-  async #count<R>(kind: RecordKind<R>, tenantId: string): Promise<number> {
+  async #count<T>(range: ItemRange<T>, tenantId: string): Promise<number> {
     let count = 0;
     let start: Item | undefined;
     do {
       const result = await this.#db.send(
-        new QueryCommand({ ...this.#query(kind, tenantId), Select: 'COUNT', ExclusiveStartKey: start }),
+        new QueryCommand({ ...this.#query(range, tenantId), Select: 'COUNT', ExclusiveStartKey: start }),
       );
       count += result.Count ?? 0;
       start = result.LastEvaluatedKey;
@@ -168,11 +301,12 @@ export class DynamoKeyStore implements KeyStore {
     return count;
   }
 
-  #query<R>(kind: RecordKind<R>, tenantId: string) {
+  #query<T>(range: ItemRange<T>, tenantId: string) {
     return {
       TableName: this.#table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :kind)',
-      ExpressionAttributeValues: { ':pk': { S: partition(tenantId) }, ':kind': { S: kind.prefix } },
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': { S: partition(tenantId) }, ':prefix': { S: range.prefix } },
+      ScanIndexForward: !range.newestFirst,
       ConsistentRead: true,
     };
   }
@@ -191,10 +325,7 @@ export class DynamoKeyStore implements KeyStore {
           ':at': { S: update.updatedAt },
         },
       }),
-      async () =>
-        (await this.#get(kind, tenantId, name))
-          ? new C2Error(C2ErrorCode.ConcurrentUpdate, `${kind.label} "${name}" changed since it was read`)
-          : new C2Error(C2ErrorCode.NotFound, `no ${kind.label} "${name}"`),
+      this.#conflict(kind, tenantId, name, 'changed since it was read'),
     );
   }
 
@@ -205,8 +336,16 @@ export class DynamoKeyStore implements KeyStore {
         Key: this.#key(kind, tenantId, name),
         ConditionExpression: 'attribute_exists(PK)',
       }),
-      new C2Error(C2ErrorCode.NotFound, `no ${kind.label} "${name}"`),
+      new C2Error(C2ErrorCode.NotFound, `no ${kind.title(name)}`),
     );
+  }
+
+  /** The error of a failed condition on a record: NOT_FOUND when it is not there, else CONCURRENT_UPDATE. */
+  #conflict<R>(kind: RecordKind<R>, tenantId: string, name: string, conflict: string): () => Promise<C2Error> {
+    return async () =>
+      (await this.#get(kind, tenantId, name))
+        ? new C2Error(C2ErrorCode.ConcurrentUpdate, `${kind.title(name)} ${conflict}`)
+        : new C2Error(C2ErrorCode.NotFound, `no ${kind.title(name)}`);
   }
 
   /** Sends a conditional write; a failed condition becomes the given C2 error. */
@@ -214,13 +353,17 @@ export class DynamoKeyStore implements KeyStore {
     command: PutItemCommand | UpdateItemCommand | DeleteItemCommand,
     failure: C2Error | (() => Promise<C2Error>),
   ): Promise<void> {
+    if (!(await this.#write(command))) throw typeof failure === 'function' ? await failure() : failure;
+  }
+
+  /** Sends a conditional write: false when its condition failed. */
+  async #write(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
     try {
       // biome-ignore lint/suspicious/noExplicitAny: the three command types share send()'s overloads poorly
       await this.#db.send(command as any);
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw typeof failure === 'function' ? await failure() : failure;
-      }
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

@@ -1,7 +1,15 @@
 /**
- * The single table of the C2 (DynamoDB): partition key `PK` = `T#<tenant>`, sort key `SK` = `<kind>#<name>`
- * (`C#` clients; topics, links and events join with their use cases). On-demand capacity. The CDK stack declares
- * the same table for AWS; local mode and the tests create it with {@link createKeyStoreTable}.
+ * The single table of the C2 (DynamoDB): partition key `PK` = `T#<tenant>` for every item, sort key `SK` =
+ * `<kind>#<name>`, one letter per kind (so that a `begins_with` query on one kind never sees another):
+ * - `C#<client name>` clients;
+ * - `P#<topic>` topics, with their lease (`leaseOwner`, `leaseUntil`) while a change of the topic runs;
+ * - `L#<topic>\0<client name>` and `M#<client name>\0<topic>` the two items of a link (topic side, client side);
+ * - `K#c2` the tenant's C2 key pair (and its pending key);
+ * - `E#<event id>` the event log, deleted by the table's TTL on `expiresAt` (epoch seconds);
+ * - `A#<key id>` API keys (the SHA-256 of their secret).
+ * Codecs in keyStoreItems.ts. On-demand capacity. The CDK stack declares the same table for AWS (with TTL on
+ * `expiresAt`); local mode and the tests create it with {@link createKeyStoreTable} (dynalite has no TTL: events
+ * stay).
  */
 import {
   CreateTableCommand,

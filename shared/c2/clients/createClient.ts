@@ -14,6 +14,8 @@ import {
 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { audited } from '../events/audited.js';
+import type { Caller } from '../ports.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { validateClientName } from './validateClientName.js';
 
@@ -65,23 +67,26 @@ function keyOf(input: CreateClientInput): { key: Uint8Array; generated: boolean 
   throw new C2Error(C2ErrorCode.InvalidInput, 'give one of "key", "password" or "generateKey"');
 }
 
-export async function createClient(deps: C2Deps, tenantId: string, input: CreateClientInput): Promise<CreatedClient> {
+export async function createClient(deps: C2Deps, caller: Caller, input: CreateClientInput): Promise<CreatedClient> {
   if (input === null || typeof input !== 'object') throw new C2Error(C2ErrorCode.InvalidInput, 'expected an object');
   const name = validateClientName(input.name);
   const { key, generated } = keyOf(input);
   const now = new Date(deps.clock()).toISOString();
   const record = {
-    tenantId,
+    tenantId: caller.tenantId,
     name,
     id: hashIdAlias(name),
     mode: input.mode,
-    wrappedKey: await deps.vault.wrap(key, { tenantId, kind: 'client', name, version: 1 }),
+    wrappedKey: await deps.vault.wrap(key, { tenantId: caller.tenantId, kind: 'client', name, version: 1 }),
     keyVersion: 1,
     createdAt: now,
     updatedAt: now,
   } as const;
   try {
-    await deps.store.createClient(record);
+    await audited(deps, caller, 'client.create', { type: 'client', name }, async () => {
+      await deps.store.createClient(record);
+      return { value: undefined, details: { mode: record.mode, keyVersion: 1, keyGenerated: generated } };
+    });
   } catch (error) {
     key.fill(0);
     throw error;

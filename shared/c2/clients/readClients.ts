@@ -1,22 +1,22 @@
 /** Reading clients: one by name, a page in name order, the count. Keys never leave. */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import type { Page, PageRequest } from '../ports.js';
+import type { Caller, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { validateClientName } from './validateClientName.js';
 
-export async function getClient(deps: C2Deps, tenantId: string, name: string): Promise<ClientView> {
-  const record = await deps.store.getClient(tenantId, validateClientName(name));
+export async function getClient(deps: C2Deps, caller: Caller, name: string): Promise<ClientView> {
+  const record = await deps.store.getClient(caller.tenantId, validateClientName(name));
   if (!record) throw new C2Error(C2ErrorCode.NotFound, `no client "${name}"`);
   return clientView(record);
 }
 
-export async function listClients(deps: C2Deps, tenantId: string, page: PageRequest): Promise<Page<ClientView>> {
-  const result = await deps.store.listClients(tenantId, validatePageRequest(page));
+export async function listClients(deps: C2Deps, caller: Caller, page: PageRequest): Promise<Page<ClientView>> {
+  const result = await deps.store.listClients(caller.tenantId, validatePageRequest(page));
   return { items: result.items.map(clientView), ...(result.cursor ? { cursor: result.cursor } : {}) };
 }
 
-export function countClients(deps: C2Deps, tenantId: string): Promise<number> {
-  return deps.store.countClients(tenantId);
+export function countClients(deps: C2Deps, caller: Caller): Promise<number> {
+  return deps.store.countClients(caller.tenantId);
 }

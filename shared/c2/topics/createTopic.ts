@@ -5,25 +5,29 @@
  */
 import { hashTopic, randomKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
+import { audited } from '../events/audited.js';
+import type { Caller } from '../ports.js';
 import { type TopicView, topicView } from './TopicView.js';
 import { validateTopic } from './validateTopic.js';
 
-export async function createTopic(deps: C2Deps, tenantId: string, input: { topic: string }): Promise<TopicView> {
+export async function createTopic(deps: C2Deps, caller: Caller, input: { topic: string }): Promise<TopicView> {
   const topic = validateTopic(input?.topic);
   const key = randomKey();
   const now = new Date(deps.clock()).toISOString();
   try {
     const record = {
-      tenantId,
+      tenantId: caller.tenantId,
       topic,
       hash: hashTopic(topic),
-      wrappedKey: await deps.vault.wrap(key, { tenantId, kind: 'topic', name: topic, version: 1 }),
+      wrappedKey: await deps.vault.wrap(key, { tenantId: caller.tenantId, kind: 'topic', name: topic, version: 1 }),
       keyVersion: 1,
       createdAt: now,
       updatedAt: now,
     };
-    await deps.store.createTopic(record);
-    return topicView(record);
+    return await audited(deps, caller, 'topic.create', { type: 'topic', name: topic }, async () => {
+      await deps.store.createTopic(record);
+      return { value: topicView(record), details: { keyVersion: 1 } };
+    });
   } finally {
     key.fill(0);
   }

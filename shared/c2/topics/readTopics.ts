@@ -1,22 +1,22 @@
 /** Reading topics: one by name, a page in name order, the count. Keys never leave. */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import type { Page, PageRequest } from '../ports.js';
+import type { Caller, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 import { type TopicView, topicView } from './TopicView.js';
 import { validateTopic } from './validateTopic.js';
 
-export async function getTopic(deps: C2Deps, tenantId: string, topic: string): Promise<TopicView> {
-  const record = await deps.store.getTopic(tenantId, validateTopic(topic));
+export async function getTopic(deps: C2Deps, caller: Caller, topic: string): Promise<TopicView> {
+  const record = await deps.store.getTopic(caller.tenantId, validateTopic(topic));
   if (!record) throw new C2Error(C2ErrorCode.NotFound, `no topic "${topic}"`);
   return topicView(record);
 }
 
-export async function listTopics(deps: C2Deps, tenantId: string, page: PageRequest): Promise<Page<TopicView>> {
-  const result = await deps.store.listTopics(tenantId, validatePageRequest(page));
+export async function listTopics(deps: C2Deps, caller: Caller, page: PageRequest): Promise<Page<TopicView>> {
+  const result = await deps.store.listTopics(caller.tenantId, validatePageRequest(page));
   return { items: result.items.map(topicView), ...(result.cursor ? { cursor: result.cursor } : {}) };
 }
 
-export function countTopics(deps: C2Deps, tenantId: string): Promise<number> {
-  return deps.store.countTopics(tenantId);
+export function countTopics(deps: C2Deps, caller: Caller): Promise<number> {
+  return deps.store.countTopics(caller.tenantId);
 }

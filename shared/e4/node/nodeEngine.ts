@@ -31,6 +31,8 @@ function cached(cache: WeakMap<Uint8Array, KeyObject>, key: Uint8Array, make: ()
 
 const signingKeys = new WeakMap<Uint8Array, KeyObject>();
 const verifyingKeys = new WeakMap<Uint8Array, KeyObject>();
+/** The C2 addresses many clients with one private key: its key object is made once. */
+const agreementKeys = new WeakMap<Uint8Array, KeyObject>();
 
 function privateKeyObject(prefix: Buffer, raw: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' });
@@ -62,7 +64,7 @@ export const nodeEngine: CryptoEngine = {
   },
   x25519: (privateKey, publicKey) => {
     const shared = diffieHellman({
-      privateKey: privateKeyObject(X25519_PKCS8, privateKey),
+      privateKey: cached(agreementKeys, privateKey, () => privateKeyObject(X25519_PKCS8, privateKey)),
       publicKey: publicKeyObject(X25519_SPKI, publicKey),
     });
     if (shared.every((b) => b === 0)) throw new RangeError('x25519: low-order public key');

@@ -11,6 +11,7 @@ import {
   randomKey,
   toBase64,
 } from '../../../shared/e4/index.js';
+import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 
@@ -42,7 +43,11 @@ describe('createClient', () => {
     const key = randomKey();
 
     // Act
-    const created = await createClient(c2.deps, TENANT, { name: 'device-key', mode: 'symmetric', key: key.slice() });
+    const created = await createClient(c2.deps, callerOf(TENANT), {
+      name: 'device-key',
+      mode: 'symmetric',
+      key: key.slice(),
+    });
 
     // Assess
     expect(created).toEqual({
@@ -62,33 +67,35 @@ describe('createClient', () => {
 
   it('from a password: the key is the e4go Argon2i derivation', async () => {
     const password = 'correct horse battery staple';
-    await createClient(c2.deps, TENANT, { name: 'device-password', mode: 'symmetric', password });
+    await createClient(c2.deps, callerOf(TENANT), { name: 'device-password', mode: 'symmetric', password });
     expect(await storedKey('device-password')).toEqual(deriveSymKey(password));
   });
 
   it('with a generated key: returned once, the same as stored', async () => {
-    const created = await createClient(c2.deps, TENANT, {
+    const created = await createClient(c2.deps, callerOf(TENANT), {
       name: 'device-generated',
       mode: 'symmetric',
       generateKey: true,
     });
     expect(created.key).toHaveLength(32);
     expect(await storedKey('device-generated')).toEqual(created.key);
-    expect(JSON.stringify(await getClient(c2.deps, TENANT, 'device-generated'))).not.toContain(toBase64(created.key!));
+    expect(JSON.stringify(await getClient(c2.deps, callerOf(TENANT), 'device-generated'))).not.toContain(
+      toBase64(created.key!),
+    );
   });
 
   it('a public-key client from its Ed25519 public key', async () => {
     const { publicKey } = randomEd25519KeyPair();
-    const created = await createClient(c2.deps, TENANT, { name: 'device-pubkey', mode: 'pubkey', publicKey });
+    const created = await createClient(c2.deps, callerOf(TENANT), { name: 'device-pubkey', mode: 'pubkey', publicKey });
     expect(created.client.mode).toBe('pubkey');
     expect(await storedKey('device-pubkey')).toEqual(publicKey);
   });
 
   it('an existing name is ALREADY_EXISTS and the stored key is unchanged (E4 replaced it silently)', async () => {
     const key = randomKey();
-    await createClient(c2.deps, TENANT, { name: 'device-once', mode: 'symmetric', key: key.slice() });
+    await createClient(c2.deps, callerOf(TENANT), { name: 'device-once', mode: 'symmetric', key: key.slice() });
     const again = await codeOfAsync(() =>
-      createClient(c2.deps, TENANT, { name: 'device-once', mode: 'symmetric', key: randomKey() }),
+      createClient(c2.deps, callerOf(TENANT), { name: 'device-once', mode: 'symmetric', key: randomKey() }),
     );
     expect(again).toBe(C2ErrorCode.AlreadyExists);
     expect(await storedKey('device-once')).toEqual(key);
@@ -107,7 +114,7 @@ describe('createClient', () => {
     ['a public key of small order', { name: 'x', mode: 'pubkey', publicKey: Uint8Array.of(1, ...new Uint8Array(31)) }],
   ])('refuses %s with INVALID_INPUT, storing nothing', async (_label, input) => {
     // biome-ignore lint/suspicious/noExplicitAny: deliberately malformed input
-    const code = await codeOfAsync(() => createClient(c2.deps, TENANT, input as any));
+    const code = await codeOfAsync(() => createClient(c2.deps, callerOf(TENANT), input as any));
     expect(code).toBe(C2ErrorCode.InvalidInput);
     expect(await c2.deps.store.getClient(TENANT, 'x')).toBeUndefined();
   });
@@ -115,20 +122,22 @@ describe('createClient', () => {
 
 describe('getClient, listClients, countClients', () => {
   it('reads one client; NOT_FOUND for another name', async () => {
-    await createClient(c2.deps, 'tenant-read', { name: 'one', mode: 'symmetric', generateKey: true });
-    expect((await getClient(c2.deps, 'tenant-read', 'one')).name).toBe('one');
-    expect(await codeOfAsync(() => getClient(c2.deps, 'tenant-read', 'two'))).toBe(C2ErrorCode.NotFound);
+    await createClient(c2.deps, callerOf('tenant-read'), { name: 'one', mode: 'symmetric', generateKey: true });
+    expect((await getClient(c2.deps, callerOf('tenant-read'), 'one')).name).toBe('one');
+    expect(await codeOfAsync(() => getClient(c2.deps, callerOf('tenant-read'), 'two'))).toBe(C2ErrorCode.NotFound);
   });
 
   it('lists in name order with cursors, counts, and refuses a limit out of 1..100', async () => {
     const tenant = 'tenant-list';
     for (const name of ['c', 'a', 'b'])
-      await createClient(c2.deps, tenant, { name, mode: 'symmetric', generateKey: true });
-    const first = await listClients(c2.deps, tenant, { limit: 2 });
-    const second = await listClients(c2.deps, tenant, { limit: 2, cursor: first.cursor! });
+      await createClient(c2.deps, callerOf(tenant), { name, mode: 'symmetric', generateKey: true });
+    const first = await listClients(c2.deps, callerOf(tenant), { limit: 2 });
+    const second = await listClients(c2.deps, callerOf(tenant), { limit: 2, cursor: first.cursor! });
     expect([...first.items, ...second.items].map((c) => c.name)).toEqual(['a', 'b', 'c']);
     expect(second.cursor).toBeUndefined();
-    expect(await countClients(c2.deps, tenant)).toBe(3);
-    expect(await codeOfAsync(() => listClients(c2.deps, tenant, { limit: 101 }))).toBe(C2ErrorCode.InvalidInput);
+    expect(await countClients(c2.deps, callerOf(tenant))).toBe(3);
+    expect(await codeOfAsync(() => listClients(c2.deps, callerOf(tenant), { limit: 101 }))).toBe(
+      C2ErrorCode.InvalidInput,
+    );
   });
 });

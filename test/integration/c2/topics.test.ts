@@ -4,6 +4,7 @@ import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { countTopics, getTopic, listTopics } from '../../../shared/c2/topics/readTopics.js';
 import { bytesToHex, hashTopic, isAllZero } from '../../../shared/e4/index.js';
+import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 
@@ -19,8 +20,8 @@ afterAll(async () => {
 describe('createTopic', () => {
   it('creates a topic with a fresh random key, stored wrapped under its binding, shown without it', async () => {
     // Act
-    const view = await createTopic(c2.deps, TENANT, { topic: 'sensors/temp' });
-    await createTopic(c2.deps, TENANT, { topic: 'sensors/humidity' });
+    const view = await createTopic(c2.deps, callerOf(TENANT), { topic: 'sensors/temp' });
+    await createTopic(c2.deps, callerOf(TENANT), { topic: 'sensors/humidity' });
 
     // Assess
     expect(view).toEqual({
@@ -42,9 +43,11 @@ describe('createTopic', () => {
   });
 
   it('an existing topic is ALREADY_EXISTS (E4 rotated its key instead)', async () => {
-    await createTopic(c2.deps, TENANT, { topic: 'once' });
+    await createTopic(c2.deps, callerOf(TENANT), { topic: 'once' });
     const before = await c2.deps.store.getTopic(TENANT, 'once');
-    expect(await codeOfAsync(() => createTopic(c2.deps, TENANT, { topic: 'once' }))).toBe(C2ErrorCode.AlreadyExists);
+    expect(await codeOfAsync(() => createTopic(c2.deps, callerOf(TENANT), { topic: 'once' }))).toBe(
+      C2ErrorCode.AlreadyExists,
+    );
     expect((await c2.deps.store.getTopic(TENANT, 'once'))?.wrappedKey).toEqual(before?.wrappedKey);
   });
 
@@ -58,26 +61,28 @@ describe('createTopic', () => {
     ['not a string', 42],
   ])('refuses a topic %s with INVALID_INPUT', async (_label, topic) => {
     // biome-ignore lint/suspicious/noExplicitAny: deliberately malformed input
-    expect(await codeOfAsync(() => createTopic(c2.deps, TENANT, { topic } as any))).toBe(C2ErrorCode.InvalidInput);
+    expect(await codeOfAsync(() => createTopic(c2.deps, callerOf(TENANT), { topic } as any))).toBe(
+      C2ErrorCode.InvalidInput,
+    );
   });
 
   it('accepts a topic of exactly 512 bytes and unicode topics', async () => {
-    await createTopic(c2.deps, 'tenant-edge', { topic: 't'.repeat(512) });
-    await createTopic(c2.deps, 'tenant-edge', { topic: 'Ünïcødé/トピック' });
-    expect(await countTopics(c2.deps, 'tenant-edge')).toBe(2);
+    await createTopic(c2.deps, callerOf('tenant-edge'), { topic: 't'.repeat(512) });
+    await createTopic(c2.deps, callerOf('tenant-edge'), { topic: 'Ünïcødé/トピック' });
+    expect(await countTopics(c2.deps, callerOf('tenant-edge'))).toBe(2);
   });
 });
 
 describe('getTopic, listTopics, countTopics', () => {
   it('reads, lists in name order with cursors and counts; NOT_FOUND for an unknown topic', async () => {
     const tenant = 'tenant-list';
-    for (const topic of ['c/1', 'a/1', 'b/1']) await createTopic(c2.deps, tenant, { topic });
-    const first = await listTopics(c2.deps, tenant, { limit: 2 });
-    const second = await listTopics(c2.deps, tenant, { limit: 2, cursor: first.cursor! });
+    for (const topic of ['c/1', 'a/1', 'b/1']) await createTopic(c2.deps, callerOf(tenant), { topic });
+    const first = await listTopics(c2.deps, callerOf(tenant), { limit: 2 });
+    const second = await listTopics(c2.deps, callerOf(tenant), { limit: 2, cursor: first.cursor! });
     expect([...first.items, ...second.items].map((t) => t.topic)).toEqual(['a/1', 'b/1', 'c/1']);
-    expect(await countTopics(c2.deps, tenant)).toBe(3);
-    expect((await getTopic(c2.deps, tenant, 'b/1')).keyVersion).toBe(1);
-    expect(await codeOfAsync(() => getTopic(c2.deps, tenant, 'z/1'))).toBe(C2ErrorCode.NotFound);
-    expect(await codeOfAsync(() => listTopics(c2.deps, tenant, { limit: 0 }))).toBe(C2ErrorCode.InvalidInput);
+    expect(await countTopics(c2.deps, callerOf(tenant))).toBe(3);
+    expect((await getTopic(c2.deps, callerOf(tenant), 'b/1')).keyVersion).toBe(1);
+    expect(await codeOfAsync(() => getTopic(c2.deps, callerOf(tenant), 'z/1'))).toBe(C2ErrorCode.NotFound);
+    expect(await codeOfAsync(() => listTopics(c2.deps, callerOf(tenant), { limit: 0 }))).toBe(C2ErrorCode.InvalidInput);
   });
 });

@@ -1,0 +1,126 @@
+/**
+ * The composition root of local mode: the C2's ports on local adapters, built from a state folder.
+ * - store: DynamoKeyStore over an embedded dynalite, persisting under `<state>/db` (or in memory), its table created
+ *   if missing;
+ * - vault: envelope encryption under the software keyring `<state>/keyring` (a 0600 file made on first start);
+ * - publisher: MQTT to the given broker URL (the embedded broker or an external one).
+ * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
+ */
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
+import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
+import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
+import {
+  MqttCommandPublisher,
+  type MqttCommandPublisherOptions,
+} from '../shared/adapters/local/MqttCommandPublisher.js';
+import type { C2Deps } from '../shared/c2/C2Deps.js';
+import type { Clock } from '../shared/c2/ports.js';
+import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
+import type { CryptoEngine } from '../shared/e4/index.js';
+import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
+import { lockStateDir } from './lockStateDir.js';
+import { prepareStateDir } from './prepareStateDir.js';
+
+export interface ComposeLocalC2Options {
+  /** Holds the keyring, and the database unless `inMemoryStore`; created (0700) if absent. */
+  readonly stateDir: string;
+  /** The broker commands are published to. */
+  readonly mqttUrl: string;
+  /** Keep the records in memory (tests): nothing survives `close`, and the state folder is not locked. */
+  readonly inMemoryStore?: boolean;
+  /** Default `e4c2`. */
+  readonly tableName?: string;
+  readonly clock?: Clock;
+  readonly engine?: CryptoEngine;
+  readonly publisher?: MqttCommandPublisherOptions;
+}
+
+export interface ComposedLocalC2 {
+  readonly deps: C2Deps;
+  /** Closes the publisher, the database client and dynalite, and releases the state folder. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function composeLocalC2(options: ComposeLocalC2Options): Promise<ComposedLocalC2> {
+  const tableName = options.tableName ?? 'e4c2';
+  const stateDir = await prepareStateDir(options.stateDir);
+  // Undo steps, run in reverse order on close or on a failed start.
+  const undo: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    const errors: unknown[] = [];
+    for (const step of undo.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'local mode did not close cleanly');
+  };
+  try {
+    if (!options.inMemoryStore) {
+      const lock = await lockStateDir(stateDir);
+      undo.push(() => lock.release());
+    }
+    const keyring = await LocalKeyring.open(
+      join(stateDir, 'keyring'),
+      options.engine ? { engine: options.engine } : {},
+    );
+    const dynalite: RunningDynalite = await startDynalite(options.inMemoryStore ? {} : { path: join(stateDir, 'db') });
+    undo.push(() => dynalite.close());
+    const db = new DynamoDBClient({
+      endpoint: dynalite.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    undo.push(() => db.destroy());
+    await createKeyStoreTable(db, tableName);
+    const publisher = await connectPublisher(options.mqttUrl, options.publisher);
+    undo.push(() => publisher.close());
+    const deps: C2Deps = {
+      store: new DynamoKeyStore(db, tableName),
+      vault: new EnvelopeKeyVault(keyring, options.engine ? { engine: options.engine } : {}),
+      publisher,
+      clock: options.clock ?? Date.now,
+      ...(options.engine ? { engine: options.engine } : {}),
+    };
+    let closing: Promise<void> | undefined;
+    return {
+      deps,
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll().catch(() => {});
+    throw error;
+  }
+}
+
+async function connectPublisher(url: string, options: MqttCommandPublisherOptions = {}): Promise<MqttCommandPublisher> {
+  try {
+    return await MqttCommandPublisher.connect(url, options);
+  } catch (error) {
+    throw new LocalModeError(
+      LocalModeErrorCode.BrokerUnreachable,
+      `the MQTT broker at ${withoutCredentials(url)} did not accept the C2's connection (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
+/** The URL without a user name or password (it goes into an error message). */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}

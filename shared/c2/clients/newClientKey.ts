@@ -1,0 +1,91 @@
+/**
+ * Gives a client a new identity key (E4's NewClientKey): a new key is made (symmetric: 32 random bytes; public-key
+ * mode: a new Ed25519 key pair, whose 64-byte private key is what the device receives), sent in SetIDKey protected
+ * with the client's current command key, and stored (version + 1) only once the broker has accepted the command:
+ * E4 stored it first, so a device that missed the command was cut off for good (its bug 6). In public-key mode
+ * the clients sharing a topic with it get its new public key.
+ */
+import { cmdSetIdKey, cmdSetPubKey, randomEd25519KeyPair, randomKey } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { type CommandSender, withSender } from '../delivery/CommandSender.js';
+import type { DeliveryReport } from '../delivery/DeliveryReport.js';
+import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import { audited } from '../events/audited.js';
+import type { Caller, ClientRecord } from '../ports.js';
+import { type ClientView, clientView } from './ClientView.js';
+import { requireClient } from './requireClient.js';
+import { validateClientName } from './validateClientName.js';
+
+export async function newClientKey(
+  deps: C2Deps,
+  caller: Caller,
+  nameInput: string,
+): Promise<{ client: ClientView; delivery: DeliveryReport }> {
+  const name = validateClientName(nameInput);
+  const { tenantId } = caller;
+  return audited(deps, caller, 'client.new-key', { type: 'client', name }, () =>
+    withSender(deps, tenantId, async (sender) => {
+      const client = await requireClient(deps, tenantId, name);
+      const keyVersion = client.keyVersion + 1;
+      const { sent, stored } = newKeyFor(client);
+      const command = cmdSetIdKey(sent);
+      try {
+        const wrappedKey = await deps.vault.wrap(stored, { tenantId, kind: 'client', name, version: keyVersion });
+        const outcome = await sender.send([{ client, command }]);
+        if (outcome.delivered !== 1) {
+          throw new C2Error(
+            C2ErrorCode.DeliveryFailed,
+            `SetIDKey for "${name}" was not accepted by the broker (${outcome.failed[0]?.error ?? 'unknown'}); the key was not changed`,
+          );
+        }
+        const updatedAt = new Date(deps.clock()).toISOString();
+        await deps.store.updateClientKey(tenantId, name, {
+          wrappedKey,
+          keyVersion,
+          expectedVersion: client.keyVersion,
+          updatedAt,
+        });
+        const updated: ClientRecord = { ...client, wrappedKey, keyVersion, updatedAt };
+        if (client.mode === 'pubkey') await announcePubKey(deps, sender, updated, stored);
+        const delivery = sender.report();
+        return { value: { client: clientView(updated), delivery }, details: { keyVersion, delivery } };
+      } finally {
+        sent.fill(0);
+        stored.fill(0);
+        command.fill(0);
+      }
+    }),
+  );
+}
+
+/** What the device receives and what the C2 keeps. */
+function newKeyFor(client: ClientRecord): { sent: Uint8Array; stored: Uint8Array } {
+  if (client.mode === 'symmetric') {
+    const key = randomKey();
+    return { sent: key, stored: key.slice() };
+  }
+  const pair = randomEd25519KeyPair();
+  return { sent: pair.privateKey, stored: pair.publicKey };
+}
+
+/** Sends the client's new public key to every public-key client that shares a topic with it (once each). */
+async function announcePubKey(deps: C2Deps, sender: CommandSender, client: ClientRecord, publicKey: Uint8Array) {
+  const command = cmdSetPubKey(publicKey, client.name);
+  const told = new Set<string>([client.name]);
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listTopicsOfClient(client.tenantId, client.name, {
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const topic of page.items) {
+      await forEachClientOfTopic(deps, client.tenantId, topic, async (members) => {
+        const peers = members.filter((peer) => peer.mode === 'pubkey' && !told.has(peer.name));
+        for (const peer of peers) told.add(peer.name);
+        await sender.send(peers.map((peer) => ({ client: peer, command })));
+      });
+    }
+    cursor = page.cursor;
+  } while (cursor);
+}

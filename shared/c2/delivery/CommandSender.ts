@@ -1,0 +1,107 @@
+/**
+ * Protects commands for clients and publishes them, adding up what became of them. A client's command key is its
+ * identity key (symmetric) or SHA3-256(X25519(C2 private key, client public key)) (public-key mode); each is opened
+ * once per sender, and the tenant's C2 key only if a public-key client is addressed. Key bytes are wiped when the
+ * sender is closed.
+ */
+import { type CryptoEngine, c2CommandKey, getDefaultEngine, protectCommand, topicForId } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { loadC2Key } from '../c2key/loadC2Key.js';
+import type { ClientRecord, ControlCommand } from '../ports.js';
+import { type DeliveryReport, MAX_FAILURES_LISTED } from './DeliveryReport.js';
+
+export interface AddressedCommand {
+  readonly client: ClientRecord;
+  /** The command plaintext (see the command builders of shared/e4). */
+  readonly command: Uint8Array;
+}
+
+export class CommandSender {
+  readonly #deps: C2Deps;
+  readonly #tenantId: string;
+  readonly #engine: CryptoEngine;
+  readonly #keys = new Map<string, Uint8Array>();
+  #c2PrivateKey: Promise<Uint8Array> | undefined;
+  #sent = 0;
+  #delivered = 0;
+  readonly #failed: { client: string; error: string }[] = [];
+
+  constructor(deps: C2Deps, tenantId: string) {
+    this.#deps = deps;
+    this.#tenantId = tenantId;
+    this.#engine = deps.engine ?? getDefaultEngine();
+  }
+
+  /** Protects and publishes the commands (in one batch); the outcome of each is added to the report. */
+  async send(commands: readonly AddressedCommand[]): Promise<DeliveryReport> {
+    const seconds = Math.floor(this.#deps.clock() / 1000);
+    const out: ControlCommand[] = [];
+    for (const { client, command } of commands) {
+      const key = await this.#commandKey(client);
+      out.push({
+        clientName: client.name,
+        topic: topicForId(client.id),
+        payload: protectCommand(command, key, { engine: this.#engine, timestamp: seconds }),
+      });
+    }
+    const outcomes = out.length === 0 ? [] : await this.#deps.publisher.publish(out);
+    let delivered = 0;
+    const failed: { client: string; error: string }[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.delivered) delivered++;
+      else failed.push({ client: outcome.clientName, error: outcome.error ?? 'not delivered' });
+    }
+    this.#sent += out.length;
+    this.#delivered += delivered;
+    this.#failed.push(...failed.slice(0, MAX_FAILURES_LISTED - this.#failed.length));
+    return { sent: out.length, delivered, failed };
+  }
+
+  /** Everything sent by this sender so far. */
+  report(): DeliveryReport {
+    return { sent: this.#sent, delivered: this.#delivered, failed: [...this.#failed] };
+  }
+
+  /** Wipes the command keys held. */
+  async close(): Promise<void> {
+    for (const key of this.#keys.values()) key.fill(0);
+    this.#keys.clear();
+    const c2 = this.#c2PrivateKey;
+    this.#c2PrivateKey = undefined;
+    if (c2) (await c2.catch(() => undefined))?.fill(0);
+  }
+
+  async #commandKey(client: ClientRecord): Promise<Uint8Array> {
+    const cacheKey = `${client.name}\u0000${client.keyVersion}`;
+    const known = this.#keys.get(cacheKey);
+    if (known) return known;
+    const stored = await this.#deps.vault.unwrap(client.wrappedKey, {
+      tenantId: this.#tenantId,
+      kind: 'client',
+      name: client.name,
+      version: client.keyVersion,
+    });
+    let key = stored;
+    if (client.mode === 'pubkey') {
+      this.#c2PrivateKey ??= loadC2Key(this.#deps, this.#tenantId).then((c2) => c2.privateKey);
+      key = c2CommandKey(this.#engine, await this.#c2PrivateKey, stored);
+      stored.fill(0);
+    }
+    this.#keys.set(cacheKey, key);
+    return key;
+  }
+}
+
+/** Runs `use` with a sender and closes it (wiping its keys) whatever happens. */
+export async function withSender<T>(
+  deps: C2Deps,
+  tenantId: string,
+  use: (sender: CommandSender) => Promise<T>,
+): Promise<T> {
+  const sender = new CommandSender(deps, tenantId);
+  try {
+    return await use(sender);
+  } finally {
+    await sender.close();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The event log's one entry point: runs a change and records who did it, what, when and with what result (a failed
+ * change is recorded too, with its error code). Details are facts (key versions, command counts, names of clients a
+ * command did not reach), never key bytes.
+ */
+import { randomBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error } from '../errors.js';
+import type { Caller, EventRecord } from '../ports.js';
+
+export interface AuditedChange<T> {
+  readonly value: T;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** A sortable, unique event id: ISO time of the change + 8 random bytes. */
+export function newEventId(at: string): string {
+  return `${at}#${bytesToHex(randomBytes(8))}`;
+}
+
+export async function audited<T>(
+  deps: C2Deps,
+  caller: Caller,
+  action: string,
+  target: EventRecord['target'],
+  change: () => Promise<AuditedChange<T>>,
+): Promise<T> {
+  let outcome: AuditedChange<T>;
+  try {
+    outcome = await change();
+  } catch (error) {
+    const at = new Date(deps.clock()).toISOString();
+    const errorCode = error instanceof C2Error ? error.code : 'INTERNAL';
+    await deps.store.appendEvent({ ...base(caller, action, target, at), result: 'error', errorCode });
+    throw error;
+  }
+  const at = new Date(deps.clock()).toISOString();
+  await deps.store.appendEvent({
+    ...base(caller, action, target, at),
+    result: 'ok',
+    ...(outcome.details ? { details: outcome.details } : {}),
+  });
+  return outcome.value;
+}
+
+function base(caller: Caller, action: string, target: EventRecord['target'], at: string) {
+  return { tenantId: caller.tenantId, id: newEventId(at), at, actor: caller.actor, action, target };
+}

@@ -1,0 +1,72 @@
+/**
+ * Public-key mode: devices verify each other's signatures with public keys the C2 gives them. Clients that share a
+ * topic get each other's keys when they start sharing it (link), and lose them when they share none any more
+ * (unlink, delete). E4's C2 left this to the operator.
+ */
+import { cmdRemovePubKey, cmdSetPubKey } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { openClientKey } from '../clients/requireClient.js';
+import type { AddressedCommand, CommandSender } from '../delivery/CommandSender.js';
+import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
+import type { ClientRecord } from '../ports.js';
+
+/** `client` joined `topic`: it and the topic's other public-key clients exchange public keys. */
+export async function sharePubKeys(deps: C2Deps, sender: CommandSender, client: ClientRecord, topic: string) {
+  if (client.mode !== 'pubkey') return;
+  const own = await openClientKey(deps, client);
+  try {
+    await forEachClientOfTopic(deps, client.tenantId, topic, async (members) => {
+      const commands: AddressedCommand[] = [];
+      for (const peer of members) {
+        if (peer.mode !== 'pubkey' || peer.name === client.name) continue;
+        const theirs = await openClientKey(deps, peer);
+        commands.push({ client, command: cmdSetPubKey(theirs, peer.name) });
+        commands.push({ client: peer, command: cmdSetPubKey(own, client.name) });
+        theirs.fill(0);
+      }
+      await sender.send(commands);
+    });
+  } finally {
+    own.fill(0);
+  }
+}
+
+/**
+ * `client` left `topic`: it and each public-key client of the topic that shares no other topic with it forget each
+ * other's public key.
+ */
+export async function unsharePubKeys(deps: C2Deps, sender: CommandSender, client: ClientRecord, topic: string) {
+  if (client.mode !== 'pubkey') return;
+  const otherTopics = await topicsOf(deps, client);
+  await forEachClientOfTopic(deps, client.tenantId, topic, async (members) => {
+    const commands: AddressedCommand[] = [];
+    for (const peer of members) {
+      if (peer.mode !== 'pubkey' || peer.name === client.name) continue;
+      if (await sharesAny(deps, peer, otherTopics)) continue;
+      commands.push({ client, command: cmdRemovePubKey(peer.name) });
+      commands.push({ client: peer, command: cmdRemovePubKey(client.name) });
+    }
+    await sender.send(commands);
+  });
+}
+
+async function topicsOf(deps: C2Deps, client: ClientRecord): Promise<string[]> {
+  const topics: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listTopicsOfClient(client.tenantId, client.name, {
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    topics.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return topics;
+}
+
+async function sharesAny(deps: C2Deps, peer: ClientRecord, topics: readonly string[]): Promise<boolean> {
+  for (const topic of topics) {
+    if (await deps.store.getLink(peer.tenantId, topic, peer.name)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,80 @@
+/**
+ * Takes a client off a topic: the link is deleted, the client is told to forget the key (RemoveTopic), public keys
+ * it no longer needs are withdrawn (public-key mode), and, unless `rekey` is false, the topic's key is rotated for
+ * the clients that remain: E4 only sent RemoveTopic, which a hostile device ignores, keeping a key that still
+ * decrypted every later message.
+ */
+import { cmdRemoveTopic } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { checkRekey } from '../checkRekey.js';
+import { validateClientName } from '../clients/validateClientName.js';
+import { type CommandSender, withSender } from '../delivery/CommandSender.js';
+import type { DeliveryReport } from '../delivery/DeliveryReport.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import { audited } from '../events/audited.js';
+import type { Caller, ClientRecord } from '../ports.js';
+import { requireTopic, rotateUnderLease } from '../topics/rotateTopicKey.js';
+import { validateTopic } from '../topics/validateTopic.js';
+import { withTopicLease } from '../topics/withTopicLease.js';
+import { unsharePubKeys } from './sharePubKeys.js';
+
+export interface UnlinkInput {
+  readonly topic: string;
+  readonly client: string;
+  /** Rotate the topic's key for the remaining clients (default true). */
+  readonly rekey?: boolean;
+}
+
+export interface UnlinkResult {
+  readonly topic: string;
+  readonly client: string;
+  /** The topic's key version after the change (incremented when re-keyed). */
+  readonly keyVersion: number;
+  readonly rekeyed: boolean;
+  readonly delivery: DeliveryReport;
+}
+
+export async function unlinkClient(deps: C2Deps, caller: Caller, input: UnlinkInput): Promise<UnlinkResult> {
+  const topic = validateTopic(input?.topic);
+  const name = validateClientName(input?.client);
+  const rekey = checkRekey(input.rekey);
+  const { tenantId } = caller;
+  return audited(deps, caller, 'link.delete', { type: 'link', name: `${topic} ${name}` }, () =>
+    withSender(deps, tenantId, async (sender) => {
+      if (!(await deps.store.getLink(tenantId, topic, name))) {
+        throw new C2Error(C2ErrorCode.NotFound, `client "${name}" is not on topic "${topic}"`);
+      }
+      const client = await deps.store.getClient(tenantId, name);
+      const keyVersion = await unlinkWithLease(deps, sender, { tenantId, topic, client, name, rekey, notify: true });
+      const delivery = sender.report();
+      return {
+        value: { topic, client: name, keyVersion, rekeyed: rekey, delivery },
+        details: { keyVersion, rekeyed: rekey, delivery },
+      };
+    }),
+  );
+}
+
+export interface UnlinkStep {
+  readonly tenantId: string;
+  readonly topic: string;
+  readonly name: string;
+  /** Absent when the client record is already gone. */
+  readonly client: ClientRecord | undefined;
+  readonly rekey: boolean;
+  /** Send RemoveTopic to the client (a caller about to send ResetTopics skips it). */
+  readonly notify: boolean;
+}
+
+/** One unlink under the topic's lease (also used when deleting or resetting a client); the topic's key version. */
+export function unlinkWithLease(deps: C2Deps, sender: CommandSender, step: UnlinkStep): Promise<number> {
+  const { tenantId, topic, name, client } = step;
+  return withTopicLease(deps, tenantId, topic, async () => {
+    await deps.store.deleteLink(tenantId, topic, name);
+    if (client && step.notify) await sender.send([{ client, command: cmdRemoveTopic(topic) }]);
+    if (client) await unsharePubKeys(deps, sender, client, topic);
+    const record = await requireTopic(deps, tenantId, topic);
+    if (!step.rekey) return record.keyVersion;
+    return (await rotateUnderLease(deps, sender, record)).keyVersion;
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Deletes a topic: every linked client is told to forget its key (RemoveTopic; E4's C2 told no one), the links go,
+ * then the topic record. Each page of clients is notified before its links are deleted, and the record goes last,
+ * so a deletion cut short is finished by calling it again.
+ */
+import { cmdRemoveTopic } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { withSender } from '../delivery/CommandSender.js';
+import type { DeliveryReport } from '../delivery/DeliveryReport.js';
+import { audited } from '../events/audited.js';
+import type { Caller } from '../ports.js';
+import { requireTopic } from './rotateTopicKey.js';
+import { validateTopic } from './validateTopic.js';
+import { withTopicLease } from './withTopicLease.js';
+
+export async function deleteTopic(
+  deps: C2Deps,
+  caller: Caller,
+  topicName: string,
+): Promise<{ topic: string; delivery: DeliveryReport }> {
+  const topic = validateTopic(topicName);
+  const { tenantId } = caller;
+  return audited(deps, caller, 'topic.delete', { type: 'topic', name: topic }, () =>
+    withTopicLease(deps, tenantId, topic, () =>
+      withSender(deps, tenantId, async (sender) => {
+        await requireTopic(deps, tenantId, topic);
+        const command = cmdRemoveTopic(topic);
+        for (;;) {
+          const { items } = await deps.store.listClientsOfTopic(tenantId, topic, { limit: 100 });
+          if (items.length === 0) break;
+          const clients = await deps.store.getClients(tenantId, items);
+          await sender.send(clients.map((client) => ({ client, command })));
+          for (const name of items) await deps.store.deleteLink(tenantId, topic, name);
+        }
+        await deps.store.deleteTopic(tenantId, topic);
+        const delivery = sender.report();
+        return { value: { topic, delivery }, details: { delivery } };
+      }),
+    ),
+  );
+}

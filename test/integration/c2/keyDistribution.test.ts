@@ -1,0 +1,325 @@
+/**
+ * Key distribution over the local adapters (dynalite, keyring, aedes) with real devices (E4Client on MQTT): links
+ * deliver topic keys, rotations reach every client, revocation re-keys, deletions tell the devices.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
+import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
+import { C2ErrorCode } from '../../../shared/c2/errors.js';
+import { listEvents } from '../../../shared/c2/events/listEvents.js';
+import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { countClientsOfTopic, listClientsOfTopic, listTopicsOfClient } from '../../../shared/c2/links/readLinks.js';
+import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
+import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
+import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { TOPIC_LEASE_MS } from '../../../shared/c2/topics/withTopicLease.js';
+import { E4Client, toBase64, utf8 } from '../../../shared/e4/node/index.js';
+import { callerOf } from '../../support/callerOf.js';
+import { codeOfAsync } from '../../support/codeOf.js';
+import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { connectDevice, enrolDevice, exchange, type TestDevice } from '../../support/testDevice.js';
+
+const caller = callerOf('tenant-keys', 'operator');
+let c2: LocalC2;
+const devices: TestDevice[] = [];
+
+beforeAll(async () => {
+  c2 = await startLocalC2();
+});
+afterAll(async () => {
+  await Promise.all(devices.map((d) => d.end()));
+  await c2?.close();
+});
+
+async function device(name: string): Promise<TestDevice> {
+  const made = await enrolDevice(c2.deps, caller, c2.mqttUrl, name);
+  devices.push(made);
+  return made;
+}
+
+async function topicWith(topic: string, ...members: TestDevice[]): Promise<void> {
+  await createTopic(c2.deps, caller, { topic });
+  for (const member of members) {
+    const before = member.commands.length;
+    const linked = await linkClient(c2.deps, caller, { topic, client: member.name });
+    expect(linked.delivery).toEqual({ sent: 1, delivered: 1, failed: [] });
+    await member.commandsApplied(before + 1);
+    await member.mqtt.subscribe(topic);
+  }
+}
+
+describe('links', () => {
+  it('linking sends the topic key: two devices exchange protected messages', async () => {
+    // Prepare
+    const alice = await device('alice');
+    const bob = await device('bob');
+
+    // Act
+    await topicWith('room/1', alice, bob);
+
+    // Assess
+    expect(alice.commands).toEqual(['SetTopicKey']);
+    expect(bob.client.hasTopicKey('room/1')).toBe(true);
+    await exchange(alice, bob, 'room/1', 'hello bob');
+    await exchange(bob, alice, 'room/1', 'hello alice');
+    expect(await listClientsOfTopic(c2.deps, caller, 'room/1', { limit: 10 })).toEqual({ items: ['alice', 'bob'] });
+    expect(await listTopicsOfClient(c2.deps, caller, 'alice', { limit: 10 })).toEqual({ items: ['room/1'] });
+  });
+
+  it('linking again sends the key again (a device that lost its state recovers)', async () => {
+    // Prepare
+    const carol = await device('carol');
+    await topicWith('room/relink', carol);
+    const fresh = await E4Client.create({ mode: 'symmetric', key: await identityKeyOf('carol'), name: 'carol' });
+    await carol.end();
+    const again = await connectDevice(fresh, c2.mqttUrl, 'carol');
+    devices.push(again);
+
+    // Act
+    await linkClient(c2.deps, caller, { topic: 'room/relink', client: 'carol' });
+
+    // Assess
+    await again.commandsApplied(1);
+    expect(fresh.hasTopicKey('room/relink')).toBe(true);
+    expect(await countClientsOfTopic(c2.deps, caller, 'room/relink')).toBe(1);
+  });
+
+  it.each([
+    ['an unknown topic', { topic: 'nowhere', client: 'alice' }, C2ErrorCode.NotFound],
+    ['an unknown client', { topic: 'room/1', client: 'nobody' }, C2ErrorCode.NotFound],
+    ['an invalid topic', { topic: 'a/#', client: 'alice' }, C2ErrorCode.InvalidInput],
+    ['an invalid name', { topic: 'room/1', client: '' }, C2ErrorCode.InvalidInput],
+  ])('linking %s is refused', async (_label, input, code) => {
+    expect(await codeOfAsync(() => linkClient(c2.deps, caller, input))).toBe(code);
+  });
+});
+
+describe('rotation', () => {
+  it('a new key reaches every linked client and messages keep flowing', async () => {
+    // Prepare
+    const [d1, d2, d3] = await Promise.all(['rot-1', 'rot-2', 'rot-3'].map(device));
+    await topicWith('rot', d1!, d2!, d3!);
+
+    // Act
+    const rotated = await rotateTopicKey(c2.deps, caller, 'rot');
+
+    // Assess
+    expect(rotated.topic.keyVersion).toBe(2);
+    expect(rotated.delivery).toEqual({ sent: 3, delivered: 3, failed: [] });
+    await Promise.all([d1!, d2!, d3!].map((d) => d.commandsApplied(2)));
+    await exchange(d1!, d3!, 'rot', 'after rotation');
+    const record = await c2.deps.store.getTopic(caller.tenantId, 'rot');
+    expect(record?.keyVersion).toBe(2);
+  });
+
+  it('two rotations at once: one waits its turn (CONCURRENT_UPDATE), the devices end on the stored key', async () => {
+    // Prepare
+    const [d1, d2] = await Promise.all(['race-1', 'race-2'].map(device));
+    await topicWith('race', d1!, d2!);
+
+    // Act
+    const results = await Promise.allSettled([
+      rotateTopicKey(c2.deps, caller, 'race'),
+      rotateTopicKey(c2.deps, caller, 'race'),
+    ]);
+
+    // Assess
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+    for (const failure of failed) expect((failure.reason as { code: string }).code).toBe(C2ErrorCode.ConcurrentUpdate);
+    const version = (await c2.deps.store.getTopic(caller.tenantId, 'race'))!.keyVersion;
+    expect(version).toBe(1 + results.length - failed.length);
+    await Promise.all([d1!, d2!].map((d) => d.commandsApplied(version)));
+    await exchange(d1!, d2!, 'race', 'same key');
+  });
+
+  it('a lease left by a crashed change is taken over once expired', async () => {
+    // Prepare
+    await createTopic(c2.deps, caller, { topic: 'crashed' });
+    const now = Date.now();
+    await c2.deps.store.acquireTopicLease(caller.tenantId, 'crashed', { owner: 'gone', now, until: now + 60_000 });
+    expect(await codeOfAsync(() => rotateTopicKey(c2.deps, caller, 'crashed'))).toBe(C2ErrorCode.ConcurrentUpdate);
+    const later = { ...c2.deps, clock: () => Date.now() + TOPIC_LEASE_MS };
+
+    // Act
+    const rotated = await rotateTopicKey(later, caller, 'crashed');
+
+    // Assess
+    expect(rotated.topic.keyVersion).toBe(2);
+  });
+});
+
+describe('revocation', () => {
+  it('removing a client re-keys the topic: it cannot read what follows, the others can', async () => {
+    // Prepare
+    const [stays, leaves, watcher] = await Promise.all(['stays', 'leaves', 'watcher'].map(device));
+    await topicWith('secret', stays!, leaves!, watcher!);
+    const hostile = await E4Client.create({ mode: 'symmetric', key: await identityKeyOf('leaves'), name: 'leaves' });
+    // The hostile copy keeps the topic key whatever RemoveTopic says.
+    hostile.unprotect(await lastCommandFor('leaves', 'secret'), hostile.receivingTopic);
+
+    // Act
+    const result = await unlinkClient(c2.deps, caller, { topic: 'secret', client: 'leaves' });
+
+    // Assess
+    expect(result).toMatchObject({ keyVersion: 2, rekeyed: true, delivery: { sent: 3, delivered: 3 } });
+    await leaves!.commandsApplied(2);
+    expect(leaves!.commands.at(-1)).toBe('RemoveTopic');
+    expect(leaves!.client.hasTopicKey('secret')).toBe(false);
+    await Promise.all([stays!, watcher!].map((d) => d.commandsApplied(2)));
+    const frame = stays!.client.protectMessage(utf8('after revocation'), 'secret');
+    await stays!.mqtt.publish('secret', 'after revocation');
+    await watcher!.received('secret', 'after revocation');
+    expect(() => hostile.unprotect(frame, 'secret')).toThrow(
+      expect.objectContaining({ code: 'AUTHENTICATION_FAILED' }),
+    );
+    expect(await listClientsOfTopic(c2.deps, caller, 'secret', { limit: 10 })).toEqual({ items: ['stays', 'watcher'] });
+  });
+
+  it('rekey: false only removes (as E4 did)', async () => {
+    const [a, b] = await Promise.all(['keep-1', 'keep-2'].map(device));
+    await topicWith('soft', a!, b!);
+    const result = await unlinkClient(c2.deps, caller, { topic: 'soft', client: 'keep-2', rekey: false });
+    expect(result).toMatchObject({ keyVersion: 1, rekeyed: false, delivery: { sent: 1, delivered: 1 } });
+    expect(await codeOfAsync(() => unlinkClient(c2.deps, caller, { topic: 'soft', client: 'keep-2' }))).toBe(
+      C2ErrorCode.NotFound,
+    );
+  });
+
+  it('deleting a client re-keys each of its topics and resets the device; its record goes', async () => {
+    // Prepare
+    const [gone, peer1, peer2] = await Promise.all(['gone', 'peer-1', 'peer-2'].map(device));
+    await topicWith('del/a', gone!, peer1!);
+    await topicWith('del/b', gone!, peer2!);
+
+    // Act
+    const result = await deleteClient(c2.deps, caller, { name: 'gone' });
+
+    // Assess
+    expect(result).toMatchObject({ client: 'gone', topics: ['del/a', 'del/b'], rekeyed: true });
+    expect(result.delivery).toEqual({ sent: 3, delivered: 3, failed: [] });
+    await gone!.commandsApplied(3);
+    expect(gone!.commands.at(-1)).toBe('ResetTopics');
+    expect(gone!.client.topicCount).toBe(0);
+    await peer1!.commandsApplied(2);
+    await peer2!.commandsApplied(2);
+    expect(await c2.deps.store.getClient(caller.tenantId, 'gone')).toBeUndefined();
+    expect((await c2.deps.store.getTopic(caller.tenantId, 'del/a'))?.keyVersion).toBe(2);
+    expect(await c2.deps.store.countTopicsOfClient(caller.tenantId, 'gone')).toBe(0);
+  });
+
+  it('resetting a client takes it off its topics but keeps it enrolled', async () => {
+    const [reset, other] = await Promise.all(['reset-me', 'reset-peer'].map(device));
+    await topicWith('reset', reset!, other!);
+    const result = await resetClient(c2.deps, caller, { name: 'reset-me', rekey: false });
+    expect(result).toMatchObject({ topics: ['reset'], rekeyed: false });
+    await reset!.commandsApplied(2);
+    expect(reset!.commands.at(-1)).toBe('ResetTopics');
+    expect(await c2.deps.store.getClient(caller.tenantId, 'reset-me')).toBeDefined();
+    expect(await listClientsOfTopic(c2.deps, caller, 'reset', { limit: 10 })).toEqual({ items: ['reset-peer'] });
+  });
+
+  it('deleting a topic tells its devices (RemoveTopic) and removes the links', async () => {
+    const [a, b] = await Promise.all(['deltopic-1', 'deltopic-2'].map(device));
+    await topicWith('doomed', a!, b!);
+    const result = await deleteTopic(c2.deps, caller, 'doomed');
+    expect(result.delivery).toEqual({ sent: 2, delivered: 2, failed: [] });
+    await Promise.all([a!, b!].map((d) => d.commandsApplied(2)));
+    expect(a!.client.hasTopicKey('doomed')).toBe(false);
+    expect(await c2.deps.store.getTopic(caller.tenantId, 'doomed')).toBeUndefined();
+    expect(await c2.deps.store.countTopicsOfClient(caller.tenantId, 'deltopic-1')).toBe(0);
+    expect(await codeOfAsync(() => deleteTopic(c2.deps, caller, 'doomed'))).toBe(C2ErrorCode.NotFound);
+  });
+});
+
+describe('new identity key', () => {
+  it('the device gets SetIDKey under its old key, and later commands under the new one', async () => {
+    // Prepare
+    const dev = await device('renewed');
+    const oldKey = await identityKeyOf('renewed');
+
+    // Act
+    const result = await newClientKey(c2.deps, caller, 'renewed');
+
+    // Assess
+    expect(result.client.keyVersion).toBe(2);
+    expect(result.delivery).toEqual({ sent: 1, delivered: 1, failed: [] });
+    await dev.commandsApplied(1);
+    expect(dev.commands).toEqual(['SetIDKey']);
+    expect(await identityKeyOf('renewed')).not.toEqual(oldKey);
+    await topicWith('after-renewal', dev);
+    expect(dev.client.hasTopicKey('after-renewal')).toBe(true);
+  });
+
+  it('when the broker does not take the command, the key is not changed (E4 changed it anyway)', async () => {
+    // Prepare: a C2 whose publisher is closed (a real fault: the broker connection is gone).
+    await device('unreachable');
+    const before = await c2.deps.store.getClient(caller.tenantId, 'unreachable');
+    const broken = await startLocalC2();
+    await broken.deps.publisher.close();
+    const deps = { ...c2.deps, publisher: broken.deps.publisher };
+
+    // Act
+    const code = await codeOfAsync(() => newClientKey(deps, caller, 'unreachable'));
+    await broken.close();
+
+    // Assess
+    expect(code).toBe(C2ErrorCode.DeliveryFailed);
+    expect(await c2.deps.store.getClient(caller.tenantId, 'unreachable')).toEqual(before);
+  });
+});
+
+describe('event log', () => {
+  it('records each change, newest first, with its result, and never a key', async () => {
+    // Prepare
+    await createTopic(c2.deps, caller, { topic: 'logged' });
+    await codeOfAsync(() => createTopic(c2.deps, caller, { topic: 'logged' }));
+    const key = await topicKeyOf('logged');
+
+    // Act
+    const { items } = await listEvents(c2.deps, caller, { limit: 100 });
+
+    // Assess
+    const logged = items.filter((e) => e.target.name === 'logged');
+    expect(logged[0]).toMatchObject({
+      actor: 'operator',
+      action: 'topic.create',
+      target: { type: 'topic', name: 'logged' },
+      result: 'error',
+      errorCode: C2ErrorCode.AlreadyExists,
+    });
+    expect(logged[1]).toMatchObject({ action: 'topic.create', result: 'ok', details: { keyVersion: 1 } });
+    expect(items.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['link.create', 'topic.rotate', 'client.delete']),
+    );
+    expect(items.map((e) => e.at)).toEqual([...items.map((e) => e.at)].sort().reverse());
+    expect(JSON.stringify(items)).not.toContain(toBase64(key));
+  });
+});
+
+async function identityKeyOf(name: string): Promise<Uint8Array> {
+  const record = (await c2.deps.store.getClient(caller.tenantId, name))!;
+  return c2.deps.vault.unwrap(record.wrappedKey, {
+    tenantId: caller.tenantId,
+    kind: 'client',
+    name,
+    version: record.keyVersion,
+  });
+}
+
+async function topicKeyOf(topic: string): Promise<Uint8Array> {
+  const record = (await c2.deps.store.getTopic(caller.tenantId, topic))!;
+  return c2.deps.vault.unwrap(record.wrappedKey, {
+    tenantId: caller.tenantId,
+    kind: 'topic',
+    name: topic,
+    version: record.keyVersion,
+  });
+}
+
+/** The SetTopicKey command the C2 would send `name` for `topic` now (built from the stored keys). */
+async function lastCommandFor(name: string, topic: string): Promise<Uint8Array> {
+  const { cmdSetTopicKey, protectCommand } = await import('../../../shared/e4/node/index.js');
+  return protectCommand(cmdSetTopicKey(await topicKeyOf(topic), topic), await identityKeyOf(name));
+}

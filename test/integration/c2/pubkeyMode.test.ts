@@ -1,0 +1,188 @@
+/**
+ * Public-key mode over the local adapters with real devices: the C2 key pair, public keys shared between clients of
+ * a topic (and withdrawn), explicit public-key commands, new identity keys and a new C2 key reaching every client.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getC2PublicKey } from '../../../shared/c2/c2key/getC2PublicKey.js';
+import { rotateC2Key } from '../../../shared/c2/c2key/rotateC2Key.js';
+import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
+import { C2ErrorCode } from '../../../shared/c2/errors.js';
+import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
+import { removePubKey, resetPubKeys, sendPubKey } from '../../../shared/c2/pubkeys/managePubKeys.js';
+import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import { callerOf } from '../../support/callerOf.js';
+import { codeOfAsync } from '../../support/codeOf.js';
+import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { enrolDevice, exchange, type TestDevice } from '../../support/testDevice.js';
+
+const caller = callerOf('tenant-pk', 'operator');
+let c2: LocalC2;
+const devices: TestDevice[] = [];
+
+beforeAll(async () => {
+  c2 = await startLocalC2();
+});
+afterAll(async () => {
+  await Promise.all(devices.map((d) => d.end()));
+  await c2?.close();
+});
+
+async function device(name: string, mode: 'symmetric' | 'pubkey' = 'pubkey'): Promise<TestDevice> {
+  const made = await enrolDevice(c2.deps, caller, c2.mqttUrl, name, mode);
+  devices.push(made);
+  return made;
+}
+
+async function link(topic: string, member: TestDevice, expectedCommands: number): Promise<void> {
+  await linkClient(c2.deps, caller, { topic, client: member.name });
+  await member.commandsApplied(expectedCommands);
+  await member.mqtt.subscribe(topic);
+}
+
+describe('public-key mode', () => {
+  it('the C2 key pair is made once, on first use, and stays the same', async () => {
+    const first = await getC2PublicKey(c2.deps, caller);
+    const again = await getC2PublicKey(c2.deps, caller);
+    expect(first.publicKey).toHaveLength(32);
+    expect(again).toEqual(first);
+    expect(first.keyVersion).toBe(1);
+    const other = await getC2PublicKey(c2.deps, callerOf('tenant-other'));
+    expect(other.publicKey).not.toEqual(first.publicKey);
+  });
+
+  it('clients of a topic get each other public keys and exchange signed messages', async () => {
+    // Prepare
+    const alice = await device('pk-alice');
+    const bob = await device('pk-bob');
+    await createTopic(c2.deps, caller, { topic: 'pk/room' });
+
+    // Act
+    await link('pk/room', alice, 1);
+    await link('pk/room', bob, 2); // bob: SetTopicKey + SetPubKey(alice); alice: SetPubKey(bob)
+
+    // Assess
+    await alice.commandsApplied(2);
+    expect(alice.commands).toEqual(['SetTopicKey', 'SetPubKey']);
+    expect(bob.commands).toEqual(['SetTopicKey', 'SetPubKey']);
+    await exchange(alice, bob, 'pk/room', 'signed by alice');
+    await exchange(bob, alice, 'pk/room', 'signed by bob');
+  });
+
+  it('a client that shares no topic any more loses the public keys (both ways)', async () => {
+    // Prepare
+    const carol = await device('pk-carol');
+    const dave = await device('pk-dave');
+    await createTopic(c2.deps, caller, { topic: 'pk/a' });
+    await createTopic(c2.deps, caller, { topic: 'pk/b' });
+    await link('pk/a', carol, 1);
+    await link('pk/a', dave, 2);
+    await link('pk/b', carol, 3);
+    await link('pk/b', dave, 4); // dave: SetTopicKey + SetPubKey(carol) again
+    await carol.commandsApplied(4); // SetPubKey(dave) twice
+    const carolBefore = carol.commands.length;
+
+    // Act: still sharing pk/b, then nothing.
+    await unlinkClient(c2.deps, caller, { topic: 'pk/a', client: 'pk-dave', rekey: false });
+    await unlinkClient(c2.deps, caller, { topic: 'pk/b', client: 'pk-dave', rekey: false });
+
+    // Assess
+    await dave.commandsApplied(7);
+    expect(dave.commands.slice(4)).toEqual(['RemoveTopic', 'RemoveTopic', 'RemovePubKey']);
+    await carol.commandsApplied(carolBefore + 1);
+    expect(carol.commands.at(-1)).toBe('RemovePubKey');
+  });
+
+  it('a symmetric client cannot join a topic of public-key clients', async () => {
+    await device('sym-intruder', 'symmetric');
+    expect(await codeOfAsync(() => linkClient(c2.deps, caller, { topic: 'pk/room', client: 'sym-intruder' }))).toBe(
+      C2ErrorCode.InvalidInput,
+    );
+  });
+
+  it('explicit public-key commands: send, remove, reset; WRONG_MODE for symmetric clients', async () => {
+    // Prepare
+    const erin = await device('pk-erin');
+    await device('pk-frank');
+
+    // Act
+    await sendPubKey(c2.deps, caller, { target: 'pk-erin', source: 'pk-frank' });
+    await removePubKey(c2.deps, caller, { target: 'pk-erin', source: 'pk-frank' });
+    await sendPubKey(c2.deps, caller, { target: 'pk-erin', source: 'pk-frank' });
+    const reset = await resetPubKeys(c2.deps, caller, 'pk-erin');
+
+    // Assess
+    expect(reset.delivery).toEqual({ sent: 1, delivered: 1, failed: [] });
+    await erin.commandsApplied(4);
+    expect(erin.commands).toEqual(['SetPubKey', 'RemovePubKey', 'SetPubKey', 'ResetPubKeys']);
+    expect(await codeOfAsync(() => resetPubKeys(c2.deps, caller, 'sym-intruder'))).toBe(C2ErrorCode.WrongMode);
+    expect(await codeOfAsync(() => sendPubKey(c2.deps, caller, { target: 'pk-erin', source: 'nobody' }))).toBe(
+      C2ErrorCode.NotFound,
+    );
+  });
+
+  it('a new identity key: the device gets its new private key, its peers its new public key', async () => {
+    // Prepare
+    const gina = await device('pk-gina');
+    const hank = await device('pk-hank');
+    await createTopic(c2.deps, caller, { topic: 'pk/renew' });
+    await link('pk/renew', gina, 1);
+    await link('pk/renew', hank, 2);
+    await gina.commandsApplied(2);
+    const before = gina.client.publicKey;
+
+    // Act
+    const result = await newClientKey(c2.deps, caller, 'pk-gina');
+
+    // Assess
+    expect(result.delivery).toEqual({ sent: 2, delivered: 2, failed: [] });
+    await gina.commandsApplied(3);
+    await hank.commandsApplied(3);
+    expect(gina.client.publicKey).not.toEqual(before);
+    expect(hank.commands.at(-1)).toBe('SetPubKey');
+    await exchange(gina, hank, 'pk/renew', 'with my new key');
+  });
+
+  it('a new C2 key reaches every public-key client, and later commands use it', async () => {
+    // Prepare
+    const ivan = await device('pk-ivan');
+    const before = await getC2PublicKey(c2.deps, caller);
+    const publicKeyClients = (await c2.deps.store.listClients(caller.tenantId, { limit: 100 })).items.filter(
+      (c) => c.mode === 'pubkey',
+    ).length;
+
+    // Act
+    const result = await rotateC2Key(c2.deps, caller);
+
+    // Assess
+    expect(result.c2Key.keyVersion).toBe(before.keyVersion + 1);
+    expect(result.c2Key.publicKey).not.toEqual(before.publicKey);
+    expect(result.delivery).toEqual({ sent: publicKeyClients, delivered: publicKeyClients, failed: [] });
+    await ivan.commandsApplied(1);
+    expect(ivan.commands).toEqual(['SetC2Key']);
+    await createTopic(c2.deps, caller, { topic: 'pk/after-c2' });
+    await link('pk/after-c2', ivan, 2);
+    expect(ivan.client.hasTopicKey('pk/after-c2')).toBe(true);
+  });
+
+  it('a C2 key rotation cut short is resumed: the pending key is sent again and promoted', async () => {
+    // Prepare: a pending key stored, as a crash after the first step leaves it.
+    const jack = await device('pk-jack');
+    const record = (await c2.deps.store.getC2Key(caller.tenantId))!;
+    const { newC2KeyPair } = await import('../../../shared/c2/c2key/loadC2Key.js');
+    const pending = await newC2KeyPair(c2.deps, caller.tenantId, record.keyVersion + 1);
+    await c2.deps.store.replaceC2Key(
+      { ...record, pending },
+      { keyVersion: record.keyVersion, pendingVersion: undefined },
+    );
+
+    // Act
+    const result = await rotateC2Key(c2.deps, caller);
+
+    // Assess
+    expect(result.c2Key.publicKey).toEqual(pending.publicKey);
+    expect(result.c2Key.pendingVersion).toBeUndefined();
+    await jack.commandsApplied(1);
+    expect(jack.commands).toEqual(['SetC2Key']);
+  });
+});
