@@ -102,6 +102,8 @@ export interface PageRequest {
 export interface ClientStore {
   createClient(record: ClientRecord): Promise<void>;
   getClient(tenantId: string, name: string): Promise<ClientRecord | undefined>;
+  /** By E4 id (SHA3-256(name)[0:16]): how the HTTP API addresses clients (ids are URL-safe, names are not). */
+  getClientById(tenantId: string, id: Uint8Array): Promise<ClientRecord | undefined>;
   /** Clients in name order. */
   listClients(tenantId: string, page: PageRequest): Promise<Page<ClientRecord>>;
   countClients(tenantId: string): Promise<number>;
@@ -134,6 +136,8 @@ export interface TopicRecord {
 export interface TopicStore {
   createTopic(record: TopicRecord): Promise<void>;
   getTopic(tenantId: string, topic: string): Promise<TopicRecord | undefined>;
+  /** By E4 topic hash (SHA3-256(topic)[0:16]): how the HTTP API addresses topics. */
+  getTopicByHash(tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined>;
   /** Topics in name order. */
   listTopics(tenantId: string, page: PageRequest): Promise<Page<TopicRecord>>;
   countTopics(tenantId: string): Promise<number>;

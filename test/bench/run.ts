@@ -7,6 +7,8 @@
  *   npm run -s bench -- --json         the same figures as JSON on stdout (-s: without npm's banner)
  *   npm run bench -- symmetric 1KiB    only the cases whose name contains every word ("memory" for the memory case)
  *   npm run bench -- siv               raw AES-SIV, pure against OpenSSL around NODE_SIV_THRESHOLD (not run otherwise)
+ *   npm run bench -- c2 rotation       only the C2 case: rotating a topic of 10,000 clients in local mode (3 rotations,
+ *                                      median; --quick: 2,000 clients)
  *
  * Every case runs in a fresh Node process (the same flags), so that no case inherits another's JIT feedback or heap.
  */
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { type CryptoEngine, nodeEngine, pureEngine } from '../../shared/e4/node/index.js';
 import { type Mode, makePair } from './fixtures.js';
 import { FULL, measure, median, QUICK, type Timing } from './measure.js';
+import { c2Rotation, type RotationResult } from './c2Rotation.js';
 import { type MemoryResult, topicKeyMemory } from './memory.js';
 import { printSivThreshold, type SivRow, sivThreshold } from './sivThreshold.js';
 
@@ -150,6 +153,7 @@ async function runChild(name: string, args: Args): Promise<void> {
   let result: unknown;
   if (name === 'memory') result = await topicKeyMemory(nodeEngine);
   else if (name === 'siv') result = sivThreshold(args.timing);
+  else if (name === 'rotation') result = await c2Rotation(args.timing === QUICK ? 2000 : 10_000, 3);
   else {
     const found = CASES.find((c) => c.name === name);
     if (!found) throw new Error(`unknown case "${name}"`);
@@ -224,7 +228,20 @@ async function main(): Promise<void> {
     siv = inChild<SivRow[]>('siv', args);
     if (!args.json) printSivThreshold(siv);
   }
-  if (args.json) console.log(JSON.stringify({ machine, results, memory: memory ?? null, siv: siv ?? null }, null, 2));
+  let rotation: RotationResult | undefined;
+  if (matches('c2 rotation', args.filter)) {
+    rotation = inChild<RotationResult>('rotation', args);
+    const { clients, seconds, commandsPerSecond, masterKeyCallsPerRotation, unwrapsPerRotation, delivered } = rotation;
+    log(`\nC2: rotating a topic of ${clients.toLocaleString('en-US')} clients in local mode (target <= 5 s at 10,000)`);
+    log(`  ${seconds.toFixed(2)} s until every SetTopicKey was acknowledged (${delivered} delivered), ${fmt(commandsPerSecond)} commands/s`);
+    log(`  runs ${rotation.runs.map((r) => r.toFixed(2)).join(', ')} s; setup ${rotation.setupSeconds.toFixed(1)} s`);
+    log(`  master-key calls per rotation ${masterKeyCallsPerRotation} (cold cache); key unwraps ${unwrapsPerRotation} (in memory)`);
+  }
+  if (args.json) {
+    console.log(
+      JSON.stringify({ machine, results, memory: memory ?? null, siv: siv ?? null, rotation: rotation ?? null }, null, 2),
+    );
+  }
 }
 
 await main();

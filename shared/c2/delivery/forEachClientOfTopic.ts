@@ -1,6 +1,7 @@
 /**
  * Walks the clients linked to a topic, a page of records at a time (names from the link items, records read in
- * batches). A link whose client record is gone is skipped. The next page is read while the current one is handled.
+ * batches). A link whose client record is gone is skipped. Pages are read one after the other (each needs the
+ * previous cursor) while up to `inFlight` pages are being handled, so reading, protecting and publishing overlap.
  */
 import type { C2Deps } from '../C2Deps.js';
 import type { ClientRecord } from '../ports.js';
@@ -12,18 +13,25 @@ export async function forEachClientOfTopic(
   tenantId: string,
   topic: string,
   handle: (clients: ClientRecord[]) => Promise<void>,
+  inFlight = 4,
 ): Promise<void> {
-  const readPage = async (cursor: string | undefined) => {
+  const handling = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  let cursor: string | undefined;
+  do {
     const page = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    return { clients: await deps.store.getClients(tenantId, page.items), cursor: page.cursor };
-  };
-  let current = await readPage(undefined);
-  for (;;) {
-    const next = current.cursor === undefined ? undefined : readPage(current.cursor);
-    // A failed read of the next page must not go unhandled while this page is handled.
-    next?.catch(() => {});
-    await handle(current.clients);
-    if (!next) return;
-    current = await next;
-  }
+    const clients = await deps.store.getClients(tenantId, page.items);
+    cursor = page.cursor;
+    const task: Promise<void> = handle(clients).then(
+      () => void handling.delete(task),
+      (error: unknown) => {
+        handling.delete(task);
+        failure ??= { error };
+      },
+    );
+    handling.add(task);
+    while (handling.size >= inFlight) await Promise.race(handling);
+  } while (cursor && !failure);
+  await Promise.all(handling);
+  if (failure) throw failure.error;
 }

@@ -1,0 +1,16 @@
+/** One line of the API's log: facts about a failure, never key bytes, tokens or request bodies. */
+export interface ApiLogEntry {
+  readonly level: 'error';
+  readonly message: string;
+  readonly status: number;
+  /** The Lambda request id, when there is one. */
+  readonly requestId?: string;
+  readonly error: { readonly name: string; readonly code?: string; readonly message: string };
+}
+
+export type ApiLogger = (entry: ApiLogEntry) => void;
+
+/** The default logger: one JSON line on stderr (CloudWatch in Lambda). */
+export const consoleApiLogger: ApiLogger = (entry) => {
+  console.error(JSON.stringify(entry));
+};

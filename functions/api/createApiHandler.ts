@@ -1,0 +1,122 @@
+/**
+ * The HTTP API of the C2 as one Lambda handler (API Gateway HTTP API, payload 2.0), also run by local mode over
+ * node:http: middy + @middy/http-router over the route table. Per request: route (404/405), authenticate (401),
+ * parse with the route's schemas (4xx), run the use case, check the response against its schema, respond JSON.
+ * Every error goes through errorResponse (the one code -> status table in httpStatusOf).
+ */
+import middy from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import { ApiError, HttpErrorCode } from './ApiError.js';
+import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
+import type { Authenticator } from './Authenticator.js';
+import { bearerApiKeyAuthenticator } from './bearerApiKeyAuthenticator.js';
+import type { ApiRoute } from './defineRoute.js';
+import { errorResponse } from './errorResponse.js';
+import { jsonResponse } from './jsonResponse.js';
+import { parseRequest } from './parseRequest.js';
+import { routeNotFound } from './routeNotFound.js';
+import { routes as defaultRoutes } from './routes.js';
+
+export type ApiHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface ApiHandlerOptions {
+  /** Who is calling (default: an API key in `Authorization: Bearer <token>`). */
+  readonly authenticate?: Authenticator;
+  /** Where failures (5xx) are logged (default: a JSON line on stderr). */
+  readonly log?: ApiLogger;
+  /** The route table (default: routes.ts). */
+  readonly routes?: readonly ApiRoute[];
+}
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}): ApiHandler {
+  const table = options.routes ?? defaultRoutes;
+  checkTable(table);
+  const authenticate = options.authenticate ?? bearerApiKeyAuthenticator(deps);
+  const log = options.log ?? consoleApiLogger;
+
+  const router = httpRouterHandler<Event, Result>({
+    routes: table.map((route) => ({
+      method: route.method,
+      path: route.path,
+      handler: (event: Event) => runRoute(route, deps, authenticate, event),
+    })),
+    notFoundResponse: ({ path }) => {
+      throw routeNotFound(table, path);
+    },
+  });
+
+  const handler = middy<Event, Result>()
+    .use({
+      before: (request) => {
+        request.event = routableEvent(request.event, table);
+      },
+    })
+    .use({
+      onError: (request) => {
+        request.response = errorResponse(request.error, log, request.context.awsRequestId);
+      },
+    })
+    .handler(router);
+
+  // middy wants a context; outside Lambda (local mode, tests) there is none.
+  return (event, context) => handler(event, context ?? ({} as Context));
+}
+
+async function runRoute(route: ApiRoute, deps: C2Deps, authenticate: Authenticator, event: Event): Promise<Result> {
+  const caller = route.auth === 'none' ? undefined : await authenticate(event);
+  if (route.auth !== 'none' && !caller) {
+    throw new ApiError(HttpErrorCode.Unauthorized, 'a valid API key is required: Authorization: Bearer <token>', {
+      'www-authenticate': 'Bearer',
+    });
+  }
+  const result = await route.run(deps, caller, parseRequest(route, event));
+  const checked = route.response.safeParse(result);
+  if (!checked.success) {
+    const where = checked.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
+    throw new Error(`the response of ${route.operationId} does not match its schema at ${where}`);
+  }
+  return jsonResponse(route.status, checked.data);
+}
+
+/**
+ * The event as @middy/http-router should route it. The router reads `requestContext.http.path`, which some
+ * producers decode; routing on `rawPath` (the path as sent, still percent-encoded) keeps `a%2Fb` one segment, which
+ * parseRequest decodes once. `pathParameters` are dropped: the router fills them from the path it matched (it would
+ * otherwise keep those set upstream, already decoded).
+ */
+function routableEvent(event: Event, table: readonly ApiRoute[]): Event {
+  const http = event?.requestContext?.http;
+  const method: unknown = http?.method;
+  const path: unknown = typeof event?.rawPath === 'string' ? event.rawPath : http?.path;
+  if (typeof method !== 'string' || typeof path !== 'string') {
+    throw new Error('not an API Gateway payload 2.0 event');
+  }
+  // The router throws a plain Error for an empty method or path: answer those as any other unknown route.
+  if (path === '' || !path.startsWith('/')) throw new ApiError(HttpErrorCode.RouteNotFound, 'no such route');
+  if (method === '') throw routeNotFound(table, path);
+  return {
+    ...event,
+    version: '2.0',
+    rawPath: path,
+    pathParameters: undefined,
+    requestContext: { ...event.requestContext, http: { ...http, method, path } },
+  };
+}
+
+function checkTable(table: readonly ApiRoute[]): void {
+  const seen = new Set<string>();
+  for (const route of table) {
+    for (const key of [`${route.method} ${route.path}`, route.operationId]) {
+      if (seen.has(key)) throw new Error(`the route table has ${key} twice`);
+      seen.add(key);
+    }
+  }
+}

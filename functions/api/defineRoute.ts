@@ -1,0 +1,103 @@
+/**
+ * A route of the API: method, path, schemas (from which requests are parsed, responses checked and the OpenAPI
+ * document generated) and a thin `run` calling one use case. `defineRoute` for routes that need a caller (an API key
+ * by default), `definePublicRoute` for the few that do not.
+ */
+import type { z } from 'zod';
+import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import type { Caller } from '../../shared/c2/ports.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+type Schema = z.ZodType | undefined;
+type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What `run` receives: the parsed path parameters, query and body (undefined where the route has no schema). */
+export interface RouteRequest<
+  P extends Schema = z.ZodType,
+  Q extends Schema = z.ZodType,
+  B extends Schema = z.ZodType,
+> {
+  readonly params: Parsed<P>;
+  readonly query: Parsed<Q>;
+  readonly body: Parsed<B>;
+}
+
+interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType> {
+  readonly method: HttpMethod;
+  /** Path parameters as `{name}`: one segment each, percent-decoded once. */
+  readonly path: `/${string}`;
+  /** Unique, camelCase: the name a generated client gives the call. */
+  readonly operationId: string;
+  readonly summary: string;
+  /** The status of a success (200 by default). */
+  readonly status?: number;
+  /** A strict object of the path parameters. */
+  readonly params?: P;
+  /** A strict object of the query parameters (a route without it refuses any query). */
+  readonly query?: Q;
+  /** The JSON body (a route without it ignores any body). */
+  readonly body?: B;
+  /** The body of a success: every response is checked against it (so nothing unlisted, like a key, leaks out). */
+  readonly response: R;
+}
+
+export interface AuthenticatedRouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType>
+  extends RouteSpec<P, Q, B, R> {
+  run(deps: C2Deps, caller: Caller, request: RouteRequest<P, Q, B>): Promise<z.input<R>>;
+}
+
+export interface PublicRouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType>
+  extends RouteSpec<P, Q, B, R> {
+  run(deps: C2Deps, request: RouteRequest<P, Q, B>): Promise<z.input<R>>;
+}
+
+/** A route as the handler and the OpenAPI generator see it. */
+export interface ApiRoute {
+  readonly method: HttpMethod;
+  readonly path: `/${string}`;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly status: number;
+  readonly auth: 'required' | 'none';
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly response: z.ZodType;
+  /** Called with a request parsed by the route's own schemas, and a caller when `auth` is 'required'. */
+  readonly run: (deps: C2Deps, caller: Caller | undefined, request: RouteRequest) => Promise<unknown>;
+}
+
+export function defineRoute<
+  P extends Schema = undefined,
+  Q extends Schema = undefined,
+  B extends Schema = undefined,
+  R extends z.ZodType = z.ZodType,
+>(spec: AuthenticatedRouteSpec<P, Q, B, R>): ApiRoute {
+  const { run, status = 200, ...rest } = spec;
+  return {
+    ...rest,
+    status,
+    auth: 'required',
+    run: (deps, caller, request) => {
+      if (!caller) throw new Error(`${spec.operationId} needs a caller`);
+      // The handler parsed `request` with this route's schemas.
+      return run(deps, caller, request as RouteRequest<P, Q, B>);
+    },
+  };
+}
+
+export function definePublicRoute<
+  P extends Schema = undefined,
+  Q extends Schema = undefined,
+  B extends Schema = undefined,
+  R extends z.ZodType = z.ZodType,
+>(spec: PublicRouteSpec<P, Q, B, R>): ApiRoute {
+  const { run, status = 200, ...rest } = spec;
+  return {
+    ...rest,
+    status,
+    auth: 'none',
+    run: (deps, _caller, request) => run(deps, request as RouteRequest<P, Q, B>),
+  };
+}

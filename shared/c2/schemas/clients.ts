@@ -1,0 +1,68 @@
+/** Clients (devices): create, read, list. Keys appear only in the creation request and, once, a generated key. */
+import { z } from 'zod';
+import type { CreateClientInput } from '../clients/createClient.js';
+import { base64Bytes, hexBytes, isoTime, pageOf, utf8Text } from './common.js';
+
+export const ClientNameSchema = utf8Text(255);
+
+export const ClientParamsSchema = z.strictObject({ name: ClientNameSchema });
+
+const KEY_SOURCES = ['key', 'password', 'generateKey', 'publicKey'] as const;
+
+/**
+ * `{ name, mode?, key? | password? | generateKey? | publicKey? }`: exactly one key source, `publicKey` for mode
+ * `pubkey` (the default mode is `symmetric`). Decodes to the input of the createClient use case.
+ */
+export const CreateClientBodySchema = z
+  .strictObject({
+    name: ClientNameSchema,
+    mode: z.enum(['symmetric', 'pubkey'], { error: 'must be "symmetric" or "pubkey"' }).optional(),
+    key: base64Bytes(32).optional().meta({ description: 'The 32-byte symmetric key of the client.' }),
+    password: z
+      .string({ error: 'must be a string of at most 1024 characters' })
+      .max(1024, { error: 'must be a string of at most 1024 characters' })
+      .optional()
+      .meta({ description: 'A password from which the key is derived (Argon2i, as e4go).' }),
+    generateKey: z
+      .literal(true, { error: 'must be true when present' })
+      .optional()
+      .meta({ description: 'Generate the key here; it is returned once, in this response.' }),
+    publicKey: base64Bytes(32).optional().meta({ description: 'The Ed25519 public key of a pubkey-mode client.' }),
+  })
+  .superRefine((body, ctx) => {
+    const sources = KEY_SOURCES.filter((source) => body[source] !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "key", "password", "generateKey" or "publicKey"' });
+    } else if ((body.mode === 'pubkey') !== (sources[0] === 'publicKey')) {
+      ctx.addIssue({ code: 'custom', message: '"publicKey" goes with mode "pubkey", and only with it' });
+    }
+  })
+  .transform((body): CreateClientInput => {
+    const { name } = body;
+    if (body.publicKey) return { name, mode: 'pubkey', publicKey: body.publicKey };
+    if (body.key) return { name, mode: 'symmetric', key: body.key };
+    if (body.password !== undefined) return { name, mode: 'symmetric', password: body.password };
+    return { name, mode: 'symmetric', generateKey: true };
+  });
+
+export const ClientViewSchema = z
+  .strictObject({
+    name: z.string(),
+    id: hexBytes(16).meta({ description: 'E4 id (hex); the control topic of the client is e4/<id>.' }),
+    mode: z.enum(['symmetric', 'pubkey']),
+    keyVersion: z.number().int().min(1),
+    createdAt: isoTime(),
+    updatedAt: isoTime(),
+  })
+  .meta({ id: 'Client' });
+
+export const CreatedClientSchema = z.strictObject({
+  client: ClientViewSchema,
+  key: z
+    .base64()
+    .length(44)
+    .optional()
+    .meta({ description: 'The generated key (only with generateKey): shown this once, never again.' }),
+});
+
+export const ClientPageSchema = pageOf(ClientViewSchema);

@@ -1,0 +1,80 @@
+/**
+ * Building blocks of the API's schemas, following E4's JSON conventions: bytes as standard base64 with padding, ids
+ * as lowercase hex, times as ISO 8601, lists as `{ items, cursor? }`. Request schemas are strict (an unknown field is
+ * an error) and bound every string, so that an oversized value is a 400, never a 5xx.
+ */
+import { z } from 'zod';
+import { fromBase64, utf8 } from '../../e4/index.js';
+
+/** A string of 1 to `maxBytes` bytes of UTF-8 (its semantics are checked by the use case). */
+export function utf8Text(maxBytes: number) {
+  const message = `must be a string of 1 to ${maxBytes} bytes of UTF-8`;
+  return z
+    .string({ error: message })
+    .min(1, { error: message })
+    .max(maxBytes, { error: message })
+    .refine((text) => utf8(text).length <= maxBytes, { error: message });
+}
+
+/** `length` bytes in standard base64 with padding, decoded (non-zero trailing bits are refused: one spelling). */
+export function base64Bytes(length: number) {
+  const message = `must be ${length} bytes in standard base64 with padding`;
+  const chars = Math.ceil(length / 3) * 4;
+  return z
+    .string({ error: message })
+    .length(chars, { error: message })
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: message })
+    .meta({ contentEncoding: 'base64' })
+    .transform((text, ctx) => {
+      const bytes = fromBase64(text);
+      if (bytes?.length !== length) {
+        ctx.issues.push({ code: 'custom', message, input: text });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+}
+
+/** `length` bytes as lowercase hex (responses). */
+export const hexBytes = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length * 2}}$`));
+
+/** An ISO 8601 time in UTC (responses). */
+export const isoTime = () => z.iso.datetime();
+
+const LIMIT_MESSAGE = 'must be an integer from 1 to 100';
+
+/** The query of a list: `limit` 1..100 (default 20) and the `cursor` of the previous page. */
+export const PageQuerySchema = z.strictObject({
+  limit: z
+    .preprocess(
+      (value) => (typeof value === 'string' && /^[0-9]{1,3}$/.test(value) ? Number(value) : value),
+      z.number({ error: LIMIT_MESSAGE }).int({ error: LIMIT_MESSAGE }).min(1, { error: LIMIT_MESSAGE }).max(100, {
+        error: LIMIT_MESSAGE,
+      }),
+    )
+    .default(20)
+    .meta({ description: 'Page size, 1 to 100 (default 20).' }),
+  cursor: z
+    .string()
+    .min(1, { error: 'must be a cursor returned by a previous page' })
+    .max(4096, { error: 'must be a cursor returned by a previous page' })
+    .optional()
+    .meta({ description: 'The cursor of the previous page (absent for the first page).' }),
+});
+
+/** A page of `item`: `cursor` is present when there may be more. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    items: z.array(item),
+    cursor: z.string().optional().meta({ description: 'Pass it back as `cursor` to get the next page.' }),
+  });
+
+/** Every error response: a stable code and a message (generic for 5xx). */
+export const ErrorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().meta({ description: 'Stable error code, e.g. INVALID_INPUT, NOT_FOUND, ALREADY_EXISTS.' }),
+      message: z.string(),
+    }),
+  })
+  .meta({ id: 'Error' });

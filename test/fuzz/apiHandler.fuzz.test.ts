@@ -1,0 +1,287 @@
+/**
+ * Fuzzing of the API handler over the local adapters: arbitrary methods, paths (known routes, their segments
+ * mangled, percent-encodings good and bad, random text), queries, headers (content types, authorizations) and bodies
+ * (random JSON, create bodies with random fields, random text, base64 or not). Whatever comes in, the answer is a
+ * JSON response below 500: a success, or `{ error: { code, message } }` whose code maps to its status; nothing is
+ * logged (nothing failed on the server's side).
+ */
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { ApiLogEntry } from '../../functions/api/ApiLogger.js';
+import { type ApiHandler, createApiHandler } from '../../functions/api/createApiHandler.js';
+import { httpStatusOf } from '../../functions/api/httpStatusOf.js';
+import { createApiKey } from '../../shared/c2/apiKeys/createApiKey.js';
+import { toBase64 } from '../../shared/e4/index.js';
+import { apiEvent } from '../support/apiEvent.js';
+import { callerOf } from '../support/callerOf.js';
+import { fuzzRuns, fuzzTimeout } from '../support/fuzzRuns.js';
+import { type LocalC2, startLocalC2 } from '../support/localC2.js';
+
+let c2: LocalC2;
+let handler: ApiHandler;
+let token: string;
+const logs: ApiLogEntry[] = [];
+
+beforeAll(async () => {
+  c2 = await startLocalC2();
+  handler = createApiHandler(c2.deps, { log: (entry) => logs.push(entry) });
+  ({ token } = await createApiKey(c2.deps, callerOf('tenant-fuzz'), { name: 'fuzz' }));
+});
+afterAll(async () => {
+  await c2?.close();
+});
+
+const methodArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS') },
+  fc.constantFrom('get', 'post', '', 'ANY', 'TRACE', '__proto__', 'constructor', 'hasOwnProperty'),
+  fc.string({ maxLength: 10 }),
+);
+
+const segmentArb = fc.oneof(
+  fc.constantFrom(
+    'v1',
+    'clients',
+    'topics',
+    'health',
+    'openapi.json',
+    'stats',
+    'v2',
+    '',
+    '.',
+    '..',
+    '{name}',
+    '__proto__',
+  ),
+  fc.constantFrom(
+    '%2F',
+    '%252F',
+    '%',
+    '%2',
+    '%zz',
+    '%C3%28',
+    '%00',
+    '%E2%82%AC',
+    '%2B',
+    '%23',
+    'e4%2Fx',
+    '%F0%9F%98%80',
+  ),
+  fc.string({ maxLength: 20 }).map(encodeURIComponent),
+  fc.string({ maxLength: 20 }),
+  fc.string({ minLength: 250, maxLength: 600 }).map(encodeURIComponent),
+);
+
+const pathArb = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '/v1/health',
+      '/v1/openapi.json',
+      '/v1/clients',
+      '/v1/clients/',
+      '/v1/topics',
+      '/v1/stats',
+      '/v1/clients/device-1',
+      '/v1/topics/a%2Fb',
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('/v1/clients/', '/v1/topics/').chain((base) => segmentArb.map((s) => base + s)),
+  },
+  fc.array(segmentArb, { maxLength: 5 }).map((segments) => `/${segments.join('/')}`),
+  fc.string({ maxLength: 30 }),
+);
+
+const queryArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant('') },
+  fc.constantFrom(
+    'limit=2',
+    'limit=0',
+    'limit=100',
+    'limit=101',
+    'limit=abc',
+    'limit=1&limit=2',
+    'cursor=',
+    'cursor=abc',
+  ),
+  fc.string({ maxLength: 30 }),
+  fc
+    .record({
+      limit: fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.string({ maxLength: 5 })),
+      cursor: fc.string(),
+    })
+    .map((query) => new URLSearchParams(query).toString()),
+);
+
+/** Strings that look like keys: base64 of telling lengths, base64-ish text. */
+const base64ishArb = fc.oneof(
+  fc.constantFrom(0, 16, 31, 32, 33, 64).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }).map(toBase64)),
+  fc.base64String({ maxLength: 60 }),
+  fc.string({ unit: fc.constantFrom(...'AB+/=-_ \n'), maxLength: 50 }),
+);
+
+const fieldValueArb = fc.oneof(fc.jsonValue({ maxDepth: 2 }), base64ishArb, fc.string({ maxLength: 300 }));
+
+/** Bodies shaped like the create requests, with random values and (sometimes) extra fields. */
+const createBodyArb = fc.record(
+  {
+    name: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fieldValueArb),
+    topic: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fieldValueArb),
+    mode: fc.oneof(fc.constantFrom('symmetric', 'pubkey'), fieldValueArb),
+    key: base64ishArb,
+    // Under 16 characters: a valid password would cost an Argon2i derivation per run.
+    password: fc.string({ maxLength: 15 }),
+    generateKey: fc.oneof(fc.constant(true), fieldValueArb),
+    publicKey: base64ishArb,
+    extra: fieldValueArb,
+  },
+  { requiredKeys: [] },
+);
+
+const bodyArb = fc.oneof(
+  fc.constant(undefined),
+  { weight: 3, arbitrary: createBodyArb.map((body) => JSON.stringify(body)) },
+  // A __proto__ field (JSON.parse makes it an own property).
+  fc.tuple(createBodyArb, fieldValueArb).map(([body, value]) => {
+    const rest = JSON.stringify(body).slice(1);
+    return `{"__proto__":${JSON.stringify(value)}${rest === '}' ? '' : ','}${rest}`;
+  }),
+  fc.integer({ min: 60_000, max: 70_000 }).map((n) => JSON.stringify({ name: 'big', password: 'p'.repeat(n) })),
+  fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
+  fc.string({ maxLength: 100 }),
+  fc.constantFrom('', '{', '[', 'null', '{"name":', '\u0000', '{"__proto__":{"name":"x"}}'),
+  fc.integer({ min: 1, max: 200 }).map((depth) => `${'['.repeat(depth * 100)}${']'.repeat(depth * 100)}`),
+);
+
+const headersArb = fc.record(
+  {
+    'content-type': fc.oneof(
+      { weight: 4, arbitrary: fc.constant('application/json') },
+      fc.constantFrom(
+        'application/json; charset=utf-8',
+        'APPLICATION/JSON',
+        'text/plain',
+        '',
+        'application/json; charset=latin1',
+      ),
+      fc.string({ maxLength: 40 }),
+    ),
+    authorization: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('Bearer TOKEN') },
+      fc.constantFrom('Bearer', 'Basic abc', 'Bearer e4c2.tenant-fuzz.0123456789abcdef.x'),
+      fc.string({ maxLength: 150 }),
+    ),
+    other: fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 40 }), { maxKeys: 3 }),
+  },
+  { requiredKeys: [] },
+);
+
+const randomRequestArb = fc.record({
+  method: methodArb,
+  path: pathArb,
+  query: queryArb,
+  body: bodyArb,
+  base64: fc.boolean(),
+  headers: headersArb,
+});
+
+type Request = typeof randomRequestArb extends fc.Arbitrary<infer R> ? R : never;
+
+/** Names and topics from a small alphabet (with "/", "%", "+" and non-ASCII), so that they collide now and then. */
+const smallTextArb = fc.string({ unit: fc.constantFrom('a', 'b', '/', '%', '+', ' ', 'é', '\u0000'), maxLength: 4 });
+
+/** Well-formed requests with a valid API key, to reach the use cases (creates, reads, conflicts, not found). */
+const validishRequestArb: fc.Arbitrary<Request> = fc
+  .tuple(
+    fc.oneof(
+      fc
+        .record({
+          name: smallTextArb,
+          source: fc.oneof(
+            fc.constant({ generateKey: true }),
+            fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => ({ key: toBase64(key) })),
+            fc
+              .uint8Array({ minLength: 32, maxLength: 32 })
+              .map((key) => ({ mode: 'pubkey', publicKey: toBase64(key) })),
+          ),
+        })
+        .map(({ name, source }) => ({
+          method: 'POST',
+          path: '/v1/clients',
+          body: JSON.stringify({ name, ...source }),
+        })),
+      smallTextArb.map((topic) => ({ method: 'POST', path: '/v1/topics', body: JSON.stringify({ topic }) })),
+      fc
+        .tuple(fc.constantFrom('/v1/clients/', '/v1/topics/'), smallTextArb)
+        .map(([base, name]) => ({ method: 'GET', path: base + encodeURIComponent(name), body: undefined })),
+    ),
+    fc.oneof(
+      { weight: 5, arbitrary: fc.constant('application/json') },
+      fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded'),
+    ),
+  )
+  .map(([{ method, path, body }, contentType]) => ({
+    method,
+    path,
+    query: '',
+    body,
+    base64: false,
+    headers: { 'content-type': contentType, authorization: 'Bearer TOKEN' },
+  }));
+
+const requestArb = fc.oneof({ weight: 3, arbitrary: randomRequestArb }, { weight: 1, arbitrary: validishRequestArb });
+
+function eventOf(request: Request) {
+  const { other = {}, ...named } = request.headers;
+  const headers: Record<string, string> = { ...other };
+  // 'TOKEN' stands for the valid API key.
+  for (const [name, value] of Object.entries(named)) headers[name] = value.replace('TOKEN', token);
+  const body =
+    request.body !== undefined && request.base64 ? Buffer.from(request.body).toString('base64') : request.body;
+  return apiEvent(request.method, request.query ? `${request.path}?${request.query}` : request.path, {
+    ...(body !== undefined ? { body } : {}),
+    headers,
+    isBase64Encoded: request.base64,
+  });
+}
+
+describe('the API handler, fuzzed', () => {
+  const runs = fuzzRuns(1 / 10, 300);
+  it(
+    `answers every request with JSON below 500, errors in the error shape (${runs} runs)`,
+    async () => {
+      const seen = new Set<number>();
+      await fc.assert(
+        fc.asyncProperty(requestArb, async (request) => {
+          // Act
+          const result = await handler(eventOf(request));
+
+          // Assess
+          const status = result.statusCode ?? 0;
+          assert.ok(Number.isInteger(status) && status >= 200 && status < 500, `status ${status}`);
+          assert.equal(result.headers?.['content-type'], 'application/json');
+          const json: unknown = JSON.parse(result.body ?? '');
+          assert.ok(typeof json === 'object' && json !== null, 'a JSON object');
+          if (status >= 400) {
+            assert.deepEqual(Object.keys(json), ['error']);
+            const error = (json as { error: Record<string, unknown> }).error;
+            assert.deepEqual(Object.keys(error).sort(), ['code', 'message']);
+            assert.equal(typeof error.message, 'string');
+            assert.equal(typeof error.code, 'string');
+            assert.equal(httpStatusOf(error.code as string), status, `status of ${String(error.code)}`);
+          } else {
+            assert.ok(!('error' in json), 'a success is not an error');
+          }
+          assert.deepEqual(logs, []);
+          seen.add(status);
+        }),
+        { numRuns: runs },
+      );
+      // The generators reach past each gate: routing, authentication, parsing, and into the use cases.
+      for (const status of [200, 201, 400, 401, 404, 405, 409, 415]) assert.ok(seen.has(status), `no ${status} seen`);
+    },
+    fuzzTimeout(runs, 10),
+  );
+});

@@ -1,0 +1,72 @@
+/**
+ * The API handler over the local adapters (dynalite, keyring, aedes), with an API key of one tenant and the log
+ * lines it wrote. Shared by the API suites.
+ */
+import type { ApiLogEntry } from '../../../functions/api/ApiLogger.js';
+import { type ApiHandler, type ApiHandlerOptions, createApiHandler } from '../../../functions/api/createApiHandler.js';
+import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
+import { type ApiAnswer, type ApiCallOptions, call } from '../../support/apiEvent.js';
+import { callerOf } from '../../support/callerOf.js';
+import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+
+export interface ApiFixture {
+  readonly c2: LocalC2;
+  readonly handler: ApiHandler;
+  /** An API key of `tenantId`. */
+  readonly token: string;
+  readonly tenantId: string;
+  /** What the handler logged. */
+  readonly logs: ApiLogEntry[];
+  /** `call` with the fixture's token unless `options.token` is given (null: no token). */
+  call(
+    method: string,
+    target: string,
+    options?: Omit<ApiCallOptions, 'token'> & { token?: string | null },
+  ): Promise<ApiAnswer>;
+  /** A token of another tenant of the same C2. */
+  tokenOf(tenantId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startApiFixture(
+  options: { tenantId?: string; clock?: () => number; handler?: Omit<ApiHandlerOptions, 'log'> } = {},
+): Promise<ApiFixture> {
+  const tenantId = options.tenantId ?? 'tenant-api';
+  const c2 = await startLocalC2(options.clock ? { clock: options.clock } : {});
+  const logs: ApiLogEntry[] = [];
+  const handler = createApiHandler(c2.deps, { ...options.handler, log: (entry) => logs.push(entry) });
+  const tokenOf = async (tenant: string) =>
+    (await createApiKey(c2.deps, callerOf(tenant), { name: `key of ${tenant}` })).token;
+  const token = await tokenOf(tenantId);
+  return {
+    c2,
+    handler,
+    token,
+    tenantId,
+    logs,
+    call: (method, target, callOptions = {}) => {
+      const { token: given, ...rest } = callOptions;
+      const chosen = given === null ? undefined : (given ?? token);
+      return call(handler, method, target, { ...rest, ...(chosen === undefined ? {} : { token: chosen }) });
+    },
+    tokenOf,
+    close: () => c2.close(),
+  };
+}
+
+/** Asserts the error shape and returns the code (the caller asserts the status and code). */
+export function errorCodeOf(answer: ApiAnswer): string {
+  const { json } = answer;
+  if (
+    answer.headers['content-type'] !== 'application/json' ||
+    typeof json !== 'object' ||
+    json === null ||
+    Object.keys(json).join() !== 'error' ||
+    Object.keys(json.error).sort().join() !== 'code,message' ||
+    typeof json.error.code !== 'string' ||
+    typeof json.error.message !== 'string'
+  ) {
+    throw new Error(`not an error response: ${answer.status} ${answer.raw.slice(0, 200)}`);
+  }
+  return json.error.code;
+}

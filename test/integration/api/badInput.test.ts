@@ -1,0 +1,366 @@
+/**
+ * Bad requests, route by route: each is a 4xx with the JSON error shape and the expected code, never a 5xx, and
+ * leaves nothing behind.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toBase64 } from '../../../shared/e4/index.js';
+import { type ApiCallOptions, answerOf, apiEvent } from '../../support/apiEvent.js';
+import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
+
+let api: ApiFixture;
+
+beforeAll(async () => {
+  api = await startApiFixture({ tenantId: 'tenant-bad' });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const KEY = toBase64(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
+const json = (body: string): ApiCallOptions => ({ body, headers: { 'content-type': 'application/json' } });
+const base64Json = (text: string): ApiCallOptions => ({
+  body: Buffer.from(text).toString('base64'),
+  isBase64Encoded: true,
+  headers: { 'content-type': 'application/json' },
+});
+
+type Row = [label: string, method: string, target: string, options: ApiCallOptions, status: number, code: string];
+
+const ROWS: Row[] = [
+  // The body of POST /v1/clients: transport
+  ['no body', 'POST', '/v1/clients', {}, 400, 'INVALID_INPUT'],
+  ['an empty body', 'POST', '/v1/clients', json(''), 400, 'INVALID_INPUT'],
+  ['malformed JSON', 'POST', '/v1/clients', json('{"name": "x", '), 400, 'MALFORMED_JSON'],
+  ['JSON null', 'POST', '/v1/clients', json('null'), 400, 'INVALID_INPUT'],
+  ['a JSON array', 'POST', '/v1/clients', json('[{"name":"x","generateKey":true}]'), 400, 'INVALID_INPUT'],
+  ['a JSON number', 'POST', '/v1/clients', json('42'), 400, 'INVALID_INPUT'],
+  ['a JSON string', 'POST', '/v1/clients', json('"x"'), 400, 'INVALID_INPUT'],
+  [
+    'no content-type',
+    'POST',
+    '/v1/clients',
+    { body: '{"name":"x","generateKey":true}' },
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'content-type text/plain',
+    'POST',
+    '/v1/clients',
+    { body: '{"name":"x","generateKey":true}', headers: { 'content-type': 'text/plain' } },
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'a charset other than UTF-8',
+    'POST',
+    '/v1/clients',
+    { body: '{"name":"x","generateKey":true}', headers: { 'content-type': 'application/json; charset=latin1' } },
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'a body over 64 KiB',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', password: 'p'.repeat(70_000) } },
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
+  [
+    'a body of 64 KiB of multi-byte characters (fewer characters than bytes)',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', password: '€'.repeat(22_000) } },
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
+  [
+    'a base64 body over 64 KiB',
+    'POST',
+    '/v1/clients',
+    base64Json(JSON.stringify({ name: 'x', password: 'p'.repeat(70_000) })),
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
+  [
+    'a base64 body that is not base64',
+    'POST',
+    '/v1/clients',
+    { body: '{"name":"x"}', isBase64Encoded: true, headers: { 'content-type': 'application/json' } },
+    400,
+    'MALFORMED_JSON',
+  ],
+  [
+    'a base64 body that is not UTF-8',
+    'POST',
+    '/v1/clients',
+    {
+      body: toBase64(Uint8Array.of(0x7b, 0xff, 0x7d)),
+      isBase64Encoded: true,
+      headers: { 'content-type': 'application/json' },
+    },
+    400,
+    'MALFORMED_JSON',
+  ],
+  ['a base64 body that is not JSON', 'POST', '/v1/clients', base64Json('{oops'), 400, 'MALFORMED_JSON'],
+
+  // The body of POST /v1/clients: fields
+  ['a name of the wrong type', 'POST', '/v1/clients', { body: { name: 42, generateKey: true } }, 400, 'INVALID_INPUT'],
+  ['no name', 'POST', '/v1/clients', { body: { generateKey: true } }, 400, 'INVALID_INPUT'],
+  ['an empty name', 'POST', '/v1/clients', { body: { name: '', generateKey: true } }, 400, 'INVALID_INPUT'],
+  [
+    'a name of 256 bytes',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'é'.repeat(128), generateKey: true } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['a name with NUL', 'POST', '/v1/clients', { body: { name: 'a\u0000b', generateKey: true } }, 400, 'INVALID_INPUT'],
+  [
+    'a name with a lone surrogate',
+    'POST',
+    '/v1/clients',
+    json('{"name":"a\\ud800","generateKey":true}'),
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'an unknown field',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', generateKey: true, admin: true } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a __proto__ field',
+    'POST',
+    '/v1/clients',
+    json('{"name":"x","generateKey":true,"__proto__":{"a":1}}'),
+    400,
+    'INVALID_INPUT',
+  ],
+  ['an unknown mode', 'POST', '/v1/clients', { body: { name: 'x', mode: 'quantum', key: KEY } }, 400, 'INVALID_INPUT'],
+  ['generateKey false', 'POST', '/v1/clients', { body: { name: 'x', generateKey: false } }, 400, 'INVALID_INPUT'],
+  ['generateKey "true"', 'POST', '/v1/clients', { body: { name: 'x', generateKey: 'true' } }, 400, 'INVALID_INPUT'],
+  ['no key source', 'POST', '/v1/clients', { body: { name: 'x' } }, 400, 'INVALID_INPUT'],
+  [
+    'two key sources',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: KEY, generateKey: true } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a key that is not base64',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: `${'!'.repeat(43)}=` } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a key in base64url',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: `${'_-'.repeat(21)}A=` } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a key without padding',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: KEY.slice(0, -1) } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a key with non-zero trailing bits',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: `${KEY.slice(0, -2)}B=` } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a key of 31 bytes',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: toBase64(new Uint8Array(31).fill(7)) } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a key of 33 bytes',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: toBase64(new Uint8Array(33).fill(7)) } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'an all-zero key',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', key: toBase64(new Uint8Array(32)) } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['a key as a number', 'POST', '/v1/clients', { body: { name: 'x', key: 1 } }, 400, 'INVALID_INPUT'],
+  ['a short password', 'POST', '/v1/clients', { body: { name: 'x', password: 'short' } }, 400, 'INVALID_INPUT'],
+  [
+    'a password of 1025 characters',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', password: 'p'.repeat(1025) } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a publicKey in symmetric mode',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', publicKey: KEY } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'mode pubkey with a key',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', mode: 'pubkey', key: KEY } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a public key of small order',
+    'POST',
+    '/v1/clients',
+    { body: { name: 'x', mode: 'pubkey', publicKey: toBase64(Uint8Array.of(1, ...new Uint8Array(31))) } },
+    400,
+    'INVALID_INPUT',
+  ],
+
+  // POST /v1/topics
+  ['an empty topic', 'POST', '/v1/topics', { body: { topic: '' } }, 400, 'INVALID_INPUT'],
+  ['a topic with a wildcard', 'POST', '/v1/topics', { body: { topic: 'a/+/b' } }, 400, 'INVALID_INPUT'],
+  ['a control topic', 'POST', '/v1/topics', { body: { topic: 'e4/0123' } }, 400, 'INVALID_INPUT'],
+  [
+    'a topic of 513 bytes',
+    'POST',
+    '/v1/topics',
+    { body: { topic: 'é'.repeat(256).concat('x') } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['a topic of the wrong type', 'POST', '/v1/topics', { body: { topic: ['a'] } }, 400, 'INVALID_INPUT'],
+  [
+    'a topic body with an unknown field',
+    'POST',
+    '/v1/topics',
+    { body: { topic: 'x', key: KEY } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['a topic body that is malformed JSON', 'POST', '/v1/topics', json('{"topic"'), 400, 'MALFORMED_JSON'],
+
+  // Queries of the lists
+  ['limit 0', 'GET', '/v1/clients?limit=0', {}, 400, 'INVALID_INPUT'],
+  ['limit 101', 'GET', '/v1/topics?limit=101', {}, 400, 'INVALID_INPUT'],
+  ['limit 1.5', 'GET', '/v1/clients?limit=1.5', {}, 400, 'INVALID_INPUT'],
+  ['limit in hex', 'GET', '/v1/clients?limit=0x10', {}, 400, 'INVALID_INPUT'],
+  ['an empty limit', 'GET', '/v1/clients?limit=', {}, 400, 'INVALID_INPUT'],
+  ['a repeated limit', 'GET', '/v1/clients?limit=1&limit=2', {}, 400, 'INVALID_INPUT'],
+  ['an empty cursor', 'GET', '/v1/topics?cursor=', {}, 400, 'INVALID_INPUT'],
+  ['a cursor it did not issue', 'GET', '/v1/topics?cursor=abc', {}, 400, 'INVALID_CURSOR'],
+  ['an unknown query parameter', 'GET', '/v1/clients?offset=10', {}, 400, 'INVALID_INPUT'],
+  ['a query on a route without one', 'GET', '/v1/stats?verbose=1', {}, 400, 'INVALID_INPUT'],
+
+  // Path parameters
+  ['malformed percent-encoding', 'GET', '/v1/clients/%ZZ', {}, 400, 'INVALID_INPUT'],
+  ['a truncated escape', 'GET', '/v1/topics/a%2', {}, 400, 'INVALID_INPUT'],
+  ['percent-encoded bytes that are not UTF-8', 'GET', '/v1/clients/%C3%28', {}, 400, 'INVALID_INPUT'],
+  ['an encoded NUL in a name', 'GET', '/v1/clients/a%00b', {}, 400, 'INVALID_INPUT'],
+  ['a name of 256 bytes in the path', 'GET', `/v1/clients/${'x'.repeat(256)}`, {}, 400, 'INVALID_INPUT'],
+  ['an encoded wildcard in a topic', 'GET', '/v1/topics/a%2F%23', {}, 400, 'INVALID_INPUT'],
+  ['an encoded control topic', 'GET', '/v1/topics/e4%2Fabc', {}, 400, 'INVALID_INPUT'],
+
+  // Routes and methods
+  ['an unknown path', 'GET', '/v1/nothing', {}, 404, 'ROUTE_NOT_FOUND'],
+  ['another version', 'GET', '/v2/clients', {}, 404, 'ROUTE_NOT_FOUND'],
+  ['an extra segment', 'GET', '/v1/clients/a/b', {}, 404, 'ROUTE_NOT_FOUND'],
+  ['a double slash', 'GET', '//v1/clients', {}, 404, 'ROUTE_NOT_FOUND'],
+  ['an encoded static segment', 'GET', '/v1/%63lients', {}, 404, 'ROUTE_NOT_FOUND'],
+  ['the root', 'GET', '/', {}, 404, 'ROUTE_NOT_FOUND'],
+  ['DELETE on a collection', 'DELETE', '/v1/clients', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['PUT on a client', 'PUT', '/v1/clients/x', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['POST on health', 'POST', '/v1/health', { body: {} }, 405, 'METHOD_NOT_ALLOWED'],
+  ['HEAD', 'HEAD', '/v1/health', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['a lower-case method', 'get', '/v1/stats', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['an unknown method', 'BREW', '/v1/stats', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['a method named __proto__', '__proto__', '/v1/stats', {}, 405, 'METHOD_NOT_ALLOWED'],
+];
+
+describe('bad requests', () => {
+  it.each(ROWS)('%s (%s %s)', async (_label, method, target, options, status, code) => {
+    // Act
+    const answer = await api.call(method, target, options);
+
+    // Assess
+    expect(answer.status).toBe(status);
+    expect(errorCodeOf(answer)).toBe(code);
+  });
+
+  it('nothing was created by them, and nothing was logged (no 5xx)', async () => {
+    const stats = await api.call('GET', '/v1/stats');
+    expect(stats.json).toEqual({ clients: 0, topics: 0 });
+    expect(api.logs).toEqual([]);
+  });
+
+  it('405 names the allowed methods in Allow', async () => {
+    const answer = await api.call('DELETE', '/v1/clients');
+    expect(answer.headers.allow).toBe('POST, GET');
+  });
+
+  it('an error message names the field, never the value sent', async () => {
+    const key = toBase64(new Uint8Array(31).fill(9));
+    const answer = await api.call('POST', '/v1/clients', { body: { name: 'x', key } });
+    expect(answer.json.error.message).toContain('"key"');
+    expect(answer.raw).not.toContain(key);
+  });
+
+  it('an event with an empty method or path is a 4xx too', async () => {
+    const noMethod = apiEvent('', '/v1/stats', { token: api.token });
+    const noPath = { ...apiEvent('GET', '/v1/stats', { token: api.token }), rawPath: '' };
+    noPath.requestContext.http.path = '';
+    const answers = [answerOf(await api.handler(noMethod)), answerOf(await api.handler(noPath))];
+    expect(answers.map((answer) => [answer.status, errorCodeOf(answer)])).toEqual([
+      [405, 'METHOD_NOT_ALLOWED'],
+      [404, 'ROUTE_NOT_FOUND'],
+    ]);
+  });
+});
+
+describe('well-formed variants that are accepted', () => {
+  it.each([
+    ['a base64-encoded JSON body', 'b64-body', base64Json(JSON.stringify({ name: 'b64-body', generateKey: true }))],
+    [
+      'content-type with charset=UTF-8',
+      'charset-body',
+      {
+        body: JSON.stringify({ name: 'charset-body', generateKey: true }),
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+      },
+    ],
+    ['a trailing slash', 'slash-body', { body: { name: 'slash-body', generateKey: true } }],
+  ] as [string, string, ApiCallOptions][])('%s', async (label, name, options) => {
+    const target = label === 'a trailing slash' ? '/v1/clients/' : '/v1/clients';
+    const answer = await api.call('POST', target, options);
+    expect(answer.status).toBe(201);
+    expect(answer.json.client.name).toBe(name);
+  });
+});

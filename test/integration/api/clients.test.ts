@@ -1,0 +1,200 @@
+/** The client routes over the local adapters: create (four ways), read, list with paging; keys never shown back. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bytesToHex,
+  deriveSymKey,
+  hashIdAlias,
+  randomEd25519KeyPair,
+  randomKey,
+  toBase64,
+} from '../../../shared/e4/index.js';
+import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
+
+const NOW = '2026-11-23T10:00:00.000Z';
+let api: ApiFixture;
+/** Every response body of this suite, to check where keys appear. */
+const bodies: { readonly label: string; readonly raw: string }[] = [];
+
+beforeAll(async () => {
+  api = await startApiFixture({ tenantId: 'tenant-clients', clock: () => Date.parse(NOW) });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+async function send(...args: Parameters<ApiFixture['call']>) {
+  const answer = await api.call(...args);
+  bodies.push({ label: `${args[0]} ${args[1]}`, raw: answer.raw });
+  return answer;
+}
+
+async function storedKey(name: string): Promise<Uint8Array> {
+  const record = await api.c2.deps.store.getClient(api.tenantId, name);
+  return api.c2.deps.vault.unwrap(record!.wrappedKey, {
+    tenantId: api.tenantId,
+    kind: 'client',
+    name,
+    version: record!.keyVersion,
+  });
+}
+
+const viewOf = (name: string, mode = 'symmetric') => ({
+  name,
+  id: bytesToHex(hashIdAlias(name)),
+  mode,
+  keyVersion: 1,
+  createdAt: NOW,
+  updatedAt: NOW,
+});
+
+describe('POST /v1/clients', () => {
+  const key = randomKey();
+  const { publicKey } = randomEd25519KeyPair();
+  let generated: string;
+
+  it('enrols a client from its key: 201 { client }, without the key', async () => {
+    const answer = await send('POST', '/v1/clients', { body: { name: 'with-key', key: toBase64(key) } });
+    expect(answer.status).toBe(201);
+    expect(answer.json).toEqual({ client: viewOf('with-key') });
+    expect(await storedKey('with-key')).toEqual(key);
+  });
+
+  it('from a password (Argon2i as e4go)', async () => {
+    const password = 'correct horse battery staple';
+    const answer = await send('POST', '/v1/clients', { body: { name: 'with-password', mode: 'symmetric', password } });
+    expect(answer.status).toBe(201);
+    expect(answer.json).toEqual({ client: viewOf('with-password') });
+    expect(await storedKey('with-password')).toEqual(deriveSymKey(password));
+  });
+
+  it('with a generated key: returned once, in base64, the key stored', async () => {
+    const answer = await send('POST', '/v1/clients', { body: { name: 'generated', generateKey: true } });
+    expect(answer.status).toBe(201);
+    expect(answer.json).toEqual({ client: viewOf('generated'), key: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/) });
+    generated = answer.json.key;
+    expect(toBase64(await storedKey('generated'))).toBe(generated);
+  });
+
+  it('a public-key client from its Ed25519 public key', async () => {
+    const answer = await send('POST', '/v1/clients', {
+      body: { name: 'pubkey', mode: 'pubkey', publicKey: toBase64(publicKey) },
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.json).toEqual({ client: viewOf('pubkey', 'pubkey') });
+    expect(await storedKey('pubkey')).toEqual(publicKey);
+  });
+
+  it('a name in UTF-8 of 255 bytes', async () => {
+    const name = `${'é'.repeat(127)}x`;
+    const answer = await send('POST', '/v1/clients', { body: { name, generateKey: true } });
+    expect(answer.status).toBe(201);
+    expect(answer.json.client.name).toBe(name);
+  });
+
+  it('an existing name is 409 ALREADY_EXISTS, the stored key unchanged', async () => {
+    const answer = await send('POST', '/v1/clients', { body: { name: 'with-key', key: toBase64(randomKey()) } });
+    expect(answer.status).toBe(409);
+    expect(errorCodeOf(answer)).toBe('ALREADY_EXISTS');
+    expect(await storedKey('with-key')).toEqual(key);
+  });
+
+  describe('GET /v1/clients/{name}', () => {
+    it('reads a client (never its key)', async () => {
+      const answer = await send('GET', '/v1/clients/generated');
+      expect(answer.status).toBe(200);
+      expect(answer.json).toEqual(viewOf('generated'));
+    });
+
+    it('decodes the name from the path once: a name with "/", " " and "%"', async () => {
+      // Prepare
+      const name = 'hall 1/door%41';
+      await send('POST', '/v1/clients', { body: { name, generateKey: true } });
+
+      // Act
+      const answer = await send('GET', `/v1/clients/${encodeURIComponent(name)}`);
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.json.name).toBe(name);
+    });
+
+    it('an unknown name is 404 NOT_FOUND', async () => {
+      const answer = await send('GET', '/v1/clients/nobody');
+      expect(answer.status).toBe(404);
+      expect(errorCodeOf(answer)).toBe('NOT_FOUND');
+    });
+
+    it("another tenant's client is 404 for this tenant", async () => {
+      const other = await api.tokenOf('tenant-other');
+      const answer = await api.call('GET', '/v1/clients/generated', { token: other });
+      expect(answer.status).toBe(404);
+      expect(errorCodeOf(answer)).toBe('NOT_FOUND');
+    });
+  });
+
+  it('no response but the creation with generateKey contains a key (in base64 or hex)', () => {
+    const secrets = [toBase64(key), bytesToHex(key), toBase64(publicKey), bytesToHex(publicKey), generated];
+    const leaks = bodies.filter(({ raw }) => secrets.some((secret) => raw.includes(secret)));
+    expect(leaks.map((body) => body.label)).toEqual(['POST /v1/clients']);
+    expect(leaks[0]!.raw).toContain(generated);
+  });
+});
+
+describe('GET /v1/clients', () => {
+  let token: string;
+  const names = ['delta', 'alpha', 'echo', 'charlie', 'bravo'];
+  beforeAll(async () => {
+    token = await api.tokenOf('tenant-list');
+    for (const name of names) {
+      const answer = await api.call('POST', '/v1/clients', { token, body: { name, generateKey: true } });
+      expect(answer.status).toBe(201);
+    }
+  });
+
+  it('lists in name order, a page of `limit` at a time, following the cursor to the end', async () => {
+    // Act
+    const pages: { items: { name: string }[]; cursor?: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = `limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const answer = await api.call('GET', `/v1/clients?${query}`, { token });
+      expect(answer.status).toBe(200);
+      pages.push(answer.json);
+      cursor = answer.json.cursor;
+    } while (cursor && pages.length < 10);
+
+    // Assess
+    expect(pages.map((page) => page.items.map((item) => item.name))).toEqual([
+      ['alpha', 'bravo'],
+      ['charlie', 'delta'],
+      ['echo'],
+    ]);
+    expect(pages.at(-1)).not.toHaveProperty('cursor');
+  });
+
+  it('20 by default: the whole list, with views only', async () => {
+    const answer = await api.call('GET', '/v1/clients', { token });
+    expect(answer.status).toBe(200);
+    expect(answer.json.items.map((item: { name: string }) => item.name)).toEqual([...names].sort());
+    expect(Object.keys(answer.json.items[0]).sort()).toEqual([
+      'createdAt',
+      'id',
+      'keyVersion',
+      'mode',
+      'name',
+      'updatedAt',
+    ]);
+  });
+
+  it('a cursor it did not issue is 400 INVALID_CURSOR', async () => {
+    const answer = await api.call('GET', '/v1/clients?cursor=bm90LWEtY3Vyc29y', { token });
+    expect(answer.status).toBe(400);
+    expect(errorCodeOf(answer)).toBe('INVALID_CURSOR');
+  });
+
+  it('GET /v1/stats counts the clients of the tenant', async () => {
+    const answer = await api.call('GET', '/v1/stats', { token });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ clients: names.length, topics: 0 });
+  });
+});

@@ -1,0 +1,210 @@
+/** The routes without authentication: health and the OpenAPI document (checked as OpenAPI 3.1, offline). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../../functions/api/routes.js';
+import { type ApiFixture, startApiFixture } from './apiFixture.js';
+
+let api: ApiFixture;
+
+beforeAll(async () => {
+  api = await startApiFixture();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('GET /v1/health', () => {
+  it.each([
+    ['without a token', null],
+    ['with an invalid token', 'not-a-token'],
+  ])('answers 200 { status: ok } %s', async (_label, token) => {
+    const answer = await api.call('GET', '/v1/health', { token });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ status: 'ok' });
+    expect(answer.headers['content-type']).toBe('application/json');
+  });
+});
+
+type Json = { [key: string]: unknown };
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
+/** Keys that hold one subschema, a map of subschemas, or a list of them (JSON Schema 2020-12). */
+const ONE_SCHEMA = ['items', 'additionalProperties', 'not', 'propertyNames', 'contains', 'if', 'then', 'else'];
+const MAP_OF_SCHEMAS = ['properties', 'patternProperties', '$defs'];
+const LIST_OF_SCHEMAS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+
+/** The problems of `schema` as a JSON Schema 2020-12 whose $refs point into `document` (empty when none). */
+function schemaProblems(schema: unknown, where: string, document: Json): string[] {
+  if (typeof schema === 'boolean') return [];
+  if (!isObject(schema)) return [`${where}: not a schema`];
+  const problems: string[] = [];
+  for (const key of ['$schema', '$defs', '~standard', '_zod', 'def']) {
+    if (key in schema) problems.push(`${where}: has ${key}`);
+  }
+  if (typeof schema.$ref === 'string') {
+    const target = schema.$ref.startsWith('#/')
+      ? schema.$ref
+          .slice(2)
+          .split('/')
+          .reduce<unknown>((node, part) => (isObject(node) ? node[part] : undefined), document)
+      : undefined;
+    if (!isObject(target)) problems.push(`${where}: $ref ${schema.$ref} leads nowhere`);
+  } else if (
+    !('type' in schema) &&
+    !LIST_OF_SCHEMAS.some((key) => key in schema) &&
+    !('const' in schema) &&
+    !('enum' in schema) &&
+    Object.keys(schema).some((key) => !['description', 'title', 'default', 'examples'].includes(key))
+  ) {
+    problems.push(`${where}: neither type, $ref, const, enum nor a combination`);
+  }
+  const types = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type];
+  for (const type of types) if (!JSON_TYPES.has(type as string)) problems.push(`${where}: type ${String(type)}`);
+  if (schema.pattern !== undefined) {
+    try {
+      new RegExp(schema.pattern as string, 'u');
+    } catch {
+      problems.push(`${where}: pattern does not compile`);
+    }
+  }
+  if (schema.required !== undefined) {
+    const properties = isObject(schema.properties) ? schema.properties : {};
+    if (!Array.isArray(schema.required) || schema.required.some((name) => !(name in properties))) {
+      problems.push(`${where}: required names a property it does not have`);
+    }
+  }
+  for (const key of ONE_SCHEMA) {
+    if (key in schema) problems.push(...schemaProblems(schema[key], `${where}.${key}`, document));
+  }
+  for (const key of MAP_OF_SCHEMAS) {
+    if (!(key in schema)) continue;
+    if (!isObject(schema[key])) problems.push(`${where}.${key}: not an object`);
+    else
+      for (const [name, sub] of Object.entries(schema[key]))
+        problems.push(...schemaProblems(sub, `${where}.${key}.${name}`, document));
+  }
+  for (const key of LIST_OF_SCHEMAS) {
+    if (!(key in schema)) continue;
+    const list = schema[key];
+    if (!Array.isArray(list)) problems.push(`${where}.${key}: not a list`);
+    else for (const [i, sub] of list.entries()) problems.push(...schemaProblems(sub, `${where}.${key}.${i}`, document));
+  }
+  return problems;
+}
+
+/** Every schema of an OpenAPI document, with where it is. */
+function schemasOf(document: Json): [string, unknown][] {
+  const found: [string, unknown][] = [];
+  for (const [name, schema] of Object.entries((document.components as Json).schemas as Json)) {
+    found.push([`components.schemas.${name}`, schema]);
+  }
+  for (const [path, item] of Object.entries(document.paths as Json)) {
+    for (const [method, operation] of Object.entries(item as Json)) {
+      const op = operation as Json;
+      const at = `${method.toUpperCase()} ${path}`;
+      for (const parameter of (op.parameters ?? []) as Json[])
+        found.push([`${at} ${parameter.name}`, parameter.schema]);
+      const body = op.requestBody as Json | undefined;
+      if (body) found.push([`${at} body`, ((body.content as Json)['application/json'] as Json).schema]);
+      for (const [status, response] of Object.entries(op.responses as Json)) {
+        const content = (response as Json).content as Json | undefined;
+        if (content) found.push([`${at} ${status}`, (content['application/json'] as Json).schema]);
+      }
+    }
+  }
+  return found;
+}
+
+describe('GET /v1/openapi.json', () => {
+  let document: Json;
+  beforeAll(async () => {
+    const answer = await api.call('GET', '/v1/openapi.json', { token: null });
+    expect(answer.status).toBe(200);
+    document = answer.json;
+  });
+
+  it('is an OpenAPI 3.1.0 document with an info object and a bearer security scheme', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info).toEqual({
+      title: expect.any(String),
+      version: expect.any(String),
+      description: expect.any(String),
+    });
+    expect((document.components as Json).securitySchemes).toEqual({
+      apiKey: { type: 'http', scheme: 'bearer', description: expect.any(String) },
+    });
+  });
+
+  it('has every route of the table, with its operation id, status, parameters and security', () => {
+    // Prepare
+    const paths = document.paths as Record<string, Record<string, Json>>;
+    const listed = Object.entries(paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`));
+
+    // Assess
+    expect(listed.sort()).toEqual(routes.map((route) => `${route.method.toLowerCase()} ${route.path}`).sort());
+    for (const route of routes) {
+      const operation = paths[route.path]![route.method.toLowerCase()]!;
+      expect(operation.operationId).toBe(route.operationId);
+      expect(operation.security).toEqual(route.auth === 'none' ? [] : [{ apiKey: [] }]);
+      expect(Object.keys(operation.responses as Json)).toContain(String(route.status));
+      const pathParameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+      const declared = (operation.parameters as Json[]).filter((p) => p.in === 'path');
+      expect(declared.map((p) => p.name)).toEqual(pathParameters);
+      expect(declared.every((p) => p.required === true)).toBe(true);
+      expect('requestBody' in operation).toBe(route.body !== undefined);
+    }
+    expect(new Set(routes.map((route) => route.operationId)).size).toBe(routes.length);
+  });
+
+  it('documents the list query (limit 1..100, cursor) and the create-client body', () => {
+    const paths = document.paths as Record<string, Record<string, Json>>;
+    const parameters = paths['/v1/clients']!.get!.parameters as Json[];
+    expect(parameters.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['limit', 'query', false],
+      ['cursor', 'query', false],
+    ]);
+    expect(parameters[0]!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    const body = ((paths['/v1/clients']!.post!.requestBody as Json).content as Json)['application/json'] as Json;
+    expect(body.schema).toMatchObject({
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: { key: { type: 'string', contentEncoding: 'base64', minLength: 44, maxLength: 44 } },
+    });
+  });
+
+  it('has response codes of the form 200 or 4XX, each error a $ref to the Error response', () => {
+    for (const item of Object.values(document.paths as Record<string, Record<string, Json>>)) {
+      for (const operation of Object.values(item)) {
+        for (const [status, response] of Object.entries(operation.responses as Json)) {
+          expect(status).toMatch(/^[1-5](\d\d|XX)$/);
+          if (Number(status) >= 400 || status.endsWith('XX')) {
+            expect(response).toEqual({ $ref: '#/components/responses/Error' });
+          }
+        }
+      }
+    }
+    expect((document.components as Json).responses).toHaveProperty('Error');
+  });
+
+  it('has only JSON Schema 2020-12 schemas, every $ref resolving in the document', () => {
+    // Prepare
+    const schemas = schemasOf(document);
+
+    // Act
+    const problems = schemas.flatMap(([where, schema]) => schemaProblems(schema, where, document));
+
+    // Assess
+    expect(schemas.length).toBeGreaterThan(routes.length);
+    expect(problems).toEqual([]);
+  });
+
+  it('the schema checker finds a broken schema (so that the test above can fail)', () => {
+    const broken = { components: { schemas: {} } };
+    expect(schemaProblems({ type: 'strin' }, 'x', broken)).toEqual(['x: type strin']);
+    expect(schemaProblems({ $ref: '#/components/schemas/Nope' }, 'x', broken)).toHaveLength(1);
+    expect(schemaProblems({ type: 'object', required: ['a'] }, 'x', broken)).toHaveLength(1);
+    expect(schemaProblems({ minLength: 1 }, 'x', broken)).toHaveLength(1);
+  });
+});
