@@ -6,6 +6,7 @@
  * - publisher: MQTT to the given broker URL (the embedded broker or an external one).
  * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
@@ -69,7 +70,9 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
       join(stateDir, 'keyring'),
       options.engine ? { engine: options.engine } : {},
     );
-    const dynalite: RunningDynalite = await startDynalite(options.inMemoryStore ? {} : { path: join(stateDir, 'db') });
+    const dbDir = join(stateDir, 'db');
+    if (!options.inMemoryStore) await mkdir(dbDir, { recursive: true, mode: 0o700 });
+    const dynalite: RunningDynalite = await startDynalite(options.inMemoryStore ? {} : { path: dbDir });
     undo.push(() => dynalite.close());
     const db = new DynamoDBClient({
       endpoint: dynalite.endpoint,

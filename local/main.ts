@@ -1,0 +1,128 @@
+/**
+ * `npm start`: the C2 in local mode (see startLocal). The only file of local/ that reads the environment.
+ *
+ *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N | --mqtt-url URL] [--new-admin-key]
+ *
+ * Prints the API URL, the MQTT URL and, on the first start of a state folder (or with --new-admin-key), an admin
+ * API key. Stops cleanly on SIGINT/SIGTERM (exit 0); a start that cannot happen (port taken, state folder not
+ * writable or in use) prints one line and exits 1.
+ */
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LocalModeError } from './LocalModeError.js';
+import { type LocalC2Server, startLocal } from './startLocal.js';
+
+interface CliOptions {
+  stateDir: string;
+  host: string;
+  port: number;
+  mqttPort: number;
+  mqttUrl?: string;
+  newAdminKey?: boolean;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port > 65_535) {
+    throw new InvalidArgumentError('a port is an integer from 0 (any free port) to 65535');
+  }
+  return port;
+}
+
+const program = new Command()
+  .name('e4c2-local')
+  .description('The e4c2 key server (C2) in local mode: HTTP API, embedded MQTT broker and database on this machine.')
+  .addOption(
+    new Option('--state-dir <dir>', 'folder of the database and the keyring (keep it private)')
+      .env('E4C2_STATE_DIR')
+      .default('./.e4c2'),
+  )
+  .addOption(new Option('--host <host>', 'interface the API and the broker listen on').default('127.0.0.1'))
+  .addOption(
+    new Option('--port <port>', 'HTTP port of the API (0: any free port)')
+      .env('E4C2_PORT')
+      .default(8080)
+      .argParser(parsePort),
+  )
+  .addOption(
+    new Option('--mqtt-port <port>', 'port of the embedded MQTT broker (0: any free port)')
+      .env('E4C2_MQTT_PORT')
+      .default(1883)
+      .argParser(parsePort),
+  )
+  .addOption(
+    new Option('--mqtt-url <url>', 'publish commands to this broker instead of starting the embedded one').env(
+      'E4C2_MQTT_URL',
+    ),
+  )
+  .addOption(new Option('--new-admin-key', 'create another admin API key (for a lost one) and print it'))
+  .showHelpAfterError();
+
+program.parse();
+const options = program.opts<CliOptions>();
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+function fail(message: string): never {
+  process.stderr.write(`e4c2: ${message}\n`);
+  process.exit(1);
+}
+
+// Local mode talks to the SDK's embedded dynalite only: the SDK's warning about future Node support (multi-line, on
+// every start under Node 20) says nothing useful here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// Signals are handled from the start (a signal without a handler kills the process at once): one that arrives while
+// local mode starts stops it as soon as it is up; a second one exits at once.
+let server: LocalC2Server | undefined;
+let stopRequested = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopRequested) {
+    process.stderr.write(`e4c2: ${signal} again, exiting at once\n`);
+    process.exit(1);
+  }
+  stopRequested = true;
+  if (server) stop(server);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+function stop(running: LocalC2Server): void {
+  setTimeout(() => fail('did not stop within 10 s'), 10_000).unref();
+  running.close().then(
+    () => {
+      out('e4c2 local mode stopped.');
+      process.exit(0);
+    },
+    (error: unknown) => fail(`did not stop cleanly: ${(error as Error).message}`),
+  );
+}
+
+try {
+  server = await startLocal({
+    stateDir: options.stateDir,
+    host: options.host,
+    httpPort: options.port,
+    mqttPort: options.mqttPort,
+    ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
+    newAdminKey: options.newAdminKey ?? false,
+    onError: (error) =>
+      process.stderr.write(
+        `e4c2: request failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
+      ),
+  });
+} catch (error) {
+  fail(error instanceof LocalModeError ? error.message : `local mode did not start: ${(error as Error).message}`);
+}
+
+out(`e4c2 local mode (tenant ${server.tenantId}, state in ${resolve(options.stateDir)})`);
+out(`API:  ${server.apiUrl}`);
+out(`MQTT: ${server.mqttUrl}${server.embeddedBroker ? ' (embedded broker)' : ''}`);
+if (server.adminKey) {
+  out();
+  out(`Admin API key: ${server.adminKey}`);
+  out('It is shown once: only its hash is stored. Keep it; use it as "Authorization: Bearer <key>".');
+  out('(A lost key is replaced with --new-admin-key.)');
+}
+out();
+out(stopRequested ? 'Stopping.' : 'Ctrl-C stops.');
+if (stopRequested) stop(server);

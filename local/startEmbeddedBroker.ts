@@ -1,0 +1,50 @@
+/**
+ * The MQTT broker of local mode: aedes (MQTT 3.1.1, in-memory persistence: persistent sessions and QoS 1 messages
+ * queued for offline devices survive as long as the process) served over TCP with node:net.
+ */
+import { createServer, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import { listenOn } from './listenOn.js';
+import { urlOf } from './urlOf.js';
+
+export interface EmbeddedBroker {
+  /** `mqtt://<host>:<bound port>` */
+  readonly url: string;
+  /** The bound port (the actual one when 0 was asked for). */
+  readonly port: number;
+  /** Stops the broker and destroys every client connection (devices see it go away, and reconnect later). */
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedBroker(options: { host?: string; port?: number } = {}): Promise<EmbeddedBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const broker = await Aedes.createBroker();
+  const server = createServer(broker.handle);
+  // server.close alone waits for every connection to end: the sockets are destroyed on close instead.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  let port: number;
+  try {
+    port = await listenOn(server, host, options.port ?? 1883, 'the MQTT');
+  } catch (error) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: urlOf('mqtt', host, port),
+    port,
+    close: () => {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Local mode: the whole C2 on one machine. The API handler of the AWS deployment served over node:http, on local
+ * adapters (dynalite on disk, the software keyring, MQTT), with an embedded MQTT broker unless an external one is
+ * named. On the first start of a state folder (no API key for the tenant yet) an admin API key is created and
+ * returned: it is stored hashed, so this is the only time it can be shown.
+ */
+import { createServer, type Server } from 'node:http';
+import { createApiHandler } from '../functions/api/createApiHandler.js';
+import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
+import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { composeLocalC2 } from './composeLocalC2.js';
+import { listenOn } from './listenOn.js';
+import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
+import { startEmbeddedBroker } from './startEmbeddedBroker.js';
+import { urlOf } from './urlOf.js';
+
+export interface StartLocalOptions {
+  /** Holds the database (`db/`), the keyring (`keyring`, 0600) and a lock; created if absent. */
+  readonly stateDir: string;
+  /** Interface of the HTTP API and the embedded broker; default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 8080; 0 = any free port (see `apiUrl`). */
+  readonly httpPort?: number;
+  /** Port of the embedded broker; default 1883; 0 = any free port (see `mqttUrl`). */
+  readonly mqttPort?: number;
+  /** An external broker to publish commands to, instead of starting the embedded one. */
+  readonly mqttUrl?: string;
+  /** Default 'local'. */
+  readonly tenantId?: string;
+  /** Create another admin API key even if the tenant has one (a lost key). */
+  readonly newAdminKey?: boolean;
+  /** Told of errors the API answered with a generic 500. */
+  readonly onError?: (error: unknown) => void;
+  /** The HTTP handler over the C2's ports; default the API handler of the AWS deployment. */
+  readonly createHandler?: (deps: C2Deps) => LambdaHttpHandler;
+}
+
+export interface LocalC2Server {
+  /** `http://<host>:<bound port>` */
+  readonly apiUrl: string;
+  /** The broker devices connect to: the embedded one (`mqtt://<host>:<bound port>`) or the external one. */
+  readonly mqttUrl: string;
+  /** Whether `mqttUrl` is the embedded broker. */
+  readonly embeddedBroker: boolean;
+  readonly tenantId: string;
+  /** An admin API key (`e4c2.<tenant>.<key id>.<secret>`), only when it was created by this start. */
+  readonly adminKey?: string;
+  readonly deps: C2Deps;
+  /** Stops the HTTP server, the publisher, the database and the broker. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startLocal(options: StartLocalOptions): Promise<LocalC2Server> {
+  const host = options.host ?? '127.0.0.1';
+  const tenantId = options.tenantId ?? 'local';
+  const undo: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    const errors: unknown[] = [];
+    for (const step of undo.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'local mode did not stop cleanly');
+  };
+  try {
+    let mqttUrl = options.mqttUrl;
+    if (mqttUrl === undefined) {
+      const broker = await startEmbeddedBroker({ host, port: options.mqttPort ?? 1883 });
+      undo.push(() => broker.close());
+      mqttUrl = broker.url;
+    }
+    const c2 = await composeLocalC2({ stateDir: options.stateDir, mqttUrl });
+    undo.push(() => c2.close());
+
+    const handler = (options.createHandler ?? createApiHandler)(c2.deps);
+    const server = createServer(nodeHttpAdapter(handler, options.onError ? { onError: options.onError } : {}));
+    const httpPort = await listenOn(server, host, options.httpPort ?? 8080, 'the HTTP');
+    undo.push(() => closeHttpServer(server));
+
+    // Last, once everything listens: a key created and then lost to a failed start could never be shown again.
+    const adminKey = await createAdminKeyIfNeeded(c2.deps, tenantId, options.newAdminKey ?? false);
+    let closing: Promise<void> | undefined;
+    return {
+      apiUrl: urlOf('http', host, httpPort),
+      mqttUrl,
+      embeddedBroker: options.mqttUrl === undefined,
+      tenantId,
+      ...(adminKey === undefined ? {} : { adminKey }),
+      deps: c2.deps,
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeAll().catch(() => {});
+    throw error;
+  }
+}
+
+async function createAdminKeyIfNeeded(deps: C2Deps, tenantId: string, another: boolean): Promise<string | undefined> {
+  const existing = await deps.store.countApiKeys(tenantId);
+  if (existing > 0 && !another) return undefined;
+  const name = existing === 0 ? 'admin' : `admin-${existing + 1}`;
+  const created = await createApiKey(deps, { tenantId, actor: 'local-admin' }, { name });
+  return created.token;
+}
+
+/** Stops accepting connections, ends idle keep-alive ones, and those still busy after a grace period. */
+async function closeHttpServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 2_000);
+  await closed;
+  clearTimeout(timer);
+}

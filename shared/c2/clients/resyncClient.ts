@@ -1,0 +1,49 @@
+/**
+ * Sends a client the current key of every topic it is on (and, in public-key mode, the public keys of the clients
+ * it shares them with), with fresh timestamps. For a device that was offline longer than the 10 minutes a command
+ * stays valid (E4 devices reject older commands, so a queued SetTopicKey is refused), or that lost its state: local
+ * mode calls it when a device subscribes to its control topic; the API exposes it.
+ */
+import { cmdSetTopicKey } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { withSender } from '../delivery/CommandSender.js';
+import type { DeliveryReport } from '../delivery/DeliveryReport.js';
+import { audited } from '../events/audited.js';
+import { sharePubKeys } from '../links/sharePubKeys.js';
+import type { Caller } from '../ports.js';
+import { openTopicKey } from '../topics/openTopicKey.js';
+import { requireClient } from './requireClient.js';
+import { validateClientName } from './validateClientName.js';
+
+export async function resyncClient(
+  deps: C2Deps,
+  caller: Caller,
+  nameInput: string,
+): Promise<{ client: string; topics: number; delivery: DeliveryReport }> {
+  const name = validateClientName(nameInput);
+  const { tenantId } = caller;
+  return audited(deps, caller, 'client.resync', { type: 'client', name }, () =>
+    withSender(deps, tenantId, async (sender) => {
+      const client = await requireClient(deps, tenantId, name);
+      let topics = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await deps.store.listTopicsOfClient(tenantId, name, { limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const topic of page.items) {
+          const record = await deps.store.getTopic(tenantId, topic);
+          if (!record) continue;
+          const key = await openTopicKey(deps, record);
+          const command = cmdSetTopicKey(key, topic);
+          key.fill(0);
+          await sender.send([{ client, command }]);
+          command.fill(0);
+          await sharePubKeys(deps, sender, client, topic);
+          topics++;
+        }
+        cursor = page.cursor;
+      } while (cursor);
+      const delivery = sender.report();
+      return { value: { client: name, topics, delivery }, details: { topics, delivery } };
+    }),
+  );
+}

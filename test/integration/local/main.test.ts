@@ -1,0 +1,182 @@
+/**
+ * The `npm start` CLI as a user runs it: a child process (node --import tsx local/main.ts) on ports 0 in a temp state
+ * folder, read from its output, stopped with SIGINT.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const children: ChildProcess[] = [];
+const folders: string[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
+});
+
+async function newStateDir(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'e4c2-cli-'));
+  folders.push(folder);
+  return folder;
+}
+
+interface Cli {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+  /** Resolves once the output contains `text` (rejects if the process exits first). */
+  waitFor(text: string): Promise<void>;
+}
+
+/** This process's environment without the CLI's own variables (a test sets those it means). */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_')));
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Cli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...inheritedEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    for (const waiter of waiters.filter((w) => out.includes(w.text))) waiter.resolve();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor: (text) =>
+      new Promise<void>((resolve, reject) => {
+        if (out.includes(text)) return resolve();
+        waiters.push({ text, resolve });
+        void exited.then((code) => reject(new Error(`exited (${code}) before printing "${text}":\n${out}\n${err}`)));
+      }),
+  };
+}
+
+function lineValue(output: string, label: string): string {
+  const line = output.split('\n').find((l) => l.startsWith(label));
+  if (!line) throw new Error(`no "${label}" line in:\n${output}`);
+  return (line.slice(label.length).trim().split(' ')[0] ?? '').trim();
+}
+
+async function occupiedPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+describe('local/main.ts (npm start)', () => {
+  it('prints the bound URLs and the admin key, serves, and exits 0 on SIGINT', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const cli = runCli(['--state-dir', stateDir, '--port', '0', '--mqtt-port', '0']);
+    await cli.waitFor('Ctrl-C stops.');
+    const apiUrl = lineValue(cli.stdout(), 'API:');
+    const mqttUrl = lineValue(cli.stdout(), 'MQTT:');
+    const adminKey = lineValue(cli.stdout(), 'Admin API key:');
+
+    // Act
+    const health = await fetch(`${apiUrl}/v1/health`);
+    const clients = await fetch(`${apiUrl}/v1/clients`, { headers: { authorization: `Bearer ${adminKey}` } });
+    cli.child.kill('SIGINT');
+    const code = await cli.exited;
+
+    // Assess
+    expect(apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(adminKey).toMatch(/^e4c2\.local\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
+    expect(cli.stdout()).toContain('shown once');
+    expect(cli.stdout()).toContain('hash');
+    expect(health.status).toBe(200);
+    expect(clients.status).toBe(200);
+    expect(code).toBe(0);
+    expect(cli.stdout()).toContain('stopped');
+  });
+
+  it('prints no admin key on a later start of the same state folder, and stops on SIGTERM too', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const first = runCli(['--state-dir', stateDir, '--port', '0', '--mqtt-port', '0']);
+    await first.waitFor('Ctrl-C stops.');
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    // Act: the folder and ports from the environment this time.
+    const second = runCli([], { E4C2_STATE_DIR: stateDir, E4C2_PORT: '0', E4C2_MQTT_PORT: '0' });
+    await second.waitFor('Ctrl-C stops.');
+    second.child.kill('SIGTERM');
+    const code = await second.exited;
+
+    // Assess
+    expect(second.stdout()).toContain('API:');
+    expect(second.stdout()).not.toContain('Admin API key');
+    expect(code).toBe(0);
+  });
+
+  it('exits 1 with a one-line message when the HTTP port is taken', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const { port, server } = await occupiedPort();
+
+    // Act
+    const cli = runCli(['--state-dir', stateDir, '--port', String(port), '--mqtt-port', '0']);
+    const code = await cli.exited;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    // Assess
+    expect(code).toBe(1);
+    expect(cli.stderr().trim().split('\n')).toEqual([`e4c2: the HTTP port ${port} on 127.0.0.1 is already in use`]);
+    expect(cli.stdout()).not.toContain('Admin API key');
+  });
+
+  it('exits 1 with a one-line message when the MQTT port is taken', async () => {
+    const { port, server } = await occupiedPort();
+
+    const cli = runCli(['--state-dir', await newStateDir(), '--port', '0', '--mqtt-port', String(port)]);
+    const code = await cli.exited;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    expect(code).toBe(1);
+    expect(cli.stderr().trim().split('\n')).toEqual([`e4c2: the MQTT port ${port} on 127.0.0.1 is already in use`]);
+  });
+
+  it('exits 1 with a one-line message when the state folder is not writable', async () => {
+    const file = join(await newStateDir(), 'a-file');
+    await writeFile(file, '');
+
+    const cli = runCli(['--state-dir', join(file, 'state'), '--port', '0', '--mqtt-port', '0']);
+    const code = await cli.exited;
+
+    expect(code).toBe(1);
+    const lines = cli.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^e4c2: the state folder .* is not writable/);
+  });
+
+  it('rejects a port that is not a number', async () => {
+    const cli = runCli(['--state-dir', await newStateDir(), '--port', 'http']);
+
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain('a port is an integer from 0');
+  });
+});

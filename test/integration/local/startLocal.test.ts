@@ -1,0 +1,180 @@
+/**
+ * Local mode end to end in process: the API handler of the AWS deployment over real HTTP, the embedded broker over
+ * real TCP, the database on disk in a temp state folder. Ports 0: the bound ones are reported.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalModeErrorCode } from '../../../local/LocalModeError.js';
+import { type LocalC2Server, type StartLocalOptions, startLocal } from '../../../local/startLocal.js';
+import { startAedes } from '../../support/brokers.js';
+import { codeOfAsync } from '../../support/codeOf.js';
+
+const running: LocalC2Server[] = [];
+const folders: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+  await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
+});
+
+async function newStateDir(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'e4c2-local-'));
+  folders.push(folder);
+  return folder;
+}
+
+async function start(options: Partial<StartLocalOptions> & { stateDir: string }): Promise<LocalC2Server> {
+  const server = await startLocal({ httpPort: 0, mqttPort: 0, ...options });
+  running.push(server);
+  return server;
+}
+
+async function stop(server: LocalC2Server): Promise<void> {
+  running.splice(running.indexOf(server), 1);
+  await server.close();
+}
+
+function api(server: LocalC2Server, path: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
+  const { key, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (key) headers.set('authorization', `Bearer ${key}`);
+  if (rest.body !== undefined) headers.set('content-type', 'application/json');
+  return fetch(`${server.apiUrl}${path}`, { ...rest, headers });
+}
+
+describe('startLocal', () => {
+  it('serves the API over HTTP on the port it bound', async () => {
+    // Prepare
+    const server = await start({ stateDir: await newStateDir() });
+
+    // Act
+    const response = await api(server, '/v1/health');
+
+    // Assess
+    expect(server.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.apiUrl).not.toMatch(/:0$/);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('runs an MQTT broker devices can connect to', async () => {
+    const server = await start({ stateDir: await newStateDir() });
+
+    const device = await connectAsync(server.mqttUrl, { clientId: 'device-1', protocolVersion: 4 });
+
+    expect(server.embeddedBroker).toBe(true);
+    expect(server.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(device.connected).toBe(true);
+    await device.endAsync(true);
+  });
+
+  it('creates an admin key on the first start only, and it authenticates', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    const key = first.adminKey;
+    await stop(first);
+
+    // Act
+    const second = await start({ stateDir });
+    const withKey = await api(second, '/v1/clients', { key });
+    const withoutKey = await api(second, '/v1/clients');
+    const withWrongKey = await api(second, '/v1/clients', { key: `${key?.slice(0, -2)}AA` });
+
+    // Assess
+    expect(key).toMatch(/^e4c2\.local\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
+    expect(second.adminKey).toBeUndefined();
+    expect(withKey.status).toBe(200);
+    expect(withoutKey.status).toBe(401);
+    expect(withWrongKey.status).toBe(401);
+  });
+
+  it('creates another admin key on request, the first one still working', async () => {
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    await stop(first);
+
+    const second = await start({ stateDir, newAdminKey: true });
+
+    expect(second.adminKey).toBeDefined();
+    expect(second.adminKey).not.toBe(first.adminKey);
+    expect((await api(second, '/v1/clients', { key: first.adminKey })).status).toBe(200);
+    expect((await api(second, '/v1/clients', { key: second.adminKey })).status).toBe(200);
+  });
+
+  it('finds its records again after a restart on the same state folder', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    const key = first.adminKey;
+    const created = await api(first, '/v1/clients', {
+      key,
+      method: 'POST',
+      body: JSON.stringify({ name: 'sensor-1', generateKey: true }),
+    });
+    expect(created.status).toBe(201);
+    await stop(first);
+
+    // Act
+    const second = await start({ stateDir });
+    const listed = await api(second, '/v1/clients', { key });
+
+    // Assess
+    expect(listed.status).toBe(200);
+    const page = (await listed.json()) as { items: { name: string }[] };
+    expect(page.items.map((client) => client.name)).toEqual(['sensor-1']);
+  });
+
+  it('publishes to an external broker instead of starting one', async () => {
+    const broker = await startAedes();
+    try {
+      const server = await start({ stateDir: await newStateDir(), mqttUrl: broker.url, mqttPort: 1 });
+
+      expect(server.mqttUrl).toBe(broker.url);
+      expect(server.embeddedBroker).toBe(false);
+      expect((await api(server, '/v1/health')).status).toBe(200);
+    } finally {
+      await Promise.all(running.splice(0).map((server) => server.close()));
+      await broker.close();
+    }
+  });
+
+  it('fails with PORT_IN_USE when the HTTP port is taken, leaving the state folder free and its admin key unissued', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = taken.address() as { port: number };
+
+    // Act
+    const code = await codeOfAsync(() => start({ stateDir, httpPort: port }));
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+    const retried = await start({ stateDir });
+
+    // Assess
+    expect(code).toBe(LocalModeErrorCode.PortInUse);
+    expect(retried.adminKey).toBeDefined();
+  });
+
+  it('fails with STATE_DIR_IN_USE while another instance runs on the folder', async () => {
+    const stateDir = await newStateDir();
+    await start({ stateDir });
+
+    const code = await codeOfAsync(() => start({ stateDir }));
+
+    expect(code).toBe(LocalModeErrorCode.StateDirInUse);
+  });
+
+  it('fails with STATE_DIR_NOT_WRITABLE when the state folder cannot be made', async () => {
+    const file = join(await newStateDir(), 'a-file');
+    await writeFile(file, '');
+
+    const code = await codeOfAsync(() => start({ stateDir: join(file, 'state') }));
+
+    expect(code).toBe(LocalModeErrorCode.StateDirNotWritable);
+  });
+});
