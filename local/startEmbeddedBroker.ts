@@ -16,9 +16,18 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedBroker(options: { host?: string; port?: number } = {}): Promise<EmbeddedBroker> {
+export interface EmbeddedBrokerOptions {
+  host?: string;
+  port?: number;
+  /** Called with each topic a client subscribes to. */
+  onSubscribe?: (topic: string) => void;
+}
+
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const broker = await Aedes.createBroker();
+  const { onSubscribe } = options;
+  if (onSubscribe) broker.on('subscribe', (subscriptions) => subscriptions.forEach((s) => onSubscribe(s.topic)));
   const server = createServer(broker.handle);
   // server.close alone waits for every connection to end: the sockets are destroyed on close instead.
   const sockets = new Set<Socket>();

@@ -11,6 +11,7 @@ import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { composeLocalC2 } from './composeLocalC2.js';
 import { listenOn } from './listenOn.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
+import { resyncOnSubscribe } from './resyncOnSubscribe.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
 import { urlOf } from './urlOf.js';
 
@@ -67,13 +68,22 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
   };
   try {
     let mqttUrl = options.mqttUrl;
+    // Bound once the C2 is composed (the broker starts first).
+    let onSubscribe: ((topic: string) => void) | undefined;
     if (mqttUrl === undefined) {
-      const broker = await startEmbeddedBroker({ host, port: options.mqttPort ?? 1883 });
+      const broker = await startEmbeddedBroker({
+        host,
+        port: options.mqttPort ?? 1883,
+        onSubscribe: (topic) => onSubscribe?.(topic),
+      });
       undo.push(() => broker.close());
       mqttUrl = broker.url;
     }
     const c2 = await composeLocalC2({ stateDir: options.stateDir, mqttUrl });
     undo.push(() => c2.close());
+    onSubscribe = resyncOnSubscribe(c2.deps, { tenantId, actor: 'local-broker' }, (error) =>
+      (options.onError ?? console.error)(error),
+    );
 
     const handler = (options.createHandler ?? createApiHandler)(c2.deps);
     const server = createServer(nodeHttpAdapter(handler, options.onError ? { onError: options.onError } : {}));

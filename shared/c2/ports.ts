@@ -104,7 +104,7 @@ export interface ClientStore {
   getClient(tenantId: string, name: string): Promise<ClientRecord | undefined>;
   /** By E4 id (SHA3-256(name)[0:16]): how the HTTP API addresses clients (ids are URL-safe, names are not). */
   getClientById(tenantId: string, id: Uint8Array): Promise<ClientRecord | undefined>;
-  /** Clients in name order. */
+  /** Clients in E4 id order (by the hex of SHA3-256(name)[0:16]). */
   listClients(tenantId: string, page: PageRequest): Promise<Page<ClientRecord>>;
   countClients(tenantId: string): Promise<number>;
   /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
@@ -138,7 +138,7 @@ export interface TopicStore {
   getTopic(tenantId: string, topic: string): Promise<TopicRecord | undefined>;
   /** By E4 topic hash (SHA3-256(topic)[0:16]): how the HTTP API addresses topics. */
   getTopicByHash(tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined>;
-  /** Topics in name order. */
+  /** Topics in topic hash order (by the hex of SHA3-256(topic)[0:16]). */
   listTopics(tenantId: string, page: PageRequest): Promise<Page<TopicRecord>>;
   countTopics(tenantId: string): Promise<number>;
   /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
@@ -181,9 +181,9 @@ export interface LinkStore {
   putLink(link: LinkRecord): Promise<void>;
   deleteLink(tenantId: string, topic: string, clientName: string): Promise<void>;
   getLink(tenantId: string, topic: string, clientName: string): Promise<LinkRecord | undefined>;
-  /** Client names of a topic, in name order. */
+  /** Client names of a topic, in client id order. */
   listClientsOfTopic(tenantId: string, topic: string, page: PageRequest): Promise<Page<string>>;
-  /** Topics of a client, in topic order. */
+  /** Topics of a client, in topic hash order. */
   listTopicsOfClient(tenantId: string, clientName: string, page: PageRequest): Promise<Page<string>>;
   countClientsOfTopic(tenantId: string, topic: string): Promise<number>;
   countTopicsOfClient(tenantId: string, clientName: string): Promise<number>;

@@ -14,7 +14,7 @@ import type {
   Page,
   TopicRecord,
 } from '../../shared/c2/ports.js';
-import { hashIdAlias, hashTopic, randomKey } from '../../shared/e4/index.js';
+import { bytesToHex, hashIdAlias, hashTopic, randomKey } from '../../shared/e4/index.js';
 import { codeOfAsync } from '../support/codeOf.js';
 
 export function clientRecord(name: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
@@ -103,6 +103,36 @@ async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<
 
 const page = (limit: number, cursor: string | undefined) => ({ limit, ...(cursor ? { cursor } : {}) });
 
+/** Names sorted by the hex of their hash: the order of lists (bytes order, as DynamoDB sorts sort keys). */
+const sortedBy =
+  (hash: (name: string) => Uint8Array) =>
+  (names: readonly string[]): string[] =>
+    names
+      .map((name) => ({ name, key: bytesToHex(hash(name)) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ name }) => name);
+
+/** Client names in E4 id order: the order of clients, and of the clients of a topic. */
+export const inIdOrder = sortedBy(hashIdAlias);
+/** Topics in topic hash order: the order of topics, and of the topics of a client. */
+export const inHashOrder = sortedBy(hashTopic);
+
+/** Names that are no path segment as they are: slashes, percent signs, spaces, unicode (NFC and NFD apart). */
+const AWKWARD_NAMES = [
+  'a/b',
+  '/leading/slash/',
+  '100%',
+  '%2F',
+  'a%2Fb',
+  'with space',
+  'température',
+  'tempe\u0301rature',
+  '温度/センサー',
+  '🌡️/🔥',
+  'quote"\'back\\slash',
+  '+#',
+];
+
 /** Runs `write` on every item, a few at a time (the contract stays fast over DynamoDB Local). */
 async function inParallel<T>(items: readonly T[], write: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += 25) await Promise.all(items.slice(i, i + 25).map(write));
@@ -135,7 +165,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       expect((await store.listClients('tenant-c', { limit: 10 })).items).toEqual([]);
     });
 
-    it('lists clients in name order, page by page with cursors, and counts them', async () => {
+    it('lists clients in id order, page by page with cursors, and counts them', async () => {
       // Prepare: 25 clients created out of order
       const store = await build();
       const names = Array.from({ length: 25 }, (_, i) => `device-${String(i).padStart(3, '0')}`);
@@ -153,7 +183,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       } while (cursor);
 
       // Assess
-      expect(seen).toEqual(names);
+      expect(seen).toEqual(inIdOrder(names));
       expect(pages).toBe(3);
       expect(await store.countClients('tenant-a')).toBe(25);
     });
@@ -214,10 +244,9 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       // Assess
       expect(await store.getTopic('tenant-a', 'sensors/temp')).toEqual(topic);
       expect(again).toBe(C2ErrorCode.AlreadyExists);
-      expect((await store.listTopics('tenant-a', { limit: 10 })).items.map((t) => t.topic)).toEqual([
-        'a/b',
-        'sensors/temp',
-      ]);
+      expect((await store.listTopics('tenant-a', { limit: 10 })).items.map((t) => t.topic)).toEqual(
+        inHashOrder(['a/b', 'sensors/temp']),
+      );
       expect(await store.countTopics('tenant-a')).toBe(2);
       expect(await store.countClients('tenant-a')).toBe(1);
     });
@@ -233,6 +262,133 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       await store.deleteTopic('tenant-a', 't');
       expect(await codeOfAsync(() => store.deleteTopic('tenant-a', 't'))).toBe(C2ErrorCode.NotFound);
       expect(await store.getTopic('tenant-a', 't')).toBeUndefined();
+    });
+
+    describe('by E4 id and topic hash', () => {
+      it('reads a client by its id, in its tenant only; no client, another length or a deleted one is undefined', async () => {
+        // Prepare
+        const store = await build();
+        const record = clientRecord('device-1');
+        await store.createClient(record);
+        await store.createClient(clientRecord('device-2', { tenantId: 'tenant-b' }));
+        await store.createTopic(topicRecord('device-3'));
+
+        // Act
+        const found = await store.getClientById('tenant-a', hashIdAlias('device-1'));
+        const missing = await Promise.all(
+          [
+            ['tenant-a', hashIdAlias('nobody')],
+            ['tenant-a', hashIdAlias('device-2')],
+            ['tenant-b', hashIdAlias('device-1')],
+            ['tenant-a', hashTopic('device-3')], // a topic's hash: the same bytes as a client of that name's id
+            ['tenant-a', record.id.subarray(0, 8)],
+            ['tenant-a', new Uint8Array([...record.id, ...record.id])],
+          ].map(([tenant, id]) => store.getClientById(tenant as string, id as Uint8Array)),
+        );
+        await store.deleteClient('tenant-a', 'device-1');
+        const deleted = await store.getClientById('tenant-a', record.id);
+
+        // Assess
+        expect(found).toEqual(record);
+        expect(missing).toEqual(Array(6).fill(undefined));
+        expect(deleted).toBeUndefined();
+      });
+
+      it('reads a topic by its hash, in its tenant only; no topic, another length or a deleted one is undefined', async () => {
+        // Prepare
+        const store = await build();
+        const record = topicRecord('sensors/temp');
+        await store.createTopic(record);
+        await store.createTopic(topicRecord('sensors/hum', { tenantId: 'tenant-b' }));
+        await store.createClient(clientRecord('sensors/wind'));
+
+        // Act
+        const found = await store.getTopicByHash('tenant-a', hashTopic('sensors/temp'));
+        const missing = await Promise.all(
+          [
+            ['tenant-a', hashTopic('sensors')],
+            ['tenant-a', hashTopic('sensors/hum')],
+            ['tenant-b', hashTopic('sensors/temp')],
+            ['tenant-a', hashIdAlias('sensors/wind')], // a client's id: the same bytes as a topic of that name's hash
+            ['tenant-a', record.hash.subarray(1)],
+            ['tenant-a', new Uint8Array(0)],
+          ].map(([tenant, hash]) => store.getTopicByHash(tenant as string, hash as Uint8Array)),
+        );
+        await store.deleteTopic('tenant-a', 'sensors/temp');
+        const deleted = await store.getTopicByHash('tenant-a', record.hash);
+
+        // Assess
+        expect(found).toEqual(record);
+        expect(missing).toEqual(Array(6).fill(undefined));
+        expect(deleted).toBeUndefined();
+      });
+
+      it('finds the record by id or hash as by name after its key changes', async () => {
+        // Prepare
+        const store = await build();
+        await store.createClient(clientRecord('c'));
+        await store.createTopic(topicRecord('t'));
+        const update = {
+          wrappedKey: randomKey(),
+          keyVersion: 2,
+          expectedVersion: 1,
+          updatedAt: '2026-11-23T06:00:00.000Z',
+        };
+
+        // Act
+        await store.updateClientKey('tenant-a', 'c', update);
+        await store.updateTopicKey('tenant-a', 't', update);
+        await store.acquireTopicLease('tenant-a', 't', { owner: 'a', now: 1000, until: 2000 });
+
+        // Assess
+        const client = await store.getClient('tenant-a', 'c');
+        const topic = await store.getTopic('tenant-a', 't');
+        expect(client?.keyVersion).toBe(2);
+        expect(topic?.keyVersion).toBe(2);
+        expect(await store.getClientById('tenant-a', hashIdAlias('c'))).toEqual(client);
+        expect(await store.getTopicByHash('tenant-a', hashTopic('t'))).toEqual(topic);
+      });
+
+      it('stores names with slashes, percent signs, spaces and unicode, and finds them by name, by id and in lists', async () => {
+        // Prepare
+        const store = await build();
+        const clients = AWKWARD_NAMES.map((name) => clientRecord(name));
+        const topics = AWKWARD_NAMES.map((topic) => topicRecord(topic));
+
+        // Act
+        await inParallel(clients, (record) => store.createClient(record));
+        await inParallel(topics, (record) => store.createTopic(record));
+        await inParallel(AWKWARD_NAMES, (name) => store.putLink(linkRecord(name, name)));
+        await store.putLink(linkRecord('a/b', '%2F'));
+
+        // Assess
+        for (const [i, name] of AWKWARD_NAMES.entries()) {
+          expect(await store.getClient('tenant-a', name)).toEqual(clients[i]);
+          expect(await store.getClientById('tenant-a', hashIdAlias(name))).toEqual(clients[i]);
+          expect(await store.getTopic('tenant-a', name)).toEqual(topics[i]);
+          expect(await store.getTopicByHash('tenant-a', hashTopic(name))).toEqual(topics[i]);
+          expect(await store.getLink('tenant-a', name, name)).toEqual(linkRecord(name, name));
+        }
+        const byName = new Map(clients.map((record) => [record.name, record]));
+        const byTopic = new Map(topics.map((record) => [record.topic, record]));
+        expect((await readAll((cursor) => store.listClients('tenant-a', page(5, cursor)))).items).toEqual(
+          inIdOrder(AWKWARD_NAMES).map((name) => byName.get(name)),
+        );
+        expect((await readAll((cursor) => store.listTopics('tenant-a', page(5, cursor)))).items).toEqual(
+          inHashOrder(AWKWARD_NAMES).map((topic) => byTopic.get(topic)),
+        );
+        expect(await store.getClients('tenant-a', [...AWKWARD_NAMES].reverse())).toEqual([...clients].reverse());
+        expect((await store.listClientsOfTopic('tenant-a', 'a/b', { limit: 10 })).items).toEqual(
+          inIdOrder(['a/b', '%2F']),
+        );
+        expect((await store.listTopicsOfClient('tenant-a', '%2F', { limit: 10 })).items).toEqual(
+          inHashOrder(['%2F', 'a/b']),
+        );
+        expect((await store.listTopicsOfClient('tenant-a', 'température', { limit: 10 })).items).toEqual([
+          'température',
+        ]);
+        expect(await store.getClient('tenant-a', 'temperature')).toBeUndefined();
+      });
     });
 
     describe('getClients', () => {
@@ -381,7 +537,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.countTopicsOfClient('tenant-a', 'c')).toBe(1);
       });
 
-      it('lists the clients of a topic and the topics of a client in name order, page by page, and counts them', async () => {
+      it('lists the clients of a topic (id order) and the topics of a client (hash order), page by page, and counts them', async () => {
         // Prepare: 23 clients on topic t, client c-007 also on 11 other topics, all linked out of order
         const store = await build();
         const clients = Array.from({ length: 23 }, (_, i) => `c-${String(i).padStart(3, '0')}`);
@@ -396,8 +552,8 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         const ofClient = await readAll((cursor) => store.listTopicsOfClient('tenant-a', 'c-007', page(5, cursor)));
 
         // Assess
-        expect(ofTopic).toEqual({ items: clients, pages: 3 });
-        expect(ofClient).toEqual({ items: topics, pages: 3 });
+        expect(ofTopic).toEqual({ items: inIdOrder(clients), pages: 3 });
+        expect(ofClient).toEqual({ items: inHashOrder(topics), pages: 3 });
         expect(await store.countClientsOfTopic('tenant-a', 't')).toBe(23);
         expect(await store.countTopicsOfClient('tenant-a', 'c-007')).toBe(12);
         expect(await store.countTopicsOfClient('tenant-a', 'c-008')).toBe(1);
@@ -442,7 +598,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         const topicsOf = (client: string) => store.listTopicsOfClient('tenant-a', client, { limit: 10 });
 
         // Assess
-        expect((await clientsOf('a')).items).toEqual(['c1', 'c4']);
+        expect((await clientsOf('a')).items).toEqual(inIdOrder(['c1', 'c4']));
         expect((await clientsOf('a/b')).items).toEqual(['c2']);
         expect((await clientsOf('ab')).items).toEqual(['c3']);
         expect(await store.countClientsOfTopic('tenant-a', 'a')).toBe(2);
@@ -491,7 +647,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         ]);
 
         // Assess
-        expect(own.items).toEqual(['c2']);
+        expect(own.items).toEqual([inIdOrder(['c1', 'c2', 'c3'])[1]]);
         expect(refused).toEqual(Array(4).fill(C2ErrorCode.InvalidCursor));
       });
 

@@ -1,9 +1,11 @@
 /**
  * The KeyStore on DynamoDB (AWS SDK v3), one table for every tenant (see keyStoreTable.ts): the adapter of the AWS
  * deployment, and of local mode over dynalite. Each kind of record (client, topic, link, C2 key, event, API key) is
- * a codec (keyStoreItems.ts) over the same operations; lists and counts run over a range of sort keys. DynamoDB's
- * errors are translated here into C2 errors (ConditionalCheckFailedException -> ALREADY_EXISTS / NOT_FOUND /
- * CONCURRENT_UPDATE). No transactions: dynalite has none.
+ * a codec (keyStoreItems.ts) over the same operations; lists and counts run over a range of sort keys. Clients,
+ * topics and links are keyed by E4 hashes of their names (the names are attributes): a read by name returns the
+ * record only if its stored name is the one asked, a read by id whatever its name. DynamoDB's errors are translated
+ * here into C2 errors (ConditionalCheckFailedException -> ALREADY_EXISTS / NOT_FOUND / CONCURRENT_UPDATE). No
+ * transactions: dynalite has none.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -28,11 +30,13 @@ import type {
   PageRequest,
   TopicRecord,
 } from '../../c2/ports.js';
+import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import {
   API_KEYS,
   C2_KEY,
   C2_KEY_NAME,
   CLIENTS,
+  clientKey,
   clientsOfTopic,
   eventKind,
   type Item,
@@ -42,6 +46,7 @@ import {
   partition,
   type RecordKind,
   TOPICS,
+  topicKey,
   topicsOfClient,
 } from './keyStoreItems.js';
 
@@ -95,6 +100,9 @@ export class DynamoKeyStore implements KeyStore {
 
   createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
   getClient = (tenantId: string, name: string) => this.#get(CLIENTS, tenantId, name);
+  /** An id of another length than E4's (16 bytes) names no client. */
+  getClientById = async (tenantId: string, id: Uint8Array): Promise<ClientRecord | undefined> =>
+    id.length === ID_LEN ? this.#getByKey(CLIENTS, tenantId, clientKey(id)) : undefined;
   listClients = (tenantId: string, page: PageRequest) => this.#list(CLIENTS, tenantId, page);
   countClients = (tenantId: string) => this.#count(CLIENTS, tenantId);
   updateClientKey = (tenantId: string, name: string, update: KeyUpdate) =>
@@ -104,9 +112,10 @@ export class DynamoKeyStore implements KeyStore {
   /** In the order of `names`, once per occurrence (a name given twice is read once and returned twice). */
   getClients = async (tenantId: string, names: readonly string[]): Promise<ClientRecord[]> => {
     const unique = [...new Set(names)]; // BatchGetItem refuses a request that names a key twice
+    // Found by stored name: an item whose name is not one asked is never returned.
     const found = new Map<string, ClientRecord>();
     for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
-      const keys = unique.slice(i, i + BATCH_GET_KEYS).map((name) => this.#key(CLIENTS, tenantId, name));
+      const keys = unique.slice(i, i + BATCH_GET_KEYS).map((name) => this.#keyOf(CLIENTS, tenantId, name));
       for (const item of await this.#batchGet(keys)) {
         const client = CLIENTS.fromItem(tenantId, item);
         found.set(client.name, client);
@@ -117,6 +126,9 @@ export class DynamoKeyStore implements KeyStore {
 
   createTopic = (record: TopicRecord) => this.#create(TOPICS, record);
   getTopic = (tenantId: string, topic: string) => this.#get(TOPICS, tenantId, topic);
+  /** A hash of another length than E4's (16 bytes) names no topic. */
+  getTopicByHash = async (tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined> =>
+    hash.length === HASH_LEN ? this.#getByKey(TOPICS, tenantId, topicKey(hash)) : undefined;
   listTopics = (tenantId: string, page: PageRequest) => this.#list(TOPICS, tenantId, page);
   countTopics = (tenantId: string) => this.#count(TOPICS, tenantId);
   updateTopicKey = (tenantId: string, topic: string, update: KeyUpdate) =>
@@ -128,7 +140,7 @@ export class DynamoKeyStore implements KeyStore {
     await this.#conditional(
       new UpdateItemCommand({
         TableName: this.#table,
-        Key: this.#key(TOPICS, tenantId, topic),
+        Key: this.#keyOf(TOPICS, tenantId, topic),
         UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
         ConditionExpression:
           'attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseOwner = :owner)',
@@ -147,7 +159,7 @@ export class DynamoKeyStore implements KeyStore {
     await this.#write(
       new UpdateItemCommand({
         TableName: this.#table,
-        Key: this.#key(TOPICS, tenantId, topic),
+        Key: this.#keyOf(TOPICS, tenantId, topic),
         UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeValues: { ':owner': { S: owner } },
@@ -157,7 +169,7 @@ export class DynamoKeyStore implements KeyStore {
 
   /** Topic side first (fan-out reads it); writing a link again keeps its first `createdAt`. */
   putLink = async (link: LinkRecord): Promise<void> => {
-    for (const side of [LINKS_BY_TOPIC, LINKS_BY_CLIENT]) await this.#upsert<LinkRecord>(side, link);
+    for (const side of [LINKS_BY_TOPIC, LINKS_BY_CLIENT]) await this.#upsert(side, link);
   };
 
   /** Topic side first; a link that is not there (or half there) is no error. */
@@ -166,14 +178,14 @@ export class DynamoKeyStore implements KeyStore {
       await this.#db.send(
         new DeleteItemCommand({
           TableName: this.#table,
-          Key: this.#key(side, tenantId, side.nameOf({ topic, clientName })),
+          Key: this.#keyOf(side, tenantId, { topic, clientName }),
         }),
       );
     }
   };
 
   getLink = (tenantId: string, topic: string, clientName: string) =>
-    this.#get<LinkRecord>(LINKS_BY_TOPIC, tenantId, LINKS_BY_TOPIC.nameOf({ topic, clientName }));
+    this.#get(LINKS_BY_TOPIC, tenantId, { topic, clientName });
   listClientsOfTopic = (tenantId: string, topic: string, page: PageRequest) =>
     this.#list(clientsOfTopic(topic), tenantId, page);
   listTopicsOfClient = (tenantId: string, clientName: string, page: PageRequest) =>
@@ -211,15 +223,21 @@ export class DynamoKeyStore implements KeyStore {
   getApiKey = (tenantId: string, keyId: string) => this.#get(API_KEYS, tenantId, keyId);
   countApiKeys = (tenantId: string) => this.#count(API_KEYS, tenantId);
 
-  #key(range: { prefix: string }, tenantId: string, name: string): Item {
-    return { PK: { S: partition(tenantId) }, SK: { S: range.prefix + name } };
+  /** The key of the item `prefix + key` of a tenant. */
+  #key(range: { prefix: string }, tenantId: string, key: string): Item {
+    return { PK: { S: partition(tenantId) }, SK: { S: range.prefix + key } };
   }
 
-  #item<R extends { tenantId: string }>(kind: RecordKind<R>, record: R): Item {
-    return { ...this.#key(kind, record.tenantId, kind.nameOf(record)), ...kind.toItem(record) };
+  /** The key of the item of the record named `name`. */
+  #keyOf<R, N>(kind: RecordKind<R, N>, tenantId: string, name: N): Item {
+    return this.#key(kind, tenantId, kind.keyOf(name));
   }
 
-  async #create<R extends { tenantId: string }>(kind: RecordKind<R>, record: R): Promise<void> {
+  #item<R extends { tenantId: string }, N>(kind: RecordKind<R, N>, record: R): Item {
+    return { ...this.#keyOf(kind, record.tenantId, kind.nameOf(record)), ...kind.toItem(record) };
+  }
+
+  async #create<R extends { tenantId: string }, N>(kind: RecordKind<R, N>, record: R): Promise<void> {
     await this.#conditional(
       new PutItemCommand({
         TableName: this.#table,
@@ -231,13 +249,13 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   /** Writes the record's item whether it exists or not, keeping the `createdAt` it has. */
-  async #upsert<R extends { tenantId: string }>(kind: RecordKind<R>, record: R): Promise<void> {
+  async #upsert<R extends { tenantId: string }, N>(kind: RecordKind<R, N>, record: R): Promise<void> {
     const { createdAt, ...attributes } = kind.toItem(record);
     const names = Object.keys(attributes);
     await this.#db.send(
       new UpdateItemCommand({
         TableName: this.#table,
-        Key: this.#key(kind, record.tenantId, kind.nameOf(record)),
+        Key: this.#keyOf(kind, record.tenantId, kind.nameOf(record)),
         UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}, createdAt = if_not_exists(createdAt, :createdAt)`,
         ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
         ExpressionAttributeValues: {
@@ -248,11 +266,18 @@ export class DynamoKeyStore implements KeyStore {
     );
   }
 
-  async #get<R>(kind: RecordKind<R>, tenantId: string, name: string): Promise<R | undefined> {
+  /** The record named `name`: not the one its key holds if that one has another name. */
+  async #get<R, N>(kind: RecordKind<R, N>, tenantId: string, name: N): Promise<R | undefined> {
+    const record = await this.#getByKey(kind, tenantId, kind.keyOf(name));
+    return record !== undefined && kind.sameName(kind.nameOf(record), name) ? record : undefined;
+  }
+
+  /** The record of the item `prefix + key`, whatever its name. */
+  async #getByKey<R>(range: ItemRange<R>, tenantId: string, key: string): Promise<R | undefined> {
     const { Item } = await this.#db.send(
-      new GetItemCommand({ TableName: this.#table, Key: this.#key(kind, tenantId, name), ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.#table, Key: this.#key(range, tenantId, key), ConsistentRead: true }),
     );
-    return Item ? kind.fromItem(tenantId, Item) : undefined;
+    return Item ? range.fromItem(tenantId, Item) : undefined;
   }
 
   /** Reads the items of `keys` (at most 100), asking again for those DynamoDB leaves unprocessed. */
@@ -315,7 +340,7 @@ export class DynamoKeyStore implements KeyStore {
     await this.#conditional(
       new UpdateItemCommand({
         TableName: this.#table,
-        Key: this.#key(kind, tenantId, name),
+        Key: this.#keyOf(kind, tenantId, name),
         UpdateExpression: 'SET wrappedKey = :key, keyVersion = :version, updatedAt = :at',
         ConditionExpression: 'attribute_exists(PK) AND keyVersion = :expected',
         ExpressionAttributeValues: {
@@ -333,7 +358,7 @@ export class DynamoKeyStore implements KeyStore {
     await this.#conditional(
       new DeleteItemCommand({
         TableName: this.#table,
-        Key: this.#key(kind, tenantId, name),
+        Key: this.#keyOf(kind, tenantId, name),
         ConditionExpression: 'attribute_exists(PK)',
       }),
       new C2Error(C2ErrorCode.NotFound, `no ${kind.title(name)}`),
@@ -341,7 +366,7 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   /** The error of a failed condition on a record: NOT_FOUND when it is not there, else CONCURRENT_UPDATE. */
-  #conflict<R>(kind: RecordKind<R>, tenantId: string, name: string, conflict: string): () => Promise<C2Error> {
+  #conflict<R, N>(kind: RecordKind<R, N>, tenantId: string, name: N, conflict: string): () => Promise<C2Error> {
     return async () =>
       (await this.#get(kind, tenantId, name))
         ? new C2Error(C2ErrorCode.ConcurrentUpdate, `${kind.title(name)} ${conflict}`)

@@ -4,6 +4,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ApiKeyRecord, C2KeyRecord, ClientRecord, EventRecord, LinkRecord, TopicRecord } from '../../c2/ports.js';
+import { bytesToHex, equalBytes, hashIdAlias, hashTopic } from '../../e4/index.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -16,13 +17,36 @@ export interface ItemRange<T> {
   fromItem(tenantId: string, item: Item): T;
 }
 
-/** One kind of record: its items are `prefix + nameOf(record)`, with the attributes of `toItem`. */
-export interface RecordKind<R> extends ItemRange<R> {
+/**
+ * One kind of record, named by an `N` (a string, or a link's two ends): the item of the record named `name` is
+ * `prefix + keyOf(name)`, with the attributes of `toItem`.
+ */
+export interface RecordKind<R, N = string> extends ItemRange<R> {
   /** Names a record in error messages, e.g. `client "device-1"` (never key bytes). */
-  title(name: string): string;
-  nameOf(record: R): string;
+  title(name: N): string;
+  nameOf(record: R): N;
+  /** The sort key after the prefix: the name itself, or (clients, topics, links) the hex of its E4 hash. */
+  keyOf(name: N): string;
+  /** Whether two names are the same: a key made of hashes could hold another name's record. */
+  sameName(a: N, b: N): boolean;
   /** Every attribute but the keys. */
   toItem(record: R): Item;
+}
+
+/** The key of a kind named by its name itself. */
+const keyedByName = {
+  keyOf: (name: string) => name,
+  sameName: (a: string, b: string) => a === b,
+};
+
+/** The sort key after `C#` of a client: the lowercase hex of its E4 id (32 characters). */
+export const clientKey = (id: Uint8Array): string => bytesToHex(id);
+/** The sort key after `P#` of a topic: the lowercase hex of its E4 topic hash (32 characters). */
+export const topicKey = (hash: Uint8Array): string => bytesToHex(hash);
+
+/** Refuses a record whose E4 id (or topic hash) is not the one of its name: it would be stored under another key. */
+function checkHash(title: string, stored: Uint8Array, expected: Uint8Array): void {
+  if (!equalBytes(stored, expected)) throw new RangeError(`${title}: its hash is not the SHA3-256 of its name`);
 }
 
 interface KeyFields {
@@ -50,11 +74,17 @@ function keyFields(item: Item): KeyFields {
   };
 }
 
+/** Clients, `C#<hex id>`: keyed by E4 id (SHA3-256(name)[0:16]), their name an attribute. */
 export const CLIENTS: RecordKind<ClientRecord> = {
   prefix: 'C#',
   title: (name) => `client "${name}"`,
   nameOf: (r) => r.name,
-  toItem: (r) => ({ name: { S: r.name }, id: { B: r.id }, mode: { S: r.mode }, ...keyAttributes(r) }),
+  keyOf: (name) => clientKey(hashIdAlias(name)),
+  sameName: keyedByName.sameName,
+  toItem: (r) => {
+    checkHash(CLIENTS.title(r.name), r.id, hashIdAlias(r.name));
+    return { name: { S: r.name }, id: { B: r.id }, mode: { S: r.mode }, ...keyAttributes(r) };
+  },
   fromItem: (tenantId, item) => ({
     tenantId,
     name: item.name!.S!,
@@ -64,28 +94,36 @@ export const CLIENTS: RecordKind<ClientRecord> = {
   }),
 };
 
-/** Topics; their items also carry the topic's lease (`leaseOwner`, `leaseUntil`), which is not part of the record. */
+/**
+ * Topics, `P#<hex hash>`: keyed by E4 topic hash (SHA3-256(topic)[0:16]), their topic an attribute. Their items also
+ * carry the topic's lease (`leaseOwner`, `leaseUntil`), which is not part of the record.
+ */
 export const TOPICS: RecordKind<TopicRecord> = {
   prefix: 'P#',
   title: (topic) => `topic "${topic}"`,
   nameOf: (r) => r.topic,
-  toItem: (r) => ({ topic: { S: r.topic }, hash: { B: r.hash }, ...keyAttributes(r) }),
+  keyOf: (topic) => topicKey(hashTopic(topic)),
+  sameName: keyedByName.sameName,
+  toItem: (r) => {
+    checkHash(TOPICS.title(r.topic), r.hash, hashTopic(r.topic));
+    return { topic: { S: r.topic }, hash: { B: r.hash }, ...keyAttributes(r) };
+  },
   fromItem: (tenantId, item) => ({ tenantId, topic: item.topic!.S!, hash: item.hash!.B!, ...keyFields(item) }),
 };
 
 /** What names a link: its two ends. */
 export type LinkEnds = Pick<LinkRecord, 'topic' | 'clientName'>;
 
-/** One of the two items of a link, named by the link's ends alone. */
-export interface LinkSide extends RecordKind<LinkRecord> {
-  nameOf(link: LinkEnds): string;
-}
+/** One of the two items of a link, named by the link's ends. */
+export type LinkSide = RecordKind<LinkRecord, LinkEnds>;
 
-function linkSide(prefix: string, nameOf: (link: LinkEnds) => string): LinkSide {
+function linkSide(prefix: string, keyOf: (topicHash: string, clientId: string) => string): LinkSide {
   return {
     prefix,
-    title: (name) => `link "${name.replace('\u0000', '", "')}"`,
-    nameOf,
+    title: (ends) => `link "${ends.topic}", "${ends.clientName}"`,
+    nameOf: (r) => ({ topic: r.topic, clientName: r.clientName }),
+    keyOf: (ends) => keyOf(TOPICS.keyOf(ends.topic), CLIENTS.keyOf(ends.clientName)),
+    sameName: (a, b) => a.topic === b.topic && a.clientName === b.clientName,
     toItem: (r) => ({ topic: { S: r.topic }, clientName: { S: r.clientName }, createdAt: { S: r.createdAt } }),
     fromItem: (tenantId, item) => ({
       tenantId,
@@ -97,22 +135,22 @@ function linkSide(prefix: string, nameOf: (link: LinkEnds) => string): LinkSide 
 }
 
 /**
- * The two items of a link. Topics and client names never contain NUL, which sorts before every other character:
- * the range `L#<topic>\0` holds exactly that topic's links, in client name order (not those of `<topic>/x` or
- * `<topic>x`), and `M#<client>\0` that client's, in topic order.
+ * The two items of a link: `L#<hex topic hash><hex client id>` (topic side) and `M#<hex client id><hex topic hash>`
+ * (client side). Both hashes are 32 hex characters: the range `L#<hex topic hash>` holds exactly that topic's links,
+ * in client id order, and `M#<hex client id>` that client's, in topic hash order. The names are attributes.
  */
-export const LINKS_BY_TOPIC = linkSide('L#', (r) => `${r.topic}\u0000${r.clientName}`);
-export const LINKS_BY_CLIENT = linkSide('M#', (r) => `${r.clientName}\u0000${r.topic}`);
+export const LINKS_BY_TOPIC = linkSide('L#', (topicHash, clientId) => topicHash + clientId);
+export const LINKS_BY_CLIENT = linkSide('M#', (topicHash, clientId) => clientId + topicHash);
 
-/** The names of the clients linked to a topic. */
+/** The names of the clients linked to a topic, in client id order. */
 export const clientsOfTopic = (topic: string): ItemRange<string> => ({
-  prefix: `${LINKS_BY_TOPIC.prefix}${topic}\u0000`,
+  prefix: `${LINKS_BY_TOPIC.prefix}${TOPICS.keyOf(topic)}`,
   fromItem: (_, item) => item.clientName!.S!,
 });
 
-/** The topics a client is linked to. */
+/** The topics a client is linked to, in topic hash order. */
 export const topicsOfClient = (clientName: string): ItemRange<string> => ({
-  prefix: `${LINKS_BY_CLIENT.prefix}${clientName}\u0000`,
+  prefix: `${LINKS_BY_CLIENT.prefix}${CLIENTS.keyOf(clientName)}`,
   fromItem: (_, item) => item.topic!.S!,
 });
 
@@ -124,6 +162,7 @@ export const C2_KEY: RecordKind<C2KeyRecord> = {
   prefix: 'K#',
   title: () => 'C2 key',
   nameOf: () => C2_KEY_NAME,
+  ...keyedByName,
   toItem: (r) => ({
     publicKey: { B: r.publicKey },
     ...keyAttributes(r),
@@ -160,6 +199,7 @@ export function eventKind(retentionDays: number): RecordKind<EventRecord> {
     newestFirst: true,
     title: (id) => `event "${id}"`,
     nameOf: (r) => r.id,
+    ...keyedByName,
     toItem: (r) => {
       const at = Date.parse(r.at);
       if (!Number.isFinite(at)) throw new RangeError(`event "${r.id}": "at" is not a date`);
@@ -193,6 +233,7 @@ export const API_KEYS: RecordKind<ApiKeyRecord> = {
   prefix: 'A#',
   title: (keyId) => `API key "${keyId}"`,
   nameOf: (r) => r.keyId,
+  ...keyedByName,
   toItem: (r) => ({
     keyId: { S: r.keyId },
     name: { S: r.name },

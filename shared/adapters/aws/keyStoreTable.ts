@@ -1,9 +1,13 @@
 /**
  * The single table of the C2 (DynamoDB): partition key `PK` = `T#<tenant>` for every item, sort key `SK` =
- * `<kind>#<name>`, one letter per kind (so that a `begins_with` query on one kind never sees another):
- * - `C#<client name>` clients;
- * - `P#<topic>` topics, with their lease (`leaseOwner`, `leaseUntil`) while a change of the topic runs;
- * - `L#<topic>\0<client name>` and `M#<client name>\0<topic>` the two items of a link (topic side, client side);
+ * `<kind>#<key>`, one letter per kind (so that a `begins_with` query on one kind never sees another). Clients, topics
+ * and links are keyed by the lowercase hex of E4 hashes (32 characters each: the HTTP API addresses them by those,
+ * which are URL-safe), their names stored as attributes (`name`, `topic`, `clientName`):
+ * - `C#<hex client id>` clients (id = SHA3-256(name)[0:16]);
+ * - `P#<hex topic hash>` topics (hash = SHA3-256(topic)[0:16]), with their lease (`leaseOwner`, `leaseUntil`) while
+ *   a change of the topic runs;
+ * - `L#<hex topic hash><hex client id>` and `M#<hex client id><hex topic hash>` the two items of a link (topic side,
+ *   client side): `begins_with(SK, 'L#<hex topic hash>')` lists a topic's clients, in client id order;
  * - `K#c2` the tenant's C2 key pair (and its pending key);
  * - `E#<event id>` the event log, deleted by the table's TTL on `expiresAt` (epoch seconds);
  * - `A#<key id>` API keys (the SHA-256 of their secret).

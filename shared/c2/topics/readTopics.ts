@@ -1,4 +1,4 @@
-/** Reading topics: one by name, a page in name order, the count. Keys never leave. */
+/** Reading topics: one by name, a page in id order, the count. Keys never leave. */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { Caller, Page, PageRequest } from '../ports.js';

@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
+import { CLIENTS, LINKS_BY_TOPIC, TOPICS } from '../../../shared/adapters/aws/keyStoreItems.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../../../shared/adapters/local/DynaliteServer.js';
-import { clientRecord, keyStoreContract } from '../../contract/keyStore.contract.js';
+import { bytesToHex, hashIdAlias, hashTopic } from '../../../shared/e4/index.js';
+import { clientRecord, keyStoreContract, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
+import { codeOfAsync } from '../../support/codeOf.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const dbClient = (endpoint: string) => new DynamoDBClient({ endpoint, region: 'local', credentials });
@@ -20,11 +23,94 @@ afterAll(async () => {
   await server?.close();
 });
 
-keyStoreContract('DynamoKeyStore over dynalite', async () => {
+async function freshTable(): Promise<{ db: DynamoDBClient; table: string; store: DynamoKeyStore }> {
   const db = dbClient(server.endpoint);
   const table = `e4c2-test-${tables++}`;
   await createKeyStoreTable(db, table);
-  return new DynamoKeyStore(db, table);
+  return { db, table, store: new DynamoKeyStore(db, table) };
+}
+
+keyStoreContract('DynamoKeyStore over dynalite', async () => (await freshTable()).store);
+
+describe('DynamoKeyStore items', () => {
+  it('keys clients, topics and links by the lowercase hex of their E4 hashes, names as attributes', async () => {
+    // Prepare
+    const { db, table, store } = await freshTable();
+    const id = bytesToHex(hashIdAlias('dev/1'));
+    const hash = bytesToHex(hashTopic('a/b%'));
+
+    // Act
+    await store.createClient(clientRecord('dev/1'));
+    await store.createTopic(topicRecord('a/b%'));
+    await store.putLink(linkRecord('a/b%', 'dev/1'));
+
+    // Assess
+    const { Items = [] } = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'T#tenant-a' } },
+      }),
+    );
+    expect(Items.map((item) => [item.SK?.S, item.name?.S ?? item.topic?.S, item.clientName?.S])).toEqual([
+      [`C#${id}`, 'dev/1', undefined],
+      [`L#${hash}${id}`, 'a/b%', 'dev/1'],
+      [`M#${id}${hash}`, 'a/b%', 'dev/1'],
+      [`P#${hash}`, 'a/b%', undefined],
+    ]);
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("never returns a record found under a name's key that has another name, but returns it by id", async () => {
+    // Prepare: the items of "y" planted under the keys of "x" (what a hash collision would store)
+    const { db, table, store } = await freshTable();
+    const plant = (sk: string, attributes: Record<string, unknown>) =>
+      db.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { PK: { S: 'T#tenant-a' }, SK: { S: sk }, ...(attributes as Record<string, never>) },
+        }),
+      );
+    const client = clientRecord('y');
+    const topic = topicRecord('y');
+    await plant(CLIENTS.prefix + CLIENTS.keyOf('x'), CLIENTS.toItem(client));
+    await plant(TOPICS.prefix + TOPICS.keyOf('x'), TOPICS.toItem(topic));
+    await plant(
+      LINKS_BY_TOPIC.prefix + LINKS_BY_TOPIC.keyOf({ topic: 'x', clientName: 'x' }),
+      LINKS_BY_TOPIC.toItem(linkRecord('y', 'y')),
+    );
+
+    // Act
+    const byName = await Promise.all([
+      store.getClient('tenant-a', 'x'),
+      store.getTopic('tenant-a', 'x'),
+      store.getLink('tenant-a', 'x', 'x'),
+    ]);
+    const batch = await store.getClients('tenant-a', ['x']);
+    const byId = [
+      await store.getClientById('tenant-a', hashIdAlias('x')),
+      await store.getTopicByHash('tenant-a', hashTopic('x')),
+    ];
+
+    // Assess
+    expect(byName).toEqual([undefined, undefined, undefined]);
+    expect(batch).toEqual([]);
+    expect(byId).toEqual([client, topic]);
+  });
+
+  it('refuses a client whose id, or a topic whose hash, is not the one of its name (RangeError), storing nothing', async () => {
+    // Prepare
+    const { store } = await freshTable();
+
+    // Act
+    const client = await codeOfAsync(() => store.createClient(clientRecord('x', { id: hashIdAlias('y') })));
+    const topic = await codeOfAsync(() => store.createTopic(topicRecord('x', { hash: hashTopic('y') })));
+
+    // Assess
+    expect([client, topic]).toEqual(['RangeError', 'RangeError']);
+    expect(await store.countClients('tenant-a')).toBe(0);
+    expect(await store.countTopics('tenant-a')).toBe(0);
+  });
 });
 
 describe('DynamoKeyStore over dynalite on disk', () => {
