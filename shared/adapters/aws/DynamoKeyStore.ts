@@ -309,7 +309,8 @@ export class DynamoKeyStore implements KeyStore {
         ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, range.prefix),
       }),
     );
-    const cursor = Items.length === page.limit ? encodeCursor(LastEvaluatedKey) : undefined;
+    // DynamoDB may stop a page early (1 MB per response): its LastEvaluatedKey, not a full page, says more may follow.
+    const cursor = encodeCursor(LastEvaluatedKey);
     return { items: Items.map((item) => range.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
   }
 
