@@ -8,4 +8,13 @@ export interface C2Deps {
   readonly publisher: CommandPublisher;
   readonly clock: Clock;
   readonly engine?: CryptoEngine;
+  readonly options?: C2Options;
+}
+
+export interface C2Options {
+  /**
+   * How long a change waits for a topic another change is busy with (see topics/withTopicLease.ts) before it gives
+   * up with CONCURRENT_UPDATE; default 10 s (links take milliseconds, a rotation of 10,000 clients about 3 s).
+   */
+  readonly topicLeaseWaitMs?: number;
 }

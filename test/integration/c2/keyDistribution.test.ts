@@ -14,7 +14,7 @@ import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { TOPIC_LEASE_MS } from '../../../shared/c2/topics/withTopicLease.js';
-import { E4Client, toBase64, utf8 } from '../../../shared/e4/node/index.js';
+import { E4Client, toBase64, unprotectSymKey, utf8 } from '../../../shared/e4/node/index.js';
 import { inHashOrder, inIdOrder } from '../../contract/keyStore.contract.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
@@ -116,25 +116,31 @@ describe('rotation', () => {
     expect(record?.keyVersion).toBe(2);
   });
 
-  it('two rotations at once: one waits its turn (CONCURRENT_UPDATE), the devices end on the stored key', async () => {
+  it('concurrent rotations take turns: every rotation reaches every device, in order, and they end on one key', async () => {
     // Prepare
     const [d1, d2] = await Promise.all(['race-1', 'race-2'].map(device));
     await topicWith('race', d1!, d2!);
 
     // Act
-    const results = await Promise.allSettled([
-      rotateTopicKey(c2.deps, caller, 'race'),
-      rotateTopicKey(c2.deps, caller, 'race'),
-    ]);
+    const results = await Promise.all([1, 2, 3].map(() => rotateTopicKey(c2.deps, caller, 'race')));
 
     // Assess
-    const failed = results.filter((r) => r.status === 'rejected');
-    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
-    for (const failure of failed) expect((failure.reason as { code: string }).code).toBe(C2ErrorCode.ConcurrentUpdate);
-    const version = (await c2.deps.store.getTopic(caller.tenantId, 'race'))!.keyVersion;
-    expect(version).toBe(1 + results.length - failed.length);
-    await Promise.all([d1!, d2!].map((d) => d.commandsApplied(version)));
+    expect(results.map((r) => r.topic.keyVersion).sort()).toEqual([2, 3, 4]);
+    expect((await c2.deps.store.getTopic(caller.tenantId, 'race'))!.keyVersion).toBe(4);
+    await Promise.all([d1!, d2!].map((d) => d.commandsApplied(4)));
+    const key = await topicKeyOf('race');
+    const probe = d1!.client.protectMessage(utf8('on the stored key'), 'race');
+    expect(unprotectSymKeyMessage(probe, key)).toBe('on the stored key');
     await exchange(d1!, d2!, 'race', 'same key');
+  });
+
+  it('a change that cannot get the topic in time gives up with CONCURRENT_UPDATE', async () => {
+    await createTopic(c2.deps, caller, { topic: 'held' });
+    const now = Date.now();
+    await c2.deps.store.acquireTopicLease(caller.tenantId, 'held', { owner: 'other', now, until: now + 60_000 });
+    const impatient = { ...c2.deps, options: { topicLeaseWaitMs: 200 } };
+    expect(await codeOfAsync(() => rotateTopicKey(impatient, caller, 'held'))).toBe(C2ErrorCode.ConcurrentUpdate);
+    expect((await c2.deps.store.getTopic(caller.tenantId, 'held'))!.keyVersion).toBe(1);
   });
 
   it('a lease left by a crashed change is taken over once expired', async () => {
@@ -142,8 +148,9 @@ describe('rotation', () => {
     await createTopic(c2.deps, caller, { topic: 'crashed' });
     const now = Date.now();
     await c2.deps.store.acquireTopicLease(caller.tenantId, 'crashed', { owner: 'gone', now, until: now + 60_000 });
-    expect(await codeOfAsync(() => rotateTopicKey(c2.deps, caller, 'crashed'))).toBe(C2ErrorCode.ConcurrentUpdate);
-    const later = { ...c2.deps, clock: () => Date.now() + TOPIC_LEASE_MS };
+    const impatient = { ...c2.deps, options: { topicLeaseWaitMs: 0 } };
+    expect(await codeOfAsync(() => rotateTopicKey(impatient, caller, 'crashed'))).toBe(C2ErrorCode.ConcurrentUpdate);
+    const later = { ...impatient, clock: () => Date.now() + TOPIC_LEASE_MS };
 
     // Act
     const rotated = await rotateTopicKey(later, caller, 'crashed');
@@ -327,4 +334,9 @@ async function topicKeyOf(topic: string): Promise<Uint8Array> {
 async function lastCommandFor(name: string, topic: string): Promise<Uint8Array> {
   const { cmdSetTopicKey, protectCommand } = await import('../../../shared/e4/node/index.js');
   return protectCommand(cmdSetTopicKey(await topicKeyOf(topic), topic), await identityKeyOf(name));
+}
+
+/** The plaintext of a message frame under a raw topic key (symmetric framing). */
+function unprotectSymKeyMessage(frame: Uint8Array, key: Uint8Array): string {
+  return new TextDecoder().decode(unprotectSymKey(frame, key));
 }

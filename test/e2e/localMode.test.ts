@@ -1,0 +1,189 @@
+/**
+ * End to end, in each crypto mode: `npm start`'s local mode (HTTP API, dynalite on disk, keyring, embedded broker)
+ * and devices of the device library over real MQTT, driven through the HTTP API only. Enrol two devices, create a
+ * topic, link both, exchange protected messages; rotate and keep exchanging; remove a third one and show it cannot
+ * read what follows while the others can; give a device a new identity key; restart local mode and find everything
+ * as it was.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import {
+  E4Client,
+  fromBase64,
+  MemoryStateStore,
+  randomEd25519KeyPair,
+  toBase64,
+  utf8,
+} from '../../shared/e4/node/index.js';
+import { connectDevice, exchange, type TestDevice } from '../support/testDevice.js';
+
+type Mode = 'symmetric' | 'pubkey';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+/** A caller of the HTTP API with the admin key; fails the test on any unexpected status. */
+function apiOf(server: () => LocalC2Server, key: string) {
+  return async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    status = 200,
+  ): Promise<T> => {
+    const response = await fetch(`${server().apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await response.json()) as T;
+    expect({ method, path, status: response.status, json }).toMatchObject({ status });
+    return json;
+  };
+}
+
+describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (mode) => {
+  it('enrol, link, exchange, rotate, remove, new identity key, restart', async () => {
+    // Local mode on free ports, state in a temp folder.
+    const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-e2e-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    let server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0 });
+    cleanups.push(() => server.close());
+    expect(server.adminKey).toMatch(/^e4c2\./);
+    const api = apiOf(() => server, server.adminKey!);
+    const devices: TestDevice[] = [];
+    cleanups.push(async () => {
+      await Promise.all(devices.map((d) => d.end()));
+    });
+
+    const c2Key =
+      mode === 'pubkey' ? fromBase64((await api<{ publicKey: string }>('GET', '/v1/keys/c2')).publicKey) : undefined;
+    /** Enrols a device through the API and connects it; the device keeps its own key. */
+    const enrol = async (name: string): Promise<{ device: TestDevice; id: string }> => {
+      let client: E4Client;
+      let id: string;
+      if (mode === 'symmetric') {
+        const created = await api<{ client: { id: string }; key: string }>(
+          'POST',
+          '/v1/clients',
+          { name, generateKey: true },
+          201,
+        );
+        client = await E4Client.create({ mode, key: fromBase64(created.key)!, name });
+        id = created.client.id;
+      } else {
+        const pair = randomEd25519KeyPair();
+        const created = await api<{ client: { id: string } }>(
+          'POST',
+          '/v1/clients',
+          { name, mode, publicKey: toBase64(pair.publicKey) },
+          201,
+        );
+        client = await E4Client.create({ mode, privateKey: pair.privateKey, c2PublicKey: c2Key!, name });
+        id = created.client.id;
+      }
+      const device = await connectDevice(client, server.mqttUrl, name);
+      devices.push(device);
+      return { device, id };
+    };
+
+    // Enrol two devices, create a topic, link both, exchange.
+    const alice = await enrol('alice');
+    const bob = await enrol('bob');
+    const topic = 'home/kitchen/temperature';
+    const created = await api<{ hash: string; keyVersion: number }>('POST', '/v1/topics', { topic }, 201);
+    const link = (who: { id: string }) => api('PUT', `/v1/topics/${created.hash}/clients/${who.id}`);
+    await link(alice);
+    await link(bob);
+    const perLink = mode === 'pubkey' ? 2 : 1; // public-key mode: each also gets the other's public key
+    await alice.device.commandsApplied(perLink);
+    await bob.device.commandsApplied(perLink);
+    await waitUntil(() => setTopicKeys(alice.device) === 1 && setTopicKeys(bob.device) === 1);
+    for (const d of [alice, bob]) await d.device.mqtt.subscribe(topic);
+    await exchange(alice.device, bob.device, topic, '21.5');
+    await exchange(bob.device, alice.device, topic, '21.6');
+
+    // Rotate: both get the new key, messages keep flowing.
+    const rotated = await api<{ topic: { keyVersion: number }; delivery: { sent: number; delivered: number } }>(
+      'POST',
+      `/v1/topics/${created.hash}/rotate`,
+    );
+    expect(rotated.topic.keyVersion).toBe(2);
+    expect(rotated.delivery).toMatchObject({ sent: 2, delivered: 2 });
+    await waitUntil(() => setTopicKeys(alice.device) === 2 && setTopicKeys(bob.device) === 2);
+    await exchange(alice.device, bob.device, topic, 'after rotation');
+
+    // A third device joins, then is removed: the topic is re-keyed; a copy that ignores RemoveTopic reads nothing.
+    const carol = await enrol('carol');
+    await link(carol);
+    await waitUntil(() => setTopicKeys(carol.device) === 1);
+    const hostile = await E4Client.load({ store: new MemoryStateStore(carol.device.client.exportState()) });
+    const removed = await api<{ keyVersion: number; rekeyed: boolean }>(
+      'DELETE',
+      `/v1/topics/${created.hash}/clients/${carol.id}`,
+    );
+    expect(removed).toMatchObject({ keyVersion: 3, rekeyed: true });
+    await waitUntil(() => carol.device.commands.includes('RemoveTopic'));
+    expect(carol.device.client.hasTopicKey(topic)).toBe(false);
+    // link, rotation, re-key: three topic keys each
+    await waitUntil(() => setTopicKeys(alice.device) === 3 && setTopicKeys(bob.device) === 3);
+    const secret = alice.device.client.protectMessage(utf8('carol must not read this'), topic);
+    await exchange(alice.device, bob.device, topic, 'carol must not read this');
+    expect(() => hostile.unprotect(secret, topic)).toThrow(expect.objectContaining({ code: 'AUTHENTICATION_FAILED' }));
+
+    // A new identity key for alice: SetIDKey under the old key, later commands under the new one.
+    const renewed = await api<{ client: { keyVersion: number } }>('POST', `/v1/clients/${alice.id}/identity-key`);
+    expect(renewed.client.keyVersion).toBe(2);
+    await waitUntil(() => alice.device.commands.includes('SetIDKey'));
+    await api('POST', `/v1/topics/${created.hash}/rotate`);
+    await waitUntil(() => setTopicKeys(alice.device) === 4 && setTopicKeys(bob.device) === 4);
+    await exchange(alice.device, bob.device, topic, 'after the new identity key');
+
+    // Restart local mode on the same folder and ports: everything is as it was.
+    const ports = { httpPort: Number(new URL(server.apiUrl).port), mqttPort: Number(new URL(server.mqttUrl).port) };
+    await Promise.all(devices.splice(0).map((d) => d.end()));
+    await server.close();
+    server = await startLocal({ stateDir, ...ports });
+    expect(server.adminKey).toBeUndefined();
+    const clients = await api<{ items: { name: string }[] }>('GET', '/v1/clients?limit=10');
+    expect(clients.items.map((c) => c.name).sort()).toEqual(['alice', 'bob', 'carol']);
+    const after = await api<{ keyVersion: number; clientCount: number }>('GET', `/v1/topics/${created.hash}`);
+    expect(after).toMatchObject({ keyVersion: 4, clientCount: 2 });
+    // The devices come back (same state); subscribing to their control topic brings them the current keys.
+    const alice2 = await connectDevice(alice.device.client, server.mqttUrl, 'alice');
+    const bob2 = await connectDevice(bob.device.client, server.mqttUrl, 'bob');
+    devices.push(alice2, bob2);
+    await waitUntil(() => setTopicKeys(alice2) === 1 && setTopicKeys(bob2) === 1);
+    for (const d of [alice2, bob2]) await d.mqtt.subscribe(topic);
+    await exchange(alice2, bob2, topic, 'after the restart');
+    await api('POST', `/v1/topics/${created.hash}/rotate`);
+    await waitUntil(() => setTopicKeys(alice2) === 2 && setTopicKeys(bob2) === 2);
+    await exchange(bob2, alice2, topic, 'rotated after the restart');
+
+    // The event log has it all, newest first.
+    const events = await api<{ items: { action: string; result: string }[] }>('GET', '/v1/events?limit=100');
+    expect(events.items.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['client.create', 'topic.create', 'link.create', 'topic.rotate', 'link.delete']),
+    );
+  });
+});
+
+async function waitUntil(condition: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** How many SetTopicKey commands the device has applied. */
+function setTopicKeys(device: TestDevice): number {
+  return device.commands.filter((c) => c === 'SetTopicKey').length;
+}
