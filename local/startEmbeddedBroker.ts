@@ -27,7 +27,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const host = options.host ?? '127.0.0.1';
   const broker = await Aedes.createBroker();
   const { onSubscribe } = options;
-  if (onSubscribe) broker.on('subscribe', (subscriptions) => subscriptions.forEach((s) => onSubscribe(s.topic)));
+  if (onSubscribe) {
+    broker.on('subscribe', (subscriptions) => {
+      for (const subscription of subscriptions) onSubscribe(subscription.topic);
+    });
+  }
   const server = createServer(broker.handle);
   // server.close alone waits for every connection to end: the sockets are destroyed on close instead.
   const sockets = new Set<Socket>();
