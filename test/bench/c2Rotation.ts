@@ -79,7 +79,9 @@ export async function c2Rotation(clients: number, rotations: number): Promise<Ro
   const composed = await composeLocalC2({ stateDir, mqttUrl: broker.url });
   try {
     const counter = { master: 0, unwraps: 0 };
-    const envelope = new EnvelopeKeyVault(countingProvider(await LocalKeyring.open(join(stateDir, 'keyring')), counter));
+    const envelope = new EnvelopeKeyVault(
+      countingProvider(await LocalKeyring.open(join(stateDir, 'keyring')), counter),
+    );
     const deps: C2Deps = { ...composed.deps, vault: countingVault(envelope, counter) };
     const setupStart = performance.now();
     await enrol(deps, clients);

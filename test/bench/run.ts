@@ -16,9 +16,9 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type CryptoEngine, nodeEngine, pureEngine } from '../../shared/e4/node/index.js';
+import { c2Rotation, type RotationResult } from './c2Rotation.js';
 import { type Mode, makePair } from './fixtures.js';
 import { FULL, measure, median, QUICK, type Timing } from './measure.js';
-import { c2Rotation, type RotationResult } from './c2Rotation.js';
 import { type MemoryResult, topicKeyMemory } from './memory.js';
 import { printSivThreshold, type SivRow, sivThreshold } from './sivThreshold.js';
 
@@ -233,13 +233,21 @@ async function main(): Promise<void> {
     rotation = inChild<RotationResult>('rotation', args);
     const { clients, seconds, commandsPerSecond, masterKeyCallsPerRotation, unwrapsPerRotation, delivered } = rotation;
     log(`\nC2: rotating a topic of ${clients.toLocaleString('en-US')} clients in local mode (target <= 5 s at 10,000)`);
-    log(`  ${seconds.toFixed(2)} s until every SetTopicKey was acknowledged (${delivered} delivered), ${fmt(commandsPerSecond)} commands/s`);
+    log(
+      `  ${seconds.toFixed(2)} s until every SetTopicKey was acknowledged (${delivered} delivered), ${fmt(commandsPerSecond)} commands/s`,
+    );
     log(`  runs ${rotation.runs.map((r) => r.toFixed(2)).join(', ')} s; setup ${rotation.setupSeconds.toFixed(1)} s`);
-    log(`  master-key calls per rotation ${masterKeyCallsPerRotation} (cold cache); key unwraps ${unwrapsPerRotation} (in memory)`);
+    log(
+      `  master-key calls per rotation ${masterKeyCallsPerRotation} (cold cache); key unwraps ${unwrapsPerRotation} (in memory)`,
+    );
   }
   if (args.json) {
     console.log(
-      JSON.stringify({ machine, results, memory: memory ?? null, siv: siv ?? null, rotation: rotation ?? null }, null, 2),
+      JSON.stringify(
+        { machine, results, memory: memory ?? null, siv: siv ?? null, rotation: rotation ?? null },
+        null,
+        2,
+      ),
     );
   }
 }
