@@ -77,6 +77,7 @@ const device = await E4MqttDevice.connect(client, options.mqtt, {
 // Joining the topic makes the C2 send this device the topic key (SetTopicKey, on its control topic).
 check(await api('PUT', `/v1/topics/${topicHash}/clients/${bytesToHex(client.id)}`), 200);
 await device.subscribe(options.topic);
+console.log(`[${options.name}] id ${bytesToHex(client.id)}; topic ${options.topic} (hash ${topicHash})`);
 console.log(`[${options.name}] on ${options.topic}; type a line to publish it (protected), Ctrl-D to leave`);
 
 const lines = createInterface({ input: process.stdin });

@@ -8,6 +8,8 @@ export interface C2Deps {
   readonly publisher: CommandPublisher;
   readonly clock: Clock;
   readonly engine?: CryptoEngine;
+  /** Cryptographically secure random bytes (keys, ids); default @noble/hashes randomBytes (WebCrypto). */
+  readonly random?: (length: number) => Uint8Array;
   readonly options?: C2Options;
 }
 

@@ -3,10 +3,11 @@
  * stored. The token is returned once; a lost token is replaced by a new key.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { C2Deps } from '../C2Deps.js';
 import { validateClientName } from '../clients/validateClientName.js';
 import type { ApiKeyRecord, Caller } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 import { API_KEY_SECRET_LENGTH, formatApiKeyToken } from './apiKeyToken.js';
 import { validateTenantId } from './validateTenantId.js';
 
@@ -23,8 +24,8 @@ export async function createApiKey(deps: C2Deps, caller: Caller, input: { name: 
   const tenantId = validateTenantId(caller.tenantId);
   // Key names follow the rules of client names (1 to 255 bytes of UTF-8, no NUL).
   const name = validateClientName(input?.name);
-  const keyId = bytesToHex(randomBytes(8));
-  const secret = randomBytes(API_KEY_SECRET_LENGTH);
+  const keyId = bytesToHex(randomBytesOf(deps)(8));
+  const secret = randomBytesOf(deps)(API_KEY_SECRET_LENGTH);
   try {
     const record: ApiKeyRecord = {
       keyId,

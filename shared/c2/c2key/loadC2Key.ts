@@ -2,10 +2,11 @@
  * The tenant's C2 key pair (Curve25519, public-key mode), made on first use: the private part is stored wrapped,
  * bound to (tenant, 'c2', 'c2', version). Two first uses racing agree on one key (the loser reads the winner's).
  */
-import { randomKey, x25519PublicKey } from '../../e4/index.js';
+import { KEY_LEN, x25519PublicKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { C2KeyRecord, KeyBinding } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 
 export interface C2KeyPair {
   readonly publicKey: Uint8Array;
@@ -26,7 +27,7 @@ export async function newC2KeyPair(
   tenantId: string,
   version: number,
 ): Promise<{ publicKey: Uint8Array; wrappedKey: Uint8Array; keyVersion: number }> {
-  const privateKey = randomKey();
+  const privateKey = randomBytesOf(deps)(KEY_LEN);
   try {
     const publicKey = x25519PublicKey(privateKey);
     const wrappedKey = await deps.vault.wrap(privateKey, c2KeyBinding(tenantId, version));

@@ -8,7 +8,7 @@ import {
   deriveSymKey,
   E4Error,
   hashIdAlias,
-  randomKey,
+  KEY_LEN,
   validateEd25519PublicKey,
   validateSymKey,
 } from '../../e4/index.js';
@@ -16,6 +16,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { validateClientName } from './validateClientName.js';
 
@@ -38,7 +39,10 @@ function invalidKey(error: unknown, field: string): never {
   throw error;
 }
 
-function keyOf(input: CreateClientInput): { key: Uint8Array; generated: boolean } {
+function keyOf(
+  input: CreateClientInput,
+  random: (length: number) => Uint8Array,
+): { key: Uint8Array; generated: boolean } {
   if (input.mode === 'pubkey') {
     try {
       validateEd25519PublicKey(input.publicKey);
@@ -48,7 +52,7 @@ function keyOf(input: CreateClientInput): { key: Uint8Array; generated: boolean 
     return { key: input.publicKey.slice(), generated: false };
   }
   if (input.mode !== 'symmetric') throw new C2Error(C2ErrorCode.InvalidInput, '"mode" must be symmetric or pubkey');
-  if ('generateKey' in input && input.generateKey === true) return { key: randomKey(), generated: true };
+  if ('generateKey' in input && input.generateKey === true) return { key: random(KEY_LEN), generated: true };
   if ('password' in input) {
     try {
       return { key: deriveSymKey(input.password), generated: false };
@@ -70,7 +74,7 @@ function keyOf(input: CreateClientInput): { key: Uint8Array; generated: boolean 
 export async function createClient(deps: C2Deps, caller: Caller, input: CreateClientInput): Promise<CreatedClient> {
   if (input === null || typeof input !== 'object') throw new C2Error(C2ErrorCode.InvalidInput, 'expected an object');
   const name = validateClientName(input.name);
-  const { key, generated } = keyOf(input);
+  const { key, generated } = keyOf(input, randomBytesOf(deps));
   const now = new Date(deps.clock()).toISOString();
   const record = {
     tenantId: caller.tenantId,

@@ -5,7 +5,7 @@
  * E4 stored it first, so a device that missed the command was cut off for good (its bug 6). In public-key mode
  * the clients sharing a topic with it get its new public key.
  */
-import { cmdSetIdKey, cmdSetPubKey, randomEd25519KeyPair, randomKey } from '../../e4/index.js';
+import { cmdSetIdKey, cmdSetPubKey, ed25519PrivateKeyFromSeed, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { type CommandSender, withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
@@ -13,6 +13,7 @@ import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { requireClient } from './requireClient.js';
 import { validateClientName } from './validateClientName.js';
@@ -28,7 +29,7 @@ export async function newClientKey(
     withSender(deps, tenantId, async (sender) => {
       const client = await requireClient(deps, tenantId, name);
       const keyVersion = client.keyVersion + 1;
-      const { sent, stored } = newKeyFor(client);
+      const { sent, stored } = newKeyFor(client, randomBytesOf(deps));
       const command = cmdSetIdKey(sent);
       try {
         const wrappedKey = await deps.vault.wrap(stored, { tenantId, kind: 'client', name, version: keyVersion });
@@ -60,12 +61,15 @@ export async function newClientKey(
 }
 
 /** What the device receives and what the C2 keeps. */
-function newKeyFor(client: ClientRecord): { sent: Uint8Array; stored: Uint8Array } {
+function newKeyFor(
+  client: ClientRecord,
+  random: (length: number) => Uint8Array,
+): { sent: Uint8Array; stored: Uint8Array } {
   if (client.mode === 'symmetric') {
-    const key = randomKey();
+    const key = random(KEY_LEN);
     return { sent: key, stored: key.slice() };
   }
-  const pair = randomEd25519KeyPair();
+  const pair = ed25519PrivateKeyFromSeed(random(32));
   return { sent: pair.privateKey, stored: pair.publicKey };
 }
 

@@ -3,11 +3,11 @@
  * change is recorded too, with its error code). Details are facts (key versions, command counts, names of clients a
  * command did not reach), never key bytes.
  */
-import { randomBytes } from '@noble/hashes/utils.js';
 import { bytesToHex } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error } from '../errors.js';
 import type { Caller, EventRecord } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 
 export interface AuditedChange<T> {
   readonly value: T;
@@ -15,8 +15,8 @@ export interface AuditedChange<T> {
 }
 
 /** A sortable, unique event id: ISO time of the change + 8 random bytes. */
-export function newEventId(at: string): string {
-  return `${at}#${bytesToHex(randomBytes(8))}`;
+export function newEventId(deps: Pick<C2Deps, 'random'>, at: string): string {
+  return `${at}#${bytesToHex(randomBytesOf(deps)(8))}`;
 }
 
 export async function audited<T>(
@@ -32,18 +32,18 @@ export async function audited<T>(
   } catch (error) {
     const at = new Date(deps.clock()).toISOString();
     const errorCode = error instanceof C2Error ? error.code : 'INTERNAL';
-    await deps.store.appendEvent({ ...base(caller, action, target, at), result: 'error', errorCode });
+    await deps.store.appendEvent({ ...base(deps, caller, action, target, at), result: 'error', errorCode });
     throw error;
   }
   const at = new Date(deps.clock()).toISOString();
   await deps.store.appendEvent({
-    ...base(caller, action, target, at),
+    ...base(deps, caller, action, target, at),
     result: 'ok',
     ...(outcome.details ? { details: outcome.details } : {}),
   });
   return outcome.value;
 }
 
-function base(caller: Caller, action: string, target: EventRecord['target'], at: string) {
-  return { tenantId: caller.tenantId, id: newEventId(at), at, actor: caller.actor, action, target };
+function base(deps: C2Deps, caller: Caller, action: string, target: EventRecord['target'], at: string) {
+  return { tenantId: caller.tenantId, id: newEventId(deps, at), at, actor: caller.actor, action, target };
 }

@@ -3,16 +3,17 @@
  * E4's C2 (where creating an existing topic rotated its key), an existing topic is ALREADY_EXISTS; rotation is its
  * own use case.
  */
-import { hashTopic, randomKey } from '../../e4/index.js';
+import { hashTopic, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { audited } from '../events/audited.js';
 import type { Caller } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 import { type TopicView, topicView } from './TopicView.js';
 import { validateTopic } from './validateTopic.js';
 
 export async function createTopic(deps: C2Deps, caller: Caller, input: { topic: string }): Promise<TopicView> {
   const topic = validateTopic(input?.topic);
-  const key = randomKey();
+  const key = randomBytesOf(deps)(KEY_LEN);
   const now = new Date(deps.clock()).toISOString();
   try {
     const record = {

@@ -4,7 +4,7 @@
  * the topic's lease (see withTopicLease.ts). If the fan-out is cut short (crash), devices that missed the new key
  * get it when the rotation is retried (a new key, sent to all).
  */
-import { cmdSetTopicKey, randomKey } from '../../e4/index.js';
+import { cmdSetTopicKey, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { type CommandSender, withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
@@ -12,6 +12,7 @@ import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, TopicRecord } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 import { type TopicView, topicView } from './TopicView.js';
 import { validateTopic } from './validateTopic.js';
 import { withTopicLease } from './withTopicLease.js';
@@ -47,7 +48,7 @@ export async function requireTopic(deps: C2Deps, tenantId: string, topic: string
 /** The rotation itself, for a caller holding the topic's lease (rotation, unlink with re-key). */
 export async function rotateUnderLease(deps: C2Deps, sender: CommandSender, record: TopicRecord): Promise<TopicRecord> {
   const { tenantId, topic } = record;
-  const key = randomKey();
+  const key = randomBytesOf(deps)(KEY_LEN);
   const command = cmdSetTopicKey(key, topic);
   try {
     const keyVersion = record.keyVersion + 1;

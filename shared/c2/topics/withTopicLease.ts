@@ -5,10 +5,10 @@
  * `options.topicLeaseWaitMs`, then CONCURRENT_UPDATE). A lease outlives a crashed holder by at most
  * {@link TOPIC_LEASE_MS}; the change is then retried by its caller.
  */
-import { randomBytes } from '@noble/hashes/utils.js';
 import { bytesToHex } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { randomBytesOf } from '../randomBytesOf.js';
 
 export const TOPIC_LEASE_MS = 5 * 60_000;
 export const DEFAULT_LEASE_WAIT_MS = 10_000;
@@ -19,7 +19,7 @@ export async function withTopicLease<T>(
   topic: string,
   change: () => Promise<T>,
 ): Promise<T> {
-  const owner = bytesToHex(randomBytes(8));
+  const owner = bytesToHex(randomBytesOf(deps)(8));
   await acquire(deps, tenantId, topic, owner);
   try {
     return await change();

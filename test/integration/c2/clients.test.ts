@@ -39,6 +39,26 @@ async function storedKey(name: string): Promise<Uint8Array> {
 }
 
 describe('createClient', () => {
+  it('draws keys from the injected random source (clock, ids and randomness are injectable)', async () => {
+    // Prepare
+    const drawn: number[] = [];
+    const random = (length: number) => {
+      drawn.push(length);
+      return Uint8Array.from({ length }, (_, i) => (i * 7 + drawn.length) & 0xff);
+    };
+
+    // Act
+    const created = await createClient({ ...c2.deps, random }, callerOf(TENANT), {
+      name: 'device-seeded',
+      mode: 'symmetric',
+      generateKey: true,
+    });
+
+    // Assess
+    expect(drawn[0]).toBe(32);
+    expect(created.key).toEqual(Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 1) & 0xff));
+  });
+
   it('enrols a symmetric client from its key: the E4 id of its name, the key stored wrapped, never shown', async () => {
     // Prepare
     const key = randomKey();
