@@ -21,8 +21,16 @@ export function parseRequest(route: ApiRoute, event: APIGatewayProxyEventV2): Ro
   return {
     params: route.params ? validate(route.params, decodePathParameters(event.pathParameters), 'path') : undefined,
     query: route.query ? validate(route.query, query, 'query') : undefined,
-    body: route.body ? validate(route.body, readJsonBody(event), 'body') : undefined,
+    body: route.body ? validate(route.body, readJsonBody(event), 'body') : refuseBody(event),
   };
+}
+
+/** A route without a body refuses one: an option sent there (e.g. `{"rekey": false}`) would silently do nothing. */
+function refuseBody(event: APIGatewayProxyEventV2): undefined {
+  if (event.body !== undefined && event.body !== null && event.body !== '') {
+    throw new ApiError(C2ErrorCode.InvalidInput, 'body: this route takes no body (options go in the query string)');
+  }
+  return undefined;
 }
 
 function validate(schema: z.ZodType, value: unknown, where: 'path' | 'query' | 'body'): unknown {

@@ -1,7 +1,8 @@
 /**
  * Fuzzing of the API handler over the local adapters: arbitrary methods, paths (known routes, their segments
  * mangled, percent-encodings good and bad, random text), queries, headers (content types, authorizations) and bodies
- * (random JSON, create bodies with random fields, random text, base64 or not). Whatever comes in, the answer is a
+ * (random JSON, create bodies with random fields, random text, base64 or not), and well-formed calls of every route
+ * on the ids of names and topics it may have created (links, rotations, removals). Whatever comes in, the answer is a
  * JSON response below 500: a success, or `{ error: { code, message } }` whose code maps to its status; nothing is
  * logged (nothing failed on the server's side).
  */
@@ -12,7 +13,7 @@ import type { ApiLogEntry } from '../../functions/api/ApiLogger.js';
 import { type ApiHandler, createApiHandler } from '../../functions/api/createApiHandler.js';
 import { httpStatusOf } from '../../functions/api/httpStatusOf.js';
 import { createApiKey } from '../../shared/c2/apiKeys/createApiKey.js';
-import { toBase64 } from '../../shared/e4/index.js';
+import { bytesToHex, hashIdAlias, hashTopic, toBase64 } from '../../shared/e4/index.js';
 import { apiEvent } from '../support/apiEvent.js';
 import { callerOf } from '../support/callerOf.js';
 import { fuzzRuns, fuzzTimeout } from '../support/fuzzRuns.js';
@@ -46,11 +47,22 @@ const segmentArb = fc.oneof(
     'health',
     'openapi.json',
     'stats',
+    'keys',
+    'c2',
+    'events',
+    'rotate',
+    'reset',
+    'resync',
+    'identity-key',
+    'pubkeys',
+    '0123456789abcdef0123456789abcdef',
+    '0123456789ABCDEF0123456789ABCDEF',
     'v2',
     '',
     '.',
     '..',
     '{name}',
+    '{clientId}',
     '__proto__',
   ),
   fc.constantFrom(
@@ -69,6 +81,7 @@ const segmentArb = fc.oneof(
   ),
   fc.string({ maxLength: 20 }).map(encodeURIComponent),
   fc.string({ maxLength: 20 }),
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdefA%'), minLength: 30, maxLength: 34 }),
   fc.string({ minLength: 250, maxLength: 600 }).map(encodeURIComponent),
 );
 
@@ -84,6 +97,11 @@ const pathArb = fc.oneof(
       '/v1/stats',
       '/v1/clients/device-1',
       '/v1/topics/a%2Fb',
+      '/v1/keys/c2',
+      '/v1/keys/c2/rotate',
+      '/v1/events',
+      '/v1/clients/0123456789abcdef0123456789abcdef/pubkeys',
+      '/v1/topics/0123456789abcdef0123456789abcdef/clients/0123456789abcdef0123456789abcdef',
     ),
   },
   {
@@ -105,6 +123,10 @@ const queryArb = fc.oneof(
     'limit=1&limit=2',
     'cursor=',
     'cursor=abc',
+    'rekey=false',
+    'rekey=true',
+    'rekey=1',
+    'rekey=false&rekey=true',
   ),
   fc.string({ maxLength: 30 }),
   fc
@@ -192,30 +214,86 @@ type Request = typeof randomRequestArb extends fc.Arbitrary<infer R> ? R : never
 /** Names and topics from a small alphabet (with "/", "%", "+" and non-ASCII), so that they collide now and then. */
 const smallTextArb = fc.string({ unit: fc.constantFrom('a', 'b', '/', '%', '+', ' ', 'é', '\u0000'), maxLength: 4 });
 
-/** Well-formed requests with a valid API key, to reach the use cases (creates, reads, conflicts, not found). */
+/**
+ * The names and topics of the well-formed requests: mostly a few fixed ones, so that creations collide (409) and the
+ * id routes find what was created (links, rotations, public keys, removals), else small random text.
+ */
+const sharedTextArb = fc.oneof({ weight: 2, arbitrary: fc.constantFrom('a', 'a/b', '%41 é', 'b+') }, smallTextArb);
+
+const idOf = (name: string) => bytesToHex(hashIdAlias(name));
+const hashOf = (topic: string) => bytesToHex(hashTopic(topic));
+
+/** The routes that address records by id: `{c}`, `{s}` client ids, `{t}` a topic hash; rekey where it is taken. */
+const ID_ROUTES: readonly (readonly [method: string, template: string, rekey?: boolean])[] = [
+  ['GET', '/v1/clients/{c}'],
+  ['DELETE', '/v1/clients/{c}', true],
+  ['POST', '/v1/clients/{c}/reset', true],
+  ['POST', '/v1/clients/{c}/identity-key'],
+  ['POST', '/v1/clients/{c}/resync'],
+  ['GET', '/v1/clients/{c}/topics'],
+  ['PUT', '/v1/clients/{c}/pubkeys/{s}'],
+  ['DELETE', '/v1/clients/{c}/pubkeys/{s}'],
+  ['DELETE', '/v1/clients/{c}/pubkeys'],
+  ['GET', '/v1/topics/{t}'],
+  ['DELETE', '/v1/topics/{t}'],
+  ['POST', '/v1/topics/{t}/rotate'],
+  ['GET', '/v1/topics/{t}/clients'],
+  ['PUT', '/v1/topics/{t}/clients/{c}'],
+  ['DELETE', '/v1/topics/{t}/clients/{c}', true],
+  ['GET', '/v1/keys/c2'],
+  ['POST', '/v1/keys/c2/rotate'],
+  ['GET', '/v1/events'],
+];
+
+/** Requests on the id routes with the ids of names and topics that the creations above may have made. */
+const idRouteRequestArb = fc
+  .record({
+    route: fc.constantFrom(...ID_ROUTES),
+    client: sharedTextArb,
+    source: sharedTextArb,
+    topic: sharedTextArb,
+    rekey: fc.constantFrom(undefined, 'true', 'false'),
+  })
+  .map(({ route: [method, template, takesRekey], client, source, topic, rekey }) => ({
+    method,
+    path:
+      template.replace('{c}', idOf(client)).replace('{s}', idOf(source)).replace('{t}', hashOf(topic)) +
+      (takesRekey && rekey ? `?rekey=${rekey}` : ''),
+    body: undefined,
+  }));
+
+/** Well-formed requests with a valid API key, to reach the use cases (creates, changes, conflicts, not found). */
 const validishRequestArb: fc.Arbitrary<Request> = fc
   .tuple(
     fc.oneof(
-      fc
-        .record({
-          name: smallTextArb,
-          source: fc.oneof(
-            fc.constant({ generateKey: true }),
-            fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => ({ key: toBase64(key) })),
-            fc
-              .uint8Array({ minLength: 32, maxLength: 32 })
-              .map((key) => ({ mode: 'pubkey', publicKey: toBase64(key) })),
-          ),
-        })
-        .map(({ name, source }) => ({
+      {
+        weight: 1,
+        arbitrary: fc
+          .record({
+            name: sharedTextArb,
+            source: fc.oneof(
+              fc.constant({ generateKey: true }),
+              fc.uint8Array({ minLength: 32, maxLength: 32 }).map((key) => ({ key: toBase64(key) })),
+              fc
+                .uint8Array({ minLength: 32, maxLength: 32 })
+                .map((key) => ({ mode: 'pubkey', publicKey: toBase64(key) })),
+            ),
+          })
+          .map(({ name, source }) => ({
+            method: 'POST',
+            path: '/v1/clients',
+            body: JSON.stringify({ name, ...source }),
+          })),
+      },
+      {
+        weight: 1,
+        arbitrary: sharedTextArb.map((topic) => ({
           method: 'POST',
-          path: '/v1/clients',
-          body: JSON.stringify({ name, ...source }),
+          path: '/v1/topics',
+          body: JSON.stringify({ topic }),
         })),
-      smallTextArb.map((topic) => ({ method: 'POST', path: '/v1/topics', body: JSON.stringify({ topic }) })),
-      fc
-        .tuple(fc.constantFrom('/v1/clients/', '/v1/topics/'), smallTextArb)
-        .map(([base, name]) => ({ method: 'GET', path: base + encodeURIComponent(name), body: undefined })),
+      },
+      { weight: 2, arbitrary: idRouteRequestArb },
     ),
     fc.oneof(
       { weight: 5, arbitrary: fc.constant('application/json') },
@@ -231,7 +309,7 @@ const validishRequestArb: fc.Arbitrary<Request> = fc
     headers: { 'content-type': contentType, authorization: 'Bearer TOKEN' },
   }));
 
-const requestArb = fc.oneof({ weight: 3, arbitrary: randomRequestArb }, { weight: 1, arbitrary: validishRequestArb });
+const requestArb = fc.oneof({ weight: 3, arbitrary: randomRequestArb }, { weight: 2, arbitrary: validishRequestArb });
 
 function eventOf(request: Request) {
   const { other = {}, ...named } = request.headers;

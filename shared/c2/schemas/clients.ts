@@ -1,11 +1,21 @@
-/** Clients (devices): create, read, list. Keys appear only in the creation request and, once, a generated key. */
+/**
+ * Clients (devices): create, read, list, remove, reset, new identity key, resync. Keys appear only in the creation
+ * request and, once, a generated key. Paths address a client by its id (URL-safe), never by its name.
+ */
 import { z } from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
-import { base64Bytes, hexBytes, isoTime, pageOf, utf8Text } from './common.js';
+import { base64Bytes, hexBytes, hexIdParam, isoTime, pageOf, utf8Text } from './common.js';
+import { DeliveryReportSchema } from './delivery.js';
 
 export const ClientNameSchema = utf8Text(255);
 
-export const ClientParamsSchema = z.strictObject({ name: ClientNameSchema });
+/** `{clientId}`: the `id` of the client's view. */
+export const ClientIdSchema = hexIdParam(
+  16,
+  "The client's id: lowercase hex of SHA3-256(name)[0:16] (the `id` of the client).",
+);
+
+export const ClientIdParamsSchema = z.strictObject({ clientId: ClientIdSchema });
 
 const KEY_SOURCES = ['key', 'password', 'generateKey', 'publicKey'] as const;
 
@@ -66,3 +76,34 @@ export const CreatedClientSchema = z.strictObject({
 });
 
 export const ClientPageSchema = pageOf(ClientViewSchema);
+
+/** A client with the number of topics it is on. */
+export const ClientDetailSchema = ClientViewSchema.extend({
+  topicCount: z.number().int().min(0).meta({ description: 'The number of topics the client is on.' }),
+});
+
+/** A client taken off every topic (delete, reset). */
+export const RemovedClientSchema = z.strictObject({
+  client: z.string().meta({ description: 'The client name.' }),
+  topics: z.array(z.string()).meta({ description: 'The topics it was taken off (re-keyed when `rekeyed`).' }),
+  rekeyed: z.boolean(),
+  delivery: DeliveryReportSchema,
+});
+
+/** A new identity key was sent and stored: the key itself is never in a response. */
+export const NewIdentityKeySchema = z.strictObject({
+  client: ClientViewSchema,
+  delivery: DeliveryReportSchema,
+});
+
+export const ResyncedClientSchema = z.strictObject({
+  client: z.string().meta({ description: 'The client name.' }),
+  topics: z.number().int().min(0).meta({ description: 'The number of topics whose key was sent again.' }),
+  delivery: DeliveryReportSchema,
+});
+
+/** A client as an item of a list of a topic's clients: its name and the id that addresses it. */
+export const ClientRefSchema = z.strictObject({
+  name: z.string(),
+  id: hexBytes(16).meta({ description: 'E4 id (hex): /v1/clients/{id}.' }),
+});

@@ -38,6 +38,19 @@ export function base64Bytes(length: number) {
 /** `length` bytes as lowercase hex (responses). */
 export const hexBytes = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length * 2}}$`));
 
+/**
+ * An E4 id in a path: exactly `2 * length` lowercase hex characters (left as text: the route resolves it). Paths
+ * address records by id because ids are URL-safe, where names and topics are not (API Gateway HTTP APIs decode the
+ * path before the Lambda sees it, so `/` and `%` cannot be inside a segment).
+ */
+export function hexIdParam(length: number, description: string) {
+  const message = `must be ${length * 2} lowercase hex characters`;
+  return z
+    .string({ error: message })
+    .regex(new RegExp(`^[0-9a-f]{${length * 2}}$`), { error: message })
+    .meta({ description });
+}
+
 /** An ISO 8601 time in UTC (responses). */
 export const isoTime = () => z.iso.datetime();
 
@@ -60,6 +73,22 @@ export const PageQuerySchema = z.strictObject({
     .max(4096, { error: 'must be a cursor returned by a previous page' })
     .optional()
     .meta({ description: 'The cursor of the previous page (absent for the first page).' }),
+});
+
+/**
+ * The `rekey` query of the removals (unlink, delete and reset a client): `true` (the default) or `false`, nothing
+ * else (not `1`, not `TRUE`: a typo must not silently keep the key of a removed client in use).
+ */
+export const RekeyQuerySchema = z.strictObject({
+  rekey: z
+    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+    .default('true')
+    .transform((rekey) => rekey === 'true')
+    .meta({
+      description:
+        'Rotate the key of every topic the client leaves, for the clients that stay (default true). "false" leaves ' +
+        'them on a key the removed device still holds.',
+    }),
 });
 
 /** A page of `item`: `cursor` is present when there may be more. */

@@ -1,11 +1,21 @@
-/** Topics: create, read, list. Topic keys never leave the C2 through the API. */
+/**
+ * Topics: create, read, list, rotate, delete. Topic keys never leave the C2 through the API. Paths address a topic
+ * by its hash (URL-safe), never by its name (which usually contains "/").
+ */
 import { z } from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
-import { hexBytes, isoTime, pageOf, utf8Text } from './common.js';
+import { hexBytes, hexIdParam, isoTime, pageOf, utf8Text } from './common.js';
+import { DeliveryReportSchema } from './delivery.js';
 
 export const TopicNameSchema = utf8Text(MAX_TOPIC_LEN);
 
-export const TopicParamsSchema = z.strictObject({ topic: TopicNameSchema });
+/** `{topicHash}`: the `hash` of the topic's view. */
+export const TopicHashSchema = hexIdParam(
+  16,
+  "The topic's hash: lowercase hex of SHA3-256(topic)[0:16] (the `hash` of the topic).",
+);
+
+export const TopicHashParamsSchema = z.strictObject({ topicHash: TopicHashSchema });
 
 export const CreateTopicBodySchema = z.strictObject({ topic: TopicNameSchema });
 
@@ -20,3 +30,24 @@ export const TopicViewSchema = z
   .meta({ id: 'Topic' });
 
 export const TopicPageSchema = pageOf(TopicViewSchema);
+
+/** A topic with the number of clients on it. */
+export const TopicDetailSchema = TopicViewSchema.extend({
+  clientCount: z.number().int().min(0).meta({ description: 'The number of clients on the topic.' }),
+});
+
+export const DeletedTopicSchema = z.strictObject({
+  topic: z.string().meta({ description: 'The topic deleted.' }),
+  delivery: DeliveryReportSchema,
+});
+
+export const RotatedTopicSchema = z.strictObject({
+  topic: TopicViewSchema,
+  delivery: DeliveryReportSchema,
+});
+
+/** A topic as an item of a list of a client's topics: its name and the hash that addresses it. */
+export const TopicRefSchema = z.strictObject({
+  topic: z.string(),
+  hash: hexBytes(16).meta({ description: 'E4 topic hash (hex): /v1/topics/{hash}.' }),
+});

@@ -3,7 +3,8 @@
  * leaves nothing behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toBase64 } from '../../../shared/e4/index.js';
+import { routes } from '../../../functions/api/routes.js';
+import { bytesToHex, hashIdAlias, hashTopic, toBase64 } from '../../../shared/e4/index.js';
 import { type ApiCallOptions, answerOf, apiEvent } from '../../support/apiEvent.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
@@ -25,6 +26,112 @@ const base64Json = (text: string): ApiCallOptions => ({
 });
 
 type Row = [label: string, method: string, target: string, options: ApiCallOptions, status: number, code: string];
+
+/** A well-formed id that names nothing (the suite creates no client and no topic). */
+const UNKNOWN_ID = '0123456789abcdef'.repeat(2);
+
+/** Every route that addresses records by id; `{c}`, `{s}`: client ids, `{t}`: a topic hash. */
+const ID_ROUTES: [method: string, template: string][] = [
+  ['GET', '/v1/clients/{c}'],
+  ['DELETE', '/v1/clients/{c}'],
+  ['POST', '/v1/clients/{c}/reset'],
+  ['POST', '/v1/clients/{c}/identity-key'],
+  ['POST', '/v1/clients/{c}/resync'],
+  ['GET', '/v1/clients/{c}/topics'],
+  ['PUT', '/v1/clients/{c}/pubkeys/{s}'],
+  ['DELETE', '/v1/clients/{c}/pubkeys/{s}'],
+  ['DELETE', '/v1/clients/{c}/pubkeys'],
+  ['GET', '/v1/topics/{t}'],
+  ['DELETE', '/v1/topics/{t}'],
+  ['POST', '/v1/topics/{t}/rotate'],
+  ['GET', '/v1/topics/{t}/clients'],
+  ['PUT', '/v1/topics/{t}/clients/{c}'],
+  ['DELETE', '/v1/topics/{t}/clients/{c}'],
+];
+
+const BAD_IDS: [label: string, id: string][] = [
+  ['31 characters', UNKNOWN_ID.slice(1)],
+  ['33 characters', `${UNKNOWN_ID}0`],
+  ['uppercase hex', UNKNOWN_ID.toUpperCase()],
+  ['a non-hex character', `${UNKNOWN_ID.slice(0, -1)}g`],
+  ['a name', 'device-1'],
+  ['a percent-encoded name', 'hall%201%2Fdoor'],
+];
+
+const fill = (template: string, values: Readonly<Record<string, string>> = {}) =>
+  template.replace(/\{([cst])\}/g, (_, slot: string) => values[slot] ?? UNKNOWN_ID);
+
+/** Per route: each id slot with each bad id (400), and every id unknown (404, before any use case runs). */
+const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
+  ...[...template.matchAll(/\{([cst])\}/g)].flatMap(([, slot]) =>
+    BAD_IDS.map(
+      ([label, id]): Row => [
+        `{${slot}} of ${label}`,
+        method,
+        fill(template, { [slot!]: id }),
+        {},
+        400,
+        'INVALID_INPUT',
+      ],
+    ),
+  ),
+  ['unknown ids', method, fill(template), {}, 404, 'NOT_FOUND'],
+]);
+
+/** Queries of the id routes and of the C2 key and event routes. */
+const QUERY_ROWS: Row[] = [
+  ...[...ID_ROUTES, ['GET', '/v1/keys/c2'], ['POST', '/v1/keys/c2/rotate'], ['GET', '/v1/events']].map(
+    ([method, template]): Row => [
+      'an unknown query parameter',
+      method!,
+      `${fill(template!)}?force=true`,
+      {},
+      400,
+      'INVALID_INPUT',
+    ],
+  ),
+  ...['DELETE /v1/clients/{c}', 'POST /v1/clients/{c}/reset', 'DELETE /v1/topics/{t}/clients/{c}'].flatMap((route) => {
+    const [method, template] = route.split(' ') as [string, string];
+    return ['1', 'TRUE', 'False', 'yes', '', 'true&rekey=false'].map(
+      (value): Row => [`rekey=${value}`, method, `${fill(template)}?rekey=${value}`, {}, 400, 'INVALID_INPUT'],
+    );
+  }),
+  ...[
+    ['POST', '/v1/topics/{t}/rotate'],
+    ['PUT', '/v1/topics/{t}/clients/{c}'],
+    ['POST', '/v1/clients/{c}/identity-key'],
+    ['DELETE', '/v1/topics/{t}'],
+  ].map(
+    ([method, template]): Row => [
+      'rekey on a route without it',
+      method!,
+      `${fill(template!)}?rekey=false`,
+      {},
+      400,
+      'INVALID_INPUT',
+    ],
+  ),
+  ['limit 0 on the topics of a client', 'GET', `/v1/clients/${UNKNOWN_ID}/topics?limit=0`, {}, 400, 'INVALID_INPUT'],
+  [
+    'limit 101 on the clients of a topic',
+    'GET',
+    `/v1/topics/${UNKNOWN_ID}/clients?limit=101`,
+    {},
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'an empty cursor on the clients of a topic',
+    'GET',
+    `/v1/topics/${UNKNOWN_ID}/clients?cursor=`,
+    {},
+    400,
+    'INVALID_INPUT',
+  ],
+  ['limit 0 on the event log', 'GET', '/v1/events?limit=0', {}, 400, 'INVALID_INPUT'],
+  ['a repeated limit on the event log', 'GET', '/v1/events?limit=1&limit=2', {}, 400, 'INVALID_INPUT'],
+  ['a cursor it did not issue on the event log', 'GET', '/v1/events?cursor=abc', {}, 400, 'INVALID_CURSOR'],
+];
 
 const ROWS: Row[] = [
   // The body of POST /v1/clients: transport
@@ -280,14 +387,17 @@ const ROWS: Row[] = [
   ['an unknown query parameter', 'GET', '/v1/clients?offset=10', {}, 400, 'INVALID_INPUT'],
   ['a query on a route without one', 'GET', '/v1/stats?verbose=1', {}, 400, 'INVALID_INPUT'],
 
-  // Path parameters
+  // Path parameters: percent-decoding (once) before the id check
   ['malformed percent-encoding', 'GET', '/v1/clients/%ZZ', {}, 400, 'INVALID_INPUT'],
   ['a truncated escape', 'GET', '/v1/topics/a%2', {}, 400, 'INVALID_INPUT'],
   ['percent-encoded bytes that are not UTF-8', 'GET', '/v1/clients/%C3%28', {}, 400, 'INVALID_INPUT'],
-  ['an encoded NUL in a name', 'GET', '/v1/clients/a%00b', {}, 400, 'INVALID_INPUT'],
+  ['an encoded NUL in an id', 'GET', `/v1/clients/${UNKNOWN_ID.slice(1)}%00`, {}, 400, 'INVALID_INPUT'],
+  ['an encoded "/" in an id', 'GET', `/v1/topics/${UNKNOWN_ID.slice(1)}%2F`, {}, 400, 'INVALID_INPUT'],
   ['a name of 256 bytes in the path', 'GET', `/v1/clients/${'x'.repeat(256)}`, {}, 400, 'INVALID_INPUT'],
-  ['an encoded wildcard in a topic', 'GET', '/v1/topics/a%2F%23', {}, 400, 'INVALID_INPUT'],
-  ['an encoded control topic', 'GET', '/v1/topics/e4%2Fabc', {}, 400, 'INVALID_INPUT'],
+  ['a topic in the path', 'GET', '/v1/topics/a%2Fb', {}, 400, 'INVALID_INPUT'],
+
+  ...ID_ROWS,
+  ...QUERY_ROWS,
 
   // Routes and methods
   ['an unknown path', 'GET', '/v1/nothing', {}, 404, 'ROUTE_NOT_FOUND'],
@@ -298,6 +408,16 @@ const ROWS: Row[] = [
   ['the root', 'GET', '/', {}, 404, 'ROUTE_NOT_FOUND'],
   ['DELETE on a collection', 'DELETE', '/v1/clients', {}, 405, 'METHOD_NOT_ALLOWED'],
   ['PUT on a client', 'PUT', '/v1/clients/x', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['PATCH on a client', 'PATCH', `/v1/clients/${UNKNOWN_ID}`, {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['GET on a reset', 'GET', `/v1/clients/${UNKNOWN_ID}/reset`, {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['POST on a link', 'POST', `/v1/topics/${UNKNOWN_ID}/clients/${UNKNOWN_ID}`, {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['GET on a rotation', 'GET', `/v1/topics/${UNKNOWN_ID}/rotate`, {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['GET on the C2 key rotation', 'GET', '/v1/keys/c2/rotate', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['DELETE on the C2 key', 'DELETE', '/v1/keys/c2', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['DELETE on the event log', 'DELETE', '/v1/events', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['PUT on public keys', 'PUT', `/v1/clients/${UNKNOWN_ID}/pubkeys`, {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['the keys without a kind', 'GET', '/v1/keys', {}, 404, 'ROUTE_NOT_FOUND'],
+  ['a segment past a route', 'GET', `/v1/clients/${UNKNOWN_ID}/topics/x`, {}, 404, 'ROUTE_NOT_FOUND'],
   ['POST on health', 'POST', '/v1/health', { body: {} }, 405, 'METHOD_NOT_ALLOWED'],
   ['HEAD', 'HEAD', '/v1/health', {}, 405, 'METHOD_NOT_ALLOWED'],
   ['a lower-case method', 'get', '/v1/stats', {}, 405, 'METHOD_NOT_ALLOWED'],
@@ -315,10 +435,21 @@ describe('bad requests', () => {
     expect(errorCodeOf(answer)).toBe(code);
   });
 
-  it('nothing was created by them, and nothing was logged (no 5xx)', async () => {
+  it('nothing was created or recorded by them, and nothing was logged (no 5xx)', async () => {
     const stats = await api.call('GET', '/v1/stats');
+    const events = await api.call('GET', '/v1/events');
     expect(stats.json).toEqual({ clients: 0, topics: 0 });
+    expect(events.json).toEqual({ items: [] });
+    expect(await api.c2.deps.store.getC2Key(api.tenantId)).toBeUndefined();
     expect(api.logs).toEqual([]);
+  });
+
+  it('every route that takes an id is in the table (so that a new one cannot be left out)', () => {
+    const idRoutes = routes
+      .filter((route) => route.path.includes('{'))
+      .map((route) => `${route.method} ${route.path.replace(/\{(\w)\w*\}/g, (_, first: string) => `{${first}}`)}`);
+    const tabled = ID_ROUTES.map(([method, template]) => `${method} ${template}`);
+    expect(tabled.sort()).toEqual(idRoutes.sort());
   });
 
   it('405 names the allowed methods in Allow', async () => {
@@ -362,5 +493,34 @@ describe('well-formed variants that are accepted', () => {
     const answer = await api.call('POST', target, options);
     expect(answer.status).toBe(201);
     expect(answer.json.client.name).toBe(name);
+  });
+});
+
+describe('a body on a route that takes none', () => {
+  const topicPath = `/v1/topics/${bytesToHex(hashTopic('ignored/body'))}`;
+  const linkPath = (name: string) => `${topicPath}/clients/${bytesToHex(hashIdAlias(name))}`;
+  beforeAll(async () => {
+    for (const name of ['ignored-1', 'ignored-2']) {
+      expect((await api.call('POST', '/v1/clients', { body: { name, generateKey: true } })).status).toBe(201);
+    }
+    expect((await api.call('POST', '/v1/topics', { body: { topic: 'ignored/body' } })).status).toBe(201);
+    for (const name of ['ignored-1', 'ignored-2']) expect((await api.call('PUT', linkPath(name))).status).toBe(200);
+  });
+
+  it('is refused (400): options go in the query, so {"rekey": false} in a body would silently re-key', async () => {
+    const answer = await api.call('DELETE', linkPath('ignored-2'), { body: { rekey: false } });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.code).toBe('INVALID_INPUT');
+    expect((await api.call('GET', `${topicPath}/clients`)).json.items).toHaveLength(2);
+  });
+
+  it.each([
+    ['malformed JSON', json('{"rekey"')],
+    ['text/plain', { body: 'rotate please', headers: { 'content-type': 'text/plain' } }],
+    ['a body over 64 KiB', { body: { pad: 'p'.repeat(70_000) } }],
+  ] as [string, ApiCallOptions][])('is refused, also as %s, and nothing changes', async (_label, options) => {
+    const answer = await api.call('POST', `${topicPath}/rotate`, options);
+    expect(answer.status).toBe(400);
+    expect((await api.call('GET', topicPath)).json.keyVersion).toBe(1);
   });
 });

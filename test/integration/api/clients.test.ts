@@ -1,4 +1,4 @@
-/** The client routes over the local adapters: create (four ways), read, list with paging; keys never shown back. */
+/** The client routes over the local adapters: create (four ways), read by id, list with paging; keys never shown back. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bytesToHex,
@@ -38,9 +38,11 @@ async function storedKey(name: string): Promise<Uint8Array> {
   });
 }
 
+const idOf = (name: string) => bytesToHex(hashIdAlias(name));
+
 const viewOf = (name: string, mode = 'symmetric') => ({
   name,
-  id: bytesToHex(hashIdAlias(name)),
+  id: idOf(name),
   mode,
   keyVersion: 1,
   createdAt: NOW,
@@ -98,35 +100,42 @@ describe('POST /v1/clients', () => {
     expect(await storedKey('with-key')).toEqual(key);
   });
 
-  describe('GET /v1/clients/{name}', () => {
-    it('reads a client (never its key)', async () => {
-      const answer = await send('GET', '/v1/clients/generated');
+  describe('GET /v1/clients/{clientId}', () => {
+    it('reads a client by its id (never its key), with the number of topics it is on', async () => {
+      const answer = await send('GET', `/v1/clients/${idOf('generated')}`);
       expect(answer.status).toBe(200);
-      expect(answer.json).toEqual(viewOf('generated'));
+      expect(answer.json).toEqual({ ...viewOf('generated'), topicCount: 0 });
     });
 
-    it('decodes the name from the path once: a name with "/", " " and "%"', async () => {
+    it('addresses a name with "/", " " and "%" by its id: the path is hex only', async () => {
       // Prepare
       const name = 'hall 1/door%41';
-      await send('POST', '/v1/clients', { body: { name, generateKey: true } });
+      const created = await send('POST', '/v1/clients', { body: { name, generateKey: true } });
 
       // Act
-      const answer = await send('GET', `/v1/clients/${encodeURIComponent(name)}`);
+      const answer = await send('GET', `/v1/clients/${created.json.client.id}`);
 
       // Assess
+      expect(created.json.client.id).toBe(idOf(name));
       expect(answer.status).toBe(200);
       expect(answer.json.name).toBe(name);
     });
 
-    it('an unknown name is 404 NOT_FOUND', async () => {
-      const answer = await send('GET', '/v1/clients/nobody');
+    it('the name in the path is no longer a way in: 400 INVALID_INPUT', async () => {
+      const answer = await send('GET', '/v1/clients/generated');
+      expect(answer.status).toBe(400);
+      expect(errorCodeOf(answer)).toBe('INVALID_INPUT');
+    });
+
+    it('an unknown id is 404 NOT_FOUND', async () => {
+      const answer = await send('GET', `/v1/clients/${idOf('nobody')}`);
       expect(answer.status).toBe(404);
       expect(errorCodeOf(answer)).toBe('NOT_FOUND');
     });
 
     it("another tenant's client is 404 for this tenant", async () => {
       const other = await api.tokenOf('tenant-other');
-      const answer = await api.call('GET', '/v1/clients/generated', { token: other });
+      const answer = await api.call('GET', `/v1/clients/${idOf('generated')}`, { token: other });
       expect(answer.status).toBe(404);
       expect(errorCodeOf(answer)).toBe('NOT_FOUND');
     });
@@ -151,7 +160,7 @@ describe('GET /v1/clients', () => {
     }
   });
 
-  it('lists in name order, a page of `limit` at a time, following the cursor to the end', async () => {
+  it('lists in id order, a page of `limit` at a time, following the cursor to the end', async () => {
     // Act
     const pages: { items: { name: string }[]; cursor?: string }[] = [];
     let cursor: string | undefined;
@@ -164,10 +173,11 @@ describe('GET /v1/clients', () => {
     } while (cursor && pages.length < 10);
 
     // Assess
+    const inIdOrder = [...names].sort((a, b) => idOf(a).localeCompare(idOf(b)));
     expect(pages.map((page) => page.items.map((item) => item.name))).toEqual([
-      ['alpha', 'bravo'],
-      ['charlie', 'delta'],
-      ['echo'],
+      inIdOrder.slice(0, 2),
+      inIdOrder.slice(2, 4),
+      inIdOrder.slice(4),
     ]);
     expect(pages.at(-1)).not.toHaveProperty('cursor');
   });
@@ -175,7 +185,7 @@ describe('GET /v1/clients', () => {
   it('20 by default: the whole list, with views only', async () => {
     const answer = await api.call('GET', '/v1/clients', { token });
     expect(answer.status).toBe(200);
-    expect(answer.json.items.map((item: { name: string }) => item.name)).toEqual([...names].sort());
+    expect(answer.json.items.map((item: { id: string }) => item.id)).toEqual(names.map(idOf).sort());
     expect(Object.keys(answer.json.items[0]).sort()).toEqual([
       'createdAt',
       'id',

@@ -174,6 +174,114 @@ describe('GET /v1/openapi.json', () => {
     });
   });
 
+  it('has the whole API: every record addressed by id or hash, none by name', () => {
+    const listed = Object.entries(document.paths as Record<string, Json>).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(listed.sort()).toEqual(
+      [
+        'GET /v1/health',
+        'GET /v1/openapi.json',
+        'POST /v1/clients',
+        'GET /v1/clients',
+        'GET /v1/clients/{clientId}',
+        'DELETE /v1/clients/{clientId}',
+        'POST /v1/clients/{clientId}/reset',
+        'POST /v1/clients/{clientId}/identity-key',
+        'POST /v1/clients/{clientId}/resync',
+        'GET /v1/clients/{clientId}/topics',
+        'PUT /v1/clients/{clientId}/pubkeys/{sourceClientId}',
+        'DELETE /v1/clients/{clientId}/pubkeys/{sourceClientId}',
+        'DELETE /v1/clients/{clientId}/pubkeys',
+        'POST /v1/topics',
+        'GET /v1/topics',
+        'GET /v1/topics/{topicHash}',
+        'DELETE /v1/topics/{topicHash}',
+        'POST /v1/topics/{topicHash}/rotate',
+        'GET /v1/topics/{topicHash}/clients',
+        'PUT /v1/topics/{topicHash}/clients/{clientId}',
+        'DELETE /v1/topics/{topicHash}/clients/{clientId}',
+        'GET /v1/keys/c2',
+        'POST /v1/keys/c2/rotate',
+        'GET /v1/events',
+        'GET /v1/stats',
+      ].sort(),
+    );
+  });
+
+  it('documents every path parameter as 32 lowercase hex characters, described', () => {
+    const parameters = Object.values(document.paths as Record<string, Record<string, Json>>)
+      .flatMap((item) => Object.values(item))
+      .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
+    expect(new Set(parameters.map((p) => p.name))).toEqual(new Set(['clientId', 'sourceClientId', 'topicHash']));
+    for (const parameter of parameters) {
+      expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-f]{32}$' });
+      expect(parameter.description).toMatch(/SHA3-256/);
+    }
+  });
+
+  it('documents rekey ("true" or "false", default "true") on the removals, and only there', () => {
+    const paths = document.paths as Record<string, Record<string, Json>>;
+    const withRekey = Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => (operation.parameters as Json[]).some((p) => p.name === 'rekey'))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(withRekey.sort()).toEqual(
+      [
+        'DELETE /v1/clients/{clientId}',
+        'POST /v1/clients/{clientId}/reset',
+        'DELETE /v1/topics/{topicHash}/clients/{clientId}',
+      ].sort(),
+    );
+    const rekey = (paths['/v1/clients/{clientId}']!.delete!.parameters as Json[]).find((p) => p.name === 'rekey')!;
+    expect(rekey).toMatchObject({ in: 'query', required: false, schema: { enum: ['true', 'false'], default: 'true' } });
+  });
+
+  it('has one DeliveryReport schema, referenced by every change that sends commands', () => {
+    // Prepare
+    const schemas = (document.components as Json).schemas as Record<string, Json>;
+    const paths = document.paths as Record<string, Record<string, Json>>;
+    const responseOf = (path: string, method: string) =>
+      JSON.stringify(((paths[path]![method]!.responses as Json)['200'] as Json).content);
+
+    // Assess
+    expect(schemas.DeliveryReport).toMatchObject({
+      type: 'object',
+      required: ['sent', 'delivered', 'failed'],
+      additionalProperties: false,
+    });
+    const sending = [
+      ['/v1/clients/{clientId}', 'delete'],
+      ['/v1/clients/{clientId}/reset', 'post'],
+      ['/v1/clients/{clientId}/identity-key', 'post'],
+      ['/v1/clients/{clientId}/resync', 'post'],
+      ['/v1/clients/{clientId}/pubkeys/{sourceClientId}', 'put'],
+      ['/v1/clients/{clientId}/pubkeys/{sourceClientId}', 'delete'],
+      ['/v1/clients/{clientId}/pubkeys', 'delete'],
+      ['/v1/topics/{topicHash}', 'delete'],
+      ['/v1/topics/{topicHash}/rotate', 'post'],
+      ['/v1/topics/{topicHash}/clients/{clientId}', 'put'],
+      ['/v1/topics/{topicHash}/clients/{clientId}', 'delete'],
+      ['/v1/keys/c2/rotate', 'post'],
+    ] as const;
+    for (const [path, method] of sending) {
+      expect(responseOf(path, method), `${method} ${path}`).toContain('"#/components/schemas/DeliveryReport"');
+    }
+    expect(responseOf('/v1/clients/{clientId}', 'get')).not.toContain('DeliveryReport');
+  });
+
+  it('documents the C2 key (base64, never a private part) and the events (details a free object)', () => {
+    const schemas = (document.components as Json).schemas as Record<string, Json>;
+    expect(Object.keys(schemas.C2Key!.properties as Json).sort()).toEqual(
+      ['fingerprint', 'keyVersion', 'pendingVersion', 'publicKey', 'updatedAt'].sort(),
+    );
+    expect(schemas.Event!.properties).toMatchObject({
+      details: { type: 'object', additionalProperties: {} },
+      result: { enum: ['ok', 'error'] },
+    });
+  });
+
   it('has response codes of the form 200 or 4XX, each error a $ref to the Error response', () => {
     for (const item of Object.values(document.paths as Record<string, Record<string, Json>>)) {
       for (const operation of Object.values(item)) {

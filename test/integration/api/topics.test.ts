@@ -1,4 +1,4 @@
-/** The topic routes over the local adapters: create, read (names percent-encoded in the path), list, count. */
+/** The topic routes over the local adapters: create, read (by hash), list in hash order, count. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, hashTopic } from '../../../shared/e4/index.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
@@ -13,15 +13,17 @@ afterAll(async () => {
   await api?.close();
 });
 
+const hashOf = (topic: string) => bytesToHex(hashTopic(topic));
+
 const viewOf = (topic: string) => ({
   topic,
-  hash: bytesToHex(hashTopic(topic)),
+  hash: hashOf(topic),
   keyVersion: 1,
   createdAt: NOW,
   updatedAt: NOW,
 });
 
-describe('POST /v1/topics and GET /v1/topics/{topic}', () => {
+describe('POST /v1/topics and GET /v1/topics/{topicHash}', () => {
   it('creates a topic with a key that is not shown: 201 with its view', async () => {
     const answer = await api.call('POST', '/v1/topics', { body: { topic: 'plant/line-1/temperature' } });
     expect(answer.status).toBe(201);
@@ -29,34 +31,40 @@ describe('POST /v1/topics and GET /v1/topics/{topic}', () => {
     expect(await api.c2.deps.store.getTopic(api.tenantId, 'plant/line-1/temperature')).toBeDefined();
   });
 
-  it('reads it with the "/" percent-encoded; unencoded, the path is another route (404)', async () => {
+  it('reads it by its hash, with the number of clients on it', async () => {
+    const answer = await api.call('GET', `/v1/topics/${hashOf('plant/line-1/temperature')}`);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ ...viewOf('plant/line-1/temperature'), clientCount: 0 });
+  });
+
+  it('the topic in the path is no longer a way in: encoded it is 400, raw it is another route (404)', async () => {
     const encoded = await api.call('GET', '/v1/topics/plant%2Fline-1%2Ftemperature');
     const raw = await api.call('GET', '/v1/topics/plant/line-1/temperature');
-    expect(encoded.status).toBe(200);
-    expect(encoded.json).toEqual(viewOf('plant/line-1/temperature'));
+    expect(encoded.status).toBe(400);
+    expect(errorCodeOf(encoded)).toBe('INVALID_INPUT');
     expect(raw.status).toBe(404);
     expect(errorCodeOf(raw)).toBe('ROUTE_NOT_FOUND');
   });
 
-  it('decodes exactly once: %252F is the topic "a%2Fb", not "a/b"', async () => {
+  it('topics that differ only by "%2F" and "/" have different hashes, each read back as itself', async () => {
     // Prepare
     await api.call('POST', '/v1/topics', { body: { topic: 'a%2Fb' } });
+    await api.call('POST', '/v1/topics', { body: { topic: 'a/b' } });
 
     // Act
-    const once = await api.call('GET', '/v1/topics/a%252Fb');
-    const other = await api.call('GET', '/v1/topics/a%2Fb');
+    const encoded = await api.call('GET', `/v1/topics/${hashOf('a%2Fb')}`);
+    const plain = await api.call('GET', `/v1/topics/${hashOf('a/b')}`);
 
     // Assess
-    expect(once.status).toBe(200);
-    expect(once.json.topic).toBe('a%2Fb');
-    expect(other.status).toBe(404);
-    expect(errorCodeOf(other)).toBe('NOT_FOUND');
+    expect(hashOf('a%2Fb')).not.toBe(hashOf('a/b'));
+    expect([encoded.status, plain.status]).toEqual([200, 200]);
+    expect([encoded.json.topic, plain.json.topic]).toEqual(['a%2Fb', 'a/b']);
   });
 
-  it('a topic in UTF-8 of 512 bytes, read back through the path', async () => {
+  it('a topic in UTF-8 of 512 bytes, read back by its hash', async () => {
     const topic = `sensors/${'λ'.repeat(252)}`;
     const created = await api.call('POST', '/v1/topics', { body: { topic } });
-    const read = await api.call('GET', `/v1/topics/${encodeURIComponent(topic)}`);
+    const read = await api.call('GET', `/v1/topics/${created.json.hash}`);
     expect(created.status).toBe(201);
     expect(read.status).toBe(200);
     expect(read.json.topic).toBe(topic);
@@ -68,8 +76,15 @@ describe('POST /v1/topics and GET /v1/topics/{topic}', () => {
     expect(errorCodeOf(answer)).toBe('ALREADY_EXISTS');
   });
 
-  it('an unknown topic is 404 NOT_FOUND', async () => {
-    const answer = await api.call('GET', '/v1/topics/nothing%2Fhere');
+  it('an unknown hash is 404 NOT_FOUND', async () => {
+    const answer = await api.call('GET', `/v1/topics/${hashOf('nothing/here')}`);
+    expect(answer.status).toBe(404);
+    expect(errorCodeOf(answer)).toBe('NOT_FOUND');
+  });
+
+  it("another tenant's topic is 404 for this tenant", async () => {
+    const other = await api.tokenOf('tenant-other-topics');
+    const answer = await api.call('GET', `/v1/topics/${hashOf('plant/line-1/temperature')}`, { token: other });
     expect(answer.status).toBe(404);
     expect(errorCodeOf(answer)).toBe('NOT_FOUND');
   });
@@ -84,13 +99,14 @@ describe('GET /v1/topics', () => {
       expect((await api.call('POST', '/v1/topics', { token, body: { topic } })).status).toBe(201);
   });
 
-  it('lists in name order with cursors', async () => {
+  it('lists in hash order with cursors', async () => {
+    const inHashOrder = [...topics].sort((a, b) => hashOf(a).localeCompare(hashOf(b)));
     const first = await api.call('GET', '/v1/topics?limit=2', { token });
     const second = await api.call('GET', `/v1/topics?limit=2&cursor=${encodeURIComponent(first.json.cursor)}`, {
       token,
     });
-    expect(first.json).toEqual({ items: [viewOf('t/1'), viewOf('t/2')], cursor: expect.any(String) });
-    expect(second.json).toEqual({ items: [viewOf('t/3')] });
+    expect(first.json).toEqual({ items: inHashOrder.slice(0, 2).map(viewOf), cursor: expect.any(String) });
+    expect(second.json).toEqual({ items: inHashOrder.slice(2).map(viewOf) });
   });
 
   it('GET /v1/stats counts them', async () => {

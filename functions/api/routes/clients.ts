@@ -1,0 +1,137 @@
+/**
+ * The client routes: enrol, list, read, delete, reset, new identity key, resync, and the topics of a client. A
+ * client is addressed by its id (`{clientId}`, the `id` of its view), resolved to its name, then the use case runs.
+ */
+import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
+import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
+import { getClient, listClients } from '../../../shared/c2/clients/readClients.js';
+import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
+import { countTopicsOfClient, listTopicsOfClient } from '../../../shared/c2/links/readLinks.js';
+import { clientNameOfId } from '../../../shared/c2/resolveIds.js';
+import {
+  ClientDetailSchema,
+  ClientIdParamsSchema,
+  ClientPageSchema,
+  CreateClientBodySchema,
+  CreatedClientSchema,
+  NewIdentityKeySchema,
+  RemovedClientSchema,
+  ResyncedClientSchema,
+} from '../../../shared/c2/schemas/clients.js';
+import { PageQuerySchema, RekeyQuerySchema } from '../../../shared/c2/schemas/common.js';
+import { TopicsOfClientPageSchema } from '../../../shared/c2/schemas/links.js';
+import { bytesToHex, hashTopic, toBase64 } from '../../../shared/e4/index.js';
+import { type ApiRoute, defineRoute } from '../defineRoute.js';
+
+export const clientRoutes: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/clients',
+    operationId: 'createClient',
+    summary: 'Enrol a client from its key, a password, a generated key (returned once) or its Ed25519 public key.',
+    status: 201,
+    body: CreateClientBodySchema,
+    response: CreatedClientSchema,
+    run: async (deps, caller, { body }) => {
+      const { client, key } = await createClient(deps, caller, body);
+      return { client, ...(key ? { key: toBase64(key) } : {}) };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/clients',
+    operationId: 'listClients',
+    summary: 'Clients in id order (the hex of their E4 ids), a page at a time.',
+    query: PageQuerySchema,
+    response: ClientPageSchema,
+    run: (deps, caller, { query }) => listClients(deps, caller, query),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/clients/{clientId}',
+    operationId: 'getClient',
+    summary: 'One client (never its key), with the number of topics it is on.',
+    params: ClientIdParamsSchema,
+    response: ClientDetailSchema,
+    run: async (deps, caller, { params }) => {
+      const name = await clientNameOfId(deps, caller, params.clientId);
+      const [client, topicCount] = await Promise.all([
+        getClient(deps, caller, name),
+        countTopicsOfClient(deps, caller, name),
+      ]);
+      return { ...client, topicCount };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/clients/{clientId}',
+    operationId: 'deleteClient',
+    summary:
+      'Remove a client. It is taken off every topic and, unless rekey=false, each of those topic keys is rotated ' +
+      'for the clients that stay (SetTopicKey to each); the device is sent ResetTopics (and ResetPubKeys in ' +
+      'public-key mode), then the record is deleted. Calling it again finishes a deletion cut short.',
+    params: ClientIdParamsSchema,
+    query: RekeyQuerySchema,
+    response: RemovedClientSchema,
+    run: async (deps, caller, { params, query }) =>
+      deleteClient(deps, caller, { name: await clientNameOfId(deps, caller, params.clientId), rekey: query.rekey }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/clients/{clientId}/reset',
+    operationId: 'resetClient',
+    summary:
+      'Reset a client: as a deletion (off every topic, each re-keyed for the others unless rekey=false; ResetTopics ' +
+      'and, in public-key mode, ResetPubKeys sent to the device), but the client stays enrolled with its identity key.',
+    params: ClientIdParamsSchema,
+    query: RekeyQuerySchema,
+    response: RemovedClientSchema,
+    run: async (deps, caller, { params, query }) =>
+      resetClient(deps, caller, { name: await clientNameOfId(deps, caller, params.clientId), rekey: query.rekey }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/clients/{clientId}/identity-key',
+    operationId: 'newClientIdentityKey',
+    summary:
+      'Give the client a new identity key: the device gets it in SetIDKey, protected with its current key, and the ' +
+      'C2 stores it (keyVersion + 1) only once the broker took the command (else 503 DELIVERY_FAILED, nothing ' +
+      'changed). Public-key mode: the device gets a new Ed25519 private key and its topic peers the new public key. ' +
+      'The key is never in the response.',
+    params: ClientIdParamsSchema,
+    response: NewIdentityKeySchema,
+    run: async (deps, caller, { params }) =>
+      newClientKey(deps, caller, await clientNameOfId(deps, caller, params.clientId)),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/clients/{clientId}/resync',
+    operationId: 'resyncClient',
+    summary:
+      'Send the device the current key of every topic it is on (SetTopicKey; in public-key mode also the public keys ' +
+      'of its topic peers), freshly timestamped: for a device offline longer than the 10 minutes a command stays ' +
+      'valid, or that lost its state.',
+    params: ClientIdParamsSchema,
+    response: ResyncedClientSchema,
+    run: async (deps, caller, { params }) =>
+      resyncClient(deps, caller, await clientNameOfId(deps, caller, params.clientId)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/clients/{clientId}/topics',
+    operationId: 'listTopicsOfClient',
+    summary: 'The topics the client is on, in hash order, each with the hash that addresses it, a page at a time.',
+    params: ClientIdParamsSchema,
+    query: PageQuerySchema,
+    response: TopicsOfClientPageSchema,
+    run: async (deps, caller, { params, query }) => {
+      const name = await clientNameOfId(deps, caller, params.clientId);
+      const page = await listTopicsOfClient(deps, caller, name, query);
+      return {
+        items: page.items.map((topic) => ({ topic, hash: bytesToHex(hashTopic(topic)) })),
+        ...(page.cursor ? { cursor: page.cursor } : {}),
+      };
+    },
+  }),
+];

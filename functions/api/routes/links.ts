@@ -1,0 +1,44 @@
+/** Links: put a client on a topic (it gets the key) or take it off (the others get a new key unless rekey=false). */
+import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
+import type { Caller } from '../../../shared/c2/ports.js';
+import { clientNameOfId, topicOfHash } from '../../../shared/c2/resolveIds.js';
+import { RekeyQuerySchema } from '../../../shared/c2/schemas/common.js';
+import { LinkParamsSchema, LinkResultSchema, UnlinkResultSchema } from '../../../shared/c2/schemas/links.js';
+import { type ApiRoute, defineRoute } from '../defineRoute.js';
+
+async function endsOf(deps: C2Deps, caller: Caller, params: { topicHash: string; clientId: string }) {
+  const topic = await topicOfHash(deps, caller, params.topicHash);
+  const client = await clientNameOfId(deps, caller, params.clientId);
+  return { topic, client };
+}
+
+export const linkRoutes: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'PUT',
+    path: '/v1/topics/{topicHash}/clients/{clientId}',
+    operationId: 'linkClient',
+    summary:
+      'Put the client on the topic: the device is sent the topic key (SetTopicKey); in public-key mode it and the ' +
+      "topic's other clients get each other's public keys. Idempotent: linking again sends the key again (for a " +
+      "device that lost it). A topic's clients share one mode (400 otherwise).",
+    params: LinkParamsSchema,
+    response: LinkResultSchema,
+    run: async (deps, caller, { params }) => linkClient(deps, caller, await endsOf(deps, caller, params)),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/topics/{topicHash}/clients/{clientId}',
+    operationId: 'unlinkClient',
+    summary:
+      'Take the client off the topic: RemoveTopic sent (and, in public-key mode, public keys it no longer needs ' +
+      'withdrawn); unless rekey=false the topic key is rotated for the remaining clients (SetTopicKey to each), as ' +
+      'a device may ignore RemoveTopic. 404 when the client is not on the topic.',
+    params: LinkParamsSchema,
+    query: RekeyQuerySchema,
+    response: UnlinkResultSchema,
+    run: async (deps, caller, { params, query }) =>
+      unlinkClient(deps, caller, { ...(await endsOf(deps, caller, params)), rekey: query.rekey }),
+  }),
+];

@@ -1,0 +1,102 @@
+/**
+ * The topic routes: create, list, read, rotate, delete, and the clients of a topic. A topic is addressed by its hash
+ * (`{topicHash}`, the `hash` of its view), resolved to the topic, then the use case runs.
+ */
+import { countClientsOfTopic, listClientsOfTopic } from '../../../shared/c2/links/readLinks.js';
+import { topicOfHash } from '../../../shared/c2/resolveIds.js';
+import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
+import { ClientsOfTopicPageSchema } from '../../../shared/c2/schemas/links.js';
+import {
+  CreateTopicBodySchema,
+  DeletedTopicSchema,
+  RotatedTopicSchema,
+  TopicDetailSchema,
+  TopicHashParamsSchema,
+  TopicPageSchema,
+  TopicViewSchema,
+} from '../../../shared/c2/schemas/topics.js';
+import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
+import { getTopic, listTopics } from '../../../shared/c2/topics/readTopics.js';
+import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { bytesToHex, hashIdAlias } from '../../../shared/e4/index.js';
+import { type ApiRoute, defineRoute } from '../defineRoute.js';
+
+export const topicRoutes: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/topics',
+    operationId: 'createTopic',
+    summary: 'Create a topic with a new random key (no device gets it until a client is linked).',
+    status: 201,
+    body: CreateTopicBodySchema,
+    response: TopicViewSchema,
+    run: (deps, caller, { body }) => createTopic(deps, caller, body),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/topics',
+    operationId: 'listTopics',
+    summary: 'Topics in hash order (the hex of their E4 hashes), a page at a time.',
+    query: PageQuerySchema,
+    response: TopicPageSchema,
+    run: (deps, caller, { query }) => listTopics(deps, caller, query),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/topics/{topicHash}',
+    operationId: 'getTopic',
+    summary: 'One topic (never its key), with the number of clients on it.',
+    params: TopicHashParamsSchema,
+    response: TopicDetailSchema,
+    run: async (deps, caller, { params }) => {
+      const topic = await topicOfHash(deps, caller, params.topicHash);
+      const [view, clientCount] = await Promise.all([
+        getTopic(deps, caller, topic),
+        countClientsOfTopic(deps, caller, topic),
+      ]);
+      return { ...view, clientCount };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/topics/{topicHash}',
+    operationId: 'deleteTopic',
+    summary:
+      'Delete a topic: every linked device is sent RemoveTopic (it forgets the key), the links go, then the topic. ' +
+      'Calling it again finishes a deletion cut short.',
+    params: TopicHashParamsSchema,
+    response: DeletedTopicSchema,
+    run: async (deps, caller, { params }) =>
+      deleteTopic(deps, caller, await topicOfHash(deps, caller, params.topicHash)),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/topics/{topicHash}/rotate',
+    operationId: 'rotateTopicKey',
+    summary:
+      'Rotate the topic key: a new key (keyVersion + 1); SetTopicKey sent to every linked client; devices keep the ' +
+      'previous key an hour, so messages in flight still open.',
+    params: TopicHashParamsSchema,
+    response: RotatedTopicSchema,
+    run: async (deps, caller, { params }) =>
+      rotateTopicKey(deps, caller, await topicOfHash(deps, caller, params.topicHash)),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/topics/{topicHash}/clients',
+    operationId: 'listClientsOfTopic',
+    summary: 'The clients on the topic, in id order, each with the id that addresses it, a page at a time.',
+    params: TopicHashParamsSchema,
+    query: PageQuerySchema,
+    response: ClientsOfTopicPageSchema,
+    run: async (deps, caller, { params, query }) => {
+      const topic = await topicOfHash(deps, caller, params.topicHash);
+      const page = await listClientsOfTopic(deps, caller, topic, query);
+      return {
+        items: page.items.map((name) => ({ name, id: bytesToHex(hashIdAlias(name)) })),
+        ...(page.cursor ? { cursor: page.cursor } : {}),
+      };
+    },
+  }),
+];

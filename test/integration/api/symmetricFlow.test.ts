@@ -1,0 +1,281 @@
+/**
+ * A whole life through the HTTP API alone, symmetric mode, over the local adapters: enrol two clients, make a topic,
+ * link both, read both sides of the links, rotate, resync, new identity key, unlink (re-keyed and not), reset and
+ * delete clients, delete the topic, and read it all back in the event log, newest first. Records are addressed by
+ * their ids (the names have "/", " " and "%"). No device is connected: the broker's QoS 1 acknowledgement is what
+ * counts as delivered.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToHex, hashIdAlias, hashTopic, toBase64 } from '../../../shared/e4/index.js';
+import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
+
+let api: ApiFixture;
+/** Every event gets its own millisecond, so that the log's order is the order of the calls. */
+let now = Date.parse('2026-11-23T10:00:00.000Z');
+
+beforeAll(async () => {
+  api = await startApiFixture({ tenantId: 'tenant-sym-flow', clock: () => ++now });
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const A = 'hall 1/sensor%41';
+const B = 'gateway/β';
+const TOPIC = 'plant/line-1/temperature';
+const idOf = (name: string) => bytesToHex(hashIdAlias(name));
+const hashOf = (topic: string) => bytesToHex(hashTopic(topic));
+const delivered = (count: number) => ({ sent: count, delivered: count, failed: [] });
+
+async function storedClientKey(name: string): Promise<Uint8Array> {
+  const record = await api.c2.deps.store.getClient(api.tenantId, name);
+  if (!record) throw new Error(`no client ${name}`);
+  return api.c2.deps.vault.unwrap(record.wrappedKey, {
+    tenantId: api.tenantId,
+    kind: 'client',
+    name,
+    version: record.keyVersion,
+  });
+}
+
+/** The clients of a topic as listed: in id order. */
+const inIdOrder = (...clients: string[]) =>
+  clients.map((name) => ({ name, id: idOf(name) })).sort((a, b) => a.id.localeCompare(b.id));
+
+describe('symmetric mode, through the API', () => {
+  const keys = new Map<string, string>();
+  const topicPath = `/v1/topics/${hashOf(TOPIC)}`;
+  const linkPath = (name: string) => `${topicPath}/clients/${idOf(name)}`;
+
+  it('enrols two clients with generated keys; their ids are the E4 ids of their names', async () => {
+    // Act
+    const answers = [
+      await api.call('POST', '/v1/clients', { body: { name: A, generateKey: true } }),
+      await api.call('POST', '/v1/clients', { body: { name: B, generateKey: true } }),
+    ];
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201]);
+    expect(answers.map((answer) => [answer.json.client.name, answer.json.client.id])).toEqual([
+      [A, idOf(A)],
+      [B, idOf(B)],
+    ]);
+    for (const answer of answers) keys.set(answer.json.client.name, answer.json.key);
+  });
+
+  it('creates a topic, read back by its hash with no clients yet', async () => {
+    const created = await api.call('POST', '/v1/topics', { body: { topic: TOPIC } });
+    const read = await api.call('GET', topicPath);
+    expect(created.status).toBe(201);
+    expect(created.json.hash).toBe(hashOf(TOPIC));
+    expect(read.status).toBe(200);
+    expect(read.json).toEqual({ ...created.json, clientCount: 0 });
+  });
+
+  it('links both: each is sent the topic key (1 command each, delivered)', async () => {
+    // Act
+    const linkA = await api.call('PUT', linkPath(A));
+    const linkB = await api.call('PUT', linkPath(B));
+
+    // Assess
+    expect([linkA.status, linkB.status]).toEqual([200, 200]);
+    expect(linkA.json).toEqual({ topic: TOPIC, client: A, keyVersion: 1, delivery: delivered(1) });
+    expect(linkB.json).toEqual({ topic: TOPIC, client: B, keyVersion: 1, delivery: delivered(1) });
+  });
+
+  it('linking again sends the key again and links nothing more', async () => {
+    const again = await api.call('PUT', linkPath(A));
+    const topic = await api.call('GET', topicPath);
+    expect(again.status).toBe(200);
+    expect(again.json.delivery).toEqual(delivered(1));
+    expect(topic.json.clientCount).toBe(2);
+  });
+
+  it('lists the clients of the topic and the topics of a client, with the ids that address them', async () => {
+    // Act
+    const clients = await api.call('GET', `${topicPath}/clients`);
+    const topics = await api.call('GET', `/v1/clients/${idOf(A)}/topics?limit=10`);
+    const client = await api.call('GET', `/v1/clients/${idOf(A)}`);
+
+    // Assess
+    expect(clients.status).toBe(200);
+    expect(clients.json).toEqual({ items: inIdOrder(A, B) });
+    expect(topics.json).toEqual({ items: [{ topic: TOPIC, hash: hashOf(TOPIC) }] });
+    expect(client.json).toMatchObject({ name: A, id: idOf(A), mode: 'symmetric', keyVersion: 1, topicCount: 1 });
+  });
+
+  it('pages the clients of a topic with limit and cursor', async () => {
+    const first = await api.call('GET', `${topicPath}/clients?limit=1`);
+    const second = await api.call(
+      'GET',
+      `${topicPath}/clients?limit=1&cursor=${encodeURIComponent(first.json.cursor)}`,
+    );
+    expect(first.json).toEqual({ items: inIdOrder(A, B).slice(0, 1), cursor: expect.any(String) });
+    expect(second.json.items).toEqual(inIdOrder(A, B).slice(1));
+  });
+
+  it('rotates the topic key: version 2, SetTopicKey to both clients', async () => {
+    const answer = await api.call('POST', `${topicPath}/rotate`);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({
+      topic: expect.objectContaining({ topic: TOPIC, hash: hashOf(TOPIC), keyVersion: 2 }),
+      delivery: delivered(2),
+    });
+    expect((await api.call('GET', topicPath)).json.keyVersion).toBe(2);
+  });
+
+  it('resyncs a client: the key of its one topic is sent again', async () => {
+    const answer = await api.call('POST', `/v1/clients/${idOf(A)}/resync`);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ client: A, topics: 1, delivery: delivered(1) });
+  });
+
+  it('gives a client a new identity key: stored once delivered, never in the response', async () => {
+    // Prepare
+    const before = toBase64(await storedClientKey(A));
+
+    // Act
+    const answer = await api.call('POST', `/v1/clients/${idOf(A)}/identity-key`);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({
+      client: expect.objectContaining({ name: A, id: idOf(A), keyVersion: 2 }),
+      delivery: delivered(1),
+    });
+    const after = await storedClientKey(A);
+    expect(before).toBe(keys.get(A));
+    expect(toBase64(after)).not.toBe(before);
+    expect(answer.raw).not.toContain(toBase64(after));
+    expect(answer.raw).not.toContain(bytesToHex(after));
+  });
+
+  it('unlinks a client: RemoveTopic to it and, re-keyed, SetTopicKey to the one that stays', async () => {
+    // Act
+    const answer = await api.call('DELETE', linkPath(B));
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ topic: TOPIC, client: B, keyVersion: 3, rekeyed: true, delivery: delivered(2) });
+    expect((await api.call('GET', `/v1/clients/${idOf(B)}`)).json.topicCount).toBe(0);
+  });
+
+  it('unlinking a client that is not on the topic is 404, and changes nothing', async () => {
+    const answer = await api.call('DELETE', linkPath(B));
+    expect(answer.status).toBe(404);
+    expect(errorCodeOf(answer)).toBe('NOT_FOUND');
+    expect((await api.call('GET', topicPath)).json.keyVersion).toBe(3);
+  });
+
+  it('unlinks with rekey=false: RemoveTopic only, the key version kept', async () => {
+    // Prepare
+    expect((await api.call('PUT', linkPath(B))).status).toBe(200);
+
+    // Act
+    const answer = await api.call('DELETE', `${linkPath(B)}?rekey=false`);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ topic: TOPIC, client: B, keyVersion: 3, rekeyed: false, delivery: delivered(1) });
+  });
+
+  it('deletes a client: off its topic, the topic re-keyed for the other, ResetTopics to it; then it is gone', async () => {
+    // Prepare
+    expect((await api.call('PUT', linkPath(B))).status).toBe(200);
+
+    // Act
+    const answer = await api.call('DELETE', `/v1/clients/${idOf(A)}`);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ client: A, topics: [TOPIC], rekeyed: true, delivery: delivered(2) });
+    const gone = await api.call('GET', `/v1/clients/${idOf(A)}`);
+    expect(gone.status).toBe(404);
+    expect(errorCodeOf(gone)).toBe('NOT_FOUND');
+    expect((await api.call('GET', topicPath)).json).toMatchObject({ keyVersion: 4, clientCount: 1 });
+  });
+
+  it('resets a client with rekey=false: off its topic, ResetTopics sent, still enrolled', async () => {
+    // Act
+    const answer = await api.call('POST', `/v1/clients/${idOf(B)}/reset?rekey=false`);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ client: B, topics: [TOPIC], rekeyed: false, delivery: delivered(1) });
+    const client = await api.call('GET', `/v1/clients/${idOf(B)}`);
+    expect(client.status).toBe(200);
+    expect(client.json.topicCount).toBe(0);
+    expect((await api.call('GET', topicPath)).json).toMatchObject({ keyVersion: 4, clientCount: 0 });
+  });
+
+  it('deletes the topic: RemoveTopic to its client, the links and the topic gone', async () => {
+    // Prepare
+    expect((await api.call('PUT', linkPath(B))).status).toBe(200);
+
+    // Act
+    const answer = await api.call('DELETE', topicPath);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({ topic: TOPIC, delivery: delivered(1) });
+    expect((await api.call('GET', topicPath)).status).toBe(404);
+    expect((await api.call('GET', `/v1/clients/${idOf(B)}/topics`)).json).toEqual({ items: [] });
+    expect((await api.call('GET', '/v1/stats')).json).toEqual({ clients: 1, topics: 0 });
+  });
+
+  it('the event log lists every change, newest first, with its actor, result and details', async () => {
+    // Act
+    const answer = await api.call('GET', '/v1/events?limit=100');
+
+    // Assess
+    expect(answer.status).toBe(200);
+    const link = (name: string) => `${TOPIC} ${name}`;
+    const expected: [action: string, target: string, result: string][] = [
+      ['client.create', A, 'ok'],
+      ['client.create', B, 'ok'],
+      ['topic.create', TOPIC, 'ok'],
+      ['link.create', link(A), 'ok'],
+      ['link.create', link(B), 'ok'],
+      ['link.create', link(A), 'ok'],
+      ['topic.rotate', TOPIC, 'ok'],
+      ['client.resync', A, 'ok'],
+      ['client.new-key', A, 'ok'],
+      ['link.delete', link(B), 'ok'],
+      ['link.delete', link(B), 'error'],
+      ['link.create', link(B), 'ok'],
+      ['link.delete', link(B), 'ok'],
+      ['link.create', link(B), 'ok'],
+      ['client.delete', A, 'ok'],
+      ['client.reset', B, 'ok'],
+      ['link.create', link(B), 'ok'],
+      ['topic.delete', TOPIC, 'ok'],
+    ];
+    const events = answer.json.items as {
+      action: string;
+      target: { name: string };
+      result: string;
+      actor: string;
+      at: string;
+      errorCode?: string;
+      details?: Record<string, unknown>;
+    }[];
+    expect(events.map((event) => [event.action, event.target.name, event.result])).toEqual(expected.reverse());
+    expect(answer.json).not.toHaveProperty('cursor');
+    expect(new Set(events.map((event) => event.actor))).toEqual(new Set([`apikey:${api.token.split('.')[2]}`]));
+    expect(events.find((event) => event.result === 'error')?.errorCode).toBe('NOT_FOUND');
+    expect(events.find((event) => event.action === 'topic.rotate')?.details).toEqual({
+      keyVersion: 2,
+      delivery: delivered(2),
+    });
+  });
+
+  it('pages the event log newest first', async () => {
+    const first = await api.call('GET', '/v1/events?limit=2');
+    const second = await api.call('GET', `/v1/events?limit=2&cursor=${encodeURIComponent(first.json.cursor)}`);
+    expect(first.json.items.map((event: { action: string }) => event.action)).toEqual(['topic.delete', 'link.create']);
+    expect(second.json.items.map((event: { action: string }) => event.action)).toEqual([
+      'client.reset',
+      'client.delete',
+    ]);
+  });
+});
