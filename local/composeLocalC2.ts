@@ -21,6 +21,7 @@ import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import type { CryptoEngine } from '../shared/e4/index.js';
+import { cleanupStack } from './cleanupStack.js';
 import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
 import { lockStateDir } from './lockStateDir.js';
 import { prepareStateDir } from './prepareStateDir.js';
@@ -48,19 +49,8 @@ export interface ComposedLocalC2 {
 export async function composeLocalC2(options: ComposeLocalC2Options): Promise<ComposedLocalC2> {
   const tableName = options.tableName ?? 'e4c2';
   const stateDir = await prepareStateDir(options.stateDir);
-  // Undo steps, run in reverse order on close or on a failed start.
-  const undo: (() => Promise<void> | void)[] = [];
-  const closeAll = async () => {
-    const errors: unknown[] = [];
-    for (const step of undo.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw new AggregateError(errors, 'local mode did not close cleanly');
-  };
+  const undo = cleanupStack('local mode');
+  const closeAll = undo.run;
   try {
     if (!options.inMemoryStore) {
       const lock = await lockStateDir(stateDir);

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { createApiHandler } from '../functions/api/createApiHandler.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
 import { listenOn } from './listenOn.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
@@ -54,18 +55,8 @@ export interface LocalC2Server {
 export async function startLocal(options: StartLocalOptions): Promise<LocalC2Server> {
   const host = options.host ?? '127.0.0.1';
   const tenantId = options.tenantId ?? 'local';
-  const undo: (() => Promise<void>)[] = [];
-  const closeAll = async () => {
-    const errors: unknown[] = [];
-    for (const step of undo.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw new AggregateError(errors, 'local mode did not stop cleanly');
-  };
+  const undo = cleanupStack('local mode');
+  const closeAll = undo.run;
   try {
     let mqttUrl = options.mqttUrl;
     // Bound once the C2 is composed (the broker starts first).

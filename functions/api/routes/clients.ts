@@ -8,6 +8,7 @@ import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
 import { getClient, listClients } from '../../../shared/c2/clients/readClients.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { countTopicsOfClient, listTopicsOfClient } from '../../../shared/c2/links/readLinks.js';
+import { mapPage } from '../../../shared/c2/pages.js';
 import { clientNameOfId } from '../../../shared/c2/resolveIds.js';
 import {
   ClientDetailSchema,
@@ -128,10 +129,7 @@ export const clientRoutes: readonly ApiRoute[] = [
     run: async (deps, caller, { params, query }) => {
       const name = await clientNameOfId(deps, caller, params.clientId);
       const page = await listTopicsOfClient(deps, caller, name, query);
-      return {
-        items: page.items.map((topic) => ({ topic, hash: bytesToHex(hashTopic(topic)) })),
-        ...(page.cursor ? { cursor: page.cursor } : {}),
-      };
+      return mapPage(page, (topic) => ({ topic, hash: bytesToHex(hashTopic(topic)) }));
     },
   }),
 ];

@@ -3,6 +3,7 @@
  * (`{topicHash}`, the `hash` of its view), resolved to the topic, then the use case runs.
  */
 import { countClientsOfTopic, listClientsOfTopic } from '../../../shared/c2/links/readLinks.js';
+import { mapPage } from '../../../shared/c2/pages.js';
 import { topicOfHash } from '../../../shared/c2/resolveIds.js';
 import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
 import { ClientsOfTopicPageSchema } from '../../../shared/c2/schemas/links.js';
@@ -93,10 +94,7 @@ export const topicRoutes: readonly ApiRoute[] = [
     run: async (deps, caller, { params, query }) => {
       const topic = await topicOfHash(deps, caller, params.topicHash);
       const page = await listClientsOfTopic(deps, caller, topic, query);
-      return {
-        items: page.items.map((name) => ({ name, id: bytesToHex(hashIdAlias(name)) })),
-        ...(page.cursor ? { cursor: page.cursor } : {}),
-      };
+      return mapPage(page, (name) => ({ name, id: bytesToHex(hashIdAlias(name)) }));
     },
   }),
 ];

@@ -9,6 +9,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { audited } from '../events/audited.js';
+import { eachPage } from '../pages.js';
 import type { C2KeyRecord, Caller } from '../ports.js';
 import { type C2KeyView, getC2PublicKey } from './getC2PublicKey.js';
 import { loadC2KeyRecord, newC2KeyPair } from './loadC2Key.js';
@@ -29,13 +30,10 @@ export async function rotateC2Key(
       }
       const pending = record.pending!;
       const command = cmdSetC2Key(pending.publicKey);
-      let cursor: string | undefined;
-      do {
-        const page = await deps.store.listClients(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
-        const clients = page.items.filter((client) => client.mode === 'pubkey');
-        await sender.send(clients.map((client) => ({ client, command })));
-        cursor = page.cursor;
-      } while (cursor);
+      for await (const clients of eachPage((page) => deps.store.listClients(tenantId, page))) {
+        const pubKeyClients = clients.filter((client) => client.mode === 'pubkey');
+        await sender.send(pubKeyClients.map((client) => ({ client, command })));
+      }
       const promoted: C2KeyRecord = {
         tenantId,
         publicKey: pending.publicKey,

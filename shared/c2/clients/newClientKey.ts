@@ -12,7 +12,8 @@ import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
-import type { Caller, ClientRecord } from '../ports.js';
+import { eachPage } from '../pages.js';
+import type { Caller, ClientRecord, PageRequest } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { requireClient } from './requireClient.js';
@@ -77,19 +78,14 @@ function newKeyFor(
 async function announcePubKey(deps: C2Deps, sender: CommandSender, client: ClientRecord, publicKey: Uint8Array) {
   const command = cmdSetPubKey(publicKey, client.name);
   const told = new Set<string>([client.name]);
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.listTopicsOfClient(client.tenantId, client.name, {
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const topic of page.items) {
+  const topicsOfClient = (page: PageRequest) => deps.store.listTopicsOfClient(client.tenantId, client.name, page);
+  for await (const topics of eachPage(topicsOfClient)) {
+    for (const topic of topics) {
       await forEachClientOfTopic(deps, client.tenantId, topic, async (members) => {
         const peers = members.filter((peer) => peer.mode === 'pubkey' && !told.has(peer.name));
         for (const peer of peers) told.add(peer.name);
         await sender.send(peers.map((peer) => ({ client: peer, command })));
       });
     }
-    cursor = page.cursor;
-  } while (cursor);
+  }
 }

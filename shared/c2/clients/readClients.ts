@@ -1,6 +1,7 @@
 /** Reading clients: one by name, a page in id order, the count. Keys never leave. */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { mapPage } from '../pages.js';
 import type { Caller, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 import { type ClientView, clientView } from './ClientView.js';
@@ -14,7 +15,7 @@ export async function getClient(deps: C2Deps, caller: Caller, name: string): Pro
 
 export async function listClients(deps: C2Deps, caller: Caller, page: PageRequest): Promise<Page<ClientView>> {
   const result = await deps.store.listClients(caller.tenantId, validatePageRequest(page));
-  return { items: result.items.map(clientView), ...(result.cursor ? { cursor: result.cursor } : {}) };
+  return mapPage(result, clientView);
 }
 
 export function countClients(deps: C2Deps, caller: Caller): Promise<number> {

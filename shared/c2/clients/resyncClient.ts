@@ -4,14 +4,14 @@
  * stays valid (E4 devices reject older commands, so a queued SetTopicKey is refused), or that lost its state: local
  * mode calls it when a device subscribes to its control topic; the API exposes it.
  */
-import { cmdSetTopicKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { audited } from '../events/audited.js';
 import { sharePubKeys } from '../links/sharePubKeys.js';
+import { eachPage } from '../pages.js';
 import type { Caller } from '../ports.js';
-import { openTopicKey } from '../topics/openTopicKey.js';
+import { sendTopicKey } from '../topics/sendTopicKey.js';
 import { requireClient } from './requireClient.js';
 import { validateClientName } from './validateClientName.js';
 
@@ -26,22 +26,15 @@ export async function resyncClient(
     withSender(deps, tenantId, async (sender) => {
       const client = await requireClient(deps, tenantId, name);
       let topics = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await deps.store.listTopicsOfClient(tenantId, name, { limit: 100, ...(cursor ? { cursor } : {}) });
-        for (const topic of page.items) {
+      for await (const page of eachPage((request) => deps.store.listTopicsOfClient(tenantId, name, request))) {
+        for (const topic of page) {
           const record = await deps.store.getTopic(tenantId, topic);
           if (!record) continue;
-          const key = await openTopicKey(deps, record);
-          const command = cmdSetTopicKey(key, topic);
-          key.fill(0);
-          await sender.send([{ client, command }]);
-          command.fill(0);
+          await sendTopicKey(deps, sender, client, record);
           await sharePubKeys(deps, sender, client, topic);
           topics++;
         }
-        cursor = page.cursor;
-      } while (cursor);
+      }
       const delivery = sender.report();
       return { value: { client: name, topics, delivery }, details: { topics, delivery } };
     }),

@@ -1,4 +1,5 @@
 import type { C2Deps } from '../C2Deps.js';
+import { mapPage } from '../pages.js';
 import type { Caller, EventRecord, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 
@@ -7,8 +8,5 @@ export type EventView = Omit<EventRecord, 'tenantId'>;
 /** The tenant's event log, newest first. */
 export async function listEvents(deps: C2Deps, caller: Caller, page: PageRequest): Promise<Page<EventView>> {
   const result = await deps.store.listEvents(caller.tenantId, validatePageRequest(page));
-  return {
-    items: result.items.map(({ tenantId: _, ...event }) => event),
-    ...(result.cursor ? { cursor: result.cursor } : {}),
-  };
+  return mapPage(result, ({ tenantId: _, ...event }) => event);
 }

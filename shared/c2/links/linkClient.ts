@@ -4,7 +4,6 @@
  * the key again (what a device that lost its state needs). A topic's clients share one mode: a symmetric client
  * cannot verify the signed frames of public-key clients, so mixing them is INVALID_INPUT.
  */
-import { cmdSetTopicKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { requireClient } from '../clients/requireClient.js';
 import { validateClientName } from '../clients/validateClientName.js';
@@ -13,8 +12,8 @@ import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord } from '../ports.js';
-import { openTopicKey } from '../topics/openTopicKey.js';
 import { requireTopic } from '../topics/rotateTopicKey.js';
+import { sendTopicKey } from '../topics/sendTopicKey.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { withTopicLease } from '../topics/withTopicLease.js';
 import { sharePubKeys } from './sharePubKeys.js';
@@ -47,11 +46,7 @@ export async function linkClient(deps: C2Deps, caller: Caller, input: LinkInput)
           clientName: name,
           createdAt: new Date(deps.clock()).toISOString(),
         });
-        const key = await openTopicKey(deps, record);
-        const command = cmdSetTopicKey(key, topic);
-        key.fill(0);
-        await sender.send([{ client, command }]);
-        command.fill(0);
+        await sendTopicKey(deps, sender, client, record);
         await sharePubKeys(deps, sender, client, topic);
         const delivery = sender.report();
         return {

@@ -8,6 +8,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { openClientKey } from '../clients/requireClient.js';
 import type { AddressedCommand, CommandSender } from '../delivery/CommandSender.js';
 import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
+import { eachPage } from '../pages.js';
 import type { ClientRecord } from '../ports.js';
 
 /** `client` joined `topic`: it and the topic's other public-key clients exchange public keys. */
@@ -52,15 +53,11 @@ export async function unsharePubKeys(deps: C2Deps, sender: CommandSender, client
 
 async function topicsOf(deps: C2Deps, client: ClientRecord): Promise<string[]> {
   const topics: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.listTopicsOfClient(client.tenantId, client.name, {
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    topics.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  for await (const page of eachPage((request) =>
+    deps.store.listTopicsOfClient(client.tenantId, client.name, request),
+  )) {
+    topics.push(...page);
+  }
   return topics;
 }
 

@@ -1,6 +1,7 @@
 /** Reading topics: one by name, a page in id order, the count. Keys never leave. */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { mapPage } from '../pages.js';
 import type { Caller, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 import { type TopicView, topicView } from './TopicView.js';
@@ -14,7 +15,7 @@ export async function getTopic(deps: C2Deps, caller: Caller, topic: string): Pro
 
 export async function listTopics(deps: C2Deps, caller: Caller, page: PageRequest): Promise<Page<TopicView>> {
   const result = await deps.store.listTopics(caller.tenantId, validatePageRequest(page));
-  return { items: result.items.map(topicView), ...(result.cursor ? { cursor: result.cursor } : {}) };
+  return mapPage(result, topicView);
 }
 
 export function countTopics(deps: C2Deps, caller: Caller): Promise<number> {
