@@ -6,6 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { C2Deps } from '../C2Deps.js';
 import { validateClientName } from '../clients/validateClientName.js';
+import { audited } from '../events/audited.js';
 import type { ApiKeyRecord, Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { API_KEY_SECRET_LENGTH, formatApiKeyToken } from './apiKeyToken.js';
@@ -35,7 +36,10 @@ export async function createApiKey(deps: C2Deps, caller: Caller, input: { name: 
       secretHash: sha256(secret),
       createdAt: new Date(deps.clock()).toISOString(),
     };
-    await deps.store.createApiKey(record);
+    await audited(deps, caller, 'apikey.create', { type: 'apikey', name: keyId }, async () => {
+      await deps.store.createApiKey(record);
+      return { value: undefined, details: { name, role: record.role } };
+    });
     const { role, createdAt } = record;
     return { keyId, name, role, createdAt, token: formatApiKeyToken({ tenantId, keyId, secret }) };
   } finally {
