@@ -38,7 +38,7 @@ export async function sharePubKeys(deps: C2Deps, sender: CommandSender, client: 
  */
 export async function unsharePubKeys(deps: C2Deps, sender: CommandSender, client: ClientRecord, topic: string) {
   if (client.mode !== 'pubkey') return;
-  const otherTopics = await topicsOf(deps, client);
+  const otherTopics = (await topicsOf(deps, client)).filter((other) => other !== topic);
   await forEachClientOfTopic(deps, client.tenantId, topic, async (members) => {
     const commands: AddressedCommand[] = [];
     for (const peer of members) {

@@ -66,15 +66,19 @@ export interface UnlinkStep {
   readonly notify: boolean;
 }
 
-/** One unlink under the topic's lease (also used when deleting or resetting a client); the topic's key version. */
+/**
+ * One unlink under the topic's lease (also used when deleting or resetting a client); the topic's key version.
+ * The link goes last: re-key (without the leaving client), RemoveTopic, public keys withdrawn, then the link deleted,
+ * so an unlink cut short by a crash is still there to be run again, and the re-key is never skipped.
+ */
 export function unlinkWithLease(deps: C2Deps, sender: CommandSender, step: UnlinkStep): Promise<number> {
   const { tenantId, topic, name, client } = step;
   return withTopicLease(deps, tenantId, topic, async () => {
-    await deps.store.deleteLink(tenantId, topic, name);
+    const record = await requireTopic(deps, tenantId, topic);
+    const keyVersion = step.rekey ? (await rotateUnderLease(deps, sender, record, name)).keyVersion : record.keyVersion;
     if (client && step.notify) await sender.send([{ client, command: cmdRemoveTopic(topic) }]);
     if (client) await unsharePubKeys(deps, sender, client, topic);
-    const record = await requireTopic(deps, tenantId, topic);
-    if (!step.rekey) return record.keyVersion;
-    return (await rotateUnderLease(deps, sender, record)).keyVersion;
+    await deps.store.deleteLink(tenantId, topic, name);
+    return keyVersion;
   });
 }

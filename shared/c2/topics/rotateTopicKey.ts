@@ -45,8 +45,17 @@ export async function requireTopic(deps: C2Deps, tenantId: string, topic: string
   return record;
 }
 
-/** The rotation itself, for a caller holding the topic's lease (rotation, unlink with re-key). */
-export async function rotateUnderLease(deps: C2Deps, sender: CommandSender, record: TopicRecord): Promise<TopicRecord> {
+/**
+ * The rotation itself, for a caller holding the topic's lease (rotation, unlink with re-key). `leaving`: a client
+ * still linked that must not get the new key (unlink re-keys before deleting the link, so that a crash in between
+ * leaves the link in place and the unlink can be run again).
+ */
+export async function rotateUnderLease(
+  deps: C2Deps,
+  sender: CommandSender,
+  record: TopicRecord,
+  leaving?: string,
+): Promise<TopicRecord> {
   const { tenantId, topic } = record;
   const key = randomBytesOf(deps)(KEY_LEN);
   const command = cmdSetTopicKey(key, topic);
@@ -61,7 +70,8 @@ export async function rotateUnderLease(deps: C2Deps, sender: CommandSender, reco
       updatedAt,
     });
     await forEachClientOfTopic(deps, tenantId, topic, async (clients) => {
-      await sender.send(clients.map((client) => ({ client, command })));
+      const staying = leaving === undefined ? clients : clients.filter((client) => client.name !== leaving);
+      await sender.send(staying.map((client) => ({ client, command })));
     });
     return { ...record, wrappedKey, keyVersion, updatedAt };
   } finally {

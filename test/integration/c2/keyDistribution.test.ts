@@ -189,6 +189,35 @@ describe('revocation', () => {
     });
   });
 
+  it('an unlink cut short (crash before the link is deleted) is run again; the leaving client never gets a new key', async () => {
+    // Prepare: a store that fails when deleting the link (a crash there cannot be caused otherwise: fault injected).
+    const [a, b, leaver] = await Promise.all(['cut-1', 'cut-2', 'cut-leaver'].map(device));
+    await topicWith('cut', a!, b!, leaver!);
+    const crashing = {
+      ...c2.deps,
+      store: {
+        ...c2.deps.store,
+        deleteLink: async () => {
+          throw new Error('crash');
+        },
+      },
+    };
+
+    // Act
+    const first = await codeOfAsync(() => unlinkClient(crashing, caller, { topic: 'cut', client: 'cut-leaver' }));
+    const linkedAfterCrash = await c2.deps.store.getLink(caller.tenantId, 'cut', 'cut-leaver');
+    const again = await unlinkClient(c2.deps, caller, { topic: 'cut', client: 'cut-leaver' });
+
+    // Assess
+    expect(first).not.toBe('ok');
+    expect(linkedAfterCrash).toBeDefined();
+    expect(again).toMatchObject({ keyVersion: 3, rekeyed: true });
+    expect(await c2.deps.store.getLink(caller.tenantId, 'cut', 'cut-leaver')).toBeUndefined();
+    await Promise.all([a!, b!].map((d) => d.commandsApplied(3)));
+    await leaver!.commandsApplied(3); // SetTopicKey (link), RemoveTopic twice
+    expect(leaver!.commands).toEqual(['SetTopicKey', 'RemoveTopic', 'RemoveTopic']);
+  });
+
   it('rekey: false only removes (as E4 did)', async () => {
     const [a, b] = await Promise.all(['keep-1', 'keep-2'].map(device));
     await topicWith('soft', a!, b!);
