@@ -81,6 +81,11 @@ export interface ClientRecord {
   readonly wrappedKey: Uint8Array;
   /** Starts at 1; each new identity key increments it (it is part of the key's binding). */
   readonly keyVersion: number;
+  /**
+   * A new identity key sent (SetIDKey) but not yet in force: what the device receives (symmetric key, or Go-format
+   * Ed25519 private key), wrapped, bound to (tenant, 'client-pending', name, keyVersion).
+   */
+  readonly pending?: { readonly wrappedKey: Uint8Array; readonly keyVersion: number };
   /** ISO 8601. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -107,7 +112,20 @@ export interface ClientStore {
   /** Clients in E4 id order (by the hex of SHA3-256(name)[0:16]). */
   listClients(tenantId: string, page: PageRequest): Promise<Page<ClientRecord>>;
   countClients(tenantId: string): Promise<number>;
-  /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
+  /**
+   * Stores a pending identity key if the stored version is still `expectedVersion` and none is pending (else
+   * CONCURRENT_UPDATE).
+   */
+  setClientPendingKey(
+    tenantId: string,
+    name: string,
+    pending: { wrappedKey: Uint8Array; keyVersion: number },
+    expectedVersion: number,
+  ): Promise<void>;
+  /**
+   * Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE), and clears a pending
+   * key.
+   */
   updateClientKey(
     tenantId: string,
     name: string,

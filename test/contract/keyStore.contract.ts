@@ -222,6 +222,38 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       expect(missing).toBe(C2ErrorCode.NotFound);
     });
 
+    it('keeps a pending identity key until the key is replaced; one pending at a time, from the version read', async () => {
+      // Prepare
+      const store = await build();
+      await store.createClient(clientRecord('renewing'));
+      const pending = { wrappedKey: randomKey(), keyVersion: 2 };
+
+      // Act
+      await store.setClientPendingKey('tenant-a', 'renewing', pending, 1);
+      const withPending = await store.getClient('tenant-a', 'renewing');
+      const second = await codeOfAsync(() => store.setClientPendingKey('tenant-a', 'renewing', pending, 1));
+      const stale = await codeOfAsync(() => store.setClientPendingKey('tenant-a', 'renewing', pending, 7));
+      const missing = await codeOfAsync(() => store.setClientPendingKey('tenant-a', 'nobody', pending, 1));
+      const update = {
+        wrappedKey: randomKey(),
+        keyVersion: 2,
+        expectedVersion: 1,
+        updatedAt: '2026-11-23T02:00:00.000Z',
+      };
+      await store.updateClientKey('tenant-a', 'renewing', update);
+
+      // Assess
+      expect(withPending?.pending).toEqual(pending);
+      expect(withPending?.keyVersion).toBe(1);
+      expect(second).toBe(C2ErrorCode.ConcurrentUpdate);
+      expect(stale).toBe(C2ErrorCode.ConcurrentUpdate);
+      expect(missing).toBe(C2ErrorCode.NotFound);
+      const promoted = await store.getClient('tenant-a', 'renewing');
+      expect(promoted?.pending).toBeUndefined();
+      expect(promoted?.wrappedKey).toEqual(update.wrappedKey);
+      expect((await store.getClients('tenant-a', ['renewing']))[0]).toEqual(promoted);
+    });
+
     it('deletes a client; deleting it again is NOT_FOUND', async () => {
       const store = await build();
       await store.createClient(clientRecord('device-0001'));

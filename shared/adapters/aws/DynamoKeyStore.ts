@@ -106,7 +106,29 @@ export class DynamoKeyStore implements KeyStore {
   listClients = (tenantId: string, page: PageRequest) => this.#list(CLIENTS, tenantId, page);
   countClients = (tenantId: string) => this.#count(CLIENTS, tenantId);
   updateClientKey = (tenantId: string, name: string, update: KeyUpdate) =>
-    this.#updateKey(CLIENTS, tenantId, name, update);
+    this.#updateKey(CLIENTS, tenantId, name, update, ' REMOVE pendingWrappedKey, pendingKeyVersion');
+  setClientPendingKey = async (
+    tenantId: string,
+    name: string,
+    pending: { wrappedKey: Uint8Array; keyVersion: number },
+    expectedVersion: number,
+  ): Promise<void> => {
+    await this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#keyOf(CLIENTS, tenantId, name),
+        UpdateExpression: 'SET pendingWrappedKey = :key, pendingKeyVersion = :version',
+        ConditionExpression:
+          'attribute_exists(PK) AND keyVersion = :expected AND attribute_not_exists(pendingKeyVersion)',
+        ExpressionAttributeValues: {
+          ':key': { B: pending.wrappedKey },
+          ':version': { N: String(pending.keyVersion) },
+          ':expected': { N: String(expectedVersion) },
+        },
+      }),
+      this.#conflict(CLIENTS, tenantId, name, 'changed since it was read'),
+    );
+  };
   deleteClient = (tenantId: string, name: string) => this.#delete(CLIENTS, tenantId, name);
 
   /** In the order of `names`, once per occurrence (a name given twice is read once and returned twice). */
@@ -337,12 +359,19 @@ export class DynamoKeyStore implements KeyStore {
     };
   }
 
-  async #updateKey<R>(kind: RecordKind<R>, tenantId: string, name: string, update: KeyUpdate): Promise<void> {
+  async #updateKey<R>(
+    kind: RecordKind<R>,
+    tenantId: string,
+    name: string,
+    update: KeyUpdate,
+    /** A clause added to the update expression (e.g. ` REMOVE ...`). */
+    andThen = '',
+  ): Promise<void> {
     await this.#conditional(
       new UpdateItemCommand({
         TableName: this.#table,
         Key: this.#keyOf(kind, tenantId, name),
-        UpdateExpression: 'SET wrappedKey = :key, keyVersion = :version, updatedAt = :at',
+        UpdateExpression: `SET wrappedKey = :key, keyVersion = :version, updatedAt = :at${andThen}`,
         ConditionExpression: 'attribute_exists(PK) AND keyVersion = :expected',
         ExpressionAttributeValues: {
           ':key': { B: update.wrappedKey },

@@ -83,7 +83,15 @@ export const CLIENTS: RecordKind<ClientRecord> = {
   sameName: keyedByName.sameName,
   toItem: (r) => {
     checkHash(CLIENTS.title(r.name), r.id, hashIdAlias(r.name));
-    return { name: { S: r.name }, id: { B: r.id }, mode: { S: r.mode }, ...keyAttributes(r) };
+    return {
+      name: { S: r.name },
+      id: { B: r.id },
+      mode: { S: r.mode },
+      ...keyAttributes(r),
+      ...(r.pending
+        ? { pendingWrappedKey: { B: r.pending.wrappedKey }, pendingKeyVersion: { N: String(r.pending.keyVersion) } }
+        : {}),
+    };
   },
   fromItem: (tenantId, item) => ({
     tenantId,
@@ -91,6 +99,9 @@ export const CLIENTS: RecordKind<ClientRecord> = {
     id: item.id!.B!,
     mode: item.mode!.S! as ClientRecord['mode'],
     ...keyFields(item),
+    ...(item.pendingKeyVersion
+      ? { pending: { wrappedKey: item.pendingWrappedKey!.B!, keyVersion: Number(item.pendingKeyVersion.N) } }
+      : {}),
   }),
 };
 

@@ -8,11 +8,21 @@ export interface ClientView {
   readonly id: string;
   readonly mode: 'symmetric' | 'pubkey';
   readonly keyVersion: number;
+  /** A new identity key sent but not yet in force (a renewal cut short: call it again to finish). */
+  readonly pendingKeyVersion?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
 export function clientView(record: ClientRecord): ClientView {
   const { name, mode, keyVersion, createdAt, updatedAt } = record;
-  return { name, id: bytesToHex(record.id), mode, keyVersion, createdAt, updatedAt };
+  return {
+    name,
+    id: bytesToHex(record.id),
+    mode,
+    keyVersion,
+    ...(record.pending ? { pendingKeyVersion: record.pending.keyVersion } : {}),
+    createdAt,
+    updatedAt,
+  };
 }

@@ -1,9 +1,11 @@
 /**
  * Gives a client a new identity key (E4's NewClientKey): a new key is made (symmetric: 32 random bytes; public-key
- * mode: a new Ed25519 key pair, whose 64-byte private key is what the device receives), sent in SetIDKey protected
- * with the client's current command key, and stored (version + 1) only once the broker has accepted the command:
- * E4 stored it first, so a device that missed the command was cut off for good (its bug 6). In public-key mode
- * the clients sharing a topic with it get its new public key.
+ * mode: a new Ed25519 key pair, whose 64-byte private key is what the device receives) and kept as pending, sent in
+ * SetIDKey protected with the client's current command key, and put in force (version + 1) once the broker has
+ * accepted the command. E4 replaced the key first, so a device that missed the command was cut off for good (its bug
+ * 6). A renewal cut short (broker refused, crash) leaves the key pending: calling again sends the same key again and
+ * finishes (a device that already switched cannot open the repeat, and ignores it). In public-key mode the clients
+ * sharing a topic with it get its new public key.
  */
 import { cmdSetIdKey, cmdSetPubKey, ed25519PrivateKeyFromSeed, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -13,11 +15,13 @@ import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import { eachPage } from '../pages.js';
-import type { Caller, ClientRecord, PageRequest } from '../ports.js';
+import type { Caller, ClientRecord, KeyBinding, PageRequest } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { requireClient } from './requireClient.js';
 import { validateClientName } from './validateClientName.js';
+
+const ED25519_SEED_LEN = 32;
 
 export async function newClientKey(
   deps: C2Deps,
@@ -30,17 +34,20 @@ export async function newClientKey(
     withSender(deps, tenantId, async (sender) => {
       const client = await requireClient(deps, tenantId, name);
       const keyVersion = client.keyVersion + 1;
-      const { sent, stored } = newKeyFor(client, randomBytesOf(deps));
+      const sent = await pendingKeyOf(deps, client);
       const command = cmdSetIdKey(sent);
       try {
-        const wrappedKey = await deps.vault.wrap(stored, { tenantId, kind: 'client', name, version: keyVersion });
         const outcome = await sender.send([{ client, command }]);
         if (outcome.delivered !== 1) {
           throw new C2Error(
             C2ErrorCode.DeliveryFailed,
-            `SetIDKey for "${name}" was not accepted by the broker (${outcome.failed[0]?.error ?? 'unknown'}); the key was not changed`,
+            `SetIDKey for "${name}" was not accepted by the broker (${outcome.failed[0]?.error ?? 'unknown'}); ` +
+              'the new key stays pending: call again to send it again',
           );
         }
+        // What the C2 keeps: the key itself, or the public half of a Go-format private key (seed ‖ public key).
+        const stored = client.mode === 'symmetric' ? sent : sent.subarray(ED25519_SEED_LEN);
+        const wrappedKey = await deps.vault.wrap(stored, { tenantId, kind: 'client', name, version: keyVersion });
         const updatedAt = new Date(deps.clock()).toISOString();
         await deps.store.updateClientKey(tenantId, name, {
           wrappedKey,
@@ -48,30 +55,42 @@ export async function newClientKey(
           expectedVersion: client.keyVersion,
           updatedAt,
         });
-        const updated: ClientRecord = { ...client, wrappedKey, keyVersion, updatedAt };
+        const { pending: _, ...rest } = client;
+        const updated: ClientRecord = { ...rest, wrappedKey, keyVersion, updatedAt };
         if (client.mode === 'pubkey') await announcePubKey(deps, sender, updated, stored);
         const delivery = sender.report();
         return { value: { client: clientView(updated), delivery }, details: { keyVersion, delivery } };
       } finally {
         sent.fill(0);
-        stored.fill(0);
         command.fill(0);
       }
     }),
   );
 }
 
-/** What the device receives and what the C2 keeps. */
-function newKeyFor(
-  client: ClientRecord,
-  random: (length: number) => Uint8Array,
-): { sent: Uint8Array; stored: Uint8Array } {
-  if (client.mode === 'symmetric') {
-    const key = random(KEY_LEN);
-    return { sent: key, stored: key.slice() };
+const pendingBinding = (client: ClientRecord, version: number): KeyBinding => ({
+  tenantId: client.tenantId,
+  kind: 'client-pending',
+  name: client.name,
+  version,
+});
+
+/** The key to send: the pending one of a renewal cut short, or a new one, stored as pending first. */
+async function pendingKeyOf(deps: C2Deps, client: ClientRecord): Promise<Uint8Array> {
+  if (client.pending)
+    return deps.vault.unwrap(client.pending.wrappedKey, pendingBinding(client, client.pending.keyVersion));
+  const random = randomBytesOf(deps);
+  let sent: Uint8Array;
+  if (client.mode === 'symmetric') sent = random(KEY_LEN);
+  else {
+    const seed = random(ED25519_SEED_LEN);
+    sent = ed25519PrivateKeyFromSeed(seed).privateKey;
+    seed.fill(0);
   }
-  const pair = ed25519PrivateKeyFromSeed(random(32));
-  return { sent: pair.privateKey, stored: pair.publicKey };
+  const keyVersion = client.keyVersion + 1;
+  const wrappedKey = await deps.vault.wrap(sent, pendingBinding(client, keyVersion));
+  await deps.store.setClientPendingKey(client.tenantId, client.name, { wrappedKey, keyVersion }, client.keyVersion);
+  return sent;
 }
 
 /** Sends the client's new public key to every public-key client that shares a topic with it (once each). */

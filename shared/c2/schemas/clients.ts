@@ -61,6 +61,12 @@ export const ClientViewSchema = z
     id: hexBytes(16).meta({ description: 'E4 id (hex); the control topic of the client is e4/<id>.' }),
     mode: z.enum(['symmetric', 'pubkey']),
     keyVersion: z.number().int().min(1),
+    pendingKeyVersion: z
+      .number()
+      .int()
+      .min(2)
+      .optional()
+      .meta({ description: 'A new identity key sent but not yet in force: POST .../identity-key again to finish.' }),
     createdAt: isoTime(),
     updatedAt: isoTime(),
   })

@@ -293,10 +293,10 @@ describe('new identity key', () => {
     expect(dev.client.hasTopicKey('after-renewal')).toBe(true);
   });
 
-  it('when the broker does not take the command, the key is not changed (E4 changed it anyway)', async () => {
+  it('when the broker does not take the command, the key is not changed but kept pending; calling again finishes', async () => {
     // Prepare: a C2 whose publisher is closed (a real fault: the broker connection is gone).
-    await device('unreachable');
-    const before = await c2.deps.store.getClient(caller.tenantId, 'unreachable');
+    const dev = await device('unreachable');
+    const before = (await c2.deps.store.getClient(caller.tenantId, 'unreachable'))!;
     const broken = await startLocalC2();
     await broken.deps.publisher.close();
     const deps = { ...c2.deps, publisher: broken.deps.publisher };
@@ -304,10 +304,19 @@ describe('new identity key', () => {
     // Act
     const code = await codeOfAsync(() => newClientKey(deps, caller, 'unreachable'));
     await broken.close();
+    const pending = (await c2.deps.store.getClient(caller.tenantId, 'unreachable'))!;
+    const finished = await newClientKey(c2.deps, caller, 'unreachable');
 
     // Assess
     expect(code).toBe(C2ErrorCode.DeliveryFailed);
-    expect(await c2.deps.store.getClient(caller.tenantId, 'unreachable')).toEqual(before);
+    expect(pending).toMatchObject({ keyVersion: 1, wrappedKey: before.wrappedKey, pending: { keyVersion: 2 } });
+    expect(finished.client).toMatchObject({ keyVersion: 2 });
+    expect(finished.client).not.toHaveProperty('pendingKeyVersion');
+    await dev.commandsApplied(1);
+    expect(dev.commands).toEqual(['SetIDKey']);
+    // The device and the C2 agree on the new key: a command under it is applied.
+    await topicWith('after-pending', dev);
+    expect(dev.client.hasTopicKey('after-pending')).toBe(true);
   });
 });
 
