@@ -6,14 +6,23 @@
  *
  * Options: --api (default http://127.0.0.1:8080), --mqtt (default mqtt://127.0.0.1:1883), --state-dir (default
  * ./.devices: the device's E4 state, its keys included, so that a restarted device resumes). A real device is enrolled
- * by an operator and keeps its key in protected storage; this one calls the API itself to keep the demo short.
+ * by an operator and keeps its key in protected storage; this one makes its key and calls the API itself to keep the
+ * demo short.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { E4MqttDevice } from '../shared/e4/mqtt/index.js';
-import { bytesToHex, E4Client, FileStateStore, fromBase64, hashTopic } from '../shared/e4/node/index.js';
+import {
+  bytesToHex,
+  decodeState,
+  E4Client,
+  FileStateStore,
+  hashTopic,
+  randomKey,
+  toBase64,
+} from '../shared/e4/node/index.js';
 
 const options = new Command('device')
   .requiredOption('--name <name>', 'the device name (enrolled with the C2 on first run)')
@@ -55,12 +64,15 @@ let client: E4Client;
 if (await store.load()) {
   client = await E4Client.load({ store });
 } else {
-  // First run: the C2 generates the device key and returns it once.
-  const created = check(await api('POST', '/v1/clients', { name: options.name, generateKey: true }), 201);
-  const key = fromBase64(String(created.key));
-  if (!key) throw new Error('the C2 returned no key');
-  client = await E4Client.create({ mode: 'symmetric', name: options.name, key }, { store });
+  // First run: the device makes its key and saves it before telling the C2 (a crash in between loses nothing).
+  client = await E4Client.create({ mode: 'symmetric', name: options.name, key: randomKey() }, { store });
   await client.flush();
+}
+// Enrol with the C2 if it does not know this device yet (first run, or a first run cut short).
+if ((await api('GET', `/v1/clients/${bytesToHex(client.id)}`)).status === 404) {
+  const { identity } = decodeState(client.exportState());
+  if (identity.mode !== 'symmetric') throw new Error('this demo enrols symmetric devices only');
+  check(await api('POST', '/v1/clients', { name: options.name, key: toBase64(identity.key) }), 201);
 }
 const topicHash = bytesToHex(hashTopic(options.topic));
 check(await api('POST', '/v1/topics', { topic: options.topic }), 201, 409); // 409: it exists already

@@ -25,6 +25,10 @@ export function resyncOnSubscribe(
     const now = deps.clock();
     if (now - (last.get(id) ?? Number.NEGATIVE_INFINITY) < quietMs) return;
     last.set(id, now);
+    if (last.size > 10_000) {
+      // Forget the devices out of their quiet period: the map stays bounded whatever ids are subscribed to.
+      for (const [known, at] of last) if (now - at >= quietMs) last.delete(known);
+    }
     void (async () => {
       const client = await deps.store.getClientById(caller.tenantId, hexToBytes(id));
       if (client) await resyncClient(deps, caller, client.name);

@@ -199,6 +199,15 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       expect(await codeOfAsync(() => store.listClients('tenant-a', { limit: 1, cursor: 'not-a-cursor' }))).toBe(
         C2ErrorCode.InvalidCursor,
       );
+      // Well-formed, right tenant and prefix, but a sort key no item can have (one longer than DynamoDB accepts).
+      const forged = (sk: string) => Buffer.from(JSON.stringify({ pk: 'T#tenant-a', sk })).toString('base64url');
+      for (const [list, sk] of [
+        [(cursor: string) => store.listClients('tenant-a', { limit: 1, cursor }), `C#${'a'.repeat(2500)}`],
+        [(cursor: string) => store.listClients('tenant-a', { limit: 1, cursor }), 'C#with space'],
+        [(cursor: string) => store.listEvents('tenant-a', { limit: 1, cursor }), `E#${'1'.repeat(1100)}`],
+      ] as const) {
+        expect(await codeOfAsync(() => list(forged(sk)))).toBe(C2ErrorCode.InvalidCursor);
+      }
     });
 
     it('updates a key only from the version it was read at (CONCURRENT_UPDATE otherwise); NOT_FOUND for no client', async () => {

@@ -141,9 +141,10 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     // A new identity key for alice: SetIDKey under the old key, later commands under the new one.
     const renewed = await api<{ client: { keyVersion: number } }>('POST', `/v1/clients/${alice.id}/identity-key`);
     expect(renewed.client.keyVersion).toBe(2);
-    await waitUntil(() => alice.device.commands.includes('SetIDKey'));
+    // alice: SetIDKey, then her topic key again under the new key (4 topic keys so far)
+    await waitUntil(() => alice.device.commands.includes('SetIDKey') && setTopicKeys(alice.device) === 4);
     await api('POST', `/v1/topics/${created.hash}/rotate`);
-    await waitUntil(() => setTopicKeys(alice.device) === 4 && setTopicKeys(bob.device) === 4);
+    await waitUntil(() => setTopicKeys(alice.device) === 5 && setTopicKeys(bob.device) === 4);
     await exchange(alice.device, bob.device, topic, 'after the new identity key');
 
     // Restart local mode on the same folder and ports: everything is as it was.

@@ -15,7 +15,7 @@ import {
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
-import type { Caller } from '../ports.js';
+import type { Caller, ClientRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { validateClientName } from './validateClientName.js';
@@ -76,20 +76,22 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
   const name = validateClientName(input.name);
   const { key, generated } = keyOf(input, randomBytesOf(deps));
   const now = new Date(deps.clock()).toISOString();
-  const record = {
-    tenantId: caller.tenantId,
-    name,
-    id: hashIdAlias(name),
-    mode: input.mode,
-    wrappedKey: await deps.vault.wrap(key, { tenantId: caller.tenantId, kind: 'client', name, version: 1 }),
-    keyVersion: 1,
-    createdAt: now,
-    updatedAt: now,
-  } as const;
+  let record: ClientRecord;
   try {
+    record = {
+      tenantId: caller.tenantId,
+      name,
+      id: hashIdAlias(name),
+      mode: input.mode,
+      wrappedKey: await deps.vault.wrap(key, { tenantId: caller.tenantId, kind: 'client', name, version: 1 }),
+      keyVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const { mode } = record;
     await audited(deps, caller, 'client.create', { type: 'client', name }, async () => {
       await deps.store.createClient(record);
-      return { value: undefined, details: { mode: record.mode, keyVersion: 1, keyGenerated: generated } };
+      return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated } };
     });
   } catch (error) {
     key.fill(0);

@@ -58,7 +58,11 @@ async function clearClient(
       const commands = [{ client, command: cmdResetTopics() }];
       if (client.mode === 'pubkey') commands.push({ client, command: cmdResetPubKeys() });
       await sender.send(commands);
-      if (action === 'client.delete') await deps.store.deleteClient(tenantId, name);
+      if (action === 'client.delete') {
+        await deps.store.deleteClient(tenantId, name);
+        // A link made while the client was being deleted (its record still there) is taken off too.
+        topics.push(...(await removeFromAllTopics(deps, sender, client, rekey)));
+      }
       const delivery = sender.report();
       return {
         value: { client: name, topics, rekeyed: rekey, delivery },

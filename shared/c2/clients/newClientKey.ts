@@ -4,21 +4,20 @@
  * SetIDKey protected with the client's current command key, and put in force (version + 1) once the broker has
  * accepted the command. E4 replaced the key first, so a device that missed the command was cut off for good (its bug
  * 6). A renewal cut short (broker refused, crash) leaves the key pending: calling again sends the same key again and
- * finishes (a device that already switched cannot open the repeat, and ignores it). In public-key mode the clients
- * sharing a topic with it get its new public key.
+ * finishes (a device that already switched cannot open the repeat, and ignores it). Then the client is sent its topic
+ * keys again under the new key, and in public-key mode its topic peers get its new public key.
  */
-import { cmdSetIdKey, cmdSetPubKey, ed25519PrivateKeyFromSeed, KEY_LEN } from '../../e4/index.js';
+import { cmdSetIdKey, ed25519PrivateKeyFromSeed, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
-import { type CommandSender, withSender } from '../delivery/CommandSender.js';
+import { withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
-import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
-import { eachPage } from '../pages.js';
-import type { Caller, ClientRecord, KeyBinding, PageRequest } from '../ports.js';
+import type { Caller, ClientRecord, KeyBinding } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { requireClient } from './requireClient.js';
+import { resendTopicKeys } from './resyncClient.js';
 import { validateClientName } from './validateClientName.js';
 
 const ED25519_SEED_LEN = 32;
@@ -57,7 +56,10 @@ export async function newClientKey(
         });
         const { pending: _, ...rest } = client;
         const updated: ClientRecord = { ...rest, wrappedKey, keyVersion, updatedAt };
-        if (client.mode === 'pubkey') await announcePubKey(deps, sender, updated, stored);
+        // Under the new key: each topic's current key again (a fan-out that read this client before the change sent
+        // it under the old one, which the device no longer opens) and, in public-key mode, the public keys swapped
+        // with its topic peers (who learn the new one).
+        await resendTopicKeys(deps, sender, updated);
         const delivery = sender.report();
         return { value: { client: clientView(updated), delivery }, details: { keyVersion, delivery } };
       } finally {
@@ -91,20 +93,4 @@ async function pendingKeyOf(deps: C2Deps, client: ClientRecord): Promise<Uint8Ar
   const wrappedKey = await deps.vault.wrap(sent, pendingBinding(client, keyVersion));
   await deps.store.setClientPendingKey(client.tenantId, client.name, { wrappedKey, keyVersion }, client.keyVersion);
   return sent;
-}
-
-/** Sends the client's new public key to every public-key client that shares a topic with it (once each). */
-async function announcePubKey(deps: C2Deps, sender: CommandSender, client: ClientRecord, publicKey: Uint8Array) {
-  const command = cmdSetPubKey(publicKey, client.name);
-  const told = new Set<string>([client.name]);
-  const topicsOfClient = (page: PageRequest) => deps.store.listTopicsOfClient(client.tenantId, client.name, page);
-  for await (const topics of eachPage(topicsOfClient)) {
-    for (const topic of topics) {
-      await forEachClientOfTopic(deps, client.tenantId, topic, async (members) => {
-        const peers = members.filter((peer) => peer.mode === 'pubkey' && !told.has(peer.name));
-        for (const peer of peers) told.add(peer.name);
-        await sender.send(peers.map((peer) => ({ client: peer, command })));
-      });
-    }
-  }
 }

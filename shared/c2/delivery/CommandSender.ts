@@ -4,9 +4,18 @@
  * once per sender, and the tenant's C2 key only if a public-key client is addressed. Key bytes are wiped when the
  * sender is closed.
  */
-import { type CryptoEngine, c2CommandKey, getDefaultEngine, protectCommand, topicForId } from '../../e4/index.js';
+import {
+  type CryptoEngine,
+  c2CommandKey,
+  E4Error,
+  getDefaultEngine,
+  protectCommand,
+  topicForId,
+} from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { loadC2Key } from '../c2key/loadC2Key.js';
+import { openClientKey } from '../clients/requireClient.js';
+import { C2Error } from '../errors.js';
 import type { ClientRecord, ControlCommand } from '../ports.js';
 import { type DeliveryReport, MAX_FAILURES_LISTED } from './DeliveryReport.js';
 
@@ -20,7 +29,8 @@ export class CommandSender {
   readonly #deps: C2Deps;
   readonly #tenantId: string;
   readonly #engine: CryptoEngine;
-  readonly #keys = new Map<string, Uint8Array>();
+  /** Command keys by client name and key version (the opening shared by concurrent pages). */
+  readonly #keys = new Map<string, Promise<Uint8Array>>();
   #c2PrivateKey: Promise<Uint8Array> | undefined;
   #sent = 0;
   #delivered = 0;
@@ -36,8 +46,17 @@ export class CommandSender {
   async send(commands: readonly AddressedCommand[]): Promise<DeliveryReport> {
     const seconds = Math.floor(this.#deps.clock() / 1000);
     const out: ControlCommand[] = [];
+    const failed: { client: string; error: string }[] = [];
     for (const { client, command } of commands) {
-      const key = await this.#commandKey(client);
+      let key: Uint8Array;
+      try {
+        key = await this.#commandKey(client);
+      } catch (error) {
+        // One client's unusable key (tampered record, vault unavailable) fails its command, not the whole change.
+        if (!(error instanceof C2Error || error instanceof E4Error)) throw error;
+        failed.push({ client: client.name, error: `${error.code}: ${error.message}` });
+        continue;
+      }
       out.push({
         clientName: client.name,
         topic: topicForId(client.id),
@@ -46,15 +65,15 @@ export class CommandSender {
     }
     const outcomes = out.length === 0 ? [] : await this.#deps.publisher.publish(out);
     let delivered = 0;
-    const failed: { client: string; error: string }[] = [];
     for (const outcome of outcomes) {
       if (outcome.delivered) delivered++;
       else failed.push({ client: outcome.clientName, error: outcome.error ?? 'not delivered' });
     }
-    this.#sent += out.length;
+    const sent = commands.length; // every command of the batch: published, or failed before (its key unusable)
+    this.#sent += sent;
     this.#delivered += delivered;
     this.#failed.push(...failed.slice(0, MAX_FAILURES_LISTED - this.#failed.length));
-    return { sent: out.length, delivered, failed };
+    return { sent, delivered, failed };
   }
 
   /** Everything sent by this sender so far. */
@@ -64,31 +83,33 @@ export class CommandSender {
 
   /** Wipes the command keys held. */
   async close(): Promise<void> {
-    for (const key of this.#keys.values()) key.fill(0);
+    const keys = [...this.#keys.values()];
     this.#keys.clear();
+    for (const key of keys) (await key.catch(() => undefined))?.fill(0);
     const c2 = this.#c2PrivateKey;
     this.#c2PrivateKey = undefined;
     if (c2) (await c2.catch(() => undefined))?.fill(0);
   }
 
-  async #commandKey(client: ClientRecord): Promise<Uint8Array> {
+  #commandKey(client: ClientRecord): Promise<Uint8Array> {
     const cacheKey = `${client.name}\u0000${client.keyVersion}`;
-    const known = this.#keys.get(cacheKey);
-    if (known) return known;
-    const stored = await this.#deps.vault.unwrap(client.wrappedKey, {
-      tenantId: this.#tenantId,
-      kind: 'client',
-      name: client.name,
-      version: client.keyVersion,
-    });
-    let key = stored;
-    if (client.mode === 'pubkey') {
+    let key = this.#keys.get(cacheKey);
+    if (!key) {
+      key = this.#openCommandKey(client);
+      this.#keys.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  async #openCommandKey(client: ClientRecord): Promise<Uint8Array> {
+    const stored = await openClientKey(this.#deps, client);
+    if (client.mode === 'symmetric') return stored;
+    try {
       this.#c2PrivateKey ??= loadC2Key(this.#deps, this.#tenantId).then((c2) => c2.privateKey);
-      key = c2CommandKey(this.#engine, await this.#c2PrivateKey, stored);
+      return c2CommandKey(this.#engine, await this.#c2PrivateKey, stored);
+    } finally {
       stored.fill(0);
     }
-    this.#keys.set(cacheKey, key);
-    return key;
   }
 }
 

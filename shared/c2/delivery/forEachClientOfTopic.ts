@@ -18,20 +18,24 @@ export async function forEachClientOfTopic(
   const handling = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   let cursor: string | undefined;
-  do {
-    const page = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    const clients = await deps.store.getClients(tenantId, page.items);
-    cursor = page.cursor;
-    const task: Promise<void> = handle(clients).then(
-      () => void handling.delete(task),
-      (error: unknown) => {
-        handling.delete(task);
-        failure ??= { error };
-      },
-    );
-    handling.add(task);
-    while (handling.size >= inFlight) await Promise.race(handling);
-  } while (cursor && !failure);
-  await Promise.all(handling);
+  try {
+    do {
+      const page = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const clients = await deps.store.getClients(tenantId, page.items);
+      cursor = page.cursor;
+      const task: Promise<void> = handle(clients).then(
+        () => void handling.delete(task),
+        (error: unknown) => {
+          handling.delete(task);
+          failure ??= { error };
+        },
+      );
+      handling.add(task);
+      while (handling.size >= inFlight) await Promise.race(handling);
+    } while (cursor && !failure);
+  } finally {
+    // Never return (or throw) while pages are still being handled: the caller wipes keys and gives the lease back.
+    await Promise.allSettled(handling);
+  }
   if (failure) throw failure.error;
 }

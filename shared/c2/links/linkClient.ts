@@ -12,7 +12,7 @@ import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord } from '../ports.js';
-import { requireTopic } from '../topics/rotateTopicKey.js';
+import { requireTopic } from '../topics/requireTopic.js';
 import { sendTopicKey } from '../topics/sendTopicKey.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { withTopicLease } from '../topics/withTopicLease.js';
@@ -46,6 +46,11 @@ export async function linkClient(deps: C2Deps, caller: Caller, input: LinkInput)
           clientName: name,
           createdAt: new Date(deps.clock()).toISOString(),
         });
+        if (!(await deps.store.getClient(tenantId, name))) {
+          // Deleted meanwhile (deleting a client does not take the topic's lease): take the link back.
+          await deps.store.deleteLink(tenantId, topic, name);
+          throw new C2Error(C2ErrorCode.NotFound, `no client "${name}"`);
+        }
         await sendTopicKey(deps, sender, client, record);
         await sharePubKeys(deps, sender, client, topic);
         const delivery = sender.report();

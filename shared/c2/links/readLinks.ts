@@ -3,7 +3,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { requireClient } from '../clients/requireClient.js';
 import { validateClientName } from '../clients/validateClientName.js';
 import type { Caller, Page, PageRequest } from '../ports.js';
-import { requireTopic } from '../topics/rotateTopicKey.js';
+import { requireTopic } from '../topics/requireTopic.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 

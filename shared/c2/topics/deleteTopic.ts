@@ -1,5 +1,6 @@
 /**
- * Deletes a topic: every linked client is told to forget its key (RemoveTopic; E4's C2 told no one), the links go,
+ * Deletes a topic: every linked client is told to forget its key (RemoveTopic; E4's C2 told no one) and, in
+ * public-key mode, the public keys of the clients it shared only this topic with; the links go,
  * then the topic record. Each page of clients is notified before its links are deleted, and the record goes last,
  * so a deletion cut short is finished by calling it again.
  */
@@ -8,8 +9,9 @@ import type { C2Deps } from '../C2Deps.js';
 import { withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { audited } from '../events/audited.js';
+import { unsharePubKeys } from '../links/sharePubKeys.js';
 import type { Caller } from '../ports.js';
-import { requireTopic } from './rotateTopicKey.js';
+import { requireTopic } from './requireTopic.js';
 import { validateTopic } from './validateTopic.js';
 import { withTopicLease } from './withTopicLease.js';
 
@@ -30,7 +32,14 @@ export async function deleteTopic(
           if (items.length === 0) break;
           const clients = await deps.store.getClients(tenantId, items);
           await sender.send(clients.map((client) => ({ client, command })));
-          for (const name of items) await deps.store.deleteLink(tenantId, topic, name);
+          const byName = new Map(clients.map((client) => [client.name, client]));
+          for (const name of items) {
+            // Public-key mode: peers that share no other topic forget each other's keys (once per pair: the links of
+            // the clients already handled are gone).
+            const client = byName.get(name);
+            if (client) await unsharePubKeys(deps, sender, client, topic);
+            await deps.store.deleteLink(tenantId, topic, name);
+          }
         }
         await deps.store.deleteTopic(tenantId, topic);
         const delivery = sender.report();

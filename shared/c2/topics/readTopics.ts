@@ -1,16 +1,14 @@
 /** Reading topics: one by name, a page in id order, the count. Keys never leave. */
 import type { C2Deps } from '../C2Deps.js';
-import { C2Error, C2ErrorCode } from '../errors.js';
 import { mapPage } from '../pages.js';
 import type { Caller, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
+import { requireTopic } from './requireTopic.js';
 import { type TopicView, topicView } from './TopicView.js';
 import { validateTopic } from './validateTopic.js';
 
 export async function getTopic(deps: C2Deps, caller: Caller, topic: string): Promise<TopicView> {
-  const record = await deps.store.getTopic(caller.tenantId, validateTopic(topic));
-  if (!record) throw new C2Error(C2ErrorCode.NotFound, `no topic "${topic}"`);
-  return topicView(record);
+  return topicView(await requireTopic(deps, caller.tenantId, validateTopic(topic)));
 }
 
 export async function listTopics(deps: C2Deps, caller: Caller, page: PageRequest): Promise<Page<TopicView>> {

@@ -9,10 +9,10 @@ import type { C2Deps } from '../C2Deps.js';
 import { type CommandSender, withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
-import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, TopicRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
+import { requireTopic } from './requireTopic.js';
 import { type TopicView, topicView } from './TopicView.js';
 import { validateTopic } from './validateTopic.js';
 import { withTopicLease } from './withTopicLease.js';
@@ -37,12 +37,6 @@ export async function rotateTopicKey(deps: C2Deps, caller: Caller, topicName: st
       }),
     ),
   );
-}
-
-export async function requireTopic(deps: C2Deps, tenantId: string, topic: string): Promise<TopicRecord> {
-  const record = await deps.store.getTopic(tenantId, topic);
-  if (!record) throw new C2Error(C2ErrorCode.NotFound, `no topic "${topic}"`);
-  return record;
 }
 
 /**

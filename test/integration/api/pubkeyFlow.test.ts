@@ -150,7 +150,8 @@ describe('public-key mode, through the API', () => {
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({
       client: expect.objectContaining({ name: P1, id: idOf(P1), mode: 'pubkey', keyVersion: 2 }),
-      delivery: delivered(2),
+      // SetIDKey; under the new key its topic's key again; public keys swapped with its one topic peer
+      delivery: delivered(4),
     });
     const stored = await storedPublicKey(P1);
     expect(stored).toHaveLength(32);

@@ -130,7 +130,7 @@ describe('symmetric mode, through the API', () => {
     expect(answer.json).toEqual({ client: A, topics: 1, delivery: delivered(1) });
   });
 
-  it('gives a client a new identity key: stored once delivered, never in the response', async () => {
+  it('gives a client a new identity key: stored once delivered, its topic key sent again under it; never in the response', async () => {
     // Prepare
     const before = toBase64(await storedClientKey(A));
 
@@ -141,7 +141,7 @@ describe('symmetric mode, through the API', () => {
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({
       client: expect.objectContaining({ name: A, id: idOf(A), keyVersion: 2 }),
-      delivery: delivered(1),
+      delivery: delivered(2), // SetIDKey, then SetTopicKey of its one topic under the new key
     });
     const after = await storedClientKey(A);
     expect(before).toBe(keys.get(A));

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
 import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
+import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { listEvents } from '../../../shared/c2/events/listEvents.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
@@ -114,6 +115,29 @@ describe('rotation', () => {
     await exchange(d1!, d3!, 'rot', 'after rotation');
     const record = await c2.deps.store.getTopic(caller.tenantId, 'rot');
     expect(record?.keyVersion).toBe(2);
+  });
+
+  it('a client whose stored key does not open fails alone: the others get the new key, the report names it', async () => {
+    // Prepare: a tampered record (its wrapped key replaced by bytes that open for no one).
+    const [good, bad] = await Promise.all(['fine', 'tampered'].map(device));
+    await topicWith('partly', good!, bad!);
+    const record = (await c2.deps.store.getClient(caller.tenantId, 'tampered'))!;
+    await c2.deps.store.updateClientKey(caller.tenantId, 'tampered', {
+      wrappedKey: record.wrappedKey.map((b, i) => (i === record.wrappedKey.length - 1 ? b ^ 1 : b)),
+      keyVersion: 1,
+      expectedVersion: 1,
+      updatedAt: record.updatedAt,
+    });
+
+    // Act
+    const rotated = await rotateTopicKey(c2.deps, caller, 'partly');
+
+    // Assess
+    expect(rotated.delivery.sent).toBe(2);
+    expect(rotated.delivery.delivered).toBe(1);
+    expect(rotated.delivery.failed).toEqual([{ client: 'tampered', error: expect.stringMatching(/^KEY_INTEGRITY: /) }]);
+    await good!.commandsApplied(2);
+    expect(rotated.topic.keyVersion).toBe(2);
   });
 
   it('concurrent rotations take turns: every rotation reaches every device, in order, and they end on one key', async () => {
@@ -317,6 +341,27 @@ describe('new identity key', () => {
     // The device and the C2 agree on the new key: a command under it is applied.
     await topicWith('after-pending', dev);
     expect(dev.client.hasTopicKey('after-pending')).toBe(true);
+  });
+});
+
+describe('resync', () => {
+  it('sends a device the current keys of its topics, and never the key of a topic it was removed from', async () => {
+    // Prepare
+    const [back, other] = await Promise.all(['back-online', 'resync-peer'].map(device));
+    await topicWith('resync/a', back!, other!);
+    await topicWith('resync/b', back!, other!);
+    await unlinkClient(c2.deps, caller, { topic: 'resync/b', client: 'back-online' });
+    const before = back!.commands.length;
+
+    // Act
+    const result = await resyncClient(c2.deps, caller, 'back-online');
+
+    // Assess
+    expect(result).toMatchObject({ client: 'back-online', topics: 1, delivery: { sent: 1, delivered: 1 } });
+    await back!.commandsApplied(before + 1);
+    expect(back!.commands.at(-1)).toBe('SetTopicKey');
+    expect(back!.client.hasTopicKey('resync/a')).toBe(true);
+    expect(back!.client.hasTopicKey('resync/b')).toBe(false);
   });
 });
 

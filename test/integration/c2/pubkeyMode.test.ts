@@ -134,10 +134,11 @@ describe('public-key mode', () => {
     // Act
     const result = await newClientKey(c2.deps, caller, 'pk-gina');
 
-    // Assess
-    expect(result.delivery).toEqual({ sent: 2, delivered: 2, failed: [] });
-    await gina.commandsApplied(3);
+    // Assess: gina gets SetIDKey, then under the new key its topic key and hank's public key; hank gets hers.
+    expect(result.delivery).toEqual({ sent: 4, delivered: 4, failed: [] });
+    await gina.commandsApplied(5);
     await hank.commandsApplied(3);
+    expect(gina.commands.slice(2)).toEqual(['SetIDKey', 'SetTopicKey', 'SetPubKey']);
     expect(gina.client.publicKey).not.toEqual(before);
     expect(hank.commands.at(-1)).toBe('SetPubKey');
     await exchange(gina, hank, 'pk/renew', 'with my new key');
@@ -163,6 +164,28 @@ describe('public-key mode', () => {
     await createTopic(c2.deps, caller, { topic: 'pk/after-c2' });
     await link('pk/after-c2', ivan, 2);
     expect(ivan.client.hasTopicKey('pk/after-c2')).toBe(true);
+  });
+
+  it('a C2 key the broker did not take for every client stays pending (no client is cut off); calling again finishes', async () => {
+    // Prepare: a C2 whose publisher is closed (a real fault: the broker connection is gone).
+    const kate = await device('pk-kate');
+    const before = await getC2PublicKey(c2.deps, caller);
+    const broken = await startLocalC2();
+    await broken.deps.publisher.close();
+
+    // Act
+    const code = await codeOfAsync(() => rotateC2Key({ ...c2.deps, publisher: broken.deps.publisher }, caller));
+    await broken.close();
+    const pending = await getC2PublicKey(c2.deps, caller);
+    const finished = await rotateC2Key(c2.deps, caller);
+
+    // Assess
+    expect(code).toBe(C2ErrorCode.DeliveryFailed);
+    expect(pending).toMatchObject({ publicKey: before.publicKey, keyVersion: before.keyVersion });
+    expect(pending.pendingVersion).toBe(before.keyVersion + 1);
+    expect(finished.c2Key.keyVersion).toBe(before.keyVersion + 1);
+    await kate.commandsApplied(1);
+    expect(kate.commands).toEqual(['SetC2Key']);
   });
 
   it('a C2 key rotation cut short is resumed: the pending key is sent again and promoted', async () => {
