@@ -274,6 +274,49 @@ export interface ApiKeyStore {
 }
 
 /**
+ * A recurring or one-off job of a tenant (e.g. rotate a topic every 30 days): EventBridge Scheduler in AWS. The
+ * scheduler invokes the C2's rotation function with `payload`; the automation issue builds its use cases on this.
+ */
+export interface ScheduleSpec {
+  /** Unique within the tenant: [A-Za-z0-9_.-]{1,40}. */
+  readonly name: string;
+  /** `rate(30 days)`, `cron(0 3 * * ? *)` or `at(2027-01-01T00:00:00)` (EventBridge Scheduler syntax). */
+  readonly expression: string;
+  /** IANA time zone of `cron`/`at` expressions; default UTC. */
+  readonly timezone?: string;
+  /** JSON given to the target when the schedule fires (no secrets). */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Off: kept but not firing. Default true. */
+  readonly enabled?: boolean;
+}
+
+export interface Scheduler {
+  /** Creates the schedule or replaces the one of that name. */
+  putSchedule(tenantId: string, schedule: ScheduleSpec): Promise<void>;
+  getSchedule(tenantId: string, name: string): Promise<ScheduleSpec | undefined>;
+  /** NOT_FOUND when there is none. */
+  deleteSchedule(tenantId: string, name: string): Promise<void>;
+}
+
+/** What a device needs to connect to AWS IoT Core: its thing and an X.509 certificate (private key returned once). */
+export interface DeviceCredentials {
+  readonly thingName: string;
+  readonly certificateArn: string;
+  readonly certificateId: string;
+  readonly certificatePem: string;
+  /** PEM; returned once at creation, never stored by the C2. */
+  readonly privateKey: string;
+}
+
+/** Registers devices with the broker's identity system (AWS IoT Core things and certificates). */
+export interface DeviceProvisioner {
+  /** A thing named after the tenant and client id, a new active certificate attached to it and to the device policy. */
+  provision(tenantId: string, client: { name: string; idHex: string }): Promise<DeviceCredentials>;
+  /** Detaches, deactivates and deletes the certificates, then deletes the thing; nothing when there is none. */
+  deprovision(tenantId: string, client: { idHex: string }): Promise<void>;
+}
+
+/**
  * Records of the C2 (one DynamoDB table in both modes of deployment). Every record is scoped by tenant. Failures
  * are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
  */

@@ -1,0 +1,50 @@
+/**
+ * The target of EventBridge Scheduler schedules (the automation issue creates them): `{ tenantId, action: 'rotate-topic',
+ * topic }` rotates the topic's key, as `POST /v1/topics/{hash}/rotate` does, with the actor `scheduler:<schedule>`.
+ * A malformed input is reported (and not retried by the scheduler); a topic that no longer exists is a no-op.
+ */
+import { z } from 'zod';
+import { validateTenantId } from '../../shared/c2/apiKeys/validateTenantId.js';
+import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
+import { rotateTopicKey } from '../../shared/c2/topics/rotateTopicKey.js';
+
+const ScheduledRotationSchema = z.object({
+  tenantId: z.string().min(1).max(63),
+  action: z.literal('rotate-topic'),
+  topic: z.string().min(1).max(512),
+  schedule: z.string().max(64).optional(),
+});
+
+export type ScheduledRotationOutcome =
+  | { readonly status: 'rotated'; readonly keyVersion: number; readonly delivered: number; readonly failed: number }
+  | { readonly status: 'skipped'; readonly reason: string };
+
+export async function handleScheduledRotation(deps: C2Deps, input: unknown): Promise<ScheduledRotationOutcome> {
+  const parsed = ScheduledRotationSchema.safeParse(input);
+  if (!parsed.success) return { status: 'skipped', reason: `malformed input: ${parsed.error.issues[0]?.message}` };
+  const { tenantId, topic, schedule } = parsed.data;
+  try {
+    validateTenantId(tenantId);
+  } catch {
+    return { status: 'skipped', reason: 'malformed input: tenantId' };
+  }
+  try {
+    const { topic: view, delivery } = await rotateTopicKey(
+      deps,
+      { tenantId, actor: `scheduler:${schedule ?? 'unnamed'}` },
+      topic,
+    );
+    return {
+      status: 'rotated',
+      keyVersion: view.keyVersion,
+      delivered: delivery.delivered,
+      failed: delivery.failed.length,
+    };
+  } catch (error) {
+    if (error instanceof C2Error && (error.code === C2ErrorCode.NotFound || error.code === C2ErrorCode.InvalidInput)) {
+      return { status: 'skipped', reason: error.message };
+    }
+    throw error;
+  }
+}
