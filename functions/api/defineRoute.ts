@@ -3,7 +3,7 @@
  * document generated) and a thin `run` calling one use case. `defineRoute` for routes that need a caller (an API key
  * by default), `definePublicRoute` for the few that do not.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import type { Caller } from '../../shared/c2/ports.js';
 

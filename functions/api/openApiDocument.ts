@@ -3,7 +3,7 @@
  * 2020-12, the dialect of OpenAPI 3.1): request schemas as the client writes them, response schemas as it reads them.
  * Schemas with an `id` (`.meta({ id })`) become shared components.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorBodySchema } from '../../shared/c2/schemas/common.js';
 import type { ApiRoute } from './defineRoute.js';
 

@@ -3,7 +3,7 @@
  * `rawQueryString`) and the JSON body. Every failure is an {@link ApiError} with a 4xx code.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
 import { decodeUtf8, fromBase64, utf8 } from '../../shared/e4/index.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';

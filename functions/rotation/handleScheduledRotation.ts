@@ -3,7 +3,7 @@
  * topic }` rotates the topic's key, as `POST /v1/topics/{hash}/rotate` does, with the actor `scheduler:<schedule>`.
  * A malformed input is reported (and not retried by the scheduler); a topic that no longer exists is a no-op.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { validateTenantId } from '../../shared/c2/apiKeys/validateTenantId.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';

@@ -7,6 +7,7 @@
  *   npm run -s bench -- --json         the same figures as JSON on stdout (-s: without npm's banner)
  *   npm run bench -- symmetric 1KiB    only the cases whose name contains every word ("memory" for the memory case)
  *   npm run bench -- siv               raw AES-SIV, pure against OpenSSL around NODE_SIV_THRESHOLD (not run otherwise)
+ *   npm run bench -- functions         the Lambda bundles: size and module initialisation time (11 runs, median)
  *   npm run bench -- c2 rotation       only the C2 case: rotating a topic of 10,000 clients in local mode (3 rotations,
  *                                      median; --quick: 2,000 clients)
  *
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { type CryptoEngine, nodeEngine, pureEngine } from '../../shared/e4/node/index.js';
 import { c2Rotation, type RotationResult } from './c2Rotation.js';
 import { type Mode, makePair } from './fixtures.js';
+import { type FunctionBundle, functionBundles } from './functionBundles.js';
 import { FULL, measure, median, QUICK, type Timing } from './measure.js';
 import { type MemoryResult, topicKeyMemory } from './memory.js';
 import { printSivThreshold, type SivRow, sivThreshold } from './sivThreshold.js';
@@ -153,6 +155,7 @@ async function runChild(name: string, args: Args): Promise<void> {
   let result: unknown;
   if (name === 'memory') result = await topicKeyMemory(nodeEngine);
   else if (name === 'siv') result = sivThreshold(args.timing);
+  else if (name === 'functions') result = await functionBundles(args.timing === QUICK ? 3 : 11);
   else if (name === 'rotation') result = await c2Rotation(args.timing === QUICK ? 2000 : 10_000, 3);
   else {
     const found = CASES.find((c) => c.name === name);
@@ -241,14 +244,18 @@ async function main(): Promise<void> {
       `  master-key calls per rotation ${masterKeyCallsPerRotation} (cold cache); key unwraps ${unwrapsPerRotation} (in memory)`,
     );
   }
+  let bundles: FunctionBundle[] | undefined;
+  if (matches('functions bundles lambda', args.filter)) {
+    bundles = inChild<FunctionBundle[]>('functions', args);
+    log('\nLambda functions (esbuild as the stack builds them; targets <= 500 KB minified, <= 150 ms to initialise)');
+    for (const b of bundles) {
+      const runs = b.initRuns.map(fmt).join(', ');
+      log(`  ${b.name.padEnd(10)} ${fmt(b.bytes / 1000)} KB  init ${fmt(b.initMs)} ms (runs ${runs})`);
+    }
+  }
   if (args.json) {
-    console.log(
-      JSON.stringify(
-        { machine, results, memory: memory ?? null, siv: siv ?? null, rotation: rotation ?? null },
-        null,
-        2,
-      ),
-    );
+    const all = { machine, results, memory: memory ?? null, siv: siv ?? null, rotation: rotation ?? null };
+    console.log(JSON.stringify({ ...all, functions: bundles ?? null }, null, 2));
   }
 }
 

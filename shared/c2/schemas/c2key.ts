@@ -1,5 +1,5 @@
 /** The tenant's C2 key pair (public-key mode): only its public part is ever shown. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { hexBytes, isoTime } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
 

@@ -2,7 +2,7 @@
  * Clients (devices): create, read, list, remove, reset, new identity key, resync. Keys appear only in the creation
  * request and, once, a generated key. Paths address a client by its id (URL-safe), never by its name.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
 import { base64Bytes, hexBytes, hexIdParam, isoTime, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';

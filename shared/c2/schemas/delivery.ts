@@ -1,5 +1,5 @@
 /** What became of the commands a change sent to devices (shared by every route that sends some). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_FAILURES_LISTED } from '../delivery/DeliveryReport.js';
 
 export const DeliveryReportSchema = z

@@ -1,5 +1,5 @@
 /** The event log: who did what, when, with what result. Never key bytes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventRecord } from '../ports.js';
 import { isoTime, pageOf } from './common.js';
 

@@ -1,5 +1,5 @@
 /** Links between clients and topics: link, unlink, and the lists of either side. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientIdSchema, ClientRefSchema } from './clients.js';
 import { pageOf } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';

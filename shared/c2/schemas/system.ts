@@ -1,5 +1,5 @@
 /** Health and counts. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const HealthSchema = z.strictObject({ status: z.literal('ok') });
 

@@ -2,7 +2,7 @@
  * Topics: create, read, list, rotate, delete. Topic keys never leave the C2 through the API. Paths address a topic
  * by its hash (URL-safe), never by its name (which usually contains "/").
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { hexBytes, hexIdParam, isoTime, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';

@@ -4,7 +4,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiLogEntry } from '../../../functions/api/ApiLogger.js';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import { defineRoute } from '../../../functions/api/defineRoute.js';

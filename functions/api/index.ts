@@ -1,0 +1,20 @@
+/** Lambda entry of the HTTP API (API Gateway HTTP API, payload 2.0): the handler local mode also runs. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { awsConfigFromEnv } from '../awsConfig.js';
+import { composeAwsC2 } from '../composeAwsC2.js';
+import { meteredPublisher } from '../observability/meteredPublisher.js';
+import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { createApiHandler } from './createApiHandler.js';
+
+const deps = composeAwsC2(awsConfigFromEnv(), {
+  decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
+});
+const api = createApiHandler(deps, { log: (entry) => logger.error(entry.message, { ...entry }) });
+
+export const handler = middy(api)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,33 @@
+/**
+ * The configuration of the Lambda functions: the one place that reads the environment (set by the service stack,
+ * infra/). A missing variable fails the cold start with its name, never later.
+ */
+export interface AwsC2Config {
+  readonly region: string | undefined;
+  readonly tableName: string;
+  readonly kmsKeyArn: string;
+  /** The account's `iot:Data-ATS` endpoint host (or URL). */
+  readonly iotDataEndpoint: string;
+  readonly devicePolicyName: string | undefined;
+  readonly scheduleGroup: string | undefined;
+  readonly schedulerRoleArn: string | undefined;
+  readonly rotationFunctionArn: string | undefined;
+}
+
+export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsC2Config {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`e4c2: environment variable ${name} is not set`);
+    return value;
+  };
+  return {
+    region: env.AWS_REGION,
+    tableName: required('TABLE_NAME'),
+    kmsKeyArn: required('KMS_KEY_ARN'),
+    iotDataEndpoint: required('IOT_DATA_ENDPOINT'),
+    devicePolicyName: env.DEVICE_POLICY_NAME,
+    scheduleGroup: env.SCHEDULE_GROUP,
+    schedulerRoleArn: env.SCHEDULER_ROLE_ARN,
+    rotationFunctionArn: env.ROTATION_FUNCTION_ARN,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The composition root of the AWS deployment: the C2's ports on AWS adapters (DynamoDB, KMS, IoT Core data plane),
+ * built once per cold start. The same use cases and store adapter as local mode; `clients` lets tests point the
+ * SDK clients at moto.
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
+import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
+import type { C2Deps } from '../shared/c2/C2Deps.js';
+import type { CommandPublisher } from '../shared/c2/ports.js';
+import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
+import type { AwsC2Config } from './awsConfig.js';
+
+/** SDK client settings shared by every client (region, endpoint, credentials); empty in Lambda. */
+export type AwsClientConfig = Pick<DynamoDBClientConfig, 'region' | 'endpoint' | 'credentials'>;
+
+export interface ComposeAwsC2Options {
+  readonly clients?: AwsClientConfig;
+  /** Wraps the publisher (metrics). */
+  readonly decoratePublisher?: (publisher: CommandPublisher) => CommandPublisher;
+}
+
+export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options = {}): C2Deps {
+  const base = { ...(config.region ? { region: config.region } : {}), ...options.clients };
+  const iotEndpoint = config.iotDataEndpoint.startsWith('http')
+    ? config.iotDataEndpoint
+    : `https://${config.iotDataEndpoint}`;
+  const iotConfig: IoTDataPlaneClientConfig = { ...base, endpoint: options.clients?.endpoint ?? iotEndpoint };
+  const publisher = IotDataCommandPublisher.create(iotConfig);
+  return {
+    store: new DynamoKeyStore(new DynamoDBClient(base), config.tableName),
+    vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(new KMSClient(base), config.kmsKeyArn)),
+    publisher: options.decoratePublisher ? options.decoratePublisher(publisher) : publisher,
+    clock: Date.now,
+  };
+}

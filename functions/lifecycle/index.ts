@@ -1,0 +1,23 @@
+/** Lambda entry of the IoT lifecycle rule: a device subscribing to its control topic is resynced. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { awsConfigFromEnv } from '../awsConfig.js';
+import { composeAwsC2 } from '../composeAwsC2.js';
+import { meteredPublisher } from '../observability/meteredPublisher.js';
+import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { handleLifecycleEvent, type LifecycleEvent } from './handleLifecycleEvent.js';
+
+const deps = composeAwsC2(awsConfigFromEnv(), {
+  decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
+});
+
+export const handler = middy(async (event: LifecycleEvent) => {
+  const outcome = await handleLifecycleEvent(deps, event);
+  logger.info('lifecycle event', { eventType: event?.eventType, ...outcome });
+  return outcome;
+})
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

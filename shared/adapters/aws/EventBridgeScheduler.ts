@@ -1,0 +1,219 @@
+/**
+ * The scheduler of the AWS deployment: EventBridge Scheduler schedules in one schedule group, each invoking the C2's
+ * rotation function (through the execution role) with `{ tenantId, ...payload }` as its input. A tenant's schedule
+ * `name` is stored as `<tenantId>--<name>`: EventBridge allows 64 characters of [0-9A-Za-z_.-], so a long tenant id
+ * leaves fewer for the name. The mapping is one-to-one because a tenant id of a schedule may neither contain `--`
+ * nor end with `-` (else `a--b` + `c` and `a` + `b--c` would share a schedule): the adapter refuses those, and any
+ * name, expression, time zone or payload EventBridge would refuse, with a C2Error INVALID_INPUT (moto, the test
+ * server, checks none of them). No flexible time window: a schedule fires at its time. A schedule in UTC (the
+ * default) reads back without `timezone`.
+ */
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  type GetScheduleCommandOutput,
+  ResourceNotFoundException,
+  type SchedulerClient,
+  UpdateScheduleCommand,
+  ValidationException,
+} from '@aws-sdk/client-scheduler';
+import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import type { Scheduler, ScheduleSpec } from '../../c2/ports.js';
+
+export interface EventBridgeSchedulerOptions {
+  /** The schedule group (created by the stack). */
+  readonly groupName: string;
+  /** ARN of the function the schedules invoke (the rotation function). */
+  readonly targetArn: string;
+  /** ARN of the role EventBridge Scheduler assumes to invoke it. */
+  readonly roleArn: string;
+}
+
+const SEPARATOR = '--';
+/** EventBridge Scheduler's limits. */
+const MAX_SCHEDULE_NAME = 64;
+const SCHEDULE_NAME = /^[0-9A-Za-z_.-]+$/;
+const MAX_INPUT = 8192;
+const MAX_EXPRESSION = 256;
+const MAX_TIMEZONE = 50;
+/** What EventBridge (and moto) report for a schedule made without a time zone: read back as no `timezone`. */
+const DEFAULT_TIMEZONE = 'UTC';
+/** ScheduleSpec.name */
+const NAME = /^[A-Za-z0-9_.-]{1,40}$/;
+const TENANT = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const EXPRESSION = [
+  /^rate\([1-9][0-9]{0,8} (minute|minutes|hour|hours|day|days)\)$/,
+  /^cron\([^\s()]+( [^\s()]+){5}\)$/,
+  /^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/,
+];
+
+const invalid = (message: string) => new C2Error(C2ErrorCode.InvalidInput, message);
+
+/** The EventBridge name of a tenant's schedule, or INVALID_INPUT. */
+export function scheduleNameOf(tenantId: string, name: string): string {
+  if (typeof tenantId !== 'string' || !TENANT.test(tenantId)) {
+    throw invalid(
+      'schedules need a tenant id of lowercase letters and digits in groups joined by single "-" (no "--", no final "-")',
+    );
+  }
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw invalid('"name" of a schedule must be 1 to 40 letters, digits, "_", "." or "-"');
+  }
+  const scheduleName = `${tenantId}${SEPARATOR}${name}`;
+  if (scheduleName.length > MAX_SCHEDULE_NAME || !SCHEDULE_NAME.test(scheduleName)) {
+    throw invalid(
+      `"name" of a schedule may have at most ${MAX_SCHEDULE_NAME - tenantId.length - SEPARATOR.length} characters for this tenant`,
+    );
+  }
+  return scheduleName;
+}
+
+function validTimezone(timezone: unknown): timezone is string {
+  if (typeof timezone !== 'string' || timezone.length === 0 || timezone.length > MAX_TIMEZONE) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function inputOf(tenantId: string, schedule: ScheduleSpec): string {
+  const { payload } = schedule;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw invalid('"payload" of a schedule must be a JSON object');
+  }
+  if (Object.hasOwn(payload, 'tenantId')) throw invalid('"payload" of a schedule must not set "tenantId"');
+  let input: string;
+  try {
+    input = JSON.stringify({ tenantId, ...payload });
+  } catch {
+    throw invalid('"payload" of a schedule must be JSON');
+  }
+  if (input.length > MAX_INPUT) throw invalid(`"payload" of a schedule must be under ${MAX_INPUT} characters of JSON`);
+  return input;
+}
+
+export class EventBridgeScheduler implements Scheduler {
+  readonly #client: SchedulerClient;
+  readonly #options: EventBridgeSchedulerOptions;
+
+  /** The client is the caller's. */
+  constructor(client: SchedulerClient, options: EventBridgeSchedulerOptions) {
+    for (const key of ['groupName', 'targetArn', 'roleArn'] as const) {
+      if (typeof options[key] !== 'string' || options[key].length === 0) {
+        throw new TypeError(`${key} must be a non-empty string`);
+      }
+    }
+    this.#client = client;
+    this.#options = { ...options };
+  }
+
+  async putSchedule(tenantId: string, schedule: ScheduleSpec): Promise<void> {
+    const input = this.#inputOf(tenantId, schedule);
+    try {
+      await this.#client.send(new CreateScheduleCommand(input));
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw this.#translate(error, schedule.name);
+    }
+    try {
+      await this.#client.send(new UpdateScheduleCommand(input));
+    } catch (error) {
+      // Deleted between the two calls: create it again.
+      if (!(error instanceof ResourceNotFoundException)) throw this.#translate(error, schedule.name);
+      await this.#client.send(new CreateScheduleCommand(input)).catch((again: unknown) => {
+        throw this.#translate(again, schedule.name);
+      });
+    }
+  }
+
+  async getSchedule(tenantId: string, name: string): Promise<ScheduleSpec | undefined> {
+    const scheduleName = scheduleNameOf(tenantId, name);
+    let output: GetScheduleCommandOutput;
+    try {
+      output = await this.#get(scheduleName);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(output.Target?.Input ?? '');
+    } catch {
+      return undefined; // not a schedule of this adapter
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+    const { tenantId: owner, ...payload } = input as Record<string, unknown>;
+    if (owner !== tenantId || !output.ScheduleExpression) return undefined;
+    const timezone = output.ScheduleExpressionTimezone;
+    return {
+      name,
+      expression: output.ScheduleExpression,
+      ...(timezone && timezone !== DEFAULT_TIMEZONE ? { timezone } : {}),
+      payload,
+      enabled: output.State !== 'DISABLED',
+    };
+  }
+
+  async deleteSchedule(tenantId: string, name: string): Promise<void> {
+    const scheduleName = scheduleNameOf(tenantId, name);
+    try {
+      await this.#client.send(new DeleteScheduleCommand({ Name: scheduleName, GroupName: this.#options.groupName }));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        throw new C2Error(C2ErrorCode.NotFound, `no schedule named "${name}"`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  #get(scheduleName: string): Promise<GetScheduleCommandOutput> {
+    return this.#client.send(new GetScheduleCommand({ Name: scheduleName, GroupName: this.#options.groupName }));
+  }
+
+  #inputOf(tenantId: string, schedule: ScheduleSpec): CreateScheduleCommandInput {
+    if (typeof schedule !== 'object' || schedule === null) throw invalid('a schedule must be an object');
+    const scheduleName = scheduleNameOf(tenantId, schedule.name);
+    const { expression, timezone, enabled } = schedule;
+    if (
+      typeof expression !== 'string' ||
+      expression.length > MAX_EXPRESSION ||
+      !EXPRESSION.some((pattern) => pattern.test(expression))
+    ) {
+      throw invalid(
+        '"expression" of a schedule must be rate(<n> <unit>), cron(<6 fields>) or at(<yyyy-mm-ddThh:mm:ss>)',
+      );
+    }
+    if (timezone !== undefined && !validTimezone(timezone)) {
+      throw invalid('"timezone" of a schedule must be an IANA time zone');
+    }
+    if (enabled !== undefined && typeof enabled !== 'boolean') throw invalid('"enabled" of a schedule must be boolean');
+    return {
+      Name: scheduleName,
+      GroupName: this.#options.groupName,
+      ScheduleExpression: expression,
+      ...(timezone !== undefined ? { ScheduleExpressionTimezone: timezone } : {}),
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: this.#options.targetArn,
+        RoleArn: this.#options.roleArn,
+        Input: inputOf(tenantId, schedule),
+      },
+      State: enabled === false ? 'DISABLED' : 'ENABLED',
+    };
+  }
+
+  /** EventBridge's ValidationException (what the checks above missed) is the caller's INVALID_INPUT. */
+  #translate(error: unknown, name: string): unknown {
+    if (error instanceof ValidationException) {
+      return new C2Error(C2ErrorCode.InvalidInput, `EventBridge Scheduler refused the schedule "${name}"`, {
+        cause: error,
+      });
+    }
+    return error;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The KeyStore contract over DynamoKeyStore on moto's DynamoDB (the emulator the AWS adapters' integration tests
+ * share): the same suite runs over dynalite and DynamoDB Local in test/integration/dynamo.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll } from 'vitest';
+import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
+import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
+import { keyStoreContract } from '../../contract/keyStore.contract.js';
+import { clientConfig, describeWithMoto } from '../../support/moto.js';
+
+const clients: DynamoDBClient[] = [];
+afterAll(() => {
+  for (const client of clients) client.destroy();
+});
+
+describeWithMoto('DynamoKeyStore over moto', (moto) => {
+  let tables = 0;
+  keyStoreContract('DynamoKeyStore over moto DynamoDB', async () => {
+    const db = new DynamoDBClient(clientConfig(moto()));
+    clients.push(db);
+    const table = `e4c2-test-${tables++}`;
+    await createKeyStoreTable(db, table);
+    return new DynamoKeyStore(db, table);
+  });
+});
