@@ -1,0 +1,47 @@
+/**
+ * `npm run api-key -- --table <name> --tenant <id> [--name admin] [--region <region>]`: creates an API key of a
+ * tenant directly in the deployed table (the AWS deployment has no key yet after `cdk deploy`; local mode prints its
+ * own) and prints it once. It runs with the operator's AWS credentials (the default provider chain) and needs only
+ * dynamodb:PutItem on the table: API keys are stored hashed, never under KMS. `--endpoint` points it at moto in
+ * tests.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Command } from 'commander';
+import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
+import type { C2Deps } from '../shared/c2/C2Deps.js';
+
+const options = new Command('api-key')
+  .requiredOption('--table <name>', 'the DynamoDB table of the stateful stack (its output TableName)')
+  .requiredOption('--tenant <id>', 'the tenant id: lowercase letters, digits and "-"')
+  .option('--name <name>', 'a name for the key', 'admin')
+  .option('--region <region>', 'AWS region (default: the SDK default)')
+  .option('--endpoint <url>', 'DynamoDB endpoint (tests)')
+  .parse()
+  .opts<{ table: string; tenant: string; name: string; region?: string; endpoint?: string }>();
+
+const db = new DynamoDBClient({
+  ...(options.region ? { region: options.region } : {}),
+  ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+});
+const refuse = (): never => {
+  throw new Error('this script only creates API keys');
+};
+// Only the store is used by createApiKey: the other ports refuse, so nothing else can happen by mistake.
+const deps: C2Deps = {
+  store: new DynamoKeyStore(db, options.table),
+  vault: { wrap: refuse, unwrap: refuse },
+  publisher: { publish: refuse, close: async () => {} },
+  clock: Date.now,
+};
+try {
+  const created = await createApiKey(deps, { tenantId: options.tenant, actor: 'cli:api-key' }, { name: options.name });
+  console.log(`API key "${created.name}" of tenant ${options.tenant} (id ${created.keyId}):`);
+  console.log(created.token);
+  console.log('It is shown once: only its hash is stored.');
+} catch (error) {
+  console.error(`api-key: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  db.destroy();
+}

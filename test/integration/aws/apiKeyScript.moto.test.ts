@@ -1,0 +1,61 @@
+/**
+ * `npm run api-key` (scripts/createApiKey.ts), the first API key of a tenant after `cdk deploy`: run as a process
+ * against moto's DynamoDB, its key then authenticates through the API's own authenticator.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, expect, it } from 'vitest';
+import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
+import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
+import { authenticateApiKey } from '../../../shared/c2/apiKeys/authenticateApiKey.js';
+import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { clientConfig, describeWithMoto } from '../../support/moto.js';
+
+const run = promisify(execFile);
+
+describeWithMoto('npm run api-key', (moto) => {
+  beforeAll(async () => {
+    const db = new DynamoDBClient(clientConfig(moto()));
+    await createKeyStoreTable(db, 'e4c2-keys');
+    db.destroy();
+  });
+
+  const script = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'scripts/createApiKey.ts', '--table', 'e4c2-keys', ...args], {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1',
+      },
+    });
+
+  it('prints a key of the tenant once; the API authenticates it', async () => {
+    // Act
+    const { stdout } = await script('--tenant', 'acme', '--region', 'us-east-1', '--endpoint', moto().endpoint);
+
+    // Assess
+    const token = stdout.split('\n').find((line) => line.startsWith('e4c2.'))!;
+    expect(token).toMatch(/^e4c2\.acme\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
+    const db = new DynamoDBClient(clientConfig(moto()));
+    const deps = { store: new DynamoKeyStore(db, 'e4c2-keys') } as unknown as C2Deps; // authenticate reads the store only
+    expect(await authenticateApiKey(deps, token)).toEqual({ tenantId: 'acme', actor: `apikey:${token.split('.')[2]}` });
+    const { items } = await deps.store.listEvents('acme', { limit: 10 });
+    expect(items.map((e) => [e.action, e.actor])).toEqual([['apikey.create', 'cli:api-key']]);
+    db.destroy();
+  });
+
+  it('refuses a bad tenant id with one line and exit code 1', async () => {
+    const failure = await script(
+      '--tenant',
+      'Not A Tenant',
+      '--region',
+      'us-east-1',
+      '--endpoint',
+      moto().endpoint,
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toMatch(/^api-key: .*tenant/m);
+  });
+});
