@@ -8,9 +8,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { CommandMetrics } from './meteredPublisher.js';
 
-export const logger = new Logger({ serviceName: 'e4c2' });
-export const metrics = new Metrics({ namespace: 'e4c2', serviceName: 'e4c2' });
-export const tracer = new Tracer({ serviceName: 'e4c2' });
+// Service name and namespace from the environment only: the alarms of the stack match the `service` dimension.
+export const logger = new Logger();
+export const metrics = new Metrics();
+export const tracer = new Tracer();
 
 export const commandMetrics: CommandMetrics = {
   addMetric: (name, _unit, value) => metrics.addMetric(name, MetricUnit.Count, value),

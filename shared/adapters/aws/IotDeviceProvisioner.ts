@@ -1,8 +1,8 @@
 /**
  * The device provisioner of the AWS deployment: one AWS IoT Core thing per client, named
- * `e4c2-<tenantId>-<client id hex>` (its attributes: `tenant`, `clientId`), and one X.509 certificate made by IoT Core
- * (CreateKeysAndCertificate: the private key is returned once and never stored), active, attached to the device
- * policy and to the thing.
+ * `e4c2-<tenantId>-<client id hex>` (attributes `tenant` and `e4id`, which the device policy of the service stack
+ * reads), and one X.509 certificate made by IoT Core (CreateKeysAndCertificate: the private key is returned once
+ * and never stored), active, attached to the device policy and to the thing.
  *
  * Provisioning refuses a thing that exists already (ALREADY_EXISTS: deprovision it first) and undoes what it made,
  * best effort, when a step fails. Deprovisioning detaches each principal of the thing, detaches the device policy
@@ -103,7 +103,7 @@ export class IotDeviceProvisioner implements DeviceProvisioner {
       await this.#iot.send(
         new CreateThingCommand({
           thingName,
-          attributePayload: { attributes: { tenant: tenantId, clientId: client.idHex } },
+          attributePayload: { attributes: { tenant: tenantId, e4id: client.idHex } },
         }),
       );
       undo.push(() => this.#deleteThing(thingName));

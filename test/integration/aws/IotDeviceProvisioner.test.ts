@@ -61,7 +61,7 @@ describeWithMoto('IotDeviceProvisioner over moto', (moto) => {
     // Assess
     expect(credentials.thingName).toBe(`e4c2-tenant-a-${sensor.idHex}`);
     const thing = await iot.send(new DescribeThingCommand({ thingName: credentials.thingName }));
-    expect(thing.attributes).toEqual({ tenant: 'tenant-a', clientId: sensor.idHex });
+    expect(thing.attributes).toEqual({ tenant: 'tenant-a', e4id: sensor.idHex });
     const { principals } = await iot.send(new ListThingPrincipalsCommand({ thingName: credentials.thingName }));
     expect(principals).toEqual([credentials.certificateArn]);
     const { certificateDescription } = await iot.send(

@@ -1,0 +1,294 @@
+/**
+ * The stateless side of the C2, safe to destroy and deploy again: the three functions built from functions/, the
+ * HTTP API in front of the api function, the AWS IoT device policy and lifecycle rules, the EventBridge Scheduler
+ * group and role for rotations, and the dashboard and alarms. Each function's role holds exactly what it uses
+ * (see the `allow()` calls below and test/infra/serviceStack.test.ts).
+ */
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  DomainName,
+  HttpApi,
+  type HttpStage,
+  LogGroupLogDestination,
+  SecurityPolicy,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
+import type { InfraConfig } from './config.js';
+import { C2Function } from './constructs/C2Function.js';
+import { IotDataEndpoint } from './constructs/IotDataEndpoint.js';
+import { CONTROL_TOPIC_PREFIX, IotDevicePolicy } from './constructs/IotDevicePolicy.js';
+import { LifecycleEventRules } from './constructs/LifecycleEventRules.js';
+import { Observability } from './constructs/Observability.js';
+
+/** The encryption context key every tenant data key carries (shared/adapters/aws/KmsMasterKeyProvider.ts). */
+export const TENANT_CONTEXT_KEY = 'tenant';
+
+/** The table operations of shared/adapters/aws/DynamoKeyStore.ts: nothing else (no Scan, no table management). */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+export const SCHEDULE_ACTIONS = [
+  'scheduler:CreateSchedule',
+  'scheduler:UpdateSchedule',
+  'scheduler:GetSchedule',
+  'scheduler:DeleteSchedule',
+] as const;
+
+/** What the api function's DeviceProvisioner does on things and on certificates. */
+export const THING_ACTIONS = [
+  'iot:CreateThing',
+  'iot:DescribeThing',
+  'iot:DeleteThing',
+  'iot:ListThingPrincipals',
+  'iot:AttachThingPrincipal',
+  'iot:DetachThingPrincipal',
+] as const;
+export const CERTIFICATE_ACTIONS = [
+  'iot:DescribeCertificate',
+  'iot:UpdateCertificate',
+  'iot:DeleteCertificate',
+  'iot:AttachPolicy',
+  'iot:DetachPolicy',
+] as const;
+
+export interface ServiceStackProps extends StackProps {
+  readonly config: InfraConfig;
+  readonly table: ITable;
+  readonly key: IKey;
+}
+
+export class ServiceStack extends Stack {
+  readonly apiFunction: C2Function;
+  readonly lifecycleFunction: C2Function;
+  readonly rotationFunction: C2Function;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly devicePolicy: IotDevicePolicy;
+  readonly scheduleGroup: CfnScheduleGroup;
+  readonly schedulerRole: Role;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config, table, key } = props;
+    const prefix = config.namePrefix;
+    const logs = { logRetention: config.logRetention, logRemovalPolicy: config.removalPolicy };
+    const arn = (service: string, resource: string, resourceName: string) =>
+      this.formatArn({ service, resource, resourceName });
+
+    // --- AWS IoT: the devices' policy, the data endpoint the C2 publishes to ---
+    this.devicePolicy = new IotDevicePolicy(this, 'DevicePolicy', { policyName: `${prefix}-device` });
+    const endpoint = new IotDataEndpoint(this, 'IotDataEndpoint', { configured: config.iotDataEndpoint, ...logs });
+
+    // --- EventBridge Scheduler: the group of the rotation schedules, the role they invoke the function with ---
+    const scheduleGroupName = prefix;
+    this.scheduleGroup = new CfnScheduleGroup(this, 'ScheduleGroup', { name: scheduleGroupName });
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': this.scheduleGroup.attrArn },
+        },
+      }),
+      description: `EventBridge Scheduler invokes the rotation function with it (schedule group ${scheduleGroupName})`,
+    });
+
+    // --- The functions ---
+    const environment: Record<string, string> = {
+      TABLE_NAME: table.tableName,
+      KMS_KEY_ARN: key.keyArn,
+      IOT_DATA_ENDPOINT: endpoint.address,
+      DEVICE_POLICY_NAME: this.devicePolicy.policyName,
+      SCHEDULE_GROUP: scheduleGroupName,
+      SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+      POWERTOOLS_SERVICE_NAME: config.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
+      LOG_LEVEL: config.logLevel,
+    };
+    this.rotationFunction = new C2Function(this, 'RotationFunction', {
+      entry: 'functions/rotation/index.ts',
+      description: `${prefix}: scheduled key rotations (EventBridge Scheduler target)`,
+      environment,
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+      ...logs,
+    });
+    this.lifecycleFunction = new C2Function(this, 'LifecycleFunction', {
+      entry: 'functions/lifecycle/index.ts',
+      description: `${prefix}: AWS IoT lifecycle events (connected, disconnected, subscribed)`,
+      environment,
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      ...logs,
+    });
+    this.apiFunction = new C2Function(this, 'ApiFunction', {
+      entry: 'functions/api/index.ts',
+      description: `${prefix}: the C2's HTTP API`,
+      environment: { ...environment, ROTATION_FUNCTION_ARN: this.rotationFunction.functionArn },
+      memorySize: 1024,
+      // Under the HTTP API's 30-second integration limit.
+      timeout: Duration.seconds(29),
+      ...logs,
+    });
+
+    // --- Least-privilege grants ---
+    const controlTopics = arn('iot', 'topic', `${CONTROL_TOPIC_PREFIX}/*`);
+    const scheduleArns = arn('scheduler', 'schedule', `${scheduleGroupName}/*`);
+    const things = arn('iot', 'thing', '*');
+    const certificates = arn('iot', 'cert', '*');
+    const dataKeyActions = {
+      api: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      lifecycle: ['kms:Decrypt'],
+      rotation: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    };
+    for (const [name, fn] of this.functions()) {
+      fn.allow('KeyStoreReadWrite', TABLE_ACTIONS, [table.tableArn]);
+      // The table is encrypted with the same key: DynamoDB uses it on the caller's behalf, and only DynamoDB may.
+      fn.allow('TableEncryptionThroughDynamoDB', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [key.keyArn], {
+        StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.${this.urlSuffix}` },
+      });
+      // Tenant data keys: only with the tenant in the encryption context (KmsMasterKeyProvider always puts it).
+      fn.allow('TenantDataKeys', dataKeyActions[name], [key.keyArn], {
+        Null: { [`kms:EncryptionContext:${TENANT_CONTEXT_KEY}`]: 'false' },
+      });
+      fn.allow('PublishControlTopics', ['iot:Publish'], [controlTopics]);
+      fn.acknowledgeWildcard(
+        controlTopics,
+        "The C2 publishes commands to every device's control topic e4/<device id>; devices are created at run time, so " +
+          'the topics are a prefix, not a list.',
+      );
+      fn.acknowledgeWildcard(
+        '*',
+        'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) have no resource type: IAM accepts only "*".' +
+          (name === 'api' ? ' So has iot:CreateKeysAndCertificate (device provisioning).' : ''),
+      );
+    }
+    const api = this.apiFunction;
+    api.allow('ManageRotationSchedules', SCHEDULE_ACTIONS, [scheduleArns]);
+    api.acknowledgeWildcard(
+      scheduleArns,
+      "Schedules are created per tenant at run time, all in the C2's own schedule group: the group is the bound.",
+    );
+    api.allow('PassSchedulerRole', ['iam:PassRole'], [this.schedulerRole.roleArn], {
+      StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    });
+    api.allow('CreateDeviceCertificates', ['iot:CreateKeysAndCertificate'], ['*']);
+    api.allow('ProvisionDeviceThings', THING_ACTIONS, [things]);
+    api.acknowledgeWildcard(
+      things,
+      'The api function registers and removes a thing per device at run time; thing names are not known in advance.',
+    );
+    api.allow('ManageDeviceCertificates', CERTIFICATE_ACTIONS, [certificates]);
+    api.acknowledgeWildcard(
+      certificates,
+      'Device certificates get generated ids at run time (CreateKeysAndCertificate); attaching the device policy, ' +
+        'deactivating and deleting them names the certificate, whose id is not known in advance.',
+    );
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'InvokeRotationFunction',
+        effect: Effect.ALLOW,
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.rotationFunction.functionArn],
+      }),
+    );
+
+    // --- AWS IoT lifecycle events -> lifecycle function ---
+    new LifecycleEventRules(this, 'LifecycleEvents', { target: this.lifecycleFunction, ...logs });
+
+    // --- HTTP API: one $default route to the api function ---
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    const domainName = config.customDomain
+      ? new DomainName(this, 'ApiDomain', {
+          domainName: config.customDomain.domainName,
+          certificate: Certificate.fromCertificateArn(this, 'ApiCertificate', config.customDomain.certificateArn),
+          securityPolicy: SecurityPolicy.TLS_1_2,
+        })
+      : undefined;
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `${prefix}-api`,
+      description: 'The C2 HTTP API: every request goes to the api function, which authenticates it (bearer API keys)',
+      createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('ApiIntegration', this.apiFunction),
+    });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+      ...(domainName ? { domainMapping: { domainName } } : {}),
+    });
+    Validations.of(this.api.node.findChild('DefaultRoute')).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The api function authenticates every request itself (Authorization: Bearer e4c2.<tenant>.<key id>.<secret>, ' +
+        'checked against the hashed API keys in the table), and answers the public routes (health, OpenAPI ' +
+        'document) without it; an API Gateway authorizer would add a second, partial copy of that check.',
+    });
+
+    // --- Dashboard and alarms ---
+    this.observability = new Observability(this, 'Observability', {
+      namePrefix: prefix,
+      api: this.api,
+      functions: Object.fromEntries(this.functions()),
+      metricsNamespace: config.metricsNamespace,
+      serviceName: config.serviceName,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+    if (domainName) {
+      new CfnOutput(this, 'ApiDomainTarget', {
+        value: domainName.regionalDomainName,
+        description: `Point ${config.customDomain?.domainName} here (CNAME, or an alias record)`,
+      });
+    }
+    new CfnOutput(this, 'IotDataEndpointAddress', { value: endpoint.address });
+    new CfnOutput(this, 'DevicePolicyNameOutput', { value: this.devicePolicy.policyName });
+    new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroupName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
+  }
+
+  /** The functions by their short name. */
+  functions(): Array<['api' | 'lifecycle' | 'rotation', C2Function]> {
+    return [
+      ['api', this.apiFunction],
+      ['lifecycle', this.lifecycleFunction],
+      ['rotation', this.rotationFunction],
+    ];
+  }
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { removeTestApps, testApp } from './synthApp.js';
+
+afterAll(removeTestApps);
+
+interface Report {
+  pluginReports: Array<{
+    pluginName: string;
+    violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }>;
+  }>;
+}
+
+const reportOf = (outdir: string): Report =>
+  JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as Report;
+
+/** "rule @ construct path" of every violation of the report, sorted. */
+const findingsOf = (report: Report): string[] =>
+  report.pluginReports
+    .flatMap((plugin) =>
+      plugin.violations.flatMap((violation) =>
+        violation.violatingConstructs.map((construct) => `${violation.ruleName} @ ${construct.constructPath}`),
+      ),
+    )
+    .sort();
+
+describe('cdk-nag (AwsSolutions) on the app', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('synthesizes with zero findings, errors or warnings', () => {
+    // Prepare
+    const { app, outdir, stateful, service } = testApp({ checks: true });
+    // Act
+    app.synth();
+    // Assess
+    expect(findingsOf(reportOf(outdir))).toEqual([]);
+    for (const stack of [stateful, service]) {
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    }
+  });
+
+  it('acknowledges exactly these findings, each written with its reason (none stale, none hiding another)', () => {
+    // Prepare: the same app with every acknowledgement ignored, and failing synth turned into a report.
+    const validations = Object.getPrototypeOf(Validations.of(new Construct(undefined as never, 'probe')));
+    const acknowledge = vi.spyOn(validations, 'acknowledge').mockImplementation(() => {});
+    const { app, outdir } = testApp({
+      checks: true,
+      context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+    });
+    // Act
+    app.synth();
+    // Assess
+    const service = 'e4c2-dev-service';
+    const roles = ['ApiFunctionRole', 'LifecycleFunctionRole', 'RotationFunctionRole'];
+    const iam5 = (resource: string, ...paths: string[]) =>
+      paths.map((path) => `AwsSolutions-IAM5[Resource::${resource}] @ ${service}/${path}/Resource`);
+    const arn = 'arn:<AWS::Partition>';
+    expect(findingsOf(reportOf(outdir))).toEqual(
+      [
+        `AwsSolutions-APIG4 @ ${service}/HttpApi/DefaultRoute/Resource`,
+        ...['ApiFunction', 'LifecycleFunction', 'RotationFunction'].map(
+          (fn) => `AwsSolutions-L1 @ ${service}/${fn}/Resource`,
+        ),
+        // X-Ray (every function), iot:CreateKeysAndCertificate (api), iot:DescribeEndpoint (the endpoint lookup)
+        ...iam5('*', ...roles.map((role) => `${role}/DefaultPolicy`), 'IotDataEndpoint/Lookup/CustomResourcePolicy'),
+        ...iam5(`${arn}:iot:eu-west-1:123456789012:topic/e4/*`, ...roles.map((role) => `${role}/DefaultPolicy`)),
+        ...iam5(`${arn}:scheduler:eu-west-1:123456789012:schedule/e4c2-dev/*`, 'ApiFunctionRole/DefaultPolicy'),
+        ...iam5(`${arn}:iot:eu-west-1:123456789012:thing/*`, 'ApiFunctionRole/DefaultPolicy'),
+        ...iam5(`${arn}:iot:eu-west-1:123456789012:cert/*`, 'ApiFunctionRole/DefaultPolicy'),
+      ].sort(),
+    );
+    // Every acknowledgement carries a reason of some substance.
+    const calls = acknowledge.mock.calls as Array<[{ id: string; reason: string }]>;
+    expect(calls.length).toBeGreaterThan(0);
+    for (const [{ id, reason }] of calls) expect(reason.length, id).toBeGreaterThan(40);
+  });
+});

@@ -1,0 +1,483 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { C2Function } from '../../infra/constructs/C2Function.js';
+import { flat, logicalIdOf, removeTestApps, testApp } from './synthApp.js';
+
+afterAll(removeTestApps);
+
+// Prepare: one app, one template (bundling skipped: the assembly test bundles).
+const { service, stateful } = testApp();
+const template = Template.fromStack(service);
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is loosely typed JSON
+type Json = any;
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, Json> }>;
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+/** The one resource of `type`. */
+function only(type: string): { Type: string; Properties: Record<string, Json> } {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0]![1];
+}
+
+const ARN = 'arn:<AWS::Partition>';
+const REGION_ACCOUNT = 'eu-west-1:123456789012';
+const tableArn = `import:e4c2-dev-stateful:ExportsOutputFnGetAtt${logicalIdOf(stateful.table)}Arn`;
+const keyArn = `import:e4c2-dev-stateful:ExportsOutputFnGetAtt${logicalIdOf(stateful.key)}Arn`;
+
+interface Statement {
+  sid: string | undefined;
+  actions: string[];
+  resources: string[];
+  condition: unknown;
+}
+
+/** Every statement of the policies attached to the role of `fn`, resources flattened (export hashes cut). */
+function statementsOf(fn: C2Function): Statement[] {
+  const roleId = logicalIdOf(fn.executionRole);
+  const policies = ofType('AWS::IAM::Policy').filter(([, policy]) =>
+    (policy.Properties.Roles as unknown[]).some((role) => flat(role) === `<${roleId}>`),
+  );
+  return policies.flatMap(([, policy]) =>
+    (policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]).map((statement) => {
+      expect(statement.Effect).toBe('Allow');
+      return {
+        sid: statement.Sid as string | undefined,
+        actions: [statement.Action as string | string[]].flat(),
+        resources: [statement.Resource].flat().map((resource) => flat(resource).replace(/Arn[0-9A-F]{8}$/, 'Arn')),
+        condition: statement.Condition,
+      };
+    }),
+  );
+}
+
+const common = (fn: C2Function, dataKeyActions: string[]): Statement[] => [
+  {
+    sid: undefined,
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    resources: ['*'],
+    condition: undefined,
+  },
+  {
+    sid: 'WriteOwnLogs',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [`<${logicalIdOf(fn.logGroup)}.Arn>`],
+    condition: undefined,
+  },
+  {
+    sid: 'KeyStoreReadWrite',
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
+    resources: [tableArn],
+    condition: undefined,
+  },
+  {
+    sid: 'TableEncryptionThroughDynamoDB',
+    actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+    resources: [keyArn],
+    condition: {
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
+    },
+  },
+  {
+    sid: 'TenantDataKeys',
+    actions: dataKeyActions,
+    resources: [keyArn],
+    condition: { Null: { 'kms:EncryptionContext:tenant': 'false' } },
+  },
+  {
+    sid: 'PublishControlTopics',
+    actions: ['iot:Publish'],
+    resources: [`${ARN}:iot:${REGION_ACCOUNT}:topic/e4/*`],
+    condition: undefined,
+  },
+];
+
+describe('service stack: functions', () => {
+  const functions = service.functions();
+
+  it('builds three functions from functions/, all arm64 on Node.js 22 with tracing and their own log group', () => {
+    // Assess
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 3);
+    for (const [, fn] of functions) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [logicalIdOf(fn.executionRole), 'Arn'] },
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: logicalIdOf(fn.logGroup) } },
+      });
+    }
+  });
+
+  it('gives each function exactly the environment its composition root reads', () => {
+    // Assess
+    const common = [
+      'DEVICE_POLICY_NAME',
+      'IOT_DATA_ENDPOINT',
+      'KMS_KEY_ARN',
+      'LOG_LEVEL',
+      'NODE_OPTIONS',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+      'SCHEDULER_ROLE_ARN',
+      'SCHEDULE_GROUP',
+      'TABLE_NAME',
+    ];
+    for (const [name, fn] of functions) {
+      const variables = resources[logicalIdOf(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
+      const expected = name === 'api' ? [...common, 'ROTATION_FUNCTION_ARN'].sort() : common;
+      expect(Object.keys(variables).sort(), name).toEqual(expected);
+      expect(variables).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        DEVICE_POLICY_NAME: 'e4c2-dev-device',
+        SCHEDULE_GROUP: 'e4c2-dev',
+        POWERTOOLS_SERVICE_NAME: 'e4c2-dev',
+        POWERTOOLS_METRICS_NAMESPACE: 'E4C2',
+        LOG_LEVEL: 'INFO',
+      });
+      expect(flat(variables.TABLE_NAME)).toMatch(/^import:e4c2-dev-stateful:ExportsOutputRefKeyStoreTable/);
+      expect(flat(variables.KMS_KEY_ARN)).toMatch(/^import:e4c2-dev-stateful:ExportsOutputFnGetAttC2Key/);
+      expect(flat(variables.SCHEDULER_ROLE_ARN)).toBe(`<${logicalIdOf(service.schedulerRole)}.Arn>`);
+      expect(flat(variables.IOT_DATA_ENDPOINT)).toMatch(/^<IotDataEndpointLookup[0-9A-F]{8}\.endpointAddress>$/);
+    }
+    const apiVariables = resources[logicalIdOf(service.apiFunction)]!.Properties.Environment.Variables;
+    expect(flat(apiVariables.ROTATION_FUNCTION_ARN)).toBe(`<${logicalIdOf(service.rotationFunction)}.Arn>`);
+  });
+
+  it('gives every function role no managed policy, assumable by Lambda only', () => {
+    for (const [, fn] of functions) {
+      const role = resources[logicalIdOf(fn.executionRole)]!.Properties;
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+    }
+  });
+});
+
+describe('service stack: least-privilege grants', () => {
+  it('api: key store, data keys, control topics, its schedules, the scheduler role, device provisioning', () => {
+    // Act
+    const statements = statementsOf(service.apiFunction);
+    // Assess
+    expect(statements).toEqual([
+      ...common(service.apiFunction, ['kms:GenerateDataKey', 'kms:Decrypt']),
+      {
+        sid: 'ManageRotationSchedules',
+        actions: [
+          'scheduler:CreateSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:GetSchedule',
+          'scheduler:DeleteSchedule',
+        ],
+        resources: [`${ARN}:scheduler:${REGION_ACCOUNT}:schedule/e4c2-dev/*`],
+        condition: undefined,
+      },
+      {
+        sid: 'PassSchedulerRole',
+        actions: ['iam:PassRole'],
+        resources: [`<${logicalIdOf(service.schedulerRole)}.Arn>`],
+        condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+      {
+        sid: 'CreateDeviceCertificates',
+        actions: ['iot:CreateKeysAndCertificate'],
+        resources: ['*'],
+        condition: undefined,
+      },
+      {
+        sid: 'ProvisionDeviceThings',
+        actions: [
+          'iot:CreateThing',
+          'iot:DescribeThing',
+          'iot:DeleteThing',
+          'iot:ListThingPrincipals',
+          'iot:AttachThingPrincipal',
+          'iot:DetachThingPrincipal',
+        ],
+        resources: [`${ARN}:iot:${REGION_ACCOUNT}:thing/*`],
+        condition: undefined,
+      },
+      {
+        sid: 'ManageDeviceCertificates',
+        actions: [
+          'iot:DescribeCertificate',
+          'iot:UpdateCertificate',
+          'iot:DeleteCertificate',
+          'iot:AttachPolicy',
+          'iot:DetachPolicy',
+        ],
+        resources: [`${ARN}:iot:${REGION_ACCOUNT}:cert/*`],
+        condition: undefined,
+      },
+    ]);
+  });
+
+  it('lifecycle: key store, Decrypt of data keys, control topics; nothing else', () => {
+    expect(statementsOf(service.lifecycleFunction)).toEqual(common(service.lifecycleFunction, ['kms:Decrypt']));
+  });
+
+  it('rotation: key store, new and existing data keys, control topics; nothing else', () => {
+    expect(statementsOf(service.rotationFunction)).toEqual(
+      common(service.rotationFunction, ['kms:GenerateDataKey', 'kms:Decrypt']),
+    );
+  });
+
+  it('uses the "*" resource only for actions without a resource type, each named here', () => {
+    // Assess: every IAM statement of the stack, functions or not.
+    const starred = ofType('AWS::IAM::Policy')
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[])
+      .filter((statement) => [statement.Resource].flat().includes('*'))
+      .flatMap((statement) => [statement.Action].flat());
+    expect([...new Set(starred)].sort()).toEqual([
+      'iot:CreateKeysAndCertificate', // api: certificates get their ids at creation
+      'iot:DescribeEndpoint', // the endpoint lookup at deploy time
+      'xray:PutTelemetryRecords', // active tracing
+      'xray:PutTraceSegments',
+    ]);
+  });
+
+  it('lets the scheduler role, assumed by EventBridge Scheduler for this group only, invoke the rotation function only', () => {
+    const role = resources[logicalIdOf(service.schedulerRole)]!.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': '123456789012',
+            'aws:SourceArn': { 'Fn::GetAtt': ['ScheduleGroup', 'Arn'] },
+          },
+        },
+      },
+    ]);
+    const [policy] = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      (p.Properties.Roles as unknown[]).some((r) => flat(r) === `<${logicalIdOf(service.schedulerRole)}>`),
+    );
+    expect(policy?.[1].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'InvokeRotationFunction',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(service.rotationFunction), 'Arn'] },
+      },
+    ]);
+  });
+});
+
+describe('service stack: AWS IoT', () => {
+  it('has the device policy: own client id, own control topic, own tenant topic space (exact ARNs)', () => {
+    // Act
+    const policy = only('AWS::IoT::Policy');
+    const document = policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] };
+    const iot = `${ARN}:iot:${REGION_ACCOUNT}`;
+    // Assess
+    expect(policy.Properties.PolicyName).toBe('e4c2-dev-device');
+    expect(document.Statement.map((s) => ({ ...s, Resource: [s.Resource].flat().map(flat) }))).toEqual([
+      {
+        Sid: 'ConnectAsOwnThing',
+        Effect: 'Allow',
+        Action: 'iot:Connect',
+        Resource: [`${iot}:client/\${iot:Connection.Thing.ThingName}`],
+        Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+      },
+      {
+        Sid: 'SubscribeOwnControlTopicAndTenantTopics',
+        Effect: 'Allow',
+        Action: 'iot:Subscribe',
+        Resource: [
+          `${iot}:topicfilter/e4/\${iot:Connection.Thing.Attributes[e4id]}`,
+          `${iot}:topicfilter/t/\${iot:Connection.Thing.Attributes[tenant]}/*`,
+        ],
+      },
+      {
+        Sid: 'ReceiveOwnControlTopicAndTenantTopics',
+        Effect: 'Allow',
+        Action: 'iot:Receive',
+        Resource: [
+          `${iot}:topic/e4/\${iot:Connection.Thing.Attributes[e4id]}`,
+          `${iot}:topic/t/\${iot:Connection.Thing.Attributes[tenant]}/*`,
+        ],
+      },
+      {
+        Sid: 'PublishTenantTopics',
+        Effect: 'Allow',
+        Action: 'iot:Publish',
+        Resource: [`${iot}:topic/t/\${iot:Connection.Thing.Attributes[tenant]}/*`],
+      },
+    ]);
+  });
+
+  it('forwards the connected, disconnected and subscribed lifecycle events to the lifecycle function', () => {
+    // Assess
+    const lifecycleArn = { 'Fn::GetAtt': [logicalIdOf(service.lifecycleFunction), 'Arn'] };
+    const rules = ofType('AWS::IoT::TopicRule');
+    expect(rules.map(([, rule]) => rule.Properties.TopicRulePayload.Sql).sort()).toEqual([
+      "SELECT * FROM '$aws/events/presence/connected/+'",
+      "SELECT * FROM '$aws/events/presence/disconnected/+'",
+      "SELECT * FROM '$aws/events/subscriptions/subscribed/+'",
+    ]);
+    for (const [ruleId, rule] of rules) {
+      expect(rule.Properties.TopicRulePayload).toMatchObject({
+        AwsIotSqlVersion: '2016-03-23',
+        RuleDisabled: false,
+        Actions: [{ Lambda: { FunctionArn: lifecycleArn } }],
+        ErrorAction: { CloudwatchLogs: { LogGroupName: { Ref: expect.stringMatching(/^LifecycleEventsErrorLogs/) } } },
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: lifecycleArn,
+        Principal: 'iot.amazonaws.com',
+        SourceAccount: '123456789012',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+    }
+  });
+
+  it('looks the data endpoint up at deploy time (iot:Data-ATS)', () => {
+    template.hasResourceProperties('Custom::IotDataEndpoint', {
+      Create: Match.serializedJson(
+        Match.objectLike({ action: 'DescribeEndpoint', parameters: { endpointType: 'iot:Data-ATS' } }),
+      ),
+    });
+  });
+});
+
+describe('service stack: scheduler, API, observability', () => {
+  it('has the schedule group of the rotations', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'e4c2-dev' });
+  });
+
+  it('routes $default (every method and path) to the api function, throttled, with access logs', () => {
+    // Assess
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [logicalIdOf(service.apiFunction), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
+        Format: Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', status: '$context.status' })),
+      },
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+
+  it('sets the retention of every log group (30 days by default), and every function logs to its own', () => {
+    const logGroups = ofType('AWS::Logs::LogGroup');
+    expect(logGroups.length).toBe(6); // 3 functions, API access logs, IoT rule errors, the endpoint lookup
+    for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      expect(fn.Properties.LoggingConfig?.LogGroup, 'a function without its log group').toBeDefined();
+    }
+  });
+
+  it('alarms on function errors and throttles, API 5xx and failed command deliveries, to the encrypted topic', () => {
+    // Assess
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
+      [
+        'api-errors',
+        'api-server-errors',
+        'api-throttles',
+        'commands-failed',
+        'lifecycle-errors',
+        'lifecycle-throttles',
+        'rotation-errors',
+        'rotation-throttles',
+      ].map((name) => `e4c2-dev-${name}`),
+    );
+    const topic = { Ref: logicalIdOf(service.observability.alarmTopic) };
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([topic]);
+      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'e4c2-dev-commands-failed',
+      Namespace: 'E4C2',
+      MetricName: 'CommandsFailed',
+      Dimensions: [{ Name: 'service', Value: 'e4c2-dev' }],
+      Statistic: 'Sum',
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('has a dashboard of the API, the functions and CommandsFailed', () => {
+    const dashboard = only('AWS::CloudWatch::Dashboard');
+    const body = flat(dashboard.Properties.DashboardBody);
+    expect(dashboard.Properties.DashboardName).toBe('e4c2-dev-c2');
+    for (const metric of ['"4xx"', '"5xx"', '"Latency"', '"Errors"', '"Throttles"', '"Duration"', '"CommandsFailed"']) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('service stack with options', () => {
+  // Prepare
+  const options = testApp({
+    context: {
+      'e4c2:iotDataEndpoint': 'abcdefghij1234-ats.iot.eu-west-1.amazonaws.com',
+      'e4c2:logRetentionDays': '90',
+      'e4c2:alarmEmail': 'ops@example.com',
+      'e4c2:customDomain': JSON.stringify({
+        domainName: 'c2.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
+      }),
+      'e4c2:apiRateLimit': 20,
+    },
+  });
+  const optionsTemplate = Template.fromStack(options.service);
+
+  it('uses the configured IoT data endpoint, without a lookup', () => {
+    optionsTemplate.resourceCountIs('Custom::IotDataEndpoint', 0);
+    optionsTemplate.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { Environment: { Variables: { IOT_DATA_ENDPOINT: 'abcdefghij1234-ats.iot.eu-west-1.amazonaws.com' } } },
+      3,
+    );
+  });
+
+  it('applies the retention, the e-mail subscription, the custom domain and the throttling', () => {
+    for (const logGroup of Object.values(optionsTemplate.findResources('AWS::Logs::LogGroup'))) {
+      expect(logGroup.Properties.RetentionInDays).toBe(90);
+    }
+    optionsTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    optionsTemplate.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'c2.example.com',
+      DomainNameConfigurations: [Match.objectLike({ SecurityPolicy: 'TLS_1_2' })],
+    });
+    optionsTemplate.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    optionsTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 100 },
+    });
+  });
+});
