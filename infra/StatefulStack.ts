@@ -3,7 +3,7 @@
  * table). Both are RETAINed by default (`e4c2:removalPolicy`), the table has deletion protection and point-in-time
  * recovery, and the stack has termination protection, so that nothing here goes away by accident.
  */
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -46,5 +46,7 @@ export class StatefulStack extends Stack {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy: config.removalPolicy,
     });
+    // For `npm run api-key -- --table <TableName>` (the first API key of a tenant).
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The key store table' });
   }
 }

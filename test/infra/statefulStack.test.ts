@@ -47,8 +47,10 @@ describe('stateful stack', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/e4c2-dev-c2' });
   });
 
-  it('exports the table and key only to the service stack (name, table ARN, key ARN)', () => {
-    expect(Object.keys(template.toJSON().Outputs ?? {})).toHaveLength(3);
+  it('exports the table and key to the service stack (name, table ARN, key ARN), and the table name for npm run api-key', () => {
+    const outputs = template.toJSON().Outputs ?? {};
+    expect(Object.keys(outputs)).toHaveLength(4);
+    expect(outputs.TableName).toMatchObject({ Value: { Ref: logicalIdOf(stateful.table) } });
   });
 });
 
