@@ -1,5 +1,5 @@
 import type { CryptoEngine } from '../e4/index.js';
-import type { Clock, CommandPublisher, KeyStore, KeyVault } from './ports.js';
+import type { Clock, CommandPublisher, DeviceProvisioner, KeyStore, KeyVault } from './ports.js';
 
 /** What every use case runs on: the ports, built once by a composition root (Lambda cold start, local mode). */
 export interface C2Deps {
@@ -8,6 +8,8 @@ export interface C2Deps {
   readonly publisher: CommandPublisher;
   readonly clock: Clock;
   readonly engine?: CryptoEngine;
+  /** Registers devices with the broker (IoT Core things and certificates); absent in local mode. */
+  readonly provisioner?: DeviceProvisioner;
   /** Cryptographically secure random bytes (keys, ids); default @noble/hashes randomBytes (WebCrypto). */
   readonly random?: (length: number) => Uint8Array;
   readonly options?: C2Options;

@@ -35,8 +35,8 @@ export const clientRoutes: readonly ApiRoute[] = [
     body: CreateClientBodySchema,
     response: CreatedClientSchema,
     run: async (deps, caller, { body }) => {
-      const { client, key } = await createClient(deps, caller, body);
-      return { client, ...(key ? { key: toBase64(key) } : {}) };
+      const { client, key, device } = await createClient(deps, caller, body);
+      return { client, ...(key ? { key: toBase64(key) } : {}), ...(device ? { device } : {}) };
     },
   }),
   defineRoute({

@@ -5,6 +5,7 @@
  * name, version 1). Unlike E4's C2 (an upsert that silently replaced keys), an existing name is ALREADY_EXISTS.
  */
 import {
+  bytesToHex,
   deriveSymKey,
   E4Error,
   hashIdAlias,
@@ -15,21 +16,27 @@ import {
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
-import type { Caller, ClientRecord } from '../ports.js';
+import type { Caller, ClientRecord, DeviceCredentials } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { validateClientName } from './validateClientName.js';
 
-export type CreateClientInput =
+export type CreateClientInput = (
   | { name: string; mode: 'symmetric'; key: Uint8Array }
   | { name: string; mode: 'symmetric'; password: string }
   | { name: string; mode: 'symmetric'; generateKey: true }
-  | { name: string; mode: 'pubkey'; publicKey: Uint8Array };
+  | { name: string; mode: 'pubkey'; publicKey: Uint8Array }
+) & {
+  /** Also register the device with the broker (AWS IoT thing + certificate, returned once). */
+  provisionDevice?: boolean;
+};
 
 export interface CreatedClient {
   readonly client: ClientView;
   /** Only when the key was generated: returned once, never again. */
   readonly key?: Uint8Array;
+  /** Only with `provisionDevice`: the device's thing and certificate, its private key returned once. */
+  readonly device?: DeviceCredentials;
 }
 
 function invalidKey(error: unknown, field: string): never {
@@ -74,6 +81,15 @@ function keyOf(
 export async function createClient(deps: C2Deps, caller: Caller, input: CreateClientInput): Promise<CreatedClient> {
   if (input === null || typeof input !== 'object') throw new C2Error(C2ErrorCode.InvalidInput, 'expected an object');
   const name = validateClientName(input.name);
+  const provision = input.provisionDevice ?? false;
+  if (typeof provision !== 'boolean')
+    throw new C2Error(C2ErrorCode.InvalidInput, '"provisionDevice" must be a boolean');
+  if (provision && !deps.provisioner) {
+    throw new C2Error(
+      C2ErrorCode.InvalidInput,
+      'device provisioning is not available here (local mode has no IoT Core)',
+    );
+  }
   const { key, generated } = keyOf(input, randomBytesOf(deps));
   const now = new Date(deps.clock()).toISOString();
   let record: ClientRecord;
@@ -98,5 +114,16 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
     throw error;
   }
   if (!generated) key.fill(0);
-  return { client: clientView(record), ...(generated ? { key } : {}) };
+  let device: DeviceCredentials | undefined;
+  if (provision) {
+    try {
+      device = await deps.provisioner!.provision(caller.tenantId, { name, idHex: bytesToHex(record.id) });
+    } catch (error) {
+      // All or nothing: without its thing and certificate, the client is taken back (the provisioner undid its part).
+      key.fill(0);
+      await deps.store.deleteClient(caller.tenantId, name);
+      throw error;
+    }
+  }
+  return { client: clientView(record), ...(generated ? { key } : {}), ...(device ? { device } : {}) };
 }

@@ -3,7 +3,7 @@
  * false: E4 deleted the record and told no one, so the device kept working keys), told to forget its topic keys
  * and public keys, and its record goes last (a deletion cut short is finished by calling it again).
  */
-import { cmdResetPubKeys, cmdResetTopics } from '../../e4/index.js';
+import { bytesToHex, cmdResetPubKeys, cmdResetTopics } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { checkRekey } from '../checkRekey.js';
 import { withSender } from '../delivery/CommandSender.js';
@@ -59,6 +59,8 @@ async function clearClient(
       if (client.mode === 'pubkey') commands.push({ client, command: cmdResetPubKeys() });
       await sender.send(commands);
       if (action === 'client.delete') {
+        // Its thing and certificates go first: a failure here leaves the record, and the deletion can be run again.
+        await deps.provisioner?.deprovision(tenantId, { idHex: bytesToHex(client.id) });
         await deps.store.deleteClient(tenantId, name);
         // A link made while the client was being deleted (its record still there) is taken off too.
         topics.push(...(await removeFromAllTopics(deps, sender, client, rekey)));

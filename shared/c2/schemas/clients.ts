@@ -38,6 +38,14 @@ export const CreateClientBodySchema = z
       .optional()
       .meta({ description: 'Generate the key here; it is returned once, in this response.' }),
     publicKey: base64Bytes(32).optional().meta({ description: 'The Ed25519 public key of a pubkey-mode client.' }),
+    provisionDevice: z
+      .boolean({ error: 'must be a boolean' })
+      .optional()
+      .meta({
+        description:
+          'Also create its AWS IoT thing and certificate, attached to the device policy (AWS deployment only); ' +
+          'the certificate and its private key are returned once, in this response.',
+      }),
   })
   .superRefine((body, ctx) => {
     const sources = KEY_SOURCES.filter((source) => body[source] !== undefined);
@@ -49,10 +57,11 @@ export const CreateClientBodySchema = z
   })
   .transform((body): CreateClientInput => {
     const { name } = body;
-    if (body.publicKey) return { name, mode: 'pubkey', publicKey: body.publicKey };
-    if (body.key) return { name, mode: 'symmetric', key: body.key };
-    if (body.password !== undefined) return { name, mode: 'symmetric', password: body.password };
-    return { name, mode: 'symmetric', generateKey: true };
+    const provision = body.provisionDevice ? { provisionDevice: true } : {};
+    if (body.publicKey) return { name, mode: 'pubkey', publicKey: body.publicKey, ...provision };
+    if (body.key) return { name, mode: 'symmetric', key: body.key, ...provision };
+    if (body.password !== undefined) return { name, mode: 'symmetric', password: body.password, ...provision };
+    return { name, mode: 'symmetric', generateKey: true, ...provision };
   });
 
 export const ClientViewSchema = z
@@ -79,6 +88,16 @@ export const CreatedClientSchema = z.strictObject({
     .length(44)
     .optional()
     .meta({ description: 'The generated key (only with generateKey): shown this once, never again.' }),
+  device: z
+    .strictObject({
+      thingName: z.string(),
+      certificateArn: z.string(),
+      certificateId: z.string(),
+      certificatePem: z.string(),
+      privateKey: z.string().meta({ description: 'PEM; shown this once, never stored.' }),
+    })
+    .optional()
+    .meta({ description: 'Only with provisionDevice: how the device connects to AWS IoT Core.' }),
 });
 
 export const ClientPageSchema = pageOf(ClientViewSchema);

@@ -61,6 +61,16 @@ describe('POST /v1/clients', () => {
     expect(await storedKey('with-key')).toEqual(key);
   });
 
+  it('with provisionDevice in local mode (no IoT Core): 400, and nothing is created', async () => {
+    const answer = await send('POST', '/v1/clients', {
+      body: { name: 'wants-a-thing', generateKey: true, provisionDevice: true },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.code).toBe('INVALID_INPUT');
+    expect(answer.json.error.message).toMatch(/provisioning is not available/);
+    expect((await send('GET', `/v1/clients/${bytesToHex(hashIdAlias('wants-a-thing'))}`)).status).toBe(404);
+  });
+
   it('from a password (Argon2i as e4go)', async () => {
     const password = 'correct horse battery staple';
     const answer = await send('POST', '/v1/clients', { body: { name: 'with-password', mode: 'symmetric', password } });

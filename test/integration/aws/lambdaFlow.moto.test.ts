@@ -7,6 +7,7 @@
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreatePolicyCommand, DescribeThingCommand, IoTClient } from '@aws-sdk/client-iot';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
@@ -31,6 +32,13 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     const kms = new KMSClient(clients);
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'e4c2 test' }));
     kms.destroy();
+    const iot = new IoTClient(clients);
+    const policyDocument = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }],
+    });
+    await iot.send(new CreatePolicyCommand({ policyName: 'e4c2-test-device', policyDocument }));
+    iot.destroy();
     const db = new DynamoDBClient(clients);
     await createKeyStoreTable(db, 'e4c2-lambda');
     db.destroy();
@@ -39,7 +47,7 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
       tableName: 'e4c2-lambda',
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
-      devicePolicyName: undefined,
+      devicePolicyName: 'e4c2-test-device',
       scheduleGroup: undefined,
       schedulerRoleArn: undefined,
       rotationFunctionArn: undefined,
@@ -84,6 +92,32 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     const clients = await send('GET', `/v1/topics/${topic.json.hash}/clients`);
     expect(clients.json.items.map((c: { id: string }) => c.id).sort()).toEqual([...ids].sort());
     if (mode === 'pubkey') expect((await send('GET', '/v1/keys/c2')).json.keyVersion).toBe(1);
+  });
+
+  it('a client created with provisionDevice gets its IoT thing and certificate (once); deleting it removes them', async () => {
+    // Act
+    const created = await send('POST', '/v1/clients', {
+      name: 'provisioned',
+      generateKey: true,
+      provisionDevice: true,
+    });
+    const thingName = `e4c2-${tenantId}-${created.json.client.id}`;
+    const iot = new IoTClient(clientConfig(moto()));
+    const thing = await iot.send(new DescribeThingCommand({ thingName }));
+    const deleted = await send('DELETE', `/v1/clients/${created.json.client.id}`);
+    const after = await iot.send(new DescribeThingCommand({ thingName })).catch((error: Error) => error.name);
+    iot.destroy();
+
+    // Assess
+    expect(created.status).toBe(201);
+    expect(created.json.device).toMatchObject({
+      thingName,
+      certificatePem: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/),
+    });
+    expect(created.json.device.privateKey).toMatch(/-----BEGIN RSA PRIVATE KEY-----|-----BEGIN PRIVATE KEY-----/);
+    expect(thing.attributes).toEqual({ tenant: tenantId, e4id: created.json.client.id });
+    expect(deleted.status).toBe(200);
+    expect(after).toBe('ResourceNotFoundException');
   });
 
   it('a scheduled rotation through the rotation handler', async () => {
