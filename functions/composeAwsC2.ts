@@ -4,15 +4,13 @@
  * SDK clients at moto.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { IoTClient } from '@aws-sdk/client-iot';
 import type { IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
-import { IotDeviceProvisioner } from '../shared/adapters/aws/IotDeviceProvisioner.js';
 import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
-import type { CommandPublisher } from '../shared/c2/ports.js';
+import type { CommandPublisher, DeviceProvisioner } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import type { AwsC2Config } from './awsConfig.js';
 
@@ -21,6 +19,11 @@ export type AwsClientConfig = Pick<DynamoDBClientConfig, 'region' | 'endpoint' |
 
 export interface ComposeAwsC2Options {
   readonly clients?: AwsClientConfig;
+  /**
+   * The device provisioner, made from the shared client settings (only the api function provisions devices: the
+   * IoT control-plane client stays out of the other bundles).
+   */
+  readonly provisioner?: (clients: AwsClientConfig) => DeviceProvisioner;
   /** Wraps the publisher (metrics). */
   readonly decoratePublisher?: (publisher: CommandPublisher) => CommandPublisher;
 }
@@ -32,14 +35,11 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     : `https://${config.iotDataEndpoint}`;
   const iotConfig: IoTDataPlaneClientConfig = { ...base, endpoint: options.clients?.endpoint ?? iotEndpoint };
   const publisher = IotDataCommandPublisher.create(iotConfig);
-  const provisioner = config.devicePolicyName
-    ? new IotDeviceProvisioner(new IoTClient(base), { policyName: config.devicePolicyName })
-    : undefined;
   return {
     store: new DynamoKeyStore(new DynamoDBClient(base), config.tableName),
     vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(new KMSClient(base), config.kmsKeyArn)),
     publisher: options.decoratePublisher ? options.decoratePublisher(publisher) : publisher,
     clock: Date.now,
-    ...(provisioner ? { provisioner } : {}),
+    ...(options.provisioner ? { provisioner: options.provisioner(base) } : {}),
   };
 }

@@ -14,6 +14,7 @@ import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import { handleScheduledRotation } from '../../../functions/rotation/handleScheduledRotation.js';
+import { IotDeviceProvisioner } from '../../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
@@ -52,7 +53,10 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
       schedulerRoleArn: undefined,
       rotationFunctionArn: undefined,
     };
-    deps = composeAwsC2(config, { clients });
+    deps = composeAwsC2(config, {
+      clients,
+      provisioner: (settings) => new IotDeviceProvisioner(new IoTClient(settings), { policyName: 'e4c2-test-device' }),
+    });
     token = (await createApiKey(deps, { tenantId, actor: 'setup' }, { name: 'admin' })).token;
     api = createApiHandler(deps);
   });
