@@ -1,8 +1,9 @@
 /**
  * `npm run api-key -- --table <name> --tenant <id> [--name admin] [--region <region>]`: creates an API key of a
  * tenant directly in the deployed table (the AWS deployment has no key yet after `cdk deploy`; local mode prints its
- * own) and prints it once. It runs with the operator's AWS credentials (the default provider chain) and needs only
- * dynamodb:PutItem on the table: API keys are stored hashed, never under KMS. `--endpoint` points it at moto in
+ * own) and prints it once. It runs with the operator's AWS credentials (the default provider chain) and needs
+ * dynamodb:PutItem on the table, and (the table being encrypted with the stack's KMS key) kms:GenerateDataKey and
+ * kms:Decrypt on that key through DynamoDB; API keys themselves are stored hashed, not under KMS. `--endpoint` points it at moto in
  * tests.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

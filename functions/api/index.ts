@@ -22,6 +22,7 @@ const deps = composeAwsC2(config, {
 const api = createApiHandler(deps, { log: (entry) => logger.error(entry.message, { ...entry }) });
 
 export const handler = middy(api)
-  .use(captureLambdaHandler(tracer))
+  // Responses are not captured into traces: they may hold a generated key or a device private key.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -1,11 +1,12 @@
 /**
- * AWS IoT Core lifecycle events (forwarded by the topic rule of the service stack): when a device subscribes to its
- * control topic `e4/<hex id>`, the C2 resends it the current keys of its topics with fresh timestamps (resyncClient),
- * so a device back from more than the 10 minutes a command stays valid catches up. Local mode does the same from
- * the embedded broker (local/resyncOnSubscribe.ts).
+ * AWS IoT Core lifecycle events (forwarded by the topic rules of the service stack): when a device connects (a
+ * persistent session resumes its subscriptions without a SUBSCRIBE packet) or subscribes to its control topic
+ * `e4/<hex id>`, the C2 resends it the current keys of its topics with fresh timestamps (resyncClient), so a device
+ * back from more than the 10 minutes a command stays valid catches up. Local mode does the same from the embedded
+ * broker (local/resyncOnSubscribe.ts).
  *
  * The device's MQTT client id is its thing name, `e4c2-<tenant>-<hex id>` (the device policy enforces it), which
- * names the tenant. Other events (connected, disconnected) and other topics are ignored.
+ * names the tenant. Other events (disconnected) and other topics are ignored.
  */
 
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
@@ -28,12 +29,13 @@ export interface LifecycleOutcome {
 }
 
 export async function handleLifecycleEvent(deps: C2Deps, event: LifecycleEvent): Promise<LifecycleOutcome> {
-  if (event?.eventType !== 'subscribed') return { resynced: 0, ignored: `event ${String(event?.eventType)}` };
+  const type = event?.eventType;
+  if (type !== 'subscribed' && type !== 'connected') return { resynced: 0, ignored: `event ${String(type)}` };
   const thing = THING.exec(String(event.clientId ?? ''));
   if (!thing) return { resynced: 0, ignored: 'client id is not a thing name of e4c2' };
   const [, tenantId, idHex] = thing as unknown as [string, string, string];
   const subscribedToOwnControlTopic = (event.topics ?? []).some((topic) => CONTROL_TOPIC.exec(topic)?.[1] === idHex);
-  if (!subscribedToOwnControlTopic) return { resynced: 0, ignored: 'not its control topic' };
+  if (type === 'subscribed' && !subscribedToOwnControlTopic) return { resynced: 0, ignored: 'not its control topic' };
   const client = await deps.store.getClientById(tenantId, hexToBytes(idHex));
   if (!client) return { resynced: 0, ignored: 'unknown client' };
   await resyncClient(deps, { tenantId, actor: 'iot-lifecycle' }, client.name);

@@ -18,6 +18,7 @@ export const handler = middy(async (event: LifecycleEvent) => {
   logger.info('lifecycle event', { eventType: event?.eventType, ...outcome });
   return outcome;
 })
-  .use(captureLambdaHandler(tracer))
+  // Responses are not captured into traces: they may hold a generated key or a device private key.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -19,6 +19,7 @@ export const handler = middy(async (input: unknown) => {
   else logger.info('scheduled rotation', { ...outcome });
   return outcome;
 })
-  .use(captureLambdaHandler(tracer))
+  // Responses are not captured into traces: they may hold a generated key or a device private key.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -109,7 +109,9 @@ export class IotDataCommandPublisher implements CommandPublisher {
     config: IoTDataPlaneClientConfig,
     options: IotDataCommandPublisherOptions = {},
   ): IotDataCommandPublisher {
-    return new IotDataCommandPublisher(new IoTDataPlaneClient({ maxAttempts: 1, ...config }), options);
+    // Time-outs, so that a stalled connection is a retryable TimeoutError and not a worker held until the Lambda ends.
+    const requestHandler = { connectionTimeout: 3_000, requestTimeout: 5_000 };
+    return new IotDataCommandPublisher(new IoTDataPlaneClient({ maxAttempts: 1, requestHandler, ...config }), options);
   }
 
   async publish(commands: readonly ControlCommand[]): Promise<CommandOutcome[]> {

@@ -44,8 +44,16 @@ describe('handleLifecycleEvent', () => {
     expect(device.commands).toEqual(['SetTopicKey', 'SetTopicKey']);
   });
 
+  it('a device connecting (a persistent session resumes without SUBSCRIBE) is resynced too', async () => {
+    const before = device.commands.length;
+    const outcome = await handleLifecycleEvent(c2.deps, { eventType: 'connected', clientId: thing });
+    expect(outcome).toEqual({ resynced: 1, ignored: undefined });
+    await device.commandsApplied(before + 1);
+    expect(device.commands.at(-1)).toBe('SetTopicKey');
+  });
+
   it.each([
-    ['a connection', { eventType: 'connected', clientId: 'x' }, 'event connected'],
+    ['a disconnection', { eventType: 'disconnected', clientId: 'x' }, 'event disconnected'],
     [
       'another client id',
       { eventType: 'subscribed', clientId: 'someone', topics: ['e4/00'] },
