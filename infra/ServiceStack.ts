@@ -58,7 +58,6 @@ export const THING_ACTIONS = [
   'iot:DetachThingPrincipal',
 ] as const;
 export const CERTIFICATE_ACTIONS = [
-  'iot:DescribeCertificate',
   'iot:UpdateCertificate',
   'iot:DeleteCertificate',
   'iot:AttachPolicy',
@@ -147,7 +146,8 @@ export class ServiceStack extends Stack {
     // --- Least-privilege grants ---
     const controlTopics = arn('iot', 'topic', `${CONTROL_TOPIC_PREFIX}/*`);
     const scheduleArns = arn('scheduler', 'schedule', `${scheduleGroupName}/*`);
-    const things = arn('iot', 'thing', '*');
+    // Things of the C2 only: their names start with e4c2- (IotDeviceProvisioner: e4c2-<tenant>-<hex id>).
+    const things = arn('iot', 'thing', 'e4c2-*');
     const certificates = arn('iot', 'cert', '*');
     const dataKeyActions = {
       api: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -173,7 +173,9 @@ export class ServiceStack extends Stack {
       fn.acknowledgeWildcard(
         '*',
         'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) have no resource type: IAM accepts only "*".' +
-          (name === 'api' ? ' So has iot:CreateKeysAndCertificate (device provisioning).' : ''),
+          (name === 'api'
+            ? ' So have iot:CreateKeysAndCertificate and iot:ListThings (device provisioning: one device per E4 id).'
+            : ''),
       );
     }
     const api = this.apiFunction;
@@ -185,7 +187,7 @@ export class ServiceStack extends Stack {
     api.allow('PassSchedulerRole', ['iam:PassRole'], [this.schedulerRole.roleArn], {
       StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
     });
-    api.allow('CreateDeviceCertificates', ['iot:CreateKeysAndCertificate'], ['*']);
+    api.allow('CreateDeviceCertificates', ['iot:CreateKeysAndCertificate', 'iot:ListThings'], ['*']);
     api.allow('ProvisionDeviceThings', THING_ACTIONS, [things]);
     api.acknowledgeWildcard(
       things,

@@ -72,7 +72,7 @@ describe('cdk-nag (AwsSolutions) on the app', () => {
         ...iam5('*', ...roles.map((role) => `${role}/DefaultPolicy`), 'IotDataEndpoint/Lookup/CustomResourcePolicy'),
         ...iam5(`${arn}:iot:eu-west-1:123456789012:topic/e4/*`, ...roles.map((role) => `${role}/DefaultPolicy`)),
         ...iam5(`${arn}:scheduler:eu-west-1:123456789012:schedule/e4c2-dev/*`, 'ApiFunctionRole/DefaultPolicy'),
-        ...iam5(`${arn}:iot:eu-west-1:123456789012:thing/*`, 'ApiFunctionRole/DefaultPolicy'),
+        ...iam5(`${arn}:iot:eu-west-1:123456789012:thing/e4c2-*`, 'ApiFunctionRole/DefaultPolicy'),
         ...iam5(`${arn}:iot:eu-west-1:123456789012:cert/*`, 'ApiFunctionRole/DefaultPolicy'),
       ].sort(),
     );

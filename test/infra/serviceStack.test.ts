@@ -188,7 +188,7 @@ describe('service stack: least-privilege grants', () => {
       },
       {
         sid: 'CreateDeviceCertificates',
-        actions: ['iot:CreateKeysAndCertificate'],
+        actions: ['iot:CreateKeysAndCertificate', 'iot:ListThings'],
         resources: ['*'],
         condition: undefined,
       },
@@ -202,18 +202,12 @@ describe('service stack: least-privilege grants', () => {
           'iot:AttachThingPrincipal',
           'iot:DetachThingPrincipal',
         ],
-        resources: [`${ARN}:iot:${REGION_ACCOUNT}:thing/*`],
+        resources: [`${ARN}:iot:${REGION_ACCOUNT}:thing/e4c2-*`],
         condition: undefined,
       },
       {
         sid: 'ManageDeviceCertificates',
-        actions: [
-          'iot:DescribeCertificate',
-          'iot:UpdateCertificate',
-          'iot:DeleteCertificate',
-          'iot:AttachPolicy',
-          'iot:DetachPolicy',
-        ],
+        actions: ['iot:UpdateCertificate', 'iot:DeleteCertificate', 'iot:AttachPolicy', 'iot:DetachPolicy'],
         resources: [`${ARN}:iot:${REGION_ACCOUNT}:cert/*`],
         condition: undefined,
       },
@@ -239,6 +233,7 @@ describe('service stack: least-privilege grants', () => {
     expect([...new Set(starred)].sort()).toEqual([
       'iot:CreateKeysAndCertificate', // api: certificates get their ids at creation
       'iot:DescribeEndpoint', // the endpoint lookup at deploy time
+      'iot:ListThings', // api: one device per E4 id (ListThings has no resource type)
       'xray:PutTelemetryRecords', // active tracing
       'xray:PutTraceSegments',
     ]);

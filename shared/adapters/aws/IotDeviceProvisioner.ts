@@ -25,6 +25,7 @@ import {
   InvalidRequestException,
   type IoTClient,
   ListThingPrincipalsCommand,
+  ListThingsCommand,
   ResourceNotFoundException,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
@@ -96,6 +97,19 @@ export class IotDeviceProvisioner implements DeviceProvisioner {
     const thingName = thingNameOf(tenantId, client.idHex);
     if (await this.#thingExists(thingName)) {
       throw new C2Error(C2ErrorCode.AlreadyExists, `the device thing of client ${client.idHex} exists already`);
+    }
+    // One device per E4 id on the broker: E4 ids are hashes of names, so two tenants may name a client alike, and the
+    // device policy lets a thing subscribe to `e4/<its e4id>`: a second thing of that id would read the first's
+    // commands. The same name is still free in every tenant; only its IoT registration is refused.
+    const { things = [] } = await this.#iot.send(
+      new ListThingsCommand({ attributeName: 'e4id', attributeValue: client.idHex, maxResults: 1 }),
+    );
+    if (things.length > 0) {
+      throw new C2Error(
+        C2ErrorCode.AlreadyExists,
+        'a device with this E4 id is registered with IoT Core already (a client of the same name elsewhere): ' +
+          'choose another name to provision it',
+      );
     }
     const undo: Array<() => Promise<void>> = [];
     let step = 'CreateThing';

@@ -119,9 +119,14 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
     try {
       device = await deps.provisioner!.provision(caller.tenantId, { name, idHex: bytesToHex(record.id) });
     } catch (error) {
-      // All or nothing: without its thing and certificate, the client is taken back (the provisioner undid its part).
+      // All or nothing: without its thing and certificate the client is taken back, once whatever the provisioner
+      // made is gone. If that cleanup fails too, the client stays: deleting it (DELETE) removes both.
       key.fill(0);
-      await deps.store.deleteClient(caller.tenantId, name);
+      const cleaned = await deps.provisioner!.deprovision(caller.tenantId, { idHex: bytesToHex(record.id) }).then(
+        () => true,
+        () => false,
+      );
+      if (cleaned) await deps.store.deleteClient(caller.tenantId, name);
       throw error;
     }
   }

@@ -97,6 +97,19 @@ describeWithMoto('IotDeviceProvisioner over moto', (moto) => {
     expect(await certificateIds()).toEqual([first.certificateId]);
   });
 
+  it("refuses a second device of the same E4 id in another tenant: it could read the first one's control topic", async () => {
+    // Prepare: the same client name (so the same E4 id) in two tenants
+    const first = await provisioner.provision('tenant-a', device('gateway'));
+
+    // Act
+    const code = await codeOfAsync(() => provisioner.provision('tenant-b', device('gateway')));
+
+    // Assess
+    expect(code).toBe(C2ErrorCode.AlreadyExists);
+    expect(await thingNames()).toEqual([first.thingName]);
+    expect(await certificateIds()).toEqual([first.certificateId]);
+  });
+
   it('deprovisions: the certificate is detached, deactivated and deleted, then the thing', async () => {
     // Prepare
     const sensor = device('sensor-1');

@@ -124,6 +124,25 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     expect(after).toBe('ResourceNotFoundException');
   });
 
+  it('the same name in another tenant cannot be provisioned too (409); that tenant is left without the client', async () => {
+    // Prepare
+    const other = (await createApiKey(deps, { tenantId: 'tenant-other', actor: 'setup' }, { name: 'admin' })).token;
+    const first = await send('POST', '/v1/clients', { name: 'gateway', generateKey: true, provisionDevice: true });
+
+    // Act
+    const second = await call(api, 'POST', '/v1/clients', {
+      token: other,
+      body: { name: 'gateway', generateKey: true, provisionDevice: true },
+    });
+
+    // Assess
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(409);
+    expect(second.json.error.code).toBe('ALREADY_EXISTS');
+    expect(second.raw).not.toContain('tenant-aws');
+    expect(await deps.store.getClient('tenant-other', 'gateway')).toBeUndefined();
+  });
+
   it('a scheduled rotation through the rotation handler', async () => {
     const outcome = await handleScheduledRotation(deps, {
       tenantId,
