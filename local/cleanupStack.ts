@@ -4,24 +4,29 @@
  */
 export interface CleanupStack {
   push(step: () => Promise<void> | void): void;
-  /** Runs every step once, last first; an AggregateError names what did not stop cleanly. */
+  /** Runs every step once, last first; an AggregateError names what did not stop cleanly. Idempotent. */
   run(): Promise<void>;
 }
 
 export function cleanupStack(what: string): CleanupStack {
   const steps: (() => Promise<void> | void)[] = [];
+  let running: Promise<void> | undefined;
+  const runAll = async () => {
+    const errors: unknown[] = [];
+    for (const step of steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, `${what} did not stop cleanly`);
+  };
   return {
     push: (step) => void steps.push(step),
-    run: async () => {
-      const errors: unknown[] = [];
-      for (const step of steps.splice(0).reverse()) {
-        try {
-          await step();
-        } catch (error) {
-          errors.push(error);
-        }
-      }
-      if (errors.length > 0) throw new AggregateError(errors, `${what} did not stop cleanly`);
+    run: () => {
+      running ??= runAll();
+      return running;
     },
   };
 }

@@ -80,13 +80,9 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
       clock: options.clock ?? Date.now,
       ...(options.engine ? { engine: options.engine } : {}),
     };
-    let closing: Promise<void> | undefined;
     return {
       deps,
-      close: () => {
-        closing ??= closeAll();
-        return closing;
-      },
+      close: closeAll,
     };
   } catch (error) {
     await closeAll().catch(() => {});

@@ -83,7 +83,6 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
 
     // Last, once everything listens: a key created and then lost to a failed start could never be shown again.
     const adminKey = await createAdminKeyIfNeeded(c2.deps, tenantId, options.newAdminKey ?? false);
-    let closing: Promise<void> | undefined;
     return {
       apiUrl: urlOf('http', host, httpPort),
       mqttUrl,
@@ -91,10 +90,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       tenantId,
       ...(adminKey === undefined ? {} : { adminKey }),
       deps: c2.deps,
-      close: () => {
-        closing ??= closeAll();
-        return closing;
-      },
+      close: closeAll,
     };
   } catch (error) {
     await closeAll().catch(() => {});

@@ -10,6 +10,7 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Aedes } from 'aedes';
+import { freePort } from './freePort.js';
 
 export interface RunningBroker {
   /** `mqtt://127.0.0.1:<port>` */
@@ -97,17 +98,6 @@ export async function startMosquitto(): Promise<RunningBroker> {
     throw error;
   }
   return { url: `mqtt://127.0.0.1:${port}`, close };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Resolves once the port accepts a TCP connection; rejects if the broker exits or after 15 s. */

@@ -10,6 +10,7 @@ import { accessSync, constants } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { freePort } from './freePort.js';
 
 export interface RunningMoto {
   /** `http://127.0.0.1:<port>`: the endpoint of every client. */
@@ -53,17 +54,6 @@ export function motoMissing(): string | undefined {
       ? undefined
       : MOTO_MISSING;
   return missing;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts moto_server and resolves once it answers HTTP (about 1 s); rejects if it exits or after 30 s. */
