@@ -127,7 +127,7 @@ export class ServiceStack extends Stack {
     });
     this.lifecycleFunction = new C2Function(this, 'LifecycleFunction', {
       entry: 'functions/lifecycle/index.ts',
-      description: `${prefix}: AWS IoT lifecycle events (connected, disconnected, subscribed)`,
+      description: `${prefix}: AWS IoT lifecycle events (connected, subscribed): resyncs devices`,
       environment,
       memorySize: 512,
       timeout: Duration.minutes(1),

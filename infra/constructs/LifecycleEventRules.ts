@@ -1,6 +1,7 @@
 /**
  * AWS IoT rules forwarding the broker's lifecycle events to the lifecycle function: one rule per event topic
- * (a device connected, disconnected, subscribed), each allowed to invoke the function (and nothing else may, from
+ * (a device connected, subscribed: the two after which it is resynced; disconnections are not forwarded, the
+ * function has nothing to do with them), each allowed to invoke the function (and nothing else may, from
  * IoT). A rule that fails to invoke it (throttled, ...) writes the failure to a log group of its own.
  */
 
@@ -15,7 +16,6 @@ import { Construct } from 'constructs';
 /** The lifecycle event topics forwarded, by the id of their rule. `+` is the client id. */
 export const LIFECYCLE_EVENT_TOPICS = {
   Connected: '$aws/events/presence/connected/+',
-  Disconnected: '$aws/events/presence/disconnected/+',
   Subscribed: '$aws/events/subscriptions/subscribed/+',
 } as const;
 

@@ -311,13 +311,12 @@ describe('service stack: AWS IoT', () => {
     ]);
   });
 
-  it('forwards the connected, disconnected and subscribed lifecycle events to the lifecycle function', () => {
+  it('forwards the connected and subscribed lifecycle events (not disconnections) to the lifecycle function', () => {
     // Assess
     const lifecycleArn = { 'Fn::GetAtt': [logicalIdOf(service.lifecycleFunction), 'Arn'] };
     const rules = ofType('AWS::IoT::TopicRule');
     expect(rules.map(([, rule]) => rule.Properties.TopicRulePayload.Sql).sort()).toEqual([
       "SELECT * FROM '$aws/events/presence/connected/+'",
-      "SELECT * FROM '$aws/events/presence/disconnected/+'",
       "SELECT * FROM '$aws/events/subscriptions/subscribed/+'",
     ]);
     for (const [ruleId, rule] of rules) {
