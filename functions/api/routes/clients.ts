@@ -30,7 +30,9 @@ export const clientRoutes: readonly ApiRoute[] = [
     method: 'POST',
     path: '/v1/clients',
     operationId: 'createClient',
-    summary: 'Enrol a client from its key, a password, a generated key (returned once) or its Ed25519 public key.',
+    summary:
+      'Enrol a client from its key, a password, a generated key (returned once) or its Ed25519 public key; with ' +
+      'provisionDevice (AWS deployment), also its IoT thing and certificate (private key returned once).',
     status: 201,
     body: CreateClientBodySchema,
     response: CreatedClientSchema,
@@ -96,10 +98,11 @@ export const clientRoutes: readonly ApiRoute[] = [
     path: '/v1/clients/{clientId}/identity-key',
     operationId: 'newClientIdentityKey',
     summary:
-      'Give the client a new identity key: the device gets it in SetIDKey, protected with its current key, and the ' +
-      'C2 stores it (keyVersion + 1) only once the broker took the command (else 503 DELIVERY_FAILED, nothing ' +
-      'changed). Public-key mode: the device gets a new Ed25519 private key and its topic peers the new public key. ' +
-      'The key is never in the response.',
+      'Give the client a new identity key: kept pending, sent in SetIDKey protected with its current key, and in ' +
+      'force (keyVersion + 1) only once the broker took the command (else 503 DELIVERY_FAILED: the key stays ' +
+      'pending, pendingKeyVersion on the client, and calling again sends the same key and finishes). Then the ' +
+      "client's topic keys are sent again under it. Public-key mode: the device gets a new Ed25519 private key and " +
+      'its topic peers the new public key. The key is never in the response.',
     params: ClientIdParamsSchema,
     response: NewIdentityKeySchema,
     run: async (deps, caller, { params }) =>

@@ -25,7 +25,8 @@ export const keyRoutes: readonly ApiRoute[] = [
     operationId: 'rotateC2Key',
     summary:
       'A new C2 key pair: SetC2Key (the new public key) is sent to every public-key client, protected with the ' +
-      'current key, then the new key replaces it. A rotation cut short is finished by calling it again.',
+      'current key; the new key replaces it only if the broker took every command (else 503 DELIVERY_FAILED: it ' +
+      'stays pending). A rotation cut short is finished by calling it again.',
     response: RotatedC2KeySchema,
     run: async (deps, caller) => {
       const { c2Key, delivery } = await rotateC2Key(deps, caller);

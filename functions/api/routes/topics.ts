@@ -64,7 +64,8 @@ export const topicRoutes: readonly ApiRoute[] = [
     path: '/v1/topics/{topicHash}',
     operationId: 'deleteTopic',
     summary:
-      'Delete a topic: every linked device is sent RemoveTopic (it forgets the key), the links go, then the topic. ' +
+      'Delete a topic: every linked device is sent RemoveTopic (it forgets the key) and, in public-key mode, loses ' +
+      'the public keys of clients it shared only this topic with; the links go, then the topic. ' +
       'Calling it again finishes a deletion cut short.',
     params: TopicHashParamsSchema,
     response: DeletedTopicSchema,
