@@ -28,6 +28,15 @@ module.exports = {
       to: { path: '^(shared/(?!e4/)|functions/|infra/|local/|cli/|web/|proxy/|test/)' },
     },
     {
+      name: 'e4-package-dependencies',
+      comment:
+        'shared/e4 is the package e4c2 (shared/e4/package.json): it imports only the packages it declares, ' +
+        '@noble/* and its optional peer mqtt.',
+      severity: 'error',
+      from: { path: '^shared/e4/' },
+      to: { path: '^node_modules/', pathNot: '^node_modules/(@noble/(ciphers|curves|hashes)|mqtt)/' },
+    },
+    {
       name: 'c2-no-sdk',
       comment: 'The C2 domain imports shared/e4 and its own files, never an SDK or an adapter.',
       severity: 'error',
@@ -76,6 +85,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    // the device library's build output (npm run build)
+    exclude: { path: '^shared/e4/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
