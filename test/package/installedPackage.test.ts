@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningBroker, startAedes } from '../support/brokers.js';
@@ -150,6 +151,25 @@ describe('the packed device library', () => {
     });
     expect(statSync(join(project, 'device-0001.json')).isFile()).toBe(true);
   }, 120_000);
+
+  it('e4c2/client outside Node (a browser bundle) resolves to the pure entry, without Node built-ins', async () => {
+    // Act: what a web or edge project's bundler does with the installed package
+    const result = await build({
+      stdin: { contents: "export { getDefaultEngine } from 'e4c2/client';", resolveDir: project },
+      absWorkingDir: project,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+
+    // Assess
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toContain('node_modules/e4c2/dist/index.js');
+    expect(inputs.filter((path) => path.includes('e4c2/dist/node/') || path.startsWith('node:'))).toEqual([]);
+  });
 
   it('e4c2/client/mqtt needs mqtt, which the project installs: then two devices talk through a broker', async () => {
     // Without mqtt the MQTT entry does not load, and says what is missing
