@@ -51,12 +51,14 @@ export interface VectorEdIdentity {
 /** The private key of an entry: `ed25519_private_key_hex` (Go's 64 bytes), or made from `ed25519_seed_hex`. */
 // biome-ignore lint/suspicious/noExplicitAny: see VectorFile
 export function ed25519PrivateKeyOf(entry: any): Uint8Array | undefined {
-  if (entry?.ed25519_private_key_hex) return hex(entry.ed25519_private_key_hex);
-  if (entry?.ed25519_seed_hex) return ed25519PrivateKeyFromSeed(hex(entry.ed25519_seed_hex)).privateKey;
+  const privateKey = entry?.ed25519_private_key_hex ?? entry?.private_key_hex;
+  if (privateKey) return hex(privateKey);
+  const seed = entry?.ed25519_seed_hex ?? entry?.seed_hex;
+  if (seed) return ed25519PrivateKeyFromSeed(hex(seed)).privateKey;
   return undefined;
 }
 
-/** Every entry of an `identities` section that has `id_hex` and `ed25519_public_key_hex`. */
+/** Every entry of an `identities` section that has `id_hex` and an Ed25519 public key (`ed25519_public_key_hex`). */
 // biome-ignore lint/suspicious/noExplicitAny: see VectorFile
 export function edIdentitiesOf(identities: any): VectorEdIdentity[] {
   // biome-ignore lint/suspicious/noExplicitAny: see VectorFile

@@ -582,7 +582,19 @@ function vectorSuite(V: any): void {
         expect(outcome(ownMessage)).toBe(E4ErrorCode.TopicKeyNotFound);
         break;
       case 'SetIDKey':
-        expectCommandKey(mode === 'symmetric' ? v.args.new_key_hex : receiver?.entry.shared_key_after_SetIDKey);
+        // the identity's stated key after the change, else the C2 side of the new channel
+        expectCommandKey(
+          mode === 'symmetric'
+            ? v.args.new_key_hex
+            : (receiver?.entry.shared_key_after_SetIDKey ??
+                bytesToHex(
+                  c2CommandKey(
+                    engine,
+                    hex(ids.c2.curve25519_private_hex),
+                    hex(v.args.new_ed25519_private_key_hex).subarray(32),
+                  ),
+                )),
+        );
         break;
       case 'SetPubKey': {
         expect(before[v.args.id_hex]).toBeUndefined();
@@ -604,7 +616,10 @@ function vectorSuite(V: any): void {
         break;
       }
       case 'SetC2Key':
-        expectCommandKey(receiver?.entry.shared_key_after_SetC2Key);
+        expectCommandKey(
+          receiver?.entry.shared_key_after_SetC2Key ??
+            bytesToHex(clientCommandKey(engine, receiver!.privateKey, hex(v.args.c2_curve25519_public_hex))),
+        );
         break;
     }
   }
