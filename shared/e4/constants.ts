@@ -1,4 +1,4 @@
-/** Sizes and limits of the E4 protocol (PROTOCOL.md section 1; e4go `crypto/const.go`). */
+/** Sizes and limits of the E4 protocol (docs/protocol.md, section 1; e4go `crypto/const.go`). */
 export const ID_LEN = 16;
 export const KEY_LEN = 32;
 export const TAG_LEN = 16;

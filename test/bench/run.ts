@@ -26,7 +26,7 @@ import { printSivThreshold, type SivRow, sivThreshold } from './sivThreshold.js'
 
 type Op = 'protect' | 'unprotect';
 
-/** e4go (the Go reference client) on these machines, one core (ENVIRONMENT.md), in messages per second. */
+/** e4go (the Go reference client) measured on the project's reference machines, one core, in messages per second. */
 const E4GO: Record<Mode, Record<Op, Partial<Record<number, number>>>> = {
   symmetric: {
     protect: { 64: 187_000, 1024: 98_600, 65536: 243e6 / 65536 },

@@ -137,7 +137,7 @@ async function stop(child: ChildProcess, exited: Promise<number | null>): Promis
 export interface BrokerCase {
   readonly name: string;
   readonly start: BrokerStarter;
-  /** Why this broker cannot run here, if it cannot (in CI, a test then fails instead of skipping). */
+  /** Why this broker cannot run here, if it cannot: its suites are then skipped, and fail in CI (`serverMissing`). */
   readonly missing: string | undefined;
 }
 

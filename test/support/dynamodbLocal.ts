@@ -2,7 +2,7 @@
  * DynamoDB Local (AWS's own engine, Java): the reference for DynamoDB semantics in the contract suites. It ships
  * inside the npm tarball of amplify-dynamodb-simulator (pinned below); the first use packs that tarball from the
  * npm registry into node_modules/.cache (no dependency tree is installed) and later uses reuse it. Needs Java 17+.
- * When Java is missing: in CI (`CI=true`) the suite fails; elsewhere it is skipped with a printed notice.
+ * When Java is missing ({@link javaMissing}), the suite is skipped; in CI it fails (`serverMissing.ts`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';

@@ -2,14 +2,14 @@
  * moto (the AWS API emulator, Python, preinstalled on the image) for the AWS adapters' integration tests: one
  * `moto_server` child process per test file, on a free port of 127.0.0.1, serving every emulated service on one
  * endpoint (DynamoDB, KMS, IoT control and data plane, EventBridge Scheduler). `reset()` empties it between tests.
- * When moto_server is missing: in CI (`CI=true`) the suite fails; elsewhere it is skipped with a printed notice (see
- * {@link motoMissing}).
+ * When moto_server is missing (see {@link motoMissing}), the suite is skipped; in CI it fails (`serverMissing.ts`).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { freePort } from './freePort.js';
+import { serverMissing } from './serverMissing.js';
 
 export interface RunningMoto {
   /** `http://127.0.0.1:<port>`: the endpoint of every client. */
@@ -124,19 +124,11 @@ export async function startMoto(): Promise<RunningMoto> {
 
 /**
  * A suite over one moto server (started before its tests, stopped after them): `suite` declares the tests and reads
- * the server through `moto()` while they run. Without moto_server, the suite is one test that fails in CI and
- * otherwise prints a notice and passes.
+ * the server through `moto()` while they run. Without moto_server the suite is skipped, and fails in CI
+ * ({@link serverMissing}).
  */
 export function describeWithMoto(title: string, suite: (moto: () => RunningMoto) => void): void {
-  describe(title, () => {
-    const reason = motoMissing();
-    if (reason) {
-      it('runs against moto', () => {
-        if (process.env.CI === 'true') throw new Error(`CI requires moto: ${reason}`);
-        console.warn(`notice: ${reason}`);
-      });
-      return;
-    }
+  describe.skipIf(serverMissing(motoMissing()))(title, () => {
     let running: RunningMoto | undefined;
     beforeAll(async () => {
       running = await startMoto();

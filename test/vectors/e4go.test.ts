@@ -1,6 +1,9 @@
 /**
- * Every section of the e4go vectors (test/vectors/data/README.md), for both crypto engines. Go's error strings are
- * mapped to the library's error codes by `codeOf`.
+ * Every section of the e4go vector schema (test/vectors/data/README.md), for both crypto engines, for every vector
+ * file of the folder. Every input comes from the file: each vector's topic, key, clock and expected outcome, its
+ * signer and the signer's keys (looked up by id in `identities`), the receiver of each command (by its command key),
+ * the clients of the key-transition sequences and state files. Go's error strings are mapped to the library's error
+ * codes by `codeOf`.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,7 +11,7 @@ import {
   type CryptoEngine,
   c2CommandKey,
   checkPubKeyFrame,
-  cmdSetPubKey,
+  clientCommandKey,
   cmdSetTopicKey,
   decodeCommand,
   decodeState,
@@ -32,12 +35,19 @@ import {
   protectPubKey,
   protectSymKey,
   pureEngine,
+  readTimestamp,
   topicForId,
   unprotectSymKey,
   utf8,
   x25519PublicKey,
 } from '../../shared/e4/node/index.js';
-import { hex, loadVectorFiles } from '../support/vectors.js';
+import {
+  ed25519PrivateKeyOf,
+  edIdentitiesOf,
+  hex,
+  loadVectorFiles,
+  type VectorEdIdentity,
+} from '../support/vectors.js';
 
 const engines: CryptoEngine[] = [pureEngine, nodeEngine];
 
@@ -49,14 +59,41 @@ function byName(list: Entry[] | undefined, field = 'name'): [string, Entry][] {
   return (list ?? []).map((entry) => [String(entry[field]).slice(0, 40), entry]);
 }
 
-/** Every vector file of the folder (E4_VECTORS_DIR, ../shared/vectors or the committed copy) gets the whole suite. */
+/** Every vector file of the folder (E4_VECTORS_DIR, or the committed test/vectors/data) gets the whole suite. */
 for (const { file, data } of loadVectorFiles()) {
   describe(file, () => vectorSuite(data));
+}
+
+/** A client's signer registration: an id and an Ed25519 public key (hex). */
+interface Signer {
+  readonly idHex: string;
+  readonly publicKeyHex: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: vector files are data of a documented but loose schema
 function vectorSuite(V: any): void {
   const ids = V.identities;
+  const edIdentities = edIdentitiesOf(ids);
+  const registered: Signer[] = edIdentities.map(({ idHex, publicKeyHex }) => ({ idHex, publicKeyHex }));
+
+  /** The identity of the file with this id, with its private key (to sign as it). */
+  function identityById(idHex: string): VectorEdIdentity & { privateKey: Uint8Array } {
+    const found = edIdentities.find((i) => i.idHex === idHex);
+    if (!found?.privateKey) throw new Error(`no identity with id ${idHex} and a private key in "identities"`);
+    return found as VectorEdIdentity & { privateKey: Uint8Array };
+  }
+
+  /** The public-key identity whose command channel with the file's C2 uses `commandKeyHex`. */
+  function identityByCommandKey(commandKeyHex: string): VectorEdIdentity & { privateKey: Uint8Array } {
+    const c2 = hex(ids.c2.curve25519_public_hex);
+    const found = edIdentities.find(
+      (i) =>
+        i.commandKeyHex === commandKeyHex ||
+        (i.privateKey && bytesToHex(clientCommandKey(pureEngine, i.privateKey, c2)) === commandKeyHex),
+    );
+    if (!found?.privateKey) throw new Error(`no identity of "identities" has the command key ${commandKeyHex}`);
+    return found as VectorEdIdentity & { privateKey: Uint8Array };
+  }
 
   /** Maps e4go's error text to the library's code; 'ok' for success, 'any' when any E4Error is acceptable. */
   function codeOf(goError: string): string {
@@ -101,60 +138,52 @@ function vectorSuite(V: any): void {
 
   const at = (seconds: number, nanos = 0): Instant => ({ seconds, nanos });
 
-  /** A symmetric client of the vectors' identity, holding `topicKeys` (topic -> key hex), clock at `now`. */
+  /** A symmetric client (id and key hex; the file's symmetric client by default) holding `topicKeys` (topic -> key). */
   async function symmetricClient(
     engine: CryptoEngine,
     clock: { now: Instant },
     topicKeys: Record<string, string> = {},
+    who: { id_hex: string; client_sym_key_hex: string } = ids.symmetric_client,
   ) {
-    const c = ids.symmetric_client;
+    const key = hex(who.client_sym_key_hex);
     const client = await E4Client.create(
-      { mode: 'symmetric', id: hex(c.id_hex), key: hex(c.client_sym_key_hex) },
+      { mode: 'symmetric', id: hex(who.id_hex), key },
       { engine, clock: () => clock.now },
     );
-    for (const [topic, key] of Object.entries(topicKeys)) {
-      const command = protectSymKey(cmdSetTopicKey(hex(key), topic), hex(c.client_sym_key_hex), {
-        engine,
-        timestamp: clock.now.seconds,
-      });
-      client.unprotect(command, client.receivingTopic);
+    for (const [topic, topicKey] of Object.entries(topicKeys)) {
+      client.unprotect(
+        protectSymKey(cmdSetTopicKey(hex(topicKey), topic), key, { engine, timestamp: clock.now.seconds }),
+        client.receivingTopic,
+      );
     }
     return client;
   }
 
-  /** The public-key client of the vectors, C2 = identities.c2, holding `topicKeys` and the signers' public keys. */
+  /** A public-key client of `who` (the file's pubkey_client by default; C2 = identities.c2), holding `topicKeys` and `signers`. */
   async function pubkeyClient(
     engine: CryptoEngine,
     clock: { now: Instant },
     topicKeys: Record<string, string> = {},
-    signers: { name: string; ed25519_public_key_hex: string }[] = [],
+    signers: readonly Signer[] = [],
+    who: { idHex: string; privateKey: Uint8Array } = identityById(ids.pubkey_client.id_hex),
+    c2PublicKeyHex: string = ids.c2.curve25519_public_hex,
   ) {
-    const c = ids.pubkey_client;
     const client = await E4Client.create(
-      {
-        mode: 'pubkey',
-        id: hex(c.id_hex),
-        privateKey: hex(c.ed25519_private_key_hex),
-        c2PublicKey: hex(ids.c2.curve25519_public_hex),
-      },
+      { mode: 'pubkey', id: hex(who.idHex), privateKey: who.privateKey, c2PublicKey: hex(c2PublicKeyHex) },
       { engine, clock: () => clock.now },
     );
-    const commandKey = hex(c.shared_command_key_hex);
+    const commandKey = clientCommandKey(engine, who.privateKey, hex(c2PublicKeyHex));
     const send = (plaintext: Uint8Array) =>
       client.unprotect(
         protectSymKey(plaintext, commandKey, { engine, timestamp: clock.now.seconds }),
         client.receivingTopic,
       );
     for (const [topic, key] of Object.entries(topicKeys)) send(cmdSetTopicKey(hex(key), topic));
-    for (const signer of signers) send(cmdSetPubKey(hex(signer.ed25519_public_key_hex), signer.name));
+    for (const s of signers) {
+      send(encodeCommand({ type: 'SetPubKey', publicKey: hex(s.publicKeyHex), id: hex(s.idHex) }));
+    }
     return client;
   }
-
-  const testClient = { name: ids.pubkey_client.name, ed25519_public_key_hex: ids.pubkey_client.ed25519_public_key_hex };
-  const otherClient = {
-    name: ids.other_pubkey_client.name,
-    ed25519_public_key_hex: ids.other_pubkey_client.ed25519_public_key_hex,
-  };
 
   describe('e4go vectors: names and hashes', () => {
     it.each(byName(V.id_alias))('id alias %j', (_name, v) => {
@@ -171,19 +200,33 @@ function vectorSuite(V: any): void {
       expect(bytesToHex(oldKeySlot(hash))).toBe(v.hash_of_hash_hex);
     });
 
-    it('the C2 key pair and the client curve keys', () => {
+    it('the C2 key pair and the curve keys of every identity', () => {
       expect(bytesToHex(x25519PublicKey(hex(ids.c2.curve25519_private_hex)))).toBe(ids.c2.curve25519_public_hex);
-      const c = ids.pubkey_client;
-      expect(bytesToHex(ed25519PrivateToCurve25519(hex(c.ed25519_private_key_hex)))).toBe(c.curve25519_private_hex);
-      expect(bytesToHex(ed25519PublicToCurve25519(hex(c.ed25519_public_key_hex)))).toBe(c.curve25519_public_hex);
+      for (const { entry, privateKey } of edIdentities) {
+        if (entry.curve25519_private_hex && privateKey) {
+          expect(bytesToHex(ed25519PrivateToCurve25519(privateKey))).toBe(entry.curve25519_private_hex);
+        }
+        if (entry.curve25519_public_hex) {
+          expect(bytesToHex(ed25519PublicToCurve25519(hex(entry.ed25519_public_key_hex)))).toBe(
+            entry.curve25519_public_hex,
+          );
+        }
+      }
     });
 
     it.each(engines.map((e) => [e.name, e]))(
       'command keys of the public-key channel, both sides (%s)',
       (_n, engine) => {
-        const c = ids.pubkey_client;
-        const c2Side = c2CommandKey(engine, hex(ids.c2.curve25519_private_hex), hex(c.ed25519_public_key_hex));
-        expect(bytesToHex(c2Side)).toBe(c.shared_command_key_hex);
+        const withKeys = edIdentities.filter((i) => i.commandKeyHex);
+        expect(withKeys.length).toBeGreaterThan(0);
+        for (const i of withKeys) {
+          const c2Side = c2CommandKey(engine, hex(ids.c2.curve25519_private_hex), hex(i.publicKeyHex));
+          expect(bytesToHex(c2Side)).toBe(i.commandKeyHex);
+          if (i.privateKey) {
+            const clientSide = clientCommandKey(engine, i.privateKey, hex(ids.c2.curve25519_public_hex));
+            expect(bytesToHex(clientSide)).toBe(i.commandKeyHex);
+          }
+        }
       },
     );
   });
@@ -248,9 +291,12 @@ function vectorSuite(V: any): void {
       for (const section of ['pubkey_messages_fixed', 'pubkey_messages_live'] as const) {
         const live = section.endsWith('live');
         it.each(byName(V[section]))(`${section} %s`, async (_n, v) => {
-          // Prepare
-          const signer = ids.pubkey_client;
+          // Prepare: the signer named by the vector, and a receiver that knows its public key
+          const signer = identityById(v.signer_id_hex);
           const siv = engine.sivKey(hex(v.topic_key_hex));
+          const clock = { now: at(live ? v.timestamp : V.meta.fixed_check_time) };
+          const signerKey: Signer = { idHex: v.signer_id_hex, publicKeyHex: v.signer_ed25519_public_hex };
+          const receiver = await pubkeyClient(engine, clock, { [v.topic]: v.topic_key_hex }, [signerKey]);
           // Act
           const protectedBytes = protectPubKey(
             siv,
@@ -258,31 +304,27 @@ function vectorSuite(V: any): void {
             hex(v.plaintext_hex),
             v.timestamp,
             hex(v.signer_id_hex),
-            hex(signer.ed25519_private_key_hex),
+            signer.privateKey,
           );
           // Assess
           expect(bytesToHex(protectedBytes)).toBe(v.protected_hex);
-          const clock = { now: at(live ? v.timestamp : V.meta.fixed_check_time) };
-          const client = await pubkeyClient(engine, clock, { [v.topic]: v.topic_key_hex }, [testClient]);
-          const result = client.unprotect(hex(v.protected_hex), v.topic);
+          const result = receiver.unprotect(hex(v.protected_hex), v.topic);
           expect(result.kind === 'message' && bytesToHex(result.payload)).toBe(v.plaintext_hex);
-          // The client's own protection at the same instant is the same bytes (Ed25519 is deterministic).
-          expect(bytesToHex(client.protectMessage(hex(v.plaintext_hex), v.topic))).toBe(
-            live
-              ? v.protected_hex
-              : bytesToHex(
-                  protectPubKey(
-                    siv,
-                    engine,
-                    hex(v.plaintext_hex),
-                    clock.now.seconds,
-                    hex(v.signer_id_hex),
-                    hex(signer.ed25519_private_key_hex),
-                  ),
-                ),
+          // The signer's own client protects the same bytes at the same instant (Ed25519 is deterministic).
+          const sender = await pubkeyClient(engine, clock, { [v.topic]: v.topic_key_hex }, [], signer);
+          const own = bytesToHex(
+            protectPubKey(
+              siv,
+              engine,
+              hex(v.plaintext_hex),
+              clock.now.seconds,
+              hex(v.signer_id_hex),
+              signer.privateKey,
+            ),
           );
+          expect(bytesToHex(sender.protectMessage(hex(v.plaintext_hex), v.topic))).toBe(live ? v.protected_hex : own);
           // The frame-level functions agree.
-          checkPubKeyFrame(engine, protectedBytes, clock.now, 0, () => hex(signer.ed25519_public_key_hex));
+          checkPubKeyFrame(engine, protectedBytes, clock.now, 0, () => hex(v.signer_ed25519_public_hex));
           expect(bytesToHex(openPubKeyFrame(siv, protectedBytes))).toBe(v.plaintext_hex);
         });
       }
@@ -315,24 +357,34 @@ function vectorSuite(V: any): void {
           [v.protected_hex, v.check_time_unix],
           ...(v.live_protected_hex ? [[v.live_protected_hex, v.live_timestamp]] : []),
         ] as [string, number][]) {
-          // Prepare
+          // Prepare: a message's receiver holds key_hex for the file's topic; a command's receiver has key_hex
           const clock = { now: at(seconds) };
+          const topicKeys = v.kind === 'message' ? { [ids.topic]: v.key_hex } : {};
           const client =
             v.mode === 'symmetric'
-              ? await symmetricClient(engine, clock, v.kind === 'message' ? { [ids.topic]: v.key_hex } : {})
-              : await pubkeyClient(engine, clock, v.kind === 'message' ? { [ids.topic]: v.key_hex } : {}, [
-                  testClient,
-                  otherClient,
-                ]);
+              ? await symmetricClient(
+                  engine,
+                  clock,
+                  topicKeys,
+                  v.kind === 'command' ? receiverOfControlTopic(v.topic, v.key_hex) : ids.symmetric_client,
+                )
+              : await pubkeyClient(
+                  engine,
+                  clock,
+                  topicKeys,
+                  registered,
+                  v.kind === 'command' ? identityByCommandKey(v.key_hex) : undefined,
+                );
           if (v.kind === 'command') expect(client.receivingTopic).toBe(v.topic);
           // Act
           const result = outcome(() => client.unprotect(hex(protectedHex), v.topic));
           // Assess
           expectOutcome(result, v.expected_error);
-          if (v.name === 'sym_boundary_ts_now_minus_600') {
-            // ok at now = check_time.000, too old one nanosecond later (e4go compares at ns precision)
+          const bytes = hex(protectedHex);
+          if (result === 'ok' && bytes.length >= 8 && readTimestamp(bytes, 0) === seconds - 600) {
+            // accepted at the window's edge at now = check_time.000, too old one nanosecond later (as e4go)
             clock.now = at(seconds, 1);
-            expect(outcome(() => client.unprotect(hex(protectedHex), v.topic))).toBe(E4ErrorCode.TimestampTooOld);
+            expect(outcome(() => client.unprotect(bytes, v.topic))).toBe(E4ErrorCode.TimestampTooOld);
           }
         }
       });
@@ -340,14 +392,18 @@ function vectorSuite(V: any): void {
 
     describe('key transition', () => {
       it.each(byName(V.key_transition?.sequences, 'mode'))('%s sequence', async (_m, s) => {
-        // Prepare: the receiver; in public-key mode the sender's key is registered before step 1
+        // Prepare: the sequence's receiver; in public-key mode the sender's key is registered before step 1
         const clock = { now: at(s.steps[0].now_unix - 200) };
         const client =
           s.mode === 'symmetric'
-            ? await symmetricClient(engine, clock)
-            : await pubkeyClient(engine, clock, {}, [
-                { name: s.sender.name, ed25519_public_key_hex: s.sender.ed25519_public_key_hex },
-              ]);
+            ? await symmetricClient(engine, clock, {}, s.receiver)
+            : await pubkeyClient(
+                engine,
+                clock,
+                {},
+                [{ idHex: s.sender.id_hex, publicKeyHex: s.sender.ed25519_public_key_hex }],
+                receiverOf(s.receiver),
+              );
         for (const step of s.steps) {
           // Act
           clock.now = at(step.now_unix, step.now_nanos);
@@ -378,7 +434,7 @@ function vectorSuite(V: any): void {
             : ({
                 mode: 'pubkey',
                 id: hex(init.id_hex),
-                privateKey: hex(ids.pubkey_client.ed25519_private_key_hex),
+                privateKey: receiverOf(init).privateKey,
                 c2PublicKey: hex(init.c2_public_hex),
               } as const);
         const client = await E4Client.create(config, { engine, store, clock: () => clock.now });
@@ -415,6 +471,20 @@ function vectorSuite(V: any): void {
     });
   });
 
+  /** A symmetric command receiver: the identity whose control topic is `topic` (or the file's client), with `keyHex`. */
+  function receiverOfControlTopic(topic: string, keyHex: string): { id_hex: string; client_sym_key_hex: string } {
+    const owner = Object.values(ids).find(
+      (entry: Entry) => typeof entry === 'object' && entry?.id_hex && topicForId(hex(entry.id_hex)) === topic,
+    ) as Entry;
+    return { id_hex: (owner ?? ids.symmetric_client).id_hex, client_sym_key_hex: keyHex };
+  }
+
+  /** A public-key client described by an entry: its own seed or private key, else the identity of its id. */
+  function receiverOf(entry: Entry): { idHex: string; privateKey: Uint8Array } {
+    const privateKey = ed25519PrivateKeyOf(entry) ?? identityById(entry.id_hex).privateKey;
+    return { idHex: entry.id_hex, privateKey };
+  }
+
   /** The client's TopicKeys as e4go's state document holds them (hex name -> hex value). */
   function storedTopicKeys(client: E4Client): Record<string, string> {
     return Object.fromEntries(
@@ -422,30 +492,59 @@ function vectorSuite(V: any): void {
     );
   }
 
-  /** Applies one command vector to a client in the state the vector's check describes, and checks the effect. */
+  /** The signers a client holds (hex id -> hex public key), from its state document. */
+  function pubKeysOf(client: E4Client): Record<string, string> {
+    const identity = decodeState(client.exportState()).identity;
+    if (identity.mode !== 'pubkey') return {};
+    return Object.fromEntries([...identity.pubKeys].map(([id, key]) => [id, bytesToHex(key)]));
+  }
+
+  /** Applies one command vector to a client in the state the command needs, and checks the effect. */
   async function checkCommand(
     engine: CryptoEngine,
     v: Entry,
     protectedBytes: Uint8Array,
     seconds: number,
   ): Promise<void> {
+    // Prepare: the receiver of the command key, holding a key for the command's topic (the previous key of a
+    // rotation, none before a first SetTopicKey) and the public key a RemovePubKey or ResetPubKeys removes.
     const clock = { now: at(seconds) };
     const mode = v.mode as 'symmetric' | 'pubkey';
-    const topic = ids.topic as string;
-    const k1 = ids.topic_key_hex as string;
     const command = decodeCommand(hex(v.command_plaintext_hex));
-    const preinstalled = ['SetTopicKey'].includes(command.type) && !v.args.previous_key_hex ? {} : { [topic]: k1 };
+    const topic: string = v.args.topic ?? ids.topic;
+    const preinstalled =
+      command.type === 'SetTopicKey'
+        ? v.args.previous_key_hex
+          ? { [topic]: v.args.previous_key_hex }
+          : {}
+        : { [topic]: ids.topic_key_hex };
+    const target: Signer | undefined = v.args.id_hex
+      ? {
+          idHex: v.args.id_hex,
+          publicKeyHex: v.args.ed25519_public_key_hex ?? identityById(v.args.id_hex).publicKeyHex,
+        }
+      : undefined;
+    const signers =
+      command.type === 'RemovePubKey' && target ? [target] : command.type === 'ResetPubKeys' ? registered : [];
+    const receiver = mode === 'pubkey' ? identityByCommandKey(v.command_key_hex) : undefined;
     const client =
       mode === 'symmetric'
-        ? await symmetricClient(engine, clock, preinstalled)
-        : await pubkeyClient(
-            engine,
-            clock,
-            preinstalled,
-            ['RemovePubKey', 'ResetPubKeys'].includes(command.type) ? [testClient] : [],
-          );
-    const ownMessage = () => client.protectMessage(utf8('probe'), topic);
-    const before = outcome(() => client.unprotect(ownMessage(), topic));
+        ? await symmetricClient(engine, clock, preinstalled, {
+            id_hex: ids.symmetric_client.id_hex,
+            client_sym_key_hex: v.command_key_hex,
+          })
+        : await pubkeyClient(engine, clock, preinstalled, signers, receiver);
+    /** A message on the topic signed by the command's target identity (public-key mode), when its keys are known. */
+    const targetMessage = () => {
+      const who = target && edIdentities.find((i) => i.idHex === target.idHex && i.privateKey);
+      if (!who?.privateKey || !target) return undefined;
+      const key = storedTopicKeysOf(client)[bytesToHex(hashTopic(topic))];
+      if (!key) return undefined;
+      return protectPubKey(engine.sivKey(key), engine, utf8('probe'), seconds, hex(target.idHex), who.privateKey);
+    };
+    const before = pubKeysOf(client);
+    const probeBefore = targetMessage();
+    const outcomeBefore = probeBefore && outcome(() => client.unprotect(probeBefore, topic));
 
     // Act
     const result = outcome(() => client.unprotect(protectedBytes, client.receivingTopic));
@@ -453,6 +552,14 @@ function vectorSuite(V: any): void {
     // Assess
     expectOutcome(result, v.expected_result);
     if (result !== 'ok') return;
+    const ownMessage = () => client.protectMessage(utf8('probe'), topic);
+    const reset = (key: Uint8Array) => protectSymKey(hex('01'), key, { engine, timestamp: seconds });
+    const expectCommandKey = (newKeyHex: string) => {
+      expect(outcome(() => client.unprotect(reset(hex(v.command_key_hex)), client.receivingTopic))).toBe(
+        E4ErrorCode.AuthenticationFailed,
+      );
+      expect(outcome(() => client.unprotect(reset(hex(newKeyHex)), client.receivingTopic))).toBe('ok');
+    };
     switch (command.type) {
       case 'SetTopicKey': {
         expect(bytesToHex(storedTopicKeysOf(client)[v.args.topic_hash_hex] ?? new Uint8Array())).toBe(
@@ -461,7 +568,7 @@ function vectorSuite(V: any): void {
         if (v.args.previous_key_hex) {
           const slot = storedTopicKeysOf(client)[v.args.old_key_slot_hex];
           expect(slot && bytesToHex(slot.subarray(0, 32))).toBe(v.args.previous_key_hex);
-          // a message under the previous key still unprotects (mode-appropriate framing, signed by the client itself)
+          // a message under the previous key still unprotects
           if (mode === 'symmetric') {
             const old = protectSymKey(utf8('old'), hex(v.args.previous_key_hex), { engine, timestamp: seconds });
             expect(client.unprotect(old, topic).kind).toBe('message');
@@ -474,34 +581,46 @@ function vectorSuite(V: any): void {
       case 'ResetTopics':
         expect(outcome(ownMessage)).toBe(E4ErrorCode.TopicKeyNotFound);
         break;
-      case 'SetIDKey': {
-        const newKey =
-          mode === 'symmetric' ? hex(v.args.new_key_hex) : hex(ids.pubkey_client.shared_key_after_SetIDKey);
-        const reset = (key: Uint8Array) => protectSymKey(hex('01'), key, { engine, timestamp: seconds });
-        expect(outcome(() => client.unprotect(reset(hex(v.command_key_hex)), client.receivingTopic))).toBe(
-          E4ErrorCode.AuthenticationFailed,
+      case 'SetIDKey':
+        // the identity's stated key after the change, else the C2 side of the new channel
+        expectCommandKey(
+          mode === 'symmetric'
+            ? v.args.new_key_hex
+            : (receiver?.entry.shared_key_after_SetIDKey ??
+                bytesToHex(
+                  c2CommandKey(
+                    engine,
+                    hex(ids.c2.curve25519_private_hex),
+                    hex(v.args.new_ed25519_private_key_hex).subarray(32),
+                  ),
+                )),
         );
-        expect(outcome(() => client.unprotect(reset(newKey), client.receivingTopic))).toBe('ok');
+        break;
+      case 'SetPubKey': {
+        expect(before[v.args.id_hex]).toBeUndefined();
+        expect(pubKeysOf(client)[v.args.id_hex]).toBe(v.args.ed25519_public_key_hex);
+        if (outcomeBefore) expect(outcomeBefore).toBe(E4ErrorCode.SignerUnknown);
+        const probe = targetMessage();
+        if (probe) expect(outcome(() => client.unprotect(probe, topic))).toBe('ok');
         break;
       }
-      case 'SetPubKey':
-        expect(before).toBe(E4ErrorCode.SignerUnknown);
-        expect(outcome(() => client.unprotect(ownMessage(), topic))).toBe('ok');
-        break;
       case 'RemovePubKey':
-      case 'ResetPubKeys':
-        expect(before).toBe('ok');
-        expect(outcome(() => client.unprotect(ownMessage(), topic))).toBe(E4ErrorCode.SignerUnknown);
-        break;
-      case 'SetC2Key': {
-        const reset = (key: Uint8Array) => protectSymKey(hex('01'), key, { engine, timestamp: seconds });
-        expect(outcome(() => client.unprotect(reset(hex(v.command_key_hex)), client.receivingTopic))).toBe(
-          E4ErrorCode.AuthenticationFailed,
-        );
-        const after = hex(ids.pubkey_client.shared_key_after_SetC2Key);
-        expect(outcome(() => client.unprotect(reset(after), client.receivingTopic))).toBe('ok');
+      case 'ResetPubKeys': {
+        const removed = command.type === 'RemovePubKey' ? [v.args.id_hex] : Object.keys(before);
+        expect(removed.length).toBeGreaterThan(0);
+        for (const id of removed) expect(before[id]).toBeDefined();
+        for (const id of removed) expect(pubKeysOf(client)[id]).toBeUndefined();
+        if (outcomeBefore) expect(outcomeBefore).toBe('ok');
+        const probe = targetMessage();
+        if (probe) expect(outcome(() => client.unprotect(probe, topic))).toBe(E4ErrorCode.SignerUnknown);
         break;
       }
+      case 'SetC2Key':
+        expectCommandKey(
+          receiver?.entry.shared_key_after_SetC2Key ??
+            bytesToHex(clientCommandKey(engine, receiver!.privateKey, hex(v.args.c2_curve25519_public_hex))),
+        );
+        break;
     }
   }
 

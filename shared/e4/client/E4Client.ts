@@ -288,7 +288,7 @@ export class E4Client {
     return hashHex;
   }
 
-  /** Applies a decoded command to the state (PROTOCOL.md 4.3, 4.4). Throws without changing anything on error. */
+  /** Applies a decoded command to the state (docs/protocol.md, sections 5 and 6). Throws without changing anything on error. */
   #apply(command: Command, nowSeconds: number): void {
     const identity = this.#identity;
     if (identity.mode === 'symmetric' && PUBKEY_ONLY_COMMANDS.has(command.type)) {

@@ -1,4 +1,4 @@
-/** The eight E4 control commands (PROTOCOL.md 3.4), as decoded values. Names follow e4go. */
+/** The eight E4 control commands (docs/protocol.md, section 5), as decoded values. Names follow e4go. */
 export type Command =
   | { readonly type: 'RemoveTopic'; readonly topicHash: Uint8Array }
   | { readonly type: 'ResetTopics' }

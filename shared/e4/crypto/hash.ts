@@ -1,5 +1,5 @@
 /**
- * SHA3-256 based names of E4 (PROTOCOL.md 2.2): client IDs from names, topic hashes, the old-key slot of a topic,
+ * SHA3-256 based names of E4 (docs/protocol.md, section 2): client IDs from names, topic hashes, the old-key slot of a topic,
  * and the control topic of a client.
  */
 import { sha3_256 } from '@noble/hashes/sha3.js';

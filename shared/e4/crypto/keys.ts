@@ -1,5 +1,5 @@
 /**
- * Key validation (PROTOCOL.md 2.7), random keys and IDs (2.8), Ed25519/X25519 conversions (2.6) and password
+ * Key validation, random keys and IDs, Ed25519/X25519 conversions (docs/protocol.md, section 2) and password
  * derivation (2.3). Validation failures are {@link E4Error} INVALID_KEY with e4go's wording; no message carries key
  * bytes.
  */

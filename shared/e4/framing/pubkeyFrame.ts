@@ -1,5 +1,5 @@
 /**
- * Public-key framing of messages (PROTOCOL.md 3.2): timestamp (8) ‖ signer id (16) ‖ SIV tag (16) ‖ ciphertext ‖
+ * Public-key framing of messages (docs/protocol.md, section 4): timestamp (8) ‖ signer id (16) ‖ SIV tag (16) ‖ ciphertext ‖
  * Ed25519 signature (64) over everything before it. The AES-SIV associated data is the timestamp only.
  */
 import { bytesToHex, writeUint64LE } from '../bytes.js';

@@ -1,5 +1,5 @@
 /**
- * Symmetric-key framing (PROTOCOL.md 3.1 and 3.3), used for messages in symmetric mode and for commands in both
+ * Symmetric-key framing (docs/protocol.md, section 4), used for messages in symmetric mode and for commands in both
  * modes: timestamp (8, LE) ‖ SIV tag (16) ‖ ciphertext, with the timestamp as the only associated-data item.
  */
 

@@ -1,4 +1,4 @@
-/** The persistent state of a client, as e4go's state document holds it (PROTOCOL.md 5.4). */
+/** The persistent state of a client, as e4go's state document holds it (docs/protocol.md, section 8). */
 export interface SymmetricIdentity {
   readonly mode: 'symmetric';
   readonly key: Uint8Array;

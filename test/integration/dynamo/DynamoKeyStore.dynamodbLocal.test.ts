@@ -1,20 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { keyStoreContract } from '../../contract/keyStore.contract.js';
 import { javaMissing, type RunningDynamoDbLocal, startDynamoDbLocal } from '../../support/dynamodbLocal.js';
+import { serverMissing } from '../../support/serverMissing.js';
 
-const missing = javaMissing();
-
-if (missing) {
-  describe('DynamoKeyStore over DynamoDB Local', () => {
-    it('runs against DynamoDB Local', () => {
-      if (process.env.CI === 'true') throw new Error(`CI requires DynamoDB Local: ${missing}`);
-      console.warn(`notice: ${missing}`);
-    });
-  });
-} else {
+describe.skipIf(serverMissing(javaMissing()))('DynamoKeyStore over DynamoDB Local', () => {
   let server: RunningDynamoDbLocal;
   let tables = 0;
   beforeAll(async () => {
@@ -34,4 +26,4 @@ if (missing) {
     await createKeyStoreTable(db, table);
     return new DynamoKeyStore(db, table);
   });
-}
+});

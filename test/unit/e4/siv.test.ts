@@ -5,7 +5,7 @@
  * node:crypto path. The reference is @noble/ciphers' RFC 5297 `aessiv` under E4's double key K‖K.
  *
  * RFC 5297 appendix A.1 cannot serve directly (it uses two different halves, E4 uses K‖K), so the known answers
- * are E4's: PROTOCOL.md 2.1 (e4go's crypto_test.go) and 3.6 (computed for the spec with independent primitives).
+ * are E4's (docs/protocol.md, section 10): e4go's own test, and a worked example computed with independent primitives.
  */
 import { aessiv } from '@noble/ciphers/aes.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
@@ -67,7 +67,7 @@ function same(actual: Uint8Array | undefined, expected: Uint8Array): boolean {
 
 describe.each(implementations)('AES-SIV (E4 double key): %s', (_, make) => {
   describe('known answers', () => {
-    it('reproduces the e4go known answer of PROTOCOL.md 2.1', () => {
+    it('reproduces the e4go known answer', () => {
       // Prepare
       const siv = make(range(0, 32));
 
@@ -82,7 +82,7 @@ describe.each(implementations)('AES-SIV (E4 double key): %s', (_, make) => {
       expect(siv.open(range(0, 8), sealed)).toEqual(range(0, 64));
     });
 
-    it('reproduces the symmetric-mode "hello" message of PROTOCOL.md 3.6', () => {
+    it('reproduces the symmetric-mode "hello" message of the worked example', () => {
       // Prepare
       const siv = make(range(0x10, 32));
       const timestamp = hexToBytes('00f5a65e00000000');
@@ -94,7 +94,7 @@ describe.each(implementations)('AES-SIV (E4 double key): %s', (_, make) => {
       expect(bytesToHex(sealed)).toBe('3c7ca7e3ab361f966dac95dff3f19da01a0a67b74a');
     });
 
-    it('reproduces the SetTopicKey command of PROTOCOL.md 3.6 (49 bytes, client key)', () => {
+    it('reproduces the SetTopicKey command of the worked example (49 bytes, client key)', () => {
       // Prepare
       const siv = make(range(0xa0, 32));
       const timestamp = hexToBytes('00f5a65e00000000');
@@ -113,7 +113,7 @@ describe.each(implementations)('AES-SIV (E4 double key): %s', (_, make) => {
       expect(siv.open(timestamp, sealed)).toEqual(command);
     });
 
-    it('reproduces the C2 database encryption of PROTOCOL.md 3.6 (one EMPTY associated-data item)', () => {
+    it('reproduces the C2 database encryption of the worked example (one EMPTY associated-data item)', () => {
       // Prepare
       const dbKey = hexToBytes('d0d1d2d3d4d5d6d7d8d9dadbdcdddedfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf');
       const topicKey = range(0x10, 32);
@@ -318,7 +318,7 @@ describe('engines: pure (noble) and node (OpenSSL) agree', () => {
     ['pure', pureEngine],
     ['node', nodeEngine],
   ];
-  // PROTOCOL.md 3.6 (PKM).
+  // The worked example of docs/protocol.md, section 10 (public-key mode).
   const seed = range(0x40, 32);
   const publicKey = hexToBytes('2543b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d');
   const privateKey = new Uint8Array([...seed, ...publicKey]);
@@ -384,7 +384,7 @@ describe('engines: pure (noble) and node (OpenSSL) agree', () => {
     expect(engine.verify(publicKey, message, signature.subarray(0, 63))).toBe(false);
   });
 
-  it('x25519: both engines compute the PROTOCOL.md 3.6 shared secret and agree on random keys', () => {
+  it("x25519: both engines compute the worked example's shared secret and agree on random keys", () => {
     // Prepare
     const clientCurvePrivate = hexToBytes('6028d4276d036d787ba4df5803e7d15ae9165e486417ad3ae5e48b49290cd656');
     const c2Public = hexToBytes('23b7bb8c91ae008711fb12846780bcdf1e065f821bdfec49f57e7c7dcd4c4823');

@@ -21,7 +21,7 @@ const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 // Buffer is the independent base64 reference of these tests.
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 
-// PROTOCOL.md 5.4, the two example documents (Go's encoder adds the trailing newline).
+// The two state documents of the worked example (docs/protocol.md, section 10; Go's encoder adds the trailing newline).
 const PROTOCOL_SYMMETRIC =
   '{"ID":"V873K8cV7MdSRJ/28MsRJg==","TopicKeys":{"d582ab3f5d844c7a4ce73d7b7dd36fc0":"EBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8="},"Key":{"keyType":0,"keyData":{"Key":"oKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr8="}},"ReceivingTopic":"e4/57cef72bc715ecc752449ff6f0cb1126"}\n';
 const PROTOCOL_PUBKEY =
@@ -60,7 +60,7 @@ const pubkeyState: ClientState = {
 };
 
 describe('encodeState: the documents e4go writes', () => {
-  it('reproduces the symmetric example of PROTOCOL.md 5.4 byte for byte', () => {
+  it('reproduces the symmetric example document byte for byte', () => {
     // Act
     const document = encodeState(symmetricState);
 
@@ -68,7 +68,7 @@ describe('encodeState: the documents e4go writes', () => {
     expect(text(document)).toBe(PROTOCOL_SYMMETRIC);
   });
 
-  it('reproduces the public-key example of PROTOCOL.md 5.4 byte for byte', () => {
+  it('reproduces the public-key example document byte for byte', () => {
     // Act
     const document = encodeState(pubkeyState);
 
@@ -174,7 +174,7 @@ describe('decodeState: the e4go state files of the vectors', () => {
     });
   }
 
-  it('reads the PROTOCOL.md examples back to the states they were written from', () => {
+  it('reads the example documents back to the states they were written from', () => {
     // Act
     const symmetric = decodeState(PROTOCOL_SYMMETRIC);
     const pubkey = decodeState(PROTOCOL_PUBKEY);
