@@ -2,8 +2,8 @@
  * Puts a client on a topic: the link is stored, then the client gets the topic key (SetTopicKey) and, in
  * public-key mode, the public keys of the topic's other clients (who get its key). Idempotent: linking again sends
  * the key again (what a device that lost its state needs; after a revocation of the topic, with a throw-away key
- * first, see sendTopicKey.ts). A topic's clients share one mode: a symmetric client
- * cannot verify the signed frames of public-key clients, so mixing them is INVALID_INPUT.
+ * first, see sendTopicKey.ts). A topic's clients share one mode: a symmetric client cannot verify the signed frames
+ * of public-key clients, so mixing them is INVALID_INPUT.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { requireClient } from '../clients/requireClient.js';
