@@ -1,5 +1,5 @@
 import type { CryptoEngine } from '../e4/index.js';
-import type { Clock, CommandPublisher, DeviceProvisioner, KeyStore, KeyVault } from './ports.js';
+import type { Clock, CommandPublisher, DeviceProvisioner, KeyStore, KeyVault, Sleep } from './ports.js';
 
 /** What every use case runs on: the ports, built once by a composition root (Lambda cold start, local mode). */
 export interface C2Deps {
@@ -7,6 +7,8 @@ export interface C2Deps {
   readonly vault: KeyVault;
   readonly publisher: CommandPublisher;
   readonly clock: Clock;
+  /** How the C2 waits for the clock (command timestamps, see delivery/keySeconds.ts); default a timer. */
+  readonly sleep?: Sleep;
   readonly engine?: CryptoEngine;
   /** Registers devices with the broker (IoT Core things and certificates); absent in local mode. */
   readonly provisioner?: DeviceProvisioner;

@@ -42,6 +42,9 @@ export interface KeyVault {
 /** Milliseconds since the epoch (injectable for tests). */
 export type Clock = () => number;
 
+/** Waits `ms` milliseconds (injectable for tests, with a {@link Clock} that it moves on). */
+export type Sleep = (ms: number) => Promise<void>;
+
 /** A protected command for one client, to publish on its control topic `e4/<hex id>`. */
 export interface ControlCommand {
   readonly clientName: string;
@@ -86,9 +89,24 @@ export interface ClientRecord {
    * Ed25519 private key), wrapped, bound to (tenant, 'client-pending', name, keyVersion).
    */
   readonly pending?: { readonly wrappedKey: Uint8Array; readonly keyVersion: number };
+  /**
+   * The E4 timestamp (Unix seconds) of the latest SetIDKey put in force; a new identity key is sent at a later second
+   * (see delivery/keySeconds.ts). Absent before the first renewal.
+   */
+  readonly keySecond?: number;
   /** ISO 8601. */
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** A new key for a record, replacing the one read at `expectedVersion`. */
+export interface KeyUpdate {
+  readonly wrappedKey: Uint8Array;
+  readonly keyVersion: number;
+  readonly expectedVersion: number;
+  readonly updatedAt: string;
+  /** The E4 second of the commands that carry the new key (see {@link ClientRecord.keySecond}). */
+  readonly keySecond?: number;
 }
 
 export interface Page<T> {
@@ -126,11 +144,7 @@ export interface ClientStore {
    * Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE), and clears a pending
    * key.
    */
-  updateClientKey(
-    tenantId: string,
-    name: string,
-    update: { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string },
-  ): Promise<void>;
+  updateClientKey(tenantId: string, name: string, update: KeyUpdate): Promise<void>;
   /** NOT_FOUND when there is no such client. */
   deleteClient(tenantId: string, name: string): Promise<void>;
   /** The records of those names that exist, in the order given (fan-out reads them in batches of up to 100). */
@@ -146,8 +160,23 @@ export interface TopicRecord {
   readonly wrappedKey: Uint8Array;
   /** Starts at 1; each rotation increments it (it is part of the key's binding). */
   readonly keyVersion: number;
+  /**
+   * The latest E4 timestamp (Unix seconds) of a command about this topic's key (SetTopicKey, RemoveTopic), sent to
+   * any client: a new key goes out at a later second (see delivery/keySeconds.ts). Absent before the first command.
+   */
+  readonly keySecond?: number;
+  /**
+   * The key version made by the latest revocation (a re-key that took a client off). Once set, a key sent again to a
+   * client that may still hold an older key first evicts it (see topics/sendTopicKey.ts).
+   */
+  readonly revokedVersion?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** A new topic key; `revokedVersion` when it is a revocation's (see {@link TopicRecord.revokedVersion}). */
+export interface TopicKeyUpdate extends KeyUpdate {
+  readonly revokedVersion?: number;
 }
 
 /** Topic records (see {@link KeyStore}). */
@@ -160,11 +189,7 @@ export interface TopicStore {
   listTopics(tenantId: string, page: PageRequest): Promise<Page<TopicRecord>>;
   countTopics(tenantId: string): Promise<number>;
   /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
-  updateTopicKey(
-    tenantId: string,
-    topic: string,
-    update: { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string },
-  ): Promise<void>;
+  updateTopicKey(tenantId: string, topic: string, update: TopicKeyUpdate): Promise<void>;
   deleteTopic(tenantId: string, topic: string): Promise<void>;
   /**
    * Takes the topic's lease: every operation that changes who holds which key of a topic (link, unlink, rotate,
@@ -177,8 +202,11 @@ export interface TopicStore {
     topic: string,
     lease: { owner: string; now: number; until: number },
   ): Promise<void>;
-  /** Gives the lease back if `owner` still holds it (no error otherwise: it expired and may be someone else's). */
-  releaseTopicLease(tenantId: string, topic: string, owner: string): Promise<void>;
+  /**
+   * Gives the lease back if `owner` still holds it (no error otherwise: it expired and may be someone else's), and
+   * with it, when given, the topic's new `keySecond` (the latest second the holder used).
+   */
+  releaseTopicLease(tenantId: string, topic: string, owner: string, keySecond?: number): Promise<void>;
 }
 
 /** A client on a topic: it holds the topic key. Names only: keys live on the client and topic records. */

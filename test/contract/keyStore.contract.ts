@@ -215,7 +215,13 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       const store = await build();
       await store.createClient(clientRecord('device-0001'));
       const newKey = randomKey();
-      const update = { wrappedKey: newKey, keyVersion: 2, expectedVersion: 1, updatedAt: '2026-11-23T01:00:00.000Z' };
+      const update = {
+        wrappedKey: newKey,
+        keyVersion: 2,
+        expectedVersion: 1,
+        updatedAt: '2026-11-23T01:00:00.000Z',
+        keySecond: 1_800_000_000,
+      };
 
       // Act
       await store.updateClientKey('tenant-a', 'device-0001', update);
@@ -227,6 +233,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       expect(stored?.wrappedKey).toEqual(newKey);
       expect(stored?.keyVersion).toBe(2);
       expect(stored?.updatedAt).toBe('2026-11-23T01:00:00.000Z');
+      expect(stored?.keySecond).toBe(1_800_000_000);
       expect(stale).toBe(C2ErrorCode.ConcurrentUpdate);
       expect(missing).toBe(C2ErrorCode.NotFound);
     });
@@ -555,6 +562,44 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(
           await codeOfAsync(() => store.acquireTopicLease('tenant-a', 't', { owner: 'b', now: 1500, until: 2500 })),
         ).toBe(C2ErrorCode.ConcurrentUpdate);
+      });
+
+      it('keeps the key second and revoked version: with a key, with the release of its owner only', async () => {
+        // Prepare
+        const store = await build();
+        const topic = topicRecord('t');
+        await store.createTopic(topic);
+        const key = randomKey();
+        const at = '2026-11-23T04:00:00.000Z';
+
+        // Act
+        await store.updateTopicKey('tenant-a', 't', {
+          wrappedKey: key,
+          keyVersion: 2,
+          expectedVersion: 1,
+          updatedAt: at,
+          keySecond: 1_800_000_000,
+          revokedVersion: 2,
+        });
+        const revoked = await store.getTopic('tenant-a', 't');
+        await store.acquireTopicLease('tenant-a', 't', { owner: 'a', now: 1000, until: 2000 });
+        await store.releaseTopicLease('tenant-a', 't', 'b', 1_800_000_009); // not its lease: nothing written
+        const afterStranger = await store.getTopic('tenant-a', 't');
+        await store.releaseTopicLease('tenant-a', 't', 'a', 1_800_000_005);
+        const released = await store.getTopic('tenant-a', 't');
+        await store.updateTopicKey('tenant-a', 't', {
+          wrappedKey: key,
+          keyVersion: 3,
+          expectedVersion: 2,
+          updatedAt: at,
+        });
+
+        // Assess
+        const rotated = { ...topic, wrappedKey: key, keyVersion: 2, updatedAt: at };
+        expect(revoked).toEqual({ ...rotated, keySecond: 1_800_000_000, revokedVersion: 2 });
+        expect(afterStranger).toEqual(revoked);
+        expect(released).toEqual({ ...rotated, keySecond: 1_800_000_005, revokedVersion: 2 });
+        expect(await store.getTopic('tenant-a', 't')).toEqual({ ...released, keyVersion: 3 });
       });
     });
 

@@ -132,19 +132,27 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     expect(removed).toMatchObject({ keyVersion: 3, rekeyed: true });
     await waitUntil(() => carol.device.commands.includes('RemoveTopic'));
     expect(carol.device.client.hasTopicKey(topic)).toBe(false);
-    // link, rotation, re-key: three topic keys each
-    await waitUntil(() => setTopicKeys(alice.device) === 3 && setTopicKeys(bob.device) === 3);
+    // link, rotation, re-key (a throw-away key, then the new one): four topic keys each
+    await waitUntil(() => setTopicKeys(alice.device) === 4 && setTopicKeys(bob.device) === 4);
     const secret = alice.device.client.protectMessage(utf8('carol must not read this'), topic);
     await exchange(alice.device, bob.device, topic, 'carol must not read this');
     expect(() => hostile.unprotect(secret, topic)).toThrow(expect.objectContaining({ code: 'AUTHENTICATION_FAILED' }));
+    // Nor can carol write: the key she knew is gone from the others (not kept for an hour as after a rotation); in
+    // public-key mode her public key is gone too.
+    const forged = hostile.protectMessage(utf8('from carol'), topic);
+    const refusal = mode === 'pubkey' ? 'SIGNER_UNKNOWN' : 'AUTHENTICATION_FAILED';
+    for (const d of [alice, bob]) {
+      expect(() => d.device.client.unprotect(forged, topic)).toThrow(expect.objectContaining({ code: refusal }));
+    }
 
     // A new identity key for alice: SetIDKey under the old key, later commands under the new one.
     const renewed = await api<{ client: { keyVersion: number } }>('POST', `/v1/clients/${alice.id}/identity-key`);
     expect(renewed.client.keyVersion).toBe(2);
-    // alice: SetIDKey, then her topic key again under the new key (4 topic keys so far)
-    await waitUntil(() => alice.device.commands.includes('SetIDKey') && setTopicKeys(alice.device) === 4);
+    // alice: SetIDKey, then her topic key again under the new key, a throw-away key first as the topic had a
+    // revocation (6 topic keys so far)
+    await waitUntil(() => alice.device.commands.includes('SetIDKey') && setTopicKeys(alice.device) === 6);
     await api('POST', `/v1/topics/${created.hash}/rotate`);
-    await waitUntil(() => setTopicKeys(alice.device) === 5 && setTopicKeys(bob.device) === 4);
+    await waitUntil(() => setTopicKeys(alice.device) === 7 && setTopicKeys(bob.device) === 5);
     await exchange(alice.device, bob.device, topic, 'after the new identity key');
 
     // Restart local mode on the same folder and ports: everything is as it was.
@@ -157,15 +165,16 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     expect(clients.items.map((c) => c.name).sort()).toEqual(['alice', 'bob', 'carol']);
     const after = await api<{ keyVersion: number; clientCount: number }>('GET', `/v1/topics/${created.hash}`);
     expect(after).toMatchObject({ keyVersion: 4, clientCount: 2 });
-    // The devices come back (same state); subscribing to their control topic brings them the current keys.
+    // The devices come back (same state); subscribing to their control topic brings them the current keys (after a
+    // throw-away key: the topic had a revocation).
     const alice2 = await connectDevice(alice.device.client, server.mqttUrl, 'alice');
     const bob2 = await connectDevice(bob.device.client, server.mqttUrl, 'bob');
     devices.push(alice2, bob2);
-    await waitUntil(() => setTopicKeys(alice2) === 1 && setTopicKeys(bob2) === 1);
+    await waitUntil(() => setTopicKeys(alice2) === 2 && setTopicKeys(bob2) === 2);
     for (const d of [alice2, bob2]) await d.mqtt.subscribe(topic);
     await exchange(alice2, bob2, topic, 'after the restart');
     await api('POST', `/v1/topics/${created.hash}/rotate`);
-    await waitUntil(() => setTopicKeys(alice2) === 2 && setTopicKeys(bob2) === 2);
+    await waitUntil(() => setTopicKeys(alice2) === 3 && setTopicKeys(bob2) === 3);
     await exchange(bob2, alice2, topic, 'rotated after the restart');
 
     // The event log has it all, newest first.

@@ -15,21 +15,33 @@ export interface LocalC2 {
   close(): Promise<void>;
 }
 
+/**
+ * `options.clock`: a clock of the test's (e.g. frozen). When the C2 waits for it (command timestamps, see
+ * shared/c2/delivery/keySeconds.ts), it moves on by the time waited instead, at once.
+ */
 export async function startLocalC2(options: { clock?: () => number } = {}): Promise<LocalC2> {
   const dir = mkdtempSync(join(tmpdir(), 'e4c2-c2-'));
   const broker = await startAedes();
+  const given = options.clock;
+  let waited = 0;
+  const moving = given && {
+    clock: () => given() + waited,
+    sleep: async (ms: number) => {
+      waited += ms;
+    },
+  };
   const c2 = await composeLocalC2({
     stateDir: dir,
     mqttUrl: broker.url,
     inMemoryStore: true,
-    ...(options.clock ? { clock: options.clock } : {}),
+    ...(moving ? { clock: moving.clock } : {}),
   }).catch(async (error: unknown) => {
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   });
   return {
-    deps: c2.deps,
+    deps: moving ? { ...c2.deps, sleep: moving.sleep } : c2.deps,
     mqttUrl: broker.url,
     close: async () => {
       await c2.close();

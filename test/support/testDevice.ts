@@ -28,6 +28,8 @@ export interface TestDevice {
   commandsApplied(count: number): Promise<void>;
   /** Resolves once a message with this text arrived on the topic. */
   received(topic: string, text: string): Promise<void>;
+  /** What became of the next message on the topic after `errors` had `errorsBefore` entries: 'read' or the error code. */
+  outcome(topic: string, text: string, errorsBefore: number): Promise<string>;
   end(): Promise<void>;
 }
 
@@ -102,6 +104,12 @@ export async function connectDevice(client: E4Client, mqttUrl: string, name: str
     commandsApplied: (count) => until(() => commands.length >= count, `${count} commands`),
     received: (topic, text) =>
       until(() => messages.some((m) => m.topic === topic && m.text === text), `"${text}" on ${topic}`),
+    outcome: async (topic, text, errorsBefore) => {
+      const read = () => messages.some((m) => m.topic === topic && m.text === text);
+      const failure = () => errors.slice(errorsBefore).find((e) => e.topic === topic);
+      await until(() => read() || failure() !== undefined, `"${text}" or an error on ${topic}`);
+      return read() ? 'read' : failure()!.code;
+    },
     end: () => mqtt.end(true),
   };
 }

@@ -25,9 +25,11 @@ import type {
   ClientRecord,
   EventRecord,
   KeyStore,
+  KeyUpdate,
   LinkRecord,
   Page,
   PageRequest,
+  TopicKeyUpdate,
   TopicRecord,
 } from '../../c2/ports.js';
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
@@ -92,8 +94,6 @@ function decodeCursor(cursor: string, tenantId: string, prefix: string): Item {
   }
   throw new C2Error(C2ErrorCode.InvalidCursor, 'invalid pagination cursor');
 }
-
-type KeyUpdate = { wrappedKey: Uint8Array; keyVersion: number; expectedVersion: number; updatedAt: string };
 
 export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
@@ -165,7 +165,7 @@ export class DynamoKeyStore implements KeyStore {
     hash.length === HASH_LEN ? this.#getByKey(TOPICS, tenantId, topicKey(hash)) : undefined;
   listTopics = (tenantId: string, page: PageRequest) => this.#list(TOPICS, tenantId, page);
   countTopics = (tenantId: string) => this.#count(TOPICS, tenantId);
-  updateTopicKey = (tenantId: string, topic: string, update: KeyUpdate) =>
+  updateTopicKey = (tenantId: string, topic: string, update: TopicKeyUpdate) =>
     this.#updateKey(TOPICS, tenantId, topic, update);
   deleteTopic = (tenantId: string, topic: string) => this.#delete(TOPICS, tenantId, topic);
 
@@ -188,15 +188,16 @@ export class DynamoKeyStore implements KeyStore {
     );
   };
 
-  releaseTopicLease = async (tenantId: string, topic: string, owner: string): Promise<void> => {
+  releaseTopicLease = async (tenantId: string, topic: string, owner: string, keySecond?: number): Promise<void> => {
     // A failed condition: the lease expired and was taken, or the topic is gone; either way nothing to give back.
+    const second = keySecond === undefined ? undefined : { ':second': { N: String(keySecond) } };
     await this.#write(
       new UpdateItemCommand({
         TableName: this.#table,
         Key: this.#keyOf(TOPICS, tenantId, topic),
-        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+        UpdateExpression: `${second ? 'SET keySecond = :second ' : ''}REMOVE leaseOwner, leaseUntil`,
         ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: { ':owner': { S: owner } },
+        ExpressionAttributeValues: { ':owner': { S: owner }, ...second },
       }),
     );
   };
@@ -375,21 +376,26 @@ export class DynamoKeyStore implements KeyStore {
     kind: RecordKind<R>,
     tenantId: string,
     name: string,
-    update: KeyUpdate,
+    update: TopicKeyUpdate,
     /** A clause added to the update expression (e.g. ` REMOVE ...`). */
     andThen = '',
   ): Promise<void> {
+    // Optional numbers, set when given (a record's earlier value stays otherwise).
+    const optional = (['keySecond', 'revokedVersion'] as const).filter((field) => update[field] !== undefined);
     await this.#conditional(
       new UpdateItemCommand({
         TableName: this.#table,
         Key: this.#keyOf(kind, tenantId, name),
-        UpdateExpression: `SET wrappedKey = :key, keyVersion = :version, updatedAt = :at${andThen}`,
+        UpdateExpression: `SET wrappedKey = :key, keyVersion = :version, updatedAt = :at${optional
+          .map((field) => `, ${field} = :${field}`)
+          .join('')}${andThen}`,
         ConditionExpression: 'attribute_exists(PK) AND keyVersion = :expected',
         ExpressionAttributeValues: {
           ':key': { B: update.wrappedKey },
           ':version': { N: String(update.keyVersion) },
           ':expected': { N: String(update.expectedVersion) },
           ':at': { S: update.updatedAt },
+          ...Object.fromEntries(optional.map((field) => [`:${field}`, { N: String(update[field]) }])),
         },
       }),
       this.#conflict(kind, tenantId, name, 'changed since it was read'),

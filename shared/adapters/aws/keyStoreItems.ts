@@ -52,6 +52,7 @@ function checkHash(title: string, stored: Uint8Array, expected: Uint8Array): voi
 interface KeyFields {
   readonly wrappedKey: Uint8Array;
   readonly keyVersion: number;
+  readonly keySecond?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -60,6 +61,7 @@ function keyAttributes(record: KeyFields): Item {
   return {
     wrappedKey: { B: record.wrappedKey },
     keyVersion: { N: String(record.keyVersion) },
+    ...(record.keySecond !== undefined ? { keySecond: { N: String(record.keySecond) } } : {}),
     createdAt: { S: record.createdAt },
     updatedAt: { S: record.updatedAt },
   };
@@ -69,6 +71,7 @@ function keyFields(item: Item): KeyFields {
   return {
     wrappedKey: item.wrappedKey!.B!,
     keyVersion: Number(item.keyVersion!.N),
+    ...(item.keySecond ? { keySecond: Number(item.keySecond.N) } : {}),
     createdAt: item.createdAt!.S!,
     updatedAt: item.updatedAt!.S!,
   };
@@ -117,9 +120,20 @@ export const TOPICS: RecordKind<TopicRecord> = {
   sameName: keyedByName.sameName,
   toItem: (r) => {
     checkHash(TOPICS.title(r.topic), r.hash, hashTopic(r.topic));
-    return { topic: { S: r.topic }, hash: { B: r.hash }, ...keyAttributes(r) };
+    return {
+      topic: { S: r.topic },
+      hash: { B: r.hash },
+      ...keyAttributes(r),
+      ...(r.revokedVersion !== undefined ? { revokedVersion: { N: String(r.revokedVersion) } } : {}),
+    };
   },
-  fromItem: (tenantId, item) => ({ tenantId, topic: item.topic!.S!, hash: item.hash!.B!, ...keyFields(item) }),
+  fromItem: (tenantId, item) => ({
+    tenantId,
+    topic: item.topic!.S!,
+    hash: item.hash!.B!,
+    ...keyFields(item),
+    ...(item.revokedVersion ? { revokedVersion: Number(item.revokedVersion.N) } : {}),
+  }),
 };
 
 /** What names a link: its two ends. */

@@ -11,6 +11,7 @@ import { cmdSetIdKey, ed25519PrivateKeyFromSeed, KEY_LEN } from '../../e4/index.
 import type { C2Deps } from '../C2Deps.js';
 import { withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
+import { nextSeconds } from '../delivery/keySeconds.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord, KeyBinding } from '../ports.js';
@@ -36,7 +37,9 @@ export async function newClientKey(
       const sent = await pendingKeyOf(deps, client);
       const command = cmdSetIdKey(sent);
       try {
-        const outcome = await sender.send([{ client, command }]);
+        // A later second than the identity key before it (see delivery/keySeconds.ts).
+        const [second] = await nextSeconds(deps, client.keySecond, 1);
+        const outcome = await sender.send([{ client, command }], { second });
         if (outcome.delivered !== 1) {
           throw new C2Error(
             C2ErrorCode.DeliveryFailed,
@@ -53,9 +56,10 @@ export async function newClientKey(
           keyVersion,
           expectedVersion: client.keyVersion,
           updatedAt,
+          keySecond: second,
         });
         const { pending: _, ...rest } = client;
-        const updated: ClientRecord = { ...rest, wrappedKey, keyVersion, updatedAt };
+        const updated: ClientRecord = { ...rest, wrappedKey, keyVersion, updatedAt, keySecond: second };
         // Under the new key: each topic's current key again (a fan-out that read this client before the change sent
         // it under the old one, which the device no longer opens) and, in public-key mode, the public keys swapped
         // with its topic peers (who learn the new one).

@@ -27,10 +27,9 @@ export async function resendTopicKeys(deps: C2Deps, sender: CommandSender, clien
   let topics = 0;
   for await (const page of eachPage((request) => deps.store.listTopicsOfClient(tenantId, name, request))) {
     for (const topic of page) {
-      const sent = await withTopicLease(deps, tenantId, topic, async () => {
-        const record = await deps.store.getTopic(tenantId, topic);
-        if (!record || !(await deps.store.getLink(tenantId, topic, name))) return false;
-        await sendTopicKey(deps, sender, client, record);
+      const sent = await withTopicLease(deps, tenantId, topic, async (turn) => {
+        if (!(await deps.store.getLink(tenantId, topic, name))) return false;
+        await sendTopicKey(deps, sender, turn, client, { mayHoldOld: true });
         await sharePubKeys(deps, sender, client, topic);
         return true;
       }).catch((error: unknown) => {

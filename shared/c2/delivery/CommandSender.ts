@@ -18,6 +18,7 @@ import { openClientKey } from '../clients/requireClient.js';
 import { C2Error } from '../errors.js';
 import type { ClientRecord, ControlCommand } from '../ports.js';
 import { type DeliveryReport, MAX_FAILURES_LISTED } from './DeliveryReport.js';
+import { clockSecond } from './keySeconds.js';
 
 export interface AddressedCommand {
   readonly client: ClientRecord;
@@ -42,9 +43,12 @@ export class CommandSender {
     this.#engine = deps.engine ?? getDefaultEngine();
   }
 
-  /** Protects and publishes the commands (in one batch); the outcome of each is added to the report. */
-  async send(commands: readonly AddressedCommand[]): Promise<DeliveryReport> {
-    const seconds = Math.floor(this.#deps.clock() / 1000);
+  /**
+   * Protects and publishes the commands (in one batch), timestamped `options.second` (E4 seconds; default now: see
+   * keySeconds.ts for commands that carry keys); the outcome of each is added to the report.
+   */
+  async send(commands: readonly AddressedCommand[], options: { second?: number } = {}): Promise<DeliveryReport> {
+    const seconds = options.second ?? clockSecond(this.#deps);
     const out: ControlCommand[] = [];
     const failed: { client: string; error: string }[] = [];
     for (const { client, command } of commands) {

@@ -1,8 +1,9 @@
 /**
  * Puts a client on a topic: the link is stored, then the client gets the topic key (SetTopicKey) and, in
  * public-key mode, the public keys of the topic's other clients (who get its key). Idempotent: linking again sends
- * the key again (what a device that lost its state needs). A topic's clients share one mode: a symmetric client
- * cannot verify the signed frames of public-key clients, so mixing them is INVALID_INPUT.
+ * the key again (what a device that lost its state needs; after a revocation of the topic, with a throw-away key
+ * first, see sendTopicKey.ts). A topic's clients share one mode: a symmetric client cannot verify the signed frames
+ * of public-key clients, so mixing them is INVALID_INPUT.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { requireClient } from '../clients/requireClient.js';
@@ -12,7 +13,6 @@ import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord } from '../ports.js';
-import { requireTopic } from '../topics/requireTopic.js';
 import { sendTopicKey } from '../topics/sendTopicKey.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { withTopicLease } from '../topics/withTopicLease.js';
@@ -35,11 +35,12 @@ export async function linkClient(deps: C2Deps, caller: Caller, input: LinkInput)
   const name = validateClientName(input?.client);
   const { tenantId } = caller;
   return audited(deps, caller, 'link.create', { type: 'link', name: `${topic} ${name}` }, () =>
-    withTopicLease(deps, tenantId, topic, () =>
+    withTopicLease(deps, tenantId, topic, (turn) =>
       withSender(deps, tenantId, async (sender) => {
-        const record = await requireTopic(deps, tenantId, topic);
+        const { record } = turn;
         const client = await requireClient(deps, tenantId, name);
         await requireSameMode(deps, client, topic);
+        const linkedBefore = (await deps.store.getLink(tenantId, topic, name)) !== undefined;
         await deps.store.putLink({
           tenantId,
           topic,
@@ -51,7 +52,7 @@ export async function linkClient(deps: C2Deps, caller: Caller, input: LinkInput)
           await deps.store.deleteLink(tenantId, topic, name);
           throw new C2Error(C2ErrorCode.NotFound, `no client "${name}"`);
         }
-        await sendTopicKey(deps, sender, client, record);
+        await sendTopicKey(deps, sender, turn, client, { mayHoldOld: linkedBefore });
         await sharePubKeys(deps, sender, client, topic);
         const delivery = sender.report();
         return {

@@ -1,8 +1,9 @@
 /**
  * Takes a client off a topic: the link is deleted, the client is told to forget the key (RemoveTopic), public keys
- * it no longer needs are withdrawn (public-key mode), and, unless `rekey` is false, the topic's key is rotated for
- * the clients that remain: E4 only sent RemoveTopic, which a hostile device ignores, keeping a key that still
- * decrypted every later message.
+ * it no longer needs are withdrawn (public-key mode), and, unless `rekey` is false, the topic's key is revoked for
+ * the clients that remain (a throw-away key, then a new one: they keep neither the key the leaving client knew, see
+ * rotateTopicKey.ts): E4 only sent RemoveTopic, which a hostile device ignores, keeping a key that still decrypted
+ * every later message.
  */
 import { cmdRemoveTopic } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -13,7 +14,6 @@ import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord } from '../ports.js';
-import { requireTopic } from '../topics/requireTopic.js';
 import { rotateUnderLease } from '../topics/rotateTopicKey.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { withTopicLease } from '../topics/withTopicLease.js';
@@ -74,10 +74,20 @@ export interface UnlinkStep {
  */
 export function unlinkWithLease(deps: C2Deps, sender: CommandSender, step: UnlinkStep): Promise<number> {
   const { tenantId, topic, name, client } = step;
-  return withTopicLease(deps, tenantId, topic, async () => {
-    const record = await requireTopic(deps, tenantId, topic);
-    const keyVersion = step.rekey ? (await rotateUnderLease(deps, sender, record, name)).keyVersion : record.keyVersion;
-    if (client && step.notify) await sender.send([{ client, command: cmdRemoveTopic(topic) }]);
+  return withTopicLease(deps, tenantId, topic, async (turn) => {
+    // The removal's second: after the keys the leaving client got (with a re-key, the throw-away key's second,
+    // which it does not get; see rotateTopicKey.ts).
+    let keyVersion = turn.record.keyVersion;
+    let removal: number | undefined;
+    if (step.rekey) {
+      const rotation = await rotateUnderLease(deps, sender, turn, name);
+      keyVersion = rotation.record.keyVersion;
+      removal = rotation.firstSecond;
+    }
+    if (client && step.notify) {
+      removal ??= (await turn.next(1))[0]!;
+      await sender.send([{ client, command: cmdRemoveTopic(topic) }], { second: removal });
+    }
     if (client) await unsharePubKeys(deps, sender, client, topic);
     await deps.store.deleteLink(tenantId, topic, name);
     return keyVersion;

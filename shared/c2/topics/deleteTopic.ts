@@ -11,7 +11,6 @@ import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { audited } from '../events/audited.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
 import type { Caller } from '../ports.js';
-import { requireTopic } from './requireTopic.js';
 import { validateTopic } from './validateTopic.js';
 import { withTopicLease } from './withTopicLease.js';
 
@@ -23,15 +22,18 @@ export async function deleteTopic(
   const topic = validateTopic(topicName);
   const { tenantId } = caller;
   return audited(deps, caller, 'topic.delete', { type: 'topic', name: topic }, () =>
-    withTopicLease(deps, tenantId, topic, () =>
+    withTopicLease(deps, tenantId, topic, (turn) =>
       withSender(deps, tenantId, async (sender) => {
-        await requireTopic(deps, tenantId, topic);
         const command = cmdRemoveTopic(topic);
+        const [second] = await turn.next(1); // a removal: after every key of the topic sent before
         for (;;) {
           const { items } = await deps.store.listClientsOfTopic(tenantId, topic, { limit: 100 });
           if (items.length === 0) break;
           const clients = await deps.store.getClients(tenantId, items);
-          await sender.send(clients.map((client) => ({ client, command })));
+          await sender.send(
+            clients.map((client) => ({ client, command })),
+            { second },
+          );
           const byName = new Map(clients.map((client) => [client.name, client]));
           for (const name of items) {
             // Public-key mode: peers that share no other topic forget each other's keys (once per pair: the links of

@@ -197,11 +197,12 @@ describe('revocation', () => {
     const result = await unlinkClient(c2.deps, caller, { topic: 'secret', client: 'leaves' });
 
     // Assess
-    expect(result).toMatchObject({ keyVersion: 2, rekeyed: true, delivery: { sent: 3, delivered: 3 } });
+    // Each remaining client gets two SetTopicKey (a throw-away key, then the new one), the leaving one RemoveTopic.
+    expect(result).toMatchObject({ keyVersion: 2, rekeyed: true, delivery: { sent: 5, delivered: 5 } });
     await leaves!.commandsApplied(2);
     expect(leaves!.commands.at(-1)).toBe('RemoveTopic');
     expect(leaves!.client.hasTopicKey('secret')).toBe(false);
-    await Promise.all([stays!, watcher!].map((d) => d.commandsApplied(2)));
+    await Promise.all([stays!, watcher!].map((d) => d.commandsApplied(3)));
     const frame = stays!.client.protectMessage(utf8('after revocation'), 'secret');
     await stays!.mqtt.publish('secret', 'after revocation');
     await watcher!.received('secret', 'after revocation');
@@ -263,12 +264,12 @@ describe('revocation', () => {
 
     // Assess
     expect(result).toMatchObject({ client: 'gone', topics: inHashOrder(['del/a', 'del/b']), rekeyed: true });
-    expect(result.delivery).toEqual({ sent: 3, delivered: 3, failed: [] });
+    expect(result.delivery).toEqual({ sent: 5, delivered: 5, failed: [] }); // 2 per remaining client, ResetTopics
     await gone!.commandsApplied(3);
     expect(gone!.commands.at(-1)).toBe('ResetTopics');
     expect(gone!.client.topicCount).toBe(0);
-    await peer1!.commandsApplied(2);
-    await peer2!.commandsApplied(2);
+    await peer1!.commandsApplied(3);
+    await peer2!.commandsApplied(3);
     expect(await c2.deps.store.getClient(caller.tenantId, 'gone')).toBeUndefined();
     expect((await c2.deps.store.getTopic(caller.tenantId, 'del/a'))?.keyVersion).toBe(2);
     expect(await c2.deps.store.countTopicsOfClient(caller.tenantId, 'gone')).toBe(0);
