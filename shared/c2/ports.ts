@@ -179,6 +179,11 @@ export interface TopicStore {
   ): Promise<void>;
   /** Gives the lease back if `owner` still holds it (no error otherwise: it expired and may be someone else's). */
   releaseTopicLease(tenantId: string, topic: string, owner: string): Promise<void>;
+  /**
+   * Gives back every topic lease of the tenant, whoever holds it; returns how many. Only for a process that knows no
+   * other uses the store (local mode, its state folder locked): the leases are then a dead process's.
+   */
+  releaseAllTopicLeases(tenantId: string): Promise<number>;
 }
 
 /** A client on a topic: it holds the topic key. Names only: keys live on the client and topic records. */
