@@ -46,7 +46,7 @@ async function call<T>(server: LocalC2Server, method: string, path: string, body
 async function enrol(server: LocalC2Server, name: string, clean: boolean) {
   const created = await call<{ key: string }>(server, 'POST', '/v1/clients', { name, generateKey: true });
   const client = await E4Client.create(
-    { mode: 'symmetric', key: fromBase64(created.key), name },
+    { mode: 'symmetric', key: fromBase64(created.key)!, name },
     { clock: deviceClock },
   );
   const id = bytesToHex(client.id);
