@@ -76,13 +76,18 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     let mqttUrl = options.mqttUrl;
     // Bound once the C2 is composed (the broker starts first).
     let onSubscribed: ((topic: string) => void) | undefined;
+    // The C2's own connection to the broker is no device: logged at debug level only.
+    const c2ClientId = `e4c2-c2-${process.pid}-${Date.now()}`;
     if (mqttUrl === undefined) {
       const broker = await startEmbeddedBroker({
         host,
         port: options.mqttPort ?? 1883,
         onSubscribed: (topic) => onSubscribed?.(topic),
         onConnection: ({ clientId, connected }) =>
-          log.info(connected ? 'mqtt client connected' : 'mqtt client disconnected', { clientId }),
+          (clientId === c2ClientId ? log.debug : log.info)(
+            connected ? 'mqtt client connected' : 'mqtt client disconnected',
+            { clientId },
+          ),
       });
       undo.push(() => broker.close());
       mqttUrl = broker.url;
@@ -90,6 +95,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     const c2 = await composeLocalC2({
       stateDir: options.stateDir,
       mqttUrl,
+      publisher: { mqtt: { clientId: c2ClientId } },
       ...(options.clock ? { clock: options.clock } : {}),
     });
     undo.push(() => c2.close());
