@@ -7,8 +7,8 @@
  * It finds the C2 as `npm start` is told where to serve: `--port` / `E4C2_PORT` (default 8080) and `--mqtt-port` /
  * `E4C2_MQTT_PORT` (default 1883) on `--host` (default 127.0.0.1), or whole URLs with `--api-url` / `E4C2_API_URL` and
  * `--mqtt-url` / `E4C2_MQTT_URL`; a flag wins over the environment. Its E4 state (its keys included, so that a
- * restarted device resumes) and what it knows of its enrolment are in `--state-dir` (default `./.devices`,
- * git-ignored). `--mode pubkey`: the device makes an Ed25519 key pair, enrols with its public key and takes the C2's
+ * restarted device resumes) and what it knows of its enrolment are in `--state-dir` / `E4C2_DEVICES_DIR` (default
+ * `./.devices`, git-ignored). `--mode pubkey`: the device makes an Ed25519 key pair, enrols with its public key and takes the C2's
  * public key from `GET /v1/keys/c2`. A device the C2 no longer knows enrols again; one whose state contradicts the C2
  * (the C2 knows another enrolment under its name, or it was made in the other mode) says so, and `--reset` starts it
  * over (the C2's record of it is deleted, a new identity made and enrolled).
@@ -56,7 +56,11 @@ const program = new Command('device')
   )
   .addOption(new Option('--api-url <url>', 'the C2 API (instead of host and port)').env('E4C2_API_URL'))
   .addOption(new Option('--mqtt-url <url>', 'the MQTT broker (instead of host and port)').env('E4C2_MQTT_URL'))
-  .option('--state-dir <dir>', 'where the device keeps its E4 state', './.devices')
+  .addOption(
+    new Option('--state-dir <dir>', 'where the device keeps its E4 state')
+      .env('E4C2_DEVICES_DIR')
+      .default('./.devices'),
+  )
   .option('--reset', 'forget this device (here and in the C2) and enrol it again')
   .showHelpAfterError()
   .parse();
