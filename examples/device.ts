@@ -215,6 +215,8 @@ async function run(): Promise<void> {
   ]);
   // Joining the topic makes the C2 send this device the topic key (SetTopicKey, on its control topic).
   check(await api('PUT', `/v1/topics/${topicHash}/clients/${id}`), 200);
+  // Public-key mode: the device also gets its own public key, to read back its own messages (the broker echoes them).
+  if (client.mode === 'pubkey') check(await api('PUT', `/v1/clients/${id}/pubkeys/${id}`), 200);
   await device.subscribe(options.topic);
   say(`id ${id}; topic ${options.topic} (hash ${topicHash})`);
   say(`on ${options.topic}; type a line to publish it (protected), Ctrl-D to leave`);

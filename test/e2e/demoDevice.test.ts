@@ -161,6 +161,7 @@ describe('the demo device', () => {
 
     // Assess
     await bob.waitFor('[bob] received: signed by alice');
+    await alice.waitFor('[alice] received: signed by alice'); // its own, echoed by the broker
     expect(alice.output()).toContain('enrolled with the C2 (pubkey)');
     alice.child.stdin.end();
     bob.child.stdin.end();
