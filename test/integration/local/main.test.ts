@@ -181,6 +181,22 @@ describe('local/main.ts (npm start)', () => {
     await until(async () => !existsSync(join(stateDir, 'lock')));
   });
 
+  it('stops cleanly on SIGHUP (its terminal closed)', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const cli = runCli(['--state-dir', stateDir, '--port', '0', '--mqtt-port', '0']);
+    await cli.waitFor('Ctrl-C stops.');
+
+    // Act
+    cli.child.kill('SIGHUP');
+    const code = await cli.exited;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(cli.stdout()).toContain('stopped');
+    expect(existsSync(join(stateDir, 'lock'))).toBe(false);
+  });
+
   it('logs requests as JSON lines on stderr, at the level from E4C2_LOG_LEVEL', async () => {
     // Prepare
     const stateDir = await newStateDir();
