@@ -2,102 +2,238 @@
  * A demo device for the quick start: enrols itself with the C2 of local mode (the first time), joins a topic, then
  * publishes every line typed on stdin, protected, and prints every message it reads on the topic, unprotected.
  *
- *   E4C2_API_KEY=<admin key> npx tsx examples/device.ts --name alice --topic home/kitchen
+ *   E4C2_API_KEY=<admin key> npx tsx examples/device.ts --name alice --topic home/kitchen [--mode pubkey]
  *
- * Options: --api (default http://127.0.0.1:8080), --mqtt (default mqtt://127.0.0.1:1883), --state-dir (default
- * ./.devices: the device's E4 state, its keys included, so that a restarted device resumes). A real device is enrolled
- * by an operator and keeps its key in protected storage; this one makes its key and calls the API itself to keep the
- * demo short.
+ * It finds the C2 as `npm start` is told where to serve: `--port` / `E4C2_PORT` (default 8080) and `--mqtt-port` /
+ * `E4C2_MQTT_PORT` (default 1883) on `--host` (default 127.0.0.1), or whole URLs with `--api-url` / `E4C2_API_URL` and
+ * `--mqtt-url` / `E4C2_MQTT_URL`; a flag wins over the environment. Its E4 state (its keys included, so that a
+ * restarted device resumes) and what it knows of its enrolment are in `--state-dir` / `E4C2_DEVICES_DIR` (default
+ * `./.devices`, git-ignored). `--mode pubkey`: the device makes an Ed25519 key pair, enrols with its public key and takes the C2's
+ * public key from `GET /v1/keys/c2`. A device the C2 no longer knows enrols again; one whose state contradicts the C2
+ * (the C2 knows another enrolment under its name, or it was made in the other mode) says so, and `--reset` starts it
+ * over (the C2's record of it is deleted, a new identity made and enrolled).
+ *
+ * A real device is enrolled by an operator and keeps its key in protected storage; this one makes its key and calls
+ * the API itself to keep the demo short.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { E4MqttDevice } from '../shared/e4/mqtt/index.js';
 import {
   bytesToHex,
   decodeState,
   E4Client,
   FileStateStore,
+  fromBase64,
+  hashIdAlias,
   hashTopic,
+  randomEd25519KeyPair,
   randomKey,
   toBase64,
 } from '../shared/e4/node/index.js';
 
-const options = new Command('device')
-  .requiredOption('--name <name>', 'the device name (enrolled with the C2 on first run)')
-  .requiredOption('--topic <topic>', 'the topic to join')
-  .option('--api <url>', 'the C2 API', 'http://127.0.0.1:8080')
-  .option('--mqtt <url>', 'the MQTT broker', 'mqtt://127.0.0.1:1883')
-  .option('--state-dir <dir>', 'where the device keeps its E4 state', './.devices')
-  .parse()
-  .opts<{ name: string; topic: string; api: string; mqtt: string; stateDir: string }>();
-
-const apiKey = process.env.E4C2_API_KEY;
-if (!apiKey) {
-  console.error('device: set E4C2_API_KEY to the admin key printed by `npm start`');
-  process.exit(1);
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || port < 1 || port > 65_535) throw new InvalidArgumentError('a port is 1..65535');
+  return port;
 }
 
+const program = new Command('device')
+  .requiredOption('--name <name>', 'the device name (enrolled with the C2 on first run)')
+  .requiredOption('--topic <topic>', 'the topic to join')
+  .addOption(
+    new Option('--mode <mode>', 'E4 mode of a new device').choices(['symmetric', 'pubkey']).default('symmetric'),
+  )
+  .addOption(new Option('--host <host>', 'host of the C2 and its broker').default('127.0.0.1'))
+  .addOption(new Option('--port <port>', 'HTTP port of the C2 API').env('E4C2_PORT').default(8080).argParser(parsePort))
+  .addOption(
+    new Option('--mqtt-port <port>', 'port of the MQTT broker')
+      .env('E4C2_MQTT_PORT')
+      .default(1883)
+      .argParser(parsePort),
+  )
+  .addOption(new Option('--api-url <url>', 'the C2 API (instead of host and port)').env('E4C2_API_URL'))
+  .addOption(new Option('--mqtt-url <url>', 'the MQTT broker (instead of host and port)').env('E4C2_MQTT_URL'))
+  .addOption(
+    new Option('--state-dir <dir>', 'where the device keeps its E4 state')
+      .env('E4C2_DEVICES_DIR')
+      .default('./.devices'),
+  )
+  .option('--reset', 'forget this device (here and in the C2) and enrol it again')
+  .showHelpAfterError()
+  .parse();
+const options = program.opts<{
+  name: string;
+  topic: string;
+  mode: 'symmetric' | 'pubkey';
+  host: string;
+  port: number;
+  mqttPort: number;
+  apiUrl?: string;
+  mqttUrl?: string;
+  stateDir: string;
+  reset?: boolean;
+}>();
+
+/** A URL given as a flag wins; then a port given as a flag; then the environment (URL first); then the defaults. */
+function endpoint(urlOption: 'apiUrl' | 'mqttUrl', portOption: 'port' | 'mqttPort', scheme: string): string {
+  const url = options[urlOption];
+  const fromCli = (name: string) => program.getOptionValueSource(name) === 'cli';
+  if (url && (fromCli(urlOption) || !fromCli(portOption))) return url.replace(/\/+$/, '');
+  return `${scheme}://${options.host}:${options[portOption]}`;
+}
+const apiUrl = endpoint('apiUrl', 'port', 'http');
+const mqttUrl = endpoint('mqttUrl', 'mqttPort', 'mqtt');
+const name = options.name;
+
+/** What this demo prints when it cannot go on: one line, no stack trace, exit 1. */
+class Stop extends Error {}
+const say = (line: string) => console.log(`[${name}] ${line}`);
+
+const apiKey = process.env.E4C2_API_KEY;
 type Reply = { status: number; json: Record<string, unknown> };
 
 async function api(method: string, path: string, body?: unknown): Promise<Reply> {
-  const response = await fetch(`${options.api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
-
-function check(result: Reply, ...accepted: number[]): Record<string, unknown> {
-  if (!accepted.includes(result.status)) {
-    console.error(`device: C2 answered ${result.status} ${JSON.stringify(result.json)}`);
-    process.exit(1);
+  let response: Response;
+  try {
+    response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? (error as Error).message;
+    throw new Stop(
+      `no C2 answers at ${apiUrl} (${code}). Is \`npm start\` running? Tell this device where it is with ` +
+        '--port / E4C2_PORT or --api-url / E4C2_API_URL.',
+    );
   }
-  return result.json;
+  const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.status === 401) {
+    throw new Stop('the C2 refused the API key: set E4C2_API_KEY to the admin key printed by `npm start`');
+  }
+  return { status: response.status, json };
 }
 
-await mkdir(options.stateDir, { recursive: true });
-const store = new FileStateStore(join(options.stateDir, `${options.name}.json`));
-let client: E4Client;
-if (await store.load()) {
-  client = await E4Client.load({ store });
-} else {
-  // First run: the device makes its key and saves it before telling the C2 (a crash in between loses nothing).
-  client = await E4Client.create({ mode: 'symmetric', name: options.name, key: randomKey() }, { store });
+function check(reply: Reply, ...accepted: number[]): Record<string, unknown> {
+  if (!accepted.includes(reply.status)) throw new Stop(`the C2 answered ${reply.status} ${JSON.stringify(reply.json)}`);
+  return reply.json;
+}
+
+/** The device's identity and what it knows of its enrolment: the C2's record of it, by its creation time. */
+const store = new FileStateStore(join(options.stateDir, `${name}.json`));
+const enrolmentFile = join(options.stateDir, `${name}.enrolment.json`);
+type Enrolment = { createdAt: string };
+
+async function savedEnrolment(): Promise<Enrolment | undefined> {
+  const text = await readFile(enrolmentFile, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as Enrolment);
+}
+
+/** A new identity in the mode asked, saved before the C2 hears of it (a crash in between loses nothing). */
+async function newClient(): Promise<E4Client> {
+  await rm(enrolmentFile, { force: true });
+  if (options.mode === 'symmetric') {
+    const client = await E4Client.create({ mode: 'symmetric', name, key: randomKey() }, { store });
+    await client.flush();
+    return client;
+  }
+  const c2PublicKey = fromBase64(String(check(await api('GET', '/v1/keys/c2'), 200).publicKey));
+  if (!c2PublicKey) throw new Stop('the C2 sent no public key');
+  const { privateKey } = randomEd25519KeyPair();
+  const client = await E4Client.create({ mode: 'pubkey', name, privateKey, c2PublicKey }, { store });
   await client.flush();
+  return client;
 }
-// Enrol with the C2 if it does not know this device yet (first run, or a first run cut short).
-if ((await api('GET', `/v1/clients/${bytesToHex(client.id)}`)).status === 404) {
+
+async function enrol(client: E4Client): Promise<void> {
   const { identity } = decodeState(client.exportState());
-  if (identity.mode !== 'symmetric') throw new Error('this demo enrols symmetric devices only');
-  check(await api('POST', '/v1/clients', { name: options.name, key: toBase64(identity.key) }), 201);
+  const body =
+    identity.mode === 'symmetric'
+      ? { name, key: toBase64(identity.key) }
+      : { name, mode: 'pubkey', publicKey: toBase64(client.publicKey!) };
+  const created = check(await api('POST', '/v1/clients', body), 201).client as Enrolment;
+  await writeFile(enrolmentFile, JSON.stringify({ createdAt: created.createdAt }), { mode: 0o600 });
+  say(`enrolled with the C2 (${identity.mode})`);
 }
-const topicHash = bytesToHex(hashTopic(options.topic));
-check(await api('POST', '/v1/topics', { topic: options.topic }), 201, 409); // 409: it exists already
 
-const device = await E4MqttDevice.connect(client, options.mqtt, {
-  mqtt: { clientId: `e4-${bytesToHex(client.id)}`, clean: false },
-  controlQos: 1,
-  on: {
-    command: (type) => console.log(`[${options.name}] C2 command applied: ${type}`),
-    message: (_topic, payload) => console.log(`[${options.name}] received: ${new TextDecoder().decode(payload)}`),
-    error: (error) => console.log(`[${options.name}] discarded: ${error.message}`),
-  },
-});
-// Joining the topic makes the C2 send this device the topic key (SetTopicKey, on its control topic).
-check(await api('PUT', `/v1/topics/${topicHash}/clients/${bytesToHex(client.id)}`), 200);
-await device.subscribe(options.topic);
-console.log(`[${options.name}] id ${bytesToHex(client.id)}; topic ${options.topic} (hash ${topicHash})`);
-console.log(`[${options.name}] on ${options.topic}; type a line to publish it (protected), Ctrl-D to leave`);
-
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  if (!client.hasTopicKey(options.topic)) {
-    console.log(`[${options.name}] no key for ${options.topic} yet`);
-    continue;
+async function run(): Promise<void> {
+  if (!apiKey) throw new Stop('set E4C2_API_KEY to the admin key printed by `npm start`');
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const id = bytesToHex(hashIdAlias(name)); // E4's id of a name, as the C2 addresses clients
+  if (options.reset) {
+    check(await api('DELETE', `/v1/clients/${id}`), 200, 204, 404);
+    await rm(store.path, { force: true });
+    await rm(enrolmentFile, { force: true });
+    say('reset: forgotten here and by the C2');
   }
-  await device.publish(options.topic, line, { qos: 1 });
+
+  const known = await api('GET', `/v1/clients/${id}`);
+  const stored = await store.load();
+  const client = stored ? await E4Client.load({ store }) : await newClient();
+  if (client.mode !== options.mode && program.getOptionValueSource('mode') === 'cli') {
+    throw new Stop(`this device was made in ${client.mode} mode: run again with --reset to make it anew`);
+  }
+  let enrolled = false;
+  if (known.status === 404) {
+    enrolled = true;
+    await enrol(client); // first run, a first run cut short, or removed from the C2: enrol (again)
+  } else {
+    const record = check(known, 200) as { mode: string; createdAt: string };
+    const enrolment = await savedEnrolment();
+    if (!stored || enrolment?.createdAt !== record.createdAt || record.mode !== client.mode) {
+      throw new Stop(
+        `the C2 knows another "${name}" (enrolled ${record.createdAt}, ${record.mode}) than the one in ` +
+          `${options.stateDir}: run again with --reset to start this device over, or choose another --name`,
+      );
+    }
+  }
+
+  const topicHash = bytesToHex(hashTopic(options.topic));
+  check(await api('POST', '/v1/topics', { topic: options.topic }), 201, 409); // 409: it exists already
+
+  const device = await Promise.race([
+    E4MqttDevice.connect(client, mqttUrl, {
+      // A persistent session (commands sent while away are queued), but a new enrolment drops what the broker kept
+      // for an earlier one (commands under a key this device never had).
+      mqtt: { clientId: `e4-${id}`, clean: enrolled, connectTimeout: 5_000 },
+      controlQos: 1,
+      on: {
+        command: (type) => say(`C2 command applied: ${type}`),
+        message: (_topic, payload) => say(`received: ${new TextDecoder().decode(payload)}`),
+        error: (error) => say(`discarded: ${error.message}`),
+      },
+    }),
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Stop(`no MQTT broker answers at ${mqttUrl}: tell this device with --mqtt-port or --mqtt-url`)),
+        10_000,
+      ).unref(),
+    ),
+  ]);
+  // Joining the topic makes the C2 send this device the topic key (SetTopicKey, on its control topic).
+  check(await api('PUT', `/v1/topics/${topicHash}/clients/${id}`), 200);
+  // Public-key mode: the device also gets its own public key, to read back its own messages (the broker echoes them).
+  if (client.mode === 'pubkey') check(await api('PUT', `/v1/clients/${id}/pubkeys/${id}`), 200);
+  await device.subscribe(options.topic);
+  say(`id ${id}; topic ${options.topic} (hash ${topicHash})`);
+  say(`on ${options.topic}; type a line to publish it (protected), Ctrl-D to leave`);
+
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (!client.hasTopicKey(options.topic)) {
+      say(`no key for ${options.topic} yet`);
+      continue;
+    }
+    await device.publish(options.topic, line, { qos: 1 });
+  }
+  await device.end();
 }
-await device.end();
+
+try {
+  await run();
+} catch (error) {
+  console.error(`device ${name}: ${error instanceof Stop ? error.message : (error as Error).message}`);
+  process.exit(1);
+}

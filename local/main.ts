@@ -2,14 +2,17 @@
  * `npm start`: the C2 in local mode (see startLocal). The only file of local/ that reads the environment.
  *
  *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N | --mqtt-url URL] [--new-admin-key]
+ *                   [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
  *
  * Prints the API URL, the MQTT URL and, on the first start of a state folder (or with --new-admin-key), an admin
- * API key. Stops cleanly on SIGINT/SIGTERM (exit 0); a start that cannot happen (port taken, state folder not
- * writable or in use) prints one line and exits 1.
+ * API key on stdout; logs requests, command fan-outs and device connections on stderr (pretty on a terminal, JSON
+ * otherwise). Stops cleanly on SIGINT, SIGTERM and SIGHUP (exit 0: the ports and the state folder are free); a start
+ * that cannot happen (port taken, state folder not writable or in use) prints one line and exits 1.
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LocalModeError } from './LocalModeError.js';
+import { createLocalLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './localLogger.js';
 import { type LocalC2Server, startLocal } from './startLocal.js';
 
 interface CliOptions {
@@ -19,6 +22,8 @@ interface CliOptions {
   mqttPort: number;
   mqttUrl?: string;
   newAdminKey?: boolean;
+  logLevel: LogLevel;
+  logFormat?: LogFormat;
 }
 
 function parsePort(value: string): number {
@@ -56,12 +61,27 @@ const program = new Command()
     ),
   )
   .addOption(new Option('--new-admin-key', 'create another admin API key (for a lost one) and print it'))
+  .addOption(
+    new Option('--log-level <level>', 'least severe log lines shown')
+      .choices(LOG_LEVELS)
+      .env('E4C2_LOG_LEVEL')
+      .default('info'),
+  )
+  .addOption(
+    new Option('--log-format <format>', 'log lines as JSON or pretty (default: pretty on a terminal, else JSON)')
+      .choices(LOG_FORMATS)
+      .env('E4C2_LOG_FORMAT'),
+  )
   .showHelpAfterError();
 
 program.parse();
 const options = program.opts<CliOptions>();
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
+const log = createLocalLogger({
+  level: options.logLevel,
+  format: options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
+});
 function fail(message: string): never {
   process.stderr.write(`e4c2: ${message}\n`);
   process.exit(1);
@@ -81,10 +101,11 @@ const onSignal = (signal: NodeJS.Signals) => {
     process.exit(1);
   }
   stopRequested = true;
+  log.info('stopping', { signal });
   if (server) stop(server);
 };
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+// SIGHUP too: the terminal local mode runs in was closed.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
 function stop(running: LocalC2Server): void {
   setTimeout(() => fail('did not stop within 10 s'), 10_000).unref();
@@ -105,10 +126,7 @@ try {
     mqttPort: options.mqttPort,
     ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
     newAdminKey: options.newAdminKey ?? false,
-    onError: (error) =>
-      process.stderr.write(
-        `e4c2: request failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
-      ),
+    log,
   });
 } catch (error) {
   fail(error instanceof LocalModeError ? error.message : `local mode did not start: ${(error as Error).message}`);

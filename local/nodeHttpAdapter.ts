@@ -57,6 +57,8 @@ async function serve(
   }
   if (body === 'aborted') return;
   const event = toEvent(req, body);
+  // As API Gateway: the request id in a response header (local mode's request log reads it there).
+  res.setHeader('apigw-requestid', event.requestContext.requestId);
   let result: APIGatewayProxyStructuredResultV2;
   try {
     result = await handler(event, lambdaContext(event.requestContext.requestId));

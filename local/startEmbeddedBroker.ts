@@ -3,7 +3,7 @@
  * queued for offline devices survive as long as the process) served over TCP with node:net.
  */
 import { createServer, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import { listenOn } from './listenOn.js';
 import { urlOf } from './urlOf.js';
 
@@ -19,18 +19,47 @@ export interface EmbeddedBroker {
 export interface EmbeddedBrokerOptions {
   host?: string;
   port?: number;
-  /** Called with each topic a client subscribes to. */
-  onSubscribe?: (topic: string) => void;
+  /**
+   * Called with each topic a connection holds a subscription to, once per connection and topic: those its resumed
+   * persistent session brought back when it connected (a device that reconnects with `clean: false` need not
+   * subscribe again), then those it subscribes to.
+   */
+  onSubscribed?: (topic: string) => void;
+  /** Told of each client connection that is ready (after CONNACK) and of each that ended. */
+  onConnection?: (event: { readonly clientId: string; readonly connected: boolean }) => void;
+}
+
+/** aedes keeps a connection's subscriptions (restored ones included) on the client; its types leave them out. */
+function subscribedTopics(client: Client): string[] {
+  return Object.keys((client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions ?? {});
 }
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
   const broker = await Aedes.createBroker();
-  const { onSubscribe } = options;
-  if (onSubscribe) {
-    broker.on('subscribe', (subscriptions) => {
-      for (const subscription of subscriptions) onSubscribe(subscription.topic);
-    });
+  const { onSubscribed, onConnection } = options;
+  if (onSubscribed) {
+    const reported = new WeakMap<Client, Set<string>>();
+    const report = (client: Client, topics: readonly string[]) => {
+      const seen = reported.get(client) ?? new Set<string>();
+      reported.set(client, seen);
+      for (const topic of topics) {
+        if (seen.has(topic)) continue;
+        seen.add(topic);
+        onSubscribed(topic);
+      }
+    };
+    broker.on('clientReady', (client) => report(client, subscribedTopics(client)));
+    broker.on('subscribe', (subscriptions, client) =>
+      report(
+        client,
+        subscriptions.map((subscription) => subscription.topic),
+      ),
+    );
+  }
+  if (onConnection) {
+    broker.on('clientReady', (client) => onConnection({ clientId: client.id, connected: true }));
+    broker.on('clientDisconnect', (client) => onConnection({ clientId: client.id, connected: false }));
   }
   const server = createServer(broker.handle);
   // server.close alone waits for every connection to end: the sockets are destroyed on close instead.

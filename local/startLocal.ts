@@ -8,11 +8,15 @@ import { createServer, type Server } from 'node:http';
 import { createApiHandler } from '../functions/api/createApiHandler.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import type { Clock } from '../shared/c2/ports.js';
 import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
 import { listenOn } from './listenOn.js';
+import { type LocalLogger, silentLogger } from './localLogger.js';
+import { logCommands } from './logCommands.js';
+import { logRequests } from './logRequests.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
-import { resyncOnSubscribe } from './resyncOnSubscribe.js';
+import { resyncOnReturn } from './resyncOnReturn.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
 import { urlOf } from './urlOf.js';
 
@@ -31,10 +35,16 @@ export interface StartLocalOptions {
   readonly tenantId?: string;
   /** Create another admin API key even if the tenant has one (a lost key). */
   readonly newAdminKey?: boolean;
-  /** Told of errors the API answered with a generic 500. */
+  /** Told of errors the API answered with a generic 500 (default: logged). */
   readonly onError?: (error: unknown) => void;
+  /** Where requests, command fan-outs and device connections are logged; default nothing. */
+  readonly log?: LocalLogger;
   /** The HTTP handler over the C2's ports; default the API handler of the AWS deployment. */
   readonly createHandler?: (deps: C2Deps) => LambdaHttpHandler;
+  /** The C2's clock (tests); default Date.now. */
+  readonly clock?: Clock;
+  /** A device back within this time of its last resync is resynced at its end; default 5 s. */
+  readonly resyncQuietMs?: number;
 }
 
 export interface LocalC2Server {
@@ -55,41 +65,83 @@ export interface LocalC2Server {
 export async function startLocal(options: StartLocalOptions): Promise<LocalC2Server> {
   const host = options.host ?? '127.0.0.1';
   const tenantId = options.tenantId ?? 'local';
+  const log = options.log ?? silentLogger;
+  const onError =
+    options.onError ??
+    ((error: unknown) =>
+      log.error('failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
   const undo = cleanupStack('local mode');
   const closeAll = undo.run;
   try {
     let mqttUrl = options.mqttUrl;
     // Bound once the C2 is composed (the broker starts first).
-    let onSubscribe: ((topic: string) => void) | undefined;
+    let onSubscribed: ((topic: string) => void) | undefined;
+    // The C2's own connection to the broker is no device: logged at debug level only.
+    const c2ClientId = `e4c2-c2-${process.pid}-${Date.now()}`;
     if (mqttUrl === undefined) {
       const broker = await startEmbeddedBroker({
         host,
         port: options.mqttPort ?? 1883,
-        onSubscribe: (topic) => onSubscribe?.(topic),
+        onSubscribed: (topic) => onSubscribed?.(topic),
+        onConnection: ({ clientId, connected }) =>
+          (clientId === c2ClientId ? log.debug : log.info)(
+            connected ? 'mqtt client connected' : 'mqtt client disconnected',
+            { clientId },
+          ),
       });
       undo.push(() => broker.close());
       mqttUrl = broker.url;
     }
-    const c2 = await composeLocalC2({ stateDir: options.stateDir, mqttUrl });
+    const c2 = await composeLocalC2({
+      stateDir: options.stateDir,
+      mqttUrl,
+      publisher: { mqtt: { clientId: c2ClientId } },
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     undo.push(() => c2.close());
-    onSubscribe = resyncOnSubscribe(c2.deps, { tenantId, actor: 'local-broker' }, (error) =>
-      (options.onError ?? console.error)(error),
-    );
+    const deps: C2Deps = { ...c2.deps, publisher: logCommands(c2.deps.publisher, log) };
+    // The state folder is locked to this process: a lease still on a topic is a crashed previous run's.
+    const released = await deps.store.releaseAllTopicLeases(tenantId);
+    if (released > 0) log.warn('released topic leases left by a previous run', { topics: released });
 
-    const handler = (options.createHandler ?? createApiHandler)(c2.deps);
-    const server = createServer(nodeHttpAdapter(handler, options.onError ? { onError: options.onError } : {}));
+    const resync = resyncOnReturn(
+      deps,
+      { tenantId, actor: 'local-broker' },
+      {
+        onError,
+        onResync: (client) => log.info('device resynced', { client }),
+        ...(options.resyncQuietMs === undefined ? {} : { quietMs: options.resyncQuietMs }),
+      },
+    );
+    undo.push(() => resync.close());
+    onSubscribed = resync.subscribed;
+
+    const handler = (
+      options.createHandler ??
+      ((d: C2Deps) =>
+        createApiHandler(d, {
+          log: (entry) =>
+            log.error(entry.message, {
+              status: entry.status,
+              requestId: entry.requestId,
+              error: entry.error.code ?? entry.error.name,
+              reason: entry.error.message,
+            }),
+        }))
+    )(deps);
+    const server = createServer(logRequests(nodeHttpAdapter(handler, { onError }), log));
     const httpPort = await listenOn(server, host, options.httpPort ?? 8080, 'the HTTP');
     undo.push(() => closeHttpServer(server));
 
     // Last, once everything listens: a key created and then lost to a failed start could never be shown again.
-    const adminKey = await createAdminKeyIfNeeded(c2.deps, tenantId, options.newAdminKey ?? false);
+    const adminKey = await createAdminKeyIfNeeded(deps, tenantId, options.newAdminKey ?? false);
     return {
       apiUrl: urlOf('http', host, httpPort),
       mqttUrl,
       embeddedBroker: options.mqttUrl === undefined,
       tenantId,
       ...(adminKey === undefined ? {} : { adminKey }),
-      deps: c2.deps,
+      deps,
       close: closeAll,
     };
   } catch (error) {

@@ -3,7 +3,7 @@
  * persistent session resumes its subscriptions without a SUBSCRIBE packet) or subscribes to its control topic
  * `e4/<hex id>`, the C2 resends it the current keys of its topics with fresh timestamps (resyncClient), so a device
  * back from more than the 10 minutes a command stays valid catches up. Local mode does the same from the embedded
- * broker (local/resyncOnSubscribe.ts).
+ * broker (local/resyncOnReturn.ts).
  *
  * The device's MQTT client id is its thing name, `e4c2-<tenant>-<hex id>` (the device policy enforces it), which
  * names the tenant. Other events (disconnected) and other topics are ignored.

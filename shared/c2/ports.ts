@@ -207,6 +207,11 @@ export interface TopicStore {
    * with it, when given, the topic's new `keySecond` (the latest second the holder used).
    */
   releaseTopicLease(tenantId: string, topic: string, owner: string, keySecond?: number): Promise<void>;
+  /**
+   * Gives back every topic lease of the tenant, whoever holds it; returns how many. Only for a process that knows no
+   * other uses the store (local mode, its state folder locked): the leases are then a dead process's.
+   */
+  releaseAllTopicLeases(tenantId: string): Promise<number>;
 }
 
 /** A client on a topic: it holds the topic key. Names only: keys live on the client and topic records. */

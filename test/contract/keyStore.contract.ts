@@ -518,6 +518,32 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(afterRelease).toBe('ok');
       });
 
+      it("are all given back at once for a tenant (a dead process's), whoever holds them; other tenants' stay", async () => {
+        // Prepare
+        const store = await build();
+        for (const topic of ['t1', 't2', 't3']) await store.createTopic(topicRecord(topic));
+        await store.createTopic(topicRecord('t1', { tenantId: 'tenant-b' }));
+        const lease = (owner: string) => ({ owner, now: 1000, until: 2000 });
+        await store.acquireTopicLease('tenant-a', 't1', lease('a'));
+        await store.acquireTopicLease('tenant-a', 't2', lease('b'));
+        await store.acquireTopicLease('tenant-b', 't1', lease('c'));
+        const take = (tenantId: string, topic: string) =>
+          codeOfAsync(() => store.acquireTopicLease(tenantId, topic, { owner: 'new', now: 1100, until: 2100 }));
+
+        // Act
+        const released = await store.releaseAllTopicLeases('tenant-a');
+
+        // Assess
+        expect(released).toBe(2);
+        expect([await take('tenant-a', 't1'), await take('tenant-a', 't2'), await take('tenant-a', 't3')]).toEqual([
+          'ok',
+          'ok',
+          'ok',
+        ]);
+        expect(await take('tenant-b', 't1')).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(await store.countTopics('tenant-a')).toBe(3);
+      });
+
       it('is NOT_FOUND without the topic (in this tenant); releasing there is no error and creates nothing', async () => {
         // Prepare
         const store = await build();

@@ -1,93 +1,148 @@
 /**
- * The README's quick start, as written: local mode, then two demo devices (examples/device.ts, separate processes)
- * that enrol themselves, join a topic and chat through the broker with keys the C2 gave them.
+ * The README's quick start, run as written: the `sh` blocks of its "Quick start" section, read from README.md.
+ * `npm start` through the real npm, the two device blocks as shell processes (typed into on stdin), the curl block
+ * as a shell script with the real curl. Only the environment differs from a user's terminal: other ports (free
+ * ones: the default ports may be taken on this machine), the state folders in a temp folder, the admin key in place
+ * of `<admin key>`. The walkthrough runs twice in a row on the same folders, as a user who comes back would.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import { freePort } from '../support/freePort.js';
 
-let server: LocalC2Server | undefined;
-const folders: string[] = [];
-const children: ChildProcessWithoutNullStreams[] = [];
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await server?.close();
-  await Promise.all(folders.map((f) => rm(f, { recursive: true, force: true })));
-});
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A demo device process, with its output collected line by line. */
-function startDevice(name: string, stateDir: string) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'examples/device.ts',
-      '--name',
-      name,
-      '--topic',
-      'home/kitchen',
-      '--api',
-      server!.apiUrl,
-      '--mqtt',
-      server!.mqttUrl,
-      '--state-dir',
-      stateDir,
-    ],
-    { env: { ...process.env, E4C2_API_KEY: server!.adminKey! } },
+/** The `sh` blocks of the README's Quick start section, in order. */
+function quickStartBlocks(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## Quick start'),
+    readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1),
   );
-  children.push(child);
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const waitFor = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: no "${text}" in:\n${output}`)), 20_000);
-      const check = () => {
-        if (!output.includes(text)) return;
-        clearTimeout(timer);
-        child.stdout.off('data', check);
-        child.stderr.off('data', check);
-        resolve();
-      };
-      child.stdout.on('data', check);
-      child.stderr.on('data', check);
-      check();
-    });
-  return { child, waitFor, output: () => output };
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
 }
 
-it('two demo devices exchange messages protected with keys the C2 gave them', async () => {
-  // Prepare
-  const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-quick-'));
-  const devicesDir = await mkdtemp(join(tmpdir(), 'e4c2-devices-'));
-  folders.push(stateDir, devicesDir);
-  server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0 });
-  const alice = startDevice('alice', devicesDir);
-  const bob = startDevice('bob', devicesDir);
-  for (const device of [alice, bob]) {
-    await device.waitFor('C2 command applied: SetTopicKey');
-    await device.waitFor('type a line'); // subscribed to the topic
+interface Process {
+  readonly child: ChildProcessWithoutNullStreams;
+  output(): string;
+  /** Resolves once the output has `text` `times` times (rejects if the process exits first). */
+  waitFor(text: string, times?: number): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+const started: Process[] = [];
+const folders: string[] = [];
+afterAll(async () => {
+  for (const { child } of started) {
+    // Each process leads its own group (npm, sh, npx and the node they run): nothing is left behind.
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(-child.pid, 'SIGKILL');
+    }
   }
-
-  // Act
-  alice.child.stdin.write('hello from alice\n');
-  bob.child.stdin.write('hello from bob\n');
-
-  // Assess
-  await bob.waitFor('[bob] received: hello from alice');
-  await alice.waitFor('[alice] received: hello from bob');
-  alice.child.stdin.end();
-  bob.child.stdin.end();
-  const codes = await Promise.all(
-    [alice, bob].map((d) => new Promise<number | null>((resolve) => d.child.on('exit', resolve))),
-  );
-  expect(codes).toEqual([0, 0]);
+  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
 });
+
+function run(command: string, args: string[], env: Record<string, string>): Process {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...userEnv(), ...env }, detached: true });
+  let output = '';
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const waiter of waiters) waiter();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const count = (text: string) => output.split(text).length - 1;
+  const process_: Process = {
+    child,
+    output: () => output,
+    exited,
+    waitFor: (text, times = 1) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (count(text) < times) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+        void exited.then((code) => {
+          if (count(text) < times) reject(new Error(`exited (${code}) before "${text}" x${times}:\n${output}`));
+        });
+      }),
+  };
+  started.push(process_);
+  return process_;
+}
+
+/** This process's environment without the project's variables (the test sets those a user would). */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_')));
+}
+
+function adminKeyIn(output: string): string | undefined {
+  return /Admin API key: (\S+)/.exec(output)?.[1];
+}
+
+it('the README walkthrough works as written, twice in a row from the same folders, on other ports', async () => {
+  // Prepare
+  const blocks = quickStartBlocks();
+  expect(blocks).toHaveLength(4);
+  const [startBlock, aliceBlock, bobBlock, curlBlock] = blocks as [string, string, string, string];
+  expect(startBlock.trim().split('\n')).toEqual(['npm ci', 'npm start']); // npm ci: done for this worktree
+  const folder = await mkdtemp(join(tmpdir(), 'e4c2-quick-'));
+  folders.push(folder);
+  const env = {
+    E4C2_PORT: String(await freePort()),
+    E4C2_MQTT_PORT: String(await freePort()),
+    E4C2_STATE_DIR: join(folder, 'c2'),
+    E4C2_DEVICES_DIR: join(folder, 'devices'),
+  };
+  let adminKey: string | undefined;
+
+  for (const round of [1, 2]) {
+    // Act: the C2, then the two devices.
+    const c2 = run('npm', ['start'], env);
+    await c2.waitFor('Ctrl-C stops.');
+    adminKey ??= adminKeyIn(c2.output());
+    expect(adminKey, `round ${round}: ${c2.output()}`).toBeDefined();
+    const withKey = (block: string) => block.replaceAll('<admin key>', adminKey!);
+    const alice = run('sh', ['-c', withKey(aliceBlock)], env);
+    const bob = run('sh', ['-c', withKey(bobBlock)], env);
+    for (const device of [alice, bob]) {
+      await device.waitFor('C2 command applied: SetTopicKey');
+      await device.waitFor('type a line');
+    }
+    alice.child.stdin.write(`hello from alice ${round}\n`);
+    await bob.waitFor(`[bob] received: hello from alice ${round}`);
+    bob.child.stdin.write(`hello from bob ${round}\n`);
+    await alice.waitFor(`[alice] received: hello from bob ${round}`);
+
+    // Act: rotate, take bob off the topic, read the events.
+    const setTopicKeys = alice.output().split('SetTopicKey').length - 1;
+    const curl = run('sh', ['-c', withKey(curlBlock)], env);
+    expect(await curl.exited).toBe(0);
+    await alice.waitFor('C2 command applied: SetTopicKey', setTopicKeys + 2); // the rotation, then the re-key
+    await bob.waitFor('C2 command applied: RemoveTopic');
+    bob.child.stdin.write('is anyone there\n');
+    await bob.waitFor('[bob] no key for home/kitchen yet');
+    alice.child.stdin.end();
+    bob.child.stdin.end();
+    const deviceExits = await Promise.all([alice.exited, bob.exited]);
+    c2.child.kill('SIGTERM'); // to npm, as a process manager would
+    await c2.exited;
+    await c2.waitFor('e4c2 local mode stopped.');
+
+    // Assess
+    expect(deviceExits).toEqual([0, 0]);
+    expect(curl.output()).toContain('"keyVersion"');
+    expect(curl.output()).toContain('"rekeyed":true');
+    expect(curl.output()).toContain('"items":[');
+    expect(adminKeyIn(c2.output()) === undefined).toBe(round === 2); // shown on the first start only
+  }
+}, 240_000);

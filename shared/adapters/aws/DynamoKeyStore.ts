@@ -202,6 +202,35 @@ export class DynamoKeyStore implements KeyStore {
     );
   };
 
+  releaseAllTopicLeases = async (tenantId: string): Promise<number> => {
+    let released = 0;
+    let start: Item | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.#db.send(
+        new QueryCommand({
+          ...this.#query(TOPICS, tenantId),
+          FilterExpression: 'attribute_exists(leaseOwner)',
+          ProjectionExpression: 'PK, SK',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const { PK, SK } of Items) {
+        if (!PK || !SK) continue;
+        const removed = await this.#write(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { PK, SK },
+            UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+            ConditionExpression: 'attribute_exists(leaseOwner)',
+          }),
+        );
+        if (removed) released++;
+      }
+      start = LastEvaluatedKey;
+    } while (start);
+    return released;
+  };
+
   /** Topic side first (fan-out reads it); writing a link again keeps its first `createdAt`. */
   putLink = async (link: LinkRecord): Promise<void> => {
     for (const side of [LINKS_BY_TOPIC, LINKS_BY_CLIENT]) await this.#upsert(side, link);

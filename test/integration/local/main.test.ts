@@ -1,22 +1,27 @@
 /**
- * The `npm start` CLI as a user runs it: a child process (node --import tsx local/main.ts) on ports 0 in a temp state
- * folder, read from its output, stopped with SIGINT.
+ * The `npm start` CLI as a user runs it: a child process (node --import tsx local/main.ts, or real `npm start`) on
+ * ports 0 in a temp state folder, read from its output, stopped with a signal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/freePort.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const children: ChildProcess[] = [];
 const folders: string[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    // Each child leads its own process group (npm and what it runs): a test that failed leaves nothing behind.
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  }
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
 });
 
@@ -42,10 +47,20 @@ function inheritedEnv(): NodeJS.ProcessEnv {
 }
 
 function runCli(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
+  return run(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], env);
+}
+
+/** `npm start -- <args>`, through the real npm, as the README says. */
+function runNpmStart(args: string[], env: Record<string, string> = {}): Cli {
+  return run('npm', ['start', '--', ...args], env);
+}
+
+function run(command: string, args: string[], env: Record<string, string>): Cli {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...inheritedEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   children.push(child);
   let out = '';
@@ -77,6 +92,14 @@ function lineValue(output: string, label: string): string {
   const line = output.split('\n').find((l) => l.startsWith(label));
   if (!line) throw new Error(`no "${label}" line in:\n${output}`);
   return (line.slice(label.length).trim().split(' ')[0] ?? '').trim();
+}
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function occupiedPort(): Promise<{ port: number; server: Server }> {
@@ -131,6 +154,73 @@ describe('local/main.ts (npm start)', () => {
     expect(second.stdout()).toContain('API:');
     expect(second.stdout()).not.toContain('Admin API key');
     expect(code).toBe(0);
+  });
+
+  it('stops through npm on SIGTERM: the port and the state folder are freed, and a second start works', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const port = await freePort();
+    const args = ['--state-dir', stateDir, '--port', String(port), '--mqtt-port', '0'];
+    const npm = runNpmStart(args);
+    await npm.waitFor('Ctrl-C stops.');
+
+    // Act: what a process manager does.
+    npm.child.kill('SIGTERM');
+    await npm.exited;
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/v1/health`).catch(() => undefined)) === undefined);
+    const second = runNpmStart(args);
+    await second.waitFor('Ctrl-C stops.');
+    const health = await fetch(`http://127.0.0.1:${port}/v1/health`);
+    second.child.kill('SIGTERM');
+    await second.exited;
+
+    // Assess
+    expect(npm.stdout()).toContain('stopped');
+    expect(health.status).toBe(200);
+    expect(second.stdout()).toContain('stopped');
+    await until(async () => !existsSync(join(stateDir, 'lock')));
+  });
+
+  it('stops cleanly on SIGHUP (its terminal closed)', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const cli = runCli(['--state-dir', stateDir, '--port', '0', '--mqtt-port', '0']);
+    await cli.waitFor('Ctrl-C stops.');
+
+    // Act
+    cli.child.kill('SIGHUP');
+    const code = await cli.exited;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(cli.stdout()).toContain('stopped');
+    expect(existsSync(join(stateDir, 'lock'))).toBe(false);
+  });
+
+  it('logs requests as JSON lines on stderr, at the level from E4C2_LOG_LEVEL', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const info = runCli(['--state-dir', stateDir, '--port', '0', '--mqtt-port', '0']);
+    await info.waitFor('Ctrl-C stops.');
+    await fetch(`${lineValue(info.stdout(), 'API:')}/v1/health`);
+    info.child.kill('SIGINT');
+    await info.exited;
+
+    // Act
+    const quiet = runCli(['--state-dir', stateDir, '--port', '0', '--mqtt-port', '0'], { E4C2_LOG_LEVEL: 'warn' });
+    await quiet.waitFor('Ctrl-C stops.');
+    await fetch(`${lineValue(quiet.stdout(), 'API:')}/v1/health`);
+    quiet.child.kill('SIGINT');
+    await quiet.exited;
+
+    // Assess
+    const lines = info
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request', path: '/v1/health', status: 200 }));
+    expect(quiet.stderr()).toBe('');
   });
 
   it('exits 1 with a one-line message when the HTTP port is taken', async () => {

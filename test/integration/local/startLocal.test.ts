@@ -129,6 +129,25 @@ describe('startLocal', () => {
     expect(page.items.map((client) => client.name)).toEqual(['sensor-1']);
   });
 
+  it('releases the topic leases a dead run left: a rotation right after the start is not refused', async () => {
+    // Prepare: a topic whose lease is held, as by a run killed in the middle of a rotation (kill -9).
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    const key = first.adminKey;
+    const created = await api(first, '/v1/topics', { key, method: 'POST', body: JSON.stringify({ topic: 'a/b' }) });
+    const { hash } = (await created.json()) as { hash: string };
+    const now = Date.now();
+    await first.deps.store.acquireTopicLease(first.tenantId, 'a/b', { owner: 'dead-run', now, until: now + 300_000 });
+    await stop(first);
+
+    // Act
+    const second = await start({ stateDir });
+    const rotated = await api(second, `/v1/topics/${hash}/rotate`, { key, method: 'POST' });
+
+    // Assess
+    expect(rotated.status).toBe(200);
+  });
+
   it('publishes to an external broker instead of starting one', async () => {
     const broker = await startAedes();
     try {

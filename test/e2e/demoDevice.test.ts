@@ -1,0 +1,170 @@
+/**
+ * The demo device (examples/device.ts) as a process against local mode: where it finds the C2, what it says when the
+ * C2 is not there, how a removed or contradicted device starts over, and the public-key demo.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import { bytesToHex, hashIdAlias } from '../../shared/e4/index.js';
+import { freePort } from '../support/freePort.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tempDir(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'e4c2-demo-'));
+  cleanups.push(() => rm(folder, { recursive: true, force: true }));
+  return folder;
+}
+
+async function startC2(): Promise<LocalC2Server> {
+  const server = await startLocal({ stateDir: await tempDir(), httpPort: 0, mqttPort: 0 });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+const portOf = (url: string) => new URL(url).port;
+
+interface Device {
+  readonly child: ChildProcessWithoutNullStreams;
+  output(): string;
+  waitFor(text: string): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+function device(args: string[], env: Record<string, string>): Device {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_')));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/device.ts', ...args], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let output = '';
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const waiter of waiters) waiter();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor: (text) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!output.includes(text)) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+        void exited.then(() => {
+          if (!output.includes(text)) reject(new Error(`exited before "${text}":\n${output}`));
+        });
+      }),
+  };
+}
+
+/** Runs a device until it is on its topic, then ends it (Ctrl-D); resolves with its exit code and output. */
+async function runOnce(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const d = device(args, env);
+  await d.waitFor('type a line').catch(() => {});
+  d.child.stdin.end();
+  const code = await d.exited;
+  return { code, output: d.output() };
+}
+
+describe('the demo device', () => {
+  it('says in one line, without a stack trace, that no C2 answers, and exits 1', async () => {
+    // Prepare
+    const port = await freePort();
+
+    // Act
+    const { code, output } = await runOnce(['--name', 'alice', '--topic', 't'], {
+      E4C2_API_KEY: 'e4c2.local.x.y',
+      E4C2_PORT: String(port),
+      E4C2_DEVICES_DIR: await tempDir(),
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toContain(`no C2 answers at http://127.0.0.1:${port}`);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it('finds the C2 by its ports (a flag wins over the environment), enrols again once removed, and starts over with --reset', async () => {
+    // Prepare
+    const server = await startC2();
+    const env = {
+      E4C2_API_KEY: server.adminKey!,
+      E4C2_PORT: String(await freePort()), // nothing there: the flag below wins
+      E4C2_MQTT_PORT: portOf(server.mqttUrl),
+      E4C2_DEVICES_DIR: await tempDir(),
+    };
+    const args = ['--name', 'alice', '--topic', 'home/kitchen', '--port', portOf(server.apiUrl)];
+    const first = await runOnce(args, env);
+    const id = bytesToHex(hashIdAlias('alice'));
+    const removed = await fetch(`${server.apiUrl}/v1/clients/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${server.adminKey}` },
+    });
+
+    // Act
+    const afterRemoval = await runOnce(args, { ...env });
+    const otherFolder = await runOnce(args, { ...env, E4C2_DEVICES_DIR: await tempDir() });
+    const reset = await runOnce([...args, '--reset'], { ...env, E4C2_DEVICES_DIR: await tempDir() });
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(first.output).toContain('enrolled with the C2');
+    expect(removed.status).toBe(200);
+    expect(afterRemoval.code).toBe(0);
+    expect(afterRemoval.output).toContain('enrolled with the C2');
+    expect(afterRemoval.output).toContain('C2 command applied: SetTopicKey');
+    expect(otherFolder.code).toBe(1);
+    expect(otherFolder.output).toContain('--reset');
+    expect(otherFolder.output).not.toMatch(/\n\s+at /);
+    expect(reset.code).toBe(0);
+    expect(reset.output).toContain('enrolled with the C2');
+    expect(reset.output).toContain('C2 command applied: SetTopicKey');
+  });
+
+  it('in public-key mode: two devices enrol with their public keys and read each other', async () => {
+    // Prepare
+    const server = await startC2();
+    const env = {
+      E4C2_API_KEY: server.adminKey!,
+      E4C2_API_URL: server.apiUrl,
+      E4C2_MQTT_URL: server.mqttUrl,
+      E4C2_DEVICES_DIR: await tempDir(),
+    };
+    const alice = device(['--name', 'alice', '--topic', 'pk/room', '--mode', 'pubkey'], env);
+    const bob = device(['--name', 'bob', '--topic', 'pk/room', '--mode', 'pubkey'], env);
+    for (const d of [alice, bob]) await d.waitFor('type a line');
+    await alice.waitFor('C2 command applied: SetPubKey'); // bob's public key, once both are on the topic
+
+    // Act
+    alice.child.stdin.write('signed by alice\n');
+
+    // Assess
+    await bob.waitFor('[bob] received: signed by alice');
+    await alice.waitFor('[alice] received: signed by alice'); // its own, echoed by the broker
+    expect(alice.output()).toContain('enrolled with the C2 (pubkey)');
+    alice.child.stdin.end();
+    bob.child.stdin.end();
+    expect(await Promise.all([alice.exited, bob.exited])).toEqual([0, 0]);
+  });
+});
