@@ -124,7 +124,8 @@ export class NodeSivKey implements SivKey {
   constructor(key: Uint8Array, threshold = NODE_SIV_THRESHOLD) {
     this.threshold = threshold <= 0 ? 0 : Math.max(16, threshold);
     this.#pure = this.threshold === 0 ? undefined : new PureSivKey(key);
-    this.#key = key.slice();
+    // A copy whatever the caller passed: Buffer#slice would be a view, and callers wipe their key after this call.
+    this.#key = new Uint8Array(key);
   }
 
   #context(): OpenSslContext {

@@ -105,6 +105,21 @@ describe('c2Engine', () => {
     );
   });
 
+  it('keeps its own copy of a key given as a Buffer that the caller then wipes (as the keyring does)', () => {
+    // Prepare
+    const key = randomKey();
+    const given = Buffer.from(key);
+    const siv = c2Engine.sivKey(given);
+    given.fill(0);
+
+    // Act
+    const sealed = new Uint8Array(48);
+    siv.sealInto(new Uint8Array(8), new Uint8Array(32).fill(5), sealed, 0);
+
+    // Assess
+    expect(bytesToHex(sealed)).toBe(bytesToHex(seal(key, new Uint8Array(8), new Uint8Array(32).fill(5), pureEngine)));
+  });
+
   it('refuses a sealed box shorter than its tag, and any flipped bit of a short one', () => {
     const key = randomKey();
     const siv = c2Engine.sivKey(key);
