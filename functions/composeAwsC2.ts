@@ -10,6 +10,7 @@ import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
 import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { inlinePasswordKeyDeriver } from '../shared/c2/clients/inlinePasswordKeyDeriver.js';
 import type { CommandPublisher, DeviceProvisioner } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import type { AwsC2Config } from './awsConfig.js';
@@ -42,6 +43,8 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     publisher: options.decoratePublisher ? options.decoratePublisher(publisher) : publisher,
     clock: Date.now,
     engine: c2Engine,
+    // Argon2i inline: a Lambda instance serves one request at a time, so it delays only the enrolment that asked.
+    passwordKeys: inlinePasswordKeyDeriver,
     ...(options.provisioner ? { provisioner: options.provisioner(base) } : {}),
   };
 }

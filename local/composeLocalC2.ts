@@ -4,7 +4,8 @@
  *   if missing;
  * - vault: envelope encryption under the software keyring `<state>/keyring` (a 0600 file made on first start);
  * - publisher: MQTT to the given broker URL (the embedded broker or an external one);
- * - engine: node:crypto with every AES-SIV operation on OpenSSL (functions/c2Engine.ts), as in Lambda.
+ * - engine: node:crypto with every AES-SIV operation on OpenSSL (functions/c2Engine.ts), as in Lambda;
+ * - password keys: Argon2i in a worker thread, queued, so that the event loop of the API and broker never stops.
  * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
  */
 import { mkdir } from 'node:fs/promises';
@@ -19,6 +20,10 @@ import {
   MqttCommandPublisher,
   type MqttCommandPublisherOptions,
 } from '../shared/adapters/local/MqttCommandPublisher.js';
+import {
+  WorkerPasswordKeyDeriver,
+  type WorkerPasswordKeyDeriverOptions,
+} from '../shared/adapters/local/WorkerPasswordKeyDeriver.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
@@ -41,6 +46,8 @@ export interface ComposeLocalC2Options {
   /** Default: the C2's engine, every AES-SIV operation on OpenSSL (functions/c2Engine.ts). */
   readonly engine?: CryptoEngine;
   readonly publisher?: MqttCommandPublisherOptions;
+  /** Password enrolments: worker threads and queue (default 1 thread, 8 waiting; more are answered BUSY). */
+  readonly passwordKeys?: WorkerPasswordKeyDeriverOptions;
 }
 
 export interface ComposedLocalC2 {
@@ -74,12 +81,15 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     await createKeyStoreTable(db, tableName);
     const publisher = await connectPublisher(options.mqttUrl, options.publisher);
     undo.push(() => publisher.close());
+    const passwordKeys = new WorkerPasswordKeyDeriver(options.passwordKeys);
+    undo.push(() => passwordKeys.close());
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
       vault: new EnvelopeKeyVault(keyring, { engine }),
       publisher,
       clock: options.clock ?? Date.now,
       engine,
+      passwordKeys,
     };
     return {
       deps,

@@ -1,5 +1,5 @@
 import type { CryptoEngine } from '../e4/index.js';
-import type { Clock, CommandPublisher, DeviceProvisioner, KeyStore, KeyVault } from './ports.js';
+import type { Clock, CommandPublisher, DeviceProvisioner, KeyStore, KeyVault, PasswordKeyDeriver } from './ports.js';
 
 /** What every use case runs on: the ports, built once by a composition root (Lambda cold start, local mode). */
 export interface C2Deps {
@@ -7,7 +7,10 @@ export interface C2Deps {
   readonly vault: KeyVault;
   readonly publisher: CommandPublisher;
   readonly clock: Clock;
+  /** The crypto engine of AES-SIV, X25519 and SHA3 (the composition roots give the C2's, AES-SIV on OpenSSL only). */
   readonly engine?: CryptoEngine;
+  /** Password enrolments (Argon2i); default inline (shared/c2/clients/inlinePasswordKeyDeriver.ts). */
+  readonly passwordKeys?: PasswordKeyDeriver;
   /** Registers devices with the broker (IoT Core things and certificates); absent in local mode. */
   readonly provisioner?: DeviceProvisioner;
   /** Cryptographically secure random bytes (keys, ids); default @noble/hashes randomBytes (WebCrypto). */
