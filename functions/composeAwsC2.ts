@@ -1,7 +1,7 @@
 /**
  * The composition root of the AWS deployment: the C2's ports on AWS adapters (DynamoDB, KMS, IoT Core data plane),
  * built once per cold start. The same use cases and store adapter as local mode; `clients` lets tests point the
- * SDK clients at moto.
+ * SDK clients at moto. AES-SIV (vault, commands) runs on OpenSSL only ({@link c2Engine}).
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
@@ -10,9 +10,11 @@ import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
 import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { inlinePasswordKeyDeriver } from '../shared/c2/clients/inlinePasswordKeyDeriver.js';
 import type { CommandPublisher, DeviceProvisioner } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import type { AwsC2Config } from './awsConfig.js';
+import { c2Engine } from './c2Engine.js';
 
 /** SDK client settings shared by every client (region, endpoint, credentials); empty in Lambda. */
 export type AwsClientConfig = Pick<DynamoDBClientConfig, 'region' | 'endpoint' | 'credentials'>;
@@ -37,9 +39,12 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
   const publisher = IotDataCommandPublisher.create(iotConfig);
   return {
     store: new DynamoKeyStore(new DynamoDBClient(base), config.tableName),
-    vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(new KMSClient(base), config.kmsKeyArn)),
+    vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(new KMSClient(base), config.kmsKeyArn), { engine: c2Engine }),
     publisher: options.decoratePublisher ? options.decoratePublisher(publisher) : publisher,
     clock: Date.now,
+    engine: c2Engine,
+    // Argon2i inline: a Lambda instance serves one request at a time, so it delays only the enrolment that asked.
+    passwordKeys: inlinePasswordKeyDeriver,
     ...(options.provisioner ? { provisioner: options.provisioner(base) } : {}),
   };
 }

@@ -3,12 +3,15 @@
  * - store: DynamoKeyStore over an embedded dynalite, persisting under `<state>/db` (or in memory), its table created
  *   if missing;
  * - vault: envelope encryption under the software keyring `<state>/keyring` (a 0600 file made on first start);
- * - publisher: MQTT to the given broker URL (the embedded broker or an external one).
+ * - publisher: MQTT to the given broker URL (the embedded broker or an external one);
+ * - engine: node:crypto with every AES-SIV operation on OpenSSL (functions/c2Engine.ts), as in Lambda;
+ * - password keys: Argon2i in a worker thread, queued, so that the event loop of the API and broker never stops.
  * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { c2Engine } from '../functions/c2Engine.js';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
@@ -17,6 +20,10 @@ import {
   MqttCommandPublisher,
   type MqttCommandPublisherOptions,
 } from '../shared/adapters/local/MqttCommandPublisher.js';
+import {
+  WorkerPasswordKeyDeriver,
+  type WorkerPasswordKeyDeriverOptions,
+} from '../shared/adapters/local/WorkerPasswordKeyDeriver.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
@@ -36,8 +43,11 @@ export interface ComposeLocalC2Options {
   /** Default `e4c2`. */
   readonly tableName?: string;
   readonly clock?: Clock;
+  /** Default: the C2's engine, every AES-SIV operation on OpenSSL (functions/c2Engine.ts). */
   readonly engine?: CryptoEngine;
   readonly publisher?: MqttCommandPublisherOptions;
+  /** Password enrolments: worker threads and queue (default 1 thread, 8 waiting; more are answered BUSY). */
+  readonly passwordKeys?: WorkerPasswordKeyDeriverOptions;
 }
 
 export interface ComposedLocalC2 {
@@ -48,6 +58,7 @@ export interface ComposedLocalC2 {
 
 export async function composeLocalC2(options: ComposeLocalC2Options): Promise<ComposedLocalC2> {
   const tableName = options.tableName ?? 'e4c2';
+  const engine = options.engine ?? c2Engine;
   const stateDir = await prepareStateDir(options.stateDir);
   const undo = cleanupStack('local mode');
   const closeAll = undo.run;
@@ -56,10 +67,7 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
       const lock = await lockStateDir(stateDir);
       undo.push(() => lock.release());
     }
-    const keyring = await LocalKeyring.open(
-      join(stateDir, 'keyring'),
-      options.engine ? { engine: options.engine } : {},
-    );
+    const keyring = await LocalKeyring.open(join(stateDir, 'keyring'), { engine });
     const dbDir = join(stateDir, 'db');
     if (!options.inMemoryStore) await mkdir(dbDir, { recursive: true, mode: 0o700 });
     const dynalite: RunningDynalite = await startDynalite(options.inMemoryStore ? {} : { path: dbDir });
@@ -73,12 +81,15 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     await createKeyStoreTable(db, tableName);
     const publisher = await connectPublisher(options.mqttUrl, options.publisher);
     undo.push(() => publisher.close());
+    const passwordKeys = new WorkerPasswordKeyDeriver(options.passwordKeys);
+    undo.push(() => passwordKeys.close());
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
-      vault: new EnvelopeKeyVault(keyring, options.engine ? { engine: options.engine } : {}),
+      vault: new EnvelopeKeyVault(keyring, { engine }),
       publisher,
       clock: options.clock ?? Date.now,
-      ...(options.engine ? { engine: options.engine } : {}),
+      engine,
+      passwordKeys,
     };
     return {
       deps,

@@ -2,14 +2,17 @@
  * Serves a Lambda HTTP handler (API Gateway HTTP API, payload format 2.0) over node:http, so that local mode runs
  * the very handler the AWS deployment runs. The request becomes the event API Gateway would send: raw path and query
  * string as received (percent-encoding kept), lower-cased headers, cookies apart, the body as UTF-8 text or, for a
- * non-text content type, base64 with `isBase64Encoded`. The handler's structured result becomes the response.
- * Bodies over the limit (1 MiB by default, as a guard: API Gateway's own limit is larger) are answered 413 here,
- * without calling the handler; a handler that throws is answered 500 with API Gateway's generic body.
+ * non-text content type or bytes that are not valid UTF-8, base64 with `isBase64Encoded` (never decoded with
+ * replacement characters: the handler decodes strictly and refuses them). The handler's structured result becomes the
+ * response. Bodies over the limit (1 MiB by default, as a guard: API Gateway's own limit is larger) are answered 413
+ * here, in the API's error shape, without calling the handler; a handler that throws is answered 500 with API
+ * Gateway's generic body.
  */
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { HttpErrorCode } from '../functions/api/ApiError.js';
 
 export type LambdaHttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -52,7 +55,8 @@ async function serve(
   const body = await readBody(req, maxBodyBytes);
   if (body === 'too large') {
     // The rest of the body is not read: the connection closes after the answer.
-    respond(res, 413, { message: `Request body larger than ${maxBodyBytes} bytes` }, { connection: 'close' });
+    const error = { code: HttpErrorCode.PayloadTooLarge, message: `body: larger than ${maxBodyBytes} bytes` };
+    respond(res, 413, { error }, { connection: 'close' });
     return;
   }
   if (body === 'aborted') return;
@@ -121,7 +125,8 @@ function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
   const domainName = host.replace(/:\d+$/, '');
   const method = req.method ?? 'GET';
   const hasBody = body.length > 0;
-  const isText = !hasBody || isTextType(headers['content-type']);
+  const text = hasBody && isTextType(headers['content-type']) ? strictUtf8(body) : undefined;
+  const isText = !hasBody || text !== undefined;
   return {
     version: '2.0',
     routeKey: '$default',
@@ -148,7 +153,7 @@ function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
       time: apiGatewayTime(now),
       timeEpoch: now.getTime(),
     },
-    ...(hasBody ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    ...(hasBody ? { body: text ?? body.toString('base64') } : {}),
     isBase64Encoded: !isText,
   };
 }
@@ -178,6 +183,17 @@ function isTextType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const mediaType = (contentType.split(';')[0] ?? '').trim().toLowerCase();
   return TEXT_TYPE.test(mediaType);
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, or undefined when it is not valid UTF-8 (then it goes as base64, as API Gateway does). */
+function strictUtf8(body: Buffer): string | undefined {
+  try {
+    return utf8Decoder.decode(body);
+  } catch {
+    return undefined;
+  }
 }
 
 function sourceIp(address: string | undefined): string {

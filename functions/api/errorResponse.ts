@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { C2Error } from '../../shared/c2/errors.js';
+import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import type { ApiLogger } from './ApiLogger.js';
 import { httpStatusOf } from './httpStatusOf.js';
@@ -20,7 +20,7 @@ export function errorResponse(error: unknown, log: ApiLogger, requestId?: string
     return jsonResponse(
       status,
       { error: { code: known.code, message } },
-      known instanceof ApiError ? known.headers : {},
+      known instanceof ApiError ? known.headers : known.code === C2ErrorCode.Busy ? { 'retry-after': '1' } : {},
     );
   }
   try {

@@ -17,6 +17,8 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   // The operation does not apply to the record as it is (e.g. a public-key command for a symmetric client).
   WRONG_MODE: 409,
   PAYLOAD_TOO_LARGE: 413,
+  // Too many password enrolments waiting (a bounded queue): retry in a moment (Retry-After).
+  BUSY: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // A stored key that no longer opens: tampering or a bug, never the caller's fault.
   KEY_INTEGRITY: 500,

@@ -99,8 +99,9 @@ function readJsonBody(event: APIGatewayProxyEventV2): unknown {
     // API Gateway and Function URLs may hand the body over in base64: decode it, strictly.
     const bytes = fromBase64(raw);
     if (!bytes) throw new ApiError(HttpErrorCode.MalformedJson, 'body: not valid base64');
+    // Strictly (TextDecoder fatal): bytes that are not UTF-8 are refused, never turned into U+FFFD.
     text = decodeUtf8(bytes);
-    if (text === undefined) throw new ApiError(HttpErrorCode.MalformedJson, 'body: not valid UTF-8');
+    if (text === undefined) throw new ApiError(C2ErrorCode.InvalidInput, 'body: not valid UTF-8');
   }
   if (utf8(text).length > MAX_BODY_BYTES) throw tooLarge();
   try {

@@ -4,7 +4,8 @@
  * from the table. The routes of each resource are in routes/<resource>.ts; health, the document and the counts here.
  *
  * Paths address records by E4's URL-safe ids, never by name: a client by its id (`{clientId}`), a topic by its hash
- * (`{topicHash}`), both 32 lowercase hex characters (see shared/c2/resolveIds.ts).
+ * (`{topicHash}`), both 32 hex characters, taken in either case and lowercased by the schema (see
+ * shared/c2/schemas/common.ts, shared/c2/resolveIds.ts).
  */
 
 import { countClients } from '../../shared/c2/clients/readClients.js';

@@ -1,5 +1,13 @@
 import type { CryptoEngine } from '../e4/index.js';
-import type { Clock, CommandPublisher, DeviceProvisioner, KeyStore, KeyVault, Sleep } from './ports.js';
+import type {
+  Clock,
+  CommandPublisher,
+  DeviceProvisioner,
+  KeyStore,
+  KeyVault,
+  PasswordKeyDeriver,
+  Sleep,
+} from './ports.js';
 
 /** What every use case runs on: the ports, built once by a composition root (Lambda cold start, local mode). */
 export interface C2Deps {
@@ -9,7 +17,10 @@ export interface C2Deps {
   readonly clock: Clock;
   /** How the C2 waits for the clock (command timestamps, see delivery/keySeconds.ts); default a timer. */
   readonly sleep?: Sleep;
+  /** The crypto engine of AES-SIV, X25519 and SHA3 (the composition roots give the C2's, AES-SIV on OpenSSL only). */
   readonly engine?: CryptoEngine;
+  /** Password enrolments (Argon2i); default inline (shared/c2/clients/inlinePasswordKeyDeriver.ts). */
+  readonly passwordKeys?: PasswordKeyDeriver;
   /** Registers devices with the broker (IoT Core things and certificates); absent in local mode. */
   readonly provisioner?: DeviceProvisioner;
   /** Cryptographically secure random bytes (keys, ids); default @noble/hashes randomBytes (WebCrypto). */

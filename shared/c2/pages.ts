@@ -1,4 +1,5 @@
 /** Working with paged lists (`Page<T>`, cursors from the store). */
+import { C2Error, C2ErrorCode } from './errors.js';
 import type { Page, PageRequest } from './ports.js';
 
 /** The same page with each item transformed. */
@@ -14,4 +15,14 @@ export async function* eachPage<T>(list: (page: PageRequest) => Promise<Page<T>>
     yield page.items;
     cursor = page.cursor;
   } while (cursor !== undefined);
+}
+
+/** A lookup as a page: the record `find` reads, or an empty page when it is NOT_FOUND. */
+export async function lookupPage<T>(find: () => Promise<T>): Promise<Page<T>> {
+  try {
+    return { items: [await find()] };
+  } catch (error) {
+    if (error instanceof C2Error && error.code === C2ErrorCode.NotFound) return { items: [] };
+    throw error;
+  }
 }

@@ -39,6 +39,16 @@ export interface KeyVault {
   unwrap(wrapped: Uint8Array, binding: KeyBinding): Promise<Uint8Array>;
 }
 
+/**
+ * Derives a client's symmetric key from its password (Argon2i, 64 MiB, as e4go `DeriveSymKey`): about half a second
+ * of CPU and 64 MiB each, so a server that also serves other requests runs it off its event loop (a worker thread
+ * locally; inline in Lambda, where an instance serves one request at a time). Rejects with a {@link C2Error} BUSY
+ * when too many derivations wait already, and with an E4Error INVALID_PASSWORD for a password E4 refuses.
+ */
+export interface PasswordKeyDeriver {
+  deriveSymKey(password: string): Promise<Uint8Array>;
+}
+
 /** Milliseconds since the epoch (injectable for tests). */
 export type Clock = () => number;
 

@@ -13,7 +13,7 @@ import type { ApiLogEntry } from '../../functions/api/ApiLogger.js';
 import { type ApiHandler, createApiHandler } from '../../functions/api/createApiHandler.js';
 import { httpStatusOf } from '../../functions/api/httpStatusOf.js';
 import { createApiKey } from '../../shared/c2/apiKeys/createApiKey.js';
-import { bytesToHex, hashIdAlias, hashTopic, toBase64 } from '../../shared/e4/index.js';
+import { bytesToHex, decodeUtf8, hashIdAlias, hashTopic, toBase64 } from '../../shared/e4/index.js';
 import { apiEvent } from '../support/apiEvent.js';
 import { callerOf } from '../support/callerOf.js';
 import { fuzzRuns, fuzzTimeout } from '../support/fuzzRuns.js';
@@ -129,6 +129,14 @@ const queryArb = fc.oneof(
     'rekey=false&rekey=true',
   ),
   fc.string({ maxLength: 30 }),
+  // Lookups by name: ?name= and ?topic=, alone or with a page query.
+  fc
+    .tuple(
+      fc.constantFrom('name', 'topic'),
+      fc.string({ unit: fc.constantFrom('a', '/', '%', '+', '$', '#', 'é', '\u0000'), maxLength: 4 }),
+      fc.constantFrom('', '&limit=1', '&cursor=abc'),
+    )
+    .map(([field, value, more]) => `${new URLSearchParams({ [field]: value }).toString()}${more}`),
   fc
     .record({
       limit: fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.string({ maxLength: 5 })),
@@ -325,7 +333,44 @@ function eventOf(request: Request) {
   });
 }
 
+/** A create body around random bytes (mostly not UTF-8), in base64 as API Gateway hands over bytes. */
+const byteBodyArb = fc
+  .tuple(fc.constantFrom('/v1/topics', '/v1/clients'), fc.uint8Array({ minLength: 1, maxLength: 24 }))
+  .map(([path, inner]) => {
+    const [before, after] = path === '/v1/topics' ? ['{"topic":"', '"}'] : ['{"name":"', '","generateKey":true}'];
+    return { path, bytes: Buffer.concat([Buffer.from(before), inner, Buffer.from(after)]) };
+  });
+
 describe('the API handler, fuzzed', () => {
+  const byteRuns = fuzzRuns(1 / 20, 200);
+  it(
+    `refuses a body whose bytes are not UTF-8 with 400 INVALID_INPUT, never making a record of U+FFFD (${byteRuns} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(byteBodyArb, async ({ path, bytes }) => {
+          // Act
+          const result = await handler(
+            apiEvent('POST', path, {
+              body: bytes.toString('base64'),
+              isBase64Encoded: true,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            }),
+          );
+
+          // Assess
+          if (decodeUtf8(bytes) === undefined) {
+            assert.equal(result.statusCode, 400);
+            assert.equal(JSON.parse(result.body ?? '').error.code, 'INVALID_INPUT');
+          } else {
+            assert.ok((result.statusCode ?? 0) < 500, `status ${result.statusCode}`);
+          }
+        }),
+        { numRuns: byteRuns },
+      );
+    },
+    fuzzTimeout(byteRuns, 10),
+  );
+
   const runs = fuzzRuns(1 / 10, 300);
   it(
     `answers every request with JSON below 500, errors in the error shape (${runs} runs)`,

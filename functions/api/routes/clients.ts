@@ -8,11 +8,12 @@ import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
 import { getClient, listClients } from '../../../shared/c2/clients/readClients.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { countTopicsOfClient, listTopicsOfClient } from '../../../shared/c2/links/readLinks.js';
-import { mapPage } from '../../../shared/c2/pages.js';
+import { lookupPage, mapPage } from '../../../shared/c2/pages.js';
 import { clientNameOfId } from '../../../shared/c2/resolveIds.js';
 import {
   ClientDetailSchema,
   ClientIdParamsSchema,
+  ClientListQuerySchema,
   ClientPageSchema,
   CreateClientBodySchema,
   CreatedClientSchema,
@@ -45,10 +46,15 @@ export const clientRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/v1/clients',
     operationId: 'listClients',
-    summary: 'Clients in id order (the hex of their E4 ids), a page at a time.',
-    query: PageQuerySchema,
+    summary:
+      'Clients in id order (the hex of their E4 ids), a page at a time; with name, the client of that name (a page ' +
+      'of zero or one).',
+    query: ClientListQuerySchema,
     response: ClientPageSchema,
-    run: (deps, caller, { query }) => listClients(deps, caller, query),
+    run: (deps, caller, { query }) =>
+      query.name === undefined
+        ? listClients(deps, caller, query)
+        : lookupPage(() => getClient(deps, caller, query.name!)),
   }),
   defineRoute({
     method: 'GET',

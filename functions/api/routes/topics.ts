@@ -3,7 +3,7 @@
  * (`{topicHash}`, the `hash` of its view), resolved to the topic, then the use case runs.
  */
 import { countClientsOfTopic, listClientsOfTopic } from '../../../shared/c2/links/readLinks.js';
-import { mapPage } from '../../../shared/c2/pages.js';
+import { lookupPage, mapPage } from '../../../shared/c2/pages.js';
 import { topicOfHash } from '../../../shared/c2/resolveIds.js';
 import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
 import { ClientsOfTopicPageSchema } from '../../../shared/c2/schemas/links.js';
@@ -13,6 +13,7 @@ import {
   RotatedTopicSchema,
   TopicDetailSchema,
   TopicHashParamsSchema,
+  TopicListQuerySchema,
   TopicPageSchema,
   TopicViewSchema,
 } from '../../../shared/c2/schemas/topics.js';
@@ -38,10 +39,15 @@ export const topicRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/v1/topics',
     operationId: 'listTopics',
-    summary: 'Topics in hash order (the hex of their E4 hashes), a page at a time.',
-    query: PageQuerySchema,
+    summary:
+      'Topics in hash order (the hex of their E4 hashes), a page at a time; with topic, that topic (a page of zero ' +
+      'or one).',
+    query: TopicListQuerySchema,
     response: TopicPageSchema,
-    run: (deps, caller, { query }) => listTopics(deps, caller, query),
+    run: (deps, caller, { query }) =>
+      query.topic === undefined
+        ? listTopics(deps, caller, query)
+        : lookupPage(() => getTopic(deps, caller, query.topic!)),
   }),
   defineRoute({
     method: 'GET',

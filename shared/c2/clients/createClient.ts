@@ -1,24 +1,18 @@
 /**
- * Enrols a client (device): from a name and its key, from a name and a password (Argon2i as e4go), or with a key
+ * Enrols a client (device): from a name and its key, from a name and a password (Argon2i as e4go, through the
+ * password key deriver of the deps: off the event loop in local mode), or with a key
  * generated here and returned once (the only time a key leaves the C2). Public-key clients are enrolled with their
  * Ed25519 public key (the device keeps its private key). The key is stored wrapped, bound to (tenant, 'client',
  * name, version 1). Unlike E4's C2 (an upsert that silently replaced keys), an existing name is ALREADY_EXISTS.
  */
-import {
-  bytesToHex,
-  deriveSymKey,
-  E4Error,
-  hashIdAlias,
-  KEY_LEN,
-  validateEd25519PublicKey,
-  validateSymKey,
-} from '../../e4/index.js';
+import { bytesToHex, E4Error, hashIdAlias, KEY_LEN, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord, DeviceCredentials } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
+import { inlinePasswordKeyDeriver } from './inlinePasswordKeyDeriver.js';
 import { validateClientName } from './validateClientName.js';
 
 export type CreateClientInput = (
@@ -46,10 +40,8 @@ function invalidKey(error: unknown, field: string): never {
   throw error;
 }
 
-function keyOf(
-  input: CreateClientInput,
-  random: (length: number) => Uint8Array,
-): { key: Uint8Array; generated: boolean } {
+async function keyOf(input: CreateClientInput, deps: C2Deps): Promise<{ key: Uint8Array; generated: boolean }> {
+  const random = randomBytesOf(deps);
   if (input.mode === 'pubkey') {
     try {
       validateEd25519PublicKey(input.publicKey);
@@ -62,7 +54,8 @@ function keyOf(
   if ('generateKey' in input && input.generateKey === true) return { key: random(KEY_LEN), generated: true };
   if ('password' in input) {
     try {
-      return { key: deriveSymKey(input.password), generated: false };
+      const passwordKeys = deps.passwordKeys ?? inlinePasswordKeyDeriver;
+      return { key: await passwordKeys.deriveSymKey(input.password), generated: false };
     } catch (error) {
       invalidKey(error, 'password');
     }
@@ -90,7 +83,7 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
       'device provisioning is not available here (local mode has no IoT Core)',
     );
   }
-  const { key, generated } = keyOf(input, randomBytesOf(deps));
+  const { key, generated } = await keyOf(input, deps);
   const now = new Date(deps.clock()).toISOString();
   let record: ClientRecord;
   try {

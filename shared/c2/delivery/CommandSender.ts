@@ -40,6 +40,7 @@ export class CommandSender {
   constructor(deps: C2Deps, tenantId: string) {
     this.#deps = deps;
     this.#tenantId = tenantId;
+    // The composition roots give the C2's engine (AES-SIV on OpenSSL only, functions/c2Engine.ts).
     this.#engine = deps.engine ?? getDefaultEngine();
   }
 

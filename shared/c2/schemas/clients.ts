@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
-import { base64Bytes, hexBytes, hexIdParam, isoTime, pageOf, utf8Text } from './common.js';
+import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
 
 export const ClientNameSchema = utf8Text(255);
@@ -16,6 +16,13 @@ export const ClientIdSchema = hexIdParam(
 );
 
 export const ClientIdParamsSchema = z.strictObject({ clientId: ClientIdSchema });
+
+/** `GET /v1/clients`: a page, or with `name` the client of that name (a page of zero or one). */
+export const ClientListQuerySchema = lookupQuery(
+  'name',
+  ClientNameSchema,
+  'Only the client of this name (URL-encoded): a page of zero or one client, never a cursor.',
+);
 
 const KEY_SOURCES = ['key', 'password', 'generateKey', 'publicKey'] as const;
 

@@ -40,16 +40,18 @@ export function base64Bytes(length: number) {
 export const hexBytes = (length: number) => z.string().regex(new RegExp(`^[0-9a-f]{${length * 2}}$`));
 
 /**
- * An E4 id in a path: exactly `2 * length` lowercase hex characters (left as text: the route resolves it). Paths
- * address records by id because ids are URL-safe, where names and topics are not (API Gateway HTTP APIs decode the
- * path before the Lambda sees it, so `/` and `%` cannot be inside a segment).
+ * An E4 id in a path: exactly `2 * length` hex characters in either case, normalised to lowercase here, at the edge
+ * (left as text: the route resolves it). Paths address records by id because ids are URL-safe, where names and
+ * topics are not (API Gateway HTTP APIs decode the path before the Lambda sees it, so `/` and `%` cannot be inside a
+ * segment).
  */
 export function hexIdParam(length: number, description: string) {
-  const message = `must be ${length * 2} lowercase hex characters`;
+  const message = `must be ${length * 2} hex characters`;
   return z
     .string({ error: message })
-    .regex(new RegExp(`^[0-9a-f]{${length * 2}}$`), { error: message })
-    .meta({ description });
+    .regex(new RegExp(`^[0-9a-fA-F]{${length * 2}}$`), { error: message })
+    .transform((hex) => hex.toLowerCase())
+    .meta({ description: `${description} Either hex case is accepted.` });
 }
 
 /** An ISO 8601 time in UTC (responses). */
@@ -75,6 +77,21 @@ export const PageQuerySchema = z.strictObject({
     .optional()
     .meta({ description: 'The cursor of the previous page (absent for the first page).' }),
 });
+
+/**
+ * The query of a list that can also look one record up by name (`field`, URL-encoded in the query): the E4 id is a
+ * hash of the name, so the answer is a page of zero or one item, without a cursor (giving one too is refused).
+ */
+export function lookupQuery<K extends string, V extends z.ZodType>(field: K, value: V, description: string) {
+  const shape = { [field]: value.optional().meta({ description }) } as { [P in K]: z.ZodOptional<V> };
+  return PageQuerySchema.extend(shape).refine(
+    (query) => {
+      const given = query as Record<string, unknown>;
+      return given[field] === undefined || given.cursor === undefined;
+    },
+    { error: `cannot be given with "${field}" (a lookup is one page)`, path: ['cursor'] },
+  );
+}
 
 /**
  * The `rekey` query of the removals (unlink, delete and reset a client): `true` (the default) or `false`, nothing

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
-import { hexBytes, hexIdParam, isoTime, pageOf, utf8Text } from './common.js';
+import { hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
 
 export const TopicNameSchema = utf8Text(MAX_TOPIC_LEN);
@@ -16,6 +16,13 @@ export const TopicHashSchema = hexIdParam(
 );
 
 export const TopicHashParamsSchema = z.strictObject({ topicHash: TopicHashSchema });
+
+/** `GET /v1/topics`: a page, or with `topic` that topic (a page of zero or one). */
+export const TopicListQuerySchema = lookupQuery(
+  'topic',
+  TopicNameSchema,
+  'Only this topic (URL-encoded: "/" may stay, "+" must be %2B): a page of zero or one topic, never a cursor.',
+);
 
 export const CreateTopicBodySchema = z.strictObject({ topic: TopicNameSchema });
 

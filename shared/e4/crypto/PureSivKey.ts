@@ -14,6 +14,8 @@
  * Table lookups indexed by key-dependent bytes are not constant-time; browsers and edge runtimes offer no AES-SIV
  * in hardware. Node uses OpenSSL (AES-NI) above a few hundred bytes, see NodeSivKey.
  */
+// `unsafe` is an export noble marks unstable: test/unit/e4/siv.test.ts pins it (expandKeyLE against FIPS 197 A.3)
+// and checks PureSivKey against noble's public `aessiv` on random inputs and at every size, with E4's known answers.
 import { unsafe } from '@noble/ciphers/aes.js';
 import type { SivKey } from './CryptoEngine.js';
 

@@ -12,7 +12,11 @@
  *   is XORed into the returned keystream, 32 bits at a time; when opening, that buffer becomes the plaintext, so
  *   the message costs no other allocation. Above, a per-message `aes-256-ctr` cipher does the XOR natively.
  * What a call costs here is mostly the buffers node:crypto allocates for each `update()` (see docs/benchmarks.md),
- * hence two calls a message and nothing else allocated on the way. Input blocks are assembled in one module-level
+ * hence two calls a message and nothing else allocated on the way.
+ *
+ * With a threshold of 0 (the C2's engine, `createNodeEngine({ sivThreshold: 0 })`) no pure context is made at all:
+ * every AES block of every message, whatever its size, goes through OpenSSL (the associated-data step of S2V and
+ * messages under 16 bytes included), so that no key-dependent table lookup happens in JavaScript. Input blocks are assembled in one module-level
  * scratch buffer: every use is synchronous and `update()` copies.
  */
 import { type Cipher, createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';
@@ -92,10 +96,13 @@ interface OpenSslContext {
   readonly ecb: Cipher;
   readonly k1: Uint8Array;
   readonly k2: Uint8Array;
+  /** dbl(CMAC(0^128)): the first step of S2V. */
+  readonly d0: Uint8Array;
 }
 
 export class NodeSivKey implements SivKey {
-  readonly #pure: PureSivKey;
+  /** Absent with a threshold of 0 (OpenSSL only). */
+  readonly #pure: PureSivKey | undefined;
   /**
    * Made on the first payload of {@link NODE_SIV_THRESHOLD} bytes or more (a context costs about 4 µs without it,
    * 20 µs with it: it matters to a gateway cycling through many topics of short messages). The key bytes are kept
@@ -108,12 +115,17 @@ export class NodeSivKey implements SivKey {
   readonly #d = new Uint8Array(16);
   /** The synthetic IV computed by the last #s2v. */
   readonly #v = new Uint8Array(16);
-  readonly #threshold: number;
+  /** The one block of S2V's last step for a message under 16 bytes (OpenSSL only). */
+  readonly #block = new Uint8Array(16);
+  /** Payloads under this size go through the pure context; 0: none does (OpenSSL only). */
+  readonly threshold: number;
 
+  /** `threshold` 0: every payload through OpenSSL; otherwise at least 16. */
   constructor(key: Uint8Array, threshold = NODE_SIV_THRESHOLD) {
-    this.#threshold = Math.max(16, threshold);
-    this.#pure = new PureSivKey(key);
-    this.#key = key.slice();
+    this.threshold = threshold <= 0 ? 0 : Math.max(16, threshold);
+    this.#pure = this.threshold === 0 ? undefined : new PureSivKey(key);
+    // A copy whatever the caller passed: Buffer#slice would be a view, and callers wipe their key after this call.
+    this.#key = new Uint8Array(key);
   }
 
   #context(): OpenSslContext {
@@ -129,13 +141,15 @@ export class NodeSivKey implements SivKey {
       ecb,
       k1,
       k2: dbl(k1),
+      // CMAC(0^128) is one complete block: E(0 xor K1).
+      d0: dbl(ecb.update(k1)),
     };
     return this.#openssl;
   }
 
   sealInto(ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
     const n = plaintext.length;
-    if (n < this.#threshold) {
+    if (this.#pure && n < this.threshold) {
       this.#pure.sealInto(ad, plaintext, out, offset);
       return;
     }
@@ -149,7 +163,8 @@ export class NodeSivKey implements SivKey {
 
   open(ad: Uint8Array, sivAndCiphertext: Uint8Array): Uint8Array | undefined {
     const n = sivAndCiphertext.length - 16;
-    if (n < this.#threshold) return this.#pure.open(ad, sivAndCiphertext);
+    if (this.#pure && n < this.threshold) return this.#pure.open(ad, sivAndCiphertext);
+    if (n < 0) return undefined;
     const ciphertext = sivAndCiphertext.subarray(16);
     let plaintext: Uint8Array;
     if (n <= SCRATCH_BYTES) {
@@ -171,11 +186,13 @@ export class NodeSivKey implements SivKey {
     return plaintext;
   }
 
-  /** S2V(ad, p) for |p| >= 16: V = CMAC(p xorend D), into #v. */
+  /** S2V(ad, p): V = CMAC(p xorend D), or CMAC(dbl(D) xor pad(p)) under 16 bytes, into #v. */
   #s2v(ad: Uint8Array, p: Uint8Array, n: number): Uint8Array {
     const d = this.#d;
-    this.#pure.s2vPrefix(ad, d);
+    if (this.#pure) this.#pure.s2vPrefix(ad, d);
+    else this.#s2vPrefix(ad, d);
     const { cbc, k1, k2 } = this.#context();
+    if (n < 16) return this.#s2vShort(p, n);
     const complete = (n & 15) === 0;
     const padded = (n + 15) & ~15;
     const k = complete ? k1 : k2;
@@ -208,6 +225,37 @@ export class NodeSivKey implements SivKey {
     const at = last.length - 16;
     for (let i = 0; i < 16; i++) v[i] = last[at + i]!;
     chain.set(v);
+    return v;
+  }
+
+  /** D = dbl(CMAC(0^128)) xor CMAC(ad) into `d`, on the streaming CBC encryptor (the associated data is not secret). */
+  #s2vPrefix(ad: Uint8Array, d: Uint8Array): void {
+    const { cbc, k1, k2, d0 } = this.#context();
+    const n = ad.length;
+    const complete = n > 0 && (n & 15) === 0;
+    const padded = complete ? n : (n + 16) & ~15;
+    const m = new Uint8Array(padded);
+    m.set(ad);
+    if (!complete) m[n] = 0x80;
+    const k = complete ? k1 : k2;
+    const chain = this.#chain;
+    for (let i = 0; i < 16; i++) m[padded - 16 + i]! ^= k[i]!;
+    for (let i = 0; i < 16; i++) m[i]! ^= chain[i]!;
+    const last = cbc.update(m);
+    const at = last.length - 16;
+    for (let i = 0; i < 16; i++) chain[i] = last[at + i]!;
+    for (let i = 0; i < 16; i++) d[i] = d0[i]! ^ chain[i]!;
+  }
+
+  /** S2V's last step for |p| < 16: V = CMAC(dbl(D) xor pad(p)) = E(dbl(D) xor pad(p) xor K1), into #v. */
+  #s2vShort(p: Uint8Array, n: number): Uint8Array {
+    const { ecb, k1 } = this.#context();
+    const t = this.#block;
+    const dd = dbl(this.#d);
+    for (let i = 0; i < 16; i++) t[i] = (i < n ? p[i]! : i === n ? 0x80 : 0) ^ dd[i]! ^ k1[i]!;
+    const v = this.#v;
+    v.set(ecb.update(t));
+    t.fill(0);
     return v;
   }
 

@@ -12,7 +12,7 @@ import {
   verify as nodeVerify,
 } from 'node:crypto';
 import type { CryptoEngine } from '../crypto/CryptoEngine.js';
-import { NodeSivKey } from './NodeSivKey.js';
+import { NODE_SIV_THRESHOLD, NodeSivKey } from './NodeSivKey.js';
 
 // DER prefixes of PKCS#8 private keys and SPKI public keys for raw 32-byte keys (RFC 8410).
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -72,3 +72,22 @@ export const nodeEngine: CryptoEngine = {
   },
   sha3: (data) => toBytes(createHash('sha3-256').update(data).digest()),
 };
+
+export interface NodeEngineOptions {
+  /**
+   * Payload size below which AES-SIV runs on the pure (table-based) context; default {@link NODE_SIV_THRESHOLD}
+   * (fastest for devices). 0: every AES-SIV operation on OpenSSL whatever its size (the C2's choice: no
+   * key-dependent table lookups in JavaScript).
+   */
+  readonly sivThreshold?: number;
+}
+
+/** A Node engine with its own AES-SIV threshold (the default {@link nodeEngine} is unchanged). */
+export function createNodeEngine(options: NodeEngineOptions = {}): CryptoEngine {
+  const threshold = options.sivThreshold ?? NODE_SIV_THRESHOLD;
+  return {
+    ...nodeEngine,
+    name: threshold <= 0 ? 'node-openssl' : 'node',
+    sivKey: (key) => new NodeSivKey(key, threshold),
+  };
+}

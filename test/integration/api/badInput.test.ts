@@ -52,7 +52,6 @@ const ID_ROUTES: [method: string, template: string][] = [
 const BAD_IDS: [label: string, id: string][] = [
   ['31 characters', UNKNOWN_ID.slice(1)],
   ['33 characters', `${UNKNOWN_ID}0`],
-  ['uppercase hex', UNKNOWN_ID.toUpperCase()],
   ['a non-hex character', `${UNKNOWN_ID.slice(0, -1)}g`],
   ['a name', 'device-1'],
   ['a percent-encoded name', 'hall%201%2Fdoor'],
@@ -76,6 +75,15 @@ const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
     ),
   ),
   ['unknown ids', method, fill(template), {}, 404, 'NOT_FOUND'],
+  // Ids are accepted in either hex case (normalised to lowercase): an unknown one is NOT_FOUND, not a bad id.
+  [
+    'unknown ids in uppercase hex',
+    method,
+    fill(template.replace(/\{([cst])\}/g, UNKNOWN_ID.toUpperCase())),
+    {},
+    404,
+    'NOT_FOUND',
+  ],
 ]);
 
 /** Queries of the id routes and of the C2 key and event routes. */
@@ -208,7 +216,7 @@ const ROWS: Row[] = [
       headers: { 'content-type': 'application/json' },
     },
     400,
-    'MALFORMED_JSON',
+    'INVALID_INPUT',
   ],
   ['a base64 body that is not JSON', 'POST', '/v1/clients', base64Json('{oops'), 400, 'MALFORMED_JSON'],
 
@@ -356,6 +364,18 @@ const ROWS: Row[] = [
   ['an empty topic', 'POST', '/v1/topics', { body: { topic: '' } }, 400, 'INVALID_INPUT'],
   ['a topic with a wildcard', 'POST', '/v1/topics', { body: { topic: 'a/+/b' } }, 400, 'INVALID_INPUT'],
   ['a control topic', 'POST', '/v1/topics', { body: { topic: 'e4/0123' } }, 400, 'INVALID_INPUT'],
+  [
+    'a topic starting with $ (MQTT reserved)',
+    'POST',
+    '/v1/topics',
+    { body: { topic: '$SYS/x' } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['an AWS IoT reserved topic', 'POST', '/v1/topics', { body: { topic: '$aws/things/x' } }, 400, 'INVALID_INPUT'],
+  ['a topic with #', 'POST', '/v1/topics', { body: { topic: 'a/#' } }, 400, 'INVALID_INPUT'],
+  ['a topic with NUL', 'POST', '/v1/topics', { body: { topic: 'a\u0000b' } }, 400, 'INVALID_INPUT'],
+  ['a topic of 60,000 bytes', 'POST', '/v1/topics', { body: { topic: 'x'.repeat(60_000) } }, 400, 'INVALID_INPUT'],
   [
     'a topic of 513 bytes',
     'POST',

@@ -131,6 +131,16 @@ describe('POST /v1/clients', () => {
       expect(answer.json.name).toBe(name);
     });
 
+    it('takes the id in either hex case (uppercase, mixed): the same client', async () => {
+      const id = idOf('generated');
+      const mixed = [...id].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join('');
+      for (const given of [id.toUpperCase(), mixed]) {
+        const answer = await send('GET', `/v1/clients/${given}`);
+        expect(answer.status).toBe(200);
+        expect(answer.json.id).toBe(id);
+      }
+    });
+
     it('the name in the path is no longer a way in: 400 INVALID_INPUT', async () => {
       const answer = await send('GET', '/v1/clients/generated');
       expect(answer.status).toBe(400);
@@ -204,6 +214,40 @@ describe('GET /v1/clients', () => {
       'name',
       'updatedAt',
     ]);
+  });
+
+  it('?name= looks a client up by name: a page of one (name URL-encoded), without a cursor', async () => {
+    // Prepare
+    const name = 'hall 1/door+%é';
+    expect((await api.call('POST', '/v1/clients', { token, body: { name, generateKey: true } })).status).toBe(201);
+
+    // Act
+    const found = await api.call('GET', `/v1/clients?name=${encodeURIComponent(name)}&limit=1`, { token });
+    const plain = await api.call('GET', '/v1/clients?name=charlie', { token });
+
+    // Assess
+    expect(found.status).toBe(200);
+    expect(found.json).toEqual({
+      items: [{ ...viewOf(name), createdAt: expect.any(String), updatedAt: expect.any(String) }],
+    });
+    expect(plain.json.items.map((item: { name: string }) => item.name)).toEqual(['charlie']);
+    await api.call('DELETE', `/v1/clients/${idOf(name)}`, { token });
+  });
+
+  it('?name= of no client is an empty page (200), of another tenant too', async () => {
+    const unknown = await api.call('GET', '/v1/clients?name=nobody', { token });
+    const otherTenant = await api.call('GET', '/v1/clients?name=charlie');
+    expect([unknown.status, otherTenant.status]).toEqual([200, 200]);
+    expect(unknown.json).toEqual({ items: [] });
+    expect(otherTenant.json).toEqual({ items: [] });
+  });
+
+  it('?name= with a cursor, or an empty name, is 400 INVALID_INPUT', async () => {
+    for (const query of ['name=charlie&cursor=bm90LWEtY3Vyc29y', 'name=']) {
+      const answer = await api.call('GET', `/v1/clients?${query}`, { token });
+      expect(answer.status).toBe(400);
+      expect(errorCodeOf(answer)).toBe('INVALID_INPUT');
+    }
   });
 
   it('a cursor it did not issue is 400 INVALID_CURSOR', async () => {

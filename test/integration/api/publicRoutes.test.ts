@@ -157,13 +157,17 @@ describe('GET /v1/openapi.json', () => {
     expect(new Set(routes.map((route) => route.operationId)).size).toBe(routes.length);
   });
 
-  it('documents the list query (limit 1..100, cursor) and the create-client body', () => {
+  it('documents the list query (limit 1..100, cursor, the lookups) and the create-client body', () => {
     const paths = document.paths as Record<string, Record<string, Json>>;
     const parameters = paths['/v1/clients']!.get!.parameters as Json[];
     expect(parameters.map((p) => [p.name, p.in, p.required])).toEqual([
       ['limit', 'query', false],
       ['cursor', 'query', false],
+      ['name', 'query', false],
     ]);
+    const topicQuery = paths['/v1/topics']!.get!.parameters as Json[];
+    expect(topicQuery.map((p) => p.name)).toEqual(['limit', 'cursor', 'topic']);
+    expect(topicQuery[2]!.description).toMatch(/zero or one/);
     expect(parameters[0]!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
     const body = ((paths['/v1/clients']!.post!.requestBody as Json).content as Json)['application/json'] as Json;
     expect(body.schema).toMatchObject({
@@ -209,13 +213,13 @@ describe('GET /v1/openapi.json', () => {
     );
   });
 
-  it('documents every path parameter as 32 lowercase hex characters, described', () => {
+  it('documents every path parameter as 32 hex characters (either case), described', () => {
     const parameters = Object.values(document.paths as Record<string, Record<string, Json>>)
       .flatMap((item) => Object.values(item))
       .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
     expect(new Set(parameters.map((p) => p.name))).toEqual(new Set(['clientId', 'sourceClientId', 'topicHash']));
     for (const parameter of parameters) {
-      expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-f]{32}$' });
+      expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-fA-F]{32}$' });
       expect(parameter.description).toMatch(/SHA3-256/);
     }
   });

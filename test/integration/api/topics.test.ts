@@ -109,6 +109,62 @@ describe('GET /v1/topics', () => {
     expect(second.json).toEqual({ items: inHashOrder.slice(2).map(viewOf) });
   });
 
+  it('?topic= looks a topic up: a page of one (topic URL-encoded), without a cursor', async () => {
+    // Prepare
+    const topic = 'hall 1/door%41/é';
+    expect((await api.call('POST', '/v1/topics', { token, body: { topic } })).status).toBe(201);
+
+    // Act
+    const found = await api.call('GET', `/v1/topics?topic=${encodeURIComponent(topic)}`, { token });
+    const slashes = await api.call('GET', '/v1/topics?topic=t/2&limit=5', { token });
+
+    // Assess
+    expect(found.status).toBe(200);
+    expect(found.json).toEqual({ items: [viewOf(topic)] });
+    expect(slashes.json).toEqual({ items: [viewOf('t/2')] });
+    expect((await api.call('DELETE', `/v1/topics/${hashOf(topic)}`, { token })).status).toBe(200);
+  });
+
+  it('?topic= of no topic is an empty page (200), of another tenant too', async () => {
+    const unknown = await api.call('GET', '/v1/topics?topic=t/4', { token });
+    const otherTenant = await api.call('GET', '/v1/topics?topic=t/1');
+    expect([unknown.status, otherTenant.status]).toEqual([200, 200]);
+    expect(unknown.json).toEqual({ items: [] });
+    expect(otherTenant.json).toEqual({ items: [] });
+  });
+
+  it('?topic= with a cursor, or an invalid topic, is 400 INVALID_INPUT', async () => {
+    for (const query of ['topic=t/1&cursor=abc', 'topic=', 'topic=a%2F%23', 'topic=%24SYS%2Fx']) {
+      const answer = await api.call('GET', `/v1/topics?${query}`, { token });
+      expect(answer.status).toBe(400);
+      expect(errorCodeOf(answer)).toBe('INVALID_INPUT');
+    }
+  });
+
+  it('takes the hash in either hex case on every topic route', async () => {
+    // Prepare
+    const upper = hashOf('t/1').toUpperCase();
+    const client = await api.call('POST', '/v1/clients', { token, body: { name: 'hex-case', generateKey: true } });
+    const clientId = (client.json.client.id as string).toUpperCase();
+
+    // Act
+    const answers = [
+      await api.call('GET', `/v1/topics/${upper}`, { token }),
+      await api.call('GET', `/v1/topics/${upper}/clients`, { token }),
+      await api.call('PUT', `/v1/topics/${upper}/clients/${clientId}`, { token }),
+      await api.call('GET', `/v1/clients/${clientId}/topics`, { token }),
+      await api.call('POST', `/v1/topics/${upper}/rotate`, { token }),
+      await api.call('DELETE', `/v1/topics/${upper}/clients/${clientId}`, { token }),
+      await api.call('POST', `/v1/clients/${clientId}/resync`, { token }),
+      await api.call('DELETE', `/v1/clients/${clientId}`, { token }),
+    ];
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+    expect(answers[0]!.json.hash).toBe(hashOf('t/1'));
+    expect(answers[3]!.json.items.map((item: { topic: string }) => item.topic)).toEqual(['t/1']);
+  });
+
   it('GET /v1/stats counts them', async () => {
     const answer = await api.call('GET', '/v1/stats', { token });
     expect(answer.json).toEqual({ clients: 0, topics: 3 });

@@ -125,6 +125,22 @@ describe('nodeHttpAdapter: the request as an API Gateway (HTTP API, payload 2.0)
     expect(event.body).toBe(body);
   });
 
+  it('passes a JSON body that is not valid UTF-8 as base64, never with replacement characters', async () => {
+    // Prepare: {"topic":"a\xffb"}
+    const bytes = Buffer.concat([Buffer.from('{"topic":"a'), Buffer.of(0xff), Buffer.from('b"}')]);
+
+    // Act
+    const event = await eventOf('/v1/topics', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bytes,
+    });
+
+    // Assess
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body!, 'base64')).toEqual(bytes);
+  });
+
   it('passes a body of a non-text content type as base64', async () => {
     const bytes = Buffer.from([0x00, 0xff, 0x80, 0x7f, 0xc3]);
 
@@ -161,7 +177,9 @@ describe('nodeHttpAdapter: bodies over 1 MiB', () => {
 
     // Assess
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ message: `Request body larger than ${DEFAULT_MAX_BODY_BYTES} bytes` });
+    expect(await response.json()).toEqual({
+      error: { code: 'PAYLOAD_TOO_LARGE', message: `body: larger than ${DEFAULT_MAX_BODY_BYTES} bytes` },
+    });
     expect(events).toHaveLength(0);
   });
 

@@ -1,13 +1,13 @@
 /**
  * One AES-SIV suite for every implementation: the pure one (browsers, edge runtimes) and the node:crypto one, the
- * latter both with a threshold of 16 bytes (every message of 16 bytes or more goes through OpenSSL) and with its
- * default threshold (short messages through its pure fallback). Sizes cross the 4096-byte scratch limit of the
+ * latter with a threshold of 0 (every message through OpenSSL: the C2's engine), of 16 bytes (every message of 16
+ * bytes or more goes through OpenSSL) and with its default threshold (short messages through its pure fallback). Sizes cross the 4096-byte scratch limit of the
  * node:crypto path. The reference is @noble/ciphers' RFC 5297 `aessiv` under E4's double key K‖K.
  *
  * RFC 5297 appendix A.1 cannot serve directly (it uses two different halves, E4 uses K‖K), so the known answers
  * are E4's (docs/protocol.md, section 10): e4go's own test, and a worked example computed with independent primitives.
  */
-import { aessiv } from '@noble/ciphers/aes.js';
+import { aessiv, unsafe } from '@noble/ciphers/aes.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ type MakeSiv = (key: Uint8Array) => SivKey;
 const implementations: Array<[string, MakeSiv]> = [
   ['PureSivKey', (key) => new PureSivKey(key)],
   ['NodeSivKey, threshold 16 (OpenSSL path)', (key) => new NodeSivKey(key, 16)],
+  ['NodeSivKey, threshold 0 (OpenSSL only: the C2)', (key) => new NodeSivKey(key, 0)],
   [`NodeSivKey, default threshold ${NODE_SIV_THRESHOLD}`, (key) => new NodeSivKey(key)],
 ];
 
@@ -310,6 +311,23 @@ describe.each(implementations)('AES-SIV (E4 double key): %s', (_, make) => {
       // Assess
       expect(opened).toEqual(plaintexts);
     });
+  });
+});
+
+describe("@noble/ciphers' unstable export used by PureSivKey", () => {
+  it('unsafe.expandKeyLE gives the FIPS 197 A.3 AES-256 key schedule, 60 little-endian words', () => {
+    // Prepare: FIPS 197 appendix A.3; the last four words are w56..w59.
+    const key = hexToBytes('603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4');
+
+    // Act
+    const expanded = unsafe.expandKeyLE(key);
+
+    // Assess
+    expect(expanded).toBeInstanceOf(Uint32Array);
+    expect(expanded).toHaveLength(60);
+    const bytes = new Uint8Array(expanded.buffer, expanded.byteOffset, expanded.byteLength);
+    expect(bytesToHex(bytes.subarray(0, 32))).toBe(bytesToHex(key));
+    expect(bytesToHex(bytes.subarray(224))).toBe('fe4890d1e6188d0b046df344706c631e');
   });
 });
 
