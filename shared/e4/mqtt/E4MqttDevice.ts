@@ -21,14 +21,15 @@
  * @example
  * const client = await E4Client.loadOrCreate(config, { store: new FileStateStore('device.json') });
  * const device = await E4MqttDevice.connect(client, 'mqtts://broker:8883', {
- *   mqtt: { clientId: `e4-${bytesToHex(client.id)}`, clean: false },
+ *   mqtt: { clientId: thingName, clean: false, cert, key }, // on AWS IoT Core: e4c2-<tenant>-<hex id>
  *   on: {
  *     message: (topic, payload) => handle(topic, payload),
  *     error: (error, topic) => count(error, topic), // discarded messages and transport errors
  *   },
  * });
- * await device.subscribe('sensors/#');
- * await device.publish('sensors/temp', '21.5', { qos: 1 });
+ * await device.ready('t/acme/sensors/temp'); // a fresh device waits for its first topic key
+ * await device.subscribe('t/acme/sensors/#');
+ * await device.publish('t/acme/sensors/temp', '21.5', { qos: 1 });
  */
 import { Buffer } from 'node:buffer';
 import {
