@@ -513,6 +513,7 @@ function mismatches(config: ClientConfig, state: ClientState): string[] {
       differ.push('c2PublicKey');
     }
   }
+  (identity.mode === 'symmetric' ? identity.key : identity.privateKey).fill(0); // our copy, compared
   return differ;
 }
 
