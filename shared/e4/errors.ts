@@ -42,6 +42,15 @@ export const E4ErrorCode = {
   InvalidState: 'INVALID_STATE',
   /** The storage port failed to read or write the state. */
   StorageFailed: 'STORAGE_FAILED',
+  /** Not in e4go: `loadOrCreate` was given a configuration that contradicts the client saved in its store. */
+  StateMismatch: 'STATE_MISMATCH',
+  /**
+   * Not in e4go: a command older than the one that last changed the same key (a replay, or a delivery out of order)
+   * would roll the client back; refused, nothing changes.
+   */
+  StaleCommand: 'STALE_COMMAND',
+  /** Not in e4go: `ready(topic)` gave up waiting for the topic's key. */
+  ReadyTimeout: 'READY_TIMEOUT',
 } as const;
 
 export type E4ErrorCode = (typeof E4ErrorCode)[keyof typeof E4ErrorCode];

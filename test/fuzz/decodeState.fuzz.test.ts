@@ -3,7 +3,8 @@
  * with the right field names and random values, and mutations of valid documents: fields changed, deleted,
  * retyped, renamed (case) or duplicated; random base64 and base64 of every length; huge and odd numbers; deep
  * nesting; invalid UTF-8; byte flips, truncation and extension; trailing garbage. It returns a state or throws an
- * E4Error INVALID_STATE; a returned state re-encodes to a document that decodes to the same state; trailing bytes
+ * E4Error INVALID_STATE; a returned state re-encodes to a document that decodes to the same state (the library's own
+ * `Watermarks` field included, valid or mutated); trailing bytes
  * after a valid document are ignored (as e4go's file store needs); and a decoded state loads into a client (or the
  * client refuses it with an E4Error).
  */
@@ -27,8 +28,36 @@ import { assertE4Error, fuzzRuns, fuzzTimeout, outcome } from '../support/fuzzRu
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Valid documents of both modes (keys from a pool: deriving Ed25519 keys costs more than a run). */
-const validStateArb = fc.oneof(stateArb('symmetric'), stateArb('pubkey', { pooled: true }));
+/** Command watermarks (the library's extra field): times near now, at the edges, and at 0 and 2^53 - 1. */
+const secondsArb = fc.oneof(
+  fc.integer({ min: T0 - 700, max: T0 + 700 }),
+  fc.constantFrom(0, 1, Number.MAX_SAFE_INTEGER),
+);
+const timestampMapArb = fc
+  .array(fc.tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }).map(bytesToHex), secondsArb), { maxLength: 4 })
+  .map((entries) => new Map(entries));
+const watermarksArb = fc
+  .record(
+    {
+      topics: timestampMapArb,
+      topicsFloor: secondsArb,
+      idKey: secondsArb,
+      c2Key: secondsArb,
+      pubKeys: timestampMapArb,
+      pubKeysFloor: secondsArb,
+    },
+    { requiredKeys: [] },
+  )
+  .map((w) => {
+    // As decodeState returns them: empty maps left out, and no field at all when nothing is left.
+    const out = Object.fromEntries(Object.entries(w).filter(([, v]) => !(v instanceof Map && v.size === 0)));
+    return Object.keys(out).length > 0 ? out : undefined;
+  });
+
+/** Valid documents of both modes (keys from a pool: deriving Ed25519 keys costs more than a run), some watermarked. */
+const validStateArb = fc
+  .tuple(fc.oneof(stateArb('symmetric'), stateArb('pubkey', { pooled: true })), fc.option(watermarksArb))
+  .map(([state, watermarks]) => (watermarks ? { ...state, watermarks } : state));
 const validDocumentArb = validStateArb.map((state) => new TextDecoder().decode(encodeState(state)));
 
 /** Nesting depths: mostly moderate, sometimes far beyond any recursion limit. */
@@ -107,6 +136,13 @@ const nameArb = fc.oneof(
     'pubKeys',
     'ReceivingTopic',
     'receivingtopic',
+    'Watermarks',
+    'watermarks',
+    'Topics',
+    'TopicsFloor',
+    'IDKey',
+    'C2Key',
+    'PubKeysFloor',
     '__proto__',
     'constructor',
   ),
@@ -231,6 +267,26 @@ const shapedDocumentArb = fc
         jsonArb,
       ),
       ReceivingTopic: fc.oneof(fc.string(), jsonArb),
+      Watermarks: fc.oneof(
+        fc.record(
+          {
+            Topics: fc.oneof(
+              fc.dictionary(fc.uint8Array({ minLength: 16, maxLength: 16 }).map(bytesToHex), jsonArb),
+              jsonArb,
+            ),
+            TopicsFloor: jsonArb,
+            IDKey: fc.oneof(fc.integer(), jsonArb),
+            C2Key: jsonArb,
+            PubKeys: jsonArb,
+            PubKeysFloor: fc.oneof(
+              fc.integer(),
+              tokenArb.map(() => 1.5),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        jsonArb,
+      ),
     },
     { requiredKeys: [] },
   )

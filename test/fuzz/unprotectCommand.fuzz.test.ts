@@ -10,7 +10,10 @@
  * the applied commands; after each input the command channel must work with the model's key (and no longer with the
  * key it replaced); at the end of each run the probe topic must protect and unprotect as the model says, then the
  * client is brought back to its baseline through commands and its saved document must equal the baseline document
- * byte for byte (so that a refused command that changed anything is caught in the run that sent it). A second
+ * byte for byte, the command watermarks apart (so that a refused command that changed anything is caught in the run
+ * that sent it). The model follows the watermarks too (a command older than the last change of its key is refused
+ * with STALE_COMMAND); the clock moves on by more than the 600 s window between runs, so that each run starts with
+ * none that matter. A second
  * property replays longer sequences on fresh clients and checks that a client reloaded from the saved state
  * behaves like the live one.
  */
@@ -20,6 +23,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bytesToHex,
+  type Clock,
   type Command,
   type CryptoEngine,
   clientCommandKey,
@@ -28,7 +32,6 @@ import {
   E4ErrorCode,
   ed25519PrivateKeyFromSeed,
   encodeCommand,
-  fixedClock,
   hashTopic,
   hexToBytes,
   MAX_MESSAGE_AGE_SECONDS,
@@ -57,9 +60,13 @@ import {
   T0,
 } from '../support/fuzzDevices.js';
 import { codeOf, fuzzRuns, fuzzTimeout, outcome } from '../support/fuzzRuns.js';
+import { withoutWatermarks } from '../support/watermarks.js';
 
-const NOW = T0 + 50_000;
-const clock = fixedClock(NOW);
+/** The current time of the clients: moved on between runs of the baseline device (see {@link BaselineDevice}). */
+let NOW = T0 + 50_000;
+const clock: Clock = () => ({ seconds: NOW, nanos: 0 });
+/** The oldest timestamp a command may have now: setup commands there never make a later command stale. */
+const oldest = () => NOW - MAX_MESSAGE_AGE_SECONDS;
 const ZERO32 = new Uint8Array(32);
 const ZERO64 = new Uint8Array(64);
 const PROBE_TOPIC = 'fuzz/probe';
@@ -307,6 +314,8 @@ interface Model {
   /** Hex hashes of the other topics given a key. */
   readonly otherTopics: Set<string>;
   readonly pubKeys: Map<string, Uint8Array>;
+  /** Command watermarks set during the run: 't:<hash>', 'p:<id>', 'id', 'c2', and the floors 'T' and 'P'. */
+  readonly marks: Map<string, number>;
 }
 
 function baselineModel(device: Device): Model {
@@ -327,7 +336,46 @@ function baselineModel(device: Device): Model {
     probeHasPrevious: false,
     otherTopics: new Set(),
     pubKeys,
+    marks: new Map(),
   };
+}
+
+/** The watermark slot of a command ('T' / 'P' alone for the resets, which look at their whole family). */
+function markOf(command: Command): { family?: 'T' | 'P'; slot: string } {
+  switch (command.type) {
+    case 'SetTopicKey':
+    case 'RemoveTopic':
+      return { family: 'T', slot: `t:${bytesToHex(command.topicHash)}` };
+    case 'SetPubKey':
+    case 'RemovePubKey':
+      return { family: 'P', slot: `p:${bytesToHex(command.id)}` };
+    case 'ResetTopics':
+      return { slot: 'T' };
+    case 'ResetPubKeys':
+      return { slot: 'P' };
+    case 'SetIDKey':
+      return { slot: 'id' };
+    case 'SetC2Key':
+      return { slot: 'c2' };
+  }
+}
+
+/** Whether the model refuses `command` sent at `timestamp` as older than the last change of its key. */
+function isStale(model: Model, command: Command, timestamp: number): boolean {
+  const { family, slot } = markOf(command);
+  const marks = [...model.marks].filter(
+    ([name]) =>
+      name === slot ||
+      name === family ||
+      (slot === 'T' && name.startsWith('t:')) ||
+      (slot === 'P' && name.startsWith('p:')),
+  );
+  return marks.some(([, mark]) => timestamp < mark);
+}
+
+function recordMark(model: Model, command: Command, timestamp: number): void {
+  const { slot } = markOf(command);
+  model.marks.set(slot, Math.max(model.marks.get(slot) ?? timestamp, timestamp));
 }
 
 /** What differs between a model and the baseline. */
@@ -350,12 +398,15 @@ function differences(model: Model, baseline: Model) {
   };
 }
 
-/** Installs the baseline keys: the probe topic, and in public-key mode the device's own key and a peer's. */
+/**
+ * Installs the baseline keys: the probe topic, and in public-key mode the device's own key and a peer's; by commands
+ * as old as allowed, so that their watermarks never make a command of the run stale.
+ */
 function installBaseline(device: Device): void {
-  installTopicKey(device, BASELINE_PROBE_KEY, PROBE_HASH, NOW);
+  installTopicKey(device, BASELINE_PROBE_KEY, PROBE_HASH, oldest());
   if (device.mode === 'pubkey') {
-    installPubKey(device, device.publicKey, device.id, NOW);
-    installPubKey(device, PEER.publicKey, PEER.id, NOW);
+    installPubKey(device, device.publicKey, device.id, oldest());
+    installPubKey(device, PEER.publicKey, PEER.id, oldest());
   }
 }
 
@@ -391,6 +442,7 @@ function expectedOutcome(spec: CommandSpec, command: Command, age: number, model
   if (age < 0) return E4ErrorCode.TimestampInFuture;
   if (age > MAX_MESSAGE_AGE_SECONDS) return E4ErrorCode.TimestampTooOld;
   if (model.mode === 'symmetric' && PUBKEY_ONLY_COMMANDS.has(command.type)) return E4ErrorCode.UnsupportedOperation;
+  if (isStale(model, command, NOW - age)) return E4ErrorCode.StaleCommand;
   switch (spec.type) {
     case 'SetTopicKey':
       return command.type === 'SetTopicKey' && command.key.every((b) => b === 0) ? E4ErrorCode.InvalidKey : 'returned';
@@ -431,8 +483,9 @@ function modelCommandKey(model: Model): Uint8Array {
   return key;
 }
 
-/** Follows an applied command. */
-function apply(model: Model, command: Command): void {
+/** Follows an applied command, sent at `timestamp`. */
+function apply(model: Model, command: Command, timestamp: number): void {
+  recordMark(model, command, timestamp);
   const probe = (hash: Uint8Array) => sameBytes(hash, PROBE_HASH);
   switch (command.type) {
     case 'RemoveTopic':
@@ -497,7 +550,7 @@ function runStep(device: Device, model: Model, step: Step): void {
       if (expected !== undefined) assert.equal(actual, expected, `${command.type}: ${actual}, expected ${expected}`);
       if (result.ok) {
         assert.equal(result.value.kind === 'command' && result.value.command, command.type);
-        apply(model, command);
+        apply(model, command, NOW - step.age);
       }
       break;
     }
@@ -508,7 +561,7 @@ function runStep(device: Device, model: Model, step: Step): void {
       const opcode = step.plaintext[0];
       if (opcode === undefined) assert.equal(!result.ok && result.error.code, E4ErrorCode.CiphertextTooShort);
       else if (opcode > 7) assert.equal(!result.ok && result.error.code, E4ErrorCode.InvalidCommand);
-      if (result.ok) apply(model, decodeCommand(step.plaintext));
+      if (result.ok) apply(model, decodeCommand(step.plaintext), NOW);
       break;
     }
     case 'mutated': {
@@ -517,7 +570,7 @@ function runStep(device: Device, model: Model, step: Step): void {
       const mutated = mutate(original, step.mutations);
       const result = outcome(() => client.unprotect(mutated, controlTopic(device)));
       if (!sameBytes(mutated, original)) assert.equal(result.ok, false, 'a mutated command was applied');
-      else if (result.ok) apply(model, decodeCommand(plaintext));
+      else if (result.ok) apply(model, decodeCommand(plaintext), NOW);
       break;
     }
     case 'wrongKey': {
@@ -541,9 +594,11 @@ function runStep(device: Device, model: Model, step: Step): void {
       break;
     }
   }
-  // The command channel works with the model's key, and no longer with the key it replaced.
-  const alive = protect(encodeCommand({ type: 'RemoveTopic', topicHash: UNRELATED_HASH }), model.commandKey, NOW);
-  assert.equal(client.unprotect(alive, controlTopic(device)).kind, 'command');
+  // The command channel works with the model's key (the command authenticates: it is applied, or refused as stale
+  // after a ResetTopics newer than it), and no longer with the key it replaced.
+  const alive = protect(encodeCommand({ type: 'RemoveTopic', topicHash: UNRELATED_HASH }), model.commandKey, oldest());
+  const channel = codeOf(() => client.unprotect(alive, controlTopic(device)));
+  assert.ok(channel === 'returned' || channel === E4ErrorCode.StaleCommand, `command channel: ${channel}`);
   if (!sameBytes(before, model.commandKey)) {
     const stale = protect(encodeCommand({ type: 'RemoveTopic', topicHash: UNRELATED_HASH }), before, NOW);
     assert.equal(
@@ -590,7 +645,7 @@ function checkProbe(client: E4Client, model: Model): void {
 function mustApply(device: Device, model: Model, command: Command): void {
   const result = device.client.unprotect(protect(encodeCommand(command), model.commandKey, NOW), controlTopic(device));
   assert.equal(result.kind === 'command' && result.command, command.type);
-  apply(model, command);
+  apply(model, command, NOW);
 }
 
 /** Brings the device back to the baseline through commands, as a C2 would. */
@@ -634,6 +689,8 @@ class BaselineDevice {
   ) {}
 
   async acquire(): Promise<Device> {
+    // The watermarks of the previous run fall out of the window: the run's model starts without any.
+    NOW += MAX_MESSAGE_AGE_SECONDS + 1;
     const device = this.#device ?? (await this.#build());
     this.#device = undefined;
     return device;
@@ -641,14 +698,15 @@ class BaselineDevice {
 
   /** Checks that the device is back to the baseline, and keeps it for the next run. */
   async release(device: Device, model: Model): Promise<void> {
-    assert.equal(await savedDocument(device, model.commandKey), this.#document, 'not back to the baseline');
+    const document = withoutWatermarks(await savedDocument(device, model.commandKey));
+    assert.equal(document, this.#document, 'not back to the baseline');
     this.#device = device;
   }
 
   async #build(): Promise<Device> {
     const device = await makeDevice(baselineSeed(this.mode), this.engine, clock);
     installBaseline(device);
-    this.#document ??= await savedDocument(device, device.commandKey);
+    this.#document ??= withoutWatermarks(await savedDocument(device, device.commandKey));
     return device;
   }
 }

@@ -11,7 +11,7 @@ import { type Clock, checkTimestamp, readTimestamp, systemClock } from '../clock
 import type { Command, CommandType } from '../commands/Command.js';
 import { PUBKEY_ONLY_COMMANDS } from '../commands/Command.js';
 import { decodeCommand } from '../commands/commandCodec.js';
-import { HASH_LEN, ID_LEN, MAX_KEY_TRANSITION_SECONDS } from '../constants.js';
+import { HASH_LEN, ID_LEN, MAX_KEY_TRANSITION_SECONDS, MAX_MESSAGE_AGE_SECONDS } from '../constants.js';
 import type { CryptoEngine, SivKey } from '../crypto/CryptoEngine.js';
 import { getDefaultEngine } from '../crypto/defaultEngine.js';
 import { hashIdAlias, oldKeySlot, topicForId } from '../crypto/hash.js';
@@ -34,6 +34,7 @@ import { decodeState } from '../state/decodeState.js';
 import { encodeState } from '../state/encodeState.js';
 import { MemoryStateStore } from '../storage/MemoryStateStore.js';
 import type { StateStore } from '../storage/StateStore.js';
+import { CommandWatermarks } from './CommandWatermarks.js';
 import { StateWriter } from './StateWriter.js';
 import { TopicKeyTable } from './TopicKeyTable.js';
 
@@ -66,6 +67,18 @@ export interface PubKeyPasswordConfig {
   c2PublicKey: Uint8Array;
 }
 export type ClientConfig = SymmetricKeyConfig | SymmetricPasswordConfig | PubKeyConfig | PubKeyPasswordConfig;
+
+/** What `loadOrCreate` creates a client from: a configuration, or a function called only when the store is empty. */
+export type ClientConfigSource = ClientConfig | (() => ClientConfig | Promise<ClientConfig>);
+
+export interface ReadyOptions {
+  /** Milliseconds to wait before rejecting with READY_TIMEOUT; default 60,000; `Infinity` waits without limit. */
+  timeoutMs?: number;
+  /** Aborting it rejects the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
 export interface ClientOptions {
   /** Where the state is saved after every change; default: in memory. */
@@ -107,6 +120,9 @@ export class E4Client {
   readonly #topics: TopicKeyTable;
   readonly #writer: StateWriter;
   readonly #topicHashes = new Map<string, string>();
+  readonly #watermarks: CommandWatermarks;
+  /** Callbacks of `ready()` calls waiting for a topic's key, by hex topic hash. */
+  readonly #readyWaiters = new Map<string, Set<() => void>>();
   #identity: MutableIdentity;
   #commandSiv: SivKey;
 
@@ -139,6 +155,7 @@ export class E4Client {
       identity.mode === 'symmetric'
         ? this.#engine.sivKey(identity.key)
         : this.#commandSivFor(identity.privateKey, identity.c2PublicKey);
+    this.#watermarks = new CommandWatermarks(state.watermarks);
     this.#writer = new StateWriter(options.store ?? new MemoryStateStore(), () => encodeState(this.#snapshot()));
   }
 
@@ -158,17 +175,37 @@ export class E4Client {
   static async load(options: ClientOptions & { store: StateStore }): Promise<E4Client> {
     const document = await loadDocument(options.store);
     if (!document) throw new E4Error(E4ErrorCode.InvalidState, 'invalid client state: nothing saved in the store');
-    return E4Client.#fromDocument(document, options);
+    return E4Client.#fromState(decodeState(document), options);
   }
 
-  /** Loads the client saved in the store, or creates it from `config` when the store is empty. */
-  static async loadOrCreate(config: ClientConfig, options: ClientOptions & { store: StateStore }): Promise<E4Client> {
+  /**
+   * Loads the client saved in the store, or creates it when the store is empty: "first run creates, later runs
+   * load". Given a configuration, a saved client that contradicts it (another id or name, mode, key, password, C2
+   * key or control topic) is refused with STATE_MISMATCH rather than loaded in its place; an identity or C2 key
+   * the C2 replaced by command (SetIDKey, SetC2Key) is expected to differ from the configuration's. Given a function,
+   * it is called only when the store is empty, and a saved client loads as it is.
+   */
+  static async loadOrCreate(
+    config: ClientConfigSource,
+    options: ClientOptions & { store: StateStore },
+  ): Promise<E4Client> {
     const document = await loadDocument(options.store);
-    return document ? E4Client.#fromDocument(document, options) : E4Client.create(config, options);
+    if (!document) return E4Client.create(typeof config === 'function' ? await config() : config, options);
+    const state = decodeState(document);
+    const differ = typeof config === 'function' ? [] : mismatches(config, state);
+    if (options.receivingTopic !== undefined && options.receivingTopic !== state.receivingTopic) {
+      differ.push('receivingTopic');
+    }
+    if (differ.length > 0) {
+      throw new E4Error(
+        E4ErrorCode.StateMismatch,
+        `the client saved in the store does not match the configuration (${differ.join(', ')})`,
+      );
+    }
+    return E4Client.#fromState(state, options);
   }
 
-  static #fromDocument(document: Uint8Array, options: ClientOptions): E4Client {
-    const state = decodeState(document);
+  static #fromState(state: ClientState, options: ClientOptions): E4Client {
     try {
       return new E4Client(state, options);
     } catch (cause) {
@@ -211,6 +248,44 @@ export class E4Client {
     return this.#topics.has(this.#topicHash(topic));
   }
 
+  /**
+   * Resolves once the client holds a key for `topic` (at once if it already does): a freshly enrolled device waits
+   * for the C2's first SetTopicKey before publishing. Rejects with READY_TIMEOUT after `timeoutMs`, or with the
+   * signal's reason when it aborts.
+   */
+  ready(topic: string, options: ReadyOptions = {}): Promise<void> {
+    if (typeof topic !== 'string') throw new TypeError('ready: topic must be a string');
+    const { timeoutMs = DEFAULT_READY_TIMEOUT_MS, signal } = options;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      throw new RangeError('ready: timeoutMs must be a non-negative number (or Infinity)');
+    }
+    const hashHex = this.#topicHash(topic);
+    if (this.#topics.has(hashHex)) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const set = this.#readyWaiters.get(hashHex) ?? new Set<() => void>();
+      this.#readyWaiters.set(hashHex, set);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (error?: unknown): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        set.delete(onKey);
+        if (set.size === 0 && this.#readyWaiters.get(hashHex) === set) this.#readyWaiters.delete(hashHex);
+        error === undefined ? resolve() : reject(error);
+      };
+      const onKey = (): void => settle();
+      const onAbort = (): void => settle(signal?.reason);
+      set.add(onKey);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (Number.isFinite(timeoutMs)) {
+        timer = setTimeout(
+          () => settle(new E4Error(E4ErrorCode.ReadyTimeout, `no key for topic "${topic}" after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }
+    });
+  }
+
   /** Protects a payload for a topic with the topic's current key (e4go `ProtectMessage`). */
   protectMessage(payload: Uint8Array, topic: string): Uint8Array {
     if (!(payload instanceof Uint8Array)) throw new TypeError('protectMessage: payload must be a Uint8Array');
@@ -236,7 +311,7 @@ export class E4Client {
     if (topic === this.#receivingTopic) {
       checkSymmetricFrame(message, now, this.#futureTolerance);
       const command = decodeCommand(openSymmetricFrame(this.#commandSiv, message));
-      this.#apply(command, now.seconds);
+      this.#apply(command, now.seconds, readTimestamp(message, 0));
       return { kind: 'command', command: command.type, saved: this.#writer.changed() };
     }
     const hashHex = this.#topicHash(topic);
@@ -288,12 +363,25 @@ export class E4Client {
     return hashHex;
   }
 
-  /** Applies a decoded command to the state (docs/protocol.md, sections 5 and 6). Throws without changing anything on error. */
-  #apply(command: Command, nowSeconds: number): void {
-    const identity = this.#identity;
-    if (identity.mode === 'symmetric' && PUBKEY_ONLY_COMMANDS.has(command.type)) {
+  /**
+   * Applies a decoded command sent at `timestamp` (docs/protocol.md, sections 5 and 6), unless it is older than the last change of
+   * the same key (STALE_COMMAND). Throws without changing anything on error.
+   */
+  #apply(command: Command, nowSeconds: number, timestamp: number): void {
+    if (this.#identity.mode === 'symmetric' && PUBKEY_ONLY_COMMANDS.has(command.type)) {
       throw new E4Error(E4ErrorCode.UnsupportedOperation, 'this operation is not supported');
     }
+    this.#watermarks.check(command, timestamp);
+    this.#change(command, nowSeconds);
+    this.#watermarks.record(command, timestamp);
+    if (command.type === 'SetTopicKey' && this.#readyWaiters.size > 0) {
+      const waiters = this.#readyWaiters.get(bytesToHex(command.topicHash));
+      for (const wake of [...(waiters ?? [])]) wake();
+    }
+  }
+
+  #change(command: Command, nowSeconds: number): void {
+    const identity = this.#identity;
     switch (command.type) {
       case 'RemoveTopic': {
         this.#topics.delete(bytesToHex(command.topicHash));
@@ -362,11 +450,15 @@ export class E4Client {
   }
 
   #snapshot(): ClientState {
+    // Watermarks older than the replay window guard nothing (such commands are too old): the state stays small.
+    this.#watermarks.prune(this.#clock().seconds - MAX_MESSAGE_AGE_SECONDS - this.#futureTolerance);
+    const watermarks = this.#watermarks.snapshot();
     return {
       id: this.#id,
       receivingTopic: this.#receivingTopic,
       topicKeys: this.#topics.entries(),
       identity: this.#identity,
+      ...(watermarks && { watermarks }),
     };
   }
 }
@@ -395,6 +487,34 @@ function configId(config: { id?: Uint8Array; name?: string }, mode: Identity['mo
 function requiredName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError('a password configuration needs a "name"');
   return name;
+}
+
+/** The fields of `config` that contradict a saved state (its keys compared in constant time, never reported). */
+function mismatches(config: ClientConfig, state: ClientState): string[] {
+  if (config === null || typeof config !== 'object') throw new TypeError('client config must be an object');
+  if (config.mode !== state.identity.mode) return ['mode'];
+  const password = 'password' in config;
+  const named = password ? { name: requiredName(config.name) } : (config as { id?: Uint8Array; name?: string });
+  if (named.id !== undefined || named.name !== undefined) {
+    // A configuration without id or name (a random id) matches any saved id.
+    if (!equalBytes(configId(named, config.mode), state.id)) return [named.name !== undefined ? 'name' : 'id'];
+  }
+  const saved = state.identity;
+  const replaced = state.watermarks ?? {};
+  if (replaced.idKey !== undefined && (saved.mode === 'symmetric' || replaced.c2Key !== undefined)) return [];
+  const { identity } = initialIdentity(config); // validates the configuration; derives a password's key
+  const differ: string[] = [];
+  const keyName = password ? 'password' : saved.mode === 'symmetric' ? 'key' : 'privateKey';
+  if (saved.mode === 'symmetric' && identity.mode === 'symmetric') {
+    if (replaced.idKey === undefined && !equalBytes(identity.key, saved.key)) differ.push(keyName);
+  } else if (saved.mode === 'pubkey' && identity.mode === 'pubkey') {
+    if (replaced.idKey === undefined && !equalBytes(identity.privateKey, saved.privateKey)) differ.push(keyName);
+    if (replaced.c2Key === undefined && !equalBytes(identity.c2PublicKey, saved.c2PublicKey)) {
+      differ.push('c2PublicKey');
+    }
+  }
+  (identity.mode === 'symmetric' ? identity.key : identity.privateKey).fill(0); // our copy, compared
+  return differ;
 }
 
 function initialIdentity(config: ClientConfig): { id: Uint8Array; identity: Identity } {

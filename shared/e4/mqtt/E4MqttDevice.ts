@@ -3,40 +3,47 @@
  * with the topic's key (never cleartext); everything received is unprotected, and commands arriving on the control
  * topic are applied and acknowledged to the broker only once the new state is durable.
  *
- * Use a persistent session (`clean: false` and a stable `clientId`, e.g. the E4 id in hex): the broker then keeps the
- * device's subscriptions while it is offline and queues the commands the C2 publishes at QoS 1 or 2, which reach the
- * device when it reconnects. With a clean session, a command sent while the device is offline is lost (unless the
- * broker retains it).
+ * Use a persistent session (`clean: false` and a stable `clientId`, e.g. the thing name on AWS IoT Core): the broker
+ * then keeps the device's subscriptions while it is offline and queues the commands the C2 publishes at QoS 1, which
+ * reach the device when it reconnects. With a clean session, a command sent while the device is offline is lost
+ * (unless the broker retains it).
  *
- * Commands are acknowledged after their state is saved: at QoS 1 the PUBACK, at QoS 2 the PUBCOMP. At QoS 2 (the
- * default for the control topic, as the e4go demos) MQTT.js sends the PUBREC at once and keeps the message in its
- * `incomingStore` until the PUBCOMP; with the default in-memory store, a crash between the two loses the command.
- * For crash safety, give MQTT.js a persistent `incomingStore`, or subscribe the control topic at QoS 1
- * (`controlQos: 1`: the broker redelivers any command not yet acknowledged; applying one twice is harmless).
+ * The control topic is subscribed at QoS 1 by default: AWS IoT Core has no QoS 2 (it answers a QoS 2 SUBSCRIBE with
+ * no SUBACK), and at QoS 1 the broker redelivers any command not yet acknowledged (applying one twice is harmless).
+ * `controlQos: 2` is there for brokers that have it (the e4go demos use it); MQTT.js then sends the PUBREC at once and
+ * keeps the message in its `incomingStore` until the PUBCOMP, so a crash between the two loses the command unless
+ * that store is persistent. Commands are acknowledged after their state is saved (the PUBACK, or the PUBCOMP).
+ *
+ * The control topic is subscribed again on every reconnection, a resumed session included (MQTT.js re-subscribes
+ * only when the session was lost): the C2 resends a device its current keys when it subscribes to its control topic
+ * (local mode, and the lifecycle rule on AWS IoT Core), so a device that comes back always gets them.
  *
  * @example
  * const client = await E4Client.loadOrCreate(config, { store: new FileStateStore('device.json') });
  * const device = await E4MqttDevice.connect(client, 'mqtts://broker:8883', {
- *   mqtt: { clientId: `e4-${bytesToHex(client.id)}`, clean: false },
+ *   mqtt: { clientId: thingName, clean: false, cert, key }, // on AWS IoT Core: e4c2-<tenant>-<hex id>
  *   on: {
  *     message: (topic, payload) => handle(topic, payload),
  *     error: (error, topic) => count(error, topic), // discarded messages and transport errors
  *   },
  * });
- * await device.subscribe('sensors/#');
- * await device.publish('sensors/temp', '21.5', { qos: 1 });
+ * await device.ready('t/acme/sensors/temp'); // a fresh device waits for its first topic key
+ * await device.subscribe('t/acme/sensors/#');
+ * await device.publish('t/acme/sensors/temp', '21.5', { qos: 1 });
  */
 import { Buffer } from 'node:buffer';
 import {
   connect,
   type IClientOptions,
   type IClientPublishOptions,
+  type IConnackPacket,
   type IPublishPacket,
   type ISubscriptionGrant,
+  type ISubscriptionMap,
   type MqttClient,
 } from 'mqtt';
 import { utf8 } from '../bytes.js';
-import type { E4Client, UnprotectResult } from '../client/E4Client.js';
+import type { E4Client, ReadyOptions, UnprotectResult } from '../client/E4Client.js';
 import type { CommandType } from '../commands/Command.js';
 
 type QoS = 0 | 1 | 2;
@@ -69,7 +76,7 @@ export interface E4MqttDeviceOptions {
    * commands queued while the device was offline), which may arrive before `connect` resolves.
    */
   on?: { [K in keyof E4MqttDeviceEvents]?: E4MqttDeviceListener<K> };
-  /** QoS of the control-topic subscription; default 2, as the e4go demos (see the class notes). */
+  /** QoS of the control-topic subscription; default 1 (AWS IoT Core has no QoS 2; see the class notes). */
   controlQos?: 1 | 2;
 }
 
@@ -84,10 +91,31 @@ export class E4MqttDevice {
   readonly mqtt: MqttClient;
   readonly #listeners: Listeners = { message: new Set(), command: new Set(), error: new Set() };
   readonly #onMqttError = (error: Error): void => this.#emit('error', error, undefined);
+  readonly #controlQos: 1 | 2;
+  /** Set once the first subscription to the control topic is done: later connections re-subscribe it. */
+  #controlSubscribed = false;
+  readonly #onConnect = (connack: IConnackPacket): void => {
+    if (!this.#controlSubscribed || mqttResubscribes(this.mqtt, connack)) return;
+    const topic = this.client.receivingTopic;
+    // `resubscribe: true`: MQTT.js skips a topic it already holds at the same QoS unless told it is a resubscription.
+    const subscription = { resubscribe: true } as ISubscriptionMap;
+    subscription[topic] = { qos: this.#controlQos };
+    this.mqtt.subscribeAsync(subscription).then(
+      (granted) => {
+        if (granted.some((grant) => grant.qos === 128)) {
+          this.#emit('error', new Error(`subscription refused by the broker: ${topic}`), topic);
+        }
+      },
+      (error: unknown) => this.#emit('error', asError(error), topic),
+    );
+  };
 
-  private constructor(client: E4Client, mqtt: MqttClient, listeners: E4MqttDeviceOptions['on'] = {}) {
+  private constructor(client: E4Client, mqtt: MqttClient, options: Pick<E4MqttDeviceOptions, 'on' | 'controlQos'>) {
     this.client = client;
     this.mqtt = mqtt;
+    this.#controlQos = options.controlQos ?? 1;
+    if (this.#controlQos !== 1 && this.#controlQos !== 2) throw new RangeError('controlQos must be 1 or 2');
+    const listeners = options.on ?? {};
     if (listeners.message) this.on('message', listeners.message);
     if (listeners.command) this.on('command', listeners.command);
     if (listeners.error) this.on('error', listeners.error);
@@ -100,19 +128,20 @@ export class E4MqttDevice {
       );
     };
     mqtt.on('error', this.#onMqttError);
+    mqtt.on('connect', this.#onConnect);
   }
 
   /**
-   * Connects to the broker at `url`, subscribes to the client's control topic (QoS 2) and resolves once
-   * subscribed. Messages the broker delivers as soon as the session resumes are handled too. Rejects (and closes the
+   * Connects to the broker at `url`, subscribes to the client's control topic (QoS 1 by default) and resolves once
+   * subscribed (and subscribes it again on every reconnection). Messages the broker delivers as soon as the session resumes are handled too. Rejects (and closes the
    * connection) if the first connection attempt or the subscription fails.
    */
   static async connect(client: E4Client, url: string, options: E4MqttDeviceOptions = {}): Promise<E4MqttDevice> {
     const mqtt = connect(url, options.mqtt ?? {});
-    const device = new E4MqttDevice(client, mqtt, options.on);
+    const device = new E4MqttDevice(client, mqtt, options);
     try {
       await connected(mqtt);
-      await device.subscribe(client.receivingTopic, options.controlQos ?? 2);
+      await device.#subscribeControl();
     } catch (error) {
       await device.end(true);
       throw error;
@@ -121,7 +150,8 @@ export class E4MqttDevice {
   }
 
   /**
-   * Wraps an MQTT.js client (connected or connecting) and subscribes to the control topic (QoS 2). It replaces
+   * Wraps an MQTT.js client (connected or connecting) and subscribes to the control topic (QoS 1 by default, and
+   * again on every reconnection). It replaces
    * the client's `handleMessage`; wrap it in the same tick as `mqtt.connect(...)` so that no message of a resumed
    * session is acknowledged before this device handles it.
    */
@@ -130,9 +160,18 @@ export class E4MqttDevice {
     mqtt: MqttClient,
     options: Pick<E4MqttDeviceOptions, 'on' | 'controlQos'> = {},
   ): Promise<E4MqttDevice> {
-    const device = new E4MqttDevice(client, mqtt, options.on);
-    await device.subscribe(client.receivingTopic, options.controlQos ?? 2);
+    const device = new E4MqttDevice(client, mqtt, options);
+    await device.#subscribeControl();
     return device;
+  }
+
+  /**
+   * Resolves once the client holds a key for `topic` (at once if it already does): a freshly enrolled device waits
+   * for the C2's first SetTopicKey before it publishes. Rejects with the E4Error READY_TIMEOUT after `timeoutMs`
+   * (default 60 s), or with the signal's reason. See {@link E4Client.ready}.
+   */
+  ready(topic: string, options?: ReadyOptions): Promise<void> {
+    return this.client.ready(topic, options);
   }
 
   /** Subscribes to message topics (default QoS 1); rejects if the broker refuses any of them. */
@@ -160,6 +199,7 @@ export class E4MqttDevice {
 
   /** Disconnects (a persistent session stays on the broker) and detaches from the MQTT.js client. */
   async end(force = false): Promise<void> {
+    this.mqtt.off('connect', this.#onConnect);
     await this.mqtt.endAsync(force);
     this.mqtt.off('error', this.#onMqttError);
   }
@@ -186,6 +226,11 @@ export class E4MqttDevice {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `E4MqttDevice ${JSON.stringify(this.toJSON())}`;
+  }
+
+  async #subscribeControl(): Promise<void> {
+    await this.subscribe(this.client.receivingTopic, this.#controlQos);
+    this.#controlSubscribed = true;
   }
 
   async #handle(packet: IPublishPacket): Promise<void> {
@@ -237,6 +282,18 @@ function connected(mqtt: MqttClient): Promise<void> {
     mqtt.once('connect', onConnect);
     mqtt.once('error', onError);
   });
+}
+
+/**
+ * Whether MQTT.js re-subscribes its subscriptions itself after this CONNACK (MqttClient `_resubscribe`): only when
+ * the session was not resumed, with `resubscribe` on and automatic reconnection (it records subscriptions for that
+ * only when `reconnectPeriod` > 0). The control topic is subscribed again by the device in every other case, so that
+ * each connection carries exactly one SUBSCRIBE of it (the integration test checks this against the MQTT.js in use).
+ */
+function mqttResubscribes(mqtt: MqttClient, connack: IConnackPacket): boolean {
+  const { resubscribe, reconnectPeriod, clean, protocolVersion } = mqtt.options;
+  const sessionLost = clean !== false || ((protocolVersion ?? 4) >= 4 && connack.sessionPresent !== true);
+  return resubscribe !== false && (reconnectPeriod ?? 1000) > 0 && sessionLost;
 }
 
 function asError(error: unknown): Error {

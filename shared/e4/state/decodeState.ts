@@ -13,7 +13,7 @@ import {
   validateSymKey,
 } from '../crypto/keys.js';
 import { E4Error, E4ErrorCode } from '../errors.js';
-import type { ClientState, Identity } from './ClientState.js';
+import type { ClientState, Identity, Watermarks } from './ClientState.js';
 
 const HEX_NAME = /^[0-9a-f]{32}$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -116,6 +116,42 @@ function decodeIdentity(key: unknown): Identity {
   throw invalid('"keyType" must be 0 (symmetric) or 1 (public key)');
 }
 
+function timestamp(value: unknown, name: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw invalid(`"${name}" must be a non-negative integer (Unix seconds)`);
+  }
+  return value === 0 ? 0 : (value as number); // -0 reads as 0, as Go reads it
+}
+
+function timestampMap(value: unknown, name: string): Map<string, number> | undefined {
+  if (!isObject(value)) throw invalid(`"Watermarks.${name}" must be an object`);
+  const entries = Object.entries(value).map(([key, seconds]) => {
+    if (!HEX_NAME.test(key)) throw invalid(`"Watermarks.${name}" keys must be 32 hex digits`);
+    return [key, timestamp(seconds, `Watermarks.${name}`)] as const;
+  });
+  return entries.length > 0 ? new Map(entries) : undefined;
+}
+
+const WATERMARK_MEMBERS = new Set(['Topics', 'TopicsFloor', 'IDKey', 'C2Key', 'PubKeys', 'PubKeysFloor']);
+
+/** Our own field (not e4go's): exact member names, nothing else; absent when empty. */
+function decodeWatermarks(value: unknown): Watermarks | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw invalid('"Watermarks" must be an object');
+  const unknown = Object.keys(value).find((name) => !WATERMARK_MEMBERS.has(name));
+  if (unknown !== undefined) throw invalid('"Watermarks" has an unknown member');
+  const out: { -readonly [K in keyof Watermarks]: Watermarks[K] } = {};
+  const topics = value.Topics === undefined ? undefined : timestampMap(value.Topics, 'Topics');
+  if (topics) out.topics = topics;
+  if (value.TopicsFloor !== undefined) out.topicsFloor = timestamp(value.TopicsFloor, 'Watermarks.TopicsFloor');
+  if (value.IDKey !== undefined) out.idKey = timestamp(value.IDKey, 'Watermarks.IDKey');
+  if (value.C2Key !== undefined) out.c2Key = timestamp(value.C2Key, 'Watermarks.C2Key');
+  const pubKeys = value.PubKeys === undefined ? undefined : timestampMap(value.PubKeys, 'PubKeys');
+  if (pubKeys) out.pubKeys = pubKeys;
+  if (value.PubKeysFloor !== undefined) out.pubKeysFloor = timestamp(value.PubKeysFloor, 'Watermarks.PubKeysFloor');
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function decodeState(document: Uint8Array | string): ClientState {
   const bytes = typeof document === 'string' ? new TextEncoder().encode(document) : document;
   if (!(bytes instanceof Uint8Array)) throw invalid('expected bytes or a string');
@@ -142,5 +178,12 @@ export function decodeState(document: Uint8Array | string): ClientState {
     throw invalid('"TopicKeys" values must hold 32 bytes (a key) or 40 (a previous key and its time)');
   }
   if (topicKeys.some(([, k]) => isAllZero(k.subarray(0, 32)))) throw invalid('"TopicKeys" holds an all-zero key');
-  return { id, topicKeys, identity, receivingTopic: receivingTopic.replace(LONE_SURROGATE, '\ufffd') };
+  const watermarks = decodeWatermarks(Object.hasOwn(parsed, 'Watermarks') ? parsed.Watermarks : undefined);
+  return {
+    id,
+    topicKeys,
+    identity,
+    receivingTopic: receivingTopic.replace(LONE_SURROGATE, '\ufffd'),
+    ...(watermarks && { watermarks }),
+  };
 }

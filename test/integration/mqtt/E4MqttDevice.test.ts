@@ -6,10 +6,11 @@
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, connectAsync, type MqttClient, type Packet } from 'mqtt';
+import { Aedes } from 'aedes';
+import { connect, connectAsync, type IConnackPacket, type MqttClient, type Packet } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { E4MqttDevice, type E4MqttDeviceEvents, type E4MqttDeviceOptions } from '../../../shared/e4/mqtt/index.js';
 import {
@@ -142,6 +143,40 @@ describe.each(BROKERS)('E4MqttDevice over $name', ({ name, start, missing }) => 
       // Assess
       await expect(publishing).rejects.toSatisfy((error) => isE4Error(error, E4ErrorCode.TopicKeyNotFound));
       expect(sent).not.toContain('publish');
+    });
+  });
+
+  describe('ready(topic)', () => {
+    it('resolves when the C2 sends the topic key after the call (a fresh device), then publishes', async () => {
+      // Prepare: a freshly enrolled device, holding no topic key yet
+      const { device, key } = await symmetricDevice();
+      const c2 = await connectRaw();
+      const eavesdropper = await connectRaw();
+      const topic = uniqueTopic();
+      await eavesdropper.subscribeAsync(topic, { qos: 1 });
+      const onTheWire = nextRawMessage(eavesdropper, topic);
+      const ready = device.ready(topic, { timeoutMs: EVENT_TIMEOUT_MS });
+      const heldBefore = device.client.hasTopicKey(topic);
+
+      // Act: the key arrives after the call
+      await sendCommand(c2, device.client, cmdSetTopicKey(randomKey(), topic), key);
+      await ready;
+      await device.publish(topic, 'first reading', { qos: 1 });
+
+      // Assess
+      expect(heldBefore).toBe(false);
+      expect((await onTheWire).length).toBe(utf8('first reading').length + 24);
+    });
+
+    it('rejects with READY_TIMEOUT when no key arrives', async () => {
+      // Prepare
+      const { device } = await symmetricDevice();
+
+      // Act
+      const waiting = device.ready(uniqueTopic(), { timeoutMs: 50 });
+
+      // Assess
+      await expect(waiting).rejects.toSatisfy((error) => isE4Error(error, E4ErrorCode.ReadyTimeout));
     });
   });
 
@@ -384,6 +419,135 @@ describe.each(BROKERS)('E4MqttDevice over $name', ({ name, start, missing }) => 
       expect(await within(applied, 'the queued command')).toBe('SetTopicKey');
       expect(client.hasTopicKey(topic)).toBe(true);
     });
+  });
+});
+
+/** An aedes broker on a port of 127.0.0.1 that records every SUBSCRIBE and can drop its connections. */
+async function observedAedes(port = 0) {
+  const broker = await Aedes.createBroker();
+  const subscriptions: { clientId: string; topic: string; qos: number }[] = [];
+  broker.on('subscribe', (subs, client) => {
+    for (const sub of subs) subscriptions.push({ clientId: client.id, topic: sub.topic, qos: sub.qos });
+  });
+  const server = createServer(broker.handle);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `mqtt://127.0.0.1:${bound}`,
+    port: bound,
+    /** SUBSCRIBEs of `topic` by `clientId`, with their QoS. */
+    subscribed: (clientId: string, topic: string) =>
+      subscriptions.filter((s) => s.clientId === clientId && s.topic === topic).map((s) => s.qos),
+    /** Closes every connection from the broker side (the broker and its sessions stay). */
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+describe('E4MqttDevice: the control topic, on AWS IoT Core terms and across reconnections (aedes)', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  });
+
+  async function start(port?: number) {
+    const broker = await observedAedes(port);
+    cleanups.push(broker.close);
+    return broker;
+  }
+
+  async function device(url: string, mqtt: E4MqttDeviceOptions['mqtt'] = {}) {
+    const key = randomKey();
+    const client = await E4Client.create({ mode: 'symmetric', key });
+    const clientId = `e4c2-local-${bytesToHex(client.id)}`;
+    const connected = await E4MqttDevice.connect(client, url, { mqtt: { clientId, reconnectPeriod: 20, ...mqtt } });
+    cleanups.push(() => connected.end(true));
+    return { device: connected, key, clientId, control: client.receivingTopic };
+  }
+
+  /** Resolves with the CONNACK of the device's next connection. */
+  function nextConnack(mqtt: MqttClient): Promise<IConnackPacket> {
+    return within(new Promise<IConnackPacket>((resolve) => mqtt.once('connect', resolve)), 'a reconnection');
+  }
+
+  /** Resolves once `count()` reaches `n` (checked on each SUBSCRIBE), then lets later packets of the device land. */
+  async function untilSubscribed(count: () => number, n: number, device: E4MqttDevice): Promise<void> {
+    await within(
+      (async () => {
+        while (count() < n) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      `${n} subscriptions of the control topic`,
+    );
+    // A SUBSCRIBE the device sends after those (its SUBACK comes after theirs): any duplicate has landed by then.
+    await device.subscribe(uniqueTopic());
+  }
+
+  it('subscribes the control topic at QoS 1 by default (AWS IoT Core answers no QoS 2 SUBSCRIBE)', async () => {
+    // Prepare
+    const broker = await start();
+
+    // Act
+    const { clientId, control } = await device(broker.url);
+
+    // Assess
+    expect(broker.subscribed(clientId, control)).toEqual([1]);
+  });
+
+  it.each([
+    { session: 'a resumed persistent session', clean: false, sessionPresent: true },
+    { session: 'a clean session', clean: true, sessionPresent: false },
+  ])(
+    'subscribes the control topic again once after a reconnection with $session',
+    async ({ clean, sessionPresent }) => {
+      // Prepare
+      const broker = await start();
+      const { device: connected, key, clientId, control } = await device(broker.url, { clean });
+      const reconnected = nextConnack(connected.mqtt);
+
+      // Act: the broker side closes the connection; MQTT.js reconnects by itself
+      broker.dropConnections();
+      const connack = await reconnected;
+      await untilSubscribed(() => broker.subscribed(clientId, control).length, 2, connected);
+
+      // Assess: exactly one new SUBSCRIBE (QoS 1), and commands still arrive
+      expect(connack.sessionPresent).toBe(sessionPresent);
+      expect(broker.subscribed(clientId, control)).toEqual([1, 1]);
+      const c2 = await connectAsync(broker.url);
+      cleanups.push(() => c2.endAsync(true));
+      expect(await install(c2, connected, cmdSetTopicKey(randomKey(), uniqueTopic()), key)).toBe('SetTopicKey');
+    },
+  );
+
+  it('subscribes the control topic on a broker restarted on the same port (session lost)', async () => {
+    // Prepare
+    const first = await start();
+    const { device: connected, clientId, control } = await device(first.url, { clean: false });
+    const reconnected = nextConnack(connected.mqtt);
+
+    // Act
+    await first.close();
+    const second = await start(first.port);
+    const connack = await reconnected;
+    await untilSubscribed(() => second.subscribed(clientId, control).length, 1, connected);
+
+    // Assess
+    expect(connack.sessionPresent).toBe(false);
+    expect(second.subscribed(clientId, control)).toEqual([1]);
   });
 });
 

@@ -170,8 +170,11 @@ describe.each(MODES.flatMap((mode) => ENGINES.map((engine) => [mode, engine.name
               const sender = await makeDevice(senderSeed, engine, clock.clock);
               fc.pre(topic !== receiver.client.receivingTopic && topic !== sender.client.receivingTopic);
               const topicHash = hashTopic(topic);
-              installTopicKey(receiver, k1, topicHash, time.installAt);
-              installTopicKey(sender, k1, topicHash, time.installAt);
+              // k1 is sent before any rotation command of the property (a command older than the last change of the
+              // same key is refused): as old as the 600 s window allows.
+              const k1SentAt = time.installAt - (MAX_MESSAGE_AGE_SECONDS - 1);
+              installTopicKey(receiver, k1, topicHash, k1SentAt);
+              installTopicKey(sender, k1, topicHash, k1SentAt);
               if (mode === 'pubkey') {
                 installPubKey(receiver, sender.publicKey, sender.id, time.installAt);
                 installPubKey(receiver, receiver.publicKey, receiver.id, time.installAt);

@@ -536,3 +536,76 @@ describe('encodeState: map order', () => {
     expect((caught as E4Error).cause).toBeUndefined();
   });
 });
+
+describe('the Watermarks field (the library’s, not e4go’s)', () => {
+  const H1 = '0123456789abcdef0123456789abcdef';
+  const H2 = 'fedcba9876543210fedcba9876543210';
+  const watermarked = (watermarks: unknown): string =>
+    `${PROTOCOL_SYMMETRIC.slice(0, -2)},"Watermarks":${JSON.stringify(watermarks)}}\n`;
+
+  it('is written after e4go’s fields, members in a fixed order and maps sorted, and read back', () => {
+    // Prepare
+    const state: ClientState = {
+      ...decodeState(PROTOCOL_SYMMETRIC),
+      watermarks: {
+        topics: new Map([
+          [H2, 1_700_000_002],
+          [H1, 1_700_000_001],
+        ]),
+        topicsFloor: 1_700_000_000,
+        idKey: 1_699_999_999,
+        c2Key: 5,
+        pubKeys: new Map([[H1, 7]]),
+        pubKeysFloor: 0,
+      },
+    };
+
+    // Act
+    const document = text(encodeState(state));
+
+    // Assess
+    expect(document).toBe(
+      `${PROTOCOL_SYMMETRIC.slice(0, -2)},"Watermarks":{"Topics":{"${H1}":1700000001,"${H2}":1700000002},` +
+        `"TopicsFloor":1700000000,"IDKey":1699999999,"C2Key":5,"PubKeys":{"${H1}":7},"PubKeysFloor":0}}\n`,
+    );
+    expect(decodeState(document)).toEqual(state);
+  });
+
+  it('is left out when empty, so that the document is e4go’s byte for byte', () => {
+    // Prepare
+    const state: ClientState = { ...decodeState(PROTOCOL_SYMMETRIC), watermarks: { topics: new Map() } };
+
+    // Act
+    const document = text(encodeState(state));
+
+    // Assess
+    expect(document).toBe(PROTOCOL_SYMMETRIC);
+    expect(decodeState(watermarked({})).watermarks).toBeUndefined();
+    expect(decodeState(watermarked({ Topics: {}, PubKeys: {} })).watermarks).toBeUndefined();
+  });
+
+  it.each([
+    ['a string', 'soon'],
+    ['an array', []],
+    ['a negative time', { IDKey: -1 }],
+    ['a fraction', { C2Key: 1.5 }],
+    ['a time beyond 2^53', { TopicsFloor: 2 ** 53 }],
+    ['a time as a string', { PubKeysFloor: '1700000000' }],
+    ['a topic name that is not 32 lowercase hex digits', { Topics: { [H1.toUpperCase()]: 1 } }],
+    ['a public-key id that is too short', { PubKeys: { abcd: 1 } }],
+    ['a map that is not an object', { Topics: [1] }],
+    ['an unknown member', { topics: { [H1]: 1 } }],
+  ])('refuses %s with INVALID_STATE', (_what, watermarks) => {
+    // Act
+    const decoding = () => decodeState(watermarked(watermarks));
+
+    // Assess
+    expect(decoding).toThrowError(E4Error);
+    expect(decoding).toThrowError(/Watermarks/);
+    try {
+      decoding();
+    } catch (error) {
+      expect((error as E4Error).code).toBe(E4ErrorCode.InvalidState);
+    }
+  });
+});

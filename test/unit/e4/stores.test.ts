@@ -15,6 +15,7 @@ import {
   utf8,
 } from '../../../shared/e4/node/index.js';
 import { e4goVectors, hex } from '../../support/vectors.js';
+import { watermarksOf, withoutWatermarks } from '../../support/watermarks.js';
 
 const vectors = e4goVectors();
 const text = (bytes: Uint8Array | undefined): string | undefined =>
@@ -247,7 +248,9 @@ describe('FileStateStore', () => {
     expect(client.topicCount).toBe(2);
     expect(client.hasTopicKey('e4/test/topic')).toBe(true);
     expect(result.kind).toBe('command');
-    expect(await readFile(path, 'utf8')).toBe(file.state_json);
+    const saved = await readFile(path, 'utf8');
+    expect(withoutWatermarks(saved)).toBe(file.state_json);
+    expect(watermarksOf(saved)).toEqual({ Topics: { [last.command_plaintext_hex.slice(-32)]: last.now_unix } });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
