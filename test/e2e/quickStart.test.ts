@@ -124,10 +124,12 @@ it('the README walkthrough works as written, twice in a row from the same folder
     await alice.waitFor(`[alice] received: hello from bob ${round}`);
 
     // Act: rotate, take bob off the topic, read the events.
-    const setTopicKeys = alice.output().split('SetTopicKey').length - 1;
+    const applied = 'C2 command applied: SetTopicKey';
+    const setTopicKeys = alice.output().split(applied).length - 1;
     const curl = run('sh', ['-c', withKey(curlBlock)], env);
     expect(await curl.exited).toBe(0);
-    await alice.waitFor('C2 command applied: SetTopicKey', setTopicKeys + 2); // the rotation, then the re-key
+    // The rotation, then the revocation's two (a throw-away key, then the new key).
+    await alice.waitFor(applied, setTopicKeys + 3);
     await bob.waitFor('C2 command applied: RemoveTopic');
     bob.child.stdin.write('is anyone there\n');
     await bob.waitFor('[bob] no key for home/kitchen yet');
