@@ -2,19 +2,18 @@
  * The demo device (examples/device.ts) as a process against local mode: where it finds the C2, what it says when the
  * C2 is not there, how a removed or contradicted device starts over, and the public-key demo.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
 import { bytesToHex, hashIdAlias } from '../../shared/e4/index.js';
 import { freePort } from '../support/freePort.js';
+import { type RunningProcess, runProcess, stopProcesses } from '../support/processes.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
+  stopProcesses();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
@@ -32,49 +31,8 @@ async function startC2(): Promise<LocalC2Server> {
 
 const portOf = (url: string) => new URL(url).port;
 
-interface Device {
-  readonly child: ChildProcessWithoutNullStreams;
-  output(): string;
-  waitFor(text: string): Promise<void>;
-  readonly exited: Promise<number | null>;
-}
-
-function device(args: string[], env: Record<string, string>): Device {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/device.ts', ...args], {
-    cwd: ROOT,
-    env: { ...inherited, ...env },
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let output = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const waiter of waiters) waiter();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    waitFor: (text) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!output.includes(text)) return;
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-        void exited.then(() => {
-          if (!output.includes(text)) reject(new Error(`exited before "${text}":\n${output}`));
-        });
-      }),
-  };
+function device(args: string[], env: Record<string, string>): RunningProcess {
+  return runProcess(process.execPath, ['--import', 'tsx', 'examples/device.ts', ...args], env);
 }
 
 /** Runs a device until it is on its topic, then ends it (Ctrl-D); resolves with its exit code and output. */

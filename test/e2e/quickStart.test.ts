@@ -5,16 +5,13 @@
  * ones: the default ports may be taken on this machine), the state folders in a temp folder, the admin key in place
  * of `<admin key>`. The walkthrough runs twice in a row on the same folders, as a user who comes back would.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../support/freePort.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { ROOT, runProcess, stopProcesses } from '../support/processes.js';
 
 /** The `sh` blocks of the README's Quick start section, in order. */
 function quickStartBlocks(): string[] {
@@ -26,64 +23,11 @@ function quickStartBlocks(): string[] {
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
 }
 
-interface Process {
-  readonly child: ChildProcessWithoutNullStreams;
-  output(): string;
-  /** Resolves once the output has `text` `times` times (rejects if the process exits first). */
-  waitFor(text: string, times?: number): Promise<void>;
-  readonly exited: Promise<number | null>;
-}
-
-const started: Process[] = [];
 const folders: string[] = [];
 afterAll(async () => {
-  for (const { child } of started) {
-    // Each process leads its own group (npm, sh, npx and the node they run): nothing is left behind.
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(-child.pid, 'SIGKILL');
-    }
-  }
+  stopProcesses();
   await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
 });
-
-function run(command: string, args: string[], env: Record<string, string>): Process {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...userEnv(), ...env }, detached: true });
-  let output = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const waiter of waiters) waiter();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const count = (text: string) => output.split(text).length - 1;
-  const process_: Process = {
-    child,
-    output: () => output,
-    exited,
-    waitFor: (text, times = 1) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (count(text) < times) return;
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-        void exited.then((code) => {
-          if (count(text) < times) reject(new Error(`exited (${code}) before "${text}" x${times}:\n${output}`));
-        });
-      }),
-  };
-  started.push(process_);
-  return process_;
-}
-
-/** This process's environment without the project's variables (the test sets those a user would). */
-function userEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_')));
-}
 
 function adminKeyIn(output: string): string | undefined {
   return /Admin API key: (\S+)/.exec(output)?.[1];
@@ -107,13 +51,13 @@ it('the README walkthrough works as written, twice in a row from the same folder
 
   for (const round of [1, 2]) {
     // Act: the C2, then the two devices.
-    const c2 = run('npm', ['start'], env);
+    const c2 = runProcess('npm', ['start'], env);
     await c2.waitFor('Ctrl-C stops.');
     adminKey ??= adminKeyIn(c2.output());
     expect(adminKey, `round ${round}: ${c2.output()}`).toBeDefined();
     const withKey = (block: string) => block.replaceAll('<admin key>', adminKey!);
-    const alice = run('sh', ['-c', withKey(aliceBlock)], env);
-    const bob = run('sh', ['-c', withKey(bobBlock)], env);
+    const alice = runProcess('sh', ['-c', withKey(aliceBlock)], env);
+    const bob = runProcess('sh', ['-c', withKey(bobBlock)], env);
     for (const device of [alice, bob]) {
       await device.waitFor('C2 command applied: SetTopicKey');
       await device.waitFor('type a line');
@@ -126,7 +70,7 @@ it('the README walkthrough works as written, twice in a row from the same folder
     // Act: rotate, take bob off the topic, read the events.
     const applied = 'C2 command applied: SetTopicKey';
     const setTopicKeys = alice.output().split(applied).length - 1;
-    const curl = run('sh', ['-c', withKey(curlBlock)], env);
+    const curl = runProcess('sh', ['-c', withKey(curlBlock)], env);
     expect(await curl.exited).toBe(0);
     // The rotation, then the revocation's two (a throw-away key, then the new key).
     await alice.waitFor(applied, setTopicKeys + 3);

@@ -2,26 +2,19 @@
  * The `npm start` CLI as a user runs it: a child process (node --import tsx local/main.ts, or real `npm start`) on
  * ports 0 in a temp state folder, read from its output, stopped with a signal.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/freePort.js';
+import { runProcess, stopProcesses } from '../../support/processes.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const children: ChildProcess[] = [];
 const folders: string[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    // Each child leads its own process group (npm and what it runs): a test that failed leaves nothing behind.
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-  }
+  stopProcesses();
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
 });
 
@@ -31,61 +24,13 @@ async function newStateDir(): Promise<string> {
   return folder;
 }
 
-interface Cli {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code. */
-  readonly exited: Promise<number | null>;
-  /** Resolves once the output contains `text` (rejects if the process exits first). */
-  waitFor(text: string): Promise<void>;
-}
-
-/** This process's environment without the CLI's own variables (a test sets those it means). */
-function inheritedEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_')));
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): Cli {
-  return run(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], env);
+function runCli(args: string[], env: Record<string, string> = {}) {
+  return runProcess(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], env);
 }
 
 /** `npm start -- <args>`, through the real npm, as the README says. */
-function runNpmStart(args: string[], env: Record<string, string> = {}): Cli {
-  return run('npm', ['start', '--', ...args], env);
-}
-
-function run(command: string, args: string[], env: Record<string, string>): Cli {
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...inheritedEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
-    for (const waiter of waiters.filter((w) => out.includes(w.text))) waiter.resolve();
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    err += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor: (text) =>
-      new Promise<void>((resolve, reject) => {
-        if (out.includes(text)) return resolve();
-        waiters.push({ text, resolve });
-        void exited.then((code) => reject(new Error(`exited (${code}) before printing "${text}":\n${out}\n${err}`)));
-      }),
-  };
+function runNpmStart(args: string[], env: Record<string, string> = {}) {
+  return runProcess('npm', ['start', '--', ...args], env);
 }
 
 function lineValue(output: string, label: string): string {
