@@ -133,8 +133,9 @@ export class E4MqttDevice {
 
   /**
    * Connects to the broker at `url`, subscribes to the client's control topic (QoS 1 by default) and resolves once
-   * subscribed (and subscribes it again on every reconnection). Messages the broker delivers as soon as the session resumes are handled too. Rejects (and closes the
-   * connection) if the first connection attempt or the subscription fails.
+   * subscribed (and subscribes it again on every reconnection). Messages the broker delivers as soon as the session
+   * resumes are handled too. Rejects (and closes the connection) if the first connection attempt or the subscription
+   * fails.
    */
   static async connect(client: E4Client, url: string, options: E4MqttDeviceOptions = {}): Promise<E4MqttDevice> {
     const mqtt = connect(url, options.mqtt ?? {});
@@ -151,9 +152,8 @@ export class E4MqttDevice {
 
   /**
    * Wraps an MQTT.js client (connected or connecting) and subscribes to the control topic (QoS 1 by default, and
-   * again on every reconnection). It replaces
-   * the client's `handleMessage`; wrap it in the same tick as `mqtt.connect(...)` so that no message of a resumed
-   * session is acknowledged before this device handles it.
+   * again on every reconnection). It replaces the client's `handleMessage`; wrap it in the same tick as
+   * `mqtt.connect(...)` so that no message of a resumed session is acknowledged before this device handles it.
    */
   static async wrap(
     client: E4Client,
