@@ -41,7 +41,7 @@ export interface StartLocalOptions {
   readonly log?: LocalLogger;
   /** The HTTP handler over the C2's ports; default the API handler of the AWS deployment. */
   readonly createHandler?: (deps: C2Deps) => LambdaHttpHandler;
-  /** The C2's clock (tests); default Date.now. */
+  /** The C2's clock (tests); default Date.now. It must run: the C2 waits for it to reach a command's second. */
   readonly clock?: Clock;
   /** A device back within this time of its last resync is resynced at its end; default 5 s. */
   readonly resyncQuietMs?: number;
