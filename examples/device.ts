@@ -132,10 +132,10 @@ async function savedEnrolment(): Promise<Enrolment | undefined> {
   return text === undefined ? undefined : (JSON.parse(text) as Enrolment);
 }
 
-/** A new identity in the mode asked, saved before the C2 hears of it (a crash in between loses nothing). */
-async function newClient(): Promise<E4Client> {
+/** A new identity in `mode`, saved before the C2 hears of it (a crash in between loses nothing). */
+async function newClient(mode = options.mode): Promise<E4Client> {
   await rm(enrolmentFile, { force: true });
-  if (options.mode === 'symmetric') {
+  if (mode === 'symmetric') {
     const client = await E4Client.create({ mode: 'symmetric', name, key: randomKey() }, { store });
     await client.flush();
     return client;
@@ -146,6 +146,14 @@ async function newClient(): Promise<E4Client> {
   const client = await E4Client.create({ mode: 'pubkey', name, privateKey, c2PublicKey }, { store });
   await client.flush();
   return client;
+}
+
+/** Public-key mode: whether the C2 now has another key pair than the one this device was made with (its state reset). */
+async function c2KeyChanged(client: E4Client): Promise<boolean> {
+  const { identity } = decodeState(client.exportState());
+  if (identity.mode !== 'pubkey') return false;
+  const current = String(check(await api('GET', '/v1/keys/c2'), 200).publicKey);
+  return toBase64(identity.c2PublicKey) !== current;
 }
 
 async function enrol(client: E4Client): Promise<void> {
@@ -172,13 +180,18 @@ async function run(): Promise<void> {
 
   const known = await api('GET', `/v1/clients/${id}`);
   const stored = await store.load();
-  const client = stored ? await E4Client.load({ store }) : await newClient();
+  let client = stored ? await E4Client.load({ store }) : await newClient();
   if (client.mode !== options.mode && program.getOptionValueSource('mode') === 'cli') {
     throw new Stop(`this device was made in ${client.mode} mode: run again with --reset to make it anew`);
   }
   let enrolled = false;
   if (known.status === 404) {
     enrolled = true;
+    if (await c2KeyChanged(client)) {
+      // A C2 started anew (its state folder deleted) has another key pair: commands under it would not open here.
+      say('the C2 has another key pair than when this device was made: a new identity');
+      client = await newClient('pubkey');
+    }
     await enrol(client); // first run, a first run cut short, or removed from the C2: enrol (again)
   } else {
     const record = check(known, 200) as { mode: string; createdAt: string };
@@ -218,6 +231,9 @@ async function run(): Promise<void> {
   // Public-key mode: the device also gets its own public key, to read back its own messages (the broker echoes them).
   if (client.mode === 'pubkey') check(await api('PUT', `/v1/clients/${id}/pubkeys/${id}`), 200);
   await device.subscribe(options.topic);
+  await device.ready(options.topic, { timeoutMs: 10_000 }).catch(() => {
+    throw new Stop(`the C2 sent no key for ${options.topic} within 10 s`);
+  });
   say(`id ${id}; topic ${options.topic} (hash ${topicHash})`);
   say(`on ${options.topic}; type a line to publish it (protected), Ctrl-D to leave`);
 

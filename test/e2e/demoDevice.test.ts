@@ -100,6 +100,33 @@ describe('the demo device', () => {
     expect(reset.output).toContain('C2 command applied: SetTopicKey');
   });
 
+  it('in public-key mode, a device whose C2 started anew (another C2 key pair) makes a new identity and gets its key', async () => {
+    // Prepare: alice made with the first C2, which is then gone; a second C2 starts from an empty state folder.
+    const devices = await tempDir();
+    const c2Env = (server: LocalC2Server) => ({
+      E4C2_API_KEY: server.adminKey!,
+      E4C2_API_URL: server.apiUrl,
+      E4C2_MQTT_URL: server.mqttUrl,
+      E4C2_DEVICES_DIR: devices,
+    });
+    const args = ['--name', 'alice', '--topic', 'pk/hall', '--mode', 'pubkey'];
+    const firstC2 = await startC2();
+    const first = await runOnce(args, c2Env(firstC2));
+    await firstC2.close();
+    const secondC2 = await startC2();
+
+    // Act
+    const again = await runOnce(args, c2Env(secondC2));
+
+    // Assess: enrolled anew, and the topic key sent by the new C2 opened
+    expect(first.code).toBe(0);
+    expect(again.code).toBe(0);
+    expect(again.output).toContain('a new identity');
+    expect(again.output).toContain('enrolled with the C2 (pubkey)');
+    expect(again.output).toContain('C2 command applied: SetTopicKey');
+    expect(again.output).not.toContain('discarded');
+  });
+
   it('in public-key mode: two devices enrol with their public keys and read each other', async () => {
     // Prepare
     const server = await startC2();
