@@ -7,10 +7,13 @@
  * minutes an E4 device accepts, and a clean-session device missed what was sent while it was away.
  *
  * One resync per device per `quietMs`: a device back within the quiet period of its last resync is resynced once at
- * the end of it (what changed in between reaches it), never skipped. Failures are reported, never thrown.
+ * the end of it (what changed in between reaches it), never skipped. A resync that finds one of its topics busy with
+ * another change (CONCURRENT_UPDATE: many devices back at once after a revocation, each resync of such a topic taking
+ * two new seconds under its lease) is tried again after the quiet period. Other failures are reported, never thrown.
  */
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { resyncClient } from '../shared/c2/clients/resyncClient.js';
+import { C2Error, C2ErrorCode } from '../shared/c2/errors.js';
 import type { Caller } from '../shared/c2/ports.js';
 import { hexToBytes } from '../shared/e4/index.js';
 
@@ -38,6 +41,12 @@ export function resyncOnReturn(deps: C2Deps, caller: Caller, options: ResyncOnRe
   const devices = new Map<string, { at: number; deferred?: NodeJS.Timeout }>();
   let closed = false;
 
+  const retryLater = (id: string) => {
+    const deferred = setTimeout(() => resync(id), quietMs);
+    deferred.unref();
+    devices.set(id, { at: deps.clock(), deferred });
+  };
+
   const resync = (id: string) => {
     const now = deps.clock();
     devices.set(id, { at: now });
@@ -50,7 +59,11 @@ export function resyncOnReturn(deps: C2Deps, caller: Caller, options: ResyncOnRe
       if (!client) return;
       await resyncClient(deps, caller, client.name);
       options.onResync?.(client.name);
-    })().catch(options.onError);
+    })().catch((error: unknown) => {
+      const busy = error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate;
+      if (busy && !closed) retryLater(id);
+      else options.onError(error);
+    });
   };
 
   return {

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { resyncOnReturn } from '../../../local/resyncOnReturn.js';
 import { type LocalC2Server, startLocal } from '../../../local/startLocal.js';
+import { withTopicLease } from '../../../shared/c2/topics/withTopicLease.js';
 import { bytesToHex, E4Client, E4Error, fromBase64, utf8 } from '../../../shared/e4/node/index.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -149,5 +151,49 @@ describe('local mode resyncs a device that comes back', () => {
 
     // Assess: resynced once the quiet period is over.
     await until(() => reads(alice.client, bob.client, topic), 'alice on the current key');
+  });
+
+  it('a device whose resync finds its topic busy with another change is resynced once the change is over', async () => {
+    // Prepare: alice on a topic; another change holds the topic's lease (a real holder, as a revocation's resyncs
+    // of many devices back at once do); a resync that waits for a lease 50 ms at most.
+    offset = 0;
+    const server = await startC2();
+    const topic = 'home/busy';
+    const { hash } = await call<{ hash: string }>(server, 'POST', '/v1/topics', { topic });
+    const alice = await enrol(server, 'alice', true);
+    await call(server, 'PUT', `/v1/topics/${hash}/clients/${alice.id}`);
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = () => {};
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const change = withTopicLease(server.deps, server.tenantId, topic, async () => {
+      held();
+      await released;
+    });
+    await holding;
+    const resynced: string[] = [];
+    const errors: unknown[] = [];
+    const deps = { ...server.deps, options: { ...server.deps.options, topicLeaseWaitMs: 50 } };
+    const resyncs = resyncOnReturn(
+      deps,
+      { tenantId: server.tenantId, actor: 'test' },
+      { quietMs: 200, onError: (error) => errors.push(error), onResync: (name) => resynced.push(name) },
+    );
+    cleanups.push(async () => resyncs.close());
+
+    // Act: alice is back while the topic is busy; the change ends a little later.
+    resyncs.subscribed(alice.client.receivingTopic);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await change;
+
+    // Assess: resynced after the change, and no error reported.
+    await until(() => resynced.length > 0, "alice's resync");
+    expect(resynced).toEqual(['alice']);
+    expect(errors).toEqual([]);
   });
 });
