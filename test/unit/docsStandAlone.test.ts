@@ -4,16 +4,24 @@
  * Markdown file leads to a file of the repository.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
-  .split('\0')
-  .filter((file) => file !== '' && existsSync(join(root, file)));
+const tracked = repositoryFiles().filter((file) => existsSync(join(root, file)));
 const texts = tracked.filter((file) => /\.(md|ts|cjs|mjs|json)$/.test(file) && !file.endsWith('package-lock.json'));
+
+/** The files git tracks; outside a git checkout, every file but the installed and generated folders. */
+function repositoryFiles(): string[] {
+  try {
+    return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  } catch {
+    const generated = /(^|\/)(node_modules|dist|cdk\.out|coverage|\.git)(\/|$)/;
+    return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => !generated.test(file));
+  }
+}
 
 it('no file of the repository points at the background documents outside it', () => {
   // Act
