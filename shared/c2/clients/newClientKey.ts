@@ -11,7 +11,7 @@ import { cmdSetIdKey, ed25519PrivateKeyFromSeed, KEY_LEN } from '../../e4/index.
 import type { C2Deps } from '../C2Deps.js';
 import { withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
-import { nextSeconds } from '../delivery/keySeconds.js';
+import { clockSecond, nextSeconds } from '../delivery/keySeconds.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord, KeyBinding } from '../ports.js';
@@ -33,6 +33,7 @@ export async function newClientKey(
   return audited(deps, caller, 'client.new-key', { type: 'client', name }, () =>
     withSender(deps, tenantId, async (sender) => {
       const client = await requireClient(deps, tenantId, name);
+      const started = clockSecond(deps);
       const keyVersion = client.keyVersion + 1;
       const sent = await pendingKeyOf(deps, client);
       const command = cmdSetIdKey(sent);
@@ -60,6 +61,11 @@ export async function newClientKey(
         });
         const { pending: _, ...rest } = client;
         const updated: ClientRecord = { ...rest, wrappedKey, keyVersion, updatedAt, keySecond: second };
+        if (client.mode === 'pubkey') {
+          // Its peers get the new public key (SetPubKey, stamped with the current second) at a later second than
+          // any SetPubKey of the old one sent before this change: a replay of an old one is then STALE_COMMAND.
+          await nextSeconds(deps, started, 1);
+        }
         // Under the new key: each topic's current key again (a fan-out that read this client before the change sent
         // it under the old one, which the device no longer opens) and, in public-key mode, the public keys swapped
         // with its topic peers (who learn the new one).

@@ -162,6 +162,29 @@ describe('command ordering', () => {
   );
 });
 
+describe('public keys', () => {
+  it('a new identity key in the same second as a link: the peer gets the new public key at a later second than the old one', async () => {
+    // Prepare: two public-key devices linked to a topic (the peer gets the member's public key), in one frozen second.
+    const clock = frozenClock();
+    const [peer, member] = await Promise.all([device('order-pk-peer', 'pubkey'), device('order-pk-member', 'pubkey')]);
+    await createTopic(clock.deps, caller, { topic: 'order/pubkeys' });
+    for (const one of [peer!, member!]) {
+      await linkClient(clock.deps, caller, { topic: 'order/pubkeys', client: one.name });
+    }
+    const start = clock.second();
+
+    // Act
+    await newClientKey(clock.deps, caller, member!.name);
+
+    // Assess: the peer's commands: its SetTopicKey, the old public key, the new one (a later second, so that a
+    // replay of the old one is refused as stale).
+    const [, oldKey, newKey] = await stamps(peer!, 3);
+    expect(peer!.commands).toEqual(['SetTopicKey', 'SetPubKey', 'SetPubKey']);
+    expect(oldKey).toBe(start);
+    expect(newKey).toBeGreaterThan(oldKey!);
+  });
+});
+
 describe('key seconds', () => {
   it('never stamps the future: a slot last used ahead of this clock (another C2 instance) is waited for', async () => {
     const clock = frozenClock();
