@@ -1,7 +1,9 @@
 /**
  * Local mode resyncs a device whenever it comes back: raw MQTT.js devices (no E4MqttDevice: nothing subscribes for
  * them on reconnection) against local mode over real TCP and HTTP, each an E4Client fed what arrives on its control
- * topic. The C2's and the devices' clocks are one injected clock, moved forward instead of waiting ten minutes.
+ * topic. The C2's and the devices' clocks are one injected clock: real time plus an offset that a test moves forward
+ * instead of waiting ten minutes. Time still passes on it, as the C2 waits for the next second before it sends a slot a
+ * new key in the second of its previous one (shared/c2/delivery/keySeconds.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,10 +18,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Milliseconds; moved forward by the tests. */
-let now = Date.now();
-const c2Clock = () => now;
-const deviceClock = () => ({ seconds: Math.floor(now / 1000), nanos: 0 });
+/** Milliseconds added to real time; moved forward by the tests, set back to 0 by each. */
+let ahead = 0;
+const c2Clock = () => Date.now() + ahead;
+const deviceClock = () => ({ seconds: Math.floor(c2Clock() / 1000), nanos: 0 });
 
 async function startC2(): Promise<LocalC2Server> {
   const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-resync-'));
@@ -101,7 +103,7 @@ function reads(reader: E4Client, writer: E4Client, topic: string): boolean {
 describe('local mode resyncs a device that comes back', () => {
   it('on connection with a resumed persistent session, without SUBSCRIBE, after more than ten minutes away', async () => {
     // Prepare: alice (persistent session) and bob (clean) on a topic; alice leaves, the topic is rotated.
-    now = Date.now();
+    ahead = 0;
     const server = await startC2();
     const topic = 'home/kitchen';
     const { hash } = await call<{ hash: string }>(server, 'POST', '/v1/topics', { topic });
@@ -114,7 +116,7 @@ describe('local mode resyncs a device that comes back', () => {
     await alice.leave();
     await call(server, 'POST', `/v1/topics/${hash}/rotate`); // queued by the broker for alice
     await until(() => bob.applied() === 2, "bob's new key");
-    now += 11 * 60_000;
+    ahead += 11 * 60_000;
     const appliedBefore = alice.applied();
 
     // Act: alice comes back on her session, and does not subscribe.
@@ -128,7 +130,7 @@ describe('local mode resyncs a device that comes back', () => {
 
   it('a clean-session device back 0.3 s after leaving, inside the quiet period, ends on the current key', async () => {
     // Prepare: alice and bob (clean sessions) on a topic, each just resynced on subscribing.
-    now = Date.now();
+    ahead = 0;
     const server = await startC2();
     const topic = 'home/hall';
     const { hash } = await call<{ hash: string }>(server, 'POST', '/v1/topics', { topic });
@@ -144,13 +146,9 @@ describe('local mode resyncs a device that comes back', () => {
 
     // Act: alice is back 0.3 s later, well inside the quiet period of her last resync.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    now = Date.now();
     await alice.connect(true);
 
     // Assess: resynced once the quiet period is over.
-    await until(() => {
-      now = Date.now();
-      return reads(alice.client, bob.client, topic);
-    }, 'alice on the current key');
+    await until(() => reads(alice.client, bob.client, topic), 'alice on the current key');
   });
 });
