@@ -666,9 +666,13 @@ function restoreBaseline(device: Device, model: Model, baseline: Model): void {
   assert.equal(bytesToHex(model.commandKey), bytesToHex(baseline.commandKey));
 }
 
-/** The document the device saves, after a command that changes nothing (every command triggers a save). */
-async function savedDocument(device: Device, commandKey: Uint8Array): Promise<string> {
-  const noop = protect(encodeCommand({ type: 'RemoveTopic', topicHash: UNRELATED_HASH }), commandKey, NOW);
+/**
+ * The document the device saves, after a command that changes nothing (every command triggers a save), sent at
+ * `timestamp`. Its watermark is a topic's: a ResetTopics older than it is refused, so a document taken before a run
+ * sends it at {@link oldest} (the model of the run knows nothing of it).
+ */
+async function savedDocument(device: Device, commandKey: Uint8Array, timestamp = NOW): Promise<string> {
+  const noop = protect(encodeCommand({ type: 'RemoveTopic', topicHash: UNRELATED_HASH }), commandKey, timestamp);
   device.client.unprotect(noop, controlTopic(device));
   await device.client.flush();
   return new TextDecoder().decode(await device.store.load());
@@ -706,7 +710,7 @@ class BaselineDevice {
   async #build(): Promise<Device> {
     const device = await makeDevice(baselineSeed(this.mode), this.engine, clock);
     installBaseline(device);
-    this.#document ??= withoutWatermarks(await savedDocument(device, device.commandKey));
+    this.#document ??= withoutWatermarks(await savedDocument(device, device.commandKey, oldest()));
     return device;
   }
 }
