@@ -10,7 +10,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetItemCommand,
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -33,6 +32,7 @@ import type {
   TopicRecord,
 } from '../../c2/ports.js';
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
+import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import {
   API_KEYS,
   C2_KEY,
@@ -51,6 +51,7 @@ import {
   topicKey,
   topicsOfClient,
 } from './keyStoreItems.js';
+import { writeIf } from './writeIf.js';
 
 export interface DynamoKeyStoreOptions {
   /** How long events are kept: their `expiresAt` (the table's TTL attribute) is `at` + this. 400 by default. */
@@ -61,39 +62,6 @@ export interface DynamoKeyStoreOptions {
 const BATCH_GET_KEYS = 100;
 const BATCH_GET_ATTEMPTS = 8;
 const backoffMs = (attempt: number): number => Math.min(1000, 25 * 2 ** attempt);
-
-/**
- * Cursors are the base64url JSON of DynamoDB's LastEvaluatedKey, checked to belong to the same tenant and range (a
- * cursor of one topic's links does not page another topic's).
- */
-function encodeCursor(key: Item | undefined): string | undefined {
-  if (!key) return undefined;
-  return Buffer.from(JSON.stringify({ pk: key.PK!.S, sk: key.SK!.S })).toString('base64url');
-}
-
-/**
- * What may follow a list's prefix in a cursor's sort key: the hex of an E4 id or hash (clients, topics, links) or an
- * event id, all short printable ASCII. Anything else (e.g. a key longer than DynamoDB's 1,024 bytes, which it would
- * refuse, a 500 of ours) is an INVALID_CURSOR.
- */
-const SORT_KEY_REST = /^[\x21-\x7e]{1,128}$/;
-
-function decodeCursor(cursor: string, tenantId: string, prefix: string): Item {
-  try {
-    const { pk, sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { pk: unknown; sk: unknown };
-    if (
-      pk === partition(tenantId) &&
-      typeof sk === 'string' &&
-      sk.startsWith(prefix) &&
-      SORT_KEY_REST.test(sk.slice(prefix.length))
-    ) {
-      return { PK: { S: pk }, SK: { S: sk } };
-    }
-  } catch {
-    // fall through
-  }
-  throw new C2Error(C2ErrorCode.InvalidCursor, 'invalid pagination cursor');
-}
 
 export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
@@ -459,14 +427,7 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   /** Sends a conditional write: false when its condition failed. */
-  async #write(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
-    try {
-      // biome-ignore lint/suspicious/noExplicitAny: the three command types share send()'s overloads poorly
-      await this.#db.send(command as any);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  #write(command: PutItemCommand | UpdateItemCommand | DeleteItemCommand): Promise<boolean> {
+    return writeIf(this.#db, command);
   }
 }

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
+import { DynamoOperationStore } from '../../../shared/adapters/aws/DynamoOperationStore.js';
 import { CLIENTS, LINKS_BY_TOPIC, TOPICS } from '../../../shared/adapters/aws/keyStoreItems.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../../../shared/adapters/local/DynaliteServer.js';
 import { bytesToHex, hashIdAlias, hashTopic } from '../../../shared/e4/index.js';
 import { clientRecord, keyStoreContract, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
+import { operationStoreContract } from '../../contract/operationStore.contract.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -31,6 +33,10 @@ async function freshTable(): Promise<{ db: DynamoDBClient; table: string; store:
 }
 
 keyStoreContract('DynamoKeyStore over dynalite', async () => (await freshTable()).store);
+operationStoreContract('DynamoOperationStore over dynalite', async () => {
+  const { db, table } = await freshTable();
+  return new DynamoOperationStore(db, table);
+});
 
 describe('DynamoKeyStore items', () => {
   it('keys clients, topics and links by the lowercase hex of their E4 hashes, names as attributes', async () => {

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
+import { DynamoOperationStore } from '../../../shared/adapters/aws/DynamoOperationStore.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { keyStoreContract } from '../../contract/keyStore.contract.js';
+import { operationStoreContract } from '../../contract/operationStore.contract.js';
 import { javaMissing, type RunningDynamoDbLocal, startDynamoDbLocal } from '../../support/dynamodbLocal.js';
 import { serverMissing } from '../../support/serverMissing.js';
 
@@ -16,7 +18,8 @@ describe.skipIf(serverMissing(javaMissing()))('DynamoKeyStore over DynamoDB Loca
     await server?.close();
   });
 
-  keyStoreContract('DynamoKeyStore over DynamoDB Local', async () => {
+  /** A client on a fresh table of the server. */
+  async function freshTable(): Promise<{ db: DynamoDBClient; table: string }> {
     const db = new DynamoDBClient({
       endpoint: server.endpoint,
       region: 'local',
@@ -24,6 +27,15 @@ describe.skipIf(serverMissing(javaMissing()))('DynamoKeyStore over DynamoDB Loca
     });
     const table = `e4c2-test-${tables++}`;
     await createKeyStoreTable(db, table);
+    return { db, table };
+  }
+
+  keyStoreContract('DynamoKeyStore over DynamoDB Local', async () => {
+    const { db, table } = await freshTable();
     return new DynamoKeyStore(db, table);
+  });
+  operationStoreContract('DynamoOperationStore over DynamoDB Local', async () => {
+    const { db, table } = await freshTable();
+    return new DynamoOperationStore(db, table);
   });
 });

@@ -1,0 +1,424 @@
+/**
+ * The OperationStore on DynamoDB, in the KeyStore's table (items in operationStoreItems.ts): the adapter of the AWS
+ * deployment and of local mode (dynalite). No transactions (dynalite has none): an idempotency key is its own item,
+ * written first and conditionally, and the operation second; a crash between the two is repaired by the next create
+ * of the same key. Filters are applied while reading the tenant's operations (or an operation's deliveries): no
+ * secondary index, since lists are read newest first and a tenant's recent operations are few against its devices.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import type {
+  CountsDelta,
+  DeliveryCounts,
+  DeliveryRecord,
+  DeliveryState,
+  DeliveryTransition,
+  OperationFilter,
+  OperationRecord,
+  OperationStore,
+  OperationUpdate,
+} from '../../c2/ports/OperationStore.js';
+import type { Page, PageRequest } from '../../c2/ports.js';
+import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
+import { type Item, type ItemRange, partition } from './keyStoreItems.js';
+import {
+  COUNT_ATTRIBUTES,
+  countsItem,
+  deliveriesRange,
+  deliveryFromItem,
+  deliveryItem,
+  deliveryKey,
+  expiresAt,
+  idempotencyItemKey,
+  isIdempotencyKey,
+  isOperationId,
+  OPERATIONS,
+  operationItem,
+  operationKey,
+} from './operationStoreItems.js';
+import { writeIf } from './writeIf.js';
+
+export interface DynamoOperationStoreOptions {
+  /** How long operations and deliveries are kept (`expiresAt`, the table's TTL): 400 days by default, as events. */
+  readonly retentionDays?: number;
+}
+
+/** An idempotency key names the operation it made for a day. */
+const IDEMPOTENCY_DAYS = 1;
+/** BatchWriteItem takes at most 25 writes; unprocessed ones are sent again, this many times at most. */
+const BATCH_WRITE_ITEMS = 25;
+const BATCH_WRITE_ATTEMPTS = 8;
+/** Conditional updates of deliveries in flight at once. */
+const TRANSITIONS_IN_FLIGHT = 25;
+/** A filtered list reads at most this many pages of 100 items before it answers (a short page, with a cursor). */
+const FILTERED_READS = 10;
+const backoffMs = (attempt: number): number => Math.min(1000, 25 * 2 ** attempt);
+
+/** An expression on some attributes: `#n0 = :v0 AND ...`. */
+interface Condition {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Item;
+}
+
+function equalities(fields: readonly (readonly [attribute: string, value: string])[]): Condition | undefined {
+  if (fields.length === 0) return undefined;
+  return {
+    expression: fields.map((_, i) => `#f${i} = :f${i}`).join(' AND '),
+    names: Object.fromEntries(fields.map(([attribute], i) => [`#f${i}`, attribute])),
+    values: Object.fromEntries(fields.map(([, value], i) => [`:f${i}`, { S: value }])),
+  };
+}
+
+export class DynamoOperationStore implements OperationStore {
+  readonly #db: DynamoDBClient;
+  readonly #table: string;
+  readonly #retentionDays: number;
+
+  constructor(db: DynamoDBClient, tableName: string, options: DynamoOperationStoreOptions = {}) {
+    const retentionDays = options.retentionDays ?? 400;
+    if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
+      throw new RangeError('retentionDays must be a positive integer');
+    }
+    this.#db = db;
+    this.#table = tableName;
+    this.#retentionDays = retentionDays;
+  }
+
+  createOperation = async (
+    record: OperationRecord,
+    options: { readonly idempotencyKey?: string } = {},
+  ): Promise<{ operation: OperationRecord; created: boolean }> => {
+    const { idempotencyKey } = options;
+    if (idempotencyKey === undefined) {
+      await this.#create(record);
+      return { operation: record, created: true };
+    }
+    if (!isIdempotencyKey(idempotencyKey)) {
+      throw new C2Error(C2ErrorCode.InvalidInput, 'an idempotency key is 1 to 128 printable ASCII characters');
+    }
+    const key = { PK: { S: partition(record.tenantId) }, SK: { S: idempotencyItemKey(idempotencyKey) } };
+    const claimed = await writeIf(
+      this.#db,
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: {
+          ...key,
+          operationId: { S: record.id },
+          kind: { S: record.kind },
+          targetType: { S: record.target.type },
+          targetName: { S: record.target.name },
+          expiresAt: { N: expiresAt(record.createdAt, IDEMPOTENCY_DAYS) },
+        },
+        // An expired key is free again (dynalite has no TTL: it stays until written over).
+        ConditionExpression: 'attribute_not_exists(PK) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': { N: expiresAt(record.createdAt, 0) } },
+      }),
+    );
+    if (claimed) {
+      await this.#create(record);
+      return { operation: record, created: true };
+    }
+    const { Item: claim } = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+    );
+    if (!claim) throw new C2Error(C2ErrorCode.ConcurrentUpdate, 'the idempotency key changed while it was read; retry');
+    if (
+      claim.kind?.S !== record.kind ||
+      claim.targetType?.S !== record.target.type ||
+      claim.targetName?.S !== record.target.name
+    ) {
+      throw new C2Error(C2ErrorCode.InvalidInput, 'this idempotency key was used for another change');
+    }
+    const id = claim.operationId!.S!;
+    const existing = await this.getOperation(record.tenantId, id);
+    if (existing) return { operation: existing, created: false };
+    // The first create of this key stopped before its operation: this one finishes it, under the id it claimed.
+    const operation = { ...record, id };
+    try {
+      await this.#create(operation);
+      return { operation, created: true };
+    } catch (error) {
+      const raced = await this.getOperation(record.tenantId, id);
+      if (error instanceof C2Error && error.code === C2ErrorCode.AlreadyExists && raced) {
+        return { operation: raced, created: false };
+      }
+      throw error;
+    }
+  };
+
+  getOperation = async (tenantId: string, id: string): Promise<OperationRecord | undefined> => {
+    if (!isOperationId(id)) return undefined;
+    const item = await this.#getItem(tenantId, operationKey(id));
+    return item ? OPERATIONS.fromItem(tenantId, item) : undefined;
+  };
+
+  listOperations = (tenantId: string, filter: OperationFilter, page: PageRequest): Promise<Page<OperationRecord>> =>
+    this.#list(
+      OPERATIONS,
+      tenantId,
+      equalities([
+        ...(filter.status === undefined ? [] : [['status', filter.status] as const]),
+        ...(filter.kind === undefined ? [] : [['kind', filter.kind] as const]),
+        ...(filter.target === undefined
+          ? []
+          : ([
+              ['targetType', filter.target.type],
+              ['targetName', filter.target.name],
+            ] as const)),
+      ]),
+      page,
+    );
+
+  updateOperation = async (
+    tenantId: string,
+    id: string,
+    update: OperationUpdate,
+    expectedRevision: number,
+  ): Promise<OperationRecord> => {
+    const set: Item = {
+      updatedAt: { S: update.updatedAt },
+      revision: { N: String(expectedRevision + 1) },
+      ...(update.status === undefined ? {} : { status: { S: update.status } }),
+      ...(update.finishedAt === undefined ? {} : { finishedAt: { S: update.finishedAt } }),
+      ...(update.counts === undefined ? {} : countsItem(update.counts)),
+      ...(update.error === undefined
+        ? {}
+        : { errorCode: { S: update.error.code }, errorMessage: { S: update.error.message } }),
+    };
+    const names = Object.keys(set);
+    return this.#updateOperation(tenantId, id, {
+      expression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
+      names: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+      values: {
+        ...Object.fromEntries(names.map((name, i) => [`:a${i}`, set[name]!])),
+        ':expected': { N: String(expectedRevision) },
+      },
+      condition: 'attribute_exists(PK) AND revision = :expected',
+    });
+  };
+
+  addToCounts = (tenantId: string, id: string, delta: CountsDelta, updatedAt: string): Promise<OperationRecord> => {
+    const fields = (Object.keys(COUNT_ATTRIBUTES) as (keyof DeliveryCounts)[]).filter(
+      (field) => delta[field] !== undefined && delta[field] !== 0,
+    );
+    for (const field of fields) {
+      if (!Number.isSafeInteger(delta[field])) throw new RangeError(`counts delta "${field}" is not an integer`);
+    }
+    return this.#updateOperation(tenantId, id, {
+      expression: `SET updatedAt = :at${fields.length > 0 ? ` ADD ${fields.map((_, i) => `#c${i} :c${i}`).join(', ')}` : ''}`,
+      names: Object.fromEntries(fields.map((field, i) => [`#c${i}`, COUNT_ATTRIBUTES[field]])),
+      values: {
+        ':at': { S: updatedAt },
+        ...Object.fromEntries(fields.map((field, i) => [`:c${i}`, { N: String(delta[field]) }])),
+      },
+      condition: 'attribute_exists(PK)',
+    });
+  };
+
+  putDeliveries = async (deliveries: readonly DeliveryRecord[]): Promise<void> => {
+    const requests = deliveries.map((delivery) => ({
+      PutRequest: {
+        Item: {
+          PK: { S: partition(delivery.tenantId) },
+          SK: { S: deliveryKey(delivery.operationId, delivery.clientName) },
+          ...deliveryItem(delivery, this.#retentionDays),
+        },
+      },
+    }));
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_ITEMS) {
+      let pending = requests.slice(i, i + BATCH_WRITE_ITEMS);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === BATCH_WRITE_ATTEMPTS) {
+          throw new Error(
+            `DynamoDB left ${pending.length} deliveries unwritten after ${BATCH_WRITE_ATTEMPTS} attempts`,
+          );
+        }
+        if (attempt > 0) await sleep(backoffMs(attempt - 1));
+        const { UnprocessedItems } = await this.#db.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
+        );
+        pending = (UnprocessedItems?.[this.#table] ?? []) as typeof pending;
+      }
+    }
+  };
+
+  transitionDeliveries = async (
+    tenantId: string,
+    operationId: string,
+    transitions: readonly DeliveryTransition[],
+  ): Promise<DeliveryRecord[]> => {
+    const changed: (DeliveryRecord | undefined)[] = [];
+    for (let i = 0; i < transitions.length; i += TRANSITIONS_IN_FLIGHT) {
+      const chunk = transitions.slice(i, i + TRANSITIONS_IN_FLIGHT);
+      changed.push(...(await Promise.all(chunk.map((t) => this.#transition(tenantId, operationId, t)))));
+    }
+    return changed.filter((record) => record !== undefined);
+  };
+
+  getDelivery = async (
+    tenantId: string,
+    operationId: string,
+    clientName: string,
+  ): Promise<DeliveryRecord | undefined> => {
+    if (!isOperationId(operationId)) return undefined;
+    const item = await this.#getItem(tenantId, deliveryKey(operationId, clientName));
+    const record = item ? deliveryFromItem(tenantId, item) : undefined;
+    return record?.clientName === clientName ? record : undefined;
+  };
+
+  listDeliveries = async (
+    tenantId: string,
+    operationId: string,
+    filter: { readonly state?: DeliveryState },
+    page: PageRequest,
+  ): Promise<Page<DeliveryRecord>> => {
+    if (!isOperationId(operationId)) return { items: [] };
+    return this.#list(
+      deliveriesRange(operationId),
+      tenantId,
+      equalities(filter.state === undefined ? [] : [['state', filter.state]]),
+      page,
+    );
+  };
+
+  async #create(record: OperationRecord): Promise<void> {
+    const written = await writeIf(
+      this.#db,
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: {
+          PK: { S: partition(record.tenantId) },
+          SK: { S: operationKey(record.id) },
+          ...operationItem(record, this.#retentionDays),
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+    if (!written) throw new C2Error(C2ErrorCode.AlreadyExists, `operation "${record.id}" exists already`);
+  }
+
+  async #getItem(tenantId: string, sortKey: string): Promise<Item | undefined> {
+    const { Item } = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: partition(tenantId) }, SK: { S: sortKey } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  /** A conditional update of an operation, returning it as stored; NOT_FOUND or CONCURRENT_UPDATE when refused. */
+  async #updateOperation(
+    tenantId: string,
+    id: string,
+    update: { expression: string; names: Record<string, string>; values: Item; condition: string },
+  ): Promise<OperationRecord> {
+    const missing = new C2Error(C2ErrorCode.NotFound, `no operation "${id}"`);
+    if (!isOperationId(id)) throw missing;
+    try {
+      const { Attributes } = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { PK: { S: partition(tenantId) }, SK: { S: operationKey(id) } },
+          UpdateExpression: update.expression,
+          ConditionExpression: update.condition,
+          ...(Object.keys(update.names).length > 0 ? { ExpressionAttributeNames: update.names } : {}),
+          ExpressionAttributeValues: update.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return OPERATIONS.fromItem(tenantId, Attributes!);
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!(await this.getOperation(tenantId, id))) throw missing;
+      throw new C2Error(C2ErrorCode.ConcurrentUpdate, `operation "${id}" changed since it was read`);
+    }
+  }
+
+  async #transition(tenantId: string, operationId: string, t: DeliveryTransition): Promise<DeliveryRecord | undefined> {
+    if (t.from.length === 0) return undefined;
+    const clearsError = t.lastError === undefined && (t.to === 'sent' || t.to === 'confirmed');
+    try {
+      const { Attributes } = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, t.clientName) } },
+          UpdateExpression: `SET #state = :to, updatedAt = :at${t.lastError === undefined ? '' : ', lastError = :error'} ADD attempts :attempts${clearsError ? ' REMOVE lastError' : ''}`,
+          ConditionExpression: `clientName = :name AND #state IN (${t.from.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':to': { S: t.to },
+            ':at': { S: t.updatedAt },
+            ':name': { S: t.clientName },
+            ':attempts': { N: String(t.addAttempts ?? 0) },
+            ...(t.lastError === undefined ? {} : { ':error': { S: t.lastError } }),
+            ...Object.fromEntries(t.from.map((state, i) => [`:from${i}`, { S: state }])),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return deliveryFromItem(tenantId, Attributes!);
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * A page of a range, newest first or in key order, holding only the items that match `filter`. Unfiltered: one
+   * query of `limit` items. Filtered: queries of 100 items until `limit` match, the range ends, or
+   * {@link FILTERED_READS} queries were made (a short page, with a cursor).
+   */
+  async #list<T>(
+    range: ItemRange<T>,
+    tenantId: string,
+    filter: Condition | undefined,
+    page: PageRequest,
+  ): Promise<Page<T>> {
+    if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
+      throw new RangeError(`list: limit must be 1..100, not ${page.limit}`);
+    }
+    let start = page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, range.prefix);
+    const items: Item[] = [];
+    for (let reads = 0; reads < (filter ? FILTERED_READS : 1); reads++) {
+      const { Items = [], LastEvaluatedKey } = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
+          ExpressionAttributeValues: {
+            ':pk': { S: partition(tenantId) },
+            ':prefix': { S: range.prefix },
+            ...filter?.values,
+          },
+          ScanIndexForward: !range.newestFirst,
+          ConsistentRead: true,
+          Limit: filter ? 100 : page.limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const room = page.limit - items.length;
+      items.push(...Items.slice(0, room));
+      if (Items.length > room) {
+        // More matched than fit: the next page starts after the last one kept.
+        const last = items[items.length - 1]!;
+        start = { PK: last.PK!, SK: last.SK! };
+        break;
+      }
+      start = LastEvaluatedKey;
+      if (!start || items.length === page.limit) break;
+    }
+    const cursor = encodeCursor(start);
+    return { items: items.map((item) => range.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Operations of the C2 (issue "key operations that always finish"): every change that sends commands to devices is
+ * recorded as an operation before anything is sent, with one delivery record per device. This port stores them; the
+ * use cases, the delivery worker and the API build on it in later steps (nothing uses it yet). Records carry no key
+ * bytes except an operation's `wrappedKey` (the key it installs, enveloped by the KeyVault like every stored key),
+ * which no view returns. Failures are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR,
+ * INVALID_INPUT.
+ */
+import type { Page, PageRequest } from '../ports.js';
+
+export const OPERATION_KINDS = [
+  'topic.rotate',
+  'link.delete',
+  'client.delete',
+  'client.reset',
+  'client.identityKey',
+  'c2key.rotate',
+  'client.resync',
+] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'partial'] as const;
+/**
+ * `pending` recorded, nothing sent yet; `running` fan-out under way; `succeeded` every device `sent` or `confirmed`;
+ * `partial` the fan-out ended with some devices `failed`; `failed` it could not start (e.g. the key was not stored).
+ */
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+
+export const DELIVERY_STATES = ['pending', 'sent', 'confirmed', 'failed'] as const;
+/** `sent`: the broker took the command; `confirmed`: the device applied and saved it (a receipt). */
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** How many devices of an operation are in each state (`total` = the sum of the four). */
+export interface DeliveryCounts {
+  readonly total: number;
+  readonly pending: number;
+  readonly sent: number;
+  readonly confirmed: number;
+  readonly failed: number;
+}
+
+export interface OperationTarget {
+  readonly type: 'topic' | 'client' | 'link' | 'c2key';
+  /** The topic or client name; a link is `<topic> <client>`, as in the event log. */
+  readonly name: string;
+}
+
+export interface OperationRecord {
+  readonly tenantId: string;
+  /** Sortable by creation time, unique: see operations/newOperationId.ts (26 characters, Crockford base32). */
+  readonly id: string;
+  readonly kind: OperationKind;
+  readonly target: OperationTarget;
+  /** The key version the operation installs, when it installs one. */
+  readonly keyVersion?: number;
+  /** Who asked (API key id, 'scheduler', ...): never a secret. */
+  readonly actor: string;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt?: string;
+  readonly status: OperationStatus;
+  readonly counts: DeliveryCounts;
+  /** Why it failed or ended partial (a C2 error code and message; never key bytes). */
+  readonly error?: { readonly code: string; readonly message: string };
+  /**
+   * The key the operation installs, minted once and enveloped by the KeyVault (so that a re-run or a retry sends the
+   * same key). Stored, never part of a view.
+   */
+  readonly wrappedKey?: Uint8Array;
+  /** Starts at 1; each {@link OperationStore.updateOperation} increments it (optimistic concurrency). */
+  readonly revision: number;
+}
+
+/** What {@link OperationStore.updateOperation} may change. */
+export interface OperationUpdate {
+  readonly status?: OperationStatus;
+  readonly counts?: DeliveryCounts;
+  readonly finishedAt?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly updatedAt: string;
+}
+
+/** A change of some counts by these amounts (may be negative): e.g. `{ pending: -100, sent: 98, failed: 2 }`. */
+export type CountsDelta = Partial<Record<keyof DeliveryCounts, number>>;
+
+/** One device of an operation. */
+export interface DeliveryRecord {
+  readonly tenantId: string;
+  readonly operationId: string;
+  readonly clientName: string;
+  /** E4 id of the client (SHA3-256(name)[0:16]). */
+  readonly clientId: Uint8Array;
+  readonly state: DeliveryState;
+  /** Commands published for it so far (re-sends included). */
+  readonly attempts: number;
+  /** Why the last attempt failed (no key bytes). */
+  readonly lastError?: string;
+  /** ISO 8601. */
+  readonly updatedAt: string;
+}
+
+/** A conditional change of one delivery: applied only if its state is still one of `from`. */
+export interface DeliveryTransition {
+  readonly clientName: string;
+  readonly from: readonly DeliveryState[];
+  readonly to: DeliveryState;
+  /** Added to `attempts` (e.g. 1 for a publish). */
+  readonly addAttempts?: number;
+  /** Set when given; removed when the new state is `sent` or `confirmed` and none is given. */
+  readonly lastError?: string;
+  readonly updatedAt: string;
+}
+
+export interface OperationFilter {
+  readonly status?: OperationStatus;
+  readonly kind?: OperationKind;
+  readonly target?: OperationTarget;
+}
+
+export interface OperationStore {
+  /**
+   * Records a new operation. Without an idempotency key an id taken already is ALREADY_EXISTS. With one, the first
+   * create of that key (per tenant, for a day) stores `record`; a later one returns the operation stored then
+   * (`created: false`), whatever the new record's id; a key reused for another kind or target is INVALID_INPUT.
+   */
+  createOperation(
+    record: OperationRecord,
+    options?: { readonly idempotencyKey?: string },
+  ): Promise<{ operation: OperationRecord; created: boolean }>;
+  getOperation(tenantId: string, id: string): Promise<OperationRecord | undefined>;
+  /**
+   * Newest first, those matching every field of `filter`. A page may hold fewer than `limit` items while a cursor
+   * says more may follow (the filter is applied as the store reads).
+   */
+  listOperations(tenantId: string, filter: OperationFilter, page: PageRequest): Promise<Page<OperationRecord>>;
+  /**
+   * Changes status, counts, finishedAt, error if the stored revision is still `expectedRevision` (else
+   * CONCURRENT_UPDATE; NOT_FOUND without the operation); returns the record as stored, its revision incremented.
+   */
+  updateOperation(
+    tenantId: string,
+    id: string,
+    update: OperationUpdate,
+    expectedRevision: number,
+  ): Promise<OperationRecord>;
+  /**
+   * Adds `delta` to the counts atomically, whatever the revision (concurrent delivery batches each add their own
+   * transitions, never conflicting); NOT_FOUND without the operation. Returns the record as stored.
+   */
+  addToCounts(tenantId: string, id: string, delta: CountsDelta, updatedAt: string): Promise<OperationRecord>;
+
+  /**
+   * Writes delivery records as given (created or replaced), many per request: for the records of a fan-out before it
+   * starts. Each must belong to an existing operation of the same tenant (not checked: the caller created it).
+   */
+  putDeliveries(deliveries: readonly DeliveryRecord[]): Promise<void>;
+  /**
+   * Applies each transition whose delivery exists and is in one of its `from` states; returns the records it changed
+   * (as stored after the change), in the order given. The caller adds to the counts exactly those.
+   */
+  transitionDeliveries(
+    tenantId: string,
+    operationId: string,
+    transitions: readonly DeliveryTransition[],
+  ): Promise<DeliveryRecord[]>;
+  getDelivery(tenantId: string, operationId: string, clientName: string): Promise<DeliveryRecord | undefined>;
+  /** The deliveries of an operation in client id order, only those in `state` when given (short pages as above). */
+  listDeliveries(
+    tenantId: string,
+    operationId: string,
+    filter: { readonly state?: DeliveryState },
+    page: PageRequest,
+  ): Promise<Page<DeliveryRecord>>;
+}
