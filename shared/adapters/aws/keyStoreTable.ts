@@ -10,7 +10,9 @@
  *   client side): `begins_with(SK, 'L#<hex topic hash>')` lists a topic's clients, in client id order;
  * - `K#c2` the tenant's C2 key pair (and its pending key);
  * - `E#<event id>` the event log, deleted by the table's TTL on `expiresAt` (epoch seconds);
- * - `A#<key id>` API keys (the SHA-256 of their secret).
+ * - `A#<key id>` API keys (the SHA-256 of their secret);
+ * - `O#<operation id>`, `D#<operation id>#<hex client id>`, `I#<idempotency key>` operations, their deliveries and
+ *   idempotency keys (DynamoOperationStore, codecs in operationStoreItems.ts).
  * Codecs in keyStoreItems.ts. On-demand capacity. The CDK stack declares the same table for AWS (with TTL on
  * `expiresAt`); local mode and the tests create it with {@link createKeyStoreTable} (dynalite has no TTL: events
  * stay).

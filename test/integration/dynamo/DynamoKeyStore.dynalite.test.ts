@@ -10,7 +10,7 @@ import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.
 import { type RunningDynalite, startDynalite } from '../../../shared/adapters/local/DynaliteServer.js';
 import { bytesToHex, hashIdAlias, hashTopic } from '../../../shared/e4/index.js';
 import { clientRecord, keyStoreContract, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
-import { operationStoreContract } from '../../contract/operationStore.contract.js';
+import { operationRecord, operationStoreContract } from '../../contract/operationStore.contract.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -116,6 +116,38 @@ describe('DynamoKeyStore items', () => {
     expect([client, topic]).toEqual(['RangeError', 'RangeError']);
     expect(await store.countClients('tenant-a')).toBe(0);
     expect(await store.countTopics('tenant-a')).toBe(0);
+  });
+});
+
+describe('DynamoOperationStore items', () => {
+  it('finishes the create an idempotency key started when a crash left its operation unwritten', async () => {
+    // Prepare: the item `I#req-1` a first create wrote before it stopped, naming an operation never stored
+    const { db, table } = await freshTable();
+    const store = new DynamoOperationStore(db, table);
+    const claimed = operationRecord(0);
+    await db.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          PK: { S: 'T#tenant-a' },
+          SK: { S: 'I#req-1' },
+          operationId: { S: claimed.id },
+          kind: { S: claimed.kind },
+          targetType: { S: claimed.target.type },
+          targetName: { S: claimed.target.name },
+          expiresAt: { N: String(Math.floor(Date.parse(claimed.createdAt) / 1000) + 86_400) },
+        },
+      }),
+    );
+
+    // Act
+    const retried = await store.createOperation(operationRecord(3), { idempotencyKey: 'req-1' });
+
+    // Assess: stored under the id the key names, once
+    expect(retried.created).toBe(true);
+    expect(retried.operation.id).toBe(claimed.id);
+    expect(await store.getOperation('tenant-a', claimed.id)).toEqual(retried.operation);
+    expect((await store.listOperations('tenant-a', {}, { limit: 10 })).items).toHaveLength(1);
   });
 });
 
