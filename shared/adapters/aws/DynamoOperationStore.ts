@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -339,7 +340,7 @@ export class DynamoOperationStore implements OperationStore {
       );
       return OPERATIONS.fromItem(tenantId, Attributes!);
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
       if (!(await this.getOperation(tenantId, id))) throw missing;
       throw new C2Error(C2ErrorCode.ConcurrentUpdate, `operation "${id}" changed since it was read`);
     }
@@ -369,7 +370,7 @@ export class DynamoOperationStore implements OperationStore {
       );
       return deliveryFromItem(tenantId, Attributes!);
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }

@@ -75,6 +75,10 @@ export interface OperationRecord {
 /** What {@link OperationStore.updateOperation} may change. */
 export interface OperationUpdate {
   readonly status?: OperationStatus;
+  /**
+   * Replaces the counts: when a fan-out is prepared (its total known), never while delivery batches add to them
+   * ({@link OperationStore.addToCounts}).
+   */
   readonly counts?: DeliveryCounts;
   readonly finishedAt?: string;
   readonly error?: { readonly code: string; readonly message: string };
