@@ -151,6 +151,28 @@ describe('DynamoOperationStore items', () => {
   });
 });
 
+describe('DynamoOperationStore filtered lists', () => {
+  it('answers a short page with a cursor after reading 1,000 items that do not match, and the cursor goes on', async () => {
+    // Prepare: 1,001 operations, only the oldest failed
+    const { db, table } = await freshTable();
+    const store = new DynamoOperationStore(db, table);
+    const records = Array.from({ length: 1001 }, (_, i) => operationRecord(i, i === 0 ? { status: 'failed' } : {}));
+    for (let i = 0; i < records.length; i += 50) {
+      await Promise.all(records.slice(i, i + 50).map((record) => store.createOperation(record)));
+    }
+
+    // Act
+    const first = await store.listOperations('tenant-a', { status: 'failed' }, { limit: 10 });
+    const second = await store.listOperations('tenant-a', { status: 'failed' }, { limit: 10, cursor: first.cursor! });
+
+    // Assess
+    expect(first.items).toEqual([]);
+    expect(first.cursor).toBeDefined();
+    expect(second.items.map((o) => o.id)).toEqual([records[0]!.id]);
+    expect(second.cursor).toBeUndefined();
+  });
+});
+
 describe('DynamoKeyStore over dynalite on disk', () => {
   it('finds its records again after the server restarts on the same folder (local mode restarts)', async () => {
     // Prepare
