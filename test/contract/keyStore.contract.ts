@@ -11,11 +11,11 @@ import type {
   EventRecord,
   KeyStore,
   LinkRecord,
-  Page,
   TopicRecord,
 } from '../../shared/c2/ports.js';
 import { bytesToHex, hashIdAlias, hashTopic, randomKey } from '../../shared/e4/index.js';
 import { codeOfAsync } from '../support/codeOf.js';
+import { page, readAll } from '../support/readAllPages.js';
 
 export function clientRecord(name: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
@@ -86,22 +86,6 @@ export function apiKeyRecord(keyId: string, overrides: Partial<ApiKeyRecord> = {
     ...overrides,
   };
 }
-
-/** Every item of a list, following its cursors, and how many pages it took. */
-async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await read(cursor);
-    items.push(...page.items);
-    cursor = page.cursor;
-    pages++;
-  } while (cursor);
-  return { items, pages };
-}
-
-const page = (limit: number, cursor: string | undefined) => ({ limit, ...(cursor ? { cursor } : {}) });
 
 /** Names sorted by the hex of their hash: the order of lists (bytes order, as DynamoDB sorts sort keys). */
 const sortedBy =

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
 import { newOperationId } from '../../shared/c2/operations/newOperationId.js';
 import type { DeliveryRecord, OperationRecord, OperationStore } from '../../shared/c2/ports/OperationStore.js';
-import type { Page } from '../../shared/c2/ports.js';
 import { hashIdAlias, randomKey } from '../../shared/e4/index.js';
 import { codeOfAsync } from '../support/codeOf.js';
+import { page, readAll } from '../support/readAllPages.js';
 
 const BASE = Date.UTC(2026, 11, 4, 0, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -49,21 +49,6 @@ export function deliveryRecord(
     ...overrides,
   };
 }
-
-async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await read(cursor);
-    items.push(...page.items);
-    cursor = page.cursor;
-    pages++;
-  } while (cursor);
-  return { items, pages };
-}
-
-const page = (limit: number, cursor: string | undefined) => ({ limit, ...(cursor ? { cursor } : {}) });
 
 export function operationStoreContract(name: string, build: () => Promise<OperationStore>): void {
   describe(`OperationStore contract: ${name}`, () => {

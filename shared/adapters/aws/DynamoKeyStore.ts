@@ -7,7 +7,6 @@
  * here into C2 errors (ConditionalCheckFailedException -> ALREADY_EXISTS / NOT_FOUND / CONCURRENT_UPDATE). No
  * transactions: dynalite has none.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetItemCommand,
   DeleteItemCommand,
@@ -51,6 +50,7 @@ import {
   topicKey,
   topicsOfClient,
 } from './keyStoreItems.js';
+import { untilProcessed } from './untilProcessed.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoKeyStoreOptions {
@@ -58,10 +58,8 @@ export interface DynamoKeyStoreOptions {
   readonly eventRetentionDays?: number;
 }
 
-/** BatchGetItem reads at most 100 keys; the keys it leaves unprocessed are asked again, this many times at most. */
+/** BatchGetItem reads at most 100 keys (the keys it leaves unprocessed are asked again: untilProcessed.ts). */
 const BATCH_GET_KEYS = 100;
-const BATCH_GET_ATTEMPTS = 8;
-const backoffMs = (attempt: number): number => Math.min(1000, 25 * 2 ** attempt);
 
 export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
@@ -315,18 +313,13 @@ export class DynamoKeyStore implements KeyStore {
   /** Reads the items of `keys` (at most 100), asking again for those DynamoDB leaves unprocessed. */
   async #batchGet(keys: Item[]): Promise<Item[]> {
     const items: Item[] = [];
-    let pending = keys;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt === BATCH_GET_ATTEMPTS) {
-        throw new Error(`DynamoDB left ${pending.length} keys unread after ${BATCH_GET_ATTEMPTS} attempts`);
-      }
-      if (attempt > 0) await sleep(backoffMs(attempt - 1));
+    await untilProcessed(keys, 'keys unread', async (pending) => {
       const { Responses, UnprocessedKeys } = await this.#db.send(
         new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } } }),
       );
       items.push(...(Responses?.[this.#table] ?? []));
-      pending = UnprocessedKeys?.[this.#table]?.Keys ?? [];
-    }
+      return UnprocessedKeys?.[this.#table]?.Keys ?? [];
+    });
     return items;
   }
 

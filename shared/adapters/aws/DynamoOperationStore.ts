@@ -5,7 +5,6 @@
  * of the same key. Filters are applied while reading the tenant's operations (or an operation's deliveries): no
  * secondary index, since lists are read newest first and a tenant's recent operations are few against its devices.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
@@ -45,6 +44,7 @@ import {
   operationItem,
   operationKey,
 } from './operationStoreItems.js';
+import { untilProcessed } from './untilProcessed.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoOperationStoreOptions {
@@ -54,14 +54,12 @@ export interface DynamoOperationStoreOptions {
 
 /** An idempotency key names the operation it made for a day. */
 const IDEMPOTENCY_DAYS = 1;
-/** BatchWriteItem takes at most 25 writes; unprocessed ones are sent again, this many times at most. */
+/** BatchWriteItem takes at most 25 writes (unprocessed ones are sent again: untilProcessed.ts). */
 const BATCH_WRITE_ITEMS = 25;
-const BATCH_WRITE_ATTEMPTS = 8;
 /** Conditional updates of deliveries in flight at once. */
 const TRANSITIONS_IN_FLIGHT = 25;
 /** A filtered list reads at most this many pages of 100 items before it answers (a short page, with a cursor). */
 const FILTERED_READS = 10;
-const backoffMs = (attempt: number): number => Math.min(1000, 25 * 2 ** attempt);
 
 /** An expression on some attributes: `#n0 = :v0 AND ...`. */
 interface Condition {
@@ -236,19 +234,12 @@ export class DynamoOperationStore implements OperationStore {
       },
     }));
     for (let i = 0; i < requests.length; i += BATCH_WRITE_ITEMS) {
-      let pending = requests.slice(i, i + BATCH_WRITE_ITEMS);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt === BATCH_WRITE_ATTEMPTS) {
-          throw new Error(
-            `DynamoDB left ${pending.length} deliveries unwritten after ${BATCH_WRITE_ATTEMPTS} attempts`,
-          );
-        }
-        if (attempt > 0) await sleep(backoffMs(attempt - 1));
+      await untilProcessed(requests.slice(i, i + BATCH_WRITE_ITEMS), 'deliveries unwritten', async (pending) => {
         const { UnprocessedItems } = await this.#db.send(
           new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
         );
-        pending = (UnprocessedItems?.[this.#table] ?? []) as typeof pending;
-      }
+        return (UnprocessedItems?.[this.#table] ?? []) as typeof pending;
+      });
     }
   };
 
