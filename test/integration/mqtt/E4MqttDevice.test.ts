@@ -572,7 +572,10 @@ function uniqueTopic(): string {
   return `sensors/${randomUUID()}`;
 }
 
-/** What the C2 does: protect a command under the client's command key, publish it on `e4/<hex id>` with QoS 2. */
+/**
+ * What the C2 does: protect a command under the client's command key, publish it on `e4/<hex id>`. Published at QoS 2
+ * (e4c2's C2 uses QoS 1) so that the device's subscription decides the QoS of delivery (the lower of the two).
+ */
 async function sendCommand(c2: MqttClient, client: E4Client, command: Uint8Array, commandKey: Uint8Array) {
   await c2.publishAsync(topicForId(client.id), Buffer.from(protectCommand(command, commandKey)), { qos: 2 });
 }
