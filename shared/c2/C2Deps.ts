@@ -1,4 +1,6 @@
 import type { CryptoEngine } from '../e4/index.js';
+import type { OperationStore } from './ports/OperationStore.js';
+import type { WorkQueue } from './ports/WorkQueue.js';
 import type {
   Clock,
   CommandPublisher,
@@ -12,6 +14,10 @@ import type {
 /** What every use case runs on: the ports, built once by a composition root (Lambda cold start, local mode). */
 export interface C2Deps {
   readonly store: KeyStore;
+  /** Operations and their deliveries (see shared/c2/operations/). */
+  readonly operations?: OperationStore;
+  /** Where operations are handed over to be carried out after the call that started them answered. */
+  readonly queue?: WorkQueue;
   readonly vault: KeyVault;
   readonly publisher: CommandPublisher;
   readonly clock: Clock;

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type {
+  CommandRef,
   CountsDelta,
   DeliveryCounts,
   DeliveryRecord,
@@ -31,6 +32,9 @@ import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import {
   COUNT_ATTRIBUTES,
+  commandRefFromItem,
+  commandRefItem,
+  commandRefKey,
   countsItem,
   deliveriesRange,
   deliveryFromItem,
@@ -183,22 +187,33 @@ export class DynamoOperationStore implements OperationStore {
     update: OperationUpdate,
     expectedRevision: number,
   ): Promise<OperationRecord> => {
+    if (update.counts !== undefined && update.countsDelta !== undefined) {
+      throw new RangeError('updateOperation: counts and countsDelta together');
+    }
     const set: Item = {
       updatedAt: { S: update.updatedAt },
       revision: { N: String(expectedRevision + 1) },
       ...(update.status === undefined ? {} : { status: { S: update.status } }),
       ...(update.finishedAt === undefined ? {} : { finishedAt: { S: update.finishedAt } }),
+      ...(update.keyVersion === undefined ? {} : { keyVersion: { N: String(update.keyVersion) } }),
+      ...(typeof update.cursor === 'string' ? { fanOutCursor: { S: update.cursor } } : {}),
       ...(update.counts === undefined ? {} : countsItem(update.counts)),
       ...(update.error === undefined
         ? {}
         : { errorCode: { S: update.error.code }, errorMessage: { S: update.error.message } }),
     };
     const names = Object.keys(set);
+    const adds = countFields(update.countsDelta ?? {});
+    const add = adds.length > 0 ? ` ADD ${adds.map((_, i) => `#c${i} :c${i}`).join(', ')}` : '';
     return this.#updateOperation(tenantId, id, {
-      expression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
-      names: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+      expression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}${add}${update.cursor === null ? ' REMOVE fanOutCursor' : ''}`,
+      names: {
+        ...Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+        ...Object.fromEntries(adds.map((field, i) => [`#c${i}`, COUNT_ATTRIBUTES[field]])),
+      },
       values: {
         ...Object.fromEntries(names.map((name, i) => [`:a${i}`, set[name]!])),
+        ...Object.fromEntries(adds.map((field, i) => [`:c${i}`, { N: String(update.countsDelta![field]) }])),
         ':expected': { N: String(expectedRevision) },
       },
       condition: 'attribute_exists(PK) AND revision = :expected',
@@ -206,12 +221,7 @@ export class DynamoOperationStore implements OperationStore {
   };
 
   addToCounts = (tenantId: string, id: string, delta: CountsDelta, updatedAt: string): Promise<OperationRecord> => {
-    const fields = (Object.keys(COUNT_ATTRIBUTES) as (keyof DeliveryCounts)[]).filter(
-      (field) => delta[field] !== undefined && delta[field] !== 0,
-    );
-    for (const field of fields) {
-      if (!Number.isSafeInteger(delta[field])) throw new RangeError(`counts delta "${field}" is not an integer`);
-    }
+    const fields = countFields(delta);
     return this.#updateOperation(tenantId, id, {
       expression: `SET updatedAt = :at${fields.length > 0 ? ` ADD ${fields.map((_, i) => `#c${i} :c${i}`).join(', ')}` : ''}`,
       names: Object.fromEntries(fields.map((field, i) => [`#c${i}`, COUNT_ATTRIBUTES[field]])),
@@ -223,16 +233,38 @@ export class DynamoOperationStore implements OperationStore {
     });
   };
 
-  putDeliveries = async (deliveries: readonly DeliveryRecord[]): Promise<void> => {
-    const requests = deliveries.map((delivery) => ({
-      PutRequest: {
-        Item: {
-          PK: { S: partition(delivery.tenantId) },
-          SK: { S: deliveryKey(delivery.operationId, delivery.clientName) },
-          ...deliveryItem(delivery, this.#retentionDays),
-        },
-      },
-    }));
+  putDeliveries = (deliveries: readonly DeliveryRecord[]): Promise<void> =>
+    this.#putAll(
+      deliveries.map((delivery) => ({
+        PK: { S: partition(delivery.tenantId) },
+        SK: { S: deliveryKey(delivery.operationId, delivery.clientName) },
+        ...deliveryItem(delivery, this.#retentionDays),
+      })),
+    );
+
+  putCommandRefs = (refs: readonly CommandRef[]): Promise<void> =>
+    this.#putAll(
+      refs.map((ref) => ({
+        PK: { S: partition(ref.tenantId) },
+        SK: { S: commandRefKey(ref.clientId, ref.commandHash) },
+        ...commandRefItem(ref),
+      })),
+    );
+
+  getCommandRef = async (
+    tenantId: string,
+    clientId: Uint8Array,
+    commandHash: Uint8Array,
+  ): Promise<CommandRef | undefined> => {
+    const item = await this.#getItem(tenantId, commandRefKey(clientId, commandHash));
+    // dynalite has no TTL: an expired reference is still there, and is ignored.
+    if (!item || Number(item.expiresAt?.N) * 1000 <= Date.now()) return undefined;
+    return commandRefFromItem(tenantId, clientId, commandHash, item);
+  };
+
+  /** Writes items (created or replaced), 25 per BatchWriteItem. */
+  async #putAll(items: readonly Item[]): Promise<void> {
+    const requests = items.map((Item) => ({ PutRequest: { Item } }));
     for (let i = 0; i < requests.length; i += BATCH_WRITE_ITEMS) {
       await untilProcessed(requests.slice(i, i + BATCH_WRITE_ITEMS), 'deliveries unwritten', async (pending) => {
         const { UnprocessedItems } = await this.#db.send(
@@ -241,7 +273,7 @@ export class DynamoOperationStore implements OperationStore {
         return (UnprocessedItems?.[this.#table] ?? []) as typeof pending;
       });
     }
-  };
+  }
 
   transitionDeliveries = async (
     tenantId: string,
@@ -345,7 +377,7 @@ export class DynamoOperationStore implements OperationStore {
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, t.clientName) } },
-          UpdateExpression: `SET #state = :to, updatedAt = :at${t.lastError === undefined ? '' : ', lastError = :error'} ADD attempts :attempts${clearsError ? ' REMOVE lastError' : ''}`,
+          UpdateExpression: `SET #state = :to, updatedAt = :at${t.lastError === undefined ? '' : ', lastError = :error'}${t.commandHash === undefined ? '' : ', commandHash = :hash'} ADD attempts :attempts${clearsError ? ' REMOVE lastError' : ''}`,
           ConditionExpression: `clientName = :name AND #state IN (${t.from.map((_, i) => `:from${i}`).join(', ')})`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
@@ -354,6 +386,7 @@ export class DynamoOperationStore implements OperationStore {
             ':name': { S: t.clientName },
             ':attempts': { N: String(t.addAttempts ?? 0) },
             ...(t.lastError === undefined ? {} : { ':error': { S: t.lastError } }),
+            ...(t.commandHash === undefined ? {} : { ':hash': { B: t.commandHash } }),
             ...Object.fromEntries(t.from.map((state, i) => [`:from${i}`, { S: state }])),
           },
           ReturnValues: 'ALL_NEW',
@@ -413,4 +446,15 @@ export class DynamoOperationStore implements OperationStore {
     const cursor = encodeCursor(start);
     return { items: items.map((item) => range.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
   }
+}
+
+/** The counts a delta changes (zeros left out), each checked to be an integer. */
+function countFields(delta: CountsDelta): (keyof DeliveryCounts)[] {
+  const fields = (Object.keys(COUNT_ATTRIBUTES) as (keyof DeliveryCounts)[]).filter(
+    (field) => delta[field] !== undefined && delta[field] !== 0,
+  );
+  for (const field of fields) {
+    if (!Number.isSafeInteger(delta[field])) throw new RangeError(`counts delta "${field}" is not an integer`);
+  }
+  return fields;
 }

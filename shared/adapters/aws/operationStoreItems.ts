@@ -4,11 +4,13 @@
  *   are five number attributes (`cTotal`, `cPending`, `cSent`, `cConfirmed`, `cFailed`) so that delivery batches can
  *   add to them atomically;
  * - `D#<operation id>#<hex client id>` one device's delivery, in client id order within its operation;
- * - `I#<idempotency key>` the operation an idempotency key made (a day, on `expiresAt`).
+ * - `I#<idempotency key>` the operation an idempotency key made (a day, on `expiresAt`);
+ * - `R#<hex client id>#<hex command hash>` the delivery a published command belongs to (a day), for receipts.
  * Operations and deliveries expire with the event log's retention (`expiresAt`, the table's TTL).
  */
 
 import type {
+  CommandRef,
   DeliveryCounts,
   DeliveryRecord,
   DeliveryState,
@@ -16,13 +18,14 @@ import type {
   OperationRecord,
   OperationStatus,
 } from '../../c2/ports/OperationStore.js';
-import { equalBytes, hashIdAlias } from '../../e4/index.js';
+import { bytesToHex, equalBytes, hashIdAlias } from '../../e4/index.js';
 import type { ItemRange } from './keyStoreItems.js';
 import { CLIENTS, type Item } from './keyStoreItems.js';
 
 export const OPERATIONS_PREFIX = 'O#';
 export const DELIVERIES_PREFIX = 'D#';
 export const IDEMPOTENCY_PREFIX = 'I#';
+export const COMMAND_REFS_PREFIX = 'R#';
 
 /** Operation ids and idempotency keys are part of sort keys: printable, no `#`, short. */
 const OPERATION_ID = /^[0-9A-Za-z_-]{1,64}$/;
@@ -80,6 +83,7 @@ export function operationItem(r: OperationRecord, retentionDays: number): Item {
     ...countsItem(r.counts),
     ...(r.error === undefined ? {} : { errorCode: { S: r.error.code }, errorMessage: { S: r.error.message } }),
     ...(r.wrappedKey === undefined ? {} : { wrappedKey: { B: r.wrappedKey } }),
+    ...(r.cursor === undefined ? {} : { fanOutCursor: { S: r.cursor } }),
     revision: { N: String(r.revision) },
     expiresAt: { N: expiresAt(r.createdAt, retentionDays) },
   };
@@ -104,6 +108,7 @@ export const OPERATIONS: ItemRange<OperationRecord> = {
     ) as unknown as DeliveryCounts,
     ...(item.errorCode ? { error: { code: item.errorCode.S!, message: item.errorMessage?.S ?? '' } } : {}),
     ...(item.wrappedKey ? { wrappedKey: item.wrappedKey.B! } : {}),
+    ...(item.fanOutCursor ? { cursor: item.fanOutCursor.S! } : {}),
     revision: Number(item.revision!.N),
   }),
 };
@@ -120,6 +125,7 @@ export function deliveryItem(r: DeliveryRecord, retentionDays: number): Item {
     state: { S: r.state },
     attempts: { N: String(r.attempts) },
     ...(r.lastError === undefined ? {} : { lastError: { S: r.lastError } }),
+    ...(r.commandHash === undefined ? {} : { commandHash: { B: r.commandHash } }),
     updatedAt: { S: r.updatedAt },
     expiresAt: { N: expiresAt(r.updatedAt, retentionDays) },
   };
@@ -134,6 +140,7 @@ export function deliveryFromItem(tenantId: string, item: Item): DeliveryRecord {
     state: item.state!.S! as DeliveryState,
     attempts: Number(item.attempts!.N),
     ...(item.lastError ? { lastError: item.lastError.S! } : {}),
+    ...(item.commandHash ? { commandHash: item.commandHash.B! } : {}),
     updatedAt: item.updatedAt!.S!,
   };
 }
@@ -143,3 +150,35 @@ export const deliveriesRange = (operationId: string): ItemRange<DeliveryRecord> 
   prefix: deliveriesOf(operationId),
   fromItem: deliveryFromItem,
 });
+
+/** How long a command is matched to its delivery. */
+export const COMMAND_REF_DAYS = 1;
+
+export const commandRefKey = (clientId: Uint8Array, commandHash: Uint8Array): string =>
+  `${COMMAND_REFS_PREFIX}${bytesToHex(clientId)}#${bytesToHex(commandHash)}`;
+
+export function commandRefItem(r: CommandRef): Item {
+  if (!isOperationId(r.operationId)) throw new RangeError(`operation id "${r.operationId}" is not valid`);
+  return {
+    operationId: { S: r.operationId },
+    clientName: { S: r.clientName },
+    at: { S: r.at },
+    expiresAt: { N: expiresAt(r.at, COMMAND_REF_DAYS) },
+  };
+}
+
+export function commandRefFromItem(
+  tenantId: string,
+  clientId: Uint8Array,
+  commandHash: Uint8Array,
+  item: Item,
+): CommandRef {
+  return {
+    tenantId,
+    clientId,
+    commandHash,
+    operationId: item.operationId!.S!,
+    clientName: item.clientName!.S!,
+    at: item.at!.S!,
+  };
+}

@@ -68,6 +68,11 @@ export interface OperationRecord {
    * same key). Stored, never part of a view.
    */
   readonly wrappedKey?: Uint8Array;
+  /**
+   * Where the fan-out stands: the cursor of the next page of deliveries (absent before the first page, and once the
+   * fan-out has gone through them all).
+   */
+  readonly cursor?: string;
   /** Starts at 1; each {@link OperationStore.updateOperation} increments it (optimistic concurrency). */
   readonly revision: number;
 }
@@ -82,6 +87,14 @@ export interface OperationUpdate {
   readonly counts?: DeliveryCounts;
   readonly finishedAt?: string;
   readonly error?: { readonly code: string; readonly message: string };
+  readonly keyVersion?: number;
+  /** The fan-out's new position; `null` removes it. */
+  readonly cursor?: string | null;
+  /**
+   * Added to the counts in the same atomic write (a page of the fan-out moves its cursor and counts together, so
+   * that a page handled twice counts once). Not with `counts`.
+   */
+  readonly countsDelta?: CountsDelta;
   readonly updatedAt: string;
 }
 
@@ -100,6 +113,11 @@ export interface DeliveryRecord {
   readonly attempts: number;
   /** Why the last attempt failed (no key bytes). */
   readonly lastError?: string;
+  /**
+   * The hash of the last command published for it (SHA3-256 of the protected frame, first 16 bytes): what the
+   * device's receipt names.
+   */
+  readonly commandHash?: Uint8Array;
   /** ISO 8601. */
   readonly updatedAt: string;
 }
@@ -113,7 +131,25 @@ export interface DeliveryTransition {
   readonly addAttempts?: number;
   /** Set when given; removed when the new state is `sent` or `confirmed` and none is given. */
   readonly lastError?: string;
+  /** Set when given (the hash of the command published, see {@link DeliveryRecord.commandHash}). */
+  readonly commandHash?: Uint8Array;
   readonly updatedAt: string;
+}
+
+/**
+ * A command published for a delivery: what a device's receipt, which names the command by its hash, is matched to.
+ * Kept a day (a receipt comes within seconds of the command, or after the device's next connection).
+ */
+export interface CommandRef {
+  readonly tenantId: string;
+  /** E4 id of the client the command went to. */
+  readonly clientId: Uint8Array;
+  /** See {@link DeliveryRecord.commandHash}. */
+  readonly commandHash: Uint8Array;
+  readonly operationId: string;
+  readonly clientName: string;
+  /** ISO 8601: when it was published. */
+  readonly at: string;
 }
 
 export interface OperationFilter {
@@ -176,4 +212,8 @@ export interface OperationStore {
     filter: { readonly state?: DeliveryState },
     page: PageRequest,
   ): Promise<Page<DeliveryRecord>>;
+
+  /** Records commands about to be published (many per request), before they are: a receipt may come at once. */
+  putCommandRefs(refs: readonly CommandRef[]): Promise<void>;
+  getCommandRef(tenantId: string, clientId: Uint8Array, commandHash: Uint8Array): Promise<CommandRef | undefined>;
 }

@@ -1,0 +1,37 @@
+/**
+ * Work the C2 does after an API call has answered: durable messages, each handled at least once by a worker (SQS and
+ * the worker function in AWS; a queue persisted in the local store and drained in process locally). A handler must
+ * be idempotent (a message may come twice, or again after a crash) and may enqueue follow-ups (the next slice of a
+ * long fan-out) before it returns: a message is deleted only once its handler returned.
+ */
+
+/** Advance an operation: do its next step (install its key, plan its deliveries, send a slice of its fan-out). */
+export interface OperationMessage {
+  readonly type: 'operation';
+  readonly tenantId: string;
+  readonly operationId: string;
+}
+
+/** A device's receipt for a command it applied (see shared/c2/operations/receipts), as the broker handed it over. */
+export interface ReceiptMessage {
+  readonly type: 'receipt';
+  readonly tenantId: string;
+  /** Lowercase hex of the device's E4 id (from the topic `e4/<hex id>/receipt` it was published on). */
+  readonly clientIdHex: string;
+  /** The receipt as published (protected), base64. */
+  readonly payload: string;
+  /** How many times the receipt was looked up already (it may arrive before the C2 recorded the command). */
+  readonly tries?: number;
+}
+
+export type WorkMessage = OperationMessage | ReceiptMessage;
+
+export interface EnqueueOptions {
+  /** Not handed to a worker before this many milliseconds (SQS allows up to 15 minutes). */
+  readonly delayMs?: number;
+}
+
+export interface WorkQueue {
+  /** Stores the messages durably (resolves once they are), for a worker to handle. */
+  enqueue(messages: readonly WorkMessage[], options?: EnqueueOptions): Promise<void>;
+}
