@@ -83,7 +83,7 @@ async function runRoute(route: ApiRoute, deps: C2Deps, authenticate: Authenticat
     const where = checked.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
     throw new Error(`the response of ${route.operationId} does not match its schema at ${where}`);
   }
-  return jsonResponse(route.status, checked.data);
+  return jsonResponse(route.startsOperation ? operationStatus(checked.data) : route.status, checked.data);
 }
 
 /**
@@ -119,4 +119,10 @@ function checkTable(table: readonly ApiRoute[]): void {
       seen.add(key);
     }
   }
+}
+
+/** 202 while the operation of the answer goes on, 200 once it has finished. */
+function operationStatus(body: unknown): number {
+  const operation = (body as { operation?: { finishedAt?: string } }).operation;
+  return operation?.finishedAt === undefined ? 202 : 200;
 }

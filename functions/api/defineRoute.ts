@@ -21,6 +21,8 @@ export interface RouteRequest<
   readonly params: Parsed<P>;
   readonly query: Parsed<Q>;
   readonly body: Parsed<B>;
+  /** The `Idempotency-Key` header, on routes that start an operation (see {@link RouteSpec.startsOperation}). */
+  readonly idempotencyKey?: string;
 }
 
 interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType> {
@@ -32,6 +34,11 @@ interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R exte
   readonly summary: string;
   /** The status of a success (200 by default). */
   readonly status?: number;
+  /**
+   * The route starts an operation and answers with it (`{ operation, ... }`): 202 while the operation goes on, 200
+   * once it has finished (a retry of a request whose operation is done); it takes an `Idempotency-Key` header.
+   */
+  readonly startsOperation?: boolean;
   /** A strict object of the path parameters. */
   readonly params?: P;
   /** A strict object of the query parameters (a route without it refuses any query). */
@@ -59,6 +66,7 @@ export interface ApiRoute {
   readonly operationId: string;
   readonly summary: string;
   readonly status: number;
+  readonly startsOperation?: boolean;
   readonly auth: 'required' | 'none';
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;

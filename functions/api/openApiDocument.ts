@@ -22,6 +22,15 @@ export type OpenApiDocument = {
 };
 
 const ERROR_RESPONSE = { $ref: '#/components/responses/Error' };
+const IDEMPOTENCY_KEY_HEADER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Names this request for its retries (1 to 128 printable ASCII characters, kept a day): a retry with the same ' +
+    'key answers with the operation the first one started, and starts nothing more.',
+  schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
+};
 const documents = new WeakMap<readonly ApiRoute[], OpenApiDocument>();
 
 /** The document of `routes` (built once per table). */
@@ -47,6 +56,7 @@ function buildDocument(routes: readonly ApiRoute[]): OpenApiDocument {
     }
     return toComponentRefs(json) as JsonSchema;
   };
+  const json = (schema: z.ZodType) => ({ 'application/json': { schema: toSchema(schema, 'output') } });
   const parameters = (schema: z.ZodType | undefined, where: 'path' | 'query') => {
     if (!schema) return [];
     const json = toSchema(schema, 'input');
@@ -69,17 +79,26 @@ function buildDocument(routes: readonly ApiRoute[]): OpenApiDocument {
       operationId: route.operationId,
       summary: route.summary,
       security: route.auth === 'none' ? [] : [{ apiKey: [] }],
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+      parameters: [
+        ...parameters(route.params, 'path'),
+        ...parameters(route.query, 'query'),
+        ...(route.startsOperation ? [IDEMPOTENCY_KEY_HEADER] : []),
+      ],
       ...(route.body
         ? {
             requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } },
           }
         : {}),
       responses: {
-        [String(route.status)]: {
-          description: 'Success.',
-          content: { 'application/json': { schema: toSchema(route.response, 'output') } },
-        },
+        ...(route.startsOperation
+          ? {
+              '200': { description: 'The operation has finished.', content: json(route.response) },
+              '202': {
+                description: 'The operation goes on: follow it at /v1/operations/{id}.',
+                content: json(route.response),
+              },
+            }
+          : { [String(route.status)]: { description: 'Success.', content: json(route.response) } }),
         ...(route.auth === 'none' ? {} : { '401': ERROR_RESPONSE }),
         '4XX': ERROR_RESPONSE,
         '5XX': ERROR_RESPONSE,

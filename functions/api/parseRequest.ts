@@ -22,7 +22,20 @@ export function parseRequest(route: ApiRoute, event: APIGatewayProxyEventV2): Ro
     params: route.params ? validate(route.params, decodePathParameters(event.pathParameters), 'path') : undefined,
     query: route.query ? validate(route.query, query, 'query') : undefined,
     body: route.body ? validate(route.body, readJsonBody(event), 'body') : refuseBody(event),
+    ...(route.startsOperation ? idempotencyKeyOf(event) : {}),
   };
+}
+
+/** An idempotency key: what a client names one request by, for its retries (1 to 128 printable ASCII characters). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+function idempotencyKeyOf(event: APIGatewayProxyEventV2): { idempotencyKey?: string } {
+  const key = headerOf(event, 'idempotency-key');
+  if (key === undefined) return {};
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError(C2ErrorCode.InvalidInput, 'Idempotency-Key: 1 to 128 printable ASCII characters, no spaces');
+  }
+  return { idempotencyKey: key };
 }
 
 /** A route without a body refuses one: an option sent there (e.g. `{"rekey": false}`) would silently do nothing. */

@@ -1,6 +1,7 @@
 /**
  * The target of EventBridge Scheduler schedules (the automation issue creates them): `{ tenantId, action: 'rotate-topic',
- * topic }` rotates the topic's key, as `POST /v1/topics/{hash}/rotate` does, with the actor `scheduler:<schedule>`.
+ * topic }` starts a rotation of the topic's key, as `POST /v1/topics/{hash}/rotate` does (an operation the worker
+ * carries out), with the actor `scheduler:<schedule>`.
  * A malformed input is reported (and not retried by the scheduler); a topic that no longer exists is a no-op.
  */
 import * as z from 'zod';
@@ -17,7 +18,7 @@ const ScheduledRotationSchema = z.object({
 });
 
 export type ScheduledRotationOutcome =
-  | { readonly status: 'rotated'; readonly keyVersion: number; readonly delivered: number; readonly failed: number }
+  | { readonly status: 'started'; readonly operationId: string; readonly created: boolean }
   | { readonly status: 'skipped'; readonly reason: string };
 
 export async function handleScheduledRotation(deps: C2Deps, input: unknown): Promise<ScheduledRotationOutcome> {
@@ -30,17 +31,12 @@ export async function handleScheduledRotation(deps: C2Deps, input: unknown): Pro
     return { status: 'skipped', reason: 'malformed input: tenantId' };
   }
   try {
-    const { topic: view, delivery } = await rotateTopicKey(
+    const { operation, created } = await rotateTopicKey(
       deps,
       { tenantId, actor: `scheduler:${schedule ?? 'unnamed'}` },
       topic,
     );
-    return {
-      status: 'rotated',
-      keyVersion: view.keyVersion,
-      delivered: delivery.delivered,
-      failed: delivery.failed.length,
-    };
+    return { status: 'started', operationId: operation.id, created };
   } catch (error) {
     if (error instanceof C2Error && (error.code === C2ErrorCode.NotFound || error.code === C2ErrorCode.InvalidInput)) {
       return { status: 'skipped', reason: error.message };

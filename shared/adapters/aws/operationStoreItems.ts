@@ -74,6 +74,9 @@ export function operationItem(r: OperationRecord, retentionDays: number): Item {
     kind: { S: r.kind },
     targetType: { S: r.target.type },
     targetName: { S: r.target.name },
+    ...(r.target.link === undefined
+      ? {}
+      : { linkTopic: { S: r.target.link.topic }, linkClient: { S: r.target.link.client } }),
     ...(r.keyVersion === undefined ? {} : { keyVersion: { N: String(r.keyVersion) } }),
     actor: { S: r.actor },
     createdAt: { S: r.createdAt },
@@ -96,7 +99,11 @@ export const OPERATIONS: ItemRange<OperationRecord> = {
     tenantId,
     id: item.id!.S!,
     kind: item.kind!.S! as OperationKind,
-    target: { type: item.targetType!.S! as OperationRecord['target']['type'], name: item.targetName!.S! },
+    target: {
+      type: item.targetType!.S! as OperationRecord['target']['type'],
+      name: item.targetName!.S!,
+      ...(item.linkTopic ? { link: { topic: item.linkTopic.S!, client: item.linkClient!.S! } } : {}),
+    },
     ...(item.keyVersion ? { keyVersion: Number(item.keyVersion.N) } : {}),
     actor: item.actor!.S!,
     createdAt: item.createdAt!.S!,

@@ -46,9 +46,13 @@ export class CommandSender {
 
   /**
    * Protects and publishes the commands (in one batch), timestamped `options.second` (E4 seconds; default now: see
-   * keySeconds.ts for commands that carry keys); the outcome of each is added to the report.
+   * keySeconds.ts for commands that carry keys); the outcome of each is added to the report. `beforePublish` sees the
+   * protected commands first (an operation records what it is about to publish: a receipt may come at once).
    */
-  async send(commands: readonly AddressedCommand[], options: { second?: number } = {}): Promise<DeliveryReport> {
+  async send(
+    commands: readonly AddressedCommand[],
+    options: { second?: number; beforePublish?: (commands: readonly ControlCommand[]) => Promise<void> } = {},
+  ): Promise<DeliveryReport> {
     const seconds = options.second ?? clockSecond(this.#deps);
     const out: ControlCommand[] = [];
     const failed: { client: string; error: string }[] = [];
@@ -68,6 +72,7 @@ export class CommandSender {
         payload: protectCommand(command, key, { engine: this.#engine, timestamp: seconds }),
       });
     }
+    if (out.length > 0) await options.beforePublish?.(out);
     const outcomes = out.length === 0 ? [] : await this.#deps.publisher.publish(out);
     let delivered = 0;
     for (const outcome of outcomes) {

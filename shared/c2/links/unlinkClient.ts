@@ -13,8 +13,10 @@ import { type CommandSender, withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
+import { startOperation } from '../operations/startOperation.js';
+import type { OperationRecord } from '../ports/OperationStore.js';
 import type { Caller, ClientRecord } from '../ports.js';
-import { rotateUnderLease } from '../topics/rotateTopicKey.js';
+import { rotateUnderLease } from '../topics/rotateUnderLease.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { withTopicLease } from '../topics/withTopicLease.js';
 import { unsharePubKeys } from './sharePubKeys.js';
@@ -29,22 +31,45 @@ export interface UnlinkInput {
 export interface UnlinkResult {
   readonly topic: string;
   readonly client: string;
-  /** The topic's key version after the change (incremented when re-keyed). */
-  readonly keyVersion: number;
   readonly rekeyed: boolean;
-  readonly delivery: DeliveryReport;
+  /** Without a re-key: the topic's key version (unchanged) and what became of the commands sent. */
+  readonly keyVersion?: number;
+  readonly delivery?: DeliveryReport;
+  /** With a re-key: the operation that re-keys the topic, then deletes the link (operations/topicOperation.ts). */
+  readonly operation?: OperationRecord;
+  /** False when an earlier request with the same idempotency key had started the operation. */
+  readonly created?: boolean;
 }
 
-export async function unlinkClient(deps: C2Deps, caller: Caller, input: UnlinkInput): Promise<UnlinkResult> {
+/**
+ * With a re-key (the default), an operation: recorded before anything is sent, carried out by the worker (the
+ * topic's new key to every other client, then RemoveTopic to the leaving one, its public keys withdrawn, the link
+ * deleted). Without, done at once under the topic's lease.
+ */
+export async function unlinkClient(
+  deps: C2Deps,
+  caller: Caller,
+  input: UnlinkInput,
+  options: { readonly idempotencyKey?: string } = {},
+): Promise<UnlinkResult> {
   const topic = validateTopic(input?.topic);
   const name = validateClientName(input?.client);
   const rekey = checkRekey(input.rekey);
   const { tenantId } = caller;
-  return audited(deps, caller, 'link.delete', { type: 'link', name: `${topic} ${name}` }, () =>
+  const target = { type: 'link', name: `${topic} ${name}` } as const;
+  if (rekey) {
+    await requireLink(deps, tenantId, topic, name);
+    const started = await startOperation(deps, caller, {
+      kind: 'link.delete',
+      target: { ...target, link: { topic, client: name } },
+      mintsKey: true,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    });
+    return { topic, client: name, rekeyed: true, ...started };
+  }
+  return audited(deps, caller, 'link.delete', target, () =>
     withSender(deps, tenantId, async (sender) => {
-      if (!(await deps.store.getLink(tenantId, topic, name))) {
-        throw new C2Error(C2ErrorCode.NotFound, `client "${name}" is not on topic "${topic}"`);
-      }
+      await requireLink(deps, tenantId, topic, name);
       const client = await deps.store.getClient(tenantId, name);
       const keyVersion = await unlinkWithLease(deps, sender, { tenantId, topic, client, name, rekey, notify: true });
       const delivery = sender.report();
@@ -54,6 +79,12 @@ export async function unlinkClient(deps: C2Deps, caller: Caller, input: UnlinkIn
       };
     }),
   );
+}
+
+async function requireLink(deps: C2Deps, tenantId: string, topic: string, name: string): Promise<void> {
+  if (!(await deps.store.getLink(tenantId, topic, name))) {
+    throw new C2Error(C2ErrorCode.NotFound, `client "${name}" is not on topic "${topic}"`);
+  }
 }
 
 export interface UnlinkStep {

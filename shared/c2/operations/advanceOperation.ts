@@ -1,12 +1,28 @@
-/** Advances an operation by one step (being written: the engine of the durable-operations issue). */
+/**
+ * Advances an operation by its next step, for the worker (see handleWork.ts): an unknown or finished operation is
+ * left alone (the message came twice, or late), a topic operation (rotation, revocation) goes on where it stands
+ * (see topicOperation.ts). Kinds that are not carried out as operations yet fail visibly instead of waiting.
+ */
 import type { C2Deps } from '../C2Deps.js';
+import { C2ErrorCode } from '../errors.js';
 import type { OperationMessage } from '../ports/WorkQueue.js';
+import { finishOperation } from './finishOperation.js';
 import type { WorkOptions } from './handleWork.js';
+import { operationPorts } from './startOperation.js';
+import { advanceTopicOperation } from './topicOperation.js';
 
-export async function advanceOperation(
-  _deps: C2Deps,
-  _message: OperationMessage,
-  _options: WorkOptions,
-): Promise<void> {
-  throw new Error('operations are not carried out yet');
+export async function advanceOperation(deps: C2Deps, message: OperationMessage, options: WorkOptions): Promise<void> {
+  const { operations } = operationPorts(deps);
+  const operation = await operations.getOperation(message.tenantId, message.operationId);
+  if (!operation || operation.finishedAt !== undefined) return;
+  switch (operation.kind) {
+    case 'topic.rotate':
+    case 'link.delete':
+      return advanceTopicOperation(deps, operation, options);
+    default:
+      await finishOperation(deps, operation, {
+        code: C2ErrorCode.InvalidInput,
+        message: `operations of kind ${operation.kind} are not carried out by this version of the C2`,
+      });
+  }
 }

@@ -43,6 +43,8 @@ export interface OperationTarget {
   readonly type: 'topic' | 'client' | 'link' | 'c2key';
   /** The topic or client name; a link is `<topic> <client>`, as in the event log. */
   readonly name: string;
+  /** A link's two ends (names may hold spaces: `name` is for people, these for the worker). */
+  readonly link?: { readonly topic: string; readonly client: string };
 }
 
 export interface OperationRecord {

@@ -1,0 +1,55 @@
+/**
+ * The end of an operation: its outcome recorded in the event log (the operation record is the intent, this entry
+ * the outcome), then its final status: `failed` with an error when it could not be carried out, else `partial` when
+ * some devices' commands failed, `succeeded` when every device's command was taken by the broker (or confirmed).
+ * Safe to repeat: the event is the operation's (its id and time are the operation's creation: the log lists it where
+ * it was asked for, its end in its details), so a second write finds it there.
+ */
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import type { OperationRecord, OperationStatus } from '../ports/OperationStore.js';
+import { operationPorts } from './startOperation.js';
+
+export async function finishOperation(
+  deps: C2Deps,
+  operation: OperationRecord,
+  error?: { readonly code: string; readonly message: string },
+): Promise<OperationRecord> {
+  const { operations } = operationPorts(deps);
+  const at = new Date(deps.clock()).toISOString();
+  const status: OperationStatus = error
+    ? operation.status === 'running'
+      ? 'partial'
+      : 'failed'
+    : operation.counts.failed > 0
+      ? 'partial'
+      : 'succeeded';
+  const { tenantId, id, kind, target, keyVersion, counts, actor } = operation;
+  try {
+    await deps.store.appendEvent({
+      tenantId,
+      id: `${operation.createdAt}#${id}`,
+      at: operation.createdAt,
+      actor,
+      action: kind,
+      target,
+      result: status === 'failed' ? 'error' : 'ok',
+      ...(error ? { errorCode: error.code } : {}),
+      details: {
+        operationId: id,
+        status,
+        finishedAt: at,
+        ...(keyVersion === undefined ? {} : { keyVersion }),
+        counts,
+      },
+    });
+  } catch (failure) {
+    if (!(failure instanceof C2Error && failure.code === C2ErrorCode.AlreadyExists)) throw failure;
+  }
+  return operations.updateOperation(
+    tenantId,
+    id,
+    { status, finishedAt: at, updatedAt: at, ...(error ? { error } : {}) },
+    operation.revision,
+  );
+}

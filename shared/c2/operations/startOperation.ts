@@ -1,0 +1,75 @@
+/**
+ * Starts an operation: records it (status `pending`) with the key it installs, minted here once and enveloped, then
+ * hands it to the work queue. Nothing is sent before the record exists, so a crash at any point leaves either no
+ * change at all or a visible operation that the worker carries out (and a retry of the request with the same
+ * idempotency key answers with that same operation, queued again if it has not finished: the message may be what
+ * was lost).
+ */
+import { KEY_LEN } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import type { OperationKind, OperationRecord, OperationStore, OperationTarget } from '../ports/OperationStore.js';
+import type { WorkQueue } from '../ports/WorkQueue.js';
+import type { Caller } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
+import { newOperationId } from './newOperationId.js';
+import { operationKeyBinding } from './operationKeyBinding.js';
+
+export interface OperationRequest {
+  readonly kind: OperationKind;
+  readonly target: OperationTarget;
+  /** Mint the key the operation installs (a topic rotation or revocation). */
+  readonly mintsKey: boolean;
+  /** The request's `Idempotency-Key`: the same key (a day long) answers with the same operation. */
+  readonly idempotencyKey?: string;
+}
+
+export interface StartedOperation {
+  readonly operation: OperationRecord;
+  /** False when an earlier request (same idempotency key, or a rotation it joined) had recorded it. */
+  readonly created: boolean;
+}
+
+/** The operation store and queue of `deps`, or an error saying which composition forgot them. */
+export function operationPorts(deps: C2Deps): { operations: OperationStore; queue: WorkQueue } {
+  const { operations, queue } = deps;
+  if (!operations || !queue) throw new Error('this C2 was composed without an operation store and a work queue');
+  return { operations, queue };
+}
+
+export async function startOperation(
+  deps: C2Deps,
+  caller: Caller,
+  request: OperationRequest,
+): Promise<StartedOperation> {
+  const { operations, queue } = operationPorts(deps);
+  const id = newOperationId(deps);
+  const now = new Date(deps.clock()).toISOString();
+  const key = request.mintsKey ? randomBytesOf(deps)(KEY_LEN) : undefined;
+  let wrappedKey: Uint8Array | undefined;
+  try {
+    wrappedKey = key && (await deps.vault.wrap(key, operationKeyBinding(caller.tenantId, id)));
+  } finally {
+    key?.fill(0);
+  }
+  const record: OperationRecord = {
+    tenantId: caller.tenantId,
+    id,
+    kind: request.kind,
+    target: request.target,
+    actor: caller.actor,
+    createdAt: now,
+    updatedAt: now,
+    status: 'pending',
+    counts: { total: 0, pending: 0, sent: 0, confirmed: 0, failed: 0 },
+    ...(wrappedKey ? { wrappedKey } : {}),
+    revision: 1,
+  };
+  const started = await operations.createOperation(
+    record,
+    request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey },
+  );
+  if (started.operation.finishedAt === undefined) {
+    await queue.enqueue([{ type: 'operation', tenantId: caller.tenantId, operationId: started.operation.id }]);
+  }
+  return started;
+}

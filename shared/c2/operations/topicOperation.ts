@@ -1,0 +1,417 @@
+/**
+ * A topic operation carried out step by step: a rotation (`topic.rotate`) or a revocation (`link.delete`: the
+ * topic re-keyed for every client but the one leaving, then the link deleted). Every step is safe to repeat, so a
+ * message handled twice or a worker that crashed anywhere leaves nothing half done: the next message goes on.
+ *
+ * 1. The topic's lease, held by the operation (owner `op-<id>`) until it ends: changes of the topic never interleave
+ *    their commands, and a resumed operation takes its own lease back at once. A busy topic: try again shortly.
+ * 2. `pending`: the key version it installs is recorded, then the operation's key (minted when it was started) is
+ *    installed in the topic record at that version (skipped when already there), timestamped at a later second
+ *    than any command before it (a revocation takes two: its throw-away key's, then the key's). Then one delivery
+ *    record per device (`pending`), and the operation is `running` with its total.
+ * 3. `running`: a page of deliveries at a time, from the operation's cursor: commands protected, their references
+ *    recorded (receipts name them), published, each delivery moved from `pending` to `sent` or `failed`, then the
+ *    cursor and the counts moved in one conditional write (a page handled twice counts once; a duplicate worker
+ *    that lost the race stops). After the time budget, the operation queues its own continuation.
+ * 4. Past the last page: a revocation deletes the link (RemoveTopic to the leaving client, public keys withdrawn),
+ *    the lease is given back, the outcome recorded (finishOperation.ts).
+ */
+import { cmdRemoveTopic, cmdSetTopicKey, hashIdAlias, KEY_LEN, sha3 } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import type { CommandSender } from '../delivery/CommandSender.js';
+import { withSender } from '../delivery/CommandSender.js';
+import { nextSeconds } from '../delivery/keySeconds.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import { unsharePubKeys } from '../links/sharePubKeys.js';
+import type {
+  CountsDelta,
+  DeliveryRecord,
+  DeliveryTransition,
+  OperationRecord,
+  OperationStore,
+} from '../ports/OperationStore.js';
+import type { ClientRecord, ControlCommand, TopicRecord } from '../ports.js';
+import { randomBytesOf } from '../randomBytesOf.js';
+import { openTopicKey } from '../topics/openTopicKey.js';
+import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
+import { finishOperation } from './finishOperation.js';
+import type { WorkOptions } from './handleWork.js';
+import { operationKeyBinding } from './operationKeyBinding.js';
+import { operationPorts } from './startOperation.js';
+
+/** Deliveries handled per page (one query, one batch read of clients, one publish batch). */
+const PAGE = 100;
+/** The cursor of an operation whose pages have all been sent (DynamoDB cursors are base64url: never this). */
+export const FANNED_OUT = '!';
+/** How soon an operation that found its topic busy tries again. */
+const BUSY_RETRY_MS = 250;
+const DEFAULT_BUDGET_MS = 10_000;
+/** The lease is extended when it has less than this left. */
+const LEASE_RENEW_MS = TOPIC_LEASE_MS / 2;
+
+/** The topic of a topic operation, and the client a revocation takes off it. */
+function endsOf(operation: OperationRecord): { topic: string; leaving?: string } {
+  const { target } = operation;
+  if (target.type === 'topic') return { topic: target.name };
+  if (target.link) return { topic: target.link.topic, leaving: target.link.client };
+  throw new Error(`operation ${operation.id}: a ${operation.kind} without its link`);
+}
+
+export async function advanceTopicOperation(
+  deps: C2Deps,
+  operation: OperationRecord,
+  options: WorkOptions,
+): Promise<void> {
+  const { queue } = operationPorts(deps);
+  const { tenantId, id } = operation;
+  const { topic, leaving } = endsOf(operation);
+  const owner = `op-${id}`;
+  const again = (delayMs?: number) =>
+    queue.enqueue([{ type: 'operation', tenantId, operationId: id }], delayMs === undefined ? {} : { delayMs });
+  let leaseUntil: number;
+  try {
+    leaseUntil = await takeLease(deps, tenantId, topic, owner);
+  } catch (error) {
+    if (!(error instanceof C2Error)) throw error;
+    if (error.code === C2ErrorCode.ConcurrentUpdate) return again(BUSY_RETRY_MS);
+    if (error.code === C2ErrorCode.NotFound) {
+      await finishOperation(deps, operation, { code: error.code, message: `topic "${topic}" does not exist` });
+      return;
+    }
+    throw error;
+  }
+  // A failure below leaves the lease with the operation: its message is handed over again and it goes on.
+  let current = operation;
+  if (current.status === 'pending') {
+    const prepared = await prepare(deps, current, topic, leaving);
+    if ('error' in prepared) {
+      await release(deps, tenantId, topic, owner);
+      await finishOperation(deps, prepared.operation, prepared.error);
+      return;
+    }
+    current = prepared.operation;
+  }
+  const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  while (current.cursor !== FANNED_OUT) {
+    if (Date.now() >= deadline) return again();
+    if (leaseUntil - deps.clock() < LEASE_RENEW_MS) leaseUntil = await takeLease(deps, tenantId, topic, owner);
+    const next = await fanOutSlice(deps, current, topic, leaving, deadline);
+    if (!next) return; // another worker moved the operation on: it carries on from there
+    current = next;
+  }
+  if (leaving) await takeOff(deps, tenantId, topic, leaving);
+  await release(deps, tenantId, topic, owner);
+  await finishOperation(deps, current);
+}
+
+/** Takes (or extends) the topic's lease for the operation; returns its end. */
+async function takeLease(deps: C2Deps, tenantId: string, topic: string, owner: string): Promise<number> {
+  const now = deps.clock();
+  const until = now + TOPIC_LEASE_MS;
+  await deps.store.acquireTopicLease(tenantId, topic, { owner, now, until });
+  return until;
+}
+
+const release = (deps: C2Deps, tenantId: string, topic: string, owner: string) =>
+  deps.store.releaseTopicLease(tenantId, topic, owner);
+
+type Prepared =
+  | { operation: OperationRecord }
+  | { operation: OperationRecord; error: { code: string; message: string } };
+
+/** Step 2: the key installed, the deliveries written, the operation `running`. */
+async function prepare(
+  deps: C2Deps,
+  operation: OperationRecord,
+  topic: string,
+  leaving: string | undefined,
+): Promise<Prepared> {
+  const { operations } = operationPorts(deps);
+  const { tenantId } = operation;
+  let record = await deps.store.getTopic(tenantId, topic);
+  if (!record) return { operation, error: { code: C2ErrorCode.NotFound, message: `topic "${topic}" does not exist` } };
+  if (leaving !== undefined && !(await deps.store.getLink(tenantId, topic, leaving))) {
+    const message = `client "${leaving}" is not on topic "${topic}"`;
+    return { operation, error: { code: C2ErrorCode.NotFound, message } };
+  }
+  const updatedAt = () => new Date(deps.clock()).toISOString();
+  let current = operation;
+  if (current.keyVersion === undefined) {
+    const keyVersion = record.keyVersion + 1;
+    current = await operations.updateOperation(
+      tenantId,
+      current.id,
+      { keyVersion, updatedAt: updatedAt() },
+      current.revision,
+    );
+  }
+  const keyVersion = current.keyVersion!;
+  if (record.keyVersion === keyVersion - 1) {
+    record = await installKey(deps, current, record, leaving !== undefined);
+  } else if (record.keyVersion !== keyVersion) {
+    const message = `the topic's key changed under the operation (version ${record.keyVersion}, expected ${keyVersion - 1})`;
+    return { operation: current, error: { code: C2ErrorCode.ConcurrentUpdate, message } };
+  }
+  const total = await writeDeliveries(deps, operations, current, topic, leaving);
+  const counts = { total, pending: total, sent: 0, confirmed: 0, failed: 0 };
+  const running = await operations.updateOperation(
+    tenantId,
+    current.id,
+    { status: 'running', counts, cursor: null, updatedAt: updatedAt() },
+    current.revision,
+  );
+  return { operation: running };
+}
+
+/** The operation's key, wrapped again for the topic at its new version and stored with the second it goes out at. */
+async function installKey(
+  deps: C2Deps,
+  operation: OperationRecord,
+  record: TopicRecord,
+  revoking: boolean,
+): Promise<TopicRecord> {
+  const { tenantId, topic } = record;
+  const keyVersion = operation.keyVersion!;
+  if (!operation.wrappedKey) throw new Error(`operation ${operation.id} has no key to install`);
+  const seconds = await nextSeconds(deps, record.keySecond, revoking ? 2 : 1);
+  const keySecond = seconds.at(-1)!;
+  const key = await deps.vault.unwrap(operation.wrappedKey, operationKeyBinding(tenantId, operation.id));
+  let wrappedKey: Uint8Array;
+  try {
+    wrappedKey = await deps.vault.wrap(key, { tenantId, kind: 'topic', name: topic, version: keyVersion });
+  } finally {
+    key.fill(0);
+  }
+  const updatedAt = new Date(deps.clock()).toISOString();
+  const revokedVersion = revoking ? keyVersion : record.revokedVersion;
+  await deps.store.updateTopicKey(tenantId, topic, {
+    wrappedKey,
+    keyVersion,
+    expectedVersion: record.keyVersion,
+    updatedAt,
+    keySecond,
+    ...(revoking ? { revokedVersion: keyVersion } : {}),
+  });
+  return {
+    ...record,
+    wrappedKey,
+    keyVersion,
+    updatedAt,
+    keySecond,
+    ...(revokedVersion === undefined ? {} : { revokedVersion }),
+  };
+}
+
+/** One `pending` delivery per client of the topic (but the leaving one); their number. */
+async function writeDeliveries(
+  deps: C2Deps,
+  operations: OperationStore,
+  operation: OperationRecord,
+  topic: string,
+  leaving: string | undefined,
+): Promise<number> {
+  const { tenantId, id } = operation;
+  const updatedAt = new Date(deps.clock()).toISOString();
+  let total = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+    const deliveries: DeliveryRecord[] = page.items
+      .filter((name) => name !== leaving)
+      .map((clientName) => ({
+        tenantId,
+        operationId: id,
+        clientName,
+        clientId: hashIdAlias(clientName),
+        state: 'pending',
+        attempts: 0,
+        updatedAt,
+      }));
+    await operations.putDeliveries(deliveries);
+    total += deliveries.length;
+    cursor = page.cursor;
+  } while (cursor);
+  return total;
+}
+
+/**
+ * Step 3 for as long as the budget allows: pages of deliveries sent, the operation as it stands after the last one;
+ * undefined when another worker moved it on meanwhile.
+ */
+async function fanOutSlice(
+  deps: C2Deps,
+  operation: OperationRecord,
+  topic: string,
+  leaving: string | undefined,
+  deadline: number,
+): Promise<OperationRecord | undefined> {
+  const { operations } = operationPorts(deps);
+  const { tenantId } = operation;
+  const record = await deps.store.getTopic(tenantId, topic);
+  if (!record || record.keyVersion !== operation.keyVersion || record.keySecond === undefined) {
+    const found = record ? `version ${record.keyVersion}` : 'no topic';
+    throw new C2Error(
+      C2ErrorCode.ConcurrentUpdate,
+      `operation ${operation.id}: the topic's key is not the one it installs (${found})`,
+    );
+  }
+  const key = await openTopicKey(deps, record);
+  const command = cmdSetTopicKey(key, topic);
+  key.fill(0);
+  const burnKey = leaving === undefined ? undefined : randomBytesOf(deps)(KEY_LEN);
+  const burn = burnKey && cmdSetTopicKey(burnKey, topic);
+  burnKey?.fill(0);
+  const commands = { command, burn, second: record.keySecond };
+  try {
+    return await withSender(deps, tenantId, async (sender) => {
+      let current = operation;
+      do {
+        const page = await operations.listDeliveries(
+          tenantId,
+          current.id,
+          {},
+          {
+            limit: PAGE,
+            ...(current.cursor ? { cursor: current.cursor } : {}),
+          },
+        );
+        const countsDelta = await sendPage(deps, sender, current, page.items, commands);
+        try {
+          current = await operations.updateOperation(
+            tenantId,
+            current.id,
+            { cursor: page.cursor ?? FANNED_OUT, countsDelta, updatedAt: new Date(deps.clock()).toISOString() },
+            current.revision,
+          );
+        } catch (error) {
+          if (error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate) return undefined;
+          throw error;
+        }
+      } while (current.cursor !== FANNED_OUT && Date.now() < deadline);
+      return current;
+    });
+  } finally {
+    command.fill(0);
+    burn?.fill(0);
+  }
+}
+
+interface PageCommands {
+  readonly command: Uint8Array;
+  /** A revocation's throw-away key, sent one second before the key. */
+  readonly burn: Uint8Array | undefined;
+  readonly second: number;
+}
+
+/** The page's pending deliveries: commands published, deliveries moved on; what that changes in the counts. */
+async function sendPage(
+  deps: C2Deps,
+  sender: CommandSender,
+  operation: OperationRecord,
+  page: readonly DeliveryRecord[],
+  { command, burn, second }: PageCommands,
+): Promise<CountsDelta> {
+  const { operations } = operationPorts(deps);
+  const { tenantId, id } = operation;
+  const waiting = page.filter((delivery) => delivery.state === 'pending');
+  if (waiting.length === 0) return {};
+  const updatedAt = new Date(deps.clock()).toISOString();
+  const clients = await deps.store.getClients(
+    tenantId,
+    waiting.map((delivery) => delivery.clientName),
+  );
+  const found = new Set(clients.map((client) => client.name));
+  const transitions: DeliveryTransition[] = waiting
+    .filter((delivery) => !found.has(delivery.clientName))
+    .map((delivery) => failed(delivery.clientName, 'the client was deleted', updatedAt));
+  let reached: ClientRecord[] = clients;
+  if (burn) {
+    const first = await sender.send(
+      reached.map((client) => ({ client, command: burn })),
+      { second: second - 1 },
+    );
+    // A client whose throw-away key the broker refused is left on its key, not given the new one on top of it.
+    const refused = new Map(first.failed.map((failure) => [failure.client, failure.error]));
+    transitions.push(...[...refused].map(([name, error]) => failed(name, error, updatedAt)));
+    reached = reached.filter((client) => !refused.has(client.name));
+  }
+  const hashes = new Map<string, Uint8Array>();
+  const report = await sender.send(
+    reached.map((client) => ({ client, command })),
+    {
+      second,
+      beforePublish: (out) => recordCommands(operations, operation, reached, out, hashes, updatedAt),
+    },
+  );
+  const errors = new Map(report.failed.map((failure) => [failure.client, failure.error]));
+  for (const client of reached) {
+    const error = errors.get(client.name);
+    transitions.push(
+      error === undefined
+        ? {
+            clientName: client.name,
+            from: ['pending'],
+            to: 'sent',
+            addAttempts: 1,
+            commandHash: hashes.get(client.name)!,
+            updatedAt,
+          }
+        : failed(client.name, error, updatedAt),
+    );
+  }
+  const changed = await operations.transitionDeliveries(tenantId, id, transitions);
+  const sent = changed.filter((delivery) => delivery.state === 'sent').length;
+  return { pending: -changed.length, sent, failed: changed.length - sent };
+}
+
+const failed = (clientName: string, lastError: string, updatedAt: string): DeliveryTransition => ({
+  clientName,
+  from: ['pending'],
+  to: 'failed',
+  addAttempts: 1,
+  lastError,
+  updatedAt,
+});
+
+/** The hash a receipt names a command by: SHA3-256 of the protected frame, first 16 bytes. */
+export const commandHashOf = (payload: Uint8Array): Uint8Array => sha3(payload).subarray(0, 16);
+
+/** References of the commands about to be published, so that their receipts find their deliveries. */
+async function recordCommands(
+  operations: OperationStore,
+  operation: OperationRecord,
+  clients: readonly ClientRecord[],
+  out: readonly ControlCommand[],
+  hashes: Map<string, Uint8Array>,
+  at: string,
+): Promise<void> {
+  const ids = new Map(clients.map((client) => [client.name, client.id]));
+  const refs = out.map((command) => {
+    const commandHash = commandHashOf(command.payload);
+    hashes.set(command.clientName, commandHash);
+    return {
+      tenantId: operation.tenantId,
+      clientId: ids.get(command.clientName)!,
+      commandHash,
+      operationId: operation.id,
+      clientName: command.clientName,
+      at,
+    };
+  });
+  await operations.putCommandRefs(refs);
+}
+
+/** Step 4 of a revocation: the leaving client told to forget the topic, its public keys withdrawn, the link gone. */
+async function takeOff(deps: C2Deps, tenantId: string, topic: string, leaving: string): Promise<void> {
+  if (!(await deps.store.getLink(tenantId, topic, leaving))) return;
+  const client = await deps.store.getClient(tenantId, leaving);
+  const record = await deps.store.getTopic(tenantId, topic);
+  if (client && record?.keySecond !== undefined) {
+    await withSender(deps, tenantId, async (sender) => {
+      // At the throw-away key's second, which the leaving client did not get: after every key it did get.
+      await sender.send([{ client, command: cmdRemoveTopic(topic) }], { second: record.keySecond! - 1 });
+      await unsharePubKeys(deps, sender, client, topic);
+    });
+  }
+  await deps.store.deleteLink(tenantId, topic, leaving);
+}

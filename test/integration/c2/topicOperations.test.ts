@@ -1,0 +1,274 @@
+/**
+ * Topic operations (rotation, revocation) step by step, over the local adapters (dynalite, keyring, aedes) with real
+ * devices: the worker (handleWork) is driven by hand through a StepQueue, so that a test can stop between two
+ * steps, hand the same message over twice (a redelivery), or drop one (a crash).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { listEvents } from '../../../shared/c2/events/listEvents.js';
+import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
+import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
+import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
+import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { callerOf } from '../../support/callerOf.js';
+import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { page, readAll } from '../../support/readAllPages.js';
+import { StepQueue } from '../../support/stepQueue.js';
+import { enrolDevice, exchange, type TestDevice } from '../../support/testDevice.js';
+
+const caller = callerOf('tenant-ops', 'operator');
+let c2: LocalC2;
+let queue: StepQueue;
+let deps: C2Deps;
+const devices: TestDevice[] = [];
+
+beforeAll(async () => {
+  c2 = await startLocalC2();
+  queue = new StepQueue();
+  deps = { ...c2.deps, queue };
+});
+afterAll(async () => {
+  await Promise.all(devices.map((d) => d.end()));
+  await c2?.close();
+});
+
+async function device(name: string): Promise<TestDevice> {
+  const made = await enrolDevice(deps, caller, c2.mqttUrl, name);
+  devices.push(made);
+  return made;
+}
+
+/** A topic with these devices on it (each has applied its SetTopicKey) and `others` clients without a device. */
+async function topicWith(topic: string, members: TestDevice[], others = 0): Promise<void> {
+  await createTopic(deps, caller, { topic });
+  for (const member of members) {
+    const before = member.commands.length;
+    await linkClient(deps, caller, { topic, client: member.name });
+    await member.commandsApplied(before + 1);
+    await member.mqtt.subscribe(topic);
+  }
+  const names = Array.from({ length: others }, (_, i) => `${topic}/offline-${i}`);
+  for (let i = 0; i < names.length; i += 25) {
+    await Promise.all(
+      names.slice(i, i + 25).map(async (name) => {
+        await createClient(deps, caller, { name, mode: 'symmetric', generateKey: true });
+        // The link record only (linkClient would send the key to a device that is not there, one at a time).
+        await deps.store.putLink({
+          tenantId: caller.tenantId,
+          topic,
+          clientName: name,
+          createdAt: new Date().toISOString(),
+        });
+      }),
+    );
+  }
+}
+
+const operationOf = async (id: string): Promise<OperationRecord> =>
+  (await deps.operations!.getOperation(caller.tenantId, id))!;
+
+const deliveriesOf = async (id: string) =>
+  (await readAll((cursor) => deps.operations!.listDeliveries(caller.tenantId, id, {}, page(100, cursor)))).items;
+
+describe('a rotation is an operation', () => {
+  it('is recorded before anything is sent, then carried out by the worker: every device on the new key', async () => {
+    // Prepare
+    const [d1, d2, d3] = await Promise.all(['op-1', 'op-2', 'op-3'].map(device));
+    await topicWith('ops/rot', [d1!, d2!, d3!]);
+
+    // Act
+    const started = await rotateTopicKey(deps, caller, 'ops/rot');
+
+    // Assess: recorded, queued, nothing sent, the key not changed yet.
+    expect(started.created).toBe(true);
+    expect(started.operation).toMatchObject({ kind: 'topic.rotate', status: 'pending', actor: 'operator' });
+    expect(started.operation.target).toEqual({ type: 'topic', name: 'ops/rot' });
+    expect(queue.messages.map((m) => m.message)).toEqual([
+      { type: 'operation', tenantId: caller.tenantId, operationId: started.operation.id },
+    ]);
+    expect((await deps.store.getTopic(caller.tenantId, 'ops/rot'))!.keyVersion).toBe(1);
+    expect(d1!.commands).toEqual(['SetTopicKey']);
+
+    // Act: the worker
+    await queue.drain(deps);
+
+    // Assess
+    const done = await operationOf(started.operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    expect(done.counts).toEqual({ total: 3, pending: 0, sent: 3, confirmed: 0, failed: 0 });
+    expect(done.finishedAt).toBeDefined();
+    await Promise.all([d1!, d2!, d3!].map((d) => d.commandsApplied(2)));
+    await exchange(d1!, d3!, 'ops/rot', 'after the operation');
+    expect((await deps.store.getTopic(caller.tenantId, 'ops/rot'))!.keyVersion).toBe(2);
+    const deliveries = await deliveriesOf(done.id);
+    expect(deliveries.map((d) => [d.state, d.attempts, d.commandHash?.length])).toEqual([
+      ['sent', 1, 16],
+      ['sent', 1, 16],
+      ['sent', 1, 16],
+    ]);
+    const ref = await deps.operations!.getCommandRef(
+      caller.tenantId,
+      deliveries[0]!.clientId,
+      deliveries[0]!.commandHash!,
+    );
+    expect(ref).toMatchObject({ operationId: done.id, clientName: deliveries[0]!.clientName });
+    const events = await listEvents(deps, caller, { limit: 10 });
+    expect(events.items[0]).toMatchObject({
+      action: 'topic.rotate',
+      result: 'ok',
+      target: { type: 'topic', name: 'ops/rot' },
+      details: { operationId: done.id, status: 'succeeded', keyVersion: 2 },
+    });
+  });
+
+  it('a message handled twice, and a worker cut off between pages, send the same key and count each device once', async () => {
+    // Prepare: 2 devices and 248 clients without one (3 pages of 100).
+    const [a, b] = await Promise.all(['cut-a', 'cut-b'].map(device));
+    await topicWith('ops/cut', [a!, b!], 248);
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/cut');
+    const message = queue.take();
+
+    // Act: one page per step (budget 1 ms); the first step's continuation is lost (a crash), the message itself is
+    // handed over again (SQS after its visibility timeout), and once more at the same time as the next.
+    await handleWork(deps, message, { budgetMs: 1 });
+    expect(queue.messages).toHaveLength(1);
+    queue.take();
+    const halfway = await operationOf(operation.id);
+    await Promise.all([handleWork(deps, message, { budgetMs: 1 }), handleWork(deps, message, { budgetMs: 1 })]);
+    await queue.drain(deps, { budgetMs: 1 });
+
+    // Assess
+    expect(halfway).toMatchObject({ status: 'running', keyVersion: 2 });
+    expect(halfway.counts).toMatchObject({ total: 250, sent: 100, pending: 150 });
+    const done = await operationOf(operation.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.counts).toEqual({ total: 250, pending: 0, sent: 250, confirmed: 0, failed: 0 });
+    expect((await deps.store.getTopic(caller.tenantId, 'ops/cut'))!.keyVersion).toBe(2);
+    await exchange(a!, b!, 'ops/cut', 'one key');
+    const deliveries = await deliveriesOf(operation.id);
+    expect(deliveries).toHaveLength(250);
+    expect(deliveries.every((d) => d.state === 'sent')).toBe(true);
+  });
+
+  it('retries of one request (same idempotency key) answer with one operation', async () => {
+    await topicWith('ops/idem', []);
+    const first = await rotateTopicKey(deps, caller, 'ops/idem', { idempotencyKey: 'rotate-ops-idem-1' });
+    const again = await rotateTopicKey(deps, caller, 'ops/idem', { idempotencyKey: 'rotate-ops-idem-1' });
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, operation: { id: first.operation.id } });
+    await queue.drain(deps);
+    const third = await rotateTopicKey(deps, caller, 'ops/idem', { idempotencyKey: 'rotate-ops-idem-1' });
+    expect(third.operation).toMatchObject({ id: first.operation.id, status: 'succeeded' });
+    expect(queue.messages).toHaveLength(0);
+    expect((await deps.store.getTopic(caller.tenantId, 'ops/idem'))!.keyVersion).toBe(2);
+  });
+
+  it('a rotation asked for while another waits to start joins it', async () => {
+    await topicWith('ops/burst', []);
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await rotateTopicKey(deps, caller, 'ops/burst'));
+    expect(new Set(results.map((r) => r.operation.id)).size).toBe(1);
+    expect(results.map((r) => r.created)).toEqual([true, false, false, false, false]);
+    await queue.drain(deps);
+    expect((await deps.store.getTopic(caller.tenantId, 'ops/burst'))!.keyVersion).toBe(2);
+  });
+
+  it('waits while another change holds the topic, then goes on', async () => {
+    await topicWith('ops/busy', []);
+    const now = Date.now();
+    await deps.store.acquireTopicLease(caller.tenantId, 'ops/busy', { owner: 'other', now, until: now + 60_000 });
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/busy');
+
+    await queue.step(deps);
+    expect(queue.messages.map((m) => m.delayMs)).toEqual([250]);
+    expect((await operationOf(operation.id)).status).toBe('pending');
+    await deps.store.releaseTopicLease(caller.tenantId, 'ops/busy', 'other');
+    await queue.drain(deps);
+
+    expect((await operationOf(operation.id)).status).toBe('succeeded');
+  });
+
+  it('fails visibly when its topic was deleted before it ran', async () => {
+    await topicWith('ops/gone', []);
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/gone');
+    await deleteTopic(deps, caller, 'ops/gone');
+    await queue.drain(deps);
+    const failed = await operationOf(operation.id);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'NOT_FOUND' } });
+    expect(failed.finishedAt).toBeDefined();
+  });
+});
+
+describe('a revocation is an operation', () => {
+  it('re-keys the topic for the others, then tells the leaving device and deletes the link', async () => {
+    // Prepare
+    const [stays, leaves] = await Promise.all(['rev-stays', 'rev-leaves'].map(device));
+    const watcher = await device('rev-watcher');
+    await topicWith('ops/rev', [stays!, leaves!, watcher!]);
+
+    // Act
+    const started = await unlinkClient(deps, caller, { topic: 'ops/rev', client: 'rev-leaves' });
+    expect(started).toMatchObject({ rekeyed: true, operation: { kind: 'link.delete', status: 'pending' } });
+    expect(await deps.store.getLink(caller.tenantId, 'ops/rev', 'rev-leaves')).toBeDefined();
+    await queue.drain(deps);
+
+    // Assess
+    const done = await operationOf(started.operation!.id);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    expect(done.target).toEqual({
+      type: 'link',
+      name: 'ops/rev rev-leaves',
+      link: { topic: 'ops/rev', client: 'rev-leaves' },
+    });
+    expect(done.counts).toEqual({ total: 2, pending: 0, sent: 2, confirmed: 0, failed: 0 });
+    expect(await deps.store.getLink(caller.tenantId, 'ops/rev', 'rev-leaves')).toBeUndefined();
+    await Promise.all([stays!, watcher!].map((d) => d.commandsApplied(3)));
+    await leaves!.commandsApplied(2);
+    expect(leaves!.commands).toEqual(['SetTopicKey', 'RemoveTopic']);
+    expect(stays!.commands).toEqual(['SetTopicKey', 'SetTopicKey', 'SetTopicKey']);
+    await exchange(stays!, watcher!, 'ops/rev', 'without the one who left');
+    expect(leaves!.client.hasTopicKey('ops/rev')).toBe(false);
+  });
+
+  it('cut short before the link is deleted, it goes on when its message comes again: no second key', async () => {
+    // Prepare: a store whose deleteLink fails once (a crash there cannot be caused otherwise: fault injected).
+    const [a, b, leaver] = await Promise.all(['cut-1', 'cut-2', 'cut-leaver'].map(device));
+    await topicWith('ops/cut-link', [a!, b!, leaver!]);
+    let crashes = 1;
+    const crashing: C2Deps = {
+      ...deps,
+      store: {
+        ...deps.store,
+        deleteLink: async (...args) => {
+          if (crashes-- > 0) throw new Error('crash');
+          return deps.store.deleteLink(...args);
+        },
+      },
+    };
+    const { operation } = await unlinkClient(crashing, caller, { topic: 'ops/cut-link', client: 'cut-leaver' });
+    const message = queue.take();
+
+    // Act
+    const first = await handleWork(crashing, message).then(
+      () => 'ok',
+      (error: Error) => error.message,
+    );
+    const linkedAfterCrash = await deps.store.getLink(caller.tenantId, 'ops/cut-link', 'cut-leaver');
+    await handleWork(crashing, message);
+
+    // Assess
+    expect(first).toBe('crash');
+    expect(linkedAfterCrash).toBeDefined();
+    const done = await operationOf(operation!.id);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, counts: { total: 2, sent: 2 } });
+    expect((await deps.store.getTopic(caller.tenantId, 'ops/cut-link'))!.keyVersion).toBe(2);
+    expect(await deps.store.getLink(caller.tenantId, 'ops/cut-link', 'cut-leaver')).toBeUndefined();
+    await Promise.all([a!, b!].map((d) => d.commandsApplied(3)));
+    await leaver!.commandsApplied(3); // SetTopicKey (link), RemoveTopic twice
+    expect(leaver!.commands).toEqual(['SetTopicKey', 'RemoveTopic', 'RemoveTopic']);
+  });
+});
