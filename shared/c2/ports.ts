@@ -205,12 +205,13 @@ export interface TopicStore {
    * Takes the topic's lease: every operation that changes who holds which key of a topic (link, unlink, rotate,
    * delete) runs under it, so that two of them never interleave their commands (devices would end on different
    * keys). Granted when the topic has no lease, an expired one (`now` >= its end) or one of the same owner.
-   * NOT_FOUND without the topic, CONCURRENT_UPDATE when another owner holds it.
+   * NOT_FOUND without the topic, CONCURRENT_UPDATE when another owner holds it. With `keySecond`, the topic's
+   * `keySecond` is set in the same write (a holder that sends the key again at new seconds).
    */
   acquireTopicLease(
     tenantId: string,
     topic: string,
-    lease: { owner: string; now: number; until: number },
+    lease: { owner: string; now: number; until: number; keySecond?: number },
   ): Promise<void>;
   /**
    * Gives the lease back if `owner` still holds it (no error otherwise: it expired and may be someone else's), and

@@ -136,18 +136,24 @@ export class DynamoKeyStore implements KeyStore {
   deleteTopic = (tenantId: string, topic: string) => this.#delete(TOPICS, tenantId, topic);
 
   /** The lease is two attributes of the topic's item (`leaseOwner`, `leaseUntil` in ms), unseen by its codec. */
-  acquireTopicLease = async (tenantId: string, topic: string, lease: { owner: string; now: number; until: number }) => {
+  acquireTopicLease = async (
+    tenantId: string,
+    topic: string,
+    lease: { owner: string; now: number; until: number; keySecond?: number },
+  ) => {
+    const second = lease.keySecond === undefined ? undefined : { ':second': { N: String(lease.keySecond) } };
     await this.#conditional(
       new UpdateItemCommand({
         TableName: this.#table,
         Key: this.#keyOf(TOPICS, tenantId, topic),
-        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+        UpdateExpression: `SET leaseOwner = :owner, leaseUntil = :until${second ? ', keySecond = :second' : ''}`,
         ConditionExpression:
           'attribute_exists(PK) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseOwner = :owner)',
         ExpressionAttributeValues: {
           ':owner': { S: lease.owner },
           ':now': { N: String(lease.now) },
           ':until': { N: String(lease.until) },
+          ...second,
         },
       }),
       this.#conflict(TOPICS, tenantId, topic, 'is busy with another change; retry'),

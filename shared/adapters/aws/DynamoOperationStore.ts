@@ -194,19 +194,22 @@ export class DynamoOperationStore implements OperationStore {
       updatedAt: { S: update.updatedAt },
       revision: { N: String(expectedRevision + 1) },
       ...(update.status === undefined ? {} : { status: { S: update.status } }),
-      ...(update.finishedAt === undefined ? {} : { finishedAt: { S: update.finishedAt } }),
+      ...(typeof update.finishedAt === 'string' ? { finishedAt: { S: update.finishedAt } } : {}),
       ...(update.keyVersion === undefined ? {} : { keyVersion: { N: String(update.keyVersion) } }),
       ...(typeof update.cursor === 'string' ? { fanOutCursor: { S: update.cursor } } : {}),
       ...(update.counts === undefined ? {} : countsItem(update.counts)),
-      ...(update.error === undefined
-        ? {}
-        : { errorCode: { S: update.error.code }, errorMessage: { S: update.error.message } }),
+      ...(update.error ? { errorCode: { S: update.error.code }, errorMessage: { S: update.error.message } } : {}),
     };
+    const removed = [
+      ...(update.cursor === null ? ['fanOutCursor'] : []),
+      ...(update.finishedAt === null ? ['finishedAt'] : []),
+      ...(update.error === null ? ['errorCode', 'errorMessage'] : []),
+    ];
     const names = Object.keys(set);
     const adds = countFields(update.countsDelta ?? {});
     const add = adds.length > 0 ? ` ADD ${adds.map((_, i) => `#c${i} :c${i}`).join(', ')}` : '';
     return this.#updateOperation(tenantId, id, {
-      expression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}${add}${update.cursor === null ? ' REMOVE fanOutCursor' : ''}`,
+      expression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}${add}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
       names: {
         ...Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
         ...Object.fromEntries(adds.map((field, i) => [`#c${i}`, COUNT_ATTRIBUTES[field]])),

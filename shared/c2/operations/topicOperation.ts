@@ -20,7 +20,7 @@ import { cmdRemoveTopic, cmdSetTopicKey, hashIdAlias, KEY_LEN, sha3 } from '../.
 import type { C2Deps } from '../C2Deps.js';
 import type { CommandSender } from '../delivery/CommandSender.js';
 import { withSender } from '../delivery/CommandSender.js';
-import { nextSeconds } from '../delivery/keySeconds.js';
+import { clockSecond, nextSeconds, sameSecond } from '../delivery/keySeconds.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
 import type {
@@ -46,6 +46,8 @@ export const FANNED_OUT = '!';
 /** How soon an operation that found its topic busy tries again. */
 const BUSY_RETRY_MS = 250;
 const DEFAULT_BUDGET_MS = 10_000;
+/** Commands about a key installed longer ago than this (seconds) go out at new seconds (see fanOutSeconds). */
+const FRESH_SECONDS = 300;
 /** The lease is extended when it has less than this left. */
 const LEASE_RENEW_MS = TOPIC_LEASE_MS / 2;
 
@@ -95,7 +97,7 @@ export async function advanceTopicOperation(
   while (current.cursor !== FANNED_OUT) {
     if (Date.now() >= deadline) return again();
     if (leaseUntil - deps.clock() < LEASE_RENEW_MS) leaseUntil = await takeLease(deps, tenantId, topic, owner);
-    const next = await fanOutSlice(deps, current, topic, leaving, deadline);
+    const next = await fanOutSlice(deps, current, topic, leaving, deadline, owner);
     if (!next) return; // another worker moved the operation on: it carries on from there
     current = next;
   }
@@ -244,6 +246,7 @@ async function fanOutSlice(
   topic: string,
   leaving: string | undefined,
   deadline: number,
+  owner: string,
 ): Promise<OperationRecord | undefined> {
   const { operations } = operationPorts(deps);
   const { tenantId } = operation;
@@ -261,7 +264,8 @@ async function fanOutSlice(
   const burnKey = leaving === undefined ? undefined : randomBytesOf(deps)(KEY_LEN);
   const burn = burnKey && cmdSetTopicKey(burnKey, topic);
   burnKey?.fill(0);
-  const commands = { command, burn, second: record.keySecond };
+  const seconds = await fanOutSeconds(deps, record, owner, burn !== undefined);
+  const commands = { command, burn, ...seconds };
   try {
     return await withSender(deps, tenantId, async (sender) => {
       let current = operation;
@@ -298,9 +302,35 @@ async function fanOutSlice(
 
 interface PageCommands {
   readonly command: Uint8Array;
-  /** A revocation's throw-away key, sent one second before the key. */
+  /** A revocation's throw-away key, sent at `burnSecond`, before the key. */
   readonly burn: Uint8Array | undefined;
   readonly second: number;
+  readonly burnSecond: number;
+}
+
+/**
+ * The seconds of a slice's commands: the key's own (stored when it was installed, the throw-away key's the one
+ * before) while they are recent; else new ones, since E4 devices refuse commands older than ten minutes (a retry, a
+ * fan-out that went on for long): the key again at a second not before its own, and a revocation's pair at two new
+ * seconds, written to the topic with the lease.
+ */
+async function fanOutSeconds(
+  deps: C2Deps,
+  record: TopicRecord,
+  owner: string,
+  revoking: boolean,
+): Promise<{ second: number; burnSecond: number }> {
+  const installed = record.keySecond!;
+  if (clockSecond(deps) - installed < FRESH_SECONDS) return { second: installed, burnSecond: installed - 1 };
+  if (!revoking) {
+    const second = await sameSecond(deps, installed);
+    return { second, burnSecond: second - 1 };
+  }
+  const [burnSecond, second] = (await nextSeconds(deps, installed, 2)) as [number, number];
+  const now = deps.clock();
+  const lease = { owner, now, until: now + TOPIC_LEASE_MS, keySecond: second };
+  await deps.store.acquireTopicLease(record.tenantId, record.topic, lease);
+  return { second, burnSecond };
 }
 
 /** The page's pending deliveries: commands published, deliveries moved on; what that changes in the counts. */
@@ -309,7 +339,7 @@ async function sendPage(
   sender: CommandSender,
   operation: OperationRecord,
   page: readonly DeliveryRecord[],
-  { command, burn, second }: PageCommands,
+  { command, burn, second, burnSecond }: PageCommands,
 ): Promise<CountsDelta> {
   const { operations } = operationPorts(deps);
   const { tenantId, id } = operation;
@@ -328,7 +358,7 @@ async function sendPage(
   if (burn) {
     const first = await sender.send(
       reached.map((client) => ({ client, command: burn })),
-      { second: second - 1 },
+      { second: burnSecond },
     );
     // A client whose throw-away key the broker refused is left on its key, not given the new one on top of it.
     const refused = new Map(first.failed.map((failure) => [failure.client, failure.error]));

@@ -87,8 +87,9 @@ export interface OperationUpdate {
    * ({@link OperationStore.addToCounts}).
    */
   readonly counts?: DeliveryCounts;
-  readonly finishedAt?: string;
-  readonly error?: { readonly code: string; readonly message: string };
+  /** `null` removes it (an operation retried). */
+  readonly finishedAt?: string | null;
+  readonly error?: { readonly code: string; readonly message: string } | null;
   readonly keyVersion?: number;
   /** The fan-out's new position; `null` removes it. */
   readonly cursor?: string | null;

@@ -6,15 +6,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { listEvents } from '../../../shared/c2/events/listEvents.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { callerOf } from '../../support/callerOf.js';
+import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { page, readAll } from '../../support/readAllPages.js';
 import { StepQueue } from '../../support/stepQueue.js';
@@ -200,6 +203,57 @@ describe('a rotation is an operation', () => {
     const failed = await operationOf(operation.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'NOT_FOUND' } });
     expect(failed.finishedAt).toBeDefined();
+  });
+});
+
+describe('retry', () => {
+  it('sends the same key again to the devices that did not get it, and only the latest operation of a topic', async () => {
+    // Prepare: a client whose stored key does not open (tampered), so its command fails.
+    const [good, bad] = await Promise.all(['retry-good', 'retry-bad'].map(device));
+    await topicWith('ops/retry', [good!, bad!]);
+    const record = (await deps.store.getClient(caller.tenantId, 'retry-bad'))!;
+    const tampered = record.wrappedKey.map((b, i) => (i === record.wrappedKey.length - 1 ? b ^ 1 : b));
+    const rekey = (wrappedKey: Uint8Array, expectedVersion: number) =>
+      deps.store.updateClientKey(caller.tenantId, 'retry-bad', {
+        wrappedKey,
+        keyVersion: expectedVersion,
+        expectedVersion,
+        updatedAt: record.updatedAt,
+      });
+    await rekey(tampered, 1);
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/retry');
+    const early = await codeOfAsync(() => retryOperation(deps, caller, operation.id));
+    await queue.drain(deps);
+    const partial = await operationOf(operation.id);
+    await rekey(record.wrappedKey, 1); // repaired
+
+    // Act
+    const retried = await retryOperation(deps, caller, operation.id);
+    const twice = await codeOfAsync(() => retryOperation(deps, caller, operation.id));
+    await queue.drain(deps);
+
+    // Assess
+    expect(early).toBe(C2ErrorCode.ConcurrentUpdate); // still pending
+    expect(partial).toMatchObject({ status: 'partial', counts: { total: 2, sent: 1, failed: 1, pending: 0 } });
+    expect(retried).toMatchObject({ status: 'running', counts: { total: 2, pending: 2, sent: 0, failed: 0 } });
+    expect(retried.finishedAt).toBeUndefined();
+    expect(twice).toBe(C2ErrorCode.ConcurrentUpdate); // running
+    const done = await operationOf(operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, counts: { total: 2, sent: 2, failed: 0 } });
+    expect(done.error).toBeUndefined();
+    await bad!.commandsApplied(2);
+    await good!.commandsApplied(3); // the same key again
+    await exchange(bad!, good!, 'ops/retry', 'repaired');
+    const deliveries = await deliveriesOf(operation.id);
+    expect(deliveries.map((d) => d.attempts)).toEqual([2, 2]);
+
+    // A later rotation: the first can no longer be retried.
+    await rotateTopicKey(deps, caller, 'ops/retry');
+    await queue.drain(deps);
+    expect(await codeOfAsync(() => retryOperation(deps, caller, operation.id))).toBe(C2ErrorCode.ConcurrentUpdate);
+    expect(await codeOfAsync(() => retryOperation(deps, caller, '01ARZ3NDEKTSV4RRFFQ69G5FAV'))).toBe(
+      C2ErrorCode.NotFound,
+    );
   });
 });
 
