@@ -2,6 +2,11 @@
  * The event log's one entry point: runs a change and records who did it, what, when and with what result (a failed
  * change is recorded too, with its error code). Details are facts (key versions, command counts, names of clients a
  * command did not reach), never key bytes.
+ *
+ * The change is committed before its entry is written: when that write fails, the change is not reported as failed
+ * (its result, such as a generated key shown once, would be lost): the entry goes to the work queue, whose worker
+ * writes it (same id, so a write that did land is not doubled). Changes that send commands are operations, whose
+ * record is written before anything happens (shared/c2/operations/).
  */
 import { bytesToHex } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -36,11 +41,17 @@ export async function audited<T>(
     throw error;
   }
   const at = new Date(deps.clock()).toISOString();
-  await deps.store.appendEvent({
+  const event: EventRecord = {
     ...base(deps, caller, action, target, at),
     result: 'ok',
     ...(outcome.details ? { details: outcome.details } : {}),
-  });
+  };
+  try {
+    await deps.store.appendEvent(event);
+  } catch {
+    // Committed: the entry is written later. Should the queue fail too, the change still stands and is answered.
+    await deps.queue?.enqueue([{ type: 'event', event }]).catch(() => undefined);
+  }
   return outcome.value;
 }
 

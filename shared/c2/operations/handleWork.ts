@@ -4,6 +4,7 @@
  * nothing more than once. Throws only for a failure worth retrying (the adapter hands the message over again later).
  */
 import type { C2Deps } from '../C2Deps.js';
+import { writeEvent } from '../events/writeEvent.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { acceptReceipt } from './acceptReceipt.js';
 import { advanceOperation } from './advanceOperation.js';
@@ -22,5 +23,7 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
       return advanceOperation(deps, message, options);
     case 'receipt':
       return acceptReceipt(deps, message);
+    case 'event':
+      return writeEvent(deps, message.event);
   }
 }

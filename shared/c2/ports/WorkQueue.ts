@@ -4,6 +4,7 @@
  * be idempotent (a message may come twice, or again after a crash) and may enqueue follow-ups (the next slice of a
  * long fan-out) before it returns: a message is deleted only once its handler returned.
  */
+import type { EventRecord } from '../ports.js';
 
 /** Advance an operation: do its next step (install its key, plan its deliveries, send a slice of its fan-out). */
 export interface OperationMessage {
@@ -24,7 +25,14 @@ export interface ReceiptMessage {
   readonly tries?: number;
 }
 
-export type WorkMessage = OperationMessage | ReceiptMessage;
+/** An event-log entry whose write failed after its change was committed: written by the worker instead. */
+export interface EventMessage {
+  readonly type: 'event';
+  /** The entry as it was to be written (no secrets: see EventRecord). */
+  readonly event: EventRecord;
+}
+
+export type WorkMessage = OperationMessage | ReceiptMessage | EventMessage;
 
 export interface EnqueueOptions {
   /** Not handed to a worker before this many milliseconds (SQS allows up to 15 minutes). */
