@@ -60,6 +60,8 @@ export interface DynamoOperationStoreOptions {
 const IDEMPOTENCY_DAYS = 1;
 /** BatchWriteItem takes at most 25 writes (unprocessed ones are sent again: untilProcessed.ts). */
 const BATCH_WRITE_ITEMS = 25;
+/** BatchWriteItem requests in flight at once (a fan-out page writes 200 items: its deliveries and references). */
+const BATCHES_IN_FLIGHT = 8;
 /** Conditional updates of deliveries in flight at once. */
 const TRANSITIONS_IN_FLIGHT = 25;
 /** A filtered list reads at most this many pages of 100 items before it answers (a short page, with a cursor). */
@@ -265,17 +267,25 @@ export class DynamoOperationStore implements OperationStore {
     return commandRefFromItem(tenantId, clientId, commandHash, item);
   };
 
-  /** Writes items (created or replaced), 25 per BatchWriteItem. */
+  /** Writes items (created or replaced), 25 per BatchWriteItem, {@link BATCHES_IN_FLIGHT} requests at once. */
   async #putAll(items: readonly Item[]): Promise<void> {
-    const requests = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let i = 0; i < requests.length; i += BATCH_WRITE_ITEMS) {
-      await untilProcessed(requests.slice(i, i + BATCH_WRITE_ITEMS), 'deliveries unwritten', async (pending) => {
-        const { UnprocessedItems } = await this.#db.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
-        );
-        return (UnprocessedItems?.[this.#table] ?? []) as typeof pending;
-      });
+    const batches: { PutRequest: { Item: Item } }[][] = [];
+    for (let i = 0; i < items.length; i += BATCH_WRITE_ITEMS) {
+      batches.push(items.slice(i, i + BATCH_WRITE_ITEMS).map((Item) => ({ PutRequest: { Item } })));
     }
+    let next = 0;
+    const writer = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        await untilProcessed(batch, 'items unwritten', async (pending) => {
+          const { UnprocessedItems } = await this.#db.send(
+            new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
+          );
+          return (UnprocessedItems?.[this.#table] ?? []) as typeof pending;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, writer));
   }
 
   transitionDeliveries = async (

@@ -9,10 +9,10 @@
  *    installed in the topic record at that version (skipped when already there), timestamped at a later second
  *    than any command before it (a revocation takes two: its throw-away key's, then the key's). Then one delivery
  *    record per device (`pending`), and the operation is `running` with its total.
- * 3. `running`: a page of deliveries at a time, from the operation's cursor: commands protected, their references
- *    recorded (receipts name them), published, each delivery moved from `pending` to `sent` or `failed`, then the
- *    cursor and the counts moved in one conditional write (a page handled twice counts once; a duplicate worker
- *    that lost the race stops). After the time budget, the operation queues its own continuation.
+ * 3. `running`: a page of deliveries at a time, from the operation's cursor: commands protected and published, each
+ *    delivery written `sent` or `failed` with a reference of its command (receipts name it), then the cursor and
+ *    the counts moved in one conditional write (a page handled twice counts once; a duplicate worker that lost the
+ *    race stops). After the time budget, the operation queues its own continuation.
  * 4. Past the last page: a revocation deletes the link (RemoveTopic to the leaving client, public keys withdrawn),
  *    the lease is given back, the outcome recorded (finishOperation.ts).
  */
@@ -24,13 +24,13 @@ import { clockSecond, nextSeconds, sameSecond } from '../delivery/keySeconds.js'
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
 import type {
+  CommandRef,
   CountsDelta,
   DeliveryRecord,
-  DeliveryTransition,
   OperationRecord,
   OperationStore,
 } from '../ports/OperationStore.js';
-import type { ClientRecord, ControlCommand, TopicRecord } from '../ports.js';
+import type { ClientRecord, TopicRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { openTopicKey } from '../topics/openTopicKey.js';
 import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
@@ -41,6 +41,8 @@ import { operationPorts } from './startOperation.js';
 
 /** Deliveries handled per page (one query, one batch read of clients, one publish batch). */
 const PAGE = 100;
+/** Pages being sent at once by one worker. */
+const PAGES_IN_FLIGHT = 4;
 /** The cursor of an operation whose pages have all been sent (DynamoDB cursors are base64url: never this). */
 export const FANNED_OUT = '!';
 /** How soon an operation that found its topic busy tries again. */
@@ -267,37 +269,72 @@ async function fanOutSlice(
   const seconds = await fanOutSeconds(deps, record, owner, burn !== undefined);
   const commands = { command, burn, ...seconds };
   try {
-    return await withSender(deps, tenantId, async (sender) => {
-      let current = operation;
-      do {
-        const page = await operations.listDeliveries(
-          tenantId,
-          current.id,
-          {},
-          {
-            limit: PAGE,
-            ...(current.cursor ? { cursor: current.cursor } : {}),
-          },
-        );
-        const countsDelta = await sendPage(deps, sender, current, page.items, commands);
-        try {
-          current = await operations.updateOperation(
-            tenantId,
-            current.id,
-            { cursor: page.cursor ?? FANNED_OUT, countsDelta, updatedAt: new Date(deps.clock()).toISOString() },
-            current.revision,
-          );
-        } catch (error) {
-          if (error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate) return undefined;
-          throw error;
-        }
-      } while (current.cursor !== FANNED_OUT && Date.now() < deadline);
-      return current;
-    });
+    return await withSender(deps, tenantId, (sender) =>
+      pipelinePages(
+        operations,
+        operation,
+        deadline,
+        (page) => sendPage(deps, sender, operation, page, commands),
+        () => new Date(deps.clock()).toISOString(),
+      ),
+    );
   } finally {
     command.fill(0);
     burn?.fill(0);
   }
+}
+
+/**
+ * Pages of deliveries from the operation's cursor, up to {@link PAGES_IN_FLIGHT} being sent at once (reading,
+ * protecting, publishing and writing overlap), each committed in order: the cursor past a page and its counts in
+ * one conditional write once it and every page before it are done. Stops at the deadline or the end; the operation
+ * as committed last, or undefined when another worker committed first (it carries on).
+ */
+async function pipelinePages(
+  operations: OperationStore,
+  operation: OperationRecord,
+  deadline: number,
+  send: (page: readonly DeliveryRecord[]) => Promise<CountsDelta>,
+  now: () => string,
+): Promise<OperationRecord | undefined> {
+  const { tenantId, id } = operation;
+  let current: OperationRecord | undefined = operation;
+  let readFrom = operation.cursor;
+  let committing: Promise<void> = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  do {
+    const page = await operations.listDeliveries(
+      tenantId,
+      id,
+      {},
+      { limit: PAGE, ...(readFrom ? { cursor: readFrom } : {}) },
+    );
+    readFrom = page.cursor;
+    const sending = send(page.items);
+    sending.catch(() => undefined); // seen by the commit below
+    const commit: Promise<void> = committing.then(async () => {
+      const countsDelta = await sending;
+      if (!current) return;
+      const cursor = page.cursor ?? FANNED_OUT;
+      const updatedAt = now();
+      try {
+        current = await operations.updateOperation(tenantId, id, { cursor, countsDelta, updatedAt }, current.revision);
+      } catch (error) {
+        if (!(error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate)) throw error;
+        current = undefined;
+      }
+    });
+    committing = commit.catch((error: unknown) => {
+      failure ??= { error };
+    });
+    const tracked = committing.then(() => void inFlight.delete(tracked));
+    inFlight.add(tracked);
+    while (inFlight.size >= PAGES_IN_FLIGHT) await Promise.race(inFlight);
+  } while (readFrom && !failure && current && Date.now() < deadline);
+  await committing;
+  if (failure) throw failure.error;
+  return current;
 }
 
 interface PageCommands {
@@ -333,7 +370,12 @@ async function fanOutSeconds(
   return { second, burnSecond };
 }
 
-/** The page's pending deliveries: commands published, deliveries moved on; what that changes in the counts. */
+/**
+ * The page's pending deliveries: commands published, then their outcomes written (each delivery `sent` with the
+ * hash of its command, or `failed` with why) with the references that match receipts to them; what that changes in
+ * the counts. Nothing else writes a delivery while it is `pending` (a receipt that comes before its delivery is
+ * `sent` waits and is looked at again, see acceptReceipt.ts), so outcomes are plain writes, many per request.
+ */
 async function sendPage(
   deps: C2Deps,
   sender: CommandSender,
@@ -342,18 +384,17 @@ async function sendPage(
   { command, burn, second, burnSecond }: PageCommands,
 ): Promise<CountsDelta> {
   const { operations } = operationPorts(deps);
-  const { tenantId, id } = operation;
   const waiting = page.filter((delivery) => delivery.state === 'pending');
   if (waiting.length === 0) return {};
   const updatedAt = new Date(deps.clock()).toISOString();
   const clients = await deps.store.getClients(
-    tenantId,
+    operation.tenantId,
     waiting.map((delivery) => delivery.clientName),
   );
+  const errors = new Map<string, string>();
   const found = new Set(clients.map((client) => client.name));
-  const transitions: DeliveryTransition[] = waiting
-    .filter((delivery) => !found.has(delivery.clientName))
-    .map((delivery) => failed(delivery.clientName, 'the client was deleted', updatedAt));
+  for (const delivery of waiting)
+    if (!found.has(delivery.clientName)) errors.set(delivery.clientName, 'the client was deleted');
   let reached: ClientRecord[] = clients;
   if (burn) {
     const first = await sender.send(
@@ -361,75 +402,50 @@ async function sendPage(
       { second: burnSecond },
     );
     // A client whose throw-away key the broker refused is left on its key, not given the new one on top of it.
-    const refused = new Map(first.failed.map((failure) => [failure.client, failure.error]));
-    transitions.push(...[...refused].map(([name, error]) => failed(name, error, updatedAt)));
-    reached = reached.filter((client) => !refused.has(client.name));
+    for (const failure of first.failed) errors.set(failure.client, failure.error);
+    reached = reached.filter((client) => !errors.has(client.name));
   }
   const hashes = new Map<string, Uint8Array>();
   const report = await sender.send(
     reached.map((client) => ({ client, command })),
     {
       second,
-      beforePublish: (out) => recordCommands(operations, operation, reached, out, hashes, updatedAt),
+      beforePublish: async (out) => {
+        for (const each of out) hashes.set(each.clientName, commandHashOf(each.payload));
+      },
     },
   );
-  const errors = new Map(report.failed.map((failure) => [failure.client, failure.error]));
-  for (const client of reached) {
-    const error = errors.get(client.name);
-    transitions.push(
-      error === undefined
-        ? {
-            clientName: client.name,
-            from: ['pending'],
-            to: 'sent',
-            addAttempts: 1,
-            commandHash: hashes.get(client.name)!,
-            updatedAt,
-          }
-        : failed(client.name, error, updatedAt),
-    );
-  }
-  const changed = await operations.transitionDeliveries(tenantId, id, transitions);
-  const sent = changed.filter((delivery) => delivery.state === 'sent').length;
-  return { pending: -changed.length, sent, failed: changed.length - sent };
+  for (const failure of report.failed) errors.set(failure.client, failure.error);
+  const outcomes: DeliveryRecord[] = waiting.map((delivery) => {
+    const error = errors.get(delivery.clientName);
+    const { lastError: _previous, commandHash: _hash, ...rest } = delivery;
+    return error === undefined
+      ? {
+          ...rest,
+          state: 'sent',
+          attempts: delivery.attempts + 1,
+          commandHash: hashes.get(delivery.clientName)!,
+          updatedAt,
+        }
+      : { ...rest, state: 'failed', attempts: delivery.attempts + 1, lastError: error, updatedAt };
+  });
+  const refs: CommandRef[] = outcomes
+    .filter((delivery) => delivery.state === 'sent')
+    .map((delivery) => ({
+      tenantId: operation.tenantId,
+      clientId: delivery.clientId,
+      commandHash: delivery.commandHash!,
+      operationId: operation.id,
+      clientName: delivery.clientName,
+      at: updatedAt,
+    }));
+  await Promise.all([operations.putDeliveries(outcomes), operations.putCommandRefs(refs)]);
+  const sent = refs.length;
+  return { pending: -waiting.length, sent, failed: waiting.length - sent };
 }
-
-const failed = (clientName: string, lastError: string, updatedAt: string): DeliveryTransition => ({
-  clientName,
-  from: ['pending'],
-  to: 'failed',
-  addAttempts: 1,
-  lastError,
-  updatedAt,
-});
 
 /** The hash a receipt names a command by: SHA3-256 of the protected frame, first 16 bytes. */
 export const commandHashOf = (payload: Uint8Array): Uint8Array => sha3(payload).subarray(0, 16);
-
-/** References of the commands about to be published, so that their receipts find their deliveries. */
-async function recordCommands(
-  operations: OperationStore,
-  operation: OperationRecord,
-  clients: readonly ClientRecord[],
-  out: readonly ControlCommand[],
-  hashes: Map<string, Uint8Array>,
-  at: string,
-): Promise<void> {
-  const ids = new Map(clients.map((client) => [client.name, client.id]));
-  const refs = out.map((command) => {
-    const commandHash = commandHashOf(command.payload);
-    hashes.set(command.clientName, commandHash);
-    return {
-      tenantId: operation.tenantId,
-      clientId: ids.get(command.clientName)!,
-      commandHash,
-      operationId: operation.id,
-      clientName: command.clientName,
-      at,
-    };
-  });
-  await operations.putCommandRefs(refs);
-}
 
 /** Step 4 of a revocation: the leaving client told to forget the topic, its public keys withdrawn, the link gone. */
 async function takeOff(deps: C2Deps, tenantId: string, topic: string, leaving: string): Promise<void> {
