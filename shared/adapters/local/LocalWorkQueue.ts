@@ -130,7 +130,16 @@ export class LocalWorkQueue implements WorkQueue {
     if (this.#state !== 'stopped') throw new Error(`the work queue cannot start: it is ${this.#state}`);
     this.#handler = handler;
     this.#state = 'loading';
-    for (const item of await this.#readItems()) {
+    let items: Item[];
+    try {
+      items = await this.#readItems();
+    } catch (error) {
+      if (this.#state === 'loading') this.#state = 'stopped';
+      for (const entry of this.#waiting.splice(0)) this.#known.delete(entry.key);
+      this.#checkIdle();
+      throw error;
+    }
+    for (const item of items) {
       if (item.dead?.BOOL !== true) this.#add(entryOf(item));
     }
     if (this.#state !== 'loading') return;

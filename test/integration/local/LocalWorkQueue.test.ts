@@ -299,6 +299,17 @@ describe('LocalWorkQueue', () => {
     ]);
   });
 
+  it('a start that cannot read the table rejects, and may be tried again', async () => {
+    const table = await openTable();
+    const queue = new LocalWorkQueue(table.db, 'no-such-table');
+
+    const first = queue.start(async () => {});
+
+    await expect(first).rejects.toThrow(/not found/);
+    await queue.idle();
+    await expect(queue.start(async () => {})).rejects.toThrow(/not found/);
+  });
+
   it('idle resolves at once when nothing waits, and refuses a negative delay', async () => {
     const table = await openTable();
     const queue = newQueue(table);
