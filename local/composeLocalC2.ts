@@ -5,7 +5,9 @@
  * - vault: envelope encryption under the software keyring `<state>/keyring` (a 0600 file made on first start);
  * - publisher: MQTT to the given broker URL (the embedded broker or an external one);
  * - engine: node:crypto with every AES-SIV operation on OpenSSL (functions/c2Engine.ts), as in Lambda;
- * - password keys: Argon2i in a worker thread, queued, so that the event loop of the API and broker never stops.
+ * - password keys: Argon2i in a worker thread, queued, so that the event loop of the API and broker never stops;
+ * - operations: DynamoOperationStore in the same table; work queue: LocalWorkQueue, persisted in the same table and
+ *   drained in process by `handleWork` (the worker of the AWS deployment's SQS queue).
  * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
  */
 import { mkdir } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStor
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
+import { LocalWorkQueue, type LocalWorkQueueOptions } from '../shared/adapters/local/LocalWorkQueue.js';
 import {
   MqttCommandPublisher,
   type MqttCommandPublisherOptions,
@@ -26,11 +29,13 @@ import {
   type WorkerPasswordKeyDeriverOptions,
 } from '../shared/adapters/local/WorkerPasswordKeyDeriver.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { handleWork } from '../shared/c2/operations/handleWork.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import type { CryptoEngine } from '../shared/e4/index.js';
 import { cleanupStack } from './cleanupStack.js';
 import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
+import { type LocalLogger, silentLogger } from './localLogger.js';
 import { lockStateDir } from './lockStateDir.js';
 import { prepareStateDir } from './prepareStateDir.js';
 
@@ -49,11 +54,27 @@ export interface ComposeLocalC2Options {
   readonly publisher?: MqttCommandPublisherOptions;
   /** Password enrolments: worker threads and queue (default 1 thread, 8 waiting; more are answered BUSY). */
   readonly passwordKeys?: WorkerPasswordKeyDeriverOptions;
+  /** The work queue's concurrency, retries and close timeout (see LocalWorkQueue). */
+  readonly queue?: Omit<LocalWorkQueueOptions, 'log'>;
+  /**
+   * Start draining the work queue at once (default). Local mode starts it itself ({@link ComposedLocalC2.startWorker})
+   * once it has released what a crashed run left: a lease released after the worker took it would be lost.
+   */
+  readonly startWorker?: boolean;
+  /** Where the work queue reports retries and dead messages; default nothing. */
+  readonly log?: LocalLogger;
 }
 
 export interface ComposedLocalC2 {
   readonly deps: C2Deps;
-  /** Closes the publisher, the database client and dynalite, and releases the state folder. Idempotent. */
+  /** `deps.queue`, with what tests and local mode need beyond the port (idle, dead items). */
+  readonly queue: LocalWorkQueue;
+  /** Starts draining the work queue, each message handled by `handleWork` over `deps` (default the composed ones). */
+  startWorker(deps?: C2Deps): Promise<void>;
+  /**
+   * Closes the work queue (waiting for running handlers), the publisher, the database client and dynalite, and
+   * releases the state folder. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -84,19 +105,22 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     undo.push(() => publisher.close());
     const passwordKeys = new WorkerPasswordKeyDeriver(options.passwordKeys);
     undo.push(() => passwordKeys.close());
+    // Closed first (pushed last): its running handlers still use everything above.
+    const queue = new LocalWorkQueue(db, tableName, { ...options.queue, log: options.log ?? silentLogger });
+    undo.push(() => queue.close());
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
       operations: new DynamoOperationStore(db, tableName),
+      queue,
       vault: new EnvelopeKeyVault(keyring, { engine }),
       publisher,
       clock: options.clock ?? Date.now,
       engine,
       passwordKeys,
     };
-    return {
-      deps,
-      close: closeAll,
-    };
+    const startWorker = (workDeps: C2Deps = deps) => queue.start((message) => handleWork(workDeps, message));
+    if (options.startWorker ?? true) await startWorker();
+    return { deps, queue, startWorker, close: closeAll };
   } catch (error) {
     await closeAll().catch(() => {});
     throw error;

@@ -16,6 +16,7 @@ import { type LocalLogger, silentLogger } from './localLogger.js';
 import { logCommands } from './logCommands.js';
 import { logRequests } from './logRequests.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
+import { resumeOperations } from './resumeOperations.js';
 import { resyncOnReturn } from './resyncOnReturn.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
 import { urlOf } from './urlOf.js';
@@ -96,6 +97,8 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       stateDir: options.stateDir,
       mqttUrl,
       publisher: { mqtt: { clientId: c2ClientId } },
+      log,
+      startWorker: false,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     undo.push(() => c2.close());
@@ -103,6 +106,10 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     // The state folder is locked to this process: a lease still on a topic is a crashed previous run's.
     const released = await deps.store.releaseAllTopicLeases(tenantId);
     if (released > 0) log.warn('released topic leases left by a previous run', { topics: released });
+    // Then the worker: what the work queue kept from that run, and every operation it left unfinished.
+    const resumed = await resumeOperations(c2.deps.operations!, c2.queue, tenantId);
+    if (resumed > 0) log.info('resumed operations left unfinished by a previous run', { operations: resumed });
+    await c2.startWorker(deps);
 
     const resync = resyncOnReturn(
       deps,

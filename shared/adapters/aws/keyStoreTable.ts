@@ -13,6 +13,7 @@
  * - `A#<key id>` API keys (the SHA-256 of their secret);
  * - `O#<operation id>`, `D#<operation id>#<hex client id>`, `I#<idempotency key>` operations, their deliveries and
  *   idempotency keys (DynamoOperationStore, codecs in operationStoreItems.ts).
+ * Local mode's work queue (LocalWorkQueue) keeps its messages in a partition of its own, `PK` = `Q#work`.
  * Codecs in keyStoreItems.ts. On-demand capacity. The CDK stack declares the same table for AWS (with TTL on
  * `expiresAt`); local mode and the tests create it with {@link createKeyStoreTable} (dynalite has no TTL: events
  * stay).

@@ -8,14 +8,9 @@ import { writeEvent } from '../events/writeEvent.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { acceptReceipt } from './acceptReceipt.js';
 import { advanceOperation } from './advanceOperation.js';
+import type { WorkOptions } from './WorkOptions.js';
 
-export interface WorkOptions {
-  /**
-   * How long the handler may keep going (milliseconds): a long fan-out stops after a slice of about this length and
-   * enqueues its continuation (Lambda: the time left minus a margin). Default 10 s.
-   */
-  readonly budgetMs?: number;
-}
+export type { WorkOptions } from './WorkOptions.js';
 
 export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOptions = {}): Promise<void> {
   switch (message.type) {

@@ -35,9 +35,9 @@ import { randomBytesOf } from '../randomBytesOf.js';
 import { openTopicKey } from '../topics/openTopicKey.js';
 import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
 import { finishOperation } from './finishOperation.js';
-import type { WorkOptions } from './handleWork.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
 import { operationPorts } from './startOperation.js';
+import type { WorkOptions } from './WorkOptions.js';
 
 /** Deliveries handled per page (one query, one batch read of clients, one publish batch). */
 const PAGE = 100;

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ComposedLocalC2, composeLocalC2 } from '../../../local/composeLocalC2.js';
 import { LocalModeErrorCode } from '../../../local/LocalModeError.js';
@@ -11,6 +12,7 @@ import { getClient } from '../../../shared/c2/clients/readClients.js';
 import { type RunningBroker, startAedes } from '../../support/brokers.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
+import { openDynaliteTable } from '../../support/dynaliteTable.js';
 
 let broker: RunningBroker;
 let stateDir: string;
@@ -64,6 +66,30 @@ describe('composeLocalC2', () => {
     // Assess
     expect(found).toEqual(created.client);
     expect(key).toEqual(created.key);
+  });
+
+  it('drains its work queue with handleWork: an enqueued message is taken by the worker', async () => {
+    // Prepare: one attempt per message, so that idle() returns after it whatever handleWork makes of it.
+    const dir = await newStateDir();
+    const c2 = await composeLocalC2({ stateDir: dir, mqttUrl: broker.url, queue: { maxAttempts: 1 } });
+    opened.push(c2);
+
+    // Act
+    await c2.deps.queue!.enqueue([{ type: 'operation', tenantId: 'local', operationId: 'no-such-operation' }]);
+    await c2.queue.idle();
+    await c2.close();
+
+    // Assess: the message is gone (handled) or kept as dead after its one attempt, never left untried.
+    const table = await openDynaliteTable(join(dir, 'db'));
+    const { Items = [] } = await table.db.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'Q#work' } },
+      }),
+    );
+    await table.close();
+    expect(Items.map((item) => [item.attempts?.N, item.dead?.BOOL])).toEqual(Items.length === 0 ? [] : [['1', true]]);
   });
 
   it('creates the state folder (0700) and the keyring file (0600)', async () => {

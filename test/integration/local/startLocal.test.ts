@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalModeErrorCode } from '../../../local/LocalModeError.js';
+import { createLocalLogger } from '../../../local/localLogger.js';
 import { type LocalC2Server, type StartLocalOptions, startLocal } from '../../../local/startLocal.js';
+import { operationRecord } from '../../contract/operationStore.contract.js';
 import { startAedes } from '../../support/brokers.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 
@@ -146,6 +148,35 @@ describe('startLocal', () => {
 
     // Assess
     expect(rotated.status).toBe(200);
+  });
+
+  it('enqueues again, and logs, the operations a previous run left pending or running', async () => {
+    // Prepare: operations recorded by a run that stopped before it carried them out (their messages lost).
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    const unfinished = [operationRecord(1), operationRecord(2, { status: 'running' })];
+    for (const record of [...unfinished, operationRecord(3, { status: 'succeeded' })]) {
+      await first.deps.operations!.createOperation({ ...record, tenantId: first.tenantId });
+    }
+    await stop(first);
+    let text = '';
+    const write = (chunk: string) => {
+      text += chunk;
+      return true;
+    };
+    const log = createLocalLogger({ level: 'info', format: 'json', stream: { write } });
+
+    // Act
+    await start({ stateDir, log });
+
+    // Assess
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.msg === 'resumed operations left unfinished by a previous run')).toEqual([
+      expect.objectContaining({ level: 'info', operations: 2 }),
+    ]);
   });
 
   it('publishes to an external broker instead of starting one', async () => {
