@@ -13,6 +13,6 @@ const { db, tableName } = await openDynaliteTable(folder);
 const queue = new LocalWorkQueue(db, tableName);
 await queue.enqueue([{ type: 'operation', tenantId: 'local', operationId }]);
 await queue.start(async (message) => {
-  process.stdout.write(`handling ${message.type === 'operation' ? message.operationId : message.clientIdHex}\n`);
+  process.stdout.write(`handling ${message.type === 'operation' ? message.operationId : message.type}\n`);
   await new Promise(() => {});
 });

@@ -346,7 +346,12 @@ function entryOf(item: Item): Entry {
 
 /** What a log line says of a message: never its payload. */
 function factsOf(message: WorkMessage): LogFields {
-  return message.type === 'operation'
-    ? { type: message.type, tenantId: message.tenantId, operationId: message.operationId }
-    : { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex };
+  switch (message.type) {
+    case 'operation':
+      return { type: message.type, tenantId: message.tenantId, operationId: message.operationId };
+    case 'receipt':
+      return { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex };
+    case 'event':
+      return { type: message.type, tenantId: message.event.tenantId, action: message.event.action };
+  }
 }

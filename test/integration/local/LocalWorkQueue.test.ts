@@ -38,7 +38,7 @@ function newQueue(table: DynaliteTable, options: LocalWorkQueueOptions = {}): Lo
 }
 
 const operation = (operationId: string): OperationMessage => ({ type: 'operation', tenantId: 'local', operationId });
-const idOf = (message: WorkMessage) => (message.type === 'operation' ? message.operationId : message.clientIdHex);
+const idOf = (message: WorkMessage) => (message.type === 'operation' ? message.operationId : message.type);
 
 /** The items of the queue's partition left in the table. */
 async function itemsLeft(table: DynaliteTable): Promise<number> {

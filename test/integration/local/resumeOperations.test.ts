@@ -40,6 +40,6 @@ describe('resumeOperations', () => {
     expect(handled.map((message) => (message.type === 'operation' ? message.operationId : '')).sort()).toEqual(
       unfinished.map((record) => record.id).sort(),
     );
-    expect(handled.every((message) => message.tenantId === 'tenant-a')).toBe(true);
+    expect(handled.every((message) => message.type === 'operation' && message.tenantId === 'tenant-a')).toBe(true);
   });
 });
