@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { c2Engine } from '../functions/c2Engine.js';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
@@ -85,6 +86,7 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     undo.push(() => passwordKeys.close());
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
+      operations: new DynamoOperationStore(db, tableName),
       vault: new EnvelopeKeyVault(keyring, { engine }),
       publisher,
       clock: options.clock ?? Date.now,
