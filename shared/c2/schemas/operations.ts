@@ -40,9 +40,16 @@ export const OperationListQuerySchema = PageQuerySchema.extend({
         'Only operations on this target: its name (with `targetType`; URL-encoded): the topic, the client name, ' +
         'or "<topic> <client>" for a link.',
     }),
-}).refine((query) => (query.targetType === undefined) === (query.target === undefined), {
-  error: '"targetType" and "target" go together (a target is a type and a name)',
-  path: ['target'],
+}).superRefine((query, ctx) => {
+  // A target is a type and a name: one without the other is refused, named where it is missing.
+  const [given, missing] = query.target === undefined ? ['targetType', 'target'] : ['target', 'targetType'];
+  if ((query.targetType === undefined) !== (query.target === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be given with "${given}" (a target is a type and a name)`,
+      path: [missing],
+    });
+  }
 });
 
 /** `GET /v1/operations/{operationId}/devices`: a page in client id order, only those in `state` when given. */
