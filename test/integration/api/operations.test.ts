@@ -3,6 +3,7 @@
  * views without a key, fan-out cursor, revision or command hash; ids checked in the path; scoped by tenant.
  * Operations and deliveries are written through the OperationStore, as the engine will.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiLogEntry } from '../../../functions/api/ApiLogger.js';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
@@ -259,5 +260,27 @@ describe('without an OperationStore', () => {
     expect(answer.status).toBe(500);
     expect(answer.json).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
     expect(JSON.stringify(logs)).toContain('deps.operations');
+  });
+});
+
+describe("the README's operation examples", () => {
+  it('each curl line of its Operations section answers 200 (with an operation id in place of $OP)', async () => {
+    // Prepare: the sh block of the README's "#### Operations" section
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('#### Operations'),
+      readme.indexOf('\n## ', readme.indexOf('#### Operations')),
+    );
+    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const targets = [...block.matchAll(/"\$API(\/v1\/[^"]*)"/g)].map((match) =>
+      match[1]!.replaceAll('$OP', rotation.id),
+    );
+    expect(targets).toHaveLength(3);
+
+    // Act
+    const answers = await Promise.all(targets.map((target) => api.call('GET', target)));
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
   });
 });
