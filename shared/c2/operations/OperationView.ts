@@ -53,7 +53,8 @@ export interface DeliveryView {
 export function confirmationOf(counts: DeliveryCounts): ConfirmationView | undefined {
   const confirmable = counts.total;
   if (confirmable <= 0) return undefined;
-  const confirmed = Math.min(counts.confirmed, confirmable);
+  // Within 0..confirmable whatever the counts say (they are shown as stored), so the view always reads.
+  const confirmed = Math.max(0, Math.min(counts.confirmed, confirmable));
   return { confirmable, confirmed, percent: Math.floor((confirmed * 100) / confirmable) };
 }
 

@@ -20,6 +20,8 @@ describe('confirmationOf', () => {
     [3, 2, { confirmable: 3, confirmed: 2, percent: 66 }],
     [1000, 999, { confirmable: 1000, confirmed: 999, percent: 99 }],
     [4, 4, { confirmable: 4, confirmed: 4, percent: 100 }],
+    [2, 3, { confirmable: 2, confirmed: 2, percent: 100 }],
+    [2, -1, { confirmable: 2, confirmed: 0, percent: 0 }],
   ])(
     '%i devices, %i confirmed: %o (every device counts as able to confirm, the percentage floored)',
     (total, confirmed, expected) => {
