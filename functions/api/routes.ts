@@ -17,6 +17,7 @@ import { clientRoutes } from './routes/clients.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { linkRoutes } from './routes/links.js';
+import { operationRoutes } from './routes/operations.js';
 import { pubKeyRoutes } from './routes/pubkeys.js';
 import { topicRoutes } from './routes/topics.js';
 
@@ -43,6 +44,7 @@ export const routes: readonly ApiRoute[] = [
   ...linkRoutes,
   ...keyRoutes,
   ...eventRoutes,
+  ...operationRoutes,
   defineRoute({
     method: 'GET',
     path: '/v1/stats',

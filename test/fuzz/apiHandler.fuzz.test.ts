@@ -2,9 +2,10 @@
  * Fuzzing of the API handler over the local adapters: arbitrary methods, paths (known routes, their segments
  * mangled, percent-encodings good and bad, random text), queries, headers (content types, authorizations) and bodies
  * (random JSON, create bodies with random fields, random text, base64 or not), and well-formed calls of every route
- * on the ids of names and topics it may have created (links, rotations, removals). Whatever comes in, the answer is a
- * JSON response below 500: a success, or `{ error: { code, message } }` whose code maps to its status; nothing is
- * logged (nothing failed on the server's side).
+ * on the ids of names and topics it may have created (links, rotations, removals), and of the operation routes on a
+ * few operations written through the OperationStore. Whatever comes in, the answer is a JSON response below 500: a
+ * success, or `{ error: { code, message } }` whose code maps to its status; nothing is logged (nothing failed on the
+ * server's side).
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
@@ -14,6 +15,7 @@ import { type ApiHandler, createApiHandler } from '../../functions/api/createApi
 import { httpStatusOf } from '../../functions/api/httpStatusOf.js';
 import { createApiKey } from '../../shared/c2/apiKeys/createApiKey.js';
 import { bytesToHex, decodeUtf8, hashIdAlias, hashTopic, toBase64 } from '../../shared/e4/index.js';
+import { deliveryRecord, operationRecord } from '../contract/operationStore.contract.js';
 import { apiEvent } from '../support/apiEvent.js';
 import { callerOf } from '../support/callerOf.js';
 import { fuzzRuns, fuzzTimeout } from '../support/fuzzRuns.js';
@@ -24,10 +26,24 @@ let handler: ApiHandler;
 let token: string;
 const logs: ApiLogEntry[] = [];
 
+/** Operations of the fuzzed tenant (the first with devices in every state), and one of another tenant. */
+const OPERATIONS = [
+  operationRecord(0, { tenantId: 'tenant-fuzz', status: 'running' }),
+  operationRecord(1, { tenantId: 'tenant-fuzz', kind: 'client.resync', target: { type: 'client', name: 'a' } }),
+  operationRecord(2, { tenantId: 'tenant-other' }),
+];
+const OPERATION_IDS = OPERATIONS.map((operation) => operation.id);
+
 beforeAll(async () => {
   c2 = await startLocalC2();
   handler = createApiHandler(c2.deps, { log: (entry) => logs.push(entry) });
   ({ token } = await createApiKey(c2.deps, callerOf('tenant-fuzz'), { name: 'fuzz' }));
+  for (const operation of OPERATIONS) await c2.deps.operations!.createOperation(operation);
+  await c2.deps.operations!.putDeliveries(
+    (['pending', 'sent', 'confirmed', 'failed'] as const).map((state, i) =>
+      deliveryRecord(OPERATION_IDS[0]!, `dev/${i}`, { tenantId: 'tenant-fuzz', state }),
+    ),
+  );
 });
 afterAll(async () => {
   await c2?.close();
@@ -55,6 +71,10 @@ const segmentArb = fc.oneof(
     'resync',
     'identity-key',
     'pubkeys',
+    'operations',
+    'devices',
+    ...OPERATION_IDS,
+    OPERATION_IDS[0]!.toLowerCase(),
     '0123456789abcdef0123456789abcdef',
     '0123456789ABCDEF0123456789ABCDEF',
     'v2',
@@ -100,13 +120,18 @@ const pathArb = fc.oneof(
       '/v1/keys/c2',
       '/v1/keys/c2/rotate',
       '/v1/events',
+      '/v1/operations',
+      `/v1/operations/${OPERATION_IDS[0]}`,
+      `/v1/operations/${OPERATION_IDS[0]}/devices`,
       '/v1/clients/0123456789abcdef0123456789abcdef/pubkeys',
       '/v1/topics/0123456789abcdef0123456789abcdef/clients/0123456789abcdef0123456789abcdef',
     ),
   },
   {
     weight: 3,
-    arbitrary: fc.constantFrom('/v1/clients/', '/v1/topics/').chain((base) => segmentArb.map((s) => base + s)),
+    arbitrary: fc
+      .constantFrom('/v1/clients/', '/v1/topics/', '/v1/operations/')
+      .chain((base) => segmentArb.map((s) => base + s)),
   },
   fc.array(segmentArb, { maxLength: 5 }).map((segments) => `/${segments.join('/')}`),
   fc.string({ maxLength: 30 }),
@@ -127,6 +152,13 @@ const queryArb = fc.oneof(
     'rekey=true',
     'rekey=1',
     'rekey=false&rekey=true',
+    'status=running',
+    'status=done',
+    'kind=topic.rotate',
+    'targetType=topic&target=sensors%2Ftemp',
+    'targetType=link',
+    'state=sent',
+    'state=delivered',
   ),
   fc.string({ maxLength: 30 }),
   // Lookups by name: ?name= and ?topic=, alone or with a page query.
@@ -270,6 +302,27 @@ const idRouteRequestArb = fc
     body: undefined,
   }));
 
+/** Queries of the operation routes (of the list, of the devices, or wrong). */
+const OPERATION_QUERIES = {
+  list: ['', 'limit=1', 'status=running', 'kind=client.resync', 'targetType=topic&target=sensors%2Ftemp', 'state=sent'],
+  one: ['', '', 'limit=1'],
+  devices: ['', 'limit=2', 'state=failed', 'state=pending', 'status=running'],
+} as const;
+
+/** Requests on the operation routes: the operations written above (one of another tenant) or an unknown id. */
+const operationRequestArb = fc
+  .record({
+    route: fc.constantFrom(...(Object.keys(OPERATION_QUERIES) as (keyof typeof OPERATION_QUERIES)[])),
+    id: fc.constantFrom(...OPERATION_IDS, OPERATION_IDS[0]!.toLowerCase(), operationRecord(9).id),
+  })
+  .chain(({ route, id }) =>
+    fc.constantFrom(...OPERATION_QUERIES[route]).map((query) => ({
+      method: 'GET',
+      path: `${route === 'list' ? '/v1/operations' : `/v1/operations/${id}`}${route === 'devices' ? '/devices' : ''}${query ? `?${query}` : ''}`,
+      body: undefined,
+    })),
+  );
+
 /** Well-formed requests with a valid API key, to reach the use cases (creates, changes, conflicts, not found). */
 const validishRequestArb: fc.Arbitrary<Request> = fc
   .tuple(
@@ -302,6 +355,7 @@ const validishRequestArb: fc.Arbitrary<Request> = fc
         })),
       },
       { weight: 2, arbitrary: idRouteRequestArb },
+      { weight: 2, arbitrary: operationRequestArb },
     ),
     fc.oneof(
       { weight: 5, arbitrary: fc.constant('application/json') },
@@ -376,6 +430,7 @@ describe('the API handler, fuzzed', () => {
     `answers every request with JSON below 500, errors in the error shape (${runs} runs)`,
     async () => {
       const seen = new Set<number>();
+      const operationRoutesAnswered = new Set<string>();
       await fc.assert(
         fc.asyncProperty(requestArb, async (request) => {
           // Act
@@ -399,11 +454,16 @@ describe('the API handler, fuzzed', () => {
           }
           assert.deepEqual(logs, []);
           seen.add(status);
+          const operationRoute = /^\/v1\/operations(\/[^/?]+)?(\/devices)?(\?|$)/.exec(request.path);
+          if (status === 200 && operationRoute) {
+            operationRoutesAnswered.add(operationRoute[2] ? 'devices' : operationRoute[1] ? 'one' : 'list');
+          }
         }),
         { numRuns: runs },
       );
       // The generators reach past each gate: routing, authentication, parsing, and into the use cases.
       for (const status of [200, 201, 400, 401, 404, 405, 409, 415]) assert.ok(seen.has(status), `no ${status} seen`);
+      assert.deepEqual([...operationRoutesAnswered].sort(), ['devices', 'list', 'one'], 'operation routes answered');
     },
     fuzzTimeout(runs, 10),
   );

@@ -30,7 +30,10 @@ type Row = [label: string, method: string, target: string, options: ApiCallOptio
 /** A well-formed id that names nothing (the suite creates no client and no topic). */
 const UNKNOWN_ID = '0123456789abcdef'.repeat(2);
 
-/** Every route that addresses records by id; `{c}`, `{s}`: client ids, `{t}`: a topic hash. */
+/** A well-formed operation id that names nothing. */
+const UNKNOWN_OPERATION_ID = '01KBKX0QJ0ABCDEFGHJKMNPQRS';
+
+/** Every route that addresses records by id; `{c}`, `{s}`: client ids, `{t}`: a topic hash, `{o}`: an operation id. */
 const ID_ROUTES: [method: string, template: string][] = [
   ['GET', '/v1/clients/{c}'],
   ['DELETE', '/v1/clients/{c}'],
@@ -47,6 +50,8 @@ const ID_ROUTES: [method: string, template: string][] = [
   ['GET', '/v1/topics/{t}/clients'],
   ['PUT', '/v1/topics/{t}/clients/{c}'],
   ['DELETE', '/v1/topics/{t}/clients/{c}'],
+  ['GET', '/v1/operations/{o}'],
+  ['GET', '/v1/operations/{o}/devices'],
 ];
 
 const BAD_IDS: [label: string, id: string][] = [
@@ -57,13 +62,24 @@ const BAD_IDS: [label: string, id: string][] = [
   ['a percent-encoded name', 'hall%201%2Fdoor'],
 ];
 
+const BAD_OPERATION_IDS: [label: string, id: string][] = [
+  ['25 characters', UNKNOWN_OPERATION_ID.slice(1)],
+  ['27 characters', `${UNKNOWN_OPERATION_ID}0`],
+  ['a letter outside Crockford base32', `${UNKNOWN_OPERATION_ID.slice(0, -1)}U`],
+  ['an E4 id', UNKNOWN_ID],
+  ['a percent-encoded name', 'hall%201%2Fdoor'],
+];
+
 const fill = (template: string, values: Readonly<Record<string, string>> = {}) =>
-  template.replace(/\{([cst])\}/g, (_, slot: string) => values[slot] ?? UNKNOWN_ID);
+  template.replace(
+    /\{([csto])\}/g,
+    (_, slot: string) => values[slot] ?? (slot === 'o' ? UNKNOWN_OPERATION_ID : UNKNOWN_ID),
+  );
 
 /** Per route: each id slot with each bad id (400), and every id unknown (404, before any use case runs). */
 const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
-  ...[...template.matchAll(/\{([cst])\}/g)].flatMap(([, slot]) =>
-    BAD_IDS.map(
+  ...[...template.matchAll(/\{([csto])\}/g)].flatMap(([, slot]) =>
+    (slot === 'o' ? BAD_OPERATION_IDS : BAD_IDS).map(
       ([label, id]): Row => [
         `{${slot}} of ${label}`,
         method,
@@ -75,20 +91,32 @@ const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
     ),
   ),
   ['unknown ids', method, fill(template), {}, 404, 'NOT_FOUND'],
-  // Ids are accepted in either hex case (normalised to lowercase): an unknown one is NOT_FOUND, not a bad id.
+  // Ids are accepted in either case (hex normalised to lowercase, operation ids to uppercase): an unknown one is
+  // NOT_FOUND, not a bad id.
   [
-    'unknown ids in uppercase hex',
+    'unknown ids in the other case',
     method,
-    fill(template.replace(/\{([cst])\}/g, UNKNOWN_ID.toUpperCase())),
+    fill(template, {
+      c: UNKNOWN_ID.toUpperCase(),
+      s: UNKNOWN_ID.toUpperCase(),
+      t: UNKNOWN_ID.toUpperCase(),
+      o: UNKNOWN_OPERATION_ID.toLowerCase(),
+    }),
     {},
     404,
     'NOT_FOUND',
   ],
 ]);
 
-/** Queries of the id routes and of the C2 key and event routes. */
+/** Queries of the id routes and of the C2 key, event and operation routes. */
 const QUERY_ROWS: Row[] = [
-  ...[...ID_ROUTES, ['GET', '/v1/keys/c2'], ['POST', '/v1/keys/c2/rotate'], ['GET', '/v1/events']].map(
+  ...[
+    ...ID_ROUTES,
+    ['GET', '/v1/keys/c2'],
+    ['POST', '/v1/keys/c2/rotate'],
+    ['GET', '/v1/events'],
+    ['GET', '/v1/operations'],
+  ].map(
     ([method, template]): Row => [
       'an unknown query parameter',
       method!,
@@ -435,6 +463,8 @@ const ROWS: Row[] = [
   ['GET on the C2 key rotation', 'GET', '/v1/keys/c2/rotate', {}, 405, 'METHOD_NOT_ALLOWED'],
   ['DELETE on the C2 key', 'DELETE', '/v1/keys/c2', {}, 405, 'METHOD_NOT_ALLOWED'],
   ['DELETE on the event log', 'DELETE', '/v1/events', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['POST on the operations', 'POST', '/v1/operations', {}, 405, 'METHOD_NOT_ALLOWED'],
+  ['DELETE on an operation', 'DELETE', `/v1/operations/${UNKNOWN_OPERATION_ID}`, {}, 405, 'METHOD_NOT_ALLOWED'],
   ['PUT on public keys', 'PUT', `/v1/clients/${UNKNOWN_ID}/pubkeys`, {}, 405, 'METHOD_NOT_ALLOWED'],
   ['the keys without a kind', 'GET', '/v1/keys', {}, 404, 'ROUTE_NOT_FOUND'],
   ['a segment past a route', 'GET', `/v1/clients/${UNKNOWN_ID}/topics/x`, {}, 404, 'ROUTE_NOT_FOUND'],

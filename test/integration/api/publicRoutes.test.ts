@@ -208,19 +208,29 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/keys/c2',
         'POST /v1/keys/c2/rotate',
         'GET /v1/events',
+        'GET /v1/operations',
+        'GET /v1/operations/{operationId}',
+        'GET /v1/operations/{operationId}/devices',
         'GET /v1/stats',
       ].sort(),
     );
   });
 
-  it('documents every path parameter as 32 hex characters (either case), described', () => {
+  it('documents every path parameter: E4 ids as 32 hex characters, operation ids as 26 of Crockford base32', () => {
     const parameters = Object.values(document.paths as Record<string, Record<string, Json>>)
       .flatMap((item) => Object.values(item))
       .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
-    expect(new Set(parameters.map((p) => p.name))).toEqual(new Set(['clientId', 'sourceClientId', 'topicHash']));
+    expect(new Set(parameters.map((p) => p.name))).toEqual(
+      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId']),
+    );
     for (const parameter of parameters) {
-      expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-fA-F]{32}$' });
-      expect(parameter.description).toMatch(/SHA3-256/);
+      if (parameter.name === 'operationId') {
+        expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$' });
+        expect(parameter.description).toMatch(/Crockford base32/);
+      } else {
+        expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-fA-F]{32}$' });
+        expect(parameter.description).toMatch(/SHA3-256/);
+      }
     }
   });
 
@@ -273,6 +283,31 @@ describe('GET /v1/openapi.json', () => {
       expect(responseOf(path, method), `${method} ${path}`).toContain('"#/components/schemas/DeliveryReport"');
     }
     expect(responseOf('/v1/clients/{clientId}', 'get')).not.toContain('DeliveryReport');
+  });
+
+  it('documents operations and their devices without a key, cursor, revision or command hash', () => {
+    const schemas = (document.components as Json).schemas as Record<string, Json>;
+    expect(Object.keys(schemas.Operation!.properties as Json).sort()).toEqual(
+      [
+        'actor',
+        'confirmation',
+        'counts',
+        'createdAt',
+        'error',
+        'finishedAt',
+        'id',
+        'keyVersion',
+        'kind',
+        'status',
+        'target',
+        'updatedAt',
+      ].sort(),
+    );
+    expect(Object.keys(schemas.OperationDevice!.properties as Json).sort()).toEqual(
+      ['attempts', 'client', 'lastError', 'state', 'updatedAt'].sort(),
+    );
+    expect(schemas.Operation).toMatchObject({ additionalProperties: false });
+    expect(schemas.OperationDevice).toMatchObject({ additionalProperties: false });
   });
 
   it('documents the C2 key (base64, never a private part) and the events (details a free object)', () => {

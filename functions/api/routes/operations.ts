@@ -1,0 +1,63 @@
+/**
+ * The operation routes: list the tenant's operations, read one, list its devices. An operation is addressed by its
+ * id (`{operationId}`, the `id` of its view). Read-only: the changes that start operations answer with one.
+ */
+import { getOperation, listDeliveries, listOperations } from '../../../shared/c2/operations/readOperations.js';
+import {
+  DeliveryListQuerySchema,
+  DeliveryPageSchema,
+  OperationIdParamsSchema,
+  OperationListQuerySchema,
+  OperationPageSchema,
+  OperationViewSchema,
+} from '../../../shared/c2/schemas/operations.js';
+import { type ApiRoute, defineRoute } from '../defineRoute.js';
+
+export const operationRoutes: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/operations',
+    operationId: 'listOperations',
+    summary:
+      'Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, ' +
+      'kind or target. A page may be short while a cursor says more may follow.',
+    query: OperationListQuerySchema,
+    response: OperationPageSchema,
+    run: (deps, caller, { query }) => {
+      const { status, kind, targetType, target, limit, cursor } = query;
+      const filter = {
+        ...(status === undefined ? {} : { status }),
+        ...(kind === undefined ? {} : { kind }),
+        ...(targetType === undefined || target === undefined ? {} : { target: { type: targetType, name: target } }),
+      };
+      return listOperations(deps, caller, filter, { limit, ...(cursor === undefined ? {} : { cursor }) });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/operations/{operationId}',
+    operationId: 'getOperation',
+    summary: 'One operation: its status, how many devices are in each state, how many confirmed (never a key).',
+    params: OperationIdParamsSchema,
+    response: OperationViewSchema,
+    run: (deps, caller, { params }) => getOperation(deps, caller, params.operationId),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/operations/{operationId}/devices',
+    operationId: 'listOperationDevices',
+    summary:
+      'The devices of an operation in client id order, each with its state, attempts and last error, a page at a ' +
+      'time; only those in one state with `state`.',
+    params: OperationIdParamsSchema,
+    query: DeliveryListQuerySchema,
+    response: DeliveryPageSchema,
+    run: (deps, caller, { params, query }) => {
+      const { state, limit, cursor } = query;
+      return listDeliveries(deps, caller, params.operationId, state === undefined ? {} : { state }, {
+        limit,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+    },
+  }),
+];

@@ -1,0 +1,90 @@
+/**
+ * What the API shows of an operation and of its deliveries: progress, never the key it installs (`wrappedKey`), the
+ * fan-out's position (`cursor`) or its concurrency counter (`revision`), nor the hash of a delivery's command.
+ */
+import { bytesToHex } from '../../e4/index.js';
+import type {
+  DeliveryCounts,
+  DeliveryRecord,
+  DeliveryState,
+  OperationKind,
+  OperationRecord,
+  OperationStatus,
+  OperationTarget,
+} from '../ports/OperationStore.js';
+
+/** How many of the devices that can confirm (send receipts) did: `percent` 0..100, floored (100 = all of them). */
+export interface ConfirmationView {
+  readonly confirmable: number;
+  readonly confirmed: number;
+  readonly percent: number;
+}
+
+export interface OperationView {
+  readonly id: string;
+  readonly kind: OperationKind;
+  readonly target: OperationTarget;
+  readonly status: OperationStatus;
+  readonly keyVersion?: number;
+  readonly counts: DeliveryCounts;
+  /** Absent while no device can confirm (none yet, or an operation without devices). */
+  readonly confirmation?: ConfirmationView;
+  readonly actor: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface DeliveryView {
+  /** The client's name and hex E4 id (`/v1/clients/{id}`). */
+  readonly client: { readonly name: string; readonly id: string };
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The devices that can confirm and how many did. For now every device counts as able to (`confirmable` = `total`):
+ * the C2 cannot yet tell which devices send receipts, so a device that never does keeps the percentage below 100.
+ * The one place to change when it can.
+ */
+export function confirmationOf(counts: DeliveryCounts): ConfirmationView | undefined {
+  const confirmable = counts.total;
+  if (confirmable <= 0) return undefined;
+  // Within 0..confirmable whatever the counts say (they are shown as stored), so the view always reads.
+  const confirmed = Math.max(0, Math.min(counts.confirmed, confirmable));
+  return { confirmable, confirmed, percent: Math.floor((confirmed * 100) / confirmable) };
+}
+
+export function operationView(record: OperationRecord): OperationView {
+  const { id, kind, status, keyVersion, actor, createdAt, updatedAt, finishedAt, error } = record;
+  const { total, pending, sent, confirmed, failed } = record.counts;
+  const confirmation = confirmationOf(record.counts);
+  return {
+    id,
+    kind,
+    target: { type: record.target.type, name: record.target.name },
+    status,
+    ...(keyVersion === undefined ? {} : { keyVersion }),
+    counts: { total, pending, sent, confirmed, failed },
+    ...(confirmation ? { confirmation } : {}),
+    actor,
+    createdAt,
+    updatedAt,
+    ...(finishedAt === undefined ? {} : { finishedAt }),
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+  };
+}
+
+export function deliveryView(record: DeliveryRecord): DeliveryView {
+  const { state, attempts, lastError, updatedAt } = record;
+  return {
+    client: { name: record.clientName, id: bytesToHex(record.clientId) },
+    state,
+    attempts,
+    ...(lastError === undefined ? {} : { lastError }),
+    updatedAt,
+  };
+}
