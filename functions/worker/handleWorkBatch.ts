@@ -11,6 +11,7 @@ import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { handleWork } from '../../shared/c2/operations/handleWork.js';
 import { parseWorkMessage } from '../../shared/c2/operations/parseWorkMessage.js';
 import type { WorkMessage } from '../../shared/c2/ports/WorkQueue.js';
+import { forEachAtMost } from './forEachAtMost.js';
 
 /** Where the worker reports records it could not handle (Powertools Logger in Lambda). */
 export interface WorkBatchLogger {
@@ -53,6 +54,7 @@ export async function handleWorkBatch(
       failed.add(record.messageId);
     }
   };
+  // `handle` never throws: one record's failure is its own.
   await forEachAtMost(concurrency, event.Records ?? [], handle);
   // In the batch's order (SQS reads it as a list; the order does not matter to it).
   const batchItemFailures = (event.Records ?? [])
@@ -66,13 +68,4 @@ function describe(message: WorkMessage): Record<string, unknown> {
   return message.type === 'operation'
     ? { type: message.type, tenantId: message.tenantId, operationId: message.operationId }
     : { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex, tries: message.tries };
-}
-
-/** Runs `task` on every item, at most `limit` at once; `task` must not throw. */
-async function forEachAtMost<T>(limit: number, items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
 }
