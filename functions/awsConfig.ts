@@ -8,6 +8,8 @@ export interface AwsC2Config {
   readonly kmsKeyArn: string;
   /** The account's `iot:Data-ATS` endpoint host (or URL). */
   readonly iotDataEndpoint: string;
+  /** The work queue (SQS URL): where operations are handed to the worker function, and what it drains. */
+  readonly workQueueUrl: string;
   readonly devicePolicyName: string | undefined;
   readonly scheduleGroup: string | undefined;
   readonly schedulerRoleArn: string | undefined;
@@ -25,6 +27,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsC2Con
     tableName: required('TABLE_NAME'),
     kmsKeyArn: required('KMS_KEY_ARN'),
     iotDataEndpoint: required('IOT_DATA_ENDPOINT'),
+    workQueueUrl: required('WORK_QUEUE_URL'),
     devicePolicyName: env.DEVICE_POLICY_NAME,
     scheduleGroup: env.SCHEDULE_GROUP,
     schedulerRoleArn: env.SCHEDULER_ROLE_ARN,

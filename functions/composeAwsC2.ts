@@ -1,14 +1,17 @@
 /**
- * The composition root of the AWS deployment: the C2's ports on AWS adapters (DynamoDB, KMS, IoT Core data plane),
- * built once per cold start. The same use cases and store adapter as local mode; `clients` lets tests point the
+ * The composition root of the AWS deployment: the C2's ports on AWS adapters (DynamoDB, KMS, IoT Core data plane,
+ * SQS for the work queue), built once per cold start. The same use cases and store adapter as local mode; `clients` lets tests point the
  * SDK clients at moto. AES-SIV (vault, commands) runs on OpenSSL only ({@link c2Engine}).
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
 import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
+import { SqsWorkQueue } from '../shared/adapters/aws/SqsWorkQueue.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { inlinePasswordKeyDeriver } from '../shared/c2/clients/inlinePasswordKeyDeriver.js';
 import type { CommandPublisher, DeviceProvisioner } from '../shared/c2/ports.js';
@@ -37,8 +40,11 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     : `https://${config.iotDataEndpoint}`;
   const iotConfig: IoTDataPlaneClientConfig = { ...base, endpoint: options.clients?.endpoint ?? iotEndpoint };
   const publisher = IotDataCommandPublisher.create(iotConfig);
+  const db = new DynamoDBClient(base);
   return {
-    store: new DynamoKeyStore(new DynamoDBClient(base), config.tableName),
+    store: new DynamoKeyStore(db, config.tableName),
+    operations: new DynamoOperationStore(db, config.tableName),
+    queue: new SqsWorkQueue(new SQSClient(base), config.workQueueUrl),
     vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(new KMSClient(base), config.kmsKeyArn), { engine: c2Engine }),
     publisher: options.decoratePublisher ? options.decoratePublisher(publisher) : publisher,
     clock: Date.now,

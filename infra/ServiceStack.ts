@@ -1,7 +1,7 @@
 /**
- * The stateless side of the C2, safe to destroy and deploy again: the three functions built from functions/, the
- * HTTP API in front of the api function, the AWS IoT device policy and lifecycle rules, the EventBridge Scheduler
- * group and role for rotations, and the dashboard and alarms. Each function's role holds exactly what it uses
+ * The stateless side of the C2, safe to destroy and deploy again: the four functions built from functions/, the
+ * HTTP API in front of the api function, the work queue the worker function drains, the AWS IoT device policy,
+ * lifecycle and receipt rules, the EventBridge Scheduler group and role for rotations, and the dashboard and alarms. Each function's role holds exactly what it uses
  * (see the `allow()` calls below and test/infra/serviceStack.test.ts).
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -18,6 +18,7 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
@@ -27,6 +28,8 @@ import { IotDataEndpoint } from './constructs/IotDataEndpoint.js';
 import { CONTROL_TOPIC_PREFIX, IotDevicePolicy } from './constructs/IotDevicePolicy.js';
 import { LifecycleEventRules } from './constructs/LifecycleEventRules.js';
 import { Observability } from './constructs/Observability.js';
+import { ReceiptRule } from './constructs/ReceiptRule.js';
+import { WorkQueue } from './constructs/WorkQueue.js';
 
 /** The encryption context key every tenant data key carries (shared/adapters/aws/KmsMasterKeyProvider.ts). */
 export const TENANT_CONTEXT_KEY = 'tenant';
@@ -64,6 +67,19 @@ export const CERTIFICATE_ACTIONS = [
   'iot:DetachPolicy',
 ] as const;
 
+/** The worker function's timeout: the work queue's visibility timeout is six times as long. */
+export const WORKER_TIMEOUT = Duration.minutes(2);
+/** The SQS event source: records per invocation, and workers at most at once (the IoT Core publish rate's bound). */
+export const WORK_BATCH_SIZE = 10;
+export const WORKER_MAX_CONCURRENCY = 20;
+/**
+ * Ceilings (reserved concurrency) of the functions a burst of events could multiply until the account's concurrency
+ * is gone and the API is throttled: lifecycle (every device reconnecting after an outage) and rotation (many
+ * schedules firing at the same minute). Both are invoked asynchronously: a throttled event waits and is retried.
+ */
+export const LIFECYCLE_RESERVED_CONCURRENCY = 20;
+export const ROTATION_RESERVED_CONCURRENCY = 10;
+
 export interface ServiceStackProps extends StackProps {
   readonly config: InfraConfig;
   readonly table: ITable;
@@ -74,6 +90,8 @@ export class ServiceStack extends Stack {
   readonly apiFunction: C2Function;
   readonly lifecycleFunction: C2Function;
   readonly rotationFunction: C2Function;
+  readonly workerFunction: C2Function;
+  readonly workQueue: WorkQueue;
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly devicePolicy: IotDevicePolicy;
@@ -105,9 +123,17 @@ export class ServiceStack extends Stack {
       description: `EventBridge Scheduler invokes the rotation function with it (schedule group ${scheduleGroupName})`,
     });
 
+    // --- The work queue (operations, receipts), drained by the worker function ---
+    this.workQueue = new WorkQueue(this, 'Work', {
+      consumerTimeout: WORKER_TIMEOUT,
+      removalPolicy: config.removalPolicy,
+    });
+    const { queue } = this.workQueue;
+
     // --- The functions ---
     const environment: Record<string, string> = {
       TABLE_NAME: table.tableName,
+      WORK_QUEUE_URL: queue.queueUrl,
       KMS_KEY_ARN: key.keyArn,
       IOT_DATA_ENDPOINT: endpoint.address,
       DEVICE_POLICY_NAME: this.devicePolicy.policyName,
@@ -123,6 +149,8 @@ export class ServiceStack extends Stack {
       environment,
       memorySize: 1024,
       timeout: Duration.minutes(5),
+      reservedConcurrentExecutions: ROTATION_RESERVED_CONCURRENCY,
+      deadLetterQueue: this.workQueue.deadLetterQueue,
       ...logs,
     });
     this.lifecycleFunction = new C2Function(this, 'LifecycleFunction', {
@@ -131,6 +159,8 @@ export class ServiceStack extends Stack {
       environment,
       memorySize: 512,
       timeout: Duration.minutes(1),
+      reservedConcurrentExecutions: LIFECYCLE_RESERVED_CONCURRENCY,
+      deadLetterQueue: this.workQueue.deadLetterQueue,
       ...logs,
     });
     this.apiFunction = new C2Function(this, 'ApiFunction', {
@@ -142,6 +172,35 @@ export class ServiceStack extends Stack {
       timeout: Duration.seconds(29),
       ...logs,
     });
+    this.workerFunction = new C2Function(this, 'WorkerFunction', {
+      entry: 'functions/worker/index.ts',
+      description: `${prefix}: the work queue (operations carried out, receipts accepted)`,
+      environment,
+      memorySize: 1024,
+      timeout: WORKER_TIMEOUT,
+      ...logs,
+    });
+    this.workerFunction.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: WORK_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        maxConcurrency: WORKER_MAX_CONCURRENCY,
+      }),
+    );
+    Validations.of(this.workerFunction).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'An SQS event source takes no on-failure destination (streams and Kafka do): a record that keeps failing ' +
+        "goes to the work queue's dead-letter queue through the queue's redrive policy (maxReceiveCount 5).",
+    });
+    for (const fn of [this.apiFunction, this.workerFunction]) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Never invoked asynchronously: the api function answers the HTTP API (synchronous), the worker its SQS ' +
+          "event source (a failed record returns to the queue, then to the queue's dead-letter queue).",
+      });
+    }
 
     // --- Least-privilege grants ---
     const controlTopics = arn('iot', 'topic', `${CONTROL_TOPIC_PREFIX}/*`);
@@ -153,6 +212,7 @@ export class ServiceStack extends Stack {
       api: ['kms:GenerateDataKey', 'kms:Decrypt'],
       lifecycle: ['kms:Decrypt'],
       rotation: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      worker: ['kms:GenerateDataKey', 'kms:Decrypt'],
     };
     for (const [name, fn] of this.functions()) {
       fn.allow('KeyStoreReadWrite', TABLE_ACTIONS, [table.tableArn]);
@@ -165,6 +225,8 @@ export class ServiceStack extends Stack {
         Null: { [`kms:EncryptionContext:${TENANT_CONTEXT_KEY}`]: 'false' },
       });
       fn.allow('PublishControlTopics', ['iot:Publish'], [controlTopics]);
+      // Operations are started by every function, and the worker enqueues the next slice of a long fan-out.
+      fn.allow('SendWork', ['sqs:SendMessage'], [queue.queueArn]);
       fn.acknowledgeWildcard(
         controlTopics,
         "The C2 publishes commands to every device's control topic e4/<device id>; devices are created at run time, so " +
@@ -208,8 +270,9 @@ export class ServiceStack extends Stack {
       }),
     );
 
-    // --- AWS IoT lifecycle events -> lifecycle function ---
+    // --- AWS IoT lifecycle events -> lifecycle function; devices' receipts -> work queue ---
     new LifecycleEventRules(this, 'LifecycleEvents', { target: this.lifecycleFunction, ...logs });
+    new ReceiptRule(this, 'Receipts', { queue, ...logs });
 
     // --- HTTP API: one $default route to the api function ---
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
@@ -267,6 +330,8 @@ export class ServiceStack extends Stack {
       namePrefix: prefix,
       api: this.api,
       functions: Object.fromEntries(this.functions()),
+      workQueue: queue,
+      deadLetterQueue: this.workQueue.deadLetterQueue,
       metricsNamespace: config.metricsNamespace,
       serviceName: config.serviceName,
       alarmEmail: config.alarmEmail,
@@ -282,15 +347,17 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'IotDataEndpointAddress', { value: endpoint.address });
     new CfnOutput(this, 'DevicePolicyNameOutput', { value: this.devicePolicy.policyName });
     new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroupName });
+    new CfnOutput(this, 'WorkDeadLetterQueueUrl', { value: this.workQueue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
   }
 
   /** The functions by their short name. */
-  functions(): Array<['api' | 'lifecycle' | 'rotation', C2Function]> {
+  functions(): Array<['api' | 'lifecycle' | 'rotation' | 'worker', C2Function]> {
     return [
       ['api', this.apiFunction],
       ['lifecycle', this.lifecycleFunction],
       ['rotation', this.rotationFunction],
+      ['worker', this.workerFunction],
     ];
   }
 }

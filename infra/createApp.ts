@@ -1,17 +1,17 @@
 /**
  * Builds the CDK app: the stateful and the service stack, from the configuration in the context (infra/config.ts),
- * checked by cdk-nag's AwsSolutions rules (a finding fails the synth; each acknowledgement is written next to the
+ * checked by cdk-nag's AwsSolutions and Serverless rules (a finding fails the synth; each acknowledgement is written next to the
  * resource it concerns, with its reason). infra/app.ts runs it for the CDK CLI; the tests build it themselves.
  */
 import { App, type AppProps, Aspects, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CfnLintMetadata } from './cfnLintMetadata.js';
 import { type InfraConfig, loadConfig } from './config.js';
 import { ServiceStack } from './ServiceStack.js';
 import { StatefulStack } from './StatefulStack.js';
 
 export interface CreateAppOptions extends AppProps {
-  /** Run the cdk-nag AwsSolutions checks at synth (default true). */
+  /** Run the cdk-nag AwsSolutions and Serverless checks at synth (default true). */
   readonly checks?: boolean;
 }
 
@@ -55,6 +55,6 @@ export function createApp(options: CreateAppOptions = {}): C2App {
   Tags.of(app).add('project', 'e4c2', tagging);
   Tags.of(app).add('stage', config.stage, tagging);
   Aspects.of(app).add(new CfnLintMetadata());
-  if (checks) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (checks) Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, config, stateful, service };
 }

@@ -9,6 +9,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledgeWildcard } from '../nag.js';
 import { projectPath, projectRoot } from '../paths.js';
@@ -33,6 +34,10 @@ export interface C2FunctionProps {
   readonly memorySize?: number;
   /** 30 seconds by default. */
   readonly timeout?: Duration;
+  /** Concurrent executions set aside for the function, and its ceiling; none by default (the account's pool). */
+  readonly reservedConcurrentExecutions?: number;
+  /** Where an asynchronous invocation goes once Lambda gave up on it (its retries spent, or too old). */
+  readonly deadLetterQueue?: IQueue;
 }
 
 export class C2Function extends NodejsFunction {
@@ -58,6 +63,10 @@ export class C2Function extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
@@ -81,12 +90,14 @@ export class C2Function extends NodejsFunction {
     });
     this.executionRole = role;
     this.allow('WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroup.logGroupArn]);
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Node.js 22 is the runtime the project is built and tested for (its dependencies are pinned for Node 20/22); ' +
-        'moving to a newer runtime is a deliberate upgrade, not a default.',
-    });
+    for (const id of ['AwsSolutions-L1', 'Serverless-LambdaLatestVersion']) {
+      Validations.of(this).acknowledge({
+        id,
+        reason:
+          'Node.js 22 is the runtime the project is built and tested for (its dependencies are pinned for Node ' +
+          '20/22); moving to a newer runtime is a deliberate upgrade, not a default.',
+      });
+    }
   }
 
   /** Adds one statement (named by `sid`, unique per function) to the function's role. */

@@ -4,6 +4,8 @@
  *
  * - `e4/<e4id>`: the device's E4 control topic (`e4id` = lowercase hex of its E4 id). Only the C2 publishes there
  *   (its functions hold `iot:Publish` on `topic/e4/*`); the device subscribes to and receives its own, no other.
+ * - `e4/<e4id>/receipt`: where the device publishes its receipts (a command applied and saved), for the receipt
+ *   rule; the only topic under `e4/` a device may publish to.
  * - `t/<tenant>/...`: the application topics of a tenant. A device publishes, subscribes and receives only under
  *   its own tenant's prefix (MQTT wildcards included: a filter `t/<tenant>/#` is allowed, `t/#` is not).
  *
@@ -20,6 +22,8 @@ export const THING_ATTRIBUTE_TENANT = 'tenant';
 
 /** Prefix of every device's control topic (E4's default: `e4/<hex id>`). */
 export const CONTROL_TOPIC_PREFIX = 'e4';
+/** A device's receipts go to `e4/<hex id>/receipt`. */
+export const RECEIPT_TOPIC_SUFFIX = 'receipt';
 /** Prefix of the tenants' application topics: `t/<tenant>/...`. */
 export const TENANT_TOPIC_PREFIX = 't';
 
@@ -37,6 +41,7 @@ export interface IotDevicePolicyProps {
 export function devicePolicyDocument(stack: Stack): Record<string, unknown> {
   const iot = (resource: string, resourceName: string) => stack.formatArn({ service: 'iot', resource, resourceName });
   const controlTopic = `${CONTROL_TOPIC_PREFIX}/${E4ID}`;
+  const receiptTopic = `${controlTopic}/${RECEIPT_TOPIC_SUFFIX}`;
   const tenantTopics = `${TENANT_TOPIC_PREFIX}/${TENANT}/*`;
   return {
     Version: '2012-10-17',
@@ -61,10 +66,10 @@ export function devicePolicyDocument(stack: Stack): Record<string, unknown> {
         Resource: [iot('topic', controlTopic), iot('topic', tenantTopics)],
       },
       {
-        Sid: 'PublishTenantTopics',
+        Sid: 'PublishOwnReceiptTopicAndTenantTopics',
         Effect: 'Allow',
         Action: 'iot:Publish',
-        Resource: [iot('topic', tenantTopics)],
+        Resource: [iot('topic', receiptTopic), iot('topic', tenantTopics)],
       },
     ],
   };

@@ -1,7 +1,8 @@
 /**
  * What an operator watches: one CloudWatch dashboard (the HTTP API's 4xx/5xx/latency, each function's errors,
- * throttles and duration, the commands the C2 failed to deliver) and alarms on the same signals, sent to one SNS
- * topic (encrypted; an e-mail subscription when `e4c2:alarmEmail` is set).
+ * throttles and duration, the commands the C2 failed to deliver, the work queue) and alarms on the same signals
+ * (and on any message in the work queue's dead-letter queue), sent to one SNS topic (encrypted; an e-mail
+ * subscription when `e4c2:alarmEmail` is set).
  *
  * `CommandsFailed` is the functions' own metric (Powertools Metrics, namespace `POWERTOOLS_METRICS_NAMESPACE`,
  * dimension `service` = `POWERTOOLS_SERVICE_NAME`): the count of commands the broker did not take.
@@ -25,6 +26,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export const COMMANDS_FAILED_METRIC = 'CommandsFailed';
@@ -32,8 +34,11 @@ export const COMMANDS_FAILED_METRIC = 'CommandsFailed';
 export interface ObservabilityProps {
   readonly namePrefix: string;
   readonly api: IHttpApi;
-  /** The functions, by a short name (`api`, `lifecycle`, `rotation`). */
+  /** The functions, by a short name (`api`, `lifecycle`, `rotation`, `worker`). */
   readonly functions: Readonly<Record<string, IFunction>>;
+  /** The work queue and its dead-letter queue. */
+  readonly workQueue: IQueue;
+  readonly deadLetterQueue: IQueue;
   readonly metricsNamespace: string;
   readonly serviceName: string;
   readonly alarmEmail: string | undefined;
@@ -132,6 +137,18 @@ export class Observability extends Construct {
       'The C2 failed to deliver commands to devices (the broker refused or did not answer) in the last 5 minutes',
     );
 
+    const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: Stats.MAXIMUM,
+    });
+    alarm(
+      'WorkDeadLetters',
+      deadLetters,
+      1,
+      "Work the C2 gave up on (an operation step or a device receipt that failed 5 times) is in the work queue's " +
+        'dead-letter queue: look at the messages there, then redrive or delete them',
+    );
+
     const functionWidget = (title: string, metricOf: (fn: IFunction) => IMetric) =>
       new GraphWidget({
         title,
@@ -179,6 +196,21 @@ export class Observability extends Construct {
         title: 'Commands not delivered',
         width: 24,
         left: [commandsFailed.with({ label: 'CommandsFailed (sum)' })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Work queue',
+        width: 12,
+        left: [
+          props.workQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting (max)' }),
+          deadLetters.with({ label: 'dead letters (max)' }),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Oldest waiting work (s)',
+        width: 12,
+        left: [props.workQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, label: 'age (max)' })],
       }),
     );
   }

@@ -56,7 +56,7 @@ describe('synthesized assembly', () => {
     const bundles = Object.values(service.Resources as Record<string, any>)
       .filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Runtime === 'nodejs22.x')
       .map((resource) => join(outdir, resource.Metadata['aws:asset:path'] as string));
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(4);
     for (const bundle of bundles) {
       // Assess: the files
       expect(readdirSync(bundle).sort()).toEqual(['index.mjs', 'index.mjs.map']);
@@ -81,6 +81,7 @@ describe('synthesized assembly', () => {
             TABLE_NAME: 'table',
             KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
             IOT_DATA_ENDPOINT: 'example-ats.iot.eu-west-1.amazonaws.com',
+            WORK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/e4c2-dev-work',
             DEVICE_POLICY_NAME: 'e4c2-dev-device',
             SCHEDULE_GROUP: 'e4c2-dev',
             SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',

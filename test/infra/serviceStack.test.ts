@@ -1,6 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { C2Function } from '../../infra/constructs/C2Function.js';
+import { RECEIPT_RULE_SQL, TENANT_OF_THING_NAME, THING_NAME_PATTERN } from '../../infra/constructs/ReceiptRule.js';
+import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { flat, logicalIdOf, removeTestApps, testApp } from './synthApp.js';
 
 afterAll(removeTestApps);
@@ -96,14 +98,28 @@ const common = (fn: C2Function, dataKeyActions: string[]): Statement[] => [
     resources: [`${ARN}:iot:${REGION_ACCOUNT}:topic/e4/*`],
     condition: undefined,
   },
+  {
+    sid: 'SendWork',
+    actions: ['sqs:SendMessage'],
+    resources: [`<${logicalIdOf(service.workQueue.queue)}.Arn>`],
+    condition: undefined,
+  },
 ];
+
+/** What Lambda needs to put a failed asynchronous event into the dead-letter queue (CDK adds it first). */
+const sendDeadLetters: Statement = {
+  sid: undefined,
+  actions: ['sqs:SendMessage'],
+  resources: [`<${logicalIdOf(service.workQueue.deadLetterQueue)}.Arn>`],
+  condition: undefined,
+};
 
 describe('service stack: functions', () => {
   const functions = service.functions();
 
-  it('builds three functions from functions/, all arm64 on Node.js 22 with tracing and their own log group', () => {
+  it('builds four functions from functions/, all arm64 on Node.js 22 with tracing and their own log group', () => {
     // Assess
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 3);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 4);
     for (const [, fn] of functions) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.executionRole), 'Arn'] },
@@ -129,6 +145,7 @@ describe('service stack: functions', () => {
       'SCHEDULER_ROLE_ARN',
       'SCHEDULE_GROUP',
       'TABLE_NAME',
+      'WORK_QUEUE_URL',
     ];
     for (const [name, fn] of functions) {
       const variables = resources[logicalIdOf(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
@@ -145,6 +162,7 @@ describe('service stack: functions', () => {
       expect(flat(variables.TABLE_NAME)).toMatch(/^import:e4c2-dev-stateful:ExportsOutputRefKeyStoreTable/);
       expect(flat(variables.KMS_KEY_ARN)).toMatch(/^import:e4c2-dev-stateful:ExportsOutputFnGetAttC2Key/);
       expect(flat(variables.SCHEDULER_ROLE_ARN)).toBe(`<${logicalIdOf(service.schedulerRole)}.Arn>`);
+      expect(flat(variables.WORK_QUEUE_URL)).toBe(`<${logicalIdOf(service.workQueue.queue)}>`);
       expect(flat(variables.IOT_DATA_ENDPOINT)).toMatch(/^<IotDataEndpointLookup[0-9A-F]{8}\.endpointAddress>$/);
     }
     const apiVariables = resources[logicalIdOf(service.apiFunction)]!.Properties.Environment.Variables;
@@ -214,14 +232,39 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
-  it('lifecycle: key store, Decrypt of data keys, control topics; nothing else', () => {
-    expect(statementsOf(service.lifecycleFunction)).toEqual(common(service.lifecycleFunction, ['kms:Decrypt']));
+  it('lifecycle: key store, Decrypt of data keys, control topics, work queue, dead letters; nothing else', () => {
+    expect(statementsOf(service.lifecycleFunction)).toEqual([
+      sendDeadLetters,
+      ...common(service.lifecycleFunction, ['kms:Decrypt']),
+    ]);
   });
 
-  it('rotation: key store, new and existing data keys, control topics; nothing else', () => {
-    expect(statementsOf(service.rotationFunction)).toEqual(
-      common(service.rotationFunction, ['kms:GenerateDataKey', 'kms:Decrypt']),
-    );
+  it('rotation: key store, new and existing data keys, control topics, work queue, dead letters; nothing else', () => {
+    expect(statementsOf(service.rotationFunction)).toEqual([
+      sendDeadLetters,
+      ...common(service.rotationFunction, ['kms:GenerateDataKey', 'kms:Decrypt']),
+    ]);
+  });
+
+  it('worker: consumes the work queue; key store, new and existing data keys, control topics; nothing else', () => {
+    const [xray, logs, ...rest] = common(service.workerFunction, ['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(statementsOf(service.workerFunction)).toEqual([
+      xray,
+      logs,
+      {
+        sid: undefined,
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+        resources: [`<${logicalIdOf(service.workQueue.queue)}.Arn>`],
+        condition: undefined,
+      },
+      ...rest,
+    ]);
   });
 
   it('uses the "*" resource only for actions without a resource type, each named here', () => {
@@ -303,10 +346,13 @@ describe('service stack: AWS IoT', () => {
         ],
       },
       {
-        Sid: 'PublishTenantTopics',
+        Sid: 'PublishOwnReceiptTopicAndTenantTopics',
         Effect: 'Allow',
         Action: 'iot:Publish',
-        Resource: [`${iot}:topic/t/\${iot:Connection.Thing.Attributes[tenant]}/*`],
+        Resource: [
+          `${iot}:topic/e4/\${iot:Connection.Thing.Attributes[e4id]}/receipt`,
+          `${iot}:topic/t/\${iot:Connection.Thing.Attributes[tenant]}/*`,
+        ],
       },
     ]);
   });
@@ -314,7 +360,7 @@ describe('service stack: AWS IoT', () => {
   it('forwards the connected and subscribed lifecycle events (not disconnections) to the lifecycle function', () => {
     // Assess
     const lifecycleArn = { 'Fn::GetAtt': [logicalIdOf(service.lifecycleFunction), 'Arn'] };
-    const rules = ofType('AWS::IoT::TopicRule');
+    const rules = ofType('AWS::IoT::TopicRule').filter(([id]) => id.startsWith('LifecycleEvents'));
     expect(rules.map(([, rule]) => rule.Properties.TopicRulePayload.Sql).sort()).toEqual([
       "SELECT * FROM '$aws/events/presence/connected/+'",
       "SELECT * FROM '$aws/events/subscriptions/subscribed/+'",
@@ -336,11 +382,185 @@ describe('service stack: AWS IoT', () => {
     }
   });
 
+  it("sends devices' receipts to the work queue as ReceiptMessages, from thing names matching the topic only", () => {
+    // Assess: the rule
+    const rules = ofType('AWS::IoT::TopicRule').filter(([id]) => id.startsWith('Receipts'));
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]![1];
+    const roleId = rule.Properties.TopicRulePayload.Actions[0].Sqs.RoleArn['Fn::GetAtt'][0] as string;
+    expect(rule.Properties.TopicRulePayload).toEqual({
+      Description: expect.any(String),
+      Sql:
+        "SELECT 'receipt' AS type, " +
+        "regexp_replace(clientid(), '^e4c2-(.+)-[0-9a-f]{32}$', '$1') AS tenantId, " +
+        'topic(2) AS clientIdHex, ' +
+        "encode(*, 'base64') AS payload " +
+        "FROM 'e4/+/receipt' " +
+        "WHERE regexp_matches(clientid(), '^e4c2-[a-z0-9][a-z0-9-]{0,62}-[0-9a-f]{32}$') " +
+        "AND endswith(clientid(), concat('-', topic(2)))",
+      AwsIotSqlVersion: '2016-03-23',
+      RuleDisabled: false,
+      Actions: [
+        {
+          Sqs: {
+            QueueUrl: { Ref: logicalIdOf(service.workQueue.queue) },
+            RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+            UseBase64: false,
+          },
+        },
+      ],
+      ErrorAction: {
+        CloudwatchLogs: {
+          LogGroupName: { Ref: expect.stringMatching(/^ReceiptsErrorLogs/) },
+          RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+        },
+      },
+    });
+    // Assess: its role, assumable by AWS IoT of this account, sends to the queue and writes its errors, nothing else
+    expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'iot.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ]);
+    const [policy, ...more] = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      (p.Properties.Roles as unknown[]).some((r) => flat(r) === `<${roleId}>`),
+    );
+    expect(more).toEqual([]);
+    expect(
+      (policy![1].Properties.PolicyDocument.Statement as Record<string, Json>[]).map((statement) => ({
+        ...statement,
+        Resource: flat(statement.Resource),
+      })),
+    ).toEqual([
+      {
+        Sid: 'SendReceipts',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: `<${logicalIdOf(service.workQueue.queue)}.Arn>`,
+      },
+      {
+        Sid: 'WriteRuleErrors',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        Resource: expect.stringMatching(/^<ReceiptsErrorLogs[0-9A-F]{8}\.Arn>$/),
+      },
+    ]);
+  });
+
+  it("the receipt rule's patterns read the provisioner's thing names (tenant, hex id) and refuse anything else", () => {
+    // Prepare: the patterns as IoT SQL (Java regular expressions) reads them; these are the same in JavaScript
+    expect(RECEIPT_RULE_SQL).toContain(THING_NAME_PATTERN);
+    const thingName = new RegExp(THING_NAME_PATTERN);
+    const tenantOf = (clientId: string) => clientId.replace(new RegExp(TENANT_OF_THING_NAME), '$1');
+    const hex = '0123456789abcdef0123456789abcdef';
+    // Assess: every tenant id form the C2 allows
+    for (const tenant of ['t', 'tenant-a', 'a-b-c-0', '0'.repeat(63), `x-${'e'.repeat(32)}`]) {
+      const name = thingNameOf(tenant, hex);
+      expect(thingName.test(name), name).toBe(true);
+      expect(tenantOf(name)).toBe(tenant);
+      expect(name.endsWith(`-${hex}`)).toBe(true);
+    }
+    // Assess: client ids that are not a thing name of the C2 are dropped by the WHERE clause
+    for (const clientId of [
+      `e4c2--${hex}`,
+      `e4c2-Tenant-${hex}`,
+      `e4c2-tenant-${hex.toUpperCase()}`,
+      `e4c2-tenant-${hex}0`,
+      `x-e4c2-tenant-${hex}`,
+      'mqtt-explorer-1234',
+    ]) {
+      expect(thingName.test(clientId), clientId).toBe(false);
+    }
+  });
+
   it('looks the data endpoint up at deploy time (iot:Data-ATS)', () => {
     template.hasResourceProperties('Custom::IotDataEndpoint', {
       Create: Match.serializedJson(
         Match.objectLike({ action: 'DescribeEndpoint', parameters: { endpointType: 'iot:Data-ATS' } }),
       ),
+    });
+  });
+});
+
+describe('service stack: work queue and worker', () => {
+  const queueArn = { 'Fn::GetAtt': [logicalIdOf(service.workQueue.queue), 'Arn'] };
+  const deadLettersArn = { 'Fn::GetAtt': [logicalIdOf(service.workQueue.deadLetterQueue), 'Arn'] };
+
+  it('has the work queue (SSE, 6 x the worker timeout visible) and its dead-letter queue (5 receives, 14 days)', () => {
+    // Assess
+    const workerTimeout = resources[logicalIdOf(service.workerFunction)]!.Properties.Timeout;
+    expect(workerTimeout).toBe(120);
+    expect(resources[logicalIdOf(service.workQueue.queue)]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * workerTimeout,
+      RedrivePolicy: { deadLetterTargetArn: deadLettersArn, maxReceiveCount: 5 },
+    });
+    expect(resources[logicalIdOf(service.workQueue.deadLetterQueue)]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    expect(resources[logicalIdOf(service.workQueue.deadLetterQueue)]!.Properties.RedrivePolicy).toBeUndefined();
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(2);
+  });
+
+  it('refuses every request to either queue that is not over TLS', () => {
+    const policies = ofType('AWS::SQS::QueuePolicy').map(([, policy]) => policy.Properties);
+    expect(policies.flatMap((policy) => policy.Queues.map(flat)).sort()).toEqual(
+      [`<${logicalIdOf(service.workQueue.queue)}>`, `<${logicalIdOf(service.workQueue.deadLetterQueue)}>`].sort(),
+    );
+    for (const policy of policies) {
+      expect(policy.PolicyDocument.Statement).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      ]);
+    }
+  });
+
+  it('feeds the worker from the queue: batches of 10, partial batch responses, at most 20 workers at once', () => {
+    const [mapping, ...others] = ofType('AWS::Lambda::EventSourceMapping');
+    expect(others).toEqual([]);
+    expect(mapping![1].Properties).toMatchObject({
+      EventSourceArn: queueArn,
+      FunctionName: { Ref: logicalIdOf(service.workerFunction) },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it('caps the functions a burst of events could multiply (lifecycle 20, rotation 10), whose failures are kept', () => {
+    const properties = (fn: C2Function) => resources[logicalIdOf(fn)]!.Properties;
+    expect(properties(service.lifecycleFunction).ReservedConcurrentExecutions).toBe(20);
+    expect(properties(service.rotationFunction).ReservedConcurrentExecutions).toBe(10);
+    expect(properties(service.apiFunction).ReservedConcurrentExecutions).toBeUndefined();
+    expect(properties(service.workerFunction).ReservedConcurrentExecutions).toBeUndefined();
+    // Asynchronously invoked (IoT rules, EventBridge Scheduler): what Lambda gives up on goes to the dead letters.
+    for (const fn of [service.lifecycleFunction, service.rotationFunction]) {
+      expect(properties(fn).DeadLetterConfig).toEqual({ TargetArn: deadLettersArn });
+    }
+    for (const fn of [service.apiFunction, service.workerFunction])
+      expect(properties(fn).DeadLetterConfig).toBeUndefined();
+  });
+
+  it('alarms on any message in the dead-letter queue, to the alarm topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'e4c2-dev-work-dead-letters',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(service.workQueue.deadLetterQueue), 'QueueName'] } },
+      ],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalIdOf(service.observability.alarmTopic) }],
     });
   });
 });
@@ -374,7 +594,7 @@ describe('service stack: scheduler, API, observability', () => {
 
   it('sets the retention of every log group (30 days by default), and every function logs to its own', () => {
     const logGroups = ofType('AWS::Logs::LogGroup');
-    expect(logGroups.length).toBe(6); // 3 functions, API access logs, IoT rule errors, the endpoint lookup
+    expect(logGroups.length).toBe(8); // 4 functions, API access logs, 2 IoT rules' errors, the endpoint lookup
     for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.LoggingConfig?.LogGroup, 'a function without its log group').toBeDefined();
@@ -394,6 +614,9 @@ describe('service stack: scheduler, API, observability', () => {
         'lifecycle-throttles',
         'rotation-errors',
         'rotation-throttles',
+        'work-dead-letters',
+        'worker-errors',
+        'worker-throttles',
       ].map((name) => `e4c2-dev-${name}`),
     );
     const topic = { Ref: logicalIdOf(service.observability.alarmTopic) };
@@ -456,7 +679,7 @@ describe('service stack with options', () => {
     optionsTemplate.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Environment: { Variables: { IOT_DATA_ENDPOINT: 'abcdefghij1234-ats.iot.eu-west-1.amazonaws.com' } } },
-      3,
+      4,
     );
   });
 

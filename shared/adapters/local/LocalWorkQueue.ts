@@ -22,6 +22,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { describeWorkMessage } from '../../c2/operations/describeWorkMessage.js';
 import type { EnqueueOptions, WorkMessage, WorkQueue } from '../../c2/ports/WorkQueue.js';
 
 export type WorkHandler = (message: WorkMessage) => Promise<void>;
@@ -273,7 +274,7 @@ export class LocalWorkQueue implements WorkQueue {
 
   async #failed(entry: Entry, error: unknown): Promise<void> {
     const lastError = (error instanceof Error ? error.message : String(error)).slice(0, ERROR_CHARS);
-    const facts = { ...factsOf(entry.message), attempts: entry.attempts, error: lastError };
+    const facts = { ...describeWorkMessage(entry.message), attempts: entry.attempts, error: lastError };
     const dead = entry.attempts >= this.#maxAttempts;
     if (dead) {
       this.#known.delete(entry.key);
@@ -308,7 +309,7 @@ export class LocalWorkQueue implements WorkQueue {
     try {
       await this.#db.send(command);
     } catch (error) {
-      this.#log.error(what, { ...factsOf(entry.message), error: (error as Error).message });
+      this.#log.error(what, { ...describeWorkMessage(entry.message), error: (error as Error).message });
     }
   }
 
@@ -342,16 +343,4 @@ function entryOf(item: Item): Entry {
     dueAt: Number(item.dueAt!.N),
     attempts: Number(item.attempts!.N),
   };
-}
-
-/** What a log line says of a message: never its payload. */
-function factsOf(message: WorkMessage): LogFields {
-  switch (message.type) {
-    case 'operation':
-      return { type: message.type, tenantId: message.tenantId, operationId: message.operationId };
-    case 'receipt':
-      return { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex };
-    case 'event':
-      return { type: message.type, tenantId: message.event.tenantId, action: message.event.action };
-  }
 }

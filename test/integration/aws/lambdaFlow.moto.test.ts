@@ -9,6 +9,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreatePolicyCommand, DescribeThingCommand, IoTClient } from '@aws-sdk/client-iot';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import type { AwsC2Config } from '../../../functions/awsConfig.js';
@@ -43,11 +44,15 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     const db = new DynamoDBClient(clients);
     await createKeyStoreTable(db, 'e4c2-lambda');
     db.destroy();
+    const sqs = new SQSClient(clients);
+    const { QueueUrl: workQueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'e4c2-work' }));
+    sqs.destroy();
     const config: AwsC2Config = {
       region: 'us-east-1',
       tableName: 'e4c2-lambda',
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
+      workQueueUrl: workQueueUrl!,
       devicePolicyName: 'e4c2-test-device',
       scheduleGroup: undefined,
       schedulerRoleArn: undefined,

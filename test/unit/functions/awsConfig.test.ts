@@ -6,6 +6,7 @@ describe('awsConfigFromEnv', () => {
     TABLE_NAME: 't',
     KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:1:key/k',
     IOT_DATA_ENDPOINT: 'x-ats.iot.eu-west-1.amazonaws.com',
+    WORK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/e4c2-work',
   };
 
   it('reads the environment the stack sets', () => {
@@ -14,11 +15,12 @@ describe('awsConfigFromEnv', () => {
       tableName: 't',
       kmsKeyArn: env.KMS_KEY_ARN,
       iotDataEndpoint: env.IOT_DATA_ENDPOINT,
+      workQueueUrl: env.WORK_QUEUE_URL,
       scheduleGroup: 'g',
     });
   });
 
-  it.each(['TABLE_NAME', 'KMS_KEY_ARN', 'IOT_DATA_ENDPOINT'])(
+  it.each(['TABLE_NAME', 'KMS_KEY_ARN', 'IOT_DATA_ENDPOINT', 'WORK_QUEUE_URL'])(
     'fails the cold start, naming %s, when it is missing',
     (name) => {
       const partial: Record<string, string> = { ...env };

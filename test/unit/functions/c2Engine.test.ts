@@ -184,6 +184,8 @@ describeWithMoto('AWS composition (composeAwsC2)', (moto) => {
       tableName: 'e4c2-engine',
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
+      // Not called by this test (it runs use cases that enqueue nothing): any URL will do.
+      workQueueUrl: `${clients.endpoint}/123456789012/e4c2-work`,
       devicePolicyName: undefined,
       scheduleGroup: undefined,
       schedulerRoleArn: undefined,

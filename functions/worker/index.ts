@@ -1,0 +1,30 @@
+/**
+ * Lambda entry of the work queue (SQS event source, partial batch responses): operations carried out, receipts
+ * accepted (see handleWorkBatch.ts).
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { awsConfigFromEnv } from '../awsConfig.js';
+import { composeAwsC2 } from '../composeAwsC2.js';
+import { meteredPublisher } from '../observability/meteredPublisher.js';
+import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { handleWorkBatch } from './handleWorkBatch.js';
+
+const deps = composeAwsC2(awsConfigFromEnv(), {
+  decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
+});
+
+export const handler = middy(async (event: SQSEvent, context: Context) => {
+  const response = await handleWorkBatch(deps, event, {
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    logger,
+  });
+  logger.info('work batch', { records: event.Records.length, failed: response.batchItemFailures.length });
+  return response;
+})
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

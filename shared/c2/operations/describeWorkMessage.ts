@@ -1,0 +1,18 @@
+import type { WorkMessage } from '../ports/WorkQueue.js';
+
+/** What names a queued message in a log line: its kind and ids, never a receipt's payload nor an event's details. */
+export function describeWorkMessage(message: WorkMessage): Readonly<Record<string, string | number>> {
+  switch (message.type) {
+    case 'operation':
+      return { type: message.type, tenantId: message.tenantId, operationId: message.operationId };
+    case 'receipt':
+      return {
+        type: message.type,
+        tenantId: message.tenantId,
+        clientIdHex: message.clientIdHex,
+        ...(message.tries === undefined ? {} : { tries: message.tries }),
+      };
+    case 'event':
+      return { type: message.type, tenantId: message.event.tenantId, action: message.event.action };
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseWorkMessage } from '../../../shared/c2/operations/parseWorkMessage.js';
+
+const operation = { type: 'operation', tenantId: 'tenant-a', operationId: '01JABCDEFGHJKMNPQRSTVWXYZ0' };
+const receipt = {
+  type: 'receipt',
+  tenantId: 'tenant-a',
+  clientIdHex: '0123456789abcdef0123456789abcdef',
+  payload: 'c2VjcmV0IHJlY2VpcHQ=',
+};
+
+describe('parseWorkMessage', () => {
+  it.each([
+    ['an operation', operation],
+    ['a receipt', receipt],
+    ['a receipt tried before', { ...receipt, tries: 2 }],
+  ])('reads %s as it was queued', (_, message) => {
+    expect(parseWorkMessage(JSON.stringify(message))).toEqual({ ok: true, message });
+  });
+
+  it('drops fields the port does not know', () => {
+    expect(parseWorkMessage(JSON.stringify({ ...operation, extra: 1 }))).toEqual({ ok: true, message: operation });
+  });
+
+  it.each([
+    ['not JSON', 'c2VjcmV0IHJlY2VpcHQ= {', 'not JSON'],
+    ['JSON null', 'null', 'at (body)'],
+    ['an unknown type', JSON.stringify({ ...operation, type: 'other' }), 'at type'],
+    ['a bad tenant', JSON.stringify({ ...operation, tenantId: 'Tenant' }), 'at tenantId'],
+    ['a bad operation id', JSON.stringify({ ...operation, operationId: 'x' }), 'at operationId'],
+    [
+      'an uppercase client id',
+      JSON.stringify({ ...receipt, clientIdHex: receipt.clientIdHex.toUpperCase() }),
+      'at clientIdHex',
+    ],
+    ['a payload that is not base64', JSON.stringify({ ...receipt, payload: 'c2VjcmV0!' }), 'at payload'],
+    ['an empty payload', JSON.stringify({ ...receipt, payload: '' }), 'at payload'],
+    ['negative tries', JSON.stringify({ ...receipt, tries: -1 }), 'at tries'],
+  ])('refuses %s, saying where, never quoting the body', (_, body, where) => {
+    const parsed = parseWorkMessage(body);
+    expect(parsed.ok).toBe(false);
+    const reason = parsed.ok ? '' : parsed.reason;
+    expect(reason).toContain(where);
+    expect(reason).not.toMatch(/c2VjcmV0|Tenant|other/);
+  });
+});
