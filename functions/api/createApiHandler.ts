@@ -121,8 +121,8 @@ function checkTable(table: readonly ApiRoute[]): void {
   }
 }
 
-/** 202 while the operation of the answer goes on, 200 once it has finished. */
+/** 202 while the operation of the answer goes on; 200 once it has finished, or when the change made none. */
 function operationStatus(body: unknown): number {
   const operation = (body as { operation?: { finishedAt?: string } }).operation;
-  return operation?.finishedAt === undefined ? 202 : 200;
+  return operation && operation.finishedAt === undefined ? 202 : 200;
 }

@@ -34,14 +34,18 @@ export async function startLocalC2(options: { clock?: () => number } = {}): Prom
     stateDir: dir,
     mqttUrl: broker.url,
     inMemoryStore: true,
+    startWorker: false,
     ...(moving ? { clock: moving.clock } : {}),
   }).catch(async (error: unknown) => {
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   });
+  const deps = moving ? { ...c2.deps, sleep: moving.sleep } : c2.deps;
+  // The worker runs on the same ports as the test (its clock and sleep included).
+  await c2.startWorker(deps);
   return {
-    deps: moving ? { ...c2.deps, sleep: moving.sleep } : c2.deps,
+    deps,
     mqttUrl: broker.url,
     close: async () => {
       await c2.close();

@@ -2,6 +2,7 @@
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
+import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import type { Caller } from '../../../shared/c2/ports.js';
 import { clientNameOfId, topicOfHash } from '../../../shared/c2/resolveIds.js';
 import { RekeyQuerySchema } from '../../../shared/c2/schemas/common.js';
@@ -32,13 +33,25 @@ export const linkRoutes: readonly ApiRoute[] = [
     path: '/v1/topics/{topicHash}/clients/{clientId}',
     operationId: 'unlinkClient',
     summary:
-      'Take the client off the topic: RemoveTopic sent (and, in public-key mode, public keys it no longer needs ' +
-      'withdrawn); unless rekey=false the topic key is rotated for the remaining clients (SetTopicKey to each), as ' +
-      'a device may ignore RemoveTopic. 404 when the client is not on the topic.',
+      'Take the client off the topic. By default an operation (202; follow it at /v1/operations/{id}): the topic ' +
+      're-keyed for the remaining clients (a throw-away key, then a new one: they keep neither the key the client ' +
+      'knew, as a device may ignore RemoveTopic), then RemoveTopic sent to the client (and, in public-key mode, ' +
+      'public keys it no longer needs withdrawn) and the link deleted. With rekey=false, done at once (200): ' +
+      'RemoveTopic only, as E4 did. 404 when the client is not on the topic.',
+    startsOperation: true,
     params: LinkParamsSchema,
     query: RekeyQuerySchema,
     response: UnlinkResultSchema,
-    run: async (deps, caller, { params, query }) =>
-      unlinkClient(deps, caller, { ...(await endsOf(deps, caller, params)), rekey: query.rekey }),
+    run: async (deps, caller, { params, query, idempotencyKey }) => {
+      const ends = await endsOf(deps, caller, params);
+      const result = await unlinkClient(
+        deps,
+        caller,
+        { ...ends, rekey: query.rekey },
+        idempotencyKey === undefined ? {} : { idempotencyKey },
+      );
+      const { operation, created: _created, ...rest } = result;
+      return { ...rest, ...(operation ? { operation: operationView(operation) } : {}) };
+    },
   }),
 ];

@@ -1,14 +1,18 @@
 /**
  * The operation routes: list the tenant's operations, read one, list its devices. An operation is addressed by its
- * id (`{operationId}`, the `id` of its view). Read-only: the changes that start operations answer with one.
+ * id (`{operationId}`, the `id` of its view). The changes that start operations answer with one; retry sends a
+ * finished one's key again.
  */
+import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import { getOperation, listDeliveries, listOperations } from '../../../shared/c2/operations/readOperations.js';
+import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import {
   DeliveryListQuerySchema,
   DeliveryPageSchema,
   OperationIdParamsSchema,
   OperationListQuerySchema,
   OperationPageSchema,
+  OperationResponseSchema,
   OperationViewSchema,
 } from '../../../shared/c2/schemas/operations.js';
 import { type ApiRoute, defineRoute } from '../defineRoute.js';
@@ -59,5 +63,20 @@ export const operationRoutes: readonly ApiRoute[] = [
         ...(cursor === undefined ? {} : { cursor }),
       });
     },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/operations/{operationId}/retry',
+    operationId: 'retryOperation',
+    summary:
+      'Send the key of a finished operation again (the same key, at fresh timestamps) to its devices that have not ' +
+      'confirmed it (202, the operation running again). Only for the operation that installed the current key of ' +
+      'its topic, and not while it runs (409 otherwise).',
+    startsOperation: true,
+    params: OperationIdParamsSchema,
+    response: OperationResponseSchema,
+    run: async (deps, caller, { params }) => ({
+      operation: operationView(await retryOperation(deps, caller, params.operationId)),
+    }),
   }),
 ];

@@ -3,6 +3,7 @@
  * (`{topicHash}`, the `hash` of its view), resolved to the topic, then the use case runs.
  */
 import { countClientsOfTopic, listClientsOfTopic } from '../../../shared/c2/links/readLinks.js';
+import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import { lookupPage, mapPage } from '../../../shared/c2/pages.js';
 import { topicOfHash } from '../../../shared/c2/resolveIds.js';
 import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
@@ -10,7 +11,7 @@ import { ClientsOfTopicPageSchema } from '../../../shared/c2/schemas/links.js';
 import {
   CreateTopicBodySchema,
   DeletedTopicSchema,
-  RotatedTopicSchema,
+  RotationStartedSchema,
   TopicDetailSchema,
   TopicHashParamsSchema,
   TopicListQuerySchema,
@@ -83,12 +84,18 @@ export const topicRoutes: readonly ApiRoute[] = [
     path: '/v1/topics/{topicHash}/rotate',
     operationId: 'rotateTopicKey',
     summary:
-      'Rotate the topic key: a new key (keyVersion + 1); SetTopicKey sent to every linked client; devices keep the ' +
-      'previous key an hour, so messages in flight still open.',
+      'Rotate the topic key, as an operation (202; follow it at /v1/operations/{id}): a new key (keyVersion + 1) ' +
+      'installed, then SetTopicKey sent to every linked client; devices keep the previous key an hour, so messages ' +
+      'in flight still open. A rotation asked for while another of the topic waits to start joins it (the same ' +
+      'operation). With an Idempotency-Key, a retry answers with the operation the first request started.',
+    startsOperation: true,
     params: TopicHashParamsSchema,
-    response: RotatedTopicSchema,
-    run: async (deps, caller, { params }) =>
-      rotateTopicKey(deps, caller, await topicOfHash(deps, caller, params.topicHash)),
+    response: RotationStartedSchema,
+    run: async (deps, caller, { params, idempotencyKey }) => {
+      const topic = await topicOfHash(deps, caller, params.topicHash);
+      const started = await rotateTopicKey(deps, caller, topic, idempotencyKey === undefined ? {} : { idempotencyKey });
+      return { topic: started.topic, operation: operationView(started.operation) };
+    },
   }),
   defineRoute({
     method: 'GET',

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
+import { operationResponse } from './operations.js';
 
 export const TopicNameSchema = utf8Text(MAX_TOPIC_LEN);
 
@@ -48,9 +49,12 @@ export const DeletedTopicSchema = z.strictObject({
   delivery: DeliveryReportSchema,
 });
 
-export const RotatedTopicSchema = z.strictObject({
-  topic: TopicViewSchema,
-  delivery: DeliveryReportSchema,
+/** A rotation started: the topic as it was asked, and the operation that rotates it. */
+export const RotationStartedSchema = operationResponse({
+  topic: TopicViewSchema.meta({
+    description:
+      'The topic when the rotation was asked for (its key version goes up when the operation installs the new key).',
+  }),
 });
 
 /** A topic as an item of a list of a client's topics: its name and the hash that addresses it. */
