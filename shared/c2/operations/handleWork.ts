@@ -7,6 +7,7 @@ import type { C2Deps } from '../C2Deps.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { acceptReceipt } from './acceptReceipt.js';
 import { advanceOperation } from './advanceOperation.js';
+import type { ReceiptOutcome } from './receipts/ReceiptOutcome.js';
 
 export interface WorkOptions {
   /**
@@ -14,6 +15,8 @@ export interface WorkOptions {
    * enqueues its continuation (Lambda: the time left minus a margin). Default 10 s.
    */
   readonly budgetMs?: number;
+  /** Told what became of each receipt (confirmed, duplicate, requeued, dropped, refused): for the worker's counts. */
+  readonly onReceipt?: (outcome: ReceiptOutcome) => void;
 }
 
 export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOptions = {}): Promise<void> {
@@ -21,6 +24,6 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
     case 'operation':
       return advanceOperation(deps, message, options);
     case 'receipt':
-      return acceptReceipt(deps, message);
+      return acceptReceipt(deps, message, options.onReceipt);
   }
 }
