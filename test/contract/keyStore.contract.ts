@@ -623,10 +623,15 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         // Act
         await store.recordClientSeen('tenant-a', 'seen', '2026-12-01T10:00:00.000Z');
         await store.recordClientSeen('tenant-a', 'seen', '2026-12-01T09:00:00.000Z');
-        const unknown = await codeOfAsync(() => store.recordClientSeen('tenant-a', 'never', '2026-12-01T10:00:00.000Z'));
+        const unknown = await codeOfAsync(() =>
+          store.recordClientSeen('tenant-a', 'never', '2026-12-01T10:00:00.000Z'),
+        );
 
         // Assess
-        expect(await store.getClient('tenant-a', 'seen')).toEqual({ ...record, lastSeenAt: '2026-12-01T10:00:00.000Z' });
+        expect(await store.getClient('tenant-a', 'seen')).toEqual({
+          ...record,
+          lastSeenAt: '2026-12-01T10:00:00.000Z',
+        });
         expect(unknown).toBe('ok');
         expect(await store.getClient('tenant-a', 'never')).toBeUndefined();
       });

@@ -25,4 +25,3 @@ export async function openCommandKey(
     stored.fill(0);
   }
 }
-

@@ -12,9 +12,9 @@
 import { getDefaultEngine } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import type { ClientRecord } from '../ports.js';
 import type { DeliveryState, OperationStore } from '../ports/OperationStore.js';
 import type { ReceiptMessage } from '../ports/WorkQueue.js';
+import type { ClientRecord } from '../ports.js';
 import { checkReceipt, openReceipt, readReceiptMessage } from './receipts/openReceipt.js';
 import type { ReceiptOutcome } from './receipts/ReceiptOutcome.js';
 import { receiptKeys } from './receipts/receiptKeys.js';
@@ -62,7 +62,9 @@ async function judgeReceipt(deps: C2Deps, message: ReceiptMessage): Promise<Rece
     });
   }
   const { operationId, clientName } = ref;
-  return from ? { result: 'confirmed', operationId, clientName, from } : { result: 'duplicate', operationId, clientName };
+  return from
+    ? { result: 'confirmed', operationId, clientName, from }
+    : { result: 'duplicate', operationId, clientName };
 }
 
 /** Tries the client's command keys (current, then pending ones) until one opens the receipt. */
@@ -110,7 +112,8 @@ async function confirm(
 }
 
 async function retryLater(deps: C2Deps, message: ReceiptMessage, tries: number): Promise<ReceiptOutcome> {
-  if (tries >= RECEIPT_RETRIES || !deps.queue) return { result: 'dropped', reason: 'no command of the C2 has its hash' };
+  if (tries >= RECEIPT_RETRIES || !deps.queue)
+    return { result: 'dropped', reason: 'no command of the C2 has its hash' };
   await deps.queue.enqueue([{ ...message, tries: tries + 1 }], { delayMs: RECEIPT_RETRY_DELAY_MS });
   return { result: 'requeued', tries: tries + 1 };
 }

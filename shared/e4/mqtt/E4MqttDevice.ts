@@ -169,11 +169,7 @@ export class E4MqttDevice {
    * again on every reconnection). It replaces the client's `handleMessage`; wrap it in the same tick as
    * `mqtt.connect(...)` so that no message of a resumed session is acknowledged before this device handles it.
    */
-  static async wrap(
-    client: E4Client,
-    mqtt: MqttClient,
-    options: DeviceOptions = {},
-  ): Promise<E4MqttDevice> {
+  static async wrap(client: E4Client, mqtt: MqttClient, options: DeviceOptions = {}): Promise<E4MqttDevice> {
     const device = new E4MqttDevice(client, mqtt, options);
     await device.#subscribeControl();
     return device;

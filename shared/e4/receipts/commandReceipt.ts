@@ -10,7 +10,12 @@ import type { CryptoEngine } from '../crypto/CryptoEngine.js';
 import { getDefaultEngine } from '../crypto/defaultEngine.js';
 import { topicForId } from '../crypto/hash.js';
 import { E4Error, E4ErrorCode } from '../errors.js';
-import { type ProtectOptions, protectSymKey, type UnprotectOptions, unprotectSymKey } from '../framing/protectWithKey.js';
+import {
+  type ProtectOptions,
+  protectSymKey,
+  type UnprotectOptions,
+  unprotectSymKey,
+} from '../framing/protectWithKey.js';
 
 /** The only version of the receipt plaintext so far. */
 export const RECEIPT_VERSION = 1;

@@ -3,7 +3,12 @@ import type { DeliveryState } from '../../ports/OperationStore.js';
 
 export type ReceiptOutcome =
   /** The delivery moved from `from` to confirmed, and the operation's counts with it. */
-  | { readonly result: 'confirmed'; readonly operationId: string; readonly clientName: string; readonly from: DeliveryState }
+  | {
+      readonly result: 'confirmed';
+      readonly operationId: string;
+      readonly clientName: string;
+      readonly from: DeliveryState;
+    }
   /** Authentic, but its delivery was confirmed already (a receipt sent twice, or replayed): nothing changed. */
   | { readonly result: 'duplicate'; readonly operationId: string; readonly clientName: string }
   /** Authentic, for a command not recorded yet (the receipt came first): handed back to the queue for later. */

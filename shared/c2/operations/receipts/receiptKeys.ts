@@ -34,7 +34,10 @@ export async function* receiptKeys(
   try {
     yield* wiped(openCommandKey(deps, engine, client, currentC2));
     if (client.pending) {
-      const pending = await deps.vault.unwrap(client.pending.wrappedKey, pendingBinding(client, client.pending.keyVersion));
+      const pending = await deps.vault.unwrap(
+        client.pending.wrappedKey,
+        pendingBinding(client, client.pending.keyVersion),
+      );
       if (client.mode === 'symmetric') yield* wiped(Promise.resolve(pending));
       else {
         try {
