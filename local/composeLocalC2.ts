@@ -1,7 +1,7 @@
 /**
  * The composition root of local mode: the C2's ports on local adapters, built from a state folder.
- * - store: DynamoKeyStore over an embedded dynalite, persisting under `<state>/db` (or in memory), its table created
- *   if missing;
+ * - store and operations: DynamoKeyStore and DynamoOperationStore over an embedded dynalite, persisting under
+ *   `<state>/db` (or in memory), their table created if missing;
  * - vault: envelope encryption under the software keyring `<state>/keyring` (a 0600 file made on first start);
  * - publisher: MQTT to the given broker URL (the embedded broker or an external one);
  * - engine: node:crypto with every AES-SIV operation on OpenSSL (functions/c2Engine.ts), as in Lambda;
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { c2Engine } from '../functions/c2Engine.js';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
@@ -85,6 +86,7 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     undo.push(() => passwordKeys.close());
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
+      operations: new DynamoOperationStore(db, tableName),
       vault: new EnvelopeKeyVault(keyring, { engine }),
       publisher,
       clock: options.clock ?? Date.now,
