@@ -131,7 +131,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
         });
         undo.push(() => subscriber.close());
       }
-    } else log.warn('device receipts are not handled: this C2 has no work queue (deps.queue)');
+    } else log.debug('device receipts are not handled: this C2 has no work queue (deps.queue)');
 
     const handler = (
       options.createHandler ??
