@@ -17,7 +17,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../../../local/startEm
 import { MqttCommandPublisher } from '../../../shared/adapters/local/MqttCommandPublisher.js';
 import { MqttReceiptSubscriber } from '../../../shared/adapters/local/MqttReceiptSubscriber.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
-import { loadC2Key } from '../../../shared/c2/c2key/loadC2Key.js';
+import { loadC2Key, newC2KeyPair } from '../../../shared/c2/c2key/loadC2Key.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { pendingBinding } from '../../../shared/c2/clients/newClientKey.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
@@ -31,6 +31,7 @@ import {
   bytesToHex,
   c2CommandKey,
   cmdResetTopics,
+  cmdSetC2Key,
   cmdSetIdKey,
   cmdSetTopicKey,
   commandHash,
@@ -39,6 +40,7 @@ import {
   nodeEngine,
   protectCommand,
   protectReceipt,
+  randomEd25519KeyPair,
   randomKey,
   toBase64,
   topicForId,
@@ -317,6 +319,55 @@ describe('receipts over the embedded broker', () => {
     // Assess
     expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'frank', from: 'pending' });
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
+  });
+
+  it('public-key mode: receipts of a SetIDKey and of a SetC2Key open under the pending keys', async () => {
+    // Prepare: a pending identity key for the device, and a pending C2 key for the tenant
+    const gina = await enrolDevice(deps, caller, broker.url, 'gina', 'pubkey');
+    devices.push(gina);
+    const record = (await deps.store.getClient(TENANT, 'gina'))!;
+    const c2Key = await loadC2Key(deps, TENANT);
+    const current = c2CommandKey(nodeEngine, c2Key.privateKey, gina.client.publicKey!);
+    const identity = randomEd25519KeyPair();
+    await deps.store.setClientPendingKey(
+      TENANT,
+      'gina',
+      { wrappedKey: await deps.vault.wrap(identity.privateKey, pendingBinding(record, 2)), keyVersion: 2 },
+      1,
+    );
+    const c2Record = (await deps.store.getC2Key(TENANT))!;
+    const pendingC2 = await newC2KeyPair(deps, TENANT, c2Record.keyVersion + 1);
+    await deps.store.replaceC2Key(
+      { ...c2Record, pending: pendingC2 },
+      { keyVersion: c2Record.keyVersion, pendingVersion: undefined },
+    );
+    const setIdKey = frameFor(cmdSetIdKey(identity.privateKey.slice()), current);
+    const afterIdKey = c2CommandKey(nodeEngine, c2Key.privateKey, identity.publicKey);
+    const setC2Key = frameFor(cmdSetC2Key(pendingC2.publicKey), afterIdKey);
+    c2Key.privateKey.fill(0);
+    const first = await recordOperation(gina, setIdKey);
+    const second = await recordOperation(gina, setC2Key);
+
+    // Act
+    await publish(gina, setIdKey);
+    const underPendingIdentity = await handle(await receipt(gina, 1));
+    await deps.store.updateClientKey(TENANT, 'gina', {
+      wrappedKey: await deps.vault.wrap(identity.publicKey, {
+        tenantId: TENANT,
+        kind: 'client',
+        name: 'gina',
+        version: 2,
+      }),
+      keyVersion: 2,
+      expectedVersion: 1,
+      updatedAt: new Date().toISOString(),
+    });
+    await publish(gina, setC2Key);
+    const underPendingC2 = await handle(await receipt(gina, 2));
+
+    // Assess
+    expect(underPendingIdentity).toMatchObject({ result: 'confirmed', operationId: first.id });
+    expect(underPendingC2).toMatchObject({ result: 'confirmed', operationId: second.id });
   });
 
   it('an e4go-style device (receipts off) applies commands, sends no receipt, and its delivery stays sent', async () => {

@@ -27,6 +27,7 @@ export async function* receiptKeys(
   // A public-key client without a C2 key has no command channel: nothing can open its receipt.
   if (client.mode === 'pubkey' && !c2) return;
   let c2PrivateKey: Promise<Uint8Array> | undefined;
+  // Called for public-key clients only, which have a C2 key (checked above).
   const currentC2 = () => {
     c2PrivateKey ??= deps.vault.unwrap(c2!.wrappedKey, c2KeyBinding(tenantId, c2!.keyVersion));
     return c2PrivateKey;
