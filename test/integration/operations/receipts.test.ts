@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComposedLocalC2, composeLocalC2 } from '../../../local/composeLocalC2.js';
 import { receiptForwarder } from '../../../local/forwardReceipts.js';
@@ -47,6 +48,7 @@ import {
 } from '../../../shared/e4/node/index.js';
 import { type RunningBroker, startAedes } from '../../support/brokers.js';
 import { callerOf } from '../../support/callerOf.js';
+import { fuzzRuns } from '../../support/fuzzRuns.js';
 import { connectDevice, enrolDevice, type TestDevice } from '../../support/testDevice.js';
 
 const TENANT = 'local';
@@ -257,6 +259,30 @@ describe('receipts over the embedded broker', () => {
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 1, confirmed: 0, failed: 0 });
     expect((await deliveryOf(operation, bob))?.state).toBe('sent');
     expect((await deps.store.getClient(TENANT, 'bob'))?.lastSeenAt).toBeUndefined();
+  });
+
+  it('never throws for random receipts of a known device: each is refused, and nothing is counted', async () => {
+    // Prepare
+    const ivan = await symmetricDevice('ivan');
+    const frame = frameFor(cmdResetTopics(), keys.get('ivan')!);
+    const operation = await recordOperation(ivan, frame);
+    const timestamped = (bytes: Uint8Array) => {
+      const out = new Uint8Array(8 + bytes.length);
+      new DataView(out.buffer).setBigUint64(0, BigInt(nowSecond()), true);
+      out.set(bytes, 8);
+      return out;
+    };
+
+    // Act + Assess
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 80 }), fc.boolean(), async (bytes, stamp) => {
+        const payload = toBase64(stamp ? timestamped(bytes) : bytes);
+        const outcome = await handle({ type: 'receipt', tenantId: TENANT, clientIdHex: idHex(ivan), payload });
+        expect(outcome?.result).toBe('refused');
+      }),
+      { numRuns: fuzzRuns(1 / 5) },
+    );
+    expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 1, confirmed: 0, failed: 0 });
   });
 
   it('a receipt ahead of its command reference goes back to the queue (delayed), then is dropped after 3 tries', async () => {
