@@ -11,6 +11,8 @@ export const LocalModeErrorCode = {
   StateDirInUse: 'STATE_DIR_IN_USE',
   /** The external MQTT broker did not accept the C2's connection. */
   BrokerUnreachable: 'BROKER_UNREACHABLE',
+  /** The C2 was composed without the work queue that device receipts go to. */
+  NoWorkQueue: 'NO_WORK_QUEUE',
 } as const;
 
 export type LocalModeErrorCode = (typeof LocalModeErrorCode)[keyof typeof LocalModeErrorCode];

@@ -1,7 +1,7 @@
 /**
  * The composition root of local mode: the C2's ports on local adapters, built from a state folder.
- * - store: DynamoKeyStore over an embedded dynalite, persisting under `<state>/db` (or in memory), its table created
- *   if missing;
+ * - store and operations: DynamoKeyStore and DynamoOperationStore over an embedded dynalite, persisting under
+ *   `<state>/db` (or in memory), their table created if missing;
  * - vault: envelope encryption under the software keyring `<state>/keyring` (a 0600 file made on first start);
  * - publisher: MQTT to the given broker URL (the embedded broker or an external one);
  * - engine: node:crypto with every AES-SIV operation on OpenSSL (functions/c2Engine.ts), as in Lambda;

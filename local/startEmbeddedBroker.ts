@@ -27,6 +27,12 @@ export interface EmbeddedBrokerOptions {
   onSubscribed?: (topic: string) => void;
   /** Told of each client connection that is ready (after CONNACK) and of each that ended. */
   onConnection?: (event: { readonly clientId: string; readonly connected: boolean }) => void;
+  /**
+   * Given each message a client publishes, before the broker takes it: the publish is acknowledged (and forwarded to
+   * subscribers) once the promise resolves. A rejection refuses it, which disconnects the client (aedes); a client
+   * with a persistent session then sends it again when it reconnects.
+   */
+  onPublish?: (topic: string, payload: Uint8Array) => Promise<void>;
 }
 
 /** aedes keeps a connection's subscriptions (restored ones included) on the client; its types leave them out. */
@@ -36,8 +42,20 @@ function subscribedTopics(client: Client): string[] {
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
-  const broker = await Aedes.createBroker();
-  const { onSubscribed, onConnection } = options;
+  const { onSubscribed, onConnection, onPublish } = options;
+  const broker = await Aedes.createBroker(
+    onPublish
+      ? {
+          authorizePublish: (_client, packet, callback) => {
+            if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved')); // as aedes
+            onPublish(packet.topic, packet.payload as Uint8Array).then(
+              () => callback(null),
+              (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+            );
+          },
+        }
+      : {},
+  );
   if (onSubscribed) {
     const reported = new WeakMap<Client, Set<string>>();
     const report = (client: Client, topics: readonly string[]) => {

@@ -6,11 +6,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createApiHandler } from '../functions/api/createApiHandler.js';
+import { MqttReceiptSubscriber } from '../shared/adapters/local/MqttReceiptSubscriber.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
+import { type ReceiptForwarder, receiptForwarder } from './forwardReceipts.js';
 import { listenOn } from './listenOn.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
 import { logCommands } from './logCommands.js';
@@ -77,6 +79,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     let mqttUrl = options.mqttUrl;
     // Bound once the C2 is composed (the broker starts first).
     let onSubscribed: ((topic: string) => void) | undefined;
+    let forwardReceipt: ReceiptForwarder | undefined;
     // The C2's own connection to the broker is no device: logged at debug level only.
     const c2ClientId = `e4c2-c2-${process.pid}-${Date.now()}`;
     if (mqttUrl === undefined) {
@@ -84,6 +87,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
         host,
         port: options.mqttPort ?? 1883,
         onSubscribed: (topic) => onSubscribed?.(topic),
+        onPublish: async (topic, payload) => forwardReceipt?.(topic, payload),
         onConnection: ({ clientId, connected }) =>
           (clientId === c2ClientId ? log.debug : log.info)(
             connected ? 'mqtt client connected' : 'mqtt client disconnected',
@@ -122,6 +126,19 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     );
     undo.push(() => resync.close());
     onSubscribed = resync.subscribed;
+
+    // Device receipts to the work queue: handed over by the embedded broker, or heard on an external one.
+    if (deps.queue) {
+      const forward = receiptForwarder(deps.queue, tenantId);
+      if (options.mqttUrl === undefined) forwardReceipt = forward;
+      else {
+        const subscriber = await MqttReceiptSubscriber.connect(mqttUrl, forward, {
+          mqtt: { clientId: `e4c2-receipts-${tenantId}` },
+          onError,
+        });
+        undo.push(() => subscriber.close());
+      }
+    } else log.debug('device receipts are not handled: this C2 has no work queue (deps.queue)');
 
     const handler = (
       options.createHandler ??

@@ -104,6 +104,8 @@ export interface ClientRecord {
    * (see delivery/keySeconds.ts). Absent before the first renewal.
    */
   readonly keySecond?: number;
+  /** ISO 8601: when the device last proved it holds its command key (its latest authentic receipt). */
+  readonly lastSeenAt?: string;
   /** ISO 8601. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -155,6 +157,11 @@ export interface ClientStore {
    * key.
    */
   updateClientKey(tenantId: string, name: string, update: KeyUpdate): Promise<void>;
+  /**
+   * Sets the client's `lastSeenAt` to `at` (ISO 8601) unless it holds a later time already; nothing when there is no
+   * such client. Never changes its keys or versions.
+   */
+  recordClientSeen(tenantId: string, name: string, at: string): Promise<void>;
   /** NOT_FOUND when there is no such client. */
   deleteClient(tenantId: string, name: string): Promise<void>;
   /** The records of those names that exist, in the order given (fan-out reads them in batches of up to 100). */
@@ -231,6 +238,16 @@ export interface LinkRecord {
   readonly topic: string;
   readonly clientName: string;
   readonly createdAt: string;
+  /**
+   * The latest topic key version the device confirmed holding (a receipt for a command that installed it), and when
+   * (ISO 8601): what a resync can compare with the topic's version to send only what the device lacks.
+   */
+  readonly confirmed?: LinkConfirmation;
+}
+
+export interface LinkConfirmation {
+  readonly keyVersion: number;
+  readonly at: string;
 }
 
 /**
@@ -240,6 +257,7 @@ export interface LinkRecord {
  * crash between its two writes).
  */
 export interface LinkStore {
+  /** Creates the link, or keeps it as it is (its `createdAt` and `confirmed` stay). */
   putLink(link: LinkRecord): Promise<void>;
   deleteLink(tenantId: string, topic: string, clientName: string): Promise<void>;
   getLink(tenantId: string, topic: string, clientName: string): Promise<LinkRecord | undefined>;
@@ -247,6 +265,14 @@ export interface LinkStore {
   listClientsOfTopic(tenantId: string, topic: string, page: PageRequest): Promise<Page<string>>;
   /** Topics of a client, in topic hash order. */
   listTopicsOfClient(tenantId: string, clientName: string, page: PageRequest): Promise<Page<string>>;
+  /** The links of a client, in topic hash order, with what each confirmed. */
+  listLinksOfClient(tenantId: string, clientName: string, page: PageRequest): Promise<Page<LinkRecord>>;
+  /**
+   * Records on both items of the link that the device confirmed holding the topic key `confirmed.keyVersion`,
+   * unless a later version is recorded already (a receipt that comes late never moves it back); nothing when there
+   * is no such link (unlinked since).
+   */
+  recordLinkConfirmed(tenantId: string, topic: string, clientName: string, confirmed: LinkConfirmation): Promise<void>;
   countClientsOfTopic(tenantId: string, topic: string): Promise<number>;
   countTopicsOfClient(tenantId: string, clientName: string): Promise<number>;
 }

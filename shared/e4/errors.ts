@@ -51,6 +51,8 @@ export const E4ErrorCode = {
   StaleCommand: 'STALE_COMMAND',
   /** Not in e4go: `ready(topic)` gave up waiting for the topic's key. */
   ReadyTimeout: 'READY_TIMEOUT',
+  /** Not in e4go: a command receipt (an e4c2 extension) of an unknown version or the wrong length. */
+  InvalidReceipt: 'INVALID_RECEIPT',
 } as const;
 
 export type E4ErrorCode = (typeof E4ErrorCode)[keyof typeof E4ErrorCode];

@@ -33,6 +33,7 @@ export {
   protectSymmetric,
   unprotectSymmetric,
 } from './framing/symmetricFrame.js';
+export * from './receipts/commandReceipt.js';
 export type { ClientState, Identity, PubKeyIdentity, SymmetricIdentity } from './state/ClientState.js';
 export { decodeState } from './state/decodeState.js';
 export { encodeState, goJsonString } from './state/encodeState.js';

@@ -613,6 +613,52 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       });
     });
 
+    describe('last seen', () => {
+      it('records when a client was last seen, never moving it back; an unknown client is no error', async () => {
+        // Prepare
+        const store = await build();
+        const record = clientRecord('seen');
+        await store.createClient(record);
+
+        // Act
+        await store.recordClientSeen('tenant-a', 'seen', '2026-12-01T10:00:00.000Z');
+        await store.recordClientSeen('tenant-a', 'seen', '2026-12-01T09:00:00.000Z');
+        const unknown = await codeOfAsync(() =>
+          store.recordClientSeen('tenant-a', 'never', '2026-12-01T10:00:00.000Z'),
+        );
+
+        // Assess
+        expect(await store.getClient('tenant-a', 'seen')).toEqual({
+          ...record,
+          lastSeenAt: '2026-12-01T10:00:00.000Z',
+        });
+        expect(unknown).toBe('ok');
+        expect(await store.getClient('tenant-a', 'never')).toBeUndefined();
+      });
+
+      it('keeps lastSeenAt across a key update', async () => {
+        // Prepare
+        const store = await build();
+        await store.createClient(clientRecord('kept'));
+        await store.recordClientSeen('tenant-a', 'kept', '2026-12-01T10:00:00.000Z');
+        const wrappedKey = randomKey();
+
+        // Act
+        await store.updateClientKey('tenant-a', 'kept', {
+          wrappedKey,
+          keyVersion: 2,
+          expectedVersion: 1,
+          updatedAt: '2026-12-02T00:00:00.000Z',
+        });
+
+        // Assess
+        expect(await store.getClient('tenant-a', 'kept')).toMatchObject({
+          keyVersion: 2,
+          lastSeenAt: '2026-12-01T10:00:00.000Z',
+        });
+      });
+    });
+
     describe('links', () => {
       it('puts a link idempotently (keeping its first createdAt) and reads it from the topic', async () => {
         // Prepare
@@ -653,6 +699,48 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.countClientsOfTopic('tenant-a', 't')).toBe(23);
         expect(await store.countTopicsOfClient('tenant-a', 'c-007')).toBe(12);
         expect(await store.countTopicsOfClient('tenant-a', 'c-008')).toBe(1);
+      });
+
+      it('records the key version a device confirmed on both sides of the link, never moving it back', async () => {
+        // Prepare
+        const store = await build();
+        await store.putLink(linkRecord('t', 'c'));
+        await store.putLink(linkRecord('u', 'c'));
+
+        // Act
+        await store.recordLinkConfirmed('tenant-a', 't', 'c', { keyVersion: 3, at: '2026-12-01T10:00:00.000Z' });
+        await store.recordLinkConfirmed('tenant-a', 't', 'c', { keyVersion: 2, at: '2026-12-01T11:00:00.000Z' });
+        await store.putLink(linkRecord('t', 'c', { createdAt: '2026-12-02T00:00:00.000Z' }));
+
+        // Assess
+        const confirmed = { keyVersion: 3, at: '2026-12-01T10:00:00.000Z' };
+        expect(await store.getLink('tenant-a', 't', 'c')).toEqual(linkRecord('t', 'c', { confirmed }));
+        expect(await store.listLinksOfClient('tenant-a', 'c', { limit: 10 })).toEqual({
+          items: inHashOrder(['t', 'u']).map((topic) => linkRecord(topic, 'c', topic === 't' ? { confirmed } : {})),
+        });
+      });
+
+      it('a later confirmation of the same version moves its time on; a link that is not there is not made', async () => {
+        // Prepare
+        const store = await build();
+        await store.putLink(linkRecord('t', 'c'));
+        await store.recordLinkConfirmed('tenant-a', 't', 'c', { keyVersion: 1, at: '2026-12-01T10:00:00.000Z' });
+
+        // Act
+        await store.recordLinkConfirmed('tenant-a', 't', 'c', { keyVersion: 1, at: '2026-12-01T12:00:00.000Z' });
+        const missing = await codeOfAsync(() =>
+          store.recordLinkConfirmed('tenant-a', 't', 'gone', { keyVersion: 1, at: '2026-12-01T12:00:00.000Z' }),
+        );
+
+        // Assess
+        expect((await store.getLink('tenant-a', 't', 'c'))?.confirmed).toEqual({
+          keyVersion: 1,
+          at: '2026-12-01T12:00:00.000Z',
+        });
+        expect(missing).toBe('ok');
+        expect(await store.getLink('tenant-a', 't', 'gone')).toBeUndefined();
+        expect(await store.countClientsOfTopic('tenant-a', 't')).toBe(1);
+        expect(await store.listLinksOfClient('tenant-a', 'gone', { limit: 10 })).toEqual({ items: [] });
       });
 
       it('deletes a link from both sides; deleting it again, or one never made, is no error', async () => {

@@ -53,7 +53,13 @@ export async function enrolDevice(
   return connectDevice(client, mqttUrl, name);
 }
 
-export async function connectDevice(client: E4Client, mqttUrl: string, name: string): Promise<TestDevice> {
+/** `options.receipts: false`: a device that sends no receipts, as an e4go device. */
+export async function connectDevice(
+  client: E4Client,
+  mqttUrl: string,
+  name: string,
+  options: { receipts?: boolean } = {},
+): Promise<TestDevice> {
   const commands: CommandType[] = [];
   const messages: { topic: string; text: string }[] = [];
   const errors: { topic: string | undefined; code: string }[] = [];
@@ -79,6 +85,7 @@ export async function connectDevice(client: E4Client, mqttUrl: string, name: str
   const mqtt = await E4MqttDevice.connect(client, mqttUrl, {
     mqtt: { clientId: `dev-${bytesToHex(client.id)}-${randomBytes(4).toString('hex')}`, clean: false },
     controlQos: 1,
+    ...options,
     on: {
       command: (type) => {
         commands.push(type);

@@ -24,6 +24,7 @@ import type {
   EventRecord,
   KeyStore,
   KeyUpdate,
+  LinkConfirmation,
   LinkRecord,
   Page,
   PageRequest,
@@ -44,6 +45,7 @@ import {
   type ItemRange,
   LINKS_BY_CLIENT,
   LINKS_BY_TOPIC,
+  linksOfClient,
   partition,
   type RecordKind,
   TOPICS,
@@ -108,6 +110,20 @@ export class DynamoKeyStore implements KeyStore {
     );
   };
   deleteClient = (tenantId: string, name: string) => this.#delete(CLIENTS, tenantId, name);
+
+  /** ISO 8601 times in UTC compare as strings; a time already later, or no client of that name, changes nothing. */
+  recordClientSeen = async (tenantId: string, name: string, at: string): Promise<void> => {
+    await this.#write(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#keyOf(CLIENTS, tenantId, name),
+        UpdateExpression: 'SET lastSeenAt = :at',
+        ConditionExpression: '#name = :name AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :at)',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':name': { S: name }, ':at': { S: at } },
+      }),
+    );
+  };
 
   /** In the order of `names`, once per occurrence (a name given twice is read once and returned twice). */
   getClients = async (tenantId: string, names: readonly string[]): Promise<ClientRecord[]> => {
@@ -226,6 +242,37 @@ export class DynamoKeyStore implements KeyStore {
     this.#list(clientsOfTopic(topic), tenantId, page);
   listTopicsOfClient = (tenantId: string, clientName: string, page: PageRequest) =>
     this.#list(topicsOfClient(clientName), tenantId, page);
+  listLinksOfClient = (tenantId: string, clientName: string, page: PageRequest) =>
+    this.#list(linksOfClient(clientName), tenantId, page);
+
+  /** Both items, conditionally (the link exists, no later version recorded): a failed condition is no error. */
+  recordLinkConfirmed = async (
+    tenantId: string,
+    topic: string,
+    clientName: string,
+    confirmed: LinkConfirmation,
+  ): Promise<void> => {
+    for (const side of [LINKS_BY_TOPIC, LINKS_BY_CLIENT]) {
+      await this.#write(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: this.#keyOf(side, tenantId, { topic, clientName }),
+          UpdateExpression: 'SET confirmedKeyVersion = :version, confirmedAt = :at',
+          ConditionExpression:
+            '#topic = :topic AND #client = :client AND ' +
+            '(attribute_not_exists(confirmedKeyVersion) OR confirmedKeyVersion < :version OR ' +
+            '(confirmedKeyVersion = :version AND confirmedAt < :at))',
+          ExpressionAttributeNames: { '#topic': 'topic', '#client': 'clientName' },
+          ExpressionAttributeValues: {
+            ':version': { N: String(confirmed.keyVersion) },
+            ':at': { S: confirmed.at },
+            ':topic': { S: topic },
+            ':client': { S: clientName },
+          },
+        }),
+      );
+    }
+  };
   countClientsOfTopic = (tenantId: string, topic: string) => this.#count(clientsOfTopic(topic), tenantId);
   countTopicsOfClient = (tenantId: string, clientName: string) => this.#count(topicsOfClient(clientName), tenantId);
 

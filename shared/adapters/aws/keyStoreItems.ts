@@ -94,6 +94,7 @@ export const CLIENTS: RecordKind<ClientRecord> = {
       ...(r.pending
         ? { pendingWrappedKey: { B: r.pending.wrappedKey }, pendingKeyVersion: { N: String(r.pending.keyVersion) } }
         : {}),
+      ...(r.lastSeenAt !== undefined ? { lastSeenAt: { S: r.lastSeenAt } } : {}),
     };
   },
   fromItem: (tenantId, item) => ({
@@ -105,6 +106,7 @@ export const CLIENTS: RecordKind<ClientRecord> = {
     ...(item.pendingKeyVersion
       ? { pending: { wrappedKey: item.pendingWrappedKey!.B!, keyVersion: Number(item.pendingKeyVersion.N) } }
       : {}),
+    ...(item.lastSeenAt ? { lastSeenAt: item.lastSeenAt.S! } : {}),
   }),
 };
 
@@ -149,13 +151,21 @@ function linkSide(prefix: string, keyOf: (topicHash: string, clientId: string) =
     nameOf: (r) => ({ topic: r.topic, clientName: r.clientName }),
     keyOf: (ends) => keyOf(TOPICS.keyOf(ends.topic), CLIENTS.keyOf(ends.clientName)),
     sameName: (a, b) => a.topic === b.topic && a.clientName === b.clientName,
+    // `confirmed` is written by recordLinkConfirmed only (two attributes), never by putting the link again.
     toItem: (r) => ({ topic: { S: r.topic }, clientName: { S: r.clientName }, createdAt: { S: r.createdAt } }),
-    fromItem: (tenantId, item) => ({
-      tenantId,
-      topic: item.topic!.S!,
-      clientName: item.clientName!.S!,
-      createdAt: item.createdAt!.S!,
-    }),
+    fromItem: linkFromItem,
+  };
+}
+
+function linkFromItem(tenantId: string, item: Item): LinkRecord {
+  return {
+    tenantId,
+    topic: item.topic!.S!,
+    clientName: item.clientName!.S!,
+    createdAt: item.createdAt!.S!,
+    ...(item.confirmedKeyVersion
+      ? { confirmed: { keyVersion: Number(item.confirmedKeyVersion.N), at: item.confirmedAt!.S! } }
+      : {}),
   };
 }
 
@@ -177,6 +187,12 @@ export const clientsOfTopic = (topic: string): ItemRange<string> => ({
 export const topicsOfClient = (clientName: string): ItemRange<string> => ({
   prefix: `${LINKS_BY_CLIENT.prefix}${CLIENTS.keyOf(clientName)}`,
   fromItem: (_, item) => item.topic!.S!,
+});
+
+/** The links of a client (their client-side items), in topic hash order. */
+export const linksOfClient = (clientName: string): ItemRange<LinkRecord> => ({
+  prefix: topicsOfClient(clientName).prefix,
+  fromItem: linkFromItem,
 });
 
 /** The name of the tenant's only C2 key pair. */

@@ -80,7 +80,8 @@ export async function newClientKey(
   );
 }
 
-const pendingBinding = (client: ClientRecord, version: number): KeyBinding => ({
+/** What a pending identity key is bound to (the receipt handler opens it too). */
+export const pendingBinding = (client: ClientRecord, version: number): KeyBinding => ({
   tenantId: client.tenantId,
   kind: 'client-pending',
   name: client.name,

@@ -4,21 +4,14 @@
  * once per sender, and the tenant's C2 key only if a public-key client is addressed. Key bytes are wiped when the
  * sender is closed.
  */
-import {
-  type CryptoEngine,
-  c2CommandKey,
-  E4Error,
-  getDefaultEngine,
-  protectCommand,
-  topicForId,
-} from '../../e4/index.js';
+import { type CryptoEngine, E4Error, getDefaultEngine, protectCommand, topicForId } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { loadC2Key } from '../c2key/loadC2Key.js';
-import { openClientKey } from '../clients/requireClient.js';
 import { C2Error } from '../errors.js';
 import type { ClientRecord, ControlCommand } from '../ports.js';
 import { type DeliveryReport, MAX_FAILURES_LISTED } from './DeliveryReport.js';
 import { clockSecond } from './keySeconds.js';
+import { openCommandKey } from './openCommandKey.js';
 
 export interface AddressedCommand {
   readonly client: ClientRecord;
@@ -105,21 +98,16 @@ export class CommandSender {
     const cacheKey = `${client.name}\u0000${client.keyVersion}`;
     let key = this.#keys.get(cacheKey);
     if (!key) {
-      key = this.#openCommandKey(client);
+      key = openCommandKey(this.#deps, this.#engine, client, () => this.#c2Key());
       this.#keys.set(cacheKey, key);
     }
     return key;
   }
 
-  async #openCommandKey(client: ClientRecord): Promise<Uint8Array> {
-    const stored = await openClientKey(this.#deps, client);
-    if (client.mode === 'symmetric') return stored;
-    try {
-      this.#c2PrivateKey ??= loadC2Key(this.#deps, this.#tenantId).then((c2) => c2.privateKey);
-      return c2CommandKey(this.#engine, await this.#c2PrivateKey, stored);
-    } finally {
-      stored.fill(0);
-    }
+  /** The tenant's C2 private key, opened once per sender (wiped by close). */
+  #c2Key(): Promise<Uint8Array> {
+    this.#c2PrivateKey ??= loadC2Key(this.#deps, this.#tenantId).then((c2) => c2.privateKey);
+    return this.#c2PrivateKey;
   }
 }
 

@@ -17,7 +17,7 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
     case 'operation':
       return advanceOperation(deps, message, options);
     case 'receipt':
-      return acceptReceipt(deps, message);
+      return acceptReceipt(deps, message, options.onReceipt);
     case 'event':
       return writeEvent(deps, message.event);
   }

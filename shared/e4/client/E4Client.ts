@@ -29,6 +29,7 @@ import {
 import { E4Error, E4ErrorCode } from '../errors.js';
 import { checkPubKeyFrame, openPubKeyFrame, protectPubKey } from '../framing/pubkeyFrame.js';
 import { checkSymmetricFrame, openSymmetricFrame, protectSymmetric } from '../framing/symmetricFrame.js';
+import { commandHash, encodeReceipt, receiptTopic } from '../receipts/commandReceipt.js';
 import type { ClientState, Identity } from '../state/ClientState.js';
 import { decodeState } from '../state/decodeState.js';
 import { encodeState } from '../state/encodeState.js';
@@ -240,6 +241,11 @@ export class E4Client {
     return this.#topics.size;
   }
 
+  /** Where this client publishes its command receipts: `e4/<hex id>/receipt` (see {@link commandReceipt}). */
+  get receiptTopic(): string {
+    return receiptTopic(this.#id);
+  }
+
   isReceivingTopic(topic: string): boolean {
     return topic === this.#receivingTopic;
   }
@@ -333,6 +339,19 @@ export class E4Client {
       checkTimestamp(readTimestamp(previous, 32), now, MAX_KEY_TRANSITION_SECONDS);
       return { kind: 'message', payload: open(this.#topics.oldSiv(slotHex)!, message) };
     }
+  }
+
+  /**
+   * The receipt of a command this client just applied (docs/protocol.md, section 11): version 1 ‖ the command's hash
+   * (SHA3-256 of `frame`, the protected command exactly as received, first 16 bytes), protected under the command
+   * key now in force (after a SetIDKey or SetC2Key: the new one, which the C2 holds as pending or current) and
+   * stamped with this client's clock. Publish it on {@link receiptTopic} once the change is saved, before another
+   * command is applied. Pure: no I/O, nothing changes.
+   */
+  commandReceipt(frame: Uint8Array): Uint8Array {
+    if (!(frame instanceof Uint8Array)) throw new TypeError('commandReceipt: frame must be a Uint8Array');
+    const plaintext = encodeReceipt(commandHash(frame, this.#engine));
+    return protectSymmetric(this.#commandSiv, plaintext, this.#clock().seconds);
   }
 
   /** The current state document (e4go's JSON format, as saved to the store). It holds the client's keys. */

@@ -14,6 +14,10 @@
  * keeps the message in its `incomingStore` until the PUBCOMP, so a crash between the two loses the command unless
  * that store is persistent. Commands are acknowledged after their state is saved (the PUBACK, or the PUBCOMP).
  *
+ * After a command is applied and saved, the device publishes its receipt (QoS 1, not retained) on
+ * `e4/<hex id>/receipt` (docs/protocol.md, section 11), without waiting for the broker's acknowledgement: the C2 marks
+ * the delivery confirmed. `receipts: false` turns them off (the device then behaves like an e4go device).
+ *
  * The control topic is subscribed again on every reconnection, a resumed session included (MQTT.js re-subscribes
  * only when the session was lost): the C2 resends a device its current keys when it subscribes to its control topic
  * (local mode, and the lifecycle rule on AWS IoT Core), so a device that comes back always gets them.
@@ -52,13 +56,16 @@ type QoS = 0 | 1 | 2;
 export interface E4MqttDeviceEvents {
   /** A message, unprotected: only authenticated plaintext is ever delivered. */
   message: [topic: string, payload: Uint8Array];
-  /** A command of the C2 was applied and saved (the broker gets its acknowledgement right after). */
+  /**
+   * A command of the C2 was applied and saved (its receipt is on its way, and the broker gets its acknowledgement
+   * right after).
+   */
   command: [type: CommandType];
   /**
    * A message discarded because it could not be unprotected (an `E4Error`: its `code` says why, e.g.
    * AUTHENTICATION_FAILED, TOPIC_KEY_NOT_FOUND, TIMESTAMP_TOO_OLD), a command whose state could not be saved
-   * (STORAGE_FAILED; left unacknowledged so that the broker redelivers it after a reconnection), or, with `topic`
-   * undefined, an error of the MQTT connection.
+   * (STORAGE_FAILED; left unacknowledged so that the broker redelivers it after a reconnection), a receipt that could
+   * not be published (`topic` is the receipt topic), or, with `topic` undefined, an error of the MQTT connection.
    */
   error: [error: Error, topic: string | undefined];
 }
@@ -78,7 +85,11 @@ export interface E4MqttDeviceOptions {
   on?: { [K in keyof E4MqttDeviceEvents]?: E4MqttDeviceListener<K> };
   /** QoS of the control-topic subscription; default 1 (AWS IoT Core has no QoS 2; see the class notes). */
   controlQos?: 1 | 2;
+  /** Publish a receipt for each command applied and saved (docs/protocol.md, section 11); default true. */
+  receipts?: boolean;
 }
+
+type DeviceOptions = Pick<E4MqttDeviceOptions, 'on' | 'controlQos' | 'receipts'>;
 
 type Listeners = { [K in keyof E4MqttDeviceEvents]: Set<E4MqttDeviceListener<K>> };
 
@@ -92,6 +103,7 @@ export class E4MqttDevice {
   readonly #listeners: Listeners = { message: new Set(), command: new Set(), error: new Set() };
   readonly #onMqttError = (error: Error): void => this.#emit('error', error, undefined);
   readonly #controlQos: 1 | 2;
+  readonly #receipts: boolean;
   /** Set once the first subscription to the control topic is done: later connections re-subscribe it. */
   #controlSubscribed = false;
   readonly #onConnect = (connack: IConnackPacket): void => {
@@ -110,11 +122,13 @@ export class E4MqttDevice {
     );
   };
 
-  private constructor(client: E4Client, mqtt: MqttClient, options: Pick<E4MqttDeviceOptions, 'on' | 'controlQos'>) {
+  private constructor(client: E4Client, mqtt: MqttClient, options: DeviceOptions) {
     this.client = client;
     this.mqtt = mqtt;
     this.#controlQos = options.controlQos ?? 1;
     if (this.#controlQos !== 1 && this.#controlQos !== 2) throw new RangeError('controlQos must be 1 or 2');
+    this.#receipts = options.receipts ?? true;
+    if (typeof this.#receipts !== 'boolean') throw new TypeError('receipts must be a boolean');
     const listeners = options.on ?? {};
     if (listeners.message) this.on('message', listeners.message);
     if (listeners.command) this.on('command', listeners.command);
@@ -155,11 +169,7 @@ export class E4MqttDevice {
    * again on every reconnection). It replaces the client's `handleMessage`; wrap it in the same tick as
    * `mqtt.connect(...)` so that no message of a resumed session is acknowledged before this device handles it.
    */
-  static async wrap(
-    client: E4Client,
-    mqtt: MqttClient,
-    options: Pick<E4MqttDeviceOptions, 'on' | 'controlQos'> = {},
-  ): Promise<E4MqttDevice> {
+  static async wrap(client: E4Client, mqtt: MqttClient, options: DeviceOptions = {}): Promise<E4MqttDevice> {
     const device = new E4MqttDevice(client, mqtt, options);
     await device.#subscribeControl();
     return device;
@@ -234,10 +244,11 @@ export class E4MqttDevice {
   }
 
   async #handle(packet: IPublishPacket): Promise<void> {
-    const { topic, payload } = packet;
+    const { topic } = packet;
+    const payload = typeof packet.payload === 'string' ? utf8(packet.payload) : packet.payload;
     let result: UnprotectResult;
     try {
-      result = this.client.unprotect(typeof payload === 'string' ? utf8(payload) : payload, topic);
+      result = this.client.unprotect(payload, topic);
     } catch (error) {
       // Discarded: acknowledged, since receiving it again would not make it valid.
       this.#emit('error', asError(error), topic);
@@ -253,7 +264,22 @@ export class E4MqttDevice {
       this.#emit('error', asError(error), topic);
       throw error;
     }
+    if (this.#receipts) this.#sendReceipt(payload);
     this.#emit('command', result.command);
+  }
+
+  /**
+   * Publishes the receipt of the command `frame` (QoS 1, not retained) without waiting for the broker: MQTT.js
+   * handles incoming packets one at a time and would not read the PUBACK before this command's handling is done.
+   * Built now, before the next command can change the command key.
+   */
+  #sendReceipt(frame: Uint8Array): void {
+    const topic = this.client.receiptTopic;
+    const receipt = this.client.commandReceipt(frame);
+    const bytes = Buffer.from(receipt.buffer, receipt.byteOffset, receipt.byteLength);
+    this.mqtt.publishAsync(topic, bytes, { qos: 1, retain: false }).catch((error: unknown) => {
+      this.#emit('error', asError(error), topic);
+    });
   }
 
   #emit<K extends keyof E4MqttDeviceEvents>(event: K, ...args: E4MqttDeviceEvents[K]): void {

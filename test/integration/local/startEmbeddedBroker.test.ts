@@ -1,9 +1,11 @@
-/** The embedded MQTT broker of local mode, on a real TCP port. */
+/** The embedded MQTT broker of local mode, on a real TCP port, and the receipt forwarder it hands publishes to. */
 import { createServer } from 'node:net';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { receiptForwarder } from '../../../local/forwardReceipts.js';
 import { LocalModeErrorCode } from '../../../local/LocalModeError.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../../local/startEmbeddedBroker.js';
+import type { WorkMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 
 const started: EmbeddedBroker[] = [];
@@ -64,5 +66,70 @@ describe('startEmbeddedBroker', () => {
     // Assess
     expect(code).toBe(LocalModeErrorCode.PortInUse);
     await new Promise<void>((resolve) => taken.close(() => resolve()));
+  });
+});
+
+describe('startEmbeddedBroker: onPublish (how receipts reach the work queue)', () => {
+  it('hands over each publish before acknowledging it; a refusal drops the client, which sends it again', async () => {
+    // Prepare: the first hand-over fails (a queue that is down), the next ones succeed
+    const seen: string[] = [];
+    let failures = 1;
+    const broker = await startEmbeddedBroker({
+      port: 0,
+      onPublish: async (topic, payload) => {
+        seen.push(`${topic} ${Buffer.from(payload).toString('hex')}`);
+        if (failures-- > 0) throw new Error('queue down');
+      },
+    });
+    started.push(broker);
+    const device = await connectAsync(broker.url, { clientId: 'device-r', clean: false, reconnectPeriod: 50 });
+    const dropped = new Promise<void>((resolve) => device.once('close', () => resolve()));
+
+    // Act: acknowledged only once handed over, after the reconnection
+    await device.publishAsync('e4/00/receipt', Buffer.from([7]), { qos: 1 });
+
+    // Assess
+    await dropped;
+    expect(seen).toEqual(['e4/00/receipt 07', 'e4/00/receipt 07']);
+    await device.endAsync(true);
+  });
+
+  it('still refuses a publish on $SYS', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const broker = await startEmbeddedBroker({ port: 0, onPublish: async (topic) => void seen.push(topic) });
+    started.push(broker);
+    const device = await connectAsync(broker.url, { clientId: 'device-s', reconnectPeriod: 0 });
+    const dropped = new Promise<void>((resolve) => device.once('close', () => resolve()));
+
+    // Act
+    device.publish('$SYS/x', 'x', { qos: 1 });
+
+    // Assess
+    await dropped;
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('receiptForwarder', () => {
+  it('enqueues receipts of e4/<32 hex>/receipt for the tenant, base64, and ignores every other topic', async () => {
+    // Prepare
+    const stored: WorkMessage[] = [];
+    const forward = receiptForwarder({ enqueue: async (messages) => void stored.push(...messages) }, 'local');
+    const id = 'ab'.repeat(16);
+
+    // Act
+    for (const topic of [`e4/${id}/receipt`, `e4/${id}`, `e4/${id.toUpperCase()}/receipt`, 'e4/ab/receipt', 't/x']) {
+      await forward(topic, Uint8Array.of(1, 2, 3));
+    }
+
+    // Assess
+    expect(stored).toEqual([{ type: 'receipt', tenantId: 'local', clientIdHex: id, payload: 'AQID' }]);
+  });
+
+  it('refuses to be made without a work queue (NO_WORK_QUEUE)', () => {
+    expect(() => receiptForwarder(undefined, 'local')).toThrow(
+      expect.objectContaining({ code: LocalModeErrorCode.NoWorkQueue }),
+    );
   });
 });

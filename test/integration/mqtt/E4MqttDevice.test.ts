@@ -19,6 +19,7 @@ import {
   c2CommandKey,
   cmdSetPubKey,
   cmdSetTopicKey,
+  commandHash,
   decodeUtf8,
   E4Client,
   E4ErrorCode,
@@ -33,6 +34,7 @@ import {
   randomKey,
   type StateStore,
   topicForId,
+  unprotectReceipt,
   unprotectSymKey,
   utf8,
   x25519PublicKey,
@@ -306,6 +308,57 @@ describe.each(BROKERS)('E4MqttDevice over $name', ({ name, start, missing }) => 
         ].map((code) => [controlTopic, code]),
       );
       expect(await install(attacker, device, cmdSetTopicKey(randomKey(), uniqueTopic()), key)).toBe('SetTopicKey');
+    });
+  });
+
+  describe('receipts', () => {
+    it('publishes, once a command is applied and saved, a receipt naming it (QoS 1, not retained)', async () => {
+      // Prepare
+      const { device, key } = await symmetricDevice();
+      const c2 = await connectRaw();
+      await c2.subscribeAsync(device.client.receiptTopic, { qos: 1 });
+      const frame = protectCommand(cmdSetTopicKey(randomKey(), uniqueTopic()), key);
+      const published = new Promise<Packet>((resolve) =>
+        c2.once('message', (_topic, _payload, packet) => resolve(packet)),
+      );
+
+      // Act
+      await c2.publishAsync(topicForId(device.client.id), Buffer.from(frame), { qos: 1 });
+
+      // Assess
+      const packet = (await within(published, 'the receipt')) as Packet & {
+        qos: number;
+        retain: boolean;
+        payload: Buffer;
+      };
+      expect(device.client.receiptTopic).toBe(`${topicForId(device.client.id)}/receipt`);
+      expect({ qos: packet.qos, retain: packet.retain }).toEqual({ qos: 1, retain: false });
+      expect(unprotectReceipt(new Uint8Array(packet.payload), key)).toEqual(commandHash(frame));
+    });
+
+    it('sends none with receipts: false (as an e4go device), nor for a command it refuses', async () => {
+      // Prepare
+      const quiet = await symmetricDevice({ receipts: false });
+      const talkative = await symmetricDevice();
+      const c2 = await connectRaw();
+      const receipts: string[] = [];
+      c2.on('message', (topic) => receipts.push(topic));
+      await c2.subscribeAsync('e4/+/receipt', { qos: 1 });
+      const refused = nextEvent(talkative.device, 'error');
+
+      // Act: a command each, then a refused one (wrong key) and a good one to the device that sends receipts
+      await install(c2, quiet.device, cmdSetTopicKey(randomKey(), uniqueTopic()), quiet.key);
+      await sendCommand(c2, talkative.device.client, cmdSetTopicKey(randomKey(), uniqueTopic()), randomKey());
+      await refused;
+      const receipt = nextRawMessage(c2, talkative.device.client.receiptTopic);
+      await install(c2, talkative.device, cmdSetTopicKey(randomKey(), uniqueTopic()), talkative.key);
+      await within(receipt, 'the receipt');
+      // The quiet device's own publish comes after anything it sent before (one connection keeps its order).
+      await quiet.device.mqtt.publishAsync('sensors/probe', 'x', { qos: 1 });
+      await talkative.device.mqtt.publishAsync('sensors/probe', 'x', { qos: 1 });
+
+      // Assess
+      expect(receipts).toEqual([talkative.device.client.receiptTopic]);
     });
   });
 

@@ -1,0 +1,29 @@
+/**
+ * Receipts in local mode: what devices publish on `e4/<32 hex>/receipt` goes to the work queue as a receipt message
+ * of local mode's tenant (the worker's acceptReceipt confirms the delivery). One path per broker: the embedded broker
+ * hands over every such publish itself, before acknowledging it (startEmbeddedBroker's `onPublish`); with an external
+ * broker the C2 subscribes to `e4/+/receipt` (MqttReceiptSubscriber).
+ */
+import { Buffer } from 'node:buffer';
+import type { WorkQueue } from '../shared/c2/ports/WorkQueue.js';
+import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
+
+const RECEIPT_TOPIC = /^e4\/([0-9a-f]{32})\/receipt$/;
+
+/** Enqueues the publish when it is a receipt (resolves once the queue stored it); ignores any other topic. */
+export type ReceiptForwarder = (topic: string, payload: Uint8Array) => Promise<void>;
+
+export function receiptForwarder(queue: WorkQueue | undefined, tenantId: string): ReceiptForwarder {
+  if (!queue) {
+    throw new LocalModeError(
+      LocalModeErrorCode.NoWorkQueue,
+      'device receipts need the work queue of local mode (deps.queue), and this C2 was composed without one',
+    );
+  }
+  return async (topic, payload) => {
+    const clientIdHex = RECEIPT_TOPIC.exec(topic)?.[1];
+    if (clientIdHex === undefined) return;
+    const base64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+    await queue.enqueue([{ type: 'receipt', tenantId, clientIdHex, payload: base64 }]);
+  };
+}

@@ -1,0 +1,455 @@
+/**
+ * Confirmed delivery with real components: devices on the library (E4Client on MQTT) connected to local mode's
+ * embedded aedes broker, whose publish hook hands every receipt to the work queue; the C2's acceptReceipt (through
+ * handleWork) over dynalite and the keyring. The operation, delivery and command-reference records are written
+ * directly through deps.operations, as the fan-out engine will write them (recorded before the command is published).
+ * The queue is a recording adapter of the WorkQueue port written here (the local queue adapter is not there yet): the
+ * test takes the receipt messages it stored and hands them to handleWork, as a worker would.
+ * An external broker (a second aedes, not embedded) is heard through MqttReceiptSubscriber.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ComposedLocalC2, composeLocalC2 } from '../../../local/composeLocalC2.js';
+import { receiptForwarder } from '../../../local/forwardReceipts.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../../local/startEmbeddedBroker.js';
+import { MqttCommandPublisher } from '../../../shared/adapters/local/MqttCommandPublisher.js';
+import { MqttReceiptSubscriber } from '../../../shared/adapters/local/MqttReceiptSubscriber.js';
+import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { loadC2Key, newC2KeyPair } from '../../../shared/c2/c2key/loadC2Key.js';
+import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { pendingBinding } from '../../../shared/c2/clients/newClientKey.js';
+import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import { newOperationId } from '../../../shared/c2/operations/newOperationId.js';
+import type { ReceiptOutcome } from '../../../shared/c2/operations/receipts/ReceiptOutcome.js';
+import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
+import type { ReceiptMessage, WorkMessage, WorkQueue } from '../../../shared/c2/ports/WorkQueue.js';
+import type { CommandPublisher } from '../../../shared/c2/ports.js';
+import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import {
+  bytesToHex,
+  c2CommandKey,
+  cmdResetTopics,
+  cmdSetC2Key,
+  cmdSetIdKey,
+  cmdSetTopicKey,
+  commandHash,
+  E4Client,
+  fromBase64,
+  nodeEngine,
+  protectCommand,
+  protectReceipt,
+  randomEd25519KeyPair,
+  randomKey,
+  toBase64,
+  topicForId,
+} from '../../../shared/e4/node/index.js';
+import { type RunningBroker, startAedes } from '../../support/brokers.js';
+import { callerOf } from '../../support/callerOf.js';
+import { fuzzRuns } from '../../support/fuzzRuns.js';
+import { connectDevice, enrolDevice, type TestDevice } from '../../support/testDevice.js';
+
+const TENANT = 'local';
+const caller = callerOf(TENANT, 'operator');
+
+/** The WorkQueue port, recording what it is given (and the delay asked for). */
+class RecordingQueue implements WorkQueue {
+  readonly stored: { message: WorkMessage; delayMs: number | undefined }[] = [];
+  async enqueue(messages: readonly WorkMessage[], options: { delayMs?: number } = {}): Promise<void> {
+    for (const message of messages) this.stored.push({ message, delayMs: options.delayMs });
+  }
+  receipts(clientIdHex: string): ReceiptMessage[] {
+    return this.stored
+      .map((entry) => entry.message)
+      .filter((m): m is ReceiptMessage => m.type === 'receipt' && m.clientIdHex === clientIdHex);
+  }
+}
+
+let dir: string;
+let broker: EmbeddedBroker;
+let c2: ComposedLocalC2;
+let deps: C2Deps;
+const queue = new RecordingQueue();
+const devices: TestDevice[] = [];
+/** Identity keys of the symmetric devices enrolled, by name. */
+const keys = new Map<string, Uint8Array>();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'e4c2-receipts-'));
+  const forward = receiptForwarder(queue, TENANT);
+  broker = await startEmbeddedBroker({ port: 0, onPublish: forward });
+  c2 = await composeLocalC2({ stateDir: dir, mqttUrl: broker.url, inMemoryStore: true });
+  deps = { ...c2.deps, queue };
+});
+afterAll(async () => {
+  await Promise.all(devices.map((device) => device.end()));
+  await c2?.close();
+  await broker?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function symmetricDevice(name: string, options: { receipts?: boolean; url?: string } = {}): Promise<TestDevice> {
+  const { key } = await createClient(deps, caller, { name, mode: 'symmetric', generateKey: true });
+  keys.set(name, key!.slice());
+  const client = await E4Client.create({ mode: 'symmetric', key: key!, name });
+  const device = await connectDevice(client, options.url ?? broker.url, name, options);
+  devices.push(device);
+  return device;
+}
+
+const idHex = (device: TestDevice) => bytesToHex(device.client.id);
+const nowSecond = () => Math.floor(Date.now() / 1000);
+
+/** The command protected under `key` for the device, as the fan-out would protect it. */
+const frameFor = (plaintext: Uint8Array, key: Uint8Array) =>
+  protectCommand(plaintext, key, { engine: nodeEngine, timestamp: nowSecond() });
+
+/** An operation with one delivery in `state` to the device, and the reference of `frame` (unless `ref: false`). */
+async function recordOperation(
+  device: TestDevice,
+  frame: Uint8Array,
+  options: { state?: 'pending' | 'sent' | 'failed'; topic?: string; keyVersion?: number; ref?: boolean } = {},
+): Promise<OperationRecord> {
+  const operations = deps.operations!;
+  const state = options.state ?? 'sent';
+  const at = new Date().toISOString();
+  const operation: OperationRecord = {
+    tenantId: TENANT,
+    id: newOperationId(deps),
+    kind: options.topic ? 'topic.rotate' : 'client.resync',
+    target: options.topic ? { type: 'topic', name: options.topic } : { type: 'client', name: device.name },
+    ...(options.keyVersion === undefined ? {} : { keyVersion: options.keyVersion }),
+    actor: 'test',
+    createdAt: at,
+    updatedAt: at,
+    status: 'running',
+    counts: { total: 1, pending: 0, sent: 0, confirmed: 0, failed: 0, [state]: 1 },
+    revision: 1,
+  };
+  await operations.createOperation(operation);
+  const hash = commandHash(frame);
+  await operations.putDeliveries([
+    {
+      tenantId: TENANT,
+      operationId: operation.id,
+      clientName: device.name,
+      clientId: device.client.id,
+      state,
+      attempts: 1,
+      commandHash: hash,
+      updatedAt: at,
+    },
+  ]);
+  if (options.ref !== false) await recordRef(device, operation.id, frame);
+  return operation;
+}
+
+async function recordRef(device: TestDevice, operationId: string, frame: Uint8Array): Promise<void> {
+  await deps.operations!.putCommandRefs([
+    {
+      tenantId: TENANT,
+      clientId: device.client.id,
+      commandHash: commandHash(frame),
+      operationId,
+      clientName: device.name,
+      at: new Date().toISOString(),
+    },
+  ]);
+}
+
+async function publish(device: TestDevice, frame: Uint8Array, publisher: CommandPublisher = deps.publisher) {
+  const [outcome] = await publisher.publish([
+    { clientName: device.name, topic: topicForId(device.client.id), payload: frame },
+  ]);
+  expect(outcome?.delivered).toBe(true);
+}
+
+/** Resolves with the device's `count`-th receipt message once the queue has it. */
+async function receipt(device: TestDevice, count: number): Promise<ReceiptMessage> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const found = queue.receipts(idHex(device))[count - 1];
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${device.name}: no receipt ${count} in the queue`);
+}
+
+/** Hands the message to the worker's entry point; what became of it. */
+async function handle(message: WorkMessage): Promise<ReceiptOutcome | undefined> {
+  let outcome: ReceiptOutcome | undefined;
+  await handleWork(deps, message, { onReceipt: (o) => (outcome = o) });
+  return outcome;
+}
+
+const operationOf = (operation: OperationRecord) => deps.operations!.getOperation(TENANT, operation.id);
+const deliveryOf = (operation: OperationRecord, device: TestDevice) =>
+  deps.operations!.getDelivery(TENANT, operation.id, device.name);
+
+describe('receipts over the embedded broker', () => {
+  it('a device confirms a topic key: sent -> confirmed, counted once; the link and the client record it', async () => {
+    // Prepare
+    const alice = await symmetricDevice('alice');
+    await createTopic(deps, caller, { topic: 'room/1' });
+    await deps.store.putLink({
+      tenantId: TENANT,
+      topic: 'room/1',
+      clientName: 'alice',
+      createdAt: '2026-12-01T00:00:00.000Z',
+    });
+    const frame = frameFor(cmdSetTopicKey(randomKey(), 'room/1'), keys.get('alice')!);
+    const operation = await recordOperation(alice, frame, { topic: 'room/1', keyVersion: 2 });
+    await publish(alice, frame);
+    await alice.commandsApplied(1);
+
+    // Act
+    const message = await receipt(alice, 1);
+    const first = await handle(message);
+    const replayed = await handle(message);
+
+    // Assess
+    expect(first).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'alice', from: 'sent' });
+    expect(replayed).toEqual({ result: 'duplicate', operationId: operation.id, clientName: 'alice' });
+    expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
+    expect((await deliveryOf(operation, alice))?.state).toBe('confirmed');
+    expect((await deps.store.getLink(TENANT, 'room/1', 'alice'))?.confirmed?.keyVersion).toBe(2);
+    expect((await deps.store.getClient(TENANT, 'alice'))?.lastSeenAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(alice.errors).toEqual([]);
+  });
+
+  it('forged, tampered, stale, misaddressed and malformed receipts are refused and change nothing', async () => {
+    // Prepare: a delivery sent to bob, and a genuine receipt of carol's
+    const bob = await symmetricDevice('bob');
+    const carol = await symmetricDevice('carol');
+    const frame = frameFor(cmdResetTopics(), keys.get('bob')!);
+    const operation = await recordOperation(bob, frame);
+    const hash = commandHash(frame);
+    const base = { type: 'receipt', tenantId: TENANT, clientIdHex: idHex(bob) } as const;
+    const carolFrame = frameFor(cmdResetTopics(), keys.get('carol')!);
+    await publish(carol, carolFrame);
+    const carolsReceipt = await receipt(carol, 1);
+    const genuine = protectReceipt(hash, keys.get('bob')!);
+    const tampered = genuine.slice();
+    tampered[genuine.length - 1]! ^= 0x01;
+
+    // Act
+    const outcomes = await Promise.all(
+      [
+        { ...base, payload: toBase64(protectReceipt(hash, randomKey())) },
+        { ...base, payload: toBase64(tampered) },
+        { ...base, payload: toBase64(protectReceipt(hash, keys.get('bob')!, { timestamp: nowSecond() - 700 })) },
+        { ...base, payload: toBase64(protectReceipt(hash, keys.get('bob')!, { timestamp: nowSecond() + 60 })) },
+        { ...base, payload: carolsReceipt.payload },
+        { ...base, payload: 'not base64!' },
+        { ...base, clientIdHex: 'ab'.repeat(16), payload: toBase64(genuine) },
+      ].map((message) => handle(message as ReceiptMessage)),
+    );
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome?.result === 'refused' && outcome.reason)).toEqual([
+      'AUTHENTICATION_FAILED',
+      'AUTHENTICATION_FAILED',
+      'TIMESTAMP_TOO_OLD',
+      'TIMESTAMP_IN_FUTURE',
+      'AUTHENTICATION_FAILED',
+      'MALFORMED',
+      'UNKNOWN_CLIENT',
+    ]);
+    expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 1, confirmed: 0, failed: 0 });
+    expect((await deliveryOf(operation, bob))?.state).toBe('sent');
+    expect((await deps.store.getClient(TENANT, 'bob'))?.lastSeenAt).toBeUndefined();
+  });
+
+  it('never throws for random receipts of a known device: each is refused, and nothing is counted', async () => {
+    // Prepare
+    const ivan = await symmetricDevice('ivan');
+    const frame = frameFor(cmdResetTopics(), keys.get('ivan')!);
+    const operation = await recordOperation(ivan, frame);
+    const timestamped = (bytes: Uint8Array) => {
+      const out = new Uint8Array(8 + bytes.length);
+      new DataView(out.buffer).setBigUint64(0, BigInt(nowSecond()), true);
+      out.set(bytes, 8);
+      return out;
+    };
+
+    // Act + Assess
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 80 }), fc.boolean(), async (bytes, stamp) => {
+        const payload = toBase64(stamp ? timestamped(bytes) : bytes);
+        const outcome = await handle({ type: 'receipt', tenantId: TENANT, clientIdHex: idHex(ivan), payload });
+        expect(outcome?.result).toBe('refused');
+      }),
+      { numRuns: fuzzRuns(1 / 5) },
+    );
+    expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 1, confirmed: 0, failed: 0 });
+  });
+
+  it('a receipt ahead of its command reference goes back to the queue (delayed), then is dropped after 3 tries', async () => {
+    // Prepare: the command is published before its reference is recorded
+    const dave = await symmetricDevice('dave');
+    const frame = frameFor(cmdResetTopics(), keys.get('dave')!);
+    const operation = await recordOperation(dave, frame, { state: 'failed', ref: false });
+    await publish(dave, frame);
+    const message = await receipt(dave, 1);
+    const before = queue.stored.length;
+
+    // Act
+    const early = await handle(message);
+    const requeued = queue.stored[before];
+    const tooLate = await handle({ ...message, tries: 3 });
+    await recordRef(dave, operation.id, frame);
+    const retried = await handle(requeued!.message);
+
+    // Assess
+    expect(early).toEqual({ result: 'requeued', tries: 1 });
+    expect(requeued).toEqual({ message: { ...message, tries: 1 }, delayMs: 5_000 });
+    expect(tooLate).toMatchObject({ result: 'dropped' });
+    expect(queue.stored.length).toBe(before + 1);
+    expect(retried).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'dave', from: 'failed' });
+    expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
+  });
+
+  it('the receipt of a SetIDKey comes under the new key, which the C2 holds as pending', async () => {
+    // Prepare
+    const erin = await symmetricDevice('erin');
+    const record = (await deps.store.getClient(TENANT, 'erin'))!;
+    const next = randomKey();
+    const wrappedKey = await deps.vault.wrap(next, pendingBinding(record, 2));
+    await deps.store.setClientPendingKey(TENANT, 'erin', { wrappedKey, keyVersion: 2 }, 1);
+    const frame = frameFor(cmdSetIdKey(next.slice()), keys.get('erin')!);
+    const operation = await recordOperation(erin, frame);
+    await publish(erin, frame);
+
+    // Act
+    const outcome = await handle(await receipt(erin, 1));
+
+    // Assess
+    expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'erin', from: 'sent' });
+  });
+
+  it('a public-key device confirms under SHA3-256(X25519(C2 key, its key)): pending -> confirmed', async () => {
+    // Prepare
+    const frank = await enrolDevice(deps, caller, broker.url, 'frank', 'pubkey');
+    devices.push(frank);
+    const c2Key = await loadC2Key(deps, TENANT);
+    const commandKey = c2CommandKey(nodeEngine, c2Key.privateKey, frank.client.publicKey!);
+    c2Key.privateKey.fill(0);
+    const frame = frameFor(cmdResetTopics(), commandKey);
+    const operation = await recordOperation(frank, frame, { state: 'pending' });
+    await publish(frank, frame);
+
+    // Act
+    const outcome = await handle(await receipt(frank, 1));
+
+    // Assess
+    expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'frank', from: 'pending' });
+    expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
+  });
+
+  it('public-key mode: receipts of a SetIDKey and of a SetC2Key open under the pending keys', async () => {
+    // Prepare: a pending identity key for the device, and a pending C2 key for the tenant
+    const gina = await enrolDevice(deps, caller, broker.url, 'gina', 'pubkey');
+    devices.push(gina);
+    const record = (await deps.store.getClient(TENANT, 'gina'))!;
+    const c2Key = await loadC2Key(deps, TENANT);
+    const current = c2CommandKey(nodeEngine, c2Key.privateKey, gina.client.publicKey!);
+    const identity = randomEd25519KeyPair();
+    await deps.store.setClientPendingKey(
+      TENANT,
+      'gina',
+      { wrappedKey: await deps.vault.wrap(identity.privateKey, pendingBinding(record, 2)), keyVersion: 2 },
+      1,
+    );
+    const c2Record = (await deps.store.getC2Key(TENANT))!;
+    const pendingC2 = await newC2KeyPair(deps, TENANT, c2Record.keyVersion + 1);
+    await deps.store.replaceC2Key(
+      { ...c2Record, pending: pendingC2 },
+      { keyVersion: c2Record.keyVersion, pendingVersion: undefined },
+    );
+    const setIdKey = frameFor(cmdSetIdKey(identity.privateKey.slice()), current);
+    const afterIdKey = c2CommandKey(nodeEngine, c2Key.privateKey, identity.publicKey);
+    const setC2Key = frameFor(cmdSetC2Key(pendingC2.publicKey), afterIdKey);
+    c2Key.privateKey.fill(0);
+    const first = await recordOperation(gina, setIdKey);
+    const second = await recordOperation(gina, setC2Key);
+
+    // Act
+    await publish(gina, setIdKey);
+    const underPendingIdentity = await handle(await receipt(gina, 1));
+    await deps.store.updateClientKey(TENANT, 'gina', {
+      wrappedKey: await deps.vault.wrap(identity.publicKey, {
+        tenantId: TENANT,
+        kind: 'client',
+        name: 'gina',
+        version: 2,
+      }),
+      keyVersion: 2,
+      expectedVersion: 1,
+      updatedAt: new Date().toISOString(),
+    });
+    await publish(gina, setC2Key);
+    const underPendingC2 = await handle(await receipt(gina, 2));
+
+    // Assess
+    expect(underPendingIdentity).toMatchObject({ result: 'confirmed', operationId: first.id });
+    expect(underPendingC2).toMatchObject({ result: 'confirmed', operationId: second.id });
+  });
+
+  it('an e4go-style device (receipts off) applies commands, sends no receipt, and its delivery stays sent', async () => {
+    // Prepare
+    const gus = await symmetricDevice('gus', { receipts: false });
+    const topicKey = randomKey();
+    const frame = frameFor(cmdSetTopicKey(topicKey, 'e4go/t'), keys.get('gus')!);
+    const operation = await recordOperation(gus, frame);
+
+    // Act: the command, then a message of its own (acknowledged after anything it published before)
+    await publish(gus, frame);
+    await gus.commandsApplied(1);
+    await gus.mqtt.publish('e4go/t', 'still working', { qos: 1 });
+
+    // Assess
+    expect(gus.client.hasTopicKey('e4go/t')).toBe(true);
+    expect(queue.receipts(idHex(gus))).toEqual([]);
+    expect((await deliveryOf(operation, gus))?.state).toBe('sent');
+  });
+});
+
+describe('receipts over an external broker (the C2 subscribes to e4/+/receipt)', () => {
+  let external: RunningBroker;
+  let publisher: MqttCommandPublisher;
+  beforeAll(async () => {
+    external = await startAedes();
+    publisher = await MqttCommandPublisher.connect(external.url);
+  });
+  afterAll(async () => {
+    await publisher?.close();
+    await external?.close();
+  });
+
+  it('hears receipts, those sent while it was away included (persistent session)', async () => {
+    // Prepare
+    const forward = receiptForwarder(queue, TENANT);
+    let subscriber = await MqttReceiptSubscriber.connect(external.url, forward, { mqtt: { clientId: 'c2-receipts' } });
+    const hank = await symmetricDevice('hank', { url: external.url });
+    const first = frameFor(cmdResetTopics(), keys.get('hank')!);
+    const operation = await recordOperation(hank, first);
+
+    // Act
+    await publish(hank, first, publisher);
+    const heard = await handle(await receipt(hank, 1));
+    await subscriber.close();
+    const second = frameFor(cmdSetTopicKey(randomKey(), 'away/t'), keys.get('hank')!);
+    const later = await recordOperation(hank, second);
+    await publish(hank, second, publisher);
+    await hank.commandsApplied(2);
+    subscriber = await MqttReceiptSubscriber.connect(external.url, forward, { mqtt: { clientId: 'c2-receipts' } });
+    const heardLater = await handle(await receipt(hank, 2));
+    await subscriber.close();
+
+    // Assess
+    expect(heard).toMatchObject({ result: 'confirmed', operationId: operation.id });
+    expect(heardLater).toMatchObject({ result: 'confirmed', operationId: later.id });
+    expect(fromBase64((await receipt(hank, 2)).payload)?.length).toBe(41);
+  });
+});
