@@ -18,6 +18,7 @@ import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { topicForId } from '../../../shared/e4/node/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { StepQueue } from '../../support/stepQueue.js';
 import { enrolDevice, exchange, type TestDevice } from '../../support/testDevice.js';
 
 const caller = callerOf('tenant-order', 'operator');
@@ -40,18 +41,24 @@ afterAll(async () => {
   await c2?.close();
 });
 
-/** A clock frozen one minute ago (within E4's window for the devices), at half a second; sleeping moves it on. */
+/**
+ * A clock frozen one minute ago (within E4's window for the devices), at half a second; sleeping moves it on. Its
+ * operations are carried out on the same clock when `done()` hands their messages to the worker.
+ */
 function frozenClock() {
   let now = Math.floor((Date.now() - 60_000) / 1000) * 1000 + 500;
+  const queue = new StepQueue();
   const clock = {
     deps: undefined as unknown as C2Deps,
     second: () => Math.floor(now / 1000),
     advance: (ms: number) => {
       now += ms;
     },
+    done: () => queue.drain(clock.deps),
   };
   clock.deps = {
     ...c2.deps,
+    queue,
     clock: () => now,
     sleep: async (ms: number) => {
       now += ms;
@@ -88,7 +95,9 @@ describe('command ordering', () => {
 
     // Act
     await rotateTopicKey(clock.deps, caller, 'order/rotations');
+    await clock.done();
     await rotateTopicKey(clock.deps, caller, 'order/rotations');
+    await clock.done();
 
     // Assess: link, rotation, rotation; one second apart (the C2 waited for each), none in the future.
     expect(await stamps(member, 3)).toEqual([start, start + 1, start + 2]);
@@ -106,6 +115,7 @@ describe('command ordering', () => {
     // Act
     await resyncClient(clock.deps, caller, member.name);
     await rotateTopicKey(clock.deps, caller, 'order/resync');
+    await clock.done();
 
     // Assess
     const [linked, resent, rotated] = await stamps(member, 3);
@@ -127,9 +137,12 @@ describe('command ordering', () => {
 
     // Act: a revocation long after the last key (no wait), then one in the same second as a rotation.
     await unlinkClient(clock.deps, caller, { topic: 'order/revoke', client: leaves!.name });
+    await clock.done();
     await rotateTopicKey(clock.deps, caller, 'order/revoke');
+    await clock.done();
     await linkClient(clock.deps, caller, { topic: 'order/revoke', client: leaves!.name });
     await unlinkClient(clock.deps, caller, { topic: 'order/revoke', client: leaves!.name });
+    await clock.done();
 
     // Assess
     const remaining = await stamps(stays!, 6); // link, throw-away + new, rotation, throw-away + new
