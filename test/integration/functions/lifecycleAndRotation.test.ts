@@ -10,6 +10,7 @@ import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { bytesToHex } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { operationFinished } from '../../support/operationFinished.js';
 import { enrolDevice, type TestDevice } from '../../support/testDevice.js';
 
 const caller = callerOf('tenant-fn', 'operator');
@@ -78,7 +79,7 @@ describe('handleLifecycleEvent', () => {
 });
 
 describe('handleScheduledRotation', () => {
-  it('rotates the topic of the schedule; the device gets the new key', async () => {
+  it('starts a rotation of the topic of the schedule; the device gets the new key', async () => {
     const before = device.commands.length;
     const outcome = await handleScheduledRotation(c2.deps, {
       tenantId: caller.tenantId,
@@ -86,7 +87,12 @@ describe('handleScheduledRotation', () => {
       topic: 'fn/topic',
       schedule: 'monthly',
     });
-    expect(outcome).toEqual({ status: 'rotated', keyVersion: 2, delivered: 1, failed: 0 });
+    expect(outcome).toEqual({ status: 'started', operationId: expect.any(String), created: true });
+    const done = await operationFinished(c2.deps, {
+      tenantId: caller.tenantId,
+      id: (outcome as { operationId: string }).operationId,
+    });
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, actor: 'scheduler:monthly' });
     await device.commandsApplied(before + 1);
     const { items } = await c2.deps.store.listEvents(caller.tenantId, { limit: 1 });
     expect(items[0]).toMatchObject({ action: 'topic.rotate', actor: 'scheduler:monthly', result: 'ok' });

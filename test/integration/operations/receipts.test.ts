@@ -21,6 +21,7 @@ import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { loadC2Key, newC2KeyPair } from '../../../shared/c2/c2key/loadC2Key.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { pendingBinding } from '../../../shared/c2/clients/newClientKey.js';
+import { RECEIPT_RETRIES, RECEIPT_RETRY_DELAYS_MS } from '../../../shared/c2/operations/acceptReceipt.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import { newOperationId } from '../../../shared/c2/operations/newOperationId.js';
 import type { ReceiptOutcome } from '../../../shared/c2/operations/receipts/ReceiptOutcome.js';
@@ -285,7 +286,7 @@ describe('receipts over the embedded broker', () => {
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 1, confirmed: 0, failed: 0 });
   });
 
-  it('a receipt ahead of its command reference goes back to the queue (delayed), then is dropped after 3 tries', async () => {
+  it('a receipt ahead of its command reference goes back to the queue (delayed), then is dropped after its last try', async () => {
     // Prepare: the command is published before its reference is recorded
     const dave = await symmetricDevice('dave');
     const frame = frameFor(cmdResetTopics(), keys.get('dave')!);
@@ -297,13 +298,13 @@ describe('receipts over the embedded broker', () => {
     // Act
     const early = await handle(message);
     const requeued = queue.stored[before];
-    const tooLate = await handle({ ...message, tries: 3 });
+    const tooLate = await handle({ ...message, tries: RECEIPT_RETRIES });
     await recordRef(dave, operation.id, frame);
     const retried = await handle(requeued!.message);
 
     // Assess
     expect(early).toEqual({ result: 'requeued', tries: 1 });
-    expect(requeued).toEqual({ message: { ...message, tries: 1 }, delayMs: 5_000 });
+    expect(requeued).toEqual({ message: { ...message, tries: 1 }, delayMs: RECEIPT_RETRY_DELAYS_MS[0] });
     expect(tooLate).toMatchObject({ result: 'dropped' });
     expect(queue.stored.length).toBe(before + 1);
     expect(retried).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'dave', from: 'failed' });
@@ -328,7 +329,7 @@ describe('receipts over the embedded broker', () => {
     expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'erin', from: 'sent' });
   });
 
-  it('a public-key device confirms under SHA3-256(X25519(C2 key, its key)): pending -> confirmed', async () => {
+  it('a public-key device confirms under SHA3-256(X25519(C2 key, its key)); a receipt ahead of its outcome waits', async () => {
     // Prepare
     const frank = await enrolDevice(deps, caller, broker.url, 'frank', 'pubkey');
     devices.push(frank);
@@ -338,12 +339,19 @@ describe('receipts over the embedded broker', () => {
     const frame = frameFor(cmdResetTopics(), commandKey);
     const operation = await recordOperation(frank, frame, { state: 'pending' });
     await publish(frank, frame);
+    const message = await receipt(frank, 1);
 
-    // Act
-    const outcome = await handle(await receipt(frank, 1));
+    // Act: the receipt finds its delivery still pending (the fan-out writes its outcome once the page is published),
+    // then the outcome is written as the fan-out does, with its counts.
+    const early = await handle(message);
+    const delivery = (await deps.operations!.getDelivery(TENANT, operation.id, 'frank'))!;
+    await deps.operations!.putDeliveries([{ ...delivery, state: 'sent' }]);
+    await deps.operations!.addToCounts(TENANT, operation.id, { pending: -1, sent: 1 }, new Date().toISOString());
+    const outcome = await handle({ ...message, tries: 1 });
 
     // Assess
-    expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'frank', from: 'pending' });
+    expect(early).toEqual({ result: 'requeued', tries: 1 });
+    expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'frank', from: 'sent' });
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
   });
 
