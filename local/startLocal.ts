@@ -111,7 +111,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     const released = await deps.store.releaseAllTopicLeases(tenantId);
     if (released > 0) log.warn('released topic leases left by a previous run', { topics: released });
     // Then the worker: what the work queue kept from that run, and every operation it left unfinished.
-    const resumed = await resumeOperations(c2.deps.operations!, c2.queue, tenantId);
+    const resumed = await resumeOperations(c2.deps.operations, c2.queue, tenantId);
     if (resumed > 0) log.info('resumed operations left unfinished by a previous run', { operations: resumed });
     await c2.startWorker(deps);
 

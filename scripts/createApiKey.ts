@@ -9,6 +9,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command } from 'commander';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 
@@ -33,6 +34,8 @@ const deps: C2Deps = {
   store: new DynamoKeyStore(db, options.table),
   vault: { wrap: refuse, unwrap: refuse },
   publisher: { publish: refuse, close: async () => {} },
+  operations: new DynamoOperationStore(db, options.table),
+  queue: { enqueue: refuse },
   clock: Date.now,
 };
 try {

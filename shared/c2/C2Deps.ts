@@ -15,9 +15,9 @@ import type {
 export interface C2Deps {
   readonly store: KeyStore;
   /** Operations and their deliveries (see shared/c2/operations/). */
-  readonly operations?: OperationStore;
+  readonly operations: OperationStore;
   /** Where operations are handed over to be carried out after the call that started them answered. */
-  readonly queue?: WorkQueue;
+  readonly queue: WorkQueue;
   readonly vault: KeyVault;
   readonly publisher: CommandPublisher;
   readonly clock: Clock;

@@ -38,8 +38,8 @@ beforeAll(async () => {
   c2 = await startLocalC2();
   handler = createApiHandler(c2.deps, { log: (entry) => logs.push(entry) });
   ({ token } = await createApiKey(c2.deps, callerOf('tenant-fuzz'), { name: 'fuzz' }));
-  for (const operation of OPERATIONS) await c2.deps.operations!.createOperation(operation);
-  await c2.deps.operations!.putDeliveries(
+  for (const operation of OPERATIONS) await c2.deps.operations.createOperation(operation);
+  await c2.deps.operations.putDeliveries(
     (['pending', 'sent', 'confirmed', 'failed'] as const).map((state, i) =>
       deliveryRecord(OPERATION_IDS[0]!, `dev/${i}`, { tenantId: 'tenant-fuzz', state }),
     ),

@@ -12,7 +12,7 @@ export async function operationFinished(
 ): Promise<OperationRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const record = await deps.operations!.getOperation(operation.tenantId, operation.id);
+    const record = await deps.operations.getOperation(operation.tenantId, operation.id);
     if (!record) throw new Error(`no operation ${operation.id}`);
     if (record.finishedAt !== undefined) return record;
     if (Date.now() > deadline) {

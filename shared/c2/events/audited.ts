@@ -50,7 +50,7 @@ export async function audited<T>(
     await deps.store.appendEvent(event);
   } catch {
     // Committed: the entry is written later. Should the queue fail too, the change still stands and is answered.
-    await deps.queue?.enqueue([{ type: 'event', event }]).catch(() => undefined);
+    await deps.queue.enqueue([{ type: 'event', event }]).catch(() => undefined);
   }
   return outcome.value;
 }

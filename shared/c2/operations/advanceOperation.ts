@@ -7,12 +7,11 @@ import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
 import type { OperationMessage } from '../ports/WorkQueue.js';
 import { finishOperation } from './finishOperation.js';
-import { operationPorts } from './startOperation.js';
 import { advanceTopicOperation } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 export async function advanceOperation(deps: C2Deps, message: OperationMessage, options: WorkOptions): Promise<void> {
-  const { operations } = operationPorts(deps);
+  const { operations } = deps;
   const operation = await operations.getOperation(message.tenantId, message.operationId);
   if (!operation || operation.finishedAt !== undefined) return;
   switch (operation.kind) {

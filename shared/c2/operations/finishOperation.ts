@@ -8,14 +8,13 @@
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { OperationRecord, OperationStatus } from '../ports/OperationStore.js';
-import { operationPorts } from './startOperation.js';
 
 export async function finishOperation(
   deps: C2Deps,
   operation: OperationRecord,
   error?: { readonly code: string; readonly message: string },
 ): Promise<OperationRecord> {
-  const { operations } = operationPorts(deps);
+  const { operations } = deps;
   const at = new Date(deps.clock()).toISOString();
   const status: OperationStatus = error
     ? operation.status === 'running'

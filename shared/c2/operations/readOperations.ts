@@ -11,7 +11,6 @@ import type { Caller, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 import { OPERATION_ID } from './newOperationId.js';
 import { type DeliveryView, deliveryView, type OperationView, operationView } from './OperationView.js';
-import { operationStoreOf } from './operationStoreOf.js';
 import { validateDeliveryState, validateOperationFilter } from './validateOperationFilter.js';
 
 /** The tenant's operation of that id; NOT_FOUND when there is none or the id cannot be one. */
@@ -22,7 +21,7 @@ async function requireOperation(deps: C2Deps, caller: Caller, id: string): Promi
       'no operation with that id (an operation id is 26 characters of Crockford base32)',
     );
   }
-  const record = await operationStoreOf(deps).getOperation(caller.tenantId, id);
+  const record = await deps.operations.getOperation(caller.tenantId, id);
   if (!record) throw new C2Error(C2ErrorCode.NotFound, `no operation with id ${id}`);
   return record;
 }
@@ -42,7 +41,7 @@ export async function listOperations(
   page: PageRequest,
 ): Promise<Page<OperationView>> {
   const checked = validateOperationFilter(filter);
-  const result = await operationStoreOf(deps).listOperations(caller.tenantId, checked, validatePageRequest(page));
+  const result = await deps.operations.listOperations(caller.tenantId, checked, validatePageRequest(page));
   return mapPage(result, operationView);
 }
 
@@ -57,7 +56,7 @@ export async function listDeliveries(
   const state = validateDeliveryState(filter?.state);
   const checkedPage = validatePageRequest(page);
   const operation = await requireOperation(deps, caller, operationId);
-  const result = await operationStoreOf(deps).listDeliveries(
+  const result = await deps.operations.listDeliveries(
     caller.tenantId,
     operation.id,
     state === undefined ? {} : { state },

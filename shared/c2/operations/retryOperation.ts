@@ -9,12 +9,11 @@ import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
-import { operationPorts } from './startOperation.js';
 
 const PAGE = 100;
 
 export async function retryOperation(deps: C2Deps, caller: Caller, id: string): Promise<OperationRecord> {
-  const { operations, queue } = operationPorts(deps);
+  const { operations, queue } = deps;
   const { tenantId } = caller;
   const operation = await operations.getOperation(tenantId, id);
   if (!operation) throw new C2Error(C2ErrorCode.NotFound, `no operation "${id}"`);

@@ -7,8 +7,7 @@
  */
 import { KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
-import type { OperationKind, OperationRecord, OperationStore, OperationTarget } from '../ports/OperationStore.js';
-import type { WorkQueue } from '../ports/WorkQueue.js';
+import type { OperationKind, OperationRecord, OperationTarget } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { newOperationId } from './newOperationId.js';
@@ -29,19 +28,12 @@ export interface StartedOperation {
   readonly created: boolean;
 }
 
-/** The operation store and queue of `deps`, or an error saying which composition forgot them. */
-export function operationPorts(deps: C2Deps): { operations: OperationStore; queue: WorkQueue } {
-  const { operations, queue } = deps;
-  if (!operations || !queue) throw new Error('this C2 was composed without an operation store and a work queue');
-  return { operations, queue };
-}
-
 export async function startOperation(
   deps: C2Deps,
   caller: Caller,
   request: OperationRequest,
 ): Promise<StartedOperation> {
-  const { operations, queue } = operationPorts(deps);
+  const { operations, queue } = deps;
   const id = newOperationId(deps);
   const now = new Date(deps.clock()).toISOString();
   const key = request.mintsKey ? randomBytesOf(deps)(KEY_LEN) : undefined;

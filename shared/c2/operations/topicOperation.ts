@@ -36,7 +36,6 @@ import { openTopicKey } from '../topics/openTopicKey.js';
 import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
 import { finishOperation } from './finishOperation.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
-import { operationPorts } from './startOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 /** Deliveries handled per page (one query, one batch read of clients, one publish batch). */
@@ -66,7 +65,7 @@ export async function advanceTopicOperation(
   operation: OperationRecord,
   options: WorkOptions,
 ): Promise<void> {
-  const { queue } = operationPorts(deps);
+  const { queue } = deps;
   const { tenantId, id } = operation;
   const { topic, leaving } = endsOf(operation);
   const owner = `op-${id}`;
@@ -130,7 +129,7 @@ async function prepare(
   topic: string,
   leaving: string | undefined,
 ): Promise<Prepared> {
-  const { operations } = operationPorts(deps);
+  const { operations } = deps;
   const { tenantId } = operation;
   let record = await deps.store.getTopic(tenantId, topic);
   if (!record) return { operation, error: { code: C2ErrorCode.NotFound, message: `topic "${topic}" does not exist` } };
@@ -250,7 +249,7 @@ async function fanOutSlice(
   deadline: number,
   owner: string,
 ): Promise<OperationRecord | undefined> {
-  const { operations } = operationPorts(deps);
+  const { operations } = deps;
   const { tenantId } = operation;
   const record = await deps.store.getTopic(tenantId, topic);
   if (!record || record.keyVersion !== operation.keyVersion || record.keySecond === undefined) {
@@ -383,7 +382,7 @@ async function sendPage(
   page: readonly DeliveryRecord[],
   { command, burn, second, burnSecond }: PageCommands,
 ): Promise<CountsDelta> {
-  const { operations } = operationPorts(deps);
+  const { operations } = deps;
   const waiting = page.filter((delivery) => delivery.state === 'pending');
   if (waiting.length === 0) return {};
   const updatedAt = new Date(deps.clock()).toISOString();

@@ -9,7 +9,7 @@
  * operation that serves it. A request with an idempotency key always gets its own operation.
  */
 import type { C2Deps } from '../C2Deps.js';
-import { operationPorts, type StartedOperation, startOperation } from '../operations/startOperation.js';
+import { type StartedOperation, startOperation } from '../operations/startOperation.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
 import { requireTopic } from './requireTopic.js';
@@ -45,7 +45,7 @@ export async function rotateTopicKey(
 
 /** A rotation of the topic recorded and not started yet (the newest of them), if any. */
 async function waitingRotation(deps: C2Deps, tenantId: string, topic: string): Promise<OperationRecord | undefined> {
-  const { operations } = operationPorts(deps);
+  const { operations } = deps;
   const page = await operations.listOperations(
     tenantId,
     { kind: 'topic.rotate', target: { type: 'topic', name: topic }, status: 'pending' },

@@ -5,12 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiLogEntry } from '../../../functions/api/ApiLogger.js';
-import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import { bytesToHex, hashIdAlias, randomKey } from '../../../shared/e4/index.js';
 import { deliveryRecord, operationRecord } from '../../contract/operationStore.contract.js';
-import { call } from '../../support/apiEvent.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 const TENANT = 'tenant-ops';
@@ -243,23 +240,6 @@ describe('tenants', () => {
     const read = await api.call('GET', `/v1/operations/${rotation.id}`, { token });
     expect(ids(list)).toEqual([foreign.id]);
     expect(read.status).toBe(404);
-  });
-});
-
-describe('without an OperationStore', () => {
-  it('is a 500 INTERNAL that says nothing more, and the log names what is missing', async () => {
-    // Prepare: the same C2 with its OperationStore left out (a composition root that does not provide one yet)
-    const { operations: _, ...deps } = api.c2.deps;
-    const logs: ApiLogEntry[] = [];
-    const handler = createApiHandler(deps, { log: (entry) => logs.push(entry) });
-
-    // Act
-    const answer = await call(handler, 'GET', '/v1/operations', { token: api.token });
-
-    // Assess
-    expect(answer.status).toBe(500);
-    expect(answer.json).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
-    expect(JSON.stringify(logs)).toContain('deps.operations');
   });
 });
 

@@ -230,7 +230,7 @@ describeWithMoto('the worker handler over moto (SQS, DynamoDB, KMS)', (moto) => 
     // Assess
     expect(event.Records).toHaveLength(1);
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(await deps.operations!.getOperation('tenant-a', unknown.operationId)).toBeUndefined();
+    expect(await deps.operations.getOperation('tenant-a', unknown.operationId)).toBeUndefined();
     expect(await depth(queueUrl)).toBe(0);
   });
 

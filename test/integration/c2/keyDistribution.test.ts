@@ -137,7 +137,7 @@ describe('rotation', () => {
 
     // Assess
     expect(done).toMatchObject({ status: 'partial', keyVersion: 2, counts: { total: 2, pending: 0, failed: 1 } });
-    const failed = await c2.deps.operations!.listDeliveries(
+    const failed = await c2.deps.operations.listDeliveries(
       caller.tenantId,
       done.id,
       { state: 'failed' },

@@ -86,14 +86,6 @@ describe('getOperation', () => {
     const error = await getOperation(c2.deps, caller, idOf()).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: C2ErrorCode.NotFound, message: expect.stringMatching(message) });
   });
-
-  it('without an OperationStore in its deps fails as a server error (not a C2Error), naming what is missing', async () => {
-    const { operations: _, ...deps } = c2.deps;
-    const error = await getOperation(deps, caller, rotateTemp.id).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toHaveProperty('code');
-    expect((error as Error).message).toMatch(/deps\.operations/);
-  });
 });
 
 describe('listOperations', () => {

@@ -72,10 +72,10 @@ async function topicWith(topic: string, members: TestDevice[], others = 0): Prom
 }
 
 const operationOf = async (id: string): Promise<OperationRecord> =>
-  (await deps.operations!.getOperation(caller.tenantId, id))!;
+  (await deps.operations.getOperation(caller.tenantId, id))!;
 
 const deliveriesOf = async (id: string) =>
-  (await readAll((cursor) => deps.operations!.listDeliveries(caller.tenantId, id, {}, page(100, cursor)))).items;
+  (await readAll((cursor) => deps.operations.listDeliveries(caller.tenantId, id, {}, page(100, cursor)))).items;
 
 describe('a rotation is an operation', () => {
   it('is recorded before anything is sent, then carried out by the worker: every device on the new key', async () => {
@@ -113,7 +113,7 @@ describe('a rotation is an operation', () => {
       ['sent', 1, 16],
       ['sent', 1, 16],
     ]);
-    const ref = await deps.operations!.getCommandRef(
+    const ref = await deps.operations.getCommandRef(
       caller.tenantId,
       deliveries[0]!.clientId,
       deliveries[0]!.commandHash!,

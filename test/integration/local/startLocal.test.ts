@@ -160,7 +160,7 @@ describe('startLocal', () => {
     const first = await start({ stateDir });
     const unfinished = [operationRecord(1), operationRecord(2, { status: 'running' })];
     for (const record of [...unfinished, operationRecord(3, { status: 'succeeded' })]) {
-      await first.deps.operations!.createOperation({ ...record, tenantId: first.tenantId });
+      await first.deps.operations.createOperation({ ...record, tenantId: first.tenantId });
     }
     await stop(first);
     let text = '';

@@ -148,7 +148,7 @@ async function recordOperation(
 }
 
 async function recordRef(device: TestDevice, operationId: string, frame: Uint8Array): Promise<void> {
-  await deps.operations!.putCommandRefs([
+  await deps.operations.putCommandRefs([
     {
       tenantId: TENANT,
       clientId: device.client.id,
@@ -184,9 +184,9 @@ async function handle(message: WorkMessage): Promise<ReceiptOutcome | undefined>
   return outcome;
 }
 
-const operationOf = (operation: OperationRecord) => deps.operations!.getOperation(TENANT, operation.id);
+const operationOf = (operation: OperationRecord) => deps.operations.getOperation(TENANT, operation.id);
 const deliveryOf = (operation: OperationRecord, device: TestDevice) =>
-  deps.operations!.getDelivery(TENANT, operation.id, device.name);
+  deps.operations.getDelivery(TENANT, operation.id, device.name);
 
 describe('receipts over the embedded broker', () => {
   it('a device confirms a topic key: sent -> confirmed, counted once; the link and the client record it', async () => {
@@ -344,9 +344,9 @@ describe('receipts over the embedded broker', () => {
     // Act: the receipt finds its delivery still pending (the fan-out writes its outcome once the page is published),
     // then the outcome is written as the fan-out does, with its counts.
     const early = await handle(message);
-    const delivery = (await deps.operations!.getDelivery(TENANT, operation.id, 'frank'))!;
-    await deps.operations!.putDeliveries([{ ...delivery, state: 'sent' }]);
-    await deps.operations!.addToCounts(TENANT, operation.id, { pending: -1, sent: 1 }, new Date().toISOString());
+    const delivery = (await deps.operations.getDelivery(TENANT, operation.id, 'frank'))!;
+    await deps.operations.putDeliveries([{ ...delivery, state: 'sent' }]);
+    await deps.operations.addToCounts(TENANT, operation.id, { pending: -1, sent: 1 }, new Date().toISOString());
     const outcome = await handle({ ...message, tries: 1 });
 
     // Assess
