@@ -18,6 +18,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IoTDataPlaneClient, type IoTDataPlaneClientConfig, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { CommandOutcome, CommandPublisher, ControlCommand } from '../../c2/ports.js';
+import { MAX_MESSAGE_AGE_SECONDS } from '../../e4/index.js';
 
 /** What the publisher needs of an IoTDataPlaneClient (tests wrap a real client in one to inject faults). */
 export interface IotDataClient {
@@ -138,7 +139,11 @@ export class IotDataCommandPublisher implements CommandPublisher {
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) return { clientName, topic, delivered: false, error: 'the publisher is closed' };
       try {
-        await this.#client.send(new PublishCommand({ topic, qos: 1, retain: false, payload }));
+        // MQTT 5 message expiry: a command queued for an offline device longer than E4's window is dropped by IoT Core
+        // (the device would refuse it as stale anyway), so a stale one never arrives after a newer one.
+        await this.#client.send(
+          new PublishCommand({ topic, qos: 1, retain: false, payload, messageExpiry: MAX_MESSAGE_AGE_SECONDS }),
+        );
         return { clientName, topic, delivered: true };
       } catch (error) {
         if (attempt >= this.#maxAttempts || !isRetryablePublishError(error)) {

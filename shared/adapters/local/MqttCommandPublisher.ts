@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import type { CommandOutcome, CommandPublisher, ControlCommand } from '../../c2/ports.js';
+import { MAX_MESSAGE_AGE_SECONDS } from '../../e4/index.js';
 
 export interface MqttCommandPublisherOptions {
   mqtt?: IClientOptions;
@@ -40,6 +41,20 @@ export class MqttCommandPublisher implements CommandPublisher {
     await this.#client.endAsync(true);
   }
 
+  /**
+   * QoS 1, not retained; on an MQTT 5 connection also a message expiry of E4's window, so that a broker drops a
+   * command queued for an offline device once the device would refuse it as stale (MQTT 3.1.1 has no expiry: the
+   * device refuses it, and the C2 resends the current keys when it comes back).
+   */
+  get #publishOptions() {
+    const mqtt5 = this.#client.options.protocolVersion === 5;
+    return {
+      qos: 1,
+      retain: false,
+      ...(mqtt5 ? { properties: { messageExpiryInterval: MAX_MESSAGE_AGE_SECONDS } } : {}),
+    } as const;
+  }
+
   async #publishOne({ clientName, topic, payload }: ControlCommand): Promise<CommandOutcome> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -50,7 +65,7 @@ export class MqttCommandPublisher implements CommandPublisher {
     });
     try {
       const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-      await Promise.race([this.#client.publishAsync(topic, bytes, { qos: 1, retain: false }), timeout]);
+      await Promise.race([this.#client.publishAsync(topic, bytes, this.#publishOptions), timeout]);
       return { clientName, topic, delivered: true };
     } catch (error) {
       return { clientName, topic, delivered: false, error: (error as Error).message };

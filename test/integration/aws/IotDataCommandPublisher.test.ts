@@ -100,7 +100,7 @@ describeWithMoto('IotDataCommandPublisher over moto', (moto) => {
     await publisher.close();
   });
 
-  it('sends QoS 1, retain false and the exact payload bytes', async () => {
+  it('sends QoS 1, retain false, the exact payload bytes and a message expiry of E4 window (600 s)', async () => {
     // Prepare
     const seen: PublishCommand['input'][] = [];
     const real = realClient();
@@ -117,7 +117,7 @@ describeWithMoto('IotDataCommandPublisher over moto', (moto) => {
     await publisher.publish([c]);
 
     // Assess
-    expect(seen).toEqual([{ topic: c.topic, qos: 1, retain: false, payload: c.payload }]);
+    expect(seen).toEqual([{ topic: c.topic, qos: 1, retain: false, payload: c.payload, messageExpiry: 600 }]);
     await publisher.close();
   });
 

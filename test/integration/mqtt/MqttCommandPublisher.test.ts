@@ -1,8 +1,9 @@
+import { connectAsync } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { MqttCommandPublisher } from '../../../shared/adapters/local/MqttCommandPublisher.js';
-import { randomKey } from '../../../shared/e4/index.js';
+import { MAX_MESSAGE_AGE_SECONDS, randomKey } from '../../../shared/e4/index.js';
 import { commandPublisherContract } from '../../contract/commandPublisher.contract.js';
-import { BROKERS, startAedes } from '../../support/brokers.js';
+import { BROKERS, MOSQUITTO_MISSING, mosquittoBinary, startAedes, startMosquitto } from '../../support/brokers.js';
 import { serverMissing } from '../../support/serverMissing.js';
 
 for (const { name, start, missing } of BROKERS) {
@@ -47,3 +48,31 @@ describe('MqttCommandPublisher when the broker is gone', () => {
     await publisher.close();
   });
 });
+
+describe.skipIf(serverMissing(mosquittoBinary() ? undefined : MOSQUITTO_MISSING))(
+  'MqttCommandPublisher over MQTT 5 (mosquitto)',
+  () => {
+    it("gives each command a message expiry of E4's window: a broker drops it once a device would refuse it", async () => {
+      // Prepare: an MQTT 5 subscriber, and the publisher on MQTT 5
+      const broker = await startMosquitto();
+      const subscriber = await connectAsync(broker.url, { protocolVersion: 5 });
+      const received = new Promise<number | undefined>((resolve) =>
+        subscriber.on('message', (_topic, _payload, packet) => resolve(packet.properties?.messageExpiryInterval)),
+      );
+      await subscriber.subscribeAsync('e4/expiry', { qos: 1 });
+      const publisher = await MqttCommandPublisher.connect(broker.url, { mqtt: { protocolVersion: 5 } });
+
+      // Act
+      const [outcome] = await publisher.publish([{ clientName: 'device-1', topic: 'e4/expiry', payload: randomKey() }]);
+      const expiry = await received;
+
+      // Assess: what is left of 600 s when it arrives (the broker counts it down)
+      expect(outcome?.delivered).toBe(true);
+      expect(expiry).toBeGreaterThan(590);
+      expect(expiry).toBeLessThanOrEqual(MAX_MESSAGE_AGE_SECONDS);
+      await publisher.close();
+      await subscriber.endAsync();
+      await broker.close();
+    });
+  },
+);
