@@ -4,6 +4,7 @@ import type { WorkMessage } from '../ports/WorkQueue.js';
 export function describeWorkMessage(message: WorkMessage): Readonly<Record<string, string | number>> {
   switch (message.type) {
     case 'operation':
+    case 'confirmation':
       return { type: message.type, tenantId: message.tenantId, operationId: message.operationId };
     case 'receipt':
       return {

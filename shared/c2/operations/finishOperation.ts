@@ -2,12 +2,13 @@
  * The end of an operation: its outcome recorded in the event log (the operation record is the intent, this entry
  * the outcome), then its final status: `failed` with an error when it could not be carried out, else `partial` when
  * some devices' commands failed, `succeeded` when every device's command was taken by the broker (or confirmed).
- * Safe to repeat: the event is the operation's (its id and time are the operation's creation: the log lists it where
+ * Devices that confirm what they apply and have not yet are looked at later (checkConfirmations.ts). Safe to repeat: the event is the operation's (its id and time are the operation's creation: the log lists it where
  * it was asked for, its end in its details), so a second write finds it there.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { OperationRecord, OperationStatus } from '../ports/OperationStore.js';
+import { CONFIRMATION_DELAY_MS } from './checkConfirmations.js';
 
 export async function finishOperation(
   deps: C2Deps,
@@ -45,10 +46,16 @@ export async function finishOperation(
   } catch (failure) {
     if (!(failure instanceof C2Error && failure.code === C2ErrorCode.AlreadyExists)) throw failure;
   }
-  return operations.updateOperation(
+  const finished = await operations.updateOperation(
     tenantId,
     id,
     { status, finishedAt: at, updatedAt: at, ...(error ? { error } : {}) },
     operation.revision,
   );
+  if (status !== 'failed' && keyVersion !== undefined && finished.counts.sent > 0) {
+    await deps.queue.enqueue([{ type: 'confirmation', tenantId, operationId: id }], {
+      delayMs: CONFIRMATION_DELAY_MS,
+    });
+  }
+  return finished;
 }

@@ -8,6 +8,7 @@ import { writeEvent } from '../events/writeEvent.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { acceptReceipt } from './acceptReceipt.js';
 import { advanceOperation } from './advanceOperation.js';
+import { checkConfirmations } from './checkConfirmations.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 export type { WorkOptions } from './WorkOptions.js';
@@ -20,5 +21,7 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
       return acceptReceipt(deps, message, options.onReceipt);
     case 'event':
       return writeEvent(deps, message.event);
+    case 'confirmation':
+      return checkConfirmations(deps, message);
   }
 }

@@ -100,6 +100,11 @@ export async function advanceTopicOperation(
     if (leaseUntil - deps.clock() < LEASE_RENEW_MS) leaseUntil = await takeLease(deps, tenantId, topic, owner);
     const next = await fanOutSlice(deps, current, topic, leaving, deadline, owner);
     if (!next) return; // another worker moved the operation on: it carries on from there
+    if ('code' in next) {
+      await release(deps, tenantId, topic, owner);
+      await finishOperation(deps, current, next);
+      return;
+    }
     current = next;
   }
   if (leaving) await takeOff(deps, tenantId, topic, leaving);
@@ -239,7 +244,7 @@ async function writeDeliveries(
 
 /**
  * Step 3 for as long as the budget allows: pages of deliveries sent, the operation as it stands after the last one;
- * undefined when another worker moved it on meanwhile.
+ * undefined when another worker moved it on meanwhile; an error when the topic no longer has the operation's key.
  */
 async function fanOutSlice(
   deps: C2Deps,
@@ -248,16 +253,14 @@ async function fanOutSlice(
   leaving: string | undefined,
   deadline: number,
   owner: string,
-): Promise<OperationRecord | undefined> {
+): Promise<OperationRecord | undefined | { code: string; message: string }> {
   const { operations } = deps;
   const { tenantId } = operation;
   const record = await deps.store.getTopic(tenantId, topic);
   if (!record || record.keyVersion !== operation.keyVersion || record.keySecond === undefined) {
-    const found = record ? `version ${record.keyVersion}` : 'no topic';
-    throw new C2Error(
-      C2ErrorCode.ConcurrentUpdate,
-      `operation ${operation.id}: the topic's key is not the one it installs (${found})`,
-    );
+    // Only when its lease was lost (expired) to another change: what is left to send is that change's to send.
+    const found = record ? `is at version ${record.keyVersion}` : 'was deleted';
+    return { code: C2ErrorCode.ConcurrentUpdate, message: `the topic ${found} meanwhile: the rest was not sent` };
   }
   const key = await openTopicKey(deps, record);
   const command = cmdSetTopicKey(key, topic);

@@ -32,7 +32,14 @@ export interface EventMessage {
   readonly event: EventRecord;
 }
 
-export type WorkMessage = OperationMessage | ReceiptMessage | EventMessage;
+/** Look, after an operation ended, for devices that send receipts and did not confirm it (checkConfirmations.ts). */
+export interface ConfirmationMessage {
+  readonly type: 'confirmation';
+  readonly tenantId: string;
+  readonly operationId: string;
+}
+
+export type WorkMessage = OperationMessage | ReceiptMessage | EventMessage | ConfirmationMessage;
 
 export interface EnqueueOptions {
   /** Not handed to a worker before this many milliseconds (SQS allows up to 15 minutes). */

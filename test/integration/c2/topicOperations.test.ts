@@ -10,6 +10,7 @@ import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { listEvents } from '../../../shared/c2/events/listEvents.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
+import { CONFIRMATION_DELAY_MS, MAX_SENDS } from '../../../shared/c2/operations/checkConfirmations.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
@@ -195,6 +196,28 @@ describe('a rotation is an operation', () => {
     expect((await operationOf(operation.id)).status).toBe('succeeded');
   });
 
+  it('ends partial, without sending an older key, when the topic got another key under it (its lease lost)', async () => {
+    // Prepare: 150 clients (two pages); the first page sent, then the key changed by someone else.
+    await topicWith('ops/lost', [], 150);
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/lost');
+    await queue.step(deps, { budgetMs: 1 });
+    const record = (await deps.store.getTopic(caller.tenantId, 'ops/lost'))!;
+    await deps.store.updateTopicKey(caller.tenantId, 'ops/lost', {
+      wrappedKey: record.wrappedKey,
+      keyVersion: 3,
+      expectedVersion: 2,
+      updatedAt: record.updatedAt,
+    });
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess
+    const ended = await operationOf(operation.id);
+    expect(ended).toMatchObject({ status: 'partial', error: { code: 'CONCURRENT_UPDATE' } });
+    expect(ended.counts).toMatchObject({ total: 150, sent: 100, pending: 50 });
+  });
+
   it('fails visibly when its topic was deleted before it ran', async () => {
     await topicWith('ops/gone', []);
     const { operation } = await rotateTopicKey(deps, caller, 'ops/gone');
@@ -203,6 +226,46 @@ describe('a rotation is an operation', () => {
     const failed = await operationOf(operation.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'NOT_FOUND' } });
     expect(failed.finishedAt).toBeDefined();
+  });
+});
+
+describe('devices that send receipts and stay silent', () => {
+  it('are sent the key again with backoff, then failed and listed; devices without receipts stay sent', async () => {
+    // Prepare: three devices; two have sent receipts before (lastSeenAt), one of those confirms this operation.
+    const [silent, confirms, e4go] = await Promise.all(['conf-silent', 'conf-ok', 'conf-e4go'].map(device));
+    await topicWith('ops/confirm', [silent!, confirms!, e4go!]);
+    const seen = new Date().toISOString();
+    for (const name of ['conf-silent', 'conf-ok']) await deps.store.recordClientSeen(caller.tenantId, name, seen);
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/confirm');
+    await queue.step(deps); // the fan-out
+    const check = queue.messages[0];
+    // What acceptReceipt does for conf-ok's receipt:
+    await deps.operations.transitionDeliveries(caller.tenantId, operation.id, [
+      { clientName: 'conf-ok', from: ['sent'], to: 'confirmed', updatedAt: seen },
+    ]);
+    await deps.operations.addToCounts(caller.tenantId, operation.id, { sent: -1, confirmed: 1 }, seen);
+
+    // Act: the checks and the sends they start, until nothing is left
+    await queue.drain(deps);
+
+    // Assess
+    expect(check).toEqual({
+      message: { type: 'confirmation', tenantId: caller.tenantId, operationId: operation.id },
+      delayMs: CONFIRMATION_DELAY_MS,
+    });
+    const done = await operationOf(operation.id);
+    expect(done).toMatchObject({ status: 'partial', keyVersion: 2 });
+    expect(done.counts).toEqual({ total: 3, pending: 0, sent: 1, confirmed: 1, failed: 1 });
+    const states = Object.fromEntries((await deliveriesOf(operation.id)).map((d) => [d.clientName, d]));
+    expect(states['conf-silent']).toMatchObject({
+      state: 'failed',
+      attempts: MAX_SENDS,
+      lastError: `no receipt after ${MAX_SENDS} sends`,
+    });
+    expect(states['conf-ok']).toMatchObject({ state: 'confirmed', attempts: 1 });
+    expect(states['conf-e4go']).toMatchObject({ state: 'sent', attempts: 1 });
+    await silent!.commandsApplied(1 + MAX_SENDS); // the link, then the same key three times
+    expect(confirms!.commands).toHaveLength(2);
   });
 });
 

@@ -1,0 +1,107 @@
+/**
+ * Devices that confirm what they apply (our library sends receipts) and have not confirmed an operation's key are
+ * sent it again, with backoff, up to a limit; then they are `failed` and listed ("no receipt"). A device is known to
+ * send receipts once one of its receipts was accepted (`lastSeenAt`); others (e4go devices) stay `sent`: the broker
+ * took their command, and that is all the C2 can know.
+ *
+ * finishOperation.ts queues a check {@link CONFIRMATION_DELAY_MS} after an operation that installed a key ends. The
+ * check moves the silent devices' deliveries back to `pending` and the operation to `running` (as a retry does,
+ * retryOperation.ts): the worker sends them the same key at fresh seconds and finishes the operation again, which
+ * queues the next check. A delivery sent {@link MAX_SENDS} times without a receipt is `failed` instead. Nothing is
+ * sent when a later operation has given the topic another key since (it delivers that one).
+ */
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import type { DeliveryRecord, DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
+import type { ConfirmationMessage } from '../ports/WorkQueue.js';
+
+/** How long after an operation ends its devices' receipts are looked at (receipts take milliseconds; late ones are
+ * looked up again for 17.5 s, see acceptReceipt.ts). */
+export const CONFIRMATION_DELAY_MS = 30_000;
+/** Sends of one key to a device that confirms things, before it is given up on. */
+export const MAX_SENDS = 3;
+const PAGE = 100;
+
+export async function checkConfirmations(deps: C2Deps, message: ConfirmationMessage): Promise<void> {
+  const { operations, queue } = deps;
+  const { tenantId, operationId } = message;
+  const operation = await operations.getOperation(tenantId, operationId);
+  if (!operation || operation.finishedAt === undefined || operation.keyVersion === undefined) return;
+  const topic = operation.target.link?.topic ?? operation.target.name;
+  const record = await deps.store.getTopic(tenantId, topic);
+  if (!record || record.keyVersion !== operation.keyVersion) return;
+  const silent = await silentDevices(deps, operation);
+  if (silent.length === 0) return;
+  const at = new Date(deps.clock()).toISOString();
+  const giveUp = silent.filter((delivery) => delivery.attempts >= MAX_SENDS);
+  const again = silent.filter((delivery) => delivery.attempts < MAX_SENDS);
+  let current = operation;
+  if (again.length > 0) {
+    try {
+      current = await operations.updateOperation(
+        tenantId,
+        operationId,
+        { status: 'running', cursor: null, finishedAt: null, updatedAt: at },
+        operation.revision,
+      );
+    } catch (error) {
+      // Retried or checked meanwhile: that one carries on.
+      if (error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate) return;
+      throw error;
+    }
+  }
+  await move(deps, current, giveUp, { to: 'failed', lastError: `no receipt after ${MAX_SENDS} sends`, at });
+  await move(deps, current, again, { to: 'pending', at });
+  if (again.length > 0) await queue.enqueue([{ type: 'operation', tenantId, operationId }]);
+  else if (giveUp.length > 0 && operation.status === 'succeeded') {
+    await operations.updateOperation(tenantId, operationId, { status: 'partial', updatedAt: at }, operation.revision);
+  }
+}
+
+/** The `sent` deliveries of the operation whose clients are known to send receipts. */
+async function silentDevices(deps: C2Deps, operation: OperationRecord): Promise<DeliveryRecord[]> {
+  const silent: DeliveryRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.operations.listDeliveries(
+      operation.tenantId,
+      operation.id,
+      { state: 'sent' },
+      { limit: PAGE, ...(cursor ? { cursor } : {}) },
+    );
+    const clients = await deps.store.getClients(
+      operation.tenantId,
+      page.items.map((delivery) => delivery.clientName),
+    );
+    const confirming = new Set(clients.filter((client) => client.lastSeenAt !== undefined).map((c) => c.name));
+    silent.push(...page.items.filter((delivery) => confirming.has(delivery.clientName)));
+    cursor = page.cursor;
+  } while (cursor);
+  return silent;
+}
+
+/** Moves `sent` deliveries on, and the counts with exactly those that moved. */
+async function move(
+  deps: C2Deps,
+  operation: OperationRecord,
+  deliveries: readonly DeliveryRecord[],
+  change: { to: 'pending' | 'failed'; lastError?: string; at: string },
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  const transitions: DeliveryTransition[] = deliveries.map((delivery) => ({
+    clientName: delivery.clientName,
+    from: ['sent'],
+    to: change.to,
+    ...(change.lastError === undefined ? {} : { lastError: change.lastError }),
+    updatedAt: change.at,
+  }));
+  const moved = await deps.operations.transitionDeliveries(operation.tenantId, operation.id, transitions);
+  if (moved.length > 0) {
+    await deps.operations.addToCounts(
+      operation.tenantId,
+      operation.id,
+      { sent: -moved.length, [change.to]: moved.length },
+      change.at,
+    );
+  }
+}
