@@ -187,13 +187,19 @@ export interface TopicRecord {
    * client that may still hold an older key first evicts it (see topics/sendTopicKey.ts).
    */
   readonly revokedVersion?: number;
+  /** The operation that installed the current key, when an operation did (see shared/c2/operations/). */
+  readonly keyOperationId?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
-/** A new topic key; `revokedVersion` when it is a revocation's (see {@link TopicRecord.revokedVersion}). */
+/**
+ * A new topic key; `revokedVersion` when it is a revocation's (see {@link TopicRecord.revokedVersion}); `operationId`
+ * when an operation installs it (kept as {@link TopicRecord.keyOperationId}, removed by a key from elsewhere).
+ */
 export interface TopicKeyUpdate extends KeyUpdate {
   readonly revokedVersion?: number;
+  readonly operationId?: string;
 }
 
 /** Topic records (see {@link KeyStore}). */

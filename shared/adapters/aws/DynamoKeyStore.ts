@@ -147,8 +147,16 @@ export class DynamoKeyStore implements KeyStore {
     hash.length === HASH_LEN ? this.#getByKey(TOPICS, tenantId, topicKey(hash)) : undefined;
   listTopics = (tenantId: string, page: PageRequest) => this.#list(TOPICS, tenantId, page);
   countTopics = (tenantId: string) => this.#count(TOPICS, tenantId);
+  /** The operation that installed the key is kept with it (`keyOperation`), removed by a key from elsewhere. */
   updateTopicKey = (tenantId: string, topic: string, update: TopicKeyUpdate) =>
-    this.#updateKey(TOPICS, tenantId, topic, update);
+    this.#updateKey(
+      TOPICS,
+      tenantId,
+      topic,
+      update,
+      update.operationId === undefined ? ' REMOVE keyOperation' : '',
+      update.operationId === undefined ? {} : { keyOperation: { S: update.operationId } },
+    );
   deleteTopic = (tenantId: string, topic: string) => this.#delete(TOPICS, tenantId, topic);
 
   /** The lease is two attributes of the topic's item (`leaseOwner`, `leaseUntil` in ms), unseen by its codec. */
@@ -422,16 +430,19 @@ export class DynamoKeyStore implements KeyStore {
     update: TopicKeyUpdate,
     /** A clause added to the update expression (e.g. ` REMOVE ...`). */
     andThen = '',
+    /** More attributes to set. */
+    extra: Item = {},
   ): Promise<void> {
     // Optional numbers, set when given (a record's earlier value stays otherwise).
     const optional = (['keySecond', 'revokedVersion'] as const).filter((field) => update[field] !== undefined);
+    const extras = Object.keys(extra);
     await this.#conditional(
       new UpdateItemCommand({
         TableName: this.#table,
         Key: this.#keyOf(kind, tenantId, name),
         UpdateExpression: `SET wrappedKey = :key, keyVersion = :version, updatedAt = :at${optional
           .map((field) => `, ${field} = :${field}`)
-          .join('')}${andThen}`,
+          .join('')}${extras.map((name) => `, ${name} = :x_${name}`).join('')}${andThen}`,
         ConditionExpression: 'attribute_exists(PK) AND keyVersion = :expected',
         ExpressionAttributeValues: {
           ':key': { B: update.wrappedKey },
@@ -439,6 +450,7 @@ export class DynamoKeyStore implements KeyStore {
           ':expected': { N: String(update.expectedVersion) },
           ':at': { S: update.updatedAt },
           ...Object.fromEntries(optional.map((field) => [`:${field}`, { N: String(update[field]) }])),
+          ...Object.fromEntries(extras.map((name) => [`:x_${name}`, extra[name]!])),
         },
       }),
       this.#conflict(kind, tenantId, name, 'changed since it was read'),

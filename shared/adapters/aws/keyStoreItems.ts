@@ -127,6 +127,7 @@ export const TOPICS: RecordKind<TopicRecord> = {
       hash: { B: r.hash },
       ...keyAttributes(r),
       ...(r.revokedVersion !== undefined ? { revokedVersion: { N: String(r.revokedVersion) } } : {}),
+      ...(r.keyOperationId !== undefined ? { keyOperation: { S: r.keyOperationId } } : {}),
     };
   },
   fromItem: (tenantId, item) => ({
@@ -135,6 +136,7 @@ export const TOPICS: RecordKind<TopicRecord> = {
     hash: item.hash!.B!,
     ...keyFields(item),
     ...(item.revokedVersion ? { revokedVersion: Number(item.revokedVersion.N) } : {}),
+    ...(item.keyOperation ? { keyOperationId: item.keyOperation.S! } : {}),
   }),
 };
 

@@ -50,10 +50,15 @@ export async function checkConfirmations(deps: C2Deps, message: ConfirmationMess
       throw error;
     }
   }
-  await move(deps, current, giveUp, { to: 'failed', lastError: `no receipt after ${MAX_SENDS} sends`, at });
-  await move(deps, current, again, { to: 'pending', at });
-  if (again.length > 0) await queue.enqueue([{ type: 'operation', tenantId, operationId }]);
-  else if (giveUp.length > 0 && operation.status === 'succeeded') {
+  try {
+    await move(deps, current, giveUp, { to: 'failed', lastError: `no receipt after ${MAX_SENDS} sends`, at });
+    await move(deps, current, again, { to: 'pending', at });
+  } finally {
+    // Running again: whatever happened above, the worker must get it (it sends what is pending, then finishes it).
+    if (again.length > 0) await queue.enqueue([{ type: 'operation', tenantId, operationId }]);
+  }
+  if (again.length > 0) return;
+  if (giveUp.length > 0 && operation.status === 'succeeded') {
     await operations.updateOperation(tenantId, operationId, { status: 'partial', updatedAt: at }, operation.revision);
   }
 }

@@ -13,17 +13,22 @@ import { CONFIRMATION_DELAY_MS } from './checkConfirmations.js';
 export async function finishOperation(
   deps: C2Deps,
   operation: OperationRecord,
-  error?: { readonly code: string; readonly message: string },
+  failure?: { readonly code: string; readonly message: string },
+  options: { readonly failed?: boolean } = {},
 ): Promise<OperationRecord> {
   const { operations } = deps;
   const at = new Date(deps.clock()).toISOString();
-  const status: OperationStatus = error
-    ? operation.status === 'running'
-      ? 'partial'
-      : 'failed'
-    : operation.counts.failed > 0
-      ? 'partial'
-      : 'succeeded';
+  const { pending } = operation.counts;
+  // Devices the fan-out did not reach (a page that failed and was not sent again) make it partial, never succeeded.
+  const error =
+    failure ??
+    (pending > 0 ? { code: 'INCOMPLETE', message: `${pending} devices were not sent their command` } : undefined);
+  const status: OperationStatus =
+    options.failed || (error && operation.status !== 'running')
+      ? 'failed'
+      : error || operation.counts.failed > 0
+        ? 'partial'
+        : 'succeeded';
   const { tenantId, id, kind, target, keyVersion, counts, actor } = operation;
   try {
     await deps.store.appendEvent({

@@ -3,7 +3,8 @@
  * is `pending` again, the operation `running`, and the worker sends them the same key (never a new one) at fresh
  * seconds when the first ones are old (see topicOperation.ts). Only the operation that installed the topic's current
  * key can be retried: an older one would send a key the topic no longer has (409, the later operation delivers
- * the current key). A running operation is not retried (409: it is still sending).
+ * the current key). A running operation is not retried (409: it is still sending), unless it has not moved for two
+ * minutes: it is then queued again (its message may have been lost: a worker that died past its retries).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
@@ -11,12 +12,20 @@ import type { DeliveryTransition, OperationRecord } from '../ports/OperationStor
 import type { Caller } from '../ports.js';
 
 const PAGE = 100;
+/** An unfinished operation not updated for this long is queued again by a retry instead of refused. */
+const STALE_MS = 2 * 60_000;
 
 export async function retryOperation(deps: C2Deps, caller: Caller, id: string): Promise<OperationRecord> {
   const { operations, queue } = deps;
   const { tenantId } = caller;
   const operation = await operations.getOperation(tenantId, id);
   if (!operation) throw new C2Error(C2ErrorCode.NotFound, `no operation "${id}"`);
+  if (operation.finishedAt === undefined && deps.clock() - Date.parse(operation.updatedAt) > STALE_MS) {
+    // Unfinished and untouched for long: its message may be lost (a worker that died past its retries). Queued
+    // again; the worker goes on where it stands.
+    await queue.enqueue([{ type: 'operation', tenantId, operationId: id }]);
+    return operation;
+  }
   await checkRetriable(deps, operation);
   const at = new Date(deps.clock()).toISOString();
   let retried: OperationRecord;
@@ -33,6 +42,20 @@ export async function retryOperation(deps: C2Deps, caller: Caller, id: string): 
     }
     throw error;
   }
+  try {
+    retried = await resetUnconfirmed(deps, retried, at);
+  } finally {
+    // Running now: whatever happened above, the worker must get it (it sends what is pending, then finishes it).
+    await queue.enqueue([{ type: 'operation', tenantId, operationId: id }]);
+  }
+  return retried;
+}
+
+/** Every `sent` or `failed` delivery `pending` again, the counts with them; the operation as it then stands. */
+async function resetUnconfirmed(deps: C2Deps, operation: OperationRecord, at: string): Promise<OperationRecord> {
+  const { operations } = deps;
+  const { tenantId, id } = operation;
+  let retried = operation;
   let cursor: string | undefined;
   do {
     const page = await operations.listDeliveries(tenantId, id, {}, { limit: PAGE, ...(cursor ? { cursor } : {}) });
@@ -53,7 +76,6 @@ export async function retryOperation(deps: C2Deps, caller: Caller, id: string): 
     }
     cursor = page.cursor;
   } while (cursor);
-  await queue.enqueue([{ type: 'operation', tenantId, operationId: id }]);
   return retried;
 }
 
@@ -69,7 +91,7 @@ async function checkRetriable(deps: C2Deps, operation: OperationRecord): Promise
   const topic = operation.target.link?.topic ?? operation.target.name;
   const record = await deps.store.getTopic(operation.tenantId, topic);
   if (!record) throw new C2Error(C2ErrorCode.NotFound, `topic "${topic}" does not exist any more`);
-  if (record.keyVersion !== operation.keyVersion) {
+  if (record.keyVersion !== operation.keyVersion || record.keyOperationId !== operation.id) {
     throw refuse(
       `the topic's key is at version ${record.keyVersion}, not ${operation.keyVersion}: the operation that installed it delivers it`,
     );

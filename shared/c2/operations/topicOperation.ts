@@ -102,7 +102,8 @@ export async function advanceTopicOperation(
     if (!next) return; // another worker moved the operation on: it carries on from there
     if ('code' in next) {
       await release(deps, tenantId, topic, owner);
-      await finishOperation(deps, current, next);
+      // A revocation that did not finish leaves the client on the topic: failed, whatever was sent.
+      await finishOperation(deps, current, next, leaving === undefined ? {} : { failed: true });
       return;
     }
     current = next;
@@ -154,9 +155,11 @@ async function prepare(
     );
   }
   const keyVersion = current.keyVersion!;
-  if (record.keyVersion === keyVersion - 1) {
+  const installed = record.keyVersion === keyVersion && record.keyOperationId === current.id;
+  if (!installed && record.keyVersion === keyVersion - 1) {
     record = await installKey(deps, current, record, leaving !== undefined);
-  } else if (record.keyVersion !== keyVersion) {
+  } else if (!installed) {
+    // Another change gave the topic a key meanwhile (this operation's lease had expired): not this one's to send.
     const message = `the topic's key changed under the operation (version ${record.keyVersion}, expected ${keyVersion - 1})`;
     return { operation: current, error: { code: C2ErrorCode.ConcurrentUpdate, message } };
   }
@@ -199,6 +202,7 @@ async function installKey(
     updatedAt,
     keySecond,
     ...(revoking ? { revokedVersion: keyVersion } : {}),
+    operationId: operation.id,
   });
   return {
     ...record,
@@ -207,6 +211,7 @@ async function installKey(
     updatedAt,
     keySecond,
     ...(revokedVersion === undefined ? {} : { revokedVersion }),
+    keyOperationId: operation.id,
   };
 }
 
@@ -257,7 +262,7 @@ async function fanOutSlice(
   const { operations } = deps;
   const { tenantId } = operation;
   const record = await deps.store.getTopic(tenantId, topic);
-  if (!record || record.keyVersion !== operation.keyVersion || record.keySecond === undefined) {
+  if (!record || record.keyOperationId !== operation.id || record.keySecond === undefined) {
     // Only when its lease was lost (expired) to another change: what is left to send is that change's to send.
     const found = record ? `is at version ${record.keyVersion}` : 'was deleted';
     return { code: C2ErrorCode.ConcurrentUpdate, message: `the topic ${found} meanwhile: the rest was not sent` };
@@ -314,10 +319,14 @@ async function pipelinePages(
     );
     readFrom = page.cursor;
     const sending = send(page.items);
-    sending.catch(() => undefined); // seen by the commit below
+    // A page that fails stops the slice: no later page is committed past it (its devices would be skipped), and no
+    // further page is started. The message is handed over again and goes on from the last page committed.
+    sending.catch((error: unknown) => {
+      failure ??= { error };
+    });
     const commit: Promise<void> = committing.then(async () => {
       const countsDelta = await sending;
-      if (!current) return;
+      if (!current || failure) return;
       const cursor = page.cursor ?? FANNED_OUT;
       const updatedAt = now();
       try {
@@ -361,12 +370,19 @@ async function fanOutSeconds(
 ): Promise<{ second: number; burnSecond: number }> {
   const installed = record.keySecond!;
   if (clockSecond(deps) - installed < FRESH_SECONDS) return { second: installed, burnSecond: installed - 1 };
+  const now = deps.clock();
   if (!revoking) {
+    // Written to the topic with the lease, so that the next key of the topic goes out at a later second.
     const second = await sameSecond(deps, installed);
+    await deps.store.acquireTopicLease(record.tenantId, record.topic, {
+      owner,
+      now,
+      until: now + TOPIC_LEASE_MS,
+      keySecond: second,
+    });
     return { second, burnSecond: second - 1 };
   }
   const [burnSecond, second] = (await nextSeconds(deps, installed, 2)) as [number, number];
-  const now = deps.clock();
   const lease = { owner, now, until: now + TOPIC_LEASE_MS, keySecond: second };
   await deps.store.acquireTopicLease(record.tenantId, record.topic, lease);
   return { second, burnSecond };

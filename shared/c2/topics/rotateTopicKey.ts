@@ -32,7 +32,11 @@ export async function rotateTopicKey(
   const target = { type: 'topic', name: topic } as const;
   if (options.idempotencyKey === undefined) {
     const waiting = await waitingRotation(deps, caller.tenantId, topic);
-    if (waiting) return { topic: topicView(record), operation: waiting, created: false };
+    if (waiting) {
+      // Queued again: its message may be what was lost (the worker does nothing more for a message twice).
+      await deps.queue.enqueue([{ type: 'operation', tenantId: caller.tenantId, operationId: waiting.id }]);
+      return { topic: topicView(record), operation: waiting, created: false };
+    }
   }
   const started = await startOperation(deps, caller, {
     kind: 'topic.rotate',
@@ -43,13 +47,16 @@ export async function rotateTopicKey(
   return { topic: topicView(record), ...started };
 }
 
-/** A rotation of the topic recorded and not started yet (the newest of them), if any. */
+/**
+ * The newest rotation of the topic recorded and not started yet, if any: `pending` without a key version (one with
+ * a version may have installed its key already, before the request came).
+ */
 async function waitingRotation(deps: C2Deps, tenantId: string, topic: string): Promise<OperationRecord | undefined> {
-  const { operations } = deps;
-  const page = await operations.listOperations(
+  const page = await deps.operations.listOperations(
     tenantId,
     { kind: 'topic.rotate', target: { type: 'topic', name: topic }, status: 'pending' },
     { limit: 1 },
   );
-  return page.items[0];
+  const newest = page.items[0];
+  return newest?.keyVersion === undefined ? newest : undefined;
 }
