@@ -23,6 +23,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { describeWorkMessage } from '../../c2/operations/describeWorkMessage.js';
+import { parseWorkMessage } from '../../c2/operations/parseWorkMessage.js';
 import type { EnqueueOptions, WorkMessage, WorkQueue } from '../../c2/ports/WorkQueue.js';
 
 export type WorkHandler = (message: WorkMessage) => Promise<void>;
@@ -141,7 +142,10 @@ export class LocalWorkQueue implements WorkQueue {
       throw error;
     }
     for (const item of items) {
-      if (item.dead?.BOOL !== true) this.#add(entryOf(item));
+      if (item.dead?.BOOL === true) continue;
+      const entry = entryOf(item);
+      if (entry) this.#add(entry);
+      else await this.#bury(item);
     }
     if (this.#state !== 'loading') return;
     this.#state = 'draining';
@@ -272,6 +276,25 @@ export class LocalWorkQueue implements WorkQueue {
     );
   }
 
+  /** An item whose message does not read: kept as dead (and logged without its content), never handled. */
+  async #bury(item: Item): Promise<void> {
+    const reason = parseWorkMessage(item.message?.S ?? '');
+    const lastError = `not a work message (${reason.ok ? 'unknown' : reason.reason})`;
+    this.#log.error('a stored work item is not a work message: kept as dead', { key: item.SK?.S ?? '?' });
+    try {
+      await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { PK: item.PK!, SK: item.SK! },
+          UpdateExpression: 'SET dead = :dead, lastError = :lastError',
+          ExpressionAttributeValues: { ':dead': { BOOL: true }, ':lastError': { S: lastError } },
+        }),
+      );
+    } catch (error) {
+      this.#log.error('could not mark a stored work item dead', { error: (error as Error).message });
+    }
+  }
+
   async #failed(entry: Entry, error: unknown): Promise<void> {
     const lastError = (error instanceof Error ? error.message : String(error)).slice(0, ERROR_CHARS);
     const facts = { ...describeWorkMessage(entry.message), attempts: entry.attempts, error: lastError };
@@ -336,11 +359,14 @@ function newKey(dueAt: number): string {
   return `${String(dueAt).padStart(15, '0')}#${randomUUID()}`;
 }
 
-function entryOf(item: Item): Entry {
+/** The entry of a stored item, or undefined when its message is not one (a corrupt or foreign item). */
+function entryOf(item: Item): Entry | undefined {
+  const parsed = parseWorkMessage(item.message?.S ?? '');
+  if (!parsed.ok) return undefined;
   return {
     key: item.SK!.S!,
-    message: JSON.parse(item.message!.S!) as WorkMessage,
-    dueAt: Number(item.dueAt!.N),
-    attempts: Number(item.attempts!.N),
+    message: parsed.message,
+    dueAt: Number(item.dueAt?.N ?? 0),
+    attempts: Number(item.attempts?.N ?? 0),
   };
 }
