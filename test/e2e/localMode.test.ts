@@ -2,9 +2,8 @@
  * End to end, in each crypto mode: `npm start`'s local mode (HTTP API, dynalite on disk, keyring, embedded broker)
  * and devices of the device library over real MQTT, driven through the HTTP API only. Enrol two devices, create a
  * topic, link both, exchange protected messages; rotate (an operation, followed over the API to its end and to the
- * devices' receipts) and keep exchanging; remove a third one and show it cannot
- * read what follows while the others can; give a device a new identity key; restart local mode and find everything
- * as it was.
+ * devices' receipts) and keep exchanging; remove a third one and show it cannot read what follows while the others
+ * can; give a device a new identity key; restart local mode and find everything as it was.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
