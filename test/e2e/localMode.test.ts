@@ -1,15 +1,16 @@
 /**
  * End to end, in each crypto mode: `npm start`'s local mode (HTTP API, dynalite on disk, keyring, embedded broker)
  * and devices of the device library over real MQTT, driven through the HTTP API only. Enrol two devices, create a
- * topic, link both, exchange protected messages; rotate and keep exchanging; remove a third one and show it cannot
- * read what follows while the others can; give a device a new identity key; restart local mode and find everything
- * as it was.
+ * topic, link both, exchange protected messages; rotate (an operation, followed over the API to its end and to the
+ * devices' receipts) and keep exchanging; remove a third one and show it cannot read what follows while the others
+ * can; give a device a new identity key; restart local mode and find everything as it was.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import type { OperationView } from '../../shared/c2/operations/OperationView.js';
 import {
   E4Client,
   fromBase64,
@@ -18,6 +19,7 @@ import {
   toBase64,
   utf8,
 } from '../../shared/e4/node/index.js';
+import { operationFinishedOverHttp } from '../support/operationFinishedOverHttp.js';
 import { connectDevice, exchange, type TestDevice } from '../support/testDevice.js';
 
 type Mode = 'symmetric' | 'pubkey';
@@ -49,6 +51,14 @@ function apiOf(server: () => LocalC2Server, key: string) {
   };
 }
 
+/** GET of the HTTP API with the admin key: the status and the JSON body. */
+function getOf(server: () => LocalC2Server, key: string) {
+  return async (path: string) => {
+    const response = await fetch(`${server().apiUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    return { status: response.status, json: (await response.json()) as unknown };
+  };
+}
+
 describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (mode) => {
   it('enrol, link, exchange, rotate, remove, new identity key, restart', async () => {
     // Local mode on free ports, state in a temp folder.
@@ -58,6 +68,14 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     cleanups.push(() => server.close());
     expect(server.adminKey).toMatch(/^e4c2\./);
     const api = apiOf(() => server, server.adminKey!);
+    const get = getOf(() => server, server.adminKey!);
+    /** A change that starts an operation (202), followed over the API until it has finished without a failure. */
+    const operation = async (method: string, path: string): Promise<OperationView> => {
+      const started = await api<{ operation: OperationView }>(method, path, undefined, 202);
+      const done = await operationFinishedOverHttp(get, started.operation.id);
+      expect(done).toMatchObject({ status: 'succeeded', counts: { pending: 0, failed: 0 } });
+      return done;
+    };
     const devices: TestDevice[] = [];
     cleanups.push(async () => {
       await Promise.all(devices.map((d) => d.end()));
@@ -111,13 +129,15 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     await exchange(bob.device, alice.device, topic, '21.6');
 
     // Rotate: both get the new key, messages keep flowing.
-    const rotated = await api<{ topic: { keyVersion: number }; delivery: { sent: number; delivered: number } }>(
-      'POST',
-      `/v1/topics/${created.hash}/rotate`,
-    );
-    expect(rotated.topic.keyVersion).toBe(2);
-    expect(rotated.delivery).toMatchObject({ sent: 2, delivered: 2 });
+    const rotated = await operation('POST', `/v1/topics/${created.hash}/rotate`);
+    expect(rotated).toMatchObject({ kind: 'topic.rotate', keyVersion: 2, counts: { total: 2 } });
+    expect(rotated.counts.sent + rotated.counts.confirmed).toBe(2);
     await waitUntil(() => setTopicKeys(alice.device) === 2 && setTopicKeys(bob.device) === 2);
+    // Both devices confirm the new key (their receipts): the operation counts them.
+    await waitFor(
+      async () => ((await get(`/v1/operations/${rotated.id}`)).json as OperationView).counts.confirmed === 2,
+    );
+    expect((await api<{ keyVersion: number }>('GET', `/v1/topics/${created.hash}`)).keyVersion).toBe(2);
     await exchange(alice.device, bob.device, topic, 'after rotation');
 
     // A third device joins, then is removed: the topic is re-keyed; a copy that ignores RemoveTopic reads nothing.
@@ -128,11 +148,9 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     // signatures, and fails on the key alone.
     await waitUntil(() => mode === 'symmetric' || carol.device.commands.filter((c) => c === 'SetPubKey').length === 2);
     const hostile = await E4Client.load({ store: new MemoryStateStore(carol.device.client.exportState()) });
-    const removed = await api<{ keyVersion: number; rekeyed: boolean }>(
-      'DELETE',
-      `/v1/topics/${created.hash}/clients/${carol.id}`,
-    );
-    expect(removed).toMatchObject({ keyVersion: 3, rekeyed: true });
+    const removed = await operation('DELETE', `/v1/topics/${created.hash}/clients/${carol.id}`);
+    // The devices that stay (carol, sent RemoveTopic as the link goes, is not one of them)
+    expect(removed).toMatchObject({ kind: 'link.delete', keyVersion: 3, counts: { total: 2 } });
     await waitUntil(() => carol.device.commands.includes('RemoveTopic'));
     expect(carol.device.client.hasTopicKey(topic)).toBe(false);
     // link, rotation, re-key (a throw-away key, then the new one): four topic keys each
@@ -154,7 +172,7 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     // alice: SetIDKey, then her topic key again under the new key, a throw-away key first as the topic had a
     // revocation (6 topic keys so far)
     await waitUntil(() => alice.device.commands.includes('SetIDKey') && setTopicKeys(alice.device) === 6);
-    await api('POST', `/v1/topics/${created.hash}/rotate`);
+    expect(await operation('POST', `/v1/topics/${created.hash}/rotate`)).toMatchObject({ keyVersion: 4 });
     await waitUntil(() => setTopicKeys(alice.device) === 7 && setTopicKeys(bob.device) === 5);
     await exchange(alice.device, bob.device, topic, 'after the new identity key');
 
@@ -176,7 +194,7 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     await waitUntil(() => setTopicKeys(alice2) === 2 && setTopicKeys(bob2) === 2);
     for (const d of [alice2, bob2]) await d.mqtt.subscribe(topic);
     await exchange(alice2, bob2, topic, 'after the restart');
-    await api('POST', `/v1/topics/${created.hash}/rotate`);
+    expect(await operation('POST', `/v1/topics/${created.hash}/rotate`)).toMatchObject({ keyVersion: 5 });
     await waitUntil(() => setTopicKeys(alice2) === 3 && setTopicKeys(bob2) === 3);
     await exchange(bob2, alice2, topic, 'rotated after the restart');
 
@@ -188,12 +206,16 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
   });
 });
 
-async function waitUntil(condition: () => boolean, ms = 10_000): Promise<void> {
+async function waitFor(condition: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+function waitUntil(condition: () => boolean, ms = 10_000): Promise<void> {
+  return waitFor(async () => condition(), ms);
 }
 
 /** How many SetTopicKey commands the device has applied. */

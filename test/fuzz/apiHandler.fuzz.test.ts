@@ -123,6 +123,7 @@ const pathArb = fc.oneof(
       '/v1/operations',
       `/v1/operations/${OPERATION_IDS[0]}`,
       `/v1/operations/${OPERATION_IDS[0]}/devices`,
+      `/v1/operations/${OPERATION_IDS[0]}/retry`,
       '/v1/clients/0123456789abcdef0123456789abcdef/pubkeys',
       '/v1/topics/0123456789abcdef0123456789abcdef/clients/0123456789abcdef0123456789abcdef',
     ),
@@ -302,11 +303,12 @@ const idRouteRequestArb = fc
     body: undefined,
   }));
 
-/** Queries of the operation routes (of the list, of the devices, or wrong). */
+/** Queries of the operation routes (of the list, of one, of its devices, of a retry, or wrong). */
 const OPERATION_QUERIES = {
   list: ['', 'limit=1', 'status=running', 'kind=client.resync', 'targetType=topic&target=sensors%2Ftemp', 'state=sent'],
   one: ['', '', 'limit=1'],
   devices: ['', 'limit=2', 'state=failed', 'state=pending', 'status=running'],
+  retry: ['', '', 'limit=1'],
 } as const;
 
 /** Requests on the operation routes: the operations written above (one of another tenant) or an unknown id. */
@@ -317,8 +319,8 @@ const operationRequestArb = fc
   })
   .chain(({ route, id }) =>
     fc.constantFrom(...OPERATION_QUERIES[route]).map((query) => ({
-      method: 'GET',
-      path: `${route === 'list' ? '/v1/operations' : `/v1/operations/${id}`}${route === 'devices' ? '/devices' : ''}${query ? `?${query}` : ''}`,
+      method: route === 'retry' ? 'POST' : 'GET',
+      path: `${route === 'list' ? '/v1/operations' : `/v1/operations/${id}`}${route === 'devices' || route === 'retry' ? `/${route}` : ''}${query ? `?${query}` : ''}`,
       body: undefined,
     })),
   );

@@ -5,9 +5,11 @@
 import type { ApiLogEntry } from '../../../functions/api/ApiLogger.js';
 import { type ApiHandler, type ApiHandlerOptions, createApiHandler } from '../../../functions/api/createApiHandler.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
+import type { OperationView } from '../../../shared/c2/operations/OperationView.js';
 import { type ApiAnswer, type ApiCallOptions, call } from '../../support/apiEvent.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { operationFinishedOverHttp } from '../../support/operationFinishedOverHttp.js';
 
 export interface ApiFixture {
   readonly c2: LocalC2;
@@ -23,6 +25,8 @@ export interface ApiFixture {
     target: string,
     options?: Omit<ApiCallOptions, 'token'> & { token?: string | null },
   ): Promise<ApiAnswer>;
+  /** The operation once finished, read through the API with the fixture's token (the C2's worker carries it out). */
+  operationFinished(operationId: string): Promise<OperationView>;
   /** A token of another tenant of the same C2. */
   tokenOf(tenantId: string): Promise<string>;
   close(): Promise<void>;
@@ -38,17 +42,19 @@ export async function startApiFixture(
   const tokenOf = async (tenant: string) =>
     (await createApiKey(c2.deps, callerOf(tenant), { name: `key of ${tenant}` })).token;
   const token = await tokenOf(tenantId);
+  const callAs: ApiFixture['call'] = (method, target, callOptions = {}) => {
+    const { token: given, ...rest } = callOptions;
+    const chosen = given === null ? undefined : (given ?? token);
+    return call(handler, method, target, { ...rest, ...(chosen === undefined ? {} : { token: chosen }) });
+  };
   return {
     c2,
     handler,
     token,
     tenantId,
     logs,
-    call: (method, target, callOptions = {}) => {
-      const { token: given, ...rest } = callOptions;
-      const chosen = given === null ? undefined : (given ?? token);
-      return call(handler, method, target, { ...rest, ...(chosen === undefined ? {} : { token: chosen }) });
-    },
+    call: callAs,
+    operationFinished: (operationId) => operationFinishedOverHttp((path) => callAs('GET', path), operationId),
     tokenOf,
     close: () => c2.close(),
   };

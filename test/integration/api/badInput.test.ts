@@ -52,6 +52,7 @@ const ID_ROUTES: [method: string, template: string][] = [
   ['DELETE', '/v1/topics/{t}/clients/{c}'],
   ['GET', '/v1/operations/{o}'],
   ['GET', '/v1/operations/{o}/devices'],
+  ['POST', '/v1/operations/{o}/retry'],
 ];
 
 const BAD_IDS: [label: string, id: string][] = [

@@ -211,6 +211,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/operations',
         'GET /v1/operations/{operationId}',
         'GET /v1/operations/{operationId}/devices',
+        'POST /v1/operations/{operationId}/retry',
         'GET /v1/stats',
       ].sort(),
     );
@@ -252,12 +253,16 @@ describe('GET /v1/openapi.json', () => {
     expect(rekey).toMatchObject({ in: 'query', required: false, schema: { enum: ['true', 'false'], default: 'true' } });
   });
 
-  it('has one DeliveryReport schema, referenced by every change that sends commands', () => {
+  it('has one DeliveryReport schema; every change that sends commands answers one or an Operation', () => {
     // Prepare
     const schemas = (document.components as Json).schemas as Record<string, Json>;
     const paths = document.paths as Record<string, Record<string, Json>>;
-    const responseOf = (path: string, method: string) =>
-      JSON.stringify(((paths[path]![method]!.responses as Json)['200'] as Json).content);
+    const successesOf = (path: string, method: string) =>
+      Object.entries(paths[path]![method]!.responses as Json)
+        .filter(([status]) => status.startsWith('2'))
+        .map(([status, response]) => [status, JSON.stringify((response as Json).content)] as const);
+    const DELIVERY_REPORT = '"#/components/schemas/DeliveryReport"';
+    const OPERATION = '"#/components/schemas/Operation"';
 
     // Assess
     expect(schemas.DeliveryReport).toMatchObject({
@@ -278,11 +283,28 @@ describe('GET /v1/openapi.json', () => {
       ['/v1/topics/{topicHash}/clients/{clientId}', 'put'],
       ['/v1/topics/{topicHash}/clients/{clientId}', 'delete'],
       ['/v1/keys/c2/rotate', 'post'],
+      ['/v1/operations/{operationId}/retry', 'post'],
     ] as const;
     for (const [path, method] of sending) {
-      expect(responseOf(path, method), `${method} ${path}`).toContain('"#/components/schemas/DeliveryReport"');
+      const successes = successesOf(path, method);
+      expect(successes.length, `${method} ${path}`).toBeGreaterThan(0);
+      for (const [status, content] of successes) {
+        expect(
+          content.includes(DELIVERY_REPORT) || content.includes(OPERATION),
+          `${method} ${path} ${status}: ${content}`,
+        ).toBe(true);
+      }
     }
-    expect(responseOf('/v1/clients/{clientId}', 'get')).not.toContain('DeliveryReport');
+    // The changes that are operations answer 202 with one.
+    for (const [path, method] of [
+      ['/v1/topics/{topicHash}/rotate', 'post'],
+      ['/v1/topics/{topicHash}/clients/{clientId}', 'delete'],
+      ['/v1/operations/{operationId}/retry', 'post'],
+    ] as const) {
+      expect(Object.fromEntries(successesOf(path, method))['202'], `${method} ${path}`).toContain(OPERATION);
+    }
+    expect(JSON.stringify(paths['/v1/clients/{clientId}']!.get!.responses)).not.toContain('DeliveryReport');
+    expect(JSON.stringify(paths['/v1/clients/{clientId}']!.get!.responses)).not.toContain(OPERATION);
   });
 
   it('documents operations and their devices without a key, cursor, revision or command hash', () => {

@@ -1,7 +1,8 @@
 /**
  * A whole life through the HTTP API alone, symmetric mode, over the local adapters: enrol two clients, make a topic,
  * link both, read both sides of the links, rotate, resync, new identity key, unlink (re-keyed and not), reset and
- * delete clients, delete the topic, and read it all back in the event log, newest first. Records are addressed by
+ * delete clients, delete the topic, and read it all back in the event log, newest first. The rotation and the
+ * re-keyed unlink are operations (202), followed through GET /v1/operations/{id} to their end. Records are addressed by
  * their ids (the names have "/", " " and "%"). No device is connected: the broker's QoS 1 acknowledgement is what
  * counts as delivered.
  */
@@ -26,6 +27,10 @@ const TOPIC = 'plant/line-1/temperature';
 const idOf = (name: string) => bytesToHex(hashIdAlias(name));
 const hashOf = (topic: string) => bytesToHex(hashTopic(topic));
 const delivered = (count: number) => ({ sent: count, delivered: count, failed: [] });
+/** The counts of a finished operation whose `count` devices' brokers took their commands (no device confirms). */
+const sentTo = (count: number) => ({ total: count, pending: 0, sent: count, confirmed: 0, failed: 0 });
+/** The ids of the operations started in this flow, by what they did. */
+const operationIds = new Map<string, string>();
 
 async function storedClientKey(name: string): Promise<Uint8Array> {
   const record = await api.c2.deps.store.getClient(api.tenantId, name);
@@ -114,13 +119,25 @@ describe('symmetric mode, through the API', () => {
     expect(second.json.items).toEqual(inIdOrder(A, B).slice(1));
   });
 
-  it('rotates the topic key: version 2, SetTopicKey to both clients', async () => {
+  it('rotates the topic key as an operation: version 2, SetTopicKey to both clients', async () => {
+    // Act
     const answer = await api.call('POST', `${topicPath}/rotate`);
-    expect(answer.status).toBe(200);
+
+    // Assess: 202 with the operation, then the worker carries it out.
+    expect(answer.status).toBe(202);
     expect(answer.json).toEqual({
-      topic: expect.objectContaining({ topic: TOPIC, hash: hashOf(TOPIC), keyVersion: 2 }),
-      delivery: delivered(2),
+      topic: expect.objectContaining({ topic: TOPIC, hash: hashOf(TOPIC) }),
+      operation: expect.objectContaining({
+        id: expect.any(String),
+        kind: 'topic.rotate',
+        target: { type: 'topic', name: TOPIC },
+        status: 'pending',
+      }),
     });
+    expect(answer.json.operation).not.toHaveProperty('finishedAt');
+    const done = await api.operationFinished(answer.json.operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, counts: sentTo(2) });
+    operationIds.set('rotate', done.id);
     expect((await api.call('GET', topicPath)).json.keyVersion).toBe(2);
   });
 
@@ -154,18 +171,38 @@ describe('symmetric mode, through the API', () => {
     // Act
     const answer = await api.call('DELETE', linkPath(B));
 
-    // Assess
-    expect(answer.status).toBe(200);
-    // RemoveTopic to B; A gets a throw-away key, then the new one (it must not keep the key B knew)
-    expect(answer.json).toEqual({ topic: TOPIC, client: B, keyVersion: 3, rekeyed: true, delivery: delivered(3) });
+    // Assess: 202 with the operation; once it has finished, B is off the topic and the key version is 3.
+    expect(answer.status).toBe(202);
+    expect(answer.json).toEqual({
+      topic: TOPIC,
+      client: B,
+      rekeyed: true,
+      operation: expect.objectContaining({
+        id: expect.any(String),
+        kind: 'link.delete',
+        target: { type: 'link', name: `${TOPIC} ${B}` },
+        status: 'pending',
+      }),
+    });
+    const done = await api.operationFinished(answer.json.operation.id);
+    // The operation's one device is A, the one that stays: it gets a throw-away key, then the new one (it must not
+    // keep the key B knew); B, sent RemoveTopic as the link goes, is not one of its devices.
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 3, counts: sentTo(1) });
+    const devices = await api.call('GET', `/v1/operations/${done.id}/devices`);
+    expect(devices.json.items).toEqual([expect.objectContaining({ client: { name: A, id: idOf(A) }, state: 'sent' })]);
+    operationIds.set('unlink', done.id);
     expect((await api.call('GET', `/v1/clients/${idOf(B)}`)).json.topicCount).toBe(0);
+    expect((await api.call('GET', topicPath)).json).toMatchObject({ keyVersion: 3, clientCount: 1 });
   });
 
-  it('unlinking a client that is not on the topic is 404, and changes nothing', async () => {
-    const answer = await api.call('DELETE', linkPath(B));
-    expect(answer.status).toBe(404);
-    expect(errorCodeOf(answer)).toBe('NOT_FOUND');
-    expect((await api.call('GET', topicPath)).json.keyVersion).toBe(3);
+  it('unlinking a client that is not on the topic is 404 (with or without re-key), and changes nothing', async () => {
+    for (const query of ['', '?rekey=false']) {
+      const answer = await api.call('DELETE', `${linkPath(B)}${query}`);
+      expect(answer.status, query).toBe(404);
+      expect(errorCodeOf(answer)).toBe('NOT_FOUND');
+    }
+    expect((await api.call('GET', topicPath)).json).toMatchObject({ keyVersion: 3, clientCount: 1 });
+    expect((await api.call('GET', `/v1/operations?kind=link.delete`)).json.items).toHaveLength(1);
   });
 
   it('unlinks with rekey=false: RemoveTopic only, the key version kept', async () => {
@@ -242,7 +279,8 @@ describe('symmetric mode, through the API', () => {
       ['topic.rotate', TOPIC, 'ok'],
       ['client.resync', A, 'ok'],
       ['client.new-key', A, 'ok'],
-      ['link.delete', link(B), 'ok'],
+      ['link.delete', link(B), 'ok'], // the operation's, written when it finished, at its creation
+      // Refused, without re-key (a refused default unlink starts no operation and writes no event)
       ['link.delete', link(B), 'error'],
       ['link.create', link(B), 'ok'],
       ['link.delete', link(B), 'ok'],
@@ -267,10 +305,22 @@ describe('symmetric mode, through the API', () => {
     expect(answer.json).not.toHaveProperty('cursor');
     expect(new Set(events.map((event) => event.actor))).toEqual(new Set([`apikey:${api.token.split('.')[2]}`]));
     expect(events.find((event) => event.result === 'error')?.errorCode).toBe('NOT_FOUND');
-    expect(events.find((event) => event.action === 'topic.rotate')?.details).toEqual({
-      keyVersion: 2,
-      delivery: delivered(2),
-    });
+    // An operation's entry: at its creation, with its outcome.
+    for (const [action, key, keyVersion, total] of [
+      ['topic.rotate', 'rotate', 2, 2],
+      ['link.delete', 'unlink', 3, 1],
+    ] as const) {
+      const operation = (await api.call('GET', `/v1/operations/${operationIds.get(key)}`)).json;
+      const event = events.find((e) => e.action === action && e.details?.operationId === operation.id);
+      expect(event, action).toMatchObject({ result: 'ok', at: operation.createdAt });
+      expect(event?.details).toEqual({
+        operationId: operation.id,
+        status: 'succeeded',
+        finishedAt: operation.finishedAt,
+        keyVersion,
+        counts: sentTo(total),
+      });
+    }
   });
 
   it('pages the event log newest first', async () => {

@@ -1,6 +1,8 @@
 /** The topic routes over the local adapters: create, read (by hash), list in hash order, count. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, hashTopic } from '../../../shared/e4/index.js';
+import type { ApiAnswer } from '../../support/apiEvent.js';
+import { operationFinishedOverHttp } from '../../support/operationFinishedOverHttp.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 const NOW = '2026-11-23T10:00:00.000Z';
@@ -147,22 +149,36 @@ describe('GET /v1/topics', () => {
     const client = await api.call('POST', '/v1/clients', { token, body: { name: 'hex-case', generateKey: true } });
     const clientId = (client.json.client.id as string).toUpperCase();
 
-    // Act
+    /** The answer of a change that starts an operation, once the operation has finished. */
+    const finished = async (answer: ApiAnswer) => {
+      const done = await operationFinishedOverHttp(
+        (path) => api.call('GET', path, { token }),
+        answer.json.operation.id,
+      );
+      expect(done.status).toBe('succeeded');
+      return answer;
+    };
+
+    // Act: the rotation and the unlink are operations (202), each followed to its end before the next call.
     const answers = [
       await api.call('GET', `/v1/topics/${upper}`, { token }),
       await api.call('GET', `/v1/topics/${upper}/clients`, { token }),
       await api.call('PUT', `/v1/topics/${upper}/clients/${clientId}`, { token }),
       await api.call('GET', `/v1/clients/${clientId}/topics`, { token }),
-      await api.call('POST', `/v1/topics/${upper}/rotate`, { token }),
-      await api.call('DELETE', `/v1/topics/${upper}/clients/${clientId}`, { token }),
+      await finished(await api.call('POST', `/v1/topics/${upper}/rotate`, { token })),
+      await finished(await api.call('DELETE', `/v1/topics/${upper}/clients/${clientId}`, { token })),
       await api.call('POST', `/v1/clients/${clientId}/resync`, { token }),
       await api.call('DELETE', `/v1/clients/${clientId}`, { token }),
     ];
 
     // Assess
-    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 202, 202, 200, 200]);
     expect(answers[0]!.json.hash).toBe(hashOf('t/1'));
     expect(answers[3]!.json.items.map((item: { topic: string }) => item.topic)).toEqual(['t/1']);
+    expect(answers[4]!.json.topic.hash).toBe(hashOf('t/1'));
+    expect(answers[5]!.json).toMatchObject({ topic: 't/1', client: 'hex-case', rekeyed: true });
+    const topic = await api.call('GET', `/v1/topics/${upper}`, { token });
+    expect(topic.json).toMatchObject({ keyVersion: 3, clientCount: 0 });
   });
 
   it('GET /v1/stats counts them', async () => {

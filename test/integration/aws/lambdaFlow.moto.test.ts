@@ -1,33 +1,47 @@
 /**
  * The Lambda handlers of the AWS deployment, composed as in Lambda (composeAwsC2: DynamoDB, KMS, IoT data plane)
  * but with every SDK client pointed at moto, invoked with API Gateway HTTP API (payload 2.0) events: one full flow
- * per crypto mode (create client, topic, link, rotate), and a scheduled rotation. moto accepts IoT Publish without
- * delivering it, so "delivered" here means IoT Core took the command; delivery to devices is covered over real
- * brokers in test/e2e.
+ * per crypto mode (create client, topic, link, rotate), and a scheduled rotation. A rotation is an operation: the API
+ * function records it, enqueues it on the work queue (moto's SQS) and answers 202; nothing in moto invokes a function
+ * from a queue, so `work()` plays Lambda's event source mapping for the worker function (handleWorkBatch) until the
+ * operation has finished, read through the API. moto accepts IoT Publish without delivering it, so "sent" here means
+ * IoT Core took the command; delivery to devices is covered over real brokers in test/e2e.
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreatePolicyCommand, DescribeThingCommand, IoTClient } from '@aws-sdk/client-iot';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import { handleScheduledRotation } from '../../../functions/rotation/handleScheduledRotation.js';
+import { handleWorkBatch } from '../../../functions/worker/handleWorkBatch.js';
 import { IotDeviceProvisioner } from '../../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import type { OperationView } from '../../../shared/c2/operations/OperationView.js';
 import { randomEd25519KeyPair, toBase64 } from '../../../shared/e4/index.js';
 import { call } from '../../support/apiEvent.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { sqsEventOf } from '../../support/sqsEventOf.js';
 
 describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
   let deps: C2Deps;
   let token: string;
   const tenantId = 'tenant-aws';
   let api: ReturnType<typeof createApiHandler>;
+  let sqs: SQSClient;
+  let workQueueUrl: string;
+  let workQueueArn: string;
 
   beforeAll(async () => {
     const clients = clientConfig(moto());
@@ -44,15 +58,18 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     const db = new DynamoDBClient(clients);
     await createKeyStoreTable(db, 'e4c2-lambda');
     db.destroy();
-    const sqs = new SQSClient(clients);
-    const { QueueUrl: workQueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'e4c2-work' }));
-    sqs.destroy();
+    sqs = new SQSClient(clients);
+    workQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'e4c2-work' }))).QueueUrl!;
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: workQueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    workQueueArn = Attributes!.QueueArn!;
     const config: AwsC2Config = {
       region: 'us-east-1',
       tableName: 'e4c2-lambda',
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
-      workQueueUrl: workQueueUrl!,
+      workQueueUrl,
       devicePolicyName: 'e4c2-test-device',
       scheduleGroup: undefined,
       schedulerRoleArn: undefined,
@@ -67,10 +84,45 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
   });
   afterAll(async () => {
     await deps?.publisher.close();
+    sqs?.destroy();
   });
 
   const send = (method: string, path: string, body?: unknown) =>
     call(api, method, path, { token, ...(body === undefined ? {} : { body }) });
+
+  /**
+   * The worker function fed by the work queue until the operation has finished (read through the API): receive a
+   * batch, hand it to handleWorkBatch, delete the records it did not report (Lambda's event source mapping).
+   */
+  async function work(operationId: string, timeoutMs = 30_000): Promise<OperationView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const operation = await send('GET', `/v1/operations/${operationId}`);
+      expect(operation.status).toBe(200);
+      if (operation.json.finishedAt !== undefined) return operation.json;
+      if (Date.now() > deadline) throw new Error(`operation ${operationId} still ${operation.json.status}`);
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: workQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const response = await handleWorkBatch(deps, sqsEventOf(Messages, workQueueArn), {
+        remainingMs: () => 60_000,
+        marginMs: 5_000,
+        logger: {
+          warn: (message) => expect.fail(`worker: ${message}`),
+          error: (message, attributes) => expect.fail(`worker: ${message} ${String(attributes.error)}`),
+        },
+      });
+      expect(response.batchItemFailures).toEqual([]);
+      if (Messages.length > 0) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: workQueueUrl,
+            Entries: Messages.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle! })),
+          }),
+        );
+      }
+    }
+  }
 
   it.each(['symmetric', 'pubkey'] as const)('%s mode: create clients and a topic, link, rotate', async (mode) => {
     // Prepare: two clients of the mode
@@ -96,8 +148,20 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     expect(links.map((l) => l.status)).toEqual([200, 200]);
     // public-key mode: the second link also swaps the two clients' public keys (3 commands)
     expect(links.map((l) => l.json.delivery.sent)).toEqual(mode === 'pubkey' ? [1, 3] : [1, 1]);
-    expect(rotated.status).toBe(200);
-    expect(rotated.json).toMatchObject({ topic: { keyVersion: 2 }, delivery: { sent: 2, delivered: 2, failed: [] } });
+    // The API function recorded the operation and enqueued it, then answered: nothing sent yet.
+    expect(rotated.status).toBe(202);
+    expect(rotated.json).toMatchObject({
+      topic: { keyVersion: 1 },
+      operation: { kind: 'topic.rotate', status: 'pending', counts: { total: 0 } },
+    });
+    expect((await send('GET', `/v1/topics/${topic.json.hash}`)).json.keyVersion).toBe(1);
+    const done = await work(rotated.json.operation.id);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      keyVersion: 2,
+      counts: { total: 2, pending: 0, sent: 2, confirmed: 0, failed: 0 },
+    });
+    expect((await send('GET', `/v1/topics/${topic.json.hash}`)).json.keyVersion).toBe(2);
     const clients = await send('GET', `/v1/topics/${topic.json.hash}/clients`);
     expect(clients.json.items.map((c: { id: string }) => c.id).sort()).toEqual([...ids].sort());
     if (mode === 'pubkey') expect((await send('GET', '/v1/keys/c2')).json.keyVersion).toBe(1);
@@ -148,14 +212,27 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     expect(await deps.store.getClient('tenant-other', 'gateway')).toBeUndefined();
   });
 
-  it('a scheduled rotation through the rotation handler', async () => {
+  it('a scheduled rotation through the rotation handler: an operation, carried out by the worker', async () => {
+    // Act
     const outcome = await handleScheduledRotation(deps, {
       tenantId,
       action: 'rotate-topic',
       topic: 'aws/symmetric',
       schedule: 'test',
     });
-    expect(outcome).toEqual({ status: 'rotated', keyVersion: 3, delivered: 2, failed: 0 });
+
+    // Assess
+    expect(outcome).toEqual({ status: 'started', operationId: expect.any(String), created: true });
+    const done = await work((outcome as { operationId: string }).operationId);
+    expect(done).toMatchObject({
+      kind: 'topic.rotate',
+      target: { type: 'topic', name: 'aws/symmetric' },
+      actor: 'scheduler:test',
+      status: 'succeeded',
+      keyVersion: 3,
+      counts: { total: 2, pending: 0, sent: 2, confirmed: 0, failed: 0 },
+    });
+    expect((await deps.store.getTopic(tenantId, 'aws/symmetric'))?.keyVersion).toBe(3);
   });
 
   it('keys at rest are KMS-enveloped: a stored key does not open for another tenant', async () => {

@@ -11,7 +11,6 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  type Message,
   PurgeQueueCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -29,6 +28,7 @@ import { SqsWorkQueue } from '../../../shared/adapters/aws/SqsWorkQueue.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import type { WorkMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { sqsEventOf } from '../../support/sqsEventOf.js';
 
 const TABLE = 'e4c2-worker';
 const BROKEN_TENANT = 'tenant-broken';
@@ -56,28 +56,6 @@ function routedByTenant<T extends object>(target: T, broken: T, tenant: string):
           : (value as (...a: unknown[]) => unknown).apply(object, args);
     },
   });
-}
-
-/** The SQS event Lambda's event source mapping makes of received messages. */
-function sqsEventOf(messages: readonly Message[], queueArn: string): SQSEvent {
-  return {
-    Records: messages.map((message) => ({
-      messageId: message.MessageId!,
-      receiptHandle: message.ReceiptHandle!,
-      body: message.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-        SenderId: message.Attributes?.SenderId ?? 'test',
-        ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-      },
-      messageAttributes: {},
-      md5OfBody: message.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: 'us-east-1',
-    })),
-  };
 }
 
 describeWithMoto('the worker handler over moto (SQS, DynamoDB, KMS)', (moto) => {
