@@ -58,3 +58,24 @@ export async function audited<T>(
 function base(deps: C2Deps, caller: Caller, action: string, target: EventRecord['target'], at: string) {
   return { tenantId: caller.tenantId, id: newEventId(deps, at), at, actor: caller.actor, action, target };
 }
+
+/**
+ * For a change that starts an operation: a refusal before the operation is recorded (no such topic, link, ...) is
+ * logged like a failed change; a success is not, the operation's own entry says it (see operations/).
+ */
+export async function refusalAudited<T>(
+  deps: C2Deps,
+  caller: Caller,
+  action: string,
+  target: EventRecord['target'],
+  start: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const at = new Date(deps.clock()).toISOString();
+    const errorCode = error instanceof C2Error ? error.code : 'INTERNAL';
+    await deps.store.appendEvent({ ...base(deps, caller, action, target, at), result: 'error', errorCode });
+    throw error;
+  }
+}

@@ -12,7 +12,7 @@ import { validateClientName } from '../clients/validateClientName.js';
 import { type CommandSender, withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import { audited } from '../events/audited.js';
+import { audited, refusalAudited } from '../events/audited.js';
 import { startOperation } from '../operations/startOperation.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
 import type { Caller, ClientRecord } from '../ports.js';
@@ -58,14 +58,16 @@ export async function unlinkClient(
   const { tenantId } = caller;
   const target = { type: 'link', name: `${topic} ${name}` } as const;
   if (rekey) {
-    await requireLink(deps, tenantId, topic, name);
-    const started = await startOperation(deps, caller, {
-      kind: 'link.delete',
-      target: { ...target, link: { topic, client: name } },
-      mintsKey: true,
-      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    return refusalAudited(deps, caller, 'link.delete', target, async () => {
+      await requireLink(deps, tenantId, topic, name);
+      const started = await startOperation(deps, caller, {
+        kind: 'link.delete',
+        target: { ...target, link: { topic, client: name } },
+        mintsKey: true,
+        ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+      });
+      return { topic, client: name, rekeyed: true, ...started };
     });
-    return { topic, client: name, rekeyed: true, ...started };
   }
   return audited(deps, caller, 'link.delete', target, () =>
     withSender(deps, tenantId, async (sender) => {

@@ -9,6 +9,7 @@
  * operation that serves it. A request with an idempotency key always gets its own operation.
  */
 import type { C2Deps } from '../C2Deps.js';
+import { refusalAudited } from '../events/audited.js';
 import { type StartedOperation, startOperation } from '../operations/startOperation.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
@@ -28,23 +29,25 @@ export async function rotateTopicKey(
   options: { readonly idempotencyKey?: string } = {},
 ): Promise<RotationStarted> {
   const topic = validateTopic(topicName);
-  const record = await requireTopic(deps, caller.tenantId, topic);
   const target = { type: 'topic', name: topic } as const;
-  if (options.idempotencyKey === undefined) {
-    const waiting = await waitingRotation(deps, caller.tenantId, topic);
-    if (waiting) {
-      // Queued again: its message may be what was lost (the worker does nothing more for a message twice).
-      await deps.queue.enqueue([{ type: 'operation', tenantId: caller.tenantId, operationId: waiting.id }]);
-      return { topic: topicView(record), operation: waiting, created: false };
+  return refusalAudited(deps, caller, 'topic.rotate', target, async () => {
+    const record = await requireTopic(deps, caller.tenantId, topic);
+    if (options.idempotencyKey === undefined) {
+      const waiting = await waitingRotation(deps, caller.tenantId, topic);
+      if (waiting) {
+        // Queued again: its message may be what was lost (the worker does nothing more for a message twice).
+        await deps.queue.enqueue([{ type: 'operation', tenantId: caller.tenantId, operationId: waiting.id }]);
+        return { topic: topicView(record), operation: waiting, created: false };
+      }
     }
-  }
-  const started = await startOperation(deps, caller, {
-    kind: 'topic.rotate',
-    target,
-    mintsKey: true,
-    ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    const started = await startOperation(deps, caller, {
+      kind: 'topic.rotate',
+      target,
+      mintsKey: true,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    });
+    return { topic: topicView(record), ...started };
   });
-  return { topic: topicView(record), ...started };
 }
 
 /**

@@ -280,7 +280,8 @@ describe('symmetric mode, through the API', () => {
       ['client.resync', A, 'ok'],
       ['client.new-key', A, 'ok'],
       ['link.delete', link(B), 'ok'], // the operation's, written when it finished, at its creation
-      // Refused, without re-key (a refused default unlink starts no operation and writes no event)
+      // Refused, with re-key (no operation started) and without
+      ['link.delete', link(B), 'error'],
       ['link.delete', link(B), 'error'],
       ['link.create', link(B), 'ok'],
       ['link.delete', link(B), 'ok'],
