@@ -452,7 +452,8 @@ describe('the API handler, fuzzed', () => {
             assert.equal(typeof error.code, 'string');
             assert.equal(httpStatusOf(error.code as string), status, `status of ${String(error.code)}`);
           } else {
-            assert.ok(!('error' in json), 'a success is not an error');
+            // An operation's view may carry an `error` field (why it ended partial): only the error shape is refused.
+            assert.notDeepEqual(Object.keys(json), ['error'], 'a success is not in the error shape');
           }
           assert.deepEqual(logs, []);
           seen.add(status);

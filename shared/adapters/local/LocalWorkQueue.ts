@@ -169,15 +169,14 @@ export class LocalWorkQueue implements WorkQueue {
     return this.#closing;
   }
 
-  /** The messages kept as dead, in the order they were first due. */
+  /** The messages kept as dead, in the order they were first due (items that are not work messages left out). */
   async deadItems(): Promise<DeadWorkItem[]> {
     return (await this.#readItems())
       .filter((item) => item.dead?.BOOL === true)
-      .map((item) => ({
-        message: JSON.parse(item.message!.S!) as WorkMessage,
-        attempts: Number(item.attempts!.N),
-        lastError: item.lastError?.S ?? '',
-      }));
+      .flatMap((item) => {
+        const entry = entryOf(item);
+        return entry ? [{ message: entry.message, attempts: entry.attempts, lastError: item.lastError?.S ?? '' }] : [];
+      });
   }
 
   async #close(): Promise<void> {

@@ -37,8 +37,15 @@ function newQueue(table: DynaliteTable, options: LocalWorkQueueOptions = {}): Lo
   return queue;
 }
 
-const operation = (operationId: string): OperationMessage => ({ type: 'operation', tenantId: 'local', operationId });
-const idOf = (message: WorkMessage) => (message.type === 'operation' ? message.operationId : message.type);
+/** Operation messages named by a label in the tests: each label gets an operation id of its own. */
+const labels = new Map<string, string>();
+const operation = (label: string): OperationMessage => {
+  const operationId = `01J${String(labels.size).padStart(23, '0')}`;
+  labels.set(operationId, label);
+  return { type: 'operation', tenantId: 'local', operationId };
+};
+const idOf = (message: WorkMessage) =>
+  message.type === 'operation' ? (labels.get(message.operationId) ?? message.operationId) : message.type;
 
 /** The items of the queue's partition left in the table. */
 async function itemsLeft(table: DynaliteTable): Promise<number> {
@@ -198,7 +205,8 @@ describe('LocalWorkQueue', () => {
     });
 
     // Act
-    await queue.enqueue([operation('op-1')]);
+    const message = operation('op-1');
+    await queue.enqueue([message]);
     await queue.idle();
     await queue.close();
     const again = newQueue(table);
@@ -209,18 +217,24 @@ describe('LocalWorkQueue', () => {
     // Assess
     expect(calls).toBe(3);
     expect(handled).toEqual([]);
-    expect(await again.deadItems()).toEqual([
-      { message: operation('op-1'), attempts: 3, lastError: 'NOT_FOUND: no such operation' },
-    ]);
+    expect(await again.deadItems()).toEqual([{ message, attempts: 3, lastError: 'NOT_FOUND: no such operation' }]);
     expect(lines.map((line) => line.level)).toEqual(['warn', 'warn', 'error']);
-    expect(lines[2]!.fields).toMatchObject({ type: 'operation', operationId: 'op-1', attempts: 3 });
+    expect(lines[2]!.fields).toMatchObject({ type: 'operation', attempts: 3 });
+    expect(labels.get(lines[2]!.fields.operationId as string)).toBe('op-1');
   });
 
   it('hands a message over again after its process was killed (kill -9) in the middle of handling it', async () => {
     // Prepare: a process that enqueues op-1 and is killed while handling it.
     const folder = await newFolder();
-    const child = runProcess(process.execPath, ['--import', 'tsx', 'test/support/workQueueProcess.ts', folder, 'op-1']);
-    await child.waitFor('handling op-1');
+    const { operationId } = operation('op-1');
+    const child = runProcess(process.execPath, [
+      '--import',
+      'tsx',
+      'test/support/workQueueProcess.ts',
+      folder,
+      operationId,
+    ]);
+    await child.waitFor(`handling ${operationId}`);
     stopProcesses();
     await child.exited;
 
