@@ -40,7 +40,7 @@ export class CommandSender {
   /**
    * Protects and publishes the commands (in one batch), timestamped `options.second` (E4 seconds; default now: see
    * keySeconds.ts for commands that carry keys); the outcome of each is added to the report. `beforePublish` sees the
-   * protected commands first (an operation records what it is about to publish: a receipt may come at once).
+   * protected commands first (an operation takes the hash of each, which the device's receipt will name).
    */
   async send(
     commands: readonly AddressedCommand[],
