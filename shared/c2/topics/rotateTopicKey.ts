@@ -5,8 +5,9 @@
  * key for an hour (E4's key transition), so messages in flight still open.
  *
  * A rotation asked for while another rotation of the topic waits to start joins it (the one waiting installs a key
- * newer than the request), so a burst of requests makes one or two rotations, each request answered with the
- * operation that serves it. A request with an idempotency key always gets its own operation.
+ * newer than the request), so a burst of requests makes fewer rotations than requests (requests that arrive at the
+ * same moment may each start one: 50 at once made about 24 in a test), each request answered with the operation
+ * that serves it. A request with an idempotency key always gets its own operation.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { refusalAudited } from '../events/audited.js';
