@@ -3,6 +3,7 @@
  * them on reconnection) against local mode over real TCP and HTTP, each an E4Client fed what arrives on its control
  * topic. The C2's and the devices' clocks are one injected clock, real time plus an offset that the tests move
  * forward instead of waiting ten minutes (the C2 waits for its clock to reach a command's second: it must run).
+ * Also: a device away during two rotations.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -197,3 +198,61 @@ describe('local mode resyncs a device that comes back', () => {
     expect(errors).toEqual([]);
   });
 });
+
+// A device away during two rotations, more than ten minutes, ends on the current key when it comes back, without
+// anyone asking for a resync: with a persistent session (the broker keeps both rotations for it, too old by then,
+// and it does not subscribe again) and with a clean session (it missed both, and subscribes again).
+describe.each([
+  { session: 'persistent', clean: false },
+  { session: 'clean', clean: true },
+])('a device away during two rotations, $session session', ({ clean }) => {
+  it('has the current key after more than ten minutes away, without a resync asked', async () => {
+    // Prepare: alice (the session under test) and bob (always there) on a topic.
+    offset = 0;
+    const server = await startC2();
+    const topic = 'home/garage';
+    const { hash } = await call<{ hash: string }>(server, 'POST', '/v1/topics', { topic });
+    const alice = await enrol(server, 'alice', clean);
+    const bob = await enrol(server, 'bob', true);
+    await alice.connect(true);
+    await bob.connect(true);
+    for (const device of [alice, bob]) await call(server, 'PUT', `/v1/topics/${hash}/clients/${device.id}`);
+    await until(() => reads(alice.client, bob.client, topic) && reads(bob.client, alice.client, topic), 'the key');
+
+    // Act: alice leaves; two rotations, a few minutes apart; she is back more than ten minutes after the first.
+    await alice.leave();
+    for (const minutes of [1, 6]) {
+      offset += minutes * 60_000;
+      const bobBefore = bob.applied();
+      const { operation } = await call<{ operation: { id: string } }>(server, 'POST', `/v1/topics/${hash}/rotate`);
+      await waitOperation(server, operation.id);
+      await until(() => bob.applied() > bobBefore, "bob's new key");
+    }
+    expect(reads(alice.client, bob.client, topic)).toBe(false);
+    offset += 11 * 60_000;
+    const appliedBefore = alice.applied();
+    await alice.connect(clean);
+
+    // Assess: a fresh copy of the current key reached her; she and bob read each other; the topic is at version 3.
+    await until(() => alice.applied() > appliedBefore && reads(alice.client, bob.client, topic), 'alice on the key');
+    expect(reads(bob.client, alice.client, topic)).toBe(true);
+    const topicView = await call<{ keyVersion: number }>(server, 'GET', `/v1/topics/${hash}`);
+    expect(topicView.keyVersion).toBe(3);
+    // With a persistent session the broker handed her both rotations: too old by then, refused.
+    if (!clean) expect(alice.refused()).toBeGreaterThanOrEqual(2);
+  });
+});
+
+/** Waits for an operation to finish; it must have succeeded. */
+async function waitOperation(server: LocalC2Server, id: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const view = await call<{ status: string; finishedAt?: string }>(server, 'GET', `/v1/operations/${id}`);
+    if (view.finishedAt !== undefined) {
+      expect(view.status).toBe('succeeded');
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`operation ${id} still ${view.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
