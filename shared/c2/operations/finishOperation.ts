@@ -2,7 +2,9 @@
  * The end of an operation: its outcome recorded in the event log (the operation record is the intent, this entry
  * the outcome), then its final status: `failed` with an error when it could not be carried out, else `partial` when
  * some devices' commands failed, `succeeded` when every device's command was taken by the broker (or confirmed).
- * Devices that confirm what they apply and have not yet are looked at later (checkConfirmations.ts). Safe to repeat: the event is the operation's (its id and time are the operation's creation: the log lists it where
+ * Devices that confirm what they apply and have not yet are looked at later (checkConfirmations.ts). An operation
+ * finished again (a retry, a resend) gets an entry for each end (the id holds the operation's revision). Safe to
+ * repeat: the event is the operation's (its id and time are the operation's creation: the log lists it where
  * it was asked for, its end in its details), so a second write finds it there.
  */
 import type { C2Deps } from '../C2Deps.js';
@@ -33,7 +35,7 @@ export async function finishOperation(
   try {
     await deps.store.appendEvent({
       tenantId,
-      id: `${operation.createdAt}#${id}`,
+      id: `${operation.createdAt}#${id}#${operation.revision}`,
       at: operation.createdAt,
       actor,
       action: kind,
