@@ -12,15 +12,16 @@
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { eachPage } from '../pages.js';
 import type { DeliveryRecord, DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
 import type { ConfirmationMessage } from '../ports/WorkQueue.js';
+import type { PageRequest } from '../ports.js';
 
 /** How long after an operation ends its devices' receipts are looked at (receipts take milliseconds; late ones are
  * looked up again for 17.5 s, see acceptReceipt.ts). */
 export const CONFIRMATION_DELAY_MS = 30_000;
 /** Sends of one key to a device that confirms things, before it is given up on. */
 export const MAX_SENDS = 3;
-const PAGE = 100;
 
 export async function checkConfirmations(deps: C2Deps, message: ConfirmationMessage): Promise<void> {
   const { operations, queue } = deps;
@@ -66,22 +67,16 @@ export async function checkConfirmations(deps: C2Deps, message: ConfirmationMess
 /** The `sent` deliveries of the operation whose clients are known to send receipts. */
 async function silentDevices(deps: C2Deps, operation: OperationRecord): Promise<DeliveryRecord[]> {
   const silent: DeliveryRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.operations.listDeliveries(
-      operation.tenantId,
-      operation.id,
-      { state: 'sent' },
-      { limit: PAGE, ...(cursor ? { cursor } : {}) },
-    );
+  const sent = (page: PageRequest) =>
+    deps.operations.listDeliveries(operation.tenantId, operation.id, { state: 'sent' }, page);
+  for await (const page of eachPage(sent)) {
     const clients = await deps.store.getClients(
       operation.tenantId,
-      page.items.map((delivery) => delivery.clientName),
+      page.map((delivery) => delivery.clientName),
     );
     const confirming = new Set(clients.filter((client) => client.lastSeenAt !== undefined).map((c) => c.name));
-    silent.push(...page.items.filter((delivery) => confirming.has(delivery.clientName)));
-    cursor = page.cursor;
-  } while (cursor);
+    silent.push(...page.filter((delivery) => confirming.has(delivery.clientName)));
+  }
   return silent;
 }
 

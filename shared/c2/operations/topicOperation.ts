@@ -23,6 +23,7 @@ import { withSender } from '../delivery/CommandSender.js';
 import { clockSecond, nextSeconds, sameSecond } from '../delivery/keySeconds.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
+import { eachPage } from '../pages.js';
 import type {
   CommandRef,
   CountsDelta,
@@ -30,9 +31,10 @@ import type {
   OperationRecord,
   OperationStore,
 } from '../ports/OperationStore.js';
-import type { ClientRecord, TopicRecord } from '../ports.js';
+import type { ClientRecord, PageRequest, TopicRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { openTopicKey } from '../topics/openTopicKey.js';
+import { storeTopicKey } from '../topics/storeTopicKey.js';
 import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
 import { finishOperation } from './finishOperation.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
@@ -122,20 +124,8 @@ export async function advanceTopicOperation(
  */
 async function recount(deps: C2Deps, operation: OperationRecord): Promise<OperationRecord> {
   const tally = { pending: 0, sent: 0, confirmed: 0, failed: 0 };
-  let cursor: string | undefined;
-  do {
-    const page = await deps.operations.listDeliveries(
-      operation.tenantId,
-      operation.id,
-      {},
-      {
-        limit: PAGE,
-        ...(cursor ? { cursor } : {}),
-      },
-    );
-    for (const delivery of page.items) tally[delivery.state]++;
-    cursor = page.cursor;
-  } while (cursor);
+  const deliveries = (page: PageRequest) => deps.operations.listDeliveries(operation.tenantId, operation.id, {}, page);
+  for await (const page of eachPage(deliveries)) for (const delivery of page) tally[delivery.state]++;
   const read = (await deps.operations.getOperation(operation.tenantId, operation.id)) ?? operation;
   const delta: CountsDelta = {
     pending: tally.pending - read.counts.pending,
@@ -214,38 +204,14 @@ async function installKey(
   record: TopicRecord,
   revoking: boolean,
 ): Promise<TopicRecord> {
-  const { tenantId, topic } = record;
-  const keyVersion = operation.keyVersion!;
   if (!operation.wrappedKey) throw new Error(`operation ${operation.id} has no key to install`);
   const seconds = await nextSeconds(deps, record.keySecond, revoking ? 2 : 1);
-  const keySecond = seconds.at(-1)!;
-  const key = await deps.vault.unwrap(operation.wrappedKey, operationKeyBinding(tenantId, operation.id));
-  let wrappedKey: Uint8Array;
+  const key = await deps.vault.unwrap(operation.wrappedKey, operationKeyBinding(record.tenantId, operation.id));
   try {
-    wrappedKey = await deps.vault.wrap(key, { tenantId, kind: 'topic', name: topic, version: keyVersion });
+    return await storeTopicKey(deps, record, key, { keySecond: seconds.at(-1)!, revoking, operationId: operation.id });
   } finally {
     key.fill(0);
   }
-  const updatedAt = new Date(deps.clock()).toISOString();
-  const revokedVersion = revoking ? keyVersion : record.revokedVersion;
-  await deps.store.updateTopicKey(tenantId, topic, {
-    wrappedKey,
-    keyVersion,
-    expectedVersion: record.keyVersion,
-    updatedAt,
-    keySecond,
-    ...(revoking ? { revokedVersion: keyVersion } : {}),
-    operationId: operation.id,
-  });
-  return {
-    ...record,
-    wrappedKey,
-    keyVersion,
-    updatedAt,
-    keySecond,
-    ...(revokedVersion === undefined ? {} : { revokedVersion }),
-    keyOperationId: operation.id,
-  };
 }
 
 /** One `pending` delivery per client of the topic (but the leaving one); their number. */

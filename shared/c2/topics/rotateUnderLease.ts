@@ -9,6 +9,7 @@ import type { CommandSender } from '../delivery/CommandSender.js';
 import { forEachClientOfTopic } from '../delivery/forEachClientOfTopic.js';
 import type { TopicRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
+import { storeTopicKey } from './storeTopicKey.js';
 import type { TopicTurn } from './withTopicLease.js';
 
 /** What a rotation under the lease made: the topic's new record, and the second of its first commands. */
@@ -44,18 +45,7 @@ export async function rotateUnderLease(
   const burnKey = revoking ? random(KEY_LEN) : undefined;
   const burn = burnKey && cmdSetTopicKey(burnKey, topic);
   try {
-    const keyVersion = record.keyVersion + 1;
-    const updatedAt = new Date(deps.clock()).toISOString();
-    const wrappedKey = await deps.vault.wrap(key, { tenantId, kind: 'topic', name: topic, version: keyVersion });
-    const revokedVersion = revoking ? keyVersion : record.revokedVersion;
-    await deps.store.updateTopicKey(tenantId, topic, {
-      wrappedKey,
-      keyVersion,
-      expectedVersion: record.keyVersion,
-      updatedAt,
-      keySecond: second,
-      ...(revoking ? { revokedVersion } : {}),
-    });
+    const rotated = await storeTopicKey(deps, record, key, { keySecond: second, revoking });
     await forEachClientOfTopic(deps, tenantId, topic, async (clients) => {
       let staying = leaving === undefined ? clients : clients.filter((client) => client.name !== leaving);
       if (burn) {
@@ -73,14 +63,6 @@ export async function rotateUnderLease(
         { second },
       );
     });
-    const rotated: TopicRecord = {
-      ...record,
-      wrappedKey,
-      keyVersion,
-      updatedAt,
-      keySecond: second,
-      ...(revokedVersion !== undefined ? { revokedVersion } : {}),
-    };
     return { record: rotated, firstSecond: seconds[0]! };
   } finally {
     key.fill(0);
