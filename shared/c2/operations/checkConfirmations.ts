@@ -5,10 +5,12 @@
  * took their command, and that is all the C2 can know.
  *
  * finishOperation.ts queues a check {@link CONFIRMATION_DELAY_MS} after an operation that installed a key ends. The
- * check moves the silent devices' deliveries back to `pending` and the operation to `running` (as a retry does,
+ * check moves the silent devices whose wait is over ({@link resendBackoffMs}: 30 s after the first send, 60 s after
+ * the second, 120 s after the third) back to `pending` and the operation to `running` (as a retry does,
  * retryOperation.ts): the worker sends them the same key at fresh seconds and finishes the operation again, which
- * queues the next check. A delivery sent {@link MAX_SENDS} times without a receipt is `failed` instead. Nothing is
- * sent when a later operation has given the topic another key since (it delivers that one).
+ * queues the next check. A device whose wait is not over yet is looked at again when it is. A delivery sent
+ * {@link MAX_SENDS} times without a receipt is `failed` instead, once its last wait is over. Nothing is sent when a
+ * later operation has given the topic another key since (it delivers that one).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
@@ -23,6 +25,9 @@ export const CONFIRMATION_DELAY_MS = 30_000;
 /** Sends of one key to a device that confirms things, before it is given up on. */
 export const MAX_SENDS = 3;
 
+/** How long a device that confirms things is waited for after its `sends`-th send (it doubles each time). */
+export const resendBackoffMs = (sends: number): number => CONFIRMATION_DELAY_MS * 2 ** Math.max(0, sends - 1);
+
 export async function checkConfirmations(deps: C2Deps, message: ConfirmationMessage): Promise<void> {
   const { operations, queue } = deps;
   const { tenantId, operationId } = message;
@@ -31,9 +36,13 @@ export async function checkConfirmations(deps: C2Deps, message: ConfirmationMess
   const topic = operation.target.link?.topic ?? operation.target.name;
   const record = await deps.store.getTopic(tenantId, topic);
   if (!record || record.keyVersion !== operation.keyVersion) return;
-  const silent = await silentDevices(deps, operation);
-  if (silent.length === 0) return;
-  const at = new Date(deps.clock()).toISOString();
+  const now = deps.clock();
+  const dueAt = (delivery: DeliveryRecord) => Date.parse(delivery.updatedAt) + resendBackoffMs(delivery.attempts);
+  const waiting = await silentDevices(deps, operation);
+  const silent = waiting.filter((delivery) => dueAt(delivery) <= now);
+  const later = waiting.filter((delivery) => dueAt(delivery) > now);
+  if (silent.length === 0) return checkAgain(deps, message, later, dueAt);
+  const at = new Date(now).toISOString();
   const giveUp = silent.filter((delivery) => delivery.attempts >= MAX_SENDS);
   const again = silent.filter((delivery) => delivery.attempts < MAX_SENDS);
   let current = operation;
@@ -58,10 +67,24 @@ export async function checkConfirmations(deps: C2Deps, message: ConfirmationMess
     // Running again: whatever happened above, the worker must get it (it sends what is pending, then finishes it).
     if (again.length > 0) await queue.enqueue([{ type: 'operation', tenantId, operationId }]);
   }
-  if (again.length > 0) return;
+  if (again.length > 0) return; // finished again after the resend, it queues the next check
+  await checkAgain(deps, message, later, dueAt);
   if (giveUp.length > 0 && operation.status === 'succeeded') {
     await operations.updateOperation(tenantId, operationId, { status: 'partial', updatedAt: at }, operation.revision);
   }
+}
+
+/** A check when the first of `later` is due (nothing when none is waited for). */
+async function checkAgain(
+  deps: C2Deps,
+  { tenantId, operationId }: ConfirmationMessage,
+  later: readonly DeliveryRecord[],
+  dueAt: (delivery: DeliveryRecord) => number,
+): Promise<void> {
+  if (later.length === 0) return;
+  const first = later.reduce((soonest, delivery) => Math.min(soonest, dueAt(delivery)), Number.POSITIVE_INFINITY);
+  const delayMs = Math.max(0, first - deps.clock());
+  await deps.queue.enqueue([{ type: 'confirmation', tenantId, operationId }], { delayMs });
 }
 
 /** The `sent` deliveries of the operation whose clients are known to send receipts. */

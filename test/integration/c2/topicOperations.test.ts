@@ -10,7 +10,7 @@ import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { listEvents } from '../../../shared/c2/events/listEvents.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
-import { CONFIRMATION_DELAY_MS, MAX_SENDS } from '../../../shared/c2/operations/checkConfirmations.js';
+import { CONFIRMATION_DELAY_MS, MAX_SENDS, resendBackoffMs } from '../../../shared/c2/operations/checkConfirmations.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
@@ -230,14 +230,18 @@ describe('a rotation is an operation', () => {
 });
 
 describe('devices that send receipts and stay silent', () => {
-  it('are sent the key again with backoff, then failed and listed; devices without receipts stay sent', async () => {
-    // Prepare: three devices; two have sent receipts before (lastSeenAt), one of those confirms this operation.
+  it('are sent the key again with growing backoff, then failed and listed; devices without receipts stay sent', async () => {
+    // Prepare: three devices; two have sent receipts before (lastSeenAt), one of those confirms this operation. The
+    // C2's clock moves on by each message's delay as the test hands it over (the devices' clocks do not move: the
+    // resends go out at the key's own second, less than five minutes old).
+    let skew = 0;
+    const timed: C2Deps = { ...deps, clock: () => Date.now() + skew };
     const [silent, confirms, e4go] = await Promise.all(['conf-silent', 'conf-ok', 'conf-e4go'].map(device));
     await topicWith('ops/confirm', [silent!, confirms!, e4go!]);
     const seen = new Date().toISOString();
     for (const name of ['conf-silent', 'conf-ok']) await deps.store.recordClientSeen(caller.tenantId, name, seen);
-    const { operation } = await rotateTopicKey(deps, caller, 'ops/confirm');
-    await queue.step(deps); // the fan-out
+    const { operation } = await rotateTopicKey(timed, caller, 'ops/confirm');
+    await queue.step(timed); // the fan-out
     const check = queue.messages[0];
     // What acceptReceipt does for conf-ok's receipt:
     await deps.operations.transitionDeliveries(caller.tenantId, operation.id, [
@@ -245,14 +249,27 @@ describe('devices that send receipts and stay silent', () => {
     ]);
     await deps.operations.addToCounts(caller.tenantId, operation.id, { sent: -1, confirmed: 1 }, seen);
 
-    // Act: the checks and the sends they start, until nothing is left
-    await queue.drain(deps);
+    // Act: the checks and the sends they start, until nothing is left, the clock moved on by each delay
+    const resentAt: number[] = [];
+    const checksAfter: number[] = [];
+    while (queue.messages.length > 0) {
+      const { message, delayMs } = queue.messages[0]!;
+      skew += delayMs;
+      if (message.type === 'operation') resentAt.push(skew);
+      if (message.type === 'confirmation') checksAfter.push(delayMs);
+      await queue.step(timed);
+    }
 
-    // Assess
+    // Assess: resends 30 s, then 60 s after the send before; given up 120 s after the third send
     expect(check).toEqual({
       message: { type: 'confirmation', tenantId: caller.tenantId, operationId: operation.id },
       delayMs: CONFIRMATION_DELAY_MS,
     });
+    // (to the second: a remaining wait is computed from the clock, and the test itself takes some milliseconds)
+    const seconds = (times: number[]) => times.map((ms) => Math.round(ms / 1000));
+    expect(seconds(resentAt)).toEqual([30, 90]);
+    expect(seconds(checksAfter)).toEqual([30, 30, 30, 30, 90]);
+    expect(resendBackoffMs(3)).toBe(120_000);
     const done = await operationOf(operation.id);
     expect(done).toMatchObject({ status: 'partial', keyVersion: 2 });
     expect(done.counts).toEqual({ total: 3, pending: 0, sent: 1, confirmed: 1, failed: 1 });
