@@ -18,6 +18,7 @@ import { eachPage } from '../pages.js';
 import type { DeliveryRecord, DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
 import type { ConfirmationMessage } from '../ports/WorkQueue.js';
 import type { PageRequest } from '../ports.js';
+import { startWatch } from './watchOperation.js';
 
 /** How long after an operation ends its devices' receipts are looked at (receipts take milliseconds; late ones are
  * looked up again for 17.5 s, see acceptReceipt.ts). */
@@ -47,6 +48,7 @@ export async function checkConfirmations(deps: C2Deps, message: ConfirmationMess
   const again = silent.filter((delivery) => delivery.attempts < MAX_SENDS);
   let current = operation;
   if (again.length > 0) {
+    await startWatch(deps, tenantId, operationId);
     try {
       current = await operations.updateOperation(
         tenantId,

@@ -5,6 +5,7 @@ export function describeWorkMessage(message: WorkMessage): Readonly<Record<strin
   switch (message.type) {
     case 'operation':
     case 'confirmation':
+    case 'watch':
       return { type: message.type, tenantId: message.tenantId, operationId: message.operationId };
     case 'receipt':
       return {

@@ -10,6 +10,7 @@ import { acceptReceipt } from './acceptReceipt.js';
 import { advanceOperation } from './advanceOperation.js';
 import { checkConfirmations } from './checkConfirmations.js';
 import type { WorkOptions } from './WorkOptions.js';
+import { watchOperation } from './watchOperation.js';
 
 export type { WorkOptions } from './WorkOptions.js';
 
@@ -23,5 +24,7 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
       return writeEvent(deps, message.event);
     case 'confirmation':
       return checkConfirmations(deps, message);
+    case 'watch':
+      return watchOperation(deps, message);
   }
 }

@@ -17,6 +17,7 @@ const tenantId = z.string().regex(TENANT_ID_PATTERN);
 export const WorkMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('operation'), tenantId, operationId: z.string().regex(OPERATION_ID) }),
   z.object({ type: z.literal('confirmation'), tenantId, operationId: z.string().regex(OPERATION_ID) }),
+  z.object({ type: z.literal('watch'), tenantId, operationId: z.string().regex(OPERATION_ID) }),
   z.object({
     type: z.literal('receipt'),
     tenantId,

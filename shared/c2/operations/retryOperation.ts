@@ -10,6 +10,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
+import { startWatch } from './watchOperation.js';
 
 const PAGE = 100;
 /** An unfinished operation not updated for this long is queued again by a retry instead of refused. */
@@ -27,6 +28,7 @@ export async function retryOperation(deps: C2Deps, caller: Caller, id: string): 
     return operation;
   }
   await checkRetriable(deps, operation);
+  await startWatch(deps, tenantId, id);
   const at = new Date(deps.clock()).toISOString();
   let retried: OperationRecord;
   try {

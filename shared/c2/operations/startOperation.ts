@@ -1,6 +1,7 @@
 /**
  * Starts an operation: records it (status `pending`) with the key it installs, minted here once and enveloped, then
- * hands it to the work queue. Nothing is sent before the record exists, so a crash at any point leaves either no
+ * hands it to the work queue, with a watch that queues it again should its messages be lost (watchOperation.ts).
+ * Nothing is sent before the record exists, so a crash at any point leaves either no
  * change at all or a visible operation that the worker carries out (and a retry of the request with the same
  * idempotency key answers with that same operation, queued again if it has not finished: the message may be what
  * was lost).
@@ -12,6 +13,7 @@ import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { newOperationId } from './newOperationId.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
+import { startWatch } from './watchOperation.js';
 
 export interface OperationRequest {
   readonly kind: OperationKind;
@@ -61,7 +63,10 @@ export async function startOperation(
     request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey },
   );
   if (started.operation.finishedAt === undefined) {
-    await queue.enqueue([{ type: 'operation', tenantId: caller.tenantId, operationId: started.operation.id }]);
+    const operationId = started.operation.id;
+    // A repeat of a request whose operation never started may be one whose messages were lost: watched again.
+    if (started.created || started.operation.status === 'pending') await startWatch(deps, caller.tenantId, operationId);
+    await queue.enqueue([{ type: 'operation', tenantId: caller.tenantId, operationId }]);
   }
   return started;
 }

@@ -39,7 +39,17 @@ export interface ConfirmationMessage {
   readonly operationId: string;
 }
 
-export type WorkMessage = OperationMessage | ReceiptMessage | EventMessage | ConfirmationMessage;
+/**
+ * Look whether an unfinished operation still moves (watchOperation.ts): its message may have been lost (a worker that
+ * died past the queue's retries, a crash between two writes); it is queued again if not. Repeats while unfinished.
+ */
+export interface WatchMessage {
+  readonly type: 'watch';
+  readonly tenantId: string;
+  readonly operationId: string;
+}
+
+export type WorkMessage = OperationMessage | ReceiptMessage | EventMessage | ConfirmationMessage | WatchMessage;
 
 export interface EnqueueOptions {
   /** Not handed to a worker before this many milliseconds (SQS allows up to 15 minutes). */

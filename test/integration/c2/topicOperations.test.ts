@@ -91,7 +91,7 @@ describe('a rotation is an operation', () => {
     expect(started.created).toBe(true);
     expect(started.operation).toMatchObject({ kind: 'topic.rotate', status: 'pending', actor: 'operator' });
     expect(started.operation.target).toEqual({ type: 'topic', name: 'ops/rot' });
-    expect(queue.messages.map((m) => m.message)).toEqual([
+    expect(queue.work().map((m) => m.message)).toEqual([
       { type: 'operation', tenantId: caller.tenantId, operationId: started.operation.id },
     ]);
     expect((await deps.store.getTopic(caller.tenantId, 'ops/rot'))!.keyVersion).toBe(1);
@@ -139,7 +139,7 @@ describe('a rotation is an operation', () => {
     // Act: one page per step (budget 1 ms); the first step's continuation is lost (a crash), the message itself is
     // handed over again (SQS after its visibility timeout), and once more at the same time as the next.
     await handleWork(deps, message, { budgetMs: 1 });
-    expect(queue.messages).toHaveLength(1);
+    expect(queue.work()).toHaveLength(1);
     queue.take();
     const halfway = await operationOf(operation.id);
     await Promise.all([handleWork(deps, message, { budgetMs: 1 }), handleWork(deps, message, { budgetMs: 1 })]);
@@ -188,7 +188,7 @@ describe('a rotation is an operation', () => {
     const { operation } = await rotateTopicKey(deps, caller, 'ops/busy');
 
     await queue.step(deps);
-    expect(queue.messages.map((m) => m.delayMs)).toEqual([250]);
+    expect(queue.work().map((m) => m.delayMs)).toEqual([250]);
     expect((await operationOf(operation.id)).status).toBe('pending');
     await deps.store.releaseTopicLease(caller.tenantId, 'ops/busy', 'other');
     await queue.drain(deps);
@@ -232,17 +232,17 @@ describe('a rotation is an operation', () => {
 describe('devices that send receipts and stay silent', () => {
   it('are sent the key again with growing backoff, then failed and listed; devices without receipts stay sent', async () => {
     // Prepare: three devices; two have sent receipts before (lastSeenAt), one of those confirms this operation. The
-    // C2's clock moves on by each message's delay as the test hands it over (the devices' clocks do not move: the
-    // resends go out at the key's own second, less than five minutes old).
-    let skew = 0;
-    const timed: C2Deps = { ...deps, clock: () => Date.now() + skew };
+    // C2 runs on the queue's time, which moves on to each message's due time as the test hands it over (the
+    // devices' clocks do not move: the resends go out at the key's own second, less than five minutes old).
+    const own = new StepQueue();
+    const timed: C2Deps = { ...deps, queue: own, clock: () => Date.now() + own.elapsed };
     const [silent, confirms, e4go] = await Promise.all(['conf-silent', 'conf-ok', 'conf-e4go'].map(device));
     await topicWith('ops/confirm', [silent!, confirms!, e4go!]);
     const seen = new Date().toISOString();
     for (const name of ['conf-silent', 'conf-ok']) await deps.store.recordClientSeen(caller.tenantId, name, seen);
     const { operation } = await rotateTopicKey(timed, caller, 'ops/confirm');
-    await queue.step(timed); // the fan-out
-    const check = queue.messages[0];
+    await own.step(timed); // the fan-out
+    const check = own.messages[0];
     // What acceptReceipt does for conf-ok's receipt:
     await deps.operations.transitionDeliveries(caller.tenantId, operation.id, [
       { clientName: 'conf-ok', from: ['sent'], to: 'confirmed', updatedAt: seen },
@@ -252,16 +252,15 @@ describe('devices that send receipts and stay silent', () => {
     // Act: the checks and the sends they start, until nothing is left, the clock moved on by each delay
     const resentAt: number[] = [];
     const checksAfter: number[] = [];
-    while (queue.messages.length > 0) {
-      const { message, delayMs } = queue.messages[0]!;
-      skew += delayMs;
-      if (message.type === 'operation') resentAt.push(skew);
+    while (own.messages.length > 0) {
+      const { delayMs } = own.messages[0]!;
+      const message = await own.step(timed);
+      if (message.type === 'operation') resentAt.push(own.elapsed);
       if (message.type === 'confirmation') checksAfter.push(delayMs);
-      await queue.step(timed);
     }
 
     // Assess: resends 30 s, then 60 s after the send before; given up 120 s after the third send
-    expect(check).toEqual({
+    expect(check).toMatchObject({
       message: { type: 'confirmation', tenantId: caller.tenantId, operationId: operation.id },
       delayMs: CONFIRMATION_DELAY_MS,
     });
@@ -283,6 +282,30 @@ describe('devices that send receipts and stay silent', () => {
     expect(states['conf-e4go']).toMatchObject({ state: 'sent', attempts: 1 });
     await silent!.commandsApplied(1 + MAX_SENDS); // the link, then the same key three times
     expect(confirms!.commands).toHaveLength(2);
+  });
+});
+
+describe('the watch over an operation', () => {
+  it('queues an operation again when its message was lost, and ends with it', async () => {
+    // Prepare: the C2 on a queue of the test's own, whose time the watch's delay moves on (no real device: their
+    // clocks would not move with it).
+    const own = new StepQueue();
+    const timed: C2Deps = { ...deps, queue: own, clock: () => Date.now() + own.elapsed };
+    await topicWith('ops/watch', [], 3);
+    const { operation } = await rotateTopicKey(timed, caller, 'ops/watch');
+
+    // Act: the operation's message lost (a worker that died past its retries); then what the queue hands over
+    const lost = own.take();
+    const handed: string[] = [];
+    while (own.messages.length > 0) handed.push(`${(await own.step(timed)).type}@${own.elapsed / 1000}s`);
+
+    // Assess: the watch, 5 minutes later, found it untouched and queued it; it finished; the next watch ended there
+    expect(lost).toEqual({ type: 'operation', tenantId: caller.tenantId, operationId: operation.id });
+    expect(handed.slice(0, 3)).toEqual(['watch@300s', 'operation@300s', 'confirmation@330s']);
+    expect(handed.slice(3)).toEqual(['watch@600s']);
+    const done = await operationOf(operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    expect(done.counts).toMatchObject({ total: 3, sent: 3 });
   });
 });
 
