@@ -1,7 +1,9 @@
 /**
  * The target of EventBridge Scheduler schedules (the automation issue creates them): `{ tenantId, action: 'rotate-topic',
  * topic }` starts a rotation of the topic's key, as `POST /v1/topics/{hash}/rotate` does (an operation the worker
- * carries out), with the actor `scheduler:<schedule>`.
+ * carries out), with the actor `scheduler:<schedule>`. The Scheduler delivers a run at least once: `scheduledTime` (the
+ * time the run was due, which the Scheduler fills in) makes the idempotency key of the rotation, so a run delivered
+ * twice starts one operation (the operation store's idempotency keys, as for the API's `Idempotency-Key`).
  * A malformed input is reported (and not retried by the scheduler); a topic that no longer exists is a no-op.
  */
 import * as z from 'zod';
@@ -15,6 +17,7 @@ const ScheduledRotationSchema = z.object({
   action: z.literal('rotate-topic'),
   topic: z.string().min(1).max(512),
   schedule: z.string().max(64).optional(),
+  scheduledTime: z.iso.datetime().optional(),
 });
 
 export type ScheduledRotationOutcome =
@@ -24,7 +27,7 @@ export type ScheduledRotationOutcome =
 export async function handleScheduledRotation(deps: C2Deps, input: unknown): Promise<ScheduledRotationOutcome> {
   const parsed = ScheduledRotationSchema.safeParse(input);
   if (!parsed.success) return { status: 'skipped', reason: `malformed input: ${parsed.error.issues[0]?.message}` };
-  const { tenantId, topic, schedule } = parsed.data;
+  const { tenantId, topic, schedule, scheduledTime } = parsed.data;
   try {
     validateTenantId(tenantId);
   } catch {
@@ -35,6 +38,7 @@ export async function handleScheduledRotation(deps: C2Deps, input: unknown): Pro
       deps,
       { tenantId, actor: `scheduler:${schedule ?? 'unnamed'}` },
       topic,
+      scheduledTime === undefined ? {} : { idempotencyKey: `schedule:${schedule ?? 'unnamed'}:${scheduledTime}` },
     );
     return { status: 'started', operationId: operation.id, created };
   } catch (error) {

@@ -81,15 +81,21 @@ function validTimezone(timezone: unknown): timezone is string {
   }
 }
 
+/** EventBridge Scheduler's context attribute: replaced by the time the run was due, e.g. `2022-03-22T18:59:43Z`. */
+const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
+
 function inputOf(tenantId: string, schedule: ScheduleSpec): string {
   const { payload } = schedule;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw invalid('"payload" of a schedule must be a JSON object');
   }
-  if (Object.hasOwn(payload, 'tenantId')) throw invalid('"payload" of a schedule must not set "tenantId"');
+  for (const reserved of ['tenantId', 'scheduledTime']) {
+    if (Object.hasOwn(payload, reserved)) throw invalid(`"payload" of a schedule must not set "${reserved}"`);
+  }
   let input: string;
   try {
-    input = JSON.stringify({ tenantId, ...payload });
+    // The time the run was due, filled in by the Scheduler: what makes a run delivered twice start one operation.
+    input = JSON.stringify({ tenantId, ...payload, scheduledTime: SCHEDULED_TIME });
   } catch {
     throw invalid('"payload" of a schedule must be JSON');
   }
@@ -147,7 +153,7 @@ export class EventBridgeScheduler implements Scheduler {
       return undefined; // not a schedule of this adapter
     }
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
-    const { tenantId: owner, ...payload } = input as Record<string, unknown>;
+    const { tenantId: owner, scheduledTime: _filledIn, ...payload } = input as Record<string, unknown>;
     if (owner !== tenantId || !output.ScheduleExpression) return undefined;
     const timezone = output.ScheduleExpressionTimezone;
     return {

@@ -60,7 +60,11 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
       State: 'ENABLED',
       Target: { Arn: TARGET, RoleArn: ROLE },
     });
-    expect(JSON.parse(stored.Target!.Input!)).toEqual({ tenantId: 'tenant-a', ...rotateMonthly.payload });
+    expect(JSON.parse(stored.Target!.Input!)).toEqual({
+      tenantId: 'tenant-a',
+      ...rotateMonthly.payload,
+      scheduledTime: '<aws.scheduler.scheduled-time>', // filled in by the Scheduler at each run
+    });
     expect(await scheduler.getSchedule('tenant-a', 'rotate-sensors')).toEqual({ ...rotateMonthly, enabled: true });
   });
 
@@ -145,6 +149,7 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
     ['a cron of 5 fields', 'tenant-a', { expression: 'cron(0 3 * * ?)' }],
     ['an unknown time zone', 'tenant-a', { timezone: 'Mars/Olympus' }],
     ['a payload that sets tenantId', 'tenant-a', { payload: { tenantId: 'tenant-b' } }],
+    ['a payload that sets scheduledTime', 'tenant-a', { payload: { scheduledTime: 'now' } }],
     ['a payload that is an array', 'tenant-a', { payload: [] as unknown as Record<string, unknown> }],
     ['a payload over 8 KiB of JSON', 'tenant-a', { payload: { blob: 'x'.repeat(8200) } }],
   ])('refuses %s with INVALID_INPUT and creates nothing', async (_, tenantId, change) => {

@@ -98,12 +98,34 @@ describe('handleScheduledRotation', () => {
     expect(items[0]).toMatchObject({ action: 'topic.rotate', actor: 'scheduler:monthly', result: 'ok' });
   });
 
+  it('starts one operation for a run the Scheduler delivers twice (the same scheduled time)', async () => {
+    const run = {
+      tenantId: caller.tenantId,
+      action: 'rotate-topic',
+      topic: 'fn/topic',
+      schedule: 'nightly',
+      scheduledTime: '2026-12-04T03:00:00Z',
+    };
+    const first = await handleScheduledRotation(c2.deps, run);
+    const again = await handleScheduledRotation(c2.deps, run);
+    const next = await handleScheduledRotation(c2.deps, { ...run, scheduledTime: '2026-12-05T03:00:00Z' });
+    expect(first).toMatchObject({ status: 'started', created: true });
+    expect(again).toEqual({ ...first, created: false });
+    expect(next).toMatchObject({ status: 'started', created: true });
+    expect((next as { operationId: string }).operationId).not.toBe((first as { operationId: string }).operationId);
+    for (const outcome of [first, next]) {
+      const id = (outcome as { operationId: string }).operationId;
+      await operationFinished(c2.deps, { tenantId: caller.tenantId, id });
+    }
+  });
+
   it.each([
     ['no input', undefined],
     ['another action', { tenantId: 'tenant-fn', action: 'delete-everything', topic: 'fn/topic' }],
     ['a bad tenant', { tenantId: 'Bad Tenant', action: 'rotate-topic', topic: 'fn/topic' }],
     ['a topic that is gone', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/gone' }],
     ['an invalid topic', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/#' }],
+    ['a bad scheduled time', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/topic', scheduledTime: 'x' }],
   ])('skips %s (reported, not thrown)', async (_label, input) => {
     const outcome = await handleScheduledRotation(c2.deps, input);
     expect(outcome.status).toBe('skipped');
