@@ -162,6 +162,30 @@ describe('deleting a client (operation)', () => {
     await exchange(everywhere, others[0]!, topics[0]!, 'unchanged key');
   });
 
+  it('ends partial when a child did not reach every remaining device; the client is deleted all the same', async () => {
+    // Prepare: on one of the topics, a remaining client whose stored key does not open (a tampered record).
+    const { leaving, others } = await threeTopics(c2.deps, 'partial');
+    const tampered = others[1]!.name;
+    const record = (await c2.deps.store.getClient(caller.tenantId, tampered))!;
+    await c2.deps.store.updateClientKey(caller.tenantId, tampered, {
+      wrappedKey: record.wrappedKey.map((b, i) => (i === record.wrappedKey.length - 1 ? b ^ 1 : b)),
+      keyVersion: 1,
+      expectedVersion: 1,
+      updatedAt: record.updatedAt,
+    });
+
+    // Act
+    const started = await deleteClient(c2.deps, caller, { name: leaving.name });
+    const done = await operationFinished(c2.deps, started.operation);
+
+    // Assess
+    expect(done).toMatchObject({ status: 'partial', error: { code: 'INCOMPLETE' }, counts: { sent: 1 } });
+    expect(done.error?.message).toContain(`1 of 3 topics`);
+    const children = await childrenOf(c2.deps, done);
+    expect(children.map((child) => child.status).sort()).toEqual(['partial', 'succeeded', 'succeeded']);
+    expect(await c2.deps.store.getClient(caller.tenantId, leaving.name)).toBeUndefined();
+  });
+
   it('answers NOT_FOUND for an unknown client, recording no operation', async () => {
     // Act
     const code = await codeOfAsync(() => deleteClient(c2.deps, caller, { name: 'nobody' }));
@@ -258,6 +282,34 @@ describe('a deletion handed over by hand (StepQueue)', () => {
       topics,
       others.map((other) => [everywhere, other]),
     );
+  });
+
+  it('a link made while it waits for its children is taken off too, in a second round', async () => {
+    // Prepare: the children started; then "leaving" is put on a fourth topic.
+    const queue = new StepQueue();
+    const deps = { ...c2.deps, queue };
+    const { leaving, everywhere } = await threeTopics(deps, 'meanwhile');
+    const started = await deleteClient(deps, caller, { name: leaving.name });
+    await queue.step(deps);
+    expect((await deps.operations.getOperation(caller.tenantId, started.operation.id))?.cursor).toBe('wait:1');
+    const late = await topicWith(deps, 'meanwhile-late', [leaving, everywhere]);
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess
+    const done = (await deps.operations.getOperation(caller.tenantId, started.operation.id))!;
+    expect(done).toMatchObject({ status: 'succeeded', cursor: 'done:2' });
+    const children = await childrenOf(deps, done);
+    expect(children).toHaveLength(4);
+    expect(children[0]).toMatchObject({
+      target: { name: `${late} ${leaving.name}` },
+      status: 'succeeded',
+      keyVersion: 2,
+    });
+    expect(await deps.store.getClient(caller.tenantId, leaving.name)).toBeUndefined();
+    await everywhere.commandsApplied(4 + 3 * 2 + 2); // its four keys, then two for each of the four revocations
+    expect(holdsCurrentKey(everywhere, await topicKeyOf(late))).toBe(true);
   });
 
   it('a worker that crashed after starting the children, before recording it: the step done again starts none', async () => {
