@@ -63,6 +63,11 @@ export async function advanceClientOperation(
   const again = (delayMs?: number) =>
     deps.queue.enqueue([{ type: 'operation', tenantId, operationId: id }], delayMs === undefined ? {} : { delayMs });
   const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  if (await reEnrolled(deps, operation)) {
+    // Deleted (by this operation or another), then enrolled again under its name: that client is not this one's.
+    await finishOperation(deps, operation);
+    return;
+  }
   let current: OperationRecord | undefined = operation;
   if (current.status === 'pending') current = await move(deps, current, { step: 'off', round: 1 }, 'running');
   while (current) {
@@ -90,6 +95,12 @@ export async function advanceClientOperation(
         throw new Error(`operation ${id}: unknown position "${current.cursor}"`);
     }
   }
+}
+
+/** A client of the name enrolled after the operation was asked for (so after the one it deletes was deleted). */
+async function reEnrolled(deps: C2Deps, operation: OperationRecord): Promise<boolean> {
+  const client = await deps.store.getClient(operation.tenantId, operation.target.name);
+  return client !== undefined && Date.parse(client.createdAt) > Date.parse(operation.createdAt);
 }
 
 /** The operation at its next position (and status); undefined when another worker moved it first. */

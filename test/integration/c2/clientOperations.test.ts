@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiptForwarder } from '../../../local/forwardReceipts.js';
 import { MqttReceiptSubscriber } from '../../../shared/adapters/local/MqttReceiptSubscriber.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
 import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
@@ -310,6 +311,25 @@ describe('a deletion handed over by hand (StepQueue)', () => {
     expect(await deps.store.getClient(caller.tenantId, leaving.name)).toBeUndefined();
     await everywhere.commandsApplied(4 + 3 * 2 + 2); // its four keys, then two for each of the four revocations
     expect(holdsCurrentKey(everywhere, await topicKeyOf(late))).toBe(true);
+  });
+
+  it('leaves alone a client enrolled again under the name after it was deleted', async () => {
+    // Prepare: the deletion recorded; the client deleted meanwhile (another deletion) and enrolled again.
+    const queue = new StepQueue();
+    const deps = { ...c2.deps, queue };
+    const member = await device('again');
+    const started = await deleteClient(deps, caller, { name: member.name });
+    await deps.store.deleteClient(caller.tenantId, member.name);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await createClient(deps, caller, { name: member.name, mode: 'symmetric', generateKey: true });
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess
+    const done = (await deps.operations.getOperation(caller.tenantId, started.operation.id))!;
+    expect(done.finishedAt).toBeDefined();
+    expect(await deps.store.getClient(caller.tenantId, member.name)).toBeDefined();
   });
 
   it('a worker that crashed after starting the children, before recording it: the step done again starts none', async () => {
