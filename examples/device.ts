@@ -167,12 +167,22 @@ async function enrol(client: E4Client): Promise<void> {
   say(`enrolled with the C2 (${identity.mode})`);
 }
 
+/** Waits for an operation of the C2 to finish (a deletion is one, carried out by its worker). */
+async function operationFinished(id: string): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    if (check(await api('GET', `/v1/operations/${id}`), 200).finishedAt !== undefined) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Stop(`the C2's operation ${id} did not finish within a minute`);
+}
+
 async function run(): Promise<void> {
   if (!apiKey) throw new Stop('set E4C2_API_KEY to the admin key printed by `npm start`');
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const id = bytesToHex(hashIdAlias(name)); // E4's id of a name, as the C2 addresses clients
   if (options.reset) {
-    check(await api('DELETE', `/v1/clients/${id}`), 200, 204, 404);
+    const removal = check(await api('DELETE', `/v1/clients/${id}`), 202, 404).operation as { id: string } | undefined;
+    if (removal) await operationFinished(removal.id); // the record goes last
     await rm(store.path, { force: true });
     await rm(enrolmentFile, { force: true });
     say('reset: forgotten here and by the C2');

@@ -156,6 +156,33 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       expect(none.items).toEqual([]);
     });
 
+    it('keeps a parent and options, and lists the children of a parent (newer operations only)', async () => {
+      // Prepare: a parent, its three children and other operations before and after it
+      const store = await build();
+      const parent = operationRecord(10, {
+        kind: 'client.delete',
+        target: { type: 'client', name: 'dev' },
+        options: { rekey: false },
+      });
+      const children = [11, 13, 15].map((second) =>
+        operationRecord(second, { kind: 'link.delete', parentId: parent.id }),
+      );
+      const others = [5, 12, 14].map((second) => operationRecord(second));
+      for (const record of [parent, ...children, ...others]) await store.createOperation(record);
+
+      // Act
+      const listed = await readAll((c) => store.listOperations('tenant-a', { parentId: parent.id }, page(2, c)));
+      const ofChild = await store.listOperations('tenant-a', { parentId: children[0]!.id }, page(10, undefined));
+      const badId = await store.listOperations('tenant-a', { parentId: 'not an id' }, page(10, undefined));
+
+      // Assess
+      expect(await store.getOperation('tenant-a', parent.id)).toEqual(parent);
+      expect(await store.getOperation('tenant-a', children[1]!.id)).toEqual(children[1]);
+      expect(listed.items.map((r) => r.id)).toEqual(children.map((r) => r.id).reverse());
+      expect(ofChild.items).toEqual([]);
+      expect(badId.items).toEqual([]);
+    });
+
     it("refuses a cursor it did not issue, another tenant's or another operation's deliveries' (INVALID_CURSOR)", async () => {
       // Prepare
       const store = await build();

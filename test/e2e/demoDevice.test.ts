@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
 import { bytesToHex, hashIdAlias } from '../../shared/e4/index.js';
 import { freePort } from '../support/freePort.js';
+import { operationFinishedOverHttp } from '../support/operationFinishedOverHttp.js';
 import { type RunningProcess, runProcess, stopProcesses } from '../support/processes.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -75,10 +76,14 @@ describe('the demo device', () => {
     const args = ['--name', 'alice', '--topic', 'home/kitchen', '--port', portOf(server.apiUrl)];
     const first = await runOnce(args, env);
     const id = bytesToHex(hashIdAlias('alice'));
-    const removed = await fetch(`${server.apiUrl}/v1/clients/${id}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${server.adminKey}` },
-    });
+    const authorization = `Bearer ${server.adminKey}`;
+    const removed = await fetch(`${server.apiUrl}/v1/clients/${id}`, { method: 'DELETE', headers: { authorization } });
+    const removal = (await removed.json()) as { operation: { id: string } };
+    const getJson = async (path: string) => {
+      const answer = await fetch(`${server.apiUrl}${path}`, { headers: { authorization } });
+      return { status: answer.status, json: await answer.json() };
+    };
+    expect(await operationFinishedOverHttp(getJson, removal.operation.id)).toMatchObject({ status: 'succeeded' });
 
     // Act
     const afterRemoval = await runOnce(args, { ...env });
@@ -88,7 +93,7 @@ describe('the demo device', () => {
     // Assess
     expect(first.code).toBe(0);
     expect(first.output).toContain('enrolled with the C2');
-    expect(removed.status).toBe(200);
+    expect(removed.status).toBe(202);
     expect(afterRemoval.code).toBe(0);
     expect(afterRemoval.output).toContain('enrolled with the C2');
     expect(afterRemoval.output).toContain('C2 command applied: SetTopicKey');

@@ -2,29 +2,51 @@
  * The client routes: enrol, list, read, delete, reset, new identity key, resync, and the topics of a client. A
  * client is addressed by its id (`{clientId}`, the `id` of its view), resolved to its name, then the use case runs.
  */
+import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
 import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
 import { getClient, listClients } from '../../../shared/c2/clients/readClients.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { countTopicsOfClient, listTopicsOfClient } from '../../../shared/c2/links/readLinks.js';
+import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import { lookupPage, mapPage } from '../../../shared/c2/pages.js';
+import type { Caller } from '../../../shared/c2/ports.js';
 import { clientNameOfId } from '../../../shared/c2/resolveIds.js';
 import {
   ClientDetailSchema,
   ClientIdParamsSchema,
   ClientListQuerySchema,
+  ClientOperationStartedSchema,
   ClientPageSchema,
   CreateClientBodySchema,
   CreatedClientSchema,
   NewIdentityKeySchema,
-  RemovedClientSchema,
   ResyncedClientSchema,
 } from '../../../shared/c2/schemas/clients.js';
 import { PageQuerySchema, RekeyQuerySchema } from '../../../shared/c2/schemas/common.js';
 import { TopicsOfClientPageSchema } from '../../../shared/c2/schemas/links.js';
 import { bytesToHex, hashTopic, toBase64 } from '../../../shared/e4/index.js';
 import { type ApiRoute, defineRoute } from '../defineRoute.js';
+
+/** A deletion or reset started, answered with its operation's view. */
+async function clientOperation(
+  deps: C2Deps,
+  caller: Caller,
+  request: { params: { clientId: string }; query: { rekey: boolean }; idempotencyKey?: string },
+  start: typeof deleteClient,
+) {
+  const { idempotencyKey } = request;
+  const name = await clientNameOfId(deps, caller, request.params.clientId);
+  const started = await start(
+    deps,
+    caller,
+    { name, rekey: request.query.rekey },
+    idempotencyKey === undefined ? {} : { idempotencyKey },
+  );
+  const { operation, created: _created, ...rest } = started;
+  return { ...rest, operation: operationView(operation) };
+}
 
 export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
@@ -77,27 +99,29 @@ export const clientRoutes: readonly ApiRoute[] = [
     path: '/v1/clients/{clientId}',
     operationId: 'deleteClient',
     summary:
-      'Remove a client. It is taken off every topic and, unless rekey=false, each of those topic keys is rotated ' +
-      'for the clients that stay (SetTopicKey to each); the device is sent ResetTopics (and ResetPubKeys in ' +
-      'public-key mode), then the record is deleted. Calling it again finishes a deletion cut short.',
+      'Remove a client, as an operation (202; follow it at /v1/operations/{id}, its steps at ' +
+      '/v1/operations?parent={id}): it is taken off every topic and, unless rekey=false, each topic is re-keyed for ' +
+      'the clients that stay (a link.delete operation per topic); the device is sent ResetTopics (and ResetPubKeys ' +
+      'in public-key mode), its IoT thing deprovisioned, then the record deleted. 404 for an unknown client.',
+    startsOperation: true,
     params: ClientIdParamsSchema,
     query: RekeyQuerySchema,
-    response: RemovedClientSchema,
-    run: async (deps, caller, { params, query }) =>
-      deleteClient(deps, caller, { name: await clientNameOfId(deps, caller, params.clientId), rekey: query.rekey }),
+    response: ClientOperationStartedSchema,
+    run: async (deps, caller, request) => clientOperation(deps, caller, request, deleteClient),
   }),
   defineRoute({
     method: 'POST',
     path: '/v1/clients/{clientId}/reset',
     operationId: 'resetClient',
     summary:
-      'Reset a client: as a deletion (off every topic, each re-keyed for the others unless rekey=false; ResetTopics ' +
-      'and, in public-key mode, ResetPubKeys sent to the device), but the client stays enrolled with its identity key.',
+      'Reset a client, as an operation (202): as a deletion (off every topic, each re-keyed for the others unless ' +
+      'rekey=false; ResetTopics and, in public-key mode, ResetPubKeys sent to the device), but the client stays ' +
+      'enrolled with its identity key.',
+    startsOperation: true,
     params: ClientIdParamsSchema,
     query: RekeyQuerySchema,
-    response: RemovedClientSchema,
-    run: async (deps, caller, { params, query }) =>
-      resetClient(deps, caller, { name: await clientNameOfId(deps, caller, params.clientId), rekey: query.rekey }),
+    response: ClientOperationStartedSchema,
+    run: async (deps, caller, request) => clientOperation(deps, caller, request, resetClient),
   }),
   defineRoute({
     method: 'POST',

@@ -24,12 +24,14 @@ export const operationRoutes: readonly ApiRoute[] = [
     operationId: 'listOperations',
     summary:
       'Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, ' +
-      'kind or target. A page may be short while a cursor says more may follow.',
+      'kind, target or parent (the steps of a client deletion or reset). A page may be short while a cursor says ' +
+      'more may follow.',
     query: OperationListQuerySchema,
     response: OperationPageSchema,
     run: (deps, caller, { query }) => {
-      const { status, kind, targetType, target, limit, cursor } = query;
+      const { status, kind, targetType, target, parent, limit, cursor } = query;
       const filter = {
+        ...(parent === undefined ? {} : { parentId: parent }),
         ...(status === undefined ? {} : { status }),
         ...(kind === undefined ? {} : { kind }),
         ...(targetType === undefined || target === undefined ? {} : { target: { type: targetType, name: target } }),

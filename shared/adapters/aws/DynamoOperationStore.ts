@@ -166,8 +166,13 @@ export class DynamoOperationStore implements OperationStore {
     return item ? OPERATIONS.fromItem(tenantId, item) : undefined;
   };
 
-  listOperations = (tenantId: string, filter: OperationFilter, page: PageRequest): Promise<Page<OperationRecord>> =>
-    this.#list(
+  listOperations = async (
+    tenantId: string,
+    filter: OperationFilter,
+    page: PageRequest,
+  ): Promise<Page<OperationRecord>> => {
+    if (filter.parentId !== undefined && !isOperationId(filter.parentId)) return { items: [] };
+    return this.#list(
       OPERATIONS,
       tenantId,
       equalities([
@@ -179,9 +184,13 @@ export class DynamoOperationStore implements OperationStore {
               ['targetType', filter.target.type],
               ['targetName', filter.target.name],
             ] as const)),
+        ...(filter.parentId === undefined ? [] : [['parentId', filter.parentId] as const]),
       ]),
       page,
+      // Children come after their parent: only the operations newer than it are read.
+      filter.parentId === undefined ? undefined : operationKey(filter.parentId),
     );
+  };
 
   updateOperation = async (
     tenantId: string,
@@ -415,13 +424,15 @@ export class DynamoOperationStore implements OperationStore {
   /**
    * A page of a range, newest first or in key order, holding only the items that match `filter`. Unfiltered: one
    * query of `limit` items. Filtered: queries of 100 items until `limit` match, the range ends, or
-   * {@link FILTERED_READS} queries were made (a short page, with a cursor).
+   * {@link FILTERED_READS} queries were made (a short page, with a cursor). `after`: only the items whose sort key
+   * is greater (within the range).
    */
   async #list<T>(
     range: ItemRange<T>,
     tenantId: string,
     filter: Condition | undefined,
     page: PageRequest,
+    after?: string,
   ): Promise<Page<T>> {
     if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
       throw new RangeError(`list: limit must be 1..100, not ${page.limit}`);
@@ -432,11 +443,15 @@ export class DynamoOperationStore implements OperationStore {
       const { Items = [], LastEvaluatedKey } = await this.#db.send(
         new QueryCommand({
           TableName: this.#table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          KeyConditionExpression:
+            after === undefined ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk AND SK BETWEEN :after AND :end',
           ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
           ExpressionAttributeValues: {
             ':pk': { S: partition(tenantId) },
-            ':prefix': { S: range.prefix },
+            // (BETWEEN is inclusive: `after` itself is read, and left out by the filter that comes with it.)
+            ...(after === undefined
+              ? { ':prefix': { S: range.prefix } }
+              : { ':after': { S: after }, ':end': { S: `${range.prefix}\uffff` } }),
             ...filter?.values,
           },
           ScanIndexForward: !range.newestFirst,

@@ -2,7 +2,7 @@
  * How the OperationStore's records map to items of the single table (see keyStoreTable.ts), next to the KeyStore's:
  * - `O#<operation id>` an operation (ids sort by creation time: a reversed query lists the newest first); its counts
  *   are five number attributes (`cTotal`, `cPending`, `cSent`, `cConfirmed`, `cFailed`) so that delivery batches can
- *   add to them atomically;
+ *   add to them atomically; `parentId` and `optRekey` (its options) when it has them;
  * - `D#<operation id>#<hex client id>` one device's delivery, in client id order within its operation;
  * - `I#<idempotency key>` the operation an idempotency key made (a day, on `expiresAt`);
  * - `R#<hex client id>#<hex command hash>` the delivery a published command belongs to (a day), for receipts.
@@ -79,6 +79,8 @@ export function operationItem(r: OperationRecord, retentionDays: number): Item {
       : { linkTopic: { S: r.target.link.topic }, linkClient: { S: r.target.link.client } }),
     ...(r.keyVersion === undefined ? {} : { keyVersion: { N: String(r.keyVersion) } }),
     actor: { S: r.actor },
+    ...(r.parentId === undefined ? {} : { parentId: { S: r.parentId } }),
+    ...(r.options?.rekey === undefined ? {} : { optRekey: { BOOL: r.options.rekey } }),
     createdAt: { S: r.createdAt },
     updatedAt: { S: r.updatedAt },
     ...(r.finishedAt === undefined ? {} : { finishedAt: { S: r.finishedAt } }),
@@ -106,6 +108,8 @@ export const OPERATIONS: ItemRange<OperationRecord> = {
     },
     ...(item.keyVersion ? { keyVersion: Number(item.keyVersion.N) } : {}),
     actor: item.actor!.S!,
+    ...(item.parentId ? { parentId: item.parentId.S! } : {}),
+    ...(item.optRekey ? { options: { rekey: item.optRekey.BOOL! } } : {}),
     createdAt: item.createdAt!.S!,
     updatedAt: item.updatedAt!.S!,
     ...(item.finishedAt ? { finishedAt: item.finishedAt.S! } : {}),

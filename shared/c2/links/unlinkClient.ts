@@ -16,7 +16,6 @@ import { audited, refusalAudited } from '../events/audited.js';
 import { startOperation } from '../operations/startOperation.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
 import type { Caller, ClientRecord } from '../ports.js';
-import { rotateUnderLease } from '../topics/rotateUnderLease.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { withTopicLease } from '../topics/withTopicLease.js';
 import { unsharePubKeys } from './sharePubKeys.js';
@@ -73,7 +72,7 @@ export async function unlinkClient(
     withSender(deps, tenantId, async (sender) => {
       await requireLink(deps, tenantId, topic, name);
       const client = await deps.store.getClient(tenantId, name);
-      const keyVersion = await unlinkWithLease(deps, sender, { tenantId, topic, client, name, rekey, notify: true });
+      const keyVersion = await unlinkWithLease(deps, sender, { tenantId, topic, client, name, notify: true });
       const delivery = sender.report();
       return {
         value: { topic, client: name, keyVersion, rekeyed: rekey, delivery },
@@ -95,31 +94,23 @@ export interface UnlinkStep {
   readonly name: string;
   /** Absent when the client record is already gone. */
   readonly client: ClientRecord | undefined;
-  readonly rekey: boolean;
   /** Send RemoveTopic to the client (a caller about to send ResetTopics skips it). */
   readonly notify: boolean;
 }
 
 /**
- * One unlink under the topic's lease (also used when deleting or resetting a client); the topic's key version.
- * The link goes last: re-key (without the leaving client), RemoveTopic, public keys withdrawn, then the link deleted,
- * so an unlink cut short by a crash is still there to be run again, and the re-key is never skipped.
+ * One unlink without a re-key under the topic's lease (also a step of deleting or resetting a client without one,
+ * operations/clientOperation.ts); the topic's key version. The link goes last: RemoveTopic, public keys withdrawn,
+ * then the link deleted, so an unlink cut short by a crash is still there to be run again.
  */
 export function unlinkWithLease(deps: C2Deps, sender: CommandSender, step: UnlinkStep): Promise<number> {
   const { tenantId, topic, name, client } = step;
   return withTopicLease(deps, tenantId, topic, async (turn) => {
-    // The removal's second: after the keys the leaving client got (with a re-key, the throw-away key's second,
-    // which it does not get; see rotateTopicKey.ts).
-    let keyVersion = turn.record.keyVersion;
-    let removal: number | undefined;
-    if (step.rekey) {
-      const rotation = await rotateUnderLease(deps, sender, turn, name);
-      keyVersion = rotation.record.keyVersion;
-      removal = rotation.firstSecond;
-    }
+    const keyVersion = turn.record.keyVersion;
     if (client && step.notify) {
-      removal ??= (await turn.next(1))[0]!;
-      await sender.send([{ client, command: cmdRemoveTopic(topic) }], { second: removal });
+      // After the keys the leaving client got.
+      const [removal] = await turn.next(1);
+      await sender.send([{ client, command: cmdRemoveTopic(topic) }], { second: removal! });
     }
     if (client) await unsharePubKeys(deps, sender, client, topic);
     await deps.store.deleteLink(tenantId, topic, name);

@@ -25,6 +25,10 @@ export interface OperationView {
   readonly kind: OperationKind;
   readonly target: OperationTarget;
   readonly status: OperationStatus;
+  /** The operation this one is a step of. */
+  readonly parentId?: string;
+  /** A client's deletion or reset: whether its topics are re-keyed. */
+  readonly rekey?: boolean;
   readonly keyVersion?: number;
   readonly counts: DeliveryCounts;
   /** Absent while no device can confirm (none yet, or an operation without devices). */
@@ -59,7 +63,8 @@ export function confirmationOf(counts: DeliveryCounts): ConfirmationView | undef
 }
 
 export function operationView(record: OperationRecord): OperationView {
-  const { id, kind, status, keyVersion, actor, createdAt, updatedAt, finishedAt, error } = record;
+  const { id, kind, status, parentId, keyVersion, actor, createdAt, updatedAt, finishedAt, error } = record;
+  const rekey = record.options?.rekey;
   const { total, pending, sent, confirmed, failed } = record.counts;
   const confirmation = confirmationOf(record.counts);
   return {
@@ -67,6 +72,8 @@ export function operationView(record: OperationRecord): OperationView {
     kind,
     target: { type: record.target.type, name: record.target.name },
     status,
+    ...(parentId === undefined ? {} : { parentId }),
+    ...(rekey === undefined ? {} : { rekey }),
     ...(keyVersion === undefined ? {} : { keyVersion }),
     counts: { total, pending, sent, confirmed, failed },
     ...(confirmation ? { confirmation } : {}),

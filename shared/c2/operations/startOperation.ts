@@ -8,7 +8,7 @@
  */
 import { KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
-import type { OperationKind, OperationRecord, OperationTarget } from '../ports/OperationStore.js';
+import type { OperationKind, OperationOptions, OperationRecord, OperationTarget } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { newOperationId } from './newOperationId.js';
@@ -22,6 +22,9 @@ export interface OperationRequest {
   readonly mintsKey: boolean;
   /** The request's `Idempotency-Key`: the same key (a day long) answers with the same operation. */
   readonly idempotencyKey?: string;
+  /** The operation this one is a step of (see OperationRecord.parentId). */
+  readonly parentId?: string;
+  readonly options?: OperationOptions;
 }
 
 export interface StartedOperation {
@@ -51,6 +54,8 @@ export async function startOperation(
     kind: request.kind,
     target: request.target,
     actor: caller.actor,
+    ...(request.parentId === undefined ? {} : { parentId: request.parentId }),
+    ...(request.options === undefined ? {} : { options: request.options }),
     createdAt: now,
     updatedAt: now,
     status: 'pending',

@@ -1,6 +1,7 @@
 /**
  * The filters of the operation lists, checked where the use cases take them (the HTTP schemas check the same at the
- * edge, with the lists exported here): a status, a kind, a target (type and name together), a delivery state.
+ * edge, with the lists exported here): a status, a kind, a target (type and name together), a parent operation,
+ * a delivery state.
  */
 import { isWellFormedString, utf8 } from '../../e4/index.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
@@ -12,6 +13,7 @@ import {
   type OperationFilter,
   type OperationTarget,
 } from '../ports/OperationStore.js';
+import { OPERATION_ID } from './newOperationId.js';
 
 type TargetType = OperationTarget['type'];
 
@@ -30,7 +32,13 @@ function oneOf<T extends string>(field: string, value: unknown, allowed: readonl
 }
 
 export function validateOperationFilter(filter: OperationFilter): OperationFilter {
-  const { status, kind, target } = filter ?? {};
+  const { status, kind, target, parentId } = filter ?? {};
+  if (parentId !== undefined && (typeof parentId !== 'string' || !OPERATION_ID.test(parentId))) {
+    throw new C2Error(
+      C2ErrorCode.InvalidInput,
+      '"parentId" must be an operation id (26 characters of Crockford base32)',
+    );
+  }
   let checkedTarget: OperationTarget | undefined;
   if (target !== undefined) {
     const type = oneOf('target.type', target?.type, OPERATION_TARGET_TYPES);
@@ -52,6 +60,7 @@ export function validateOperationFilter(filter: OperationFilter): OperationFilte
     ...(status === undefined ? {} : { status: oneOf('status', status, OPERATION_STATUSES) }),
     ...(kind === undefined ? {} : { kind: oneOf('kind', kind, OPERATION_KINDS) }),
     ...(checkedTarget ? { target: checkedTarget } : {}),
+    ...(parentId === undefined ? {} : { parentId }),
   };
 }
 

@@ -47,6 +47,11 @@ export interface OperationTarget {
   readonly link?: { readonly topic: string; readonly client: string };
 }
 
+export interface OperationOptions {
+  /** A client's deletion or reset: re-key each of its topics for the clients that stay (default true). */
+  readonly rekey?: boolean;
+}
+
 export interface OperationRecord {
   readonly tenantId: string;
   /** Sortable by creation time, unique: see operations/newOperationId.ts (26 characters, Crockford base32). */
@@ -57,6 +62,13 @@ export interface OperationRecord {
   readonly keyVersion?: number;
   /** Who asked (API key id, 'scheduler', ...): never a secret. */
   readonly actor: string;
+  /**
+   * The operation that started this one as one of its steps (a client's deletion starts a revocation per topic);
+   * children are always created after their parent.
+   */
+  readonly parentId?: string;
+  /** How the change was asked for, where that is more than its kind and target. */
+  readonly options?: OperationOptions;
   /** ISO 8601. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -159,6 +171,8 @@ export interface OperationFilter {
   readonly status?: OperationStatus;
   readonly kind?: OperationKind;
   readonly target?: OperationTarget;
+  /** The children of that operation (see {@link OperationRecord.parentId}). */
+  readonly parentId?: string;
 }
 
 export interface OperationStore {

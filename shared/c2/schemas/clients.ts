@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
 import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
+import { operationResponse } from './operations.js';
 
 export const ClientNameSchema = utf8Text(255);
 
@@ -115,11 +116,10 @@ export const ClientDetailSchema = ClientViewSchema.extend({
 });
 
 /** A client taken off every topic (delete, reset). */
-export const RemovedClientSchema = z.strictObject({
+/** A deletion or reset started: the operation that carries it out (its children re-key the client's topics). */
+export const ClientOperationStartedSchema = operationResponse({
   client: z.string().meta({ description: 'The client name.' }),
-  topics: z.array(z.string()).meta({ description: 'The topics it was taken off (re-keyed when `rekeyed`).' }),
-  rekeyed: z.boolean(),
-  delivery: DeliveryReportSchema,
+  rekeyed: z.boolean().meta({ description: 'Whether each of its topics is re-keyed for the clients that stay.' }),
 });
 
 /** A new identity key was sent and stored: the key itself is never in a response. */

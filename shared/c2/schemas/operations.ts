@@ -40,6 +40,10 @@ export const OperationListQuerySchema = PageQuerySchema.extend({
         'Only operations on this target: its name (with `targetType`; URL-encoded): the topic, the client name, ' +
         'or "<topic> <client>" for a link.',
     }),
+  parent: OperationIdSchema.optional().meta({
+    description:
+      'Only the operations started as steps of this one (a client deletion or reset: one link.delete per topic).',
+  }),
 }).superRefine((query, ctx) => {
   // A target is a type and a name: one without the other is refused, named where it is missing.
   const [given, missing] = query.target === undefined ? ['targetType', 'target'] : ['target', 'targetType'];
@@ -81,6 +85,12 @@ export const OperationViewSchema = z
       description:
         'pending: recorded, nothing sent yet; running: sending; succeeded: every device sent or confirmed; ' +
         'partial: ended with some devices failed; failed: could not start (see error).',
+    }),
+    parentId: z.string().optional().meta({
+      description: 'The operation this one is a step of (list its siblings with /v1/operations?parent=...).',
+    }),
+    rekey: z.boolean().optional().meta({
+      description: "A client's deletion or reset: whether each of its topics is re-keyed for the clients that stay.",
     }),
     keyVersion: z
       .number()

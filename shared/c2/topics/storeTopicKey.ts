@@ -3,8 +3,8 @@ import type { TopicRecord } from '../ports.js';
 
 /**
  * Stores `key` as the topic's next version, wrapped for the topic at that version, with the second its commands go
- * out at (a revocation also marks the version as revoking, see sendTopicKey.ts; an operation, its id): the change of
- * record shared by a rotation inside a call (rotateUnderLease.ts) and an operation's (operations/topicOperation.ts).
+ * out at (a revocation also marks the version as revoking, see sendTopicKey.ts; an operation, its id): how a topic
+ * operation installs its key (operations/topicOperation.ts).
  * CONCURRENT_UPDATE when the topic's version is no longer `record`'s. The record as stored.
  */
 export async function storeTopicKey(

@@ -8,6 +8,7 @@ import {
   randomKey,
   toBase64,
 } from '../../../shared/e4/index.js';
+import { operationFinishedOverHttp } from '../../support/operationFinishedOverHttp.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 const NOW = '2026-11-23T10:00:00.000Z';
@@ -231,7 +232,9 @@ describe('GET /v1/clients', () => {
       items: [{ ...viewOf(name), createdAt: expect.any(String), updatedAt: expect.any(String) }],
     });
     expect(plain.json.items.map((item: { name: string }) => item.name)).toEqual(['charlie']);
-    await api.call('DELETE', `/v1/clients/${idOf(name)}`, { token });
+    const deleted = await api.call('DELETE', `/v1/clients/${idOf(name)}`, { token });
+    expect(deleted.status).toBe(202);
+    await operationFinishedOverHttp((path) => api.call('GET', path, { token }), deleted.json.operation.id);
   });
 
   it('?name= of no client is an empty page (200), of another tenant too', async () => {

@@ -320,6 +320,8 @@ describe('GET /v1/openapi.json', () => {
         'id',
         'keyVersion',
         'kind',
+        'parentId',
+        'rekey',
         'status',
         'target',
         'updatedAt',

@@ -217,21 +217,45 @@ describe('symmetric mode, through the API', () => {
     expect(answer.json).toEqual({ topic: TOPIC, client: B, keyVersion: 3, rekeyed: false, delivery: delivered(1) });
   });
 
-  it('deletes a client: off its topic, the topic re-keyed for the other, ResetTopics to it; then it is gone', async () => {
+  it('deletes a client as an operation: off its topic (a child re-keys it for the other), ResetTopics; then gone', async () => {
     // Prepare
     expect((await api.call('PUT', linkPath(B))).status).toBe(200);
 
     // Act
     const answer = await api.call('DELETE', `/v1/clients/${idOf(A)}`);
 
-    // Assess
-    expect(answer.status).toBe(200);
-    // B: a throw-away key, then the new one; A: ResetTopics
-    expect(answer.json).toEqual({ client: A, topics: [TOPIC], rekeyed: true, delivery: delivered(3) });
+    // Assess: 202 with the operation; once finished, its one child (the topic's revocation) and A gone.
+    expect(answer.status).toBe(202);
+    expect(answer.json).toEqual({
+      client: A,
+      rekeyed: true,
+      operation: expect.objectContaining({
+        kind: 'client.delete',
+        target: { type: 'client', name: A },
+        status: 'pending',
+        rekey: true,
+      }),
+    });
+    const done = await api.operationFinished(answer.json.operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', counts: sentTo(1) }); // ResetTopics to A
+    const devices = await api.call('GET', `/v1/operations/${done.id}/devices`);
+    expect(devices.json.items).toEqual([expect.objectContaining({ client: { name: A, id: idOf(A) } })]);
+    const children = await api.call('GET', `/v1/operations?parent=${done.id}`);
+    expect(children.json.items).toEqual([
+      expect.objectContaining({
+        kind: 'link.delete',
+        target: { type: 'link', name: `${TOPIC} ${A}` },
+        parentId: done.id,
+        status: 'succeeded',
+        keyVersion: 4,
+        counts: sentTo(1), // B: a throw-away key, then the new one
+      }),
+    ]);
     const gone = await api.call('GET', `/v1/clients/${idOf(A)}`);
     expect(gone.status).toBe(404);
     expect(errorCodeOf(gone)).toBe('NOT_FOUND');
     expect((await api.call('GET', topicPath)).json).toMatchObject({ keyVersion: 4, clientCount: 1 });
+    expect((await api.call('DELETE', `/v1/clients/${idOf(A)}`)).status).toBe(404);
   });
 
   it('resets a client with rekey=false: off its topic, ResetTopics sent, still enrolled', async () => {
@@ -239,8 +263,11 @@ describe('symmetric mode, through the API', () => {
     const answer = await api.call('POST', `/v1/clients/${idOf(B)}/reset?rekey=false`);
 
     // Assess
-    expect(answer.status).toBe(200);
-    expect(answer.json).toEqual({ client: B, topics: [TOPIC], rekeyed: false, delivery: delivered(1) });
+    expect(answer.status).toBe(202);
+    expect(answer.json).toMatchObject({ client: B, rekeyed: false, operation: { kind: 'client.reset', rekey: false } });
+    const done = await api.operationFinished(answer.json.operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', counts: sentTo(1) });
+    expect((await api.call('GET', `/v1/operations?parent=${done.id}`)).json).toEqual({ items: [] });
     const client = await api.call('GET', `/v1/clients/${idOf(B)}`);
     expect(client.status).toBe(200);
     expect(client.json.topicCount).toBe(0);
@@ -286,7 +313,8 @@ describe('symmetric mode, through the API', () => {
       ['link.create', link(B), 'ok'],
       ['link.delete', link(B), 'ok'],
       ['link.create', link(B), 'ok'],
-      ['client.delete', A, 'ok'],
+      ['client.delete', A, 'ok'], // the operation's, at its creation
+      ['link.delete', link(A), 'ok'], // its child's
       ['client.reset', B, 'ok'],
       ['link.create', link(B), 'ok'],
       ['topic.delete', TOPIC, 'ok'],
@@ -330,7 +358,7 @@ describe('symmetric mode, through the API', () => {
     expect(first.json.items.map((event: { action: string }) => event.action)).toEqual(['topic.delete', 'link.create']);
     expect(second.json.items.map((event: { action: string }) => event.action)).toEqual([
       'client.reset',
-      'client.delete',
+      'link.delete', // the child of the client's deletion
     ]);
   });
 });

@@ -178,6 +178,7 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     const iot = new IoTClient(clientConfig(moto()));
     const thing = await iot.send(new DescribeThingCommand({ thingName }));
     const deleted = await send('DELETE', `/v1/clients/${created.json.client.id}`);
+    const done = await work(deleted.json.operation.id); // the deletion is an operation: the worker deprovisions
     const after = await iot.send(new DescribeThingCommand({ thingName })).catch((error: Error) => error.name);
     iot.destroy();
 
@@ -189,7 +190,8 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     });
     expect(created.json.device.privateKey).toMatch(/-----BEGIN RSA PRIVATE KEY-----|-----BEGIN PRIVATE KEY-----/);
     expect(thing.attributes).toEqual({ tenant: tenantId, e4id: created.json.client.id });
-    expect(deleted.status).toBe(200);
+    expect(deleted.status).toBe(202);
+    expect(done).toMatchObject({ kind: 'client.delete', status: 'succeeded' });
     expect(after).toBe('ResourceNotFoundException');
   });
 

@@ -16,7 +16,7 @@ import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { TOPIC_LEASE_MS } from '../../../shared/c2/topics/withTopicLease.js';
 import { E4Client, toBase64, unprotectSymKey, utf8 } from '../../../shared/e4/node/index.js';
-import { inHashOrder, inIdOrder } from '../../contract/keyStore.contract.js';
+import { inIdOrder } from '../../contract/keyStore.contract.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
@@ -249,11 +249,12 @@ describe('revocation', () => {
 
     // Act
     const result = await deleteClient(c2.deps, caller, { name: 'gone' });
+    const done = await operationFinished(c2.deps, result.operation);
 
     // Assess
-    expect(result).toMatchObject({ client: 'gone', topics: inHashOrder(['del/a', 'del/b']), rekeyed: true });
-    expect(result.delivery).toEqual({ sent: 5, delivered: 5, failed: [] }); // 2 per remaining client, ResetTopics
-    await gone!.commandsApplied(3);
+    expect(result).toMatchObject({ client: 'gone', rekeyed: true });
+    expect(done).toMatchObject({ kind: 'client.delete', status: 'succeeded', counts: { total: 1, failed: 0 } });
+    await gone!.commandsApplied(5); // its two keys, RemoveTopic for each (the topics' operations), ResetTopics
     expect(gone!.commands.at(-1)).toBe('ResetTopics');
     expect(gone!.client.topicCount).toBe(0);
     await peer1!.commandsApplied(3);
@@ -267,7 +268,8 @@ describe('revocation', () => {
     const [reset, other] = await Promise.all(['reset-me', 'reset-peer'].map(device));
     await topicWith('reset', reset!, other!);
     const result = await resetClient(c2.deps, caller, { name: 'reset-me', rekey: false });
-    expect(result).toMatchObject({ topics: ['reset'], rekeyed: false });
+    expect(result).toMatchObject({ client: 'reset-me', rekeyed: false });
+    await operationFinished(c2.deps, result.operation);
     await reset!.commandsApplied(2);
     expect(reset!.commands.at(-1)).toBe('ResetTopics');
     expect(await c2.deps.store.getClient(caller.tenantId, 'reset-me')).toBeDefined();

@@ -92,7 +92,11 @@ describe.each<Mode>(['symmetric', 'pubkey'])('revocation (%s mode)', (mode) => {
     const before = stays.commands.length;
 
     // Act
-    await remove(c2.deps, caller, { name: leaves.name });
+    const { operation } = await remove(c2.deps, caller, { name: leaves.name });
+    expect(await operationFinished(c2.deps, operation)).toMatchObject({ status: 'succeeded' });
+    // The removed device was told to forget its topic keys (and, public-key mode, the public keys it held).
+    const resets = mode === 'pubkey' ? ['ResetTopics', 'ResetPubKeys'] : ['ResetTopics'];
+    await expect.poll(() => leaves.commands.slice(-resets.length), { timeout: 10_000 }).toEqual(resets);
     // Two SetTopicKey each (and in public-key mode, RemovePubKey for the removed device).
     await Promise.all([stays, watcher].map((d) => d.commandsApplied(before + (mode === 'pubkey' ? 3 : 2))));
 
