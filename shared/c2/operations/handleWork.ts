@@ -10,13 +10,14 @@ import { acceptReceipt } from './acceptReceipt.js';
 import { advanceOperation } from './advanceOperation.js';
 import { checkConfirmations } from './checkConfirmations.js';
 import type { WorkOptions } from './WorkOptions.js';
+import { waitingOutFence } from './waitingOutFence.js';
 
 export type { WorkOptions } from './WorkOptions.js';
 
 export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOptions = {}): Promise<void> {
   switch (message.type) {
     case 'operation':
-      return advanceOperation(deps, message, options);
+      return waitingOutFence(deps, message, advanceOperation(deps, message, options));
     case 'receipt':
       return acceptReceipt(deps, message, options.onReceipt);
     case 'event':

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
 import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
+import { operationResponse } from './operations.js';
 
 export const ClientNameSchema = utf8Text(255);
 
@@ -122,10 +123,11 @@ export const RemovedClientSchema = z.strictObject({
   delivery: DeliveryReportSchema,
 });
 
-/** A new identity key was sent and stored: the key itself is never in a response. */
-export const NewIdentityKeySchema = z.strictObject({
-  client: ClientViewSchema,
-  delivery: DeliveryReportSchema,
+/** A new identity key asked for (an operation): the key itself is never in a response. */
+export const NewIdentityKeySchema = operationResponse({
+  client: ClientViewSchema.meta({
+    description: 'The client when the new key was asked for (its key version goes up once the key is in force).',
+  }),
 });
 
 export const ResyncedClientSchema = z.strictObject({
