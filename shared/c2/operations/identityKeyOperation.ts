@@ -35,13 +35,17 @@ const RESYNCED = 'R';
 
 export async function advanceIdentityKeyOperation(deps: C2Deps, operation: OperationRecord): Promise<void> {
   const { tenantId, target } = operation;
-  const client = await deps.store.getClient(tenantId, target.name);
+  let client = await deps.store.getClient(tenantId, target.name);
   if (!client) {
     const failure = { code: C2ErrorCode.NotFound, message: `client "${target.name}" does not exist` };
     await finishOperation(deps, operation, failure, { failed: true });
     return;
   }
-  let current = operation.status === 'pending' ? await prepare(deps, operation, client) : operation;
+  let current = operation;
+  if (current.status === 'pending') {
+    current = await prepare(deps, current, client);
+    client = (await deps.store.getClient(tenantId, target.name)) ?? client;
+  }
   const keyVersion = current.keyVersion!;
   if (current.cursor === undefined && client.keyVersion < keyVersion) {
     if (client.pending?.keyVersion !== keyVersion) {
