@@ -85,6 +85,47 @@ describe('the fence of a new C2 key', () => {
     await exchange(members[0]!, members[2]!, 'room', 'after both rotations');
   });
 
+  it('a C2 key rotation asked while a topic slice is being published waits for it: no command crosses a SetC2Key', async () => {
+    // Prepare: a publisher that, as the slice's commands (protected under the current C2 key) are about to go out,
+    // lets a C2 key rotation run first for as long as it can (the real publisher then publishes them).
+    const { caller, queue, deps, members } = await tenantWith('fence-d', ['fd-1', 'fd-2']);
+    const before = members.map((d) => d.commands.length);
+    let c2KeyId: string | undefined;
+    let during: string | undefined;
+    const publisher = {
+      publish: async (commands: Parameters<C2Deps['publisher']['publish']>[0]) => {
+        if (!c2KeyId) {
+          const rotation = await rotateC2Key(deps, caller);
+          c2KeyId = rotation.operation.id;
+          const message = queue.messages.findIndex(
+            (m) => m.message.type === 'operation' && m.message.operationId === c2KeyId,
+          );
+          await handleWork(deps, queue.messages.splice(message, 1)[0]!.message, { budgetMs: 200 });
+          during = (await operationOf(deps, caller.tenantId, c2KeyId))?.status;
+        }
+        return deps.publisher.publish(commands);
+      },
+      close: async () => {},
+    };
+    const rotation = await rotateTopicKey(deps, caller, 'room');
+
+    // Act
+    await queue.step({ ...deps, publisher });
+    await queue.drain(deps);
+
+    // Assess: the rotation waited for the slice (its fence up, nothing sent); then each device opened the topic key
+    // under the old C2 key, then switched.
+    expect(during).toBe('pending');
+    expect(await operationOf(deps, caller.tenantId, rotation.operation.id)).toMatchObject({ status: 'succeeded' });
+    expect(await operationOf(deps, caller.tenantId, c2KeyId!)).toMatchObject({ status: 'succeeded' });
+    for (const [i, device] of members.entries()) {
+      await device.commandsApplied(before[i]! + 2);
+      expect(device.commands.slice(before[i])).toEqual(['SetTopicKey', 'SetC2Key']);
+      expect(device.errors).toEqual([]);
+    }
+    await exchange(members[1]!, members[0]!, 'room', 'after both');
+  });
+
   it('the C2 key rotation waits for a fan-out that was in before it raised the fence', async () => {
     // Prepare: a command sender of another fan-out, in.
     const { caller, queue, deps, members } = await tenantWith('fence-b', ['fb-1']);
