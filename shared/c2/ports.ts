@@ -309,6 +309,36 @@ export interface C2KeyStore {
   ): Promise<void>;
 }
 
+/**
+ * A tenant's fence (see c2key/tenantFence.ts): held by one writer (a C2 key rotation) at a time, while no reader (a
+ * command sender that protects commands with the C2 key) is in. Both are leases in ms: a writer or reader that
+ * crashed stops counting at its `until`. One item per tenant, every change one conditional write.
+ */
+export interface TenantFence {
+  readonly writer?: { readonly owner: string; readonly until: number };
+  /** The readers in, by id: until when (ms). */
+  readonly readers: Readonly<Record<string, number>>;
+}
+
+export interface FenceStore {
+  /**
+   * Raises the fence for `owner` (or extends it): granted when no writer holds it, its writer's lease ended (`now` >=
+   * its `until`) or `owner` holds it; else CONCURRENT_UPDATE. Readers in stay in: the writer waits for them to leave.
+   */
+  raiseFence(tenantId: string, lease: { owner: string; now: number; until: number }): Promise<void>;
+  /** Lowers it if `owner` still holds it (no error otherwise). */
+  lowerFence(tenantId: string, owner: string): Promise<void>;
+  /**
+   * Lets `reader` in (or extends its stay) until `until`: granted when the fence is down (no writer, or one whose lease
+   * ended) or when `reader` is in already (its stay not ended); else CONCURRENT_UPDATE.
+   */
+  enterFence(tenantId: string, stay: { reader: string; now: number; until: number }): Promise<void>;
+  /** The reader leaves (nothing when it is not in). */
+  leaveFence(tenantId: string, reader: string): Promise<void>;
+  /** As stored (a strongly consistent read); readers whose stay ended are listed too. */
+  getFence(tenantId: string): Promise<TenantFence>;
+}
+
 /** One entry of the event log: who did what, when, with what result. Never key bytes. */
 export interface EventRecord {
   readonly tenantId: string;
@@ -396,4 +426,4 @@ export interface DeviceProvisioner {
  * Records of the C2 (one DynamoDB table in both modes of deployment). Every record is scoped by tenant. Failures
  * are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
  */
-export interface KeyStore extends ClientStore, TopicStore, LinkStore, C2KeyStore, EventLog, ApiKeyStore {}
+export interface KeyStore extends ClientStore, TopicStore, LinkStore, C2KeyStore, FenceStore, EventLog, ApiKeyStore {}

@@ -852,6 +852,57 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       });
     });
 
+    describe('the tenant fence', () => {
+      it('a writer raises it while no other holds it (or its lease ended); readers enter only while it is down', async () => {
+        // Prepare
+        const store = await build();
+        await store.enterFence('tenant-a', { reader: 'r1', now: 1000, until: 5000 });
+
+        // Act
+        await store.raiseFence('tenant-a', { owner: 'w1', now: 1000, until: 3000 });
+        const otherWriter = await codeOfAsync(() =>
+          store.raiseFence('tenant-a', { owner: 'w2', now: 2000, until: 4000 }),
+        );
+        const newReader = await codeOfAsync(() =>
+          store.enterFence('tenant-a', { reader: 'r2', now: 2000, until: 6000 }),
+        );
+        await store.enterFence('tenant-a', { reader: 'r1', now: 2000, until: 6000 }); // in already: extended
+        await store.raiseFence('tenant-a', { owner: 'w1', now: 2500, until: 3500 }); // its own: extended
+        const fence = await store.getFence('tenant-a');
+        await store.enterFence('tenant-b', { reader: 'r3', now: 2000, until: 6000 }); // another tenant's is down
+        await store.raiseFence('tenant-a', { owner: 'w2', now: 3500, until: 9000 }); // w1's lease ended
+
+        // Assess
+        expect(otherWriter).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(newReader).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(fence).toEqual({ writer: { owner: 'w1', until: 3500 }, readers: { r1: 6000 } });
+        expect((await store.getFence('tenant-a')).writer).toEqual({ owner: 'w2', until: 9000 });
+      });
+
+      it('a reader whose stay ended is not let back in while the fence is up; leaving and lowering are idempotent', async () => {
+        // Prepare
+        const store = await build();
+        await store.enterFence('tenant-a', { reader: 'r1', now: 1000, until: 2000 });
+        await store.raiseFence('tenant-a', { owner: 'w', now: 1500, until: 9000 });
+
+        // Act
+        const late = await codeOfAsync(() => store.enterFence('tenant-a', { reader: 'r1', now: 2500, until: 3500 }));
+        await store.leaveFence('tenant-a', 'r1');
+        await store.leaveFence('tenant-a', 'r1');
+        await store.lowerFence('tenant-a', 'someone-else');
+        const stillUp = await store.getFence('tenant-a');
+        await store.lowerFence('tenant-a', 'w');
+        await store.lowerFence('tenant-a', 'w');
+        await store.enterFence('tenant-a', { reader: 'r2', now: 3000, until: 4000 });
+
+        // Assess
+        expect(late).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(stillUp).toEqual({ writer: { owner: 'w', until: 9000 }, readers: {} });
+        expect(await store.getFence('tenant-a')).toEqual({ readers: { r2: 4000 } });
+        expect(await store.getFence('tenant-c')).toEqual({ readers: {} });
+      });
+    });
+
     describe('C2 key', () => {
       it('creates the key pair of a tenant and reads it back; a second is ALREADY_EXISTS', async () => {
         // Prepare

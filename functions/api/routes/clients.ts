@@ -128,15 +128,21 @@ export const clientRoutes: readonly ApiRoute[] = [
     path: '/v1/clients/{clientId}/identity-key',
     operationId: 'newClientIdentityKey',
     summary:
-      'Give the client a new identity key: kept pending, sent in SetIDKey protected with its current key, and in ' +
-      'force (keyVersion + 1) only once the broker took the command (else 503 DELIVERY_FAILED: the key stays ' +
-      'pending, pendingKeyVersion on the client, and calling again sends the same key and finishes). Then the ' +
-      "client's topic keys are sent again under it. Public-key mode: the device gets a new Ed25519 private key and " +
-      'its topic peers the new public key. The key is never in the response.',
+      'Give the client a new identity key, as an operation (202; follow it at /v1/operations/{id}): the key kept ' +
+      'pending (pendingKeyVersion on the client), sent in SetIDKey protected with its current key, and in force ' +
+      '(keyVersion + 1) only once the broker took the command (else the operation ends partial and the key stays ' +
+      "pending: asking again sends the same key). Then the client's topic keys are sent again under it (a " +
+      'client.resync operation). Public-key mode: the device gets a new Ed25519 private key and its topic peers the ' +
+      'new public key. The key is never in the response. With an Idempotency-Key, a retry answers with the ' +
+      'operation the first request started.',
+    startsOperation: true,
     params: ClientIdParamsSchema,
     response: NewIdentityKeySchema,
-    run: async (deps, caller, { params }) =>
-      newClientKey(deps, caller, await clientNameOfId(deps, caller, params.clientId)),
+    run: async (deps, caller, { params, idempotencyKey }) => {
+      const name = await clientNameOfId(deps, caller, params.clientId);
+      const started = await newClientKey(deps, caller, name, idempotencyKey === undefined ? {} : { idempotencyKey });
+      return { client: started.client, operation: operationView(started.operation) };
+    },
   }),
   defineRoute({
     method: 'POST',

@@ -22,6 +22,7 @@ import type {
   C2KeyRecord,
   ClientRecord,
   EventRecord,
+  FenceStore,
   KeyStore,
   KeyUpdate,
   LinkConfirmation,
@@ -32,6 +33,7 @@ import type {
   TopicRecord,
 } from '../../c2/ports.js';
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
+import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import {
   API_KEYS,
@@ -67,6 +69,7 @@ export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
   readonly #events: RecordKind<EventRecord>;
+  readonly #fence: DynamoFenceStore;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
     const retentionDays = options.eventRetentionDays ?? 400;
@@ -76,6 +79,7 @@ export class DynamoKeyStore implements KeyStore {
     this.#db = db;
     this.#table = tableName;
     this.#events = eventKind(retentionDays);
+    this.#fence = new DynamoFenceStore(db, tableName);
   }
 
   createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
@@ -305,6 +309,13 @@ export class DynamoKeyStore implements KeyStore {
       this.#conflict(C2_KEY, record.tenantId, C2_KEY_NAME, 'changed since it was read'),
     );
   };
+
+  /** The tenant's fence: its own item (DynamoFenceStore.ts). */
+  raiseFence: FenceStore['raiseFence'] = (tenantId, lease) => this.#fence.raiseFence(tenantId, lease);
+  lowerFence: FenceStore['lowerFence'] = (tenantId, owner) => this.#fence.lowerFence(tenantId, owner);
+  enterFence: FenceStore['enterFence'] = (tenantId, stay) => this.#fence.enterFence(tenantId, stay);
+  leaveFence: FenceStore['leaveFence'] = (tenantId, reader) => this.#fence.leaveFence(tenantId, reader);
+  getFence: FenceStore['getFence'] = (tenantId) => this.#fence.getFence(tenantId);
 
   /** An id taken already is ALREADY_EXISTS. */
   appendEvent = (event: EventRecord) => this.#create(this.#events, event);

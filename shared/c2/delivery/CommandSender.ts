@@ -2,11 +2,13 @@
  * Protects commands for clients and publishes them, adding up what became of them. A client's command key is its
  * identity key (symmetric) or SHA3-256(X25519(C2 private key, client public key)) (public-key mode); each is opened
  * once per sender, and the tenant's C2 key only if a public-key client is addressed. Key bytes are wiped when the
- * sender is closed.
+ * sender is closed. A sender that addresses a public-key client is a reader of the tenant's fence until it is closed
+ * (c2key/tenantFence.ts: it is refused while the C2 key is being replaced), but the sender of the rotation itself.
  */
 import { type CryptoEngine, E4Error, getDefaultEngine, protectCommand, topicForId } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { loadC2Key } from '../c2key/loadC2Key.js';
+import { FenceReader } from '../c2key/tenantFence.js';
 import { C2Error } from '../errors.js';
 import type { ClientRecord, ControlCommand } from '../ports.js';
 import { type DeliveryReport, MAX_FAILURES_LISTED } from './DeliveryReport.js';
@@ -26,13 +28,16 @@ export class CommandSender {
   /** Command keys by client name and key version (the opening shared by concurrent pages). */
   readonly #keys = new Map<string, Promise<Uint8Array>>();
   #c2PrivateKey: Promise<Uint8Array> | undefined;
+  /** Absent for the sender of the fence's writer. */
+  readonly #reader: FenceReader | undefined;
   #sent = 0;
   #delivered = 0;
   readonly #failed: { client: string; error: string }[] = [];
 
-  constructor(deps: C2Deps, tenantId: string) {
+  constructor(deps: C2Deps, tenantId: string, options: SenderOptions = {}) {
     this.#deps = deps;
     this.#tenantId = tenantId;
+    this.#reader = options.fenceWriter ? undefined : new FenceReader(deps, tenantId);
     // The composition roots give the C2's engine (AES-SIV on OpenSSL only, functions/c2Engine.ts).
     this.#engine = deps.engine ?? getDefaultEngine();
   }
@@ -47,6 +52,7 @@ export class CommandSender {
     options: { second?: number; beforePublish?: (commands: readonly ControlCommand[]) => Promise<void> } = {},
   ): Promise<DeliveryReport> {
     const seconds = options.second ?? clockSecond(this.#deps);
+    if (commands.some(({ client }) => client.mode === 'pubkey')) await this.#reader?.enter();
     const out: ControlCommand[] = [];
     const failed: { client: string; error: string }[] = [];
     for (const { client, command } of commands) {
@@ -84,7 +90,7 @@ export class CommandSender {
     return { sent: this.#sent, delivered: this.#delivered, failed: [...this.#failed] };
   }
 
-  /** Wipes the command keys held. */
+  /** Wipes the command keys held, leaves the fence. */
   async close(): Promise<void> {
     const keys = [...this.#keys.values()];
     this.#keys.clear();
@@ -92,6 +98,7 @@ export class CommandSender {
     const c2 = this.#c2PrivateKey;
     this.#c2PrivateKey = undefined;
     if (c2) (await c2.catch(() => undefined))?.fill(0);
+    await this.#reader?.leave();
   }
 
   #commandKey(client: ClientRecord): Promise<Uint8Array> {
@@ -111,13 +118,19 @@ export class CommandSender {
   }
 }
 
+export interface SenderOptions {
+  /** The sender of the C2 key rotation that holds the tenant's fence: it does not wait for itself. */
+  readonly fenceWriter?: boolean;
+}
+
 /** Runs `use` with a sender and closes it (wiping its keys) whatever happens. */
 export async function withSender<T>(
   deps: C2Deps,
   tenantId: string,
   use: (sender: CommandSender) => Promise<T>,
+  options: SenderOptions = {},
 ): Promise<T> {
-  const sender = new CommandSender(deps, tenantId);
+  const sender = new CommandSender(deps, tenantId, options);
   try {
     return await use(sender);
   } finally {

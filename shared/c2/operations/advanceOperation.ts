@@ -1,13 +1,17 @@
 /**
  * Advances an operation by its next step, for the worker (see handleWork.ts): an unknown or finished operation is
  * left alone (the message came twice, or late), a topic operation (rotation, revocation) goes on where it stands
- * (see topicOperation.ts), as does a client's deletion or reset (clientOperation.ts). Kinds that are not carried out as operations yet fail visibly instead of waiting.
+ * (see topicOperation.ts), as does a client's deletion or reset (clientOperation.ts), a new identity key or C2 key
+ * (identityKeyOperation.ts, c2KeyOperation.ts). Kinds that are not carried out as operations yet fail visibly instead
+ * of waiting.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
 import type { OperationMessage } from '../ports/WorkQueue.js';
+import { advanceC2KeyOperation } from './c2KeyOperation.js';
 import { advanceClientOperation } from './clientOperation.js';
 import { finishOperation } from './finishOperation.js';
+import { advanceIdentityKeyOperation } from './identityKeyOperation.js';
 import { advanceTopicOperation } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
@@ -22,6 +26,10 @@ export async function advanceOperation(deps: C2Deps, message: OperationMessage, 
     case 'client.delete':
     case 'client.reset':
       return advanceClientOperation(deps, operation, options);
+    case 'client.identityKey':
+      return advanceIdentityKeyOperation(deps, operation);
+    case 'c2key.rotate':
+      return advanceC2KeyOperation(deps, operation, options);
     default:
       await finishOperation(deps, operation, {
         code: C2ErrorCode.InvalidInput,

@@ -34,6 +34,8 @@ export async function checkConfirmations(deps: C2Deps, message: ConfirmationMess
   const { tenantId, operationId } = message;
   const operation = await operations.getOperation(tenantId, operationId);
   if (!operation || operation.finishedAt === undefined || operation.keyVersion === undefined) return;
+  // Topic keys only: a new identity or C2 key is not sent again (the device that missed it cannot open a repeat).
+  if (operation.kind !== 'topic.rotate' && operation.kind !== 'link.delete') return;
   const topic = operation.target.link?.topic ?? operation.target.name;
   const record = await deps.store.getTopic(tenantId, topic);
   if (!record || record.keyVersion !== operation.keyVersion) return;

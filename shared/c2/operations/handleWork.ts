@@ -10,6 +10,7 @@ import { acceptReceipt } from './acceptReceipt.js';
 import { advanceOperation } from './advanceOperation.js';
 import { checkConfirmations } from './checkConfirmations.js';
 import type { WorkOptions } from './WorkOptions.js';
+import { waitingOutFence } from './waitingOutFence.js';
 import { watchOperation } from './watchOperation.js';
 
 export type { WorkOptions } from './WorkOptions.js';
@@ -17,7 +18,7 @@ export type { WorkOptions } from './WorkOptions.js';
 export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOptions = {}): Promise<void> {
   switch (message.type) {
     case 'operation':
-      return advanceOperation(deps, message, options);
+      return waitingOutFence(deps, message, advanceOperation(deps, message, options));
     case 'receipt':
       return acceptReceipt(deps, message, options.onReceipt);
     case 'event':

@@ -1,7 +1,7 @@
 /** The tenant's C2 key pair (public-key mode): only its public part is ever shown. */
 import * as z from 'zod';
 import { hexBytes, isoTime } from './common.js';
-import { DeliveryReportSchema } from './delivery.js';
+import { operationResponse } from './operations.js';
 
 export const C2KeyViewSchema = z
   .strictObject({
@@ -20,7 +20,6 @@ export const C2KeyViewSchema = z
   })
   .meta({ id: 'C2Key' });
 
-export const RotatedC2KeySchema = z.strictObject({
-  c2Key: C2KeyViewSchema,
-  delivery: DeliveryReportSchema,
+export const RotatedC2KeySchema = operationResponse({
+  c2Key: C2KeyViewSchema.meta({ description: 'The C2 key when the rotation was asked for.' }),
 });

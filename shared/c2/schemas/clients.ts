@@ -122,10 +122,11 @@ export const ClientOperationStartedSchema = operationResponse({
   rekeyed: z.boolean().meta({ description: 'Whether each of its topics is re-keyed for the clients that stay.' }),
 });
 
-/** A new identity key was sent and stored: the key itself is never in a response. */
-export const NewIdentityKeySchema = z.strictObject({
-  client: ClientViewSchema,
-  delivery: DeliveryReportSchema,
+/** A new identity key asked for (an operation): the key itself is never in a response. */
+export const NewIdentityKeySchema = operationResponse({
+  client: ClientViewSchema.meta({
+    description: 'The client when the new key was asked for (its key version goes up once the key is in force).',
+  }),
 });
 
 export const ResyncedClientSchema = z.strictObject({

@@ -47,6 +47,9 @@ async function storedPublicKey(name: string): Promise<Uint8Array> {
 }
 
 describe('public-key mode, through the API', () => {
+  /** The outcome of the resyncs the new keys asked for, as their operations say (operations of their own). */
+  let resyncResult = 'ok';
+  const resyncs = (count: number) => Array.from({ length: count }, () => ['client.resync', resyncResult]);
   const enrolled = new Map<string, Uint8Array>();
   let c2Key: { publicKey: string; fingerprint: string; keyVersion: number; updatedAt: string };
 
@@ -142,45 +145,63 @@ describe('public-key mode, through the API', () => {
     expect(errorCodeOf(answer)).toBe('NOT_FOUND');
   });
 
-  it('a new identity key: SetIDKey to the client, its new public key to its topic peer; no key in the response', async () => {
+  it('a new identity key as an operation: SetIDKey to the client, then a resync; no key in the response', async () => {
     // Act
     const answer = await api.call('POST', `/v1/clients/${idOf(P1)}/identity-key`);
+    const done = await api.operationFinished(answer.json.operation.id);
 
     // Assess
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(202);
     expect(answer.json).toEqual({
-      client: expect.objectContaining({ name: P1, id: idOf(P1), mode: 'pubkey', keyVersion: 2 }),
-      // SetIDKey; under the new key its topic's key again; public keys swapped with its one topic peer
-      delivery: delivered(4),
+      client: expect.objectContaining({ name: P1, id: idOf(P1), mode: 'pubkey', keyVersion: 1 }),
+      operation: expect.objectContaining({ kind: 'client.identityKey', status: 'pending' }),
     });
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, counts: { total: 1, sent: 1 } });
+    const resyncs = await api.call('GET', '/v1/operations?kind=client.resync');
+    expect(resyncs.json.items).toEqual([expect.objectContaining({ target: { type: 'client', name: P1 } })]);
+    const resync = await api.operationFinished(resyncs.json.items[0].id);
+    resyncResult = resync.status === 'failed' ? resync.error!.code : 'ok';
     const stored = await storedPublicKey(P1);
     expect(stored).toHaveLength(32);
     expect(bytesToHex(stored)).not.toBe(bytesToHex(enrolled.get(P1)!));
-    expect(answer.raw).not.toContain(toBase64(stored));
-    expect(answer.raw).not.toContain(bytesToHex(stored));
+    for (const raw of [answer.raw, JSON.stringify(done)]) {
+      expect(raw).not.toContain(toBase64(stored));
+      expect(raw).not.toContain(bytesToHex(stored));
+    }
   });
 
-  it('rotates the C2 key: SetC2Key to every public-key client (not the symmetric one), then the new key is current', async () => {
+  it('rotates the C2 key as an operation: SetC2Key to every public-key client (not the symmetric one), then the new key is current', async () => {
     // Act
     const answer = await api.call('POST', '/v1/keys/c2/rotate');
+    const done = await api.operationFinished(answer.json.operation.id);
     const read = await api.call('GET', '/v1/keys/c2');
 
     // Assess
-    expect(answer.status).toBe(200);
-    expect(answer.json.delivery).toEqual(delivered(2));
-    expect(answer.json.c2Key).toMatchObject({ keyVersion: 2 });
-    expect(answer.json.c2Key.publicKey).not.toBe(c2Key.publicKey);
-    expect(answer.json.c2Key.fingerprint).toBe(bytesToHex(fromBase64(answer.json.c2Key.publicKey)!.subarray(0, 8)));
-    expect(read.json).toEqual(answer.json.c2Key);
+    expect(answer.status).toBe(202);
+    expect(answer.json.c2Key).toEqual(c2Key);
+    expect(answer.json.operation).toMatchObject({ kind: 'c2key.rotate', target: { type: 'c2key', name: 'c2' } });
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, counts: { total: 2, sent: 2 } });
+    expect(read.json).toMatchObject({ keyVersion: 2 });
+    expect(read.json.publicKey).not.toBe(c2Key.publicKey);
+    expect(read.json.fingerprint).toBe(bytesToHex(fromBase64(read.json.publicKey)!.subarray(0, 8)));
     expect(read.json).not.toHaveProperty('pendingVersion');
+    const devices = await api.call('GET', `/v1/operations/${done.id}/devices`);
+    expect(devices.json.items.map((item: { client: { name: string } }) => item.client.name).sort()).toEqual(
+      [P1, P2].sort(),
+    );
+    const resyncs = await api.call('GET', '/v1/operations?kind=client.resync&limit=10');
+    for (const item of resyncs.json.items) await api.operationFinished(item.id);
+    expect(resyncs.json.items).toHaveLength(3); // one of the identity key, one per client the C2 key reached
   });
 
   it('the event log has the public-key changes and refusals, newest first (an unknown id is refused before)', async () => {
-    const answer = await api.call('GET', '/v1/events?limit=10');
+    const answer = await api.call('GET', '/v1/events?limit=13');
     const events = answer.json.items as { action: string; result: string; errorCode?: string }[];
     expect(events.map((event) => [event.action, event.errorCode ?? event.result])).toEqual([
+      ...resyncs(2),
       ['c2key.rotate', 'ok'],
-      ['client.new-key', 'ok'],
+      ...resyncs(1),
+      ['client.identityKey', 'ok'],
       ['pubkey.reset', 'WRONG_MODE'],
       ['pubkey.remove', 'WRONG_MODE'],
       ['pubkey.send', 'WRONG_MODE'],

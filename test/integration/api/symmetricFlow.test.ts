@@ -147,24 +147,36 @@ describe('symmetric mode, through the API', () => {
     expect(answer.json).toEqual({ client: A, topics: 1, delivery: delivered(1) });
   });
 
-  it('gives a client a new identity key: stored once delivered, its topic key sent again under it; never in the response', async () => {
+  it('gives a client a new identity key as an operation: in force once delivered, then a resync; never in the response', async () => {
     // Prepare
     const before = toBase64(await storedClientKey(A));
 
     // Act
     const answer = await api.call('POST', `/v1/clients/${idOf(A)}/identity-key`);
 
-    // Assess
-    expect(answer.status).toBe(200);
+    // Assess: 202 with the operation; once it has finished, the new key is in force and a resync was asked for.
+    expect(answer.status).toBe(202);
     expect(answer.json).toEqual({
-      client: expect.objectContaining({ name: A, id: idOf(A), keyVersion: 2 }),
-      delivery: delivered(2), // SetIDKey, then SetTopicKey of its one topic under the new key
+      client: expect.objectContaining({ name: A, id: idOf(A), keyVersion: 1 }),
+      operation: expect.objectContaining({
+        kind: 'client.identityKey',
+        target: { type: 'client', name: A },
+        status: 'pending',
+      }),
     });
+    const done = await api.operationFinished(answer.json.operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, counts: sentTo(1) });
+    const resyncs = await api.call('GET', '/v1/operations?kind=client.resync');
+    expect(resyncs.json.items).toEqual([expect.objectContaining({ target: { type: 'client', name: A } })]);
+    operationIds.set('resync', (await api.operationFinished(resyncs.json.items[0].id)).id);
     const after = await storedClientKey(A);
     expect(before).toBe(keys.get(A));
     expect(toBase64(after)).not.toBe(before);
-    expect(answer.raw).not.toContain(toBase64(after));
-    expect(answer.raw).not.toContain(bytesToHex(after));
+    expect((await api.call('GET', `/v1/clients/${idOf(A)}`)).json.keyVersion).toBe(2);
+    for (const raw of [answer.raw, JSON.stringify(done)]) {
+      expect(raw).not.toContain(toBase64(after));
+      expect(raw).not.toContain(bytesToHex(after));
+    }
   });
 
   it('unlinks a client: RemoveTopic to it and, re-keyed, SetTopicKey to the one that stays', async () => {
@@ -296,6 +308,8 @@ describe('symmetric mode, through the API', () => {
     // Assess
     expect(answer.status).toBe(200);
     const link = (name: string) => `${TOPIC} ${name}`;
+    const resync = (await api.call('GET', `/v1/operations/${operationIds.get('resync')}`)).json;
+    const resyncResult = resync.status === 'failed' ? 'error' : 'ok';
     const expected: [action: string, target: string, result: string][] = [
       ['client.create', A, 'ok'],
       ['client.create', B, 'ok'],
@@ -305,7 +319,9 @@ describe('symmetric mode, through the API', () => {
       ['link.create', link(A), 'ok'],
       ['topic.rotate', TOPIC, 'ok'],
       ['client.resync', A, 'ok'],
-      ['client.new-key', A, 'ok'],
+      ['client.identityKey', A, 'ok'],
+      // The resync the new key asked for: its outcome as its operation says (an operation of its own).
+      ['client.resync', A, resyncResult],
       ['link.delete', link(B), 'ok'], // the operation's, written when it finished, at its creation
       // Refused, with re-key (no operation started) and without
       ['link.delete', link(B), 'error'],

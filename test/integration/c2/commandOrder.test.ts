@@ -165,7 +165,9 @@ describe('command ordering', () => {
 
       // Act
       await newClientKey(clock.deps, caller, member.name);
+      await clock.done();
       await newClientKey(clock.deps, caller, member.name);
+      await clock.done();
 
       // Assess: both applied (the second under the first), a second apart.
       expect(await stamps(member, 2)).toEqual([start, start + 1]);
@@ -188,6 +190,7 @@ describe('public keys', () => {
 
     // Act
     await newClientKey(clock.deps, caller, member!.name);
+    await clock.done(); // the new key, then its resync (a client.resync operation: sends the new public key)
 
     // Assess: the peer's commands: its SetTopicKey, the old public key, the new one (a later second, so that a
     // replay of the old one is refused as stale).

@@ -21,6 +21,7 @@ import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { operationFinished } from '../../support/operationFinished.js';
+import { StepQueue } from '../../support/stepQueue.js';
 import { connectDevice, enrolDevice, exchange, type TestDevice } from '../../support/testDevice.js';
 
 const caller = callerOf('tenant-keys', 'operator');
@@ -296,11 +297,13 @@ describe('new identity key', () => {
     const oldKey = await identityKeyOf('renewed');
 
     // Act
-    const result = await newClientKey(c2.deps, caller, 'renewed');
+    const started = await newClientKey(c2.deps, caller, 'renewed');
+    const done = await operationFinished(c2.deps, started.operation);
 
     // Assess
-    expect(result.client.keyVersion).toBe(2);
-    expect(result.delivery).toEqual({ sent: 1, delivered: 1, failed: [] });
+    expect(started.client.keyVersion).toBe(1);
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    expect(done.counts).toMatchObject({ total: 1, sent: 1 });
     await dev.commandsApplied(1);
     expect(dev.commands).toEqual(['SetIDKey']);
     expect(await identityKeyOf('renewed')).not.toEqual(oldKey);
@@ -308,25 +311,31 @@ describe('new identity key', () => {
     expect(dev.client.hasTopicKey('after-renewal')).toBe(true);
   });
 
-  it('when the broker does not take the command, the key is not changed but kept pending; calling again finishes', async () => {
+  it('when the broker does not take the command, the key is not changed but kept pending; asking again finishes', async () => {
     // Prepare: a C2 whose publisher is closed (a real fault: the broker connection is gone).
     const dev = await device('unreachable');
     const before = (await c2.deps.store.getClient(caller.tenantId, 'unreachable'))!;
     const broken = await startLocalC2();
     await broken.deps.publisher.close();
-    const deps = { ...c2.deps, publisher: broken.deps.publisher };
+    const queue = new StepQueue();
+    const deps = { ...c2.deps, publisher: broken.deps.publisher, queue };
 
     // Act
-    const code = await codeOfAsync(() => newClientKey(deps, caller, 'unreachable'));
+    const first = await newClientKey(deps, caller, 'unreachable');
+    await queue.drain(deps);
     await broken.close();
+    const partial = (await c2.deps.operations.getOperation(caller.tenantId, first.operation.id))!;
     const pending = (await c2.deps.store.getClient(caller.tenantId, 'unreachable'))!;
-    const finished = await newClientKey(c2.deps, caller, 'unreachable');
+    const again = await newClientKey(c2.deps, caller, 'unreachable');
+    const finished = await operationFinished(c2.deps, again.operation);
 
     // Assess
-    expect(code).toBe(C2ErrorCode.DeliveryFailed);
+    expect(partial).toMatchObject({ status: 'partial', error: { code: C2ErrorCode.DeliveryFailed } });
     expect(pending).toMatchObject({ keyVersion: 1, wrappedKey: before.wrappedKey, pending: { keyVersion: 2 } });
-    expect(finished.client).toMatchObject({ keyVersion: 2 });
-    expect(finished.client).not.toHaveProperty('pendingKeyVersion');
+    expect(finished).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    const after = (await c2.deps.store.getClient(caller.tenantId, 'unreachable'))!;
+    expect(after.keyVersion).toBe(2);
+    expect(after.pending).toBeUndefined();
     await dev.commandsApplied(1);
     expect(dev.commands).toEqual(['SetIDKey']);
     // The device and the C2 agree on the new key: a command under it is applied.

@@ -1,6 +1,7 @@
 /**
  * Public-key mode over the local adapters with real devices: the C2 key pair, public keys shared between clients of
- * a topic (and withdrawn), explicit public-key commands, new identity keys and a new C2 key reaching every client.
+ * a topic (and withdrawn), explicit public-key commands, new identity keys and a new C2 key reaching every client
+ * (operations, carried out by the local C2's worker).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getC2PublicKey } from '../../../shared/c2/c2key/getC2PublicKey.js';
@@ -14,6 +15,8 @@ import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { operationFinished } from '../../support/operationFinished.js';
+import { StepQueue } from '../../support/stepQueue.js';
 import { enrolDevice, exchange, type TestDevice } from '../../support/testDevice.js';
 
 const caller = callerOf('tenant-pk', 'operator');
@@ -121,7 +124,7 @@ describe('public-key mode', () => {
     );
   });
 
-  it('a new identity key: the device gets its new private key, its peers its new public key', async () => {
+  it('a new identity key (an operation): the device gets its new private key, and still reads its topics', async () => {
     // Prepare
     const gina = await device('pk-gina');
     const hank = await device('pk-hank');
@@ -132,19 +135,34 @@ describe('public-key mode', () => {
     const before = gina.client.publicKey;
 
     // Act
-    const result = await newClientKey(c2.deps, caller, 'pk-gina');
+    const started = await newClientKey(c2.deps, caller, 'pk-gina');
+    const done = await operationFinished(c2.deps, started.operation);
 
-    // Assess: gina gets SetIDKey, then under the new key its topic key and hank's public key; hank gets hers.
-    expect(result.delivery).toEqual({ sent: 4, delivered: 4, failed: [] });
-    await gina.commandsApplied(5);
-    await hank.commandsApplied(3);
-    expect(gina.commands.slice(2)).toEqual(['SetIDKey', 'SetTopicKey', 'SetPubKey']);
+    // Assess: SetIDKey taken, the key in force, the resync asked for (receipts: test/integration/operations).
+    expect(started.created).toBe(true);
+    expect(started.operation).toMatchObject({ kind: 'client.identityKey', status: 'pending' });
+    expect(done.error).toBeUndefined();
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    await gina.commandsApplied(3);
+    expect(gina.commands[2]).toBe('SetIDKey');
     expect(gina.client.publicKey).not.toEqual(before);
-    expect(hank.commands.at(-1)).toBe('SetPubKey');
-    await exchange(gina, hank, 'pk/renew', 'with my new key');
+    const client = (await c2.deps.store.getClient(caller.tenantId, 'pk-gina'))!;
+    expect(client).toMatchObject({ keyVersion: 2 });
+    expect(client.pending).toBeUndefined();
+    const resync = await c2.deps.operations.listOperations(
+      caller.tenantId,
+      { kind: 'client.resync', target: { type: 'client', name: 'pk-gina' } },
+      { limit: 10 },
+    );
+    expect(resync.items).toHaveLength(1);
+    // Her topic key is kept: she reads hank (who learns her new public key from the resync, see the resync tests).
+    await exchange(hank, gina, 'pk/renew', 'to gina after her new key');
+    // Later commands go under her new key.
+    await createTopic(c2.deps, caller, { topic: 'pk/renew-after' });
+    await link('pk/renew-after', gina, 4);
   });
 
-  it('a new C2 key reaches every public-key client, and later commands use it', async () => {
+  it('a new C2 key (an operation) reaches every public-key client, and later commands use it', async () => {
     // Prepare
     const ivan = await device('pk-ivan');
     const before = await getC2PublicKey(c2.deps, caller);
@@ -153,12 +171,17 @@ describe('public-key mode', () => {
     ).length;
 
     // Act
-    const result = await rotateC2Key(c2.deps, caller);
+    const started = await rotateC2Key(c2.deps, caller);
+    const done = await operationFinished(c2.deps, started.operation);
 
     // Assess
-    expect(result.c2Key.keyVersion).toBe(before.keyVersion + 1);
-    expect(result.c2Key.publicKey).not.toEqual(before.publicKey);
-    expect(result.delivery).toEqual({ sent: publicKeyClients, delivered: publicKeyClients, failed: [] });
+    expect(started.c2Key).toEqual(before);
+    expect(done).toMatchObject({ kind: 'c2key.rotate', status: 'succeeded', keyVersion: before.keyVersion + 1 });
+    expect(done.counts.total).toBe(publicKeyClients);
+    expect(done.counts.failed + done.counts.pending).toBe(0);
+    const after = await getC2PublicKey(c2.deps, caller);
+    expect(after.keyVersion).toBe(before.keyVersion + 1);
+    expect(after.publicKey).not.toEqual(before.publicKey);
     await ivan.commandsApplied(1);
     expect(ivan.commands).toEqual(['SetC2Key']);
     await createTopic(c2.deps, caller, { topic: 'pk/after-c2' });
@@ -166,24 +189,31 @@ describe('public-key mode', () => {
     expect(ivan.client.hasTopicKey('pk/after-c2')).toBe(true);
   });
 
-  it('a C2 key the broker did not take for every client stays pending (no client is cut off); calling again finishes', async () => {
-    // Prepare: a C2 whose publisher is closed (a real fault: the broker connection is gone).
+  it('a C2 key the broker did not take for every client stays pending (no client is cut off); a new rotation finishes', async () => {
+    // Prepare: a worker whose publisher is closed (a real fault: the broker connection is gone).
     const kate = await device('pk-kate');
     const before = await getC2PublicKey(c2.deps, caller);
     const broken = await startLocalC2();
     await broken.deps.publisher.close();
+    const queue = new StepQueue();
+    const brokenDeps = { ...c2.deps, publisher: broken.deps.publisher, queue };
 
     // Act
-    const code = await codeOfAsync(() => rotateC2Key({ ...c2.deps, publisher: broken.deps.publisher }, caller));
+    const first = await rotateC2Key(brokenDeps, caller);
+    await queue.drain(brokenDeps);
     await broken.close();
+    const partial = (await c2.deps.operations.getOperation(caller.tenantId, first.operation.id))!;
     const pending = await getC2PublicKey(c2.deps, caller);
-    const finished = await rotateC2Key(c2.deps, caller);
+    const second = await rotateC2Key(c2.deps, caller);
+    const finished = await operationFinished(c2.deps, second.operation);
 
     // Assess
-    expect(code).toBe(C2ErrorCode.DeliveryFailed);
+    expect(partial).toMatchObject({ status: 'partial', error: { code: C2ErrorCode.DeliveryFailed } });
     expect(pending).toMatchObject({ publicKey: before.publicKey, keyVersion: before.keyVersion });
     expect(pending.pendingVersion).toBe(before.keyVersion + 1);
-    expect(finished.c2Key.keyVersion).toBe(before.keyVersion + 1);
+    expect((await c2.deps.store.getFence(caller.tenantId)).writer).toBeUndefined();
+    expect(finished).toMatchObject({ status: 'succeeded', keyVersion: before.keyVersion + 1 });
+    expect((await getC2PublicKey(c2.deps, caller)).keyVersion).toBe(before.keyVersion + 1);
     await kate.commandsApplied(1);
     expect(kate.commands).toEqual(['SetC2Key']);
   });
@@ -200,11 +230,14 @@ describe('public-key mode', () => {
     );
 
     // Act
-    const result = await rotateC2Key(c2.deps, caller);
+    const started = await rotateC2Key(c2.deps, caller);
+    const done = await operationFinished(c2.deps, started.operation);
 
     // Assess
-    expect(result.c2Key.publicKey).toEqual(pending.publicKey);
-    expect(result.c2Key.pendingVersion).toBeUndefined();
+    expect(done).toMatchObject({ status: 'succeeded', keyVersion: pending.keyVersion });
+    const after = await getC2PublicKey(c2.deps, caller);
+    expect(after.publicKey).toEqual(pending.publicKey);
+    expect(after.pendingVersion).toBeUndefined();
     await jack.commandsApplied(1);
     expect(jack.commands).toEqual(['SetC2Key']);
   });

@@ -1,0 +1,194 @@
+/**
+ * A new C2 key fenced against the other fan-outs of its tenant, step by step with real public-key devices over the
+ * local adapters (dynalite, keyring, aedes): the worker is driven through a StepQueue, so that a test stops between
+ * steps, hands a message over again (a crash and its redelivery) or holds one back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { rotateC2Key } from '../../../shared/c2/c2key/rotateC2Key.js';
+import { FenceReader } from '../../../shared/c2/c2key/tenantFence.js';
+import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import type { OperationMessage } from '../../../shared/c2/ports/WorkQueue.js';
+import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { callerOf } from '../../support/callerOf.js';
+import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
+import { StepQueue } from '../../support/stepQueue.js';
+import { enrolDevice, exchange, type TestDevice } from '../../support/testDevice.js';
+
+let c2: LocalC2;
+const devices: TestDevice[] = [];
+
+beforeAll(async () => {
+  c2 = await startLocalC2();
+});
+afterAll(async () => {
+  await Promise.all(devices.map((d) => d.end()));
+  await c2?.close();
+});
+
+/** A tenant of its own with public-key devices on one topic; a StepQueue for its work. */
+async function tenantWith(tenant: string, names: readonly string[]) {
+  const caller = callerOf(tenant, 'operator');
+  const queue = new StepQueue();
+  const deps: C2Deps = { ...c2.deps, queue };
+  const members: TestDevice[] = [];
+  await createTopic(deps, caller, { topic: 'room' });
+  for (const name of names) {
+    const device = await enrolDevice(deps, caller, c2.mqttUrl, name, 'pubkey');
+    devices.push(device);
+    members.push(device);
+    await linkClient(deps, caller, { topic: 'room', client: name });
+    await device.mqtt.subscribe('room');
+  }
+  // Each gets its topic key, and a public key per peer linked after it.
+  for (const [i, device] of members.entries()) await device.commandsApplied(1 + (names.length - 1 - i) + i);
+  return { caller, queue, deps, members };
+}
+
+const operationOf = (deps: C2Deps, tenant: string, id: string) => deps.operations.getOperation(tenant, id);
+
+describe('the fence of a new C2 key', () => {
+  it('a topic rotation of the tenant waits while the C2 key is replaced, then goes on under the new key', async () => {
+    // Prepare
+    const { caller, queue, deps, members } = await tenantWith('fence-a', ['fa-1', 'fa-2', 'fa-3']);
+    const before = members.map((d) => d.commands.length);
+    const rotation = await rotateTopicKey(deps, caller, 'room');
+    const c2Key = await rotateC2Key(deps, caller);
+    const rotationMessage = queue.take();
+
+    // Act: the C2 key rotation stops once its fence is up (no time budget), then the topic rotation is tried.
+    await queue.step(deps, { budgetMs: 0 });
+    const fence = await deps.store.getFence(caller.tenantId);
+    await handleWork(deps, rotationMessage);
+    const held = (await operationOf(deps, caller.tenantId, rotation.operation.id))!;
+    const requeued = queue.messages.at(-1)!;
+    await queue.drain(deps);
+
+    // Assess: the rotation's slice was refused and queued again a little later, nothing sent meanwhile.
+    expect(fence.writer?.owner).toBe(`op-${c2Key.operation.id}`);
+    expect(held.counts).toMatchObject({ sent: 0, pending: members.length });
+    expect(requeued).toEqual({ message: rotationMessage, delayMs: 1_000 });
+    const c2Done = (await operationOf(deps, caller.tenantId, c2Key.operation.id))!;
+    const rotationDone = (await operationOf(deps, caller.tenantId, rotation.operation.id))!;
+    expect(c2Done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    expect(rotationDone).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    expect(rotationDone.counts).toMatchObject({ sent: members.length, failed: 0, pending: 0 });
+    expect((await deps.store.getFence(caller.tenantId)).writer).toBeUndefined();
+    // Every device switched its C2 key, then opened the new topic key sent under it, and reads the others.
+    for (const [i, device] of members.entries()) {
+      await device.commandsApplied(before[i]! + 2);
+      expect(device.commands.slice(before[i])).toEqual(['SetC2Key', 'SetTopicKey']);
+      expect(device.errors).toEqual([]);
+    }
+    await exchange(members[0]!, members[2]!, 'room', 'after both rotations');
+  });
+
+  it('a C2 key rotation asked while a topic slice is being published waits for it: no command crosses a SetC2Key', async () => {
+    // Prepare: a publisher that, as the slice's commands (protected under the current C2 key) are about to go out,
+    // lets a C2 key rotation run first for as long as it can (the real publisher then publishes them).
+    const { caller, queue, deps, members } = await tenantWith('fence-d', ['fd-1', 'fd-2']);
+    const before = members.map((d) => d.commands.length);
+    let c2KeyId: string | undefined;
+    let during: string | undefined;
+    const publisher = {
+      publish: async (commands: Parameters<C2Deps['publisher']['publish']>[0]) => {
+        if (!c2KeyId) {
+          const rotation = await rotateC2Key(deps, caller);
+          c2KeyId = rotation.operation.id;
+          const message = queue.messages.findIndex(
+            (m) => m.message.type === 'operation' && m.message.operationId === c2KeyId,
+          );
+          await handleWork(deps, queue.messages.splice(message, 1)[0]!.message, { budgetMs: 200 });
+          during = (await operationOf(deps, caller.tenantId, c2KeyId))?.status;
+        }
+        return deps.publisher.publish(commands);
+      },
+      close: async () => {},
+    };
+    const rotation = await rotateTopicKey(deps, caller, 'room');
+
+    // Act
+    await queue.step({ ...deps, publisher });
+    await queue.drain(deps);
+
+    // Assess: the rotation waited for the slice (its fence up, nothing sent); then each device opened the topic key
+    // under the old C2 key, then switched.
+    expect(during).toBe('pending');
+    expect(await operationOf(deps, caller.tenantId, rotation.operation.id)).toMatchObject({ status: 'succeeded' });
+    expect(await operationOf(deps, caller.tenantId, c2KeyId!)).toMatchObject({ status: 'succeeded' });
+    for (const [i, device] of members.entries()) {
+      await device.commandsApplied(before[i]! + 2);
+      expect(device.commands.slice(before[i])).toEqual(['SetTopicKey', 'SetC2Key']);
+      expect(device.errors).toEqual([]);
+    }
+    await exchange(members[1]!, members[0]!, 'room', 'after both');
+  });
+
+  it('the C2 key rotation waits for a fan-out that was in before it raised the fence', async () => {
+    // Prepare: a command sender of another fan-out, in.
+    const { caller, queue, deps, members } = await tenantWith('fence-b', ['fb-1']);
+    const reader = new FenceReader(deps, caller.tenantId);
+    await reader.enter();
+    const c2Key = await rotateC2Key(deps, caller);
+
+    // Act
+    await queue.step(deps, { budgetMs: 50 });
+    const waiting = (await operationOf(deps, caller.tenantId, c2Key.operation.id))!;
+    const refused = await new FenceReader(deps, caller.tenantId).enter().catch((error: unknown) => error);
+    await reader.leave();
+    await queue.drain(deps);
+
+    // Assess
+    expect(waiting).toMatchObject({ status: 'pending' });
+    expect(queue.messages).toEqual([]);
+    expect(refused).toMatchObject({ code: 'CONCURRENT_UPDATE' });
+    expect(await operationOf(deps, caller.tenantId, c2Key.operation.id)).toMatchObject({ status: 'succeeded' });
+    await members[0]!.commandsApplied(2);
+    expect(members[0]!.commands.at(-1)).toBe('SetC2Key');
+  });
+
+  it('a crashed C2 key rotation takes its fence back when resumed; a second rotation waits for it', async () => {
+    // Prepare
+    const { caller, queue, deps, members } = await tenantWith('fence-c', ['fc-1', 'fc-2']);
+    const first = await rotateC2Key(deps, caller);
+    const second = await rotateC2Key(deps, caller);
+    const firstMessage = queue.take() as OperationMessage;
+
+    // Act: the first stops with its fence up (its continuation lost: a crash), the second is refused by the fence,
+    // then the first's message is handed over again (a redelivery).
+    await handleWork(deps, firstMessage, { budgetMs: 0 });
+    queue.messages.splice(
+      queue.messages.findIndex(
+        (m) =>
+          m.message === firstMessage || ('operationId' in m.message && m.message.operationId === first.operation.id),
+      ),
+      1,
+    );
+    await queue.step(deps);
+    const secondWaiting = (await operationOf(deps, caller.tenantId, second.operation.id))!;
+    await handleWork(deps, firstMessage);
+    const afterFirst = await deps.store.getC2Key(caller.tenantId);
+    await queue.drain(deps);
+
+    // Assess: one key after the other, each sent to every device.
+    expect(secondWaiting.status).toBe('pending');
+    expect(afterFirst).toMatchObject({ keyVersion: 2 });
+    expect(afterFirst?.pending).toBeUndefined();
+    expect(await operationOf(deps, caller.tenantId, first.operation.id)).toMatchObject({
+      status: 'succeeded',
+      keyVersion: 2,
+    });
+    expect(await operationOf(deps, caller.tenantId, second.operation.id)).toMatchObject({
+      status: 'succeeded',
+      keyVersion: 3,
+    });
+    expect((await deps.store.getFence(caller.tenantId)).writer).toBeUndefined();
+    for (const device of members) {
+      await device.commandsApplied(4);
+      expect(device.commands.slice(2)).toEqual(['SetC2Key', 'SetC2Key']);
+    }
+    await exchange(members[0]!, members[1]!, 'room', 'under the third C2 key');
+  });
+});
