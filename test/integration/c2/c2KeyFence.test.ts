@@ -63,13 +63,13 @@ describe('the fence of a new C2 key', () => {
     const fence = await deps.store.getFence(caller.tenantId);
     await handleWork(deps, rotationMessage);
     const held = (await operationOf(deps, caller.tenantId, rotation.operation.id))!;
-    const requeued = queue.messages.at(-1)!;
+    const requeued = queue.work().at(-1)!;
     await queue.drain(deps);
 
     // Assess: the rotation's slice was refused and queued again a little later, nothing sent meanwhile.
     expect(fence.writer?.owner).toBe(`op-${c2Key.operation.id}`);
     expect(held.counts).toMatchObject({ sent: 0, pending: members.length });
-    expect(requeued).toEqual({ message: rotationMessage, delayMs: 1_000 });
+    expect(requeued).toMatchObject({ message: rotationMessage, delayMs: 1_000 });
     const c2Done = (await operationOf(deps, caller.tenantId, c2Key.operation.id))!;
     const rotationDone = (await operationOf(deps, caller.tenantId, rotation.operation.id))!;
     expect(c2Done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
@@ -160,10 +160,7 @@ describe('the fence of a new C2 key', () => {
     // then the first's message is handed over again (a redelivery).
     await handleWork(deps, firstMessage, { budgetMs: 0 });
     queue.messages.splice(
-      queue.messages.findIndex(
-        (m) =>
-          m.message === firstMessage || ('operationId' in m.message && m.message.operationId === first.operation.id),
-      ),
+      queue.messages.findIndex((m) => m.message.type === 'operation' && m.message.operationId === first.operation.id),
       1,
     );
     await queue.step(deps);
