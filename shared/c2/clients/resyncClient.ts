@@ -1,15 +1,15 @@
 /**
- * Sends a client the current key of every topic it is on (and, in public-key mode, the public keys of the clients
- * it shares them with), with fresh timestamps. For a device that was offline longer than the 10 minutes a command
- * stays valid (E4 devices reject older commands, so a queued SetTopicKey is refused), or that lost its state: local
- * mode calls it when a device subscribes to its control topic; the API exposes it.
+ * A client's topic keys sent again. `resyncClient` starts a resync operation (for a device that was offline longer
+ * than the 10 minutes a command stays valid, or that lost its state: the API, and a device's return, see
+ * acceptReturn.ts); `resendTopicKeys` sends them all at once under each topic's lease, for a change that gave the
+ * client a new identity key (newClientKey.ts).
  */
 import type { C2Deps } from '../C2Deps.js';
-import { type CommandSender, withSender } from '../delivery/CommandSender.js';
-import type { DeliveryReport } from '../delivery/DeliveryReport.js';
+import type { CommandSender } from '../delivery/CommandSender.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import { audited } from '../events/audited.js';
+import { refusalAudited } from '../events/audited.js';
 import { sharePubKeys } from '../links/sharePubKeys.js';
+import { type StartedOperation, startOperation } from '../operations/startOperation.js';
 import { eachPage } from '../pages.js';
 import type { Caller, ClientRecord } from '../ports.js';
 import { sendTopicKey } from '../topics/sendTopicKey.js';
@@ -42,19 +42,26 @@ export async function resendTopicKeys(deps: C2Deps, sender: CommandSender, clien
   return topics;
 }
 
+/**
+ * Starts a resync of the client, as an operation (see operations/resyncOperation.ts): recorded, then carried out by
+ * the worker, which sends the device the current key of each of its topics that it has not confirmed holding (and,
+ * in public-key mode, its peers' public keys). NOT_FOUND for an unknown client, before anything is recorded.
+ */
 export async function resyncClient(
   deps: C2Deps,
   caller: Caller,
   nameInput: string,
-): Promise<{ client: string; topics: number; delivery: DeliveryReport }> {
+  options: { readonly idempotencyKey?: string } = {},
+): Promise<StartedOperation> {
   const name = validateClientName(nameInput);
-  const { tenantId } = caller;
-  return audited(deps, caller, 'client.resync', { type: 'client', name }, () =>
-    withSender(deps, tenantId, async (sender) => {
-      const client = await requireClient(deps, tenantId, name);
-      const topics = await resendTopicKeys(deps, sender, client);
-      const delivery = sender.report();
-      return { value: { client: name, topics, delivery }, details: { topics, delivery } };
-    }),
-  );
+  const target = { type: 'client', name } as const;
+  return refusalAudited(deps, caller, 'client.resync', target, async () => {
+    await requireClient(deps, caller.tenantId, name);
+    return startOperation(deps, caller, {
+      kind: 'client.resync',
+      target,
+      mintsKey: false,
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    });
+  });
 }

@@ -1,12 +1,14 @@
 /**
  * Advances an operation by its next step, for the worker (see handleWork.ts): an unknown or finished operation is
  * left alone (the message came twice, or late), a topic operation (rotation, revocation) goes on where it stands
- * (see topicOperation.ts). Kinds that are not carried out as operations yet fail visibly instead of waiting.
+ * (see topicOperation.ts), a resync sends its client what it lacks (resyncOperation.ts). Kinds that are not
+ * carried out as operations yet fail visibly instead of waiting.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
 import type { OperationMessage } from '../ports/WorkQueue.js';
 import { finishOperation } from './finishOperation.js';
+import { advanceResyncOperation } from './resyncOperation.js';
 import { advanceTopicOperation } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
@@ -18,6 +20,8 @@ export async function advanceOperation(deps: C2Deps, message: OperationMessage, 
     case 'topic.rotate':
     case 'link.delete':
       return advanceTopicOperation(deps, operation, options);
+    case 'client.resync':
+      return advanceResyncOperation(deps, operation);
     default:
       await finishOperation(deps, operation, {
         code: C2ErrorCode.InvalidInput,

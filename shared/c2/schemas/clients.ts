@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
 import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
+import { operationResponse } from './operations.js';
 
 export const ClientNameSchema = utf8Text(255);
 
@@ -128,10 +129,9 @@ export const NewIdentityKeySchema = z.strictObject({
   delivery: DeliveryReportSchema,
 });
 
-export const ResyncedClientSchema = z.strictObject({
+/** A resync started: the operation that sends the device what it lacks (never a key). */
+export const ResyncStartedSchema = operationResponse({
   client: z.string().meta({ description: 'The client name.' }),
-  topics: z.number().int().min(0).meta({ description: 'The number of topics whose key was sent again.' }),
-  delivery: DeliveryReportSchema,
 });
 
 /** A client as an item of a list of a topic's clients: its name and the id that addresses it. */
