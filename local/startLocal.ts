@@ -19,7 +19,7 @@ import { logCommands } from './logCommands.js';
 import { logRequests } from './logRequests.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
 import { resumeOperations } from './resumeOperations.js';
-import { returnReporter } from './reportReturns.js';
+import { returnReporter } from './returnReporter.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
 import { urlOf } from './urlOf.js';
 
@@ -113,7 +113,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     if (resumed > 0) log.info('resumed operations left unfinished by a previous run', { operations: resumed });
     await c2.startWorker(deps);
 
-    // Devices back on the embedded broker: resynced by the worker (see reportReturns.ts).
+    // Devices back on the embedded broker: resynced by the worker (see returnReporter.ts).
     onSubscribed = returnReporter(c2.queue, tenantId, deps.clock, onError);
 
     // Device receipts to the work queue: handed over by the embedded broker, or heard on an external one.

@@ -2,9 +2,10 @@
  * A resync (`client.resync`) carried out: one device sent what it lacks, as one delivery. Every step is safe to
  * repeat (a pass sends the same keys at the same or new seconds; a device takes a key it holds again as a no-op).
  *
- * 1. `pending`: it waits until {@link SETTLE_MS} after it was asked (a device that just connected has subscribed to
- *    its control topic by then: what is published before is lost to a clean session; returns that come meanwhile join
- *    it, see clients/acceptReturn.ts). Then its one delivery (`pending`) is written and it is `running`.
+ * 1. `pending`: a resync started by a device's return waits until {@link SETTLE_MS} after it was asked (a device
+ *    that just connected has subscribed to its control topic by then: what is published before is lost to a clean
+ *    session; returns that come meanwhile join it, see clients/acceptReturn.ts). Then it is `running` with one
+ *    delivery (`pending`).
  * 2. A pass over the client's links (resync/resendTopicKey.ts): the current key of each topic whose link does not show
  *    it confirmed, without waiting for a topic's lease; the first pass also sends, in public-key mode, the peers'
  *    public keys it may lack (resync/resendPubKeys.ts). Every command gets a CommandRef (a SetTopicKey's names the
@@ -46,7 +47,7 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
   let current = operation;
   if (current.status === 'pending') {
     const wait = Date.parse(current.createdAt) + SETTLE_MS - deps.clock();
-    if (wait > 0) return again(wait);
+    if (current.actor === RETURN_ACTOR && wait > 0) return again(wait);
     const started = await start(deps, current);
     if (!started) return;
     current = started;
