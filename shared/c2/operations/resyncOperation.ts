@@ -12,8 +12,9 @@
  *    topic key it carried, so that the device's receipt records it on the link).
  * 3. A pass that met a busy topic (another change under way that will not send this client the key) is done again
  *    after {@link BUSY_RETRY_MS}, up to {@link MAX_PASSES} passes (topics confirmed meanwhile are skipped); then the
- *    delivery is `sent` (commands went out), `confirmed` (it lacked nothing) or `failed` (a topic stayed busy, or the
- *    broker refused a command), and the operation finishes (finishOperation.ts).
+ *    delivery is `sent` (commands went out, or another operation is sending a key), `confirmed` (it lacked nothing)
+ *    or `failed` (a topic stayed busy, or the broker refused a command), and the operation finishes
+ *    (finishOperation.ts).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { withSender } from '../delivery/CommandSender.js';
@@ -80,7 +81,8 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
       : pass.busy.length > 0
         ? `topics busy with other changes: ${pass.busy.slice(0, 5).join(', ')}`
         : undefined;
-  const state: DeliveryState = error !== undefined ? 'failed' : commandHash ? 'sent' : 'confirmed';
+  const delegated = commandHash !== undefined || (pass?.covered ?? 0) > 0;
+  const state: DeliveryState = error !== undefined ? 'failed' : delegated ? 'sent' : 'confirmed';
   const outcome: DeliveryRecord = {
     ...rest,
     state,
@@ -167,6 +169,8 @@ async function writeDelivery(deps: C2Deps, operation: OperationRecord, client: C
 interface Pass {
   /** The hash of the last command sent, if any. */
   readonly commandHash?: Uint8Array;
+  /** Topics whose key another operation is sending the client. */
+  readonly covered: number;
   readonly busy: string[];
   readonly failed: string[];
 }
@@ -178,6 +182,7 @@ async function sendPass(deps: C2Deps, operation: OperationRecord, client: Client
   const busy: string[] = [];
   const failed: string[] = [];
   const sent: SentKey[] = [];
+  let covered = 0;
   const links: LinkRecord[] = [];
   let pubKeyHashes: Uint8Array[] = [];
   await withSender(deps, tenantId, async (sender) => {
@@ -186,6 +191,7 @@ async function sendPass(deps: C2Deps, operation: OperationRecord, client: Client
       for (const link of page) {
         const outcome = await resendTopicKey(deps, sender, owner, client, link);
         if (outcome.result === 'busy') busy.push(link.topic);
+        else if (outcome.result === 'covered') covered++;
         else if (outcome.result === 'failed') failed.push(outcome.error);
         else if (outcome.result === 'sent') sent.push(outcome.sent);
       }
@@ -211,7 +217,7 @@ async function sendPass(deps: C2Deps, operation: OperationRecord, client: Client
   ];
   if (refs.length > 0) await deps.operations.putCommandRefs(refs);
   const last = pubKeyHashes.at(-1) ?? sent.at(-1)?.commandHash;
-  return { ...(last ? { commandHash: last } : {}), busy, failed };
+  return { ...(last ? { commandHash: last } : {}), covered, busy, failed };
 }
 
 /**
