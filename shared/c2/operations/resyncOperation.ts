@@ -59,6 +59,14 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
     (await deps.operations.getDelivery(tenantId, id, current.target.name)) ??
     (client && current.counts.pending === 1 ? await writeDelivery(deps, current, client) : undefined);
   if (delivery?.state !== 'pending') {
+    // Its outcome written, its count not (a crash between the two): counted now, as written (a receipt that
+    // confirmed it since counted its own move from `sent`).
+    if (delivery && current.counts.pending === 1) {
+      const written = delivery.state === 'confirmed' && delivery.commandHash ? 'sent' : delivery.state;
+      const countsDelta = { pending: -1, [written]: 1 };
+      const at = new Date(deps.clock()).toISOString();
+      current = await deps.operations.updateOperation(tenantId, id, { countsDelta, updatedAt: at }, current.revision);
+    }
     await finishOperation(deps, current);
     return;
   }
