@@ -7,8 +7,8 @@
  *    session; returns that come meanwhile join it, see clients/acceptReturn.ts). Then it is `running` with one
  *    delivery (`pending`).
  * 2. A pass over the client's links (resync/resendTopicKey.ts): the current key of each topic whose link does not show
- *    it confirmed, without waiting for a topic's lease; the first pass also sends, in public-key mode, the peers'
- *    public keys it may lack (resync/resendPubKeys.ts). Every command gets a CommandRef (a SetTopicKey's names the
+ *    it confirmed, without waiting for a topic's lease; in public-key mode the last pass also sends the peers' public
+ *    keys it may lack (resync/resendPubKeys.ts). Every command gets a CommandRef (a SetTopicKey's names the
  *    topic key it carried, so that the device's receipt records it on the link).
  * 3. A pass that met a busy topic (another change under way that will not send this client the key) is done again
  *    after {@link BUSY_RETRY_MS}, up to {@link MAX_PASSES} passes (topics confirmed meanwhile are skipped); then the
@@ -73,8 +73,8 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
   const claimed = await claimPass(deps, current, delivery.attempts + 1);
   if (!claimed) return;
   current = claimed;
-  const pass = client ? await sendPass(deps, current, client, delivery.attempts === 0) : undefined;
   const attempts = delivery.attempts + 1;
+  const pass = client ? await sendPass(deps, current, client, attempts === MAX_PASSES) : undefined;
   const updatedAt = new Date(deps.clock()).toISOString();
   const commandHash = pass?.commandHash ?? delivery.commandHash;
   const { lastError: _last, commandHash: _hash, ...rest } = delivery;
@@ -183,29 +183,40 @@ interface Pass {
   readonly failed: string[];
 }
 
-/** Step 2: one pass over the client's links; the CommandRefs of what it sent written. */
-async function sendPass(deps: C2Deps, operation: OperationRecord, client: ClientRecord, first: boolean): Promise<Pass> {
+/**
+ * Step 2: one pass over the client's links; the CommandRefs of what it sent written. In public-key mode, a topic
+ * another operation holds is busy (that operation sends the key, not the peers' public keys, and a revocation
+ * withdraws some), and the public keys go with the last pass (none busy, or the last one allowed), for the topics
+ * settled then.
+ */
+async function sendPass(
+  deps: C2Deps,
+  operation: OperationRecord,
+  client: ClientRecord,
+  lastAllowed: boolean,
+): Promise<Pass> {
   const { tenantId, id } = operation;
   const owner = `op-${id}`;
   const busy: string[] = [];
   const failed: string[] = [];
   const sent: SentKey[] = [];
   let covered = 0;
-  const links: LinkRecord[] = [];
+  const settled: LinkRecord[] = [];
   let pubKeyHashes: Uint8Array[] = [];
   await withSender(deps, tenantId, async (sender) => {
     for await (const page of eachPage((request) => deps.store.listLinksOfClient(tenantId, client.name, request))) {
-      links.push(...page);
       for (const link of page) {
         const outcome = await resendTopicKey(deps, sender, owner, client, link);
-        if (outcome.result === 'busy') busy.push(link.topic);
-        else if (outcome.result === 'covered') covered++;
+        const result = outcome.result === 'covered' && client.mode === 'pubkey' ? 'busy' : outcome.result;
+        if (result === 'busy') busy.push(link.topic);
+        else if (result === 'covered') covered++;
         else if (outcome.result === 'failed') failed.push(outcome.error);
-        else if (outcome.result === 'sent') sent.push(outcome.sent);
+        if (outcome.result === 'sent') sent.push(outcome.sent);
+        if (result === 'sent' || result === 'held') settled.push(link);
       }
     }
-    if (first) {
-      const pubKeys = await resendPubKeys(deps, sender, client, links, since(operation, client));
+    if (busy.length === 0 || lastAllowed) {
+      const pubKeys = await resendPubKeys(deps, sender, client, settled, since(operation, client));
       pubKeyHashes = pubKeys.hashes;
       failed.push(...pubKeys.failed);
     }
