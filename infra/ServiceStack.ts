@@ -1,8 +1,9 @@
 /**
  * The stateless side of the C2, safe to destroy and deploy again: the four functions built from functions/, the
- * HTTP API in front of the api function, the work queue the worker function drains, the AWS IoT device policy,
- * lifecycle and receipt rules, the EventBridge Scheduler group and role for rotations, and the dashboard and alarms. Each function's role holds exactly what it uses
- * (see the `allow()` calls below and test/infra/serviceStack.test.ts).
+ * HTTP API in front of the api function, the work queue the worker function drains, the AWS IoT device policy, the
+ * lifecycle rules and their queue (drained by the lifecycle function), the receipt rule, the EventBridge Scheduler
+ * group and role for rotations, and the dashboard and alarms. Each function's role holds exactly what it uses (see
+ * the `allow()` calls below and test/infra/serviceStack.test.ts).
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -73,11 +74,15 @@ export const WORKER_TIMEOUT = Duration.minutes(2);
 export const WORK_BATCH_SIZE = 10;
 export const WORKER_MAX_CONCURRENCY = 20;
 /**
- * Ceilings (reserved concurrency) of the functions a burst of events could multiply until the account's concurrency
- * is gone and the API is throttled: lifecycle (every device reconnecting after an outage) and rotation (many
- * schedules firing at the same minute). Both are invoked asynchronously: a throttled event waits and is retried.
+ * The lifecycle queue's event source: functions at most at once, so that every device reconnecting after an outage
+ * waits in the queue instead of taking the account's concurrency (each event is a conditional write and a message).
  */
-export const LIFECYCLE_RESERVED_CONCURRENCY = 20;
+export const LIFECYCLE_TIMEOUT = Duration.minutes(1);
+export const LIFECYCLE_MAX_CONCURRENCY = 5;
+/**
+ * Ceiling (reserved concurrency) of the rotation function, which many schedules firing at the same minute could
+ * multiply until the API is throttled. It is invoked asynchronously: a throttled event waits and is retried.
+ */
 export const ROTATION_RESERVED_CONCURRENCY = 10;
 
 export interface ServiceStackProps extends StackProps {
@@ -92,6 +97,7 @@ export class ServiceStack extends Stack {
   readonly rotationFunction: C2Function;
   readonly workerFunction: C2Function;
   readonly workQueue: WorkQueue;
+  readonly lifecycleEvents: LifecycleEventRules;
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly devicePolicy: IotDevicePolicy;
@@ -155,12 +161,10 @@ export class ServiceStack extends Stack {
     });
     this.lifecycleFunction = new C2Function(this, 'LifecycleFunction', {
       entry: 'functions/lifecycle/index.ts',
-      description: `${prefix}: AWS IoT lifecycle events (connected, subscribed): resyncs devices`,
+      description: `${prefix}: the lifecycle queue (AWS IoT connected, subscribed): resyncs devices coming back`,
       environment,
       memorySize: 512,
-      timeout: Duration.minutes(1),
-      reservedConcurrentExecutions: LIFECYCLE_RESERVED_CONCURRENCY,
-      deadLetterQueue: this.workQueue.deadLetterQueue,
+      timeout: LIFECYCLE_TIMEOUT,
       ...logs,
     });
     this.apiFunction = new C2Function(this, 'ApiFunction', {
@@ -187,18 +191,34 @@ export class ServiceStack extends Stack {
         maxConcurrency: WORKER_MAX_CONCURRENCY,
       }),
     );
-    Validations.of(this.workerFunction).acknowledge({
-      id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason:
-        'An SQS event source takes no on-failure destination (streams and Kafka do): a record that keeps failing ' +
-        "goes to the work queue's dead-letter queue through the queue's redrive policy (maxReceiveCount 5).",
+    // --- AWS IoT lifecycle events of the C2's devices -> lifecycle queue -> lifecycle function ---
+    this.lifecycleEvents = new LifecycleEventRules(this, 'LifecycleEvents', {
+      consumerTimeout: LIFECYCLE_TIMEOUT,
+      deadLetterQueue: this.workQueue.deadLetterQueue,
+      removalPolicy: config.removalPolicy,
+      ...logs,
     });
-    for (const fn of [this.apiFunction, this.workerFunction]) {
+    this.lifecycleFunction.addEventSource(
+      new SqsEventSource(this.lifecycleEvents.queue, {
+        batchSize: WORK_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        maxConcurrency: LIFECYCLE_MAX_CONCURRENCY,
+      }),
+    );
+    for (const fn of [this.workerFunction, this.lifecycleFunction]) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'An SQS event source takes no on-failure destination (streams and Kafka do): a record that keeps failing ' +
+          "goes to the work queue's dead-letter queue through the queue's redrive policy (maxReceiveCount 5).",
+      });
+    }
+    for (const fn of [this.apiFunction, this.workerFunction, this.lifecycleFunction]) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
-          'Never invoked asynchronously: the api function answers the HTTP API (synchronous), the worker its SQS ' +
-          "event source (a failed record returns to the queue, then to the queue's dead-letter queue).",
+          'Never invoked asynchronously: the api function answers the HTTP API (synchronous), the worker and ' +
+          'lifecycle functions their SQS event sources (a failed record returns to its queue, then to the dead-letter queue).',
       });
     }
 
@@ -270,8 +290,7 @@ export class ServiceStack extends Stack {
       }),
     );
 
-    // --- AWS IoT lifecycle events -> lifecycle function; devices' receipts -> work queue ---
-    new LifecycleEventRules(this, 'LifecycleEvents', { target: this.lifecycleFunction, ...logs });
+    // --- Devices' receipts -> work queue ---
     new ReceiptRule(this, 'Receipts', { queue, ...logs });
 
     // --- HTTP API: one $default route to the api function ---

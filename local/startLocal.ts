@@ -19,7 +19,7 @@ import { logCommands } from './logCommands.js';
 import { logRequests } from './logRequests.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
 import { resumeOperations } from './resumeOperations.js';
-import { resyncOnReturn } from './resyncOnReturn.js';
+import { returnReporter } from './returnReporter.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
 import { urlOf } from './urlOf.js';
 
@@ -46,8 +46,6 @@ export interface StartLocalOptions {
   readonly createHandler?: (deps: C2Deps) => LambdaHttpHandler;
   /** The C2's clock (tests); default Date.now. It must run: the C2 waits for it to reach a command's second. */
   readonly clock?: Clock;
-  /** A device back within this time of its last resync is resynced at its end; default 5 s. */
-  readonly resyncQuietMs?: number;
 }
 
 export interface LocalC2Server {
@@ -115,17 +113,8 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     if (resumed > 0) log.info('resumed operations left unfinished by a previous run', { operations: resumed });
     await c2.startWorker(deps);
 
-    const resync = resyncOnReturn(
-      deps,
-      { tenantId, actor: 'local-broker' },
-      {
-        onError,
-        onResync: (client) => log.info('device resynced', { client }),
-        ...(options.resyncQuietMs === undefined ? {} : { quietMs: options.resyncQuietMs }),
-      },
-    );
-    undo.push(() => resync.close());
-    onSubscribed = resync.subscribed;
+    // Devices back on the embedded broker: resynced by the worker (see returnReporter.ts).
+    onSubscribed = returnReporter(c2.queue, tenantId, deps.clock, onError);
 
     // Device receipts to the work queue: handed over by the embedded broker, or heard on an external one.
     if (deps.queue) {

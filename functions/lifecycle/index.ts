@@ -1,24 +1,25 @@
-/** Lambda entry of the IoT lifecycle rule: a device subscribing to its control topic is resynced. */
+/**
+ * Lambda entry of the lifecycle queue (SQS event source, partial batch responses): devices of the C2 coming back are
+ * resynced (see handleLifecycleBatch.ts).
+ */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
-import { meteredPublisher } from '../observability/meteredPublisher.js';
-import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
-import { handleLifecycleEvent, type LifecycleEvent } from './handleLifecycleEvent.js';
+import { logger, metrics, tracer } from '../observability/powertools.js';
+import { handleLifecycleBatch } from './handleLifecycleBatch.js';
 
-const deps = composeAwsC2(awsConfigFromEnv(), {
-  decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
-});
+// It publishes nothing itself: the resyncs it starts are carried out by the worker.
+const deps = composeAwsC2(awsConfigFromEnv());
 
-export const handler = middy(async (event: LifecycleEvent) => {
-  const outcome = await handleLifecycleEvent(deps, event);
-  logger.info('lifecycle event', { eventType: event?.eventType, ...outcome });
-  return outcome;
+export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const { batchItemFailures, returns, ignored } = await handleLifecycleBatch(deps, event, logger);
+  logger.info('lifecycle batch', { records: event.Records.length, returns, ignored, failed: batchItemFailures.length });
+  return { batchItemFailures };
 })
-  // Responses are not captured into traces: they may hold a generated key or a device private key.
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

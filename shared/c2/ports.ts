@@ -189,6 +189,11 @@ export interface TopicRecord {
   readonly revokedVersion?: number;
   /** The operation that installed the current key, when an operation did (see shared/c2/operations/). */
   readonly keyOperationId?: string;
+  /**
+   * The topic's lease as read with the record (see {@link TopicStore.acquireTopicLease}): who holds it, until when
+   * (ms). Never written through the record; a resync reads it to send without taking the lease.
+   */
+  readonly lease?: { readonly owner: string; readonly until: number };
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -547,7 +547,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.countTopics('tenant-a')).toBe(0);
       });
 
-      it('leaves the topic record as it is: it reads back equal, rotates under the lease, and the lease survives', async () => {
+      it('leaves the topic record as it is: it reads back with its lease, rotates under the lease, and the lease survives', async () => {
         // Prepare
         const store = await build();
         const topic = topicRecord('t');
@@ -565,8 +565,9 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         });
 
         // Assess
-        const rotated = { ...topic, wrappedKey: key, keyVersion: 2, updatedAt: '2026-11-23T03:00:00.000Z' };
-        expect(leased).toEqual(topic);
+        const lease = { owner: 'a', until: 2000 };
+        const rotated = { ...topic, wrappedKey: key, keyVersion: 2, updatedAt: '2026-11-23T03:00:00.000Z', lease };
+        expect(leased).toEqual({ ...topic, lease });
         expect(await store.getTopic('tenant-a', 't')).toEqual(rotated);
         expect((await store.listTopics('tenant-a', { limit: 10 })).items).toEqual([rotated]);
         expect(
@@ -607,7 +608,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         // Assess
         const rotated = { ...topic, wrappedKey: key, keyVersion: 2, updatedAt: at };
         expect(revoked).toEqual({ ...rotated, keySecond: 1_800_000_000, revokedVersion: 2 });
-        expect(afterStranger).toEqual(revoked);
+        expect(afterStranger).toEqual({ ...revoked, lease: { owner: 'a', until: 2000 } });
         expect(released).toEqual({ ...rotated, keySecond: 1_800_000_005, revokedVersion: 2 });
         expect(await store.getTopic('tenant-a', 't')).toEqual({ ...released, keyVersion: 3 });
       });

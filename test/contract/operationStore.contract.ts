@@ -346,5 +346,34 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       );
       expect(await store.getDelivery('tenant-a', op.id, 'nobody')).toBeUndefined();
     });
+
+    it('stores command references as given (with the topic key a command carried, or none) and finds them by hash', async () => {
+      // Prepare
+      const store = await build();
+      const op = operationRecord(0, { kind: 'client.resync', target: { type: 'client', name: 'dev' } });
+      await store.createOperation(op);
+      const ref = {
+        tenantId: 'tenant-a',
+        clientId: hashIdAlias('dev'),
+        commandHash: randomKey().subarray(0, 16),
+        operationId: op.id,
+        clientName: 'dev',
+        at: new Date().toISOString(),
+      };
+      const carrying = {
+        ...ref,
+        commandHash: randomKey().subarray(0, 16),
+        topicKey: { topic: 'a/b c', keyVersion: 7 },
+      };
+
+      // Act
+      await store.putCommandRefs([ref, carrying]);
+
+      // Assess
+      expect(await store.getCommandRef('tenant-a', ref.clientId, ref.commandHash)).toEqual(ref);
+      expect(await store.getCommandRef('tenant-a', ref.clientId, carrying.commandHash)).toEqual(carrying);
+      expect(await store.getCommandRef('tenant-a', ref.clientId, randomKey().subarray(0, 16))).toBeUndefined();
+      expect(await store.getCommandRef('tenant-b', ref.clientId, ref.commandHash)).toBeUndefined();
+    });
   });
 }

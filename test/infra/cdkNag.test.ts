@@ -78,11 +78,14 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
           `AwsSolutions-APIG4 @ ${service}/HttpApi/DefaultRoute/Resource`,
           ...functions.map((fn) => `AwsSolutions-L1 @ ${service}/${fn}/Resource`),
           ...functions.map((fn) => `Serverless-LambdaLatestVersion @ ${service}/${fn}/Resource`),
-          // Never invoked asynchronously (lifecycle and rotation have the dead-letter queue); CDK's lookup provider
-          ...['ApiFunction', 'WorkerFunction'].map((fn) => `Serverless-LambdaDLQ @ ${service}/${fn}/Resource`),
+          // Never invoked asynchronously (rotation has the dead-letter queue); CDK's lookup provider
+          ...['ApiFunction', 'WorkerFunction', 'LifecycleFunction'].map(
+            (fn) => `Serverless-LambdaDLQ @ ${service}/${fn}/Resource`,
+          ),
           `Serverless-LambdaDLQ @ ${provider}`,
           `Serverless-LambdaTracing @ ${provider}`,
           `Serverless-LambdaEventSourceMappingDestination @ ${service}/WorkerFunction/SqsEventSource:e4c2devserviceWorkQueue250B1537/Resource`,
+          `Serverless-LambdaEventSourceMappingDestination @ ${service}/LifecycleFunction/SqsEventSource:e4c2devserviceLifecycleEventsQueueE553F4A4/Resource`,
           `Serverless-SQSRedrivePolicy @ ${service}/Work/DeadLetters/Resource`,
           // X-Ray (every function), iot:CreateKeysAndCertificate (api), iot:DescribeEndpoint (the endpoint lookup)
           ...iam5('*', ...roles.map((role) => `${role}/DefaultPolicy`), 'IotDataEndpoint/Lookup/CustomResourcePolicy'),

@@ -232,10 +232,24 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
-  it('lifecycle: key store, Decrypt of data keys, control topics, work queue, dead letters; nothing else', () => {
+  it('lifecycle: consumes the lifecycle queue; key store, Decrypt of data keys, control topics, work queue; nothing else', () => {
+    const [xray, logs, ...rest] = common(service.lifecycleFunction, ['kms:Decrypt']);
     expect(statementsOf(service.lifecycleFunction)).toEqual([
-      sendDeadLetters,
-      ...common(service.lifecycleFunction, ['kms:Decrypt']),
+      xray,
+      logs,
+      {
+        sid: undefined,
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+        resources: [`<${logicalIdOf(service.lifecycleEvents.queue)}.Arn>`],
+        condition: undefined,
+      },
+      ...rest,
     ]);
   });
 
@@ -357,29 +371,42 @@ describe('service stack: AWS IoT', () => {
     ]);
   });
 
-  it('forwards the connected and subscribed lifecycle events (not disconnections) to the lifecycle function', () => {
-    // Assess
-    const lifecycleArn = { 'Fn::GetAtt': [logicalIdOf(service.lifecycleFunction), 'Arn'] };
+  it("forwards the connected and subscribed lifecycle events (not disconnections) of the C2's devices to the lifecycle queue", () => {
+    // Assess: the SQL filters to the client ids of the C2's things; the action sends the event as it is.
+    const lifecycleQueue = logicalIdOf(service.lifecycleEvents.queue);
     const rules = ofType('AWS::IoT::TopicRule').filter(([id]) => id.startsWith('LifecycleEvents'));
     expect(rules.map(([, rule]) => rule.Properties.TopicRulePayload.Sql).sort()).toEqual([
-      "SELECT * FROM '$aws/events/presence/connected/+'",
-      "SELECT * FROM '$aws/events/subscriptions/subscribed/+'",
+      "SELECT * FROM '$aws/events/presence/connected/+' WHERE startswith(clientId, 'e4c2-')",
+      "SELECT * FROM '$aws/events/subscriptions/subscribed/+' WHERE startswith(clientId, 'e4c2-')",
     ]);
-    for (const [ruleId, rule] of rules) {
+    for (const [, rule] of rules) {
       expect(rule.Properties.TopicRulePayload).toMatchObject({
         AwsIotSqlVersion: '2016-03-23',
         RuleDisabled: false,
-        Actions: [{ Lambda: { FunctionArn: lifecycleArn } }],
+        Actions: [{ Sqs: { QueueUrl: { Ref: lifecycleQueue }, UseBase64: false } }],
         ErrorAction: { CloudwatchLogs: { LogGroupName: { Ref: expect.stringMatching(/^LifecycleEventsErrorLogs/) } } },
       });
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunction',
-        FunctionName: lifecycleArn,
-        Principal: 'iot.amazonaws.com',
-        SourceAccount: '123456789012',
-        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
-      });
     }
+    // The rules' role may send to that queue and write its errors, nothing else.
+    const roleId = flat(rules[0]![1].Properties.TopicRulePayload.Actions[0].Sqs.RoleArn).replace(/^<|\.Arn>$/g, '');
+    const [, policy] = ofType('AWS::IAM::Policy').find(([, p]) =>
+      p.Properties.Roles.map(flat).includes(`<${roleId}>`),
+    )!;
+    expect(
+      (policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]).map((statement) => [
+        statement.Sid,
+        statement.Action,
+        flat(statement.Resource),
+      ]),
+    ).toEqual([
+      ['SendLifecycleEvents', 'sqs:SendMessage', `<${lifecycleQueue}.Arn>`],
+      [
+        'WriteRuleErrors',
+        ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        expect.stringMatching(/^<LifecycleEventsErrorLogs[0-9A-F]{8}\.Arn>$/),
+      ],
+    ]);
+    expect(ofType('AWS::Lambda::Permission').filter(([id]) => id.includes('Lifecycle'))).toEqual([]);
   });
 
   it("sends devices' receipts to the work queue as ReceiptMessages, from thing names matching the topic only", () => {
@@ -503,13 +530,25 @@ describe('service stack: work queue and worker', () => {
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
     expect(resources[logicalIdOf(service.workQueue.deadLetterQueue)]!.Properties.RedrivePolicy).toBeUndefined();
-    expect(ofType('AWS::SQS::Queue')).toHaveLength(2);
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(3);
   });
 
-  it('refuses every request to either queue that is not over TLS', () => {
+  it('has the lifecycle queue (SSE, 6 x the lifecycle timeout visible), with the same dead-letter queue', () => {
+    const timeout = resources[logicalIdOf(service.lifecycleFunction)]!.Properties.Timeout;
+    expect(timeout).toBe(60);
+    expect(resources[logicalIdOf(service.lifecycleEvents.queue)]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * timeout,
+      RedrivePolicy: { deadLetterTargetArn: deadLettersArn, maxReceiveCount: 5 },
+    });
+  });
+
+  it('refuses every request to any queue that is not over TLS', () => {
     const policies = ofType('AWS::SQS::QueuePolicy').map(([, policy]) => policy.Properties);
     expect(policies.flatMap((policy) => policy.Queues.map(flat)).sort()).toEqual(
-      [`<${logicalIdOf(service.workQueue.queue)}>`, `<${logicalIdOf(service.workQueue.deadLetterQueue)}>`].sort(),
+      [service.workQueue.queue, service.workQueue.deadLetterQueue, service.lifecycleEvents.queue]
+        .map((queue) => `<${logicalIdOf(queue)}>`)
+        .sort(),
     );
     for (const policy of policies) {
       expect(policy.PolicyDocument.Statement).toEqual([
@@ -523,29 +562,37 @@ describe('service stack: work queue and worker', () => {
     }
   });
 
-  it('feeds the worker from the queue: batches of 10, partial batch responses, at most 20 workers at once', () => {
-    const [mapping, ...others] = ofType('AWS::Lambda::EventSourceMapping');
-    expect(others).toEqual([]);
-    expect(mapping![1].Properties).toMatchObject({
-      EventSourceArn: queueArn,
-      FunctionName: { Ref: logicalIdOf(service.workerFunction) },
-      BatchSize: 10,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 20 },
-    });
+  it('feeds the worker (at most 20 at once) and the lifecycle function (5) from their queues: batches of 10, partial batch responses', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, mapping]) => mapping.Properties);
+    expect(mappings).toHaveLength(2);
+    expect(mappings).toContainEqual(
+      expect.objectContaining({
+        EventSourceArn: queueArn,
+        FunctionName: { Ref: logicalIdOf(service.workerFunction) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 20 },
+      }),
+    );
+    expect(mappings).toContainEqual(
+      expect.objectContaining({
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(service.lifecycleEvents.queue), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(service.lifecycleFunction) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 5 },
+      }),
+    );
   });
 
-  it('caps the functions a burst of events could multiply (lifecycle 20, rotation 10), whose failures are kept', () => {
+  it('caps the rotation function (10), whose failures are kept; the others are bounded by their event sources', () => {
     const properties = (fn: C2Function) => resources[logicalIdOf(fn)]!.Properties;
-    expect(properties(service.lifecycleFunction).ReservedConcurrentExecutions).toBe(20);
     expect(properties(service.rotationFunction).ReservedConcurrentExecutions).toBe(10);
-    expect(properties(service.apiFunction).ReservedConcurrentExecutions).toBeUndefined();
-    expect(properties(service.workerFunction).ReservedConcurrentExecutions).toBeUndefined();
-    // Asynchronously invoked (IoT rules, EventBridge Scheduler): what Lambda gives up on goes to the dead letters.
-    for (const fn of [service.lifecycleFunction, service.rotationFunction]) {
-      expect(properties(fn).DeadLetterConfig).toEqual({ TargetArn: deadLettersArn });
-    }
-    for (const fn of [service.apiFunction, service.workerFunction])
+    for (const fn of [service.apiFunction, service.workerFunction, service.lifecycleFunction])
+      expect(properties(fn).ReservedConcurrentExecutions).toBeUndefined();
+    // Asynchronously invoked (EventBridge Scheduler): what Lambda gives up on goes to the dead letters.
+    expect(properties(service.rotationFunction).DeadLetterConfig).toEqual({ TargetArn: deadLettersArn });
+    for (const fn of [service.apiFunction, service.workerFunction, service.lifecycleFunction])
       expect(properties(fn).DeadLetterConfig).toBeUndefined();
   });
 

@@ -22,7 +22,7 @@ import {
   CreateClientBodySchema,
   CreatedClientSchema,
   NewIdentityKeySchema,
-  ResyncedClientSchema,
+  ResyncStartedSchema,
 } from '../../../shared/c2/schemas/clients.js';
 import { PageQuerySchema, RekeyQuerySchema } from '../../../shared/c2/schemas/common.js';
 import { TopicsOfClientPageSchema } from '../../../shared/c2/schemas/links.js';
@@ -149,13 +149,19 @@ export const clientRoutes: readonly ApiRoute[] = [
     path: '/v1/clients/{clientId}/resync',
     operationId: 'resyncClient',
     summary:
-      'Send the device the current key of every topic it is on (SetTopicKey; in public-key mode also the public keys ' +
-      'of its topic peers), freshly timestamped: for a device offline longer than the 10 minutes a command stays ' +
-      'valid, or that lost its state.',
+      'Resync the device, as an operation (202; follow it at /v1/operations/{id}): the current key of each topic it ' +
+      'has not confirmed holding (SetTopicKey; every topic for a device that sends no receipts) and, in public-key ' +
+      "mode, its topic peers' public keys, freshly timestamped: for a device offline longer than the 10 minutes a " +
+      'command stays valid, or that lost its state. Devices coming back online are resynced without asking. With ' +
+      'an Idempotency-Key, a retry answers with the operation the first request started.',
+    startsOperation: true,
     params: ClientIdParamsSchema,
-    response: ResyncedClientSchema,
-    run: async (deps, caller, { params }) =>
-      resyncClient(deps, caller, await clientNameOfId(deps, caller, params.clientId)),
+    response: ResyncStartedSchema,
+    run: async (deps, caller, { params, idempotencyKey }) => {
+      const name = await clientNameOfId(deps, caller, params.clientId);
+      const started = await resyncClient(deps, caller, name, idempotencyKey === undefined ? {} : { idempotencyKey });
+      return { client: name, operation: operationView(started.operation) };
+    },
   }),
   defineRoute({
     method: 'GET',

@@ -112,7 +112,7 @@ export const CLIENTS: RecordKind<ClientRecord> = {
 
 /**
  * Topics, `P#<hex hash>`: keyed by E4 topic hash (SHA3-256(topic)[0:16]), their topic an attribute. Their items also
- * carry the topic's lease (`leaseOwner`, `leaseUntil`), which is not part of the record.
+ * carry the topic's lease (`leaseOwner`, `leaseUntil`): read with the record, never written from it.
  */
 export const TOPICS: RecordKind<TopicRecord> = {
   prefix: 'P#',
@@ -137,6 +137,9 @@ export const TOPICS: RecordKind<TopicRecord> = {
     ...keyFields(item),
     ...(item.revokedVersion ? { revokedVersion: Number(item.revokedVersion.N) } : {}),
     ...(item.keyOperation ? { keyOperationId: item.keyOperation.S! } : {}),
+    ...(item.leaseOwner && item.leaseUntil
+      ? { lease: { owner: item.leaseOwner.S!, until: Number(item.leaseUntil.N) } }
+      : {}),
   }),
 };
 

@@ -175,6 +175,7 @@ export function commandRefItem(r: CommandRef): Item {
     clientName: { S: r.clientName },
     at: { S: r.at },
     expiresAt: { N: expiresAt(r.at, COMMAND_REF_DAYS) },
+    ...(r.topicKey ? { topic: { S: r.topicKey.topic }, topicKeyVersion: { N: String(r.topicKey.keyVersion) } } : {}),
   };
 }
 
@@ -191,5 +192,8 @@ export function commandRefFromItem(
     operationId: item.operationId!.S!,
     clientName: item.clientName!.S!,
     at: item.at!.S!,
+    ...(item.topic && item.topicKeyVersion
+      ? { topicKey: { topic: item.topic.S!, keyVersion: Number(item.topicKeyVersion.N) } }
+      : {}),
   };
 }

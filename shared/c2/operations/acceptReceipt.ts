@@ -6,7 +6,8 @@
  * come back forever). One that opens but names no command yet may have overtaken the C2's record of it: it goes back
  * to the queue with a delay, a few times. A receipt replayed changes nothing: the transition is conditional, and only
  * the delivery it moved is counted. Authentic receipts also record when the client was last seen and, for an
- * operation that installed a topic key, the key version the device now holds (what a resync can compare).
+ * operation that installed a topic key (or a command that names the topic key it carried, a resync's), the key
+ * version the device now holds (what a resync compares).
  * Throws only for failures worth retrying (store or vault unavailable).
  */
 import { getDefaultEngine } from '../../e4/index.js';
@@ -58,6 +59,11 @@ async function judgeReceipt(deps: C2Deps, message: ReceiptMessage): Promise<Rece
   await deps.store.recordClientSeen(tenantId, client.name, at);
   const ref = await operations.getCommandRef(tenantId, client.id, opened.commandHash);
   if (!ref) return retryLater(deps, message, receipt.tries);
+  if (ref.topicKey) {
+    // A resync's command: the key it carried is held, whatever became of the delivery (also on a duplicate).
+    const { topic, keyVersion } = ref.topicKey;
+    await deps.store.recordLinkConfirmed(tenantId, topic, ref.clientName, { keyVersion, at });
+  }
   const from = await confirm(operations, tenantId, ref.operationId, ref.clientName, at);
   if (from === 'pending') return retryLater(deps, message, receipt.tries);
   const operation = await operations.getOperation(tenantId, ref.operationId);

@@ -2,8 +2,8 @@
  * Advances an operation by its next step, for the worker (see handleWork.ts): an unknown or finished operation is
  * left alone (the message came twice, or late), a topic operation (rotation, revocation) goes on where it stands
  * (see topicOperation.ts), as does a client's deletion or reset (clientOperation.ts), a new identity key or C2 key
- * (identityKeyOperation.ts, c2KeyOperation.ts). Kinds that are not carried out as operations yet fail visibly instead
- * of waiting.
+ * (identityKeyOperation.ts, c2KeyOperation.ts), and a resync, which sends its client what it lacks
+ * (resyncOperation.ts). Kinds that are not carried out as operations yet fail visibly instead of waiting.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
@@ -12,6 +12,7 @@ import { advanceC2KeyOperation } from './c2KeyOperation.js';
 import { advanceClientOperation } from './clientOperation.js';
 import { finishOperation } from './finishOperation.js';
 import { advanceIdentityKeyOperation } from './identityKeyOperation.js';
+import { advanceResyncOperation } from './resyncOperation.js';
 import { advanceTopicOperation } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
@@ -30,6 +31,8 @@ export async function advanceOperation(deps: C2Deps, message: OperationMessage, 
       return advanceIdentityKeyOperation(deps, operation);
     case 'c2key.rotate':
       return advanceC2KeyOperation(deps, operation, options);
+    case 'client.resync':
+      return advanceResyncOperation(deps, operation);
     default:
       await finishOperation(deps, operation, {
         code: C2ErrorCode.InvalidInput,

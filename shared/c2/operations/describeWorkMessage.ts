@@ -14,6 +14,8 @@ export function describeWorkMessage(message: WorkMessage): Readonly<Record<strin
         clientIdHex: message.clientIdHex,
         ...(message.tries === undefined ? {} : { tries: message.tries }),
       };
+    case 'return':
+      return { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex, at: message.at };
     case 'event':
       return { type: message.type, tenantId: message.event.tenantId, action: message.event.action };
   }

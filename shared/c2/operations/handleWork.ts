@@ -4,6 +4,7 @@
  * nothing more than once. Throws only for a failure worth retrying (the adapter hands the message over again later).
  */
 import type { C2Deps } from '../C2Deps.js';
+import { acceptReturn } from '../clients/acceptReturn.js';
 import { writeEvent } from '../events/writeEvent.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { acceptReceipt } from './acceptReceipt.js';
@@ -27,5 +28,7 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
       return checkConfirmations(deps, message);
     case 'watch':
       return watchOperation(deps, message);
+    case 'return':
+      return acceptReturn(deps, message);
   }
 }

@@ -26,6 +26,12 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
     tries: z.number().int().min(0).optional(),
   }),
   z.object({
+    type: z.literal('return'),
+    tenantId,
+    clientIdHex: z.string().regex(/^[0-9a-f]{32}$/),
+    at: z.number().int().min(0),
+  }),
+  z.object({
     type: z.literal('event'),
     event: z.object({
       tenantId,

@@ -165,6 +165,11 @@ export interface CommandRef {
   readonly clientName: string;
   /** ISO 8601: when it was published. */
   readonly at: string;
+  /**
+   * The topic key the command carried, when the operation's own target does not say it (a resync sends a client
+   * the keys of several topics): what the device's receipt records on its link (see LinkRecord.confirmed).
+   */
+  readonly topicKey?: { readonly topic: string; readonly keyVersion: number };
 }
 
 export interface OperationFilter {

@@ -49,7 +49,26 @@ export interface WatchMessage {
   readonly operationId: string;
 }
 
-export type WorkMessage = OperationMessage | ReceiptMessage | EventMessage | ConfirmationMessage | WatchMessage;
+/**
+ * A device is back: it connected, or subscribed to its control topic (AWS IoT lifecycle events, the local broker).
+ * The worker resyncs it, once per return however many messages say so (see clients/acceptReturn.ts).
+ */
+export interface ReturnMessage {
+  readonly type: 'return';
+  readonly tenantId: string;
+  /** Lowercase hex of the device's E4 id. */
+  readonly clientIdHex: string;
+  /** When it was seen back (ms since the epoch, the broker's time). */
+  readonly at: number;
+}
+
+export type WorkMessage =
+  | OperationMessage
+  | ReceiptMessage
+  | EventMessage
+  | ConfirmationMessage
+  | WatchMessage
+  | ReturnMessage;
 
 export interface EnqueueOptions {
   /** Not handed to a worker before this many milliseconds (SQS allows up to 15 minutes). */

@@ -129,10 +129,9 @@ export const NewIdentityKeySchema = operationResponse({
   }),
 });
 
-export const ResyncedClientSchema = z.strictObject({
+/** A resync started: the operation that sends the device what it lacks (never a key). */
+export const ResyncStartedSchema = operationResponse({
   client: z.string().meta({ description: 'The client name.' }),
-  topics: z.number().int().min(0).meta({ description: 'The number of topics whose key was sent again.' }),
-  delivery: DeliveryReportSchema,
 });
 
 /** A client as an item of a list of a topic's clients: its name and the id that addresses it. */

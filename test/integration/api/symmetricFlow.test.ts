@@ -141,10 +141,16 @@ describe('symmetric mode, through the API', () => {
     expect((await api.call('GET', topicPath)).json.keyVersion).toBe(2);
   });
 
-  it('resyncs a client: the key of its one topic is sent again', async () => {
+  it('resyncs a client, as an operation: the key of its one topic is sent again; no key in the answer', async () => {
     const answer = await api.call('POST', `/v1/clients/${idOf(A)}/resync`);
-    expect(answer.status).toBe(200);
-    expect(answer.json).toEqual({ client: A, topics: 1, delivery: delivered(1) });
+    expect(answer.status).toBe(202);
+    expect(answer.json).toEqual({
+      client: A,
+      operation: expect.objectContaining({ kind: 'client.resync', target: { type: 'client', name: A } }),
+    });
+    expect(JSON.stringify(answer.json)).not.toMatch(/key"/i);
+    const done = await api.operationFinished(answer.json.operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', counts: { total: 1, sent: 1 } });
   });
 
   it('gives a client a new identity key as an operation: in force once delivered, then a resync; never in the response', async () => {

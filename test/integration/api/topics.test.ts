@@ -159,7 +159,8 @@ describe('GET /v1/topics', () => {
       return answer;
     };
 
-    // Act: the rotation, the unlink and the deletion are operations (202), each followed to its end before the next.
+    // Act: the rotation, the unlink, the resync and the deletion are operations (202), each followed to its end
+    // before the next call.
     const answers = [
       await api.call('GET', `/v1/topics/${upper}`, { token }),
       await api.call('GET', `/v1/topics/${upper}/clients`, { token }),
@@ -167,12 +168,12 @@ describe('GET /v1/topics', () => {
       await api.call('GET', `/v1/clients/${clientId}/topics`, { token }),
       await finished(await api.call('POST', `/v1/topics/${upper}/rotate`, { token })),
       await finished(await api.call('DELETE', `/v1/topics/${upper}/clients/${clientId}`, { token })),
-      await api.call('POST', `/v1/clients/${clientId}/resync`, { token }),
+      await finished(await api.call('POST', `/v1/clients/${clientId}/resync`, { token })),
       await finished(await api.call('DELETE', `/v1/clients/${clientId}`, { token })),
     ];
 
     // Assess
-    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 202, 202, 200, 202]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 202, 202, 202, 202]);
     expect(answers[0]!.json.hash).toBe(hashOf('t/1'));
     expect(answers[3]!.json.items.map((item: { topic: string }) => item.topic)).toEqual(['t/1']);
     expect(answers[4]!.json.topic.hash).toBe(hashOf('t/1'));

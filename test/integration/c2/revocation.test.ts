@@ -118,7 +118,7 @@ describe.each<Mode>(['symmetric', 'pubkey'])('revocation (%s mode)', (mode) => {
     await back.mqtt.subscribe(topic);
 
     // Act
-    await resyncClient(c2.deps, caller, watcher.name);
+    await operationFinished(c2.deps, (await resyncClient(c2.deps, caller, watcher.name)).operation);
     await back.commandsApplied(mode === 'pubkey' ? 3 : 2); // (and SetPubKey of "stays" in public-key mode)
 
     // Assess

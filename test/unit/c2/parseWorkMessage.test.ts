@@ -8,12 +8,14 @@ const receipt = {
   clientIdHex: '0123456789abcdef0123456789abcdef',
   payload: 'c2VjcmV0IHJlY2VpcHQ=',
 };
+const back = { type: 'return', tenantId: 'tenant-a', clientIdHex: '0123456789abcdef0123456789abcdef', at: 1 };
 
 describe('parseWorkMessage', () => {
   it.each([
     ['an operation', operation],
     ['a receipt', receipt],
     ['a receipt tried before', { ...receipt, tries: 2 }],
+    ['a device back', back],
   ])('reads %s as it was queued', (_, message) => {
     expect(parseWorkMessage(JSON.stringify(message))).toEqual({ ok: true, message });
   });
@@ -36,6 +38,8 @@ describe('parseWorkMessage', () => {
     ['a payload that is not base64', JSON.stringify({ ...receipt, payload: 'c2VjcmV0!' }), 'at payload'],
     ['an empty payload', JSON.stringify({ ...receipt, payload: '' }), 'at payload'],
     ['negative tries', JSON.stringify({ ...receipt, tries: -1 }), 'at tries'],
+    ['a return without its time', JSON.stringify({ ...back, at: undefined }), 'at at'],
+    ['a return at a fraction of a millisecond', JSON.stringify({ ...back, at: 1.5 }), 'at at'],
   ])('refuses %s, saying where, never quoting the body', (_, body, where) => {
     const parsed = parseWorkMessage(body);
     expect(parsed.ok).toBe(false);

@@ -1,13 +1,11 @@
 /**
- * The lifecycle and scheduled-rotation handlers over the local adapters with a real device: a subscription to its
- * control topic brings a device its keys; a scheduled rotation reaches it; anything else is ignored, never thrown.
+ * The scheduled-rotation handler over the local adapters with a real device: a scheduled rotation reaches it;
+ * anything else is skipped, never thrown. (The lifecycle handler: test/integration/aws/lifecycleHandler.moto.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleLifecycleEvent } from '../../../functions/lifecycle/handleLifecycleEvent.js';
 import { handleScheduledRotation } from '../../../functions/rotation/handleScheduledRotation.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
-import { bytesToHex } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { operationFinished } from '../../support/operationFinished.js';
@@ -16,14 +14,10 @@ import { enrolDevice, type TestDevice } from '../../support/testDevice.js';
 const caller = callerOf('tenant-fn', 'operator');
 let c2: LocalC2;
 let device: TestDevice;
-let thing: string;
-let controlTopic: string;
 
 beforeAll(async () => {
   c2 = await startLocalC2();
   device = await enrolDevice(c2.deps, caller, c2.mqttUrl, 'sensor-1');
-  thing = `e4c2-${caller.tenantId}-${bytesToHex(device.client.id)}`;
-  controlTopic = device.client.receivingTopic;
   await createTopic(c2.deps, caller, { topic: 'fn/topic' });
   await linkClient(c2.deps, caller, { topic: 'fn/topic', client: 'sensor-1' });
   await device.commandsApplied(1);
@@ -31,51 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await device?.end();
   await c2?.close();
-});
-
-describe('handleLifecycleEvent', () => {
-  it('a device subscribing to its control topic is sent the current keys of its topics', async () => {
-    const outcome = await handleLifecycleEvent(c2.deps, {
-      eventType: 'subscribed',
-      clientId: thing,
-      topics: [controlTopic],
-    });
-    expect(outcome).toEqual({ resynced: 1, ignored: undefined });
-    await device.commandsApplied(2);
-    expect(device.commands).toEqual(['SetTopicKey', 'SetTopicKey']);
-  });
-
-  it('a device connecting (a persistent session resumes without SUBSCRIBE) is resynced too', async () => {
-    const before = device.commands.length;
-    const outcome = await handleLifecycleEvent(c2.deps, { eventType: 'connected', clientId: thing });
-    expect(outcome).toEqual({ resynced: 1, ignored: undefined });
-    await device.commandsApplied(before + 1);
-    expect(device.commands.at(-1)).toBe('SetTopicKey');
-  });
-
-  it.each([
-    ['a disconnection', { eventType: 'disconnected', clientId: 'x' }, 'event disconnected'],
-    [
-      'another client id',
-      { eventType: 'subscribed', clientId: 'someone', topics: ['e4/00'] },
-      'client id is not a thing name of e4c2',
-    ],
-    [
-      "another device's control topic",
-      { eventType: 'subscribed', clientId: 'THING', topics: [`e4/${'0'.repeat(32)}`] },
-      'not its control topic',
-    ],
-    [
-      'an unknown device',
-      { eventType: 'subscribed', clientId: `e4c2-tenant-fn-${'1'.repeat(32)}`, topics: [`e4/${'1'.repeat(32)}`] },
-      'unknown client',
-    ],
-    ['nothing', undefined, 'event undefined'],
-  ])('ignores %s', async (_label, event, reason) => {
-    const resolved = event && event.clientId === 'THING' ? { ...event, clientId: thing } : event;
-    // biome-ignore lint/suspicious/noExplicitAny: malformed events on purpose
-    expect(await handleLifecycleEvent(c2.deps, resolved as any)).toEqual({ resynced: 0, ignored: reason });
-  });
 });
 
 describe('handleScheduledRotation', () => {

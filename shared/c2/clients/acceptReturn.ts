@@ -1,0 +1,39 @@
+/**
+ * A device is back (a `return` message: AWS IoT lifecycle events, the local broker): it is resynced, once per
+ * return however many messages say so. A connection brings a `connected` and a `subscribed` event, a flapping
+ * device many: each joins the device's resync that has not started sending yet (the two seconds it waits after it
+ * was asked, see operations/resyncOperation.ts), so what they all saw is sent once, after the device has subscribed. A return after that resync started
+ * sending starts another (what changed meanwhile reaches the device, never skipped).
+ *
+ * Joining is done with idempotency keys, which hold under concurrent workers: the first key of a return names the
+ * device and the ten minutes it came back in; when that key's resync has started sending, the next key names that
+ * resync (`after.<id>`), and so on along the chain of the device's resyncs in those ten minutes. Unknown devices
+ * are ignored.
+ */
+import { hexToBytes } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { RETURN_ACTOR } from '../operations/resyncOperation.js';
+import { startOperation } from '../operations/startOperation.js';
+import type { ReturnMessage } from '../ports/WorkQueue.js';
+
+/** The span of the first idempotency key of a return. */
+export const RETURN_WINDOW_MS = 10 * 60_000;
+
+export async function acceptReturn(deps: C2Deps, message: ReturnMessage): Promise<void> {
+  const { tenantId, clientIdHex } = message;
+  const client = await deps.store.getClientById(tenantId, hexToBytes(clientIdHex));
+  if (!client) return;
+  const caller = { tenantId, actor: RETURN_ACTOR };
+  const target = { type: 'client', name: client.name } as const;
+  let idempotencyKey = `return.${clientIdHex}.${Math.floor(message.at / RETURN_WINDOW_MS)}`;
+  for (;;) {
+    const { operation, created } = await startOperation(deps, caller, {
+      kind: 'client.resync',
+      target,
+      mintsKey: false,
+      idempotencyKey,
+    });
+    if (created || operation.status === 'pending') return;
+    idempotencyKey = `return.${clientIdHex}.after.${operation.id}`;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Public-key mode: the public keys a returning device may lack, sent to it alone. Peers got the device's own key when
+ * it joined their topic (links/sharePubKeys.ts), so it is never sent to them again on a return: N devices coming
+ * back make no N x N commands. What the device may have missed while away is a peer that joined one of its topics,
+ * or got a new key, after the device was last seen (`since`): those peers' keys are sent, each once. A peer that was
+ * itself away when the device joined catches up the same way on its own return (the device's link is newer than the
+ * peer was last seen). Without a `since` (a device that never sent a receipt, or a resync asked for through the API
+ * for a device that may have lost its state) every peer's key is sent to the device: O(peers) commands for one
+ * device.
+ */
+import { cmdSetPubKey } from '../../../e4/index.js';
+import type { C2Deps } from '../../C2Deps.js';
+import { openClientKey } from '../../clients/requireClient.js';
+import type { AddressedCommand, CommandSender } from '../../delivery/CommandSender.js';
+import { forEachClientOfTopic } from '../../delivery/forEachClientOfTopic.js';
+import type { ClientRecord, LinkRecord } from '../../ports.js';
+import { commandHashOf } from '../topicOperation.js';
+
+/** Sends the device the keys of its peers on `links` that are newer than `since`; the hashes of the commands sent. */
+export async function resendPubKeys(
+  deps: C2Deps,
+  sender: CommandSender,
+  client: ClientRecord,
+  links: readonly LinkRecord[],
+  since: string | undefined,
+): Promise<{ hashes: Uint8Array[]; failed: string[] }> {
+  const hashes: Uint8Array[] = [];
+  const failed: string[] = [];
+  if (client.mode !== 'pubkey') return { hashes, failed };
+  const done = new Set<string>([client.name]);
+  for (const link of links) {
+    // Joined while away (or unknown): every peer of that topic may be missing.
+    const all = since === undefined || link.createdAt > since;
+    await forEachClientOfTopic(deps, client.tenantId, link.topic, async (members) => {
+      const commands: AddressedCommand[] = [];
+      for (const peer of members) {
+        if (peer.mode !== 'pubkey' || done.has(peer.name)) continue;
+        if (!all && !(await newerThan(deps, peer, link.topic, since!))) continue;
+        done.add(peer.name);
+        const theirs = await openClientKey(deps, peer);
+        commands.push({ client, command: cmdSetPubKey(theirs, peer.name) });
+        theirs.fill(0);
+      }
+      if (commands.length === 0) return;
+      const report = await sender.send(commands, {
+        beforePublish: async (out) => {
+          for (const each of out) hashes.push(commandHashOf(each.payload));
+        },
+      });
+      for (const command of commands) command.command.fill(0);
+      failed.push(...report.failed.map((failure) => failure.error));
+    });
+  }
+  return { hashes, failed };
+}
+
+/** Whether the peer's key, or its link to the topic, changed after `since` (ISO 8601). */
+async function newerThan(deps: C2Deps, peer: ClientRecord, topic: string, since: string): Promise<boolean> {
+  if (peer.updatedAt > since) return true;
+  const link = await deps.store.getLink(peer.tenantId, topic, peer.name);
+  return link !== undefined && link.createdAt > since;
+}
