@@ -5,7 +5,6 @@
 import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
 import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
-import { DeliveryReportSchema } from './delivery.js';
 import { operationResponse } from './operations.js';
 
 export const ClientNameSchema = utf8Text(255);
