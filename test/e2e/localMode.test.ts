@@ -76,6 +76,16 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
       expect(done).toMatchObject({ status: 'succeeded', counts: { pending: 0, failed: 0 } });
       return done;
     };
+    /** Waits until the client has `count` finished resync operations; the newest. */
+    const resyncsFinished = async (client: string, count: number): Promise<OperationView> => {
+      let finished: OperationView[] = [];
+      await waitFor(async () => {
+        const { items } = await api<{ items: OperationView[] }>('GET', '/v1/operations?kind=client.resync&limit=100');
+        finished = items.filter((op) => op.target.name === client && op.finishedAt !== undefined);
+        return finished.length >= count;
+      });
+      return finished[0]!;
+    };
     const devices: TestDevice[] = [];
     cleanups.push(async () => {
       await Promise.all(devices.map((d) => d.end()));
@@ -168,11 +178,13 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
 
     // A new identity key for alice: SetIDKey under the old key, later commands under the new one.
     expect(await operation('POST', `/v1/clients/${alice.id}/identity-key`)).toMatchObject({ keyVersion: 2 });
-    // alice: SetIDKey, then her topic key again under the new key (the client.resync operation it starts), a
-    // throw-away key first as the topic had a revocation (6 topic keys so far)
-    await waitUntil(() => alice.device.commands.includes('SetIDKey') && setTopicKeys(alice.device) === 6);
+    // alice: SetIDKey, then the client.resync operation it starts, which sends her nothing: her receipt confirmed
+    // the topic's current key (a topic key she had not confirmed would be sent again, under the new key).
+    await waitUntil(() => alice.device.commands.includes('SetIDKey'));
+    expect(await resyncsFinished('alice', 1)).toMatchObject({ status: 'succeeded' });
+    expect(setTopicKeys(alice.device)).toBe(4);
     expect(await operation('POST', `/v1/topics/${created.hash}/rotate`)).toMatchObject({ keyVersion: 4 });
-    await waitUntil(() => setTopicKeys(alice.device) === 7 && setTopicKeys(bob.device) === 5);
+    await waitUntil(() => setTopicKeys(alice.device) === 5 && setTopicKeys(bob.device) === 5);
     await exchange(alice.device, bob.device, topic, 'after the new identity key');
 
     // Restart local mode on the same folder and ports: everything is as it was.
@@ -185,16 +197,18 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     expect(clients.items.map((c) => c.name).sort()).toEqual(['alice', 'bob', 'carol']);
     const after = await api<{ keyVersion: number; clientCount: number }>('GET', `/v1/topics/${created.hash}`);
     expect(after).toMatchObject({ keyVersion: 4, clientCount: 2 });
-    // The devices come back (same state); subscribing to their control topic brings them the current keys (after a
-    // throw-away key: the topic had a revocation).
+    // The devices come back (same state): each return is a resync, which sends nothing to a device that confirmed
+    // the current keys.
     const alice2 = await connectDevice(alice.device.client, server.mqttUrl, 'alice');
     const bob2 = await connectDevice(bob.device.client, server.mqttUrl, 'bob');
     devices.push(alice2, bob2);
-    await waitUntil(() => setTopicKeys(alice2) === 2 && setTopicKeys(bob2) === 2);
+    expect(await resyncsFinished('alice', 2)).toMatchObject({ status: 'succeeded', counts: { total: 1 } });
+    expect(await resyncsFinished('bob', 1)).toMatchObject({ status: 'succeeded', counts: { total: 1 } });
+    expect([setTopicKeys(alice2), setTopicKeys(bob2)]).toEqual([0, 0]);
     for (const d of [alice2, bob2]) await d.mqtt.subscribe(topic);
     await exchange(alice2, bob2, topic, 'after the restart');
     expect(await operation('POST', `/v1/topics/${created.hash}/rotate`)).toMatchObject({ keyVersion: 5 });
-    await waitUntil(() => setTopicKeys(alice2) === 3 && setTopicKeys(bob2) === 3);
+    await waitUntil(() => setTopicKeys(alice2) === 1 && setTopicKeys(bob2) === 1);
     await exchange(bob2, alice2, topic, 'rotated after the restart');
 
     // The event log has it all, newest first.

@@ -67,3 +67,25 @@ async function sharesAny(deps: C2Deps, peer: ClientRecord, topics: readonly stri
   }
   return false;
 }
+
+/**
+ * `client` has a new public key (a new identity key): every public-key peer on its topics gets it, once however
+ * many topics they share. A resync does not do this (a device coming back never sends its own key to its peers, see
+ * operations/resync/resendPubKeys.ts); a new key is the one change its peers must hear of.
+ */
+export async function announcePubKey(deps: C2Deps, sender: CommandSender, client: ClientRecord): Promise<void> {
+  if (client.mode !== 'pubkey') return;
+  const own = await openClientKey(deps, client);
+  const told = new Set<string>([client.name]);
+  try {
+    for (const topic of await topicsOf(deps, client)) {
+      await forEachClientOfTopic(deps, client.tenantId, topic, async (members) => {
+        const peers = members.filter((peer) => peer.mode === 'pubkey' && !told.has(peer.name));
+        for (const peer of peers) told.add(peer.name);
+        await sender.send(peers.map((peer) => ({ client: peer, command: cmdSetPubKey(own, client.name) })));
+      });
+    }
+  } finally {
+    own.fill(0);
+  }
+}

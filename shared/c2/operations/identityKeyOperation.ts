@@ -11,9 +11,9 @@
  *    operation `partial`; a new request sends it again. Taken: the cursor records its second (`S<second>`).
  * 3. The key put in force (version + 1) with that second (a device that switched cannot open a repeat, and ignores
  *    it: sending again before that is harmless).
- * 4. The client's topic keys sent again under the new key, and in public-key mode its new public key to its topic
- *    peers (at a later second than any SetPubKey of the old one): a `client.resync` operation (idempotency key
- *    `<id>/resync`). Then the outcome is recorded.
+ * 4. In public-key mode, its new public key to its topic peers (at a later second than any SetPubKey of the old
+ *    one; links/sharePubKeys.ts announcePubKey). Then the client's topic keys sent again under the new key: a
+ *    `client.resync` operation (idempotency key `<id>/resync`). Then the outcome is recorded.
  */
 import { cmdSetIdKey, ed25519PrivateKeyFromSeed, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -21,6 +21,7 @@ import { pendingBinding } from '../clients/newClientKey.js';
 import { withSender } from '../delivery/CommandSender.js';
 import { nextSeconds } from '../delivery/keySeconds.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { announcePubKey } from '../links/sharePubKeys.js';
 import type { DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
@@ -65,7 +66,11 @@ export async function advanceIdentityKeyOperation(deps: C2Deps, operation: Opera
     const second = Number(current.cursor.slice(SENT_AT.length));
     if (client.keyVersion < keyVersion) await promote(deps, client, second);
     // Public-key mode: the SetPubKey of the new key at a later second than any of the old one (see step 4).
-    if (client.mode === 'pubkey') await nextSeconds(deps, second, 1);
+    if (client.mode === 'pubkey') {
+      await nextSeconds(deps, second, 1);
+      const promoted = (await deps.store.getClient(tenantId, client.name)) ?? client;
+      await withSender(deps, tenantId, (sender) => announcePubKey(deps, sender, promoted));
+    }
     await startOperation(
       deps,
       { tenantId, actor: current.actor },
