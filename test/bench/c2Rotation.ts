@@ -1,7 +1,7 @@
 /**
  * Rotating a topic linked to N clients in local mode (dynalite on disk, keyring file, embedded aedes): the time
  * from the call (which records the operation) until the worker has finished it, every SetTopicKey acknowledged by
- * the broker (QoS 1) and every delivery recorded, commands per second, and how many
+ * the broker (QoS 1) and every delivery recorded, the CPU time that took, commands per second, and how many
  * master-key calls (KMS in AWS) and key unwraps one rotation costs, with the vault's data-key cache emptied
  * before each rotation (the cost of a cold Lambda).
  */
@@ -9,15 +9,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeLocalC2 } from '../../local/composeLocalC2.js';
+import { type ReceiptForwarder, receiptForwarder } from '../../local/forwardReceipts.js';
 import { startEmbeddedBroker } from '../../local/startEmbeddedBroker.js';
 import { LocalKeyring } from '../../shared/adapters/local/LocalKeyring.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import type { OperationRecord } from '../../shared/c2/ports/OperationStore.js';
 import type { KeyVault, MasterKeyProvider } from '../../shared/c2/ports.js';
 import { createTopic } from '../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../shared/c2/topics/rotateTopicKey.js';
 import { EnvelopeKeyVault } from '../../shared/c2/vault/EnvelopeKeyVault.js';
-import { hashIdAlias, randomKey } from '../../shared/e4/node/index.js';
+import { E4Client, hashIdAlias, randomKey } from '../../shared/e4/node/index.js';
 import { operationFinished } from '../support/operationFinished.js';
+import { connectDevice, type TestDevice } from '../support/testDevice.js';
 
 export interface RotationResult {
   readonly clients: number;
@@ -29,6 +32,16 @@ export interface RotationResult {
   readonly masterKeyCallsPerRotation: number;
   readonly unwrapsPerRotation: number;
   readonly setupSeconds: number;
+  /**
+   * CPU seconds (user + system) the process spent per rotation, median: local mode runs in this one process (store,
+   * broker, worker), so this is the work a rotation costs, less sensitive than its duration to other load on the
+   * machine.
+   */
+  readonly cpuSeconds: number;
+  /** Real devices among the clients, and seconds from the call until all of them confirmed (each run, median). */
+  readonly devices?: number;
+  readonly confirmations?: number[];
+  readonly confirmedSeconds?: number;
 }
 
 const caller = { tenantId: 'bench', actor: 'bench' };
@@ -57,7 +70,9 @@ function countingVault(inner: KeyVault, counter: { unwraps: number }): KeyVault 
   };
 }
 
-async function enrol(deps: C2Deps, clients: number): Promise<void> {
+/** Enrols the clients; returns the keys of the first `keep` (the devices that will connect). */
+async function enrol(deps: C2Deps, clients: number, keep: number): Promise<Map<string, Uint8Array>> {
+  const kept = new Map<string, Uint8Array>();
   const now = new Date().toISOString();
   const topic = 'bench/fan-out';
   await createTopic(deps, caller, { topic });
@@ -66,6 +81,7 @@ async function enrol(deps: C2Deps, clients: number): Promise<void> {
     while (next < clients) {
       const name = `device-${String(next++).padStart(6, '0')}`;
       const key = randomKey();
+      if (kept.size < keep) kept.set(name, key);
       const wrappedKey = await deps.vault.wrap(key, { tenantId: caller.tenantId, kind: 'client', name, version: 1 });
       const record = { tenantId: caller.tenantId, name, id: hashIdAlias(name), mode: 'symmetric' as const };
       await deps.store.createClient({ ...record, wrappedKey, keyVersion: 1, createdAt: now, updatedAt: now });
@@ -73,12 +89,49 @@ async function enrol(deps: C2Deps, clients: number): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
+  return kept;
 }
 
-export async function c2Rotation(clients: number, rotations: number): Promise<RotationResult> {
+/** Real devices (the TypeScript library over MQTT, sending receipts) for the kept keys, connected a few at a time. */
+async function connectDevices(keys: Map<string, Uint8Array>, mqttUrl: string): Promise<TestDevice[]> {
+  const devices: TestDevice[] = [];
+  const entries = [...keys];
+  const worker = async () => {
+    for (let next = entries.shift(); next; next = entries.shift()) {
+      const [name, key] = next;
+      devices.push(await connectDevice(await E4Client.create({ mode: 'symmetric', key, name }), mqttUrl, name));
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  return devices;
+}
+
+/** Waits until the operation counts `count` devices confirmed. */
+async function confirmed(deps: C2Deps, operation: OperationRecord, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const record = await deps.operations.getOperation(operation.tenantId, operation.id);
+    if ((record?.counts.confirmed ?? 0) >= count) return;
+    if (Date.now() > deadline)
+      throw new Error(`${record?.counts.confirmed} of ${count} confirmed after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * `devices` of the clients are real devices connected to the embedded broker, whose receipts the broker hands to the
+ * work queue as in local mode: then each rotation is also timed until all of them are confirmed.
+ */
+export async function c2Rotation(clients: number, rotations: number, devices = 0): Promise<RotationResult> {
   const stateDir = mkdtempSync(join(tmpdir(), 'e4c2-bench-'));
-  const broker = await startEmbeddedBroker({ port: 0 });
+  let forward: ReceiptForwarder | undefined;
+  const broker = await startEmbeddedBroker({
+    port: 0,
+    onPublish: (topic, payload) => forward?.(topic, payload) ?? Promise.resolve(),
+  });
   const composed = await composeLocalC2({ stateDir, mqttUrl: broker.url, startWorker: false });
+  forward = receiptForwarder(composed.deps.queue, caller.tenantId);
+  let connected: TestDevice[] = [];
   try {
     const counter = { master: 0, unwraps: 0 };
     const envelope = new EnvelopeKeyVault(
@@ -87,9 +140,11 @@ export async function c2Rotation(clients: number, rotations: number): Promise<Ro
     const deps: C2Deps = { ...composed.deps, vault: countingVault(envelope, counter) };
     await composed.startWorker(deps);
     const setupStart = performance.now();
-    await enrol(deps, clients);
+    connected = await connectDevices(await enrol(deps, clients, devices), broker.url);
     const setupSeconds = (performance.now() - setupStart) / 1000;
     const runs: number[] = [];
+    const confirmations: number[] = [];
+    const cpu: number[] = [];
     let delivered = 0;
     let master = 0;
     let unwraps = 0;
@@ -101,14 +156,23 @@ export async function c2Rotation(clients: number, rotations: number): Promise<Ro
       envelope.clear();
       const before = { ...counter };
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       const { operation } = await rotateTopicKey(deps, caller, 'bench/fan-out');
       const done = await operationFinished(deps, operation, 120_000);
       runs.push((performance.now() - start) / 1000);
+      const used = process.cpuUsage(cpuStart);
+      cpu.push((used.user + used.system) / 1e6);
       delivered = done.counts.sent + done.counts.confirmed;
+      if (devices > 0) {
+        await confirmed(deps, operation, devices, 120_000);
+        confirmations.push((performance.now() - start) / 1000);
+      }
       master = counter.master - before.master;
       unwraps = counter.unwraps - before.unwraps;
     }
     runs.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
+    confirmations.sort((a, b) => a - b);
     const seconds = runs[runs.length >> 1]!;
     return {
       clients,
@@ -119,8 +183,11 @@ export async function c2Rotation(clients: number, rotations: number): Promise<Ro
       masterKeyCallsPerRotation: master,
       unwrapsPerRotation: unwraps,
       setupSeconds,
+      cpuSeconds: cpu[cpu.length >> 1]!,
+      ...(devices > 0 ? { devices, confirmations, confirmedSeconds: confirmations[confirmations.length >> 1]! } : {}),
     };
   } finally {
+    await Promise.all(connected.map((device) => device.end()));
     await composed.close();
     await broker.close();
     rmSync(stateDir, { recursive: true, force: true });

@@ -10,6 +10,8 @@
  *   npm run bench -- functions         the Lambda bundles: size and module initialisation time (11 runs, median)
  *   npm run bench -- c2 rotation       only the C2 case: rotating a topic of 10,000 clients in local mode (3 rotations,
  *                                      median; --quick: 2,000 clients)
+ *   npm run bench -- c2 confirmation   the same with 1,000 of the clients real devices (MQTT, receipts): until all sent,
+ *                                      and until those are confirmed (not run by `npm run bench` alone)
  *
  * Every case runs in a fresh Node process (the same flags), so that no case inherits another's JIT feedback or heap.
  */
@@ -157,6 +159,7 @@ async function runChild(name: string, args: Args): Promise<void> {
   else if (name === 'siv') result = sivThreshold(args.timing);
   else if (name === 'functions') result = await functionBundles(args.timing === QUICK ? 3 : 11);
   else if (name === 'rotation') result = await c2Rotation(args.timing === QUICK ? 2000 : 10_000, 3);
+  else if (name === 'confirmation') result = await c2Rotation(args.timing === QUICK ? 2000 : 10_000, 3, 1000);
   else {
     const found = CASES.find((c) => c.name === name);
     if (!found) throw new Error(`unknown case "${name}"`);
@@ -240,8 +243,21 @@ async function main(): Promise<void> {
       `  ${seconds.toFixed(2)} s until every SetTopicKey was acknowledged (${delivered} delivered), ${fmt(commandsPerSecond)} commands/s`,
     );
     log(`  runs ${rotation.runs.map((r) => r.toFixed(2)).join(', ')} s; setup ${rotation.setupSeconds.toFixed(1)} s`);
+    log(`  CPU time per rotation ${rotation.cpuSeconds.toFixed(2)} s (median; local mode is one process)`);
     log(
       `  master-key calls per rotation ${masterKeyCallsPerRotation} (cold cache); key unwraps ${unwrapsPerRotation} (in memory)`,
+    );
+  }
+  let confirmation: RotationResult | undefined;
+  if (matches('c2 confirmation', args.filter) && args.filter.length > 0) {
+    confirmation = inChild<RotationResult>('confirmation', args);
+    const { clients, devices, seconds, confirmedSeconds, confirmations, runs } = confirmation;
+    log(
+      `\nC2: rotating a topic of ${clients.toLocaleString('en-US')} clients, ${devices} of them real devices sending receipts (targets: all sent <= 5 s, those confirmed <= 10 s)`,
+    );
+    log(`  ${seconds.toFixed(2)} s until all sent (runs ${runs.map((r) => r.toFixed(2)).join(', ')} s)`);
+    log(
+      `  ${confirmedSeconds!.toFixed(2)} s until all ${devices} devices confirmed (runs ${confirmations!.map((r) => r.toFixed(2)).join(', ')} s)`,
     );
   }
   let bundles: FunctionBundle[] | undefined;
@@ -254,7 +270,14 @@ async function main(): Promise<void> {
     }
   }
   if (args.json) {
-    const all = { machine, results, memory: memory ?? null, siv: siv ?? null, rotation: rotation ?? null };
+    const all = {
+      machine,
+      results,
+      memory: memory ?? null,
+      siv: siv ?? null,
+      rotation: rotation ?? null,
+      confirmation: confirmation ?? null,
+    };
     console.log(JSON.stringify({ ...all, functions: bundles ?? null }, null, 2));
   }
 }
