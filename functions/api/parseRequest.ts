@@ -35,8 +35,13 @@ function idempotencyKeyOf(event: APIGatewayProxyEventV2): { idempotencyKey?: str
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new ApiError(C2ErrorCode.InvalidInput, 'Idempotency-Key: 1 to 128 printable ASCII characters, no spaces');
   }
-  return { idempotencyKey: key };
+  // In a namespace of its own: the C2's own operations use idempotency keys too (a resync per device return, a child
+  // per topic of a deletion), which a caller must not be able to claim, and so block, in advance.
+  return { idempotencyKey: `${API_IDEMPOTENCY_PREFIX}${key}` };
 }
+
+/** What a caller's Idempotency-Key is stored under (the C2's own keys never start with it). */
+export const API_IDEMPOTENCY_PREFIX = 'api:';
 
 /** A route without a body refuses one: an option sent there (e.g. `{"rekey": false}`) would silently do nothing. */
 function refuseBody(event: APIGatewayProxyEventV2): undefined {

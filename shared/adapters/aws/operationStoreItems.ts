@@ -29,7 +29,8 @@ export const COMMAND_REFS_PREFIX = 'R#';
 
 /** Operation ids and idempotency keys are part of sort keys: printable, no `#`, short. */
 const OPERATION_ID = /^[0-9A-Za-z_-]{1,64}$/;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+/** A caller's key is up to 128 characters, stored with a prefix of its namespace (`api:`). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,160}$/;
 
 export const isOperationId = (id: string): boolean => OPERATION_ID.test(id);
 export const isIdempotencyKey = (key: string): boolean => IDEMPOTENCY_KEY.test(key);

@@ -61,8 +61,9 @@ export async function advanceC2KeyOperation(
     if (!(await readersGone(deps, tenantId, Math.max(0, deadline - Date.now())))) return again(FENCED_RETRY_MS);
     const fenced = await fencedSteps(deps, current, owner, deadline);
     if (fenced === 'later') return again();
-    await lowerFence(deps, tenantId, owner);
+    // Another worker moved the operation on (a message handled twice): it is sending under the fence, and lowers it.
     if (!fenced) return;
+    await lowerFence(deps, tenantId, owner);
     const { failure } = fenced;
     if (failure) {
       await finishOperation(deps, fenced.operation, failure, { failed: failure.code === C2ErrorCode.ConcurrentUpdate });

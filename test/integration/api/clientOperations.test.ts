@@ -4,6 +4,7 @@
  * (a malformed one 400). The local C2's worker carries the operations out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOperation } from '../../../shared/c2/operations/startOperation.js';
 import { bytesToHex, hashIdAlias } from '../../../shared/e4/index.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
@@ -68,6 +69,36 @@ describe('DELETE /v1/clients/{clientId} and POST /v1/clients/{clientId}/reset', 
     expect([errorCodeOf(deleted), errorCodeOf(reset)]).toEqual(['NOT_FOUND', 'NOT_FOUND']);
     const listed = await api.call('GET', '/v1/operations?targetType=client&target=nobody');
     expect(listed.json).toEqual({ items: [] });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it("is a caller's own: it cannot claim, and so block, a key the C2 uses for its own operations", async () => {
+    // Prepare: a caller names its resync with the key the C2 would give a device's return resync.
+    await enrol('claimed');
+    const internalKey = `return.${idOf('claimed')}.1`;
+    const answer = await api.call('POST', `/v1/clients/${idOf('claimed')}/resync`, {
+      headers: { 'idempotency-key': internalKey },
+    });
+
+    // Act: the C2 starts its own resync under that key
+    const internal = await startOperation(
+      api.c2.deps,
+      { tenantId: api.tenantId, actor: 'device-return' },
+      {
+        kind: 'client.resync',
+        target: { type: 'client', name: 'claimed' },
+        mintsKey: false,
+        idempotencyKey: internalKey,
+      },
+    );
+
+    // Assess: two operations, the C2's not the caller's
+    expect(answer.status).toBe(202);
+    expect(internal.created).toBe(true);
+    expect(internal.operation.id).not.toBe(answer.json.operation.id);
+    await api.operationFinished(answer.json.operation.id);
+    await api.operationFinished(internal.operation.id);
   });
 });
 

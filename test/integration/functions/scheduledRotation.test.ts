@@ -62,7 +62,13 @@ describe('handleScheduledRotation', () => {
     expect(again).toEqual({ ...first, created: false });
     expect(next).toMatchObject({ status: 'started', created: true });
     expect((next as { operationId: string }).operationId).not.toBe((first as { operationId: string }).operationId);
-    for (const outcome of [first, next]) {
+    // Two schedules without a name, due at the same time, on two topics (one named with a space): two rotations.
+    await createTopic(c2.deps, caller, { topic: 'fn/other topic' });
+    const unnamed = { tenantId: caller.tenantId, action: 'rotate-topic', scheduledTime: '2026-12-06T03:00:00Z' };
+    const one = await handleScheduledRotation(c2.deps, { ...unnamed, topic: 'fn/topic' });
+    const other = await handleScheduledRotation(c2.deps, { ...unnamed, topic: 'fn/other topic', schedule: 'a b' });
+    expect([one.status, other.status]).toEqual(['started', 'started']);
+    for (const outcome of [first, next, one, other]) {
       const id = (outcome as { operationId: string }).operationId;
       await operationFinished(c2.deps, { tenantId: caller.tenantId, id });
     }

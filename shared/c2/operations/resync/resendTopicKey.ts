@@ -138,8 +138,9 @@ async function send(
       const burnKey = randomBytesOf(deps)(KEY_LEN);
       const burn = cmdSetTopicKey(burnKey, record.topic);
       burnKey.fill(0);
-      const first = await sender.send([{ client, command: burn }], { second: seconds.burnSecond });
-      burn.fill(0);
+      const first = await sender
+        .send([{ client, command: burn }], { second: seconds.burnSecond })
+        .finally(() => burn.fill(0));
       if (first.failed.length > 0) return { result: 'failed', error: first.failed[0]!.error };
     }
     let commandHash: Uint8Array | undefined;
