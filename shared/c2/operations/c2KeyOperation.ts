@@ -27,6 +27,7 @@ import { eachPage } from '../pages.js';
 import type { DeliveryCounts, DeliveryRecord, OperationRecord } from '../ports/OperationStore.js';
 import type { C2KeyRecord, PageRequest } from '../ports.js';
 import { finishOperation } from './finishOperation.js';
+import { queueAgain } from './queueAgain.js';
 import { sendCommandPage } from './sendCommandPage.js';
 import { startOperation } from './startOperation.js';
 import { FANNED_OUT } from './topicOperation.js';
@@ -45,8 +46,8 @@ export async function advanceC2KeyOperation(
   options: WorkOptions,
 ): Promise<void> {
   const { tenantId, id } = operation;
-  const again = (delayMs?: number) =>
-    deps.queue.enqueue([{ type: 'operation', tenantId, operationId: id }], delayMs === undefined ? {} : { delayMs });
+  const again = () => queueAgain(deps, operation);
+  const fencedOut = () => queueAgain(deps, operation, { minMs: FENCED_RETRY_MS, maxMs: FENCED_RETRY_MS });
   const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
   let current: OperationRecord | undefined = operation;
   if (!current.cursor?.startsWith(RESEND)) {
@@ -54,11 +55,11 @@ export async function advanceC2KeyOperation(
     try {
       await raiseFence(deps, tenantId, owner);
     } catch (error) {
-      if (error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate) return again(FENCED_RETRY_MS);
+      if (error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate) return fencedOut();
       throw error;
     }
     // A failure below leaves the fence with the operation (its lease ends, or the operation's next message renews it).
-    if (!(await readersGone(deps, tenantId, Math.max(0, deadline - Date.now())))) return again(FENCED_RETRY_MS);
+    if (!(await readersGone(deps, tenantId, Math.max(0, deadline - Date.now())))) return fencedOut();
     const fenced = await fencedSteps(deps, current, owner, deadline);
     if (fenced === 'later') return again();
     // Another worker moved the operation on (a message handled twice): it is sending under the fence, and lowers it.

@@ -25,6 +25,7 @@ import { unlinkWithLease } from '../links/unlinkClient.js';
 import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import { finishOperation } from './finishOperation.js';
+import { queueAgain } from './queueAgain.js';
 import { startOperation } from './startOperation.js';
 import { commandHashOf } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
@@ -32,7 +33,7 @@ import type { WorkOptions } from './WorkOptions.js';
 /** Rounds of step 1 before links that keep coming back (or failing) fail the operation. */
 export const MAX_ROUNDS = 3;
 /** How long the operation waits between two looks at its children: from the first to the last, growing. */
-export const CHILD_WAIT_MS = [1_000, 5_000] as const;
+export const CHILD_WAIT = { minMs: 1_000, maxMs: 5_000 };
 const PAGE = 100;
 const DEFAULT_BUDGET_MS = 10_000;
 
@@ -59,9 +60,7 @@ export async function advanceClientOperation(
   operation: OperationRecord,
   options: WorkOptions,
 ): Promise<void> {
-  const { tenantId, id } = operation;
-  const again = (delayMs?: number) =>
-    deps.queue.enqueue([{ type: 'operation', tenantId, operationId: id }], delayMs === undefined ? {} : { delayMs });
+  const again = () => queueAgain(deps, operation);
   const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
   if (await reEnrolled(deps, operation)) {
     // Deleted (by this operation or another), then enrolled again under its name: that client is not this one's.
@@ -78,7 +77,7 @@ export async function advanceClientOperation(
         current = await takeOff(deps, current, at, deadline);
         break;
       case 'wait': {
-        if (await childrenRunning(deps, current)) return again(waitDelay(deps, current));
+        if (await childrenRunning(deps, current)) return queueAgain(deps, current, CHILD_WAIT);
         current = await afterLinks(deps, current, at, { step: 'reset', round: at.round });
         break;
       }
@@ -92,7 +91,7 @@ export async function advanceClientOperation(
         await finishOperation(deps, current, await childrenOutcome(deps, current));
         return;
       default:
-        throw new Error(`operation ${id}: unknown position "${current.cursor}"`);
+        throw new Error(`operation ${operation.id}: unknown position "${current.cursor}"`);
     }
   }
 }
@@ -200,12 +199,6 @@ async function childrenOf(deps: C2Deps, operation: OperationRecord): Promise<Ope
 async function childrenRunning(deps: C2Deps, operation: OperationRecord): Promise<boolean> {
   if (operation.options?.rekey === false) return false;
   return (await childrenOf(deps, operation)).some((child) => child.finishedAt === undefined);
-}
-
-/** Half the time waited so far in this step, within {@link CHILD_WAIT_MS}. */
-function waitDelay(deps: C2Deps, operation: OperationRecord): number {
-  const waited = deps.clock() - Date.parse(operation.updatedAt);
-  return Math.min(CHILD_WAIT_MS[1], Math.max(CHILD_WAIT_MS[0], Math.floor(waited / 2)));
 }
 
 /**

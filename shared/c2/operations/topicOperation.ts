@@ -38,6 +38,7 @@ import { storeTopicKey } from '../topics/storeTopicKey.js';
 import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
 import { finishOperation } from './finishOperation.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
+import { queueAgain } from './queueAgain.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 /** Deliveries handled per page (one query, one batch read of clients, one publish batch). */
@@ -46,8 +47,8 @@ const PAGE = 100;
 const PAGES_IN_FLIGHT = 4;
 /** The cursor of an operation whose pages have all been sent (DynamoDB cursors are base64url: never this). */
 export const FANNED_OUT = '!';
-/** How soon an operation that found its topic busy tries again. */
-const BUSY_RETRY_MS = 250;
+/** How soon an operation that found its topic busy tries again: 250 ms, growing to 5 s while it waits. */
+export const BUSY_WAIT = { minMs: 250, maxMs: 5_000 };
 const DEFAULT_BUDGET_MS = 10_000;
 /** Commands about a key installed longer ago than this (seconds) go out at new seconds (see fanOutSeconds). */
 const FRESH_SECONDS = 300;
@@ -67,18 +68,16 @@ export async function advanceTopicOperation(
   operation: OperationRecord,
   options: WorkOptions,
 ): Promise<void> {
-  const { queue } = deps;
   const { tenantId, id } = operation;
   const { topic, leaving } = endsOf(operation);
   const owner = `op-${id}`;
-  const again = (delayMs?: number) =>
-    queue.enqueue([{ type: 'operation', tenantId, operationId: id }], delayMs === undefined ? {} : { delayMs });
+  const again = () => queueAgain(deps, operation);
   let leaseUntil: number;
   try {
     leaseUntil = await takeLease(deps, tenantId, topic, owner);
   } catch (error) {
     if (!(error instanceof C2Error)) throw error;
-    if (error.code === C2ErrorCode.ConcurrentUpdate) return again(BUSY_RETRY_MS);
+    if (error.code === C2ErrorCode.ConcurrentUpdate) return queueAgain(deps, operation, BUSY_WAIT);
     if (error.code === C2ErrorCode.NotFound) {
       await finishOperation(deps, operation, { code: error.code, message: `topic "${topic}" does not exist` });
       return;

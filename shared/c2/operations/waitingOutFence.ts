@@ -6,12 +6,14 @@
 import type { C2Deps } from '../C2Deps.js';
 import { FENCED_RETRY_MS, FencedOut } from '../c2key/tenantFence.js';
 import type { OperationMessage } from '../ports/WorkQueue.js';
+import { queueAgain } from './queueAgain.js';
 
 export async function waitingOutFence(deps: C2Deps, message: OperationMessage, step: Promise<void>): Promise<void> {
   try {
     await step;
   } catch (error) {
     if (!(error instanceof FencedOut)) throw error;
-    await deps.queue.enqueue([message], { delayMs: FENCED_RETRY_MS });
+    const operation = await deps.operations.getOperation(message.tenantId, message.operationId);
+    if (operation) await queueAgain(deps, operation, { minMs: FENCED_RETRY_MS, maxMs: FENCED_RETRY_MS });
   }
 }

@@ -196,6 +196,37 @@ describe('a rotation is an operation', () => {
     expect((await operationOf(operation.id)).status).toBe('succeeded');
   });
 
+  it('waiting long for its topic, it tries again less and less often, and its watch does not take it for lost', async () => {
+    // Prepare: the topic held by another change for an hour; the C2 on a queue of the test's own, on its time.
+    const own = new StepQueue();
+    const timed: C2Deps = { ...deps, queue: own, clock: () => Date.now() + own.elapsed };
+    await topicWith('ops/long-busy', [], 2);
+    const now = timed.clock();
+    const lease = { owner: 'other', now, until: now + 3_600_000 };
+    await deps.store.acquireTopicLease(caller.tenantId, 'ops/long-busy', lease);
+    const { operation } = await rotateTopicKey(timed, caller, 'ops/long-busy');
+
+    // Act: what the queue hands over for 7 minutes (past the first watch, at 5)
+    const delays: number[] = [];
+    while (own.elapsed < 420_000) {
+      const next = own.messages[0]!;
+      if (next.message.type === 'operation') delays.push(next.delayMs);
+      await own.step(timed);
+    }
+    const waiting = await operationOf(operation.id);
+    const loops = own.work().filter((queued) => queued.message.type === 'operation').length;
+    await deps.store.releaseTopicLease(caller.tenantId, 'ops/long-busy', 'other');
+    await own.drain(timed);
+
+    // Assess: 250 ms, growing to 5 s; alive within the last minute, so its watch added no message: one loop only
+    expect(delays.slice(0, 2)).toEqual([0, 250]);
+    expect(Math.max(...delays)).toBe(5_000);
+    expect(loops).toBe(1);
+    expect(waiting.status).toBe('pending');
+    expect(Date.parse(waiting.updatedAt)).toBeGreaterThan(now + 420_000 - 70_000);
+    expect((await operationOf(operation.id)).status).toBe('succeeded');
+  });
+
   it('ends partial, without sending an older key, when the topic got another key under it (its lease lost)', async () => {
     // Prepare: 150 clients (two pages); the first page sent, then the key changed by someone else.
     await topicWith('ops/lost', [], 150);
