@@ -81,14 +81,21 @@ export async function raiseFence(deps: C2Deps, tenantId: string, owner: string):
   await deps.store.raiseFence(tenantId, { owner, now, until: now + FENCE_LEASE_MS });
 }
 
-/** Waits until no reader is in, for up to `waitMs`; whether none is. */
+/**
+ * Waits until no reader is in, for up to `waitMs` but never a third of the writer's lease (the caller raised it just
+ * before; a longer wait would let it lapse: the step is tried again, raising it again, instead); whether none is.
+ * Readers whose stay is over (a sender that died without leaving: a Lambda timed out) are taken off the item, so that
+ * they do not pile up in it.
+ */
 export async function readersGone(deps: C2Deps, tenantId: string, waitMs: number): Promise<boolean> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const deadline = Date.now() + waitMs;
+  const deadline = Date.now() + Math.min(waitMs, FENCE_LEASE_MS / 3);
   for (;;) {
     const { readers } = await deps.store.getFence(tenantId);
     const now = deps.clock();
-    if (Object.values(readers).every((until) => until + CLOCK_SKEW_MS <= now)) return true;
+    const gone = Object.entries(readers).filter(([, until]) => until + CLOCK_SKEW_MS <= now);
+    for (const [reader] of gone) await deps.store.leaveFence(tenantId, reader);
+    if (gone.length === Object.keys(readers).length) return true;
     if (Date.now() >= deadline) return false;
     await sleep(DRAIN_POLL_MS);
   }

@@ -127,6 +127,21 @@ describe('the fence of a new C2 key', () => {
     await exchange(members[1]!, members[0]!, 'room', 'after both');
   });
 
+  it('the C2 key rotation does not wait for a reader that died in (its stay over), and takes it off the fence', async () => {
+    // Prepare: a sender that entered and died (a Lambda timed out: it never left), its stay over.
+    const { caller, queue, deps } = await tenantWith('fence-e', ['fe-1']);
+    const now = deps.clock();
+    await deps.store.enterFence(caller.tenantId, { reader: 'dead', now: now - 60_000, until: now - 30_000 });
+    const c2Key = await rotateC2Key(deps, caller);
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess
+    expect(await operationOf(deps, caller.tenantId, c2Key.operation.id)).toMatchObject({ status: 'succeeded' });
+    expect((await deps.store.getFence(caller.tenantId)).readers).toEqual({});
+  });
+
   it('the C2 key rotation waits for a fan-out that was in before it raised the fence', async () => {
     // Prepare: a command sender of another fan-out, in.
     const { caller, queue, deps, members } = await tenantWith('fence-b', ['fb-1']);
