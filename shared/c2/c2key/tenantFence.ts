@@ -75,6 +75,21 @@ export class FenceReader {
   }
 }
 
+/**
+ * Runs `change` as a reader of the fence: refused (FencedOut, 409) while a C2 key rotation holds it, and waited for
+ * by one that starts meanwhile. For a change the rotation must not miss, such as a public-key client enrolled after
+ * the rotation listed the clients it sends the new key to (configured with the old C2 key, it would be cut off).
+ */
+export async function asFenceReader<T>(deps: C2Deps, tenantId: string, change: () => Promise<T>): Promise<T> {
+  const reader = new FenceReader(deps, tenantId);
+  await reader.enter();
+  try {
+    return await change();
+  } finally {
+    await reader.leave();
+  }
+}
+
 /** Raises (or extends) the fence for `owner`; CONCURRENT_UPDATE while another rotation holds it. */
 export async function raiseFence(deps: C2Deps, tenantId: string, owner: string): Promise<void> {
   const now = deps.clock();

@@ -7,6 +7,7 @@
  */
 import { bytesToHex, E4Error, hashIdAlias, KEY_LEN, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
+import { asFenceReader } from '../c2key/tenantFence.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord, DeviceCredentials } from '../ports.js';
@@ -98,10 +99,13 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
       updatedAt: now,
     };
     const { mode } = record;
-    await audited(deps, caller, 'client.create', { type: 'client', name }, async () => {
-      await deps.store.createClient(record);
-      return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated } };
-    });
+    const enrol = () =>
+      audited(deps, caller, 'client.create', { type: 'client', name }, async () => {
+        await deps.store.createClient(record);
+        return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated } };
+      });
+    // A public-key client is enrolled as a reader of the tenant's fence: never while a new C2 key is being sent.
+    await (mode === 'pubkey' ? asFenceReader(deps, caller.tenantId, enrol) : enrol());
   } catch (error) {
     key.fill(0);
     throw error;

@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { rotateC2Key } from '../../../shared/c2/c2key/rotateC2Key.js';
 import { FenceReader } from '../../../shared/c2/c2key/tenantFence.js';
+import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import type { OperationMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { ed25519PrivateKeyFromSeed } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { StepQueue } from '../../support/stepQueue.js';
@@ -140,6 +142,31 @@ describe('the fence of a new C2 key', () => {
     // Assess
     expect(await operationOf(deps, caller.tenantId, c2Key.operation.id)).toMatchObject({ status: 'succeeded' });
     expect((await deps.store.getFence(caller.tenantId)).readers).toEqual({});
+  });
+
+  it('no public-key client is enrolled while a new C2 key is being sent (409), symmetric ones are', async () => {
+    // Prepare: the fence raised by a rotation
+    const { caller, deps } = await tenantWith('fence-f', ['ff-1']);
+    const now = deps.clock();
+    await deps.store.raiseFence(caller.tenantId, { owner: 'op-rotation', now, until: now + 60_000 });
+    const publicKey = ed25519PrivateKeyFromSeed(new Uint8Array(32).fill(7)).publicKey;
+    const enrol = (name: string, mode: 'pubkey' | 'symmetric') =>
+      createClient(
+        deps,
+        caller,
+        mode === 'pubkey' ? { name, mode, publicKey } : { name, mode, generateKey: true as const },
+      );
+
+    // Act
+    const refused = await enrol('ff-late', 'pubkey').catch((error: unknown) => error);
+    const symmetric = await enrol('ff-sym', 'symmetric');
+    await deps.store.lowerFence(caller.tenantId, 'op-rotation');
+    const after = await enrol('ff-late', 'pubkey');
+
+    // Assess
+    expect(refused).toMatchObject({ code: 'CONCURRENT_UPDATE' });
+    expect(symmetric.client.name).toBe('ff-sym');
+    expect(after.client.name).toBe('ff-late');
   });
 
   it('the C2 key rotation waits for a fan-out that was in before it raised the fence', async () => {
