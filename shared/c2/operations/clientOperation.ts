@@ -13,7 +13,8 @@
  * 3. `reset`: ResetTopics (and ResetPubKeys in public-key mode) to the client, as the operation's one delivery (its
  *    receipt confirms it; the devices view shows it).
  * 4. `delete` (deletion only): the device deprovisioned, then the record deleted; links made meanwhile go back to
- *    step 1. A reset keeps the client.
+ *    step 1. A reset keeps the client, and a link made while its ResetTopics went out (whose key the device has
+ *    just wiped) goes back to step 1 too (`check`): the device and the C2 agree that it is on no topic.
  * 5. `done`: the outcome: `partial` when the last child of a topic ended partial or failed (a child that found the
  *    link gone already, e.g. taken off by a concurrent deletion, counts as done), else as its delivery says.
  */
@@ -37,7 +38,7 @@ export const CHILD_WAIT = { minMs: 1_000, maxMs: 5_000 };
 const PAGE = 100;
 const DEFAULT_BUDGET_MS = 10_000;
 
-type Step = 'off' | 'wait' | 'reset' | 'delete' | 'done';
+type Step = 'off' | 'wait' | 'reset' | 'check' | 'delete' | 'done';
 
 interface Position {
   readonly step: Step;
@@ -83,6 +84,10 @@ export async function advanceClientOperation(
       }
       case 'reset':
         current = await sendReset(deps, current, at);
+        break;
+      case 'check':
+        // A reset: a link made while the reset went out had its key wiped by ResetTopics: taken off too.
+        current = await afterLinks(deps, current, at, { step: 'done', round: at.round });
         break;
       case 'delete':
         current = await deleteRecord(deps, current, at);
@@ -251,7 +256,7 @@ const countsOfReset = (operation: OperationRecord) =>
  */
 async function sendReset(deps: C2Deps, operation: OperationRecord, at: Position): Promise<OperationRecord | undefined> {
   const { tenantId, id, target } = operation;
-  const next: Position = { step: operation.kind === 'client.delete' ? 'delete' : 'done', round: at.round };
+  const next: Position = { step: operation.kind === 'client.delete' ? 'delete' : 'check', round: at.round };
   const delivery = await deps.operations.getDelivery(tenantId, id, target.name);
   if (delivery?.state !== 'pending') return move(deps, operation, next);
   const updatedAt = new Date(deps.clock()).toISOString();

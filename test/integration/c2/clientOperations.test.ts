@@ -313,6 +313,46 @@ describe('a deletion handed over by hand (StepQueue)', () => {
     expect(holdsCurrentKey(everywhere, await topicKeyOf(late))).toBe(true);
   });
 
+  it('a reset takes off a link made while its ResetTopics went out (the device has just wiped that key)', async () => {
+    // Prepare: a device on one topic; as its ResetTopics goes out, it is linked to another topic.
+    const queue = new StepQueue();
+    const member = await device('reset-late');
+    const partner = await device('reset-partner');
+    let late: string | undefined;
+    let started: { operation: OperationRecord } | undefined;
+    const deps: C2Deps = {
+      ...c2.deps,
+      queue,
+      publisher: {
+        publish: async (commands) => {
+          const outcome = await c2.deps.publisher.publish(commands);
+          const parent = started && (await c2.deps.operations.getOperation(caller.tenantId, started.operation.id));
+          if (late === undefined && parent?.cursor?.startsWith('reset')) {
+            late = `clientops/reset-late/${n++}`;
+            await createTopic(c2.deps, caller, { topic: late });
+            for (const one of [member, partner]) await linkClient(c2.deps, caller, { topic: late, client: one.name });
+          }
+          return outcome;
+        },
+        close: () => c2.deps.publisher.close(),
+      },
+    };
+    await topicWith(c2.deps, 'reset-first', [member, partner]);
+    started = await resetClient(deps, caller, { name: member.name });
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess: a second round took the late link off; the client is still enrolled, on no topic
+    const done = (await deps.operations.getOperation(caller.tenantId, started.operation.id))!;
+    expect(late).toBeDefined();
+    expect(done).toMatchObject({ status: 'succeeded', cursor: 'done:2' });
+    const children = await childrenOf(deps, done);
+    expect(children.map((child) => child.target.name)).toContain(`${late} ${member.name}`);
+    expect(await deps.store.getClient(caller.tenantId, member.name)).toBeDefined();
+    expect((await deps.store.listTopicsOfClient(caller.tenantId, member.name, { limit: 10 })).items).toEqual([]);
+  });
+
   it('leaves alone a client enrolled again under the name after it was deleted', async () => {
     // Prepare: the deletion recorded; the client deleted meanwhile (another deletion) and enrolled again.
     const queue = new StepQueue();
