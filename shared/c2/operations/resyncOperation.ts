@@ -17,6 +17,7 @@
  *    (finishOperation.ts).
  */
 import type { C2Deps } from '../C2Deps.js';
+import { FencedOut } from '../c2key/tenantFence.js';
 import { withSender } from '../delivery/CommandSender.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { eachPage } from '../pages.js';
@@ -74,7 +75,9 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
   if (!claimed) return;
   current = claimed;
   const attempts = delivery.attempts + 1;
-  const pass = client ? await sendPass(deps, current, client, attempts === MAX_PASSES) : undefined;
+  const pass = client
+    ? await sendPass(deps, current, client, attempts === MAX_PASSES).catch(unclaimed(deps, current))
+    : undefined;
   const updatedAt = new Date(deps.clock()).toISOString();
   const commandHash = pass?.commandHash ?? delivery.commandHash;
   const { lastError: _last, commandHash: _hash, ...rest } = delivery;
@@ -113,6 +116,24 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
     throw failure;
   }
   await finishOperation(deps, current);
+}
+
+/**
+ * A pass the tenant's fence refused (nothing sent: its sender could not enter) given back before the error goes on
+ * (the step is queued again in a second, waitingOutFence.ts), so that it is not taken for a worker's pass under way.
+ */
+function unclaimed(deps: C2Deps, claimed: OperationRecord): (error: unknown) => Promise<never> {
+  return async (error) => {
+    if (error instanceof FencedOut) {
+      const updatedAt = new Date(deps.clock()).toISOString();
+      await deps.operations
+        .updateOperation(claimed.tenantId, claimed.id, { cursor: null, updatedAt }, claimed.revision)
+        .catch((lost: unknown) => {
+          if (!(lost instanceof C2Error && lost.code === C2ErrorCode.ConcurrentUpdate)) throw lost;
+        });
+    }
+    throw error;
+  };
 }
 
 /**

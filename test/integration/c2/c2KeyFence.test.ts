@@ -8,6 +8,7 @@ import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { rotateC2Key } from '../../../shared/c2/c2key/rotateC2Key.js';
 import { FenceReader } from '../../../shared/c2/c2key/tenantFence.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import type { OperationMessage } from '../../../shared/c2/ports/WorkQueue.js';
@@ -167,6 +168,26 @@ describe('the fence of a new C2 key', () => {
     expect(refused).toMatchObject({ code: 'CONCURRENT_UPDATE' });
     expect(symmetric.client.name).toBe('ff-sym');
     expect(after.client.name).toBe('ff-late');
+  });
+
+  it('a resync refused by the fence gives its pass back: tried again a second later, not after a minute', async () => {
+    // Prepare: the fence raised by a rotation; a resync of a public-key device asked for
+    const { caller, queue, deps, members } = await tenantWith('fence-g', ['fg-1']);
+    const now = deps.clock();
+    await deps.store.raiseFence(caller.tenantId, { owner: 'op-rotation', now, until: now + 60_000 });
+    const { operation } = await resyncClient(deps, caller, members[0]!.name);
+
+    // Act: refused; the fence lowered; what the queue hands over next
+    await queue.step(deps);
+    const retried = queue.work().map((queued) => queued.delayMs);
+    await deps.store.lowerFence(caller.tenantId, 'op-rotation');
+    await queue.step(deps);
+
+    // Assess
+    expect(retried).toEqual([1_000]);
+    expect(queue.work().map((queued) => queued.delayMs)).not.toContain(60_000);
+    await queue.drain(deps);
+    expect(await operationOf(deps, caller.tenantId, operation.id)).toMatchObject({ status: 'succeeded' });
   });
 
   it('the C2 key rotation waits for a fan-out that was in before it raised the fence', async () => {
