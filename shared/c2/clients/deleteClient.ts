@@ -63,6 +63,7 @@ async function startClientOperation(
       options: { rekey },
       ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
     });
-    return { client: name, rekeyed: rekey, ...started };
+    // The operation's own option: a retry with the same idempotency key answers with the first request's operation.
+    return { client: name, rekeyed: started.operation.options?.rekey ?? rekey, ...started };
   });
 }

@@ -50,6 +50,16 @@ describe('DELETE /v1/clients/{clientId} and POST /v1/clients/{clientId}/reset', 
     expect((await api.call('GET', `/v1/clients/${idOf('idem-1')}`)).status).toBe(404);
   });
 
+  it('a retry that asks for another rekey answers with the first operation, and says what it does', async () => {
+    await enrol('idem-2');
+    const headers = { 'idempotency-key': 'reset-idem-2' };
+    const first = await api.call('POST', `/v1/clients/${idOf('idem-2')}/reset`, { headers });
+    const other = await api.call('POST', `/v1/clients/${idOf('idem-2')}/reset?rekey=false`, { headers });
+    expect(first.json).toMatchObject({ rekeyed: true, operation: { rekey: true } });
+    expect(other.json).toMatchObject({ rekeyed: true, operation: { id: first.json.operation.id, rekey: true } });
+    await api.operationFinished(first.json.operation.id);
+  });
+
   it('reset with rekey=false keeps the client, the operation says rekey false', async () => {
     await enrol('kept');
     const answer = await api.call('POST', `/v1/clients/${idOf('kept')}/reset?rekey=false`);
