@@ -3,7 +3,7 @@
  * left alone (the message came twice, or late), a topic operation (rotation, revocation) goes on where it stands
  * (see topicOperation.ts), as does a client's deletion or reset (clientOperation.ts), a new identity key or C2 key
  * (identityKeyOperation.ts, c2KeyOperation.ts), and a resync, which sends its client what it lacks
- * (resyncOperation.ts). Kinds that are not carried out as operations yet fail visibly instead of waiting.
+ * (resyncOperation.ts). A kind this version does not know (a record of another version) fails visibly instead of waiting.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
