@@ -27,6 +27,7 @@ import { eachPage } from '../pages.js';
 import type { DeliveryCounts, DeliveryRecord, OperationRecord } from '../ports/OperationStore.js';
 import type { C2KeyRecord, PageRequest } from '../ports.js';
 import { finishOperation } from './finishOperation.js';
+import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { sendCommandPage } from './sendCommandPage.js';
 import { startOperation } from './startOperation.js';
@@ -135,15 +136,7 @@ async function prepare(deps: C2Deps, operation: OperationRecord): Promise<Operat
   for await (const clients of eachPage((page) => deps.store.listClients(tenantId, page))) {
     const deliveries: DeliveryRecord[] = clients
       .filter((client) => client.mode === 'pubkey')
-      .map((client) => ({
-        tenantId,
-        operationId: current.id,
-        clientName: client.name,
-        clientId: client.id,
-        state: 'pending',
-        attempts: 0,
-        updatedAt,
-      }));
+      .map((client) => pendingDelivery(current, client.name, updatedAt));
     await deps.operations.putDeliveries(deliveries);
     total += deliveries.length;
   }

@@ -26,6 +26,7 @@ import { unlinkWithLease } from '../links/unlinkClient.js';
 import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import { finishOperation } from './finishOperation.js';
+import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { startOperation } from './startOperation.js';
 import { commandHashOf } from './topicOperation.js';
@@ -233,16 +234,7 @@ async function afterLinks(
 /** The delivery of the reset commands, `pending`, written once (a later round finds it there). */
 async function planReset(deps: C2Deps, operation: OperationRecord): Promise<void> {
   if (operation.counts.total > 0) return;
-  const clientName = operation.target.name;
-  const delivery: DeliveryRecord = {
-    tenantId: operation.tenantId,
-    operationId: operation.id,
-    clientName,
-    clientId: hashIdAlias(clientName),
-    state: 'pending',
-    attempts: 0,
-    updatedAt: new Date(deps.clock()).toISOString(),
-  };
+  const delivery = pendingDelivery(operation, operation.target.name, new Date(deps.clock()).toISOString());
   await deps.operations.putDeliveries([delivery]);
 }
 

@@ -22,10 +22,11 @@ import { withSender } from '../delivery/CommandSender.js';
 import { nextSeconds } from '../delivery/keySeconds.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { announcePubKey } from '../links/sharePubKeys.js';
-import type { DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
+import type { OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { finishOperation } from './finishOperation.js';
+import { pendingDelivery } from './pendingDelivery.js';
 import { sendCommandPage } from './sendCommandPage.js';
 import { startOperation } from './startOperation.js';
 
@@ -90,15 +91,7 @@ export async function advanceIdentityKeyOperation(deps: C2Deps, operation: Opera
 /** Step 1: the pending key (made or adopted), its version, the delivery, `running`. */
 async function prepare(deps: C2Deps, operation: OperationRecord, client: ClientRecord): Promise<OperationRecord> {
   const keyVersion = client.pending?.keyVersion ?? (await storePendingKey(deps, client));
-  const delivery: DeliveryRecord = {
-    tenantId: client.tenantId,
-    operationId: operation.id,
-    clientName: client.name,
-    clientId: client.id,
-    state: 'pending',
-    attempts: 0,
-    updatedAt: new Date(deps.clock()).toISOString(),
-  };
+  const delivery = pendingDelivery(operation, client.name, new Date(deps.clock()).toISOString());
   await deps.operations.putDeliveries([delivery]);
   const counts = { total: 1, pending: 1, sent: 0, confirmed: 0, failed: 0 };
   return update(deps, operation, { status: 'running', keyVersion, counts, cursor: null });

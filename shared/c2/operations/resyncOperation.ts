@@ -24,6 +24,7 @@ import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, DeliveryState, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord, LinkRecord } from '../ports.js';
 import { finishOperation } from './finishOperation.js';
+import { pendingDelivery } from './pendingDelivery.js';
 import { resendPubKeys } from './resync/resendPubKeys.js';
 import { resendTopicKey, type SentKey } from './resync/resendTopicKey.js';
 
@@ -182,15 +183,7 @@ async function start(deps: C2Deps, operation: OperationRecord): Promise<Operatio
 
 /** The operation's one delivery, `pending`. */
 async function writeDelivery(deps: C2Deps, operation: OperationRecord, client: ClientRecord): Promise<DeliveryRecord> {
-  const delivery: DeliveryRecord = {
-    tenantId: operation.tenantId,
-    operationId: operation.id,
-    clientName: client.name,
-    clientId: client.id,
-    state: 'pending',
-    attempts: 0,
-    updatedAt: new Date(deps.clock()).toISOString(),
-  };
+  const delivery = pendingDelivery(operation, client.name, new Date(deps.clock()).toISOString());
   await deps.operations.putDeliveries([delivery]);
   return delivery;
 }

@@ -16,7 +16,7 @@
  * 4. Past the last page: a revocation deletes the link (RemoveTopic to the leaving client, public keys withdrawn),
  *    the lease is given back, the outcome recorded (finishOperation.ts).
  */
-import { cmdRemoveTopic, cmdSetTopicKey, hashIdAlias, KEY_LEN, sha3 } from '../../e4/index.js';
+import { cmdRemoveTopic, cmdSetTopicKey, KEY_LEN, sha3 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import type { CommandSender } from '../delivery/CommandSender.js';
 import { withSender } from '../delivery/CommandSender.js';
@@ -38,6 +38,7 @@ import { storeTopicKey } from '../topics/storeTopicKey.js';
 import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
 import { finishOperation } from './finishOperation.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
+import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import type { WorkOptions } from './WorkOptions.js';
 
@@ -221,7 +222,7 @@ async function writeDeliveries(
   topic: string,
   leaving: string | undefined,
 ): Promise<number> {
-  const { tenantId, id } = operation;
+  const { tenantId } = operation;
   const updatedAt = new Date(deps.clock()).toISOString();
   let total = 0;
   let cursor: string | undefined;
@@ -229,15 +230,7 @@ async function writeDeliveries(
     const page = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE, ...(cursor ? { cursor } : {}) });
     const deliveries: DeliveryRecord[] = page.items
       .filter((name) => name !== leaving)
-      .map((clientName) => ({
-        tenantId,
-        operationId: id,
-        clientName,
-        clientId: hashIdAlias(clientName),
-        state: 'pending',
-        attempts: 0,
-        updatedAt,
-      }));
+      .map((clientName) => pendingDelivery(operation, clientName, updatedAt));
     await operations.putDeliveries(deliveries);
     total += deliveries.length;
     cursor = page.cursor;
