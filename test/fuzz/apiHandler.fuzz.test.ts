@@ -373,6 +373,16 @@ const validishRequestArb: fc.Arbitrary<Request> = fc
     headers: { 'content-type': contentType, authorization: 'Bearer TOKEN' },
   }));
 
+/** A valid request on each operation route (list, one, its devices) of an operation of this tenant. */
+const OPERATION_EXAMPLES: Request[] = ['', `/${OPERATION_IDS[0]}`, `/${OPERATION_IDS[0]}/devices`].map((route) => ({
+  method: 'GET',
+  path: `/v1/operations${route}`,
+  query: '',
+  body: undefined,
+  base64: false,
+  headers: { 'content-type': 'application/json', authorization: 'Bearer TOKEN' },
+}));
+
 const requestArb = fc.oneof({ weight: 3, arbitrary: randomRequestArb }, { weight: 2, arbitrary: validishRequestArb });
 
 function eventOf(request: Request) {
@@ -462,7 +472,8 @@ describe('the API handler, fuzzed', () => {
             operationRoutesAnswered.add(operationRoute[2] ? 'devices' : operationRoute[1] ? 'one' : 'list');
           }
         }),
-        { numRuns: runs },
+        // Each operation route once for sure (the generators reach them by chance too, but not in every run of 300).
+        { numRuns: runs, examples: OPERATION_EXAMPLES.map((example) => [example] as [Request]) },
       );
       // The generators reach past each gate: routing, authentication, parsing, and into the use cases.
       for (const status of [200, 201, 400, 401, 404, 405, 409, 415]) assert.ok(seen.has(status), `no ${status} seen`);
