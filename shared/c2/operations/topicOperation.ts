@@ -48,8 +48,11 @@ const PAGE = 100;
 const PAGES_IN_FLIGHT = 4;
 /** The cursor of an operation whose pages have all been sent (DynamoDB cursors are base64url: never this). */
 export const FANNED_OUT = '!';
-/** How soon an operation that found its topic busy tries again: 250 ms, growing to 5 s while it waits. */
-export const BUSY_WAIT = { minMs: 250, maxMs: 5_000 };
+/**
+ * How soon an operation that found its topic busy tries again: 250 ms, growing to 1 s while it waits (not longer: the
+ * operations queued behind one topic take it in turn, and each would leave the topic idle up to that long).
+ */
+export const BUSY_WAIT = { minMs: 250, maxMs: 1_000 };
 const DEFAULT_BUDGET_MS = 10_000;
 /** Commands about a key installed longer ago than this (seconds) go out at new seconds (see fanOutSeconds). */
 const FRESH_SECONDS = 300;
