@@ -131,15 +131,20 @@ describe('a burst of rotations, links and re-keying unlinks on one topic', () =>
     expect(unlinkIds.size).toBe(UNLINKED);
     const ids = [...rotationIds, ...unlinkIds];
     // Every operation finishes, succeeded, each with its own key version: 2, 3, ... with none skipped.
+    // (A bound on the wait, not a timing: a loaded CI machine takes longer than the 20 s of a quiet one.)
     const finished = new Map<string, OperationView>();
-    await until(async () => {
-      for (const id of ids) {
-        if (finished.has(id)) continue;
-        const view = await call<OperationView>('GET', `/v1/operations/${id}`);
-        if (view.finishedAt !== undefined) finished.set(id, view);
-      }
-      return finished.size === ids.length;
-    }, 'every operation to finish');
+    await until(
+      async () => {
+        for (const id of ids) {
+          if (finished.has(id)) continue;
+          const view = await call<OperationView>('GET', `/v1/operations/${id}`);
+          if (view.finishedAt !== undefined) finished.set(id, view);
+        }
+        return finished.size === ids.length;
+      },
+      'every operation to finish',
+      60_000,
+    );
     expect([...finished.values()].map((o) => o.status)).toEqual(ids.map(() => 'succeeded'));
     const versions = [...finished.values()].map((o) => o.keyVersion!).sort((a, b) => a - b);
     expect(versions).toEqual(ids.map((_, i) => i + 2));
