@@ -12,10 +12,12 @@ import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStor
 import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
 import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
 import { SqsWorkQueue } from '../shared/adapters/aws/SqsWorkQueue.js';
+import { withoutCallLog } from '../shared/adapters/aws/withoutCallLog.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { inlinePasswordKeyDeriver } from '../shared/c2/clients/inlinePasswordKeyDeriver.js';
 import type { CommandPublisher, DeviceProvisioner } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
+import { setDefaultEngine } from '../shared/e4/index.js';
 import type { AwsC2Config } from './awsConfig.js';
 import { c2Engine } from './c2Engine.js';
 
@@ -40,7 +42,9 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     : `https://${config.iotDataEndpoint}`;
   const iotConfig: IoTDataPlaneClientConfig = { ...base, endpoint: options.clients?.endpoint ?? iotEndpoint };
   const publisher = IotDataCommandPublisher.create(iotConfig);
-  const db = new DynamoDBClient(base);
+  const db = withoutCallLog(new DynamoDBClient(base));
+  // Client ids and topic hashes (computed for every record read or written) on OpenSSL too.
+  setDefaultEngine(c2Engine);
   return {
     store: new DynamoKeyStore(db, config.tableName),
     operations: new DynamoOperationStore(db, config.tableName),

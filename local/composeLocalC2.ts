@@ -17,6 +17,7 @@ import { c2Engine } from '../functions/c2Engine.js';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
+import { withoutCallLog } from '../shared/adapters/aws/withoutCallLog.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
 import { LocalWorkQueue, type LocalWorkQueueOptions } from '../shared/adapters/local/LocalWorkQueue.js';
@@ -32,7 +33,7 @@ import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { handleWork } from '../shared/c2/operations/handleWork.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
-import type { CryptoEngine } from '../shared/e4/index.js';
+import { type CryptoEngine, setDefaultEngine } from '../shared/e4/index.js';
 import { cleanupStack } from './cleanupStack.js';
 import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
@@ -81,6 +82,8 @@ export interface ComposedLocalC2 {
 export async function composeLocalC2(options: ComposeLocalC2Options): Promise<ComposedLocalC2> {
   const tableName = options.tableName ?? 'e4c2';
   const engine = options.engine ?? c2Engine;
+  // Client ids and topic hashes (computed for every record read or written) on the same engine.
+  setDefaultEngine(engine);
   const stateDir = await prepareStateDir(options.stateDir);
   const undo = cleanupStack('local mode');
   const closeAll = undo.run;
@@ -94,11 +97,13 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     if (!options.inMemoryStore) await mkdir(dbDir, { recursive: true, mode: 0o700 });
     const dynalite: RunningDynalite = await startDynalite(options.inMemoryStore ? {} : { path: dbDir });
     undo.push(() => dynalite.close());
-    const db = new DynamoDBClient({
-      endpoint: dynalite.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const db = withoutCallLog(
+      new DynamoDBClient({
+        endpoint: dynalite.endpoint,
+        region: 'local',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
     undo.push(() => db.destroy());
     await createKeyStoreTable(db, tableName);
     const publisher = await connectPublisher(options.mqttUrl, options.publisher);
