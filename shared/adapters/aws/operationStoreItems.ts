@@ -177,6 +177,7 @@ export function commandRefItem(r: CommandRef): Item {
     at: { S: r.at },
     expiresAt: { N: expiresAt(r.at, COMMAND_REF_DAYS) },
     ...(r.topicKey ? { topic: { S: r.topicKey.topic }, topicKeyVersion: { N: String(r.topicKey.keyVersion) } } : {}),
+    ...(r.confirmsPending ? { confirmsPending: { BOOL: true } } : {}),
   };
 }
 
@@ -196,5 +197,6 @@ export function commandRefFromItem(
     ...(item.topic && item.topicKeyVersion
       ? { topicKey: { topic: item.topic.S!, keyVersion: Number(item.topicKeyVersion.N) } }
       : {}),
+    ...(item.confirmsPending?.BOOL ? { confirmsPending: true } : {}),
   };
 }

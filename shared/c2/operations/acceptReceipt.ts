@@ -1,19 +1,20 @@
 /**
  * A device's receipt for a command it applied and saved (docs/protocol.md, section 11): the delivery of that command
- * moves to `confirmed`, once. The receipt names the command by its hash; the fan-out recorded a CommandRef for each
- * command before publishing it, which leads to the operation and the client. A receipt that does not read, open
- * (forged, tampered, another key) or fall in E4's time window is refused: dropped and reported, never thrown (it would
- * come back forever). One that opens but names no command yet may have overtaken the C2's record of it: it goes back
- * to the queue with a delay, a few times. A receipt replayed changes nothing: the transition is conditional, and only
- * the delivery it moved is counted. Authentic receipts also record when the client was last seen and, for an
- * operation that installed a topic key (or a command that names the topic key it carried, a resync's), the key
- * version the device now holds (what a resync compares).
+ * moves to `confirmed`, once. The receipt names the command by its hash; a CommandRef written before the command
+ * was published leads to the operation and the client. A topic operation writes references only for devices known
+ * to send receipts (sendTopicKeyPage.ts): the first receipt of a device not heard from before is matched through
+ * its topics instead, to the delivery of the operation that gave each its key (matchThroughTopics). A receipt that
+ * does not read, open (forged, tampered, another key) or fall in E4's time window is refused: dropped and reported,
+ * never thrown (it would come back forever). One that opens but names no command yet, or a delivery whose outcome is
+ * not written yet, goes back to the queue with a delay, a few times. A receipt replayed changes nothing: the
+ * transition is conditional, and only the delivery it moved is counted. Authentic receipts also record when the
+ * client was last seen and the topic key version the device now holds (what a resync compares).
  * Throws only for failures worth retrying (store or vault unavailable).
  */
-import { getDefaultEngine } from '../../e4/index.js';
+import { equalBytes, getDefaultEngine } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import type { DeliveryState, OperationStore } from '../ports/OperationStore.js';
+import type { CommandRef, DeliveryState, OperationStore } from '../ports/OperationStore.js';
 import type { ReceiptMessage } from '../ports/WorkQueue.js';
 import type { ClientRecord } from '../ports.js';
 import { checkReceipt, openReceipt, readReceiptMessage } from './receipts/openReceipt.js';
@@ -27,11 +28,8 @@ import { receiptKeys } from './receipts/receiptKeys.js';
 export const RECEIPT_RETRY_DELAYS_MS = [500, 2_000, 5_000, 10_000] as const;
 export const RECEIPT_RETRIES = RECEIPT_RETRY_DELAYS_MS.length;
 
-/**
- * The states a delivery is confirmed from, the likeliest first. Not `pending`: the fan-out writes the outcome of a
- * pending delivery without a condition, so a receipt that finds it pending waits for that outcome.
- */
-const UNCONFIRMED: readonly DeliveryState[] = ['sent', 'failed'];
+/** How many of a client's topics a first receipt is matched through (see matchThroughTopics). */
+const TOPICS_MATCHED = 100;
 
 export async function acceptReceipt(
   deps: C2Deps,
@@ -56,26 +54,66 @@ async function judgeReceipt(deps: C2Deps, message: ReceiptMessage): Promise<Rece
   const opened = await openWithKeysOf(deps, client, receipt.payload);
   if (!opened.ok) return { result: 'refused', reason: opened.reason };
   const at = new Date(now).toISOString();
+  const seenBefore = client.lastSeenAt !== undefined;
+  // Every receipt (a resync sends a returning device what changed since it was last seen).
   await deps.store.recordClientSeen(tenantId, client.name, at);
-  const ref = await operations.getCommandRef(tenantId, client.id, opened.commandHash);
+  const ref =
+    (await operations.getCommandRef(tenantId, client.id, opened.commandHash)) ??
+    // A device not heard from before has no reference from a topic operation (on a retry, the first try has
+    // recorded it as seen already).
+    (seenBefore && receipt.tries === 0 ? undefined : await matchThroughTopics(deps, client, opened.commandHash));
   if (!ref) return retryLater(deps, message, receipt.tries);
-  if (ref.topicKey) {
-    // A resync's command: the key it carried is held, whatever became of the delivery (also on a duplicate).
-    const { topic, keyVersion } = ref.topicKey;
-    await deps.store.recordLinkConfirmed(tenantId, topic, ref.clientName, { keyVersion, at });
+  const from = await confirm(operations, tenantId, ref, at);
+  if (from === 'wait') return retryLater(deps, message, receipt.tries);
+  let topicKey = ref.topicKey;
+  if (!topicKey) {
+    const operation = await operations.getOperation(tenantId, ref.operationId);
+    const topic = operation?.target.type === 'topic' ? operation.target.name : operation?.target.link?.topic;
+    if (topic !== undefined && operation?.keyVersion !== undefined)
+      topicKey = { topic, keyVersion: operation.keyVersion };
   }
-  const from = await confirm(operations, tenantId, ref.operationId, ref.clientName, at);
-  if (from === 'pending') return retryLater(deps, message, receipt.tries);
-  const operation = await operations.getOperation(tenantId, ref.operationId);
-  const topic = operation?.target.type === 'topic' ? operation.target.name : operation?.target.link?.topic;
-  if (topic !== undefined && operation?.keyVersion !== undefined) {
-    // Also on a duplicate: repeats what a crash may have cut short (the write never moves a version back).
-    await deps.store.recordLinkConfirmed(tenantId, topic, ref.clientName, { keyVersion: operation.keyVersion, at });
+  // Also on a duplicate: repeats what a crash may have cut short (the write never moves a version back).
+  if (topicKey) {
+    const { topic, keyVersion } = topicKey;
+    await deps.store.recordLinkConfirmed(tenantId, topic, ref.clientName, { keyVersion, at });
   }
   const { operationId, clientName } = ref;
   return from
     ? { result: 'confirmed', operationId, clientName, from }
     : { result: 'duplicate', operationId, clientName };
+}
+
+/**
+ * The first receipts of a device not heard from before: topic operations write no reference for such a device, so
+ * the command is looked for among the deliveries of the operations that gave the client's topics their current keys
+ * (its first {@link TOPICS_MATCHED} topics). A match leads to that delivery as a reference would.
+ */
+async function matchThroughTopics(
+  deps: C2Deps,
+  client: ClientRecord,
+  commandHash: Uint8Array,
+): Promise<CommandRef | undefined> {
+  const { tenantId, name } = client;
+  const { items: topics } = await deps.store.listTopicsOfClient(tenantId, name, { limit: TOPICS_MATCHED });
+  const found = await Promise.all(
+    topics.map(async (topic) => {
+      const record = await deps.store.getTopic(tenantId, topic);
+      if (!record?.keyOperationId) return undefined;
+      const delivery = await deps.operations!.getDelivery(tenantId, record.keyOperationId, name);
+      if (!delivery?.commandHash || !equalBytes(delivery.commandHash, commandHash)) return undefined;
+      const ref: CommandRef = {
+        tenantId,
+        clientId: client.id,
+        commandHash,
+        operationId: delivery.operationId,
+        clientName: name,
+        at: delivery.updatedAt,
+        topicKey: { topic, keyVersion: record.keyVersion },
+      };
+      return ref;
+    }),
+  );
+  return found.find((ref) => ref !== undefined);
 }
 
 /** Tries the client's command keys (current, then pending ones) until one opens the receipt. */
@@ -96,31 +134,43 @@ async function openWithKeysOf(deps: C2Deps, client: ClientRecord, payload: Uint8
 }
 
 /**
- * Moves the delivery to confirmed from the state it is in, and the counts with it; the state it left, `pending` when
- * it is still pending (nothing done), or undefined when it was confirmed already (or is not there). A transition
- * lost to a concurrent one reads the state again.
+ * Moves the delivery to confirmed from the state it is in, and the counts with it: tried from `sent` first (the
+ * likeliest), then from `pending` when the reference allows it (a receipt ahead of its outcome: the attempt and the
+ * command's hash are recorded with it), then from `failed`. Returns the state it left, `wait` when it is still
+ * pending and may not be confirmed from there (nothing done), or undefined when it was confirmed already (or is not
+ * there).
  */
 async function confirm(
   operations: OperationStore,
   tenantId: string,
-  operationId: string,
-  clientName: string,
+  ref: CommandRef,
   updatedAt: string,
-): Promise<DeliveryState | undefined> {
-  for (let attempt = 0; attempt < UNCONFIRMED.length; attempt++) {
-    const delivery = await operations.getDelivery(tenantId, operationId, clientName);
-    if (delivery?.state === 'pending') return 'pending';
-    if (!delivery || !UNCONFIRMED.includes(delivery.state)) return undefined;
-    const from = delivery.state;
-    const moved = await operations.transitionDeliveries(tenantId, operationId, [
-      { clientName, from: [from], to: 'confirmed', updatedAt },
-    ]);
-    if (moved.length === 1) {
-      await operations.addToCounts(tenantId, operationId, { [from]: -1, confirmed: 1 }, updatedAt);
-      return from;
+): Promise<DeliveryState | 'wait' | undefined> {
+  const { operationId, clientName } = ref;
+  const froms: DeliveryState[] = ref.confirmsPending ? ['sent', 'pending', 'failed'] : ['sent', 'failed'];
+  for (let round = 0; round < 3; round++) {
+    for (const from of froms) {
+      const early = from === 'pending';
+      const [moved] = await operations.transitionDeliveries(tenantId, operationId, [
+        {
+          clientName,
+          from: [from],
+          to: 'confirmed',
+          updatedAt,
+          ...(early ? { addAttempts: 1, commandHash: ref.commandHash } : {}),
+        },
+      ]);
+      if (moved) {
+        await operations.addToCounts(tenantId, operationId, { [from]: -1, confirmed: 1 }, updatedAt);
+        return from;
+      }
     }
+    const delivery = await operations.getDelivery(tenantId, operationId, clientName);
+    if (!delivery || delivery.state === 'confirmed') return undefined;
+    if (delivery.state === 'pending' && !ref.confirmsPending) return 'wait';
+    // It moved between the tries (its outcome was written, a retry made it pending again): once more.
   }
-  // Moved on under us each time (sent -> pending by a retry -> sent ...): let the queue hand it over again.
+  // Moved on under us each time: let the queue hand it over again.
   throw new C2Error(C2ErrorCode.ConcurrentUpdate, `the delivery of ${operationId} to a client kept changing`);
 }
 

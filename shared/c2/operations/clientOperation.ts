@@ -25,11 +25,11 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import { unlinkWithLease } from '../links/unlinkClient.js';
 import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
+import { commandHashOf } from './commandHashOf.js';
 import { finishOperation } from './finishOperation.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { startOperation } from './startOperation.js';
-import { commandHashOf } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 /** Rounds of step 1 before links that keep coming back (or failing) fail the operation. */

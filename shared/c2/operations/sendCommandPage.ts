@@ -1,14 +1,16 @@
 /**
  * A page of an operation's deliveries that each get one command of their own (a new identity key, a new C2 key):
- * the pending ones' commands protected and published, then their outcomes written (`sent` with the hash of the
- * command, or `failed` with why) with the references that match receipts to them; what that changes in the counts.
+ * the pending ones' commands protected, the references that match receipts to them written, the commands
+ * published, then their outcomes written (`sent` with the hash of the command, or `failed` with why); what that
+ * changes in the counts.
  * Clients deleted since are `failed`.
  */
 import type { C2Deps } from '../C2Deps.js';
 import type { CommandSender } from '../delivery/CommandSender.js';
 import type { CommandRef, CountsDelta, DeliveryRecord, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
-import { commandHashOf } from './topicOperation.js';
+import { commandHashOf } from './commandHashOf.js';
+import { pageOutcomes } from './pageOutcomes.js';
 
 export async function sendCommandPage(
   deps: C2Deps,
@@ -33,32 +35,28 @@ export async function sendCommandPage(
   try {
     const report = await sender.send(commands, {
       ...(second === undefined ? {} : { second }),
+      // The references first: a receipt may come as soon as a command is out.
       beforePublish: async (out) => {
         for (const each of out) hashes.set(each.clientName, commandHashOf(each.payload));
+        const refs: CommandRef[] = clients
+          .filter((client) => hashes.has(client.name))
+          .map((client) => ({
+            tenantId,
+            clientId: client.id,
+            commandHash: hashes.get(client.name)!,
+            operationId: operation.id,
+            clientName: client.name,
+            at: updatedAt,
+          }));
+        await deps.operations.putCommandRefs(refs);
       },
     });
     for (const failure of report.failed) errors.set(failure.client, failure.error);
   } finally {
     for (const { command } of commands) command.fill(0);
   }
-  const outcomes: DeliveryRecord[] = waiting.map((delivery) => {
-    const error = errors.get(delivery.clientName);
-    const { lastError: _previous, commandHash: _hash, ...rest } = delivery;
-    const attempts = delivery.attempts + 1;
-    return error === undefined
-      ? { ...rest, state: 'sent', attempts, commandHash: hashes.get(delivery.clientName)!, updatedAt }
-      : { ...rest, state: 'failed', attempts, lastError: error, updatedAt };
-  });
-  const refs: CommandRef[] = outcomes
-    .filter((delivery) => delivery.state === 'sent')
-    .map((delivery) => ({
-      tenantId,
-      clientId: delivery.clientId,
-      commandHash: delivery.commandHash!,
-      operationId: operation.id,
-      clientName: delivery.clientName,
-      at: updatedAt,
-    }));
-  await Promise.all([deps.operations.putDeliveries(outcomes), deps.operations.putCommandRefs(refs)]);
-  return { pending: -waiting.length, sent: refs.length, failed: waiting.length - refs.length };
+  const outcomes = pageOutcomes(waiting, errors, hashes, updatedAt);
+  await deps.operations.putDeliveries(outcomes);
+  const sent = outcomes.filter((delivery) => delivery.state === 'sent').length;
+  return { pending: -waiting.length, sent, failed: waiting.length - sent };
 }

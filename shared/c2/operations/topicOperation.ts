@@ -16,22 +16,15 @@
  * 4. Past the last page: a revocation deletes the link (RemoveTopic to the leaving client, public keys withdrawn),
  *    the lease is given back, the outcome recorded (finishOperation.ts).
  */
-import { cmdRemoveTopic, cmdSetTopicKey, KEY_LEN, sha3 } from '../../e4/index.js';
+import { cmdRemoveTopic, cmdSetTopicKey, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
-import type { CommandSender } from '../delivery/CommandSender.js';
 import { withSender } from '../delivery/CommandSender.js';
 import { clockSecond, nextSeconds, sameSecond } from '../delivery/keySeconds.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
 import { eachPage } from '../pages.js';
-import type {
-  CommandRef,
-  CountsDelta,
-  DeliveryRecord,
-  OperationRecord,
-  OperationStore,
-} from '../ports/OperationStore.js';
-import type { ClientRecord, PageRequest, TopicRecord } from '../ports.js';
+import type { CountsDelta, DeliveryRecord, OperationRecord, OperationStore } from '../ports/OperationStore.js';
+import type { PageRequest, TopicRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { openTopicKey } from '../topics/openTopicKey.js';
 import { storeTopicKey } from '../topics/storeTopicKey.js';
@@ -40,6 +33,7 @@ import { finishOperation } from './finishOperation.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
+import { sendTopicKeyPage, type TopicKeyCommands } from './sendTopicKeyPage.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 /** Deliveries handled per page (one query, one batch read of clients, one publish batch). */
@@ -268,14 +262,14 @@ async function fanOutSlice(
   const burn = burnKey && cmdSetTopicKey(burnKey, topic);
   burnKey?.fill(0);
   const seconds = await fanOutSeconds(deps, record, owner, burn !== undefined);
-  const commands = { command, burn, ...seconds };
+  const commands: TopicKeyCommands = { topic, keyVersion: record.keyVersion, command, burn, ...seconds };
   try {
     return await withSender(deps, tenantId, (sender) =>
       pipelinePages(
         operations,
         operation,
         deadline,
-        (page) => sendPage(deps, sender, operation, page, commands),
+        (page) => sendTopicKeyPage(deps, sender, operation, page, commands),
         () => new Date(deps.clock()).toISOString(),
       ),
     );
@@ -342,14 +336,6 @@ async function pipelinePages(
   return current;
 }
 
-interface PageCommands {
-  readonly command: Uint8Array;
-  /** A revocation's throw-away key, sent at `burnSecond`, before the key. */
-  readonly burn: Uint8Array | undefined;
-  readonly second: number;
-  readonly burnSecond: number;
-}
-
 /**
  * The seconds of a slice's commands: the key's own (stored when it was installed, the throw-away key's the one
  * before) while they are recent; else new ones, since E4 devices refuse commands older than ten minutes (a retry, a
@@ -381,83 +367,6 @@ async function fanOutSeconds(
   await deps.store.acquireTopicLease(record.tenantId, record.topic, lease);
   return { second, burnSecond };
 }
-
-/**
- * The page's pending deliveries: commands published, then their outcomes written (each delivery `sent` with the
- * hash of its command, or `failed` with why) with the references that match receipts to them; what that changes in
- * the counts. Nothing else writes a delivery while it is `pending` (a receipt that comes before its delivery is
- * `sent` waits and is looked at again, see acceptReceipt.ts), so outcomes are plain writes, many per request.
- */
-async function sendPage(
-  deps: C2Deps,
-  sender: CommandSender,
-  operation: OperationRecord,
-  page: readonly DeliveryRecord[],
-  { command, burn, second, burnSecond }: PageCommands,
-): Promise<CountsDelta> {
-  const { operations } = deps;
-  const waiting = page.filter((delivery) => delivery.state === 'pending');
-  if (waiting.length === 0) return {};
-  const updatedAt = new Date(deps.clock()).toISOString();
-  const clients = await deps.store.getClients(
-    operation.tenantId,
-    waiting.map((delivery) => delivery.clientName),
-  );
-  const errors = new Map<string, string>();
-  const found = new Set(clients.map((client) => client.name));
-  for (const delivery of waiting)
-    if (!found.has(delivery.clientName)) errors.set(delivery.clientName, 'the client was deleted');
-  let reached: ClientRecord[] = clients;
-  if (burn) {
-    const first = await sender.send(
-      reached.map((client) => ({ client, command: burn })),
-      { second: burnSecond },
-    );
-    // A client whose throw-away key the broker refused is left on its key, not given the new one on top of it.
-    for (const failure of first.failed) errors.set(failure.client, failure.error);
-    reached = reached.filter((client) => !errors.has(client.name));
-  }
-  const hashes = new Map<string, Uint8Array>();
-  const report = await sender.send(
-    reached.map((client) => ({ client, command })),
-    {
-      second,
-      beforePublish: async (out) => {
-        for (const each of out) hashes.set(each.clientName, commandHashOf(each.payload));
-      },
-    },
-  );
-  for (const failure of report.failed) errors.set(failure.client, failure.error);
-  const outcomes: DeliveryRecord[] = waiting.map((delivery) => {
-    const error = errors.get(delivery.clientName);
-    const { lastError: _previous, commandHash: _hash, ...rest } = delivery;
-    return error === undefined
-      ? {
-          ...rest,
-          state: 'sent',
-          attempts: delivery.attempts + 1,
-          commandHash: hashes.get(delivery.clientName)!,
-          updatedAt,
-        }
-      : { ...rest, state: 'failed', attempts: delivery.attempts + 1, lastError: error, updatedAt };
-  });
-  const refs: CommandRef[] = outcomes
-    .filter((delivery) => delivery.state === 'sent')
-    .map((delivery) => ({
-      tenantId: operation.tenantId,
-      clientId: delivery.clientId,
-      commandHash: delivery.commandHash!,
-      operationId: operation.id,
-      clientName: delivery.clientName,
-      at: updatedAt,
-    }));
-  await Promise.all([operations.putDeliveries(outcomes), operations.putCommandRefs(refs)]);
-  const sent = refs.length;
-  return { pending: -waiting.length, sent, failed: waiting.length - sent };
-}
-
-/** The hash a receipt names a command by: SHA3-256 of the protected frame, first 16 bytes. */
-export const commandHashOf = (payload: Uint8Array): Uint8Array => sha3(payload).subarray(0, 16);
 
 /** Step 4 of a revocation: the leaving client told to forget the topic, its public keys withdrawn, the link gone. */
 async function takeOff(deps: C2Deps, tenantId: string, topic: string, leaving: string): Promise<void> {

@@ -170,6 +170,11 @@ export interface CommandRef {
    * the keys of several topics): what the device's receipt records on its link (see LinkRecord.confirmed).
    */
   readonly topicKey?: { readonly topic: string; readonly keyVersion: number };
+  /**
+   * The delivery's outcome is written conditionally (from `pending`, see sendTopicKeyPage.ts): a receipt that comes
+   * before it may confirm the delivery while it is still `pending`.
+   */
+  readonly confirmsPending?: boolean;
 }
 
 export interface OperationFilter {

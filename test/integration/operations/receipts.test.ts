@@ -25,10 +25,11 @@ import { RECEIPT_RETRIES, RECEIPT_RETRY_DELAYS_MS } from '../../../shared/c2/ope
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import { newOperationId } from '../../../shared/c2/operations/newOperationId.js';
 import type { ReceiptOutcome } from '../../../shared/c2/operations/receipts/ReceiptOutcome.js';
-import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
+import type { CommandRef, OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import type { ReceiptMessage, WorkMessage, WorkQueue } from '../../../shared/c2/ports/WorkQueue.js';
 import type { CommandPublisher } from '../../../shared/c2/ports.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import {
   bytesToHex,
   c2CommandKey,
@@ -147,7 +148,12 @@ async function recordOperation(
   return operation;
 }
 
-async function recordRef(device: TestDevice, operationId: string, frame: Uint8Array): Promise<void> {
+async function recordRef(
+  device: TestDevice,
+  operationId: string,
+  frame: Uint8Array,
+  extra: Pick<CommandRef, 'confirmsPending' | 'topicKey'> = {},
+): Promise<void> {
   await deps.operations.putCommandRefs([
     {
       tenantId: TENANT,
@@ -156,6 +162,7 @@ async function recordRef(device: TestDevice, operationId: string, frame: Uint8Ar
       operationId,
       clientName: device.name,
       at: new Date().toISOString(),
+      ...extra,
     },
   ]);
 }
@@ -353,6 +360,80 @@ describe('receipts over the embedded broker', () => {
     expect(early).toEqual({ result: 'requeued', tries: 1 });
     expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'frank', from: 'sent' });
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
+  });
+
+  it('a receipt ahead of its outcome confirms a pending delivery when its reference allows it; the outcome then changes nothing', async () => {
+    // Prepare: a device known to send receipts, its command referenced as a topic fan-out references it
+    const hana = await symmetricDevice('hana');
+    await deps.store.recordClientSeen(TENANT, 'hana', new Date().toISOString());
+    await createTopic(deps, caller, { topic: 'room/early' });
+    await deps.store.putLink({
+      tenantId: TENANT,
+      topic: 'room/early',
+      clientName: 'hana',
+      createdAt: '2026-12-01T00:00:00.000Z',
+    });
+    const frame = frameFor(cmdSetTopicKey(randomKey(), 'room/early'), keys.get('hana')!);
+    const operation = await recordOperation(hana, frame, { state: 'pending', topic: 'room/early', ref: false });
+    await recordRef(hana, operation.id, frame, {
+      confirmsPending: true,
+      topicKey: { topic: 'room/early', keyVersion: 2 },
+    });
+    await publish(hana, frame);
+
+    // Act: the receipt first, then the outcome as sendTopicKeyPage writes it (conditional, from pending)
+    const outcome = await handle(await receipt(hana, 1));
+    const written = await deps.operations.transitionDeliveries(TENANT, operation.id, [
+      { clientName: 'hana', from: ['pending'], to: 'sent', addAttempts: 1, updatedAt: new Date().toISOString() },
+    ]);
+
+    // Assess: confirmed from pending (no requeue), counted once; the outcome found nothing to move
+    expect(outcome).toEqual({ result: 'confirmed', operationId: operation.id, clientName: 'hana', from: 'pending' });
+    expect(written).toEqual([]);
+    expect(await deliveryOf(operation, hana)).toMatchObject({ state: 'confirmed', attempts: 2 });
+    expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
+    expect((await deps.store.getLink(TENANT, 'room/early', 'hana'))?.confirmed?.keyVersion).toBe(2);
+  });
+
+  it('the first receipt of a device never heard from is matched through its topics; later ones through references', async () => {
+    // Prepare: a device that has sent no receipt yet, on a topic rotated by the worker (the real fan-out)
+    const ines = await symmetricDevice('ines');
+    await createTopic(deps, caller, { topic: 'room/first' });
+    await deps.store.putLink({
+      tenantId: TENANT,
+      topic: 'room/first',
+      clientName: 'ines',
+      createdAt: '2026-12-01T00:00:00.000Z',
+    });
+    const rotate = async () => {
+      const { operation } = await rotateTopicKey(deps, caller, 'room/first');
+      for (let i = 0; i < 20 && (await operationOf(operation))?.finishedAt === undefined; i++) {
+        const work = queue.stored.filter((entry) => entry.message.type === 'operation').at(-1)!.message;
+        await handleWork(deps, work);
+      }
+      const delivery = (await deliveryOf(operation, ines))!;
+      const ref = await deps.operations.getCommandRef(TENANT, ines.client.id, delivery.commandHash!);
+      return { operation, ref };
+    };
+
+    // Act
+    const first = await rotate();
+    const firstOutcome = await handle(await receipt(ines, 1));
+    const second = await rotate();
+    const secondOutcome = await handle(await receipt(ines, 2));
+
+    // Assess: no reference for the unknown device, matched all the same; then referenced (it sends receipts)
+    expect(first.ref).toBeUndefined();
+    expect(firstOutcome).toEqual({
+      result: 'confirmed',
+      operationId: first.operation.id,
+      clientName: 'ines',
+      from: 'sent',
+    });
+    expect(second.ref).toMatchObject({ operationId: second.operation.id, confirmsPending: true });
+    expect(secondOutcome).toMatchObject({ result: 'confirmed', operationId: second.operation.id, clientName: 'ines' });
+    expect((await operationOf(second.operation))?.counts).toMatchObject({ total: 1, confirmed: 1, pending: 0 });
+    expect((await deps.store.getLink(TENANT, 'room/first', 'ines'))?.confirmed?.keyVersion).toBe(3);
   });
 
   it('public-key mode: receipts of a SetIDKey and of a SetC2Key open under the pending keys', async () => {

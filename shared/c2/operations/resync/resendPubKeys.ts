@@ -14,7 +14,7 @@ import { openClientKey } from '../../clients/requireClient.js';
 import type { AddressedCommand, CommandSender } from '../../delivery/CommandSender.js';
 import { forEachClientOfTopic } from '../../delivery/forEachClientOfTopic.js';
 import type { ClientRecord, LinkRecord } from '../../ports.js';
-import { commandHashOf } from '../topicOperation.js';
+import { commandHashOf } from '../commandHashOf.js';
 
 /** Sends the device the keys of its peers on `links` that are newer than `since`; the hashes of the commands sent. */
 export async function resendPubKeys(

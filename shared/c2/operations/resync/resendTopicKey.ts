@@ -24,7 +24,7 @@ import type { ClientRecord, LinkRecord, TopicRecord } from '../../ports.js';
 import { randomBytesOf } from '../../randomBytesOf.js';
 import { openTopicKey } from '../../topics/openTopicKey.js';
 import { TOPIC_LEASE_MS, TopicTurn } from '../../topics/withTopicLease.js';
-import { commandHashOf } from '../topicOperation.js';
+import { commandHashOf } from '../commandHashOf.js';
 
 /** A key sent this many seconds ago or less is sent again at its own second (E4 devices accept ten minutes). */
 export const FRESH_SECONDS = 300;
