@@ -23,7 +23,9 @@ describe('startDynalite (a worker thread)', () => {
 
       // Act
       await db.send(new PutItemCommand({ TableName: 'e4c2', Item: { PK: { S: 'p' }, SK: { S: 's' }, v: { N: '7' } } }));
-      const { Item } = await db.send(new GetItemCommand({ TableName: 'e4c2', Key: { PK: { S: 'p' }, SK: { S: 's' } } }));
+      const { Item } = await db.send(
+        new GetItemCommand({ TableName: 'e4c2', Key: { PK: { S: 'p' }, SK: { S: 's' } } }),
+      );
 
       // Assess
       expect(Item?.v).toEqual({ N: '7' });
