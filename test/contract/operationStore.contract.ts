@@ -347,6 +347,59 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       expect(await store.getDelivery('tenant-a', op.id, 'nobody')).toBeUndefined();
     });
 
+    it('orAbsent: creates a delivery that has no record yet, moves a pending one, and leaves any other state alone', async () => {
+      // Prepare: a pending delivery, a confirmed one, and none for "new"
+      const store = await build();
+      const op = operationRecord(0);
+      await store.createOperation(op);
+      await store.putDeliveries([
+        deliveryRecord(op.id, 'pending-one'),
+        deliveryRecord(op.id, 'done', { state: 'confirmed', attempts: 1 }),
+      ]);
+      const hash = randomKey().subarray(0, 16);
+      const outcome = (clientName: string) => ({
+        clientName,
+        from: ['pending'] as const,
+        orAbsent: true,
+        to: 'sent' as const,
+        addAttempts: 1,
+        commandHash: hash,
+        updatedAt: iso(BASE + 1000),
+      });
+
+      // Act
+      const first = await store.transitionDeliveries('tenant-a', op.id, ['new', 'pending-one', 'done'].map(outcome));
+      const again = await store.transitionDeliveries('tenant-a', op.id, ['new'].map(outcome));
+      const read = await store.getDeliveries('tenant-a', op.id, ['new', 'pending-one', 'done', 'nobody', 'new']);
+
+      // Assess: created with everything a record has (client id, attempts, hash), found by the reads; once only
+      const created = deliveryRecord(op.id, 'new', {
+        state: 'sent',
+        attempts: 1,
+        commandHash: hash,
+        updatedAt: iso(BASE + 1000),
+      });
+      expect(first).toEqual([
+        created,
+        deliveryRecord(op.id, 'pending-one', {
+          state: 'sent',
+          attempts: 1,
+          commandHash: hash,
+          updatedAt: iso(BASE + 1000),
+        }),
+      ]);
+      expect(again).toEqual([]);
+      expect(await store.getDelivery('tenant-a', op.id, 'new')).toEqual(created);
+      expect(read.map((d) => d.clientName).sort()).toEqual(['done', 'new', 'pending-one']);
+      expect(read.find((d) => d.clientName === 'done')).toEqual(
+        deliveryRecord(op.id, 'done', { state: 'confirmed', attempts: 1 }),
+      );
+      expect(
+        (await store.listDeliveries('tenant-a', op.id, { state: 'sent' }, page(100, undefined))).items,
+      ).toHaveLength(2);
+      expect(await store.getDeliveries('tenant-b', op.id, ['new'])).toEqual([]);
+    });
+
     it('stores command references as given (with the topic key a command carried, or none) and finds them by hash', async () => {
       // Prepare
       const store = await build();

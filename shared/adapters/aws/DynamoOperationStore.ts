@@ -6,6 +6,7 @@
  * secondary index, since lists are read newest first and a tenant's recent operations are few against its devices.
  */
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
@@ -28,6 +29,7 @@ import type {
   OperationUpdate,
 } from '../../c2/ports/OperationStore.js';
 import type { Page, PageRequest } from '../../c2/ports.js';
+import { hashIdAlias } from '../../e4/index.js';
 import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import {
@@ -64,6 +66,8 @@ const BATCH_WRITE_ITEMS = 25;
 const BATCHES_IN_FLIGHT = 8;
 /** Conditional updates of deliveries in flight at once. */
 const TRANSITIONS_IN_FLIGHT = 25;
+/** BatchGetItem's limit. */
+const BATCH_GET_KEYS = 100;
 /** A filtered list reads at most this many pages of 100 items before it answers (a short page, with a cursor). */
 const FILTERED_READS = 10;
 
@@ -321,6 +325,29 @@ export class DynamoOperationStore implements OperationStore {
     return record?.clientName === clientName ? record : undefined;
   };
 
+  getDeliveries = async (
+    tenantId: string,
+    operationId: string,
+    clientNames: readonly string[],
+  ): Promise<DeliveryRecord[]> => {
+    if (!isOperationId(operationId)) return [];
+    const unique = [...new Set(clientNames)]; // BatchGetItem refuses a request that names a key twice
+    const records: DeliveryRecord[] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
+      const keys: Item[] = unique
+        .slice(i, i + BATCH_GET_KEYS)
+        .map((name) => ({ PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, name) } }));
+      await untilProcessed(keys, 'keys unread', async (pending) => {
+        const { Responses, UnprocessedKeys } = await this.#db.send(
+          new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of Responses?.[this.#table] ?? []) records.push(deliveryFromItem(tenantId, item));
+        return UnprocessedKeys?.[this.#table]?.Keys ?? [];
+      });
+    }
+    return records;
+  };
+
   listDeliveries = async (
     tenantId: string,
     operationId: string,
@@ -394,19 +421,33 @@ export class DynamoOperationStore implements OperationStore {
   async #transition(tenantId: string, operationId: string, t: DeliveryTransition): Promise<DeliveryRecord | undefined> {
     if (t.from.length === 0) return undefined;
     const clearsError = t.lastError === undefined && (t.to === 'sent' || t.to === 'confirmed');
+    const states = `#state IN (${t.from.map((_, i) => `:from${i}`).join(', ')})`;
+    // Created when absent (orAbsent): the attributes a record has from the start, kept as they are otherwise.
+    const identity = t.orAbsent
+      ? ', operationId = if_not_exists(operationId, :op), clientName = :name, clientId = if_not_exists(clientId, :id), expiresAt = if_not_exists(expiresAt, :expires)'
+      : '';
     try {
       const { Attributes } = await this.#db.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, t.clientName) } },
-          UpdateExpression: `SET #state = :to, updatedAt = :at${t.lastError === undefined ? '' : ', lastError = :error'}${t.commandHash === undefined ? '' : ', commandHash = :hash'} ADD attempts :attempts${clearsError ? ' REMOVE lastError' : ''}`,
-          ConditionExpression: `clientName = :name AND #state IN (${t.from.map((_, i) => `:from${i}`).join(', ')})`,
+          UpdateExpression: `SET #state = :to, updatedAt = :at${identity}${t.lastError === undefined ? '' : ', lastError = :error'}${t.commandHash === undefined ? '' : ', commandHash = :hash'} ADD attempts :attempts${clearsError ? ' REMOVE lastError' : ''}`,
+          ConditionExpression: t.orAbsent
+            ? `attribute_not_exists(SK) OR (clientName = :name AND ${states})`
+            : `clientName = :name AND ${states}`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':to': { S: t.to },
             ':at': { S: t.updatedAt },
             ':name': { S: t.clientName },
             ':attempts': { N: String(t.addAttempts ?? 0) },
+            ...(t.orAbsent
+              ? {
+                  ':op': { S: operationId },
+                  ':id': { B: hashIdAlias(t.clientName) },
+                  ':expires': { N: expiresAt(t.updatedAt, this.#retentionDays) },
+                }
+              : {}),
             ...(t.lastError === undefined ? {} : { ':error': { S: t.lastError } }),
             ...(t.commandHash === undefined ? {} : { ':hash': { B: t.commandHash } }),
             ...Object.fromEntries(t.from.map((state, i) => [`:from${i}`, { S: state }])),

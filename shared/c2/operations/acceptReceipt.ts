@@ -157,7 +157,8 @@ async function confirm(
           from: [from],
           to: 'confirmed',
           updatedAt,
-          ...(early ? { addAttempts: 1, commandHash: ref.commandHash } : {}),
+          // Ahead of its outcome: in a topic operation's first pass the delivery has no record until then.
+          ...(early ? { addAttempts: 1, commandHash: ref.commandHash, orAbsent: true } : {}),
         },
       ]);
       if (moved) {

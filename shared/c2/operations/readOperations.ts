@@ -9,6 +9,7 @@ import { mapPage } from '../pages.js';
 import type { DeliveryState, OperationFilter, OperationRecord } from '../ports/OperationStore.js';
 import type { Caller, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
+import { inLinkPass, LINK_PASS, linkPassPage } from './linkPass.js';
 import { OPERATION_ID } from './newOperationId.js';
 import { type DeliveryView, deliveryView, type OperationView, operationView } from './OperationView.js';
 import { validateDeliveryState, validateOperationFilter } from './validateOperationFilter.js';
@@ -45,7 +46,11 @@ export async function listOperations(
   return mapPage(result, operationView);
 }
 
-/** The devices of an operation in client id order, only those in `state` when given; NOT_FOUND without it. */
+/**
+ * The devices of an operation in client id order, only those in `state` when given; NOT_FOUND without it. While a
+ * topic operation is in its first pass, they are read from the topic's links (linkPass.ts): a page may then hold
+ * fewer than `limit` devices of the state asked for while its cursor says more may follow.
+ */
 export async function listDeliveries(
   deps: C2Deps,
   caller: Caller,
@@ -56,6 +61,16 @@ export async function listDeliveries(
   const state = validateDeliveryState(filter?.state);
   const checkedPage = validatePageRequest(page);
   const operation = await requireOperation(deps, caller, operationId);
+  if (inLinkPass(checkedPage.cursor) || (checkedPage.cursor === undefined && inLinkPass(operation.cursor))) {
+    // A topic operation's first pass: its devices are the topic's links, `pending` until their outcome is written.
+    if (operation.kind !== 'topic.rotate' && operation.kind !== 'link.delete') {
+      throw new C2Error(C2ErrorCode.InvalidInput, 'that cursor is not one of this operation');
+    }
+    const cursor = checkedPage.cursor ?? LINK_PASS;
+    const result = await linkPassPage(deps, operation, cursor, checkedPage.limit, true);
+    const items = state === undefined ? result.items : result.items.filter((delivery) => delivery.state === state);
+    return mapPage({ ...result, items }, deliveryView);
+  }
   const result = await deps.operations.listDeliveries(
     caller.tenantId,
     operation.id,

@@ -5,11 +5,12 @@
  *
  * Receipts: only clients known to send them (`lastSeenAt`: one of their receipts was accepted before) get a command
  * reference, written before their command is published, so that a receipt finds it however fast it comes; it is
- * marked `confirmsPending`, and their outcomes are conditional writes from `pending` (a receipt that came first has
- * confirmed the delivery already: its outcome is not written over it, nor counted twice). The others (e4go devices,
- * which send no receipts, and devices not heard from yet) get plain writes, many per request, and no reference: the
- * first receipt of a device not heard from yet is matched through its topics (acceptReceipt.ts). In a fleet of
- * devices that never confirm, a rotation writes one item per device.
+ * marked `confirmsPending`, and their outcomes are conditional writes from `pending` or no record yet (a receipt that
+ * came first has confirmed the delivery already: its outcome is not written over it, nor counted twice). The others
+ * (e4go devices, which send no receipts, and devices not heard from yet) get plain writes, many per request, and no
+ * reference: the first receipt of a device not heard from yet is matched through its topics (acceptReceipt.ts). In
+ * a topic operation's first pass (linkPass.ts) a delivery is written only here, with its outcome: a rotation of a
+ * fleet of devices that never confirm writes one item per device.
  */
 import type { C2Deps } from '../C2Deps.js';
 import type { CommandSender } from '../delivery/CommandSender.js';
@@ -90,6 +91,7 @@ export async function sendTopicKeyPage(
       guarded.map((outcome) => ({
         clientName: outcome.clientName,
         from: ['pending'],
+        orAbsent: true,
         to: outcome.state,
         addAttempts: 1,
         ...(outcome.lastError === undefined ? {} : { lastError: outcome.lastError }),

@@ -24,14 +24,14 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
 import { eachPage } from '../pages.js';
 import type { CountsDelta, DeliveryRecord, OperationRecord, OperationStore } from '../ports/OperationStore.js';
-import type { PageRequest, TopicRecord } from '../ports.js';
+import type { Page, PageRequest, TopicRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { openTopicKey } from '../topics/openTopicKey.js';
 import { storeTopicKey } from '../topics/storeTopicKey.js';
 import { TOPIC_LEASE_MS } from '../topics/withTopicLease.js';
 import { finishOperation } from './finishOperation.js';
+import { inLinkPass, LINK_PASS, linkPassPage, topicOf } from './linkPass.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
-import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { sendTopicKeyPage, type TopicKeyCommands } from './sendTopicKeyPage.js';
 import type { WorkOptions } from './WorkOptions.js';
@@ -53,21 +53,13 @@ const FRESH_SECONDS = 300;
 /** The lease is extended when it has less than this left. */
 const LEASE_RENEW_MS = TOPIC_LEASE_MS / 2;
 
-/** The topic of a topic operation, and the client a revocation takes off it. */
-function endsOf(operation: OperationRecord): { topic: string; leaving?: string } {
-  const { target } = operation;
-  if (target.type === 'topic') return { topic: target.name };
-  if (target.link) return { topic: target.link.topic, leaving: target.link.client };
-  throw new Error(`operation ${operation.id}: a ${operation.kind} without its link`);
-}
-
 export async function advanceTopicOperation(
   deps: C2Deps,
   operation: OperationRecord,
   options: WorkOptions,
 ): Promise<void> {
   const { tenantId, id } = operation;
-  const { topic, leaving } = endsOf(operation);
+  const { topic, leaving } = topicOf(operation);
   const owner = `op-${id}`;
   const again = () => queueAgain(deps, operation);
   let leaseUntil: number;
@@ -125,6 +117,9 @@ async function recount(deps: C2Deps, operation: OperationRecord): Promise<Operat
   for await (const page of eachPage(deliveries)) for (const delivery of page) tally[delivery.state]++;
   const read = (await deps.operations.getOperation(operation.tenantId, operation.id)) ?? operation;
   const delta: CountsDelta = {
+    // Devices whose link went meanwhile (a client deleted) were counted at the start of a first pass and have no
+    // record: they leave the total.
+    total: tally.pending + tally.sent + tally.confirmed + tally.failed - read.counts.total,
     pending: tally.pending - read.counts.pending,
     sent: tally.sent - read.counts.sent,
     confirmed: tally.confirmed - read.counts.confirmed,
@@ -183,12 +178,12 @@ async function prepare(
     const message = `the topic's key changed under the operation (version ${record.keyVersion}, expected ${keyVersion - 1})`;
     return { operation: current, error: { code: C2ErrorCode.ConcurrentUpdate, message } };
   }
-  const total = await writeDeliveries(deps, operations, current, topic, leaving);
+  const total = await countRecipients(deps, tenantId, topic, leaving);
   const counts = { total, pending: total, sent: 0, confirmed: 0, failed: 0 };
   const running = await operations.updateOperation(
     tenantId,
     current.id,
-    { status: 'running', counts, cursor: null, updatedAt: updatedAt() },
+    { status: 'running', counts, cursor: LINK_PASS, updatedAt: updatedAt() },
     current.revision,
   );
   return { operation: running };
@@ -211,25 +206,18 @@ async function installKey(
   }
 }
 
-/** One `pending` delivery per client of the topic (but the leaving one); their number. */
-async function writeDeliveries(
+/** How many clients the topic has (but the leaving one): the operation's devices, all `pending`. */
+async function countRecipients(
   deps: C2Deps,
-  operations: OperationStore,
-  operation: OperationRecord,
+  tenantId: string,
   topic: string,
   leaving: string | undefined,
 ): Promise<number> {
-  const { tenantId } = operation;
-  const updatedAt = new Date(deps.clock()).toISOString();
   let total = 0;
   let cursor: string | undefined;
   do {
     const page = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    const deliveries: DeliveryRecord[] = page.items
-      .filter((name) => name !== leaving)
-      .map((clientName) => pendingDelivery(operation, clientName, updatedAt));
-    await operations.putDeliveries(deliveries);
-    total += deliveries.length;
+    total += page.items.filter((name) => name !== leaving).length;
     cursor = page.cursor;
   } while (cursor);
   return total;
@@ -269,6 +257,17 @@ async function fanOutSlice(
         operations,
         operation,
         deadline,
+        (cursor, first) =>
+          inLinkPass(cursor)
+            ? // The first pages of a slice may have been sent by a worker cut short before it committed them (at most
+              // PAGES_IN_FLIGHT pages): their recorded outcomes are read. Further pages have none.
+              linkPassPage(deps, operation, cursor, PAGE, first)
+            : deps.operations.listDeliveries(
+                tenantId,
+                operation.id,
+                {},
+                { limit: PAGE, ...(cursor ? { cursor } : {}) },
+              ),
         (page) => sendTopicKeyPage(deps, sender, operation, page, commands),
         () => new Date(deps.clock()).toISOString(),
       ),
@@ -289,22 +288,19 @@ async function pipelinePages(
   operations: OperationStore,
   operation: OperationRecord,
   deadline: number,
+  read: (cursor: string | undefined, first: boolean) => Promise<Page<DeliveryRecord>>,
   send: (page: readonly DeliveryRecord[]) => Promise<CountsDelta>,
   now: () => string,
 ): Promise<OperationRecord | undefined> {
   const { tenantId, id } = operation;
   let current: OperationRecord | undefined = operation;
   let readFrom = operation.cursor;
+  let pagesRead = 0;
   let committing: Promise<void> = Promise.resolve();
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   do {
-    const page = await operations.listDeliveries(
-      tenantId,
-      id,
-      {},
-      { limit: PAGE, ...(readFrom ? { cursor: readFrom } : {}) },
-    );
+    const page = await read(readFrom, pagesRead++ < PAGES_IN_FLIGHT);
     readFrom = page.cursor;
     const sending = send(page.items);
     // A page that fails stops the slice: no later page is committed past it (its devices would be skipped), and no

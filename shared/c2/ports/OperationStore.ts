@@ -149,6 +149,11 @@ export interface DeliveryTransition {
   /** Set when given (the hash of the command published, see {@link DeliveryRecord.commandHash}). */
   readonly commandHash?: Uint8Array;
   readonly updatedAt: string;
+  /**
+   * Also when the delivery has no record yet, which is then created in `to` (a topic operation's first pass writes
+   * a delivery only with its outcome: until then it is `pending` without a record).
+   */
+  readonly orAbsent?: boolean;
 }
 
 /**
@@ -232,6 +237,8 @@ export interface OperationStore {
     transitions: readonly DeliveryTransition[],
   ): Promise<DeliveryRecord[]>;
   getDelivery(tenantId: string, operationId: string, clientName: string): Promise<DeliveryRecord | undefined>;
+  /** The records of those clients' deliveries that exist (any order; a name given twice is read once). */
+  getDeliveries(tenantId: string, operationId: string, clientNames: readonly string[]): Promise<DeliveryRecord[]>;
   /** The deliveries of an operation in client id order, only those in `state` when given (short pages as above). */
   listDeliveries(
     tenantId: string,

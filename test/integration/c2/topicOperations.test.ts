@@ -12,6 +12,7 @@ import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
 import { CONFIRMATION_DELAY_MS, MAX_SENDS, resendBackoffMs } from '../../../shared/c2/operations/checkConfirmations.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import { listDeliveries } from '../../../shared/c2/operations/readOperations.js';
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
@@ -158,6 +159,41 @@ describe('a rotation is an operation', () => {
     const deliveries = await deliveriesOf(operation.id);
     expect(deliveries).toHaveLength(250);
     expect(deliveries.every((d) => d.state === 'sent')).toBe(true);
+  });
+
+  it('in its first pass, devices not reached yet are listed pending (from the links); one whose link goes leaves it', async () => {
+    // Prepare: 150 clients (2 pages of links); the first page sent, then one client of the second page unlinked
+    // without the topic's lease (what a client's deletion does to its links).
+    await topicWith('ops/pass', [], 150);
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/pass');
+    await handleWork(deps, queue.take(), { budgetMs: 1 });
+    const devicesOf = async (state?: 'pending' | 'sent') =>
+      (await readAll((cursor) => listDeliveries(deps, caller, operation.id, state ? { state } : {}, page(100, cursor))))
+        .items;
+    const pendingMidway = await devicesOf('pending');
+    const sentMidway = await devicesOf('sent');
+    const allMidway = await devicesOf();
+    const unrecordedMidway = await deps.operations.getDelivery(
+      caller.tenantId,
+      operation.id,
+      pendingMidway[1]!.client.name,
+    );
+    await deps.store.deleteLink(caller.tenantId, 'ops/pass', pendingMidway[0]!.client.name);
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess: midway, each device once, in its state (no record written for those not reached); at the end the
+    // unlinked device is out of the total, and every other one has its record.
+    expect(pendingMidway).toHaveLength(50);
+    expect(sentMidway).toHaveLength(100);
+    expect(new Set(allMidway.map((d) => d.client.name)).size).toBe(150);
+    expect(unrecordedMidway).toBeUndefined();
+    const done = await operationOf(operation.id);
+    expect(done).toMatchObject({ status: 'succeeded' });
+    expect(done.counts).toEqual({ total: 149, pending: 0, sent: 149, confirmed: 0, failed: 0 });
+    expect(await deliveriesOf(operation.id)).toHaveLength(149);
+    expect(await devicesOf('pending')).toEqual([]);
   });
 
   it('retries of one request (same idempotency key) answer with one operation', async () => {

@@ -25,6 +25,7 @@ import { randomBytesOf } from '../../randomBytesOf.js';
 import { openTopicKey } from '../../topics/openTopicKey.js';
 import { TOPIC_LEASE_MS, TopicTurn } from '../../topics/withTopicLease.js';
 import { commandHashOf } from '../commandHashOf.js';
+import { inLinkPass } from '../linkPass.js';
 
 /** A key sent this many seconds ago or less is sent again at its own second (E4 devices accept ten minutes). */
 export const FRESH_SECONDS = 300;
@@ -108,8 +109,8 @@ async function underLease(
 
 /**
  * Whether the change holding the lease (`owner`) will send the client the topic's key: a topic operation
- * (`op-<id>`, see topicOperation.ts) that has not written its deliveries yet or whose delivery to the client is still
- * `pending`, other than a revocation of that client.
+ * (`op-<id>`, see topicOperation.ts) that has not started sending or whose delivery to the client is still `pending`
+ * (in its first pass, a delivery without a record is: linkPass.ts), other than a revocation of that client.
  */
 async function coveredBy(deps: C2Deps, tenantId: string, owner: string, clientName: string): Promise<boolean> {
   if (!owner.startsWith('op-')) return false;
@@ -119,7 +120,7 @@ async function coveredBy(deps: C2Deps, tenantId: string, owner: string, clientNa
   if (operation.target.link?.client === clientName) return false;
   if (operation.status === 'pending') return true;
   const delivery = await deps.operations.getDelivery(tenantId, operation.id, clientName);
-  return delivery?.state === 'pending';
+  return delivery ? delivery.state === 'pending' : inLinkPass(operation.cursor);
 }
 
 /** SetTopicKey (after a throw-away key at `burnSecond`, when given) to the client; what became of it. */
