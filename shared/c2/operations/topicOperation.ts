@@ -178,7 +178,8 @@ async function prepare(
     const message = `the topic's key changed under the operation (version ${record.keyVersion}, expected ${keyVersion - 1})`;
     return { operation: current, error: { code: C2ErrorCode.ConcurrentUpdate, message } };
   }
-  const total = await countRecipients(deps, tenantId, topic, leaving);
+  // The operation's devices, all `pending`: the topic's clients but the leaving one (its link was checked above).
+  const total = (await deps.store.countClientsOfTopic(tenantId, topic)) - (leaving === undefined ? 0 : 1);
   const counts = { total, pending: total, sent: 0, confirmed: 0, failed: 0 };
   const running = await operations.updateOperation(
     tenantId,
@@ -204,23 +205,6 @@ async function installKey(
   } finally {
     key.fill(0);
   }
-}
-
-/** How many clients the topic has (but the leaving one): the operation's devices, all `pending`. */
-async function countRecipients(
-  deps: C2Deps,
-  tenantId: string,
-  topic: string,
-  leaving: string | undefined,
-): Promise<number> {
-  let total = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    total += page.items.filter((name) => name !== leaving).length;
-    cursor = page.cursor;
-  } while (cursor);
-  return total;
 }
 
 /**
