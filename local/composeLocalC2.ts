@@ -12,15 +12,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { c2Engine } from '../functions/c2Engine.js';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
-import { withoutCallLog } from '../shared/adapters/aws/withoutCallLog.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
 import { LocalWorkQueue, type LocalWorkQueueOptions } from '../shared/adapters/local/LocalWorkQueue.js';
+import { localDynamoClient } from '../shared/adapters/local/localDynamoClient.js';
 import {
   MqttCommandPublisher,
   type MqttCommandPublisherOptions,
@@ -97,13 +96,7 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     if (!options.inMemoryStore) await mkdir(dbDir, { recursive: true, mode: 0o700 });
     const dynalite: RunningDynalite = await startDynalite(options.inMemoryStore ? {} : { path: dbDir });
     undo.push(() => dynalite.close());
-    const db = withoutCallLog(
-      new DynamoDBClient({
-        endpoint: dynalite.endpoint,
-        region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    const db = localDynamoClient(dynalite.endpoint);
     undo.push(() => db.destroy());
     await createKeyStoreTable(db, tableName);
     const publisher = await connectPublisher(options.mqttUrl, options.publisher);

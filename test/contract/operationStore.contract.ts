@@ -400,6 +400,52 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       expect(await store.getDeliveries('tenant-b', op.id, ['new'])).toEqual([]);
     });
 
+    it('confirmDelivery: one write from the states named (or none yet), telling the state it left; once', async () => {
+      // Prepare
+      const store = await build();
+      const op = operationRecord(0);
+      await store.createOperation(op);
+      const hash = randomKey().subarray(0, 16);
+      const kept = randomKey().subarray(0, 16);
+      await store.putDeliveries([
+        deliveryRecord(op.id, 'sent-one', { state: 'sent', attempts: 2, commandHash: kept }),
+        deliveryRecord(op.id, 'failed-one', { state: 'failed', attempts: 1, lastError: 'offline' }),
+        deliveryRecord(op.id, 'pending-one'),
+      ]);
+      const at = iso(BASE + 5000);
+      const confirm = (name: string, early: boolean) =>
+        store.confirmDelivery('tenant-a', op.id, name, {
+          from: early ? ['sent', 'failed', 'pending'] : ['sent', 'failed'],
+          orAbsent: early,
+          commandHash: hash,
+          updatedAt: at,
+        });
+
+      // Act
+      const results = [
+        await confirm('sent-one', false),
+        await confirm('failed-one', false),
+        await confirm('pending-one', false),
+        await confirm('pending-one', true),
+        await confirm('absent-one', false),
+        await confirm('absent-one', true),
+        await confirm('sent-one', true),
+      ];
+
+      // Assess
+      expect(results).toEqual(['sent', 'failed', undefined, 'pending', undefined, 'pending', undefined]);
+      const confirmed = { state: 'confirmed', updatedAt: at } as const;
+      expect(await store.getDelivery('tenant-a', op.id, 'sent-one')).toEqual(
+        deliveryRecord(op.id, 'sent-one', { ...confirmed, attempts: 2, commandHash: kept }),
+      );
+      expect(await store.getDelivery('tenant-a', op.id, 'failed-one')).toEqual(
+        deliveryRecord(op.id, 'failed-one', { ...confirmed, attempts: 1, commandHash: hash }),
+      );
+      expect(await store.getDelivery('tenant-a', op.id, 'absent-one')).toEqual(
+        deliveryRecord(op.id, 'absent-one', { ...confirmed, attempts: 1, commandHash: hash }),
+      );
+    });
+
     it('stores command references as given (with the topic key a command carried, or none) and finds them by hash', async () => {
       // Prepare
       const store = await build();

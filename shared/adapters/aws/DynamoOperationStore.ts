@@ -325,6 +325,53 @@ export class DynamoOperationStore implements OperationStore {
     return record?.clientName === clientName ? record : undefined;
   };
 
+  confirmDelivery = async (
+    tenantId: string,
+    operationId: string,
+    clientName: string,
+    confirm: {
+      readonly from: readonly DeliveryState[];
+      readonly orAbsent?: boolean;
+      readonly commandHash: Uint8Array;
+      readonly updatedAt: string;
+    },
+  ): Promise<DeliveryState | undefined> => {
+    if (!isOperationId(operationId) || confirm.from.length === 0) return undefined;
+    const states = `clientName = :name AND #state IN (${confirm.from.map((_, i) => `:from${i}`).join(', ')})`;
+    try {
+      const { Attributes } = await this.#db.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, clientName) } },
+          UpdateExpression:
+            'SET #state = :confirmed, updatedAt = :at, attempts = if_not_exists(attempts, :one), ' +
+            'commandHash = if_not_exists(commandHash, :hash), operationId = if_not_exists(operationId, :op), ' +
+            'clientName = :name, clientId = if_not_exists(clientId, :id), expiresAt = if_not_exists(expiresAt, :expires) ' +
+            'REMOVE lastError',
+          ConditionExpression: confirm.orAbsent ? `attribute_not_exists(SK) OR (${states})` : states,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':confirmed': { S: 'confirmed' },
+            ':at': { S: confirm.updatedAt },
+            ':one': { N: '1' },
+            ':hash': { B: confirm.commandHash },
+            ':op': { S: operationId },
+            ':name': { S: clientName },
+            ':id': { B: hashIdAlias(clientName) },
+            ':expires': { N: expiresAt(confirm.updatedAt, this.#retentionDays) },
+            ...Object.fromEntries(confirm.from.map((state, i) => [`:from${i}`, { S: state }])),
+          },
+          // The state it had (absent when the write created the record).
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return (Attributes?.state?.S as DeliveryState | undefined) ?? 'pending';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  };
+
   getDeliveries = async (
     tenantId: string,
     operationId: string,

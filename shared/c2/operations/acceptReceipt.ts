@@ -134,11 +134,10 @@ async function openWithKeysOf(deps: C2Deps, client: ClientRecord, payload: Uint8
 }
 
 /**
- * Moves the delivery to confirmed from the state it is in, and the counts with it: tried from `sent` first (the
- * likeliest), then from `pending` when the reference allows it (a receipt ahead of its outcome: the attempt and the
- * command's hash are recorded with it), then from `failed`. Returns the state it left, `wait` when it is still
- * pending and may not be confirmed from there (nothing done), or undefined when it was confirmed already (or is not
- * there).
+ * Moves the delivery to confirmed, in one conditional write, from `sent` or `failed`, and from `pending` (or no
+ * record yet) when the reference says its outcome is written conditionally (`confirmsPending`: a receipt ahead of
+ * its outcome), and the counts with it. Returns the state it left, `wait` when it is still pending and may not be
+ * confirmed from there (nothing done), or undefined when it was confirmed already (or is not there).
  */
 async function confirm(
   operations: OperationStore,
@@ -146,33 +145,21 @@ async function confirm(
   ref: CommandRef,
   updatedAt: string,
 ): Promise<DeliveryState | 'wait' | undefined> {
-  const { operationId, clientName } = ref;
-  const froms: DeliveryState[] = ref.confirmsPending ? ['sent', 'pending', 'failed'] : ['sent', 'failed'];
-  for (let round = 0; round < 3; round++) {
-    for (const from of froms) {
-      const early = from === 'pending';
-      const [moved] = await operations.transitionDeliveries(tenantId, operationId, [
-        {
-          clientName,
-          from: [from],
-          to: 'confirmed',
-          updatedAt,
-          // Ahead of its outcome: in a topic operation's first pass the delivery has no record until then.
-          ...(early ? { addAttempts: 1, commandHash: ref.commandHash, orAbsent: true } : {}),
-        },
-      ]);
-      if (moved) {
-        await operations.addToCounts(tenantId, operationId, { [from]: -1, confirmed: 1 }, updatedAt);
-        return from;
-      }
-    }
-    const delivery = await operations.getDelivery(tenantId, operationId, clientName);
-    if (!delivery || delivery.state === 'confirmed') return undefined;
-    if (delivery.state === 'pending' && !ref.confirmsPending) return 'wait';
-    // It moved between the tries (its outcome was written, a retry made it pending again): once more.
+  const { operationId, clientName, commandHash } = ref;
+  const early = ref.confirmsPending === true;
+  const from = await operations.confirmDelivery(tenantId, operationId, clientName, {
+    from: early ? ['sent', 'failed', 'pending'] : ['sent', 'failed'],
+    orAbsent: early,
+    commandHash,
+    updatedAt,
+  });
+  if (from) {
+    await operations.addToCounts(tenantId, operationId, { [from]: -1, confirmed: 1 }, updatedAt);
+    return from;
   }
-  // Moved on under us each time: let the queue hand it over again.
-  throw new C2Error(C2ErrorCode.ConcurrentUpdate, `the delivery of ${operationId} to a client kept changing`);
+  if (early) return undefined;
+  const delivery = await operations.getDelivery(tenantId, operationId, clientName);
+  return delivery?.state === 'pending' ? 'wait' : undefined;
 }
 
 async function retryLater(deps: C2Deps, message: ReceiptMessage, tries: number): Promise<ReceiptOutcome> {

@@ -236,6 +236,23 @@ export interface OperationStore {
     operationId: string,
     transitions: readonly DeliveryTransition[],
   ): Promise<DeliveryRecord[]>;
+  /**
+   * A receipt's transition, in one write: the delivery moved to `confirmed` from one of `from` (with `orAbsent`,
+   * also created `confirmed` when it has no record yet), keeping its attempts and command hash, or taking 1 and
+   * `commandHash` when it has none. Returns the state it left (`pending` for one it created), or undefined when it
+   * was in none of them (the caller adds to the counts only what this returned).
+   */
+  confirmDelivery(
+    tenantId: string,
+    operationId: string,
+    clientName: string,
+    confirm: {
+      readonly from: readonly DeliveryState[];
+      readonly orAbsent?: boolean;
+      readonly commandHash: Uint8Array;
+      readonly updatedAt: string;
+    },
+  ): Promise<DeliveryState | undefined>;
   getDelivery(tenantId: string, operationId: string, clientName: string): Promise<DeliveryRecord | undefined>;
   /** The records of those clients' deliveries that exist (any order; a name given twice is read once). */
   getDeliveries(tenantId: string, operationId: string, clientNames: readonly string[]): Promise<DeliveryRecord[]>;

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { withoutCallLog } from '../../../shared/adapters/aws/withoutCallLog.js';
 import { startDynalite } from '../../../shared/adapters/local/DynaliteServer.js';
+import { localDynamoClient } from '../../../shared/adapters/local/localDynamoClient.js';
 
 const clientFor = (endpoint: string) =>
   new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -67,5 +68,39 @@ describe('withoutCallLog', () => {
     expect(after).toHaveLength(before.length - 1);
     plain.destroy();
     quiet.destroy();
+  });
+});
+
+describe('localDynamoClient', () => {
+  it('talks to the embedded store without signing its requests (the same Authorization on every call)', async () => {
+    // Prepare: a middleware after signing that keeps the headers each request went out with
+    const server = await startDynalite();
+    const db = localDynamoClient(server.endpoint);
+    const sent: Record<string, string>[] = [];
+    db.middlewareStack.add(
+      (next) => async (args) => {
+        sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'recordHeaders' },
+    );
+    try {
+      // Act
+      await createKeyStoreTable(db, 'e4c2');
+      await db.send(new PutItemCommand({ TableName: 'e4c2', Item: { PK: { S: 'p' }, SK: { S: 's' } } }));
+      const { Item } = await db.send(
+        new GetItemCommand({ TableName: 'e4c2', Key: { PK: { S: 'p' }, SK: { S: 's' } } }),
+      );
+
+      // Assess
+      expect(Item?.PK).toEqual({ S: 'p' });
+      expect(sent.length).toBeGreaterThanOrEqual(3);
+      // The same Authorization on every call, of SigV4's shape (dynalite wants one), signing nothing
+      expect(new Set(sent.map((headers) => headers.authorization)).size).toBe(1);
+      expect(sent[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=.* Signature=none$/);
+    } finally {
+      db.destroy();
+      await server.close();
+    }
   });
 });
