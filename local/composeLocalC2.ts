@@ -19,7 +19,6 @@ import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
 import { LocalWorkQueue, type LocalWorkQueueOptions } from '../shared/adapters/local/LocalWorkQueue.js';
-import { localDynamoClient } from '../shared/adapters/local/localDynamoClient.js';
 import {
   MqttCommandPublisher,
   type MqttCommandPublisherOptions,
@@ -35,6 +34,7 @@ import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import { type CryptoEngine, setDefaultEngine } from '../shared/e4/index.js';
 import { cleanupStack } from './cleanupStack.js';
 import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
+import { localDynamoClient } from './localDynamoClient.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
 import { lockStateDir } from './lockStateDir.js';
 import { prepareStateDir } from './prepareStateDir.js';

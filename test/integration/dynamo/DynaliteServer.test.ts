@@ -6,10 +6,10 @@
 import { createServer } from 'node:net';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { localDynamoClient } from '../../../local/localDynamoClient.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { withoutCallLog } from '../../../shared/adapters/aws/withoutCallLog.js';
 import { startDynalite } from '../../../shared/adapters/local/DynaliteServer.js';
-import { localDynamoClient } from '../../../shared/adapters/local/localDynamoClient.js';
 
 const clientFor = (endpoint: string) =>
   new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });

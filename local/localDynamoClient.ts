@@ -1,12 +1,12 @@
 /**
- * The DynamoDB client of local mode, for the embedded store (dynalite on loopback, DynaliteServer.ts): fixed local
+ * The DynamoDB client of local mode, for the embedded store (dynalite on loopback, shared/adapters/local/DynaliteServer.ts): fixed local
  * credentials and **no request signing**: dynalite wants an Authorization header of SigV4's shape but checks no
  * signature, and signing cost about a millisecond of the event loop per call (about a tenth of local mode's CPU while
- * 1,000 devices confirm a rotation); and without the SDK's per-call logger (withoutCallLog.ts). Never for a real
+ * 1,000 devices confirm a rotation); and without the SDK's per-call logger (shared/adapters/aws/withoutCallLog.ts). Never for a real
  * AWS endpoint.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { withoutCallLog } from '../aws/withoutCallLog.js';
+import { withoutCallLog } from '../shared/adapters/aws/withoutCallLog.js';
 
 const UNSIGNED =
   'AWS4-HMAC-SHA256 Credential=local/20260101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=none';
