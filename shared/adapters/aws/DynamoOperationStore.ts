@@ -19,6 +19,7 @@ import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type {
   CommandRef,
   CountsDelta,
+  DeliveryConfirmation,
   DeliveryCounts,
   DeliveryRecord,
   DeliveryState,
@@ -329,12 +330,7 @@ export class DynamoOperationStore implements OperationStore {
     tenantId: string,
     operationId: string,
     clientName: string,
-    confirm: {
-      readonly from: readonly DeliveryState[];
-      readonly orAbsent?: boolean;
-      readonly commandHash: Uint8Array;
-      readonly updatedAt: string;
-    },
+    confirm: DeliveryConfirmation,
   ): Promise<DeliveryState | undefined> => {
     if (!isOperationId(operationId) || confirm.from.length === 0) return undefined;
     const states = `clientName = :name AND #state IN (${confirm.from.map((_, i) => `:from${i}`).join(', ')})`;

@@ -156,6 +156,14 @@ export interface DeliveryTransition {
   readonly orAbsent?: boolean;
 }
 
+/** What {@link OperationStore.confirmDelivery} is asked: the states to confirm from, and what a new record holds. */
+export interface DeliveryConfirmation {
+  readonly from: readonly DeliveryState[];
+  readonly orAbsent?: boolean;
+  readonly commandHash: Uint8Array;
+  readonly updatedAt: string;
+}
+
 /**
  * A command published for a delivery: what a device's receipt, which names the command by its hash, is matched to.
  * Kept a day (a receipt comes within seconds of the command, or after the device's next connection).
@@ -246,12 +254,7 @@ export interface OperationStore {
     tenantId: string,
     operationId: string,
     clientName: string,
-    confirm: {
-      readonly from: readonly DeliveryState[];
-      readonly orAbsent?: boolean;
-      readonly commandHash: Uint8Array;
-      readonly updatedAt: string;
-    },
+    confirm: DeliveryConfirmation,
   ): Promise<DeliveryState | undefined>;
   getDelivery(tenantId: string, operationId: string, clientName: string): Promise<DeliveryRecord | undefined>;
   /** The records of those clients' deliveries that exist (any order; a name given twice is read once). */

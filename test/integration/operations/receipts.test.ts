@@ -195,17 +195,17 @@ const operationOf = (operation: OperationRecord) => deps.operations.getOperation
 const deliveryOf = (operation: OperationRecord, device: TestDevice) =>
   deps.operations.getDelivery(TENANT, operation.id, device.name);
 
+/** A topic with the client on it (the link record only: no command sent). */
+async function topicWith(topic: string, clientName: string): Promise<void> {
+  await createTopic(deps, caller, { topic });
+  await deps.store.putLink({ tenantId: TENANT, topic, clientName, createdAt: '2026-12-01T00:00:00.000Z' });
+}
+
 describe('receipts over the embedded broker', () => {
   it('a device confirms a topic key: sent -> confirmed, counted once; the link and the client record it', async () => {
     // Prepare
     const alice = await symmetricDevice('alice');
-    await createTopic(deps, caller, { topic: 'room/1' });
-    await deps.store.putLink({
-      tenantId: TENANT,
-      topic: 'room/1',
-      clientName: 'alice',
-      createdAt: '2026-12-01T00:00:00.000Z',
-    });
+    await topicWith('room/1', 'alice');
     const frame = frameFor(cmdSetTopicKey(randomKey(), 'room/1'), keys.get('alice')!);
     const operation = await recordOperation(alice, frame, { topic: 'room/1', keyVersion: 2 });
     await publish(alice, frame);
@@ -366,13 +366,7 @@ describe('receipts over the embedded broker', () => {
     // Prepare: a device known to send receipts, its command referenced as a topic fan-out references it
     const hana = await symmetricDevice('hana');
     await deps.store.recordClientSeen(TENANT, 'hana', new Date().toISOString());
-    await createTopic(deps, caller, { topic: 'room/early' });
-    await deps.store.putLink({
-      tenantId: TENANT,
-      topic: 'room/early',
-      clientName: 'hana',
-      createdAt: '2026-12-01T00:00:00.000Z',
-    });
+    await topicWith('room/early', 'hana');
     const frame = frameFor(cmdSetTopicKey(randomKey(), 'room/early'), keys.get('hana')!);
     const operation = await recordOperation(hana, frame, { state: 'pending', topic: 'room/early', ref: false });
     await recordRef(hana, operation.id, frame, {
@@ -398,13 +392,7 @@ describe('receipts over the embedded broker', () => {
   it('the first receipt of a device never heard from is matched through its topics; later ones through references', async () => {
     // Prepare: a device that has sent no receipt yet, on a topic rotated by the worker (the real fan-out)
     const ines = await symmetricDevice('ines');
-    await createTopic(deps, caller, { topic: 'room/first' });
-    await deps.store.putLink({
-      tenantId: TENANT,
-      topic: 'room/first',
-      clientName: 'ines',
-      createdAt: '2026-12-01T00:00:00.000Z',
-    });
+    await topicWith('room/first', 'ines');
     const rotate = async () => {
       const { operation } = await rotateTopicKey(deps, caller, 'room/first');
       for (let i = 0; i < 20 && (await operationOf(operation))?.finishedAt === undefined; i++) {
