@@ -94,7 +94,10 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     const keyring = await LocalKeyring.open(join(stateDir, 'keyring'), { engine });
     const dbDir = join(stateDir, 'db');
     if (!options.inMemoryStore) await mkdir(dbDir, { recursive: true, mode: 0o700 });
-    const dynalite: RunningDynalite = await startDynalite(options.inMemoryStore ? {} : { path: dbDir });
+    const dynalite: RunningDynalite = await startDynalite({
+      ...(options.inMemoryStore ? {} : { path: dbDir }),
+      onExit: (error) => (options.log ?? silentLogger).error('the embedded store stopped', { error: error.message }),
+    });
     undo.push(() => dynalite.close());
     const db = localDynamoClient(dynalite.endpoint);
     undo.push(() => db.destroy());

@@ -30,7 +30,19 @@ parentPort.on('message', () => {
 
 type ThreadMessage = { port: number } | { error: string } | { closed: true; error?: string };
 
-export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<RunningDynalite> {
+export interface DynaliteOptions {
+  /** Persist under this folder; default in memory. */
+  readonly path?: string;
+  /** Default any free port. */
+  readonly port?: number;
+  /**
+   * Told when the thread ends other than by `close` (an error in dynalite): the store is gone, so local mode stops
+   * (default: nothing; `close` still resolves).
+   */
+  readonly onExit?: (error: Error) => void;
+}
+
+export async function startDynalite(options: DynaliteOptions = {}): Promise<RunningDynalite> {
   const thread = new Worker(THREAD_SOURCE, {
     eval: true,
     // A young generation larger than a worker's default: dynalite allocates a parsed copy of every item it touches,
@@ -68,10 +80,19 @@ export async function startDynalite(options: { path?: string; port?: number } = 
     throw new Error(`dynalite did not start: ${'error' in started ? started.error : 'no port'}`);
   }
   let closing: Promise<void> | undefined;
+  let ended: Error | undefined;
+  thread.on('error', (error) => {
+    ended ??= error;
+  });
+  thread.once('exit', (code) => {
+    ended ??= new Error(`the dynalite thread exited (code ${code})`);
+    if (!closing) options.onExit?.(ended);
+  });
   return {
     endpoint: `http://127.0.0.1:${started.port}`,
     close: () => {
       closing ??= (async () => {
+        if (ended) return; // nothing left to close
         const closed = next();
         thread.postMessage('close');
         const message = await closed.finally(() => thread.terminate());

@@ -22,8 +22,9 @@ import type { ReceiptOutcome } from './receipts/ReceiptOutcome.js';
 import { receiptKeys } from './receipts/receiptKeys.js';
 
 /**
- * How long after each try a receipt whose command's outcome is not recorded yet is looked up again (the fan-out
- * writes a page's outcomes and references once the page is published: a device's receipt usually comes first).
+ * How long after each try a receipt whose command is not found yet is looked up again (a reference is written before
+ * its command goes out, but a device not heard from before has none: its delivery is found once its outcome is
+ * written, after its page was published).
  */
 export const RECEIPT_RETRY_DELAYS_MS = [500, 2_000, 5_000, 10_000] as const;
 export const RECEIPT_RETRIES = RECEIPT_RETRY_DELAYS_MS.length;
@@ -59,9 +60,12 @@ async function judgeReceipt(deps: C2Deps, message: ReceiptMessage): Promise<Rece
   await deps.store.recordClientSeen(tenantId, client.name, at);
   const ref =
     (await operations.getCommandRef(tenantId, client.id, opened.commandHash)) ??
-    // A device not heard from before has no reference from a topic operation (on a retry, the first try has
-    // recorded it as seen already).
-    (seenBefore && receipt.tries === 0 ? undefined : await matchThroughTopics(deps, client, opened.commandHash));
+    // A device not heard from before has no reference from a topic operation: matched through its topics at once,
+    // and at the first two retries (its outcome may not be written yet; they find it seen already). Never more: a
+    // command may have no reference at all (a throw-away key, RemoveTopic, a link's key).
+    (!seenBefore || receipt.tries === 1 || receipt.tries === 2
+      ? await matchThroughTopics(deps, client, opened.commandHash)
+      : undefined);
   if (!ref) return retryLater(deps, message, receipt.tries);
   const from = await confirm(operations, tenantId, ref, at);
   if (from === 'wait') return retryLater(deps, message, receipt.tries);

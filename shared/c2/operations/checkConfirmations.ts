@@ -18,6 +18,7 @@ import { eachPage } from '../pages.js';
 import type { DeliveryRecord, DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
 import type { ConfirmationMessage } from '../ports/WorkQueue.js';
 import type { PageRequest } from '../ports.js';
+import { topicOf } from './linkPass.js';
 import { startWatch } from './watchOperation.js';
 
 /** How long after an operation ends its devices' receipts are looked at (receipts take milliseconds; late ones are
@@ -36,7 +37,7 @@ export async function checkConfirmations(deps: C2Deps, message: ConfirmationMess
   if (!operation || operation.finishedAt === undefined || operation.keyVersion === undefined) return;
   // Topic keys only: a new identity or C2 key is not sent again (the device that missed it cannot open a repeat).
   if (operation.kind !== 'topic.rotate' && operation.kind !== 'link.delete') return;
-  const topic = operation.target.link?.topic ?? operation.target.name;
+  const { topic } = topicOf(operation);
   const record = await deps.store.getTopic(tenantId, topic);
   if (!record || record.keyVersion !== operation.keyVersion) return;
   const now = deps.clock();

@@ -10,6 +10,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
+import { topicOf } from './linkPass.js';
 import { startWatch } from './watchOperation.js';
 
 const PAGE = 100;
@@ -90,7 +91,7 @@ async function checkRetriable(deps: C2Deps, operation: OperationRecord): Promise
   if (operation.keyVersion === undefined || operation.status === 'failed') {
     throw refuse(`operation "${operation.id}" installed no key: start a new one`);
   }
-  const topic = operation.target.link?.topic ?? operation.target.name;
+  const { topic } = topicOf(operation);
   const record = await deps.store.getTopic(operation.tenantId, topic);
   if (!record) throw new C2Error(C2ErrorCode.NotFound, `topic "${topic}" does not exist any more`);
   if (record.keyVersion !== operation.keyVersion || record.keyOperationId !== operation.id) {

@@ -7,12 +7,14 @@
  *    their commands, and a resumed operation takes its own lease back at once. A busy topic: try again shortly.
  * 2. `pending`: the key version it installs is recorded, then the operation's key (minted when it was started) is
  *    installed in the topic record at that version (skipped when already there), timestamped at a later second
- *    than any command before it (a revocation takes two: its throw-away key's, then the key's). Then one delivery
- *    record per device (`pending`), and the operation is `running` with its total.
- * 3. `running`: a page of deliveries at a time, from the operation's cursor: commands protected and published, each
- *    delivery written `sent` or `failed` with a reference of its command (receipts name it), then the cursor and
- *    the counts moved in one conditional write (a page handled twice counts once; a duplicate worker that lost the
- *    race stops). After the time budget, the operation queues its own continuation.
+ *    than any command before it (a revocation takes two: its throw-away key's, then the key's). Then its devices are
+ *    counted (all `pending`, no record written: linkPass.ts), and the operation is `running` with its total.
+ * 3. `running`: a page of devices at a time, from the operation's cursor (the topic's links in the first pass, the
+ *    records made `pending` again in a later one): commands protected and published, each delivery written `sent`
+ *    or `failed` (sendTopicKeyPage.ts: with a reference of its command before the publish for a device known to
+ *    send receipts), then the cursor and the counts moved in one conditional write (a page handled twice counts
+ *    once; a duplicate worker that lost the race stops). After the time budget, the operation queues its own
+ *    continuation.
  * 4. Past the last page: a revocation deletes the link (RemoveTopic to the leaving client, public keys withdrawn),
  *    the lease is given back, the outcome recorded (finishOperation.ts).
  */
@@ -143,7 +145,7 @@ type Prepared =
   | { operation: OperationRecord }
   | { operation: OperationRecord; error: { code: string; message: string } };
 
-/** Step 2: the key installed, the deliveries written, the operation `running`. */
+/** Step 2: the key installed, the devices counted, the operation `running`. */
 async function prepare(
   deps: C2Deps,
   operation: OperationRecord,
@@ -241,17 +243,7 @@ async function fanOutSlice(
         operations,
         operation,
         deadline,
-        (cursor, first) =>
-          inLinkPass(cursor)
-            ? // The first pages of a slice may have been sent by a worker cut short before it committed them (at most
-              // PAGES_IN_FLIGHT pages): their recorded outcomes are read. Further pages have none.
-              linkPassPage(deps, operation, cursor, PAGE, first)
-            : deps.operations.listDeliveries(
-                tenantId,
-                operation.id,
-                {},
-                { limit: PAGE, ...(cursor ? { cursor } : {}) },
-              ),
+        pageReader(deps, operation),
         (page) => sendTopicKeyPage(deps, sender, operation, page, commands),
         () => new Date(deps.clock()).toISOString(),
       ),
@@ -260,6 +252,34 @@ async function fanOutSlice(
     command.fill(0);
     burn?.fill(0);
   }
+}
+
+/**
+ * Where a slice reads its pages: the topic's links in the first pass (linkPass.ts), else the records. A slice may
+ * follow a worker cut short after sending pages it did not commit (at most PAGES_IN_FLIGHT past the cursor): the
+ * first pages read the records of their devices, and so does each page after one that held some (links added
+ * meanwhile shift the devices that worker reached past its pages), so a device done is never sent and written again.
+ */
+function pageReader(
+  deps: C2Deps,
+  operation: OperationRecord,
+): (cursor: string | undefined) => Promise<Page<DeliveryRecord>> {
+  let pages = 0;
+  let lastHadRecords = false;
+  return async (cursor) => {
+    if (!inLinkPass(cursor)) {
+      return deps.operations.listDeliveries(
+        operation.tenantId,
+        operation.id,
+        {},
+        { limit: PAGE, ...(cursor ? { cursor } : {}) },
+      );
+    }
+    const withRecords = pages++ < PAGES_IN_FLIGHT || lastHadRecords;
+    const page = await linkPassPage(deps, operation, cursor, PAGE, withRecords);
+    lastHadRecords = withRecords && page.items.some((delivery) => delivery.state !== 'pending');
+    return page;
+  };
 }
 
 /**
@@ -272,19 +292,18 @@ async function pipelinePages(
   operations: OperationStore,
   operation: OperationRecord,
   deadline: number,
-  read: (cursor: string | undefined, first: boolean) => Promise<Page<DeliveryRecord>>,
+  read: (cursor: string | undefined) => Promise<Page<DeliveryRecord>>,
   send: (page: readonly DeliveryRecord[]) => Promise<CountsDelta>,
   now: () => string,
 ): Promise<OperationRecord | undefined> {
   const { tenantId, id } = operation;
   let current: OperationRecord | undefined = operation;
   let readFrom = operation.cursor;
-  let pagesRead = 0;
   let committing: Promise<void> = Promise.resolve();
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   do {
-    const page = await read(readFrom, pagesRead++ < PAGES_IN_FLIGHT);
+    const page = await read(readFrom);
     readFrom = page.cursor;
     const sending = send(page.items);
     // A page that fails stops the slice: no later page is committed past it (its devices would be skipped), and no

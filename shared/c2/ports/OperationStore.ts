@@ -1,9 +1,9 @@
 /**
  * Operations of the C2 (issue "key operations that always finish"): every change that sends commands to devices is
- * recorded as an operation before anything is sent, with one delivery record per device. This port stores them; the
- * use cases, the delivery worker and the API build on it in later steps (nothing uses it yet). Records carry no key
- * bytes except an operation's `wrappedKey` (the key it installs, enveloped by the KeyVault like every stored key),
- * which no view returns. Failures are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR,
+ * recorded as an operation before anything is sent, with one delivery record per device (a topic operation's first
+ * pass writes a device's record with its outcome: shared/c2/operations/linkPass.ts). This port stores them.
+ * Records carry no key bytes except an operation's `wrappedKey` (the key it installs, enveloped by the KeyVault like
+ * every stored key), which no view returns. Failures are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR,
  * INVALID_INPUT.
  */
 import type { Page, PageRequest } from '../ports.js';
