@@ -12,12 +12,14 @@ import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
 import { CONFIRMATION_DELAY_MS, MAX_SENDS, resendBackoffMs } from '../../../shared/c2/operations/checkConfirmations.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import { pendingDelivery } from '../../../shared/c2/operations/pendingDelivery.js';
 import { listDeliveries } from '../../../shared/c2/operations/readOperations.js';
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { bytesToHex, hashIdAlias } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
@@ -194,6 +196,52 @@ describe('a rotation is an operation', () => {
     expect(done.counts).toEqual({ total: 149, pending: 0, sent: 149, confirmed: 0, failed: 0 });
     expect(await deliveriesOf(operation.id)).toHaveLength(149);
     expect(await devicesOf('pending')).toEqual([]);
+  });
+
+  it('resumed after a cut-short worker, it does not send again what that worker sent, even with links added since', async () => {
+    // Prepare: 300 clients; the first page sent and committed; the second page sent by a worker that was cut short
+    // before committing it (its records written, marked by their command hash); then, the operation's lease lapsed,
+    // 350 clients linked whose ids sort between the two pages: the second page's devices move past the first four
+    // pages of the next slice.
+    await topicWith('ops/shift', [], 300);
+    const { operation } = await rotateTopicKey(deps, caller, 'ops/shift');
+    await handleWork(deps, queue.take(), { budgetMs: 1 });
+    const byId = (await deps.operations.listDeliveries(caller.tenantId, operation.id, {}, page(100, undefined))).items;
+    const lastDone = bytesToHex(byId.at(-1)!.clientId);
+    const links = await readAll((cursor) =>
+      deps.store.listClientsOfTopic(caller.tenantId, 'ops/shift', page(100, cursor)),
+    );
+    const secondPage = links.items.slice(100, 200);
+    const marker = new Uint8Array(16).fill(7);
+    const at = new Date().toISOString();
+    await deps.operations.putDeliveries(
+      secondPage.map((name) => ({
+        ...pendingDelivery(operation, name, at),
+        state: 'sent' as const,
+        attempts: 1,
+        commandHash: marker,
+      })),
+    );
+    const firstOfSecond = bytesToHex(hashIdAlias(secondPage[0]!));
+    const between: string[] = [];
+    for (let i = 0; between.length < 350; i++) {
+      const id = bytesToHex(hashIdAlias(`ops/shift/late-${i}`));
+      if (id > lastDone && id < firstOfSecond) between.push(`ops/shift/late-${i}`);
+    }
+    for (const name of between) {
+      await deps.store.putLink({ tenantId: caller.tenantId, topic: 'ops/shift', clientName: name, createdAt: at });
+    }
+
+    // Act: the next slices (the late clients have no record: they fail as deleted, which does not matter here)
+    await queue.drain(deps);
+
+    // Assess: the second page's devices kept the outcome the cut-short worker wrote; each device has one record
+    const records = new Map((await deliveriesOf(operation.id)).map((d) => [d.clientName, d]));
+    expect(secondPage.every((name) => records.get(name)?.commandHash?.every((b) => b === 7))).toBe(true);
+    expect(records.size).toBe(650);
+    const done = await operationOf(operation.id);
+    expect(done.counts.pending).toBe(0);
+    expect(done.counts.total).toBe(done.counts.sent + done.counts.failed + done.counts.confirmed);
   });
 
   it('retries of one request (same idempotency key) answer with one operation', async () => {
