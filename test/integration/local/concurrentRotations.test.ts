@@ -13,10 +13,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalC2Server, startLocal } from '../../../local/startLocal.js';
+import { startLocal } from '../../../local/startLocal.js';
 import { openTopicKey } from '../../../shared/c2/topics/openTopicKey.js';
 import { unprotectSymKey } from '../../../shared/e4/framing/protectWithKey.js';
 import { E4Client, fromBase64, utf8 } from '../../../shared/e4/node/index.js';
+import { requestLocalApi } from '../../support/localApi.js';
 import { connectDevice, type TestDevice } from '../../support/testDevice.js';
 
 const DEVICES = 20;
@@ -38,22 +39,7 @@ interface OperationView {
   finishedAt?: string;
 }
 
-async function request<T>(
-  server: LocalC2Server,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${server.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.adminKey}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as T };
-}
+const request = requestLocalApi;
 
 async function until(condition: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;

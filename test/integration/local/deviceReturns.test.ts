@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalC2Server, startLocal } from '../../../local/startLocal.js';
 import { withTopicLease } from '../../../shared/c2/topics/withTopicLease.js';
 import { bytesToHex, E4Client, E4Error, fromBase64, utf8 } from '../../../shared/e4/node/index.js';
+import { callLocalApi } from '../../support/localApi.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -33,14 +34,7 @@ async function startC2(): Promise<LocalC2Server> {
 }
 
 async function call<T>(server: LocalC2Server, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.adminKey}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const response = await callLocalApi(server, method, path, body);
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalLogger, type LogFormat, type LogLevel } from '../../../local/localLogger.js';
-import { type LocalC2Server, startLocal } from '../../../local/startLocal.js';
+import { startLocal } from '../../../local/startLocal.js';
+import { callLocalApi } from '../../support/localApi.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -29,16 +30,7 @@ async function startLogged(level: LogLevel, format: LogFormat = 'json') {
   return { server, text: () => text, lines: () => text.trim().split('\n').filter(Boolean) };
 }
 
-function call(server: LocalC2Server, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.adminKey}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const call = callLocalApi;
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
