@@ -67,6 +67,13 @@ const BATCH_WRITE_ITEMS = 25;
 const BATCHES_IN_FLIGHT = 8;
 /** Conditional updates of deliveries in flight at once. */
 const TRANSITIONS_IN_FLIGHT = 25;
+/**
+ * What an update sets so that a delivery it creates (no record yet: a topic operation's first pass) is a whole
+ * record, and leaves as it is on one that exists (values from #absentDeliveryValues, plus `:name`).
+ */
+const ABSENT_DELIVERY_SET =
+  ', operationId = if_not_exists(operationId, :op), clientName = :name, clientId = if_not_exists(clientId, :id), ' +
+  'expiresAt = if_not_exists(expiresAt, :expires)';
 /** BatchGetItem's limit. */
 const BATCH_GET_KEYS = 100;
 /** A filtered list reads at most this many pages of 100 items before it answers (a short page, with a cursor). */
@@ -341,9 +348,7 @@ export class DynamoOperationStore implements OperationStore {
           Key: { PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, clientName) } },
           UpdateExpression:
             'SET #state = :confirmed, updatedAt = :at, attempts = if_not_exists(attempts, :one), ' +
-            'commandHash = if_not_exists(commandHash, :hash), operationId = if_not_exists(operationId, :op), ' +
-            'clientName = :name, clientId = if_not_exists(clientId, :id), expiresAt = if_not_exists(expiresAt, :expires) ' +
-            'REMOVE lastError',
+            `commandHash = if_not_exists(commandHash, :hash)${ABSENT_DELIVERY_SET} REMOVE lastError`,
           ConditionExpression: confirm.orAbsent ? `attribute_not_exists(SK) OR (${states})` : states,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
@@ -351,10 +356,8 @@ export class DynamoOperationStore implements OperationStore {
             ':at': { S: confirm.updatedAt },
             ':one': { N: '1' },
             ':hash': { B: confirm.commandHash },
-            ':op': { S: operationId },
             ':name': { S: clientName },
-            ':id': { B: hashIdAlias(clientName) },
-            ':expires': { N: expiresAt(confirm.updatedAt, this.#retentionDays) },
+            ...this.#absentDeliveryValues(operationId, clientName, confirm.updatedAt),
             ...Object.fromEntries(confirm.from.map((state, i) => [`:from${i}`, { S: state }])),
           },
           // The state it had (absent when the write created the record).
@@ -461,14 +464,21 @@ export class DynamoOperationStore implements OperationStore {
     }
   }
 
+  /** The values of {@link ABSENT_DELIVERY_SET} (`:name` is the caller's, as its condition needs it too). */
+  #absentDeliveryValues(operationId: string, clientName: string, updatedAt: string): Item {
+    return {
+      ':op': { S: operationId },
+      ':id': { B: hashIdAlias(clientName) },
+      ':expires': { N: expiresAt(updatedAt, this.#retentionDays) },
+    };
+  }
+
   async #transition(tenantId: string, operationId: string, t: DeliveryTransition): Promise<DeliveryRecord | undefined> {
     if (t.from.length === 0) return undefined;
     const clearsError = t.lastError === undefined && (t.to === 'sent' || t.to === 'confirmed');
     const states = `#state IN (${t.from.map((_, i) => `:from${i}`).join(', ')})`;
     // Created when absent (orAbsent): the attributes a record has from the start, kept as they are otherwise.
-    const identity = t.orAbsent
-      ? ', operationId = if_not_exists(operationId, :op), clientName = :name, clientId = if_not_exists(clientId, :id), expiresAt = if_not_exists(expiresAt, :expires)'
-      : '';
+    const identity = t.orAbsent ? ABSENT_DELIVERY_SET : '';
     try {
       const { Attributes } = await this.#db.send(
         new UpdateItemCommand({
@@ -484,13 +494,7 @@ export class DynamoOperationStore implements OperationStore {
             ':at': { S: t.updatedAt },
             ':name': { S: t.clientName },
             ':attempts': { N: String(t.addAttempts ?? 0) },
-            ...(t.orAbsent
-              ? {
-                  ':op': { S: operationId },
-                  ':id': { B: hashIdAlias(t.clientName) },
-                  ':expires': { N: expiresAt(t.updatedAt, this.#retentionDays) },
-                }
-              : {}),
+            ...(t.orAbsent ? this.#absentDeliveryValues(operationId, t.clientName, t.updatedAt) : {}),
             ...(t.lastError === undefined ? {} : { ':error': { S: t.lastError } }),
             ...(t.commandHash === undefined ? {} : { ':hash': { B: t.commandHash } }),
             ...Object.fromEntries(t.from.map((state, i) => [`:from${i}`, { S: state }])),
