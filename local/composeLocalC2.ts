@@ -18,7 +18,7 @@ import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStor
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
-import { LocalWorkQueue, type LocalWorkQueueOptions } from '../shared/adapters/local/LocalWorkQueue.js';
+import { LocalWorkQueues, type LocalWorkQueuesOptions } from '../shared/adapters/local/LocalWorkQueues.js';
 import {
   MqttCommandPublisher,
   type MqttCommandPublisherOptions,
@@ -28,7 +28,7 @@ import {
   type WorkerPasswordKeyDeriverOptions,
 } from '../shared/adapters/local/WorkerPasswordKeyDeriver.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
-import { handleWork } from '../shared/c2/operations/handleWork.js';
+import { handleWorkMessages } from '../shared/c2/operations/handleWorkMessages.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import { type CryptoEngine, setDefaultEngine } from '../shared/e4/index.js';
@@ -54,8 +54,8 @@ export interface ComposeLocalC2Options {
   readonly publisher?: MqttCommandPublisherOptions;
   /** Password enrolments: worker threads and queue (default 1 thread, 8 waiting; more are answered BUSY). */
   readonly passwordKeys?: WorkerPasswordKeyDeriverOptions;
-  /** The work queue's concurrency, retries and close timeout (see LocalWorkQueue). */
-  readonly queue?: Omit<LocalWorkQueueOptions, 'log'>;
+  /** The work queues' concurrency, batches, retries and close timeout (see LocalWorkQueues). */
+  readonly queue?: LocalWorkQueuesOptions;
   /**
    * Start draining the work queue at once (default). Local mode starts it itself ({@link ComposedLocalC2.startWorker})
    * once it has released what a crashed run left: a lease released after the worker took it would be lost.
@@ -68,8 +68,8 @@ export interface ComposeLocalC2Options {
 export interface ComposedLocalC2 {
   readonly deps: C2Deps;
   /** `deps.queue`, with what tests and local mode need beyond the port (idle, dead items). */
-  readonly queue: LocalWorkQueue;
-  /** Starts draining the work queue, each message handled by `handleWork` over `deps` (default the composed ones). */
+  readonly queue: LocalWorkQueues;
+  /** Starts draining the work queues, by `handleWorkMessages` over `deps` (default the composed ones). */
   startWorker(deps?: C2Deps): Promise<void>;
   /**
    * Closes the work queue (waiting for running handlers), the publisher, the database client and dynalite, and
@@ -107,7 +107,11 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     const passwordKeys = new WorkerPasswordKeyDeriver(options.passwordKeys);
     undo.push(() => passwordKeys.close());
     // Closed first (pushed last): its running handlers still use everything above.
-    const queue = new LocalWorkQueue(db, tableName, { ...options.queue, log: options.log ?? silentLogger });
+    const log = options.log ?? silentLogger;
+    const queue = new LocalWorkQueues(db, tableName, {
+      work: { ...options.queue?.work, log },
+      receipts: { ...options.queue?.receipts, log },
+    });
     undo.push(() => queue.close());
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
@@ -119,7 +123,7 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
       engine,
       passwordKeys,
     };
-    const startWorker = (workDeps: C2Deps = deps) => queue.start((message) => handleWork(workDeps, message));
+    const startWorker = (workDeps: C2Deps = deps) => queue.start((messages) => handleWorkMessages(workDeps, messages));
     if (options.startWorker ?? true) await startWorker();
     return { deps, queue, startWorker, close: closeAll };
   } catch (error) {

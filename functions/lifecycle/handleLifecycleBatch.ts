@@ -9,8 +9,8 @@
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import { forEachAtMost } from '../../shared/c2/forEachAtMost.js';
 import { handleWork } from '../../shared/c2/operations/handleWork.js';
-import { forEachAtMost } from '../worker/forEachAtMost.js';
 import type { WorkBatchLogger } from '../worker/handleWorkBatch.js';
 import { type LifecycleEvent, returnOfEvent } from './returnOfEvent.js';
 

@@ -1,6 +1,6 @@
 /**
- * The worker function's work: one SQS batch of the work queue, each record handed to `handleWork` (an operation's
- * next step, a device's receipt), a few at a time. The answer is a partial batch response: only the records listed
+ * The worker function's work: one SQS batch of the work queue handed to `handleWorkMessages` (the receipts in it
+ * accepted together, each other record, such as an operation's next step, a few at a time). The answer is a partial batch response: only the records listed
  * in `batchItemFailures` come back (after the queue's visibility timeout), the others are deleted. A record whose
  * body is not a WorkMessage is logged without its content and listed too, so that after the queue's receive limit
  * it rests in the dead-letter queue, where an operator sees it (an alarm watches its depth), instead of being lost
@@ -9,9 +9,9 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { describeWorkMessage } from '../../shared/c2/operations/describeWorkMessage.js';
-import { handleWork } from '../../shared/c2/operations/handleWork.js';
+import { handleWorkMessages } from '../../shared/c2/operations/handleWorkMessages.js';
 import { parseWorkMessage } from '../../shared/c2/operations/parseWorkMessage.js';
-import { forEachAtMost } from './forEachAtMost.js';
+import type { WorkMessage } from '../../shared/c2/ports/WorkQueue.js';
 
 /** Where the worker reports records it could not handle (Powertools Logger in Lambda). */
 export interface WorkBatchLogger {
@@ -24,7 +24,7 @@ export interface WorkBatchOptions {
   readonly remainingMs: () => number;
   /** Kept back from each record's budget for finishing its page and enqueueing its continuation; default 10 s. */
   readonly marginMs?: number;
-  /** Records handled at once; default 4. */
+  /** Records other than receipts handled at once; default 4. */
   readonly concurrency?: number;
   readonly logger: WorkBatchLogger;
 }
@@ -38,30 +38,30 @@ export async function handleWorkBatch(
   options: WorkBatchOptions,
 ): Promise<SQSBatchResponse> {
   const { logger, marginMs = DEFAULT_MARGIN_MS, concurrency = DEFAULT_CONCURRENCY } = options;
+  const records = event.Records ?? [];
   const failed = new Set<string>();
-  const handle = async (record: SQSRecord): Promise<void> => {
-    const parsed = parseWorkMessage(record.body);
-    if (!parsed.ok) {
-      logger.warn('malformed work message', { messageId: record.messageId, reason: parsed.reason });
-      failed.add(record.messageId);
-      return;
-    }
-    try {
-      const budgetMs = Math.max(0, options.remainingMs() - marginMs);
-      await handleWork(deps, parsed.message, { budgetMs });
-    } catch (error) {
-      logger.error('work message failed', {
-        messageId: record.messageId,
-        ...describeWorkMessage(parsed.message),
-        error,
-      });
+  const parsed: { record: SQSRecord; message: WorkMessage }[] = [];
+  for (const record of records) {
+    const reading = parseWorkMessage(record.body);
+    if (reading.ok) parsed.push({ record, message: reading.message });
+    else {
+      logger.warn('malformed work message', { messageId: record.messageId, reason: reading.reason });
       failed.add(record.messageId);
     }
-  };
-  // `handle` never throws: one record's failure is its own.
-  await forEachAtMost(concurrency, event.Records ?? [], handle);
+  }
+  const errors = await handleWorkMessages(
+    deps,
+    parsed.map(({ message }) => message),
+    { concurrency, budgetMs: () => Math.max(0, options.remainingMs() - marginMs) },
+  );
+  errors.forEach((error, i) => {
+    if (error === undefined) return;
+    const { record, message } = parsed[i]!;
+    logger.error('work message failed', { messageId: record.messageId, ...describeWorkMessage(message), error });
+    failed.add(record.messageId);
+  });
   // In the batch's order (SQS reads it as a list; the order does not matter to it).
-  const batchItemFailures = (event.Records ?? [])
+  const batchItemFailures = records
     .filter((record) => failed.has(record.messageId))
     .map((record) => ({ itemIdentifier: record.messageId }));
   return { batchItemFailures };

@@ -139,6 +139,8 @@ export interface ClientStore {
   getClient(tenantId: string, name: string): Promise<ClientRecord | undefined>;
   /** By E4 id (SHA3-256(name)[0:16]): how the HTTP API addresses clients (ids are URL-safe, names are not). */
   getClientById(tenantId: string, id: Uint8Array): Promise<ClientRecord | undefined>;
+  /** The clients of those E4 ids that exist, in the order of `ids`, once per occurrence. */
+  getClientsById(tenantId: string, ids: readonly Uint8Array[]): Promise<ClientRecord[]>;
   /** Clients in E4 id order (by the hex of SHA3-256(name)[0:16]). */
   listClients(tenantId: string, page: PageRequest): Promise<Page<ClientRecord>>;
   countClients(tenantId: string): Promise<number>;
@@ -251,7 +253,8 @@ export interface LinkRecord {
   readonly createdAt: string;
   /**
    * The latest topic key version the device confirmed holding (a receipt for a command that installed it), and when
-   * (ISO 8601): what a resync can compare with the topic's version to send only what the device lacks.
+   * (ISO 8601): what a resync can compare with the topic's version to send only what the device lacks. Kept on the
+   * client's side of the link: in the records of `listLinksOfClient` (one write per receipt), not of `getLink`.
    */
   readonly confirmed?: LinkConfirmation;
 }
@@ -279,7 +282,7 @@ export interface LinkStore {
   /** The links of a client, in topic hash order, with what each confirmed. */
   listLinksOfClient(tenantId: string, clientName: string, page: PageRequest): Promise<Page<LinkRecord>>;
   /**
-   * Records on both items of the link that the device confirmed holding the topic key `confirmed.keyVersion`,
+   * Records on the client's side of the link that the device confirmed holding the topic key `confirmed.keyVersion`,
    * unless a later version is recorded already (a receipt that comes late never moves it back); nothing when there
    * is no such link (unlinked since).
    */

@@ -5,9 +5,11 @@
  * master-key calls (KMS in AWS) and key unwraps one rotation costs, with the vault's data-key cache emptied
  * before each rotation (the cost of a cold Lambda).
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { composeLocalC2 } from '../../local/composeLocalC2.js';
 import { type ReceiptForwarder, receiptForwarder } from '../../local/forwardReceipts.js';
 import { startEmbeddedBroker } from '../../local/startEmbeddedBroker.js';
@@ -18,9 +20,8 @@ import type { KeyVault, MasterKeyProvider } from '../../shared/c2/ports.js';
 import { createTopic } from '../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../shared/c2/topics/rotateTopicKey.js';
 import { EnvelopeKeyVault } from '../../shared/c2/vault/EnvelopeKeyVault.js';
-import { E4Client, hashIdAlias, randomKey } from '../../shared/e4/node/index.js';
+import { bytesToHex, hashIdAlias, randomKey } from '../../shared/e4/node/index.js';
 import { operationFinished } from '../support/operationFinished.js';
-import { connectDevice, type TestDevice } from '../support/testDevice.js';
 
 export interface RotationResult {
   readonly clients: number;
@@ -92,18 +93,35 @@ async function enrol(deps: C2Deps, clients: number, keep: number): Promise<Map<s
   return kept;
 }
 
-/** Real devices (the TypeScript library over MQTT, sending receipts) for the kept keys, connected a few at a time. */
-async function connectDevices(keys: Map<string, Uint8Array>, mqttUrl: string): Promise<TestDevice[]> {
-  const devices: TestDevice[] = [];
-  const entries = [...keys];
-  const worker = async () => {
-    for (let next = entries.shift(); next; next = entries.shift()) {
-      const [name, key] = next;
-      devices.push(await connectDevice(await E4Client.create({ mode: 'symmetric', key, name }), mqttUrl, name));
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
-  return devices;
+/** Real devices for the kept keys, connected in a process of their own (deviceFleet.ts); resolves once they are. */
+async function startFleet(keys: Map<string, Uint8Array>, mqttUrl: string): Promise<ChildProcess | undefined> {
+  if (keys.size === 0) return undefined;
+  const fleet = fork(fileURLToPath(new URL('./deviceFleet.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const answer = new Promise<{ connected?: number; error?: string }>((resolve, reject) => {
+    fleet.once('message', resolve);
+    fleet.once('exit', (code) => reject(new Error(`the device fleet exited (code ${code})`)));
+  });
+  fleet.send({ mqttUrl, devices: [...keys].map(([name, key]) => [name, bytesToHex(key)]) });
+  const { connected, error } = await answer.catch((error: unknown) => ({
+    connected: undefined,
+    error: (error as Error).message,
+  }));
+  if (connected !== keys.size) {
+    fleet.kill('SIGKILL');
+    throw new Error(`the device fleet did not connect: ${error ?? `${connected} of ${keys.size}`}`);
+  }
+  return fleet;
+}
+
+/** Ends the fleet's devices and waits for its process to exit. */
+async function endFleet(fleet: ChildProcess | undefined): Promise<void> {
+  if (!fleet || fleet.exitCode !== null) return;
+  const exited = new Promise((resolve) => fleet.once('exit', resolve));
+  fleet.send('end');
+  await exited;
 }
 
 /** Waits until the operation counts `count` devices confirmed. */
@@ -131,7 +149,7 @@ export async function c2Rotation(clients: number, rotations: number, devices = 0
   });
   const composed = await composeLocalC2({ stateDir, mqttUrl: broker.url, startWorker: false });
   forward = receiptForwarder(composed.deps.queue, caller.tenantId);
-  let connected: TestDevice[] = [];
+  let fleet: ChildProcess | undefined;
   try {
     const counter = { master: 0, unwraps: 0 };
     const envelope = new EnvelopeKeyVault(
@@ -140,7 +158,7 @@ export async function c2Rotation(clients: number, rotations: number, devices = 0
     const deps: C2Deps = { ...composed.deps, vault: countingVault(envelope, counter) };
     await composed.startWorker(deps);
     const setupStart = performance.now();
-    connected = await connectDevices(await enrol(deps, clients, devices), broker.url);
+    fleet = await startFleet(await enrol(deps, clients, devices), broker.url);
     const setupSeconds = (performance.now() - setupStart) / 1000;
     const runs: number[] = [];
     const confirmations: number[] = [];
@@ -187,7 +205,7 @@ export async function c2Rotation(clients: number, rotations: number, devices = 0
       ...(devices > 0 ? { devices, confirmations, confirmedSeconds: confirmations[confirmations.length >> 1]! } : {}),
     };
   } finally {
-    await Promise.all(connected.map((device) => device.end()));
+    await endFleet(fleet);
     await composed.close();
     await broker.close();
     rmSync(stateDir, { recursive: true, force: true });

@@ -446,7 +446,7 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       );
     });
 
-    it('stores command references as given (with the topic key a command carried, or none) and finds them by hash', async () => {
+    it('stores command references as given (with the topic key a command carried, or none) and finds them by hash, many in one read', async () => {
       // Prepare
       const store = await build();
       const op = operationRecord(0, { kind: 'client.resync', target: { type: 'client', name: 'dev' } });
@@ -469,10 +469,15 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       await store.putCommandRefs([ref, carrying]);
 
       // Assess
-      expect(await store.getCommandRef('tenant-a', ref.clientId, ref.commandHash)).toEqual(ref);
-      expect(await store.getCommandRef('tenant-a', ref.clientId, carrying.commandHash)).toEqual(carrying);
-      expect(await store.getCommandRef('tenant-a', ref.clientId, randomKey().subarray(0, 16))).toBeUndefined();
-      expect(await store.getCommandRef('tenant-b', ref.clientId, ref.commandHash)).toBeUndefined();
+      const unknown = { clientId: ref.clientId, commandHash: randomKey().subarray(0, 16) };
+      const found = await store.getCommandRefs('tenant-a', [carrying, unknown, ref, ref]);
+      expect(found.sort((a, b) => (a.topicKey?.keyVersion ?? 0) - (b.topicKey?.keyVersion ?? 0))).toEqual([
+        ref,
+        carrying,
+      ]);
+      expect(await store.getCommandRefs('tenant-a', [unknown])).toEqual([]);
+      expect(await store.getCommandRefs('tenant-a', [])).toEqual([]);
+      expect(await store.getCommandRefs('tenant-b', [ref])).toEqual([]);
     });
   });
 }

@@ -8,7 +8,6 @@
  * transactions: dynalite has none.
  */
 import {
-  BatchGetItemCommand,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -33,6 +32,7 @@ import type {
   TopicRecord,
 } from '../../c2/ports.js';
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
+import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import {
@@ -54,16 +54,12 @@ import {
   topicKey,
   topicsOfClient,
 } from './keyStoreItems.js';
-import { untilProcessed } from './untilProcessed.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoKeyStoreOptions {
   /** How long events are kept: their `expiresAt` (the table's TTL attribute) is `at` + this. 400 by default. */
   readonly eventRetentionDays?: number;
 }
-
-/** BatchGetItem reads at most 100 keys (the keys it leaves unprocessed are asked again: untilProcessed.ts). */
-const BATCH_GET_KEYS = 100;
 
 export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
@@ -129,18 +125,31 @@ export class DynamoKeyStore implements KeyStore {
     );
   };
 
+  /**
+   * The clients of those E4 ids that exist, in the order of `ids`, once per occurrence (an id of another length than
+   * E4's names none).
+   */
+  getClientsById = async (tenantId: string, ids: readonly Uint8Array[]): Promise<ClientRecord[]> => {
+    const keys = [...new Set(ids.filter((id) => id.length === ID_LEN).map(clientKey))];
+    const items = await batchGetItems(
+      this.#db,
+      this.#table,
+      keys.map((key) => this.#key(CLIENTS, tenantId, key)),
+    );
+    const found = new Map(items.map((item) => CLIENTS.fromItem(tenantId, item)).map((c) => [clientKey(c.id), c]));
+    return ids.flatMap((id) => (id.length === ID_LEN ? (found.get(clientKey(id)) ?? []) : []));
+  };
+
   /** In the order of `names`, once per occurrence (a name given twice is read once and returned twice). */
   getClients = async (tenantId: string, names: readonly string[]): Promise<ClientRecord[]> => {
     const unique = [...new Set(names)]; // BatchGetItem refuses a request that names a key twice
+    const items = await batchGetItems(
+      this.#db,
+      this.#table,
+      unique.map((name) => this.#keyOf(CLIENTS, tenantId, name)),
+    );
     // Found by stored name: an item whose name is not one asked is never returned.
-    const found = new Map<string, ClientRecord>();
-    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
-      const keys = unique.slice(i, i + BATCH_GET_KEYS).map((name) => this.#keyOf(CLIENTS, tenantId, name));
-      for (const item of await this.#batchGet(keys)) {
-        const client = CLIENTS.fromItem(tenantId, item);
-        found.set(client.name, client);
-      }
-    }
+    const found = new Map(items.map((item) => CLIENTS.fromItem(tenantId, item)).map((c) => [c.name, c]));
     return names.flatMap((name) => found.get(name) ?? []);
   };
 
@@ -257,33 +266,34 @@ export class DynamoKeyStore implements KeyStore {
   listLinksOfClient = (tenantId: string, clientName: string, page: PageRequest) =>
     this.#list(linksOfClient(clientName), tenantId, page);
 
-  /** Both items, conditionally (the link exists, no later version recorded): a failed condition is no error. */
+  /**
+   * The client's item of the link only (what listLinksOfClient reads), conditionally (the link exists, no later
+   * version recorded): a failed condition is no error. One write per receipt.
+   */
   recordLinkConfirmed = async (
     tenantId: string,
     topic: string,
     clientName: string,
     confirmed: LinkConfirmation,
   ): Promise<void> => {
-    for (const side of [LINKS_BY_TOPIC, LINKS_BY_CLIENT]) {
-      await this.#write(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: this.#keyOf(side, tenantId, { topic, clientName }),
-          UpdateExpression: 'SET confirmedKeyVersion = :version, confirmedAt = :at',
-          ConditionExpression:
-            '#topic = :topic AND #client = :client AND ' +
-            '(attribute_not_exists(confirmedKeyVersion) OR confirmedKeyVersion < :version OR ' +
-            '(confirmedKeyVersion = :version AND confirmedAt < :at))',
-          ExpressionAttributeNames: { '#topic': 'topic', '#client': 'clientName' },
-          ExpressionAttributeValues: {
-            ':version': { N: String(confirmed.keyVersion) },
-            ':at': { S: confirmed.at },
-            ':topic': { S: topic },
-            ':client': { S: clientName },
-          },
-        }),
-      );
-    }
+    await this.#write(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#keyOf(LINKS_BY_CLIENT, tenantId, { topic, clientName }),
+        UpdateExpression: 'SET confirmedKeyVersion = :version, confirmedAt = :at',
+        ConditionExpression:
+          '#topic = :topic AND #client = :client AND ' +
+          '(attribute_not_exists(confirmedKeyVersion) OR confirmedKeyVersion < :version OR ' +
+          '(confirmedKeyVersion = :version AND confirmedAt < :at))',
+        ExpressionAttributeNames: { '#topic': 'topic', '#client': 'clientName' },
+        ExpressionAttributeValues: {
+          ':version': { N: String(confirmed.keyVersion) },
+          ':at': { S: confirmed.at },
+          ':topic': { S: topic },
+          ':client': { S: clientName },
+        },
+      }),
+    );
   };
   countClientsOfTopic = (tenantId: string, topic: string) => this.#count(clientsOfTopic(topic), tenantId);
   countTopicsOfClient = (tenantId: string, clientName: string) => this.#count(topicsOfClient(clientName), tenantId);
@@ -380,19 +390,6 @@ export class DynamoKeyStore implements KeyStore {
       new GetItemCommand({ TableName: this.#table, Key: this.#key(range, tenantId, key), ConsistentRead: true }),
     );
     return Item ? range.fromItem(tenantId, Item) : undefined;
-  }
-
-  /** Reads the items of `keys` (at most 100), asking again for those DynamoDB leaves unprocessed. */
-  async #batchGet(keys: Item[]): Promise<Item[]> {
-    const items: Item[] = [];
-    await untilProcessed(keys, 'keys unread', async (pending) => {
-      const { Responses, UnprocessedKeys } = await this.#db.send(
-        new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      items.push(...(Responses?.[this.#table] ?? []));
-      return UnprocessedKeys?.[this.#table]?.Keys ?? [];
-    });
-    return items;
   }
 
   async #list<T>(range: ItemRange<T>, tenantId: string, page: PageRequest): Promise<Page<T>> {

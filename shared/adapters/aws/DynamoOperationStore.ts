@@ -6,8 +6,6 @@
  * secondary index, since lists are read newest first and a tenant's recent operations are few against its devices.
  */
 import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -18,6 +16,7 @@ import {
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type {
   CommandRef,
+  CommandRefKey,
   CountsDelta,
   DeliveryConfirmation,
   DeliveryCounts,
@@ -31,6 +30,8 @@ import type {
 } from '../../c2/ports/OperationStore.js';
 import type { Page, PageRequest } from '../../c2/ports.js';
 import { hashIdAlias } from '../../e4/index.js';
+import { batchGetItems } from '../dynamo/batchGetItems.js';
+import { batchWriteItems } from '../dynamo/batchWriteItems.js';
 import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import {
@@ -51,7 +52,6 @@ import {
   operationItem,
   operationKey,
 } from './operationStoreItems.js';
-import { untilProcessed } from './untilProcessed.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoOperationStoreOptions {
@@ -61,8 +61,6 @@ export interface DynamoOperationStoreOptions {
 
 /** An idempotency key names the operation it made for a day. */
 const IDEMPOTENCY_DAYS = 1;
-/** BatchWriteItem takes at most 25 writes (unprocessed ones are sent again: untilProcessed.ts). */
-const BATCH_WRITE_ITEMS = 25;
 /** BatchWriteItem requests in flight at once (a fan-out page writes 200 items: its deliveries and references). */
 const BATCHES_IN_FLIGHT = 8;
 /** Conditional updates of deliveries in flight at once. */
@@ -74,8 +72,6 @@ const TRANSITIONS_IN_FLIGHT = 25;
 const ABSENT_DELIVERY_SET =
   ', operationId = if_not_exists(operationId, :op), clientName = :name, clientId = if_not_exists(clientId, :id), ' +
   'expiresAt = if_not_exists(expiresAt, :expires)';
-/** BatchGetItem's limit. */
-const BATCH_GET_KEYS = 100;
 /** A filtered list reads at most this many pages of 100 items before it answers (a short page, with a cursor). */
 const FILTERED_READS = 10;
 
@@ -277,36 +273,26 @@ export class DynamoOperationStore implements OperationStore {
       })),
     );
 
-  getCommandRef = async (
-    tenantId: string,
-    clientId: Uint8Array,
-    commandHash: Uint8Array,
-  ): Promise<CommandRef | undefined> => {
-    const item = await this.#getItem(tenantId, commandRefKey(clientId, commandHash));
-    // dynalite has no TTL: an expired reference is still there, and is ignored.
-    if (!item || Number(item.expiresAt?.N) * 1000 <= Date.now()) return undefined;
-    return commandRefFromItem(tenantId, clientId, commandHash, item);
+  /** The references found (an expired one, still there in dynalite, which has no TTL, is ignored), in no order. */
+  getCommandRefs = async (tenantId: string, keys: readonly CommandRefKey[]): Promise<CommandRef[]> => {
+    const asked = new Map(keys.map((key) => [commandRefKey(key.clientId, key.commandHash), key]));
+    const now = Date.now();
+    return (await this.#batchGetItems(tenantId, [...asked.keys()]))
+      .filter((item) => Number(item.expiresAt?.N) * 1000 > now)
+      .map((item) => {
+        const { clientId, commandHash } = asked.get(item.SK!.S!)!;
+        return commandRefFromItem(tenantId, clientId, commandHash, item);
+      });
   };
 
   /** Writes items (created or replaced), 25 per BatchWriteItem, {@link BATCHES_IN_FLIGHT} requests at once. */
-  async #putAll(items: readonly Item[]): Promise<void> {
-    const batches: { PutRequest: { Item: Item } }[][] = [];
-    for (let i = 0; i < items.length; i += BATCH_WRITE_ITEMS) {
-      batches.push(items.slice(i, i + BATCH_WRITE_ITEMS).map((Item) => ({ PutRequest: { Item } })));
-    }
-    let next = 0;
-    const writer = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        await untilProcessed(batch, 'items unwritten', async (pending) => {
-          const { UnprocessedItems } = await this.#db.send(
-            new BatchWriteItemCommand({ RequestItems: { [this.#table]: pending } }),
-          );
-          return (UnprocessedItems?.[this.#table] ?? []) as typeof pending;
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, batches.length) }, writer));
+  #putAll(items: readonly Item[]): Promise<void> {
+    return batchWriteItems(
+      this.#db,
+      this.#table,
+      items.map((Item) => ({ PutRequest: { Item } })),
+      BATCHES_IN_FLIGHT,
+    );
   }
 
   transitionDeliveries = async (
@@ -377,21 +363,11 @@ export class DynamoOperationStore implements OperationStore {
     clientNames: readonly string[],
   ): Promise<DeliveryRecord[]> => {
     if (!isOperationId(operationId)) return [];
-    const unique = [...new Set(clientNames)]; // BatchGetItem refuses a request that names a key twice
-    const records: DeliveryRecord[] = [];
-    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
-      const keys: Item[] = unique
-        .slice(i, i + BATCH_GET_KEYS)
-        .map((name) => ({ PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, name) } }));
-      await untilProcessed(keys, 'keys unread', async (pending) => {
-        const { Responses, UnprocessedKeys } = await this.#db.send(
-          new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        for (const item of Responses?.[this.#table] ?? []) records.push(deliveryFromItem(tenantId, item));
-        return UnprocessedKeys?.[this.#table]?.Keys ?? [];
-      });
-    }
-    return records;
+    const items = await this.#batchGetItems(
+      tenantId,
+      clientNames.map((name) => deliveryKey(operationId, name)),
+    );
+    return items.map((item) => deliveryFromItem(tenantId, item));
   };
 
   listDeliveries = async (
@@ -423,6 +399,13 @@ export class DynamoOperationStore implements OperationStore {
       }),
     );
     if (!written) throw new C2Error(C2ErrorCode.AlreadyExists, `operation "${record.id}" exists already`);
+  }
+
+  /** The items of a tenant with those sort keys (each read once), in no order. */
+  #batchGetItems(tenantId: string, sortKeys: readonly string[]): Promise<Item[]> {
+    const unique = [...new Set(sortKeys)]; // BatchGetItem refuses a request that names a key twice
+    const keys = unique.map((sortKey) => ({ PK: { S: partition(tenantId) }, SK: { S: sortKey } }));
+    return batchGetItems(this.#db, this.#table, keys);
   }
 
   async #getItem(tenantId: string, sortKey: string): Promise<Item | undefined> {

@@ -3,8 +3,9 @@
  * over dynalite; partition `Q#<queue name>`), then handed to a drainer in this process. `start` loads every item a
  * previous run left (a crash, kill -9, a close that timed out) before draining: each message is handled at least
  * once, as SQS does in the AWS deployment, with no other server and no new dependency.
- * - at most `concurrency` handlers run at once; one timer waits for the next due item (delays and retries never spin
- *   the event loop);
+ * - at most `concurrency` handlers run at once, each given up to `batchSize` due messages (`startBatches`; `start`
+ *   hands them over one by one); one timer waits for the next due item (delays and retries never spin the event
+ *   loop);
  * - an item is deleted only once its handler resolved; a handler that throws is tried again later (the wait doubles
  *   at each attempt), and after `maxAttempts` the item is kept, flagged `dead`, logged, and never handed over again
  *   (the local dead-letter queue: {@link LocalWorkQueue.deadItems});
@@ -16,17 +17,24 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
-  DeleteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { describeWorkMessage } from '../../c2/operations/describeWorkMessage.js';
 import { parseWorkMessage } from '../../c2/operations/parseWorkMessage.js';
 import type { EnqueueOptions, WorkMessage, WorkQueue } from '../../c2/ports/WorkQueue.js';
+import { batchWriteItems } from '../dynamo/batchWriteItems.js';
 
 export type WorkHandler = (message: WorkMessage) => Promise<void>;
+
+/**
+ * Handles messages together; returns, per message, undefined when it is handled, or the error that has it retried
+ * (a throw fails them all).
+ */
+export type WorkBatchHandler = (messages: readonly WorkMessage[]) => Promise<readonly unknown[]>;
 
 type LogFields = Readonly<Record<string, string | number>>;
 
@@ -41,6 +49,15 @@ export interface LocalWorkQueueOptions {
   readonly name?: string;
   /** Handlers running at once; default 4. */
   readonly concurrency?: number;
+  /** Messages handed to one call of a batch handler (see `startBatches`); default 1. */
+  readonly batchSize?: number;
+  /**
+   * Holds back while `while()` says so (another queue's handlers run), unless the first due message has waited
+   * `atMostMs`; `wake()` is called when the hold may have ended. Default: never held.
+   */
+  readonly yieldWhile?: { readonly while: () => boolean; readonly atMostMs: number };
+  /** Called whenever a handler of this queue ends (another queue may yield to this one: its `wake`). */
+  readonly onHandled?: () => void;
   /** Attempts of a message before it is kept as dead; default 5. */
   readonly maxAttempts?: number;
   /** Wait before the first retry (ms), doubled at each further one, at most a minute; default 1 s. */
@@ -70,8 +87,8 @@ type Item = Record<string, AttributeValue>;
 const MAX_RETRY_DELAY_MS = 60_000;
 /** setTimeout's longest wait; a later item is looked at again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Items written at once by `enqueue`. */
-const WRITES_IN_FLIGHT = 25;
+/** BatchWriteItem requests of `enqueue` at once. */
+const WRITES_IN_FLIGHT = 4;
 const ERROR_CHARS = 500;
 
 const silent: WorkQueueLog = { warn: () => {}, error: () => {} };
@@ -81,11 +98,14 @@ export class LocalWorkQueue implements WorkQueue {
   readonly #table: string;
   readonly #partition: string;
   readonly #concurrency: number;
+  readonly #batchSize: number;
+  readonly #yieldWhile: LocalWorkQueueOptions['yieldWhile'];
+  readonly #onHandled: (() => void) | undefined;
   readonly #maxAttempts: number;
   readonly #retryDelayMs: number;
   readonly #closeTimeoutMs: number;
   readonly #log: WorkQueueLog;
-  #handler: WorkHandler | undefined;
+  #handler: WorkBatchHandler | undefined;
   #state: 'stopped' | 'loading' | 'draining' | 'closed' = 'stopped';
   #closing: Promise<void> | undefined;
   /** Entries to hand over, in due order. */
@@ -97,13 +117,17 @@ export class LocalWorkQueue implements WorkQueue {
   readonly #idleWaiters: (() => void)[] = [];
 
   constructor(db: DynamoDBClient, tableName: string, options: LocalWorkQueueOptions = {}) {
-    const { concurrency = 4, maxAttempts = 5, retryDelayMs = 1_000, closeTimeoutMs = 15_000 } = options;
+    const { concurrency = 4, batchSize = 1, maxAttempts = 5, retryDelayMs = 1_000, closeTimeoutMs = 15_000 } = options;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be an integer >= 1');
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be an integer >= 1');
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be an integer >= 1');
     this.#db = db;
     this.#table = tableName;
     this.#partition = `Q#${options.name ?? 'work'}`;
     this.#concurrency = concurrency;
+    this.#batchSize = batchSize;
+    this.#yieldWhile = options.yieldWhile;
+    this.#onHandled = options.onHandled;
     this.#maxAttempts = maxAttempts;
     this.#retryDelayMs = retryDelayMs;
     this.#closeTimeoutMs = closeTimeoutMs;
@@ -116,19 +140,32 @@ export class LocalWorkQueue implements WorkQueue {
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a number >= 0');
     const dueAt = Date.now() + delayMs;
     const entries = messages.map((message) => ({ key: newKey(dueAt), message, dueAt, attempts: 0 }));
-    for (let i = 0; i < entries.length; i += WRITES_IN_FLIGHT) {
-      await Promise.all(
-        entries
-          .slice(i, i + WRITES_IN_FLIGHT)
-          .map((entry) => this.#db.send(new PutItemCommand({ TableName: this.#table, Item: this.#itemOf(entry) }))),
-      );
+    if (entries.length === 1) {
+      await this.#db.send(new PutItemCommand({ TableName: this.#table, Item: this.#itemOf(entries[0]!) }));
+    } else {
+      await this.#writeAll(entries.map((entry) => ({ PutRequest: { Item: this.#itemOf(entry) } })));
     }
     for (const entry of entries) this.#add(entry);
     this.#pump();
   }
 
   /** Loads what the table holds (a previous run's items included), then drains it, handing each to `handler`. */
-  async start(handler: WorkHandler): Promise<void> {
+  start(handler: WorkHandler): Promise<void> {
+    return this.startBatches(async (messages) => {
+      const errors: unknown[] = [];
+      for (const message of messages)
+        errors.push(
+          await handler(message).then(
+            () => undefined,
+            (error) => error ?? 'failed',
+          ),
+        );
+      return errors;
+    });
+  }
+
+  /** As `start`, handing the handler up to `batchSize` due messages at a time. */
+  async startBatches(handler: WorkBatchHandler): Promise<void> {
     if (this.#state !== 'stopped') throw new Error(`the work queue cannot start: it is ${this.#state}`);
     this.#handler = handler;
     this.#state = 'loading';
@@ -158,6 +195,21 @@ export class LocalWorkQueue implements WorkQueue {
       this.#idleWaiters.push(resolve);
       this.#checkIdle();
     });
+  }
+
+  /** Whether a handler runs now. */
+  isBusy(): boolean {
+    return this.#running.size > 0;
+  }
+
+  /** Looks again at what is due (a hold, see `yieldWhile`, may have ended). */
+  wake(): void {
+    this.#pump();
+  }
+
+  /** Whether nothing waits (in this process) and no handler runs now. */
+  isIdle(): boolean {
+    return this.#state !== 'loading' && this.#waiting.length === 0 && this.#running.size === 0;
   }
 
   /**
@@ -237,42 +289,70 @@ export class LocalWorkQueue implements WorkQueue {
   #pump(): void {
     if (this.#state === 'draining') {
       const now = Date.now();
-      while (this.#running.size < this.#concurrency && (this.#waiting[0]?.dueAt ?? Infinity) <= now) {
-        this.#run(this.#waiting.shift()!);
+      const holdUntil = this.#holdUntil(now);
+      while (
+        this.#running.size < this.#concurrency &&
+        (this.#waiting[0]?.dueAt ?? Infinity) <= now &&
+        holdUntil <= now
+      ) {
+        let due = 1;
+        while (due < this.#batchSize && (this.#waiting[due]?.dueAt ?? Infinity) <= now) due++;
+        this.#run(this.#waiting.splice(0, due));
       }
       clearTimeout(this.#timer);
       this.#timer = undefined;
       const next = this.#waiting[0];
-      // When every slot is busy, the next handler to end pumps again.
+      // When every slot is busy, the next handler to end pumps again; a hold ends by `wake` or at its limit.
       if (next && this.#running.size < this.#concurrency) {
-        this.#timer = setTimeout(() => this.#pump(), Math.min(next.dueAt - now, MAX_TIMER_MS));
+        const at = Math.max(next.dueAt, holdUntil);
+        this.#timer = setTimeout(() => this.#pump(), Math.min(at - now, MAX_TIMER_MS));
       }
     }
     this.#checkIdle();
   }
 
-  #run(entry: Entry): void {
-    const running: Promise<void> = this.#attempt(entry).finally(() => {
+  /** Until when the first due message is held back (see `yieldWhile`); `now` or earlier when it is not. */
+  #holdUntil(now: number): number {
+    const first = this.#waiting[0];
+    if (!this.#yieldWhile || !first || first.dueAt > now || !this.#yieldWhile.while()) return now;
+    return first.dueAt + this.#yieldWhile.atMostMs;
+  }
+
+  #run(entries: Entry[]): void {
+    const running: Promise<void> = this.#attempt(entries).finally(() => {
       this.#running.delete(running);
       this.#pump();
+      this.#onHandled?.();
     });
     this.#running.add(running);
   }
 
-  async #attempt(entry: Entry): Promise<void> {
-    entry.attempts += 1;
+  async #attempt(entries: readonly Entry[]): Promise<void> {
+    for (const entry of entries) entry.attempts += 1;
+    let errors: readonly unknown[];
     try {
-      await this.#handler!(entry.message);
+      errors = await this.#handler!(entries.map((entry) => entry.message));
     } catch (error) {
-      await this.#failed(entry, error);
-      return;
+      errors = entries.map(() => error);
     }
-    this.#known.delete(entry.key);
-    await this.#write(
-      new DeleteItemCommand({ TableName: this.#table, Key: this.#keyOf(entry) }),
-      'could not delete a handled work item: it is handled again at the next start',
-      entry,
+    const handled = entries.filter((_, i) => errors[i] === undefined);
+    await Promise.all(
+      entries.map((entry, i) => (errors[i] === undefined ? undefined : this.#failed(entry, errors[i]))),
     );
+    for (const entry of handled) this.#known.delete(entry.key);
+    try {
+      await this.#writeAll(handled.map((entry) => ({ DeleteRequest: { Key: this.#keyOf(entry) } })));
+    } catch (error) {
+      this.#log.error('could not delete handled work items: they are handled again at the next start', {
+        items: handled.length,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  /** Writes the requests, 25 per BatchWriteItem, {@link WRITES_IN_FLIGHT} at once. */
+  #writeAll(requests: readonly WriteRequest[]): Promise<void> {
+    return batchWriteItems(this.#db, this.#table, requests, WRITES_IN_FLIGHT);
   }
 
   /** An item whose message does not read: kept as dead (and logged without its content), never handled. */
@@ -327,7 +407,7 @@ export class LocalWorkQueue implements WorkQueue {
   }
 
   /** A write after a handler: its failure is logged (the item stays in the table, handled again at the next start). */
-  async #write(command: DeleteItemCommand | UpdateItemCommand, what: string, entry: Entry): Promise<void> {
+  async #write(command: UpdateItemCommand, what: string, entry: Entry): Promise<void> {
     try {
       await this.#db.send(command);
     } catch (error) {
@@ -336,7 +416,7 @@ export class LocalWorkQueue implements WorkQueue {
   }
 
   #checkIdle(): void {
-    if (this.#state === 'loading' || this.#waiting.length > 0 || this.#running.size > 0) return;
+    if (!this.isIdle()) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 

@@ -1,13 +1,13 @@
 /**
- * The worker's one entry point: what every queue adapter (SQS and the worker function in AWS, the local queue in
- * process) calls for each message it takes. Idempotent: a message handled twice, or again after a crash, changes
+ * The worker's entry point for one message (handleWorkMessages.ts takes a batch: what the queue adapters, SQS and
+ * the worker function in AWS, the local queue in process, call). Idempotent: a message handled twice, or again after a crash, changes
  * nothing more than once. Throws only for a failure worth retrying (the adapter hands the message over again later).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { acceptReturn } from '../clients/acceptReturn.js';
 import { writeEvent } from '../events/writeEvent.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
-import { acceptReceipt } from './acceptReceipt.js';
+import { acceptReceipts } from './acceptReceipts.js';
 import { advanceOperation } from './advanceOperation.js';
 import { checkConfirmations } from './checkConfirmations.js';
 import type { WorkOptions } from './WorkOptions.js';
@@ -21,7 +21,9 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
     case 'operation':
       return waitingOutFence(deps, message, advanceOperation(deps, message, options));
     case 'receipt':
-      return acceptReceipt(deps, message, options.onReceipt);
+      return acceptReceipts(deps, [message], options.onReceipt).then(([error]) => {
+        if (error !== undefined) throw error;
+      });
     case 'event':
       return writeEvent(deps, message.event);
     case 'confirmation':

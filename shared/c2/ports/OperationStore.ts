@@ -190,6 +190,9 @@ export interface CommandRef {
   readonly confirmsPending?: boolean;
 }
 
+/** What names a command reference: the client and the command's hash. */
+export type CommandRefKey = Pick<CommandRef, 'clientId' | 'commandHash'>;
+
 export interface OperationFilter {
   readonly status?: OperationStatus;
   readonly kind?: OperationKind;
@@ -269,5 +272,6 @@ export interface OperationStore {
 
   /** Records commands about to be published (many per request), before they are: a receipt may come at once. */
   putCommandRefs(refs: readonly CommandRef[]): Promise<void>;
-  getCommandRef(tenantId: string, clientId: Uint8Array, commandHash: Uint8Array): Promise<CommandRef | undefined>;
+  /** The references of those commands that have one (each once, in no order). */
+  getCommandRefs(tenantId: string, keys: readonly CommandRefKey[]): Promise<CommandRef[]>;
 }

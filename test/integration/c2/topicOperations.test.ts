@@ -119,12 +119,10 @@ describe('a rotation is an operation', () => {
     ]);
     // No command references: none of these devices has sent a receipt yet (a topic operation references the
     // commands of devices known to send receipts; a first receipt is matched through the device's topics).
-    const ref = await deps.operations.getCommandRef(
-      caller.tenantId,
-      deliveries[0]!.clientId,
-      deliveries[0]!.commandHash!,
+    const { clientId, commandHash } = deliveries[0]!;
+    expect(await deps.operations.getCommandRefs(caller.tenantId, [{ clientId, commandHash: commandHash! }])).toEqual(
+      [],
     );
-    expect(ref).toBeUndefined();
     const events = await listEvents(deps, caller, { limit: 10 });
     expect(events.items[0]).toMatchObject({
       action: 'topic.rotate',
@@ -362,8 +360,12 @@ describe('devices that send receipts and stay silent', () => {
     const check = own.messages[0];
     // Command references only for the devices known to send receipts, with what a receipt needs to record.
     const first = Object.fromEntries((await deliveriesOf(operation.id)).map((d) => [d.clientName, d]));
-    const refOf = (name: string) =>
-      deps.operations.getCommandRef(caller.tenantId, first[name]!.clientId, first[name]!.commandHash!);
+    const refOf = async (name: string) =>
+      (
+        await deps.operations.getCommandRefs(caller.tenantId, [
+          { ...first[name]!, commandHash: first[name]!.commandHash! },
+        ])
+      )[0];
     const ref = { operationId: operation.id, confirmsPending: true, topicKey: { topic: 'ops/confirm', keyVersion: 2 } };
     expect(await refOf('conf-ok')).toMatchObject({ ...ref, clientName: 'conf-ok' });
     expect(await refOf('conf-silent')).toMatchObject({ ...ref, clientName: 'conf-silent' });

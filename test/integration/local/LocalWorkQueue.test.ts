@@ -334,4 +334,56 @@ describe('LocalWorkQueue', () => {
     await expect(queue.enqueue([operation('op-1')], { delayMs: -1 })).rejects.toThrow(RangeError);
     expect(await itemsLeft(table)).toBe(0);
   });
+
+  it('startBatches hands up to batchSize due messages at once; a failed one is retried alone, the others deleted', async () => {
+    // Prepare: 7 messages due at once, batches of 3, one slot; "bad" fails its first attempt.
+    const table = await openTable();
+    const queue = newQueue(table, { concurrency: 1, batchSize: 3, retryDelayMs: 20 });
+    const batches: string[][] = [];
+    let badTries = 0;
+    const names = ['m-1', 'm-2', 'bad', 'm-4', 'm-5', 'm-6', 'm-7'];
+    await queue.enqueue(names.map(operation));
+
+    // Act
+    await queue.startBatches(async (messages) => {
+      batches.push(messages.map(idOf));
+      return messages.map((message) =>
+        idOf(message) === 'bad' && badTries++ === 0 ? new Error('not yet') : undefined,
+      );
+    });
+    await queue.idle();
+
+    // Assess: every message in a batch of at most 3; "bad" once more, alone; nothing left in the table.
+    expect(batches.map((batch) => batch.length)).toEqual([3, 3, 1, 1]);
+    expect(batches.flat().sort()).toEqual([...names, 'bad'].sort());
+    expect(batches.at(-1)).toEqual(['bad']);
+    expect(await itemsLeft(table)).toBe(0);
+  });
+
+  it('yieldWhile holds due messages back while the other side is busy, until wake or at most atMostMs', async () => {
+    // Prepare: a queue that yields while `busy`, for at most 400 ms.
+    const table = await openTable();
+    let busy = true;
+    const queue = newQueue(table, { yieldWhile: { while: () => busy, atMostMs: 400 } });
+    const handledAt: number[] = [];
+    await queue.start(async () => void handledAt.push(Date.now()));
+
+    // Act: one message held until its limit; one released by wake as soon as the other side is idle.
+    const start = Date.now();
+    await queue.enqueue([operation('held')]);
+    await queue.idle();
+    const released = Date.now();
+    await queue.enqueue([operation('woken')], { delayMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const beforeWake = handledAt.length;
+    busy = false;
+    queue.wake();
+    await queue.idle();
+
+    // Assess
+    expect(handledAt[0]! - start).toBeGreaterThanOrEqual(400);
+    expect(beforeWake).toBe(1);
+    expect(handledAt[1]! - released).toBeLessThan(400);
+    expect(await itemsLeft(table)).toBe(0);
+  });
 });

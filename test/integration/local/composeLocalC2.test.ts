@@ -68,10 +68,10 @@ describe('composeLocalC2', () => {
     expect(key).toEqual(created.key);
   });
 
-  it('drains its work queue with handleWork: an enqueued message is taken by the worker', async () => {
+  it('drains its work queue with handleWorkMessages: an enqueued message is taken by the worker', async () => {
     // Prepare: one attempt per message, so that idle() returns after it whatever handleWork makes of it.
     const dir = await newStateDir();
-    const c2 = await composeLocalC2({ stateDir: dir, mqttUrl: broker.url, queue: { maxAttempts: 1 } });
+    const c2 = await composeLocalC2({ stateDir: dir, mqttUrl: broker.url, queue: { work: { maxAttempts: 1 } } });
     opened.push(c2);
 
     // Act

@@ -22,6 +22,7 @@ import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { bytesToHex, E4Client, randomEd25519KeyPair } from '../../../shared/e4/node/index.js';
+import { linkConfirmed } from '../../support/linkConfirmed.js';
 import { operationFinished } from '../../support/operationFinished.js';
 import { connectDevice, type TestDevice } from '../../support/testDevice.js';
 
@@ -239,8 +240,7 @@ describe('client.resync as an operation', () => {
       await operationFinished(server.deps, (await resyncClient(server.deps, caller, name)).operation);
     await until(async () => {
       for (const name of names) {
-        const link = await server.deps.store.getLink(server.tenantId, 'mesh', name);
-        if (link?.confirmed?.keyVersion !== 1) return false;
+        if ((await linkConfirmed(server.deps.store, server.tenantId, 'mesh', name))?.keyVersion !== 1) return false;
       }
       return true;
     }, 'every key confirmed');

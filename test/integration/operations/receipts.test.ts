@@ -21,8 +21,9 @@ import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { loadC2Key, newC2KeyPair } from '../../../shared/c2/c2key/loadC2Key.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { pendingBinding } from '../../../shared/c2/clients/newClientKey.js';
-import { RECEIPT_RETRIES, RECEIPT_RETRY_DELAYS_MS } from '../../../shared/c2/operations/acceptReceipt.js';
+import { RECEIPT_RETRIES, RECEIPT_RETRY_DELAYS_MS } from '../../../shared/c2/operations/acceptReceipts.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import { handleWorkMessages } from '../../../shared/c2/operations/handleWorkMessages.js';
 import { newOperationId } from '../../../shared/c2/operations/newOperationId.js';
 import type { ReceiptOutcome } from '../../../shared/c2/operations/receipts/ReceiptOutcome.js';
 import type { CommandRef, OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
@@ -51,6 +52,7 @@ import {
 import { type RunningBroker, startAedes } from '../../support/brokers.js';
 import { callerOf } from '../../support/callerOf.js';
 import { fuzzRuns } from '../../support/fuzzRuns.js';
+import { linkConfirmed } from '../../support/linkConfirmed.js';
 import { connectDevice, enrolDevice, type TestDevice } from '../../support/testDevice.js';
 
 const TENANT = 'local';
@@ -102,6 +104,7 @@ async function symmetricDevice(name: string, options: { receipts?: boolean; url?
 }
 
 const idHex = (device: TestDevice) => bytesToHex(device.client.id);
+const confirmedOf = (topic: string, clientName: string) => linkConfirmed(deps.store, TENANT, topic, clientName);
 const nowSecond = () => Math.floor(Date.now() / 1000);
 
 /** The command protected under `key` for the device, as the fan-out would protect it. */
@@ -221,7 +224,7 @@ describe('receipts over the embedded broker', () => {
     expect(replayed).toEqual({ result: 'duplicate', operationId: operation.id, clientName: 'alice' });
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
     expect((await deliveryOf(operation, alice))?.state).toBe('confirmed');
-    expect((await deps.store.getLink(TENANT, 'room/1', 'alice'))?.confirmed?.keyVersion).toBe(2);
+    expect((await confirmedOf('room/1', 'alice'))?.keyVersion).toBe(2);
     expect((await deps.store.getClient(TENANT, 'alice'))?.lastSeenAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(alice.errors).toEqual([]);
   });
@@ -291,6 +294,65 @@ describe('receipts over the embedded broker', () => {
       { numRuns: fuzzRuns(1 / 5) },
     );
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 1, confirmed: 0, failed: 0 });
+  });
+
+  it('a batch of receipts: one read of clients and references, one count per operation, each receipt its outcome', async () => {
+    // Prepare: jan and kim on one operation, lea on another; each applied its command. The store is watched (a
+    // spy over the real adapters, counting calls) to see what the batch costs.
+    const [jan, kim, lea] = [await symmetricDevice('jan'), await symmetricDevice('kim'), await symmetricDevice('lea')];
+    const frames = new Map([jan, kim, lea].map((d) => [d.name, frameFor(cmdResetTopics(), keys.get(d.name)!)]));
+    const shared = await recordOperation(jan, frames.get('jan')!);
+    await deps.operations.putDeliveries([
+      {
+        ...(await deliveryOf(shared, jan))!,
+        clientName: 'kim',
+        clientId: kim.client.id,
+        commandHash: commandHash(frames.get('kim')!),
+      },
+    ]);
+    await deps.operations.addToCounts(TENANT, shared.id, { total: 1, sent: 1 }, new Date().toISOString());
+    await recordRef(kim, shared.id, frames.get('kim')!);
+    const own = await recordOperation(lea, frames.get('lea')!);
+    for (const device of [jan, kim, lea]) await publish(device, frames.get(device.name)!);
+    const [janReceipt, kimReceipt, leaReceipt] = await Promise.all([jan, kim, lea].map((d) => receipt(d, 1)));
+    const forged = { ...leaReceipt!, payload: toBase64(protectReceipt(commandHash(frames.get('lea')!), randomKey())) };
+    const calls = new Map<string, number>();
+    const watched = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get: (object, property, receiver) => {
+          const value = Reflect.get(object, property, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            calls.set(String(property), (calls.get(String(property)) ?? 0) + 1);
+            return value.apply(object, args);
+          };
+        },
+      });
+    const watchedDeps = { ...deps, store: watched(deps.store), operations: watched(deps.operations) };
+    const outcomes: ReceiptOutcome[] = [];
+
+    // Act: jan's receipt twice in the same batch, with a forged one and a malformed one.
+    const errors = await handleWorkMessages(
+      watchedDeps,
+      [janReceipt!, kimReceipt!, leaReceipt!, janReceipt!, forged, { ...janReceipt!, payload: '!' }],
+      { onReceipt: (outcome) => outcomes.push(outcome) },
+    );
+
+    // Assess
+    expect(errors).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    // In the order of the messages; which of jan's two receipts confirms is a race, the other is a duplicate.
+    expect(outcomes.slice(1, 3).map((outcome) => outcome.result)).toEqual(['confirmed', 'confirmed']);
+    expect([outcomes[0]!.result, outcomes[3]!.result].sort()).toEqual(['confirmed', 'duplicate']);
+    expect(outcomes.slice(4)).toEqual([
+      { result: 'refused', reason: 'AUTHENTICATION_FAILED' },
+      { result: 'refused', reason: 'MALFORMED' },
+    ]);
+    expect((await operationOf(shared))?.counts).toEqual({ total: 2, pending: 0, sent: 0, confirmed: 2, failed: 0 });
+    expect((await operationOf(own))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
+    expect(calls.get('getClientsById')).toBe(1);
+    expect(calls.get('getCommandRefs')).toBe(1);
+    expect(calls.get('addToCounts')).toBe(2);
+    expect(calls.get('getClientById')).toBeUndefined();
   });
 
   it('a receipt ahead of its command reference goes back to the queue (delayed), then is dropped after its last try', async () => {
@@ -386,7 +448,7 @@ describe('receipts over the embedded broker', () => {
     expect(written).toEqual([]);
     expect(await deliveryOf(operation, hana)).toMatchObject({ state: 'confirmed', attempts: 1 });
     expect((await operationOf(operation))?.counts).toEqual({ total: 1, pending: 0, sent: 0, confirmed: 1, failed: 0 });
-    expect((await deps.store.getLink(TENANT, 'room/early', 'hana'))?.confirmed?.keyVersion).toBe(2);
+    expect((await confirmedOf('room/early', 'hana'))?.keyVersion).toBe(2);
   });
 
   it('the first receipt of a device never heard from is matched through its topics; later ones through references', async () => {
@@ -400,7 +462,9 @@ describe('receipts over the embedded broker', () => {
         await handleWork(deps, work);
       }
       const delivery = (await deliveryOf(operation, ines))!;
-      const ref = await deps.operations.getCommandRef(TENANT, ines.client.id, delivery.commandHash!);
+      const [ref] = await deps.operations.getCommandRefs(TENANT, [
+        { clientId: ines.client.id, commandHash: delivery.commandHash! },
+      ]);
       return { operation, ref };
     };
 
@@ -421,7 +485,7 @@ describe('receipts over the embedded broker', () => {
     expect(second.ref).toMatchObject({ operationId: second.operation.id, confirmsPending: true });
     expect(secondOutcome).toMatchObject({ result: 'confirmed', operationId: second.operation.id, clientName: 'ines' });
     expect((await operationOf(second.operation))?.counts).toMatchObject({ total: 1, confirmed: 1, pending: 0 });
-    expect((await deps.store.getLink(TENANT, 'room/first', 'ines'))?.confirmed?.keyVersion).toBe(3);
+    expect((await confirmedOf('room/first', 'ines'))?.keyVersion).toBe(3);
   });
 
   it('public-key mode: receipts of a SetIDKey and of a SetC2Key open under the pending keys', async () => {

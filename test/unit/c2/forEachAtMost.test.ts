@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachAtMost } from '../../../functions/worker/forEachAtMost.js';
+import { forEachAtMost } from '../../../shared/c2/forEachAtMost.js';
 
 describe('forEachAtMost', () => {
   it.each([
