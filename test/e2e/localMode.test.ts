@@ -148,6 +148,16 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
       async () => ((await get(`/v1/operations/${rotated.id}`)).json as OperationView).counts.confirmed === 2,
     );
     expect((await api<{ keyVersion: number }>('GET', `/v1/topics/${created.hash}`)).keyVersion).toBe(2);
+    // Per client: when it was last heard from, and per topic the key version it confirmed holding.
+    expect(await api('GET', `/v1/clients/${alice.id}`)).toMatchObject({
+      lastSeenAt: expect.stringMatching(/^20\d\d-/),
+    });
+    await waitFor(async () => {
+      const { items } = (await get(`/v1/clients/${alice.id}/topics`)).json as {
+        items: { topic: string; keyVersion: number; confirmed?: { keyVersion: number } }[];
+      };
+      return items.length === 1 && items[0]!.keyVersion === 2 && items[0]!.confirmed?.keyVersion === 2;
+    });
     await exchange(alice.device, bob.device, topic, 'after rotation');
 
     // A third device joins, then is removed: the topic is re-keyed; a copy that ignores RemoveTopic reads nothing.

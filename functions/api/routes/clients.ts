@@ -167,14 +167,16 @@ export const clientRoutes: readonly ApiRoute[] = [
     method: 'GET',
     path: '/v1/clients/{clientId}/topics',
     operationId: 'listTopicsOfClient',
-    summary: 'The topics the client is on, in hash order, each with the hash that addresses it, a page at a time.',
+    summary:
+      'The topics the client is on, in hash order, a page at a time: each with the hash that addresses it, its ' +
+      'current key version and the one the device confirmed holding (behind when lower).',
     params: ClientIdParamsSchema,
     query: PageQuerySchema,
     response: TopicsOfClientPageSchema,
     run: async (deps, caller, { params, query }) => {
       const name = await clientNameOfId(deps, caller, params.clientId);
       const page = await listTopicsOfClient(deps, caller, name, query);
-      return mapPage(page, (topic) => ({ topic, hash: bytesToHex(hashTopic(topic)) }));
+      return mapPage(page, (item) => ({ ...item, hash: bytesToHex(hashTopic(item.topic)) }));
     },
   }),
 ];

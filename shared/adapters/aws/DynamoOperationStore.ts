@@ -19,7 +19,6 @@ import type {
   CommandRefKey,
   CountsDelta,
   DeliveryConfirmation,
-  DeliveryCounts,
   DeliveryRecord,
   DeliveryState,
   DeliveryTransition,
@@ -35,11 +34,11 @@ import { batchWriteItems } from '../dynamo/batchWriteItems.js';
 import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import {
-  COUNT_ATTRIBUTES,
   commandRefFromItem,
   commandRefItem,
   commandRefKey,
   countsItem,
+  DELTA_ATTRIBUTES,
   deliveriesRange,
   deliveryFromItem,
   deliveryItem,
@@ -231,7 +230,7 @@ export class DynamoOperationStore implements OperationStore {
       expression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}${add}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
       names: {
         ...Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
-        ...Object.fromEntries(adds.map((field, i) => [`#c${i}`, COUNT_ATTRIBUTES[field]])),
+        ...Object.fromEntries(adds.map((field, i) => [`#c${i}`, DELTA_ATTRIBUTES[field]])),
       },
       values: {
         ...Object.fromEntries(names.map((name, i) => [`:a${i}`, set[name]!])),
@@ -246,7 +245,7 @@ export class DynamoOperationStore implements OperationStore {
     const fields = countFields(delta);
     return this.#updateOperation(tenantId, id, {
       expression: `SET updatedAt = :at${fields.length > 0 ? ` ADD ${fields.map((_, i) => `#c${i} :c${i}`).join(', ')}` : ''}`,
-      names: Object.fromEntries(fields.map((field, i) => [`#c${i}`, COUNT_ATTRIBUTES[field]])),
+      names: Object.fromEntries(fields.map((field, i) => [`#c${i}`, DELTA_ATTRIBUTES[field]])),
       values: {
         ':at': { S: updatedAt },
         ...Object.fromEntries(fields.map((field, i) => [`:c${i}`, { N: String(delta[field]) }])),
@@ -548,8 +547,8 @@ export class DynamoOperationStore implements OperationStore {
 }
 
 /** The counts a delta changes (zeros left out), each checked to be an integer. */
-function countFields(delta: CountsDelta): (keyof DeliveryCounts)[] {
-  const fields = (Object.keys(COUNT_ATTRIBUTES) as (keyof DeliveryCounts)[]).filter(
+function countFields(delta: CountsDelta): (keyof CountsDelta)[] {
+  const fields = (Object.keys(DELTA_ATTRIBUTES) as (keyof CountsDelta)[]).filter(
     (field) => delta[field] !== undefined && delta[field] !== 0,
   );
   for (const field of fields) {

@@ -50,6 +50,12 @@ export const COUNT_ATTRIBUTES: Record<keyof DeliveryCounts, string> = {
   failed: 'cFailed',
 };
 
+/** The attribute of each amount a CountsDelta may change: the counts, and the operation's `confirmable`. */
+export const DELTA_ATTRIBUTES: Record<keyof DeliveryCounts | 'confirmable', string> = {
+  ...COUNT_ATTRIBUTES,
+  confirmable: 'cConfirmable',
+};
+
 const DAY_SECONDS = 86_400;
 
 /** Epoch seconds `days` after the ISO time `at` (the TTL attribute). */
@@ -87,6 +93,7 @@ export function operationItem(r: OperationRecord, retentionDays: number): Item {
     ...(r.finishedAt === undefined ? {} : { finishedAt: { S: r.finishedAt } }),
     status: { S: r.status },
     ...countsItem(r.counts),
+    ...(r.confirmable === undefined ? {} : { cConfirmable: { N: String(r.confirmable) } }),
     ...(r.error === undefined ? {} : { errorCode: { S: r.error.code }, errorMessage: { S: r.error.message } }),
     ...(r.wrappedKey === undefined ? {} : { wrappedKey: { B: r.wrappedKey } }),
     ...(r.cursor === undefined ? {} : { fanOutCursor: { S: r.cursor } }),
@@ -118,6 +125,7 @@ export const OPERATIONS: ItemRange<OperationRecord> = {
     counts: Object.fromEntries(
       Object.entries(COUNT_ATTRIBUTES).map(([field, attribute]) => [field, Number(item[attribute]?.N ?? '0')]),
     ) as unknown as DeliveryCounts,
+    ...(item.cConfirmable ? { confirmable: Number(item.cConfirmable.N) } : {}),
     ...(item.errorCode ? { error: { code: item.errorCode.S!, message: item.errorMessage?.S ?? '' } } : {}),
     ...(item.wrappedKey ? { wrappedKey: item.wrappedKey.B! } : {}),
     ...(item.fanOutCursor ? { cursor: item.fanOutCursor.S! } : {}),

@@ -12,6 +12,8 @@ export interface ClientView {
   readonly pendingKeyVersion?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** When the C2 last heard from the device (a receipt); to the minute for symmetric clients. */
+  readonly lastSeenAt?: string;
 }
 
 export function clientView(record: ClientRecord): ClientView {
@@ -24,5 +26,6 @@ export function clientView(record: ClientRecord): ClientView {
     ...(record.pending ? { pendingKeyVersion: record.pending.keyVersion } : {}),
     createdAt,
     updatedAt,
+    ...(record.lastSeenAt === undefined ? {} : { lastSeenAt: record.lastSeenAt }),
   };
 }

@@ -1,8 +1,11 @@
-/** Reading links: the clients of a topic and the topics of a client (names, in order, paged), and their counts. */
+/**
+ * Reading links: the clients of a topic (names) and the topics of a client (with their key versions, current and
+ * confirmed by the device), in order, paged; and their counts.
+ */
 import type { C2Deps } from '../C2Deps.js';
 import { requireClient } from '../clients/requireClient.js';
 import { validateClientName } from '../clients/validateClientName.js';
-import type { Caller, Page, PageRequest } from '../ports.js';
+import type { Caller, LinkConfirmation, Page, PageRequest } from '../ports.js';
 import { requireTopic } from '../topics/requireTopic.js';
 import { validateTopic } from '../topics/validateTopic.js';
 import { validatePageRequest } from '../validatePageRequest.js';
@@ -19,16 +22,34 @@ export async function listClientsOfTopic(
   return deps.store.listClientsOfTopic(caller.tenantId, topic, page);
 }
 
+/** A topic of a client, with the key version it has and the one the device confirmed holding. */
+export interface TopicOfClient {
+  readonly topic: string;
+  /** The topic's current key version (absent when the topic went away since the page was read). */
+  readonly keyVersion?: number;
+  /** The latest version the device confirmed holding (a receipt), and when; absent when it never confirmed one. */
+  readonly confirmed?: LinkConfirmation;
+}
+
 export async function listTopicsOfClient(
   deps: C2Deps,
   caller: Caller,
   clientName: string,
   page: PageRequest,
-): Promise<Page<string>> {
+): Promise<Page<TopicOfClient>> {
   const name = validateClientName(clientName);
   validatePageRequest(page);
   await requireClient(deps, caller.tenantId, name);
-  return deps.store.listTopicsOfClient(caller.tenantId, name, page);
+  const links = await deps.store.listLinksOfClient(caller.tenantId, name, page);
+  const topics = await Promise.all(links.items.map((link) => deps.store.getTopic(caller.tenantId, link.topic)));
+  return {
+    ...links,
+    items: links.items.map(({ topic, confirmed }, i) => ({
+      topic,
+      ...(topics[i] ? { keyVersion: topics[i].keyVersion } : {}),
+      ...(confirmed ? { confirmed } : {}),
+    })),
+  };
 }
 
 export async function countClientsOfTopic(deps: C2Deps, caller: Caller, topicName: string): Promise<number> {

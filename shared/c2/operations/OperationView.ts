@@ -50,12 +50,13 @@ export interface DeliveryView {
 }
 
 /**
- * The devices that can confirm and how many did. For now every device counts as able to (`confirmable` = `total`):
- * the C2 cannot yet tell which devices send receipts, so a device that never does keeps the percentage below 100.
- * The one place to change when it can.
+ * The devices that can confirm and how many did: those known to send receipts when their command went out, and those
+ * whose first receipt came since (`record.confirmable`); never fewer than those that confirmed. Devices that never
+ * send receipts (e4go) are not among them: they do not hold the percentage down. None yet: no figure.
  */
-export function confirmationOf(counts: DeliveryCounts): ConfirmationView | undefined {
-  const confirmable = counts.total;
+export function confirmationOf(record: Pick<OperationRecord, 'counts' | 'confirmable'>): ConfirmationView | undefined {
+  const { counts } = record;
+  const confirmable = Math.min(counts.total, Math.max(record.confirmable ?? 0, counts.confirmed));
   if (confirmable <= 0) return undefined;
   // Within 0..confirmable whatever the counts say (they are shown as stored), so the view always reads.
   const confirmed = Math.max(0, Math.min(counts.confirmed, confirmable));
@@ -66,7 +67,7 @@ export function operationView(record: OperationRecord): OperationView {
   const { id, kind, status, parentId, keyVersion, actor, createdAt, updatedAt, finishedAt, error } = record;
   const rekey = record.options?.rekey;
   const { total, pending, sent, confirmed, failed } = record.counts;
-  const confirmation = confirmationOf(record.counts);
+  const confirmation = confirmationOf(record);
   return {
     id,
     kind,

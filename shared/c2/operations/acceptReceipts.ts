@@ -207,7 +207,9 @@ async function countConfirmed(
   await Promise.all(
     [...byOperation].map(([operationId, group]) =>
       allUndecided(group, async () => {
-        const delta: Record<string, number> = { confirmed: group.length };
+        // A device's first receipt makes it one that can confirm (it was not counted when its command went out).
+        const first = group.filter(({ client }) => client!.lastSeenAt === undefined).length;
+        const delta: Record<string, number> = { confirmed: group.length, confirmable: first };
         for (const { from } of group) delta[from!] = (delta[from!] ?? 0) - 1;
         await operations.addToCounts(tenantId, operationId, delta as CountsDelta, at);
       }),

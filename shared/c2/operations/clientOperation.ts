@@ -27,6 +27,7 @@ import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import { commandHashOf } from './commandHashOf.js';
 import { finishOperation } from './finishOperation.js';
+import { confirmableOnce } from './pageOutcomes.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { startOperation } from './startOperation.js';
@@ -288,7 +289,8 @@ async function sendReset(deps: C2Deps, operation: OperationRecord, at: Position)
     }
   }
   await deps.operations.putDeliveries([outcome]);
-  return move(deps, operation, next, undefined, { countsDelta: { pending: -1, [outcome.state]: 1 } });
+  const confirmable = confirmableOnce(operation, client, outcome.state);
+  return move(deps, operation, next, undefined, { countsDelta: { pending: -1, [outcome.state]: 1, confirmable } });
 }
 
 /** Step 4: the device deprovisioned, then the record deleted (gone already when done again); links made meanwhile? */

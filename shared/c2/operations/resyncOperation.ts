@@ -24,6 +24,7 @@ import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, DeliveryState, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord, LinkRecord } from '../ports.js';
 import { finishOperation } from './finishOperation.js';
+import { confirmableOnce } from './pageOutcomes.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { resendPubKeys } from './resync/resendPubKeys.js';
 import { resendTopicKey, type SentKey } from './resync/resendTopicKey.js';
@@ -108,7 +109,11 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
     current = await deps.operations.updateOperation(
       tenantId,
       id,
-      { countsDelta: { pending: -1, [state]: 1 }, cursor: null, updatedAt },
+      {
+        countsDelta: { pending: -1, [state]: 1, confirmable: confirmableOnce(current, client, state) },
+        cursor: null,
+        updatedAt,
+      },
       current.revision,
     );
   } catch (failure) {

@@ -10,7 +10,7 @@ import type { CommandSender } from '../delivery/CommandSender.js';
 import type { CommandRef, CountsDelta, DeliveryRecord, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
 import { commandHashOf } from './commandHashOf.js';
-import { pageOutcomes } from './pageOutcomes.js';
+import { firstSent, pageOutcomes } from './pageOutcomes.js';
 
 export async function sendCommandPage(
   deps: C2Deps,
@@ -58,5 +58,11 @@ export async function sendCommandPage(
   const outcomes = pageOutcomes(waiting, errors, hashes, updatedAt);
   await deps.operations.putDeliveries(outcomes);
   const sent = outcomes.filter((delivery) => delivery.state === 'sent').length;
-  return { pending: -waiting.length, sent, failed: waiting.length - sent };
+  const confirming = new Set(clients.filter((client) => client.lastSeenAt !== undefined).map((client) => client.name));
+  return {
+    pending: -waiting.length,
+    sent,
+    failed: waiting.length - sent,
+    confirmable: firstSent(waiting, confirming, errors),
+  };
 }

@@ -17,7 +17,7 @@ import type { CommandSender } from '../delivery/CommandSender.js';
 import type { CommandRef, CountsDelta, DeliveryRecord, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
 import { commandHashOf } from './commandHashOf.js';
-import { pageOutcomes } from './pageOutcomes.js';
+import { firstSent, pageOutcomes } from './pageOutcomes.js';
 
 export interface TopicKeyCommands {
   readonly topic: string;
@@ -102,7 +102,12 @@ export async function sendTopicKeyPage(
   ]);
   const written = [...plain, ...moved];
   const sent = written.filter((outcome) => outcome.state === 'sent').length;
-  return { pending: -written.length, sent, failed: written.length - sent };
+  return {
+    pending: -written.length,
+    sent,
+    failed: written.length - sent,
+    confirmable: firstSent(waiting, confirming, errors),
+  };
 }
 
 const referenceTo = (

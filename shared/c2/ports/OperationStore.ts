@@ -75,6 +75,11 @@ export interface OperationRecord {
   readonly finishedAt?: string;
   readonly status: OperationStatus;
   readonly counts: DeliveryCounts;
+  /**
+   * How many of its devices can confirm: those known to send receipts (one was accepted before) when their command
+   * first went out, and those whose first receipt confirmed it. Added to with the counts (`CountsDelta.confirmable`).
+   */
+  readonly confirmable?: number;
   /** Why it failed or ended partial (a C2 error code and message; never key bytes). */
   readonly error?: { readonly code: string; readonly message: string };
   /**
@@ -113,8 +118,11 @@ export interface OperationUpdate {
   readonly updatedAt: string;
 }
 
-/** A change of some counts by these amounts (may be negative): e.g. `{ pending: -100, sent: 98, failed: 2 }`. */
-export type CountsDelta = Partial<Record<keyof DeliveryCounts, number>>;
+/**
+ * A change of some counts (and of `confirmable`, see OperationRecord) by these amounts (may be negative): e.g.
+ * `{ pending: -100, sent: 98, failed: 2, confirmable: 40 }`.
+ */
+export type CountsDelta = Partial<Record<keyof DeliveryCounts | 'confirmable', number>>;
 
 /** One device of an operation. */
 export interface DeliveryRecord {

@@ -85,6 +85,13 @@ export const ClientViewSchema = z
       .meta({ description: 'A new identity key sent but not yet in force: POST .../identity-key again to finish.' }),
     createdAt: isoTime(),
     updatedAt: isoTime(),
+    lastSeenAt: isoTime()
+      .optional()
+      .meta({
+        description:
+          'When the C2 last heard from the device (a receipt), to the minute for symmetric clients. Absent: never ' +
+          '(a device that sends no receipts, such as e4go).',
+      }),
   })
   .meta({ id: 'Client' });
 

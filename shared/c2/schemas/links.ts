@@ -1,7 +1,7 @@
 /** Links between clients and topics: link, unlink, and the lists of either side. */
 import * as z from 'zod';
 import { ClientIdSchema, ClientRefSchema } from './clients.js';
-import { pageOf } from './common.js';
+import { isoTime, pageOf } from './common.js';
 import { DeliveryReportSchema } from './delivery.js';
 import { OperationViewSchema } from './operations.js';
 import { TopicHashSchema, TopicRefSchema } from './topics.js';
@@ -32,6 +32,23 @@ export const UnlinkResultSchema = z.strictObject({
   }),
 });
 
-export const TopicsOfClientPageSchema = pageOf(TopicRefSchema);
+export const TopicOfClientSchema = TopicRefSchema.extend({
+  keyVersion: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: "The topic's current key version (absent when the topic went away meanwhile)." }),
+  confirmed: z
+    .strictObject({ keyVersion: z.number().int().min(1), at: isoTime() })
+    .optional()
+    .meta({
+      description:
+        'The latest topic key version the device confirmed holding (its receipt), and when. Absent: it never ' +
+        'confirmed one (a device that sends no receipts, such as e4go). Behind when lower than keyVersion.',
+    }),
+}).meta({ id: 'TopicOfClient' });
+
+export const TopicsOfClientPageSchema = pageOf(TopicOfClientSchema);
 
 export const ClientsOfTopicPageSchema = pageOf(ClientRefSchema);

@@ -108,8 +108,9 @@ export const OperationViewSchema = z
       .optional()
       .meta({
         description:
-          'How many of the devices that can confirm did. For now every device counts as able to (confirmable = ' +
-          'total). Absent for an operation without devices.',
+          'How many of the devices that can confirm did. Able to confirm: the devices known to send receipts (one ' +
+          'was accepted before) when their command went out, and those whose first receipt came since; devices that ' +
+          'never send receipts (e4go) are not counted. Absent while there is none.',
       }),
     actor: z.string().meta({ description: 'The API key id (or scheduler, local-admin, ...) that asked for it.' }),
     createdAt: isoTime(),

@@ -105,7 +105,7 @@ describe('symmetric mode, through the API', () => {
     // Assess
     expect(clients.status).toBe(200);
     expect(clients.json).toEqual({ items: inIdOrder(A, B) });
-    expect(topics.json).toEqual({ items: [{ topic: TOPIC, hash: hashOf(TOPIC) }] });
+    expect(topics.json).toEqual({ items: [{ topic: TOPIC, hash: hashOf(TOPIC), keyVersion: 1 }] });
     expect(client.json).toMatchObject({ name: A, id: idOf(A), mode: 'symmetric', keyVersion: 1, topicCount: 1 });
   });
 

@@ -70,7 +70,9 @@ describe('links', () => {
     expect(await listClientsOfTopic(c2.deps, caller, 'room/1', { limit: 10 })).toEqual({
       items: inIdOrder(['alice', 'bob']),
     });
-    expect(await listTopicsOfClient(c2.deps, caller, 'alice', { limit: 10 })).toEqual({ items: ['room/1'] });
+    expect(await listTopicsOfClient(c2.deps, caller, 'alice', { limit: 10 })).toEqual({
+      items: [{ topic: 'room/1', keyVersion: 1 }],
+    });
   });
 
   it('linking again sends the key again (a device that lost its state recovers)', async () => {

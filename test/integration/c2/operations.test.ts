@@ -32,6 +32,7 @@ beforeAll(async () => {
   rotateTemp = operationRecord(0, {
     status: 'running',
     counts: { total: 3, pending: 0, sent: 1, confirmed: 1, failed: 1 },
+    confirmable: 2,
     wrappedKey: randomKey(),
     cursor: 'the-fan-out-cursor',
     revision: 5,
@@ -70,7 +71,7 @@ describe('getOperation', () => {
       status: 'running',
       keyVersion: 2,
       counts: { total: 3, pending: 0, sent: 1, confirmed: 1, failed: 1 },
-      confirmation: { confirmable: 3, confirmed: 1, percent: 33 },
+      confirmation: { confirmable: 2, confirmed: 1, percent: 50 },
       actor: 'key-1',
       createdAt: rotateTemp.createdAt,
       updatedAt: rotateTemp.updatedAt,

@@ -12,6 +12,7 @@ import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
 import { CONFIRMATION_DELAY_MS, MAX_SENDS, resendBackoffMs } from '../../../shared/c2/operations/checkConfirmations.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import { pendingDelivery } from '../../../shared/c2/operations/pendingDelivery.js';
 import { listDeliveries } from '../../../shared/c2/operations/readOperations.js';
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
@@ -370,7 +371,9 @@ describe('devices that send receipts and stay silent', () => {
     expect(await refOf('conf-ok')).toMatchObject({ ...ref, clientName: 'conf-ok' });
     expect(await refOf('conf-silent')).toMatchObject({ ...ref, clientName: 'conf-silent' });
     expect(await refOf('conf-e4go')).toBeUndefined();
-    // What acceptReceipt does for conf-ok's receipt:
+    // The two known to send receipts can confirm; the e4go device is not counted.
+    expect((await operationOf(operation.id)).confirmable).toBe(2);
+    // What acceptReceipts does for conf-ok's receipt:
     await deps.operations.transitionDeliveries(caller.tenantId, operation.id, [
       { clientName: 'conf-ok', from: ['sent'], to: 'confirmed', updatedAt: seen },
     ]);
@@ -399,6 +402,7 @@ describe('devices that send receipts and stay silent', () => {
     const done = await operationOf(operation.id);
     expect(done).toMatchObject({ status: 'partial', keyVersion: 2 });
     expect(done.counts).toEqual({ total: 3, pending: 0, sent: 1, confirmed: 1, failed: 1 });
+    expect(operationView(done).confirmation).toEqual({ confirmable: 2, confirmed: 1, percent: 50 }); // resends add none
     const states = Object.fromEntries((await deliveriesOf(operation.id)).map((d) => [d.clientName, d]));
     expect(states['conf-silent']).toMatchObject({
       state: 'failed',

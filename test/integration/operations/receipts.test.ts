@@ -486,6 +486,9 @@ describe('receipts over the embedded broker', () => {
     expect(secondOutcome).toMatchObject({ result: 'confirmed', operationId: second.operation.id, clientName: 'ines' });
     expect((await operationOf(second.operation))?.counts).toMatchObject({ total: 1, confirmed: 1, pending: 0 });
     expect((await confirmedOf('room/first', 'ines'))?.keyVersion).toBe(3);
+    // Able to confirm: counted by its first receipt in the first operation, when its command went out in the second.
+    expect((await operationOf(first.operation))?.confirmable).toBe(1);
+    expect((await operationOf(second.operation))?.confirmable).toBe(1);
   });
 
   it('public-key mode: receipts of a SetIDKey and of a SetC2Key open under the pending keys', async () => {

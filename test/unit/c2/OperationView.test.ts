@@ -14,18 +14,21 @@ const counts = (total: number, confirmed: number) => ({
 
 describe('confirmationOf', () => {
   it.each([
-    [0, 0, undefined],
-    [1, 0, { confirmable: 1, confirmed: 0, percent: 0 }],
-    [7, 3, { confirmable: 7, confirmed: 3, percent: 42 }],
-    [3, 2, { confirmable: 3, confirmed: 2, percent: 66 }],
-    [1000, 999, { confirmable: 1000, confirmed: 999, percent: 99 }],
-    [4, 4, { confirmable: 4, confirmed: 4, percent: 100 }],
-    [2, 3, { confirmable: 2, confirmed: 2, percent: 100 }],
-    [2, -1, { confirmable: 2, confirmed: 0, percent: 0 }],
+    [0, undefined, 0, undefined],
+    [5, undefined, 0, undefined],
+    [1, 1, 0, { confirmable: 1, confirmed: 0, percent: 0 }],
+    [10, 7, 3, { confirmable: 7, confirmed: 3, percent: 42 }],
+    [3, 3, 2, { confirmable: 3, confirmed: 2, percent: 66 }],
+    [1000, 1000, 999, { confirmable: 1000, confirmed: 999, percent: 99 }],
+    [10, 4, 4, { confirmable: 4, confirmed: 4, percent: 100 }],
+    [10, 2, 3, { confirmable: 3, confirmed: 3, percent: 100 }],
+    [2, 5, 1, { confirmable: 2, confirmed: 1, percent: 50 }],
+    [2, 2, -1, { confirmable: 2, confirmed: 0, percent: 0 }],
   ])(
-    '%i devices, %i confirmed: %o (every device counts as able to confirm, the percentage floored)',
-    (total, confirmed, expected) => {
-      expect(confirmationOf(counts(total, confirmed))).toEqual(expected);
+    '%i devices, %o able to confirm, %i confirmed: %o (never fewer than confirmed nor more than all, floored)',
+    (total, confirmable, confirmed, expected) => {
+      const record = { counts: counts(total, confirmed), ...(confirmable === undefined ? {} : { confirmable }) };
+      expect(confirmationOf(record)).toEqual(expected);
     },
   );
 });
@@ -36,6 +39,7 @@ describe('operationView', () => {
     const record = operationRecord(0, {
       status: 'partial',
       counts: { total: 4, pending: 0, sent: 1, confirmed: 2, failed: 1 },
+      confirmable: 3,
       finishedAt: '2026-12-04T00:00:05.000Z',
       error: { code: 'DELIVERY_FAILED', message: '1 device not reached' },
       wrappedKey: randomKey(),
@@ -54,7 +58,7 @@ describe('operationView', () => {
       status: 'partial',
       keyVersion: 2,
       counts: { total: 4, pending: 0, sent: 1, confirmed: 2, failed: 1 },
-      confirmation: { confirmable: 4, confirmed: 2, percent: 50 },
+      confirmation: { confirmable: 3, confirmed: 2, percent: 66 },
       actor: 'key-1',
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
