@@ -76,7 +76,8 @@ function timesOf(fields: CronFields): string {
   }
   const hourStep = stepOf(hours, 0, 23);
   const [minute] = minutes;
-  if (hourStep !== undefined && minutes.size === 1) return `every ${hourStep} hours at minute ${minute}`;
+  if (hourStep !== undefined && hourStep > 1 && minutes.size === 1)
+    return `every ${hourStep} hours at minute ${minute}`;
   const atMinutes = isAll(minutes, 0, 59) ? 'every minute' : `at minute ${runsOf(minutes, String)}`;
   return allHours ? `${atMinutes} of every hour` : `${atMinutes} past hour ${runsOf(hours, String)}`;
 }

@@ -68,15 +68,35 @@ const prefix = (what: string) =>
     description: `Every ${what} whose name starts with this text (a plain prefix, not a pattern).`,
   });
 
+const TARGET_KEYS = ['topic', 'topicPrefix', 'allTopics', 'client', 'clientPrefix', 'tenant'] as const;
+const TARGET_SHAPES =
+  '{ "topic" }, { "topicPrefix" }, { "allTopics": true }, { "client" }, { "clientPrefix" } or { "tenant": true }';
+
+/** The union's message: what is wrong with the one target key given, else the shapes a target takes. */
+function targetError(issue: {
+  input?: unknown;
+  errors?: readonly (readonly { path: PropertyKey[]; message: string }[])[];
+}) {
+  const { input, errors = [] } = issue;
+  const keys = typeof input === 'object' && input !== null ? Object.keys(input) : [];
+  const index = keys.length === 1 ? TARGET_KEYS.indexOf(keys[0] as (typeof TARGET_KEYS)[number]) : -1;
+  const found = errors[index]?.[0];
+  if (index < 0 || found === undefined) return `must be one of ${TARGET_SHAPES}`;
+  return `"${TARGET_KEYS[index]}" ${found.message.replace(/^Invalid input: expected true$/, 'must be true')}`;
+}
+
 export const PolicyTargetSchema = z
-  .union([
-    z.strictObject({ topic: TopicNameSchema.meta({ description: 'One topic, by name.' }) }),
-    z.strictObject({ topicPrefix: prefix('topic') }),
-    z.strictObject({ allTopics: z.literal(true).meta({ description: 'Every topic of the tenant.' }) }),
-    z.strictObject({ client: ClientNameSchema.meta({ description: 'One client, by name.' }) }),
-    z.strictObject({ clientPrefix: prefix('client') }),
-    z.strictObject({ tenant: z.literal(true).meta({ description: 'The tenant itself (its C2 key).' }) }),
-  ])
+  .union(
+    [
+      z.strictObject({ topic: TopicNameSchema.meta({ description: 'One topic, by name.' }) }),
+      z.strictObject({ topicPrefix: prefix('topic') }),
+      z.strictObject({ allTopics: z.literal(true).meta({ description: 'Every topic of the tenant.' }) }),
+      z.strictObject({ client: ClientNameSchema.meta({ description: 'One client, by name.' }) }),
+      z.strictObject({ clientPrefix: prefix('client') }),
+      z.strictObject({ tenant: z.literal(true).meta({ description: 'The tenant itself (its C2 key).' }) }),
+    ],
+    { error: targetError },
+  )
   .meta({
     id: 'PolicyTarget',
     description:
