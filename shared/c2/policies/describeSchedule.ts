@@ -6,7 +6,7 @@
 import type { CronFields, DayOfMonth, DayOfWeek } from './parseCron.js';
 import { MAX_YEAR, MIN_YEAR } from './parseCron.js';
 import { parseSchedule, type Schedule } from './parseSchedule.js';
-import type { WallTime } from './zonedTime.js';
+import { DEFAULT_TIMEZONE, type WallTime } from './zonedTime.js';
 
 const MONTHS = [
   'January',
@@ -131,7 +131,7 @@ function rateText(schedule: Extract<Schedule, { kind: 'rate' }>): string {
 }
 
 /** The schedule in English; INVALID_INPUT for an expression parseSchedule refuses. */
-export function describeSchedule(expression: string, timezone = 'UTC'): string {
+export function describeSchedule(expression: string, timezone = DEFAULT_TIMEZONE): string {
   const schedule = parseSchedule(expression);
   switch (schedule.kind) {
     case 'rate':

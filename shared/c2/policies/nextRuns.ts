@@ -13,9 +13,8 @@
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { type CronFields, type DayOfMonth, type DayOfWeek, MAX_YEAR } from './parseCron.js';
 import { parseSchedule, type Schedule } from './parseSchedule.js';
-import { instantsOf, isTimezone, offsetAt, utcOf, type WallTime, wallTimeOf } from './zonedTime.js';
+import { DEFAULT_TIMEZONE, instantsOf, isTimezone, offsetAt, utcOf, type WallTime, wallTimeOf } from './zonedTime.js';
 
-export const DEFAULT_TIMEZONE = 'UTC';
 /** The most run times one call gives. */
 export const MAX_RUNS = 1000;
 

@@ -14,7 +14,11 @@ export interface WallTime {
   readonly second: number;
 }
 
+/** The zone of a schedule that names none (EventBridge Scheduler's default). */
+export const DEFAULT_TIMEZONE = 'UTC';
 const MAX_ZONE_NAME = 50;
+/** An IANA name (`Europe/Paris`, `UTC`, `Etc/GMT+5`), not an offset such as `+01:00`, which Intl also reads. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]*$/;
 const DAY_MS = 86_400_000;
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -38,7 +42,7 @@ function formatOf(timezone: string): Intl.DateTimeFormat {
 
 /** True for a time zone name the runtime knows (`UTC`, `Europe/Paris`, ...). */
 export function isTimezone(timezone: unknown): timezone is string {
-  if (typeof timezone !== 'string' || timezone.length === 0 || timezone.length > MAX_ZONE_NAME) return false;
+  if (typeof timezone !== 'string' || timezone.length > MAX_ZONE_NAME || !ZONE_NAME.test(timezone)) return false;
   try {
     formatOf(timezone);
     return true;
