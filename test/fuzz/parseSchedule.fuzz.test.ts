@@ -4,7 +4,8 @@
  * and on any text. Parsing returns a schedule or throws a C2Error INVALID_INPUT, never anything else; a schedule
  * parsed is described, and its next runs, in a zone with changes of clocks or not, are ascending, after the start,
  * at most as many as asked, and each falls on a wall time the cron's fields name. No call takes long (a cron that
- * never matches is searched to 2199 at most).
+ * never matches is searched to 2199 at most). The policy schema, on policies built from good and bad pieces, answers
+ * with issues or a policy whose schedule parses and whose target fits its action, and never throws.
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
@@ -14,6 +15,7 @@ import { describeSchedule } from '../../shared/c2/policies/describeSchedule.js';
 import { nextRuns } from '../../shared/c2/policies/nextRuns.js';
 import { parseSchedule, type Schedule } from '../../shared/c2/policies/parseSchedule.js';
 import { wallTimeOf } from '../../shared/c2/policies/zonedTime.js';
+import { PolicyInputSchema } from '../../shared/c2/schemas/policies.js';
 import { fuzzRuns, fuzzTimeout } from '../support/fuzzRuns.js';
 
 const ZONES = ['UTC', 'Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Apia'];
@@ -173,5 +175,122 @@ describe('fuzz: schedule expressions', () => {
       );
     },
     fuzzTimeout(runs, 2),
+  );
+});
+
+const junkArb = fc.oneof(
+  fc.constant(null),
+  fc.integer(),
+  fc.string({ maxLength: 5 }),
+  fc.constant([]),
+  fc.constant({}),
+);
+/** Mostly `good`, at times junk. */
+const mostly = <T>(good: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 9, arbitrary: good }, { weight: 1, arbitrary: junkArb as fc.Arbitrary<unknown> });
+const targetActionArb: fc.Arbitrary<readonly [unknown, unknown]> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      ...([
+        [{ topic: 'a/b' }, 'rotate-topic-key'],
+        [{ topicPrefix: 'a/' }, 'rotate-topic-key'],
+        [{ allTopics: true }, 'rotate-topic-key'],
+        [{ client: 'd' }, 'new-client-key'],
+        [{ clientPrefix: 'd-' }, 'new-client-key'],
+        [{ tenant: true }, 'rotate-c2-key'],
+      ] as const),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(
+      mostly(
+        fc.constantFrom(
+          { topic: 'a' },
+          { client: 'b' },
+          { tenant: true },
+          { topic: 'a', client: 'b' },
+          { allTopics: false },
+        ),
+      ),
+      mostly(fc.constantFrom('rotate-topic-key', 'new-client-key', 'rotate-c2-key')),
+    ),
+  },
+);
+const eventArb = mostly(
+  fc.oneof(
+    fc.record({
+      type: fc.constantFrom('client.subscribed', 'client.unsubscribed'),
+      count: fc.integer({ min: -1, max: 5 }),
+    }),
+    fc.record(
+      {
+        type: fc.constant('client.removed'),
+        delayMinutes: fc.integer({ min: -1, max: 60 }),
+        batchMinutes: fc.integer({ min: -1, max: 60 }),
+      },
+      { requiredKeys: ['type'] },
+    ),
+    fc.record({
+      type: fc.constantFrom('key.age', 'key.age', 'other'),
+      days: mostly(fc.integer({ min: 0, max: 4000 })),
+    }),
+  ),
+);
+const policyArb = fc
+  .record(
+    {
+      name: mostly(fc.string({ minLength: 1, maxLength: 10 })),
+      targetAction: targetActionArb,
+      schedule: mostly(
+        fc.record(
+          {
+            expression: mostly(
+              fc.oneof(fc.constantFrom('rate(1 day)', 'cron(0 3 * * ? *)', 'at(2027-01-01T00:00:00)'), expressionArb),
+            ),
+            timezone: mostly(fc.constantFrom(...ZONES, 'Mars/Olympus', '+01:00')),
+            flexibleWindowMinutes: mostly(fc.integer({ min: 0, max: 1441 })),
+          },
+          { requiredKeys: ['expression'] },
+        ),
+      ),
+      events: mostly(fc.array(eventArb, { maxLength: 5 })),
+      enabled: mostly(fc.boolean()),
+    },
+    { requiredKeys: ['name', 'targetAction'] },
+  )
+  .map(({ targetAction: [target, action], ...rest }) => ({ ...rest, target, action }));
+
+describe('fuzz: policy schema', () => {
+  const runs = fuzzRuns();
+  it(
+    `answers with issues or a coherent policy, never throws (${runs} runs)`,
+    () => {
+      fc.assert(
+        fc.property(policyArb, (input) => {
+          // Act
+          const parsed = PolicyInputSchema.safeParse(input);
+
+          // Assess
+          if (!parsed.success) {
+            assert.ok(parsed.error.issues.length > 0);
+            return;
+          }
+          const policy = parsed.data;
+          assert.ok(policy.schedule !== undefined || (policy.events ?? []).length > 0);
+          if (policy.schedule !== undefined) parseSchedule(policy.schedule.expression);
+          const key = Object.keys(policy.target)[0];
+          const fits = {
+            'rotate-topic-key': ['topic', 'topicPrefix', 'allTopics'],
+            'new-client-key': ['client', 'clientPrefix'],
+            'rotate-c2-key': ['tenant'],
+          }[policy.action];
+          assert.ok(key !== undefined && fits.includes(key), `${key} with ${policy.action}`);
+        }),
+        { numRuns: runs },
+      );
+    },
+    fuzzTimeout(runs, 0.5),
   );
 });

@@ -26,6 +26,8 @@ const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frida
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
 /** Up to this many times of day are listed one by one. */
 const MAX_LISTED_TIMES = 4;
+/** Up to this many values or ranges of a field are listed (`2027/2` would list 87 years). */
+const MAX_LISTED_RUNS = 6;
 
 const two = (value: number) => String(value).padStart(2, '0');
 const clock = (hour: number, minute: number) => `${two(hour)}:${two(minute)}`;
@@ -37,7 +39,7 @@ function joined(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** Values as runs: 1,2,3,5 reads "1 to 3 and 5". */
+/** Values as runs: 1,2,3,5 reads "1 to 3 and 5"; past MAX_LISTED_RUNS runs, the first ones and the last. */
 function runsOf(values: ReadonlySet<number>, name: (value: number) => string): string {
   const parts: string[] = [];
   const list = sorted(values);
@@ -49,6 +51,8 @@ function runsOf(values: ReadonlySet<number>, name: (value: number) => string): s
     else for (let k = i; k <= j; k += 1) parts.push(name(list[k] ?? 0));
     i = j + 1;
   }
+  if (parts.length > MAX_LISTED_RUNS)
+    return `${parts.slice(0, MAX_LISTED_RUNS - 1).join(', ')}, ... and ${parts.at(-1)}`;
   return joined(parts);
 }
 

@@ -171,7 +171,11 @@ export const PolicyInputSchema = z
         'mode; target `{ "tenant": true }`).',
     }),
     schedule: PolicyScheduleSchema.optional(),
-    events: z.array(PolicyEventSchema).max(4).optional().meta({ description: 'Events that run the policy.' }),
+    events: z
+      .array(PolicyEventSchema, { error: 'must be a list of events' })
+      .max(4, { error: 'must hold at most 4 events (one of each type)' })
+      .optional()
+      .meta({ description: 'Events that run the policy (each type at most once).' }),
     enabled: z.boolean({ error: 'must be true or false' }).default(true).meta({
       description: 'Off: kept, but runs neither on schedule nor on events (default true).',
     }),

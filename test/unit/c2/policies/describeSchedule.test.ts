@@ -26,6 +26,12 @@ describe('describeSchedule', () => {
     ['cron(0 9 1,15 * ? *)', 'UTC', 'at 09:00 on day 1 and 15 of the month (UTC)'],
     ['cron(0 9 1 JAN,JUL ? *)', 'UTC', 'at 09:00 on day 1 of the month in January and July (UTC)'],
     ['cron(0 0 1 1 ? 2028-2030)', 'UTC', 'at 00:00 on day 1 of the month in January in 2028 to 2030 (UTC)'],
+    [
+      'cron(0 0 1 1 ? 2027/2)',
+      'UTC',
+      'at 00:00 on day 1 of the month in January in 2027, 2029, 2031, 2033, 2035, ... and 2199 (UTC)',
+    ],
+    ['cron(0,7,9,20-25,40,50,59 * * * ? *)', 'UTC', 'at minute 0, 7, 9, 20 to 25, 40, ... and 59 of every hour (UTC)'],
     ['at(2027-01-01T03:00:00)', 'Europe/Paris', 'once at 2027-01-01 03:00 (Europe/Paris)'],
     ['at(2027-01-01T03:00:30)', undefined, 'once at 2027-01-01 03:00:30 (UTC)'],
   ])('describes %s in %s as "%s"', (expression, timezone, text) => {

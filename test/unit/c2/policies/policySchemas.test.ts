@@ -157,6 +157,12 @@ describe('PolicyInputSchema: bad policies', () => {
       { ...daily, events: [{ type: 'client.created' }] },
       'events.0.type: must be an event: client.subscribed, client.unsubscribed, client.removed or key.age',
     ],
+    ['events not in a list', { ...daily, events: { type: 'key.age', days: 1 } }, 'events: must be a list of events'],
+    [
+      'five events',
+      { ...daily, events: Array(5).fill({ type: 'key.age', days: 1 }) },
+      'events: must hold at most 4 events (one of each type)',
+    ],
     ['an empty name', { ...daily, name: '' }, 'name: must be a string of 1 to 128 bytes of UTF-8'],
     ['enabled as a string', { ...daily, enabled: 'yes' }, 'enabled: must be true or false'],
   ])('refuses %s', (_, input, issue) => {
