@@ -11,9 +11,9 @@
 import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { C2Error } from '../errors.js';
-import { parseSchedule } from '../policies/parseSchedule.js';
+import { MAX_EXPRESSION_LENGTH, parseSchedule } from '../policies/parseSchedule.js';
 import { isTimezone } from '../policies/zonedTime.js';
-import { ClientNameSchema } from './clients.js';
+import { ClientNameSchema, MAX_CLIENT_NAME_BYTES } from './clients.js';
 import { utf8Text } from './common.js';
 import { TopicNameSchema } from './topics.js';
 
@@ -26,6 +26,7 @@ const MAX_EVENT_COUNT = 1_000_000;
 
 const ScheduleExpressionSchema = z
   .string({ error: 'must be a schedule expression' })
+  .max(MAX_EXPRESSION_LENGTH, { error: `must be at most ${MAX_EXPRESSION_LENGTH} characters` })
   .superRefine((expression, ctx) => {
     try {
       parseSchedule(expression);
@@ -63,8 +64,8 @@ export const PolicyScheduleSchema = z
   })
   .meta({ id: 'PolicySchedule', description: 'When the policy runs on its own.' });
 
-const prefix = (what: string) =>
-  utf8Text(MAX_TOPIC_LEN).meta({
+const prefix = (what: string, maxBytes: number) =>
+  utf8Text(maxBytes).meta({
     description: `Every ${what} whose name starts with this text (a plain prefix, not a pattern).`,
   });
 
@@ -89,10 +90,10 @@ export const PolicyTargetSchema = z
   .union(
     [
       z.strictObject({ topic: TopicNameSchema.meta({ description: 'One topic, by name.' }) }),
-      z.strictObject({ topicPrefix: prefix('topic') }),
+      z.strictObject({ topicPrefix: prefix('topic', MAX_TOPIC_LEN) }),
       z.strictObject({ allTopics: z.literal(true).meta({ description: 'Every topic of the tenant.' }) }),
       z.strictObject({ client: ClientNameSchema.meta({ description: 'One client, by name.' }) }),
-      z.strictObject({ clientPrefix: prefix('client') }),
+      z.strictObject({ clientPrefix: prefix('client', MAX_CLIENT_NAME_BYTES) }),
       z.strictObject({ tenant: z.literal(true).meta({ description: 'The tenant itself (its C2 key).' }) }),
     ],
     { error: targetError },

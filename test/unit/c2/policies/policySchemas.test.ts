@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { PolicyInputSchema } from '../../../../shared/c2/schemas/policies.js';
 
 const daily = {
@@ -186,5 +187,16 @@ describe('PolicyInputSchema: bad policies', () => {
 
   it('refuses a field it does not know', () => {
     expect(issues({ ...daily, owner: 'me' })).toEqual([': Unrecognized key: "owner"']);
+  });
+});
+
+describe('PolicyInputSchema: the OpenAPI document', () => {
+  it('converts to JSON Schema with its parts named and bounded', () => {
+    const json = z.toJSONSchema(PolicyInputSchema, { io: 'input', target: 'draft-2020-12' }) as {
+      $defs: Record<string, { properties?: Record<string, { maxLength?: number }>; anyOf?: unknown[] }>;
+    };
+    expect(Object.keys(json.$defs).sort()).toEqual(['PolicyEvent', 'PolicyInput', 'PolicySchedule', 'PolicyTarget']);
+    expect(json.$defs.PolicySchedule?.properties?.expression?.maxLength).toBe(256);
+    expect(json.$defs.PolicyTarget?.anyOf).toHaveLength(6);
   });
 });
