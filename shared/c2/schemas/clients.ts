@@ -7,7 +7,9 @@ import type { CreateClientInput } from '../clients/createClient.js';
 import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { operationResponse } from './operations.js';
 
-export const ClientNameSchema = utf8Text(255);
+/** The longest client name, in bytes of UTF-8. */
+export const MAX_CLIENT_NAME_BYTES = 255;
+export const ClientNameSchema = utf8Text(MAX_CLIENT_NAME_BYTES);
 
 /** `{clientId}`: the `id` of the client's view. */
 export const ClientIdSchema = hexIdParam(
