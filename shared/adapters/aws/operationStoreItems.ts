@@ -186,6 +186,7 @@ export function commandRefItem(r: CommandRef): Item {
     expiresAt: { N: expiresAt(r.at, COMMAND_REF_DAYS) },
     ...(r.topicKey ? { topic: { S: r.topicKey.topic }, topicKeyVersion: { N: String(r.topicKey.keyVersion) } } : {}),
     ...(r.confirmsPending ? { confirmsPending: { BOOL: true } } : {}),
+    ...(r.counted ? { counted: { BOOL: true } } : {}),
   };
 }
 
@@ -206,5 +207,6 @@ export function commandRefFromItem(
       ? { topicKey: { topic: item.topic.S!, keyVersion: Number(item.topicKeyVersion.N) } }
       : {}),
     ...(item.confirmsPending?.BOOL ? { confirmsPending: true } : {}),
+    ...(item.counted?.BOOL ? { counted: true } : {}),
   };
 }

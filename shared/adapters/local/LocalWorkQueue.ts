@@ -333,7 +333,7 @@ export class LocalWorkQueue implements WorkQueue {
     try {
       errors = await this.#handler!(entries.map((entry) => entry.message));
     } catch (error) {
-      errors = entries.map(() => error);
+      errors = entries.map(() => error ?? new Error('the work handler failed'));
     }
     const handled = entries.filter((_, i) => errors[i] === undefined);
     await Promise.all(

@@ -33,10 +33,14 @@ export class LocalWorkQueues implements WorkQueue {
   readonly receipts: LocalWorkQueue;
 
   constructor(db: DynamoDBClient, tableName: string, options: LocalWorkQueuesOptions = {}) {
+    const onHandled = options.work?.onHandled;
     this.work = new LocalWorkQueue(db, tableName, {
       ...options.work,
       name: 'work',
-      onHandled: () => this.receipts.wake(),
+      onHandled: () => {
+        this.receipts.wake();
+        onHandled?.();
+      },
     });
     this.receipts = new LocalWorkQueue(db, tableName, {
       concurrency: 2,
@@ -56,9 +60,13 @@ export class LocalWorkQueues implements WorkQueue {
     ]);
   }
 
-  /** Starts both queues (each loads what a previous run left) with the same handler. */
+  /**
+   * Starts both queues with the same handler, each loading what a previous run left: the work queue first, so that
+   * the receipts wait behind what it loaded.
+   */
   async start(handler: WorkBatchHandler): Promise<void> {
-    await Promise.all([this.work.startBatches(handler), this.receipts.startBatches(handler)]);
+    await this.work.startBatches(handler);
+    await this.receipts.startBatches(handler);
   }
 
   /** Resolves once both queues are idle at the same time (one's handler may enqueue into the other). */

@@ -17,9 +17,10 @@
  * when due. Returns, per message, undefined once it
  * is decided, or the error of a failure worth retrying (store or vault unavailable): that message only is retried.
  */
-import { bytesToHex, equalBytes, getDefaultEngine } from '../../e4/index.js';
+import { bytesToHex, equalBytes, getDefaultEngine, readTimestamp } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { groupBy } from '../groupBy.js';
 import { memo } from '../memo.js';
 import type { CountsDelta, OperationStore } from '../ports/OperationStore.js';
 import type { ReceiptMessage } from '../ports/WorkQueue.js';
@@ -41,6 +42,9 @@ export const RECEIPT_RETRIES = RECEIPT_RETRY_DELAYS_MS.length;
 /** How old a symmetric client's `lastSeenAt` may be before a receipt writes it again (see recordSeen). */
 export const SEEN_PRECISION_MS = 60_000;
 
+/** Tries of one addition to an operation's counts (see withRetries). */
+const COUNT_ATTEMPTS = 4;
+
 export async function acceptReceipts(
   deps: C2Deps,
   messages: readonly ReceiptMessage[],
@@ -49,7 +53,6 @@ export async function acceptReceipts(
   if (!deps.operations) throw new Error('acceptReceipts: the C2 has no operation store (deps.operations)');
   const now = deps.clock();
   const decided: (ReceiptInBatch['decided'] & object)[] = [];
-  const byTenant = new Map<string, ReceiptInBatch[]>();
   const receipts = messages.map((message, index) => {
     const read = readReceiptMessage(message);
     const refusal = read ? checkReceipt(read.payload, now) : 'MALFORMED';
@@ -57,12 +60,14 @@ export async function acceptReceipts(
       decided[index] = { outcome: { result: 'refused', reason: refusal ?? 'MALFORMED' } };
       return undefined;
     }
-    const receipt: ReceiptInBatch = { message, read };
-    byTenant.set(read.tenantId, [...(byTenant.get(read.tenantId) ?? []), receipt]);
-    return receipt;
+    return { message, read } as ReceiptInBatch;
   });
+  const byTenant = groupBy(
+    receipts.filter((receipt) => receipt !== undefined),
+    (receipt) => receipt.read.tenantId,
+  );
   const at = new Date(now).toISOString();
-  await Promise.all([...byTenant].map(([tenantId, batch]) => acceptOfTenant(deps, tenantId, batch, at)));
+  await Promise.all([...byTenant].map(([tenantId, batch]) => acceptOfTenant(deps, tenantId, batch, at, now)));
   return receipts.map((receipt, index) => {
     const result = receipt?.decided ?? decided[index]!;
     if ('error' in result) return result.error;
@@ -72,7 +77,13 @@ export async function acceptReceipts(
 }
 
 /** Decides every receipt of one tenant (an outcome or an error each). */
-async function acceptOfTenant(deps: C2Deps, tenantId: string, receipts: ReceiptInBatch[], at: string): Promise<void> {
+async function acceptOfTenant(
+  deps: C2Deps,
+  tenantId: string,
+  receipts: ReceiptInBatch[],
+  at: string,
+  now: number,
+): Promise<void> {
   const operations = deps.operations!;
   await allUndecided(receipts, async (open) => {
     const clients = await deps.store.getClientsById(
@@ -89,7 +100,7 @@ async function acceptOfTenant(deps: C2Deps, tenantId: string, receipts: ReceiptI
     receipt.commandHash = opening.commandHash;
     return undefined;
   });
-  await Promise.all([recordSeen(deps, tenantId, receipts, at), findCommands(deps, tenantId, receipts)]);
+  await Promise.all([recordSeen(deps, tenantId, receipts, now), findCommands(deps, tenantId, receipts)]);
   await eachUndecided(receipts, async (receipt) => {
     if (!receipt.ref) receipt.later = true;
     else {
@@ -136,16 +147,18 @@ async function openWithKeysOf(deps: C2Deps, client: ClientRecord, payload: Uint8
  * again). A symmetric client's when the time recorded is {@link SEEN_PRECISION_MS} old: for it the time only says that
  * it sends receipts and when it was last heard from, to the minute (one write less per receipt in a busy fleet).
  */
-async function recordSeen(deps: C2Deps, tenantId: string, receipts: readonly ReceiptInBatch[], at: string) {
-  const byClient = new Map<string, ReceiptInBatch[]>();
-  for (const receipt of undecided(receipts)) {
-    const { name, mode, lastSeenAt } = receipt.client!;
-    const recent = lastSeenAt !== undefined && Date.parse(at) - Date.parse(lastSeenAt) < SEEN_PRECISION_MS;
-    if (mode === 'symmetric' && recent) continue;
-    byClient.set(name, [...(byClient.get(name) ?? []), receipt]);
-  }
+async function recordSeen(deps: C2Deps, tenantId: string, receipts: readonly ReceiptInBatch[], now: number) {
+  const byClient = groupBy(undecided(receipts), (receipt) => receipt.client!.name);
   await Promise.all(
-    [...byClient].map(([name, group]) => allUndecided(group, () => deps.store.recordClientSeen(tenantId, name, at))),
+    [...byClient].map(([name, group]) => {
+      const { mode, lastSeenAt } = group[0]!.client!;
+      // When the device was there: its latest receipt's own time (a receipt may wait in the queue), never ahead.
+      const seen = Math.min(now, Math.max(...group.map(({ read }) => readTimestamp(read.payload, 0) * 1000)));
+      if (lastSeenAt !== undefined && Date.parse(lastSeenAt) >= seen) return undefined;
+      const recent = lastSeenAt !== undefined && seen - Date.parse(lastSeenAt) < SEEN_PRECISION_MS;
+      if (mode === 'symmetric' && recent) return undefined;
+      return allUndecided(group, () => deps.store.recordClientSeen(tenantId, name, new Date(seen).toISOString()));
+    }),
   );
 }
 
@@ -198,20 +211,16 @@ async function countConfirmed(
   receipts: readonly ReceiptInBatch[],
   at: string,
 ): Promise<void> {
-  const byOperation = new Map<string, ReceiptInBatch[]>();
-  for (const receipt of undecided(receipts)) {
-    if (!receipt.from) continue;
-    const { operationId } = receipt.ref!;
-    byOperation.set(operationId, [...(byOperation.get(operationId) ?? []), receipt]);
-  }
+  const confirmed = undecided(receipts).filter((receipt) => receipt.from !== undefined);
+  const byOperation = groupBy(confirmed, (receipt) => receipt.ref!.operationId);
   await Promise.all(
     [...byOperation].map(([operationId, group]) =>
       allUndecided(group, async () => {
-        // A device's first receipt makes it one that can confirm (it was not counted when its command went out).
-        const first = group.filter(({ client }) => client!.lastSeenAt === undefined).length;
-        const delta: Record<string, number> = { confirmed: group.length, confirmable: first };
+        // A device not counted as able to confirm when its command went out (not heard from then) is now.
+        const uncounted = group.filter(({ ref }) => !ref!.counted).length;
+        const delta: Record<string, number> = { confirmed: group.length, confirmable: uncounted };
         for (const { from } of group) delta[from!] = (delta[from!] ?? 0) - 1;
-        await operations.addToCounts(tenantId, operationId, delta as CountsDelta, at);
+        await withRetries(() => operations.addToCounts(tenantId, operationId, delta as CountsDelta, at));
       }),
     ),
   );
@@ -241,14 +250,13 @@ async function recordLinks(deps: C2Deps, tenantId: string, receipts: readonly Re
 
 /** Receipts to look up again: back to the queue with the delay of their next try, or dropped after the last. */
 async function lookUpLater(deps: C2Deps, receipts: readonly ReceiptInBatch[]): Promise<void> {
-  const byTry = new Map<number, ReceiptInBatch[]>();
-  for (const receipt of undecided(receipts)) {
-    if (!receipt.later) continue;
-    const { tries } = receipt.read;
-    if (tries >= RECEIPT_RETRIES || !deps.queue) {
+  const later = undecided(receipts).filter((receipt) => receipt.later);
+  for (const receipt of later) {
+    if (receipt.read.tries >= RECEIPT_RETRIES || !deps.queue) {
       receipt.decided = { outcome: { result: 'dropped', reason: 'no command of the C2 has its hash' } };
-    } else byTry.set(tries, [...(byTry.get(tries) ?? []), receipt]);
+    }
   }
+  const byTry = groupBy(undecided(later), (receipt) => receipt.read.tries);
   await Promise.all(
     [...byTry].map(([tries, group]) =>
       allUndecided(group, async (open) => {
@@ -258,4 +266,20 @@ async function lookUpLater(deps: C2Deps, receipts: readonly ReceiptInBatch[]): P
       }),
     ),
   );
+}
+
+/**
+ * Adds to the counts, trying again a few times: the deliveries have moved already, so a receipt handed back to the
+ * queue would find them confirmed and count nothing (the counts would stay short).
+ */
+async function withRetries(write: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      if (attempt >= COUNT_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }

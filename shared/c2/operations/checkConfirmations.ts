@@ -22,7 +22,7 @@ import { topicOf } from './linkPass.js';
 import { startWatch } from './watchOperation.js';
 
 /** How long after an operation ends its devices' receipts are looked at (receipts take milliseconds; late ones are
- * looked up again for 17.5 s, see acceptReceipt.ts). */
+ * looked up again for 17.5 s, see acceptReceipts.ts). */
 export const CONFIRMATION_DELAY_MS = 30_000;
 /** Sends of one key to a device that confirms things, before it is given up on. */
 export const MAX_SENDS = 3;

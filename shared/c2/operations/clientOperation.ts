@@ -26,8 +26,8 @@ import { unlinkWithLease } from '../links/unlinkClient.js';
 import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import { commandHashOf } from './commandHashOf.js';
+import { confirmableOnce } from './confirmable.js';
 import { finishOperation } from './finishOperation.js';
-import { confirmableOnce } from './pageOutcomes.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { startOperation } from './startOperation.js';
@@ -275,6 +275,7 @@ async function sendReset(deps: C2Deps, operation: OperationRecord, at: Position)
             operationId: id,
             clientName: client.name,
             at: updatedAt,
+            ...(client.lastSeenAt === undefined ? {} : { counted: true }),
           };
           await deps.operations.putCommandRefs([ref]);
           outcome = { ...outcome, commandHash };
@@ -289,7 +290,7 @@ async function sendReset(deps: C2Deps, operation: OperationRecord, at: Position)
     }
   }
   await deps.operations.putDeliveries([outcome]);
-  const confirmable = confirmableOnce(operation, client, outcome.state);
+  const confirmable = confirmableOnce(operation, client);
   return move(deps, operation, next, undefined, { countsDelta: { pending: -1, [outcome.state]: 1, confirmable } });
 }
 

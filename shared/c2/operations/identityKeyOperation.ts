@@ -25,6 +25,7 @@ import { announcePubKey } from '../links/sharePubKeys.js';
 import type { OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
+import { confirmableOnce } from './confirmable.js';
 import { finishOperation } from './finishOperation.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { sendCommandPage } from './sendCommandPage.js';
@@ -137,7 +138,9 @@ async function sendSetIdKey(
     const outcome = await deps.operations.getDelivery(tenantId, id, client.name);
     const taken = outcome?.state === 'sent';
     const counts = { total: 1, pending: 0, sent: taken ? 1 : 0, confirmed: 0, failed: taken ? 0 : 1 };
-    const updated = await update(deps, operation, { counts, ...(taken ? { cursor: `${SENT_AT}${second}` } : {}) });
+    const countsDelta = { confirmable: confirmableOnce(operation, client) };
+    const changes = { counts, countsDelta, ...(taken ? { cursor: `${SENT_AT}${second}` } : {}) };
+    const updated = await update(deps, operation, changes);
     return taken ? { operation: updated } : { operation: updated, error: outcome?.lastError ?? 'not delivered' };
   } finally {
     key.fill(0);

@@ -1,5 +1,4 @@
-import type { DeliveryRecord, DeliveryState, OperationRecord } from '../ports/OperationStore.js';
-import type { ClientRecord } from '../ports.js';
+import type { DeliveryRecord } from '../ports/OperationStore.js';
 
 /**
  * What became of a page's pending deliveries once their commands went out: `sent` with the hash of the command, or
@@ -19,30 +18,4 @@ export function pageOutcomes(
       ? { ...rest, state: 'sent', attempts, commandHash: hashes.get(delivery.clientName)!, updatedAt }
       : { ...rest, state: 'failed', attempts, lastError: error, updatedAt };
   });
-}
-
-/**
- * The devices known to send receipts whose command went out for the first time (not a resend): what they add to the
- * operation's `confirmable`.
- */
-export function firstSent(
-  waiting: readonly DeliveryRecord[],
-  confirming: { has(name: string): boolean },
-  errors: ReadonlyMap<string, string>,
-): number {
-  return waiting.filter(
-    ({ clientName, attempts }) => attempts === 0 && confirming.has(clientName) && !errors.has(clientName),
-  ).length;
-}
-
-/**
- * What a one-device operation's outcome adds to its `confirmable`: 1 for a command out to a device known to send
- * receipts, once (not again after a retry).
- */
-export function confirmableOnce(
-  operation: OperationRecord,
-  client: ClientRecord | undefined,
-  state: DeliveryState,
-): number {
-  return !operation.confirmable && state === 'sent' && client?.lastSeenAt !== undefined ? 1 : 0;
 }

@@ -23,8 +23,8 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import { eachPage } from '../pages.js';
 import type { CommandRef, DeliveryRecord, DeliveryState, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord, LinkRecord } from '../ports.js';
+import { confirmableOnce } from './confirmable.js';
 import { finishOperation } from './finishOperation.js';
-import { confirmableOnce } from './pageOutcomes.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { resendPubKeys } from './resync/resendPubKeys.js';
 import { resendTopicKey, type SentKey } from './resync/resendTopicKey.js';
@@ -110,7 +110,7 @@ export async function advanceResyncOperation(deps: C2Deps, operation: OperationR
       tenantId,
       id,
       {
-        countsDelta: { pending: -1, [state]: 1, confirmable: confirmableOnce(current, client, state) },
+        countsDelta: { pending: -1, [state]: 1, confirmable: confirmableOnce(current, client) },
         cursor: null,
         updatedAt,
       },
@@ -248,6 +248,7 @@ async function sendPass(
     operationId: id,
     clientName: client.name,
     at,
+    ...(client.lastSeenAt === undefined ? {} : { counted: true }),
   });
   const refs = [
     ...sent.map((key) => ({ ...ref(key.commandHash), topicKey: { topic: key.topic, keyVersion: key.keyVersion } })),

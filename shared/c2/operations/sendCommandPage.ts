@@ -10,7 +10,8 @@ import type { CommandSender } from '../delivery/CommandSender.js';
 import type { CommandRef, CountsDelta, DeliveryRecord, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
 import { commandHashOf } from './commandHashOf.js';
-import { firstSent, pageOutcomes } from './pageOutcomes.js';
+import { firstSent } from './confirmable.js';
+import { pageOutcomes } from './pageOutcomes.js';
 
 export async function sendCommandPage(
   deps: C2Deps,
@@ -47,6 +48,7 @@ export async function sendCommandPage(
             operationId: operation.id,
             clientName: client.name,
             at: updatedAt,
+            ...(client.lastSeenAt === undefined ? {} : { counted: true }),
           }));
         await deps.operations.putCommandRefs(refs);
       },
@@ -63,6 +65,6 @@ export async function sendCommandPage(
     pending: -waiting.length,
     sent,
     failed: waiting.length - sent,
-    confirmable: firstSent(waiting, confirming, errors),
+    confirmable: firstSent(waiting, confirming),
   };
 }

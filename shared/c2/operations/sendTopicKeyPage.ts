@@ -8,7 +8,7 @@
  * marked `confirmsPending`, and their outcomes are conditional writes from `pending` or no record yet (a receipt that
  * came first has confirmed the delivery already: its outcome is not written over it, nor counted twice). The others
  * (e4go devices, which send no receipts, and devices not heard from yet) get plain writes, many per request, and no
- * reference: the first receipt of a device not heard from yet is matched through its topics (acceptReceipt.ts). In
+ * reference: the first receipt of a device not heard from yet is matched through its topics (acceptReceipts.ts). In
  * a topic operation's first pass (linkPass.ts) a delivery is written only here, with its outcome: a rotation of a
  * fleet of devices that never confirm writes one item per device.
  */
@@ -17,7 +17,8 @@ import type { CommandSender } from '../delivery/CommandSender.js';
 import type { CommandRef, CountsDelta, DeliveryRecord, OperationRecord } from '../ports/OperationStore.js';
 import type { ClientRecord } from '../ports.js';
 import { commandHashOf } from './commandHashOf.js';
-import { firstSent, pageOutcomes } from './pageOutcomes.js';
+import { firstSent } from './confirmable.js';
+import { pageOutcomes } from './pageOutcomes.js';
 
 export interface TopicKeyCommands {
   readonly topic: string;
@@ -106,7 +107,7 @@ export async function sendTopicKeyPage(
     pending: -written.length,
     sent,
     failed: written.length - sent,
-    confirmable: firstSent(waiting, confirming, errors),
+    confirmable: firstSent(waiting, confirming),
   };
 }
 
@@ -125,4 +126,5 @@ const referenceTo = (
   at,
   topicKey: { topic, keyVersion },
   confirmsPending: true,
+  counted: true,
 });

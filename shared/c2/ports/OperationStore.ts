@@ -196,6 +196,11 @@ export interface CommandRef {
    * before it may confirm the delivery while it is still `pending`.
    */
   readonly confirmsPending?: boolean;
+  /**
+   * The device was counted in the operation's `confirmable` when the command went out (it was known to send
+   * receipts): its receipt does not count it again. A receipt through a reference without it counts the device.
+   */
+  readonly counted?: boolean;
 }
 
 /** What names a command reference: the client and the command's hash. */

@@ -1,6 +1,6 @@
 /**
  * Confirmed delivery with real components: devices on the library (E4Client on MQTT) connected to local mode's
- * embedded aedes broker, whose publish hook hands every receipt to the work queue; the C2's acceptReceipt (through
+ * embedded aedes broker, whose publish hook hands every receipt to the work queue; the C2's acceptReceipts (through
  * handleWork) over dynalite and the keyring. The operation, delivery and command-reference records are written
  * directly through deps.operations, as the fan-out engine will write them (recorded before the command is published).
  * The queue is a recording adapter of the WorkQueue port written here (the local queue adapter is not there yet): the
@@ -46,6 +46,7 @@ import {
   protectReceipt,
   randomEd25519KeyPair,
   randomKey,
+  readTimestamp,
   toBase64,
   topicForId,
 } from '../../../shared/e4/node/index.js';
@@ -353,6 +354,30 @@ describe('receipts over the embedded broker', () => {
     expect(calls.get('getCommandRefs')).toBe(1);
     expect(calls.get('addToCounts')).toBe(2);
     expect(calls.get('getClientById')).toBeUndefined();
+  });
+
+  it("last seen: the receipt's own time; a symmetric client's written again only when a minute old", async () => {
+    // Prepare: a device that confirms two commands, the second receipt 2 s after the first.
+    const lou = await symmetricDevice('lou');
+    const frames = [cmdResetTopics(), cmdResetTopics()].map((command) => frameFor(command, keys.get('lou')!));
+    for (const frame of frames) await recordOperation(lou, frame);
+    await publish(lou, frames[0]!);
+    const first = await receipt(lou, 1);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await publish(lou, frames[1]!);
+    const second = await receipt(lou, 2);
+    const sentAt = (message: ReceiptMessage) => readTimestamp(fromBase64(message.payload)!, 0) * 1000;
+
+    // Act
+    await handle(first);
+    const afterFirst = (await deps.store.getClient(TENANT, 'lou'))?.lastSeenAt;
+    await handle(second);
+    const afterSecond = (await deps.store.getClient(TENANT, 'lou'))?.lastSeenAt;
+
+    // Assess: the first receipt's own second; not moved by the second (symmetric, within the minute)
+    expect(afterFirst).toBe(new Date(sentAt(first)).toISOString());
+    expect(sentAt(second)).toBeGreaterThan(sentAt(first));
+    expect(afterSecond).toBe(afterFirst);
   });
 
   it('a receipt ahead of its command reference goes back to the queue (delayed), then is dropped after its last try', async () => {

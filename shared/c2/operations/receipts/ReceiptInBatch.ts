@@ -39,7 +39,7 @@ export async function eachUndecided(
         const outcome = await step(receipt);
         if (outcome) receipt.decided = { outcome };
       } catch (error) {
-        receipt.decided = { error };
+        receipt.decided = { error: error ?? new Error('a receipt step failed') };
       }
     }),
   );
@@ -55,6 +55,6 @@ export async function allUndecided(
   try {
     await step(open);
   } catch (error) {
-    for (const receipt of open) receipt.decided ??= { error };
+    for (const receipt of open) receipt.decided ??= { error: error ?? new Error('a receipt step failed') };
   }
 }

@@ -1,4 +1,4 @@
-/** What became of a device's receipt (see acceptReceipt.ts): for the worker to count, never holding key bytes. */
+/** What became of a device's receipt (see acceptReceipts.ts): for the worker to count, never holding key bytes. */
 import type { DeliveryState } from '../../ports/OperationStore.js';
 
 export type ReceiptOutcome =
