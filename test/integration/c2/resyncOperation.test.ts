@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
@@ -45,7 +46,20 @@ async function deviceOn(name: string, topics: string[]): Promise<TestDevice> {
   return made;
 }
 
-const messageOf = (id: string): OperationMessage => ({ type: 'operation', tenantId: caller.tenantId, operationId: id });
+const messageOf = (id: string, tenantId = caller.tenantId): OperationMessage => ({
+  type: 'operation',
+  tenantId,
+  operationId: id,
+});
+
+/** A promise and what settles it. */
+function signal(): { done: Promise<void>; give: () => void } {
+  let give!: () => void;
+  const done = new Promise<void>((resolve) => {
+    give = resolve;
+  });
+  return { done, give };
+}
 
 describe('client.resync, step by step', () => {
   it('does not wait on a topic a rotation holds: the rotation delivers it, the other topic is sent at once', async () => {
@@ -89,5 +103,72 @@ describe('client.resync, step by step', () => {
     await device.commandsApplied(before + 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(device.commands.slice(before)).toEqual(['SetTopicKey', 'SetTopicKey']);
+  });
+
+  it('public-key mode: a peer whose new identity key is pending is busy, and the device ends with the key in force', async () => {
+    // Prepare: a device and a peer on a topic (each holds the other's public key, the device confirmed its key);
+    // the peer gets a new identity key while the device is resynced.
+    const pk = callerOf('tenant-resync-pk', 'operator');
+    await createTopic(deps, pk, { topic: 'pk/room' });
+    const device = await enrolDevice(deps, pk, c2.mqttUrl, 'pk-device', 'pubkey');
+    const peer = await enrolDevice(deps, pk, c2.mqttUrl, 'pk-peer', 'pubkey');
+    devices.push(device, peer);
+    await linkClient(deps, pk, { topic: 'pk/room', client: device.name });
+    await linkClient(deps, pk, { topic: 'pk/room', client: peer.name });
+    await device.commandsApplied(2);
+    await device.mqtt.subscribe('pk/room');
+    // What the device's receipt of its topic key records (this C2 forwards no receipts).
+    const { keyVersion } = (await deps.store.getTopic(pk.tenantId, 'pk/room'))!;
+    const confirmed = { keyVersion, at: new Date().toISOString() };
+    await deps.store.recordLinkConfirmed(pk.tenantId, 'pk/room', device.name, confirmed);
+    const { operation: renewal } = await newClientKey(deps, pk, peer.name);
+    const { operation: resync } = await resyncClient(deps, pk, device.name);
+    queue.messages.splice(0);
+    const before = device.commands.length;
+
+    // Act: the renewal stores the pending key and holds its SetIDKey until the resync's pass has read the peer (then
+    // its key is opened, a slow vault: the resync holds there until the renewal is over, its SetPubKey of the new key
+    // sent; or the pass ended).
+    const resyncRead = signal();
+    const renewed = signal();
+    let held = false;
+    const publisher: C2Deps['publisher'] = {
+      publish: async (commands) => {
+        if (!held) {
+          held = true;
+          await resyncRead.done;
+        }
+        return deps.publisher.publish(commands);
+      },
+      close: async () => {},
+    };
+    const vault: C2Deps['vault'] = {
+      wrap: (key, binding) => deps.vault.wrap(key, binding),
+      unwrap: async (wrapped, binding) => {
+        if (binding.kind === 'client' && binding.name === peer.name) {
+          resyncRead.give();
+          await renewed.done;
+        }
+        return deps.vault.unwrap(wrapped, binding);
+      },
+    };
+    const renewing = handleWork({ ...deps, publisher }, messageOf(renewal.id, pk.tenantId));
+    await expect.poll(async () => (await deps.store.getClient(pk.tenantId, peer.name))?.pending).toBeDefined();
+    const resyncing = handleWork({ ...deps, vault }, messageOf(resync.id, pk.tenantId)).finally(resyncRead.give);
+    await renewing;
+    renewed.give();
+    await resyncing;
+    await queue.drain(deps);
+
+    // Assess: the device got the peer's new public key (the renewal's, then the resync's) and reads what the peer
+    // signs with its new key.
+    expect(await deps.operations.getOperation(pk.tenantId, resync.id)).toMatchObject({ status: 'succeeded' });
+    expect(await deps.operations.getDelivery(pk.tenantId, resync.id, device.name)).toMatchObject({ attempts: 2 });
+    await device.commandsApplied(before + 2);
+    expect(device.commands.slice(before)).toEqual(['SetPubKey', 'SetPubKey']);
+    await expect.poll(() => peer.commands.includes('SetIDKey')).toBe(true);
+    const errorsBefore = device.errors.length;
+    await peer.mqtt.publish('pk/room', new TextEncoder().encode('under the new key'), { qos: 1 });
+    expect(await device.outcome('pk/room', 'under the new key', errorsBefore)).toBe('read');
   });
 });

@@ -7,6 +7,14 @@
  * peer was last seen). Without a `since` (a device that never sent a receipt, or a resync asked for through the API
  * for a device that may have lost its state) every peer's key is sent to the device: O(peers) commands for one
  * device.
+ *
+ * A peer with a new identity key pending is busy (the pass is done again, operations/resyncOperation.ts) but on the
+ * last pass. Its key in force may be replaced at any moment (operations/identityKeyOperation.ts promotes it, then
+ * announces the new one to the peers): ours, read before and timestamped after that announce, would put the old key
+ * back on the device, which then refuses the peer's messages. Sending the pending key instead would not do either:
+ * it may never come into force (its SetIDKey not taken: the peer keeps its key), so only a key in force is sent.
+ * On the last pass (the key pending for the whole resync: its operation most likely stopped, the peer on its key in
+ * force) the key in force is sent.
  */
 import { cmdSetPubKey } from '../../../e4/index.js';
 import type { C2Deps } from '../../C2Deps.js';
@@ -16,17 +24,22 @@ import { forEachClientOfTopic } from '../../delivery/forEachClientOfTopic.js';
 import type { ClientRecord, LinkRecord } from '../../ports.js';
 import { commandHashOf } from '../commandHashOf.js';
 
-/** Sends the device the keys of its peers on `links` that are newer than `since`; the hashes of the commands sent. */
+/**
+ * Sends the device the keys of its peers on `links` that are newer than `since`; the hashes of the commands sent,
+ * and the peers left out because their new key is pending (none when `lastPass`).
+ */
 export async function resendPubKeys(
   deps: C2Deps,
   sender: CommandSender,
   client: ClientRecord,
   links: readonly LinkRecord[],
-  since: string | undefined,
-): Promise<{ hashes: Uint8Array[]; failed: string[] }> {
+  options: { since: string | undefined; lastPass: boolean },
+): Promise<{ hashes: Uint8Array[]; failed: string[]; busy: string[] }> {
+  const { since } = options;
   const hashes: Uint8Array[] = [];
   const failed: string[] = [];
-  if (client.mode !== 'pubkey') return { hashes, failed };
+  const busy: string[] = [];
+  if (client.mode !== 'pubkey') return { hashes, failed, busy };
   const done = new Set<string>([client.name]);
   for (const link of links) {
     // Joined while away (or unknown): every peer of that topic may be missing.
@@ -37,6 +50,10 @@ export async function resendPubKeys(
         if (peer.mode !== 'pubkey' || done.has(peer.name)) continue;
         if (!all && !(await newerThan(deps, peer, link.topic, since!))) continue;
         done.add(peer.name);
+        if (peer.pending && !options.lastPass) {
+          busy.push(peer.name);
+          continue;
+        }
         const theirs = await openClientKey(deps, peer);
         commands.push({ client, command: cmdSetPubKey(theirs, peer.name) });
         theirs.fill(0);
@@ -51,7 +68,7 @@ export async function resendPubKeys(
       failed.push(...report.failed.map((failure) => failure.error));
     });
   }
-  return { hashes, failed };
+  return { hashes, failed, busy };
 }
 
 /** Whether the peer's key, or its link to the topic, changed after `since` (ISO 8601). */
