@@ -8,10 +8,12 @@ import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import type { OperationMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { TOPIC_LEASE_MS } from '../../../shared/c2/topics/withTopicLease.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { operationFinished } from '../../support/operationFinished.js';
@@ -83,6 +85,32 @@ describe('client.resync, step by step', () => {
     await operationFinished(deps, rotation);
     await device.commandsApplied(before + 2);
     expect(device.commands.slice(before)).toEqual(['SetTopicKey', 'SetTopicKey']);
+    expect(device.errors).toEqual([]);
+  });
+
+  it('a topic operation holding the lease that fails to start does not cover the topic: the resync sends the key', async () => {
+    // Prepare: a revocation of another client of the topic, stopped once it took the topic's lease (a worker that
+    // died there: its key not installed); then the leaving client's link taken off meanwhile, so it cannot start.
+    const device = await deviceOn('dev-uncovered', ['uncov/a']);
+    await deviceOn('dev-leaving', []);
+    await linkClient(deps, caller, { topic: 'uncov/a', client: 'dev-leaving' });
+    const { operation: revocation } = await unlinkClient(deps, caller, { topic: 'uncov/a', client: 'dev-leaving' });
+    const now = deps.clock();
+    const lease = { owner: `op-${revocation!.id}`, now, until: now + TOPIC_LEASE_MS };
+    await deps.store.acquireTopicLease(caller.tenantId, 'uncov/a', lease);
+    await deps.store.deleteLink(caller.tenantId, 'uncov/a', 'dev-leaving');
+    const { operation } = await resyncClient(deps, caller, 'dev-uncovered');
+    const before = device.commands.length;
+
+    // Act: the resync while the revocation holds the lease, then everything queued.
+    await handleWork(deps, messageOf(operation.id));
+    await queue.drain(deps);
+
+    // Assess: the revocation failed (nothing sent), the resync sent the key itself.
+    expect(await deps.operations.getOperation(caller.tenantId, revocation!.id)).toMatchObject({ status: 'failed' });
+    expect(await operationFinished(deps, operation)).toMatchObject({ status: 'succeeded', counts: { sent: 1 } });
+    await device.commandsApplied(before + 1);
+    expect(device.commands.slice(before)).toEqual(['SetTopicKey']);
     expect(device.errors).toEqual([]);
   });
 
