@@ -15,7 +15,7 @@ import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import type { OperationMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
-import { cmdRemoveTopic, ed25519PrivateKeyFromSeed } from '../../../shared/e4/index.js';
+import { bytesToHex, cmdRemoveTopic, ed25519PrivateKeyFromSeed } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { StepQueue } from '../../support/stepQueue.js';
@@ -176,6 +176,25 @@ describe('the fence of a new C2 key', () => {
     expect(rotated).toMatchObject({ status: 'succeeded', keyVersion: 2 });
     expect(device.commands.at(-1)).toBe('RemoveTopic');
     expect(device.errors).toEqual([]);
+  });
+
+  it('a resync it cannot start (its idempotency key taken by another request) makes it partial; the others start', async () => {
+    // Prepare: an API request that chose the idempotency key of the rotation's resync of one client.
+    const { caller, queue, deps } = await tenantWith('fence-i', ['fi-1', 'fi-2']);
+    const c2Key = await rotateC2Key(deps, caller);
+    const { id } = (await deps.store.getClient(caller.tenantId, 'fi-1'))!;
+    await rotateTopicKey(deps, caller, 'room', { idempotencyKey: `${c2Key.operation.id}/resync/${bytesToHex(id)}` });
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess: the key in force, the operation partial saying why; the other client's resync started.
+    const done = await operationOf(deps, caller.tenantId, c2Key.operation.id);
+    expect(done).toMatchObject({ status: 'partial', keyVersion: 2, error: { code: 'INVALID_INPUT' } });
+    expect(done?.error?.message).toMatch(/client\.resync operation of client "fi-1" could not be started/);
+    expect((await deps.store.getC2Key(caller.tenantId))?.keyVersion).toBe(2);
+    const resyncs = await deps.operations.listOperations(caller.tenantId, { kind: 'client.resync' }, { limit: 10 });
+    expect(resyncs.items.map((resync) => resync.target.name)).toEqual(['fi-2']);
   });
 
   it('no public-key client is enrolled while a new C2 key is being sent (409), symmetric ones are', async () => {
