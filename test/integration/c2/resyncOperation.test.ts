@@ -134,25 +134,8 @@ describe('client.resync, step by step', () => {
   });
 
   it('public-key mode: a peer whose new identity key is pending is busy, and the device ends with the key in force', async () => {
-    // Prepare: a device and a peer on a topic (each holds the other's public key, the device confirmed its key);
-    // the peer gets a new identity key while the device is resynced.
-    const pk = callerOf('tenant-resync-pk', 'operator');
-    await createTopic(deps, pk, { topic: 'pk/room' });
-    const device = await enrolDevice(deps, pk, c2.mqttUrl, 'pk-device', 'pubkey');
-    const peer = await enrolDevice(deps, pk, c2.mqttUrl, 'pk-peer', 'pubkey');
-    devices.push(device, peer);
-    await linkClient(deps, pk, { topic: 'pk/room', client: device.name });
-    await linkClient(deps, pk, { topic: 'pk/room', client: peer.name });
-    await device.commandsApplied(2);
-    await device.mqtt.subscribe('pk/room');
-    // What the device's receipt of its topic key records (this C2 forwards no receipts).
-    const { keyVersion } = (await deps.store.getTopic(pk.tenantId, 'pk/room'))!;
-    const confirmed = { keyVersion, at: new Date().toISOString() };
-    await deps.store.recordLinkConfirmed(pk.tenantId, 'pk/room', device.name, confirmed);
-    const { operation: renewal } = await newClientKey(deps, pk, peer.name);
-    const { operation: resync } = await resyncClient(deps, pk, device.name);
-    queue.messages.splice(0);
-    const before = device.commands.length;
+    // Prepare
+    const { pk, device, peer, renewal, resync, before } = await renewalDuringResync('tenant-resync-pk');
 
     // Act: the renewal stores the pending key and holds its SetIDKey until the resync's pass has read the peer (then
     // its key is opened, a slow vault: the resync holds there until the renewal is over, its SetPubKey of the new key
@@ -170,18 +153,9 @@ describe('client.resync, step by step', () => {
       },
       close: async () => {},
     };
-    const vault: C2Deps['vault'] = {
-      wrap: (key, binding) => deps.vault.wrap(key, binding),
-      unwrap: async (wrapped, binding) => {
-        if (binding.kind === 'client' && binding.name === peer.name) {
-          resyncRead.give();
-          await renewed.done;
-        }
-        return deps.vault.unwrap(wrapped, binding);
-      },
-    };
     const renewing = handleWork({ ...deps, publisher }, messageOf(renewal.id, pk.tenantId));
     await expect.poll(async () => (await deps.store.getClient(pk.tenantId, peer.name))?.pending).toBeDefined();
+    const vault = slowVault(peer.name, resyncRead, renewed);
     const resyncing = handleWork({ ...deps, vault }, messageOf(resync.id, pk.tenantId)).finally(resyncRead.give);
     await renewing;
     renewed.give();
@@ -199,4 +173,71 @@ describe('client.resync, step by step', () => {
     await peer.mqtt.publish('pk/room', new TextEncoder().encode('under the new key'), { qos: 1 });
     expect(await device.outcome('pk/room', 'under the new key', errorsBefore)).toBe('read');
   });
+
+  it("public-key mode: a peer's old key read just before its renewal goes out at a second its announcement follows", async () => {
+    // Prepare
+    const { pk, device, peer, renewal, resync, before } = await renewalDuringResync('tenant-resync-pk2');
+
+    // Act: the resync reads the peer (no key pending yet), then holds while the peer's key is opened (a slow vault),
+    // meanwhile the renewal goes through (SetIDKey, the key in force, its SetPubKey to the device).
+    const resyncRead = signal();
+    const renewed = signal();
+    const vault = slowVault(peer.name, resyncRead, renewed);
+    const resyncing = handleWork({ ...deps, vault }, messageOf(resync.id, pk.tenantId));
+    await resyncRead.done;
+    await handleWork(deps, messageOf(renewal.id, pk.tenantId));
+    renewed.give();
+    await resyncing;
+    await queue.drain(deps);
+
+    // Assess: the old key, older than the announcement, refused as stale; the device reads what the peer signs.
+    await expect.poll(() => device.commands.length + device.errors.length).toBe(before + 2);
+    expect(device.commands.slice(before)).toEqual(['SetPubKey']);
+    expect(device.errors.at(-1)?.code).toBe('STALE_COMMAND');
+    await expect.poll(() => peer.commands.includes('SetIDKey')).toBe(true);
+    const errorsBefore = device.errors.length;
+    await peer.mqtt.publish('pk/room', new TextEncoder().encode('signed anew'), { qos: 1 });
+    expect(await device.outcome('pk/room', 'signed anew', errorsBefore)).toBe('read');
+  });
 });
+
+/**
+ * A public-key device and a peer on a topic (each holds the other's public key, the device confirmed its topic key),
+ * in a tenant of their own; a new identity key of the peer and a resync of the device started, their messages
+ * taken off the queue (the test hands them over).
+ */
+async function renewalDuringResync(tenant: string) {
+  const pk = callerOf(tenant, 'operator');
+  await createTopic(deps, pk, { topic: 'pk/room' });
+  const device = await enrolDevice(deps, pk, c2.mqttUrl, `${tenant}-device`, 'pubkey');
+  const peer = await enrolDevice(deps, pk, c2.mqttUrl, `${tenant}-peer`, 'pubkey');
+  devices.push(device, peer);
+  await linkClient(deps, pk, { topic: 'pk/room', client: device.name });
+  await linkClient(deps, pk, { topic: 'pk/room', client: peer.name });
+  await device.commandsApplied(2);
+  await device.mqtt.subscribe('pk/room');
+  // What the device's receipt of its topic key records (this C2 forwards no receipts).
+  const { keyVersion } = (await deps.store.getTopic(pk.tenantId, 'pk/room'))!;
+  await deps.store.recordLinkConfirmed(pk.tenantId, 'pk/room', device.name, {
+    keyVersion,
+    at: new Date().toISOString(),
+  });
+  const { operation: renewal } = await newClientKey(deps, pk, peer.name);
+  const { operation: resync } = await resyncClient(deps, pk, device.name);
+  queue.messages.splice(0);
+  return { pk, device, peer, renewal, resync, before: device.commands.length };
+}
+
+/** The vault, slow to open the named client's key: it says so (`reached`) and waits for `go`. */
+function slowVault(name: string, reached: { give: () => void }, go: { done: Promise<void> }): C2Deps['vault'] {
+  return {
+    wrap: (key, binding) => deps.vault.wrap(key, binding),
+    unwrap: async (wrapped, binding) => {
+      if (binding.kind === 'client' && binding.name === name) {
+        reached.give();
+        await go.done;
+      }
+      return deps.vault.unwrap(wrapped, binding);
+    },
+  };
+}

@@ -14,12 +14,15 @@
  * back on the device, which then refuses the peer's messages. Sending the pending key instead would not do either:
  * it may never come into force (its SetIDKey not taken: the peer keeps its key), so only a key in force is sent.
  * On the last pass (the key pending for the whole resync: its operation most likely stopped, the peer on its key in
- * force) the key in force is sent.
+ * force) the key in force is sent. A renewal that begins after the peers were read announces its key at a later
+ * second than the keys sent here (taken before the read): a device that keeps watermarks refuses ours if it comes
+ * after; one that does not (e4go) keeps whichever came last.
  */
 import { cmdSetPubKey } from '../../../e4/index.js';
 import type { C2Deps } from '../../C2Deps.js';
 import { openClientKey } from '../../clients/requireClient.js';
 import type { AddressedCommand, CommandSender } from '../../delivery/CommandSender.js';
+import { clockSecond } from '../../delivery/keySeconds.js';
 import { forEachClientOfTopic } from '../../delivery/forEachClientOfTopic.js';
 import type { ClientRecord, LinkRecord } from '../../ports.js';
 import { commandHashOf } from '../commandHashOf.js';
@@ -44,6 +47,9 @@ export async function resendPubKeys(
   for (const link of links) {
     // Joined while away (or unknown): every peer of that topic may be missing.
     const all = since === undefined || link.createdAt > since;
+    // Taken before the peers are read: a peer's new key announced after that goes out at a later second, so that a
+    // device keeping watermarks (ours) refuses the older key read here should it arrive after (STALE_COMMAND).
+    const second = clockSecond(deps);
     await forEachClientOfTopic(deps, client.tenantId, link.topic, async (members) => {
       const commands: AddressedCommand[] = [];
       for (const peer of members) {
@@ -60,6 +66,7 @@ export async function resendPubKeys(
       }
       if (commands.length === 0) return;
       const report = await sender.send(commands, {
+        second,
         beforePublish: async (out) => {
           for (const each of out) hashes.push(commandHashOf(each.payload));
         },
