@@ -54,10 +54,16 @@ export class FenceReader {
     this.#id = bytesToHex(randomBytesOf(deps)(12));
   }
 
-  /** In (or its stay extended when half of it is gone); FencedOut when the fence is raised and it was not in. */
-  async enter(): Promise<void> {
+  /**
+   * In (or its stay extended when half of it is gone); FencedOut when the fence is raised and it was not in. Whether a
+   * new stay began (the first, or one after the last had ended): a C2 key may have come into force in between, so
+   * what the reader opened under the C2 key before is stale (a writer takes a reader off at its stay's end plus
+   * {@link CLOCK_SKEW_MS}: by the reader's clock, skewed by less than that, the stay has ended then).
+   */
+  async enter(): Promise<boolean> {
     const now = this.#deps.clock();
-    if (this.#until !== undefined && this.#until - now > READER_STAY_MS / 2) return;
+    if (this.#until !== undefined && this.#until - now > READER_STAY_MS / 2) return false;
+    const fresh = this.#until === undefined || this.#until <= now;
     const until = now + READER_STAY_MS;
     try {
       await this.#deps.store.enterFence(this.#tenantId, { reader: this.#id, now, until });
@@ -66,6 +72,7 @@ export class FenceReader {
       throw error;
     }
     this.#until = until;
+    return fresh;
   }
 
   async leave(): Promise<void> {

@@ -3,7 +3,8 @@
  * identity key (symmetric) or SHA3-256(X25519(C2 private key, client public key)) (public-key mode); each is opened
  * once per sender, and the tenant's C2 key only if a public-key client is addressed. Key bytes are wiped when the
  * sender is closed. A sender that addresses a public-key client is a reader of the tenant's fence until it is closed
- * (c2key/tenantFence.ts: it is refused while the C2 key is being replaced), but the sender of the rotation itself.
+ * (c2key/tenantFence.ts: it is refused while the C2 key is being replaced), but the sender of the rotation itself;
+ * when its stay lapsed (idle for its length) and it enters again, it opens every key again.
  */
 import { type CryptoEngine, E4Error, getDefaultEngine, protectCommand, topicForId } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -28,6 +29,8 @@ export class CommandSender {
   /** Command keys by client name and key version (the opening shared by concurrent pages). */
   readonly #keys = new Map<string, Promise<Uint8Array>>();
   #c2PrivateKey: Promise<Uint8Array> | undefined;
+  /** Keys no longer used (opened before a C2 key may have changed), wiped at close. */
+  readonly #retired: Promise<Uint8Array>[] = [];
   /** Absent for the sender of the fence's writer. */
   readonly #reader: FenceReader | undefined;
   #sent = 0;
@@ -52,7 +55,8 @@ export class CommandSender {
     options: { second?: number; beforePublish?: (commands: readonly ControlCommand[]) => Promise<void> } = {},
   ): Promise<DeliveryReport> {
     const seconds = options.second ?? clockSecond(this.#deps);
-    if (commands.some(({ client }) => client.mode === 'pubkey')) await this.#reader?.enter();
+    // A new stay after one that ended: a C2 key may have come into force meanwhile, so the keys opened are dropped.
+    if (commands.some(({ client }) => client.mode === 'pubkey') && (await this.#reader?.enter())) this.#retireKeys();
     const out: ControlCommand[] = [];
     const failed: { client: string; error: string }[] = [];
     for (const { client, command } of commands) {
@@ -92,13 +96,18 @@ export class CommandSender {
 
   /** Wipes the command keys held, leaves the fence. */
   async close(): Promise<void> {
-    const keys = [...this.#keys.values()];
-    this.#keys.clear();
+    this.#retireKeys();
+    const keys = this.#retired.splice(0);
     for (const key of keys) (await key.catch(() => undefined))?.fill(0);
-    const c2 = this.#c2PrivateKey;
-    this.#c2PrivateKey = undefined;
-    if (c2) (await c2.catch(() => undefined))?.fill(0);
     await this.#reader?.leave();
+  }
+
+  /** Opens keys afresh from now on; those opened before are wiped at close (a concurrent page may be using them). */
+  #retireKeys(): void {
+    this.#retired.push(...this.#keys.values());
+    this.#keys.clear();
+    if (this.#c2PrivateKey) this.#retired.push(this.#c2PrivateKey);
+    this.#c2PrivateKey = undefined;
   }
 
   #commandKey(client: ClientRecord): Promise<Uint8Array> {

@@ -30,7 +30,7 @@ import { finishOperation } from './finishOperation.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { sendCommandPage } from './sendCommandPage.js';
-import { startOperation } from './startOperation.js';
+import { startStep } from './startOperation.js';
 import { FANNED_OUT } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
@@ -76,7 +76,8 @@ export async function advanceC2KeyOperation(
   current = await startResyncs(deps, current, deadline);
   if (!current) return;
   if (current.cursor !== RESENT) return again();
-  await finishOperation(deps, current);
+  // A resync that could not be started (its error kept on the operation): `partial`, saying why.
+  await finishOperation(deps, current, current.error);
 }
 
 type Fenced = { readonly operation: OperationRecord; readonly failure?: { code: string; message: string } };
@@ -211,8 +212,9 @@ async function promote(deps: C2Deps, record: C2KeyRecord): Promise<void> {
 }
 
 /**
- * Step 5 for as long as the budget allows: a `client.resync` started for each client the key reached; the operation
- * as it then stands (cursor {@link RESENT} at the end), or undefined when another worker moved it on.
+ * Step 5 for as long as the budget allows: a `client.resync` started for each client the key reached (one refused is
+ * kept as the operation's error, the others go on); the operation as it then stands (cursor {@link RESENT} at the
+ * end), or undefined when another worker moved it on.
  */
 async function startResyncs(
   deps: C2Deps,
@@ -229,9 +231,10 @@ async function startResyncs(
       {},
       { limit: PAGE, ...(from ? { cursor: from } : {}) },
     );
+    let refused: { code: string; message: string } | undefined;
     for (const delivery of page.items) {
       if (delivery.state !== 'sent' && delivery.state !== 'confirmed') continue;
-      await startOperation(
+      const resync = await startStep(
         deps,
         { tenantId, actor },
         {
@@ -241,9 +244,11 @@ async function startResyncs(
           idempotencyKey: `${id}/resync/${bytesToHex(delivery.clientId)}`,
         },
       );
+      if ('refused' in resync) refused ??= resync.refused;
     }
     try {
-      current = await update(deps, current, { cursor: page.cursor ? RESEND + page.cursor : RESENT });
+      const cursor = page.cursor ? RESEND + page.cursor : RESENT;
+      current = await update(deps, current, { cursor, ...(refused ? { error: refused } : {}) });
     } catch (error) {
       if (error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate) return undefined;
       throw error;

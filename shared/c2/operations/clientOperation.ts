@@ -30,7 +30,7 @@ import { confirmableOnce } from './confirmable.js';
 import { finishOperation } from './finishOperation.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
-import { startOperation } from './startOperation.js';
+import { startStep } from './startOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 /** Rounds of step 1 before links that keep coming back (or failing) fail the operation. */
@@ -131,7 +131,10 @@ async function move(
   }
 }
 
-/** Step 1, a page of topics at a time until the budget is spent; then step 2 of the same round. */
+/**
+ * Step 1, a page of topics at a time until the budget is spent; then step 2 of the same round. Undefined when another
+ * worker moved the operation on, or a child could not be started (the operation finished `failed`).
+ */
 async function takeOff(
   deps: C2Deps,
   operation: OperationRecord,
@@ -151,7 +154,14 @@ async function takeOff(
       limit: PAGE,
       ...(page ? { cursor: page } : {}),
     });
-    for (const topic of topics.items) await startChild(deps, operation, at.round, topic);
+    for (const topic of topics.items) {
+      const child = await startChild(deps, operation, at.round, topic);
+      if ('refused' in child) {
+        // The client cannot be taken off that topic (its revocation refused): failed, saying why.
+        await finishOperation(deps, current, child.refused, { failed: true });
+        return undefined;
+      }
+    }
     page = topics.cursor;
     current = await move(deps, current, page ? { ...at, page } : { step: 'wait', round: at.round });
   } while (current && page && Date.now() < deadline);
@@ -181,7 +191,7 @@ async function unlinkAll(deps: C2Deps, tenantId: string, name: string): Promise<
 /** The child revocation of one topic for this round (the one started already, when the step is done again). */
 function startChild(deps: C2Deps, parent: OperationRecord, round: number, topic: string) {
   const client = parent.target.name;
-  return startOperation(
+  return startStep(
     deps,
     { tenantId: parent.tenantId, actor: parent.actor },
     {

@@ -29,7 +29,7 @@ import { confirmableOnce } from './confirmable.js';
 import { finishOperation } from './finishOperation.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { sendCommandPage } from './sendCommandPage.js';
-import { startOperation } from './startOperation.js';
+import { startStep } from './startOperation.js';
 
 const ED25519_SEED_LEN = 32;
 /** Cursors: SetIDKey taken at the second that follows; the resync started. */
@@ -73,7 +73,7 @@ export async function advanceIdentityKeyOperation(deps: C2Deps, operation: Opera
       const promoted = (await deps.store.getClient(tenantId, client.name)) ?? client;
       await withSender(deps, tenantId, (sender) => announcePubKey(deps, sender, promoted));
     }
-    await startOperation(
+    const resync = await startStep(
       deps,
       { tenantId, actor: current.actor },
       {
@@ -83,6 +83,11 @@ export async function advanceIdentityKeyOperation(deps: C2Deps, operation: Opera
         idempotencyKey: `${current.id}/resync`,
       },
     );
+    // The key is in force; the topic keys under it not sent: `partial`, saying why.
+    if ('refused' in resync) {
+      await finishOperation(deps, current, resync.refused);
+      return;
+    }
     current = await update(deps, current, { cursor: RESYNCED });
   }
   // Resync started, or the key put in force by a concurrent repeat (which started it).

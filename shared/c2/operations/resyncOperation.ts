@@ -206,7 +206,7 @@ interface Pass {
  * Step 2: one pass over the client's links; the CommandRefs of what it sent written. In public-key mode, a topic
  * another operation holds is busy (that operation sends the key, not the peers' public keys, and a revocation
  * withdraws some), and the public keys go with the last pass (none busy, or the last one allowed), for the topics
- * settled then.
+ * settled then; a peer whose new identity key is pending makes the pass busy too (see resync/resendPubKeys.ts).
  */
 async function sendPass(
   deps: C2Deps,
@@ -235,9 +235,13 @@ async function sendPass(
       }
     }
     if (busy.length === 0 || lastAllowed) {
-      const pubKeys = await resendPubKeys(deps, sender, client, settled, since(operation, client));
+      const pubKeys = await resendPubKeys(deps, sender, client, settled, {
+        since: since(operation, client),
+        lastPass: lastAllowed,
+      });
       pubKeyHashes = pubKeys.hashes;
       failed.push(...pubKeys.failed);
+      busy.push(...pubKeys.busy.map((peer) => `client ${peer}`));
     }
   });
   const at = new Date(deps.clock()).toISOString();

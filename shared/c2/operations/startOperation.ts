@@ -4,10 +4,12 @@
  * Nothing is sent before the record exists, so a crash at any point leaves either no
  * change at all or a visible operation that the worker carries out (and a retry of the request with the same
  * idempotency key answers with that same operation, queued again if it has not finished: the message may be what
- * was lost).
+ * was lost). An operation that starts another as one of its steps (a client deletion's revocations, the resyncs
+ * after a new identity key or C2 key) uses {@link startStep}: a refusal fails that operation visibly.
  */
 import { KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
 import type { OperationKind, OperationOptions, OperationRecord, OperationTarget } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
@@ -74,4 +76,23 @@ export async function startOperation(
     await queue.enqueue([{ type: 'operation', tenantId: caller.tenantId, operationId }]);
   }
   return started;
+}
+
+/**
+ * Starts an operation as a step of another; a refusal of the request (INVALID_INPUT: its idempotency key was claimed
+ * by another change, e.g. an API request that chose the same key) is returned as the error the calling operation
+ * finishes with: thrown, it would be handed back by the queue again and again, refused every time.
+ */
+export async function startStep(
+  deps: C2Deps,
+  caller: Caller,
+  request: OperationRequest,
+): Promise<StartedOperation | { readonly refused: { readonly code: string; readonly message: string } }> {
+  try {
+    return await startOperation(deps, caller, request);
+  } catch (error) {
+    if (!(error instanceof C2Error && error.code === C2ErrorCode.InvalidInput)) throw error;
+    const message = `the ${request.kind} operation of ${request.target.type} "${request.target.name}" could not be started: ${error.message}`;
+    return { refused: { code: error.code, message } };
+  }
 }

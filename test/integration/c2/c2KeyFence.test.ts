@@ -9,12 +9,13 @@ import { rotateC2Key } from '../../../shared/c2/c2key/rotateC2Key.js';
 import { FenceReader } from '../../../shared/c2/c2key/tenantFence.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
+import { CommandSender } from '../../../shared/c2/delivery/CommandSender.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import type { OperationMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
-import { ed25519PrivateKeyFromSeed } from '../../../shared/e4/index.js';
+import { bytesToHex, cmdRemoveTopic, ed25519PrivateKeyFromSeed } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { StepQueue } from '../../support/stepQueue.js';
@@ -143,6 +144,57 @@ describe('the fence of a new C2 key', () => {
     // Assess
     expect(await operationOf(deps, caller.tenantId, c2Key.operation.id)).toMatchObject({ status: 'succeeded' });
     expect((await deps.store.getFence(caller.tenantId)).readers).toEqual({});
+  });
+
+  it('a sender whose stay lapsed while the C2 key was replaced sends under the new key, not the one it had opened', async () => {
+    // Prepare: a sender (its clock 40 s behind: its stay is over by the time the rotation looks) that sent to the
+    // device under the first C2 key, then sat out a rotation.
+    const { caller, queue, deps, members } = await tenantWith('fence-h', ['fh-1']);
+    const device = members[0]!;
+    let behindMs = 40_000;
+    const sender = new CommandSender({ ...deps, clock: () => deps.clock() - behindMs }, caller.tenantId);
+    const client = (await deps.store.getClient(caller.tenantId, device.name))!;
+    let rotated: unknown;
+    try {
+      await sender.send([{ client, command: cmdRemoveTopic('before') }]);
+      await device.commandsApplied(2);
+      const c2Key = await rotateC2Key(deps, caller);
+      await queue.drain(deps);
+      rotated = await operationOf(deps, caller.tenantId, c2Key.operation.id);
+      await expect.poll(() => device.commands.at(-1)).toBe('SetTopicKey'); // the resync of the new C2 key
+      const before = device.commands.length + device.errors.length;
+
+      // Act: the sender sends again, in a stay of its own.
+      behindMs = 0;
+      await sender.send([{ client, command: cmdRemoveTopic('after') }]);
+      await expect.poll(() => device.commands.length + device.errors.length).toBe(before + 1);
+    } finally {
+      await sender.close();
+    }
+
+    // Assess: the device opened it (under the C2 key in force).
+    expect(rotated).toMatchObject({ status: 'succeeded', keyVersion: 2 });
+    expect(device.commands.at(-1)).toBe('RemoveTopic');
+    expect(device.errors).toEqual([]);
+  });
+
+  it('a resync it cannot start (its idempotency key taken by another request) makes it partial; the others start', async () => {
+    // Prepare: an API request that chose the idempotency key of the rotation's resync of one client.
+    const { caller, queue, deps } = await tenantWith('fence-i', ['fi-1', 'fi-2']);
+    const c2Key = await rotateC2Key(deps, caller);
+    const { id } = (await deps.store.getClient(caller.tenantId, 'fi-1'))!;
+    await rotateTopicKey(deps, caller, 'room', { idempotencyKey: `${c2Key.operation.id}/resync/${bytesToHex(id)}` });
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess: the key in force, the operation partial saying why; the other client's resync started.
+    const done = await operationOf(deps, caller.tenantId, c2Key.operation.id);
+    expect(done).toMatchObject({ status: 'partial', keyVersion: 2, error: { code: 'INVALID_INPUT' } });
+    expect(done?.error?.message).toMatch(/client\.resync operation of client "fi-1" could not be started/);
+    expect((await deps.store.getC2Key(caller.tenantId))?.keyVersion).toBe(2);
+    const resyncs = await deps.operations.listOperations(caller.tenantId, { kind: 'client.resync' }, { limit: 10 });
+    expect(resyncs.items.map((resync) => resync.target.name)).toEqual(['fi-2']);
   });
 
   it('no public-key client is enrolled while a new C2 key is being sent (409), symmetric ones are', async () => {

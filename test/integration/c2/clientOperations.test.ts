@@ -18,7 +18,8 @@ import { eachPage } from '../../../shared/c2/pages.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import type { WorkMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
-import { E4Client, MemoryStateStore, toBase64, utf8 } from '../../../shared/e4/node/index.js';
+import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
+import { bytesToHex, E4Client, hashTopic, MemoryStateStore, toBase64, utf8 } from '../../../shared/e4/node/index.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
@@ -283,6 +284,26 @@ describe('a deletion handed over by hand (StepQueue)', () => {
       topics,
       others.map((other) => [everywhere, other]),
     );
+  });
+
+  it('a child it cannot start (its idempotency key taken by another request) fails it, with the error', async () => {
+    // Prepare: an API request that chose the idempotency key of the deletion's child for one of its topics.
+    const queue = new StepQueue();
+    const deps = { ...c2.deps, queue };
+    const leaving = await device('claimed-leaving');
+    const topic = await topicWith(deps, 'claimed', [leaving]);
+    const started = await deleteClient(deps, caller, { name: leaving.name });
+    const childKey = `${started.operation.id}.1.${bytesToHex(hashTopic(topic))}`;
+    await rotateTopicKey(deps, caller, topic, { idempotencyKey: childKey });
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess: failed, saying why; the client still enrolled and on the topic.
+    const done = (await deps.operations.getOperation(caller.tenantId, started.operation.id))!;
+    expect(done).toMatchObject({ status: 'failed', error: { code: C2ErrorCode.InvalidInput } });
+    expect(done.error?.message).toMatch(/link\.delete .*idempotency key was used for another change/);
+    expect(await deps.store.getLink(caller.tenantId, topic, leaving.name)).toBeDefined();
   });
 
   it('a link made while it waits for its children is taken off too, in a second round', async () => {

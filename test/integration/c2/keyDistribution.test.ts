@@ -313,6 +313,27 @@ describe('new identity key', () => {
     expect(dev.client.hasTopicKey('after-renewal')).toBe(true);
   });
 
+  it('a resync it cannot start (its idempotency key taken by another request) makes it partial, with the error', async () => {
+    // Prepare: an API request that chose the idempotency key the renewal's resync will use (`<id>/resync`).
+    const dev = await device('renewed-claimed');
+    await createTopic(c2.deps, caller, { topic: 'claimed' });
+    const queue = new StepQueue();
+    const deps = { ...c2.deps, queue };
+    const started = await newClientKey(deps, caller, dev.name);
+    await rotateTopicKey(deps, caller, 'claimed', { idempotencyKey: `${started.operation.id}/resync` });
+
+    // Act
+    await queue.drain(deps);
+
+    // Assess: the key in force (SetIDKey taken), the operation partial, saying why; nothing left in the queue.
+    const done = await c2.deps.operations.getOperation(caller.tenantId, started.operation.id);
+    expect(done).toMatchObject({ status: 'partial', keyVersion: 2, error: { code: C2ErrorCode.InvalidInput } });
+    expect(done?.error?.message).toMatch(/client\.resync .*idempotency key was used for another change/);
+    expect((await c2.deps.store.getClient(caller.tenantId, dev.name))?.keyVersion).toBe(2);
+    await dev.commandsApplied(1);
+    expect(dev.commands).toEqual(['SetIDKey']);
+  });
+
   it('when the broker does not take the command, the key is not changed but kept pending; asking again finishes', async () => {
     // Prepare: a C2 whose publisher is closed (a real fault: the broker connection is gone).
     const dev = await device('unreachable');

@@ -4,8 +4,9 @@
  *
  * - `held`: the link shows the device confirmed the current key version (its receipt): nothing to send.
  * - A live lease (another change under way): `covered` when it is a topic operation that will send this client the
- *   topic's key anyway (its delivery to the client is still to be sent, or not written yet), else `busy` (the resync
- *   comes back to it shortly; a revocation of this very client is never covered: it must not get the new key).
+ *   topic's key anyway (its key installed, its delivery to the client still to be sent or not written yet), else
+ *   `busy` (the resync comes back to it shortly; a revocation of this very client is never covered: it must not get
+ *   the new key).
  * - No lease, a key sent within the last five minutes, no old key to evict: the key goes out again at the second it
  *   was last sent at (`keySecond`, read with the key in one record). The same content at the same second cannot roll
  *   anything back, and every later key of the topic goes out at a later second: no lease, no write.
@@ -55,7 +56,7 @@ export async function resendTopicKey(
   if (!record) return { result: 'gone' };
   if ((link.confirmed?.keyVersion ?? 0) >= record.keyVersion) return { result: 'held' };
   if (record.lease && record.lease.until > deps.clock() && record.lease.owner !== owner) {
-    return (await coveredBy(deps, tenantId, record.lease.owner, client.name))
+    return (await coveredBy(deps, record, record.lease.owner, client.name))
       ? { result: 'covered' }
       : { result: 'busy' };
   }
@@ -109,17 +110,19 @@ async function underLease(
 
 /**
  * Whether the change holding the lease (`owner`) will send the client the topic's key: a topic operation
- * (`op-<id>`, see topicOperation.ts) that has not started sending or whose delivery to the client is still `pending`
- * (in its first pass, a delivery without a record is: linkPass.ts), other than a revocation of that client.
+ * (`op-<id>`, see topicOperation.ts) that installed its key in the topic (`record`) and has not started sending, or
+ * whose delivery to the client is still `pending` (in its first pass, a delivery without a record is: linkPass.ts),
+ * other than a revocation of that client. One still `pending` without its key installed may fail to start (its topic
+ * or link gone, the key changed under it): the device would miss the key until the next rotation, so it is not.
  */
-async function coveredBy(deps: C2Deps, tenantId: string, owner: string, clientName: string): Promise<boolean> {
+async function coveredBy(deps: C2Deps, record: TopicRecord, owner: string, clientName: string): Promise<boolean> {
   if (!owner.startsWith('op-')) return false;
-  const operation = await deps.operations.getOperation(tenantId, owner.slice(3));
+  const operation = await deps.operations.getOperation(record.tenantId, owner.slice(3));
   if (!operation || operation.finishedAt !== undefined) return false;
   if (operation.kind !== 'topic.rotate' && operation.kind !== 'link.delete') return false;
   if (operation.target.link?.client === clientName) return false;
-  if (operation.status === 'pending') return true;
-  const delivery = await deps.operations.getDelivery(tenantId, operation.id, clientName);
+  if (operation.status === 'pending') return record.keyOperationId === operation.id;
+  const delivery = await deps.operations.getDelivery(record.tenantId, operation.id, clientName);
   return delivery ? delivery.state === 'pending' : inLinkPass(operation.cursor);
 }
 
