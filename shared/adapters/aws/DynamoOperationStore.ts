@@ -205,8 +205,9 @@ export class DynamoOperationStore implements OperationStore {
     update: OperationUpdate,
     expectedRevision: number,
   ): Promise<OperationRecord> => {
-    if (update.counts !== undefined && update.countsDelta !== undefined) {
-      throw new RangeError('updateOperation: counts and countsDelta together');
+    const { confirmable: _, ...countsAdded } = update.countsDelta ?? {};
+    if (update.counts !== undefined && countFields(countsAdded).length > 0) {
+      throw new RangeError('updateOperation: counts and countsDelta of the counts together');
     }
     const set: Item = {
       updatedAt: { S: update.updatedAt },

@@ -112,7 +112,7 @@ export interface OperationUpdate {
   readonly cursor?: string | null;
   /**
    * Added to the counts in the same atomic write (a page of the fan-out moves its cursor and counts together, so
-   * that a page handled twice counts once). Not with `counts`.
+   * that a page handled twice counts once). With `counts`, only `confirmable` (the counts are set, not added to).
    */
   readonly countsDelta?: CountsDelta;
   readonly updatedAt: string;

@@ -22,8 +22,8 @@ import { cmdSetPubKey } from '../../../e4/index.js';
 import type { C2Deps } from '../../C2Deps.js';
 import { openClientKey } from '../../clients/requireClient.js';
 import type { AddressedCommand, CommandSender } from '../../delivery/CommandSender.js';
-import { clockSecond } from '../../delivery/keySeconds.js';
 import { forEachClientOfTopic } from '../../delivery/forEachClientOfTopic.js';
+import { clockSecond } from '../../delivery/keySeconds.js';
 import type { ClientRecord, LinkRecord } from '../../ports.js';
 import { commandHashOf } from '../commandHashOf.js';
 
