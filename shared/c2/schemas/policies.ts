@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { C2Error } from '../errors.js';
+import type { PolicyFields } from '../policies/PolicyRecord.js';
 import { MAX_EXPRESSION_LENGTH, parseSchedule } from '../policies/parseSchedule.js';
 import { isTimezone } from '../policies/zonedTime.js';
 import { ClientNameSchema, MAX_CLIENT_NAME_BYTES } from './clients.js';
@@ -210,3 +211,8 @@ export const PolicyInputSchema = z
 
 export type PolicyTarget = Target;
 export type PolicyInput = z.output<typeof PolicyInputSchema>;
+
+/** True when A and B are the same type (each assignable to the other). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// What the schema gives is what the store keeps (policies/PolicyRecord.ts): a change to one only fails to compile.
+true satisfies Same<PolicyInput, PolicyFields>;
