@@ -137,7 +137,7 @@ export function policyStoreContract(name: string, build: () => Promise<PolicySto
       expect(await store.countPolicies('tenant-a')).toBe(0);
     });
 
-    it('appends runs once each and lists a policy’s runs newest first, a page at a time', async () => {
+    it('appends runs once each, reads one, and lists a policy’s runs newest first, a page at a time', async () => {
       // Prepare
       const store = await build();
       const policy = policyRecord(0);
@@ -160,6 +160,9 @@ export function policyStoreContract(name: string, build: () => Promise<PolicySto
 
       // Assess
       expect(repeat).toEqual({ run: runs[0], created: false });
+      expect(await store.getRun('tenant-a', policy.id, failed.id)).toEqual(failed);
+      expect(await store.getRun('tenant-a', other.id, failed.id)).toBeUndefined();
+      expect(await store.getRun('tenant-b', policy.id, failed.id)).toBeUndefined();
       expect(all.items).toEqual([failed, ...[...runs].reverse()]);
       expect((await store.listRuns('tenant-a', other.id, { limit: 10 })).items).toHaveLength(1);
       expect((await store.listRuns('tenant-b', policy.id, { limit: 10 })).items).toEqual([]);

@@ -134,6 +134,18 @@ export class DynamoPolicyStore implements PolicyStore {
     return { run: runFromItem(run.tenantId, item), created: false };
   };
 
+  getRun = async (tenantId: string, policyId: string, runId: string): Promise<PolicyRunRecord | undefined> => {
+    if (!isPolicyId(policyId) || !isPolicyId(runId)) return undefined;
+    const { Item: item } = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: this.#key(tenantId, runKey(policyId, runId)),
+        ConsistentRead: true,
+      }),
+    );
+    return item ? runFromItem(tenantId, item) : undefined;
+  };
+
   listRuns = async (tenantId: string, policyId: string, page: PageRequest): Promise<Page<PolicyRunRecord>> =>
     isPolicyId(policyId) ? this.#list(runsRange(policyId), tenantId, page) : { items: [] };
 

@@ -59,6 +59,7 @@ export interface PolicyStore {
 
   /** Stores the run; a run of that policy and id stored already is kept, and returned (`created: false`). */
   appendRun(run: PolicyRunRecord): Promise<{ run: PolicyRunRecord; created: boolean }>;
+  getRun(tenantId: string, policyId: string, runId: string): Promise<PolicyRunRecord | undefined>;
   /** The policy's runs, newest first. */
   listRuns(tenantId: string, policyId: string, page: PageRequest): Promise<Page<PolicyRunRecord>>;
 }
