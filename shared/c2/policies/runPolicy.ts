@@ -8,7 +8,8 @@
  * its operations (`policy:<policy id>:<hash of the run key and the target>`). A scheduled run repeated (a retried
  * invocation) finds its record and answers with it; one cut short before its record starts the same operations
  * again, which answer with those it started (for a day, as every idempotency key). A manual run repeated with the
- * same Idempotency-Key answers with the operations of the first, without a second record.
+ * same Idempotency-Key answers with the operations and record of the first (found among the latest runs), without a
+ * second record.
  */
 import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -28,6 +29,8 @@ import { requirePolicy } from './requirePolicy.js';
 
 /** The most operations one run starts (a target matching more fails before starting any). */
 export const MAX_RUN_OPERATIONS = 1000;
+/** How many of a policy's latest runs a repeated manual run looks through for its first record. */
+const RECENT_RUNS = 100;
 
 export type RunTrigger =
   | { readonly reason: 'manual'; readonly idempotencyKey?: string }
@@ -70,7 +73,10 @@ function startAction(
   }
 }
 
-/** Starts the operations; stops at the first error (a C2Error), which the run records. */
+/**
+ * Starts the operations; stops at the first error (a C2Error), which the run records, except a name of a prefix or
+ * all topics gone since it was listed (NOT_FOUND), which is left out.
+ */
 async function startAll(
   deps: C2Deps,
   caller: Caller,
@@ -81,9 +87,14 @@ async function startAll(
   try {
     const targets = await policyTargetNames(deps, caller.tenantId, policy.target, MAX_RUN_OPERATIONS);
     const names = targets.kind === 'tenant' ? ['c2'] : targets.names;
+    const listed = !('topic' in policy.target || 'client' in policy.target);
     for (const name of names) {
       const key = `policy:${policy.id}:${hashHex(`${runKey}\n${targets.kind}\n${name}`, 20)}`;
-      started.push(await startAction(deps, caller, policy.action, name, key));
+      try {
+        started.push(await startAction(deps, caller, policy.action, name, key));
+      } catch (error) {
+        if (!(listed && error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
+      }
     }
     return { started };
   } catch (error) {
@@ -126,10 +137,17 @@ export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigge
     outcome: error ? 'failed' : operations.length > 0 ? 'started' : 'empty',
     ...(error ? { error } : {}),
   };
-  // A manual run repeated with its Idempotency-Key: its operations were the first's, and so is its record.
+  // A manual run repeated with its Idempotency-Key: its operations were the first's, and so is its record (looked
+  // for among the policy's latest runs).
   const repeated = trigger.reason === 'manual' && started.length > 0 && started.every((one) => !one.created);
-  if (repeated) return { run, operations };
+  if (repeated) return { run: (await earlierRun(deps, run)) ?? run, operations };
   return { run: (await store.appendRun(run)).run, operations };
+}
+
+/** The run recorded among the policy's latest {@link RECENT_RUNS} whose first operation is the run's first. */
+async function earlierRun(deps: C2Deps, run: PolicyRunRecord): Promise<PolicyRunRecord | undefined> {
+  const recent = await policyStoreOf(deps).listRuns(run.tenantId, run.policyId, { limit: RECENT_RUNS });
+  return recent.items.find((earlier) => earlier.operations[0]?.id === run.operations[0]?.id);
 }
 
 /** The run's operations as they are now (those that expired are left out). */

@@ -230,6 +230,7 @@ describe('policies: runs', () => {
       first.json.operations.map((op: { id: string }) => op.id),
     );
     expect(second.json.operations[0].id).not.toBe(first.json.operations[0].id);
+    expect(repeat.json.run).toEqual(first.json.run);
     expect(runs.json.items.map((run: { id: string }) => run.id)).toEqual([second.json.run.id, first.json.run.id]);
     expect(runs.json.items[1]).toEqual(first.json.run);
   });
@@ -267,6 +268,36 @@ describe('policies: runs', () => {
     expect(manual.status).toBe(202);
     expect(manual.json.run.outcome).toBe('started');
     await api.operationFinished(manual.json.operations[0].id);
+  });
+
+  it('a client prefix gives each matching client a new identity key, one operation each', async () => {
+    for (const name of ['cam-1', 'cam-2', 'door-1']) {
+      const answer = await api.call('POST', '/v1/clients', { body: { name, generateKey: true } });
+      expect(answer.status, answer.raw).toBe(201);
+    }
+    const policy = await created({ ...daily, target: { clientPrefix: 'cam-' }, action: 'new-client-key' });
+    const answer = await api.call('POST', `/v1/policies/${policy.id}/run`);
+    expect(answer.status, answer.raw).toBe(202);
+    const { operations } = answer.json;
+    expect(
+      operations.map((op: { kind: string; target: { name: string } }) => [op.kind, op.target.name]).sort(),
+    ).toEqual([
+      ['client.identityKey', 'cam-1'],
+      ['client.identityKey', 'cam-2'],
+    ]);
+    for (const operation of operations) await api.operationFinished(operation.id);
+  });
+
+  it("a C2 key policy rotates the tenant's C2 key, one operation", async () => {
+    const before = (await api.call('GET', '/v1/keys/c2')).json.keyVersion;
+    const policy = await created({ ...daily, target: { tenant: true }, action: 'rotate-c2-key' });
+    const answer = await api.call('POST', `/v1/policies/${policy.id}/run`);
+    expect(answer.status, answer.raw).toBe(202);
+    expect(answer.json.run.operations).toEqual([
+      { id: answer.json.operations[0].id, target: { type: 'c2key', name: 'c2' } },
+    ]);
+    expect((await api.operationFinished(answer.json.operations[0].id)).status).toBe('succeeded');
+    expect((await api.call('GET', '/v1/keys/c2')).json.keyVersion).toBe(before + 1);
   });
 
   it('a policy may name a topic that does not exist: its run fails visibly, starts nothing (200)', async () => {
