@@ -9,6 +9,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
+import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
 import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
 import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
 import { SqsWorkQueue } from '../shared/adapters/aws/SqsWorkQueue.js';
@@ -48,6 +49,7 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
   return {
     store: new DynamoKeyStore(db, config.tableName),
     operations: new DynamoOperationStore(db, config.tableName),
+    policies: new DynamoPolicyStore(db, config.tableName),
     queue: new SqsWorkQueue(new SQSClient(base), config.workQueueUrl),
     vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(new KMSClient(base), config.kmsKeyArn), { engine: c2Engine }),
     publisher: options.decoratePublisher ? options.decoratePublisher(publisher) : publisher,

@@ -7,7 +7,8 @@
  * - engine: node:crypto with every AES-SIV operation on OpenSSL (functions/c2Engine.ts), as in Lambda;
  * - password keys: Argon2i in a worker thread, queued, so that the event loop of the API and broker never stops;
  * - operations: DynamoOperationStore in the same table; work queue: LocalWorkQueue, persisted in the same table and
- *   drained in process by `handleWork` (the worker of the AWS deployment's SQS queue).
+ *   drained in process by `handleWork` (the worker of the AWS deployment's SQS queue);
+ * - policies: DynamoPolicyStore in the same table.
  * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
  */
 import { mkdir } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { c2Engine } from '../functions/c2Engine.js';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
+import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
@@ -116,6 +118,7 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
       operations: new DynamoOperationStore(db, tableName),
+      policies: new DynamoPolicyStore(db, tableName),
       queue,
       vault: new EnvelopeKeyVault(keyring, { engine }),
       publisher,

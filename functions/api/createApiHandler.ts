@@ -121,8 +121,13 @@ function checkTable(table: readonly ApiRoute[]): void {
   }
 }
 
-/** 202 while the operation of the answer goes on; 200 once it has finished, or when the change made none. */
+/**
+ * 202 while an operation of the answer (`operation`, or one of `operations`: a policy's run) goes on; 200 once they
+ * have finished, or when the change made none.
+ */
 function operationStatus(body: unknown): number {
-  const operation = (body as { operation?: { finishedAt?: string } }).operation;
-  return operation && operation.finishedAt === undefined ? 202 : 200;
+  const { operation, operations = [] } = body as { operation?: Unfinished; operations?: Unfinished[] };
+  return [...(operation ? [operation] : []), ...operations].some((one) => one.finishedAt === undefined) ? 202 : 200;
 }
+
+type Unfinished = { readonly finishedAt?: string };

@@ -35,8 +35,9 @@ interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R exte
   /** The status of a success (200 by default). */
   readonly status?: number;
   /**
-   * The route starts an operation and answers with it (`{ operation, ... }`): 202 while the operation goes on, 200
-   * once it has finished (a retry of a request whose operation is done); it takes an `Idempotency-Key` header.
+   * The route starts an operation and answers with it (`{ operation, ... }`, or several: `{ operations, ... }`): 202
+   * while one goes on, 200 once they have finished (a retry of a request whose operation is done); it takes an
+   * `Idempotency-Key` header.
    */
   readonly startsOperation?: boolean;
   /** A strict object of the path parameters. */

@@ -16,6 +16,8 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   CONCURRENT_UPDATE: 409,
   // The operation does not apply to the record as it is (e.g. a public-key command for a symmetric client).
   WRONG_MODE: 409,
+  // The tenant's quota of such records (e.g. rotation policies) is full.
+  LIMIT_REACHED: 409,
   PAYLOAD_TOO_LARGE: 413,
   // Too many password enrolments waiting (a bounded queue): retry in a moment (Retry-After).
   BUSY: 429,

@@ -18,6 +18,7 @@ import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { linkRoutes } from './routes/links.js';
 import { operationRoutes } from './routes/operations.js';
+import { policyRoutes } from './routes/policies.js';
 import { pubKeyRoutes } from './routes/pubkeys.js';
 import { topicRoutes } from './routes/topics.js';
 
@@ -45,6 +46,7 @@ export const routes: readonly ApiRoute[] = [
   ...keyRoutes,
   ...eventRoutes,
   ...operationRoutes,
+  ...policyRoutes,
   defineRoute({
     method: 'GET',
     path: '/v1/stats',

@@ -1,5 +1,6 @@
 import type { CryptoEngine } from '../e4/index.js';
 import type { OperationStore } from './ports/OperationStore.js';
+import type { PolicyStore } from './ports/PolicyStore.js';
 import type { WorkQueue } from './ports/WorkQueue.js';
 import type {
   Clock,
@@ -16,6 +17,8 @@ export interface C2Deps {
   readonly store: KeyStore;
   /** Operations and their deliveries (see shared/c2/operations/). */
   readonly operations: OperationStore;
+  /** Rotation policies and their runs (see shared/c2/policies/); absent where no policy use case runs. */
+  readonly policies?: PolicyStore;
   /** Where operations are handed over to be carried out after the call that started them answered. */
   readonly queue: WorkQueue;
   readonly vault: KeyVault;

@@ -19,6 +19,8 @@ export const C2ErrorCode = {
   DeliveryFailed: 'DELIVERY_FAILED',
   /** The operation does not apply to the record (e.g. a public-key command for a symmetric client). */
   WrongMode: 'WRONG_MODE',
+  /** A tenant has as many records of this kind as it may (e.g. rotation policies): delete one first. */
+  LimitReached: 'LIMIT_REACHED',
   /** Too much work of this kind is waiting already (e.g. password enrolments): retry in a moment. */
   Busy: 'BUSY',
   /** A request field that is missing, of the wrong type or out of range (the message names it, never a key). */

@@ -11,8 +11,12 @@
  * - `K#c2` the tenant's C2 key pair (and its pending key);
  * - `E#<event id>` the event log, deleted by the table's TTL on `expiresAt` (epoch seconds);
  * - `A#<key id>` API keys (the SHA-256 of their secret);
- * - `O#<operation id>`, `D#<operation id>#<hex client id>`, `I#<idempotency key>` operations, their deliveries and
- *   idempotency keys (DynamoOperationStore, codecs in operationStoreItems.ts).
+ * - `O#<operation id>`, `D#<operation id>#<hex client id>`, `I#<idempotency key>`, `R#<hex client id>#<hex hash>`
+ *   operations, their deliveries, idempotency keys and command references (DynamoOperationStore, codecs in
+ *   operationStoreItems.ts);
+ * - `Y#<policy id>`, `Z#<policy id>#<run id>` rotation policies and their runs (DynamoPolicyStore, codecs in
+ *   policyStoreItems.ts);
+ * - `F#fence` the tenant's fence (DynamoFenceStore).
  * Local mode's work queue (LocalWorkQueue) keeps its messages in a partition of its own, `PK` = `Q#work`.
  * Codecs in keyStoreItems.ts. On-demand capacity. The CDK stack declares the same table for AWS (with TTL on
  * `expiresAt`); local mode and the tests create it with {@link createKeyStoreTable} (dynalite has no TTL: events

@@ -11,10 +11,13 @@
 import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { C2Error } from '../errors.js';
+import type { PolicyFields } from '../policies/PolicyRecord.js';
 import { MAX_EXPRESSION_LENGTH, parseSchedule } from '../policies/parseSchedule.js';
 import { isTimezone } from '../policies/zonedTime.js';
+import { RUN_OUTCOMES, RUN_REASONS } from '../ports/PolicyStore.js';
 import { ClientNameSchema, MAX_CLIENT_NAME_BYTES } from './clients.js';
-import { utf8Text } from './common.js';
+import { isoTime, pageOf, utf8Text } from './common.js';
+import { OperationViewSchema } from './operations.js';
 import { TopicNameSchema } from './topics.js';
 
 export const POLICY_ACTIONS = ['rotate-topic-key', 'new-client-key', 'rotate-c2-key'] as const;
@@ -162,51 +165,148 @@ const TOPIC_EVENTS: readonly string[] = ['client.subscribed', 'client.unsubscrib
 
 const targetKeyOf = (target: Target) => Object.keys(target)[0] ?? '';
 
-export const PolicyInputSchema = z
-  .strictObject({
-    name: utf8Text(128).meta({ description: 'A label for people (policies are addressed by id).' }),
-    target: PolicyTargetSchema,
-    action: z.enum(POLICY_ACTIONS, { error: `must be one of ${POLICY_ACTIONS.join(', ')}` }).meta({
-      description:
-        '`rotate-topic-key` (topic targets), `new-client-key` (client targets) or `rotate-c2-key` (public-key ' +
-        'mode; target `{ "tenant": true }`).',
-    }),
-    schedule: PolicyScheduleSchema.optional(),
-    events: z
-      .array(PolicyEventSchema, { error: 'must be a list of events' })
-      .max(4, { error: 'must hold at most 4 events (one of each type)' })
-      .optional()
-      .meta({ description: 'Events that run the policy (each type at most once).' }),
-    enabled: z.boolean({ error: 'must be true or false' }).default(true).meta({
-      description: 'Off: kept, but runs neither on schedule nor on events (default true).',
-    }),
-  })
-  .superRefine((policy, ctx) => {
-    const allowed = TARGETS_OF[policy.action];
-    if (!allowed.includes(targetKeyOf(policy.target))) {
+const policyFields = {
+  name: utf8Text(128).meta({ description: 'A label for people (policies are addressed by id).' }),
+  target: PolicyTargetSchema,
+  action: z.enum(POLICY_ACTIONS, { error: `must be one of ${POLICY_ACTIONS.join(', ')}` }).meta({
+    description:
+      '`rotate-topic-key` (topic targets), `new-client-key` (client targets) or `rotate-c2-key` (public-key ' +
+      'mode; target `{ "tenant": true }`).',
+  }),
+  schedule: PolicyScheduleSchema.optional(),
+  events: z
+    .array(PolicyEventSchema, { error: 'must be a list of events' })
+    .max(4, { error: 'must hold at most 4 events (one of each type)' })
+    .optional()
+    .meta({ description: 'Events that run the policy (each type at most once).' }),
+  enabled: z.boolean({ error: 'must be true or false' }).default(true).meta({
+    description: 'Off: kept, but runs neither on schedule nor on events (default true).',
+  }),
+};
+
+/** The rules across fields: a target the action takes, a schedule or an event, each event type once. */
+function checkPolicy(policy: z.output<z.ZodObject<typeof policyFields>>, ctx: z.RefinementCtx): void {
+  const allowed = TARGETS_OF[policy.action];
+  if (!allowed.includes(targetKeyOf(policy.target))) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['target'],
+      message: `${policy.action} takes a target of ${allowed.map((key) => `"${key}"`).join(', ')}`,
+    });
+  }
+  const events = policy.events ?? [];
+  if (policy.schedule === undefined && events.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'a policy needs a schedule or at least one event' });
+  }
+  events.forEach((event, index) => {
+    if (events.findIndex((other) => other.type === event.type) !== index) {
+      ctx.addIssue({ code: 'custom', path: ['events', index, 'type'], message: `"${event.type}" is given twice` });
+    } else if (TOPIC_EVENTS.includes(event.type) && policy.action !== 'rotate-topic-key') {
       ctx.addIssue({
         code: 'custom',
-        path: ['target'],
-        message: `${policy.action} takes a target of ${allowed.map((key) => `"${key}"`).join(', ')}`,
+        path: ['events', index, 'type'],
+        message: `"${event.type}" counts on topics: it goes with rotate-topic-key only`,
       });
     }
-    const events = policy.events ?? [];
-    if (policy.schedule === undefined && events.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'a policy needs a schedule or at least one event' });
-    }
-    events.forEach((event, index) => {
-      if (events.findIndex((other) => other.type === event.type) !== index) {
-        ctx.addIssue({ code: 'custom', path: ['events', index, 'type'], message: `"${event.type}" is given twice` });
-      } else if (TOPIC_EVENTS.includes(event.type) && policy.action !== 'rotate-topic-key') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['events', index, 'type'],
-          message: `"${event.type}" counts on topics: it goes with rotate-topic-key only`,
-        });
-      }
-    });
+  });
+}
+
+export const PolicyInputSchema = z.strictObject(policyFields).superRefine(checkPolicy).meta({ id: 'PolicyInput' });
+
+/**
+ * `PATCH /v1/policies/{policyId}`: the fields to change, each replaced whole; `null` removes the schedule or the
+ * events. The policy that results is checked as a whole, as a new one would be.
+ */
+export const PolicyPatchSchema = z
+  .strictObject({
+    name: policyFields.name.optional(),
+    target: PolicyTargetSchema.optional(),
+    action: policyFields.action.optional(),
+    schedule: PolicyScheduleSchema.nullable().optional().meta({ description: 'A new schedule; null removes it.' }),
+    events: policyFields.events.unwrap().nullable().optional().meta({ description: 'New events; null removes them.' }),
+    enabled: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .meta({ id: 'PolicyInput' });
+  .meta({ id: 'PolicyPatch' });
 
 export type PolicyTarget = Target;
 export type PolicyInput = z.output<typeof PolicyInputSchema>;
+
+/** True when A and B are the same type (each assignable to the other). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// What the schema gives is what the store keeps (policies/PolicyRecord.ts): a change to one only fails to compile.
+true satisfies Same<PolicyInput, PolicyFields>;
+
+const ID_MESSAGE = 'must be a policy id: 26 characters of Crockford base32';
+
+/** `{policyId}`: the `id` of the policy's view, in either case (normalised to upper case). */
+export const PolicyIdParamsSchema = z.strictObject({
+  policyId: z
+    .string({ error: ID_MESSAGE })
+    .regex(/^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$/, { error: ID_MESSAGE })
+    .transform((id) => id.toUpperCase())
+    .meta({ description: 'The policy id (the `id` of the policy): 26 characters of Crockford base32, either case.' }),
+});
+
+const REVISION_MESSAGE = 'must be a revision: a whole number from 1';
+
+/** The query of a change: `revision`, to change the policy only if it is still the one read. */
+export const PolicyRevisionQuerySchema = z.strictObject({
+  revision: z
+    .preprocess(
+      (value) => (typeof value === 'string' && /^[0-9]{1,15}$/.test(value) ? Number(value) : value),
+      z.number({ error: REVISION_MESSAGE }).int({ error: REVISION_MESSAGE }).min(1, { error: REVISION_MESSAGE }),
+    )
+    .optional()
+    .meta({ description: 'Change it only if its revision is still this one (else 409 CONCURRENT_UPDATE).' }),
+});
+
+export const PolicyViewSchema = z
+  .strictObject({
+    id: z.string().meta({ description: 'Unique, sortable by creation time: /v1/policies/{id}.' }),
+    ...policyFields,
+    enabled: z.boolean(),
+    createdAt: isoTime().meta({ description: 'Also when a `rate` schedule starts counting.' }),
+    updatedAt: isoTime(),
+    revision: z.number().int().min(1).meta({ description: 'Incremented by every change (see `?revision=`).' }),
+    description: z.string().meta({ description: 'The schedule in plain English.' }),
+    nextRuns: z.array(isoTime()).meta({
+      description:
+        'The next five times the schedule names (empty when disabled or without a schedule). Schedules are stored ' +
+        'and shown; they do not run on their own yet (POST /v1/policies/{id}/run runs one now).',
+    }),
+  })
+  .meta({ id: 'Policy' });
+
+export const PolicyPageSchema = pageOf(PolicyViewSchema);
+
+export const DeletedPolicySchema = z.strictObject({ id: z.string(), deleted: z.literal(true) });
+
+export const PolicyRunViewSchema = z
+  .strictObject({
+    id: z.string().meta({ description: 'Unique within the policy, sortable by the time of the run.' }),
+    at: isoTime().meta({ description: 'When it ran (a scheduled run: its scheduled time).' }),
+    reason: z.enum(RUN_REASONS).meta({ description: 'schedule, manual (POST .../run) or event.' }),
+    scheduledTime: isoTime().optional(),
+    actor: z.string().meta({ description: 'The API key id (or scheduler) that ran it.' }),
+    outcome: z.enum(RUN_OUTCOMES).meta({
+      description:
+        'started: an operation per target (follow each at /v1/operations/{id}); empty: no target matched; ' +
+        'skipped: the policy is disabled; failed: stopped at `error` (the operations started before are listed).',
+    }),
+    operations: z.array(
+      z.strictObject({
+        id: z.string(),
+        target: z.strictObject({ type: z.string(), name: z.string() }),
+      }),
+    ),
+    error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  })
+  .meta({ id: 'PolicyRun' });
+
+export const PolicyRunPageSchema = pageOf(PolicyRunViewSchema);
+
+/** `POST /v1/policies/{policyId}/run`: the run and the operations it started, as they are now. */
+export const PolicyRunStartedSchema = z.strictObject({
+  run: PolicyRunViewSchema,
+  operations: z.array(OperationViewSchema),
+});

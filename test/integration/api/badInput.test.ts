@@ -33,7 +33,10 @@ const UNKNOWN_ID = '0123456789abcdef'.repeat(2);
 /** A well-formed operation id that names nothing. */
 const UNKNOWN_OPERATION_ID = '01KBKX0QJ0ABCDEFGHJKMNPQRS';
 
-/** Every route that addresses records by id; `{c}`, `{s}`: client ids, `{t}`: a topic hash, `{o}`: an operation id. */
+/**
+ * Every route that addresses records by id; `{c}`, `{s}`: client ids, `{t}`: a topic hash, `{o}`: an operation id,
+ * `{p}`: a policy id (the same form).
+ */
 const ID_ROUTES: [method: string, template: string][] = [
   ['GET', '/v1/clients/{c}'],
   ['DELETE', '/v1/clients/{c}'],
@@ -53,7 +56,30 @@ const ID_ROUTES: [method: string, template: string][] = [
   ['GET', '/v1/operations/{o}'],
   ['GET', '/v1/operations/{o}/devices'],
   ['POST', '/v1/operations/{o}/retry'],
+  ['GET', '/v1/policies/{p}'],
+  ['PUT', '/v1/policies/{p}'],
+  ['PATCH', '/v1/policies/{p}'],
+  ['DELETE', '/v1/policies/{p}'],
+  ['POST', '/v1/policies/{p}/run'],
+  ['GET', '/v1/policies/{p}/runs'],
 ];
+
+/** A good body for the id routes that need one (so that an unknown id is what they answer about). */
+const POLICY = {
+  name: 'daily',
+  target: { topic: 'a/b' },
+  action: 'rotate-topic-key',
+  schedule: { expression: 'rate(1 day)' },
+};
+const BODY_OF: Readonly<Record<string, unknown>> = {
+  'PUT /v1/policies/{p}': POLICY,
+  'PATCH /v1/policies/{p}': { enabled: false },
+};
+const optionsOf = (method: string, template: string): ApiCallOptions => {
+  const body = BODY_OF[`${method} ${template}`];
+  return body === undefined ? {} : { body };
+};
+const isOperationForm = (slot: string | undefined) => slot === 'o' || slot === 'p';
 
 const BAD_IDS: [label: string, id: string][] = [
   ['31 characters', UNKNOWN_ID.slice(1)],
@@ -73,14 +99,14 @@ const BAD_OPERATION_IDS: [label: string, id: string][] = [
 
 const fill = (template: string, values: Readonly<Record<string, string>> = {}) =>
   template.replace(
-    /\{([csto])\}/g,
-    (_, slot: string) => values[slot] ?? (slot === 'o' ? UNKNOWN_OPERATION_ID : UNKNOWN_ID),
+    /\{([cstop])\}/g,
+    (_, slot: string) => values[slot] ?? (isOperationForm(slot) ? UNKNOWN_OPERATION_ID : UNKNOWN_ID),
   );
 
 /** Per route: each id slot with each bad id (400), and every id unknown (404, before any use case runs). */
 const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
-  ...[...template.matchAll(/\{([csto])\}/g)].flatMap(([, slot]) =>
-    (slot === 'o' ? BAD_OPERATION_IDS : BAD_IDS).map(
+  ...[...template.matchAll(/\{([cstop])\}/g)].flatMap(([, slot]) =>
+    (isOperationForm(slot) ? BAD_OPERATION_IDS : BAD_IDS).map(
       ([label, id]): Row => [
         `{${slot}} of ${label}`,
         method,
@@ -91,7 +117,7 @@ const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
       ],
     ),
   ),
-  ['unknown ids', method, fill(template), {}, 404, 'NOT_FOUND'],
+  ['unknown ids', method, fill(template), optionsOf(method, template), 404, 'NOT_FOUND'],
   // Ids are accepted in either case (hex normalised to lowercase, operation ids to uppercase): an unknown one is
   // NOT_FOUND, not a bad id.
   [
@@ -102,8 +128,9 @@ const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
       s: UNKNOWN_ID.toUpperCase(),
       t: UNKNOWN_ID.toUpperCase(),
       o: UNKNOWN_OPERATION_ID.toLowerCase(),
+      p: UNKNOWN_OPERATION_ID.toLowerCase(),
     }),
-    {},
+    optionsOf(method, template),
     404,
     'NOT_FOUND',
   ],

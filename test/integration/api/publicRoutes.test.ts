@@ -212,20 +212,28 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/operations/{operationId}',
         'GET /v1/operations/{operationId}/devices',
         'POST /v1/operations/{operationId}/retry',
+        'POST /v1/policies',
+        'GET /v1/policies',
+        'GET /v1/policies/{policyId}',
+        'PUT /v1/policies/{policyId}',
+        'PATCH /v1/policies/{policyId}',
+        'DELETE /v1/policies/{policyId}',
+        'POST /v1/policies/{policyId}/run',
+        'GET /v1/policies/{policyId}/runs',
         'GET /v1/stats',
       ].sort(),
     );
   });
 
-  it('documents every path parameter: E4 ids as 32 hex characters, operation ids as 26 of Crockford base32', () => {
+  it('documents every path parameter: E4 ids as 32 hex characters, operation and policy ids as 26 of Crockford base32', () => {
     const parameters = Object.values(document.paths as Record<string, Record<string, Json>>)
       .flatMap((item) => Object.values(item))
       .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
     expect(new Set(parameters.map((p) => p.name))).toEqual(
-      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId']),
+      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId']),
     );
     for (const parameter of parameters) {
-      if (parameter.name === 'operationId') {
+      if (parameter.name === 'operationId' || parameter.name === 'policyId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$' });
         expect(parameter.description).toMatch(/Crockford base32/);
       } else {

@@ -5,12 +5,14 @@ import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dy
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../../../shared/adapters/aws/DynamoOperationStore.js';
+import { DynamoPolicyStore } from '../../../shared/adapters/aws/DynamoPolicyStore.js';
 import { CLIENTS, LINKS_BY_TOPIC, TOPICS } from '../../../shared/adapters/aws/keyStoreItems.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../../../shared/adapters/local/DynaliteServer.js';
 import { bytesToHex, hashIdAlias, hashTopic } from '../../../shared/e4/index.js';
 import { clientRecord, keyStoreContract, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
 import { operationRecord, operationStoreContract } from '../../contract/operationStore.contract.js';
+import { policyStoreContract } from '../../contract/policyStore.contract.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -36,6 +38,10 @@ keyStoreContract('DynamoKeyStore over dynalite', async () => (await freshTable()
 operationStoreContract('DynamoOperationStore over dynalite', async () => {
   const { db, table } = await freshTable();
   return new DynamoOperationStore(db, table);
+});
+policyStoreContract('DynamoPolicyStore over dynalite', async () => {
+  const { db, table } = await freshTable();
+  return new DynamoPolicyStore(db, table);
 });
 
 describe('DynamoKeyStore items', () => {

@@ -2,9 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../../../shared/adapters/aws/DynamoOperationStore.js';
+import { DynamoPolicyStore } from '../../../shared/adapters/aws/DynamoPolicyStore.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { keyStoreContract } from '../../contract/keyStore.contract.js';
 import { operationStoreContract } from '../../contract/operationStore.contract.js';
+import { policyStoreContract } from '../../contract/policyStore.contract.js';
 import { javaMissing, type RunningDynamoDbLocal, startDynamoDbLocal } from '../../support/dynamodbLocal.js';
 import { serverMissing } from '../../support/serverMissing.js';
 
@@ -37,5 +39,9 @@ describe.skipIf(serverMissing(javaMissing()))('DynamoKeyStore over DynamoDB Loca
   operationStoreContract('DynamoOperationStore over DynamoDB Local', async () => {
     const { db, table } = await freshTable();
     return new DynamoOperationStore(db, table);
+  });
+  policyStoreContract('DynamoPolicyStore over DynamoDB Local', async () => {
+    const { db, table } = await freshTable();
+    return new DynamoPolicyStore(db, table);
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * Creates a rotation policy: checked whole (schemas/policies.ts), given an id sortable by creation time, stored at
+ * revision 1. A policy may name a topic or client that does not exist (yet): its runs fail visibly until it does
+ * (a topic deleted and made again keeps its policies). A tenant has at most {@link MAX_POLICIES_PER_TENANT}
+ * (LIMIT_REACHED beyond; two creations at the same moment may both pass the count: the quota bounds, it does not
+ * meter).
+ */
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import { newOperationId } from '../operations/newOperationId.js';
+import type { Caller } from '../ports.js';
+import type { PolicyRecord } from './PolicyRecord.js';
+import { type PolicyView, policyView } from './PolicyView.js';
+import { policyStoreOf } from './policyStoreOf.js';
+import { validatePolicy } from './validatePolicy.js';
+
+export const MAX_POLICIES_PER_TENANT = 100;
+
+export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown): Promise<PolicyView> {
+  const fields = validatePolicy(input);
+  const store = policyStoreOf(deps);
+  if ((await store.countPolicies(caller.tenantId)) >= MAX_POLICIES_PER_TENANT) {
+    throw new C2Error(
+      C2ErrorCode.LimitReached,
+      `a tenant has at most ${MAX_POLICIES_PER_TENANT} policies: delete one, or widen one's target (a prefix)`,
+    );
+  }
+  const now = new Date(deps.clock()).toISOString();
+  const record: PolicyRecord = {
+    ...fields,
+    id: newOperationId(deps),
+    tenantId: caller.tenantId,
+    createdAt: now,
+    updatedAt: now,
+    revision: 1,
+  };
+  await store.createPolicy(record);
+  return policyView(record, deps.clock());
+}

@@ -1,0 +1,11 @@
+import type { C2Deps } from '../C2Deps.js';
+import type { Caller } from '../ports.js';
+import { policyStoreOf } from './policyStoreOf.js';
+import { requirePolicy } from './requirePolicy.js';
+
+/** Deletes a policy (NOT_FOUND when there is none); its runs are no longer listed and expire with the event log. */
+export async function deletePolicy(deps: C2Deps, caller: Caller, id: string): Promise<{ id: string; deleted: true }> {
+  const { id: stored } = await requirePolicy(deps, caller.tenantId, id);
+  await policyStoreOf(deps).deletePolicy(caller.tenantId, stored);
+  return { id: stored, deleted: true };
+}

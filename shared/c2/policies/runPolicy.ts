@@ -1,0 +1,157 @@
+/**
+ * Runs a policy: one operation per name its target stands for now (policyTargetNames.ts), started by the use case
+ * of its action (rotateTopicKey, newClientKey, rotateC2Key), then the run recorded with those operations. A
+ * disabled policy runs only when asked by hand (a scheduled or event run of it is recorded `skipped`).
+ *
+ * A run never rotates twice: it has a key (a scheduled run: its scheduled time; a manual one: the request's
+ * Idempotency-Key, or nothing), from which come its id (sortable by its time) and the idempotency key of each of
+ * its operations (`policy:<policy id>:<hash of the run key and the target>`). A scheduled run repeated (a retried
+ * invocation) finds its record and answers with it; one cut short before its record starts the same operations
+ * again, which answer with those it started (for a day, as every idempotency key). A manual run repeated with the
+ * same Idempotency-Key answers with the operations and record of the first (found among the latest runs), without a
+ * second record.
+ */
+import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
+import type { C2Deps } from '../C2Deps.js';
+import { rotateC2Key } from '../c2key/rotateC2Key.js';
+import { newClientKey } from '../clients/newClientKey.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import { newOperationId } from '../operations/newOperationId.js';
+import type { StartedOperation } from '../operations/startOperation.js';
+import type { OperationRecord } from '../ports/OperationStore.js';
+import type { PolicyRunRecord, RunReason } from '../ports/PolicyStore.js';
+import type { Caller } from '../ports.js';
+import { rotateTopicKey } from '../topics/rotateTopicKey.js';
+import type { PolicyAction, PolicyRecord } from './PolicyRecord.js';
+import { policyStoreOf } from './policyStoreOf.js';
+import { policyTargetNames } from './policyTargetNames.js';
+import { requirePolicy } from './requirePolicy.js';
+
+/** The most operations one run starts (a target matching more fails before starting any). */
+export const MAX_RUN_OPERATIONS = 1000;
+/** How many of a policy's latest runs a repeated manual run looks through for its first record. */
+const RECENT_RUNS = 100;
+
+export type RunTrigger =
+  | { readonly reason: 'manual'; readonly idempotencyKey?: string }
+  | { readonly reason: Exclude<RunReason, 'manual'>; readonly scheduledTime: string };
+
+export interface PolicyRun {
+  readonly run: PolicyRunRecord;
+  /** The operations of the run, as they are now. */
+  readonly operations: OperationRecord[];
+}
+
+const hashHex = (text: string, bytes: number) => bytesToHex(sha3(utf8(text)).subarray(0, bytes));
+
+/** When the run happens (ms), and its key (what makes a repeat the same run), if it has one. */
+function timingOf(deps: C2Deps, trigger: RunTrigger): { at: number; key?: string } {
+  if (trigger.reason === 'manual') {
+    const at = deps.clock();
+    return trigger.idempotencyKey === undefined ? { at } : { at, key: `manual:${trigger.idempotencyKey}` };
+  }
+  const at = Date.parse(trigger.scheduledTime);
+  if (!Number.isFinite(at)) throw new C2Error(C2ErrorCode.InvalidInput, 'the scheduled time must be an ISO 8601 time');
+  return { at, key: `${trigger.reason}:${new Date(at).toISOString()}` };
+}
+
+/** Starts the action's operation on one name. */
+function startAction(
+  deps: C2Deps,
+  caller: Caller,
+  action: PolicyAction,
+  name: string,
+  idempotencyKey: string,
+): Promise<StartedOperation> {
+  switch (action) {
+    case 'rotate-topic-key':
+      return rotateTopicKey(deps, caller, name, { idempotencyKey });
+    case 'new-client-key':
+      return newClientKey(deps, caller, name, { idempotencyKey });
+    case 'rotate-c2-key':
+      return rotateC2Key(deps, caller, { idempotencyKey });
+  }
+}
+
+/**
+ * Starts the operations; stops at the first error (a C2Error), which the run records, except a name of a prefix or
+ * all topics gone since it was listed (NOT_FOUND), which is left out.
+ */
+async function startAll(
+  deps: C2Deps,
+  caller: Caller,
+  policy: PolicyRecord,
+  runKey: string,
+): Promise<{ started: StartedOperation[]; error?: { code: string; message: string } }> {
+  const started: StartedOperation[] = [];
+  try {
+    const targets = await policyTargetNames(deps, caller.tenantId, policy.target, MAX_RUN_OPERATIONS);
+    const names = targets.kind === 'tenant' ? ['c2'] : targets.names;
+    const listed = !('topic' in policy.target || 'client' in policy.target);
+    for (const name of names) {
+      const key = `policy:${policy.id}:${hashHex(`${runKey}\n${targets.kind}\n${name}`, 20)}`;
+      try {
+        started.push(await startAction(deps, caller, policy.action, name, key));
+      } catch (error) {
+        if (!(listed && error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
+      }
+    }
+    return { started };
+  } catch (error) {
+    if (!(error instanceof C2Error)) throw error;
+    return { started, error: { code: error.code, message: error.message } };
+  }
+}
+
+export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigger: RunTrigger): Promise<PolicyRun> {
+  const store = policyStoreOf(deps);
+  const policy = await requirePolicy(deps, caller.tenantId, id);
+  const timing = timingOf(deps, trigger);
+  const runId = newOperationId(
+    timing.key === undefined
+      ? { clock: () => timing.at, ...(deps.random ? { random: deps.random } : {}) }
+      : { clock: () => timing.at, random: (length) => sha3(utf8(timing.key!)).slice(0, length) },
+  );
+  if (trigger.reason !== 'manual') {
+    const stored = await store.getRun(caller.tenantId, policy.id, runId);
+    if (stored) return { run: stored, operations: await operationsOf(deps, stored) };
+  }
+  const base = {
+    tenantId: caller.tenantId,
+    policyId: policy.id,
+    id: runId,
+    at: new Date(timing.at).toISOString(),
+    reason: trigger.reason,
+    ...(trigger.reason === 'manual' ? {} : { scheduledTime: new Date(timing.at).toISOString() }),
+    actor: caller.actor,
+  };
+  if (!policy.enabled && trigger.reason !== 'manual') {
+    const { run } = await store.appendRun({ ...base, operations: [], outcome: 'skipped' });
+    return { run, operations: [] };
+  }
+  const { started, error } = await startAll(deps, caller, policy, timing.key ?? runId);
+  const operations = started.map(({ operation }) => operation);
+  const run: PolicyRunRecord = {
+    ...base,
+    operations: operations.map(({ id: operationId, target }) => ({ id: operationId, target })),
+    outcome: error ? 'failed' : operations.length > 0 ? 'started' : 'empty',
+    ...(error ? { error } : {}),
+  };
+  // A manual run repeated with its Idempotency-Key: its operations were the first's, and so is its record (looked
+  // for among the policy's latest runs).
+  const repeated = trigger.reason === 'manual' && started.length > 0 && started.every((one) => !one.created);
+  if (repeated) return { run: (await earlierRun(deps, run)) ?? run, operations };
+  return { run: (await store.appendRun(run)).run, operations };
+}
+
+/** The run recorded among the policy's latest {@link RECENT_RUNS} whose first operation is the run's first. */
+async function earlierRun(deps: C2Deps, run: PolicyRunRecord): Promise<PolicyRunRecord | undefined> {
+  const recent = await policyStoreOf(deps).listRuns(run.tenantId, run.policyId, { limit: RECENT_RUNS });
+  return recent.items.find((earlier) => earlier.operations[0]?.id === run.operations[0]?.id);
+}
+
+/** The run's operations as they are now (those that expired are left out). */
+async function operationsOf(deps: C2Deps, run: PolicyRunRecord): Promise<OperationRecord[]> {
+  const records = await Promise.all(run.operations.map(({ id }) => deps.operations.getOperation(run.tenantId, id)));
+  return records.filter((record) => record !== undefined);
+}

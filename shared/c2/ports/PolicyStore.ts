@@ -1,0 +1,65 @@
+/**
+ * Rotation policies of a tenant and the history of their runs (issue "rotation policies"): this port stores them.
+ * A policy is replaced whole, conditionally on its revision (optimistic concurrency); a run is appended once (a
+ * repeat of the same run, as a retried scheduled invocation, finds the one stored). Failures are C2Errors:
+ * ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
+ */
+import type { PolicyRecord } from '../policies/PolicyRecord.js';
+import type { Page, PageRequest } from '../ports.js';
+import type { OperationTarget } from './OperationStore.js';
+
+export const RUN_REASONS = ['schedule', 'manual', 'event'] as const;
+/** `schedule` its schedule fell due, `manual` asked for by hand (POST .../run), `event` one of its events. */
+export type RunReason = (typeof RUN_REASONS)[number];
+
+export const RUN_OUTCOMES = ['started', 'empty', 'skipped', 'failed'] as const;
+/**
+ * `started` it started an operation per target (their own outcomes are the operations'); `empty` no target matched;
+ * `skipped` the policy was disabled; `failed` it stopped at an error (the operations it started before are listed).
+ */
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** One operation a run started, and what on. */
+export interface RunOperation {
+  readonly id: string;
+  readonly target: OperationTarget;
+}
+
+export interface PolicyRunRecord {
+  readonly tenantId: string;
+  readonly policyId: string;
+  /** Sortable by the run's time, like an operation id (see policies/runPolicy.ts): unique within the policy. */
+  readonly id: string;
+  /** ISO 8601: when it ran (a scheduled run: its scheduled time). */
+  readonly at: string;
+  readonly reason: RunReason;
+  /** The time the schedule named, for a scheduled run (ISO 8601). */
+  readonly scheduledTime?: string;
+  /** Who asked (API key id, 'scheduler', ...). */
+  readonly actor: string;
+  readonly operations: readonly RunOperation[];
+  readonly outcome: RunOutcome;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface PolicyStore {
+  /** ALREADY_EXISTS when the id is taken. */
+  createPolicy(record: PolicyRecord): Promise<void>;
+  getPolicy(tenantId: string, id: string): Promise<PolicyRecord | undefined>;
+  /** In id order (ids sort by creation time). */
+  listPolicies(tenantId: string, page: PageRequest): Promise<Page<PolicyRecord>>;
+  countPolicies(tenantId: string): Promise<number>;
+  /**
+   * Replaces the policy with `record` (the caller keeps its `createdAt`) if its stored revision is still
+   * `expectedRevision` (else CONCURRENT_UPDATE; NOT_FOUND without it); `record.revision` is the new one.
+   */
+  replacePolicy(record: PolicyRecord, expectedRevision: number): Promise<void>;
+  /** NOT_FOUND when there is none. Its runs stay until they expire (they are read through the policy only). */
+  deletePolicy(tenantId: string, id: string): Promise<void>;
+
+  /** Stores the run; a run of that policy and id stored already is kept, and returned (`created: false`). */
+  appendRun(run: PolicyRunRecord): Promise<{ run: PolicyRunRecord; created: boolean }>;
+  getRun(tenantId: string, policyId: string, runId: string): Promise<PolicyRunRecord | undefined>;
+  /** The policy's runs, newest first. */
+  listRuns(tenantId: string, policyId: string, page: PageRequest): Promise<Page<PolicyRunRecord>>;
+}
