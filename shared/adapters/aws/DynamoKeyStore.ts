@@ -34,7 +34,6 @@ import type {
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
-import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import {
   API_KEYS,
   C2_KEY,
@@ -54,6 +53,7 @@ import {
   topicKey,
   topicsOfClient,
 } from './keyStoreItems.js';
+import { countRange, queryPage, rangeQuery } from './rangeQueries.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoKeyStoreOptions {
@@ -392,43 +392,16 @@ export class DynamoKeyStore implements KeyStore {
     return Item ? range.fromItem(tenantId, Item) : undefined;
   }
 
-  async #list<T>(range: ItemRange<T>, tenantId: string, page: PageRequest): Promise<Page<T>> {
-    if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
-      throw new RangeError(`list: limit must be 1..100, not ${page.limit}`);
-    }
-    const { Items = [], LastEvaluatedKey } = await this.#db.send(
-      new QueryCommand({
-        ...this.#query(range, tenantId),
-        Limit: page.limit,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, range.prefix),
-      }),
-    );
-    // DynamoDB may stop a page early (1 MB per response): its LastEvaluatedKey, not a full page, says more may follow.
-    const cursor = encodeCursor(LastEvaluatedKey);
-    return { items: Items.map((item) => range.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
+  #list<T>(range: ItemRange<T>, tenantId: string, page: PageRequest): Promise<Page<T>> {
+    return queryPage(this.#db, this.#table, range, tenantId, page);
   }
 
-  async #count<T>(range: ItemRange<T>, tenantId: string): Promise<number> {
-    let count = 0;
-    let start: Item | undefined;
-    do {
-      const result = await this.#db.send(
-        new QueryCommand({ ...this.#query(range, tenantId), Select: 'COUNT', ExclusiveStartKey: start }),
-      );
-      count += result.Count ?? 0;
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return count;
+  #count<T>(range: ItemRange<T>, tenantId: string): Promise<number> {
+    return countRange(this.#db, this.#table, range, tenantId);
   }
 
   #query<T>(range: ItemRange<T>, tenantId: string) {
-    return {
-      TableName: this.#table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': { S: partition(tenantId) }, ':prefix': { S: range.prefix } },
-      ScanIndexForward: !range.newestFirst,
-      ConsistentRead: true,
-    };
+    return rangeQuery(this.#table, range, tenantId);
   }
 
   async #updateKey<R>(

@@ -51,6 +51,7 @@ import {
   operationItem,
   operationKey,
 } from './operationStoreItems.js';
+import { retentionDaysOf } from './rangeQueries.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoOperationStoreOptions {
@@ -96,13 +97,9 @@ export class DynamoOperationStore implements OperationStore {
   readonly #retentionDays: number;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoOperationStoreOptions = {}) {
-    const retentionDays = options.retentionDays ?? 400;
-    if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
-      throw new RangeError('retentionDays must be a positive integer');
-    }
     this.#db = db;
     this.#table = tableName;
-    this.#retentionDays = retentionDays;
+    this.#retentionDays = retentionDaysOf(options.retentionDays);
   }
 
   createOperation = async (

@@ -4,18 +4,11 @@
  * replaced if its revision is still the one read, deleted if present; a run appended if absent (its id says which
  * run it is, so a repeat finds it).
  */
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { PolicyRecord } from '../../c2/policies/PolicyRecord.js';
 import type { PolicyRunRecord, PolicyStore } from '../../c2/ports/PolicyStore.js';
 import type { Page, PageRequest } from '../../c2/ports.js';
-import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import {
   isPolicyId,
@@ -27,6 +20,7 @@ import {
   runKey,
   runsRange,
 } from './policyStoreItems.js';
+import { countRange, queryPage, retentionDaysOf } from './rangeQueries.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoPolicyStoreOptions {
@@ -40,13 +34,9 @@ export class DynamoPolicyStore implements PolicyStore {
   readonly #retentionDays: number;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoPolicyStoreOptions = {}) {
-    const retentionDays = options.retentionDays ?? 400;
-    if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
-      throw new RangeError('retentionDays must be a positive integer');
-    }
     this.#db = db;
     this.#table = tableName;
-    this.#retentionDays = retentionDays;
+    this.#retentionDays = retentionDaysOf(options.retentionDays);
   }
 
   createPolicy = async (record: PolicyRecord): Promise<void> => {
@@ -72,18 +62,7 @@ export class DynamoPolicyStore implements PolicyStore {
   listPolicies = (tenantId: string, page: PageRequest): Promise<Page<PolicyRecord>> =>
     this.#list(POLICIES, tenantId, page);
 
-  countPolicies = async (tenantId: string): Promise<number> => {
-    let count = 0;
-    let start: Item | undefined;
-    do {
-      const result = await this.#db.send(
-        new QueryCommand({ ...this.#query(POLICIES, tenantId), Select: 'COUNT', ExclusiveStartKey: start }),
-      );
-      count += result.Count ?? 0;
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return count;
-  };
+  countPolicies = (tenantId: string): Promise<number> => countRange(this.#db, this.#table, POLICIES, tenantId);
 
   replacePolicy = async (record: PolicyRecord, expectedRevision: number): Promise<void> => {
     const missing = new C2Error(C2ErrorCode.NotFound, `no policy "${record.id}"`);
@@ -157,28 +136,7 @@ export class DynamoPolicyStore implements PolicyStore {
     return { ...this.#key(record.tenantId, policyKey(record.id)), ...policyItem(record) };
   }
 
-  async #list<T>(range: ItemRange<T>, tenantId: string, page: PageRequest): Promise<Page<T>> {
-    if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
-      throw new RangeError(`list: limit must be 1..100, not ${page.limit}`);
-    }
-    const { Items = [], LastEvaluatedKey } = await this.#db.send(
-      new QueryCommand({
-        ...this.#query(range, tenantId),
-        Limit: page.limit,
-        ExclusiveStartKey: page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, range.prefix),
-      }),
-    );
-    const cursor = encodeCursor(LastEvaluatedKey);
-    return { items: Items.map((item) => range.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
-  }
-
-  #query<T>(range: ItemRange<T>, tenantId: string) {
-    return {
-      TableName: this.#table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': { S: partition(tenantId) }, ':prefix': { S: range.prefix } },
-      ScanIndexForward: !range.newestFirst,
-      ConsistentRead: true,
-    };
+  #list<T>(range: ItemRange<T>, tenantId: string, page: PageRequest): Promise<Page<T>> {
+    return queryPage(this.#db, this.#table, range, tenantId, page);
   }
 }
