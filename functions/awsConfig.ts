@@ -14,6 +14,8 @@ export interface AwsC2Config {
   readonly scheduleGroup: string | undefined;
   readonly schedulerRoleArn: string | undefined;
   readonly rotationFunctionArn: string | undefined;
+  /** Where the policies' schedules put a run they could not deliver (SQS ARN). */
+  readonly scheduleDeadLetterArn: string | undefined;
 }
 
 export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsC2Config {
@@ -32,5 +34,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsC2Con
     scheduleGroup: env.SCHEDULE_GROUP,
     schedulerRoleArn: env.SCHEDULER_ROLE_ARN,
     rotationFunctionArn: env.ROTATION_FUNCTION_ARN,
+    scheduleDeadLetterArn: env.SCHEDULE_DEAD_LETTER_ARN,
   };
 }

@@ -16,7 +16,7 @@ import { SqsWorkQueue } from '../shared/adapters/aws/SqsWorkQueue.js';
 import { withoutCallLog } from '../shared/adapters/aws/withoutCallLog.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { inlinePasswordKeyDeriver } from '../shared/c2/clients/inlinePasswordKeyDeriver.js';
-import type { CommandPublisher, DeviceProvisioner } from '../shared/c2/ports.js';
+import type { CommandPublisher, DeviceProvisioner, Scheduler } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import { setDefaultEngine } from '../shared/e4/index.js';
 import type { AwsC2Config } from './awsConfig.js';
@@ -32,6 +32,8 @@ export interface ComposeAwsC2Options {
    * IoT control-plane client stays out of the other bundles).
    */
   readonly provisioner?: (clients: AwsClientConfig) => DeviceProvisioner;
+  /** The policies' scheduler, made from the shared client settings (only the api function changes policies). */
+  readonly scheduler?: (clients: AwsClientConfig) => Scheduler;
   /** Wraps the publisher (metrics). */
   readonly decoratePublisher?: (publisher: CommandPublisher) => CommandPublisher;
 }
@@ -58,5 +60,6 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     // Argon2i inline: a Lambda instance serves one request at a time, so it delays only the enrolment that asked.
     passwordKeys: inlinePasswordKeyDeriver,
     ...(options.provisioner ? { provisioner: options.provisioner(base) } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler(base) } : {}),
   };
 }

@@ -1,4 +1,4 @@
-/** Lambda entry of EventBridge Scheduler schedules: a scheduled topic rotation. */
+/** Lambda entry of the policies' EventBridge Scheduler schedules: a scheduled run of a policy. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';

@@ -9,6 +9,7 @@ import type {
   KeyStore,
   KeyVault,
   PasswordKeyDeriver,
+  Scheduler,
   Sleep,
 } from './ports.js';
 
@@ -19,6 +20,8 @@ export interface C2Deps {
   readonly operations: OperationStore;
   /** Rotation policies and their runs (see shared/c2/policies/); absent where no policy use case runs. */
   readonly policies?: PolicyStore;
+  /** The schedules of the policies (EventBridge Scheduler); absent where nothing schedules them (see syncPolicySchedule.ts). */
+  readonly scheduler?: Scheduler;
   /** Where operations are handed over to be carried out after the call that started them answered. */
   readonly queue: WorkQueue;
   readonly vault: KeyVault;

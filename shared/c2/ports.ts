@@ -388,16 +388,20 @@ export interface ApiKeyStore {
 }
 
 /**
- * A recurring or one-off job of a tenant (e.g. rotate a topic every 30 days): EventBridge Scheduler in AWS. The
- * scheduler invokes the C2's rotation function with `payload`; the automation issue builds its use cases on this.
+ * A recurring or one-off job of a tenant (e.g. a rotation policy's schedule): EventBridge Scheduler in AWS. The
+ * scheduler invokes the C2's rotation function with `{ tenantId, ...payload, scheduledTime }`.
  */
 export interface ScheduleSpec {
-  /** Unique within the tenant: [A-Za-z0-9_.-]{1,40}. */
+  /** Unique within the tenant (a policy id): 1 to 64 of [A-Za-z0-9_.-]. */
   readonly name: string;
   /** `rate(30 days)`, `cron(0 3 * * ? *)` or `at(2027-01-01T00:00:00)` (EventBridge Scheduler syntax). */
   readonly expression: string;
   /** IANA time zone of `cron`/`at` expressions; default UTC. */
   readonly timezone?: string;
+  /** A run may start up to this many minutes (1 to 1440) after its time; default at its time. */
+  readonly flexibleWindowMinutes?: number;
+  /** ISO 8601: nothing runs before it; a `rate` counts its periods from it. Default: when the schedule is put. */
+  readonly startDate?: string;
   /** JSON given to the target when the schedule fires (no secrets). */
   readonly payload: Readonly<Record<string, unknown>>;
   /** Off: kept but not firing. Default true. */

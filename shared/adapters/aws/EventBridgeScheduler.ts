@@ -1,12 +1,11 @@
 /**
  * The scheduler of the AWS deployment: EventBridge Scheduler schedules in one schedule group, each invoking the C2's
- * rotation function (through the execution role) with `{ tenantId, ...payload }` as its input. A tenant's schedule
- * `name` is stored as `<tenantId>--<name>`: EventBridge allows 64 characters of [0-9A-Za-z_.-], so a long tenant id
- * leaves fewer for the name. The mapping is one-to-one because a tenant id of a schedule may neither contain `--`
- * nor end with `-` (else `a--b` + `c` and `a` + `b--c` would share a schedule): the adapter refuses those, and any
- * name, expression, time zone or payload EventBridge would refuse, with a C2Error INVALID_INPUT (moto, the test
- * server, checks none of them). No flexible time window: a schedule fires at its time. A schedule in UTC (the
- * default) reads back without `timezone`.
+ * rotation function (through the execution role) with `{ tenantId, ...payload, scheduledTime }` as its input. A
+ * tenant's schedule `name` is stored as `p-<32 hex digits of SHA3-256(tenantId + "\n" + name)>` (34 characters):
+ * valid for every tenant id and name, one-to-one in practice (128 bits), and the input names the owner, checked on
+ * reading. The adapter refuses any name, expression, time zone, window or payload EventBridge would refuse with a
+ * C2Error INVALID_INPUT (moto, the test server, checks none of them). Every schedule has a retry policy and a
+ * dead-letter queue ({@link RETRY_POLICY}); a schedule in UTC (the default) reads back without `timezone`.
  */
 import {
   ConflictException,
@@ -22,6 +21,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { Scheduler, ScheduleSpec } from '../../c2/ports.js';
+import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 
 export interface EventBridgeSchedulerOptions {
   /** The schedule group (created by the stack). */
@@ -30,20 +30,27 @@ export interface EventBridgeSchedulerOptions {
   readonly targetArn: string;
   /** ARN of the role EventBridge Scheduler assumes to invoke it. */
   readonly roleArn: string;
+  /** ARN of the SQS queue where a run EventBridge could not deliver goes (the stack's schedule dead letters). */
+  readonly deadLetterArn: string;
 }
 
-const SEPARATOR = '--';
+/**
+ * Retries of a run EventBridge could not hand to the function (throttled by its reserved concurrency, Lambda
+ * unavailable): EventBridge's longest, 185 attempts over 24 hours, because a run is idempotent per scheduled time
+ * (runPolicy) and a late rotation is better than a missed one; then the dead-letter queue. (Errors of the function
+ * itself are Lambda's asynchronous retries and the function's own dead-letter queue.)
+ */
+export const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
+
 /** EventBridge Scheduler's limits. */
-const MAX_SCHEDULE_NAME = 64;
-const SCHEDULE_NAME = /^[0-9A-Za-z_.-]+$/;
 const MAX_INPUT = 8192;
 const MAX_EXPRESSION = 256;
 const MAX_TIMEZONE = 50;
 /** What EventBridge (and moto) report for a schedule made without a time zone: read back as no `timezone`. */
 const DEFAULT_TIMEZONE = 'UTC';
+const MAX_WINDOW_MINUTES = 1440;
 /** ScheduleSpec.name */
-const NAME = /^[A-Za-z0-9_.-]{1,40}$/;
-const TENANT = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const EXPRESSION = [
   /^rate\([1-9][0-9]{0,8} (minute|minutes|hour|hours|day|days)\)$/,
   /^cron\([^\s()]+( [^\s()]+){5}\)$/,
@@ -54,21 +61,11 @@ const invalid = (message: string) => new C2Error(C2ErrorCode.InvalidInput, messa
 
 /** The EventBridge name of a tenant's schedule, or INVALID_INPUT. */
 export function scheduleNameOf(tenantId: string, name: string): string {
-  if (typeof tenantId !== 'string' || !TENANT.test(tenantId)) {
-    throw invalid(
-      'schedules need a tenant id of lowercase letters and digits in groups joined by single "-" (no "--", no final "-")',
-    );
-  }
+  if (typeof tenantId !== 'string' || tenantId.length === 0) throw invalid('a schedule needs a tenant id');
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw invalid('"name" of a schedule must be 1 to 40 letters, digits, "_", "." or "-"');
+    throw invalid('"name" of a schedule must be 1 to 64 letters, digits, "_", "." or "-"');
   }
-  const scheduleName = `${tenantId}${SEPARATOR}${name}`;
-  if (scheduleName.length > MAX_SCHEDULE_NAME || !SCHEDULE_NAME.test(scheduleName)) {
-    throw invalid(
-      `"name" of a schedule may have at most ${MAX_SCHEDULE_NAME - tenantId.length - SEPARATOR.length} characters for this tenant`,
-    );
-  }
-  return scheduleName;
+  return `p-${bytesToHex(sha3(utf8(`${tenantId}\n${name}`)).subarray(0, 16))}`;
 }
 
 function validTimezone(timezone: unknown): timezone is string {
@@ -109,7 +106,7 @@ export class EventBridgeScheduler implements Scheduler {
 
   /** The client is the caller's. */
   constructor(client: SchedulerClient, options: EventBridgeSchedulerOptions) {
-    for (const key of ['groupName', 'targetArn', 'roleArn'] as const) {
+    for (const key of ['groupName', 'targetArn', 'roleArn', 'deadLetterArn'] as const) {
       if (typeof options[key] !== 'string' || options[key].length === 0) {
         throw new TypeError(`${key} must be a non-empty string`);
       }
@@ -156,10 +153,15 @@ export class EventBridgeScheduler implements Scheduler {
     const { tenantId: owner, scheduledTime: _filledIn, ...payload } = input as Record<string, unknown>;
     if (owner !== tenantId || !output.ScheduleExpression) return undefined;
     const timezone = output.ScheduleExpressionTimezone;
+    const window = output.FlexibleTimeWindow;
     return {
       name,
       expression: output.ScheduleExpression,
       ...(timezone && timezone !== DEFAULT_TIMEZONE ? { timezone } : {}),
+      ...(window?.Mode === 'FLEXIBLE' && window.MaximumWindowInMinutes
+        ? { flexibleWindowMinutes: window.MaximumWindowInMinutes }
+        : {}),
+      ...(output.StartDate ? { startDate: output.StartDate.toISOString() } : {}),
       payload,
       enabled: output.State !== 'DISABLED',
     };
@@ -184,7 +186,7 @@ export class EventBridgeScheduler implements Scheduler {
   #inputOf(tenantId: string, schedule: ScheduleSpec): CreateScheduleCommandInput {
     if (typeof schedule !== 'object' || schedule === null) throw invalid('a schedule must be an object');
     const scheduleName = scheduleNameOf(tenantId, schedule.name);
-    const { expression, timezone, enabled } = schedule;
+    const { expression, timezone, flexibleWindowMinutes: window, startDate, enabled } = schedule;
     if (
       typeof expression !== 'string' ||
       expression.length > MAX_EXPRESSION ||
@@ -197,17 +199,26 @@ export class EventBridgeScheduler implements Scheduler {
     if (timezone !== undefined && !validTimezone(timezone)) {
       throw invalid('"timezone" of a schedule must be an IANA time zone');
     }
+    if (window !== undefined && !(Number.isInteger(window) && window >= 1 && window <= MAX_WINDOW_MINUTES)) {
+      throw invalid(`"flexibleWindowMinutes" of a schedule must be a whole number from 1 to ${MAX_WINDOW_MINUTES}`);
+    }
+    if (startDate !== undefined && !(typeof startDate === 'string' && Number.isFinite(Date.parse(startDate)))) {
+      throw invalid('"startDate" of a schedule must be an ISO 8601 time');
+    }
     if (enabled !== undefined && typeof enabled !== 'boolean') throw invalid('"enabled" of a schedule must be boolean');
     return {
       Name: scheduleName,
       GroupName: this.#options.groupName,
       ScheduleExpression: expression,
       ...(timezone !== undefined ? { ScheduleExpressionTimezone: timezone } : {}),
-      FlexibleTimeWindow: { Mode: 'OFF' },
+      FlexibleTimeWindow: window === undefined ? { Mode: 'OFF' } : { Mode: 'FLEXIBLE', MaximumWindowInMinutes: window },
+      ...(startDate !== undefined ? { StartDate: new Date(startDate) } : {}),
       Target: {
         Arn: this.#options.targetArn,
         RoleArn: this.#options.roleArn,
         Input: inputOf(tenantId, schedule),
+        RetryPolicy: { ...RETRY_POLICY },
+        DeadLetterConfig: { Arn: this.#options.deadLetterArn },
       },
       State: enabled === false ? 'DISABLED' : 'ENABLED',
     };

@@ -3,7 +3,8 @@
  * revision 1. A policy may name a topic or client that does not exist (yet): its runs fail visibly until it does
  * (a topic deleted and made again keeps its policies). A tenant has at most {@link MAX_POLICIES_PER_TENANT}
  * (LIMIT_REACHED beyond; two creations at the same moment may both pass the count: the quota bounds, it does not
- * meter).
+ * meter). Its schedule is put after the record (syncPolicySchedule.ts); if that fails the record is deleted again and
+ * the error is the caller's, so a creation sent again makes one policy.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
@@ -12,6 +13,7 @@ import type { Caller } from '../ports.js';
 import type { PolicyRecord } from './PolicyRecord.js';
 import { type PolicyView, policyView } from './PolicyView.js';
 import { policyStoreOf } from './policyStoreOf.js';
+import { removeSchedule, syncPolicySchedule } from './syncPolicySchedule.js';
 import { validatePolicy } from './validatePolicy.js';
 
 export const MAX_POLICIES_PER_TENANT = 100;
@@ -35,5 +37,12 @@ export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown)
     revision: 1,
   };
   await store.createPolicy(record);
+  try {
+    await syncPolicySchedule(deps, caller.tenantId, record.id);
+  } catch (error) {
+    await store.deletePolicy(caller.tenantId, record.id).catch(() => undefined);
+    if (deps.scheduler) await removeSchedule(deps.scheduler, caller.tenantId, record.id).catch(() => undefined);
+    throw error;
+  }
   return policyView(record, deps.clock());
 }

@@ -10,7 +10,11 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeEach, expect, it } from 'vitest';
-import { EventBridgeScheduler, scheduleNameOf } from '../../../shared/adapters/aws/EventBridgeScheduler.js';
+import {
+  EventBridgeScheduler,
+  RETRY_POLICY,
+  scheduleNameOf,
+} from '../../../shared/adapters/aws/EventBridgeScheduler.js';
 import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import type { ScheduleSpec } from '../../../shared/c2/ports.js';
 import { codeOfAsync } from '../../support/codeOf.js';
@@ -19,6 +23,7 @@ import { clientConfig, describeWithMoto } from '../../support/moto.js';
 const GROUP = 'e4c2-schedules';
 const TARGET = 'arn:aws:lambda:us-east-1:123456789012:function:e4c2-rotation';
 const ROLE = 'arn:aws:iam::123456789012:role/e4c2-scheduler';
+const DLQ = 'arn:aws:sqs:us-east-1:123456789012:e4c2-schedule-dead-letters';
 
 const clients: SchedulerClient[] = [];
 afterAll(() => {
@@ -40,25 +45,32 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
     client = new SchedulerClient(clientConfig(moto()));
     clients.push(client);
     await client.send(new CreateScheduleGroupCommand({ Name: GROUP }));
-    scheduler = new EventBridgeScheduler(client, { groupName: GROUP, targetArn: TARGET, roleArn: ROLE });
+    scheduler = new EventBridgeScheduler(client, {
+      groupName: GROUP,
+      targetArn: TARGET,
+      roleArn: ROLE,
+      deadLetterArn: DLQ,
+    });
   });
 
   const namesInGroup = async () =>
     ((await client.send(new ListSchedulesCommand({ GroupName: GROUP }))).Schedules ?? []).map((s) => s.Name).sort();
 
-  it('creates a schedule <tenant>--<name> in the group, invoking the target with { tenantId, ...payload }', async () => {
+  it('creates a schedule p-<hash> in the group, invoking the target with { tenantId, ...payload }, retries, DLQ', async () => {
     // Act
     await scheduler.putSchedule('tenant-a', rotateMonthly);
 
     // Assess
-    const stored = await client.send(new GetScheduleCommand({ Name: 'tenant-a--rotate-sensors', GroupName: GROUP }));
+    const name = scheduleNameOf('tenant-a', 'rotate-sensors');
+    expect(name).toMatch(/^p-[0-9a-f]{32}$/);
+    const stored = await client.send(new GetScheduleCommand({ Name: name, GroupName: GROUP }));
     expect(stored).toMatchObject({
-      Name: 'tenant-a--rotate-sensors',
+      Name: name,
       GroupName: GROUP,
       ScheduleExpression: 'rate(30 days)',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
-      Target: { Arn: TARGET, RoleArn: ROLE },
+      Target: { Arn: TARGET, RoleArn: ROLE, RetryPolicy: RETRY_POLICY, DeadLetterConfig: { Arn: DLQ } },
     });
     expect(JSON.parse(stored.Target!.Input!)).toEqual({
       tenantId: 'tenant-a',
@@ -68,13 +80,15 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
     expect(await scheduler.getSchedule('tenant-a', 'rotate-sensors')).toEqual({ ...rotateMonthly, enabled: true });
   });
 
-  it('replaces a schedule of the same name (expression, time zone, payload, state)', async () => {
+  it('replaces a schedule of the same name (expression, time zone, window, start, payload, state)', async () => {
     // Prepare
     await scheduler.putSchedule('tenant-a', rotateMonthly);
     const replacement: ScheduleSpec = {
       name: 'rotate-sensors',
       expression: 'cron(0 3 ? * MON *)',
       timezone: 'Europe/Paris',
+      flexibleWindowMinutes: 15,
+      startDate: '2026-12-01T00:00:00.000Z',
       payload: { action: 'topic.rotate', topic: 'sensors/humidity' },
       enabled: false,
     };
@@ -84,7 +98,9 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
 
     // Assess
     expect(await scheduler.getSchedule('tenant-a', 'rotate-sensors')).toEqual(replacement);
-    expect(await namesInGroup()).toEqual(['tenant-a--rotate-sensors']);
+    expect(await namesInGroup()).toEqual([scheduleNameOf('tenant-a', 'rotate-sensors')]);
+    const stored = await client.send(new GetScheduleCommand({ Name: (await namesInGroup())[0], GroupName: GROUP }));
+    expect(stored.FlexibleTimeWindow).toEqual({ Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 });
   });
 
   it('reads a schedule in UTC, the default, back without a time zone', async () => {
@@ -103,7 +119,9 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
     // Assess
     expect((await scheduler.getSchedule('tenant-a', 'rotate-sensors'))?.expression).toBe('rate(30 days)');
     expect((await scheduler.getSchedule('tenant-b', 'rotate-sensors'))?.expression).toBe('at(2027-01-01T00:00:00)');
-    expect(await namesInGroup()).toEqual(['tenant-a--rotate-sensors', 'tenant-b--rotate-sensors']);
+    expect(await namesInGroup()).toEqual(
+      [scheduleNameOf('tenant-a', 'rotate-sensors'), scheduleNameOf('tenant-b', 'rotate-sensors')].sort(),
+    );
   });
 
   it('deletes a schedule; a missing one reads as undefined and deletes as NOT_FOUND', async () => {
@@ -140,10 +158,11 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
     ['an empty name', 'tenant-a', { name: '' }],
     ['a name with a space', 'tenant-a', { name: 'rotate sensors' }],
     ['a name with a slash', 'tenant-a', { name: 'rotate/sensors' }],
-    ['a name of 41 characters', 'tenant-a', { name: 'x'.repeat(41) }],
-    ['a name too long for the tenant (64 in all)', `t${'x'.repeat(29)}`, { name: 'y'.repeat(33) }],
-    ['a tenant id with "--" (ambiguous name)', 'tenant--a', {}],
-    ['a tenant id ending with "-"', 'tenant-', {}],
+    ['a name of 65 characters', 'tenant-a', { name: 'x'.repeat(65) }],
+    ['an empty tenant id', '', {}],
+    ['a window of 0 minutes', 'tenant-a', { flexibleWindowMinutes: 0 }],
+    ['a window over a day', 'tenant-a', { flexibleWindowMinutes: 1441 }],
+    ['a start date that is no time', 'tenant-a', { startDate: 'tomorrow' }],
     ['an unknown expression', 'tenant-a', { expression: 'every day' }],
     ['a rate without unit', 'tenant-a', { expression: 'rate(5)' }],
     ['a cron of 5 fields', 'tenant-a', { expression: 'cron(0 3 * * ?)' }],
@@ -161,22 +180,26 @@ describeWithMoto('EventBridgeScheduler over moto', (moto) => {
     expect(await namesInGroup()).toEqual([]);
   });
 
-  it('accepts the longest name a tenant has room for (64 characters in all)', async () => {
+  it.each([
+    ['a--b', 'a tenant id with "--"'],
+    ['a-', 'a tenant id ending with "-"'],
+    ['t'.repeat(63), 'a tenant id of 63 characters'],
+  ])('gives every tenant id the API accepts its schedules (%s: %s), with a 64-character name', async (tenantId) => {
     // Prepare
-    const tenantId = `t${'x'.repeat(29)}`;
-    const name = 'y'.repeat(64 - tenantId.length - 2);
+    const name = 'y'.repeat(64);
 
     // Act
     await scheduler.putSchedule(tenantId, { ...rotateMonthly, name });
+    await scheduler.putSchedule('a', { ...rotateMonthly, name: 'b--y' });
 
     // Assess
     expect((await scheduler.getSchedule(tenantId, name))?.name).toBe(name);
-    expect(await namesInGroup()).toEqual([`${tenantId}--${name}`]);
+    expect(await namesInGroup()).toEqual([scheduleNameOf(tenantId, name), scheduleNameOf('a', 'b--y')].sort());
   });
 
   it('refuses invalid names when reading and deleting too', async () => {
     expect(await codeOfAsync(() => scheduler.getSchedule('tenant-a', 'a b'))).toBe(C2ErrorCode.InvalidInput);
     expect(await codeOfAsync(() => scheduler.deleteSchedule('tenant-a', ''))).toBe(C2ErrorCode.InvalidInput);
-    expect(await codeOfAsync(() => scheduler.getSchedule('tenant--a', 'x'))).toBe(C2ErrorCode.InvalidInput);
+    expect(await codeOfAsync(() => scheduler.getSchedule('', 'x'))).toBe(C2ErrorCode.InvalidInput);
   });
 });

@@ -74,6 +74,7 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
       scheduleGroup: undefined,
       schedulerRoleArn: undefined,
       rotationFunctionArn: undefined,
+      scheduleDeadLetterArn: undefined,
     };
     deps = composeAwsC2(config, {
       clients,
@@ -214,22 +215,32 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     expect(await deps.store.getClient('tenant-other', 'gateway')).toBeUndefined();
   });
 
-  it('a scheduled rotation through the rotation handler: an operation, carried out by the worker', async () => {
+  it("a policy's scheduled run through the rotation handler: an operation, carried out by the worker", async () => {
+    // Prepare
+    const policy = await send('POST', '/v1/policies', {
+      name: 'nightly',
+      target: { topic: 'aws/symmetric' },
+      action: 'rotate-topic-key',
+      schedule: { expression: 'cron(0 3 * * ? *)' },
+      enabled: true,
+    });
+    expect(policy.status).toBe(201);
+
     // Act
     const outcome = await handleScheduledRotation(deps, {
       tenantId,
-      action: 'rotate-topic',
-      topic: 'aws/symmetric',
-      schedule: 'test',
+      policyId: policy.json.id,
+      scheduledTime: '2026-12-04T03:00:00Z',
     });
 
     // Assess
-    expect(outcome).toEqual({ status: 'started', operationId: expect.any(String), created: true });
-    const done = await work((outcome as { operationId: string }).operationId);
+    if (outcome.status !== 'ran') throw new Error(JSON.stringify(outcome));
+    expect(outcome).toMatchObject({ outcome: 'started', operationIds: [expect.any(String)] });
+    const done = await work(outcome.operationIds[0]!);
     expect(done).toMatchObject({
       kind: 'topic.rotate',
       target: { type: 'topic', name: 'aws/symmetric' },
-      actor: 'scheduler:test',
+      actor: 'scheduler',
       status: 'succeeded',
       keyVersion: 3,
       counts: { total: 2, pending: 0, sent: 2, confirmed: 0, failed: 0 },

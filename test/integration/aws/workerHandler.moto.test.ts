@@ -103,6 +103,7 @@ describeWithMoto('the worker handler over moto (SQS, DynamoDB, KMS)', (moto) => 
       scheduleGroup: undefined,
       schedulerRoleArn: undefined,
       rotationFunctionArn: undefined,
+      scheduleDeadLetterArn: undefined,
     };
     const composed = composeAwsC2(config, { clients });
     deps = {

@@ -1,10 +1,13 @@
 /**
- * The scheduled-rotation handler over the local adapters with a real device: a scheduled rotation reaches it;
- * anything else is skipped, never thrown. (The lifecycle handler: test/integration/aws/lifecycleHandler.moto.test.ts.)
+ * The scheduled-rotation handler over the local adapters (dynalite, aedes) with a real device: a schedule's input
+ * `{ tenantId, policyId, scheduledTime }` runs the policy, whose rotation reaches the device; the same scheduled time
+ * delivered twice rotates once; anything else is skipped, never thrown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleScheduledRotation } from '../../../functions/rotation/handleScheduledRotation.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
+import { patchPolicy } from '../../../shared/c2/policies/patchPolicy.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
@@ -14,6 +17,7 @@ import { enrolDevice, type TestDevice } from '../../support/testDevice.js';
 const caller = callerOf('tenant-fn', 'operator');
 let c2: LocalC2;
 let device: TestDevice;
+let policyId: string;
 
 beforeAll(async () => {
   c2 = await startLocalC2();
@@ -21,66 +25,79 @@ beforeAll(async () => {
   await createTopic(c2.deps, caller, { topic: 'fn/topic' });
   await linkClient(c2.deps, caller, { topic: 'fn/topic', client: 'sensor-1' });
   await device.commandsApplied(1);
+  const policy = await createPolicy(c2.deps, caller, {
+    name: 'nightly',
+    target: { topic: 'fn/topic' },
+    action: 'rotate-topic-key',
+    schedule: { expression: 'cron(0 3 * * ? *)' },
+    enabled: true,
+  });
+  policyId = policy.id;
 });
 afterAll(async () => {
   await device?.end();
   await c2?.close();
 });
 
+const ran = (outcome: Awaited<ReturnType<typeof handleScheduledRotation>>) => {
+  if (outcome.status !== 'ran') throw new Error(`expected a run, got ${JSON.stringify(outcome)}`);
+  return outcome;
+};
+
 describe('handleScheduledRotation', () => {
-  it('starts a rotation of the topic of the schedule; the device gets the new key', async () => {
+  it('runs the policy once per scheduled time, however often the Scheduler delivers it; the device follows', async () => {
+    // Prepare
     const before = device.commands.length;
-    const outcome = await handleScheduledRotation(c2.deps, {
-      tenantId: caller.tenantId,
-      action: 'rotate-topic',
-      topic: 'fn/topic',
-      schedule: 'monthly',
-    });
-    expect(outcome).toEqual({ status: 'started', operationId: expect.any(String), created: true });
-    const done = await operationFinished(c2.deps, {
-      tenantId: caller.tenantId,
-      id: (outcome as { operationId: string }).operationId,
-    });
-    expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2, actor: 'scheduler:monthly' });
-    await device.commandsApplied(before + 1);
-    const { items } = await c2.deps.store.listEvents(caller.tenantId, { limit: 1 });
-    expect(items[0]).toMatchObject({ action: 'topic.rotate', actor: 'scheduler:monthly', result: 'ok' });
+    const run = { tenantId: caller.tenantId, policyId, scheduledTime: '2026-12-04T03:00:00Z' };
+
+    // Act
+    const first = ran(await handleScheduledRotation(c2.deps, run));
+    const again = ran(await handleScheduledRotation(c2.deps, run));
+    const next = ran(await handleScheduledRotation(c2.deps, { ...run, scheduledTime: '2026-12-05T03:00:00Z' }));
+
+    // Assess
+    expect(first).toMatchObject({ outcome: 'started', operationIds: [expect.any(String)] });
+    expect(again).toEqual(first);
+    expect(next.runId).not.toBe(first.runId);
+    expect(next.operationIds[0]).not.toBe(first.operationIds[0]);
+    for (const id of [...first.operationIds, ...next.operationIds]) {
+      const done = await operationFinished(c2.deps, { tenantId: caller.tenantId, id });
+      expect(done).toMatchObject({ kind: 'topic.rotate', status: 'succeeded', actor: 'scheduler' });
+    }
+    expect((await c2.deps.store.getTopic(caller.tenantId, 'fn/topic'))?.keyVersion).toBe(3);
+    await device.commandsApplied(before + 2);
+    const runs = await c2.deps.policies!.listRuns(caller.tenantId, policyId, { limit: 10 });
+    expect(runs.items.map((one) => [one.reason, one.scheduledTime])).toEqual([
+      ['schedule', '2026-12-05T03:00:00.000Z'],
+      ['schedule', '2026-12-04T03:00:00.000Z'],
+    ]);
   });
 
-  it('starts one operation for a run the Scheduler delivers twice (the same scheduled time)', async () => {
-    const run = {
-      tenantId: caller.tenantId,
-      action: 'rotate-topic',
-      topic: 'fn/topic',
-      schedule: 'nightly',
-      scheduledTime: '2026-12-04T03:00:00Z',
-    };
-    const first = await handleScheduledRotation(c2.deps, run);
-    const again = await handleScheduledRotation(c2.deps, run);
-    const next = await handleScheduledRotation(c2.deps, { ...run, scheduledTime: '2026-12-05T03:00:00Z' });
-    expect(first).toMatchObject({ status: 'started', created: true });
-    expect(again).toEqual({ ...first, created: false });
-    expect(next).toMatchObject({ status: 'started', created: true });
-    expect((next as { operationId: string }).operationId).not.toBe((first as { operationId: string }).operationId);
-    // Two schedules without a name, due at the same time, on two topics (one named with a space): two rotations.
-    await createTopic(c2.deps, caller, { topic: 'fn/other topic' });
-    const unnamed = { tenantId: caller.tenantId, action: 'rotate-topic', scheduledTime: '2026-12-06T03:00:00Z' };
-    const one = await handleScheduledRotation(c2.deps, { ...unnamed, topic: 'fn/topic' });
-    const other = await handleScheduledRotation(c2.deps, { ...unnamed, topic: 'fn/other topic', schedule: 'a b' });
-    expect([one.status, other.status]).toEqual(['started', 'started']);
-    for (const outcome of [first, next, one, other]) {
-      const id = (outcome as { operationId: string }).operationId;
-      await operationFinished(c2.deps, { tenantId: caller.tenantId, id });
-    }
+  it('records a run of a disabled policy as skipped, and rotates nothing', async () => {
+    // Prepare
+    await patchPolicy(c2.deps, caller, policyId, { enabled: false });
+
+    // Act
+    const outcome = ran(
+      await handleScheduledRotation(c2.deps, {
+        tenantId: caller.tenantId,
+        policyId,
+        scheduledTime: '2026-12-06T03:00:00Z',
+      }),
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'skipped', operationIds: [] });
+    expect((await c2.deps.store.getTopic(caller.tenantId, 'fn/topic'))?.keyVersion).toBe(3);
   });
 
   it.each([
     ['no input', undefined],
-    ['another action', { tenantId: 'tenant-fn', action: 'delete-everything', topic: 'fn/topic' }],
-    ['a bad tenant', { tenantId: 'Bad Tenant', action: 'rotate-topic', topic: 'fn/topic' }],
-    ['a topic that is gone', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/gone' }],
-    ['an invalid topic', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/#' }],
-    ['a bad scheduled time', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/topic', scheduledTime: 'x' }],
+    ['the old rotate-topic input', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/topic' }],
+    ['no scheduled time', { tenantId: 'tenant-fn', policyId: 'x' }],
+    ['a bad tenant', { tenantId: 'Bad Tenant', policyId: 'x', scheduledTime: '2026-12-04T03:00:00Z' }],
+    ['a policy that is gone', { tenantId: 'tenant-fn', policyId: 'gone', scheduledTime: '2026-12-04T03:00:00Z' }],
+    ['a bad scheduled time', { tenantId: 'tenant-fn', policyId: 'x', scheduledTime: 'x' }],
   ])('skips %s (reported, not thrown)', async (_label, input) => {
     const outcome = await handleScheduledRotation(c2.deps, input);
     expect(outcome.status).toBe('skipped');

@@ -190,6 +190,7 @@ describeWithMoto('AWS composition (composeAwsC2)', (moto) => {
       scheduleGroup: undefined,
       schedulerRoleArn: undefined,
       rotationFunctionArn: undefined,
+      scheduleDeadLetterArn: undefined,
     };
     deps = composeAwsC2(config, { clients });
   });
