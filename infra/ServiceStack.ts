@@ -22,6 +22,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { InfraConfig } from './config.js';
 import { C2Function } from './constructs/C2Function.js';
@@ -30,7 +31,7 @@ import { CONTROL_TOPIC_PREFIX, IotDevicePolicy } from './constructs/IotDevicePol
 import { LifecycleEventRules } from './constructs/LifecycleEventRules.js';
 import { Observability } from './constructs/Observability.js';
 import { ReceiptRule } from './constructs/ReceiptRule.js';
-import { WorkQueue } from './constructs/WorkQueue.js';
+import { DEAD_LETTER_RETENTION, WorkQueue } from './constructs/WorkQueue.js';
 
 /** The encryption context key every tenant data key carries (shared/adapters/aws/KmsMasterKeyProvider.ts). */
 export const TENANT_CONTEXT_KEY = 'tenant';
@@ -103,6 +104,8 @@ export class ServiceStack extends Stack {
   readonly devicePolicy: IotDevicePolicy;
   readonly scheduleGroup: CfnScheduleGroup;
   readonly schedulerRole: Role;
+  /** Runs EventBridge Scheduler could not deliver to the rotation function (its retry policy spent). */
+  readonly scheduleDeadLetterQueue: Queue;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
@@ -128,6 +131,26 @@ export class ServiceStack extends Stack {
       }),
       description: `EventBridge Scheduler invokes the rotation function with it (schedule group ${scheduleGroupName})`,
     });
+    this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+      removalPolicy: config.removalPolicy,
+    });
+    Validations.of(this.scheduleDeadLetterQueue).acknowledge(
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason:
+          'This is the dead-letter queue of the schedules: its messages are for an operator to look at (an alarm ' +
+          'watches its depth), then run the policy by hand and delete them.',
+      },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          "It is a dead-letter queue: every policy's schedule names it (DeadLetterConfig, set at run time by " +
+          'shared/adapters/aws/EventBridgeScheduler.ts), which cdk-nag cannot see.',
+      },
+    );
 
     // --- The work queue (operations, receipts), drained by the worker function ---
     this.workQueue = new WorkQueue(this, 'Work', {
@@ -170,7 +193,11 @@ export class ServiceStack extends Stack {
     this.apiFunction = new C2Function(this, 'ApiFunction', {
       entry: 'functions/api/index.ts',
       description: `${prefix}: the C2's HTTP API`,
-      environment: { ...environment, ROTATION_FUNCTION_ARN: this.rotationFunction.functionArn },
+      environment: {
+        ...environment,
+        ROTATION_FUNCTION_ARN: this.rotationFunction.functionArn,
+        SCHEDULE_DEAD_LETTER_ARN: this.scheduleDeadLetterQueue.queueArn,
+      },
       memorySize: 1024,
       // Under the HTTP API's 30-second integration limit.
       timeout: Duration.seconds(29),
@@ -289,6 +316,15 @@ export class ServiceStack extends Stack {
         resources: [this.rotationFunction.functionArn],
       }),
     );
+    // The Scheduler sends what it could not deliver to the dead-letter queue with the schedule's execution role.
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SendScheduleDeadLetters',
+        effect: Effect.ALLOW,
+        actions: ['sqs:SendMessage'],
+        resources: [this.scheduleDeadLetterQueue.queueArn],
+      }),
+    );
 
     // --- Devices' receipts -> work queue ---
     new ReceiptRule(this, 'Receipts', { queue, ...logs });
@@ -351,6 +387,7 @@ export class ServiceStack extends Stack {
       functions: Object.fromEntries(this.functions()),
       workQueue: queue,
       deadLetterQueue: this.workQueue.deadLetterQueue,
+      scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
       metricsNamespace: config.metricsNamespace,
       serviceName: config.serviceName,
       alarmEmail: config.alarmEmail,
@@ -367,6 +404,7 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'DevicePolicyNameOutput', { value: this.devicePolicy.policyName });
     new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroupName });
     new CfnOutput(this, 'WorkDeadLetterQueueUrl', { value: this.workQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', { value: this.scheduleDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
   }
 

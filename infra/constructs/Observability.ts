@@ -39,6 +39,8 @@ export interface ObservabilityProps {
   /** The work queue and its dead-letter queue. */
   readonly workQueue: IQueue;
   readonly deadLetterQueue: IQueue;
+  /** Where the policies' schedules put the runs EventBridge Scheduler could not deliver. */
+  readonly scheduleDeadLetterQueue: IQueue;
   readonly metricsNamespace: string;
   readonly serviceName: string;
   readonly alarmEmail: string | undefined;
@@ -149,6 +151,18 @@ export class Observability extends Construct {
         'dead-letter queue: look at the messages there, then redrive or delete them',
     );
 
+    const scheduleDeadLetters = props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: Stats.MAXIMUM,
+    });
+    alarm(
+      'ScheduleDeadLetters',
+      scheduleDeadLetters,
+      1,
+      'A scheduled policy run EventBridge Scheduler could not deliver to the rotation function for 24 hours is in ' +
+        "the schedules' dead-letter queue: run the policy by hand (POST /v1/policies/{id}/run), then delete the message",
+    );
+
     const functionWidget = (title: string, metricOf: (fn: IFunction) => IMetric) =>
       new GraphWidget({
         title,
@@ -205,6 +219,7 @@ export class Observability extends Construct {
         left: [
           props.workQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting (max)' }),
           deadLetters.with({ label: 'dead letters (max)' }),
+          scheduleDeadLetters.with({ label: 'schedule dead letters (max)' }),
         ],
       }),
       new GraphWidget({

@@ -87,6 +87,8 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
           `Serverless-LambdaEventSourceMappingDestination @ ${service}/WorkerFunction/SqsEventSource:e4c2devserviceWorkQueue250B1537/Resource`,
           `Serverless-LambdaEventSourceMappingDestination @ ${service}/LifecycleFunction/SqsEventSource:e4c2devserviceLifecycleEventsQueueE553F4A4/Resource`,
           `Serverless-SQSRedrivePolicy @ ${service}/Work/DeadLetters/Resource`,
+          `Serverless-SQSRedrivePolicy @ ${service}/ScheduleDeadLetters/Resource`,
+          `AwsSolutions-SQS3 @ ${service}/ScheduleDeadLetters/Resource`,
           // X-Ray (every function), iot:CreateKeysAndCertificate (api), iot:DescribeEndpoint (the endpoint lookup)
           ...iam5('*', ...roles.map((role) => `${role}/DefaultPolicy`), 'IotDataEndpoint/Lookup/CustomResourcePolicy'),
           ...iam5(`${arn}:iot:eu-west-1:123456789012:topic/e4/*`, ...roles.map((role) => `${role}/DefaultPolicy`)),

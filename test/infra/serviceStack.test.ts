@@ -149,7 +149,8 @@ describe('service stack: functions', () => {
     ];
     for (const [name, fn] of functions) {
       const variables = resources[logicalIdOf(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
-      const expected = name === 'api' ? [...common, 'ROTATION_FUNCTION_ARN'].sort() : common;
+      const expected =
+        name === 'api' ? [...common, 'ROTATION_FUNCTION_ARN', 'SCHEDULE_DEAD_LETTER_ARN'].sort() : common;
       expect(Object.keys(variables).sort(), name).toEqual(expected);
       expect(variables).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
@@ -167,6 +168,7 @@ describe('service stack: functions', () => {
     }
     const apiVariables = resources[logicalIdOf(service.apiFunction)]!.Properties.Environment.Variables;
     expect(flat(apiVariables.ROTATION_FUNCTION_ARN)).toBe(`<${logicalIdOf(service.rotationFunction)}.Arn>`);
+    expect(flat(apiVariables.SCHEDULE_DEAD_LETTER_ARN)).toBe(`<${logicalIdOf(service.scheduleDeadLetterQueue)}.Arn>`);
   });
 
   it('gives every function role no managed policy, assumable by Lambda only', () => {
@@ -296,7 +298,7 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
-  it('lets the scheduler role, assumed by EventBridge Scheduler for this group only, invoke the rotation function only', () => {
+  it('lets the scheduler role, assumed by EventBridge Scheduler for this group only, invoke the rotation function and send dead letters only', () => {
     const role = resources[logicalIdOf(service.schedulerRole)]!.Properties;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
       {
@@ -321,7 +323,28 @@ describe('service stack: least-privilege grants', () => {
         Action: 'lambda:InvokeFunction',
         Resource: { 'Fn::GetAtt': [logicalIdOf(service.rotationFunction), 'Arn'] },
       },
+      {
+        Sid: 'SendScheduleDeadLetters',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(service.scheduleDeadLetterQueue), 'Arn'] },
+      },
     ]);
+  });
+
+  it("has the schedules' dead-letter queue: encrypted, HTTPS only, kept 14 days, alarmed", () => {
+    const queue = resources[logicalIdOf(service.scheduleDeadLetterQueue)]!.Properties;
+    expect(queue).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(service.scheduleDeadLetterQueue), 'QueueName'] } },
+        ],
+        Threshold: 1,
+      }),
+    );
   });
 });
 
@@ -530,7 +553,7 @@ describe('service stack: work queue and worker', () => {
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
     expect(resources[logicalIdOf(service.workQueue.deadLetterQueue)]!.Properties.RedrivePolicy).toBeUndefined();
-    expect(ofType('AWS::SQS::Queue')).toHaveLength(3);
+    expect(ofType('AWS::SQS::Queue')).toHaveLength(4); // and the lifecycle queue, the schedules' dead letters
   });
 
   it('has the lifecycle queue (SSE, 6 x the lifecycle timeout visible), with the same dead-letter queue', () => {
@@ -546,7 +569,12 @@ describe('service stack: work queue and worker', () => {
   it('refuses every request to any queue that is not over TLS', () => {
     const policies = ofType('AWS::SQS::QueuePolicy').map(([, policy]) => policy.Properties);
     expect(policies.flatMap((policy) => policy.Queues.map(flat)).sort()).toEqual(
-      [service.workQueue.queue, service.workQueue.deadLetterQueue, service.lifecycleEvents.queue]
+      [
+        service.workQueue.queue,
+        service.workQueue.deadLetterQueue,
+        service.lifecycleEvents.queue,
+        service.scheduleDeadLetterQueue,
+      ]
         .map((queue) => `<${logicalIdOf(queue)}>`)
         .sort(),
     );
@@ -661,6 +689,7 @@ describe('service stack: scheduler, API, observability', () => {
         'lifecycle-throttles',
         'rotation-errors',
         'rotation-throttles',
+        'schedule-dead-letters',
         'work-dead-letters',
         'worker-errors',
         'worker-throttles',
