@@ -10,13 +10,21 @@ describe('awsConfigFromEnv', () => {
   };
 
   it('reads the environment the stack sets', () => {
-    expect(awsConfigFromEnv({ ...env, AWS_REGION: 'eu-west-1', SCHEDULE_GROUP: 'g' })).toMatchObject({
+    const dlq = 'arn:aws:sqs:eu-west-1:1:e4c2-schedule-dead-letters';
+    const read = awsConfigFromEnv({
+      ...env,
+      AWS_REGION: 'eu-west-1',
+      SCHEDULE_GROUP: 'g',
+      SCHEDULE_DEAD_LETTER_ARN: dlq,
+    });
+    expect(read).toMatchObject({
       region: 'eu-west-1',
       tableName: 't',
       kmsKeyArn: env.KMS_KEY_ARN,
       iotDataEndpoint: env.IOT_DATA_ENDPOINT,
       workQueueUrl: env.WORK_QUEUE_URL,
       scheduleGroup: 'g',
+      scheduleDeadLetterArn: dlq,
     });
   });
 
