@@ -19,11 +19,9 @@ import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import type { ScheduleSpec } from '../../../shared/c2/ports.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { DLQ, ROLE, TARGET } from '../../support/schedulerArns.js';
 
 const GROUP = 'e4c2-schedules';
-const TARGET = 'arn:aws:lambda:us-east-1:123456789012:function:e4c2-rotation';
-const ROLE = 'arn:aws:iam::123456789012:role/e4c2-scheduler';
-const DLQ = 'arn:aws:sqs:us-east-1:123456789012:e4c2-schedule-dead-letters';
 
 const clients: SchedulerClient[] = [];
 afterAll(() => {

@@ -27,11 +27,9 @@ import { patchPolicy } from '../../../shared/c2/policies/patchPolicy.js';
 import { replacePolicy } from '../../../shared/c2/policies/replacePolicy.js';
 import { callerOf } from '../../support/callerOf.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { DLQ, ROLE, TARGET } from '../../support/schedulerArns.js';
 
 const GROUP = 'e4c2-policies';
-const TARGET = 'arn:aws:lambda:us-east-1:123456789012:function:e4c2-rotation';
-const ROLE = 'arn:aws:iam::123456789012:role/e4c2-scheduler';
-const DLQ = 'arn:aws:sqs:us-east-1:123456789012:e4c2-schedule-dead-letters';
 /** A tenant id the API accepts that the old `<tenant>--<name>` schedule names could not hold. */
 const caller = callerOf('a--b', 'operator');
 /** Now, to the minute: the start dates the Scheduler takes are near the real time (AWS: at most 5 minutes old). */
