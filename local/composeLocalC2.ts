@@ -8,7 +8,8 @@
  * - password keys: Argon2i in a worker thread, queued, so that the event loop of the API and broker never stops;
  * - operations: DynamoOperationStore in the same table; work queue: LocalWorkQueue, persisted in the same table and
  *   drained in process by `handleWork` (the worker of the AWS deployment's SQS queue);
- * - policies: DynamoPolicyStore in the same table.
+ * - policies: DynamoPolicyStore in the same table; their schedules on LocalScheduler, persisted in the same table and
+ *   fired in process (started by {@link ComposedLocalC2.startScheduler}), each run as the rotation function does it.
  * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
  */
 import { mkdir } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
+import { LocalScheduler } from '../shared/adapters/local/LocalScheduler.js';
 import { LocalWorkQueues, type LocalWorkQueuesOptions } from '../shared/adapters/local/LocalWorkQueues.js';
 import {
   MqttCommandPublisher,
@@ -40,6 +42,7 @@ import { localDynamoClient } from './localDynamoClient.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
 import { lockStateDir } from './lockStateDir.js';
 import { prepareStateDir } from './prepareStateDir.js';
+import { scheduledRotations } from './scheduledRotations.js';
 
 export interface ComposeLocalC2Options {
   /** Holds the keyring, and the database unless `inMemoryStore`; created (0700) if absent. */
@@ -73,6 +76,13 @@ export interface ComposedLocalC2 {
   readonly queue: LocalWorkQueues;
   /** Starts draining the work queues, by `handleWorkMessages` over `deps` (default the composed ones). */
   startWorker(deps?: C2Deps): Promise<void>;
+  /** `deps.scheduler`, with what tests and local mode need beyond the port (start, wake, idle). */
+  readonly scheduler: LocalScheduler;
+  /**
+   * Starts firing the policies' schedules (runs missed while stopped first, once each), each run a scheduled
+   * rotation over `deps` (default the composed ones). Not started by composing: local mode starts it after the worker.
+   */
+  startScheduler(deps?: C2Deps): Promise<void>;
   /**
    * Closes the work queue (waiting for running handlers), the publisher, the database client and dynalite, and
    * releases the state folder. Idempotent.
@@ -115,20 +125,26 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
       receipts: { ...options.queue?.receipts, log },
     });
     undo.push(() => queue.close());
+    const clock = options.clock ?? Date.now;
+    // Closed before the queue: its runs enqueue operations.
+    const scheduler = new LocalScheduler(db, tableName, { clock, log });
+    undo.push(() => scheduler.close());
     const deps: C2Deps = {
       store: new DynamoKeyStore(db, tableName),
       operations: new DynamoOperationStore(db, tableName),
       policies: new DynamoPolicyStore(db, tableName),
+      scheduler,
       queue,
       vault: new EnvelopeKeyVault(keyring, { engine }),
       publisher,
-      clock: options.clock ?? Date.now,
+      clock,
       engine,
       passwordKeys,
     };
     const startWorker = (workDeps: C2Deps = deps) => queue.start((messages) => handleWorkMessages(workDeps, messages));
+    const startScheduler = (runDeps: C2Deps = deps) => scheduler.start(scheduledRotations(runDeps, log));
     if (options.startWorker ?? true) await startWorker();
-    return { deps, queue, startWorker, close: closeAll };
+    return { deps, queue, startWorker, scheduler, startScheduler, close: closeAll };
   } catch (error) {
     await closeAll().catch(() => {});
     throw error;

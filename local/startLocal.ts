@@ -112,6 +112,8 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     const resumed = await resumeOperations(c2.deps.operations, c2.queue, tenantId);
     if (resumed > 0) log.info('resumed operations left unfinished by a previous run', { operations: resumed });
     await c2.startWorker(deps);
+    // Then the policies' schedules (a run missed while stopped runs once now): their runs go to the worker.
+    await c2.startScheduler(deps);
 
     // Devices back on the embedded broker: resynced by the worker (see returnReporter.ts).
     onSubscribed = returnReporter(c2.queue, tenantId, deps.clock, onError);

@@ -6,12 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeLocalC2 } from '../../local/composeLocalC2.js';
+import type { LocalScheduler } from '../../shared/adapters/local/LocalScheduler.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { startAedes } from './brokers.js';
 
 export interface LocalC2 {
   readonly deps: C2Deps;
   readonly mqttUrl: string;
+  /** `deps.scheduler`: not started until `startScheduler` (its runs are scheduled rotations over `deps`). */
+  readonly scheduler: LocalScheduler;
+  startScheduler(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,8 @@ export async function startLocalC2(options: { clock?: () => number } = {}): Prom
   return {
     deps,
     mqttUrl: broker.url,
+    scheduler: c2.scheduler,
+    startScheduler: () => c2.startScheduler(deps),
     close: async () => {
       await c2.close();
       await broker.close();

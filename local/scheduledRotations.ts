@@ -1,0 +1,29 @@
+/**
+ * What local mode's scheduler (LocalScheduler) does with a due run of a policy's schedule: what the AWS deployment's
+ * rotation function does with EventBridge Scheduler's (functions/rotation/handleScheduledRotation.ts: runPolicy,
+ * reason `schedule`, actor `scheduler`, idempotent per scheduled time), logged. A run that fell due while local mode
+ * was stopped runs once, at the latest missed time, and is logged as such (the run record has no place for it).
+ */
+import { handleScheduledRotation } from '../functions/rotation/handleScheduledRotation.js';
+import type { ScheduledRun } from '../shared/adapters/local/LocalScheduler.js';
+import type { C2Deps } from '../shared/c2/C2Deps.js';
+import type { LocalLogger } from './localLogger.js';
+
+export function scheduledRotations(deps: C2Deps, log: LocalLogger): (run: ScheduledRun) => Promise<void> {
+  return async ({ tenantId, payload, scheduledTime, missed }) => {
+    const outcome = await handleScheduledRotation(deps, { ...payload, tenantId, scheduledTime });
+    const policyId = typeof payload.policyId === 'string' ? payload.policyId : undefined;
+    if (outcome.status === 'skipped') {
+      log.warn('scheduled rotation skipped', { policyId, scheduledTime, reason: outcome.reason });
+      return;
+    }
+    log.info('scheduled rotation', {
+      policyId,
+      scheduledTime,
+      missed,
+      runId: outcome.runId,
+      outcome: outcome.outcome,
+      operations: outcome.operationIds.length,
+    });
+  };
+}
