@@ -38,9 +38,11 @@ export interface ScheduledRun {
   readonly missed: boolean;
 }
 
+type LogFields = Readonly<Record<string, string | number | boolean>>;
+
 export interface SchedulerLog {
-  info(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void;
-  error(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void;
+  info(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
 }
 
 export interface LocalSchedulerOptions {
@@ -79,6 +81,8 @@ export class LocalScheduler implements Scheduler {
   readonly #log: SchedulerLog;
   /** The schedules, once started, by tenant and name. */
   readonly #entries = new Map<string, Entry>();
+  /** Schedules put or deleted while `start` loads: what it loaded of them is older. */
+  readonly #changedWhileStarting = new Set<string>();
   #onRun: ((run: ScheduledRun) => Promise<void>) | undefined;
   #state: 'stopped' | 'starting' | 'running' | 'closed' = 'stopped';
   #timer: NodeJS.Timeout | undefined;
@@ -112,6 +116,7 @@ export class LocalScheduler implements Scheduler {
         },
       }),
     );
+    if (this.#state === 'starting') this.#changedWhileStarting.add(keyOf(tenantId, spec.name));
     if (this.#state === 'starting' || this.#state === 'running') {
       this.#entries.set(keyOf(tenantId, spec.name), { tenantId, spec, putId, runs, since: putAt });
       this.#arm();
@@ -144,6 +149,7 @@ export class LocalScheduler implements Scheduler {
       }
       throw error;
     }
+    if (this.#state === 'starting') this.#changedWhileStarting.add(keyOf(tenantId, name));
     this.#entries.delete(keyOf(tenantId, name));
     this.#arm();
   }
@@ -156,12 +162,20 @@ export class LocalScheduler implements Scheduler {
     if (this.#state !== 'stopped') throw new Error(`the scheduler cannot start: it is ${this.#state}`);
     this.#onRun = onRun;
     this.#state = 'starting';
-    for (const item of await this.#readItems()) {
-      const entry = this.#entryOf(item);
-      if (entry && !this.#entries.has(keyOf(entry.tenantId, entry.spec.name))) {
-        this.#entries.set(keyOf(entry.tenantId, entry.spec.name), entry);
-      }
+    let items: Item[];
+    try {
+      items = await this.#readItems();
+    } catch (error) {
+      if (this.#state === 'starting') this.#state = 'stopped';
+      this.#changedWhileStarting.clear();
+      throw error;
     }
+    for (const item of items) {
+      const entry = this.#entryOf(item);
+      const key = entry && keyOf(entry.tenantId, entry.spec.name);
+      if (entry && key && !this.#changedWhileStarting.has(key)) this.#entries.set(key, entry);
+    }
+    this.#changedWhileStarting.clear();
     if (this.#state !== 'starting') return;
     this.#state = 'running';
     await this.#fire(true);
