@@ -34,8 +34,8 @@ export const policyRoutes: readonly ApiRoute[] = [
     operationId: 'createPolicy',
     summary:
       'Create a rotation policy: what to rotate (target), how (action), when (schedule and/or events). At most 100 ' +
-      'per tenant (409 LIMIT_REACHED). Schedules are stored and shown, not yet triggered: run one with POST ' +
-      '/v1/policies/{id}/run.',
+      'per tenant (409 LIMIT_REACHED). A schedule runs the policy at its times; events are stored and shown, not ' +
+      'yet triggered. Run one now with POST /v1/policies/{id}/run.',
     status: 201,
     body: PolicyInputSchema,
     response: PolicyViewSchema,
