@@ -1,7 +1,8 @@
 /**
  * The rotation policy routes: create, list, read, replace, change, delete, run now, and a policy's runs. A policy is
- * addressed by its id (`{policyId}`, the `id` of its view). Schedules are stored and shown (`description`,
- * `nextRuns`); nothing triggers them yet: `POST .../run` runs a policy now.
+ * addressed by its id (`{policyId}`, the `id` of its view). A policy's schedule runs it at its times (EventBridge
+ * Scheduler on AWS, LocalScheduler in local mode; `description` and `nextRuns` in its view); events are stored and
+ * shown, not yet triggered; `POST .../run` runs a policy now.
  */
 import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
