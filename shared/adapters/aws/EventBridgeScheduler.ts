@@ -20,6 +20,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-scheduler';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import { DEFAULT_TIMEZONE, isTimezone } from '../../c2/policies/zonedTime.js';
 import type { Scheduler, ScheduleSpec } from '../../c2/ports.js';
 import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 
@@ -45,9 +46,6 @@ export const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSecond
 /** EventBridge Scheduler's limits. */
 const MAX_INPUT = 8192;
 const MAX_EXPRESSION = 256;
-const MAX_TIMEZONE = 50;
-/** What EventBridge (and moto) report for a schedule made without a time zone: read back as no `timezone`. */
-const DEFAULT_TIMEZONE = 'UTC';
 const MAX_WINDOW_MINUTES = 1440;
 /** ScheduleSpec.name */
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -66,16 +64,6 @@ export function scheduleNameOf(tenantId: string, name: string): string {
     throw invalid('"name" of a schedule must be 1 to 64 letters, digits, "_", "." or "-"');
   }
   return `p-${bytesToHex(sha3(utf8(`${tenantId}\n${name}`)).subarray(0, 16))}`;
-}
-
-function validTimezone(timezone: unknown): timezone is string {
-  if (typeof timezone !== 'string' || timezone.length === 0 || timezone.length > MAX_TIMEZONE) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** EventBridge Scheduler's context attribute: replaced by the time the run was due, e.g. `2022-03-22T18:59:43Z`. */
@@ -196,7 +184,7 @@ export class EventBridgeScheduler implements Scheduler {
         '"expression" of a schedule must be rate(<n> <unit>), cron(<6 fields>) or at(<yyyy-mm-ddThh:mm:ss>)',
       );
     }
-    if (timezone !== undefined && !validTimezone(timezone)) {
+    if (timezone !== undefined && !isTimezone(timezone)) {
       throw invalid('"timezone" of a schedule must be an IANA time zone');
     }
     if (window !== undefined && !(Number.isInteger(window) && window >= 1 && window <= MAX_WINDOW_MINUTES)) {

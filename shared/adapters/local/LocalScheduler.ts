@@ -26,6 +26,7 @@ import {
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import { type SpecRuns, specRuns } from '../../c2/policies/specRuns.js';
 import type { Clock, Scheduler, ScheduleSpec } from '../../c2/ports.js';
+import type { AdapterLog } from './AdapterLog.js';
 
 /** A run handed to the callback of `start`. */
 export interface ScheduledRun {
@@ -38,12 +39,8 @@ export interface ScheduledRun {
   readonly missed: boolean;
 }
 
-type LogFields = Readonly<Record<string, string | number | boolean>>;
-
-export interface SchedulerLog {
-  info(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
+/** Where runs (missed ones too) and failures are reported. */
+export type SchedulerLog = Pick<AdapterLog, 'info' | 'error'>;
 
 export interface LocalSchedulerOptions {
   /** Default Date.now. */

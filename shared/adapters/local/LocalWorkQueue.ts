@@ -27,6 +27,7 @@ import { describeWorkMessage } from '../../c2/operations/describeWorkMessage.js'
 import { parseWorkMessage } from '../../c2/operations/parseWorkMessage.js';
 import type { EnqueueOptions, WorkMessage, WorkQueue } from '../../c2/ports/WorkQueue.js';
 import { batchWriteItems } from '../dynamo/batchWriteItems.js';
+import type { AdapterLog } from './AdapterLog.js';
 
 export type WorkHandler = (message: WorkMessage) => Promise<void>;
 
@@ -36,13 +37,8 @@ export type WorkHandler = (message: WorkMessage) => Promise<void>;
  */
 export type WorkBatchHandler = (messages: readonly WorkMessage[]) => Promise<readonly unknown[]>;
 
-type LogFields = Readonly<Record<string, string | number>>;
-
-/** Where retries and dead items are reported (local mode's logger fits). Never message payloads. */
-export interface WorkQueueLog {
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
+/** Where retries and dead items are reported. Never message payloads. */
+export type WorkQueueLog = Pick<AdapterLog, 'warn' | 'error'>;
 
 export interface LocalWorkQueueOptions {
   /** The queue's partition is `Q#<name>`; default `work`. */
