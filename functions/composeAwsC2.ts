@@ -32,7 +32,7 @@ export interface ComposeAwsC2Options {
    * IoT control-plane client stays out of the other bundles).
    */
   readonly provisioner?: (clients: AwsClientConfig) => DeviceProvisioner;
-  /** The policies' scheduler, made from the shared client settings (only the api function changes policies). */
+  /** The policies' scheduler, made from the shared client settings (the api function and the worker put them). */
   readonly scheduler?: (clients: AwsClientConfig) => Scheduler;
   /** Wraps the publisher (metrics). */
   readonly decoratePublisher?: (publisher: CommandPublisher) => CommandPublisher;

@@ -3,34 +3,23 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
-import { EventBridgeScheduler } from '../../shared/adapters/aws/EventBridgeScheduler.js';
 import { IotDeviceProvisioner } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
 import { meteredPublisher } from '../observability/meteredPublisher.js';
 import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { schedulerOf } from '../schedulerOf.js';
 import { createApiHandler } from './createApiHandler.js';
 
 const config = awsConfigFromEnv();
-const { devicePolicyName, scheduleGroup, rotationFunctionArn, schedulerRoleArn, scheduleDeadLetterArn } = config;
+const { devicePolicyName } = config;
 const deps = composeAwsC2(config, {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
   ...(devicePolicyName
     ? { provisioner: (clients) => new IotDeviceProvisioner(new IoTClient(clients), { policyName: devicePolicyName }) }
     : {}),
-  ...(scheduleGroup && rotationFunctionArn && schedulerRoleArn && scheduleDeadLetterArn
-    ? {
-        scheduler: (clients) =>
-          new EventBridgeScheduler(new SchedulerClient(clients), {
-            groupName: scheduleGroup,
-            targetArn: rotationFunctionArn,
-            roleArn: schedulerRoleArn,
-            deadLetterArn: scheduleDeadLetterArn,
-          }),
-      }
-    : {}),
+  ...schedulerOf(config),
 });
 const api = createApiHandler(deps, { log: (entry) => logger.error(entry.message, { ...entry }) });
 

@@ -3,18 +3,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import { handleScheduledRun } from '../../shared/c2/policies/handleScheduledRun.js';
 import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
 import { meteredPublisher } from '../observability/meteredPublisher.js';
 import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
-import { handleScheduledRotation } from './handleScheduledRotation.js';
 
 const deps = composeAwsC2(awsConfigFromEnv(), {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
 });
 
 export const handler = middy(async (input: unknown) => {
-  const outcome = await handleScheduledRotation(deps, input);
+  const outcome = await handleScheduledRun(deps, input);
   if (outcome.status === 'skipped') logger.warn('scheduled rotation skipped', { reason: outcome.reason });
   else logger.info('scheduled rotation', { ...outcome });
   return outcome;

@@ -1,6 +1,6 @@
 /**
  * Lambda entry of the work queue (SQS event source, partial batch responses): operations carried out, receipts
- * accepted (see handleWorkBatch.ts).
+ * accepted, policies' schedules kept in step (see handleWorkBatch.ts).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -11,10 +11,13 @@ import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
 import { meteredPublisher } from '../observability/meteredPublisher.js';
 import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { schedulerOf } from '../schedulerOf.js';
 import { handleWorkBatch } from './handleWorkBatch.js';
 
-const deps = composeAwsC2(awsConfigFromEnv(), {
+const config = awsConfigFromEnv();
+const deps = composeAwsC2(config, {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
+  ...schedulerOf(config),
 });
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {

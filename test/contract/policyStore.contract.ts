@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
 import { newOperationId } from '../../shared/c2/operations/newOperationId.js';
 import type { PolicyRecord } from '../../shared/c2/policies/PolicyRecord.js';
-import type { PolicyRunRecord, PolicyStore } from '../../shared/c2/ports/PolicyStore.js';
+import { type PolicyRunRecord, type PolicyStore, RUN_OPERATIONS_LISTED } from '../../shared/c2/ports/PolicyStore.js';
 import { codeOfAsync } from '../support/codeOf.js';
 import { page, readAll } from '../support/readAllPages.js';
 
@@ -45,6 +45,7 @@ export function runRecord(policy: PolicyRecord, second: number, overrides: Parti
     scheduledTime: iso(at),
     actor: 'scheduler',
     operations: [{ id: newOperationId({ clock: () => at }), target: { type: 'topic', name: 'sensors/a b' } }],
+    operationCount: 1,
     outcome: 'started',
     ...overrides,
   };
@@ -167,6 +168,30 @@ export function policyStoreContract(name: string, build: () => Promise<PolicySto
       expect((await store.listRuns('tenant-a', other.id, { limit: 10 })).items).toHaveLength(1);
       expect((await store.listRuns('tenant-b', policy.id, { limit: 10 })).items).toEqual([]);
       expect((await store.listRuns('tenant-a', 'bad#id', { limit: 10 })).items).toEqual([]);
+    });
+
+    it('keeps the largest run a policy makes (100 listed operations on 512-byte names, 900 more ids), missed', async () => {
+      // Prepare
+      const store = await build();
+      const policy = policyRecord(0);
+      const id = (n: number) => newOperationId({ clock: () => BASE + n });
+      const listed = Array.from({ length: RUN_OPERATIONS_LISTED }, (_, n) => ({
+        id: id(n),
+        target: { type: 'topic' as const, name: `${'é'.repeat(250)}/${String(n).padStart(9, '0')}` },
+      }));
+      const run = runRecord(policy, 10, {
+        missed: true,
+        operations: listed,
+        operationCount: 1000,
+        moreOperationIds: Array.from({ length: 900 }, (_, n) => id(1000 + n)),
+      });
+
+      // Act
+      const appended = await store.appendRun(run);
+
+      // Assess
+      expect(appended.created).toBe(true);
+      expect(await store.getRun('tenant-a', policy.id, run.id)).toEqual(run);
     });
   });
 }

@@ -88,11 +88,14 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
           `Serverless-LambdaEventSourceMappingDestination @ ${service}/LifecycleFunction/SqsEventSource:e4c2devserviceLifecycleEventsQueueE553F4A4/Resource`,
           `Serverless-SQSRedrivePolicy @ ${service}/Work/DeadLetters/Resource`,
           `Serverless-SQSRedrivePolicy @ ${service}/ScheduleDeadLetters/Resource`,
-          `AwsSolutions-SQS3 @ ${service}/ScheduleDeadLetters/Resource`,
           // X-Ray (every function), iot:CreateKeysAndCertificate (api), iot:DescribeEndpoint (the endpoint lookup)
           ...iam5('*', ...roles.map((role) => `${role}/DefaultPolicy`), 'IotDataEndpoint/Lookup/CustomResourcePolicy'),
           ...iam5(`${arn}:iot:eu-west-1:123456789012:topic/e4/*`, ...roles.map((role) => `${role}/DefaultPolicy`)),
-          ...iam5(`${arn}:scheduler:eu-west-1:123456789012:schedule/e4c2-dev/*`, 'ApiFunctionRole/DefaultPolicy'),
+          ...iam5(
+            `${arn}:scheduler:eu-west-1:123456789012:schedule/e4c2-dev/*`,
+            'ApiFunctionRole/DefaultPolicy',
+            'WorkerFunctionRole/DefaultPolicy',
+          ),
           ...iam5(`${arn}:iot:eu-west-1:123456789012:thing/e4c2-*`, 'ApiFunctionRole/DefaultPolicy'),
           ...iam5(`${arn}:iot:eu-west-1:123456789012:cert/*`, 'ApiFunctionRole/DefaultPolicy'),
         ].sort(),

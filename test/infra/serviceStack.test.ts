@@ -106,13 +106,32 @@ const common = (fn: C2Function, dataKeyActions: string[]): Statement[] => [
   },
 ];
 
-/** What Lambda needs to put a failed asynchronous event into the dead-letter queue (CDK adds it first). */
+/**
+ * What Lambda needs to put a failed asynchronous event (the rotation function's) into the schedules' dead-letter queue
+ * (CDK adds it first).
+ */
 const sendDeadLetters: Statement = {
   sid: undefined,
   actions: ['sqs:SendMessage'],
-  resources: [`<${logicalIdOf(service.workQueue.deadLetterQueue)}.Arn>`],
+  resources: [`<${logicalIdOf(service.scheduleDeadLetterQueue)}.Arn>`],
   condition: undefined,
 };
+
+/** The policies' schedules: put and deleted by the api function and the worker, with the scheduler role. */
+const manageSchedules: Statement[] = [
+  {
+    sid: 'ManageRotationSchedules',
+    actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+    resources: [`${ARN}:scheduler:${REGION_ACCOUNT}:schedule/e4c2-dev/*`],
+    condition: undefined,
+  },
+  {
+    sid: 'PassSchedulerRole',
+    actions: ['iam:PassRole'],
+    resources: [`<${logicalIdOf(service.schedulerRole)}.Arn>`],
+    condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+  },
+];
 
 describe('service stack: functions', () => {
   const functions = service.functions();
@@ -150,7 +169,9 @@ describe('service stack: functions', () => {
     for (const [name, fn] of functions) {
       const variables = resources[logicalIdOf(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
       const expected =
-        name === 'api' ? [...common, 'ROTATION_FUNCTION_ARN', 'SCHEDULE_DEAD_LETTER_ARN'].sort() : common;
+        name === 'api' || name === 'worker'
+          ? [...common, 'ROTATION_FUNCTION_ARN', 'SCHEDULE_DEAD_LETTER_ARN'].sort()
+          : common;
       expect(Object.keys(variables).sort(), name).toEqual(expected);
       expect(variables).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
@@ -166,9 +187,11 @@ describe('service stack: functions', () => {
       expect(flat(variables.WORK_QUEUE_URL)).toBe(`<${logicalIdOf(service.workQueue.queue)}>`);
       expect(flat(variables.IOT_DATA_ENDPOINT)).toMatch(/^<IotDataEndpointLookup[0-9A-F]{8}\.endpointAddress>$/);
     }
-    const apiVariables = resources[logicalIdOf(service.apiFunction)]!.Properties.Environment.Variables;
-    expect(flat(apiVariables.ROTATION_FUNCTION_ARN)).toBe(`<${logicalIdOf(service.rotationFunction)}.Arn>`);
-    expect(flat(apiVariables.SCHEDULE_DEAD_LETTER_ARN)).toBe(`<${logicalIdOf(service.scheduleDeadLetterQueue)}.Arn>`);
+    for (const fn of [service.apiFunction, service.workerFunction]) {
+      const scheduling = resources[logicalIdOf(fn)]!.Properties.Environment.Variables;
+      expect(flat(scheduling.ROTATION_FUNCTION_ARN)).toBe(`<${logicalIdOf(service.rotationFunction)}.Arn>`);
+      expect(flat(scheduling.SCHEDULE_DEAD_LETTER_ARN)).toBe(`<${logicalIdOf(service.scheduleDeadLetterQueue)}.Arn>`);
+    }
   });
 
   it('gives every function role no managed policy, assumable by Lambda only', () => {
@@ -189,23 +212,7 @@ describe('service stack: least-privilege grants', () => {
     // Assess
     expect(statements).toEqual([
       ...common(service.apiFunction, ['kms:GenerateDataKey', 'kms:Decrypt']),
-      {
-        sid: 'ManageRotationSchedules',
-        actions: [
-          'scheduler:CreateSchedule',
-          'scheduler:UpdateSchedule',
-          'scheduler:GetSchedule',
-          'scheduler:DeleteSchedule',
-        ],
-        resources: [`${ARN}:scheduler:${REGION_ACCOUNT}:schedule/e4c2-dev/*`],
-        condition: undefined,
-      },
-      {
-        sid: 'PassSchedulerRole',
-        actions: ['iam:PassRole'],
-        resources: [`<${logicalIdOf(service.schedulerRole)}.Arn>`],
-        condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      },
+      ...manageSchedules,
       {
         sid: 'CreateDeviceCertificates',
         actions: ['iot:CreateKeysAndCertificate', 'iot:ListThings'],
@@ -262,7 +269,7 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
-  it('worker: consumes the work queue; key store, new and existing data keys, control topics; nothing else', () => {
+  it('worker: consumes the work queue; key store, new and existing data keys, control topics, its schedules; nothing else', () => {
     const [xray, logs, ...rest] = common(service.workerFunction, ['kms:GenerateDataKey', 'kms:Decrypt']);
     expect(statementsOf(service.workerFunction)).toEqual([
       xray,
@@ -280,6 +287,7 @@ describe('service stack: least-privilege grants', () => {
         condition: undefined,
       },
       ...rest,
+      ...manageSchedules,
     ]);
   });
 
@@ -618,8 +626,10 @@ describe('service stack: work queue and worker', () => {
     expect(properties(service.rotationFunction).ReservedConcurrentExecutions).toBe(10);
     for (const fn of [service.apiFunction, service.workerFunction, service.lifecycleFunction])
       expect(properties(fn).ReservedConcurrentExecutions).toBeUndefined();
-    // Asynchronously invoked (EventBridge Scheduler): what Lambda gives up on goes to the dead letters.
-    expect(properties(service.rotationFunction).DeadLetterConfig).toEqual({ TargetArn: deadLettersArn });
+    // Asynchronously invoked (EventBridge Scheduler): what Lambda gives up on goes to the schedules' dead letters.
+    expect(properties(service.rotationFunction).DeadLetterConfig).toEqual({
+      TargetArn: { 'Fn::GetAtt': [logicalIdOf(service.scheduleDeadLetterQueue), 'Arn'] },
+    });
     for (const fn of [service.apiFunction, service.workerFunction, service.lifecycleFunction])
       expect(properties(fn).DeadLetterConfig).toBeUndefined();
   });

@@ -63,8 +63,11 @@ export function runItem(r: PolicyRunRecord, retentionDays: number): Item {
     at: { S: r.at },
     reason: { S: r.reason },
     ...(r.scheduledTime === undefined ? {} : { scheduledTime: { S: r.scheduledTime } }),
+    ...(r.missed ? { missed: { BOOL: true } } : {}),
     actor: { S: r.actor },
     operations: { S: JSON.stringify(r.operations) },
+    operationCount: { N: String(r.operationCount) },
+    ...(r.moreOperationIds?.length ? { moreOperationIds: { S: JSON.stringify(r.moreOperationIds) } } : {}),
     outcome: { S: r.outcome },
     ...(r.error === undefined ? {} : { errorCode: { S: r.error.code }, errorMessage: { S: r.error.message } }),
     expiresAt: { N: expiresAt(r.at, retentionDays) },
@@ -79,8 +82,13 @@ export function runFromItem(tenantId: string, item: Item): PolicyRunRecord {
     at: item.at!.S!,
     reason: item.reason!.S! as RunReason,
     ...(item.scheduledTime ? { scheduledTime: item.scheduledTime.S! } : {}),
+    ...(item.missed?.BOOL ? { missed: true as const } : {}),
     actor: item.actor!.S!,
     operations: JSON.parse(item.operations!.S!) as RunOperation[],
+    operationCount: item.operationCount
+      ? Number(item.operationCount.N)
+      : (JSON.parse(item.operations!.S!) as []).length,
+    ...(item.moreOperationIds ? { moreOperationIds: JSON.parse(item.moreOperationIds.S!) as string[] } : {}),
     outcome: item.outcome!.S! as RunOutcome,
     ...(item.errorCode ? { error: { code: item.errorCode.S!, message: item.errorMessage?.S ?? '' } } : {}),
   };

@@ -7,8 +7,12 @@
  * idempotent per scheduled time), then recorded as the schedule's last run.
  * - At `start`, a schedule whose runs fell due while nothing ran it (local mode stopped) runs once, at the latest of
  *   those times, with `missed: true`; so does a timer that fires late over several runs (a suspended machine).
- * - A run whose callback throws is logged and counted as run (the next one comes at its time); a crash between the
- *   callback and its record runs it again at the next start, which the idempotent callback answers with the first.
+ * - A run whose callback throws is tried again, as EventBridge Scheduler's retry policy does: after 1 minute, then
+ *   twice as long each time up to 15 minutes, for 24 hours from its time; then it is given up (logged, as the
+ *   Scheduler's dead-letter queue would get it), and the next run comes at its time. A later run falling due meanwhile
+ *   replaces it (the latest due run is the one tried). Retries are not persisted: after a restart, the run is a
+ *   missed one. A crash between the callback and its record runs it again at the next start, which the idempotent
+ *   callback answers with the first.
  * - A flexible window is kept on the spec and read back; runs happen at their time (the earliest the window allows).
  * - The clock is injectable (tests): after moving a fake clock, `wake` fires what it made due and `idle` waits for it.
  */
@@ -56,6 +60,8 @@ interface Entry {
   readonly runs: SpecRuns;
   /** Runs are looked for strictly after this (ms): the put, then each run. */
   since: number;
+  /** A failed run tried again: which, how many tries so far, when next (ms). */
+  retry?: { readonly due: number; readonly tries: number; readonly at: number };
 }
 
 type Item = Record<string, AttributeValue>;
@@ -67,6 +73,10 @@ const MAX_WINDOW_MINUTES = 1440;
 /** setTimeout's longest wait; a later run is looked at again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const silent: SchedulerLog = { info: () => {}, error: () => {} };
+/** EventBridge Scheduler's retry policy as the stack sets it: a failed run is tried again for this long. */
+const RETRY_FOR_MS = 24 * 3_600_000;
+const FIRST_RETRY_MS = 60_000;
+const LONGEST_RETRY_MS = 15 * 60_000;
 
 const invalid = (message: string) => new C2Error(C2ErrorCode.InvalidInput, message);
 const keyOf = (tenantId: string, name: string) => `${tenantId}\n${name}`;
@@ -207,6 +217,7 @@ export class LocalScheduler implements Scheduler {
         for (const entry of [...this.#entries.values()]) {
           if (this.#state !== 'running') return;
           if (entry.spec.enabled === false) continue;
+          if (entry.retry && now < entry.retry.at) continue;
           const due = entry.runs.latest(entry.since, now);
           if (due === undefined) continue;
           // Late over more than one run (a suspended machine): the latest only, said missed as well.
@@ -225,7 +236,7 @@ export class LocalScheduler implements Scheduler {
   async #run(entry: Entry, due: number, missed: boolean): Promise<void> {
     const scheduledTime = new Date(due).toISOString();
     const facts = { tenantId: entry.tenantId, schedule: entry.spec.name, scheduledTime };
-    if (missed) this.#log.info('a schedule runs once for the runs it missed', facts);
+    if (missed && entry.retry?.due !== due) this.#log.info('a schedule runs once for the runs it missed', facts);
     try {
       await this.#onRun!({
         tenantId: entry.tenantId,
@@ -234,8 +245,24 @@ export class LocalScheduler implements Scheduler {
         scheduledTime,
         missed,
       });
+      entry.retry = undefined;
     } catch (error) {
-      this.#log.error('a scheduled run failed', { ...facts, error: (error as Error)?.message ?? String(error) });
+      const tries = (entry.retry?.due === due ? entry.retry.tries : 0) + 1;
+      const now = this.#clock();
+      const message = (error as Error)?.message ?? String(error);
+      if (now - due < RETRY_FOR_MS) {
+        const wait = Math.min(FIRST_RETRY_MS * 2 ** (tries - 1), LONGEST_RETRY_MS);
+        entry.retry = { due, tries, at: now + wait };
+        this.#log.error('a scheduled run failed: it is tried again', {
+          ...facts,
+          tries,
+          retryAt: now + wait,
+          error: message,
+        });
+        return;
+      }
+      entry.retry = undefined;
+      this.#log.error('a scheduled run failed for 24 hours: given up', { ...facts, tries, error: message });
     }
     entry.since = due;
     try {
@@ -267,7 +294,7 @@ export class LocalScheduler implements Scheduler {
     let next = Infinity;
     for (const entry of this.#entries.values()) {
       if (entry.spec.enabled === false) continue;
-      next = Math.min(next, entry.runs.next(entry.since) ?? Infinity);
+      next = Math.min(next, entry.retry?.at ?? entry.runs.next(entry.since) ?? Infinity);
     }
     if (next === Infinity) return;
     const wait = Math.min(Math.max(next - this.#clock(), 0), MAX_TIMER_MS);

@@ -24,6 +24,7 @@ import { withSender } from '../delivery/CommandSender.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { unlinkWithLease } from '../links/unlinkClient.js';
 import { eachPage } from '../pages.js';
+import { deletePoliciesNaming } from '../policies/deletePoliciesNaming.js';
 import type { CommandRef, DeliveryRecord, OperationRecord, OperationUpdate } from '../ports/OperationStore.js';
 import { commandHashOf } from './commandHashOf.js';
 import { confirmableOnce } from './confirmable.js';
@@ -304,7 +305,10 @@ async function sendReset(deps: C2Deps, operation: OperationRecord, at: Position)
   return move(deps, operation, next, undefined, { countsDelta: { pending: -1, [outcome.state]: 1, confirmable } });
 }
 
-/** Step 4: the device deprovisioned, then the record deleted (gone already when done again); links made meanwhile? */
+/**
+ * Step 4: the device deprovisioned, then the record deleted (gone already when done again), then the policies naming
+ * the client (deletePoliciesNaming.ts); links made meanwhile?
+ */
 async function deleteRecord(
   deps: C2Deps,
   operation: OperationRecord,
@@ -318,6 +322,7 @@ async function deleteRecord(
   } catch (error) {
     if (!(error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
   }
+  await deletePoliciesNaming(deps, tenantId, { client: target.name });
   return afterLinks(deps, operation, at, { step: 'done', round: at.round });
 }
 

@@ -16,6 +16,8 @@ export function describeWorkMessage(message: WorkMessage): Readonly<Record<strin
       };
     case 'return':
       return { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex, at: message.at };
+    case 'policy-schedule':
+      return { type: message.type, tenantId: message.tenantId, policyId: message.policyId };
     case 'event':
       return { type: message.type, tenantId: message.event.tenantId, action: message.event.action };
   }

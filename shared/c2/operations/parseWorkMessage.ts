@@ -25,6 +25,7 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
     payload: z.string().min(1).max(MAX_PAYLOAD_BASE64).regex(BASE64),
     tries: z.number().int().min(0).optional(),
   }),
+  z.object({ type: z.literal('policy-schedule'), tenantId, policyId: z.string().regex(OPERATION_ID) }),
   z.object({
     type: z.literal('return'),
     tenantId,

@@ -1,19 +1,21 @@
 /**
- * Creates a rotation policy: checked whole (schemas/policies.ts), given an id sortable by creation time, stored at
- * revision 1. A policy may name a topic or client that does not exist (yet): its runs fail visibly until it does
- * (a topic deleted and made again keeps its policies). A tenant has at most {@link MAX_POLICIES_PER_TENANT}
- * (LIMIT_REACHED beyond; two creations at the same moment may both pass the count: the quota bounds, it does not
- * meter). Its schedule is put after the record (syncPolicySchedule.ts); if that fails the record is deleted again and
- * the error is the caller's, so a creation sent again makes one policy.
+ * Creates a rotation policy: checked whole (schemas/policies.ts), its topic or client existing
+ * (requireTargetExists.ts), given an id sortable by creation time, stored at revision 1. A tenant has at most
+ * {@link MAX_POLICIES_PER_TENANT} (LIMIT_REACHED beyond; two creations at the same moment may both pass the count:
+ * the quota bounds, it does not meter). Its schedule is put after the record (keepScheduleInStep.ts: by the worker
+ * when the put fails); only when neither the put nor its queueing worked is the record deleted again and the error
+ * the caller's, so a creation sent again makes one policy.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { newOperationId } from '../operations/newOperationId.js';
 import type { Caller } from '../ports.js';
+import { keepScheduleInStep } from './keepScheduleInStep.js';
 import type { PolicyRecord } from './PolicyRecord.js';
 import { type PolicyView, policyView } from './PolicyView.js';
 import { policyStoreOf } from './policyStoreOf.js';
-import { removeSchedule, syncPolicySchedule } from './syncPolicySchedule.js';
+import { removeSchedule } from './removeSchedule.js';
+import { requireTargetExists } from './requireTargetExists.js';
 import { validatePolicy } from './validatePolicy.js';
 
 export const MAX_POLICIES_PER_TENANT = 100;
@@ -21,6 +23,7 @@ export const MAX_POLICIES_PER_TENANT = 100;
 export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown): Promise<PolicyView> {
   const fields = validatePolicy(input);
   const store = policyStoreOf(deps);
+  await requireTargetExists(deps, caller.tenantId, fields.target);
   if ((await store.countPolicies(caller.tenantId)) >= MAX_POLICIES_PER_TENANT) {
     throw new C2Error(
       C2ErrorCode.LimitReached,
@@ -38,8 +41,9 @@ export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown)
   };
   await store.createPolicy(record);
   try {
-    await syncPolicySchedule(deps, caller.tenantId, record.id);
+    await keepScheduleInStep(deps, caller.tenantId, record.id);
   } catch (error) {
+    // The record first: a schedule left (its put may have landed) finds no policy, and the worker deletes it.
     await store.deletePolicy(caller.tenantId, record.id).catch(() => undefined);
     if (deps.scheduler) await removeSchedule(deps.scheduler, caller.tenantId, record.id).catch(() => undefined);
     throw error;

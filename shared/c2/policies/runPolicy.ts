@@ -1,27 +1,34 @@
 /**
  * Runs a policy: one operation per name its target stands for now (policyTargetNames.ts), started by the use case
- * of its action (rotateTopicKey, newClientKey, rotateC2Key), then the run recorded with those operations. A
- * disabled policy runs only when asked by hand (a scheduled or event run of it is recorded `skipped`).
+ * of its action (rotateTopicKey, newClientKey, rotateC2Key), then the run recorded with those operations (the first
+ * {@link RUN_OPERATIONS_LISTED} with their targets, the ids of the rest). A disabled policy runs only when asked by
+ * hand (a scheduled or event run of it is recorded `skipped`).
  *
  * A run never rotates twice: it has a key (a scheduled run: its scheduled time; a manual one: the request's
- * Idempotency-Key, or nothing), from which come its id (sortable by its time) and the idempotency key of each of
- * its operations (`policy:<policy id>:<hash of the run key and the target>`). A scheduled run repeated (a retried
- * invocation) finds its record and answers with it; one cut short before its record starts the same operations
- * again, which answer with those it started (for a day, as every idempotency key). A manual run repeated with the
- * same Idempotency-Key answers with the operations and record of the first (found among the latest runs), without a
- * second record.
+ * Idempotency-Key, or nothing), from which come its id (sortable by its time; for a manual run, its random part)
+ * and the idempotency key of each of its operations (`policy:<policy id>:<hash of the run key and the target>`). A
+ * scheduled run repeated (a retried invocation) finds its record and answers with it; one cut short before its
+ * record starts the same operations again, which answer with those it started (for a day, as every idempotency key:
+ * longer than the Scheduler retries a run). A manual run repeated with the same Idempotency-Key finds the first's
+ * record among the policy's latest runs and answers with it.
+ *
+ * A scheduled run checks its schedule against the policy: for a policy gone, or a time that is not one of the
+ * policy's runs now (a schedule left behind by a change whose put failed), it starts nothing (the latter recorded
+ * `skipped`, STALE_SCHEDULE) and queues the schedule's sync for the worker (`policy-schedule`), which deletes or
+ * puts it again.
  */
 import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { rotateC2Key } from '../c2key/rotateC2Key.js';
 import { newClientKey } from '../clients/newClientKey.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import { newOperationId } from '../operations/newOperationId.js';
+import { newOperationId, OPERATION_ID } from '../operations/newOperationId.js';
 import type { StartedOperation } from '../operations/startOperation.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
-import type { PolicyRunRecord, RunReason } from '../ports/PolicyStore.js';
+import { type PolicyRunRecord, RUN_OPERATIONS_LISTED, type RunReason } from '../ports/PolicyStore.js';
 import type { Caller } from '../ports.js';
 import { rotateTopicKey } from '../topics/rotateTopicKey.js';
+import { isRunTimeOf } from './isRunTimeOf.js';
 import type { PolicyAction, PolicyRecord } from './PolicyRecord.js';
 import { policyStoreOf } from './policyStoreOf.js';
 import { policyTargetNames } from './policyTargetNames.js';
@@ -31,10 +38,17 @@ import { requirePolicy } from './requirePolicy.js';
 export const MAX_RUN_OPERATIONS = 1000;
 /** How many of a policy's latest runs a repeated manual run looks through for its first record. */
 const RECENT_RUNS = 100;
+/** The time part of a run id (operations/newOperationId.ts). */
+const TIME_CHARS = 10;
 
 export type RunTrigger =
   | { readonly reason: 'manual'; readonly idempotencyKey?: string }
-  | { readonly reason: Exclude<RunReason, 'manual'>; readonly scheduledTime: string };
+  | {
+      readonly reason: Exclude<RunReason, 'manual'>;
+      readonly scheduledTime: string;
+      /** It stands for runs that fell due while nothing ran the schedule (local mode's scheduler, once restarted). */
+      readonly missed?: boolean;
+    };
 
 export interface PolicyRun {
   readonly run: PolicyRunRecord;
@@ -105,17 +119,23 @@ async function startAll(
 
 export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigger: RunTrigger): Promise<PolicyRun> {
   const store = policyStoreOf(deps);
-  const policy = await requirePolicy(deps, caller.tenantId, id);
+  const policy = await requirePolicy(deps, caller.tenantId, id).catch(async (error: unknown) => {
+    if (trigger.reason === 'schedule' && OPERATION_ID.test(id)) await syncLater(deps, caller.tenantId, id);
+    throw error;
+  });
   const timing = timingOf(deps, trigger);
   const runId = newOperationId(
     timing.key === undefined
       ? { clock: () => timing.at, ...(deps.random ? { random: deps.random } : {}) }
       : { clock: () => timing.at, random: (length) => sha3(utf8(timing.key!)).slice(0, length) },
   );
-  if (trigger.reason !== 'manual') {
-    const stored = await store.getRun(caller.tenantId, policy.id, runId);
-    if (stored) return { run: stored, operations: await operationsOf(deps, stored) };
-  }
+  const stored =
+    trigger.reason !== 'manual'
+      ? await store.getRun(caller.tenantId, policy.id, runId)
+      : timing.key === undefined
+        ? undefined
+        : await earlierRun(deps, caller.tenantId, policy.id, runId);
+  if (stored) return { run: stored, operations: await operationsOf(deps, stored) };
   const base = {
     tenantId: caller.tenantId,
     policyId: policy.id,
@@ -123,31 +143,58 @@ export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigge
     at: new Date(timing.at).toISOString(),
     reason: trigger.reason,
     ...(trigger.reason === 'manual' ? {} : { scheduledTime: new Date(timing.at).toISOString() }),
+    ...(trigger.reason !== 'manual' && trigger.missed ? { missed: true as const } : {}),
     actor: caller.actor,
+    operations: [],
+    operationCount: 0,
   };
   if (!policy.enabled && trigger.reason !== 'manual') {
-    const { run } = await store.appendRun({ ...base, operations: [], outcome: 'skipped' });
+    const { run } = await store.appendRun({ ...base, outcome: 'skipped' });
+    return { run, operations: [] };
+  }
+  if (trigger.reason === 'schedule' && !isRunTimeOf(policy, timing.at)) {
+    await syncLater(deps, caller.tenantId, policy.id);
+    const error = {
+      code: 'STALE_SCHEDULE',
+      message: "not a run time of the policy's schedule (changed since): its schedule is being put again",
+    };
+    const { run } = await store.appendRun({ ...base, outcome: 'skipped', error });
     return { run, operations: [] };
   }
   const { started, error } = await startAll(deps, caller, policy, timing.key ?? runId);
   const operations = started.map(({ operation }) => operation);
+  const listed = operations.slice(0, RUN_OPERATIONS_LISTED);
+  const more = operations.slice(RUN_OPERATIONS_LISTED).map((operation) => operation.id);
   const run: PolicyRunRecord = {
     ...base,
-    operations: operations.map(({ id: operationId, target }) => ({ id: operationId, target })),
+    operations: listed.map(({ id: operationId, target }) => ({ id: operationId, target })),
+    operationCount: operations.length,
+    ...(more.length > 0 ? { moreOperationIds: more } : {}),
     outcome: error ? 'failed' : operations.length > 0 ? 'started' : 'empty',
     ...(error ? { error } : {}),
   };
-  // A manual run repeated with its Idempotency-Key: its operations were the first's, and so is its record (looked
-  // for among the policy's latest runs).
-  const repeated = trigger.reason === 'manual' && started.length > 0 && started.every((one) => !one.created);
-  if (repeated) return { run: (await earlierRun(deps, run)) ?? run, operations };
   return { run: (await store.appendRun(run)).run, operations };
 }
 
-/** The run recorded among the policy's latest {@link RECENT_RUNS} whose first operation is the run's first. */
-async function earlierRun(deps: C2Deps, run: PolicyRunRecord): Promise<PolicyRunRecord | undefined> {
-  const recent = await policyStoreOf(deps).listRuns(run.tenantId, run.policyId, { limit: RECENT_RUNS });
-  return recent.items.find((earlier) => earlier.operations[0]?.id === run.operations[0]?.id);
+/** Queues the policy's schedule sync for the worker (syncPolicySchedule.ts); a failure is the caller's error. */
+function syncLater(deps: C2Deps, tenantId: string, policyId: string): Promise<void> {
+  return deps.queue.enqueue([{ type: 'policy-schedule', tenantId, policyId }]);
+}
+
+/**
+ * A manual run made earlier with the same Idempotency-Key: among the policy's latest {@link RECENT_RUNS}, the one whose
+ * id has the same random part (the key's hash; its time part is the first request's).
+ */
+async function earlierRun(
+  deps: C2Deps,
+  tenantId: string,
+  policyId: string,
+  runId: string,
+): Promise<PolicyRunRecord | undefined> {
+  const recent = await policyStoreOf(deps).listRuns(tenantId, policyId, { limit: RECENT_RUNS });
+  return recent.items.find(
+    (earlier) => earlier.reason === 'manual' && earlier.id.slice(TIME_CHARS) === runId.slice(TIME_CHARS),
+  );
 }
 
 /** The run's operations as they are now (those that expired are left out). */

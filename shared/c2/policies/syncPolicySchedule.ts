@@ -1,16 +1,13 @@
 /**
  * Keeps a policy's schedule (deps.scheduler; nothing without one) in step with the policy as stored: put from the
- * stored record (scheduleOfPolicy.ts), deleted when the policy has no schedule or is gone (NOT_FOUND tolerated).
- * The record is read again after each put and the put repeated while it changed meanwhile, so two changes racing
- * leave the schedule of the later one. A failure is the caller's error, never swallowed: a change whose record was
- * written but whose schedule was not answers with it, and the same change sent again puts it (see replacePolicy.ts).
- * A schedule left behind by a policy deleted meanwhile only starts runs that find no policy (the rotation function
- * skips them).
+ * stored record (scheduleOfPolicy.ts), deleted when the policy has no schedule or is gone. The record is read again
+ * after each put and the put repeated while it changed meanwhile, so two changes racing leave the schedule of the
+ * later one (and a deletion racing a change leaves none). A failure is the caller's error: a change queues the sync
+ * for the worker then (keepScheduleInStep.ts), which tries again until it holds.
  */
 import type { C2Deps } from '../C2Deps.js';
-import { C2Error, C2ErrorCode } from '../errors.js';
-import type { Scheduler } from '../ports.js';
 import { policyStoreOf } from './policyStoreOf.js';
+import { removeSchedule } from './removeSchedule.js';
 import { scheduleOfPolicy } from './scheduleOfPolicy.js';
 
 /** Puts before giving up on a policy that keeps changing (the last change's own call puts it). */
@@ -28,14 +25,5 @@ export async function syncPolicySchedule(deps: C2Deps, tenantId: string, policyI
     const now = await store.getPolicy(tenantId, policyId);
     if (now?.revision === policy?.revision) return;
     policy = now;
-  }
-}
-
-/** Deletes the policy's schedule; none is not an error. */
-export async function removeSchedule(scheduler: Scheduler, tenantId: string, policyId: string): Promise<void> {
-  try {
-    await scheduler.deleteSchedule(tenantId, policyId);
-  } catch (error) {
-    if (!(error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
   }
 }

@@ -19,6 +19,9 @@ export const RUN_OUTCOMES = ['started', 'empty', 'skipped', 'failed'] as const;
  */
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
+/** How many of a run's operations its record lists with their targets. */
+export const RUN_OPERATIONS_LISTED = 100;
+
 /** One operation a run started, and what on. */
 export interface RunOperation {
   readonly id: string;
@@ -35,9 +38,16 @@ export interface PolicyRunRecord {
   readonly reason: RunReason;
   /** The time the schedule named, for a scheduled run (ISO 8601). */
   readonly scheduledTime?: string;
+  /** A scheduled run that stands for the runs that fell due while nothing ran the schedule (local mode stopped). */
+  readonly missed?: true;
   /** Who asked (API key id, 'scheduler', ...). */
   readonly actor: string;
+  /** The first {@link RUN_OPERATIONS_LISTED} operations the run started, with their targets. */
   readonly operations: readonly RunOperation[];
+  /** How many operations the run started (all of them). */
+  readonly operationCount: number;
+  /** The ids of those after the first {@link RUN_OPERATIONS_LISTED} (a run's record stays far below an item's size). */
+  readonly moreOperationIds?: readonly string[];
   readonly outcome: RunOutcome;
   readonly error?: { readonly code: string; readonly message: string };
 }

@@ -62,8 +62,19 @@ export interface ReturnMessage {
   readonly at: number;
 }
 
+/**
+ * Put a policy's schedule in step with the policy as stored (policies/syncPolicySchedule.ts): queued when a change's
+ * own put failed, or by a scheduled run that found its schedule stale or its policy gone.
+ */
+export interface PolicyScheduleMessage {
+  readonly type: 'policy-schedule';
+  readonly tenantId: string;
+  readonly policyId: string;
+}
+
 export type WorkMessage =
   | OperationMessage
+  | PolicyScheduleMessage
   | ReceiptMessage
   | EventMessage
   | ConfirmationMessage

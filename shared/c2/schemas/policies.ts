@@ -14,7 +14,7 @@ import { C2Error } from '../errors.js';
 import type { PolicyFields } from '../policies/PolicyRecord.js';
 import { MAX_EXPRESSION_LENGTH, parseSchedule } from '../policies/parseSchedule.js';
 import { isTimezone } from '../policies/zonedTime.js';
-import { RUN_OUTCOMES, RUN_REASONS } from '../ports/PolicyStore.js';
+import { RUN_OPERATIONS_LISTED, RUN_OUTCOMES, RUN_REASONS } from '../ports/PolicyStore.js';
 import { ClientNameSchema, MAX_CLIENT_NAME_BYTES } from './clients.js';
 import { isoTime, pageOf, utf8Text } from './common.js';
 import { OperationViewSchema } from './operations.js';
@@ -271,8 +271,8 @@ export const PolicyViewSchema = z
     description: z.string().meta({ description: 'The schedule in plain English.' }),
     nextRuns: z.array(isoTime()).meta({
       description:
-        'The next five times the schedule names (empty when disabled or without a schedule). Schedules are stored ' +
-        'and shown; they do not run on their own yet (POST /v1/policies/{id}/run runs one now).',
+        'The next five times the schedule runs the policy (empty when disabled or without a schedule; a run may ' +
+        'start up to `flexibleWindowMinutes` later).',
     }),
   })
   .meta({ id: 'Policy' });
@@ -287,18 +287,29 @@ export const PolicyRunViewSchema = z
     at: isoTime().meta({ description: 'When it ran (a scheduled run: its scheduled time).' }),
     reason: z.enum(RUN_REASONS).meta({ description: 'schedule, manual (POST .../run) or event.' }),
     scheduledTime: isoTime().optional(),
+    missed: z.literal(true).optional().meta({
+      description: 'A scheduled run standing for the runs that fell due while nothing ran the schedule (local mode).',
+    }),
     actor: z.string().meta({ description: 'The API key id (or scheduler) that ran it.' }),
     outcome: z.enum(RUN_OUTCOMES).meta({
       description:
         'started: an operation per target (follow each at /v1/operations/{id}); empty: no target matched; ' +
-        'skipped: the policy is disabled; failed: stopped at `error` (the operations started before are listed).',
+        'skipped: the policy is disabled, or the schedule was stale (`error` STALE_SCHEDULE); failed: stopped ' +
+        'at `error` (the operations started before are listed).',
     }),
-    operations: z.array(
-      z.strictObject({
-        id: z.string(),
-        target: z.strictObject({ type: z.string(), name: z.string() }),
-      }),
-    ),
+    operations: z
+      .array(
+        z.strictObject({
+          id: z.string(),
+          target: z.strictObject({ type: z.string(), name: z.string() }),
+        }),
+      )
+      .meta({ description: `The first ${RUN_OPERATIONS_LISTED} operations the run started, with their targets.` }),
+    operationCount: z.number().int().min(0).meta({ description: 'How many operations the run started.' }),
+    moreOperationIds: z
+      .array(z.string())
+      .optional()
+      .meta({ description: `The ids of the operations after the first ${RUN_OPERATIONS_LISTED}.` }),
     error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
   })
   .meta({ id: 'PolicyRun' });

@@ -34,9 +34,11 @@ async function created(body: unknown = daily, token?: string) {
   return answer.json;
 }
 
-async function createTopic(topic: string) {
+/** Makes a topic; its view (addressed by `hash`). */
+async function createTopic(topic: string): Promise<{ hash: string; keyVersion: number }> {
   const answer = await api.call('POST', '/v1/topics', { body: { topic } });
   expect(answer.status, answer.raw).toBe(201);
+  return answer.json;
 }
 
 describe('policies: create, read, list, replace, change, delete', () => {
@@ -58,10 +60,12 @@ describe('policies: create, read, list, replace, change, delete', () => {
     expect(read.raw).not.toContain('tenant');
   });
 
-  it('a rate counts from the creation: its first run one period later', async () => {
+  it('a rate counts from the creation (rounded up to the minute): its first run one period later', async () => {
     const policy = await created({ ...daily, schedule: { expression: 'rate(1 day)' } });
+    const anchor = Math.ceil(Date.parse(policy.createdAt) / 60_000) * 60_000;
     expect(policy.description).toBe('every day');
-    expect(policy.nextRuns[0]).toBe(new Date(Date.parse(policy.createdAt) + DAY_MS).toISOString());
+    expect(policy.nextRuns[0]).toBe(new Date(anchor + DAY_MS).toISOString());
+    expect(policy.nextRuns[1]).toBe(new Date(anchor + 2 * DAY_MS).toISOString());
   });
 
   it('lists policies in creation order, a page at a time', async () => {
@@ -76,6 +80,7 @@ describe('policies: create, read, list, replace, change, delete', () => {
   });
 
   it('PUT replaces the policy (same id and creation, revision + 1); a stale revision is 409', async () => {
+    await createTopic('a/b');
     const policy = await created();
     const body = {
       name: 'one topic weekly',
@@ -300,13 +305,59 @@ describe('policies: runs', () => {
     expect((await api.call('GET', '/v1/keys/c2')).json.keyVersion).toBe(before + 1);
   });
 
-  it('a policy may name a topic that does not exist: its run fails visibly, starts nothing (200)', async () => {
-    const policy = await created({ ...daily, target: { topic: 'not/yet' } });
-    const answer = await api.call('POST', `/v1/policies/${policy.id}/run`);
-    expect(answer.status).toBe(200);
-    expect(answer.json.run).toMatchObject({ outcome: 'failed', operations: [], error: { code: 'NOT_FOUND' } });
-    expect(answer.json.operations).toEqual([]);
+  it('a policy naming a topic or client that does not exist is 404; a prefix matching nothing runs empty', async () => {
+    const topic = await api.call('POST', '/v1/policies', { body: { ...daily, target: { topic: 'not/yet' } } });
+    const client = await api.call('POST', '/v1/policies', {
+      body: { ...daily, target: { client: 'nobody' }, action: 'new-client-key' },
+    });
+    const policy = await created();
+    const replaced = await api.call('PUT', `/v1/policies/${policy.id}`, {
+      body: { ...daily, target: { topic: 'no/t' } },
+    });
+    expect([topic.status, errorCodeOf(topic), client.status, errorCodeOf(client)]).toEqual([
+      404,
+      'NOT_FOUND',
+      404,
+      'NOT_FOUND',
+    ]);
+    expect(topic.json.error.message).toBe('target: no topic "not/yet" (create it first, or name a prefix)');
+    expect([replaced.status, (await api.call('GET', `/v1/policies/${policy.id}`)).json.revision]).toEqual([404, 1]);
     const empty = await created({ ...daily, target: { topicPrefix: 'nothing/' } });
     expect((await api.call('POST', `/v1/policies/${empty.id}/run`)).json.run.outcome).toBe('empty');
+  });
+
+  it('deleting a topic deletes the policies naming it (not those of a prefix), and says so', async () => {
+    const { hash } = await createTopic('gone/1');
+    const named = await created({ ...daily, target: { topic: 'gone/1' } });
+    const prefix = await created({ ...daily, target: { topicPrefix: 'gone/' } });
+    const deleted = await api.call('DELETE', `/v1/topics/${hash}`);
+    expect(deleted.status, deleted.raw).toBe(200);
+    expect((await api.call('GET', `/v1/policies/${named.id}`)).status).toBe(404);
+    expect((await api.call('GET', `/v1/policies/${prefix.id}`)).status).toBe(200);
+    const events = await api.call('GET', '/v1/events?limit=5');
+    const event = events.json.items.find((item: { action: string }) => item.action === 'topic.delete');
+    expect(event.details.policiesDeleted).toEqual([named.id]);
+  });
+
+  it('a repeated manual run whose target matched nothing is recorded once (same Idempotency-Key)', async () => {
+    const policy = await created({ ...daily, target: { topicPrefix: 'void/' } });
+    const headers = { 'idempotency-key': 'run-void' };
+    const first = await api.call('POST', `/v1/policies/${policy.id}/run`, { headers });
+    const repeat = await api.call('POST', `/v1/policies/${policy.id}/run`, { headers });
+    const runs = await api.call('GET', `/v1/policies/${policy.id}/runs`);
+    expect(first.json.run.outcome).toBe('empty');
+    expect(repeat.json.run).toEqual(first.json.run);
+    expect(runs.json.items).toHaveLength(1);
+  });
+
+  it('a scheduled run at a time the policy no longer names is skipped (STALE_SCHEDULE) and rotates nothing', async () => {
+    const { hash } = await createTopic('vents/1');
+    const policy = await created({ ...daily, target: { topic: 'vents/1' } });
+    const run = await runPolicy(api.c2.deps, callerOf(TENANT, 'scheduler'), policy.id, {
+      reason: 'schedule',
+      scheduledTime: '2027-01-01T05:00:00Z', // 06:00 in Paris: not 03:00
+    });
+    expect(run.run).toMatchObject({ outcome: 'skipped', operations: [], error: { code: 'STALE_SCHEDULE' } });
+    expect((await api.call('GET', `/v1/topics/${hash}`)).json.keyVersion).toBe(1);
   });
 });

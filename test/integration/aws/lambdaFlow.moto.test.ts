@@ -22,13 +22,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
-import { handleScheduledRotation } from '../../../functions/rotation/handleScheduledRotation.js';
 import { handleWorkBatch } from '../../../functions/worker/handleWorkBatch.js';
 import { IotDeviceProvisioner } from '../../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import type { OperationView } from '../../../shared/c2/operations/OperationView.js';
+import { handleScheduledRun } from '../../../shared/c2/policies/handleScheduledRun.js';
 import { randomEd25519KeyPair, toBase64 } from '../../../shared/e4/index.js';
 import { call } from '../../support/apiEvent.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
@@ -227,10 +227,10 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     expect(policy.status).toBe(201);
 
     // Act
-    const outcome = await handleScheduledRotation(deps, {
+    const outcome = await handleScheduledRun(deps, {
       tenantId,
       policyId: policy.json.id,
-      scheduledTime: '2026-12-04T03:00:00Z',
+      scheduledTime: '2027-01-04T03:00:00Z',
     });
 
     // Assess

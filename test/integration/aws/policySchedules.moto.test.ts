@@ -2,7 +2,8 @@
  * The policy use cases keep each policy's EventBridge Scheduler schedule in step, against moto (the table and the
  * Scheduler): creating, changing, disabling, unscheduling and deleting a policy creates, updates and deletes its
  * schedule, with the rotation function as target, the input the rotation function takes, the retry policy and the
- * dead-letter queue. A Scheduler out of reach: a client pointed at a closed port.
+ * dead-letter queue. A Scheduler out of reach: a client pointed at a closed port; a change then is answered and its
+ * schedule put by the worker from the work queue (moto's SQS), or, with the queue out of reach too, refused.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -12,6 +13,7 @@ import {
   ListSchedulesCommand,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import {
@@ -21,6 +23,8 @@ import {
 } from '../../../shared/adapters/aws/EventBridgeScheduler.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
+import { handleWork } from '../../../shared/c2/operations/handleWork.js';
+import { parseWorkMessage } from '../../../shared/c2/operations/parseWorkMessage.js';
 import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
 import { deletePolicy } from '../../../shared/c2/policies/deletePolicy.js';
 import { patchPolicy } from '../../../shared/c2/policies/patchPolicy.js';
@@ -38,7 +42,7 @@ const DAY = 86_400_000;
 
 const nightly = {
   name: 'nightly',
-  target: { topic: 'sensors/temp' },
+  target: { topicPrefix: 'sensors/' },
   action: 'rotate-topic-key',
   schedule: { expression: 'rate(1 day)' },
   enabled: true,
@@ -47,6 +51,7 @@ const nightly = {
 describeWithMoto('policy schedules over moto', (moto) => {
   let scheduler: SchedulerClient;
   let now = CREATED;
+  let queueUrl = 'https://unused';
   /** `reachable: false`: the Scheduler's calls go to a closed port (connection refused). */
   const depsWith = (reachable = true): C2Deps => {
     const clients = clientConfig(moto());
@@ -58,7 +63,7 @@ describeWithMoto('policy schedules over moto', (moto) => {
           tableName: 'e4c2-policies',
           kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/unused',
           iotDataEndpoint: clients.endpoint,
-          workQueueUrl: 'https://unused',
+          workQueueUrl: queueUrl,
           devicePolicyName: undefined,
           scheduleGroup: groupName,
           schedulerRoleArn: ROLE,
@@ -97,6 +102,7 @@ describeWithMoto('policy schedules over moto', (moto) => {
     db.destroy();
     await scheduler.send(new CreateScheduleGroupCommand({ Name: GROUP }));
     now = CREATED;
+    queueUrl = 'https://unused';
     deps = depsWith();
   });
 
@@ -105,7 +111,7 @@ describeWithMoto('policy schedules over moto', (moto) => {
   const namesInGroup = async () =>
     ((await scheduler.send(new ListSchedulesCommand({ GroupName: GROUP }))).Schedules ?? []).map((s) => s.Name);
 
-  it('creates the schedule of a new policy: target, input, retry policy, DLQ, a rate starting at its creation', async () => {
+  it('creates the schedule of a new policy: target, input, retry policy, DLQ, a rate starting one period on', async () => {
     // Act
     const policy = await createPolicy(deps, caller, {
       ...nightly,
@@ -120,7 +126,9 @@ describeWithMoto('policy schedules over moto', (moto) => {
       FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 10 },
       Target: { Arn: TARGET, RoleArn: ROLE, RetryPolicy: RETRY_POLICY, DeadLetterConfig: { Arn: DLQ } },
     });
-    expect(stored.StartDate?.toISOString()).toBe(policy.createdAt);
+    // The Scheduler runs a rate first at its start date: one period after the creation (a whole minute here).
+    expect(stored.StartDate?.getTime()).toBe(CREATED + DAY);
+    expect(policy.nextRuns[0]).toBe(new Date(CREATED + DAY).toISOString());
     expect(JSON.parse(stored.Target!.Input!)).toEqual({
       tenantId: 'a--b',
       policyId: policy.id,
@@ -173,7 +181,7 @@ describeWithMoto('policy schedules over moto', (moto) => {
     expect(await namesInGroup()).toEqual([]);
   });
 
-  it('a policy whose schedule cannot be made is not created (no record, no schedule): the error is the caller’s', async () => {
+  it('a policy whose schedule cannot be put, nor its sync queued, is not created (no record, no schedule)', async () => {
     // Prepare
     const broken = depsWith(false);
 
@@ -189,21 +197,31 @@ describeWithMoto('policy schedules over moto', (moto) => {
     expect(await namesInGroup()).toEqual([]);
   });
 
-  it('a change whose schedule cannot be put fails visibly, and the same change sent again puts it', async () => {
-    // Prepare
+  it('a change whose schedule cannot be put is answered; the worker puts it from the queued message', async () => {
+    // Prepare: a real queue (moto's SQS)
+    const sqs = new SQSClient(clientConfig(moto()));
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'e4c2-work' }))).QueueUrl!;
+    deps = depsWith();
     const policy = await createPolicy(deps, caller, nightly);
     const broken = depsWith(false);
     const change = { ...nightly, schedule: { expression: 'rate(7 days)' } };
 
     // Act
-    const error = await replacePolicy(broken, caller, policy.id, change).then(
-      () => undefined,
-      (thrown: unknown) => thrown,
+    const view = await replacePolicy(broken, caller, policy.id, change);
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
     );
-    await replacePolicy(deps, caller, policy.id, change);
+    const messages = Messages.map((message) => parseWorkMessage(message.Body ?? ''));
+    const stale = (await scheduleOf(policy.id)).ScheduleExpression;
+    for (const parsed of messages) if (parsed.ok) await handleWork(deps, parsed.message);
+    sqs.destroy();
 
     // Assess
-    expect(String(error)).toMatch(/ECONNREFUSED/);
+    expect(view.revision).toBe(2);
+    expect(messages).toEqual([
+      { ok: true, message: { type: 'policy-schedule', tenantId: caller.tenantId, policyId: policy.id } },
+    ]);
+    expect(stale).toBe('rate(1 day)');
     expect((await scheduleOf(policy.id)).ScheduleExpression).toBe('rate(7 days)');
   });
 });

@@ -4,9 +4,9 @@
  * delivered twice rotates once; anything else is skipped, never thrown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleScheduledRotation } from '../../../functions/rotation/handleScheduledRotation.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
+import { handleScheduledRun } from '../../../shared/c2/policies/handleScheduledRun.js';
 import { patchPolicy } from '../../../shared/c2/policies/patchPolicy.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { callerOf } from '../../support/callerOf.js';
@@ -39,21 +39,21 @@ afterAll(async () => {
   await c2?.close();
 });
 
-const ran = (outcome: Awaited<ReturnType<typeof handleScheduledRotation>>) => {
+const ran = (outcome: Awaited<ReturnType<typeof handleScheduledRun>>) => {
   if (outcome.status !== 'ran') throw new Error(`expected a run, got ${JSON.stringify(outcome)}`);
   return outcome;
 };
 
-describe('handleScheduledRotation', () => {
+describe('handleScheduledRun', () => {
   it('runs the policy once per scheduled time, however often the Scheduler delivers it; the device follows', async () => {
     // Prepare
     const before = device.commands.length;
-    const run = { tenantId: caller.tenantId, policyId, scheduledTime: '2026-12-04T03:00:00Z' };
+    const run = { tenantId: caller.tenantId, policyId, scheduledTime: '2027-01-04T03:00:00Z' };
 
     // Act
-    const first = ran(await handleScheduledRotation(c2.deps, run));
-    const again = ran(await handleScheduledRotation(c2.deps, run));
-    const next = ran(await handleScheduledRotation(c2.deps, { ...run, scheduledTime: '2026-12-05T03:00:00Z' }));
+    const first = ran(await handleScheduledRun(c2.deps, run));
+    const again = ran(await handleScheduledRun(c2.deps, run));
+    const next = ran(await handleScheduledRun(c2.deps, { ...run, scheduledTime: '2027-01-05T03:00:00Z' }));
 
     // Assess
     expect(first).toMatchObject({ outcome: 'started', operationIds: [expect.any(String)] });
@@ -68,8 +68,8 @@ describe('handleScheduledRotation', () => {
     await device.commandsApplied(before + 2);
     const runs = await c2.deps.policies!.listRuns(caller.tenantId, policyId, { limit: 10 });
     expect(runs.items.map((one) => [one.reason, one.scheduledTime])).toEqual([
-      ['schedule', '2026-12-05T03:00:00.000Z'],
-      ['schedule', '2026-12-04T03:00:00.000Z'],
+      ['schedule', '2027-01-05T03:00:00.000Z'],
+      ['schedule', '2027-01-04T03:00:00.000Z'],
     ]);
   });
 
@@ -79,10 +79,10 @@ describe('handleScheduledRotation', () => {
 
     // Act
     const outcome = ran(
-      await handleScheduledRotation(c2.deps, {
+      await handleScheduledRun(c2.deps, {
         tenantId: caller.tenantId,
         policyId,
-        scheduledTime: '2026-12-06T03:00:00Z',
+        scheduledTime: '2027-01-06T03:00:00Z',
       }),
     );
 
@@ -91,15 +91,36 @@ describe('handleScheduledRotation', () => {
     expect((await c2.deps.store.getTopic(caller.tenantId, 'fn/topic'))?.keyVersion).toBe(3);
   });
 
+  it('a run of a policy that is gone is skipped, and the worker deletes the schedule left behind', async () => {
+    // Prepare: a schedule whose policy is not there (a deletion racing a change that put it again)
+    const gone = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    await c2.deps.scheduler!.putSchedule(caller.tenantId, {
+      name: gone,
+      expression: 'rate(1 day)',
+      payload: { policyId: gone },
+    });
+
+    // Act
+    const outcome = await handleScheduledRun(c2.deps, {
+      tenantId: caller.tenantId,
+      policyId: gone,
+      scheduledTime: '2027-01-04T03:00:00Z',
+    });
+
+    // Assess
+    expect(outcome.status).toBe('skipped');
+    await expect.poll(() => c2.deps.scheduler!.getSchedule(caller.tenantId, gone), { timeout: 10_000 }).toBeUndefined();
+  });
+
   it.each([
     ['no input', undefined],
     ['the old rotate-topic input', { tenantId: 'tenant-fn', action: 'rotate-topic', topic: 'fn/topic' }],
     ['no scheduled time', { tenantId: 'tenant-fn', policyId: 'x' }],
     ['a bad tenant', { tenantId: 'Bad Tenant', policyId: 'x', scheduledTime: '2026-12-04T03:00:00Z' }],
-    ['a policy that is gone', { tenantId: 'tenant-fn', policyId: 'gone', scheduledTime: '2026-12-04T03:00:00Z' }],
+    ['a policy id that is no id', { tenantId: 'tenant-fn', policyId: 'gone', scheduledTime: '2026-12-04T03:00:00Z' }],
     ['a bad scheduled time', { tenantId: 'tenant-fn', policyId: 'x', scheduledTime: 'x' }],
   ])('skips %s (reported, not thrown)', async (_label, input) => {
-    const outcome = await handleScheduledRotation(c2.deps, input);
+    const outcome = await handleScheduledRun(c2.deps, input);
     expect(outcome.status).toBe('skipped');
   });
 });

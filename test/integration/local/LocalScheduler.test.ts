@@ -121,6 +121,55 @@ describe('LocalScheduler', () => {
     expect(runs).toHaveLength(3);
   });
 
+  it('tries a failed run again (1, 2, 4 ... minutes) until it succeeds; gives one up after 24 hours', async () => {
+    const table = await openTable();
+    const clock = { now: T0 };
+    const scheduler = new LocalScheduler(table.db, table.tableName, { clock: () => clock.now });
+    cleanups.push(() => scheduler.close());
+    const tries: { at: number; scheduledTime: string }[] = [];
+    let failing = true;
+    await scheduler.start(async (run) => {
+      tries.push({ at: clock.now - T0, scheduledTime: run.scheduledTime });
+      if (failing) throw new Error('store down');
+    });
+    const advance = async (ms: number) => {
+      clock.now += ms;
+      scheduler.wake();
+      await scheduler.idle();
+    };
+    await scheduler.putSchedule(
+      't1',
+      spec({ expression: 'rate(2 days)', startDate: new Date(T0 + MINUTE).toISOString() }),
+    );
+
+    for (let minute = 0; minute < 8; minute++) await advance(MINUTE); // T0 + 8 min
+    failing = false;
+    for (let minute = 0; minute < 8; minute++) await advance(MINUTE); // T0 + 16 min: the try at 16 succeeds
+    await advance(60 * MINUTE);
+
+    const first = new Date(T0 + MINUTE).toISOString();
+    expect(tries).toEqual([1, 2, 4, 8, 16].map((minute) => ({ at: minute * MINUTE, scheduledTime: first })));
+
+    // The next run fails for good: tried for 24 hours, then given up; the run after it comes at its time.
+    const DAY = 86_400_000;
+    failing = true;
+    tries.length = 0;
+    clock.now = T0 + MINUTE + 2 * DAY;
+    scheduler.wake();
+    await scheduler.idle();
+    for (let hour = 0; hour < 24; hour++) await advance(60 * MINUTE);
+    const second = new Date(T0 + MINUTE + 2 * DAY).toISOString();
+    expect(tries.every((one) => one.scheduledTime === second)).toBe(true);
+    const count = tries.length;
+    expect(count).toBeGreaterThan(24); // every 15 minutes at most, for a day
+    failing = false;
+    await advance(30 * MINUTE); // past 24 hours: given up, nothing tried
+    await advance(12 * 60 * MINUTE);
+    expect(tries).toHaveLength(count);
+    await advance(12 * 60 * MINUTE); // the third run, at its time
+    expect(tries.at(-1)?.scheduledTime).toBe(new Date(T0 + MINUTE + 4 * DAY).toISOString());
+  });
+
   it('fires a schedule that is due on its own timer (a real wait of a second)', async () => {
     const table = await openTable();
     const clock = { now: T0 };

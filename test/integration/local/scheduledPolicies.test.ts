@@ -18,9 +18,10 @@ const MINUTE = 60_000;
 const caller = callerOf('tenant-sched', 'operator');
 /**
  * Frozen, and moved on by the test only; behind the real time by less than the devices' window for a command's age
- * (10 minutes; they take none from the future), so that its last rotation is still behind it.
+ * (10 minutes; they take none from the future), so that its last rotation is still behind it. On a whole minute, the
+ * anchor of a rate (a policy's creation rounded up to the minute).
  */
-const clock = { now: Date.now() - 6 * MINUTE };
+const clock = { now: Math.floor((Date.now() - 6 * MINUTE) / MINUTE) * MINUTE };
 let c2: LocalC2;
 let device: TestDevice;
 
