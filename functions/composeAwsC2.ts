@@ -1,16 +1,24 @@
 /**
  * The composition root of the AWS deployment: the C2's ports on AWS adapters (DynamoDB, KMS, IoT Core data plane,
- * SQS for the work queue), built once per cold start. The same use cases and store adapter as local mode; `clients` lets tests point the
- * SDK clients at moto. AES-SIV (vault, commands) runs on OpenSSL only ({@link c2Engine}).
+ * SQS for the work queue; IoT things and certificates when the configuration names the device policy; EventBridge
+ * Scheduler when it names the schedules' group, target, role and dead-letter queue), built once per cold start,
+ * the same for every function (what a function may do is its role's: infra/ServiceStack.ts), so that no function
+ * lacks an adapter a use case it runs needs (the worker deprovisions the devices of deleted clients). The same use
+ * cases and store adapter as local mode; `clients` lets tests point the SDK clients at moto. AES-SIV (vault,
+ * commands) runs on OpenSSL only ({@link c2Engine}).
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { IoTClient } from '@aws-sdk/client-iot';
 import type { IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
+import { EventBridgeScheduler } from '../shared/adapters/aws/EventBridgeScheduler.js';
 import { IotDataCommandPublisher } from '../shared/adapters/aws/IotDataCommandPublisher.js';
+import { IotDeviceProvisioner } from '../shared/adapters/aws/IotDeviceProvisioner.js';
 import { KmsMasterKeyProvider } from '../shared/adapters/aws/KmsMasterKeyProvider.js';
 import { SqsWorkQueue } from '../shared/adapters/aws/SqsWorkQueue.js';
 import { withoutCallLog } from '../shared/adapters/aws/withoutCallLog.js';
@@ -27,12 +35,9 @@ export type AwsClientConfig = Pick<DynamoDBClientConfig, 'region' | 'endpoint' |
 
 export interface ComposeAwsC2Options {
   readonly clients?: AwsClientConfig;
-  /**
-   * The device provisioner, made from the shared client settings (only the api function provisions devices: the
-   * IoT control-plane client stays out of the other bundles).
-   */
+  /** Instead of the device provisioner the configuration makes (tests). */
   readonly provisioner?: (clients: AwsClientConfig) => DeviceProvisioner;
-  /** The policies' scheduler, made from the shared client settings (the api function and the worker put them). */
+  /** Instead of the policies' scheduler the configuration makes (tests). */
   readonly scheduler?: (clients: AwsClientConfig) => Scheduler;
   /** Wraps the publisher (metrics). */
   readonly decoratePublisher?: (publisher: CommandPublisher) => CommandPublisher;
@@ -59,7 +64,33 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     engine: c2Engine,
     // Argon2i inline: a Lambda instance serves one request at a time, so it delays only the enrolment that asked.
     passwordKeys: inlinePasswordKeyDeriver,
-    ...(options.provisioner ? { provisioner: options.provisioner(base) } : {}),
-    ...(options.scheduler ? { scheduler: options.scheduler(base) } : {}),
+    ...optional('provisioner', options.provisioner?.(base) ?? provisionerOf(config, base)),
+    ...optional('scheduler', options.scheduler?.(base) ?? schedulerOf(config, base)),
   };
+}
+
+/** The device provisioner when the configuration names the device policy. */
+function provisionerOf(config: AwsC2Config, clients: AwsClientConfig): DeviceProvisioner | undefined {
+  return config.devicePolicyName
+    ? new IotDeviceProvisioner(new IoTClient(clients), { policyName: config.devicePolicyName })
+    : undefined;
+}
+
+/**
+ * The policies' scheduler when the configuration names the schedules' group, target, role and dead-letter queue (the
+ * api function and the worker: they put and delete schedules).
+ */
+function schedulerOf(config: AwsC2Config, clients: AwsClientConfig): Scheduler | undefined {
+  const { scheduleGroup, rotationFunctionArn, schedulerRoleArn, scheduleDeadLetterArn } = config;
+  if (!scheduleGroup || !rotationFunctionArn || !schedulerRoleArn || !scheduleDeadLetterArn) return undefined;
+  return new EventBridgeScheduler(new SchedulerClient(clients), {
+    groupName: scheduleGroup,
+    targetArn: rotationFunctionArn,
+    roleArn: schedulerRoleArn,
+    deadLetterArn: scheduleDeadLetterArn,
+  });
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

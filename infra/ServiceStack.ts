@@ -68,6 +68,18 @@ export const CERTIFICATE_ACTIONS = [
   'iot:DetachPolicy',
 ] as const;
 
+/** What the worker does when a client's deletion deprovisions its device: its thing, then its certificates. */
+export const THING_REMOVAL_ACTIONS = [
+  'iot:DeleteThing',
+  'iot:ListThingPrincipals',
+  'iot:DetachThingPrincipal',
+] as const;
+export const CERTIFICATE_REMOVAL_ACTIONS = [
+  'iot:UpdateCertificate',
+  'iot:DeleteCertificate',
+  'iot:DetachPolicy',
+] as const;
+
 /** The worker function's timeout: the work queue's visibility timeout is six times as long. */
 export const WORKER_TIMEOUT = Duration.minutes(2);
 /** The SQS event source: records per invocation, and workers at most at once (the IoT Core publish rate's bound). */
@@ -308,6 +320,18 @@ export class ServiceStack extends Stack {
       certificates,
       'Device certificates get generated ids at run time (CreateKeysAndCertificate); attaching the device policy, ' +
         'deactivating and deleting them names the certificate, whose id is not known in advance.',
+    );
+    // A client's deletion is an operation: its last step (the worker's) deprovisions the device.
+    const worker = this.workerFunction;
+    worker.allow('DeprovisionDeviceThings', THING_REMOVAL_ACTIONS, [things]);
+    worker.acknowledgeWildcard(
+      things,
+      "The worker removes a deleted client's thing; thing names are made at run time, one per device.",
+    );
+    worker.allow('RemoveDeviceCertificates', CERTIFICATE_REMOVAL_ACTIONS, [certificates]);
+    worker.acknowledgeWildcard(
+      certificates,
+      "The worker deactivates and deletes a deleted client's certificates, whose ids are generated at run time.",
     );
     this.schedulerRole.addToPrincipalPolicy(
       new PolicyStatement({

@@ -1,6 +1,6 @@
 /**
  * Lambda entry of the work queue (SQS event source, partial batch responses): operations carried out, receipts
- * accepted, policies' schedules kept in step (see handleWorkBatch.ts).
+ * accepted, devices of deleted clients deprovisioned, policies' schedules kept in step (see handleWorkBatch.ts).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -11,13 +11,10 @@ import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
 import { meteredPublisher } from '../observability/meteredPublisher.js';
 import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
-import { schedulerOf } from '../schedulerOf.js';
 import { handleWorkBatch } from './handleWorkBatch.js';
 
-const config = awsConfigFromEnv();
-const deps = composeAwsC2(config, {
+const deps = composeAwsC2(awsConfigFromEnv(), {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
-  ...schedulerOf(config),
 });
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {

@@ -96,8 +96,16 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
             'ApiFunctionRole/DefaultPolicy',
             'WorkerFunctionRole/DefaultPolicy',
           ),
-          ...iam5(`${arn}:iot:eu-west-1:123456789012:thing/e4c2-*`, 'ApiFunctionRole/DefaultPolicy'),
-          ...iam5(`${arn}:iot:eu-west-1:123456789012:cert/*`, 'ApiFunctionRole/DefaultPolicy'),
+          ...iam5(
+            `${arn}:iot:eu-west-1:123456789012:thing/e4c2-*`,
+            'ApiFunctionRole/DefaultPolicy',
+            'WorkerFunctionRole/DefaultPolicy',
+          ),
+          ...iam5(
+            `${arn}:iot:eu-west-1:123456789012:cert/*`,
+            'ApiFunctionRole/DefaultPolicy',
+            'WorkerFunctionRole/DefaultPolicy',
+          ),
         ].sort(),
       );
       // Every acknowledgement carries a reason of some substance.

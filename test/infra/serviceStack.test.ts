@@ -269,7 +269,7 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
-  it('worker: consumes the work queue; key store, new and existing data keys, control topics, its schedules; nothing else', () => {
+  it('worker: the work queue; key store, data keys, control topics, schedules, removing devices; nothing else', () => {
     const [xray, logs, ...rest] = common(service.workerFunction, ['kms:GenerateDataKey', 'kms:Decrypt']);
     expect(statementsOf(service.workerFunction)).toEqual([
       xray,
@@ -288,6 +288,18 @@ describe('service stack: least-privilege grants', () => {
       },
       ...rest,
       ...manageSchedules,
+      {
+        sid: 'DeprovisionDeviceThings',
+        actions: ['iot:DeleteThing', 'iot:ListThingPrincipals', 'iot:DetachThingPrincipal'],
+        resources: [`${ARN}:iot:${REGION_ACCOUNT}:thing/e4c2-*`],
+        condition: undefined,
+      },
+      {
+        sid: 'RemoveDeviceCertificates',
+        actions: ['iot:UpdateCertificate', 'iot:DeleteCertificate', 'iot:DetachPolicy'],
+        resources: [`${ARN}:iot:${REGION_ACCOUNT}:cert/*`],
+        condition: undefined,
+      },
     ]);
   });
 

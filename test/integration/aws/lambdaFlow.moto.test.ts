@@ -23,7 +23,6 @@ import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import { handleWorkBatch } from '../../../functions/worker/handleWorkBatch.js';
-import { IotDeviceProvisioner } from '../../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
@@ -76,10 +75,8 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
       rotationFunctionArn: undefined,
       scheduleDeadLetterArn: undefined,
     };
-    deps = composeAwsC2(config, {
-      clients,
-      provisioner: (settings) => new IotDeviceProvisioner(new IoTClient(settings), { policyName: 'e4c2-test-device' }),
-    });
+    // As every function composes it: the device provisioner comes from the configuration (its device policy).
+    deps = composeAwsC2(config, { clients });
     token = (await createApiKey(deps, { tenantId, actor: 'setup' }, { name: 'admin' })).token;
     api = createApiHandler(deps);
   });
