@@ -212,15 +212,17 @@ describe('startLocal', () => {
     };
     const log = createLocalLogger({ level: 'info', format: 'json', stream: { write } });
 
-    // Act: started again five and a half periods later (five runs missed).
-    offset = 5.5 * 60_000;
+    // Act: started again five and a half periods after the rate's anchor (the creation rounded up to the minute):
+    // five runs missed.
+    const anchor = Math.ceil(Date.parse(policy.createdAt) / 60_000) * 60_000;
+    offset = anchor + 5.5 * 60_000 - Date.now();
     const second = await start({ stateDir, clock, log });
 
-    // Assess: one run, at the latest missed time, its rotation carried out; logged as missed.
+    // Assess: one run, at the latest missed time, its rotation carried out; its record and the log say missed.
     const runs = await second.deps.policies!.listRuns(second.tenantId, policy.id, { limit: 10 });
-    const latest = new Date(Date.parse(policy.createdAt) + 5 * 60_000).toISOString();
-    expect(runs.items.map((run) => [run.reason, run.scheduledTime, run.outcome])).toEqual([
-      ['schedule', latest, 'started'],
+    const latest = new Date(anchor + 5 * 60_000).toISOString();
+    expect(runs.items.map((run) => [run.reason, run.scheduledTime, run.outcome, run.missed])).toEqual([
+      ['schedule', latest, 'started', true],
     ]);
     const operation = runs.items[0]!.operations[0]!;
     expect(await operationFinished(second.deps, { tenantId: second.tenantId, id: operation.id })).toMatchObject({
