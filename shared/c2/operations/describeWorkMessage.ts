@@ -16,6 +16,8 @@ export function describeWorkMessage(message: WorkMessage): Readonly<Record<strin
       };
     case 'return':
       return { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex, at: message.at };
+    case 'linkChange':
+      return { type: message.type, tenantId: message.tenantId, id: message.id, change: message.change };
     case 'event':
       return { type: message.type, tenantId: message.event.tenantId, action: message.event.action };
   }

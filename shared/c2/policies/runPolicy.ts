@@ -9,7 +9,8 @@
  * invocation) finds its record and answers with it; one cut short before its record starts the same operations
  * again, which answer with those it started (for a day, as every idempotency key). A manual run repeated with the
  * same Idempotency-Key answers with the operations and record of the first (found among the latest runs), without a
- * second record.
+ * second record. An event run (policies/countLinkChange.ts) runs on the one topic its event counted on, its key the
+ * event's counter and generation, so that a generation run again (a redelivery, a crash) rotates once.
  */
 import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -19,12 +20,12 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import { newOperationId } from '../operations/newOperationId.js';
 import type { StartedOperation } from '../operations/startOperation.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
-import type { PolicyRunRecord, RunReason } from '../ports/PolicyStore.js';
+import type { PolicyRunRecord, RunEvent } from '../ports/PolicyStore.js';
 import type { Caller } from '../ports.js';
 import { rotateTopicKey } from '../topics/rotateTopicKey.js';
 import type { PolicyAction, PolicyRecord } from './PolicyRecord.js';
 import { policyStoreOf } from './policyStoreOf.js';
-import { policyTargetNames } from './policyTargetNames.js';
+import { policyTargetNames, type TargetNames } from './policyTargetNames.js';
 import { requirePolicy } from './requirePolicy.js';
 
 /** The most operations one run starts (a target matching more fails before starting any). */
@@ -34,7 +35,16 @@ const RECENT_RUNS = 100;
 
 export type RunTrigger =
   | { readonly reason: 'manual'; readonly idempotencyKey?: string }
-  | { readonly reason: Exclude<RunReason, 'manual'>; readonly scheduledTime: string };
+  | { readonly reason: 'schedule'; readonly scheduledTime: string }
+  | {
+      readonly reason: 'event';
+      /** The event, and the one topic the run rotates. */
+      readonly event: RunEvent;
+      /** What makes a repeat the same run (the counter and its generation). */
+      readonly key: string;
+      /** ISO 8601: the time of the event that made it due. */
+      readonly at: string;
+    };
 
 export interface PolicyRun {
   readonly run: PolicyRunRecord;
@@ -50,8 +60,9 @@ function timingOf(deps: C2Deps, trigger: RunTrigger): { at: number; key?: string
     const at = deps.clock();
     return trigger.idempotencyKey === undefined ? { at } : { at, key: `manual:${trigger.idempotencyKey}` };
   }
-  const at = Date.parse(trigger.scheduledTime);
+  const at = Date.parse(trigger.reason === 'event' ? trigger.at : trigger.scheduledTime);
   if (!Number.isFinite(at)) throw new C2Error(C2ErrorCode.InvalidInput, 'the scheduled time must be an ISO 8601 time');
+  if (trigger.reason === 'event') return { at, key: `event:${trigger.key}` };
   return { at, key: `${trigger.reason}:${new Date(at).toISOString()}` };
 }
 
@@ -82,10 +93,13 @@ async function startAll(
   caller: Caller,
   policy: PolicyRecord,
   runKey: string,
+  event: RunEvent | undefined,
 ): Promise<{ started: StartedOperation[]; error?: { code: string; message: string } }> {
   const started: StartedOperation[] = [];
   try {
-    const targets = await policyTargetNames(deps, caller.tenantId, policy.target, MAX_RUN_OPERATIONS);
+    const targets: TargetNames = event
+      ? { kind: 'topic', names: [event.topic] }
+      : await policyTargetNames(deps, caller.tenantId, policy.target, MAX_RUN_OPERATIONS);
     const names = targets.kind === 'tenant' ? ['c2'] : targets.names;
     const listed = !('topic' in policy.target || 'client' in policy.target);
     for (const name of names) {
@@ -122,14 +136,16 @@ export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigge
     id: runId,
     at: new Date(timing.at).toISOString(),
     reason: trigger.reason,
-    ...(trigger.reason === 'manual' ? {} : { scheduledTime: new Date(timing.at).toISOString() }),
+    ...(trigger.reason === 'schedule' ? { scheduledTime: new Date(timing.at).toISOString() } : {}),
+    ...(trigger.reason === 'event' ? { event: trigger.event } : {}),
     actor: caller.actor,
   };
   if (!policy.enabled && trigger.reason !== 'manual') {
     const { run } = await store.appendRun({ ...base, operations: [], outcome: 'skipped' });
     return { run, operations: [] };
   }
-  const { started, error } = await startAll(deps, caller, policy, timing.key ?? runId);
+  const event = trigger.reason === 'event' ? trigger.event : undefined;
+  const { started, error } = await startAll(deps, caller, policy, timing.key ?? runId, event);
   const operations = started.map(({ operation }) => operation);
   const run: PolicyRunRecord = {
     ...base,

@@ -25,6 +25,39 @@ export interface RunOperation {
   readonly target: OperationTarget;
 }
 
+/** The event of an event run: its type (a PolicyEvent's) and the topic it counted on. */
+export interface RunEvent {
+  readonly type: string;
+  readonly topic: string;
+}
+
+/** One event counted by {@link PolicyStore.countEvent}. */
+export interface EventCount {
+  readonly tenantId: string;
+  readonly policyId: string;
+  /** What is counted on its own: the event type and the topic (policies/countLinkChange.ts). */
+  readonly counter: string;
+  /** The event's identity ([0-9A-Za-z_.:-]{1,128}): the same event counted again is not counted twice. */
+  readonly eventId: string;
+  /** A run falls due every `threshold` events. */
+  readonly threshold: number;
+  /** Now (ms since the epoch): the counter's lease and the event's marker expire by it. */
+  readonly now: number;
+}
+
+/** What {@link PolicyStore.countEvent} did. */
+export interface EventCounted {
+  /** False when the event had been counted already. */
+  readonly counted: boolean;
+  /** The events counted towards the next run. */
+  readonly count: number;
+  /**
+   * The generations (1, 2, ...) whose runs fell due and are not settled yet: each run once (its key holds the
+   * generation), then {@link PolicyStore.settleEventRun}. A run left by a crash is still listed by the next count.
+   */
+  readonly due: readonly number[];
+}
+
 export interface PolicyRunRecord {
   readonly tenantId: string;
   readonly policyId: string;
@@ -37,6 +70,8 @@ export interface PolicyRunRecord {
   readonly scheduledTime?: string;
   /** Who asked (API key id, 'scheduler', ...). */
   readonly actor: string;
+  /** For an event run: the event that made it due, and the one name it ran on. */
+  readonly event?: RunEvent;
   readonly operations: readonly RunOperation[];
   readonly outcome: RunOutcome;
   readonly error?: { readonly code: string; readonly message: string };
@@ -60,6 +95,15 @@ export interface PolicyStore {
   /** Stores the run; a run of that policy and id stored already is kept, and returned (`created: false`). */
   appendRun(run: PolicyRunRecord): Promise<{ run: PolicyRunRecord; created: boolean }>;
   getRun(tenantId: string, policyId: string, runId: string): Promise<PolicyRunRecord | undefined>;
+  /**
+   * Counts an event towards a policy's counter, exactly: an event counted twice (a redelivery) counts once, events
+   * counted at once are all counted; every `threshold` events a generation falls due (see {@link EventCounted}).
+   * CONCURRENT_UPDATE when the counter stayed busy (the event is to be counted again later).
+   */
+  countEvent(count: EventCount): Promise<EventCounted>;
+  /** The run of `generation` is recorded: no longer due. */
+  settleEventRun(tenantId: string, policyId: string, counter: string, generation: number): Promise<void>;
+
   /** The policy's runs, newest first. */
   listRuns(tenantId: string, policyId: string, page: PageRequest): Promise<Page<PolicyRunRecord>>;
 }

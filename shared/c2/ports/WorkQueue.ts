@@ -62,8 +62,26 @@ export interface ReturnMessage {
   readonly at: number;
 }
 
+/**
+ * A link between a client and a topic was created or deleted (by an unlink or a client's deletion), as committed in
+ * the store: read from the table's stream in AWS, from local mode's link journal locally. The policies' event
+ * triggers count it (policies/countLinkChange.ts), once however many times it comes.
+ */
+export interface LinkChangeMessage {
+  readonly type: 'linkChange';
+  readonly tenantId: string;
+  /** The change's identity ([0-9A-Za-z_.:-]{1,128}): a stream record's event id, a journal entry's id. */
+  readonly id: string;
+  readonly change: 'created' | 'deleted';
+  readonly topic: string;
+  readonly client: string;
+  /** ISO 8601: when it was committed. */
+  readonly at: string;
+}
+
 export type WorkMessage =
   | OperationMessage
+  | LinkChangeMessage
   | ReceiptMessage
   | EventMessage
   | ConfirmationMessage

@@ -287,7 +287,14 @@ export const PolicyRunViewSchema = z
     at: isoTime().meta({ description: 'When it ran (a scheduled run: its scheduled time).' }),
     reason: z.enum(RUN_REASONS).meta({ description: 'schedule, manual (POST .../run) or event.' }),
     scheduledTime: isoTime().optional(),
-    actor: z.string().meta({ description: 'The API key id (or scheduler) that ran it.' }),
+    event: z
+      .strictObject({
+        type: z.string().meta({ description: 'The policy event that made the run due.' }),
+        topic: z.string().meta({ description: 'The topic it counted on: the one topic the run rotates.' }),
+      })
+      .optional()
+      .meta({ description: 'For an event run: which event, on which topic.' }),
+    actor: z.string().meta({ description: 'The API key id (or scheduler, or events) that ran it.' }),
     outcome: z.enum(RUN_OUTCOMES).meta({
       description:
         'started: an operation per target (follow each at /v1/operations/{id}); empty: no target matched; ' +

@@ -1,0 +1,72 @@
+/**
+ * The policies' event triggers on a link change (a LinkChangeMessage of the work queue: a link created, or deleted by
+ * an unlink or a client's deletion, as committed in the store). Each enabled policy with a `client.subscribed`
+ * (created) or `client.unsubscribed` (deleted) event whose target matches the topic counts it on that topic's own
+ * counter (PolicyStore.countEvent: an event delivered twice counts once, events at once all count); every `count`
+ * events a run falls due, which rotates that topic only (runPolicy, reason `event`, keyed by the counter and its
+ * generation: repeated, it rotates once) and is then settled. Runs left due by a crash run at the next count of the
+ * counter (the redelivery of the event that made them due, at the latest). A disabled policy counts nothing: its
+ * events while it is off are not counted later.
+ */
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import { eachPage } from '../pages.js';
+import type { RunEvent } from '../ports/PolicyStore.js';
+import type { LinkChangeMessage } from '../ports/WorkQueue.js';
+import { matchesTarget } from './matchesTarget.js';
+import type { PolicyRecord } from './PolicyRecord.js';
+import { policyStoreOf } from './policyStoreOf.js';
+import { runPolicy } from './runPolicy.js';
+
+/** Who event runs are recorded as started by. */
+export const EVENT_ACTOR = 'events';
+
+const COUNTED_TYPES = { created: 'client.subscribed', deleted: 'client.unsubscribed' } as const;
+
+/** A counter's name: its event type and topic (one counter per policy, type and topic). */
+export const counterOf = (event: RunEvent): string => `${event.type}\n${event.topic}`;
+
+export async function countLinkChange(deps: C2Deps, change: LinkChangeMessage): Promise<void> {
+  if (!deps.policies) return;
+  const type = COUNTED_TYPES[change.change];
+  for await (const policies of eachPage((page) => policyStoreOf(deps).listPolicies(change.tenantId, page))) {
+    for (const policy of policies) {
+      if (!policy.enabled || !matchesTarget(policy.target, { topic: change.topic })) continue;
+      const trigger = policy.events?.find((event) => event.type === type);
+      if (trigger?.type !== type) continue;
+      const { due } = await policyStoreOf(deps).countEvent({
+        tenantId: change.tenantId,
+        policyId: policy.id,
+        counter: counterOf({ type, topic: change.topic }),
+        eventId: change.id,
+        threshold: trigger.count,
+        now: deps.clock(),
+      });
+      await runDue(deps, policy, { type, topic: change.topic }, due, change.at);
+    }
+  }
+}
+
+/** Runs each due generation of a counter, then settles it (a policy deleted meanwhile settles without a run). */
+export async function runDue(
+  deps: C2Deps,
+  policy: PolicyRecord,
+  event: RunEvent,
+  due: readonly number[],
+  at: string,
+): Promise<void> {
+  const counter = counterOf(event);
+  for (const generation of due) {
+    try {
+      await runPolicy(deps, { tenantId: policy.tenantId, actor: EVENT_ACTOR }, policy.id, {
+        reason: 'event',
+        event,
+        key: `${counter}\n${generation}`,
+        at,
+      });
+    } catch (error) {
+      if (!(error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
+    }
+    await policyStoreOf(deps).settleEventRun(policy.tenantId, policy.id, counter, generation);
+  }
+}
