@@ -6,16 +6,17 @@
  * event is kept on the counter as `pending` until its marker (`W#...`, 14 days) is written; whoever takes the lease
  * next writes a pending marker first. So a crash anywhere never counts an event twice (its marker, or its pending
  * mark, is there) nor loses one (nothing is counted before the write that counts it), and a holder that lost its
- * lease (stalled past 10 s) has its writes refused. Due generations stay on the counter (`due`, a number set) until
+ * lease (stalled past 10 s) has its writes refused. Counts of one instance on one counter wait in line in memory
+ * rather than polling the lease. Due generations stay on the counter (`due`, a number set) until
  * their run is recorded (settleEventRun), so a run cut short by a crash is offered again by the next count.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { EventCount, EventCounted } from '../../c2/ports/PolicyStore.js';
@@ -32,19 +33,35 @@ const COUNTER_DAYS = 365;
 const LEASE_TRIES = 500;
 
 const seconds = (ms: number) => String(Math.floor(ms / 1000));
-const dueOf = (item: Item | undefined): number[] =>
-  (item?.due?.NS ?? []).map(Number).sort((a, b) => a - b);
+const dueOf = (item: Item | undefined): number[] => (item?.due?.NS ?? []).map(Number).sort((a, b) => a - b);
 
 export class DynamoEventCounter {
   readonly #db: DynamoDBClient;
   readonly #table: string;
+  /** Counts of this instance waiting for a counter, in line (they do not poll its lease against each other). */
+  readonly #lines = new Map<string, Promise<unknown>>();
 
   constructor(db: DynamoDBClient, tableName: string) {
     this.#db = db;
     this.#table = tableName;
   }
 
-  countEvent = async (count: EventCount): Promise<EventCounted> => {
+  countEvent = (count: EventCount): Promise<EventCounted> => {
+    const line = `${count.tenantId}\n${count.policyId}\n${count.counter}`;
+    const previous = this.#lines.get(line) ?? Promise.resolve();
+    const mine = previous.then(
+      () => this.#count(count),
+      () => this.#count(count),
+    );
+    const tail = mine.catch(() => undefined);
+    this.#lines.set(line, tail);
+    void tail.then(() => {
+      if (this.#lines.get(line) === tail) this.#lines.delete(line);
+    });
+    return mine;
+  };
+
+  async #count(count: EventCount): Promise<EventCounted> {
     const { tenantId, policyId, counter, eventId, threshold, now } = count;
     if (!isPolicyId(policyId)) throw new RangeError(`policy id "${policyId}" is not valid`);
     if (!isEventId(eventId)) throw new RangeError('the event id is not [0-9A-Za-z_.:-]{1,128}');
@@ -93,7 +110,7 @@ export class DynamoEventCounter {
     await this.#putMarker(tenantId, policyId, counter, eventId, now);
     await this.#release(key, owner);
     return { counted: true, count: next, due: dueOf(counted.Attributes) };
-  };
+  }
 
   settleEventRun = async (tenantId: string, policyId: string, counter: string, generation: number): Promise<void> => {
     if (!isPolicyId(policyId)) return;

@@ -6,10 +6,10 @@
  */
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
-import { DynamoEventCounter } from './DynamoEventCounter.js';
 import type { PolicyRecord } from '../../c2/policies/PolicyRecord.js';
 import type { PolicyRunRecord, PolicyStore } from '../../c2/ports/PolicyStore.js';
 import type { Page, PageRequest } from '../../c2/ports.js';
+import { DynamoEventCounter } from './DynamoEventCounter.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import {
   isPolicyId,

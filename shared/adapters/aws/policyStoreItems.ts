@@ -10,13 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PolicyRecord } from '../../c2/policies/PolicyRecord.js';
-import type {
-  PolicyRunRecord,
-  RunEvent,
-  RunOperation,
-  RunOutcome,
-  RunReason,
-} from '../../c2/ports/PolicyStore.js';
+import type { PolicyRunRecord, RunEvent, RunOperation, RunOutcome, RunReason } from '../../c2/ports/PolicyStore.js';
 import type { Item, ItemRange } from './keyStoreItems.js';
 import { expiresAt } from './operationStoreItems.js';
 

@@ -210,3 +210,23 @@ describe('DynamoKeyStore over dynalite on disk', () => {
     }
   });
 });
+
+describe('DynamoPolicyStore event counters across instances', () => {
+  it('counts exactly when three stores (three processes) count on one counter at once, through its lease', async () => {
+    // Prepare
+    const { db, table } = await freshTable();
+    const stores = [0, 1, 2].map(() => new DynamoPolicyStore(db, table));
+    const deliveries = Array.from({ length: 30 }, (_, i) => `event-${i}`);
+    deliveries.push(...deliveries.filter((_, i) => i % 4 === 0));
+    const count = (eventId: string, i: number) =>
+      stores[i % 3]!.countEvent({ tenantId: 't', policyId: 'p', counter: 'c', eventId, threshold: 4, now: 1 });
+
+    // Act
+    const results = await Promise.all(deliveries.map(count));
+    const after = await count('event-0', 0);
+
+    // Assess
+    expect(results.filter((result) => result.counted)).toHaveLength(30);
+    expect(after).toEqual({ counted: false, count: 2, due: [1, 2, 3, 4, 5, 6, 7] });
+  });
+});
