@@ -184,6 +184,7 @@ function messageOf(entry: LinkJournalEntry): LinkChangeMessage {
     change: entry.change,
     topic: entry.topic,
     client: entry.client,
+    linkCreatedAt: entry.linkCreatedAt,
     at: entry.at,
   };
 }

@@ -33,6 +33,7 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
     change: z.enum(['created', 'deleted']),
     topic: z.string().min(1).max(MAX_TOPIC_LEN),
     client: z.string().min(1).max(1024),
+    linkCreatedAt: z.iso.datetime(),
     at: z.iso.datetime(),
   }),
   z.object({

@@ -2,12 +2,14 @@
  * The policies' event triggers on a link change (a LinkChangeMessage of the work queue: a link created, or deleted by
  * an unlink or a client's deletion, as committed in the store). Each enabled policy with a `client.subscribed`
  * (created) or `client.unsubscribed` (deleted) event whose target matches the topic counts it on that topic's own
- * counter (PolicyStore.countEvent: an event delivered twice counts once, events at once all count); every `count`
+ * counter (PolicyStore.countEvent, with the change's identity, changeIdOf: a change delivered twice counts once,
+ * changes at once all count); every `count`
  * events a run falls due, which rotates that topic only (runPolicy, reason `event`, keyed by the counter and its
  * generation: repeated, it rotates once) and is then settled. Runs left due by a crash run at the next count of the
  * counter (the redelivery of the event that made them due, at the latest). A disabled policy counts nothing: its
  * events while it is off are not counted later.
  */
+import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { eachPage } from '../pages.js';
@@ -22,6 +24,16 @@ import { runPolicy } from './runPolicy.js';
 export const EVENT_ACTOR = 'events';
 
 const COUNTED_TYPES = { created: 'client.subscribed', deleted: 'client.unsubscribed' } as const;
+
+/**
+ * What makes a change the same change, whichever record brought it: created or deleted, the link (its names'
+ * hash) and the link's `createdAt`. A link created, deleted and created again within one millisecond would count
+ * once (a frozen clock only).
+ */
+export function changeIdOf(change: LinkChangeMessage): string {
+  const link = bytesToHex(sha3(utf8(`${change.topic}\n${change.client}`)).subarray(0, 16));
+  return `${change.change}:${link}:${change.linkCreatedAt}`;
+}
 
 /** A counter's name: its event type and topic (one counter per policy, type and topic). */
 export const counterOf = (event: RunEvent): string => `${event.type}\n${event.topic}`;
@@ -38,7 +50,7 @@ export async function countLinkChange(deps: C2Deps, change: LinkChangeMessage): 
         tenantId: change.tenantId,
         policyId: policy.id,
         counter: counterOf({ type, topic: change.topic }),
-        eventId: change.id,
+        eventId: changeIdOf(change),
         threshold: trigger.count,
         now: deps.clock(),
       });

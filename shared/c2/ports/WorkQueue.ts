@@ -65,16 +65,19 @@ export interface ReturnMessage {
 /**
  * A link between a client and a topic was created or deleted (by an unlink or a client's deletion), as committed in
  * the store: read from the table's stream in AWS, from local mode's link journal locally. The policies' event
- * triggers count it (policies/countLinkChange.ts), once however many times it comes.
+ * triggers count it (policies/countLinkChange.ts), once however many times it comes: a change is known by its link
+ * and the link's `createdAt` (a creation, or the deletion of that link), whichever feed brought it and however often.
  */
 export interface LinkChangeMessage {
   readonly type: 'linkChange';
   readonly tenantId: string;
-  /** The change's identity ([0-9A-Za-z_.:-]{1,128}): a stream record's event id, a journal entry's id. */
+  /** The record that brought it ([0-9A-Za-z_.:-]{1,128}): a stream record's event id, a journal entry's id (logs). */
   readonly id: string;
   readonly change: 'created' | 'deleted';
   readonly topic: string;
   readonly client: string;
+  /** ISO 8601: the `createdAt` of the link created, or deleted. */
+  readonly linkCreatedAt: string;
   /** ISO 8601: when it was committed. */
   readonly at: string;
 }
