@@ -18,9 +18,7 @@ import type { WorkMessage } from '../../shared/c2/ports/WorkQueue.js';
  * A body as a WorkMessage: the link-change pipe's DynamoDB stream records read as LinkChangeMessages (a stream record
  * that is not a link change is ignored: acknowledged, logged), anything else checked by parseWorkMessage.
  */
-function readBody(
-  body: string,
-): { ok: true; message: WorkMessage } | { ok: false; ignored: boolean; reason: string } {
+function readBody(body: string): { ok: true; message: WorkMessage } | { ok: false; ignored: boolean; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(body);
