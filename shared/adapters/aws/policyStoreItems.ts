@@ -5,7 +5,8 @@
  * - `Z#<policy id>#<run id>` one run of a policy (run ids sort by the run's time: a reversed query lists the newest
  *   first), kept with the event log's retention (`expiresAt`, the table's TTL).
  * - `V#<policy id>#<counter hash>` an event counter of a policy (DynamoEventCounter.ts), `W#<policy id>#<counter
- *   hash>#<event id>` the marker of an event it counted (kept 14 days, SQS's longest retention: a redelivery finds it).
+ *   hash>#<event id>` the marker of an event it counted (kept 14 days, SQS's longest retention: a redelivery finds it),
+ *   `U#<policy id>#<counter hash>` the open `client.removed` window of a counter (DynamoRemovalWindows.ts).
  * Runs have a letter of their own so that a `begins_with(SK, 'Y#')` query lists policies only.
  */
 import { createHash } from 'node:crypto';

@@ -7,6 +7,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { acceptReturn } from '../clients/acceptReturn.js';
 import { writeEvent } from '../events/writeEvent.js';
 import { countLinkChange } from '../policies/countLinkChange.js';
+import { fireRemovalWindow } from '../policies/fireRemovalWindow.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { acceptReceipts } from './acceptReceipts.js';
 import { advanceOperation } from './advanceOperation.js';
@@ -35,5 +36,7 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
       return acceptReturn(deps, message);
     case 'linkChange':
       return countLinkChange(deps, message);
+    case 'removalDue':
+      return fireRemovalWindow(deps, message);
   }
 }

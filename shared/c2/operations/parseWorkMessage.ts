@@ -37,6 +37,14 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
     at: z.iso.datetime(),
   }),
   z.object({
+    type: z.literal('removalDue'),
+    tenantId,
+    policyId: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/),
+    topic: z.string().min(1).max(MAX_TOPIC_LEN),
+    window: z.number().int().min(0),
+    dueAt: z.number().int().min(0),
+  }),
+  z.object({
     type: z.literal('return'),
     tenantId,
     clientIdHex: z.string().regex(/^[0-9a-f]{32}$/),

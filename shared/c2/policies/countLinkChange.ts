@@ -5,7 +5,8 @@
  * counter (PolicyStore.countEvent, with the change's identity, changeIdOf: a change delivered twice counts once,
  * changes at once all count); every `count`
  * events a run falls due, which rotates that topic only (runPolicy, reason `event`, keyed by the counter and its
- * generation: repeated, it rotates once) and is then settled. Runs left due by a crash run at the next count of the
+ * generation: repeated, it rotates once) and is then settled. A deletion also goes to the policies' `client.removed`
+ * events (fireRemovalWindow.ts). Runs left due by a crash run at the next count of the
  * counter (the redelivery of the event that made them due, at the latest). A disabled policy counts nothing: its
  * events while it is off are not counted later.
  */
@@ -15,6 +16,7 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import { eachPage } from '../pages.js';
 import type { RunEvent } from '../ports/PolicyStore.js';
 import type { LinkChangeMessage } from '../ports/WorkQueue.js';
+import { noteRemoval } from './fireRemovalWindow.js';
 import { matchesTarget } from './matchesTarget.js';
 import type { PolicyRecord } from './PolicyRecord.js';
 import { policyStoreOf } from './policyStoreOf.js';
@@ -44,6 +46,10 @@ export async function countLinkChange(deps: C2Deps, change: LinkChangeMessage): 
   for await (const policies of eachPage((page) => policyStoreOf(deps).listPolicies(change.tenantId, page))) {
     for (const policy of policies) {
       if (!policy.enabled || !matchesTarget(policy.target, { topic: change.topic })) continue;
+      const removed = change.change === 'deleted' && policy.events?.find((event) => event.type === 'client.removed');
+      if (removed && removed.type === 'client.removed') {
+        await noteRemoval(deps, policy, removed, change, changeIdOf(change));
+      }
       const trigger = policy.events?.find((event) => event.type === type);
       if (trigger?.type !== type) continue;
       const { due } = await policyStoreOf(deps).countEvent({

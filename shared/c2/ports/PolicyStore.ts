@@ -58,6 +58,25 @@ export interface EventCounted {
   readonly due: readonly number[];
 }
 
+export interface RemovalWindowInput {
+  readonly tenantId: string;
+  readonly policyId: string;
+  readonly counter: string;
+  /** As {@link EventCount.eventId}. */
+  readonly eventId: string;
+  /** When the removal happened (ms). */
+  readonly at: number;
+  readonly batchMs: number;
+  readonly delayMs: number;
+}
+
+export interface RemovalWindow {
+  /** When it opened (ms): its identity. */
+  readonly window: number;
+  readonly dueAt: number;
+  readonly armed: boolean;
+}
+
 export interface PolicyRunRecord {
   readonly tenantId: string;
   readonly policyId: string;
@@ -101,6 +120,14 @@ export interface PolicyStore {
    * CONCURRENT_UPDATE when the counter stayed busy (the event is to be counted again later).
    */
   countEvent(count: EventCount): Promise<EventCounted>;
+  /**
+   * A removal (`client.removed`) at `at` on a counter: opens a window there unless one opened at most `batchMs`
+   * before (then it joins that one); an event seen already joins the current window. The window's `dueAt` is its
+   * start + `batchMs` + `delayMs`; `armed` once {@link PolicyStore.armRemovalWindow} said its run is queued.
+   */
+  openRemovalWindow(removal: RemovalWindowInput): Promise<RemovalWindow>;
+  /** The window's run is queued (a removal joining it queues nothing more). */
+  armRemovalWindow(tenantId: string, policyId: string, counter: string, window: number): Promise<void>;
   /** The run of `generation` is recorded: no longer due. */
   settleEventRun(tenantId: string, policyId: string, counter: string, generation: number): Promise<void>;
 

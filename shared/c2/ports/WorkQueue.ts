@@ -82,8 +82,24 @@ export interface LinkChangeMessage {
   readonly at: string;
 }
 
+/**
+ * A window of `client.removed` events of a policy on a topic is due (policies/fireRemovalWindow.ts): queued with a
+ * delay when the window opened, queued again while it is not yet due (a queue delays 15 minutes at most).
+ */
+export interface RemovalDueMessage {
+  readonly type: 'removalDue';
+  readonly tenantId: string;
+  readonly policyId: string;
+  readonly topic: string;
+  /** When the window opened (ms since the epoch): the first removal's time, the run's identity. */
+  readonly window: number;
+  /** When its run is due (ms since the epoch): the window's end, plus the policy's delay. */
+  readonly dueAt: number;
+}
+
 export type WorkMessage =
   | OperationMessage
+  | RemovalDueMessage
   | LinkChangeMessage
   | ReceiptMessage
   | EventMessage

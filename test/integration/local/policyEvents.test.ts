@@ -1,16 +1,21 @@
 /**
  * The policies' event triggers in local mode, end to end on the local adapters (dynalite, the link journal, the work
  * queue, aedes): links and unlinks committed in the store are counted per topic, and every `count` of them rotates
- * that topic once; the history lists each event run with its event and operation.
+ * that topic once; the history lists each event run with its event and operation. Removals (`client.removed`) are
+ * fed to the worker's handler directly, with their times, and their due messages taken off the queue to be delivered
+ * by the test (the local queue delays in real time).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient } from '../../../shared/c2/clients/deleteClient.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
+import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
 import { listPolicyRuns } from '../../../shared/c2/policies/listPolicyRuns.js';
 import { patchPolicy } from '../../../shared/c2/policies/patchPolicy.js';
+import type { LinkChangeMessage, RemovalDueMessage } from '../../../shared/c2/ports/WorkQueue.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { randomKey } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
@@ -103,5 +108,106 @@ describe('client.subscribed in local mode', () => {
       ['event', { type: 'client.unsubscribed', topic: 'un/a' }, 'started'],
     ]);
     expect(await keyVersion('un/a')).toBe(2);
+  });
+});
+
+describe('client.removed in local mode', () => {
+  const MINUTE = 60_000;
+  /** A tap on the work queue: the removalDue messages (with their delays) kept for the test to deliver. */
+  function tapped() {
+    const due: { message: RemovalDueMessage; delayMs: number }[] = [];
+    const deps: C2Deps = {
+      ...c2.deps,
+      queue: {
+        enqueue: async (messages, options) => {
+          for (const message of messages) {
+            if (message.type === 'removalDue') due.push({ message, delayMs: options?.delayMs ?? 0 });
+          }
+          const others = messages.filter((message) => message.type !== 'removalDue');
+          if (others.length > 0) await c2.deps.queue.enqueue(others, options);
+        },
+      },
+    };
+    return { deps, due };
+  }
+  const removal = (topic: string, client: string, at: number): LinkChangeMessage => ({
+    type: 'linkChange',
+    tenantId: caller.tenantId,
+    id: `entry-${client}-${at}`,
+    change: 'deleted',
+    topic,
+    client,
+    linkCreatedAt: new Date(at - MINUTE).toISOString(),
+    at: new Date(at).toISOString(),
+  });
+
+  it('makes one run of the removals within the batch window, once its window and delay are over', async () => {
+    // Prepare
+    const { deps, due } = tapped();
+    await createTopic(c2.deps, caller, { topic: 'rm/a' });
+    const policy = await createPolicy(c2.deps, caller, {
+      name: 'a minute after removals, 5 minutes batched',
+      target: { topic: 'rm/a' },
+      action: 'rotate-topic-key',
+      events: [{ type: 'client.removed', batchMinutes: 5, delayMinutes: 1 }],
+      enabled: true,
+    });
+    const start = Date.now() - 20 * MINUTE;
+    const removals = [0, 1, 4].map((minutes, i) => removal('rm/a', `dev-${i}`, start + minutes * MINUTE));
+
+    // Act
+    for (const message of [...removals, removals[0]!]) await handleWork(deps, message);
+    const queued = [...due];
+    for (const { message } of queued) await handleWork(deps, message);
+    for (const { message } of queued) await handleWork(deps, message); // delivered again
+    await c2.settled();
+
+    // Assess
+    expect(queued.map(({ message }) => [message.window, message.dueAt])).toEqual([[start, start + 6 * MINUTE]]);
+    const runs = await listPolicyRuns(c2.deps, caller, policy.id, { limit: 10 });
+    expect(runs.items.map((run) => [run.reason, run.event, run.at, run.outcome])).toEqual([
+      ['event', { type: 'client.removed', topic: 'rm/a' }, new Date(start + 6 * MINUTE).toISOString(), 'started'],
+    ]);
+    expect(await keyVersion('rm/a')).toBe(2);
+  });
+
+  it('queues a window not yet due again, and runs at once without delay or batch', async () => {
+    // Prepare
+    const { deps, due } = tapped();
+    await createTopic(c2.deps, caller, { topic: 'rm/b' });
+    await createTopic(c2.deps, caller, { topic: 'rm/c' });
+    const later = await createPolicy(c2.deps, caller, {
+      name: 'an hour after a removal',
+      target: { topic: 'rm/b' },
+      action: 'rotate-topic-key',
+      events: [{ type: 'client.removed', delayMinutes: 60 }],
+      enabled: true,
+    });
+    const now = await createPolicy(c2.deps, caller, {
+      name: 'at each removal',
+      target: { topic: 'rm/c' },
+      action: 'rotate-topic-key',
+      events: [{ type: 'client.removed' }],
+      enabled: true,
+    });
+    const at = Date.now();
+
+    // Act
+    await handleWork(deps, removal('rm/b', 'dev-1', at));
+    const [first] = due.splice(0);
+    await handleWork(deps, first!.message);
+    for (const client of ['dev-1', 'dev-2', 'dev-1']) await handleWork(deps, removal('rm/c', client, at));
+    await c2.settled();
+
+    // Assess
+    expect(first!.delayMs).toBeLessThanOrEqual(15 * MINUTE);
+    expect(first!.delayMs).toBeGreaterThan(14 * MINUTE);
+    expect(due.map(({ message }) => message)).toEqual([first!.message]);
+    expect((await listPolicyRuns(c2.deps, caller, later.id, { limit: 10 })).items).toEqual([]);
+    const runs = await listPolicyRuns(c2.deps, caller, now.id, { limit: 10 });
+    expect(runs.items.map((run) => [run.event, run.outcome])).toEqual([
+      [{ type: 'client.removed', topic: 'rm/c' }, 'started'],
+      [{ type: 'client.removed', topic: 'rm/c' }, 'started'],
+    ]);
   });
 });
