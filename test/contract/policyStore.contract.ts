@@ -230,5 +230,36 @@ export function policyStoreContract(name: string, build: () => Promise<PolicySto
       expect(results.filter((result) => result.counted)).toHaveLength(50);
       expect(after).toEqual({ counted: false, count: 0, due: [1, 2, 3, 4, 5] });
     });
+
+    it('opens a removal window, joins removals within its batch, opens the next one after it, arms it once', async () => {
+      // Prepare
+      const store = await build();
+      const MINUTE = 60_000;
+      const open = (eventId: string, minutes: number, counter = 'client.removed\na') =>
+        store.openRemovalWindow({
+          tenantId: 'tenant-a',
+          policyId: 'p1',
+          counter,
+          eventId,
+          at: BASE + minutes * MINUTE,
+          batchMs: 5 * MINUTE,
+          delayMs: MINUTE,
+        });
+
+      // Act
+      const first = await open('e1', 0);
+      await store.armRemovalWindow('tenant-a', 'p1', 'client.removed\na', BASE);
+      const joined = await open('e2', 4);
+      const other = await open('e3', 4, 'client.removed\nb');
+      const next = await open('e4', 6);
+      const seen = await open('e1', 20);
+
+      // Assess
+      expect(first).toEqual({ window: BASE, dueAt: BASE + 6 * MINUTE, armed: false });
+      expect(joined).toEqual({ window: BASE, dueAt: BASE + 6 * MINUTE, armed: true });
+      expect(other).toEqual({ window: BASE + 4 * MINUTE, dueAt: BASE + 10 * MINUTE, armed: false });
+      expect(next).toEqual({ window: BASE + 6 * MINUTE, dueAt: BASE + 12 * MINUTE, armed: false });
+      expect(seen).toEqual(next);
+    });
   });
 }
