@@ -38,7 +38,7 @@ export function changeIdOf(change: LinkChangeMessage): string {
 }
 
 /** A counter's name: its event type and topic (one counter per policy, type and topic). */
-export const counterOf = (event: RunEvent): string => `${event.type}\n${event.topic}`;
+export const counterOf = (event: RunEvent): string => `${event.type}\n${event.topic ?? ''}`;
 
 export async function countLinkChange(deps: C2Deps, change: LinkChangeMessage): Promise<void> {
   if (!deps.policies) return;

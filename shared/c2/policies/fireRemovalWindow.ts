@@ -88,7 +88,7 @@ async function runRemoval(
     await runPolicy(deps, { tenantId, actor: EVENT_ACTOR }, policyId, {
       reason: 'event',
       event,
-      key: `${counterOf(event.topic)}\n${key}`,
+      key: `${counterOf(event.topic ?? '')}\n${key}`,
       at,
     });
   } catch (error) {

@@ -9,8 +9,9 @@
  * invocation) finds its record and answers with it; one cut short before its record starts the same operations
  * again, which answer with those it started (for a day, as every idempotency key). A manual run repeated with the
  * same Idempotency-Key answers with the operations and record of the first (found among the latest runs), without a
- * second record. An event run (policies/countLinkChange.ts) runs on the one topic its event counted on, its key the
- * event's counter and generation, so that a generation run again (a redelivery, a crash) rotates once.
+ * second record. An event run (policies/countLinkChange.ts, fireRemovalWindow.ts, checkKeyAge.ts) runs on the one
+ * name of its event (a topic, a client, or the tenant), its key given by the trigger (a counter's generation, a
+ * removal window, a key version), so that a run repeated (a redelivery, a crash) rotates once.
  */
 import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -38,7 +39,7 @@ export type RunTrigger =
   | { readonly reason: 'schedule'; readonly scheduledTime: string }
   | {
       readonly reason: 'event';
-      /** The event, and the one topic the run rotates. */
+      /** The event, and the one name the run rotates. */
       readonly event: RunEvent;
       /** What makes a repeat the same run (the counter and its generation). */
       readonly key: string;
@@ -84,6 +85,13 @@ function startAction(
   }
 }
 
+/** The one name of an event run. */
+function eventTarget(event: RunEvent): TargetNames {
+  if (event.topic !== undefined) return { kind: 'topic', names: [event.topic] };
+  if (event.client !== undefined) return { kind: 'client', names: [event.client] };
+  return { kind: 'tenant' };
+}
+
 /**
  * Starts the operations; stops at the first error (a C2Error), which the run records, except a name of a prefix or
  * all topics gone since it was listed (NOT_FOUND), which is left out.
@@ -98,7 +106,7 @@ async function startAll(
   const started: StartedOperation[] = [];
   try {
     const targets: TargetNames = event
-      ? { kind: 'topic', names: [event.topic] }
+      ? eventTarget(event)
       : await policyTargetNames(deps, caller.tenantId, policy.target, MAX_RUN_OPERATIONS);
     const names = targets.kind === 'tenant' ? ['c2'] : targets.names;
     const listed = !('topic' in policy.target || 'client' in policy.target);

@@ -5,11 +5,12 @@
  * leave the schedule of the later one. A failure is the caller's error, never swallowed: a change whose record was
  * written but whose schedule was not answers with it, and the same change sent again puts it (see replacePolicy.ts).
  * A schedule left behind by a policy deleted meanwhile only starts runs that find no policy (the rotation function
- * skips them).
+ * skips them). The policy's hourly `key.age` check (ageCheckSchedule.ts) is put or deleted first.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { Scheduler } from '../ports.js';
+import { syncAgeCheck } from './ageCheckSchedule.js';
 import { policyStoreOf } from './policyStoreOf.js';
 import { scheduleOfPolicy } from './scheduleOfPolicy.js';
 
@@ -19,6 +20,7 @@ const MAX_PUTS = 3;
 export async function syncPolicySchedule(deps: C2Deps, tenantId: string, policyId: string): Promise<void> {
   const { scheduler } = deps;
   if (!scheduler) return;
+  await syncAgeCheck(deps, tenantId, policyId);
   const store = policyStoreOf(deps);
   let policy = await store.getPolicy(tenantId, policyId);
   for (let put = 0; put < MAX_PUTS; put++) {

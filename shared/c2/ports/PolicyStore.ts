@@ -25,10 +25,14 @@ export interface RunOperation {
   readonly target: OperationTarget;
 }
 
-/** The event of an event run: its type (a PolicyEvent's) and the topic it counted on. */
+/**
+ * The event of an event run: its type (a PolicyEvent's) and the one name the run is on: the topic it counted on, the
+ * client whose key is old (`key.age`), or neither for the tenant's C2 key.
+ */
 export interface RunEvent {
   readonly type: string;
-  readonly topic: string;
+  readonly topic?: string;
+  readonly client?: string;
 }
 
 /** One event counted by {@link PolicyStore.countEvent}. */
