@@ -6,7 +6,7 @@
  * changes at once all count); every `count`
  * events a run falls due, which rotates that topic only (runPolicy, reason `event`, keyed by the counter and its
  * generation: repeated, it rotates once) and is then settled. A deletion also goes to the policies' `client.removed`
- * events (fireRemovalWindow.ts). Runs left due by a crash run at the next count of the
+ * events (fireRemovalWindow.ts). A change of a topic deleted since (its deletion takes its links) counts nothing. Runs left due by a crash run at the next count of the
  * counter (the redelivery of the event that made them due, at the latest). A disabled policy counts nothing: its
  * events while it is off are not counted later.
  */
@@ -43,9 +43,12 @@ export const counterOf = (event: RunEvent): string => `${event.type}\n${event.to
 export async function countLinkChange(deps: C2Deps, change: LinkChangeMessage): Promise<void> {
   if (!deps.policies) return;
   const type = COUNTED_TYPES[change.change];
+  let topicThere: Promise<boolean> | undefined;
   for await (const policies of eachPage((page) => policyStoreOf(deps).listPolicies(change.tenantId, page))) {
     for (const policy of policies) {
       if (!policy.enabled || !matchesTarget(policy.target, { topic: change.topic })) continue;
+      topicThere ??= deps.store.getTopic(change.tenantId, change.topic).then((topic) => topic !== undefined);
+      if (!(await topicThere)) return;
       const removed = change.change === 'deleted' && policy.events?.find((event) => event.type === 'client.removed');
       if (removed && removed.type === 'client.removed') {
         await noteRemoval(deps, policy, removed, change, changeIdOf(change));

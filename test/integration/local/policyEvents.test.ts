@@ -210,4 +210,21 @@ describe('client.removed in local mode', () => {
       [{ type: 'client.removed', topic: 'rm/c' }, 'started'],
     ]);
   });
+
+  it('counts nothing of a topic deleted since (its deletion takes its links)', async () => {
+    // Prepare
+    const policy = await createPolicy(c2.deps, caller, {
+      name: 'removals of gone topics',
+      target: { topicPrefix: 'gone/' },
+      action: 'rotate-topic-key',
+      events: [{ type: 'client.removed' }, { type: 'client.unsubscribed', count: 1 }],
+      enabled: true,
+    });
+
+    // Act
+    await handleWork(c2.deps, removal('gone/x', 'dev-1', Date.now()));
+
+    // Assess
+    expect((await listPolicyRuns(c2.deps, caller, policy.id, { limit: 10 })).items).toEqual([]);
+  });
 });
