@@ -6,6 +6,7 @@
  * (for logs: the count knows a change by its link and `createdAt`, so a record delivered twice, or a change written
  * as two records, counts once). Anything else of the stream (the pipe's filter lets none through) is `ignored`.
  */
+import { parseWorkMessage } from '../../c2/operations/parseWorkMessage.js';
 import type { LinkChangeMessage } from '../../c2/ports/WorkQueue.js';
 import { LINKS_BY_TOPIC } from './keyStoreItems.js';
 
@@ -43,6 +44,7 @@ function timeOf(value: unknown): string | undefined {
 }
 
 export function linkChangeOfStreamRecord(json: unknown): StreamRecordReading {
+  if (typeof json !== 'object' || json === null) return { kind: 'ignored', reason: 'not a record' };
   const record = json as StreamRecord;
   const change = record.eventName === 'INSERT' ? 'created' : record.eventName === 'REMOVE' ? 'deleted' : undefined;
   if (!change) return { kind: 'ignored', reason: 'not an insert or a removal' };
@@ -59,17 +61,19 @@ export function linkChangeOfStreamRecord(json: unknown): StreamRecordReading {
     return { kind: 'ignored', reason: 'a link record without its keys, names (image) or time' };
   }
   if (typeof id !== 'string' || !EVENT_ID.test(id)) return { kind: 'ignored', reason: 'no usable eventID' };
-  return {
-    kind: 'change',
-    message: {
-      type: 'linkChange',
-      tenantId: partition.slice(PARTITION_PREFIX.length),
-      id,
-      change,
-      topic,
-      client,
-      linkCreatedAt,
-      at,
-    },
+  const message: LinkChangeMessage = {
+    type: 'linkChange',
+    tenantId: partition.slice(PARTITION_PREFIX.length),
+    id,
+    change,
+    topic,
+    client,
+    linkCreatedAt,
+    at,
   };
+  // What the work queue's parser would refuse (a tenant id or a name out of bounds) is no change of the C2's.
+  const checked = parseWorkMessage(JSON.stringify(message));
+  return checked.ok
+    ? { kind: 'change', message }
+    : { kind: 'ignored', reason: `not a valid change: ${checked.reason}` };
 }
