@@ -40,7 +40,9 @@ const text = (attribute: Attribute): string | undefined =>
 /** The record's time: epoch seconds (Lambda's and the pipe's shape) or a date string (the SDK's). */
 function timeOf(value: unknown): string | undefined {
   const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  const date = new Date(ms);
+  // Outside the range of a Date (±8.64e15 ms) is no time either.
+  return Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
 }
 
 export function linkChangeOfStreamRecord(json: unknown): StreamRecordReading {
