@@ -2,7 +2,8 @@
  * The stateless side of the C2, safe to destroy and deploy again: the four functions built from functions/, the
  * HTTP API in front of the api function, the work queue the worker function drains, the AWS IoT device policy, the
  * lifecycle rules and their queue (drained by the lifecycle function), the receipt rule, the EventBridge Scheduler
- * group and role for rotations, and the dashboard and alarms. Each function's role holds exactly what it uses (see
+ * group and role for rotations, the pipe of link changes from the table's stream to the work queue (policy events),
+ * and the dashboard and alarms. Each function's role holds exactly what it uses (see
  * the `allow()` calls below and test/infra/serviceStack.test.ts).
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -29,6 +30,7 @@ import { C2Function } from './constructs/C2Function.js';
 import { IotDataEndpoint } from './constructs/IotDataEndpoint.js';
 import { CONTROL_TOPIC_PREFIX, IotDevicePolicy } from './constructs/IotDevicePolicy.js';
 import { LifecycleEventRules } from './constructs/LifecycleEventRules.js';
+import { LinkChangePipe } from './constructs/LinkChangePipe.js';
 import { Observability } from './constructs/Observability.js';
 import { ReceiptRule } from './constructs/ReceiptRule.js';
 import { DEAD_LETTER_RETENTION, WorkQueue } from './constructs/WorkQueue.js';
@@ -109,6 +111,7 @@ export class ServiceStack extends Stack {
   readonly rotationFunction: C2Function;
   readonly workerFunction: C2Function;
   readonly workQueue: WorkQueue;
+  readonly linkChanges: LinkChangePipe;
   readonly lifecycleEvents: LifecycleEventRules;
   readonly api: HttpApi;
   readonly stage: HttpStage;
@@ -163,6 +166,14 @@ export class ServiceStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
     const { queue } = this.workQueue;
+
+    // --- Link changes (the policies' event triggers): the table's stream -> pipe -> the work queue ---
+    this.linkChanges = new LinkChangePipe(this, 'LinkChanges', {
+      table,
+      key,
+      queue,
+      deadLetterQueue: this.workQueue.deadLetterQueue,
+    });
 
     // --- The functions ---
     const environment: Record<string, string> = {

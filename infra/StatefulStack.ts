@@ -4,7 +4,7 @@
  * recovery, and the stack has termination protection, so that nothing here goes away by accident.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { InfraConfig } from './config.js';
@@ -44,6 +44,9 @@ export class StatefulStack extends Stack {
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Read by the link-change pipe (ServiceStack, constructs/LinkChangePipe.ts): a removed link's names are in
+      // its old image.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: config.removalPolicy,
     });
     // For `npm run api-key -- --table <TableName>` (the first API key of a tenant).

@@ -8,6 +8,8 @@
  * - password keys: Argon2i in a worker thread, queued, so that the event loop of the API and broker never stops;
  * - operations: DynamoOperationStore in the same table; work queue: LocalWorkQueue, persisted in the same table and
  *   drained in process by `handleWork` (the worker of the AWS deployment's SQS queue);
+ * - link changes (the policies' event triggers): journaled in the same table (journaledLinks, LocalLinkJournal)
+ *   and fed to the work queue, as the table's stream is in AWS;
  * - policies: DynamoPolicyStore in the same table; their schedules on LocalScheduler, persisted in the same table and
  *   fired in process (started by {@link ComposedLocalC2.startScheduler}), each run as the rotation function does it.
  * The same use cases and store adapter as the AWS deployment; only KMS and IoT Core are replaced.
@@ -20,7 +22,9 @@ import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStor
 import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
 import { createKeyStoreTable } from '../shared/adapters/aws/keyStoreTable.js';
 import { type RunningDynalite, startDynalite } from '../shared/adapters/local/DynaliteServer.js';
+import { journaledLinks } from '../shared/adapters/local/journaledLinks.js';
 import { LocalKeyring } from '../shared/adapters/local/LocalKeyring.js';
+import { LocalLinkJournal } from '../shared/adapters/local/LocalLinkJournal.js';
 import { LocalScheduler } from '../shared/adapters/local/LocalScheduler.js';
 import { LocalWorkQueues, type LocalWorkQueuesOptions } from '../shared/adapters/local/LocalWorkQueues.js';
 import {
@@ -74,6 +78,8 @@ export interface ComposedLocalC2 {
   readonly deps: C2Deps;
   /** `deps.queue`, with what tests and local mode need beyond the port (idle, dead items). */
   readonly queue: LocalWorkQueues;
+  /** The journal of link changes, fed to the work queue (tests wait for it to be idle). */
+  readonly linkJournal: LocalLinkJournal;
   /** Starts draining the work queues, by `handleWorkMessages` over `deps` (default the composed ones). */
   startWorker(deps?: C2Deps): Promise<void>;
   /** `deps.scheduler`, with what tests and local mode need beyond the port (start, wake, idle). */
@@ -129,8 +135,12 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
     // Closed before the queue: its runs enqueue operations.
     const scheduler = new LocalScheduler(db, tableName, { clock, log });
     undo.push(() => scheduler.close());
+    // Closed before the queue: its passes enqueue link changes.
+    const linkJournal = new LocalLinkJournal(db, tableName, { clock, log });
+    undo.push(() => linkJournal.close());
+    const keyStore = new DynamoKeyStore(db, tableName);
     const deps: C2Deps = {
-      store: new DynamoKeyStore(db, tableName),
+      store: journaledLinks(keyStore, linkJournal),
       operations: new DynamoOperationStore(db, tableName),
       policies: new DynamoPolicyStore(db, tableName),
       scheduler,
@@ -141,10 +151,11 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
       engine,
       passwordKeys,
     };
+    linkJournal.start(keyStore, queue);
     const startWorker = (workDeps: C2Deps = deps) => queue.start((messages) => handleWorkMessages(workDeps, messages));
     const startScheduler = (runDeps: C2Deps = deps) => scheduler.start(scheduledRotations(runDeps, log));
     if (options.startWorker ?? true) await startWorker();
-    return { deps, queue, startWorker, scheduler, startScheduler, close: closeAll };
+    return { deps, queue, linkJournal, startWorker, scheduler, startScheduler, close: closeAll };
   } catch (error) {
     await closeAll().catch(() => {});
     throw error;

@@ -18,6 +18,10 @@ export function scheduledRotations(deps: C2Deps, log: LocalLogger): (run: Schedu
       log.warn('scheduled rotation skipped', { policyId, scheduledTime, reason: outcome.reason });
       return;
     }
+    if (outcome.status === 'checked') {
+      log.info('key age check', { policyId, scheduledTime, runs: outcome.runIds.length });
+      return;
+    }
     log.info('scheduled rotation', {
       policyId,
       scheduledTime,

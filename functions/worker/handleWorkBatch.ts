@@ -4,14 +4,36 @@
  * in `batchItemFailures` come back (after the queue's visibility timeout), the others are deleted. A record whose
  * body is not a WorkMessage is logged without its content and listed too, so that after the queue's receive limit
  * it rests in the dead-letter queue, where an operator sees it (an alarm watches its depth), instead of being lost
- * or taken again at once.
+ * or taken again at once. The link-change pipe's records (the table's stream) are read as link changes.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { isStreamRecord, linkChangeOfStreamRecord } from '../../shared/adapters/aws/linkChangeOfStreamRecord.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { describeWorkMessage } from '../../shared/c2/operations/describeWorkMessage.js';
 import { handleWorkMessages } from '../../shared/c2/operations/handleWorkMessages.js';
 import { parseWorkMessage } from '../../shared/c2/operations/parseWorkMessage.js';
 import type { WorkMessage } from '../../shared/c2/ports/WorkQueue.js';
+
+/**
+ * A body as a WorkMessage: the link-change pipe's DynamoDB stream records read as LinkChangeMessages (a stream record
+ * that is not a link change is ignored: acknowledged, logged), anything else checked by parseWorkMessage.
+ */
+function readBody(body: string): { ok: true; message: WorkMessage } | { ok: false; ignored: boolean; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, ignored: false, reason: 'not JSON' };
+  }
+  if (!isStreamRecord(json)) {
+    const reading = parseWorkMessage(body);
+    return reading.ok ? reading : { ok: false, ignored: false, reason: reading.reason };
+  }
+  const reading = linkChangeOfStreamRecord(json);
+  return reading.kind === 'change'
+    ? { ok: true, message: reading.message }
+    : { ok: false, ignored: true, reason: reading.reason };
+}
 
 /** Where the worker reports records it could not handle (Powertools Logger in Lambda). */
 export interface WorkBatchLogger {
@@ -42,9 +64,11 @@ export async function handleWorkBatch(
   const failed = new Set<string>();
   const parsed: { record: SQSRecord; message: WorkMessage }[] = [];
   for (const record of records) {
-    const reading = parseWorkMessage(record.body);
+    const reading = readBody(record.body);
     if (reading.ok) parsed.push({ record, message: reading.message });
-    else {
+    else if (reading.ignored) {
+      logger.warn('stream record ignored', { messageId: record.messageId, reason: reading.reason });
+    } else {
       logger.warn('malformed work message', { messageId: record.messageId, reason: reading.reason });
       failed.add(record.messageId);
     }

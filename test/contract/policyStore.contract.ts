@@ -193,5 +193,97 @@ export function policyStoreContract(name: string, build: () => Promise<PolicySto
       expect(appended.created).toBe(true);
       expect(await store.getRun('tenant-a', policy.id, run.id)).toEqual(run);
     });
+    it('keeps the event of an event run', async () => {
+      // Prepare
+      const store = await build();
+      const policy = policyRecord(0);
+      const run = runRecord(policy, 10, {
+        reason: 'event',
+        actor: 'events',
+        event: { type: 'client.subscribed', topic: 'sensors/a' },
+      });
+      delete (run as { scheduledTime?: string }).scheduledTime;
+
+      // Act
+      await store.appendRun(run);
+
+      // Assess
+      expect(await store.getRun('tenant-a', policy.id, run.id)).toEqual(run);
+    });
+
+    it('counts an event once however often it comes, a run due every threshold events until settled', async () => {
+      // Prepare
+      const store = await build();
+      const count = (eventId: string, counter = 'client.subscribed\nsensors/a') =>
+        store.countEvent({ tenantId: 'tenant-a', policyId: 'p1', counter, eventId, threshold: 2, now: BASE });
+
+      // Act
+      const first = await count('e1');
+      const again = await count('e1');
+      const second = await count('e2');
+      const elsewhere = await count('e1', 'client.subscribed\nsensors/b');
+      const third = await count('e3');
+      await store.settleEventRun('tenant-a', 'p1', 'client.subscribed\nsensors/a', 1);
+      const afterSettle = await count('e3');
+      // e1 came again after the reset of its generation: still counted once.
+      const late = await count('e1');
+
+      // Assess
+      expect(first).toEqual({ counted: true, count: 1, due: [] });
+      expect(again).toEqual({ counted: false, count: 1, due: [] });
+      expect(second).toEqual({ counted: true, count: 0, due: [1] });
+      expect(elsewhere).toEqual({ counted: true, count: 1, due: [] });
+      expect(third).toEqual({ counted: true, count: 1, due: [1] });
+      expect(afterSettle).toEqual({ counted: false, count: 1, due: [] });
+      expect(late).toEqual({ counted: false, count: 1, due: [] });
+    });
+
+    it('counts events that come at once exactly: 50 events, a third of them twice, threshold 10 make 5 runs', async () => {
+      // Prepare
+      const store = await build();
+      const deliveries = Array.from({ length: 50 }, (_, i) => `event-${i}`);
+      deliveries.push(...deliveries.filter((_, i) => i % 3 === 0));
+      const count = (eventId: string) =>
+        store.countEvent({ tenantId: 'tenant-a', policyId: 'p1', counter: 'c', eventId, threshold: 10, now: BASE });
+
+      // Act
+      const results = await Promise.all(deliveries.map(count));
+      const after = await count('event-0');
+
+      // Assess
+      expect(results.filter((result) => result.counted)).toHaveLength(50);
+      expect(after).toEqual({ counted: false, count: 0, due: [1, 2, 3, 4, 5] });
+    });
+
+    it('opens a removal window, joins removals within its batch, opens the next one after it, arms it once', async () => {
+      // Prepare
+      const store = await build();
+      const MINUTE = 60_000;
+      const open = (eventId: string, minutes: number, counter = 'client.removed\na') =>
+        store.openRemovalWindow({
+          tenantId: 'tenant-a',
+          policyId: 'p1',
+          counter,
+          eventId,
+          at: BASE + minutes * MINUTE,
+          batchMs: 5 * MINUTE,
+          delayMs: MINUTE,
+        });
+
+      // Act
+      const first = await open('e1', 0);
+      await store.armRemovalWindow('tenant-a', 'p1', 'client.removed\na', BASE);
+      const joined = await open('e2', 4);
+      const other = await open('e3', 4, 'client.removed\nb');
+      const next = await open('e4', 6);
+      const seen = await open('e1', 20);
+
+      // Assess
+      expect(first).toEqual({ window: BASE, dueAt: BASE + 6 * MINUTE, armed: false });
+      expect(joined).toEqual({ window: BASE, dueAt: BASE + 6 * MINUTE, armed: true });
+      expect(other).toEqual({ window: BASE + 4 * MINUTE, dueAt: BASE + 10 * MINUTE, armed: false });
+      expect(next).toEqual({ window: BASE + 6 * MINUTE, dueAt: BASE + 12 * MINUTE, armed: false });
+      expect(seen).toEqual(next);
+    });
   });
 }

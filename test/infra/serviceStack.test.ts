@@ -352,6 +352,74 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
+  it('pipes link changes from the table stream to the work queue: filtered, retried, dead letters kept', () => {
+    const pipe = only('AWS::Pipes::Pipe').Properties;
+    const streamArn = `import:e4c2-dev-stateful:ExportsOutputFnGetAtt${logicalIdOf(stateful.table)}StreamArn`;
+    expect(flat(pipe.Source).replace(/StreamArn[0-9A-F]{8}$/, 'StreamArn')).toBe(streamArn);
+    expect(pipe.Target).toEqual({ 'Fn::GetAtt': [logicalIdOf(service.workQueue.queue), 'Arn'] });
+    expect(pipe.RoleArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(service.linkChanges.role), 'Arn'] });
+    expect(pipe.SourceParameters.DynamoDBStreamParameters).toEqual({
+      StartingPosition: 'LATEST',
+      BatchSize: 10,
+      MaximumRetryAttempts: 10,
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(service.workQueue.deadLetterQueue), 'Arn'] } },
+    });
+    expect(pipe.SourceParameters.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual(
+      [{ eventName: ['INSERT', 'REMOVE'], dynamodb: { Keys: { SK: { S: [{ prefix: 'L#' }] } } } }],
+    );
+  });
+
+  it("gives the pipe's role, assumed by EventBridge Pipes of this account only, the stream, its decryption and the two queues only", () => {
+    const role = resources[logicalIdOf(service.linkChanges.role)]!.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'pipes.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ]);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const statements = role.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement);
+    expect(
+      statements.map((statement: Json) => ({
+        sid: statement.Sid,
+        actions: [statement.Action].flat(),
+        resources: [statement.Resource].flat().map((r: Json) => flat(r).replace(/Arn[0-9A-F]{8}$/, 'Arn')),
+        condition: statement.Condition,
+      })),
+    ).toEqual([
+      {
+        sid: 'ReadTableStream',
+        actions: [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
+        resources: [`import:e4c2-dev-stateful:ExportsOutputFnGetAtt${logicalIdOf(stateful.table)}StreamArn`],
+        condition: undefined,
+      },
+      {
+        sid: 'StreamDecryptionThroughDynamoDB',
+        actions: ['kms:Decrypt'],
+        resources: [keyArn],
+        condition: {
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
+        },
+      },
+      {
+        sid: 'SendToWorkQueues',
+        actions: ['sqs:SendMessage'],
+        resources: [
+          `<${logicalIdOf(service.workQueue.queue)}.Arn>`,
+          `<${logicalIdOf(service.workQueue.deadLetterQueue)}.Arn>`,
+        ],
+        condition: undefined,
+      },
+    ]);
+  });
+
   it("has the schedules' dead-letter queue: encrypted, HTTPS only, kept 14 days, alarmed", () => {
     const queue = resources[logicalIdOf(service.scheduleDeadLetterQueue)]!.Properties;
     expect(queue).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });

@@ -47,9 +47,15 @@ describe('stateful stack', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/e4c2-dev-c2' });
   });
 
-  it('exports the table and key to the service stack (name, table ARN, key ARN), and the table name for npm run api-key', () => {
+  it('streams the table with old and new images (the link-change pipe reads removed links from old images)', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('exports the table and key to the service stack (name, table ARN, stream ARN, key ARN), and the table name for npm run api-key', () => {
     const outputs = template.toJSON().Outputs ?? {};
-    expect(Object.keys(outputs)).toHaveLength(4);
+    expect(Object.keys(outputs)).toHaveLength(5);
     expect(outputs.TableName).toMatchObject({ Value: { Ref: logicalIdOf(stateful.table) } });
   });
 });

@@ -16,6 +16,8 @@ export interface LocalC2 {
   /** `deps.scheduler`: not started until `startScheduler` (its runs are scheduled rotations over `deps`). */
   readonly scheduler: LocalScheduler;
   startScheduler(): Promise<void>;
+  /** Resolves once the link journal has fed its changes and the worker has handled them (and what they started). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,16 @@ export async function startLocalC2(options: { clock?: () => number } = {}): Prom
     deps,
     mqttUrl: broker.url,
     scheduler: c2.scheduler,
+    settled: async () => {
+      // The queue's idle() would wait for delayed messages (an operation's confirmation check): instead, until no
+      // handler has run for 200 ms after the journal fed its changes.
+      await c2.linkJournal.idle();
+      for (let quiet = 0; quiet < 10; quiet++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (c2.queue.work.isBusy() || c2.queue.receipts.isBusy()) quiet = -1;
+      }
+      await c2.linkJournal.idle();
+    },
     startScheduler: () => c2.startScheduler(deps),
     close: async () => {
       await c2.close();

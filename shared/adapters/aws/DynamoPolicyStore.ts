@@ -2,13 +2,15 @@
  * The PolicyStore on DynamoDB, in the KeyStore's table (items in policyStoreItems.ts): the adapter of the AWS
  * deployment and of local mode (dynalite). Every change is one conditional write: a policy created if absent,
  * replaced if its revision is still the one read, deleted if present; a run appended if absent (its id says which
- * run it is, so a repeat finds it).
+ * run it is, so a repeat finds it). Event counters: DynamoEventCounter.ts; removal windows: DynamoRemovalWindows.ts.
  */
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { PolicyRecord } from '../../c2/policies/PolicyRecord.js';
 import type { PolicyRunRecord, PolicyStore } from '../../c2/ports/PolicyStore.js';
 import type { Page, PageRequest } from '../../c2/ports.js';
+import { DynamoEventCounter } from './DynamoEventCounter.js';
+import { DynamoRemovalWindows } from './DynamoRemovalWindows.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import {
   isPolicyId,
@@ -32,12 +34,21 @@ export class DynamoPolicyStore implements PolicyStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
   readonly #retentionDays: number;
+  readonly #counter: DynamoEventCounter;
+  readonly #windows: DynamoRemovalWindows;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoPolicyStoreOptions = {}) {
     this.#db = db;
     this.#table = tableName;
     this.#retentionDays = retentionDaysOf(options.retentionDays);
+    this.#counter = new DynamoEventCounter(db, tableName);
+    this.#windows = new DynamoRemovalWindows(db, tableName);
   }
+
+  countEvent: PolicyStore['countEvent'] = (count) => this.#counter.countEvent(count);
+  settleEventRun: PolicyStore['settleEventRun'] = (...args) => this.#counter.settleEventRun(...args);
+  openRemovalWindow: PolicyStore['openRemovalWindow'] = (removal) => this.#windows.openRemovalWindow(removal);
+  armRemovalWindow: PolicyStore['armRemovalWindow'] = (...args) => this.#windows.armRemovalWindow(...args);
 
   createPolicy = async (record: PolicyRecord): Promise<void> => {
     const written = await writeIf(

@@ -4,10 +4,14 @@
  * - `Y#<policy id>` a policy (ids sort by creation time); its target, schedule and events as JSON attributes;
  * - `Z#<policy id>#<run id>` one run of a policy (run ids sort by the run's time: a reversed query lists the newest
  *   first), kept with the event log's retention (`expiresAt`, the table's TTL).
+ * - `V#<policy id>#<counter hash>` an event counter of a policy (DynamoEventCounter.ts), `W#<policy id>#<counter
+ *   hash>#<event id>` the marker of an event it counted (kept 14 days, SQS's longest retention: a redelivery finds it),
+ *   `U#<policy id>#<counter hash>` the open `client.removed` window of a counter (DynamoRemovalWindows.ts).
  * Runs have a letter of their own so that a `begins_with(SK, 'Y#')` query lists policies only.
  */
+import { createHash } from 'node:crypto';
 import type { PolicyRecord } from '../../c2/policies/PolicyRecord.js';
-import type { PolicyRunRecord, RunOperation, RunOutcome, RunReason } from '../../c2/ports/PolicyStore.js';
+import type { PolicyRunRecord, RunEvent, RunOperation, RunOutcome, RunReason } from '../../c2/ports/PolicyStore.js';
 import type { Item, ItemRange } from './keyStoreItems.js';
 import { expiresAt } from './operationStoreItems.js';
 
@@ -21,6 +25,16 @@ export const isPolicyId = (id: string): boolean => ID.test(id);
 export const policyKey = (id: string): string => POLICIES_PREFIX + id;
 export const runsOf = (policyId: string): string => `${RUNS_PREFIX}${policyId}#`;
 export const runKey = (policyId: string, runId: string): string => runsOf(policyId) + runId;
+
+/** Event ids are part of a marker's sort key. */
+const EVENT_ID = /^[0-9A-Za-z_.:-]{1,128}$/;
+export const isEventId = (id: string): boolean => EVENT_ID.test(id);
+/** A counter's name (any text) as 32 hex characters of its SHA3-256. */
+const counterHash = (counter: string): string =>
+  createHash('sha3-256').update(counter, 'utf8').digest('hex').slice(0, 32);
+export const counterKey = (policyId: string, counter: string): string => `V#${policyId}#${counterHash(counter)}`;
+export const markerKey = (policyId: string, counter: string, eventId: string): string =>
+  `W#${policyId}#${counterHash(counter)}#${eventId}`;
 
 export function policyItem(r: PolicyRecord): Item {
   if (!isPolicyId(r.id)) throw new RangeError(`policy id "${r.id}" is not [0-9A-Za-z_-]{1,64}`);
@@ -64,6 +78,7 @@ export function runItem(r: PolicyRunRecord, retentionDays: number): Item {
     reason: { S: r.reason },
     ...(r.scheduledTime === undefined ? {} : { scheduledTime: { S: r.scheduledTime } }),
     ...(r.missed ? { missed: { BOOL: true } } : {}),
+    ...(r.event === undefined ? {} : { event: { S: JSON.stringify(r.event) } }),
     actor: { S: r.actor },
     operations: { S: JSON.stringify(r.operations) },
     operationCount: { N: String(r.operationCount) },
@@ -83,6 +98,7 @@ export function runFromItem(tenantId: string, item: Item): PolicyRunRecord {
     reason: item.reason!.S! as RunReason,
     ...(item.scheduledTime ? { scheduledTime: item.scheduledTime.S! } : {}),
     ...(item.missed?.BOOL ? { missed: true as const } : {}),
+    ...(item.event ? { event: JSON.parse(item.event.S!) as RunEvent } : {}),
     actor: item.actor!.S!,
     operations: JSON.parse(item.operations!.S!) as RunOperation[],
     operationCount: item.operationCount

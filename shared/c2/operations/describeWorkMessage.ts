@@ -16,8 +16,12 @@ export function describeWorkMessage(message: WorkMessage): Readonly<Record<strin
       };
     case 'return':
       return { type: message.type, tenantId: message.tenantId, clientIdHex: message.clientIdHex, at: message.at };
-    case 'policy-schedule':
+    case 'policySchedule':
       return { type: message.type, tenantId: message.tenantId, policyId: message.policyId };
+    case 'removalDue':
+      return { type: message.type, tenantId: message.tenantId, policyId: message.policyId, window: message.window };
+    case 'linkChange':
+      return { type: message.type, tenantId: message.tenantId, id: message.id, change: message.change };
     case 'event':
       return { type: message.type, tenantId: message.event.tenantId, action: message.event.action };
   }

@@ -6,6 +6,8 @@
 import type { C2Deps } from '../C2Deps.js';
 import { acceptReturn } from '../clients/acceptReturn.js';
 import { writeEvent } from '../events/writeEvent.js';
+import { countLinkChange } from '../policies/countLinkChange.js';
+import { fireRemovalWindow } from '../policies/fireRemovalWindow.js';
 import { syncPolicySchedule } from '../policies/syncPolicySchedule.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { acceptReceipts } from './acceptReceipts.js';
@@ -33,7 +35,11 @@ export function handleWork(deps: C2Deps, message: WorkMessage, options: WorkOpti
       return watchOperation(deps, message);
     case 'return':
       return acceptReturn(deps, message);
-    case 'policy-schedule':
+    case 'policySchedule':
       return syncPolicySchedule(deps, message.tenantId, message.policyId);
+    case 'linkChange':
+      return countLinkChange(deps, message);
+    case 'removalDue':
+      return fireRemovalWindow(deps, message);
   }
 }

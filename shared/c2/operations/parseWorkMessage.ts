@@ -4,6 +4,7 @@
  * first failed check), never with the content itself: a body may carry a device's protected receipt.
  */
 import * as z from 'zod';
+import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { TENANT_ID_PATTERN } from '../apiKeys/validateTenantId.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { OPERATION_ID } from './newOperationId.js';
@@ -25,7 +26,25 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
     payload: z.string().min(1).max(MAX_PAYLOAD_BASE64).regex(BASE64),
     tries: z.number().int().min(0).optional(),
   }),
-  z.object({ type: z.literal('policy-schedule'), tenantId, policyId: z.string().regex(OPERATION_ID) }),
+  z.object({ type: z.literal('policySchedule'), tenantId, policyId: z.string().regex(OPERATION_ID) }),
+  z.object({
+    type: z.literal('linkChange'),
+    tenantId,
+    id: z.string().regex(/^[0-9A-Za-z_.:-]{1,128}$/),
+    change: z.enum(['created', 'deleted']),
+    topic: z.string().min(1).max(MAX_TOPIC_LEN),
+    client: z.string().min(1).max(1024),
+    linkCreatedAt: z.iso.datetime(),
+    at: z.iso.datetime(),
+  }),
+  z.object({
+    type: z.literal('removalDue'),
+    tenantId,
+    policyId: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/),
+    topic: z.string().min(1).max(MAX_TOPIC_LEN),
+    window: z.number().int().min(0),
+    dueAt: z.number().int().min(0),
+  }),
   z.object({
     type: z.literal('return'),
     tenantId,

@@ -1,5 +1,5 @@
 /**
- * Deletes a policy (NOT_FOUND when there is none): its schedule first, then the record (removePolicy.ts); its runs are
+ * Deletes a policy (NOT_FOUND when there is none): its schedules first, then the record (removePolicy.ts); its runs are
  * no longer listed and expire with the event log.
  */
 import type { C2Deps } from '../C2Deps.js';

@@ -1,6 +1,6 @@
 /**
  * After a policy's record changed: its schedule put in step at once (syncPolicySchedule.ts) or, when that fails,
- * by the worker (a `policy-schedule` work message, retried until it holds), so a committed change never leaves its
+ * by the worker (a `policySchedule` work message, retried until it holds), so a committed change never leaves its
  * schedule behind silently. Throws the put's error only when the message could not be queued either.
  */
 import type { C2Deps } from '../C2Deps.js';
@@ -10,7 +10,7 @@ export async function keepScheduleInStep(deps: C2Deps, tenantId: string, policyI
   try {
     await syncPolicySchedule(deps, tenantId, policyId);
   } catch (error) {
-    await deps.queue.enqueue([{ type: 'policy-schedule', tenantId, policyId }]).catch(() => {
+    await deps.queue.enqueue([{ type: 'policySchedule', tenantId, policyId }]).catch(() => {
       throw error;
     });
   }

@@ -14,8 +14,12 @@
  *
  * A scheduled run checks its schedule against the policy: for a policy gone, or a time that is not one of the
  * policy's runs now (a schedule left behind by a change whose put failed), it starts nothing (the latter recorded
- * `skipped`, STALE_SCHEDULE) and queues the schedule's sync for the worker (`policy-schedule`), which deletes or
+ * `skipped`, STALE_SCHEDULE) and queues the schedule's sync for the worker (`policySchedule`), which deletes or
  * puts it again.
+ *
+ * An event run (policies/countLinkChange.ts, fireRemovalWindow.ts, checkKeyAge.ts) runs on the one name of its event
+ * (a topic, a client, or the tenant), its key given by the trigger (a counter's generation, a removal window, a key
+ * version), so that a run repeated (a redelivery, a crash) rotates once.
  */
 import { bytesToHex, sha3, utf8 } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -25,13 +29,13 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import { newOperationId, OPERATION_ID } from '../operations/newOperationId.js';
 import type { StartedOperation } from '../operations/startOperation.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
-import { type PolicyRunRecord, RUN_OPERATIONS_LISTED, type RunReason } from '../ports/PolicyStore.js';
+import { type PolicyRunRecord, RUN_OPERATIONS_LISTED, type RunEvent } from '../ports/PolicyStore.js';
 import type { Caller } from '../ports.js';
 import { rotateTopicKey } from '../topics/rotateTopicKey.js';
 import { isRunTimeOf } from './isRunTimeOf.js';
 import type { PolicyAction, PolicyRecord } from './PolicyRecord.js';
 import { policyStoreOf } from './policyStoreOf.js';
-import { policyTargetNames } from './policyTargetNames.js';
+import { policyTargetNames, type TargetNames } from './policyTargetNames.js';
 import { requirePolicy } from './requirePolicy.js';
 
 /** The most operations one run starts (a target matching more fails before starting any). */
@@ -44,10 +48,19 @@ const TIME_CHARS = 10;
 export type RunTrigger =
   | { readonly reason: 'manual'; readonly idempotencyKey?: string }
   | {
-      readonly reason: Exclude<RunReason, 'manual'>;
+      readonly reason: 'schedule';
       readonly scheduledTime: string;
       /** It stands for runs that fell due while nothing ran the schedule (local mode's scheduler, once restarted). */
       readonly missed?: boolean;
+    }
+  | {
+      readonly reason: 'event';
+      /** The event, and the one name the run rotates. */
+      readonly event: RunEvent;
+      /** What makes a repeat the same run (the counter and its generation). */
+      readonly key: string;
+      /** ISO 8601: the time of the event that made it due. */
+      readonly at: string;
     };
 
 export interface PolicyRun {
@@ -64,8 +77,9 @@ function timingOf(deps: C2Deps, trigger: RunTrigger): { at: number; key?: string
     const at = deps.clock();
     return trigger.idempotencyKey === undefined ? { at } : { at, key: `manual:${trigger.idempotencyKey}` };
   }
-  const at = Date.parse(trigger.scheduledTime);
+  const at = Date.parse(trigger.reason === 'event' ? trigger.at : trigger.scheduledTime);
   if (!Number.isFinite(at)) throw new C2Error(C2ErrorCode.InvalidInput, 'the scheduled time must be an ISO 8601 time');
+  if (trigger.reason === 'event') return { at, key: `event:${trigger.key}` };
   return { at, key: `${trigger.reason}:${new Date(at).toISOString()}` };
 }
 
@@ -87,6 +101,13 @@ function startAction(
   }
 }
 
+/** The one name of an event run. */
+function eventTarget(event: RunEvent): TargetNames {
+  if (event.topic !== undefined) return { kind: 'topic', names: [event.topic] };
+  if (event.client !== undefined) return { kind: 'client', names: [event.client] };
+  return { kind: 'tenant' };
+}
+
 /**
  * Starts the operations; stops at the first error (a C2Error), which the run records, except a name of a prefix or
  * all topics gone since it was listed (NOT_FOUND), which is left out.
@@ -96,10 +117,13 @@ async function startAll(
   caller: Caller,
   policy: PolicyRecord,
   runKey: string,
+  event: RunEvent | undefined,
 ): Promise<{ started: StartedOperation[]; error?: { code: string; message: string } }> {
   const started: StartedOperation[] = [];
   try {
-    const targets = await policyTargetNames(deps, caller.tenantId, policy.target, MAX_RUN_OPERATIONS);
+    const targets: TargetNames = event
+      ? eventTarget(event)
+      : await policyTargetNames(deps, caller.tenantId, policy.target, MAX_RUN_OPERATIONS);
     const names = targets.kind === 'tenant' ? ['c2'] : targets.names;
     const listed = !('topic' in policy.target || 'client' in policy.target);
     for (const name of names) {
@@ -142,8 +166,9 @@ export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigge
     id: runId,
     at: new Date(timing.at).toISOString(),
     reason: trigger.reason,
-    ...(trigger.reason === 'manual' ? {} : { scheduledTime: new Date(timing.at).toISOString() }),
-    ...(trigger.reason !== 'manual' && trigger.missed ? { missed: true as const } : {}),
+    ...(trigger.reason === 'schedule' ? { scheduledTime: new Date(timing.at).toISOString() } : {}),
+    ...(trigger.reason === 'schedule' && trigger.missed ? { missed: true as const } : {}),
+    ...(trigger.reason === 'event' ? { event: trigger.event } : {}),
     actor: caller.actor,
     operations: [],
     operationCount: 0,
@@ -161,7 +186,8 @@ export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigge
     const { run } = await store.appendRun({ ...base, outcome: 'skipped', error });
     return { run, operations: [] };
   }
-  const { started, error } = await startAll(deps, caller, policy, timing.key ?? runId);
+  const event = trigger.reason === 'event' ? trigger.event : undefined;
+  const { started, error } = await startAll(deps, caller, policy, timing.key ?? runId, event);
   const operations = started.map(({ operation }) => operation);
   const listed = operations.slice(0, RUN_OPERATIONS_LISTED);
   const more = operations.slice(RUN_OPERATIONS_LISTED).map((operation) => operation.id);
@@ -178,7 +204,7 @@ export async function runPolicy(deps: C2Deps, caller: Caller, id: string, trigge
 
 /** Queues the policy's schedule sync for the worker (syncPolicySchedule.ts); a failure is the caller's error. */
 function syncLater(deps: C2Deps, tenantId: string, policyId: string): Promise<void> {
-  return deps.queue.enqueue([{ type: 'policy-schedule', tenantId, policyId }]);
+  return deps.queue.enqueue([{ type: 'policySchedule', tenantId, policyId }]);
 }
 
 /**

@@ -28,6 +28,62 @@ export interface RunOperation {
   readonly target: OperationTarget;
 }
 
+/**
+ * The event of an event run: its type (a PolicyEvent's) and the one name the run is on: the topic it counted on, the
+ * client whose key is old (`key.age`), or neither for the tenant's C2 key.
+ */
+export interface RunEvent {
+  readonly type: string;
+  readonly topic?: string;
+  readonly client?: string;
+}
+
+/** One event counted by {@link PolicyStore.countEvent}. */
+export interface EventCount {
+  readonly tenantId: string;
+  readonly policyId: string;
+  /** What is counted on its own: the event type and the topic (policies/countLinkChange.ts). */
+  readonly counter: string;
+  /** The event's identity ([0-9A-Za-z_.:-]{1,128}): the same event counted again is not counted twice. */
+  readonly eventId: string;
+  /** A run falls due every `threshold` events. */
+  readonly threshold: number;
+  /** Now (ms since the epoch): the counter's lease and the event's marker expire by it. */
+  readonly now: number;
+}
+
+/** What {@link PolicyStore.countEvent} did. */
+export interface EventCounted {
+  /** False when the event had been counted already. */
+  readonly counted: boolean;
+  /** The events counted towards the next run. */
+  readonly count: number;
+  /**
+   * The generations (1, 2, ...) whose runs fell due and are not settled yet: each run once (its key holds the
+   * generation), then {@link PolicyStore.settleEventRun}. A run left by a crash is still listed by the next count.
+   */
+  readonly due: readonly number[];
+}
+
+export interface RemovalWindowInput {
+  readonly tenantId: string;
+  readonly policyId: string;
+  readonly counter: string;
+  /** As {@link EventCount.eventId}. */
+  readonly eventId: string;
+  /** When the removal happened (ms). */
+  readonly at: number;
+  readonly batchMs: number;
+  readonly delayMs: number;
+}
+
+export interface RemovalWindow {
+  /** When it opened (ms): its identity. */
+  readonly window: number;
+  readonly dueAt: number;
+  readonly armed: boolean;
+}
+
 export interface PolicyRunRecord {
   readonly tenantId: string;
   readonly policyId: string;
@@ -42,6 +98,8 @@ export interface PolicyRunRecord {
   readonly missed?: true;
   /** Who asked (API key id, 'scheduler', ...). */
   readonly actor: string;
+  /** For an event run: the event that made it due, and the one name it ran on. */
+  readonly event?: RunEvent;
   /** The first {@link RUN_OPERATIONS_LISTED} operations the run started, with their targets. */
   readonly operations: readonly RunOperation[];
   /** How many operations the run started (all of them). */
@@ -70,6 +128,23 @@ export interface PolicyStore {
   /** Stores the run; a run of that policy and id stored already is kept, and returned (`created: false`). */
   appendRun(run: PolicyRunRecord): Promise<{ run: PolicyRunRecord; created: boolean }>;
   getRun(tenantId: string, policyId: string, runId: string): Promise<PolicyRunRecord | undefined>;
+  /**
+   * Counts an event towards a policy's counter, exactly: an event counted twice (a redelivery) counts once, events
+   * counted at once are all counted; every `threshold` events a generation falls due (see {@link EventCounted}).
+   * CONCURRENT_UPDATE when the counter stayed busy (the event is to be counted again later).
+   */
+  countEvent(count: EventCount): Promise<EventCounted>;
+  /**
+   * A removal (`client.removed`) at `at` on a counter: opens a window there unless one opened at most `batchMs`
+   * before (then it joins that one); an event seen already joins the current window. The window's `dueAt` is its
+   * start + `batchMs` + `delayMs`; `armed` once {@link PolicyStore.armRemovalWindow} said its run is queued.
+   */
+  openRemovalWindow(removal: RemovalWindowInput): Promise<RemovalWindow>;
+  /** The window's run is queued (a removal joining it queues nothing more). */
+  armRemovalWindow(tenantId: string, policyId: string, counter: string, window: number): Promise<void>;
+  /** The run of `generation` is recorded: no longer due. */
+  settleEventRun(tenantId: string, policyId: string, counter: string, generation: number): Promise<void>;
+
   /** The policy's runs, newest first. */
   listRuns(tenantId: string, policyId: string, page: PageRequest): Promise<Page<PolicyRunRecord>>;
 }

@@ -67,14 +67,51 @@ export interface ReturnMessage {
  * own put failed, or by a scheduled run that found its schedule stale or its policy gone.
  */
 export interface PolicyScheduleMessage {
-  readonly type: 'policy-schedule';
+  readonly type: 'policySchedule';
   readonly tenantId: string;
   readonly policyId: string;
+}
+
+/**
+ * A link between a client and a topic was created or deleted (by an unlink or a client's deletion), as committed in
+ * the store: read from the table's stream in AWS, from local mode's link journal locally. The policies' event
+ * triggers count it (policies/countLinkChange.ts), once however many times it comes: a change is known by its link
+ * and the link's `createdAt` (a creation, or the deletion of that link), whichever feed brought it and however often.
+ */
+export interface LinkChangeMessage {
+  readonly type: 'linkChange';
+  readonly tenantId: string;
+  /** The record that brought it ([0-9A-Za-z_.:-]{1,128}): a stream record's event id, a journal entry's id (logs). */
+  readonly id: string;
+  readonly change: 'created' | 'deleted';
+  readonly topic: string;
+  readonly client: string;
+  /** ISO 8601: the `createdAt` of the link created, or deleted. */
+  readonly linkCreatedAt: string;
+  /** ISO 8601: when it was committed. */
+  readonly at: string;
+}
+
+/**
+ * A window of `client.removed` events of a policy on a topic is due (policies/fireRemovalWindow.ts): queued with a
+ * delay when the window opened, queued again while it is not yet due (a queue delays 15 minutes at most).
+ */
+export interface RemovalDueMessage {
+  readonly type: 'removalDue';
+  readonly tenantId: string;
+  readonly policyId: string;
+  readonly topic: string;
+  /** When the window opened (ms since the epoch): the first removal's time, the run's identity. */
+  readonly window: number;
+  /** When its run is due (ms since the epoch): the window's end, plus the policy's delay. */
+  readonly dueAt: number;
 }
 
 export type WorkMessage =
   | OperationMessage
   | PolicyScheduleMessage
+  | RemovalDueMessage
+  | LinkChangeMessage
   | ReceiptMessage
   | EventMessage
   | ConfirmationMessage

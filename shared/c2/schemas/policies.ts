@@ -290,7 +290,15 @@ export const PolicyRunViewSchema = z
     missed: z.literal(true).optional().meta({
       description: 'A scheduled run standing for the runs that fell due while nothing ran the schedule (local mode).',
     }),
-    actor: z.string().meta({ description: 'The API key id (or scheduler) that ran it.' }),
+    event: z
+      .strictObject({
+        type: z.string().meta({ description: 'The policy event that made the run due.' }),
+        topic: z.string().optional().meta({ description: 'The topic it counted on: the one topic the run rotates.' }),
+        client: z.string().optional().meta({ description: 'The client whose key reached its age (key.age).' }),
+      })
+      .optional()
+      .meta({ description: 'For an event run: which event, on which topic or client (neither: the C2 key).' }),
+    actor: z.string().meta({ description: 'The API key id (or scheduler, or events) that ran it.' }),
     outcome: z.enum(RUN_OUTCOMES).meta({
       description:
         'started: an operation per target (follow each at /v1/operations/{id}); empty: no target matched; ' +

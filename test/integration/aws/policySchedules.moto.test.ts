@@ -219,7 +219,7 @@ describeWithMoto('policy schedules over moto', (moto) => {
     // Assess
     expect(view.revision).toBe(2);
     expect(messages).toEqual([
-      { ok: true, message: { type: 'policy-schedule', tenantId: caller.tenantId, policyId: policy.id } },
+      { ok: true, message: { type: 'policySchedule', tenantId: caller.tenantId, policyId: policy.id } },
     ]);
     expect(stale).toBe('rate(1 day)');
     expect((await scheduleOf(policy.id)).ScheduleExpression).toBe('rate(7 days)');

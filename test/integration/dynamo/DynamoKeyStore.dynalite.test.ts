@@ -8,6 +8,7 @@ import { DynamoOperationStore } from '../../../shared/adapters/aws/DynamoOperati
 import { DynamoPolicyStore } from '../../../shared/adapters/aws/DynamoPolicyStore.js';
 import { CLIENTS, LINKS_BY_TOPIC, TOPICS } from '../../../shared/adapters/aws/keyStoreItems.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
+import { counterKey } from '../../../shared/adapters/aws/policyStoreItems.js';
 import { type RunningDynalite, startDynalite } from '../../../shared/adapters/local/DynaliteServer.js';
 import { bytesToHex, hashIdAlias, hashTopic } from '../../../shared/e4/index.js';
 import { clientRecord, keyStoreContract, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
@@ -208,5 +209,59 @@ describe('DynamoKeyStore over dynalite on disk', () => {
       await second.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('DynamoPolicyStore event counters across instances', () => {
+  it('counts exactly when three stores (three processes) count on one counter at once, through its lease', async () => {
+    // Prepare
+    const { db, table } = await freshTable();
+    const stores = [0, 1, 2].map(() => new DynamoPolicyStore(db, table));
+    const deliveries = Array.from({ length: 30 }, (_, i) => `event-${i}`);
+    deliveries.push(...deliveries.filter((_, i) => i % 4 === 0));
+    const count = (eventId: string, i: number) =>
+      stores[i % 3]!.countEvent({ tenantId: 't', policyId: 'p', counter: 'c', eventId, threshold: 4, now: 1 });
+
+    // Act
+    const results = await Promise.all(deliveries.map(count));
+    const after = await count('event-0', 0);
+
+    // Assess
+    expect(results.filter((result) => result.counted)).toHaveLength(30);
+    expect(after).toEqual({ counted: false, count: 2, due: [1, 2, 3, 4, 5, 6, 7] });
+  });
+});
+
+describe('DynamoPolicyStore event counters after a crash', () => {
+  it('finishes what a holder that died left: its counted event is not counted again, its expired lease is taken', async () => {
+    // Prepare: the state a count leaves when its process dies between the count and the event's marker.
+    const { db, table } = await freshTable();
+    const store = new DynamoPolicyStore(db, table);
+    await db.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          PK: { S: 'T#t' },
+          SK: { S: counterKey('p', 'c') },
+          eventCount: { N: '1' },
+          generation: { N: '0' },
+          pending: { S: 'e1' },
+          leaseOwner: { S: 'dead' },
+          leaseUntil: { N: '999' },
+        },
+      }),
+    );
+    const count = (eventId: string) =>
+      store.countEvent({ tenantId: 't', policyId: 'p', counter: 'c', eventId, threshold: 2, now: 1000 });
+
+    // Act
+    const again = await count('e1');
+    const next = await count('e2');
+    const late = await count('e1');
+
+    // Assess
+    expect(again).toEqual({ counted: false, count: 1, due: [] });
+    expect(next).toEqual({ counted: true, count: 0, due: [1] });
+    expect(late).toEqual({ counted: false, count: 0, due: [1] });
   });
 });

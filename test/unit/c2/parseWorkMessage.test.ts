@@ -8,6 +8,16 @@ const receipt = {
   clientIdHex: '0123456789abcdef0123456789abcdef',
   payload: 'c2VjcmV0IHJlY2VpcHQ=',
 };
+const linkChange = {
+  type: 'linkChange',
+  tenantId: 'tenant-a',
+  id: 'c81e728d9d4c2f636f067f89cc14862c',
+  change: 'deleted',
+  topic: 'plant/a',
+  client: 'dev-1',
+  linkCreatedAt: '2026-12-04T10:00:00.000Z',
+  at: '2026-12-04T11:00:00.000Z',
+};
 const back = { type: 'return', tenantId: 'tenant-a', clientIdHex: '0123456789abcdef0123456789abcdef', at: 1 };
 
 describe('parseWorkMessage', () => {
@@ -16,6 +26,7 @@ describe('parseWorkMessage', () => {
     ['a receipt', receipt],
     ['a receipt tried before', { ...receipt, tries: 2 }],
     ['a device back', back],
+    ['a link change', linkChange],
   ])('reads %s as it was queued', (_, message) => {
     expect(parseWorkMessage(JSON.stringify(message))).toEqual({ ok: true, message });
   });
@@ -37,6 +48,8 @@ describe('parseWorkMessage', () => {
     ],
     ['a payload that is not base64', JSON.stringify({ ...receipt, payload: 'c2VjcmV0!' }), 'at payload'],
     ['an empty payload', JSON.stringify({ ...receipt, payload: '' }), 'at payload'],
+    ['a link change of another kind', JSON.stringify({ ...linkChange, change: 'modified' }), 'at change'],
+    ['a link change without its link time', JSON.stringify({ ...linkChange, linkCreatedAt: 'x' }), 'at linkCreatedAt'],
     ['negative tries', JSON.stringify({ ...receipt, tries: -1 }), 'at tries'],
     ['a return without its time', JSON.stringify({ ...back, at: undefined }), 'at at'],
     ['a return at a fraction of a millisecond', JSON.stringify({ ...back, at: 1.5 }), 'at at'],
