@@ -356,7 +356,10 @@ export interface EventRecord {
   readonly actor: string;
   /** e.g. 'client.create', 'topic.rotate', 'link.delete'. */
   readonly action: string;
-  readonly target: { readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey'; readonly name: string };
+  readonly target: {
+    readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey' | 'policy';
+    readonly name: string;
+  };
   readonly result: 'ok' | 'error';
   /** The C2 error code when the result is 'error'. */
   readonly errorCode?: string;

@@ -59,7 +59,10 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
       at: z.string().min(1).max(40),
       actor: z.string().min(1).max(200),
       action: z.string().min(1).max(64),
-      target: z.object({ type: z.enum(['client', 'topic', 'link', 'c2key', 'apikey']), name: z.string().max(2048) }),
+      target: z.object({
+        type: z.enum(['client', 'topic', 'link', 'c2key', 'apikey', 'policy']),
+        name: z.string().max(2048),
+      }),
       result: z.enum(['ok', 'error']),
       errorCode: z.string().max(64).optional(),
       details: z.record(z.string(), z.unknown()).optional(),

@@ -4,14 +4,16 @@
  * {@link MAX_POLICIES_PER_TENANT} (LIMIT_REACHED beyond; two creations at the same moment may both pass the count:
  * the quota bounds, it does not meter). Its schedule is put after the record (keepScheduleInStep.ts: by the worker
  * when the put fails); only when neither the put nor its queueing worked is the record deleted again and the error
- * the caller's, so a creation sent again makes one policy.
+ * the caller's, so a creation sent again makes one policy. Recorded in the event log (`policy.create`, target the
+ * policy's id).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { audited } from '../events/audited.js';
 import { newOperationId } from '../operations/newOperationId.js';
 import type { Caller } from '../ports.js';
 import { keepScheduleInStep } from './keepScheduleInStep.js';
-import type { PolicyRecord } from './PolicyRecord.js';
+import type { PolicyFields, PolicyRecord } from './PolicyRecord.js';
 import { type PolicyView, policyView } from './PolicyView.js';
 import { policyStoreOf } from './policyStoreOf.js';
 import { removeSchedule } from './removeSchedule.js';
@@ -22,6 +24,14 @@ export const MAX_POLICIES_PER_TENANT = 100;
 
 export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown): Promise<PolicyView> {
   const fields = validatePolicy(input);
+  const id = newOperationId(deps);
+  return audited(deps, caller, 'policy.create', { type: 'policy', name: id }, async () => ({
+    value: await create(deps, caller, id, fields),
+    details: { name: fields.name, action: fields.action, target: fields.target, revision: 1 },
+  }));
+}
+
+async function create(deps: C2Deps, caller: Caller, id: string, fields: PolicyFields): Promise<PolicyView> {
   const store = policyStoreOf(deps);
   await requireTargetExists(deps, caller.tenantId, fields.target);
   if ((await store.countPolicies(caller.tenantId)) >= MAX_POLICIES_PER_TENANT) {
@@ -33,7 +43,7 @@ export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown)
   const now = new Date(deps.clock()).toISOString();
   const record: PolicyRecord = {
     ...fields,
-    id: newOperationId(deps),
+    id,
     tenantId: caller.tenantId,
     createdAt: now,
     updatedAt: now,

@@ -12,6 +12,7 @@ const TARGET_TYPES: Readonly<Record<TargetType, true>> = {
   link: true,
   c2key: true,
   apikey: true,
+  policy: true,
 };
 
 export const EventViewSchema = z

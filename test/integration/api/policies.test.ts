@@ -121,6 +121,22 @@ describe('policies: create, read, list, replace, change, delete', () => {
     expect(runs.status).toBe(404);
   });
 
+  it('records each change in the event log: policy.create, policy.update (PUT and PATCH), policy.delete', async () => {
+    const token = await api.tokenOf('tenant-policies-audit');
+    const policy = await created(daily, token);
+    await api.call('PATCH', `/v1/policies/${policy.id}`, { token, body: { enabled: false } });
+    await api.call('DELETE', `/v1/policies/${policy.id}`, { token });
+    const events = await api.call('GET', '/v1/events?limit=10', { token });
+    const mine = events.json.items.filter((event: { target: { type: string } }) => event.target.type === 'policy');
+    expect(mine.map((event: { action: string; result: string }) => [event.action, event.result])).toEqual([
+      ['policy.delete', 'ok'],
+      ['policy.update', 'ok'],
+      ['policy.create', 'ok'],
+    ]);
+    expect(mine.every((event: { target: { name: string } }) => event.target.name === policy.id)).toBe(true);
+    expect(mine[1].details).toEqual({ revision: 2, enabled: false });
+  });
+
   it("another tenant's policy is NOT_FOUND", async () => {
     const policy = await created();
     const token = await api.tokenOf('tenant-policies-other');
