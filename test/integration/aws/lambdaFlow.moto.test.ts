@@ -20,7 +20,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
-import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import { handleWorkBatch } from '../../../functions/worker/handleWorkBatch.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
@@ -30,6 +29,7 @@ import type { OperationView } from '../../../shared/c2/operations/OperationView.
 import { handleScheduledRun } from '../../../shared/c2/policies/handleScheduledRun.js';
 import { randomEd25519KeyPair, toBase64 } from '../../../shared/e4/index.js';
 import { call } from '../../support/apiEvent.js';
+import { awsC2Config } from '../../support/awsC2Config.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 import { sqsEventOf } from '../../support/sqsEventOf.js';
 
@@ -63,18 +63,13 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
       new GetQueueAttributesCommand({ QueueUrl: workQueueUrl, AttributeNames: ['QueueArn'] }),
     );
     workQueueArn = Attributes!.QueueArn!;
-    const config: AwsC2Config = {
-      region: 'us-east-1',
+    const config = awsC2Config({
       tableName: 'e4c2-lambda',
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
       workQueueUrl,
       devicePolicyName: 'e4c2-test-device',
-      scheduleGroup: undefined,
-      schedulerRoleArn: undefined,
-      rotationFunctionArn: undefined,
-      scheduleDeadLetterArn: undefined,
-    };
+    });
     // As every function composes it: the device provisioner comes from the configuration (its device policy).
     deps = composeAwsC2(config, { clients });
     token = (await createApiKey(deps, { tenantId, actor: 'setup' }, { name: 'admin' })).token;

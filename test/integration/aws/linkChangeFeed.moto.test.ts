@@ -10,7 +10,6 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import { handleWorkBatch } from '../../../functions/worker/handleWorkBatch.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
@@ -21,6 +20,7 @@ import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
 import { listPolicyRuns } from '../../../shared/c2/policies/listPolicyRuns.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { randomKey } from '../../../shared/e4/index.js';
+import { awsC2Config } from '../../support/awsC2Config.js';
 import { callerOf } from '../../support/callerOf.js';
 import { clientConfig, describeWithMoto, type RunningMoto } from '../../support/moto.js';
 
@@ -110,18 +110,12 @@ describeWithMoto('the link-change feed over moto (DynamoDB stream, worker handle
     streamArn = (await db.send(new DescribeTableCommand({ TableName: TABLE }))).Table!.LatestStreamArn!;
     sqs = new SQSClient(clients);
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'e4c2-link-feed-work' }))).QueueUrl!;
-    const config: AwsC2Config = {
-      region: 'us-east-1',
+    const config = awsC2Config({
       tableName: TABLE,
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
       workQueueUrl: queueUrl,
-      devicePolicyName: undefined,
-      scheduleGroup: undefined,
-      schedulerRoleArn: undefined,
-      rotationFunctionArn: undefined,
-      scheduleDeadLetterArn: undefined,
-    };
+    });
     deps = composeAwsC2(config, { clients });
   });
   afterAll(async () => {

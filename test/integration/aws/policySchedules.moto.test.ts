@@ -29,6 +29,7 @@ import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
 import { deletePolicy } from '../../../shared/c2/policies/deletePolicy.js';
 import { patchPolicy } from '../../../shared/c2/policies/patchPolicy.js';
 import { replacePolicy } from '../../../shared/c2/policies/replacePolicy.js';
+import { awsC2Config } from '../../support/awsC2Config.js';
 import { callerOf } from '../../support/callerOf.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 import { DLQ, ROLE, TARGET } from '../../support/schedulerArns.js';
@@ -58,18 +59,16 @@ describeWithMoto('policy schedules over moto', (moto) => {
     const groupName = GROUP;
     return {
       ...composeAwsC2(
-        {
-          region: 'us-east-1',
+        awsC2Config({
           tableName: 'e4c2-policies',
           kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/unused',
           iotDataEndpoint: clients.endpoint,
           workQueueUrl: queueUrl,
-          devicePolicyName: undefined,
           scheduleGroup: groupName,
           schedulerRoleArn: ROLE,
           rotationFunctionArn: TARGET,
           scheduleDeadLetterArn: DLQ,
-        },
+        }),
         {
           clients,
           scheduler: (settings) =>

@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import { handleWorkBatch, type WorkBatchLogger } from '../../../functions/worker/handleWorkBatch.js';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
@@ -27,6 +26,7 @@ import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.
 import { SqsWorkQueue } from '../../../shared/adapters/aws/SqsWorkQueue.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import type { WorkMessage } from '../../../shared/c2/ports/WorkQueue.js';
+import { awsC2Config } from '../../support/awsC2Config.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 import { sqsEventOf } from '../../support/sqsEventOf.js';
 
@@ -93,18 +93,12 @@ describeWithMoto('the worker handler over moto (SQS, DynamoDB, KMS)', (moto) => 
     ).QueueUrl!;
     queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
       .Attributes!.QueueArn!;
-    const config: AwsC2Config = {
-      region: 'us-east-1',
+    const config = awsC2Config({
       tableName: TABLE,
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
       workQueueUrl: queueUrl,
-      devicePolicyName: undefined,
-      scheduleGroup: undefined,
-      schedulerRoleArn: undefined,
-      rotationFunctionArn: undefined,
-      scheduleDeadLetterArn: undefined,
-    };
+    });
     const composed = composeAwsC2(config, { clients });
     deps = {
       ...composed,

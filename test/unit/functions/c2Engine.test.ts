@@ -9,7 +9,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import type { AwsC2Config } from '../../../functions/awsConfig.js';
 import { c2Engine } from '../../../functions/c2Engine.js';
 import { composeAwsC2 } from '../../../functions/composeAwsC2.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
@@ -21,6 +20,7 @@ import { pureEngine } from '../../../shared/e4/crypto/pureEngine.js';
 import { bytesToHex, cmdResetTopics, cmdSetTopicKey, randomKey } from '../../../shared/e4/index.js';
 import { NodeSivKey } from '../../../shared/e4/node/NodeSivKey.js';
 import { nodeEngine } from '../../../shared/e4/node/nodeEngine.js';
+import { awsC2Config } from '../../support/awsC2Config.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
@@ -179,19 +179,13 @@ describeWithMoto('AWS composition (composeAwsC2)', (moto) => {
     const db = new DynamoDBClient(clients);
     await createKeyStoreTable(db, 'e4c2-engine');
     db.destroy();
-    const config: AwsC2Config = {
-      region: 'us-east-1',
+    const config = awsC2Config({
       tableName: 'e4c2-engine',
       kmsKeyArn: KeyMetadata!.Arn!,
       iotDataEndpoint: clients.endpoint,
       // Not called by this test (it runs use cases that enqueue nothing): any URL will do.
       workQueueUrl: `${clients.endpoint}/123456789012/e4c2-work`,
-      devicePolicyName: undefined,
-      scheduleGroup: undefined,
-      schedulerRoleArn: undefined,
-      rotationFunctionArn: undefined,
-      scheduleDeadLetterArn: undefined,
-    };
+    });
     deps = composeAwsC2(config, { clients });
   });
   afterAll(async () => {
