@@ -169,7 +169,7 @@ async function createAdminKeyIfNeeded(deps: C2Deps, tenantId: string, another: b
   const existing = await deps.store.countApiKeys(tenantId);
   if (existing > 0 && !another) return undefined;
   const name = existing === 0 ? 'admin' : `admin-${existing + 1}`;
-  const created = await createApiKey(deps, { tenantId, actor: 'local-admin' }, { name });
+  const created = await createApiKey(deps, { tenantId, actor: 'local-admin' }, { name, scope: 'admin' });
   return created.token;
 }
 
