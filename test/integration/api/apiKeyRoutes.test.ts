@@ -1,7 +1,8 @@
 /**
  * The API key routes (/v1/keys/api) over the local adapters: create (the token once), list, read, rotate, revoke;
- * the last admin key kept; last use recorded; each change in the event log; bad input a 4xx.
+ * the last admin key kept; last use recorded; each change in the event log; bad input a 4xx; the README examples.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
@@ -268,5 +269,44 @@ describe('DELETE /v1/keys/api/{keyId}', () => {
     }
     const working = await Promise.all([first, second].map((token) => api.call('GET', '/v1/stats', { token })));
     expect(working.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("the README's API key examples", () => {
+  it('each curl line of its API keys section answers as it says, in order (its new key in place of $KEY_ID)', async () => {
+    // Prepare: the sh block of the README's "#### API keys" section
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const at = readme.indexOf('#### API keys');
+    const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at, readme.indexOf('\n#### ', at + 1)))?.[1] ?? '';
+    const calls = block
+      .replaceAll('\\\n', ' ')
+      .split('\n')
+      .filter((line) => line.startsWith('curl '))
+      .map((line) => ({
+        method: /-X (\w+)/.exec(line)?.[1] ?? 'GET',
+        body: /-d '([^']*)'/.exec(line)?.[1],
+        target: /"\$API(\/v1\/[^"]*)"/.exec(line)![1]!,
+      }));
+    expect(calls.map(({ method, target }) => `${method} ${target}`)).toEqual([
+      'POST /v1/keys/api',
+      'GET /v1/keys/api',
+      'GET /v1/keys/api/$KEY_ID',
+      'POST /v1/keys/api/$KEY_ID/rotate',
+      'DELETE /v1/keys/api/$KEY_ID',
+    ]);
+
+    // Act
+    const answers = [];
+    let keyId = '';
+    for (const { method, body, target } of calls) {
+      const answer = await api.call(method, target.replace('$KEY_ID', keyId), body ? { body: JSON.parse(body) } : {});
+      keyId ||= answer.json.keyId;
+      answers.push(answer);
+    }
+
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([201, 200, 200, 200, 200]);
+    expect(answers[0]!.json).toMatchObject({ scope: 'read-only', expiresAt: '2027-12-31T23:59:59.000Z' });
+    expect(answers[4]!.json).toMatchObject({ keyId, status: 'revoked' });
   });
 });
