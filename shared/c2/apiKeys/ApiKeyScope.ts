@@ -7,7 +7,7 @@ import type { ApiKeyScope } from '../ports.js';
 
 export type { ApiKeyScope };
 
-export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['admin', 'operator', 'read-only', 'enrol'];
+export const API_KEY_SCOPES = ['admin', 'operator', 'read-only', 'enrol'] as const satisfies readonly ApiKeyScope[];
 
 const GRANTS: Readonly<Record<ApiKeyScope, readonly ApiKeyScope[]>> = {
   admin: ['admin', 'operator', 'read-only', 'enrol'],

@@ -8,7 +8,7 @@ import { API_KEY_SCOPES } from '../apiKeys/ApiKeyScope.js';
 import { ClientNameSchema } from './clients.js';
 import { hexIdParam, isoTime, pageOf } from './common.js';
 
-const ScopeSchema = z.enum(API_KEY_SCOPES as ['admin', 'operator', 'read-only', 'enrol'], {
+const ScopeSchema = z.enum(API_KEY_SCOPES, {
   error: 'must be one of admin, operator, read-only, enrol',
 });
 
