@@ -1,15 +1,18 @@
 /**
- * One log line per HTTP request once it is answered: method, path (without the query string), status, duration and
- * the request id API Gateway would give it (the `apigw-requestid` response header, also in error bodies). Never a
- * header (the Authorization header carries the API key) or a body (a created client's generated key).
+ * One log line per HTTP request once it is answered: method, path (without the query string), status, duration,
+ * the request id API Gateway would give it (the `apigw-requestid` response header, also in error bodies) and the
+ * key id of the API key presented (whether it was valid: the status tells). Never a header (the Authorization header
+ * carries the API key's secret) or a body (a created client's generated key).
  */
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { parseApiKeyToken } from '../shared/c2/apiKeys/apiKeyToken.js';
 import type { LocalLogger } from './localLogger.js';
 
 export function logRequests(listener: RequestListener, log: LocalLogger): RequestListener {
   return (req, res) => {
     const started = performance.now();
+    const keyId = keyIdOf(req);
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : undefined;
       const requestId = res.getHeader('apigw-requestid');
@@ -19,9 +22,18 @@ export function logRequests(listener: RequestListener, log: LocalLogger): Reques
         status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         requestId: typeof requestId === 'string' ? requestId : undefined,
+        ...(keyId === undefined ? {} : { keyId }),
         ...(status === undefined ? { aborted: true } : {}),
       });
     });
     listener(req, res);
   };
+}
+
+/** The key id of a well-formed `Authorization: Bearer <API key>`, nothing of its secret. */
+function keyIdOf(req: IncomingMessage): string | undefined {
+  const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+  const parsed = token === undefined ? undefined : parseApiKeyToken(token);
+  parsed?.secret.fill(0);
+  return parsed?.keyId;
 }

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { createApiHandler } from '../functions/api/createApiHandler.js';
 import { MqttReceiptSubscriber } from '../shared/adapters/local/MqttReceiptSubscriber.js';
+import { countUsableAdminKeys } from '../shared/c2/apiKeys/countUsableAdminKeys.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
@@ -165,11 +166,16 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
   }
 }
 
+/**
+ * An admin key on the first start, on request, or when the tenant has no usable admin key left (all revoked or
+ * expired, e.g. a revocation cut short by a crash): the way back in.
+ */
 async function createAdminKeyIfNeeded(deps: C2Deps, tenantId: string, another: boolean): Promise<string | undefined> {
+  const usable = await countUsableAdminKeys(deps, tenantId, deps.clock());
+  if (usable > 0 && !another) return undefined;
   const existing = await deps.store.countApiKeys(tenantId);
-  if (existing > 0 && !another) return undefined;
   const name = existing === 0 ? 'admin' : `admin-${existing + 1}`;
-  const created = await createApiKey(deps, { tenantId, actor: 'local-admin' }, { name });
+  const created = await createApiKey(deps, { tenantId, actor: 'local-admin' }, { name, scope: 'admin' });
   return created.token;
 }
 

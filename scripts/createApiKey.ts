@@ -1,5 +1,5 @@
 /**
- * `npm run api-key -- --table <name> --tenant <id> [--name admin] [--region <region>]`: creates an API key of a
+ * `npm run api-key -- --table <name> --tenant <id> [--name admin] [--scope admin] [--region <region>]`: creates an API key of a
  * tenant directly in the deployed table (the AWS deployment has no key yet after `cdk deploy`; local mode prints its
  * own) and prints it once. It runs with the operator's AWS credentials (the default provider chain) and needs
  * dynamodb:PutItem on the table, and (the table being encrypted with the stack's KMS key) kms:GenerateDataKey and
@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command } from 'commander';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
+import type { ApiKeyScope } from '../shared/c2/apiKeys/ApiKeyScope.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 
@@ -17,10 +18,11 @@ const options = new Command('api-key')
   .requiredOption('--table <name>', 'the DynamoDB table of the stateful stack (its output TableName)')
   .requiredOption('--tenant <id>', 'the tenant id: lowercase letters, digits and "-"')
   .option('--name <name>', 'a name for the key', 'admin')
+  .option('--scope <scope>', 'admin, operator, read-only or enrol', 'admin')
   .option('--region <region>', 'AWS region (default: the SDK default)')
   .option('--endpoint <url>', 'DynamoDB endpoint (tests)')
   .parse()
-  .opts<{ table: string; tenant: string; name: string; region?: string; endpoint?: string }>();
+  .opts<{ table: string; tenant: string; name: string; scope: string; region?: string; endpoint?: string }>();
 
 const db = new DynamoDBClient({
   ...(options.region ? { region: options.region } : {}),
@@ -39,8 +41,16 @@ const deps: C2Deps = {
   clock: Date.now,
 };
 try {
-  const created = await createApiKey(deps, { tenantId: options.tenant, actor: 'cli:api-key' }, { name: options.name });
-  console.log(`API key "${created.name}" of tenant ${options.tenant} (id ${created.keyId}):`);
+  const created = await createApiKey(
+    deps,
+    { tenantId: options.tenant, actor: 'cli:api-key' },
+    {
+      name: options.name,
+      // Checked by createApiKey (INVALID_INPUT for anything else).
+      scope: options.scope as ApiKeyScope,
+    },
+  );
+  console.log(`API key "${created.name}" (${created.scope}) of tenant ${options.tenant} (id ${created.keyId}):`);
   console.log(created.token);
   console.log('It is shown once: only its hash is stored.');
 } catch (error) {

@@ -4,6 +4,8 @@ import type { C2ErrorCode } from '../../shared/c2/errors.js';
 export const HttpErrorCode = {
   MalformedJson: 'MALFORMED_JSON',
   Unauthorized: 'UNAUTHORIZED',
+  /** The API key is valid but its scope does not grant the route. */
+  Forbidden: 'FORBIDDEN',
   RouteNotFound: 'ROUTE_NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',

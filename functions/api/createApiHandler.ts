@@ -1,13 +1,15 @@
 /**
  * The HTTP API of the C2 as one Lambda handler (API Gateway HTTP API, payload 2.0), also run by local mode over
  * node:http: middy + @middy/http-router over the route table. Per request: route (404/405), authenticate (401),
- * parse with the route's schemas (4xx), run the use case, check the response against its schema, respond JSON.
+ * authorize against the route's scope (403), parse with the route's schemas (4xx), run the use case, check the response against its schema, respond JSON.
  * Every error goes through errorResponse (the one code -> status table in httpStatusOf).
  */
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { API_KEY_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
 import type { Authenticator } from './Authenticator.js';
@@ -71,12 +73,7 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
 }
 
 async function runRoute(route: ApiRoute, deps: C2Deps, authenticate: Authenticator, event: Event): Promise<Result> {
-  const caller = route.auth === 'none' ? undefined : await authenticate(event);
-  if (route.auth !== 'none' && !caller) {
-    throw new ApiError(HttpErrorCode.Unauthorized, 'a valid API key is required: Authorization: Bearer <token>', {
-      'www-authenticate': 'Bearer',
-    });
-  }
+  const caller = route.scope === 'public' ? undefined : await authorize(route.scope, authenticate, event);
   const result = await route.run(deps, caller, parseRequest(route, event));
   const checked = route.response.safeParse(result);
   if (!checked.success) {
@@ -84,6 +81,27 @@ async function runRoute(route: ApiRoute, deps: C2Deps, authenticate: Authenticat
     throw new Error(`the response of ${route.operationId} does not match its schema at ${where}`);
   }
   return jsonResponse(route.startsOperation ? operationStatus(checked.data) : route.status, checked.data);
+}
+
+/**
+ * The principal of the request, if its key grants `scope`: 401 without a usable key (one message whatever the
+ * reason, so that a caller cannot tell a revoked key from an unknown one), 403 FORBIDDEN when its scope is too low.
+ */
+async function authorize(scope: ApiKeyScope, authenticate: Authenticator, event: Event): Promise<Principal> {
+  const principal = await authenticate(event);
+  if (!principal) {
+    throw new ApiError(HttpErrorCode.Unauthorized, 'a valid API key is required: Authorization: Bearer <token>', {
+      'www-authenticate': 'Bearer',
+    });
+  }
+  if (!scopeGrants(principal.scope, scope)) {
+    const granting = API_KEY_SCOPES.filter((held) => scopeGrants(held, scope)).join(' or ');
+    throw new ApiError(
+      HttpErrorCode.Forbidden,
+      `this route needs an API key of scope ${granting}; this key's scope is ${principal.scope}`,
+    );
+  }
+  return principal;
 }
 
 /**

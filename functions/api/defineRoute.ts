@@ -1,11 +1,12 @@
 /**
- * A route of the API: method, path, schemas (from which requests are parsed, responses checked and the OpenAPI
- * document generated) and a thin `run` calling one use case. `defineRoute` for routes that need a caller (an API key
- * by default), `definePublicRoute` for the few that do not.
+ * A route of the API: method, path, the scope it needs, schemas (from which requests are parsed, responses checked
+ * and the OpenAPI document generated) and a thin `run` calling one use case. `defineRoute` for routes that need a
+ * caller (an API key by default) and name the scope it must hold (a required field: a route without one does not
+ * compile), `definePublicRoute` for the few that need none (scope `public`).
  */
 import type * as z from 'zod';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
-import type { Caller } from '../../shared/c2/ports.js';
+import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -52,7 +53,9 @@ interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R exte
 
 export interface AuthenticatedRouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType>
   extends RouteSpec<P, Q, B, R> {
-  run(deps: C2Deps, caller: Caller, request: RouteRequest<P, Q, B>): Promise<z.input<R>>;
+  /** The scope a key must hold (or be granted by its own: see shared/c2/apiKeys/ApiKeyScope.ts). */
+  readonly scope: ApiKeyScope;
+  run(deps: C2Deps, caller: Principal, request: RouteRequest<P, Q, B>): Promise<z.input<R>>;
 }
 
 export interface PublicRouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType>
@@ -68,13 +71,14 @@ export interface ApiRoute {
   readonly summary: string;
   readonly status: number;
   readonly startsOperation?: boolean;
-  readonly auth: 'required' | 'none';
+  /** What a caller's key must grant; `public`: no key needed. */
+  readonly scope: ApiKeyScope | 'public';
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
   readonly response: z.ZodType;
-  /** Called with a request parsed by the route's own schemas, and a caller when `auth` is 'required'. */
-  readonly run: (deps: C2Deps, caller: Caller | undefined, request: RouteRequest) => Promise<unknown>;
+  /** Called with a request parsed by the route's own schemas, and a caller unless the route is `public`. */
+  readonly run: (deps: C2Deps, caller: Principal | undefined, request: RouteRequest) => Promise<unknown>;
 }
 
 export function defineRoute<
@@ -87,7 +91,6 @@ export function defineRoute<
   return {
     ...rest,
     status,
-    auth: 'required',
     run: (deps, caller, request) => {
       if (!caller) throw new Error(`${spec.operationId} needs a caller`);
       // The handler parsed `request` with this route's schemas.
@@ -106,7 +109,7 @@ export function definePublicRoute<
   return {
     ...rest,
     status,
-    auth: 'none',
+    scope: 'public',
     run: (deps, _caller, request) => run(deps, request as RouteRequest<P, Q, B>),
   };
 }

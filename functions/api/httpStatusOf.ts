@@ -9,6 +9,8 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   INVALID_CURSOR: 400,
   MALFORMED_JSON: 400,
   UNAUTHORIZED: 401,
+  // A valid API key whose scope does not grant the route.
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -18,6 +20,8 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   WRONG_MODE: 409,
   // The tenant's quota of such records (e.g. rotation policies) is full.
   LIMIT_REACHED: 409,
+  // Revoking it would leave the tenant without an admin API key.
+  LAST_ADMIN_KEY: 409,
   PAYLOAD_TOO_LARGE: 413,
   // Too many password enrolments waiting (a bounded queue): retry in a moment (Retry-After).
   BUSY: 429,

@@ -78,7 +78,8 @@ function buildDocument(routes: readonly ApiRoute[]): OpenApiDocument {
     const operation = {
       operationId: route.operationId,
       summary: route.summary,
-      security: route.auth === 'none' ? [] : [{ apiKey: [] }],
+      security: route.scope === 'public' ? [] : [{ apiKey: [] }],
+      'x-e4c2-scope': route.scope,
       parameters: [
         ...parameters(route.params, 'path'),
         ...parameters(route.query, 'query'),
@@ -99,7 +100,7 @@ function buildDocument(routes: readonly ApiRoute[]): OpenApiDocument {
               },
             }
           : { [String(route.status)]: { description: 'Success.', content: json(route.response) } }),
-        ...(route.auth === 'none' ? {} : { '401': ERROR_RESPONSE }),
+        ...(route.scope === 'public' ? {} : { '401': ERROR_RESPONSE, '403': ERROR_RESPONSE }),
         '4XX': ERROR_RESPONSE,
         '5XX': ERROR_RESPONSE,
       },

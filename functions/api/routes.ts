@@ -13,6 +13,7 @@ import { HealthSchema, OpenApiDocumentSchema, StatsSchema } from '../../shared/c
 import { countTopics } from '../../shared/c2/topics/readTopics.js';
 import { type ApiRoute, definePublicRoute, defineRoute } from './defineRoute.js';
 import { openApiDocument } from './openApiDocument.js';
+import { apiKeyRoutes } from './routes/apiKeys.js';
 import { clientRoutes } from './routes/clients.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
@@ -44,12 +45,14 @@ export const routes: readonly ApiRoute[] = [
   ...topicRoutes,
   ...linkRoutes,
   ...keyRoutes,
+  ...apiKeyRoutes,
   ...eventRoutes,
   ...operationRoutes,
   ...policyRoutes,
   defineRoute({
     method: 'GET',
     path: '/v1/stats',
+    scope: 'read-only',
     operationId: 'getStats',
     summary: 'How many clients and topics the tenant has.',
     response: StatsSchema,

@@ -23,6 +23,8 @@ export const C2ErrorCode = {
   LimitReached: 'LIMIT_REACHED',
   /** Too much work of this kind is waiting already (e.g. password enrolments): retry in a moment. */
   Busy: 'BUSY',
+  /** The change would leave the tenant without a usable admin API key (revoke another one, or create one first). */
+  LastAdminKey: 'LAST_ADMIN_KEY',
   /** A request field that is missing, of the wrong type or out of range (the message names it, never a key). */
   InvalidInput: 'INVALID_INPUT',
 } as const;

@@ -7,8 +7,14 @@
 /** Who is calling a use case: the tenant whose records it touches, and the actor named in the event log. */
 export interface Caller {
   readonly tenantId: string;
-  /** The API key id (or 'local-admin', 'scheduler', ...): never a secret. */
+  /** `apikey:<key id>` (or 'local-admin', 'scheduler', ...): never a secret. */
   readonly actor: string;
+}
+
+/** A caller of the API, as the authorizer found it: its tenant, the key it used and that key's scope. */
+export interface Principal extends Caller {
+  readonly keyId: string;
+  readonly scope: ApiKeyScope;
 }
 
 /**
@@ -373,21 +379,51 @@ export interface EventLog {
   listEvents(tenantId: string, page: PageRequest): Promise<Page<EventRecord>>;
 }
 
+/** What an API key may do (see shared/c2/apiKeys/ApiKeyScope.ts). */
+export type ApiKeyScope = 'admin' | 'operator' | 'read-only' | 'enrol';
+
 /** An API key (`e4c2.<tenant id>.<key id>.<secret>`): its secret is never stored, only its SHA-256. */
 export interface ApiKeyRecord {
   readonly keyId: string;
   readonly tenantId: string;
   readonly name: string;
-  readonly role: 'admin';
+  readonly scope: ApiKeyScope;
   readonly secretHash: Uint8Array;
+  /** The token's start after the tenant: the key id and 4 characters (24 of 256 bits) of the secret. */
+  readonly prefix: string;
   readonly createdAt: string;
+  /** Refused from then on. */
+  readonly expiresAt?: string;
+  /** When its secret was last replaced. */
+  readonly rotatedAt?: string;
+  /** Refused from then on; the record stays, for the list and the event log. */
+  readonly revokedAt?: string;
+  /** Written at most about once a minute. */
+  readonly lastUsedAt?: string;
 }
 
 export interface ApiKeyStore {
   /** ALREADY_EXISTS when the key id is taken. */
   createApiKey(record: ApiKeyRecord): Promise<void>;
   getApiKey(tenantId: string, keyId: string): Promise<ApiKeyRecord | undefined>;
+  /** In key id order, revoked keys included. */
+  listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKeyRecord>>;
   countApiKeys(tenantId: string): Promise<number>;
+  /**
+   * A new secret if the key is not revoked and its hash is still `expectedHash` (else CONCURRENT_UPDATE; NOT_FOUND
+   * when there is no such key).
+   */
+  replaceApiKeySecret(
+    tenantId: string,
+    keyId: string,
+    update: { secretHash: Uint8Array; prefix: string; rotatedAt: string; expectedHash: Uint8Array },
+  ): Promise<void>;
+  /** Sets `revokedAt` if the key is not revoked yet (else CONCURRENT_UPDATE; NOT_FOUND when there is none). */
+  revokeApiKey(tenantId: string, keyId: string, at: string): Promise<void>;
+  /** Undoes the revocation made at `at` (a revocation that could not stand); nothing if it is not that one. */
+  unrevokeApiKey(tenantId: string, keyId: string, at: string): Promise<void>;
+  /** Sets `lastUsedAt` to `at` if it is unset or not later than `notAfter`; nothing otherwise (no error). */
+  recordApiKeyUsed(tenantId: string, keyId: string, at: string, notAfter: string): Promise<void>;
 }
 
 /**

@@ -80,8 +80,9 @@ export function apiKeyRecord(keyId: string, overrides: Partial<ApiKeyRecord> = {
     keyId,
     tenantId: 'tenant-a',
     name: `key ${keyId}`,
-    role: 'admin',
+    scope: 'admin',
     secretHash: randomKey(),
+    prefix: `${keyId}.AbCd`,
     createdAt: '2026-11-23T00:00:00.000Z',
     ...overrides,
   };
@@ -1088,6 +1089,93 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.countApiKeys('tenant-a')).toBe(2);
         expect(await store.countApiKeys('tenant-b')).toBe(1);
         expect(await store.countApiKeys('tenant-c')).toBe(0);
+      });
+
+      it("lists a tenant's keys in key id order, a page at a time, with their optional times", async () => {
+        // Prepare
+        const store = await build();
+        const keys = [
+          apiKeyRecord('k3', { scope: 'read-only', expiresAt: '2027-01-01T00:00:00.000Z' }),
+          apiKeyRecord('k1', { scope: 'operator', revokedAt: '2026-11-24T00:00:00.000Z' }),
+          apiKeyRecord('k2', {
+            scope: 'enrol',
+            rotatedAt: '2026-11-25T00:00:00.000Z',
+            lastUsedAt: '2026-11-26T00:00:00.000Z',
+          }),
+        ];
+        for (const key of keys) await store.createApiKey(key);
+        await store.createApiKey(apiKeyRecord('k0', { tenantId: 'tenant-b' }));
+
+        // Act
+        const first = await store.listApiKeys('tenant-a', { limit: 2 });
+        const second = await store.listApiKeys('tenant-a', { limit: 2, cursor: first.cursor! });
+
+        // Assess
+        expect([...first.items, ...second.items]).toEqual([keys[1], keys[2], keys[0]]);
+        expect(second.cursor).toBeUndefined();
+        expect(await codeOfAsync(() => store.listApiKeys('tenant-b', { limit: 2, cursor: first.cursor! }))).toBe(
+          C2ErrorCode.InvalidCursor,
+        );
+      });
+
+      it('replaces a secret only over the hash read and while the key is not revoked', async () => {
+        // Prepare
+        const store = await build();
+        const key = apiKeyRecord('k1');
+        await store.createApiKey(key);
+        const next = { secretHash: randomKey(), prefix: 'k1.WxYz', rotatedAt: '2026-11-24T00:00:00.000Z' };
+
+        // Act
+        const stale = await codeOfAsync(() =>
+          store.replaceApiKeySecret('tenant-a', 'k1', { ...next, expectedHash: randomKey() }),
+        );
+        await store.replaceApiKeySecret('tenant-a', 'k1', { ...next, expectedHash: key.secretHash });
+        const missing = await codeOfAsync(() =>
+          store.replaceApiKeySecret('tenant-a', 'k9', { ...next, expectedHash: key.secretHash }),
+        );
+        await store.revokeApiKey('tenant-a', 'k1', '2026-11-25T00:00:00.000Z');
+        const revoked = await codeOfAsync(() =>
+          store.replaceApiKeySecret('tenant-a', 'k1', { ...next, expectedHash: next.secretHash }),
+        );
+
+        // Assess
+        expect(stale).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(missing).toBe(C2ErrorCode.NotFound);
+        expect(revoked).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(await store.getApiKey('tenant-a', 'k1')).toEqual({
+          ...key,
+          secretHash: next.secretHash,
+          prefix: 'k1.WxYz',
+          rotatedAt: '2026-11-24T00:00:00.000Z',
+          revokedAt: '2026-11-25T00:00:00.000Z',
+        });
+      });
+
+      it('revokes once, undoes only its own revocation, and records a use at most once per interval', async () => {
+        // Prepare
+        const store = await build();
+        await store.createApiKey(apiKeyRecord('k1'));
+        const at = '2026-11-24T00:00:00.000Z';
+
+        // Act
+        await store.revokeApiKey('tenant-a', 'k1', at);
+        const twice = await codeOfAsync(() => store.revokeApiKey('tenant-a', 'k1', '2026-11-24T00:00:01.000Z'));
+        const missing = await codeOfAsync(() => store.revokeApiKey('tenant-b', 'k1', at));
+        await store.unrevokeApiKey('tenant-a', 'k1', '2026-11-24T00:00:01.000Z');
+        const stillRevoked = (await store.getApiKey('tenant-a', 'k1'))?.revokedAt;
+        await store.unrevokeApiKey('tenant-a', 'k1', at);
+        await store.recordApiKeyUsed('tenant-a', 'k1', '2026-11-24T00:01:00.000Z', '2026-11-24T00:00:00.000Z');
+        await store.recordApiKeyUsed('tenant-a', 'k1', '2026-11-24T00:01:30.000Z', '2026-11-24T00:00:30.000Z');
+        await store.recordApiKeyUsed('tenant-b', 'k1', '2026-11-24T00:01:30.000Z', '2026-11-24T00:00:30.000Z');
+
+        // Assess
+        expect(twice).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(missing).toBe(C2ErrorCode.NotFound);
+        expect(stillRevoked).toBe(at);
+        const key = await store.getApiKey('tenant-a', 'k1');
+        expect(key?.revokedAt).toBeUndefined();
+        expect(key?.lastUsedAt).toBe('2026-11-24T00:01:00.000Z');
+        expect(await store.getApiKey('tenant-b', 'k1')).toBeUndefined();
       });
 
       it('stays apart from the other kinds of record', async () => {

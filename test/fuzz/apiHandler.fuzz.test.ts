@@ -37,7 +37,7 @@ const OPERATION_IDS = OPERATIONS.map((operation) => operation.id);
 beforeAll(async () => {
   c2 = await startLocalC2();
   handler = createApiHandler(c2.deps, { log: (entry) => logs.push(entry) });
-  ({ token } = await createApiKey(c2.deps, callerOf('tenant-fuzz'), { name: 'fuzz' }));
+  ({ token } = await createApiKey(c2.deps, callerOf('tenant-fuzz'), { name: 'fuzz', scope: 'admin' }));
   for (const operation of OPERATIONS) await c2.deps.operations.createOperation(operation);
   await c2.deps.operations.putDeliveries(
     (['pending', 'sent', 'confirmed', 'failed'] as const).map((state, i) =>

@@ -52,6 +52,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/clients',
+    scope: 'operator',
     operationId: 'createClient',
     summary:
       'Enrol a client from its key, a password, a generated key (returned once) or its Ed25519 public key; with ' +
@@ -67,6 +68,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/clients',
+    scope: 'read-only',
     operationId: 'listClients',
     summary:
       'Clients in id order (the hex of their E4 ids), a page at a time; with name, the client of that name (a page ' +
@@ -81,6 +83,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/clients/{clientId}',
+    scope: 'read-only',
     operationId: 'getClient',
     summary: 'One client (never its key), with the number of topics it is on.',
     params: ClientIdParamsSchema,
@@ -97,6 +100,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'DELETE',
     path: '/v1/clients/{clientId}',
+    scope: 'operator',
     operationId: 'deleteClient',
     summary:
       'Remove a client, as an operation (202; follow it at /v1/operations/{id}, its steps at ' +
@@ -112,6 +116,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/clients/{clientId}/reset',
+    scope: 'operator',
     operationId: 'resetClient',
     summary:
       'Reset a client, as an operation (202): as a deletion (off every topic, each re-keyed for the others unless ' +
@@ -126,6 +131,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/clients/{clientId}/identity-key',
+    scope: 'operator',
     operationId: 'newClientIdentityKey',
     summary:
       'Give the client a new identity key, as an operation (202; follow it at /v1/operations/{id}): the key kept ' +
@@ -147,6 +153,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/clients/{clientId}/resync',
+    scope: 'operator',
     operationId: 'resyncClient',
     summary:
       'Resync the device, as an operation (202; follow it at /v1/operations/{id}): the current key of each topic it ' +
@@ -166,6 +173,7 @@ export const clientRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/clients/{clientId}/topics',
+    scope: 'read-only',
     operationId: 'listTopicsOfClient',
     summary:
       'The topics the client is on, in hash order, a page at a time: each with the hash that addresses it, its ' +

@@ -8,6 +8,7 @@ export const eventRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/events',
+    scope: 'read-only',
     operationId: 'listEvents',
     summary:
       'The event log, newest first: who changed what, when, with what result and what reached the devices ' +

@@ -13,6 +13,7 @@ export const keyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/keys/c2',
+    scope: 'read-only',
     operationId: 'getC2PublicKey',
     summary:
       "The tenant's C2 public key (Curve25519), which public-key devices are configured with (made on first " +
@@ -23,6 +24,7 @@ export const keyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/keys/c2/rotate',
+    scope: 'operator',
     operationId: 'rotateC2Key',
     summary:
       'A new C2 key pair, as an operation (202; follow it at /v1/operations/{id}), fenced against every other ' +

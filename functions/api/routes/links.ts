@@ -19,6 +19,7 @@ export const linkRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'PUT',
     path: '/v1/topics/{topicHash}/clients/{clientId}',
+    scope: 'operator',
     operationId: 'linkClient',
     summary:
       'Put the client on the topic: the device is sent the topic key (SetTopicKey); in public-key mode it and the ' +
@@ -31,6 +32,7 @@ export const linkRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'DELETE',
     path: '/v1/topics/{topicHash}/clients/{clientId}',
+    scope: 'operator',
     operationId: 'unlinkClient',
     summary:
       'Take the client off the topic. By default an operation (202; follow it at /v1/operations/{id}): the topic ' +

@@ -21,6 +21,7 @@ export const operationRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/operations',
+    scope: 'read-only',
     operationId: 'listOperations',
     summary:
       'Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, ' +
@@ -42,6 +43,7 @@ export const operationRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/operations/{operationId}',
+    scope: 'read-only',
     operationId: 'getOperation',
     summary: 'One operation: its status, how many devices are in each state, how many confirmed (never a key).',
     params: OperationIdParamsSchema,
@@ -51,6 +53,7 @@ export const operationRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/operations/{operationId}/devices',
+    scope: 'read-only',
     operationId: 'listOperationDevices',
     summary:
       'The devices of an operation in client id order, each with its state, attempts and last error, a page at a ' +
@@ -69,6 +72,7 @@ export const operationRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/operations/{operationId}/retry',
+    scope: 'operator',
     operationId: 'retryOperation',
     summary:
       'Send the key of a finished operation again (the same key, at fresh timestamps) to its devices that have not ' +

@@ -32,6 +32,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/policies',
+    scope: 'operator',
     operationId: 'createPolicy',
     summary:
       'Create a rotation policy: what to rotate (target), how (action), when (schedule and/or events). At most 100 ' +
@@ -45,6 +46,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/policies',
+    scope: 'read-only',
     operationId: 'listPolicies',
     summary: 'Policies in creation order, a page at a time.',
     query: PageQuerySchema,
@@ -54,6 +56,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/policies/{policyId}',
+    scope: 'read-only',
     operationId: 'getPolicy',
     summary: 'One policy, with its schedule in plain English and its next five run times.',
     params: PolicyIdParamsSchema,
@@ -63,6 +66,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'PUT',
     path: '/v1/policies/{policyId}',
+    scope: 'operator',
     operationId: 'replacePolicy',
     summary:
       'Replace a policy whole (its id and creation stay); with `revision`, only if it is still at that revision ' +
@@ -76,6 +80,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'PATCH',
     path: '/v1/policies/{policyId}',
+    scope: 'operator',
     operationId: 'patchPolicy',
     summary:
       'Change some fields of a policy (e.g. `{ "enabled": false }`; `null` removes the schedule or the events): ' +
@@ -89,6 +94,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'DELETE',
     path: '/v1/policies/{policyId}',
+    scope: 'operator',
     operationId: 'deletePolicy',
     summary: 'Delete a policy (its runs are no longer listed). Operations it started go on.',
     params: PolicyIdParamsSchema,
@@ -98,6 +104,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/policies/{policyId}/run',
+    scope: 'operator',
     operationId: 'runPolicy',
     summary:
       'Run a policy now, enabled or not: one operation per topic or client its target names now (a prefix: every ' +
@@ -117,6 +124,7 @@ export const policyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/policies/{policyId}/runs',
+    scope: 'read-only',
     operationId: 'listPolicyRuns',
     summary: 'The runs of a policy, newest first: when, why, the operations each started and its outcome.',
     params: PolicyIdParamsSchema,

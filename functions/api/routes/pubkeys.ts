@@ -22,6 +22,7 @@ export const pubKeyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'PUT',
     path: '/v1/clients/{clientId}/pubkeys/{sourceClientId}',
+    scope: 'operator',
     operationId: 'sendClientPubKey',
     summary:
       'Public-key mode: send the device the public key of the source client (SetPubKey), so that it accepts the ' +
@@ -33,6 +34,7 @@ export const pubKeyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'DELETE',
     path: '/v1/clients/{clientId}/pubkeys/{sourceClientId}',
+    scope: 'operator',
     operationId: 'removeClientPubKey',
     summary:
       'Public-key mode: make the device forget the public key of the source client (RemovePubKey): it no longer ' +
@@ -44,6 +46,7 @@ export const pubKeyRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'DELETE',
     path: '/v1/clients/{clientId}/pubkeys',
+    scope: 'operator',
     operationId: 'resetClientPubKeys',
     summary:
       'Public-key mode: make the device forget every public key it holds (ResetPubKeys). A public-key client only ' +

@@ -29,6 +29,7 @@ export const topicRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/topics',
+    scope: 'operator',
     operationId: 'createTopic',
     summary: 'Create a topic with a new random key (no device gets it until a client is linked).',
     status: 201,
@@ -39,6 +40,7 @@ export const topicRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/topics',
+    scope: 'read-only',
     operationId: 'listTopics',
     summary:
       'Topics in hash order (the hex of their E4 hashes), a page at a time; with topic, that topic (a page of zero ' +
@@ -53,6 +55,7 @@ export const topicRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/topics/{topicHash}',
+    scope: 'read-only',
     operationId: 'getTopic',
     summary: 'One topic (never its key), with the number of clients on it.',
     params: TopicHashParamsSchema,
@@ -69,6 +72,7 @@ export const topicRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'DELETE',
     path: '/v1/topics/{topicHash}',
+    scope: 'operator',
     operationId: 'deleteTopic',
     summary:
       'Delete a topic: every linked device is sent RemoveTopic (it forgets the key) and, in public-key mode, loses ' +
@@ -82,6 +86,7 @@ export const topicRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'POST',
     path: '/v1/topics/{topicHash}/rotate',
+    scope: 'operator',
     operationId: 'rotateTopicKey',
     summary:
       'Rotate the topic key, as an operation (202; follow it at /v1/operations/{id}): a new key (keyVersion + 1) ' +
@@ -100,6 +105,7 @@ export const topicRoutes: readonly ApiRoute[] = [
   defineRoute({
     method: 'GET',
     path: '/v1/topics/{topicHash}/clients',
+    scope: 'read-only',
     operationId: 'listClientsOfTopic',
     summary: 'The clients on the topic, in id order, each with the id that addresses it, a page at a time.',
     params: TopicHashParamsSchema,

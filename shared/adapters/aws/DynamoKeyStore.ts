@@ -333,7 +333,65 @@ export class DynamoKeyStore implements KeyStore {
 
   createApiKey = (record: ApiKeyRecord) => this.#create(API_KEYS, record);
   getApiKey = (tenantId: string, keyId: string) => this.#get(API_KEYS, tenantId, keyId);
+  listApiKeys = (tenantId: string, page: PageRequest) => this.#list(API_KEYS, tenantId, page);
   countApiKeys = (tenantId: string) => this.#count(API_KEYS, tenantId);
+
+  replaceApiKeySecret: KeyStore['replaceApiKeySecret'] = async (tenantId, keyId, update) => {
+    await this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#keyOf(API_KEYS, tenantId, keyId),
+        UpdateExpression: 'SET secretHash = :hash, #prefix = :prefix, rotatedAt = :at',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revokedAt) AND secretHash = :expected',
+        ExpressionAttributeNames: { '#prefix': 'prefix' },
+        ExpressionAttributeValues: {
+          ':hash': { B: update.secretHash },
+          ':prefix': { S: update.prefix },
+          ':at': { S: update.rotatedAt },
+          ':expected': { B: update.expectedHash },
+        },
+      }),
+      this.#conflict(API_KEYS, tenantId, keyId, 'changed since it was read'),
+    );
+  };
+
+  revokeApiKey = async (tenantId: string, keyId: string, at: string): Promise<void> => {
+    await this.#conditional(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#keyOf(API_KEYS, tenantId, keyId),
+        UpdateExpression: 'SET revokedAt = :at',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(revokedAt)',
+        ExpressionAttributeValues: { ':at': { S: at } },
+      }),
+      this.#conflict(API_KEYS, tenantId, keyId, 'is revoked already'),
+    );
+  };
+
+  unrevokeApiKey = async (tenantId: string, keyId: string, at: string): Promise<void> => {
+    await this.#write(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#keyOf(API_KEYS, tenantId, keyId),
+        UpdateExpression: 'REMOVE revokedAt',
+        ConditionExpression: 'revokedAt = :at',
+        ExpressionAttributeValues: { ':at': { S: at } },
+      }),
+    );
+  };
+
+  /** ISO 8601 times in UTC compare as strings. */
+  recordApiKeyUsed = async (tenantId: string, keyId: string, at: string, notAfter: string): Promise<void> => {
+    await this.#write(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#keyOf(API_KEYS, tenantId, keyId),
+        UpdateExpression: 'SET lastUsedAt = :at',
+        ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt <= :notAfter)',
+        ExpressionAttributeValues: { ':at': { S: at }, ':notAfter': { S: notAfter } },
+      }),
+    );
+  };
 
   /** The key of the item `prefix + key` of a tenant. */
   #key(range: { prefix: string }, tenantId: string, key: string): Item {

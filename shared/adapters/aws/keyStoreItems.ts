@@ -275,6 +275,7 @@ export function eventKind(retentionDays: number): RecordKind<EventRecord> {
   };
 }
 
+/** API keys, `A#<key id>`; items written before scopes had `role: admin` (read as the scope) and no prefix. */
 export const API_KEYS: RecordKind<ApiKeyRecord> = {
   prefix: 'A#',
   title: (keyId) => `API key "${keyId}"`,
@@ -283,16 +284,28 @@ export const API_KEYS: RecordKind<ApiKeyRecord> = {
   toItem: (r) => ({
     keyId: { S: r.keyId },
     name: { S: r.name },
-    role: { S: r.role },
+    scope: { S: r.scope },
     secretHash: { B: r.secretHash },
+    prefix: { S: r.prefix },
     createdAt: { S: r.createdAt },
+    ...optionalTimes(r, API_KEY_TIMES),
   }),
   fromItem: (tenantId, item) => ({
     keyId: item.keyId!.S!,
     tenantId,
     name: item.name!.S!,
-    role: item.role!.S! as ApiKeyRecord['role'],
+    scope: (item.scope?.S ?? item.role!.S!) as ApiKeyRecord['scope'],
     secretHash: item.secretHash!.B!,
+    prefix: item.prefix?.S ?? item.keyId!.S!,
     createdAt: item.createdAt!.S!,
+    ...Object.fromEntries(API_KEY_TIMES.flatMap((field) => (item[field]?.S ? [[field, item[field].S]] : []))),
   }),
 };
+
+const API_KEY_TIMES = ['expiresAt', 'rotatedAt', 'revokedAt', 'lastUsedAt'] as const;
+
+function optionalTimes<R>(record: R, fields: readonly (keyof R & string)[]): Item {
+  return Object.fromEntries(
+    fields.flatMap((field) => (record[field] === undefined ? [] : [[field, { S: String(record[field]) }]])),
+  );
+}

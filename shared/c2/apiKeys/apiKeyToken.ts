@@ -36,3 +36,15 @@ export function parseApiKeyToken(token: unknown): ApiKeyToken | undefined {
   if (secret?.length !== API_KEY_SECRET_LENGTH) return undefined;
   return { tenantId, keyId, secret };
 }
+
+/** Characters of the secret shown in a key's prefix: 24 of its 256 bits, leaving 232 unknown. */
+const PREFIX_SECRET_CHARS = 4;
+
+/**
+ * The visible prefix of a token: what follows the tenant, up to 4 characters of the secret (`<key id>.<4 chars>`).
+ * Enough to tell which key and which of its secrets a token is, never enough of the secret to matter.
+ */
+export function apiKeyPrefix(token: string): string {
+  const [, , keyId, secretText] = token.split('.') as [string, string, string, string];
+  return `${keyId}.${secretText.slice(0, PREFIX_SECRET_CHARS)}`;
+}

@@ -1,14 +1,21 @@
 /**
- * The caller an API key stands for: its tenant, and the actor `apikey:<key id>`. Undefined for anything that is not
- * a well-formed token of a stored key with that secret (never throws for bad input; a failing store still rejects).
+ * The principal an API key stands for: its tenant, key id, scope and the actor `apikey:<key id>`. Undefined for
+ * anything that is not a well-formed token of a stored key with that secret, and for a revoked or expired key (the
+ * caller cannot tell which: never throws for bad input; a failing store still rejects). One read per request; the
+ * key's `lastUsedAt` is written when it is a minute old or more (so at most about once a minute per key), and a
+ * failure to write it does not refuse the request.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
-import type { Caller } from '../ports.js';
+import type { Principal } from '../ports.js';
+import { apiKeyStatus } from './ApiKeyView.js';
 import { parseApiKeyToken } from './apiKeyToken.js';
 
-export async function authenticateApiKey(deps: C2Deps, token: string): Promise<Caller | undefined> {
+/** How often `lastUsedAt` is written at most. */
+export const LAST_USED_INTERVAL_MS = 60_000;
+
+export async function authenticateApiKey(deps: C2Deps, token: string): Promise<Principal | undefined> {
   const parsed = parseApiKeyToken(token);
   if (!parsed) return undefined;
   const { tenantId, keyId, secret } = parsed;
@@ -19,5 +26,12 @@ export async function authenticateApiKey(deps: C2Deps, token: string): Promise<C
   if (!record || record.tenantId !== tenantId || record.keyId !== keyId || !equalBytes(hash, record.secretHash)) {
     return undefined;
   }
-  return { tenantId, actor: `apikey:${keyId}` };
+  const now = deps.clock();
+  if (apiKeyStatus(record, now) !== 'active') return undefined;
+  const notAfter = now - LAST_USED_INTERVAL_MS;
+  if (record.lastUsedAt === undefined || Date.parse(record.lastUsedAt) <= notAfter) {
+    const at = new Date(now).toISOString();
+    await deps.store.recordApiKeyUsed(tenantId, keyId, at, new Date(notAfter).toISOString()).catch(() => undefined);
+  }
+  return { tenantId, keyId, scope: record.scope, actor: `apikey:${keyId}` };
 }

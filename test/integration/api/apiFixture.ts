@@ -4,6 +4,7 @@
  */
 import type { ApiLogEntry } from '../../../functions/api/ApiLogger.js';
 import { type ApiHandler, type ApiHandlerOptions, createApiHandler } from '../../../functions/api/createApiHandler.js';
+import type { ApiKeyScope } from '../../../shared/c2/apiKeys/ApiKeyScope.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { OperationView } from '../../../shared/c2/operations/OperationView.js';
 import { type ApiAnswer, type ApiCallOptions, call } from '../../support/apiEvent.js';
@@ -27,8 +28,8 @@ export interface ApiFixture {
   ): Promise<ApiAnswer>;
   /** The operation once finished, read through the API with the fixture's token (the C2's worker carries it out). */
   operationFinished(operationId: string): Promise<OperationView>;
-  /** A token of another tenant of the same C2. */
-  tokenOf(tenantId: string): Promise<string>;
+  /** A token of a tenant of the same C2, of scope admin unless told. */
+  tokenOf(tenantId: string, scope?: ApiKeyScope): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,8 +40,8 @@ export async function startApiFixture(
   const c2 = await startLocalC2(options.clock ? { clock: options.clock } : {});
   const logs: ApiLogEntry[] = [];
   const handler = createApiHandler(c2.deps, { ...options.handler, log: (entry) => logs.push(entry) });
-  const tokenOf = async (tenant: string) =>
-    (await createApiKey(c2.deps, callerOf(tenant), { name: `key of ${tenant}` })).token;
+  const tokenOf = async (tenant: string, scope: ApiKeyScope = 'admin') =>
+    (await createApiKey(c2.deps, callerOf(tenant), { name: `${scope} key of ${tenant}`, scope })).token;
   const token = await tokenOf(tenantId);
   const callAs: ApiFixture['call'] = (method, target, callOptions = {}) => {
     const { token: given, ...rest } = callOptions;

@@ -1,4 +1,7 @@
-/** API keys over the local store: issued once, stored as a hash, authenticated strictly. */
+/**
+ * API keys over the local store: issued once with a scope, stored as a hash, authenticated strictly; revoked and
+ * expired keys refused; their last use written at most once a minute.
+ */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateApiKey } from '../../../shared/c2/apiKeys/authenticateApiKey.js';
@@ -11,10 +14,11 @@ import { codeOfAsync } from '../../support/codeOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 
 const NOW = Date.parse('2026-11-23T10:00:00.000Z');
+let now = NOW;
 let c2: LocalC2;
 
 beforeAll(async () => {
-  c2 = await startLocalC2({ clock: () => NOW });
+  c2 = await startLocalC2({ clock: () => now });
 });
 afterAll(async () => {
   await c2?.close();
@@ -26,26 +30,29 @@ const secretOf = (token: string) => Buffer.from(token.split('.')[3]!, 'base64url
 describe('createApiKey', () => {
   it('returns e4c2.<tenant>.<key id>.<secret> once and stores only the SHA-256 of the secret', async () => {
     // Act
-    const created = await createApiKey(c2.deps, callerOf('tenant-keys'), { name: 'ci' });
+    const created = await createApiKey(c2.deps, callerOf('tenant-keys'), { name: 'ci', scope: 'admin' });
 
     // Assess
     expect(created).toEqual({
       keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
       name: 'ci',
-      role: 'admin',
+      scope: 'admin',
+      prefix: expect.stringMatching(/^[0-9a-f]{16}\.[A-Za-z0-9_-]{4}$/),
+      status: 'active',
       createdAt: '2026-11-23T10:00:00.000Z',
       token: expect.stringMatching(/^e4c2\.tenant-keys\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/),
     });
     expect(created.token.split('.')[2]).toBe(created.keyId);
+    expect(created.token.startsWith(`e4c2.tenant-keys.${created.prefix}`)).toBe(true);
     const record = await c2.deps.store.getApiKey('tenant-keys', created.keyId);
-    expect(record).toMatchObject({ keyId: created.keyId, tenantId: 'tenant-keys', name: 'ci', role: 'admin' });
+    expect(record).toMatchObject({ keyId: created.keyId, tenantId: 'tenant-keys', name: 'ci', scope: 'admin' });
     expect(bytesToHex(record!.secretHash)).toBe(bytesToHex(sha256(secretOf(created.token))));
     expect(await c2.deps.store.countApiKeys('tenant-keys')).toBe(1);
   });
 
   it('makes a new key id and secret each time', async () => {
-    const first = await createApiKey(c2.deps, callerOf('tenant-keys-2'), { name: 'a' });
-    const second = await createApiKey(c2.deps, callerOf('tenant-keys-2'), { name: 'a' });
+    const first = await createApiKey(c2.deps, callerOf('tenant-keys-2'), { name: 'a', scope: 'admin' });
+    const second = await createApiKey(c2.deps, callerOf('tenant-keys-2'), { name: 'a', scope: 'admin' });
     expect(second.keyId).not.toBe(first.keyId);
     expect(secretOf(second.token).equals(secretOf(first.token))).toBe(false);
   });
@@ -58,8 +65,42 @@ describe('createApiKey', () => {
     ['an empty name', 'tenant-ok', ''],
     ['a name of 256 bytes', 'tenant-ok', 'x'.repeat(256)],
   ])('refuses %s with INVALID_INPUT', async (_label, tenantId, name) => {
-    const code = await codeOfAsync(() => createApiKey(c2.deps, callerOf(tenantId), { name }));
+    const code = await codeOfAsync(() => createApiKey(c2.deps, callerOf(tenantId), { name, scope: 'admin' }));
     expect(code).toBe(C2ErrorCode.InvalidInput);
+  });
+
+  it.each([
+    ['an unknown scope', { scope: 'root' }],
+    ['an expiry in the past', { expiresAt: '2026-11-23T09:59:59.999Z' }],
+    ['an expiry now', { expiresAt: '2026-11-23T10:00:00.000Z' }],
+    ['an expiry that is no time', { expiresAt: 'tomorrow' }],
+  ])('refuses %s with INVALID_INPUT', async (_label, input) => {
+    const code = await codeOfAsync(() =>
+      createApiKey(c2.deps, callerOf('tenant-ok'), { name: 'k', scope: 'admin', ...input } as never),
+    );
+    expect(code).toBe(C2ErrorCode.InvalidInput);
+    expect(await c2.deps.store.countApiKeys('tenant-ok')).toBe(0);
+  });
+
+  it('keeps the scope and the expiry (in UTC) and records apikey.create without the secret', async () => {
+    // Act
+    const created = await createApiKey(c2.deps, callerOf('tenant-keys-3'), {
+      name: 'reader',
+      scope: 'read-only',
+      expiresAt: '2026-11-24T12:00:00+02:00',
+    });
+
+    // Assess
+    expect(created).toMatchObject({ scope: 'read-only', expiresAt: '2026-11-24T10:00:00.000Z', status: 'active' });
+    const [event] = (await c2.deps.store.listEvents('tenant-keys-3', { limit: 10 })).items;
+    expect(event).toMatchObject({
+      action: 'apikey.create',
+      actor: 'test',
+      target: { type: 'apikey', name: created.keyId },
+      result: 'ok',
+      details: { name: 'reader', scope: 'read-only', prefix: created.prefix, expiresAt: '2026-11-24T10:00:00.000Z' },
+    });
+    expect(JSON.stringify(event)).not.toContain(created.token.split('.')[3]);
   });
 });
 
@@ -72,12 +113,63 @@ describe('validateTenantId', () => {
 describe('authenticateApiKey', () => {
   let token: string;
   beforeAll(async () => {
-    ({ token } = await createApiKey(c2.deps, callerOf('tenant-auth'), { name: 'operator' }));
+    ({ token } = await createApiKey(c2.deps, callerOf('tenant-auth'), { name: 'operator', scope: 'admin' }));
   });
 
-  it('gives the caller of a valid token: its tenant and the actor apikey:<key id>', async () => {
+  it('gives the principal of a valid token: its tenant, key id, scope and the actor apikey:<key id>', async () => {
+    const keyId = token.split('.')[2]!;
     const caller = await authenticateApiKey(c2.deps, token);
-    expect(caller).toEqual({ tenantId: 'tenant-auth', actor: `apikey:${token.split('.')[2]}` });
+    expect(caller).toEqual({ tenantId: 'tenant-auth', keyId, scope: 'admin', actor: `apikey:${keyId}` });
+  });
+
+  it('writes lastUsedAt on a first use, then only once it is a minute old', async () => {
+    // Prepare
+    const created = await createApiKey(c2.deps, callerOf('tenant-used'), { name: 'u', scope: 'operator' });
+    const lastUsed = async () => (await c2.deps.store.getApiKey('tenant-used', created.keyId))?.lastUsedAt;
+    const at = (ms: number) => new Date(NOW + ms).toISOString();
+
+    try {
+      // Act and assess
+      expect(await lastUsed()).toBeUndefined();
+      now = NOW + 1_000;
+      await authenticateApiKey(c2.deps, created.token);
+      expect(await lastUsed()).toBe(at(1_000));
+      now = NOW + 60_999;
+      await authenticateApiKey(c2.deps, created.token);
+      expect(await lastUsed()).toBe(at(1_000));
+      now = NOW + 61_000;
+      await authenticateApiKey(c2.deps, created.token);
+      expect(await lastUsed()).toBe(at(61_000));
+    } finally {
+      now = NOW;
+    }
+  });
+
+  it('refuses an expired key from its expiry on, and a revoked key', async () => {
+    // Prepare
+    const expiring = await createApiKey(c2.deps, callerOf('tenant-gone'), {
+      name: 'e',
+      scope: 'admin',
+      expiresAt: new Date(NOW + 10_000).toISOString(),
+    });
+    const revoked = await createApiKey(c2.deps, callerOf('tenant-gone'), { name: 'r', scope: 'admin' });
+    await c2.deps.store.revokeApiKey('tenant-gone', revoked.keyId, new Date(NOW).toISOString());
+
+    try {
+      // Act
+      now = NOW + 9_999;
+      const before = await authenticateApiKey(c2.deps, expiring.token);
+      now = NOW + 10_000;
+      const at = await authenticateApiKey(c2.deps, expiring.token);
+      const ofRevoked = await authenticateApiKey(c2.deps, revoked.token);
+
+      // Assess
+      expect(before?.keyId).toBe(expiring.keyId);
+      expect(at).toBeUndefined();
+      expect(ofRevoked).toBeUndefined();
+    } finally {
+      now = NOW;
+    }
   });
 
   const variants: [string, (valid: string) => string][] = [

@@ -75,7 +75,7 @@ describe('the Authenticator seam', () => {
     const handler = createApiHandler(api.c2.deps, {
       authenticate: async (event) => {
         const tenantId = headerOf(event, 'x-test-tenant');
-        return tenantId ? { tenantId, actor: 'test' } : undefined;
+        return tenantId ? { tenantId, keyId: 'test', scope: 'admin' as const, actor: 'test' } : undefined;
       },
       log: () => {},
     });

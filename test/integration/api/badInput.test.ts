@@ -30,12 +30,15 @@ type Row = [label: string, method: string, target: string, options: ApiCallOptio
 /** A well-formed id that names nothing (the suite creates no client and no topic). */
 const UNKNOWN_ID = '0123456789abcdef'.repeat(2);
 
+/** A well-formed API key id that names nothing. */
+const UNKNOWN_KEY_ID = '0123456789abcdef';
+
 /** A well-formed operation id that names nothing. */
 const UNKNOWN_OPERATION_ID = '01KBKX0QJ0ABCDEFGHJKMNPQRS';
 
 /**
  * Every route that addresses records by id; `{c}`, `{s}`: client ids, `{t}`: a topic hash, `{o}`: an operation id,
- * `{p}`: a policy id (the same form).
+ * `{p}`: a policy id (the same form), `{k}`: an API key id.
  */
 const ID_ROUTES: [method: string, template: string][] = [
   ['GET', '/v1/clients/{c}'],
@@ -62,6 +65,9 @@ const ID_ROUTES: [method: string, template: string][] = [
   ['DELETE', '/v1/policies/{p}'],
   ['POST', '/v1/policies/{p}/run'],
   ['GET', '/v1/policies/{p}/runs'],
+  ['GET', '/v1/keys/api/{k}'],
+  ['POST', '/v1/keys/api/{k}/rotate'],
+  ['DELETE', '/v1/keys/api/{k}'],
 ];
 
 /** A good body for the id routes that need one (so that an unknown id is what they answer about). */
@@ -89,6 +95,19 @@ const BAD_IDS: [label: string, id: string][] = [
   ['a percent-encoded name', 'hall%201%2Fdoor'],
 ];
 
+const BAD_KEY_IDS: [label: string, id: string][] = [
+  ['15 characters', UNKNOWN_KEY_ID.slice(1)],
+  ['17 characters', `${UNKNOWN_KEY_ID}0`],
+  ['a non-hex character', `${UNKNOWN_KEY_ID.slice(0, -1)}g`],
+  ['an E4 id', UNKNOWN_ID],
+  ['a whole token', `e4c2.t.${UNKNOWN_KEY_ID}.x`],
+];
+
+const badIdsOf = (slot: string | undefined) =>
+  slot === 'k' ? BAD_KEY_IDS : isOperationForm(slot) ? BAD_OPERATION_IDS : BAD_IDS;
+const unknownIdOf = (slot: string) =>
+  slot === 'k' ? UNKNOWN_KEY_ID : isOperationForm(slot) ? UNKNOWN_OPERATION_ID : UNKNOWN_ID;
+
 const BAD_OPERATION_IDS: [label: string, id: string][] = [
   ['25 characters', UNKNOWN_OPERATION_ID.slice(1)],
   ['27 characters', `${UNKNOWN_OPERATION_ID}0`],
@@ -98,15 +117,12 @@ const BAD_OPERATION_IDS: [label: string, id: string][] = [
 ];
 
 const fill = (template: string, values: Readonly<Record<string, string>> = {}) =>
-  template.replace(
-    /\{([cstop])\}/g,
-    (_, slot: string) => values[slot] ?? (isOperationForm(slot) ? UNKNOWN_OPERATION_ID : UNKNOWN_ID),
-  );
+  template.replace(/\{([cstopk])\}/g, (_, slot: string) => values[slot] ?? unknownIdOf(slot));
 
 /** Per route: each id slot with each bad id (400), and every id unknown (404, before any use case runs). */
 const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
-  ...[...template.matchAll(/\{([cstop])\}/g)].flatMap(([, slot]) =>
-    (isOperationForm(slot) ? BAD_OPERATION_IDS : BAD_IDS).map(
+  ...[...template.matchAll(/\{([cstopk])\}/g)].flatMap(([, slot]) =>
+    badIdsOf(slot).map(
       ([label, id]): Row => [
         `{${slot}} of ${label}`,
         method,
@@ -129,6 +145,7 @@ const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
       t: UNKNOWN_ID.toUpperCase(),
       o: UNKNOWN_OPERATION_ID.toLowerCase(),
       p: UNKNOWN_OPERATION_ID.toLowerCase(),
+      k: UNKNOWN_KEY_ID.toUpperCase(),
     }),
     optionsOf(method, template),
     404,

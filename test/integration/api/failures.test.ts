@@ -31,6 +31,7 @@ const failingRoute = (path: `/${string}`, error: () => unknown, response: z.ZodT
   defineRoute({
     method: 'GET',
     path,
+    scope: 'read-only',
     operationId: `fail${path.replaceAll('/', '_')}`,
     summary: 'fails',
     response,
@@ -49,6 +50,7 @@ const TEST_ROUTES = [
   defineRoute({
     method: 'GET',
     path: '/test/extra-field',
+    scope: 'read-only',
     operationId: 'extraField',
     summary: 'returns more than its schema',
     response: z.strictObject({ name: z.string() }),
@@ -136,7 +138,7 @@ describe('a store that is down', () => {
   it('is a 500 with a generic body, logged', async () => {
     // Prepare
     const c2 = await startLocalC2();
-    const { token } = await createApiKey(c2.deps, callerOf('tenant-down'), { name: 'k' });
+    const { token } = await createApiKey(c2.deps, callerOf('tenant-down'), { name: 'k', scope: 'admin' });
     const logs: ApiLogEntry[] = [];
     const handler = createApiHandler(c2.deps, { log: (entry) => logs.push(entry) });
     await c2.close();

@@ -146,7 +146,8 @@ describe('GET /v1/openapi.json', () => {
     for (const route of routes) {
       const operation = paths[route.path]![route.method.toLowerCase()]!;
       expect(operation.operationId).toBe(route.operationId);
-      expect(operation.security).toEqual(route.auth === 'none' ? [] : [{ apiKey: [] }]);
+      expect(operation.security).toEqual(route.scope === 'public' ? [] : [{ apiKey: [] }]);
+      expect(operation['x-e4c2-scope']).toBe(route.scope);
       expect(Object.keys(operation.responses as Json)).toContain(String(route.status));
       const pathParameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
       const declared = (operation.parameters as Json[]).filter((p) => p.in === 'path');
@@ -221,19 +222,26 @@ describe('GET /v1/openapi.json', () => {
         'POST /v1/policies/{policyId}/run',
         'GET /v1/policies/{policyId}/runs',
         'GET /v1/stats',
+        'POST /v1/keys/api',
+        'GET /v1/keys/api',
+        'GET /v1/keys/api/{keyId}',
+        'POST /v1/keys/api/{keyId}/rotate',
+        'DELETE /v1/keys/api/{keyId}',
       ].sort(),
     );
   });
 
-  it('documents every path parameter: E4 ids as 32 hex characters, operation and policy ids as 26 of Crockford base32', () => {
+  it('documents every path parameter: E4 ids as 32 hex characters, operation and policy ids as 26 of Crockford base32, API key ids as 16 hex', () => {
     const parameters = Object.values(document.paths as Record<string, Record<string, Json>>)
       .flatMap((item) => Object.values(item))
       .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
     expect(new Set(parameters.map((p) => p.name))).toEqual(
-      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId']),
+      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId', 'keyId']),
     );
     for (const parameter of parameters) {
-      if (parameter.name === 'operationId' || parameter.name === 'policyId') {
+      if (parameter.name === 'keyId') {
+        expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-fA-F]{16}$' });
+      } else if (parameter.name === 'operationId' || parameter.name === 'policyId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$' });
         expect(parameter.description).toMatch(/Crockford base32/);
       } else {

@@ -39,11 +39,44 @@ describeWithMoto('npm run api-key', (moto) => {
     const token = stdout.split('\n').find((line) => line.startsWith('e4c2.'))!;
     expect(token).toMatch(/^e4c2\.acme\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
     const db = new DynamoDBClient(clientConfig(moto()));
-    const deps = { store: new DynamoKeyStore(db, 'e4c2-keys') } as unknown as C2Deps; // authenticate reads the store only
-    expect(await authenticateApiKey(deps, token)).toEqual({ tenantId: 'acme', actor: `apikey:${token.split('.')[2]}` });
+    // authenticate reads the store and the clock only
+    const deps = { store: new DynamoKeyStore(db, 'e4c2-keys'), clock: Date.now } as unknown as C2Deps;
+    const keyId = token.split('.')[2]!;
+    expect(await authenticateApiKey(deps, token)).toEqual({
+      tenantId: 'acme',
+      keyId,
+      scope: 'admin',
+      actor: `apikey:${keyId}`,
+    });
     const { items } = await deps.store.listEvents('acme', { limit: 10 });
     expect(items.map((e) => [e.action, e.actor])).toEqual([['apikey.create', 'cli:api-key']]);
     db.destroy();
+  });
+
+  it('makes a key of the scope asked (--scope), and refuses an unknown scope', async () => {
+    const { stdout } = await script(
+      '--tenant',
+      'acme-ro',
+      '--scope',
+      'read-only',
+      '--region',
+      'us-east-1',
+      '--endpoint',
+      moto().endpoint,
+    );
+    const failure = await script(
+      '--tenant',
+      'acme-ro',
+      '--scope',
+      'root',
+      '--region',
+      'us-east-1',
+      '--endpoint',
+      moto().endpoint,
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(stdout).toContain('(read-only)');
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toMatch(/^api-key: .*scope/m);
   });
 
   it('refuses a bad tenant id with one line and exit code 1', async () => {

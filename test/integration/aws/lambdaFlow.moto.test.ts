@@ -72,7 +72,7 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     });
     // As every function composes it: the device provisioner comes from the configuration (its device policy).
     deps = composeAwsC2(config, { clients });
-    token = (await createApiKey(deps, { tenantId, actor: 'setup' }, { name: 'admin' })).token;
+    token = (await createApiKey(deps, { tenantId, actor: 'setup' }, { name: 'admin', scope: 'admin' })).token;
     api = createApiHandler(deps);
   });
   afterAll(async () => {
@@ -190,7 +190,9 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
 
   it('the same name in another tenant cannot be provisioned too (409); that tenant is left without the client', async () => {
     // Prepare
-    const other = (await createApiKey(deps, { tenantId: 'tenant-other', actor: 'setup' }, { name: 'admin' })).token;
+    const other = (
+      await createApiKey(deps, { tenantId: 'tenant-other', actor: 'setup' }, { name: 'admin', scope: 'admin' })
+    ).token;
     const first = await send('POST', '/v1/clients', { name: 'gateway', generateKey: true, provisionDevice: true });
 
     // Act

@@ -66,7 +66,11 @@ describe('local mode log', () => {
       { method: 'PUT', path: `/v1/topics/${topic.hash}/clients/${client.id}`, status: 200 },
       { method: 'GET', path: '/v1/clients', status: 200 },
     ]);
-    expect(requests[3]).toMatchObject({ level: 'info', requestId: listed.headers.get('apigw-requestid') });
+    expect(requests[3]).toMatchObject({
+      level: 'info',
+      requestId: listed.headers.get('apigw-requestid'),
+      keyId: server.adminKey!.split('.')[2],
+    });
     expect(requests.every((entry) => typeof entry.durationMs === 'number')).toBe(true);
     expect(entries).toContainEqual(
       expect.objectContaining({ msg: 'commands', sent: 1, delivered: 1, failed: 0, clients: 'alice' }),
@@ -89,7 +93,7 @@ describe('local mode log', () => {
 
     // Assess
     expect(pretty.lines().at(-1)).toMatch(
-      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request method=GET path=\/v1\/health status=200 durationMs=[\d.]+ requestId=[0-9a-f-]{36}$/,
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request method=GET path=\/v1\/health status=200 durationMs=[\d.]+ requestId=[0-9a-f-]{36} keyId=[0-9a-f]{16}$/,
     );
     expect(quiet.text()).toBe('');
   });

@@ -109,6 +109,50 @@ describe('startLocal', () => {
     expect((await api(second, '/v1/clients', { key: second.adminKey })).status).toBe(200);
   });
 
+  it('lists and revokes API keys over HTTP: the first admin key among them, never the last admin key', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    await stop(first);
+    const server = await start({ stateDir, newAdminKey: true });
+    const firstKeyId = first.adminKey!.split('.')[2];
+
+    // Act
+    const listed = await (await api(server, '/v1/keys/api', { key: server.adminKey })).json();
+    const revoked = await api(server, `/v1/keys/api/${firstKeyId}`, { method: 'DELETE', key: server.adminKey });
+    const withRevoked = await api(server, '/v1/clients', { key: first.adminKey });
+    const ownKeyId = server.adminKey!.split('.')[2];
+    const last = await api(server, `/v1/keys/api/${ownKeyId}`, { method: 'DELETE', key: server.adminKey });
+
+    // Assess
+    expect(listed.items.map((key: { name: string; scope: string }) => `${key.name} ${key.scope}`).sort()).toEqual([
+      'admin admin',
+      'admin-2 admin',
+    ]);
+    expect(revoked.status).toBe(200);
+    expect(withRevoked.status).toBe(401);
+    expect(last.status).toBe(409);
+    expect((await last.json()).error.code).toBe('LAST_ADMIN_KEY');
+    expect((await api(server, '/v1/clients', { key: server.adminKey })).status).toBe(200);
+  });
+
+  it('creates an admin key at the next start when none is usable (a revocation cut short by a crash)', async () => {
+    // Prepare: the state a crash between the revocation and its check can leave (no usable admin key).
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    const keyId = first.adminKey!.split('.')[2]!;
+    await first.deps.store.revokeApiKey(first.tenantId, keyId, new Date().toISOString());
+    await stop(first);
+
+    // Act
+    const second = await start({ stateDir });
+
+    // Assess
+    expect(second.adminKey).toBeDefined();
+    expect((await api(second, '/v1/clients', { key: second.adminKey })).status).toBe(200);
+    expect((await api(second, '/v1/clients', { key: first.adminKey })).status).toBe(401);
+  });
+
   it('finds its records again after a restart on the same state folder', async () => {
     // Prepare
     const stateDir = await newStateDir();

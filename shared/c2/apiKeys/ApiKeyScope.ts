@@ -1,0 +1,26 @@
+/**
+ * The scopes of API keys and what each grants. A route needs one scope (functions/api/routes.ts); a key may call it
+ * when its own scope grants that one: `admin` everything of its tenant, `operator` everything but key management,
+ * `read-only` reads, `enrol` device self-enrolment only (no route yet). Pure: the one place the rule is written.
+ */
+import type { ApiKeyScope } from '../ports.js';
+
+export type { ApiKeyScope };
+
+export const API_KEY_SCOPES = ['admin', 'operator', 'read-only', 'enrol'] as const satisfies readonly ApiKeyScope[];
+
+const GRANTS: Readonly<Record<ApiKeyScope, readonly ApiKeyScope[]>> = {
+  admin: ['admin', 'operator', 'read-only', 'enrol'],
+  operator: ['operator', 'read-only', 'enrol'],
+  'read-only': ['read-only'],
+  enrol: ['enrol'],
+};
+
+/** Whether a key of scope `held` may do what needs `needed`. */
+export function scopeGrants(held: ApiKeyScope, needed: ApiKeyScope): boolean {
+  return Object.hasOwn(GRANTS, held) && GRANTS[held].includes(needed);
+}
+
+export function isApiKeyScope(value: unknown): value is ApiKeyScope {
+  return typeof value === 'string' && (API_KEY_SCOPES as readonly string[]).includes(value);
+}
