@@ -16,6 +16,7 @@ import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
 import { claimClientId, releaseDeletedClaim, releaseFailedClaim } from './clientIdClaim.js';
 import { inlinePasswordKeyDeriver } from './inlinePasswordKeyDeriver.js';
+import { issuesMqttCredentials, type MqttCredentials, newMqttCredentials } from './mqttCredentials.js';
 import { validateClientName } from './validateClientName.js';
 
 export type CreateClientInput = (
@@ -34,6 +35,8 @@ export interface CreatedClient {
   readonly key?: Uint8Array;
   /** Only with `provisionDevice`: the device's thing and certificate, its private key returned once. */
   readonly device?: DeviceCredentials;
+  /** Local mode's embedded broker: the device's username and password, the password returned once. */
+  readonly mqtt?: MqttCredentials;
 }
 
 function invalidKey(error: unknown, field: string): never {
@@ -139,5 +142,12 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
       throw error;
     }
   }
-  return { client: clientView(record), ...(generated ? { key } : {}), ...(device ? { device } : {}) };
+  // A failure here leaves the client without broker credentials: POST /v1/clients/{id}/mqtt-credentials issues them.
+  const mqtt = issuesMqttCredentials(deps) ? await newMqttCredentials(deps, caller.tenantId, record.id) : undefined;
+  return {
+    client: clientView(record),
+    ...(generated ? { key } : {}),
+    ...(device ? { device } : {}),
+    ...(mqtt ? { mqtt } : {}),
+  };
 }
