@@ -90,20 +90,24 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     const c2ClientId = `e4c2-c2-${process.pid}-${Date.now()}`;
     // The C2's own connection to the embedded broker: the one allowed to publish on control topics.
     const c2Login = { username: 'e4c2:c2', password: randomBytes(32).toString('hex') };
-    // The broker checks devices against the store, composed after it starts: a connection before is refused.
-    let storeOfBroker: C2Deps['store'] | undefined;
-    const composed = () => {
-      if (!storeOfBroker) throw new Error('the C2 is starting');
-      return storeOfBroker;
-    };
+    // The broker checks devices against the store, composed after it starts: a device that connects meanwhile waits
+    // for it (refused if local mode does not start).
+    let setStoreOfBroker: (store: C2Deps['store']) => void = () => {};
+    let failStoreOfBroker: (error: Error) => void = () => {};
+    const storeOfBroker = new Promise<C2Deps['store']>((resolve, reject) => {
+      setStoreOfBroker = resolve;
+      failStoreOfBroker = reject;
+    });
+    storeOfBroker.catch(() => {}); // nobody may be waiting
+    undo.push(async () => failStoreOfBroker(new Error('local mode stopped')));
     if (mqttUrl === undefined) {
       const broker = await startEmbeddedBroker({
         host,
         port: options.mqttPort ?? 1883,
         access: deviceAccess({
           store: {
-            getClientIdClaim: (id) => composed().getClientIdClaim(id),
-            getTopic: (tenant, topic) => composed().getTopic(tenant, topic),
+            getClientIdClaim: async (id) => (await storeOfBroker).getClientIdClaim(id),
+            getTopic: async (tenant, topic) => (await storeOfBroker).getTopic(tenant, topic),
           },
           c2: c2Login,
           allowAnonymous: options.allowAnonymousDevices ?? false,
@@ -134,7 +138,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       // Devices get broker credentials where the broker checks them: the embedded one.
       options: { ...c2.deps.options, mqttCredentials: options.mqttUrl === undefined },
     };
-    storeOfBroker = deps.store;
+    setStoreOfBroker(deps.store);
     // The state folder is locked to this process: a lease still on a topic is a crashed previous run's.
     const released = await deps.store.releaseAllTopicLeases(tenantId);
     if (released > 0) log.warn('released topic leases left by a previous run', { topics: released });
