@@ -24,7 +24,7 @@ export interface EmbeddedBrokerOptions {
   /**
    * Called with each topic a connection holds a subscription to, once per connection and topic: those its resumed
    * persistent session brought back when it connected (a device that reconnects with `clean: false` need not
-   * subscribe again), then those it subscribes to.
+   * subscribe again), then those it subscribes to (not those `access` refused).
    */
   onSubscribed?: (topic: string) => void;
   /** Told of each client connection that is ready (after CONNACK) and of each that ended. */
@@ -109,10 +109,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       }
     };
     broker.on('clientReady', (client) => report(client, subscribedTopics(client)));
+    // Refused subscriptions are in the event too, granted 128: not reported (no device holds them).
     broker.on('subscribe', (subscriptions, client) =>
       report(
         client,
-        subscriptions.map((subscription) => subscription.topic),
+        subscriptions.filter((subscription) => (subscription.qos as number) !== 128).map((s) => s.topic),
       ),
     );
   }
