@@ -41,7 +41,7 @@ export const issuesMqttCredentials = (deps: C2Deps): boolean => deps.options?.mq
  * hold the id (a claim released meanwhile): the device then has none.
  */
 export async function newMqttCredentials(
-  deps: C2Deps,
+  deps: Pick<C2Deps, 'store' | 'random'>,
   tenantId: string,
   id: Uint8Array,
 ): Promise<MqttCredentials | undefined> {
