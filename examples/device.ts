@@ -14,7 +14,8 @@
  * over (the C2's record of it is deleted, a new identity made and enrolled).
  *
  * A real device is enrolled by an operator and keeps its key in protected storage; this one makes its key and calls
- * the API itself to keep the demo short.
+ * the API itself to keep the demo short. It connects to the broker with the credentials of its creation answer
+ * (`mqtt`, kept with its enrolment), as local mode's embedded broker asks.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -125,7 +126,8 @@ function check(reply: Reply, ...accepted: number[]): Record<string, unknown> {
 /** The device's identity and what it knows of its enrolment: the C2's record of it, by its creation time. */
 const store = new FileStateStore(join(options.stateDir, `${name}.json`));
 const enrolmentFile = join(options.stateDir, `${name}.enrolment.json`);
-type Enrolment = { createdAt: string };
+/** `mqtt`: its credentials for local mode's embedded broker (the `mqtt` of its creation answer). */
+type Enrolment = { createdAt: string; mqtt?: { username: string; password: string } };
 
 async function savedEnrolment(): Promise<Enrolment | undefined> {
   const text = await readFile(enrolmentFile, 'utf8').catch(() => undefined);
@@ -162,9 +164,27 @@ async function enrol(client: E4Client): Promise<void> {
     identity.mode === 'symmetric'
       ? { name, key: toBase64(identity.key) }
       : { name, mode: 'pubkey', publicKey: toBase64(client.publicKey!) };
-  const created = check(await api('POST', '/v1/clients', body), 201).client as Enrolment;
-  await writeFile(enrolmentFile, JSON.stringify({ createdAt: created.createdAt }), { mode: 0o600 });
+  const answer = check(await api('POST', '/v1/clients', body), 201);
+  const enrolment: Enrolment = {
+    createdAt: (answer.client as Enrolment).createdAt,
+    ...(answer.mqtt ? { mqtt: answer.mqtt as Enrolment['mqtt'] } : {}),
+  };
+  await writeFile(enrolmentFile, JSON.stringify(enrolment), { mode: 0o600 });
   say(`enrolled with the C2 (${identity.mode})`);
+}
+
+/**
+ * Its credentials for the broker: those of its enrolment, or new ones (an enrolment saved without them); none when
+ * the C2 issues none (400: its broker is an external one).
+ */
+async function brokerLogin(id: string): Promise<Enrolment['mqtt']> {
+  const enrolment = await savedEnrolment();
+  if (!enrolment || enrolment.mqtt) return enrolment?.mqtt;
+  const reply = await api('POST', `/v1/clients/${id}/mqtt-credentials`);
+  if (reply.status === 400) return undefined;
+  const mqtt = check(reply, 200) as Enrolment['mqtt'];
+  await writeFile(enrolmentFile, JSON.stringify({ ...enrolment, mqtt }), { mode: 0o600 });
+  return mqtt;
 }
 
 /** Waits for an operation of the C2 to finish (a deletion is one, carried out by its worker). */
@@ -217,11 +237,13 @@ async function run(): Promise<void> {
   const topicHash = bytesToHex(hashTopic(options.topic));
   check(await api('POST', '/v1/topics', { topic: options.topic }), 201, 409); // 409: it exists already
 
+  const login = await brokerLogin(id);
   const device = await Promise.race([
     E4MqttDevice.connect(client, mqttUrl, {
       // A persistent session (commands sent while away are queued), but a new enrolment drops what the broker kept
-      // for an earlier one (commands under a key this device never had).
-      mqtt: { clientId: `e4-${id}`, clean: enrolled, connectTimeout: 5_000 },
+      // for an earlier one (commands under a key this device never had). The client id ends with the device's id, as
+      // local mode's broker asks of a device with credentials.
+      mqtt: { clientId: `e4-${id}`, clean: enrolled, connectTimeout: 5_000, ...(login ?? {}) },
       controlQos: 1,
       on: {
         command: (type) => say(`C2 command applied: ${type}`),

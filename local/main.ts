@@ -2,7 +2,7 @@
  * `npm start`: the C2 in local mode (see startLocal). The only file of local/ that reads the environment.
  *
  *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N | --mqtt-url URL] [--new-admin-key]
- *                   [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
+ *                   [--allow-anonymous-devices] [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
  *
  * Prints the API URL, the MQTT URL and, on the first start of a state folder (or with --new-admin-key), an admin
  * API key on stdout; logs requests, command fan-outs and device connections on stderr (pretty on a terminal, JSON
@@ -22,6 +22,7 @@ interface CliOptions {
   mqttPort: number;
   mqttUrl?: string;
   newAdminKey?: boolean;
+  allowAnonymousDevices?: boolean;
   logLevel: LogLevel;
   logFormat?: LogFormat;
 }
@@ -61,6 +62,12 @@ const program = new Command()
     ),
   )
   .addOption(new Option('--new-admin-key', 'create another admin API key (for a lost one) and print it'))
+  .addOption(
+    new Option(
+      '--allow-anonymous-devices',
+      'let devices connect to the embedded broker without credentials (demos, e4go devices)',
+    ),
+  )
   .addOption(
     new Option('--log-level <level>', 'least severe log lines shown')
       .choices(LOG_LEVELS)
@@ -126,6 +133,7 @@ try {
     mqttPort: options.mqttPort,
     ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
     newAdminKey: options.newAdminKey ?? false,
+    allowAnonymousDevices: options.allowAnonymousDevices ?? false,
     log,
   });
 } catch (error) {
@@ -135,6 +143,13 @@ try {
 out(`e4c2 local mode (tenant ${server.tenantId}, state in ${resolve(options.stateDir)})`);
 out(`API:  ${server.apiUrl}`);
 out(`MQTT: ${server.mqttUrl}${server.embeddedBroker ? ' (embedded broker)' : ''}`);
+if (server.embeddedBroker) {
+  out(
+    options.allowAnonymousDevices
+      ? 'Devices may connect without credentials (--allow-anonymous-devices).'
+      : 'Devices connect with the "mqtt" credentials of their creation answer.',
+  );
+}
 if (server.adminKey) {
   out();
   out(`Admin API key: ${server.adminKey}`);

@@ -1,9 +1,11 @@
 /**
  * The MQTT broker of local mode: aedes (MQTT 3.1.1, in-memory persistence: persistent sessions and QoS 1 messages
- * queued for offline devices survive as long as the process) served over TCP with node:net.
+ * queued for offline devices survive as long as the process) served over TCP with node:net; who may connect, publish
+ * and subscribe is given (`access`, deviceAccess.ts).
  */
 import { createServer, type Socket } from 'node:net';
 import { Aedes, type Client } from 'aedes';
+import type { BrokerAccess, BrokerIdentity } from './deviceAccess.js';
 import { listenOn } from './listenOn.js';
 import { urlOf } from './urlOf.js';
 
@@ -22,7 +24,7 @@ export interface EmbeddedBrokerOptions {
   /**
    * Called with each topic a connection holds a subscription to, once per connection and topic: those its resumed
    * persistent session brought back when it connected (a device that reconnects with `clean: false` need not
-   * subscribe again), then those it subscribes to.
+   * subscribe again), then those it subscribes to (not those `access` refused).
    */
   onSubscribed?: (topic: string) => void;
   /** Told of each client connection that is ready (after CONNACK) and of each that ended. */
@@ -33,6 +35,12 @@ export interface EmbeddedBrokerOptions {
    * with a persistent session then sends it again when it reconnects.
    */
   onPublish?: (topic: string, payload: Uint8Array) => Promise<void>;
+  /**
+   * Who may connect and what each connection may publish and subscribe to (deviceAccess.ts). A refused connection
+   * gets CONNACK 4 (bad credentials) or 5 (none given); a refused subscription SUBACK 128; a refused publish closes
+   * the connection (MQTT 3.1.1 has no negative PUBACK). Default: anyone, anything (but `$SYS`).
+   */
+  access?: BrokerAccess;
 }
 
 /** aedes keeps a connection's subscriptions (restored ones included) on the client; its types leave them out. */
@@ -42,20 +50,53 @@ function subscribedTopics(client: Client): string[] {
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = options.host ?? '127.0.0.1';
-  const { onSubscribed, onConnection, onPublish } = options;
-  const broker = await Aedes.createBroker(
-    onPublish
+  const { onSubscribed, onConnection, onPublish, access } = options;
+  const identities = new WeakMap<Client, BrokerIdentity>();
+  const refusal = (message: string, returnCode?: number) => Object.assign(new Error(message), { returnCode });
+  /** Whether the connection may publish on the topic (a will published with no client left: no). */
+  const mayPublish = async (client: Client | null, topic: string): Promise<boolean> => {
+    if (!access) return true;
+    const identity = client ? identities.get(client) : undefined;
+    return identity !== undefined && (await access.mayPublish(identity, topic));
+  };
+  const broker = await Aedes.createBroker({
+    ...(access
       ? {
-          authorizePublish: (_client, packet, callback) => {
-            if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved')); // as aedes
-            onPublish(packet.topic, packet.payload as Uint8Array).then(
-              () => callback(null),
-              (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+          authenticate: (client, username, password, callback) => {
+            access.authenticate(client.id, username, password).then(
+              (identity) => {
+                if (!identity) {
+                  return callback(refusal('not authorized', username === undefined ? 5 : 4) as never, false);
+                }
+                identities.set(client, identity);
+                callback(null, true);
+              },
+              (error: unknown) => callback(refusal(String(error), 3) as never, false),
+            );
+          },
+          authorizeSubscribe: (client, subscription, callback) => {
+            const identity = identities.get(client);
+            const allowed = identity ? access.maySubscribe(identity, subscription.topic) : Promise.resolve(false);
+            allowed.then(
+              (yes) => callback(null, yes ? subscription : null),
+              () => callback(null, null),
             );
           },
         }
-      : {},
-  );
+      : {}),
+    authorizePublish: (client, packet, callback) => {
+      if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved')); // as aedes
+      mayPublish(client, packet.topic)
+        .then(async (allowed) => {
+          if (!allowed) throw new Error(`not authorized to publish on ${packet.topic}`);
+          await onPublish?.(packet.topic, packet.payload as Uint8Array);
+        })
+        .then(
+          () => callback(null),
+          (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+        );
+    },
+  });
   if (onSubscribed) {
     const reported = new WeakMap<Client, Set<string>>();
     const report = (client: Client, topics: readonly string[]) => {
@@ -68,10 +109,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       }
     };
     broker.on('clientReady', (client) => report(client, subscribedTopics(client)));
+    // Refused subscriptions are in the event too, granted 128: not reported (no device holds them).
     broker.on('subscribe', (subscriptions, client) =>
       report(
         client,
-        subscriptions.map((subscription) => subscription.topic),
+        subscriptions.filter((subscription) => (subscription.qos as number) !== 128).map((s) => s.topic),
       ),
     );
   }

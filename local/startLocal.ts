@@ -1,9 +1,11 @@
 /**
  * Local mode: the whole C2 on one machine. The API handler of the AWS deployment served over node:http, on local
  * adapters (dynalite on disk, the software keyring, MQTT), with an embedded MQTT broker unless an external one is
- * named. On the first start of a state folder (no API key for the tenant yet) an admin API key is created and
- * returned: it is stored hashed, so this is the only time it can be shown.
+ * named; its devices authenticate (deviceAccess.ts) unless `allowAnonymousDevices`. On the first start of a state
+ * folder (no API key for the tenant yet) an admin API key is created and returned: it is stored hashed, so this is
+ * the only time it can be shown.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createApiHandler } from '../functions/api/createApiHandler.js';
 import { MqttReceiptSubscriber } from '../shared/adapters/local/MqttReceiptSubscriber.js';
@@ -13,6 +15,7 @@ import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
 import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
+import { deviceAccess } from './deviceAccess.js';
 import { type ReceiptForwarder, receiptForwarder } from './forwardReceipts.js';
 import { listenOn } from './listenOn.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
@@ -37,6 +40,11 @@ export interface StartLocalOptions {
   readonly mqttUrl?: string;
   /** Default 'local'. */
   readonly tenantId?: string;
+  /**
+   * The embedded broker lets devices connect without credentials (demos, e4go devices); default false: each device
+   * connects with the `mqtt` credentials of its creation answer (deviceAccess.ts).
+   */
+  readonly allowAnonymousDevices?: boolean;
   /** Create another admin API key even if the tenant has one (a lost key). */
   readonly newAdminKey?: boolean;
   /** Told of errors the API answered with a generic 500 (default: logged). */
@@ -81,10 +89,30 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     let forwardReceipt: ReceiptForwarder | undefined;
     // The C2's own connection to the broker is no device: logged at debug level only.
     const c2ClientId = `e4c2-c2-${process.pid}-${Date.now()}`;
+    // The C2's own connection to the embedded broker: the one allowed to publish on control topics.
+    const c2Login = { username: 'e4c2:c2', password: randomBytes(32).toString('hex') };
+    // The broker checks devices against the store, composed after it starts: a device that connects meanwhile waits
+    // for it (refused if local mode does not start).
+    let setStoreOfBroker: (store: C2Deps['store']) => void = () => {};
+    let failStoreOfBroker: (error: Error) => void = () => {};
+    const storeOfBroker = new Promise<C2Deps['store']>((resolve, reject) => {
+      setStoreOfBroker = resolve;
+      failStoreOfBroker = reject;
+    });
+    storeOfBroker.catch(() => {}); // nobody may be waiting
+    undo.push(async () => failStoreOfBroker(new Error('local mode stopped')));
     if (mqttUrl === undefined) {
       const broker = await startEmbeddedBroker({
         host,
         port: options.mqttPort ?? 1883,
+        access: deviceAccess({
+          store: {
+            getClientIdClaim: async (id) => (await storeOfBroker).getClientIdClaim(id),
+            getTopic: async (tenant, topic) => (await storeOfBroker).getTopic(tenant, topic),
+          },
+          c2: c2Login,
+          allowAnonymous: options.allowAnonymousDevices ?? false,
+        }),
         onSubscribed: (topic) => onSubscribed?.(topic),
         onPublish: async (topic, payload) => forwardReceipt?.(topic, payload),
         onConnection: ({ clientId, connected }) =>
@@ -99,13 +127,19 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     const c2 = await composeLocalC2({
       stateDir: options.stateDir,
       mqttUrl,
-      publisher: { mqtt: { clientId: c2ClientId } },
+      publisher: { mqtt: { clientId: c2ClientId, ...(options.mqttUrl === undefined ? c2Login : {}) } },
       log,
       startWorker: false,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     undo.push(() => c2.close());
-    const deps: C2Deps = { ...c2.deps, publisher: logCommands(c2.deps.publisher, log) };
+    const deps: C2Deps = {
+      ...c2.deps,
+      publisher: logCommands(c2.deps.publisher, log),
+      // Devices get broker credentials where the broker checks them: the embedded one.
+      options: { ...c2.deps.options, mqttCredentials: options.mqttUrl === undefined },
+    };
+    setStoreOfBroker(deps.store);
     // The state folder is locked to this process: a lease still on a topic is a crashed previous run's.
     const released = await deps.store.releaseAllTopicLeases(tenantId);
     if (released > 0) log.warn('released topic leases left by a previous run', { topics: released });

@@ -46,4 +46,9 @@ export interface C2Options {
    * up with CONCURRENT_UPDATE; default 10 s (links take milliseconds, a rotation of 10,000 clients about 3 s).
    */
   readonly topicLeaseWaitMs?: number;
+  /**
+   * Issue each device a username and password for the broker (local mode's embedded broker, which checks them:
+   * clients/mqttCredentials.ts); off on AWS, where devices connect with their certificates.
+   */
+  readonly mqttCredentials?: boolean;
 }

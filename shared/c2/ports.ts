@@ -3,6 +3,7 @@
  * (KMS, DynamoDB, IoT Core, EventBridge Scheduler) and shared/adapters/local (keyring file, dynalite, MQTT, timers).
  * Only the ports the code already uses are declared; the others join them with their use cases.
  */
+import type { ClientIdRegistry } from './ports/ClientIdRegistry.js';
 
 /** Who is calling a use case: the tenant whose records it touches, and the actor named in the event log. */
 export interface Caller {
@@ -477,4 +478,12 @@ export interface DeviceProvisioner {
  * Records of the C2 (one DynamoDB table in both modes of deployment). Every record is scoped by tenant. Failures
  * are C2Errors: ALREADY_EXISTS, NOT_FOUND, CONCURRENT_UPDATE, INVALID_CURSOR.
  */
-export interface KeyStore extends ClientStore, TopicStore, LinkStore, C2KeyStore, FenceStore, EventLog, ApiKeyStore {}
+export interface KeyStore
+  extends ClientStore,
+    ClientIdRegistry,
+    TopicStore,
+    LinkStore,
+    C2KeyStore,
+    FenceStore,
+    EventLog,
+    ApiKeyStore {}

@@ -878,6 +878,100 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       });
     });
 
+    describe('claims of E4 ids', () => {
+      it('one tenant holds an id: claimed, held again by the same tenant, taken for another; released by its holder only', async () => {
+        // Prepare
+        const store = await build();
+        const id = hashIdAlias('device-0001');
+
+        // Act
+        const first = await store.claimClientId('tenant-a', id, '2026-11-23T00:00:00.000Z');
+        const again = await store.claimClientId('tenant-a', id, '2026-11-24T00:00:00.000Z');
+        const other = await store.claimClientId('tenant-b', id, '2026-11-24T00:00:00.000Z');
+        await store.releaseClientId('tenant-b', id); // not its own: nothing
+        const held = await store.getClientIdClaim(id);
+        await store.releaseClientId('tenant-a', id, { claimedAt: '2026-11-24T00:00:00.000Z' }); // not that claim
+        const stillHeld = await store.getClientIdClaim(id);
+        await store.releaseClientId('tenant-a', id);
+        await store.releaseClientId('tenant-a', id); // again: nothing
+        const released = await store.getClientIdClaim(id);
+        const byB = await store.claimClientId('tenant-b', id, '2026-11-25T00:00:00.000Z');
+
+        // Assess
+        expect([first, again, other, byB]).toEqual(['claimed', 'held', 'taken', 'claimed']);
+        expect(held).toEqual({ tenantId: 'tenant-a', claimedAt: '2026-11-23T00:00:00.000Z' });
+        expect(stillHeld).toEqual(held);
+        expect(released).toBeUndefined();
+        expect(await store.getClientIdClaim(id)).toEqual({
+          tenantId: 'tenant-b',
+          claimedAt: '2026-11-25T00:00:00.000Z',
+        });
+        expect(await store.getClientIdClaim(hashIdAlias('device-0002'))).toBeUndefined();
+      });
+
+      it('of many tenants claiming one id at once, exactly one wins', async () => {
+        // Prepare
+        const store = await build();
+        const id = hashIdAlias('contested');
+        const tenants = Array.from({ length: 8 }, (_, i) => `tenant-${i}`);
+
+        // Act
+        const outcomes = await Promise.all(
+          tenants.map((tenant) => store.claimClientId(tenant, id, '2026-11-23T00:00:00.000Z')),
+        );
+
+        // Assess
+        expect(outcomes.filter((outcome) => outcome === 'claimed')).toHaveLength(1);
+        expect(outcomes.filter((outcome) => outcome === 'taken')).toHaveLength(7);
+        const winner = tenants[outcomes.indexOf('claimed')];
+        expect((await store.getClientIdClaim(id))?.tenantId).toBe(winner);
+      });
+
+      it('claims are apart from client records: a client of the id in a tenant does not hold it', async () => {
+        // Prepare
+        const store = await build();
+        await store.createClient(clientRecord('device-0001'));
+
+        // Act
+        const claim = await store.getClientIdClaim(hashIdAlias('device-0001'));
+        const outcome = await store.claimClientId('tenant-b', hashIdAlias('device-0001'), '2026-11-23T00:00:00.000Z');
+
+        // Assess
+        expect(claim).toBeUndefined();
+        expect(outcome).toBe('claimed');
+        expect(await store.getClient('tenant-a', 'device-0001')).toBeDefined();
+        expect(await store.countClients('tenant-b')).toBe(0);
+      });
+
+      it("stores a broker password's hash for the holder only; released with the claim", async () => {
+        // Prepare
+        const store = await build();
+        const id = hashIdAlias('device-0001');
+        await store.claimClientId('tenant-a', id, '2026-11-23T00:00:00.000Z');
+        const hash = randomKey();
+
+        // Act
+        const byOther = await store.setMqttSecretHash('tenant-b', id, randomKey());
+        const byHolder = await store.setMqttSecretHash('tenant-a', id, hash);
+        const unclaimed = await store.setMqttSecretHash('tenant-a', hashIdAlias('device-0002'), randomKey());
+        const stored = await store.getClientIdClaim(id);
+        await store.claimClientId('tenant-a', id, '2026-11-24T00:00:00.000Z');
+        const afterClaim = await store.getClientIdClaim(id);
+        await store.releaseClientId('tenant-a', id);
+        await store.claimClientId('tenant-a', id, '2026-11-25T00:00:00.000Z');
+
+        // Assess
+        expect([byOther, byHolder, unclaimed]).toEqual([false, true, false]);
+        expect(stored).toEqual({ tenantId: 'tenant-a', claimedAt: '2026-11-23T00:00:00.000Z', mqttSecretHash: hash });
+        expect(afterClaim?.mqttSecretHash).toEqual(hash);
+        expect(await store.getClientIdClaim(id)).toEqual({
+          tenantId: 'tenant-a',
+          claimedAt: '2026-11-25T00:00:00.000Z',
+        });
+        expect(await store.getClientIdClaim(hashIdAlias('device-0002'))).toBeUndefined();
+      });
+    });
+
     describe('the tenant fence', () => {
       it('a writer raises it while no other holds it (or its lease ended); readers enter only while it is down', async () => {
         // Prepare

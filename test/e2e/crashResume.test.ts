@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocal } from '../../local/startLocal.js';
 import { createClient } from '../../shared/c2/clients/createClient.js';
+import type { MqttCredentials } from '../../shared/c2/clients/mqttCredentials.js';
 import { createTopic } from '../../shared/c2/topics/createTopic.js';
 import { E4Client, fromBase64 } from '../../shared/e4/node/index.js';
 import { freePort } from '../support/freePort.js';
@@ -137,13 +138,13 @@ describe('a rotation of local mode killed in the middle of its fan-out', () => {
     cleanups.push(() => Promise.all(devices.map((d) => d.end())));
     for (let i = 0; i < DEVICES; i++) {
       const name = `device-${i}`;
-      const created = await api<{ client: { id: string }; key: string }>('POST', '/v1/clients', {
+      const created = await api<{ client: { id: string }; key: string; mqtt: MqttCredentials }>('POST', '/v1/clients', {
         name,
         generateKey: true,
       });
       expect(created.status).toBe(201);
       const client = await E4Client.create({ mode: 'symmetric', key: fromBase64(created.json.key)!, name });
-      const device = await connectDevice(client, mqttUrl, name);
+      const device = await connectDevice(client, mqttUrl, name, { credentials: created.json.mqtt });
       devices.push(device);
       await device.mqtt.subscribe(TOPIC);
       expect((await api('PUT', `/v1/topics/${hash}/clients/${created.json.client.id}`)).status).toBe(200);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import type { MqttCredentials } from '../../shared/c2/clients/mqttCredentials.js';
 import type { OperationView } from '../../shared/c2/operations/OperationView.js';
 import {
   E4Client,
@@ -94,11 +95,13 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     const c2Key =
       mode === 'pubkey' ? fromBase64((await api<{ publicKey: string }>('GET', '/v1/keys/c2')).publicKey) : undefined;
     /** Enrols a device through the API and connects it; the device keeps its own key. */
+    /** Each device's broker credentials (the embedded broker refuses anonymous devices). */
+    const logins = new Map<string, MqttCredentials>();
     const enrol = async (name: string): Promise<{ device: TestDevice; id: string }> => {
       let client: E4Client;
       let id: string;
       if (mode === 'symmetric') {
-        const created = await api<{ client: { id: string }; key: string }>(
+        const created = await api<{ client: { id: string }; key: string; mqtt: MqttCredentials }>(
           'POST',
           '/v1/clients',
           { name, generateKey: true },
@@ -106,9 +109,10 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
         );
         client = await E4Client.create({ mode, key: fromBase64(created.key)!, name });
         id = created.client.id;
+        logins.set(name, created.mqtt);
       } else {
         const pair = randomEd25519KeyPair();
-        const created = await api<{ client: { id: string } }>(
+        const created = await api<{ client: { id: string }; mqtt: MqttCredentials }>(
           'POST',
           '/v1/clients',
           { name, mode, publicKey: toBase64(pair.publicKey) },
@@ -116,8 +120,9 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
         );
         client = await E4Client.create({ mode, privateKey: pair.privateKey, c2PublicKey: c2Key!, name });
         id = created.client.id;
+        logins.set(name, created.mqtt);
       }
-      const device = await connectDevice(client, server.mqttUrl, name);
+      const device = await connectDevice(client, server.mqttUrl, name, { credentials: logins.get(name)! });
       devices.push(device);
       return { device, id };
     };
@@ -209,8 +214,10 @@ describe.each<Mode>(['symmetric', 'pubkey'])('end to end in local mode (%s)', (m
     expect(after).toMatchObject({ keyVersion: 4, clientCount: 2 });
     // The devices come back (same state): each return is a resync, which sends nothing to a device that confirmed
     // the current keys.
-    const alice2 = await connectDevice(alice.device.client, server.mqttUrl, 'alice');
-    const bob2 = await connectDevice(bob.device.client, server.mqttUrl, 'bob');
+    const alice2 = await connectDevice(alice.device.client, server.mqttUrl, 'alice', {
+      credentials: logins.get('alice')!,
+    });
+    const bob2 = await connectDevice(bob.device.client, server.mqttUrl, 'bob', { credentials: logins.get('bob')! });
     devices.push(alice2, bob2);
     expect(await resyncsFinished('alice', 2)).toMatchObject({ status: 'succeeded', counts: { total: 1 } });
     expect(await resyncsFinished('bob', 1)).toMatchObject({ status: 'succeeded', counts: { total: 1 } });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { getC2PublicKey } from '../../shared/c2/c2key/getC2PublicKey.js';
 import { createClient } from '../../shared/c2/clients/createClient.js';
+import type { MqttCredentials } from '../../shared/c2/clients/mqttCredentials.js';
 import type { Caller } from '../../shared/c2/ports.js';
 import { E4MqttDevice } from '../../shared/e4/mqtt/index.js';
 import {
@@ -41,25 +42,32 @@ export async function enrolDevice(
   mode: 'symmetric' | 'pubkey' = 'symmetric',
 ): Promise<TestDevice> {
   let client: E4Client;
+  let credentials: MqttCredentials | undefined;
   if (mode === 'symmetric') {
-    const { key } = await createClient(deps, caller, { name, mode, generateKey: true });
+    const { key, mqtt } = await createClient(deps, caller, { name, mode, generateKey: true });
     client = await E4Client.create({ mode, key: key!, name });
+    credentials = mqtt;
   } else {
     const pair = randomEd25519KeyPair();
-    await createClient(deps, caller, { name, mode, publicKey: pair.publicKey });
+    const { mqtt } = await createClient(deps, caller, { name, mode, publicKey: pair.publicKey });
     const { publicKey: c2PublicKey } = await getC2PublicKey(deps, caller);
     client = await E4Client.create({ mode, privateKey: pair.privateKey, c2PublicKey, name });
+    credentials = mqtt;
   }
-  return connectDevice(client, mqttUrl, name);
+  return connectDevice(client, mqttUrl, name, credentials ? { credentials } : {});
 }
 
-/** `options.receipts: false`: a device that sends no receipts, as an e4go device. */
+/**
+ * `options.receipts: false`: a device that sends no receipts, as an e4go device. `options.credentials`: its broker
+ * credentials (the `mqtt` of its creation answer, local mode's embedded broker); without, it connects anonymously.
+ */
 export async function connectDevice(
   client: E4Client,
   mqttUrl: string,
   name: string,
-  options: { receipts?: boolean } = {},
+  options: { receipts?: boolean; credentials?: MqttCredentials } = {},
 ): Promise<TestDevice> {
+  const { credentials, ...deviceOptions } = options;
   const commands: CommandType[] = [];
   const messages: { topic: string; text: string }[] = [];
   const errors: { topic: string | undefined; code: string }[] = [];
@@ -83,9 +91,14 @@ export async function connectDevice(
       waiters.add(check);
     });
   const mqtt = await E4MqttDevice.connect(client, mqttUrl, {
-    mqtt: { clientId: `dev-${bytesToHex(client.id)}-${randomBytes(4).toString('hex')}`, clean: false },
+    // The client id ends with the E4 id, as local mode's embedded broker asks of a device with credentials.
+    mqtt: {
+      clientId: `dev-${randomBytes(4).toString('hex')}-${bytesToHex(client.id)}`,
+      clean: false,
+      ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
+    },
     controlQos: 1,
-    ...options,
+    ...deviceOptions,
     on: {
       command: (type) => {
         commands.push(type);

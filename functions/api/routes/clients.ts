@@ -1,10 +1,11 @@
 /**
- * The client routes: enrol, list, read, delete, reset, new identity key, resync, and the topics of a client. A
+ * The client routes: enrol, list, read, delete, reset, broker credentials, new identity key, resync, and the topics of a client. A
  * client is addressed by its id (`{clientId}`, the `id` of its view), resolved to its name, then the use case runs.
  */
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
+import { reissueMqttCredentials } from '../../../shared/c2/clients/mqttCredentials.js';
 import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
 import { getClient, listClients } from '../../../shared/c2/clients/readClients.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
@@ -21,6 +22,7 @@ import {
   ClientPageSchema,
   CreateClientBodySchema,
   CreatedClientSchema,
+  MqttCredentialsSchema,
   NewIdentityKeySchema,
   ResyncStartedSchema,
 } from '../../../shared/c2/schemas/clients.js';
@@ -61,8 +63,13 @@ export const clientRoutes: readonly ApiRoute[] = [
     body: CreateClientBodySchema,
     response: CreatedClientSchema,
     run: async (deps, caller, { body }) => {
-      const { client, key, device } = await createClient(deps, caller, body);
-      return { client, ...(key ? { key: toBase64(key) } : {}), ...(device ? { device } : {}) };
+      const { client, key, device, mqtt } = await createClient(deps, caller, body);
+      return {
+        client,
+        ...(key ? { key: toBase64(key) } : {}),
+        ...(device ? { device } : {}),
+        ...(mqtt ? { mqtt } : {}),
+      };
     },
   }),
   defineRoute({
@@ -127,6 +134,19 @@ export const clientRoutes: readonly ApiRoute[] = [
     query: RekeyQuerySchema,
     response: ClientOperationStartedSchema,
     run: async (deps, caller, request) => clientOperation(deps, caller, request, resetClient),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/clients/{clientId}/mqtt-credentials',
+    scope: 'operator',
+    operationId: 'newClientMqttCredentials',
+    summary:
+      "Issue the device new credentials for local mode's embedded broker (the password shown this once; the " +
+      'previous one stops working at its next connection). 400 on AWS, where devices connect with certificates.',
+    params: ClientIdParamsSchema,
+    response: MqttCredentialsSchema,
+    run: async (deps, caller, { params }) =>
+      reissueMqttCredentials(deps, caller, await clientNameOfId(deps, caller, params.clientId)),
   }),
   defineRoute({
     method: 'POST',

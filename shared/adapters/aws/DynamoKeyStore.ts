@@ -16,6 +16,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import type { ClientIdRegistry } from '../../c2/ports/ClientIdRegistry.js';
 import type {
   ApiKeyRecord,
   C2KeyRecord,
@@ -33,6 +34,7 @@ import type {
 } from '../../c2/ports.js';
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
+import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
 import {
   API_KEYS,
@@ -66,6 +68,7 @@ export class DynamoKeyStore implements KeyStore {
   readonly #table: string;
   readonly #events: RecordKind<EventRecord>;
   readonly #fence: DynamoFenceStore;
+  readonly #claims: DynamoClientIdRegistry;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
     const retentionDays = options.eventRetentionDays ?? 400;
@@ -76,6 +79,7 @@ export class DynamoKeyStore implements KeyStore {
     this.#table = tableName;
     this.#events = eventKind(retentionDays);
     this.#fence = new DynamoFenceStore(db, tableName);
+    this.#claims = new DynamoClientIdRegistry(db, tableName);
   }
 
   createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
@@ -319,6 +323,14 @@ export class DynamoKeyStore implements KeyStore {
       this.#conflict(C2_KEY, record.tenantId, C2_KEY_NAME, 'changed since it was read'),
     );
   };
+
+  /** Claims of E4 ids: items outside the tenants' partitions (DynamoClientIdRegistry.ts). */
+  claimClientId: ClientIdRegistry['claimClientId'] = (tenantId, id, at) => this.#claims.claimClientId(tenantId, id, at);
+  releaseClientId: ClientIdRegistry['releaseClientId'] = (tenantId, id, options) =>
+    this.#claims.releaseClientId(tenantId, id, options);
+  getClientIdClaim: ClientIdRegistry['getClientIdClaim'] = (id) => this.#claims.getClientIdClaim(id);
+  setMqttSecretHash: ClientIdRegistry['setMqttSecretHash'] = (tenantId, id, hash) =>
+    this.#claims.setMqttSecretHash(tenantId, id, hash);
 
   /** The tenant's fence: its own item (DynamoFenceStore.ts). */
   raiseFence: FenceStore['raiseFence'] = (tenantId, lease) => this.#fence.raiseFence(tenantId, lease);

@@ -98,9 +98,9 @@ export class IotDeviceProvisioner implements DeviceProvisioner {
     if (await this.#thingExists(thingName)) {
       throw new C2Error(C2ErrorCode.AlreadyExists, `the device thing of client ${client.idHex} exists already`);
     }
-    // One device per E4 id on the broker: E4 ids are hashes of names, so two tenants may name a client alike, and the
-    // device policy lets a thing subscribe to `e4/<its e4id>`: a second thing of that id would read the first's
-    // commands. The same name is still free in every tenant; only its IoT registration is refused.
+    // One device per E4 id on the broker: the device policy lets a thing subscribe to `e4/<its e4id>`, so a second
+    // thing of that id would read the first's commands. The C2 gives an E4 id to one tenant at creation already (the
+    // claim, shared/c2/clients/clientIdClaim.ts): this is a second line, for clients created before the claims.
     const { things = [] } = await this.#iot.send(
       new ListThingsCommand({ attributeName: 'e4id', attributeValue: client.idHex, maxResults: 1 }),
     );

@@ -17,6 +17,8 @@
  * - `Y#<policy id>`, `Z#<policy id>#<run id>` rotation policies and their runs (DynamoPolicyStore, codecs in
  *   policyStoreItems.ts);
  * - `F#fence` the tenant's fence (DynamoFenceStore).
+ * Claims of E4 ids (DynamoClientIdRegistry: which tenant holds a client name's id) are outside every tenant's
+ * partition, `PK` = `N#<hex client id>`, `SK` = `N`.
  * Local mode's work queue (LocalWorkQueue) keeps its messages in a partition of its own, `PK` = `Q#work`.
  * Codecs in keyStoreItems.ts. On-demand capacity. The CDK stack declares the same table for AWS (with TTL on
  * `expiresAt`); local mode and the tests create it with {@link createKeyStoreTable} (dynalite has no TTL: events

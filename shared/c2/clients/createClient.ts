@@ -3,7 +3,8 @@
  * password key deriver of the deps: off the event loop in local mode), or with a key
  * generated here and returned once (the only time a key leaves the C2). Public-key clients are enrolled with their
  * Ed25519 public key (the device keeps its private key). The key is stored wrapped, bound to (tenant, 'client',
- * name, version 1). Unlike E4's C2 (an upsert that silently replaced keys), an existing name is ALREADY_EXISTS.
+ * name, version 1). Unlike E4's C2 (an upsert that silently replaced keys), an existing name is ALREADY_EXISTS, and a
+ * name whose E4 id another tenant holds is ALREADY_EXISTS too, without saying whose (clientIdClaim.ts).
  */
 import { bytesToHex, E4Error, hashIdAlias, KEY_LEN, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -13,7 +14,9 @@ import { audited } from '../events/audited.js';
 import type { Caller, ClientRecord, DeviceCredentials } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
+import { claimClientId, releaseDeletedClaim, releaseFailedClaim } from './clientIdClaim.js';
 import { inlinePasswordKeyDeriver } from './inlinePasswordKeyDeriver.js';
+import { issuesMqttCredentials, type MqttCredentials, newMqttCredentials } from './mqttCredentials.js';
 import { validateClientName } from './validateClientName.js';
 
 export type CreateClientInput = (
@@ -32,6 +35,8 @@ export interface CreatedClient {
   readonly key?: Uint8Array;
   /** Only with `provisionDevice`: the device's thing and certificate, its private key returned once. */
   readonly device?: DeviceCredentials;
+  /** Local mode's embedded broker: the device's username and password, the password returned once. */
+  readonly mqtt?: MqttCredentials;
 }
 
 function invalidKey(error: unknown, field: string): never {
@@ -101,7 +106,14 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
     const { mode } = record;
     const enrol = () =>
       audited(deps, caller, 'client.create', { type: 'client', name }, async () => {
-        await deps.store.createClient(record);
+        // The E4 id first (another tenant's is refused), then the record.
+        const claim = await claimClientId(deps, caller.tenantId, record.id, now);
+        try {
+          await deps.store.createClient(record);
+        } catch (error) {
+          if (claim === 'claimed') await releaseFailedClaim(deps, caller.tenantId, record.id, now);
+          throw error;
+        }
         return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated } };
       });
     // A public-key client is enrolled as a reader of the tenant's fence: never while a new C2 key is being sent.
@@ -123,9 +135,19 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
         () => true,
         () => false,
       );
-      if (cleaned) await deps.store.deleteClient(caller.tenantId, name);
+      if (cleaned) {
+        await deps.store.deleteClient(caller.tenantId, name);
+        await releaseDeletedClaim(deps, caller.tenantId, record.id, now);
+      }
       throw error;
     }
   }
-  return { client: clientView(record), ...(generated ? { key } : {}), ...(device ? { device } : {}) };
+  // A failure here leaves the client without broker credentials: POST /v1/clients/{id}/mqtt-credentials issues them.
+  const mqtt = issuesMqttCredentials(deps) ? await newMqttCredentials(deps, caller.tenantId, record.id) : undefined;
+  return {
+    client: clientView(record),
+    ...(generated ? { key } : {}),
+    ...(device ? { device } : {}),
+    ...(mqtt ? { mqtt } : {}),
+  };
 }

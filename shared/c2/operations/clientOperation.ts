@@ -12,7 +12,8 @@
  *    still there (made meanwhile, or whose child failed) start another round of step 1, up to {@link MAX_ROUNDS}.
  * 3. `reset`: ResetTopics (and ResetPubKeys in public-key mode) to the client, as the operation's one delivery (its
  *    receipt confirms it; the devices view shows it).
- * 4. `delete` (deletion only): the device deprovisioned, then the record deleted; links made meanwhile go back to
+ * 4. `delete` (deletion only): the device deprovisioned, then the record deleted, then its E4 id's claim released
+ *    (clients/clientIdClaim.ts); links made meanwhile go back to
  *    step 1. A reset keeps the client, and a link made while its ResetTopics went out (whose key the device has
  *    just wiped) goes back to step 1 too (`check`): the device and the C2 agree that it is on no topic.
  * 5. `done`: the outcome: `partial` when the last child of a topic ended partial or failed (a child that found the
@@ -20,6 +21,7 @@
  */
 import { bytesToHex, cmdResetPubKeys, cmdResetTopics, hashIdAlias, hashTopic } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
+import { releaseDeletedClaim } from '../clients/clientIdClaim.js';
 import { withSender } from '../delivery/CommandSender.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { unlinkWithLease } from '../links/unlinkClient.js';
@@ -322,6 +324,8 @@ async function deleteRecord(
   } catch (error) {
     if (!(error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
   }
+  // Then its E4 id, which another tenant may now claim (a step done again finds it released already).
+  await releaseDeletedClaim(deps, tenantId, hashIdAlias(target.name), new Date(deps.clock()).toISOString());
   await deletePoliciesNaming(deps, tenantId, { client: target.name });
   return afterLinks(deps, operation, at, { step: 'done', round: at.round });
 }

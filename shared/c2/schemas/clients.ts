@@ -97,6 +97,14 @@ export const ClientViewSchema = z
   })
   .meta({ id: 'Client' });
 
+/** A device's credentials for local mode's embedded broker. */
+export const MqttCredentialsSchema = z
+  .strictObject({
+    username: z.string().meta({ description: '`e4c2-<tenant>-<hex client id>`' }),
+    password: z.string().meta({ description: 'Shown this once; only its SHA-256 is stored.' }),
+  })
+  .meta({ id: 'MqttCredentials' });
+
 export const CreatedClientSchema = z.strictObject({
   client: ClientViewSchema,
   key: z
@@ -114,6 +122,9 @@ export const CreatedClientSchema = z.strictObject({
     })
     .optional()
     .meta({ description: 'Only with provisionDevice: how the device connects to AWS IoT Core.' }),
+  mqtt: MqttCredentialsSchema.optional().meta({
+    description: "Local mode's embedded broker only: the device's broker credentials, the password shown this once.",
+  }),
 });
 
 export const ClientPageSchema = pageOf(ClientViewSchema);

@@ -162,6 +162,22 @@ describe('POST /v1/clients', () => {
     });
   });
 
+  it('a name another tenant uses is 409 ALREADY_EXISTS, without saying whose; the API answers no mqtt on this C2', async () => {
+    const other = await api.tokenOf('tenant-rival');
+    const answer = await api.call('POST', '/v1/clients', {
+      body: { name: 'with-key', generateKey: true },
+      token: other,
+    });
+    expect(answer.status).toBe(409);
+    expect(JSON.parse(answer.raw)).toEqual({
+      error: { code: 'ALREADY_EXISTS', message: 'this client name is not available: choose another' },
+    });
+    expect(answer.raw).not.toContain(api.tenantId);
+    const reissue = await send('POST', `/v1/clients/${idOf('with-key')}/mqtt-credentials`);
+    expect(reissue.status).toBe(400);
+    expect(errorCodeOf(reissue)).toBe('INVALID_INPUT');
+  });
+
   it('no response but the creation with generateKey contains a key (in base64 or hex)', () => {
     const secrets = [toBase64(key), bytesToHex(key), toBase64(publicKey), bytesToHex(publicKey), generated];
     const leaks = bodies.filter(({ raw }) => secrets.some((secret) => raw.includes(secret)));

@@ -54,7 +54,8 @@ describe('a burst of rotations, links and re-keying unlinks on one topic', () =>
     // Prepare: local mode; the topic with 20 devices and 10 clients to take off; 10 clients to link.
     const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-burst-'));
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-    const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0 });
+    // Devices connect without credentials here: the broker's rules are local/deviceAccess.test.ts's.
+    const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, allowAnonymousDevices: true });
     cleanups.push(() => server.close());
     const call = async <T>(method: string, path: string, body?: unknown, status = 200): Promise<T> => {
       const answer = await request<T>(server, method, path, body);

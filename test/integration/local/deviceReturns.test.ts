@@ -28,7 +28,8 @@ const deviceClock = () => ({ seconds: Math.floor(c2Clock() / 1000), nanos: 0 });
 async function startC2(): Promise<LocalC2Server> {
   const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-resync-'));
   cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, clock: c2Clock });
+  // Devices connect without credentials here: the broker's rules are local/deviceAccess.test.ts's.
+  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, clock: c2Clock, allowAnonymousDevices: true });
   cleanups.push(() => server.close());
   return server;
 }

@@ -25,7 +25,8 @@ async function startLogged(level: LogLevel, format: LogFormat = 'json') {
   const log = createLocalLogger({ level, format, stream: { write } });
   const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-log-'));
   cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, log });
+  // Devices connect without credentials here: the broker's rules are local/deviceAccess.test.ts's.
+  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, log, allowAnonymousDevices: true });
   cleanups.push(() => server.close());
   return { server, text: () => text, lines: () => text.trim().split('\n').filter(Boolean) };
 }

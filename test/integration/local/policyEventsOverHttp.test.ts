@@ -40,7 +40,8 @@ describe('client.subscribed over the HTTP API', () => {
     // Prepare
     const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-events-'));
     cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-    const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0 });
+    // Devices connect without credentials here: the broker's rules are local/deviceAccess.test.ts's.
+    const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, allowAnonymousDevices: true });
     cleanups.push(() => server.close());
     const call = async <T>(method: string, path: string, body?: unknown, status = 200): Promise<T> => {
       const answer = await requestLocalApi<T>(server, method, path, body);

@@ -40,7 +40,8 @@ async function startC2(): Promise<LocalC2Server> {
   offset = 0;
   const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-resync-op-'));
   cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, clock });
+  // Devices connect without credentials here: the broker's rules are local/deviceAccess.test.ts's.
+  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, clock, allowAnonymousDevices: true });
   cleanups.push(() => server.close());
   return server;
 }

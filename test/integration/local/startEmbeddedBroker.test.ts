@@ -2,6 +2,7 @@
 import { createServer } from 'node:net';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { BrokerAccess } from '../../../local/deviceAccess.js';
 import { receiptForwarder } from '../../../local/forwardReceipts.js';
 import { LocalModeErrorCode } from '../../../local/LocalModeError.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../../local/startEmbeddedBroker.js';
@@ -37,6 +38,39 @@ describe('startEmbeddedBroker', () => {
     expect([...(await received)]).toEqual([1, 2, 3]);
     await device.endAsync(true);
     await publisher.endAsync(true);
+  });
+
+  it('checks connections, subscriptions and publishes with `access`; a refused subscription is not reported', async () => {
+    // Prepare: a device may only subscribe to e4/mine and publish on e4/mine/receipt.
+    const subscribed: string[] = [];
+    const access: BrokerAccess = {
+      authenticate: async (_clientId, username) => (username === 'device' ? { kind: 'anonymous' } : undefined),
+      maySubscribe: async (_identity, filter) => filter === 'e4/mine',
+      mayPublish: async (_identity, topic) => topic === 'e4/mine/receipt',
+    };
+    const broker = await startEmbeddedBroker({ port: 0, access, onSubscribed: (topic) => subscribed.push(topic) });
+    started.push(broker);
+    const refused = await codeOfAsync(() => connectAsync(broker.url, { reconnectPeriod: 0, username: 'nobody' }));
+    const device = await connectAsync(broker.url, { reconnectPeriod: 0, username: 'device', password: 'x' });
+
+    // Act
+    // (MQTT.js rejects a SUBACK that refuses a filter: the refusal is read off the error.)
+    const others = await device.subscribeAsync('e4/yours', { qos: 1 }).then(
+      ([grant]) => grant!.qos,
+      (error: { packet?: { granted?: number[] } }) => error.packet?.granted?.[0],
+    );
+    const [mine] = await device.subscribeAsync('e4/mine', { qos: 1 });
+    await device.publishAsync('e4/mine/receipt', 'ok', { qos: 1 });
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish('e4/yours', 'forged', { qos: 1 });
+    await closed;
+
+    // Assess
+    expect(refused).not.toBe('ok');
+    expect(others).toBe(128);
+    expect(mine!.qos).toBe(1);
+    expect(subscribed).toEqual(['e4/mine']);
+    await device.endAsync(true);
   });
 
   it('drops connected clients on close', async () => {

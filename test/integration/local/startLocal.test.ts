@@ -64,8 +64,8 @@ describe('startLocal', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('runs an MQTT broker devices can connect to', async () => {
-    const server = await start({ stateDir: await newStateDir() });
+  it('runs an MQTT broker devices can connect to (anonymously only with allowAnonymousDevices)', async () => {
+    const server = await start({ stateDir: await newStateDir(), allowAnonymousDevices: true });
 
     const device = await connectAsync(server.mqttUrl, { clientId: 'device-1', protocolVersion: 4 });
 
