@@ -45,6 +45,7 @@ const ID_ROUTES: [method: string, template: string][] = [
   ['DELETE', '/v1/clients/{c}'],
   ['POST', '/v1/clients/{c}/reset'],
   ['POST', '/v1/clients/{c}/identity-key'],
+  ['POST', '/v1/clients/{c}/mqtt-credentials'],
   ['POST', '/v1/clients/{c}/resync'],
   ['GET', '/v1/clients/{c}/topics'],
   ['PUT', '/v1/clients/{c}/pubkeys/{s}'],
