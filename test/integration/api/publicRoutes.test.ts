@@ -193,6 +193,7 @@ describe('GET /v1/openapi.json', () => {
         'DELETE /v1/clients/{clientId}',
         'POST /v1/clients/{clientId}/reset',
         'POST /v1/clients/{clientId}/identity-key',
+        'POST /v1/clients/{clientId}/mqtt-credentials',
         'POST /v1/clients/{clientId}/resync',
         'GET /v1/clients/{clientId}/topics',
         'PUT /v1/clients/{clientId}/pubkeys/{sourceClientId}',
