@@ -20,17 +20,24 @@ export interface EventExport {
   readonly cursor?: string;
 }
 
+/** Where an export stops: pages of 100 read, JSON bytes held (the API's are the constants above). */
+export interface ExportBounds {
+  readonly pages: number;
+  readonly bytes: number;
+}
+
 export async function exportEvents(
   deps: C2Deps,
   caller: Caller,
   query: EventQuery,
   start: Pick<PageRequest, 'cursor'> = {},
+  bounds: ExportBounds = { pages: EXPORT_PAGES, bytes: EXPORT_BYTES },
 ): Promise<EventExport> {
   const filter = { ...eventFilter(query), oldestFirst: true };
   const events: EventView[] = [];
   let cursor = validatePageRequest({ limit: 100, ...start }).cursor;
   let bytes = 0;
-  for (let pages = 0; pages < EXPORT_PAGES && bytes < EXPORT_BYTES; pages++) {
+  for (let pages = 0; pages < bounds.pages && bytes < bounds.bytes; pages++) {
     const page = await deps.store.listEvents(caller.tenantId, filter, {
       limit: 100,
       ...(cursor === undefined ? {} : { cursor }),

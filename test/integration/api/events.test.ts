@@ -4,7 +4,12 @@
  * oldest first; bad filters named in the 400's message. Events come from real changes at clock times set here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { createApiHandler } from '../../../functions/api/createApiHandler.js';
+import { defineRoute } from '../../../functions/api/defineRoute.js';
 import type { EventView } from '../../../shared/c2/events/listEvents.js';
+import { linesOf } from '../../../shared/c2/schemas/common.js';
+import { call } from '../../support/apiEvent.js';
 import { type ApiFixture, startApiFixture } from './apiFixture.js';
 
 const MINUTE = 60_000;
@@ -146,5 +151,34 @@ describe('bad filters', () => {
       expect(answer.json.error.code).toBe('INVALID_INPUT');
       expect(answer.json.error.message).toMatch(new RegExp(`^"${field}": `));
     }
+  });
+});
+
+describe('a JSON lines route stopped at its bound', () => {
+  it('answers Link rel="next": the same path and query, the cursor replaced by the next one', async () => {
+    // Prepare: a route that always has more (the export's bound takes 10,000 events to reach)
+    const handler = createApiHandler(api.c2.deps, {
+      routes: [
+        defineRoute({
+          method: 'GET',
+          path: '/test/lines',
+          scope: 'read-only',
+          operationId: 'testLines',
+          summary: 'test',
+          query: z.strictObject({ a: z.string(), b: z.string(), cursor: z.string() }),
+          response: linesOf(z.strictObject({ n: z.number() })),
+          jsonLines: true,
+          run: async () => ({ lines: [{ n: 1 }, { n: 2 }], next: 'c/+=' }),
+        }),
+      ],
+    });
+
+    // Act
+    const answer = await call(handler, 'GET', '/test/lines?a=1&cursor=old&b=x%20y', { token: reader });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.raw).toBe('{"n":1}\n{"n":2}\n');
+    expect(answer.headers.link).toBe('</test/lines?a=1&cursor=c%2F%2B%3D&b=x+y>; rel="next"');
   });
 });
