@@ -3,6 +3,7 @@
  * first, filtered by the same query fields.
  */
 import * as z from 'zod';
+import { MAX_TARGET_NAME_BYTES } from '../operations/validateOperationFilter.js';
 import type { EventRecord } from '../ports.js';
 import { isoTime, linesOf, PageQuerySchema, pageOf, requireTargetPair, utf8Text } from './common.js';
 
@@ -56,7 +57,7 @@ const EVENT_FILTERS = {
   targetType: enumOf(Object.keys(TARGET_TYPES) as [TargetType, ...TargetType[]])
     .optional()
     .meta({ description: 'Only the events on this target: its type (with `target`).' }),
-  target: utf8Text(1024)
+  target: utf8Text(MAX_TARGET_NAME_BYTES)
     .optional()
     .meta({
       description:
