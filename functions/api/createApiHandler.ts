@@ -1,7 +1,7 @@
 /**
  * The HTTP API of the C2 as one Lambda handler (API Gateway HTTP API, payload 2.0), also run by local mode over
  * node:http: middy + @middy/http-router over the route table. Per request: route (404/405), authenticate (401),
- * authorize against the route's scope (403), parse with the route's schemas (4xx), run the use case, check the response against its schema, respond JSON.
+ * authorize against the route's scope (403), parse with the route's schemas (4xx), run the use case, check the response against its schema, respond JSON (or JSON lines).
  * Every error goes through errorResponse (the one code -> status table in httpStatusOf).
  */
 import middy from '@middy/core';
@@ -16,6 +16,7 @@ import type { Authenticator } from './Authenticator.js';
 import { bearerApiKeyAuthenticator } from './bearerApiKeyAuthenticator.js';
 import type { ApiRoute } from './defineRoute.js';
 import { errorResponse } from './errorResponse.js';
+import { jsonLinesResponse } from './jsonLinesResponse.js';
 import { jsonResponse } from './jsonResponse.js';
 import { parseRequest } from './parseRequest.js';
 import { routeNotFound } from './routeNotFound.js';
@@ -80,7 +81,18 @@ async function runRoute(route: ApiRoute, deps: C2Deps, authenticate: Authenticat
     const where = checked.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
     throw new Error(`the response of ${route.operationId} does not match its schema at ${where}`);
   }
+  if (route.jsonLines) {
+    const { lines, next } = checked.data as { lines: unknown[]; next?: string };
+    return jsonLinesResponse(route.status, lines, next === undefined ? undefined : nextLink(event, next));
+  }
   return jsonResponse(route.startsOperation ? operationStatus(checked.data) : route.status, checked.data);
+}
+
+/** The request's own path and query, with `cursor` set to `next`. */
+function nextLink(event: Event, next: string): string {
+  const query = new URLSearchParams(event.rawQueryString ?? '');
+  query.set('cursor', next);
+  return `<${event.rawPath}?${query}>; rel="next"`;
 }
 
 /**

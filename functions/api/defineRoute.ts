@@ -49,6 +49,11 @@ interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R exte
   readonly body?: B;
   /** The body of a success: every response is checked against it (so nothing unlisted, like a key, leaks out). */
   readonly response: R;
+  /**
+   * The answer is JSON lines (`application/x-ndjson`): `response` is a `linesOf(...)` schema, whose `lines` are the
+   * body and whose `next` cursor becomes a `Link: <this route?...&cursor=next>; rel="next"` header.
+   */
+  readonly jsonLines?: boolean;
 }
 
 export interface AuthenticatedRouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType>
@@ -71,6 +76,7 @@ export interface ApiRoute {
   readonly summary: string;
   readonly status: number;
   readonly startsOperation?: boolean;
+  readonly jsonLines?: boolean;
   /** What a caller's key must grant; `public`: no key needed. */
   readonly scope: ApiKeyScope | 'public';
   readonly params?: z.ZodType;

@@ -57,6 +57,21 @@ function buildDocument(routes: readonly ApiRoute[]): OpenApiDocument {
     return toComponentRefs(json) as JsonSchema;
   };
   const json = (schema: z.ZodType) => ({ 'application/json': { schema: toSchema(schema, 'output') } });
+  // A JSON lines answer (a `linesOf` schema): each line is one `lines` item; `next` is the Link header.
+  const jsonLines = (schema: z.ZodType) => ({
+    description: 'Success: one JSON value per line.',
+    headers: {
+      Link: {
+        description: 'When more remain: `<the same request from where this one stopped>; rel="next"`.',
+        schema: { type: 'string' },
+      },
+    },
+    content: {
+      'application/x-ndjson': {
+        schema: toSchema((schema as z.ZodObject<{ lines: z.ZodArray<z.ZodType> }>).shape.lines.element, 'output'),
+      },
+    },
+  });
   const parameters = (schema: z.ZodType | undefined, where: 'path' | 'query') => {
     if (!schema) return [];
     const json = toSchema(schema, 'input');
@@ -99,7 +114,9 @@ function buildDocument(routes: readonly ApiRoute[]): OpenApiDocument {
                 content: json(route.response),
               },
             }
-          : { [String(route.status)]: { description: 'Success.', content: json(route.response) } }),
+          : route.jsonLines
+            ? { [String(route.status)]: jsonLines(route.response) }
+            : { [String(route.status)]: { description: 'Success.', content: json(route.response) } }),
         ...(route.scope === 'public' ? {} : { '401': ERROR_RESPONSE, '403': ERROR_RESPONSE }),
         '4XX': ERROR_RESPONSE,
         '5XX': ERROR_RESPONSE,

@@ -374,10 +374,28 @@ export interface EventRecord {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** Which events a list holds: those matching every field given. */
+export interface EventFilter {
+  readonly actor?: string;
+  /** The action, or a prefix of actions when it ends with `.` (`policy.`). */
+  readonly action?: string;
+  readonly target?: EventRecord['target'];
+  readonly result?: EventRecord['result'];
+  /** Events at or after this time (an ISO time as `toISOString` writes it). */
+  readonly from?: string;
+  /** Events before this time (an ISO time as `toISOString` writes it). */
+  readonly to?: string;
+  /** Oldest first (newest first by default). */
+  readonly oldestFirst?: boolean;
+}
+
 export interface EventLog {
   appendEvent(event: EventRecord): Promise<void>;
-  /** Newest first. */
-  listEvents(tenantId: string, page: PageRequest): Promise<Page<EventRecord>>;
+  /**
+   * Newest first (or oldest first), only those matching `filter`: a page may be short while a cursor says more may
+   * follow. A time window is read as a range of the log, the other fields filter what it reads.
+   */
+  listEvents(tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>>;
 }
 
 /** What an API key may do (see shared/c2/apiKeys/ApiKeyScope.ts). */

@@ -8,6 +8,7 @@ import type {
   ApiKeyRecord,
   C2KeyRecord,
   ClientRecord,
+  EventFilter,
   EventRecord,
   KeyStore,
   LinkRecord,
@@ -189,7 +190,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       for (const [list, sk] of [
         [(cursor: string) => store.listClients('tenant-a', { limit: 1, cursor }), `C#${'a'.repeat(2500)}`],
         [(cursor: string) => store.listClients('tenant-a', { limit: 1, cursor }), 'C#with space'],
-        [(cursor: string) => store.listEvents('tenant-a', { limit: 1, cursor }), `E#${'1'.repeat(1100)}`],
+        [(cursor: string) => store.listEvents('tenant-a', {}, { limit: 1, cursor }), `E#${'1'.repeat(1100)}`],
       ] as const) {
         expect(await codeOfAsync(() => list(forged(sk)))).toBe(C2ErrorCode.InvalidCursor);
       }
@@ -1112,7 +1113,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         for (const i of [5, 0, 11, 3, 8, 1, 10, 2, 7, 4, 9, 6]) await store.appendEvent(events[i]!);
 
         // Act
-        const listed = await readAll((cursor) => store.listEvents('tenant-a', page(5, cursor)));
+        const listed = await readAll((cursor) => store.listEvents('tenant-a', {}, page(5, cursor)));
         const again = await codeOfAsync(() => store.appendEvent(eventRecord(3, { action: 'client.create' })));
 
         // Assess
@@ -1137,7 +1138,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         await store.appendEvent(plain);
 
         // Assess
-        const { items } = await store.listEvents('tenant-a', { limit: 10 });
+        const { items } = await store.listEvents('tenant-a', {}, { limit: 10 });
         expect(items).toEqual([plain, failed]);
         expect(Object.keys(items[0]!).sort()).toEqual(Object.keys(plain).sort());
       });
@@ -1152,12 +1153,94 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         await store.appendEvent(other);
 
         // Assess
-        expect((await store.listEvents('tenant-b', { limit: 10 })).items).toEqual([other]);
-        const { cursor } = await store.listEvents('tenant-a', { limit: 1 });
+        expect((await store.listEvents('tenant-b', {}, { limit: 10 })).items).toEqual([other]);
+        const { cursor } = await store.listEvents('tenant-a', {}, { limit: 1 });
         expect(cursor).toBeDefined();
-        expect(await codeOfAsync(() => store.listEvents('tenant-b', { limit: 1, cursor: cursor! }))).toBe(
+        expect(await codeOfAsync(() => store.listEvents('tenant-b', {}, { limit: 1, cursor: cursor! }))).toBe(
           C2ErrorCode.InvalidCursor,
         );
+      });
+
+      describe('filters', () => {
+        // Seconds 0..11: actors key-1/key-2 alternating, every third an error, 4 and 5 policy actions, 6 on a client.
+        const log = Array.from({ length: 12 }, (_, i) =>
+          eventRecord(i, {
+            actor: i % 2 === 0 ? 'key-1' : 'key-2',
+            ...(i % 3 === 0 ? { result: 'error' as const, errorCode: 'NOT_FOUND' } : {}),
+            ...(i === 4 || i === 5 ? { action: 'policy.run' } : {}),
+            ...(i === 6 ? { action: 'client.create', target: { type: 'client' as const, name: 'sensors/temp' } } : {}),
+          }),
+        );
+        const second = (i: number) => log[i]!.at;
+        const seconds = (events: readonly EventRecord[]) => events.map((event) => Number(event.at.slice(17, 19)));
+        const built = async () => {
+          const store = await build();
+          for (const event of log) await store.appendEvent(event);
+          await store.appendEvent(eventRecord(3, { tenantId: 'tenant-b' }));
+          return store;
+        };
+        const listAll = (store: KeyStore, filter: EventFilter, limit = 3) =>
+          readAll((cursor) => store.listEvents('tenant-a', filter, page(limit, cursor)));
+
+        it('matches each field alone: actor, action or action prefix, target, result', async () => {
+          // Prepare
+          const store = await built();
+
+          // Act
+          const byActor = await listAll(store, { actor: 'key-2' });
+          const byAction = await listAll(store, { action: 'policy.run' });
+          const byPrefix = await listAll(store, { action: 'policy.' });
+          const notAPrefix = await listAll(store, { action: 'policy' });
+          const byTarget = await listAll(store, { target: { type: 'client', name: 'sensors/temp' } });
+          const byResult = await listAll(store, { result: 'error' });
+
+          // Assess
+          expect(seconds(byActor.items)).toEqual([11, 9, 7, 5, 3, 1]);
+          expect(seconds(byAction.items)).toEqual([5, 4]);
+          expect(seconds(byPrefix.items)).toEqual([5, 4]);
+          expect(notAPrefix.items).toEqual([]);
+          expect(byTarget.items).toEqual([log[6]]);
+          expect(seconds(byResult.items)).toEqual([9, 6, 3, 0]);
+        });
+
+        it('reads a window from (included) to (left out), newest or oldest first, with the other filters', async () => {
+          // Prepare
+          const store = await built();
+
+          // Act
+          const window = await listAll(store, { from: second(3), to: second(8) });
+          const fromOnly = await listAll(store, { from: second(10) });
+          const toOnly = await listAll(store, { to: second(2) });
+          const oldestFirst = await listAll(store, { from: second(3), to: second(8), oldestFirst: true });
+          const together = await listAll(store, { from: second(2), to: second(11), actor: 'key-1', result: 'error' });
+          const empty = await listAll(store, { from: second(8), to: second(8) });
+          const reversed = await listAll(store, { from: second(8), to: second(3) });
+
+          // Assess
+          expect(seconds(window.items)).toEqual([7, 6, 5, 4, 3]);
+          expect(seconds(fromOnly.items)).toEqual([11, 10]);
+          expect(seconds(toOnly.items)).toEqual([1, 0]);
+          expect(seconds(oldestFirst.items)).toEqual([3, 4, 5, 6, 7]);
+          expect(seconds(together.items)).toEqual([6]);
+          expect(empty.items).toEqual([]);
+          expect(reversed.items).toEqual([]);
+        });
+
+        it('pages a filtered list to its end; a cursor outside the window is INVALID_CURSOR', async () => {
+          // Prepare
+          const store = await built();
+          const { cursor } = await store.listEvents('tenant-a', {}, { limit: 1 });
+
+          // Act
+          const onePerPage = await listAll(store, { actor: 'key-1', from: second(1) }, 1);
+          const outside = await codeOfAsync(() =>
+            store.listEvents('tenant-a', { to: second(5) }, { limit: 1, cursor: cursor! }),
+          );
+
+          // Assess
+          expect(seconds(onePerPage.items)).toEqual([10, 8, 6, 4, 2]);
+          expect(outside).toBe(C2ErrorCode.InvalidCursor);
+        });
       });
     });
 
@@ -1288,7 +1371,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.countApiKeys('tenant-a')).toBe(1);
         expect(await store.countClients('tenant-a')).toBe(1);
         expect(await store.countTopics('tenant-a')).toBe(1);
-        expect((await store.listEvents('tenant-a', { limit: 10 })).items).toEqual([eventRecord(1)]);
+        expect((await store.listEvents('tenant-a', {}, { limit: 10 })).items).toEqual([eventRecord(1)]);
       });
     });
   });

@@ -62,7 +62,7 @@ export type ApiHandlerFn = (event: APIGatewayProxyEventV2) => Promise<APIGateway
 export interface ApiAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | number | boolean>>;
-  /** The body parsed as JSON (undefined when empty). */
+  /** The body parsed as JSON (undefined when empty); JSON lines (`application/x-ndjson`): the array of its lines. */
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
   readonly json: any;
   readonly raw: string;
@@ -82,7 +82,14 @@ export function answerOf(result: APIGatewayProxyStructuredResultV2): ApiAnswer {
   return {
     status: result.statusCode ?? 200,
     headers: result.headers ?? {},
-    json: raw ? JSON.parse(raw) : undefined,
+    json: !raw
+      ? undefined
+      : result.headers?.['content-type'] === 'application/x-ndjson'
+        ? raw
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => JSON.parse(line))
+        : JSON.parse(raw),
     raw,
   };
 }

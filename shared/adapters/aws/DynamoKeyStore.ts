@@ -21,6 +21,7 @@ import type {
   ApiKeyRecord,
   C2KeyRecord,
   ClientRecord,
+  EventFilter,
   EventRecord,
   FenceStore,
   KeyStore,
@@ -36,6 +37,8 @@ import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
+import { eventQuery } from './eventQuery.js';
+import { filteredPage } from './filteredPage.js';
 import {
   API_KEYS,
   C2_KEY,
@@ -341,7 +344,10 @@ export class DynamoKeyStore implements KeyStore {
 
   /** An id taken already is ALREADY_EXISTS. */
   appendEvent = (event: EventRecord) => this.#create(this.#events, event);
-  listEvents = (tenantId: string, page: PageRequest) => this.#list(this.#events, tenantId, page);
+  listEvents = async (tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>> => {
+    const query = eventQuery(this.#events.prefix, filter);
+    return query ? filteredPage(this.#db, this.#table, this.#events, tenantId, query, page) : { items: [] };
+  };
 
   createApiKey = (record: ApiKeyRecord) => this.#create(API_KEYS, record);
   getApiKey = (tenantId: string, keyId: string) => this.#get(API_KEYS, tenantId, keyId);

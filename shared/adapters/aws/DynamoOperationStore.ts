@@ -10,7 +10,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
@@ -31,8 +30,8 @@ import type { Page, PageRequest } from '../../c2/ports.js';
 import { hashIdAlias } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { batchWriteItems } from '../dynamo/batchWriteItems.js';
-import { decodeCursor, encodeCursor } from './keyStoreCursors.js';
-import { type Item, type ItemRange, partition } from './keyStoreItems.js';
+import { filteredPage, matching } from './filteredPage.js';
+import { type Item, partition } from './keyStoreItems.js';
 import {
   commandRefFromItem,
   commandRefItem,
@@ -72,25 +71,6 @@ const TRANSITIONS_IN_FLIGHT = 25;
 const ABSENT_DELIVERY_SET =
   ', operationId = if_not_exists(operationId, :op), clientName = :name, clientId = if_not_exists(clientId, :id), ' +
   'expiresAt = if_not_exists(expiresAt, :expires)';
-/** A filtered list reads at most this many pages of 100 items before it answers (a short page, with a cursor). */
-const FILTERED_READS = 10;
-
-/** An expression on some attributes: `#n0 = :v0 AND ...`. */
-interface Condition {
-  readonly expression: string;
-  readonly names: Record<string, string>;
-  readonly values: Item;
-}
-
-function equalities(fields: readonly (readonly [attribute: string, value: string])[]): Condition | undefined {
-  if (fields.length === 0) return undefined;
-  return {
-    expression: fields.map((_, i) => `#f${i} = :f${i}`).join(' AND '),
-    names: Object.fromEntries(fields.map(([attribute], i) => [`#f${i}`, attribute])),
-    values: Object.fromEntries(fields.map(([, value], i) => [`:f${i}`, { S: value }])),
-  };
-}
-
 export class DynamoOperationStore implements OperationStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
@@ -176,23 +156,28 @@ export class DynamoOperationStore implements OperationStore {
     page: PageRequest,
   ): Promise<Page<OperationRecord>> => {
     if (filter.parentId !== undefined && !isOperationId(filter.parentId)) return { items: [] };
-    return this.#list(
+    return filteredPage(
+      this.#db,
+      this.#table,
       OPERATIONS,
       tenantId,
-      equalities([
-        ...(filter.status === undefined ? [] : [['status', filter.status] as const]),
-        ...(filter.kind === undefined ? [] : [['kind', filter.kind] as const]),
-        ...(filter.target === undefined
-          ? []
-          : ([
-              ['targetType', filter.target.type],
-              ['targetName', filter.target.name],
-            ] as const)),
-        ...(filter.parentId === undefined ? [] : [['parentId', filter.parentId] as const]),
-      ]),
+      {
+        filter: matching([
+          ...(filter.status === undefined ? [] : [['status', filter.status] as const]),
+          ...(filter.kind === undefined ? [] : [['kind', filter.kind] as const]),
+          ...(filter.target === undefined
+            ? []
+            : ([
+                ['targetType', filter.target.type],
+                ['targetName', filter.target.name],
+              ] as const)),
+          ...(filter.parentId === undefined ? [] : [['parentId', filter.parentId] as const]),
+        ]),
+        // Children come after their parent: only the operations newer than it are read.
+        between:
+          filter.parentId === undefined ? undefined : [operationKey(filter.parentId), `${OPERATIONS.prefix}\uffff`],
+      },
       page,
-      // Children come after their parent: only the operations newer than it are read.
-      filter.parentId === undefined ? undefined : operationKey(filter.parentId),
     );
   };
 
@@ -374,10 +359,12 @@ export class DynamoOperationStore implements OperationStore {
     page: PageRequest,
   ): Promise<Page<DeliveryRecord>> => {
     if (!isOperationId(operationId)) return { items: [] };
-    return this.#list(
+    return filteredPage(
+      this.#db,
+      this.#table,
       deliveriesRange(operationId),
       tenantId,
-      equalities(filter.state === undefined ? [] : [['state', filter.state]]),
+      { filter: matching(filter.state === undefined ? [] : [['state', filter.state]]) },
       page,
     );
   };
@@ -487,60 +474,6 @@ export class DynamoOperationStore implements OperationStore {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
-  }
-
-  /**
-   * A page of a range, newest first or in key order, holding only the items that match `filter`. Unfiltered: one
-   * query of `limit` items. Filtered: queries of 100 items until `limit` match, the range ends, or
-   * {@link FILTERED_READS} queries were made (a short page, with a cursor). `after`: only the items whose sort key
-   * is greater (within the range).
-   */
-  async #list<T>(
-    range: ItemRange<T>,
-    tenantId: string,
-    filter: Condition | undefined,
-    page: PageRequest,
-    after?: string,
-  ): Promise<Page<T>> {
-    if (!Number.isSafeInteger(page.limit) || page.limit < 1 || page.limit > 100) {
-      throw new RangeError(`list: limit must be 1..100, not ${page.limit}`);
-    }
-    let start = page.cursor === undefined ? undefined : decodeCursor(page.cursor, tenantId, range.prefix);
-    const items: Item[] = [];
-    for (let reads = 0; reads < (filter ? FILTERED_READS : 1); reads++) {
-      const { Items = [], LastEvaluatedKey } = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression:
-            after === undefined ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk AND SK BETWEEN :after AND :end',
-          ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
-          ExpressionAttributeValues: {
-            ':pk': { S: partition(tenantId) },
-            // (BETWEEN is inclusive: `after` itself is read, and left out by the filter that comes with it.)
-            ...(after === undefined
-              ? { ':prefix': { S: range.prefix } }
-              : { ':after': { S: after }, ':end': { S: `${range.prefix}\uffff` } }),
-            ...filter?.values,
-          },
-          ScanIndexForward: !range.newestFirst,
-          ConsistentRead: true,
-          Limit: filter ? 100 : page.limit,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const room = page.limit - items.length;
-      items.push(...Items.slice(0, room));
-      if (Items.length > room) {
-        // More matched than fit: the next page starts after the last one kept.
-        const last = items[items.length - 1]!;
-        start = { PK: last.PK!, SK: last.SK! };
-        break;
-      }
-      start = LastEvaluatedKey;
-      if (!start || items.length === page.limit) break;
-    }
-    const cursor = encodeCursor(start);
-    return { items: items.map((item) => range.fromItem(tenantId, item)), ...(cursor ? { cursor } : {}) };
   }
 }
 

@@ -79,6 +79,24 @@ export const PageQuerySchema = z.strictObject({
 });
 
 /**
+ * A target filter is a type and a name (`targetType` and `target`): one without the other is refused, named where it
+ * is missing (a superRefine of the list queries that take one).
+ */
+export function requireTargetPair(
+  query: { readonly targetType?: unknown; readonly target?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  const [given, missing] = query.target === undefined ? ['targetType', 'target'] : ['target', 'targetType'];
+  if ((query.targetType === undefined) !== (query.target === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be given with "${given}" (a target is a type and a name)`,
+      path: [missing],
+    });
+  }
+}
+
+/**
  * The query of a list that can also look one record up by name (`field`, URL-encoded in the query): the E4 id is a
  * hash of the name, so the answer is a page of zero or one item, without a cursor (giving one too is refused).
  */
@@ -115,6 +133,13 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
     items: z.array(item),
     cursor: z.string().optional().meta({ description: 'Pass it back as `cursor` to get the next page.' }),
   });
+
+/**
+ * A response of JSON lines (`application/x-ndjson`): `lines`, each one line of the body, and `next`, the cursor of
+ * the following part when there is more (sent as a `Link: <...>; rel="next"` header, not in the body).
+ */
+export const linesOf = <T extends z.ZodType>(line: T) =>
+  z.strictObject({ lines: z.array(line), next: z.string().optional() });
 
 /** Every error response: a stable code and a message (generic for 5xx). */
 export const ErrorBodySchema = z

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { MAX_TARGET_NAME_BYTES, OPERATION_TARGET_TYPES } from '../operations/validateOperationFilter.js';
 import { DELIVERY_STATES, OPERATION_KINDS, OPERATION_STATUSES } from '../ports/OperationStore.js';
-import { hexBytes, isoTime, PageQuerySchema, pageOf, utf8Text } from './common.js';
+import { hexBytes, isoTime, PageQuerySchema, pageOf, requireTargetPair, utf8Text } from './common.js';
 
 const ID_MESSAGE = 'must be an operation id: 26 characters of Crockford base32';
 
@@ -44,17 +44,7 @@ export const OperationListQuerySchema = PageQuerySchema.extend({
     description:
       'Only the operations started as steps of this one (a client deletion or reset: one link.delete per topic).',
   }),
-}).superRefine((query, ctx) => {
-  // A target is a type and a name: one without the other is refused, named where it is missing.
-  const [given, missing] = query.target === undefined ? ['targetType', 'target'] : ['target', 'targetType'];
-  if ((query.targetType === undefined) !== (query.target === undefined)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be given with "${given}" (a target is a type and a name)`,
-      path: [missing],
-    });
-  }
-});
+}).superRefine(requireTargetPair);
 
 /** `GET /v1/operations/{operationId}/devices`: a page in client id order, only those in `state` when given. */
 export const DeliveryListQuerySchema = PageQuerySchema.extend({

@@ -92,7 +92,7 @@ describe('createApiKey', () => {
 
     // Assess
     expect(created).toMatchObject({ scope: 'read-only', expiresAt: '2026-11-24T10:00:00.000Z', status: 'active' });
-    const [event] = (await c2.deps.store.listEvents('tenant-keys-3', { limit: 10 })).items;
+    const [event] = (await c2.deps.store.listEvents('tenant-keys-3', {}, { limit: 10 })).items;
     expect(event).toMatchObject({
       action: 'apikey.create',
       actor: 'test',

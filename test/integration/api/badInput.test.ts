@@ -161,6 +161,7 @@ const QUERY_ROWS: Row[] = [
     ['GET', '/v1/keys/c2'],
     ['POST', '/v1/keys/c2/rotate'],
     ['GET', '/v1/events'],
+    ['GET', '/v1/events/export'],
     ['GET', '/v1/operations'],
   ].map(
     ([method, template]): Row => [
@@ -213,6 +214,25 @@ const QUERY_ROWS: Row[] = [
   ['limit 0 on the event log', 'GET', '/v1/events?limit=0', {}, 400, 'INVALID_INPUT'],
   ['a repeated limit on the event log', 'GET', '/v1/events?limit=1&limit=2', {}, 400, 'INVALID_INPUT'],
   ['a cursor it did not issue on the event log', 'GET', '/v1/events?cursor=abc', {}, 400, 'INVALID_CURSOR'],
+  ...['/v1/events', '/v1/events/export'].flatMap((path) =>
+    [
+      'from=yesterday',
+      'to=2026-11-23',
+      'from=2026-11-23T10:00:00%2B01:00',
+      'from=2026-11-23T10:00:00Z&to=2026-11-23T09:00:00Z',
+      'result=maybe',
+      'targetType=device&target=c-1',
+      'target=c-1',
+      'targetType=client',
+      'actor=',
+      `action=${'a'.repeat(129)}`,
+      'actor=a&actor=b',
+    ].map(
+      (query): Row => [`${query.slice(0, 60)} on the event log`, 'GET', `${path}?${query}`, {}, 400, 'INVALID_INPUT'],
+    ),
+  ),
+  ['a limit on the export (it has none)', 'GET', '/v1/events/export?limit=10', {}, 400, 'INVALID_INPUT'],
+  ['a cursor it did not issue on the export', 'GET', '/v1/events/export?cursor=abc', {}, 400, 'INVALID_CURSOR'],
 ];
 
 const ROWS: Row[] = [

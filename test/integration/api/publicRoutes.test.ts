@@ -109,7 +109,9 @@ function schemasOf(document: Json): [string, unknown][] {
       if (body) found.push([`${at} body`, ((body.content as Json)['application/json'] as Json).schema]);
       for (const [status, response] of Object.entries(op.responses as Json)) {
         const content = (response as Json).content as Json | undefined;
-        if (content) found.push([`${at} ${status}`, (content['application/json'] as Json).schema]);
+        for (const [type, media] of Object.entries(content ?? {})) {
+          found.push([`${at} ${status} ${type}`, (media as Json).schema]);
+        }
       }
     }
   }
@@ -210,6 +212,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/keys/c2',
         'POST /v1/keys/c2/rotate',
         'GET /v1/events',
+        'GET /v1/events/export',
         'GET /v1/operations',
         'GET /v1/operations/{operationId}',
         'GET /v1/operations/{operationId}/devices',

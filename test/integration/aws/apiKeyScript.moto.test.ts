@@ -48,7 +48,7 @@ describeWithMoto('npm run api-key', (moto) => {
       scope: 'admin',
       actor: `apikey:${keyId}`,
     });
-    const { items } = await deps.store.listEvents('acme', { limit: 10 });
+    const { items } = await deps.store.listEvents('acme', {}, { limit: 10 });
     expect(items.map((e) => [e.action, e.actor])).toEqual([['apikey.create', 'cli:api-key']]);
     db.destroy();
   });

@@ -56,7 +56,7 @@ describe('one tenant per E4 id', () => {
     expect(refused.message).not.toContain('tenant-holder');
     expect(await c2.deps.store.getClient('tenant-second', name)).toBeUndefined();
     expect((await c2.deps.store.getClientIdClaim(hashIdAlias(name)))?.tenantId).toBe('tenant-holder');
-    const { items } = await listEvents(c2.deps, callerOf('tenant-second'), { limit: 10 });
+    const { items } = await listEvents(c2.deps, callerOf('tenant-second'), {}, { limit: 10 });
     expect(items.find((event) => event.target.name === name)).toMatchObject({
       action: 'client.create',
       result: 'error',

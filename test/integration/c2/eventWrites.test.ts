@@ -39,10 +39,10 @@ it('a failed event write: the client exists, its generated key is returned, the 
 
   // Act
   const created = await createClient(deps, caller, { name: 'kept', mode: 'symmetric', generateKey: true });
-  const before = await listEvents(c2.deps, caller, { limit: 10 });
+  const before = await listEvents(c2.deps, caller, {}, { limit: 10 });
   await queue.drain(deps);
   await queue.drain(deps); // nothing left: the entry is written once
-  const { items } = await listEvents(c2.deps, caller, { limit: 10 });
+  const { items } = await listEvents(c2.deps, caller, {}, { limit: 10 });
 
   // Assess
   expect(created.key).toHaveLength(32);

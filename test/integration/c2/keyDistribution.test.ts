@@ -398,7 +398,7 @@ describe('event log', () => {
     const key = await topicKeyOf('logged');
 
     // Act
-    const { items } = await listEvents(c2.deps, caller, { limit: 100 });
+    const { items } = await listEvents(c2.deps, caller, {}, { limit: 100 });
 
     // Assess
     const logged = items.filter((e) => e.target.name === 'logged');

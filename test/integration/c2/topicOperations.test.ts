@@ -124,7 +124,7 @@ describe('a rotation is an operation', () => {
     expect(await deps.operations.getCommandRefs(caller.tenantId, [{ clientId, commandHash: commandHash! }])).toEqual(
       [],
     );
-    const events = await listEvents(deps, caller, { limit: 10 });
+    const events = await listEvents(deps, caller, {}, { limit: 10 });
     expect(events.items[0]).toMatchObject({
       action: 'topic.rotate',
       result: 'ok',
