@@ -336,9 +336,10 @@ describe('LocalWorkQueue', () => {
   });
 
   it('startBatches hands up to batchSize due messages at once; a failed one is retried alone, the others deleted', async () => {
-    // Prepare: 7 messages due at once, batches of 3, one slot; "bad" fails its first attempt.
+    // Prepare: 7 messages due at once, batches of 3, one slot; "bad" fails its first attempt, and is due again a
+    // second later (long enough for the first pass to end first on a loaded machine).
     const table = await openTable();
-    const queue = newQueue(table, { concurrency: 1, batchSize: 3, retryDelayMs: 20 });
+    const queue = newQueue(table, { concurrency: 1, batchSize: 3, retryDelayMs: 1_000 });
     const batches: string[][] = [];
     let badTries = 0;
     const names = ['m-1', 'm-2', 'bad', 'm-4', 'm-5', 'm-6', 'm-7'];
