@@ -1009,6 +1009,20 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.getCounts('tenant-a')).toEqual({ topics: 5 });
       });
 
+      it('reservations at once while the counter is being started: none refused below the limit', async () => {
+        const store = await build();
+        const outcomes = await Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const first = await store.reserveSlot('tenant-a', 'clients', 100);
+            if (first !== 'uncounted') return first;
+            await store.startCount('tenant-a', 'clients', 0);
+            return store.reserveSlot('tenant-a', 'clients', 100);
+          }),
+        );
+        expect(outcomes).toEqual(Array.from({ length: 10 }, () => 'reserved'));
+        expect(await store.getCounts('tenant-a')).toEqual({ clients: 10 });
+      });
+
       it('the limits and counters are no client, topic or other record of the tenant', async () => {
         const store = await build();
         await store.setTenantLimits('tenant-a', { maxClients: 5 });

@@ -5,12 +5,14 @@
  * concurrent creations never take it past the limit; a release is one conditional update too (never below zero).
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { CountedKind, SlotOutcome, TenantLimitStore, TenantLimits } from '../../c2/ports/TenantLimitStore.js';
 import { partition } from './keyStoreItems.js';
 import { writeIf } from './writeIf.js';
 
 const LIMITS_KEY = 'T#limits';
 const COUNTS_KEY = 'T#counts';
+const RESERVE_ATTEMPTS = 5;
 const LIMIT_NAMES = ['maxClients', 'maxTopics', 'maxPolicies'] as const;
 
 export class DynamoTenantLimits implements TenantLimitStore {
@@ -56,8 +58,22 @@ export class DynamoTenantLimits implements TenantLimitStore {
     );
   };
 
+  /**
+   * The increment, and when its condition fails a read of the counter to tell why: absent, at the limit, or changed
+   * in between (started or released by another call: the increment is tried again).
+   */
   reserveSlot = async (tenantId: string, kind: CountedKind, max: number): Promise<SlotOutcome> => {
-    const reserved = await writeIf(
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
+      if (await this.#increment(tenantId, kind, max)) return 'reserved';
+      const count = (await this.getCounts(tenantId))[kind];
+      if (count === undefined) return 'uncounted';
+      if (count >= max) return 'full';
+    }
+    throw new C2Error(C2ErrorCode.ConcurrentUpdate, `the tenant's count of ${kind} kept changing: try again`);
+  };
+
+  #increment(tenantId: string, kind: CountedKind, max: number): Promise<boolean> {
+    return writeIf(
       this.#db,
       new UpdateItemCommand({
         TableName: this.#table,
@@ -68,9 +84,7 @@ export class DynamoTenantLimits implements TenantLimitStore {
         ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(max) } },
       }),
     );
-    if (reserved) return 'reserved';
-    return (await this.getCounts(tenantId))[kind] === undefined ? 'uncounted' : 'full';
-  };
+  }
 
   startCount = (tenantId: string, kind: CountedKind, count: number): Promise<boolean> =>
     writeIf(

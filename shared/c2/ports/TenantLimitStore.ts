@@ -25,7 +25,10 @@ export interface TenantLimitStore {
   getTenantLimits(tenantId: string): Promise<Partial<TenantLimits>>;
   /** Sets the given limits (the others keep their value); `null` takes one back to its default. */
   setTenantLimits(tenantId: string, limits: { readonly [K in keyof TenantLimits]?: number | null }): Promise<void>;
-  /** One conditional increment: granted while the counter is below `max`; nothing written otherwise. */
+  /**
+   * A conditional increment: granted while the counter is below `max`; nothing written otherwise.
+   * CONCURRENT_UPDATE if the counter kept changing under it.
+   */
   reserveSlot(tenantId: string, kind: CountedKind, max: number): Promise<SlotOutcome>;
   /** Starts the counter at `count` unless it exists (false then: another call started it). */
   startCount(tenantId: string, kind: CountedKind, count: number): Promise<boolean>;
