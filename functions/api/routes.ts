@@ -1,7 +1,8 @@
 /**
  * The route table of the C2's HTTP API. A route is a few lines: method, path, schemas, status, summary and a `run`
  * that calls one use case (see defineRoute.ts). Parsing, authentication, errors and the OpenAPI document follow
- * from the table. The routes of each resource are in routes/<resource>.ts; health, the document and the counts here.
+ * from the table. The routes of each resource are in routes/<resource>.ts; health, the document, the counts and the
+ * quotas here.
  *
  * Paths address records by E4's URL-safe ids, never by name: a client by its id (`{clientId}`), a topic by its hash
  * (`{topicHash}`), both 32 hex characters, taken in either case and lowercased by the schema (see
@@ -9,7 +10,13 @@
  */
 
 import { countClients } from '../../shared/c2/clients/readClients.js';
-import { HealthSchema, OpenApiDocumentSchema, StatsSchema } from '../../shared/c2/schemas/system.js';
+import { tenantLimitsView } from '../../shared/c2/limits/tenantLimitsView.js';
+import {
+  HealthSchema,
+  OpenApiDocumentSchema,
+  StatsSchema,
+  TenantLimitsSchema,
+} from '../../shared/c2/schemas/system.js';
 import { countTopics } from '../../shared/c2/topics/readTopics.js';
 import { type ApiRoute, definePublicRoute, defineRoute } from './defineRoute.js';
 import { openApiDocument } from './openApiDocument.js';
@@ -60,5 +67,14 @@ export const routes: readonly ApiRoute[] = [
       const [clients, topics] = await Promise.all([countClients(deps, caller), countTopics(deps, caller)]);
       return { clients, topics };
     },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/limits',
+    scope: 'read-only',
+    operationId: 'getLimits',
+    summary: "The tenant's quotas (clients, topics, policies) and what it holds against them.",
+    response: TenantLimitsSchema,
+    run: (deps, caller) => tenantLimitsView(deps, caller.tenantId),
   }),
 ];

@@ -4,6 +4,7 @@
  * Only the ports the code already uses are declared; the others join them with their use cases.
  */
 import type { ClientIdRegistry } from './ports/ClientIdRegistry.js';
+import type { TenantLimitStore } from './ports/TenantLimitStore.js';
 
 /** Who is calling a use case: the tenant whose records it touches, and the actor named in the event log. */
 export interface Caller {
@@ -504,4 +505,5 @@ export interface KeyStore
     C2KeyStore,
     FenceStore,
     EventLog,
-    ApiKeyStore {}
+    ApiKeyStore,
+    TenantLimitStore {}

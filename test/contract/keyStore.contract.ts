@@ -973,6 +973,67 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       });
     });
 
+    describe('tenant limits and counters', () => {
+      it('keeps the limits set, per tenant; null takes one back to its default (absent)', async () => {
+        const store = await build();
+        expect(await store.getTenantLimits('tenant-a')).toEqual({});
+        await store.setTenantLimits('tenant-a', { maxClients: 5, maxTopics: 7 });
+        await store.setTenantLimits('tenant-a', { maxPolicies: 3, maxTopics: null });
+        expect(await store.getTenantLimits('tenant-a')).toEqual({ maxClients: 5, maxPolicies: 3 });
+        expect(await store.getTenantLimits('tenant-b')).toEqual({});
+      });
+
+      it('reserves a slot only on a started counter below the limit; releases never go below zero', async () => {
+        const store = await build();
+        expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('uncounted');
+        expect(await store.startCount('tenant-a', 'clients', 1)).toBe(true);
+        expect(await store.startCount('tenant-a', 'clients', 0)).toBe(false);
+        expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('reserved');
+        expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('full');
+        expect(await store.getCounts('tenant-a')).toEqual({ clients: 2 });
+        await store.releaseSlot('tenant-a', 'clients');
+        await store.releaseSlot('tenant-a', 'clients');
+        await store.releaseSlot('tenant-a', 'clients');
+        await store.releaseSlot('tenant-a', 'topics');
+        expect(await store.getCounts('tenant-a')).toEqual({ clients: 0 });
+        expect(await store.getCounts('tenant-b')).toEqual({});
+      });
+
+      it('20 reservations at once at a limit of 5: exactly 5 granted', async () => {
+        const store = await build();
+        await store.startCount('tenant-a', 'topics', 0);
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, () => store.reserveSlot('tenant-a', 'topics', 5)),
+        );
+        expect(outcomes.filter((outcome) => outcome === 'reserved')).toHaveLength(5);
+        expect(outcomes.filter((outcome) => outcome === 'full')).toHaveLength(15);
+        expect(await store.getCounts('tenant-a')).toEqual({ topics: 5 });
+      });
+
+      it('reservations at once while the counter is being started: none refused below the limit', async () => {
+        const store = await build();
+        const outcomes = await Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const first = await store.reserveSlot('tenant-a', 'clients', 100);
+            if (first !== 'uncounted') return first;
+            await store.startCount('tenant-a', 'clients', 0);
+            return store.reserveSlot('tenant-a', 'clients', 100);
+          }),
+        );
+        expect(outcomes).toEqual(Array.from({ length: 10 }, () => 'reserved'));
+        expect(await store.getCounts('tenant-a')).toEqual({ clients: 10 });
+      });
+
+      it('the limits and counters are no client, topic or other record of the tenant', async () => {
+        const store = await build();
+        await store.setTenantLimits('tenant-a', { maxClients: 5 });
+        await store.startCount('tenant-a', 'clients', 3);
+        expect(await store.countClients('tenant-a')).toBe(0);
+        expect(await store.countTopics('tenant-a')).toBe(0);
+        expect(await store.countApiKeys('tenant-a')).toBe(0);
+      });
+    });
+
     describe('the tenant fence', () => {
       it('a writer raises it while no other holds it (or its lease ended); readers enter only while it is down', async () => {
         // Prepare

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { ClientIdRegistry } from '../../c2/ports/ClientIdRegistry.js';
+import type { TenantLimitStore } from '../../c2/ports/TenantLimitStore.js';
 import type {
   ApiKeyRecord,
   C2KeyRecord,
@@ -37,6 +38,7 @@ import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
+import { DynamoTenantLimits } from './DynamoTenantLimits.js';
 import { eventQuery } from './eventQuery.js';
 import { filteredPage } from './filteredPage.js';
 import {
@@ -72,6 +74,7 @@ export class DynamoKeyStore implements KeyStore {
   readonly #events: RecordKind<EventRecord>;
   readonly #fence: DynamoFenceStore;
   readonly #claims: DynamoClientIdRegistry;
+  readonly #limits: DynamoTenantLimits;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
     const retentionDays = options.eventRetentionDays ?? 400;
@@ -83,6 +86,7 @@ export class DynamoKeyStore implements KeyStore {
     this.#events = eventKind(retentionDays);
     this.#fence = new DynamoFenceStore(db, tableName);
     this.#claims = new DynamoClientIdRegistry(db, tableName);
+    this.#limits = new DynamoTenantLimits(db, tableName);
   }
 
   createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
@@ -341,6 +345,15 @@ export class DynamoKeyStore implements KeyStore {
   enterFence: FenceStore['enterFence'] = (tenantId, stay) => this.#fence.enterFence(tenantId, stay);
   leaveFence: FenceStore['leaveFence'] = (tenantId, reader) => this.#fence.leaveFence(tenantId, reader);
   getFence: FenceStore['getFence'] = (tenantId) => this.#fence.getFence(tenantId);
+
+  getTenantLimits: TenantLimitStore['getTenantLimits'] = (tenantId) => this.#limits.getTenantLimits(tenantId);
+  setTenantLimits: TenantLimitStore['setTenantLimits'] = (tenantId, limits) =>
+    this.#limits.setTenantLimits(tenantId, limits);
+  reserveSlot: TenantLimitStore['reserveSlot'] = (tenantId, kind, max) => this.#limits.reserveSlot(tenantId, kind, max);
+  startCount: TenantLimitStore['startCount'] = (tenantId, kind, count) =>
+    this.#limits.startCount(tenantId, kind, count);
+  releaseSlot: TenantLimitStore['releaseSlot'] = (tenantId, kind) => this.#limits.releaseSlot(tenantId, kind);
+  getCounts: TenantLimitStore['getCounts'] = (tenantId) => this.#limits.getCounts(tenantId);
 
   /** An id taken already is ALREADY_EXISTS. */
   appendEvent = (event: EventRecord) => this.#create(this.#events, event);

@@ -4,13 +4,15 @@
  * generated here and returned once (the only time a key leaves the C2). Public-key clients are enrolled with their
  * Ed25519 public key (the device keeps its private key). The key is stored wrapped, bound to (tenant, 'client',
  * name, version 1). Unlike E4's C2 (an upsert that silently replaced keys), an existing name is ALREADY_EXISTS, and a
- * name whose E4 id another tenant holds is ALREADY_EXISTS too, without saying whose (clientIdClaim.ts).
+ * name whose E4 id another tenant holds is ALREADY_EXISTS too, without saying whose (clientIdClaim.ts). Within the
+ * tenant's quota of clients (limits/withCountedSlot.ts).
  */
 import { bytesToHex, E4Error, hashIdAlias, KEY_LEN, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { asFenceReader } from '../c2key/tenantFence.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
+import { releaseCountedSlot, withCountedSlot } from '../limits/withCountedSlot.js';
 import type { Caller, ClientRecord, DeviceCredentials } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
@@ -106,14 +108,16 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
     const { mode } = record;
     const enrol = () =>
       audited(deps, caller, 'client.create', { type: 'client', name }, async () => {
-        // The E4 id first (another tenant's is refused), then the record.
-        const claim = await claimClientId(deps, caller.tenantId, record.id, now);
-        try {
-          await deps.store.createClient(record);
-        } catch (error) {
-          if (claim === 'claimed') await releaseFailedClaim(deps, caller.tenantId, record.id, now);
-          throw error;
-        }
+        // A slot of the tenant's quota, the E4 id (another tenant's is refused), then the record.
+        await withCountedSlot(deps, caller.tenantId, 'clients', async () => {
+          const claim = await claimClientId(deps, caller.tenantId, record.id, now);
+          try {
+            await deps.store.createClient(record);
+          } catch (error) {
+            if (claim === 'claimed') await releaseFailedClaim(deps, caller.tenantId, record.id, now);
+            throw error;
+          }
+        });
         return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated } };
       });
     // A public-key client is enrolled as a reader of the tenant's fence: never while a new C2 key is being sent.
@@ -137,6 +141,7 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
       );
       if (cleaned) {
         await deps.store.deleteClient(caller.tenantId, name);
+        await releaseCountedSlot(deps, caller.tenantId, 'clients');
         await releaseDeletedClaim(deps, caller.tenantId, record.id, now);
       }
       throw error;

@@ -1,15 +1,15 @@
 /**
  * Creates a rotation policy: checked whole (schemas/policies.ts), its topic or client existing
- * (requireTargetExists.ts), given an id sortable by creation time, stored at revision 1. A tenant has at most
- * {@link MAX_POLICIES_PER_TENANT} (LIMIT_REACHED beyond; two creations at the same moment may both pass the count:
- * the quota bounds, it does not meter). Its schedule is put after the record (keepScheduleInStep.ts: by the worker
+ * (requireTargetExists.ts), given an id sortable by creation time, stored at revision 1. A tenant has at most its
+ * `maxPolicies` (limits/tenantLimits.ts; LIMIT_REACHED beyond; two creations at the same moment may both pass the
+ * count: the quota bounds, it does not meter). Its schedule is put after the record (keepScheduleInStep.ts: by the worker
  * when the put fails); only when neither the put nor its queueing worked is the record deleted again and the error
  * the caller's, so a creation sent again makes one policy. Recorded in the event log (`policy.create`, target the
  * policy's id).
  */
 import type { C2Deps } from '../C2Deps.js';
-import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
+import { DEFAULT_TENANT_LIMITS, limitReached, tenantLimits } from '../limits/tenantLimits.js';
 import { newOperationId } from '../operations/newOperationId.js';
 import type { Caller } from '../ports.js';
 import { keepScheduleInStep } from './keepScheduleInStep.js';
@@ -20,7 +20,8 @@ import { removeSchedule } from './removeSchedule.js';
 import { requireTargetExists } from './requireTargetExists.js';
 import { validatePolicy } from './validatePolicy.js';
 
-export const MAX_POLICIES_PER_TENANT = 100;
+/** The default of `maxPolicies`. */
+export const MAX_POLICIES_PER_TENANT = DEFAULT_TENANT_LIMITS.maxPolicies;
 
 export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown): Promise<PolicyView> {
   const fields = validatePolicy(input);
@@ -34,11 +35,9 @@ export async function createPolicy(deps: C2Deps, caller: Caller, input: unknown)
 async function create(deps: C2Deps, caller: Caller, id: string, fields: PolicyFields): Promise<PolicyView> {
   const store = policyStoreOf(deps);
   await requireTargetExists(deps, caller.tenantId, fields.target);
-  if ((await store.countPolicies(caller.tenantId)) >= MAX_POLICIES_PER_TENANT) {
-    throw new C2Error(
-      C2ErrorCode.LimitReached,
-      `a tenant has at most ${MAX_POLICIES_PER_TENANT} policies: delete one, or widen one's target (a prefix)`,
-    );
+  const { maxPolicies } = await tenantLimits(deps, caller.tenantId);
+  if ((await store.countPolicies(caller.tenantId)) >= maxPolicies) {
+    throw limitReached('maxPolicies', maxPolicies, 'policies', ", widen one's target (a prefix)");
   }
   const now = new Date(deps.clock()).toISOString();
   const record: PolicyRecord = {

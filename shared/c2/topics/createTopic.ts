@@ -1,11 +1,12 @@
 /**
  * Creates a topic with a new random key, stored wrapped and bound to (tenant, 'topic', topic, version 1). Unlike
  * E4's C2 (where creating an existing topic rotated its key), an existing topic is ALREADY_EXISTS; rotation is its
- * own use case.
+ * own use case. Within the tenant's quota of topics (limits/withCountedSlot.ts).
  */
 import { hashTopic, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { audited } from '../events/audited.js';
+import { withCountedSlot } from '../limits/withCountedSlot.js';
 import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type TopicView, topicView } from './TopicView.js';
@@ -26,7 +27,7 @@ export async function createTopic(deps: C2Deps, caller: Caller, input: { topic: 
       updatedAt: now,
     };
     return await audited(deps, caller, 'topic.create', { type: 'topic', name: topic }, async () => {
-      await deps.store.createTopic(record);
+      await withCountedSlot(deps, caller.tenantId, 'topics', () => deps.store.createTopic(record));
       return { value: topicView(record), details: { keyVersion: 1 } };
     });
   } finally {

@@ -11,6 +11,7 @@ import { withSender } from '../delivery/CommandSender.js';
 import type { DeliveryReport } from '../delivery/DeliveryReport.js';
 import { C2Error } from '../errors.js';
 import { audited } from '../events/audited.js';
+import { releaseCountedSlot } from '../limits/withCountedSlot.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
 import { deletePoliciesNaming } from '../policies/deletePoliciesNaming.js';
 import type { Caller } from '../ports.js';
@@ -47,6 +48,7 @@ export async function deleteTopic(
           }
         }
         await deps.store.deleteTopic(tenantId, topic);
+        await releaseCountedSlot(deps, tenantId, 'topics');
         return sender.report();
       }),
     );

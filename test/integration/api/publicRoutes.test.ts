@@ -226,6 +226,7 @@ describe('GET /v1/openapi.json', () => {
         'POST /v1/policies/{policyId}/run',
         'GET /v1/policies/{policyId}/runs',
         'GET /v1/stats',
+        'GET /v1/limits',
         'POST /v1/keys/api',
         'GET /v1/keys/api',
         'GET /v1/keys/api/{keyId}',

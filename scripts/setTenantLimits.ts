@@ -1,0 +1,112 @@
+/**
+ * `npm run limits -- (--table <name> [--region <region>] | --state-dir <dir>) [--tenant <id>] [--max-clients <n>]
+ * [--max-topics <n>] [--max-policies <n>]`: shows, and with a `--max-*` sets, a tenant's quotas (shared/c2/limits/).
+ * A value is an integer or `default`. It is the platform operator's tool: a tenant does not raise its own quota, so no
+ * API route sets them. With `--table` it writes into the deployed table with the operator's AWS credentials (needs
+ * dynamodb:GetItem, UpdateItem and Query on the table, and KMS use through DynamoDB as for `npm run api-key`);
+ * `--endpoint` points it at moto in tests. With `--state-dir` it opens a local mode's store (tenant `local` by
+ * default), which must be stopped (the state folder's lock says so). Prints the limits and usage as JSON.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Command, InvalidArgumentError } from 'commander';
+import { localDynamoClient } from '../local/localDynamoClient.js';
+import { lockStateDir } from '../local/lockStateDir.js';
+import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
+import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
+import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
+import { startDynalite } from '../shared/adapters/local/DynaliteServer.js';
+import { validateTenantId } from '../shared/c2/apiKeys/validateTenantId.js';
+import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { setTenantLimits, type TenantLimitsInput } from '../shared/c2/limits/setTenantLimits.js';
+
+// `default` stays a string here (commander stores a parser's null as ''), null in the input below.
+const limit = (value: string): number | 'default' => {
+  if (value === 'default') return value;
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('an integer from 0, or "default"');
+  return Number(value);
+};
+
+const options = new Command('limits')
+  .option('--table <name>', 'the DynamoDB table of the stateful stack (its output TableName)')
+  .option('--state-dir <dir>', "a stopped local mode's state folder (instead of --table)")
+  .option('--tenant <id>', 'the tenant id (default with --state-dir: local)')
+  .option('--max-clients <n>', 'clients the tenant may hold (or "default")', limit)
+  .option('--max-topics <n>', 'topics the tenant may hold (or "default")', limit)
+  .option('--max-policies <n>', 'rotation policies the tenant may hold (or "default")', limit)
+  .option('--region <region>', 'AWS region (default: the SDK default)')
+  .option('--endpoint <url>', 'DynamoDB endpoint (tests)')
+  .parse()
+  .opts<{
+    table?: string;
+    stateDir?: string;
+    tenant?: string;
+    maxClients?: number | 'default';
+    maxTopics?: number | 'default';
+    maxPolicies?: number | 'default';
+    region?: string;
+    endpoint?: string;
+  }>();
+
+const refuse = (): never => {
+  throw new Error('this script only reads and sets limits');
+};
+
+async function openStore(): Promise<{ db: DynamoDBClient; table: string; close: () => Promise<void> }> {
+  if (options.table !== undefined && options.stateDir === undefined) {
+    const db = new DynamoDBClient({
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    });
+    return { db, table: options.table, close: async () => db.destroy() };
+  }
+  if (options.stateDir === undefined || options.table !== undefined) throw new Error('give --table or --state-dir');
+  if (!existsSync(join(options.stateDir, 'db'))) {
+    throw new Error(`no local mode state in ${options.stateDir}: start local mode there once (npm start)`);
+  }
+  const lock = await lockStateDir(options.stateDir);
+  const dynalite = await startDynalite({ path: join(options.stateDir, 'db') }).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
+  const db = localDynamoClient(dynalite.endpoint);
+  return {
+    db,
+    table: 'e4c2',
+    close: async () => {
+      db.destroy();
+      await dynalite.close();
+      await lock.release();
+    },
+  };
+}
+
+try {
+  const tenantId = validateTenantId(options.tenant ?? (options.stateDir !== undefined ? 'local' : undefined));
+  const { db, table, close } = await openStore();
+  try {
+    // Only the store and the policy store are used: the other ports refuse, so nothing else can happen by mistake.
+    const deps: C2Deps = {
+      store: new DynamoKeyStore(db, table),
+      policies: new DynamoPolicyStore(db, table),
+      vault: { wrap: refuse, unwrap: refuse },
+      publisher: { publish: refuse, close: async () => {} },
+      operations: new DynamoOperationStore(db, table),
+      queue: { enqueue: refuse },
+      clock: Date.now,
+    };
+    const input: { -readonly [K in keyof TenantLimitsInput]: TenantLimitsInput[K] } = {};
+    for (const name of ['maxClients', 'maxTopics', 'maxPolicies'] as const) {
+      const value = options[name];
+      if (value !== undefined) input[name] = value === 'default' ? null : value;
+    }
+    const view = await setTenantLimits(deps, tenantId, input);
+    console.log(JSON.stringify({ tenantId, ...view }, null, 2));
+  } finally {
+    await close();
+  }
+} catch (error) {
+  console.error(`limits: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,136 @@
+/**
+ * The TenantLimitStore on the KeyStore's table, in the tenant's partition: `T#limits` holds the limits set
+ * (`maxClients`, `maxTopics`, `maxPolicies`; absent ones at their defaults), `T#counts` the counters (`clients`,
+ * `topics`). A slot is one conditional update (`ADD ... :one` if the counter exists and is below the limit), so that
+ * concurrent creations never take it past the limit; a release is one conditional update too (never below zero).
+ */
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import type { CountedKind, SlotOutcome, TenantLimitStore, TenantLimits } from '../../c2/ports/TenantLimitStore.js';
+import { partition } from './keyStoreItems.js';
+import { writeIf } from './writeIf.js';
+
+const LIMITS_KEY = 'T#limits';
+const COUNTS_KEY = 'T#counts';
+const RESERVE_ATTEMPTS = 5;
+const LIMIT_NAMES = ['maxClients', 'maxTopics', 'maxPolicies'] as const;
+
+export class DynamoTenantLimits implements TenantLimitStore {
+  readonly #db: DynamoDBClient;
+  readonly #table: string;
+
+  constructor(db: DynamoDBClient, tableName: string) {
+    this.#db = db;
+    this.#table = tableName;
+  }
+
+  getTenantLimits = async (tenantId: string): Promise<Partial<TenantLimits>> => {
+    const item = await this.#get(tenantId, LIMITS_KEY);
+    const limits: { -readonly [K in keyof TenantLimits]?: number } = {};
+    for (const name of LIMIT_NAMES) {
+      const value = item?.[name]?.N;
+      if (value !== undefined) limits[name] = Number(value);
+    }
+    return limits;
+  };
+
+  setTenantLimits: TenantLimitStore['setTenantLimits'] = async (tenantId, limits) => {
+    const set = LIMIT_NAMES.filter((name) => typeof limits[name] === 'number');
+    const removed = LIMIT_NAMES.filter((name) => limits[name] === null);
+    if (set.length + removed.length === 0) return;
+    const clauses = [
+      ...(set.length > 0 ? [`SET ${set.map((name) => `${name} = :${name}`).join(', ')}`] : []),
+      ...(removed.length > 0 ? [`REMOVE ${removed.join(', ')}`] : []),
+    ];
+    await this.#db.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(tenantId, LIMITS_KEY),
+        UpdateExpression: clauses.join(' '),
+        ...(set.length > 0
+          ? {
+              ExpressionAttributeValues: Object.fromEntries(
+                set.map((name) => [`:${name}`, { N: String(limits[name]) }]),
+              ),
+            }
+          : {}),
+      }),
+    );
+  };
+
+  /**
+   * The increment, and when its condition fails a read of the counter to tell why: absent, at the limit, or changed
+   * in between (started or released by another call: the increment is tried again).
+   */
+  reserveSlot = async (tenantId: string, kind: CountedKind, max: number): Promise<SlotOutcome> => {
+    for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
+      if (await this.#increment(tenantId, kind, max)) return 'reserved';
+      const count = (await this.getCounts(tenantId))[kind];
+      if (count === undefined) return 'uncounted';
+      if (count >= max) return 'full';
+    }
+    throw new C2Error(C2ErrorCode.ConcurrentUpdate, `the tenant's count of ${kind} kept changing: try again`);
+  };
+
+  #increment(tenantId: string, kind: CountedKind, max: number): Promise<boolean> {
+    return writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(tenantId, COUNTS_KEY),
+        UpdateExpression: 'ADD #count :one',
+        ConditionExpression: 'attribute_exists(#count) AND #count < :max',
+        ExpressionAttributeNames: { '#count': kind },
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(max) } },
+      }),
+    );
+  }
+
+  startCount = (tenantId: string, kind: CountedKind, count: number): Promise<boolean> =>
+    writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(tenantId, COUNTS_KEY),
+        UpdateExpression: 'SET #count = :count',
+        ConditionExpression: 'attribute_not_exists(#count)',
+        ExpressionAttributeNames: { '#count': kind },
+        ExpressionAttributeValues: { ':count': { N: String(count) } },
+      }),
+    );
+
+  releaseSlot = async (tenantId: string, kind: CountedKind): Promise<void> => {
+    await writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(tenantId, COUNTS_KEY),
+        UpdateExpression: 'ADD #count :minus',
+        ConditionExpression: '#count > :zero',
+        ExpressionAttributeNames: { '#count': kind },
+        ExpressionAttributeValues: { ':minus': { N: '-1' }, ':zero': { N: '0' } },
+      }),
+    );
+  };
+
+  getCounts = async (tenantId: string): Promise<{ [K in CountedKind]?: number }> => {
+    const item = await this.#get(tenantId, COUNTS_KEY);
+    const counts: { [K in CountedKind]?: number } = {};
+    for (const kind of ['clients', 'topics'] as const) {
+      const value = item?.[kind]?.N;
+      if (value !== undefined) counts[kind] = Number(value);
+    }
+    return counts;
+  };
+
+  async #get(tenantId: string, key: string) {
+    const { Item } = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: this.#key(tenantId, key), ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  #key(tenantId: string, key: string) {
+    return { PK: { S: partition(tenantId) }, SK: { S: key } };
+  }
+}

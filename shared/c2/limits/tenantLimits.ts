@@ -1,0 +1,26 @@
+/**
+ * A tenant's quotas: the limits set for it (TenantLimitStore, by the platform operator: `npm run limits`), the
+ * defaults below for those not set. Beyond a limit a creation is LIMIT_REACHED (409), with a message naming the limit.
+ */
+import type { C2Deps } from '../C2Deps.js';
+import { C2Error, C2ErrorCode } from '../errors.js';
+import type { TenantLimits } from '../ports/TenantLimitStore.js';
+
+/** What a tenant may hold when nothing else is set for it. */
+export const DEFAULT_TENANT_LIMITS: TenantLimits = { maxClients: 10_000, maxTopics: 10_000, maxPolicies: 100 };
+
+/** The largest limit that can be set (DynamoDB numbers are exact well beyond it). */
+export const MAX_LIMIT = 1_000_000_000;
+
+/** The tenant's limits, one read. */
+export async function tenantLimits(deps: C2Deps, tenantId: string): Promise<TenantLimits> {
+  return { ...DEFAULT_TENANT_LIMITS, ...(await deps.store.getTenantLimits(tenantId)) };
+}
+
+/** LIMIT_REACHED for `limit` (e.g. maxClients) at `max` `what` (e.g. clients); `also` another way out. */
+export function limitReached(limit: keyof TenantLimits, max: number, what: string, also = ''): C2Error {
+  return new C2Error(
+    C2ErrorCode.LimitReached,
+    `a tenant has at most ${max} ${what} (its ${limit}): delete one${also}, or ask the platform operator to raise ${limit}`,
+  );
+}
