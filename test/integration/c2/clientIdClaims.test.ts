@@ -14,6 +14,7 @@ import type { KeyStore } from '../../../shared/c2/ports.js';
 import { hashIdAlias, randomKey } from '../../../shared/e4/index.js';
 import { clientRecord } from '../../contract/keyStore.contract.js';
 import { callerOf } from '../../support/callerOf.js';
+import { errorOf } from '../../support/errorOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { operationFinished } from '../../support/operationFinished.js';
 
@@ -29,17 +30,6 @@ afterAll(async () => {
 
 const create = (deps: C2Deps, tenant: string, name: string) =>
   createClient(deps, callerOf(tenant), { name, mode: 'symmetric', key: randomKey() });
-
-/** The error a promise rejected with (the test fails if it resolved). */
-async function errorOf(run: () => Promise<unknown>): Promise<C2Error> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof C2Error) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('one tenant per E4 id', () => {
   it("a second tenant's client of the same name is ALREADY_EXISTS, saying not whose; nothing written for it", async () => {

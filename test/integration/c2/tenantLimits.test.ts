@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient } from '../../../shared/c2/clients/deleteClient.js';
-import { C2Error, C2ErrorCode } from '../../../shared/c2/errors.js';
+import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { DEFAULT_TENANT_LIMITS, tenantLimits } from '../../../shared/c2/limits/tenantLimits.js';
 import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
@@ -13,6 +13,7 @@ import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
 import { clientRecord } from '../../contract/keyStore.contract.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
+import { errorOf } from '../../support/errorOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { operationFinished } from '../../support/operationFinished.js';
 
@@ -26,16 +27,6 @@ afterAll(async () => {
 
 const newClient = (tenant: string, name: string) =>
   createClient(c2.deps, callerOf(tenant), { name, mode: 'symmetric', generateKey: true });
-
-async function errorOf(run: () => Promise<unknown>): Promise<C2Error> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof C2Error) return error;
-    throw error;
-  }
-  throw new Error('expected a C2Error');
-}
 
 describe('tenant limits', () => {
   it('are the defaults until set, per tenant', async () => {
