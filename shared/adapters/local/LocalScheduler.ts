@@ -24,12 +24,12 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import { type SpecRuns, specRuns } from '../../c2/policies/specRuns.js';
 import type { Clock, Scheduler, ScheduleSpec } from '../../c2/ports.js';
+import { partitionItems } from '../dynamo/partitionItems.js';
 import type { AdapterLog } from './AdapterLog.js';
 
 /** A run handed to the callback of `start`. */
@@ -303,23 +303,8 @@ export class LocalScheduler implements Scheduler {
   }
 
   /** Every item of the partition. */
-  async #readItems(): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': { S: PARTITION } },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  #readItems(): Promise<Item[]> {
+    return partitionItems(this.#db, this.#table, PARTITION);
   }
 
   /** The entry of a stored item; one that does not read (a foreign or corrupt item) is logged and left out. */

@@ -19,7 +19,6 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -27,6 +26,7 @@ import { describeWorkMessage } from '../../c2/operations/describeWorkMessage.js'
 import { parseWorkMessage } from '../../c2/operations/parseWorkMessage.js';
 import type { EnqueueOptions, WorkMessage, WorkQueue } from '../../c2/ports/WorkQueue.js';
 import { batchWriteItems } from '../dynamo/batchWriteItems.js';
+import { partitionItems } from '../dynamo/partitionItems.js';
 import type { AdapterLog } from './AdapterLog.js';
 
 export type WorkHandler = (message: WorkMessage) => Promise<void>;
@@ -244,22 +244,8 @@ export class LocalWorkQueue implements WorkQueue {
   }
 
   /** Every item of the queue's partition, in sort-key order. */
-  async #readItems(): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': { S: this.#partition } },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  #readItems(): Promise<Item[]> {
+    return partitionItems(this.#db, this.#table, this.#partition);
   }
 
   /** Takes an entry to hand over, unless it is known already or the drainer does not (or no longer) take work. */
