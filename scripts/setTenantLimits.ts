@@ -1,6 +1,8 @@
 /**
  * `npm run limits -- (--table <name> [--region <region>] | --state-dir <dir>) [--tenant <id>] [--max-clients <n>]
- * [--max-topics <n>] [--max-policies <n>]`: shows, and with a `--max-*` sets, a tenant's quotas (shared/c2/limits/).
+ * [--max-topics <n>] [--max-policies <n>] [--max-concurrent-operations <n>] [--recount]`: shows, and with a `--max-*`
+ * sets, a tenant's quotas (shared/c2/limits/); `--recount` first sets its counters of clients and topics to what it
+ * holds (limits/recountTenantUsage.ts).
  * A value is an integer or `default`. It is the platform operator's tool: a tenant does not raise its own quota, so no
  * API route sets them. With `--table` it writes into the deployed table with the operator's AWS credentials (needs
  * dynamodb:GetItem, UpdateItem and Query on the table, and KMS use through DynamoDB as for `npm run api-key`);
@@ -19,7 +21,9 @@ import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
 import { startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { validateTenantId } from '../shared/c2/apiKeys/validateTenantId.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { recountTenantUsage } from '../shared/c2/limits/recountTenantUsage.js';
 import { setTenantLimits, type TenantLimitsInput } from '../shared/c2/limits/setTenantLimits.js';
+import { TENANT_LIMIT_NAMES } from '../shared/c2/ports/TenantLimitStore.js';
 
 // `default` stays a string here (commander stores a parser's null as ''), null in the input below.
 const limit = (value: string): number | 'default' => {
@@ -35,6 +39,15 @@ const options = new Command('limits')
   .option('--max-clients <n>', 'clients the tenant may hold (or "default")', limit)
   .option('--max-topics <n>', 'topics the tenant may hold (or "default")', limit)
   .option('--max-policies <n>', 'rotation policies the tenant may hold (or "default")', limit)
+  .option(
+    '--max-concurrent-operations <n>',
+    'operations asked through the API the tenant may have in progress at once (or "default")',
+    limit,
+  )
+  .option(
+    '--recount',
+    'set the counters of clients and topics to what the tenant holds (after a crash left one high; run it while the tenant is quiet)',
+  )
   .option('--region <region>', 'AWS region (default: the SDK default)')
   .option('--endpoint <url>', 'DynamoDB endpoint (tests)')
   .parse()
@@ -45,6 +58,8 @@ const options = new Command('limits')
     maxClients?: number | 'default';
     maxTopics?: number | 'default';
     maxPolicies?: number | 'default';
+    maxConcurrentOperations?: number | 'default';
+    recount?: boolean;
     region?: string;
     endpoint?: string;
   }>();
@@ -97,10 +112,11 @@ try {
       clock: Date.now,
     };
     const input: { -readonly [K in keyof TenantLimitsInput]: TenantLimitsInput[K] } = {};
-    for (const name of ['maxClients', 'maxTopics', 'maxPolicies'] as const) {
+    for (const name of TENANT_LIMIT_NAMES) {
       const value = options[name];
       if (value !== undefined) input[name] = value === 'default' ? null : value;
     }
+    if (options.recount) await recountTenantUsage(deps, tenantId);
     const view = await setTenantLimits(deps, tenantId, input);
     console.log(JSON.stringify({ tenantId, ...view }, null, 2));
   } finally {

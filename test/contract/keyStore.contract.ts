@@ -986,8 +986,8 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       it('reserves a slot only on a started counter below the limit; releases never go below zero', async () => {
         const store = await build();
         expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('uncounted');
-        expect(await store.startCount('tenant-a', 'clients', 1)).toBe(true);
-        expect(await store.startCount('tenant-a', 'clients', 0)).toBe(false);
+        expect(await store.setCount('tenant-a', 'clients', 1, undefined)).toBe(true);
+        expect(await store.setCount('tenant-a', 'clients', 0, undefined)).toBe(false);
         expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('reserved');
         expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('full');
         expect(await store.getCounts('tenant-a')).toEqual({ clients: 2 });
@@ -1001,7 +1001,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
 
       it('20 reservations at once at a limit of 5: exactly 5 granted', async () => {
         const store = await build();
-        await store.startCount('tenant-a', 'topics', 0);
+        await store.setCount('tenant-a', 'topics', 0, undefined);
         const outcomes = await Promise.all(
           Array.from({ length: 20 }, () => store.reserveSlot('tenant-a', 'topics', 5)),
         );
@@ -1016,7 +1016,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
           Array.from({ length: 10 }, async () => {
             const first = await store.reserveSlot('tenant-a', 'clients', 100);
             if (first !== 'uncounted') return first;
-            await store.startCount('tenant-a', 'clients', 0);
+            await store.setCount('tenant-a', 'clients', 0, undefined);
             return store.reserveSlot('tenant-a', 'clients', 100);
           }),
         );
@@ -1024,10 +1024,19 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.getCounts('tenant-a')).toEqual({ clients: 10 });
       });
 
+      it('sets a counter only from the value it was read at (recounts), or starts it when expected is undefined', async () => {
+        const store = await build();
+        expect(await store.setCount('tenant-a', 'topics', 4, 2)).toBe(false);
+        expect(await store.setCount('tenant-a', 'topics', 4, undefined)).toBe(true);
+        expect(await store.setCount('tenant-a', 'topics', 3, 5)).toBe(false);
+        expect(await store.setCount('tenant-a', 'topics', 3, 4)).toBe(true);
+        expect(await store.getCounts('tenant-a')).toEqual({ topics: 3 });
+      });
+
       it('the limits and counters are no client, topic or other record of the tenant', async () => {
         const store = await build();
         await store.setTenantLimits('tenant-a', { maxClients: 5 });
-        await store.startCount('tenant-a', 'clients', 3);
+        await store.setCount('tenant-a', 'clients', 3, undefined);
         expect(await store.countClients('tenant-a')).toBe(0);
         expect(await store.countTopics('tenant-a')).toBe(0);
         expect(await store.countApiKeys('tenant-a')).toBe(0);

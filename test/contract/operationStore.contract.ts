@@ -479,5 +479,40 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       expect(await store.getCommandRefs('tenant-a', [])).toEqual([]);
       expect(await store.getCommandRefs('tenant-b', [ref])).toEqual([]);
     });
+
+    it('takes a free slot once, lists slots per tenant in slot order, frees a slot only for its holder', async () => {
+      // Prepare
+      const store = await build();
+      const at = iso(BASE);
+
+      // Act
+      const first = await store.takeOperationSlot('tenant-a', { slot: 1, operationId: 'op-1', takenAt: at });
+      const again = await store.takeOperationSlot('tenant-a', { slot: 1, operationId: 'op-2', takenAt: at });
+      await store.takeOperationSlot('tenant-a', { slot: 0, operationId: 'op-2', takenAt: at });
+      await store.takeOperationSlot('tenant-b', { slot: 1, operationId: 'op-3', takenAt: at });
+      await store.freeOperationSlot('tenant-a', 1, 'op-2');
+      const held = await store.listOperationSlots('tenant-a');
+      await store.freeOperationSlot('tenant-a', 1, 'op-1');
+
+      // Assess
+      expect([first, again]).toEqual([true, false]);
+      expect(held).toEqual([
+        { slot: 0, operationId: 'op-2', takenAt: at },
+        { slot: 1, operationId: 'op-1', takenAt: at },
+      ]);
+      expect(await store.listOperationSlots('tenant-a')).toEqual([{ slot: 0, operationId: 'op-2', takenAt: at }]);
+      expect(await store.listOperationSlots('tenant-b')).toHaveLength(1);
+    });
+
+    it('10 takes of one slot at once: exactly one holds it', async () => {
+      const store = await build();
+      const taken = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.takeOperationSlot('tenant-a', { slot: 3, operationId: `op-${i}`, takenAt: iso(BASE) }),
+        ),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(1);
+      expect(await store.listOperationSlots('tenant-a')).toHaveLength(1);
+    });
   });
 }

@@ -350,8 +350,8 @@ export class DynamoKeyStore implements KeyStore {
   setTenantLimits: TenantLimitStore['setTenantLimits'] = (tenantId, limits) =>
     this.#limits.setTenantLimits(tenantId, limits);
   reserveSlot: TenantLimitStore['reserveSlot'] = (tenantId, kind, max) => this.#limits.reserveSlot(tenantId, kind, max);
-  startCount: TenantLimitStore['startCount'] = (tenantId, kind, count) =>
-    this.#limits.startCount(tenantId, kind, count);
+  setCount: TenantLimitStore['setCount'] = (tenantId, kind, count, expected) =>
+    this.#limits.setCount(tenantId, kind, count, expected);
   releaseSlot: TenantLimitStore['releaseSlot'] = (tenantId, kind) => this.#limits.releaseSlot(tenantId, kind);
   getCounts: TenantLimitStore['getCounts'] = (tenantId) => this.#limits.getCounts(tenantId);
 

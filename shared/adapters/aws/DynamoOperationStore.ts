@@ -13,6 +13,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import type { OperationSlotStore } from '../../c2/ports/OperationSlotStore.js';
 import type {
   CommandRef,
   CommandRefKey,
@@ -30,6 +31,7 @@ import type { Page, PageRequest } from '../../c2/ports.js';
 import { hashIdAlias } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { batchWriteItems } from '../dynamo/batchWriteItems.js';
+import { DynamoOperationSlots } from './DynamoOperationSlots.js';
 import { filteredPage, matching } from './filteredPage.js';
 import { type Item, partition } from './keyStoreItems.js';
 import {
@@ -75,12 +77,20 @@ export class DynamoOperationStore implements OperationStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
   readonly #retentionDays: number;
+  readonly #slots: DynamoOperationSlots;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoOperationStoreOptions = {}) {
     this.#db = db;
     this.#table = tableName;
     this.#retentionDays = retentionDaysOf(options.retentionDays);
+    this.#slots = new DynamoOperationSlots(db, tableName);
   }
+
+  listOperationSlots: OperationSlotStore['listOperationSlots'] = (tenantId) => this.#slots.listOperationSlots(tenantId);
+  takeOperationSlot: OperationSlotStore['takeOperationSlot'] = (tenantId, slot) =>
+    this.#slots.takeOperationSlot(tenantId, slot);
+  freeOperationSlot: OperationSlotStore['freeOperationSlot'] = (tenantId, slot, operationId) =>
+    this.#slots.freeOperationSlot(tenantId, slot, operationId);
 
   createOperation = async (
     record: OperationRecord,

@@ -1,19 +1,24 @@
 /**
  * The TenantLimitStore on the KeyStore's table, in the tenant's partition: `T#limits` holds the limits set
- * (`maxClients`, `maxTopics`, `maxPolicies`; absent ones at their defaults), `T#counts` the counters (`clients`,
+ * (`maxClients`, `maxTopics`, `maxPolicies`, `maxConcurrentOperations`; absent ones at their defaults), `T#counts` the counters (`clients`,
  * `topics`). A slot is one conditional update (`ADD ... :one` if the counter exists and is below the limit), so that
  * concurrent creations never take it past the limit; a release is one conditional update too (never below zero).
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
-import type { CountedKind, SlotOutcome, TenantLimitStore, TenantLimits } from '../../c2/ports/TenantLimitStore.js';
+import {
+  type CountedKind,
+  type SlotOutcome,
+  TENANT_LIMIT_NAMES,
+  type TenantLimitStore,
+  type TenantLimits,
+} from '../../c2/ports/TenantLimitStore.js';
 import { partition } from './keyStoreItems.js';
 import { writeIf } from './writeIf.js';
 
 const LIMITS_KEY = 'T#limits';
 const COUNTS_KEY = 'T#counts';
 const RESERVE_ATTEMPTS = 5;
-const LIMIT_NAMES = ['maxClients', 'maxTopics', 'maxPolicies'] as const;
 
 export class DynamoTenantLimits implements TenantLimitStore {
   readonly #db: DynamoDBClient;
@@ -27,7 +32,7 @@ export class DynamoTenantLimits implements TenantLimitStore {
   getTenantLimits = async (tenantId: string): Promise<Partial<TenantLimits>> => {
     const item = await this.#get(tenantId, LIMITS_KEY);
     const limits: { -readonly [K in keyof TenantLimits]?: number } = {};
-    for (const name of LIMIT_NAMES) {
+    for (const name of TENANT_LIMIT_NAMES) {
       const value = item?.[name]?.N;
       if (value !== undefined) limits[name] = Number(value);
     }
@@ -35,8 +40,8 @@ export class DynamoTenantLimits implements TenantLimitStore {
   };
 
   setTenantLimits: TenantLimitStore['setTenantLimits'] = async (tenantId, limits) => {
-    const set = LIMIT_NAMES.filter((name) => typeof limits[name] === 'number');
-    const removed = LIMIT_NAMES.filter((name) => limits[name] === null);
+    const set = TENANT_LIMIT_NAMES.filter((name) => typeof limits[name] === 'number');
+    const removed = TENANT_LIMIT_NAMES.filter((name) => limits[name] === null);
     if (set.length + removed.length === 0) return;
     const clauses = [
       ...(set.length > 0 ? [`SET ${set.map((name) => `${name} = :${name}`).join(', ')}`] : []),
@@ -86,16 +91,19 @@ export class DynamoTenantLimits implements TenantLimitStore {
     );
   }
 
-  startCount = (tenantId: string, kind: CountedKind, count: number): Promise<boolean> =>
+  setCount: TenantLimitStore['setCount'] = (tenantId, kind, count, expected) =>
     writeIf(
       this.#db,
       new UpdateItemCommand({
         TableName: this.#table,
         Key: this.#key(tenantId, COUNTS_KEY),
         UpdateExpression: 'SET #count = :count',
-        ConditionExpression: 'attribute_not_exists(#count)',
+        ConditionExpression: expected === undefined ? 'attribute_not_exists(#count)' : '#count = :expected',
         ExpressionAttributeNames: { '#count': kind },
-        ExpressionAttributeValues: { ':count': { N: String(count) } },
+        ExpressionAttributeValues: {
+          ':count': { N: String(count) },
+          ...(expected === undefined ? {} : { ':expected': { N: String(expected) } }),
+        },
       }),
     );
 

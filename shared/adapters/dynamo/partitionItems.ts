@@ -1,10 +1,14 @@
-/** Every item of one partition of a table, in sort-key order, page after page (strongly consistent reads). */
+/**
+ * Every item of one partition of a table (or of its sort keys beginning with `prefix`), in sort-key order, page
+ * after page (strongly consistent reads).
+ */
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 
 export async function partitionItems(
   db: DynamoDBClient,
   table: string,
   partition: string,
+  prefix?: string,
 ): Promise<Record<string, AttributeValue>[]> {
   const items: Record<string, AttributeValue>[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -12,8 +16,11 @@ export async function partitionItems(
     const page = await db.send(
       new QueryCommand({
         TableName: table,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: partition } },
+        KeyConditionExpression: prefix === undefined ? 'PK = :pk' : 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: {
+          ':pk': { S: partition },
+          ...(prefix === undefined ? {} : { ':prefix': { S: prefix } }),
+        },
         ConsistentRead: true,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),

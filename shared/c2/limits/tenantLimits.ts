@@ -7,10 +7,26 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import type { TenantLimits } from '../ports/TenantLimitStore.js';
 
 /** What a tenant may hold when nothing else is set for it. */
-export const DEFAULT_TENANT_LIMITS: TenantLimits = { maxClients: 10_000, maxTopics: 10_000, maxPolicies: 100 };
+export const DEFAULT_TENANT_LIMITS: TenantLimits = {
+  maxClients: 10_000,
+  maxTopics: 10_000,
+  maxPolicies: 100,
+  maxConcurrentOperations: 100,
+};
 
 /** The largest limit that can be set (DynamoDB numbers are exact well beyond it). */
 export const MAX_LIMIT = 1_000_000_000;
+
+/**
+ * The largest value of each limit: {@link MAX_LIMIT}, but operations in progress at most 1,000 (each is a slot item
+ * read when an operation starts: operations/operationSlots.ts).
+ */
+export const LIMIT_BOUNDS: TenantLimits = {
+  maxClients: MAX_LIMIT,
+  maxTopics: MAX_LIMIT,
+  maxPolicies: MAX_LIMIT,
+  maxConcurrentOperations: 1_000,
+};
 
 /** The tenant's limits, one read. */
 export async function tenantLimits(deps: C2Deps, tenantId: string): Promise<TenantLimits> {

@@ -36,7 +36,7 @@ export async function reserveCountedSlot(deps: C2Deps, tenantId: string, kind: C
     if (outcome === 'reserved') return;
     if (outcome === 'full') throw limitReached(limit, max, kind);
     const count = await (kind === 'clients' ? deps.store.countClients(tenantId) : deps.store.countTopics(tenantId));
-    await deps.store.startCount(tenantId, kind, count);
+    await deps.store.setCount(tenantId, kind, count, undefined);
   }
   throw limitReached(limit, max, kind);
 }

@@ -11,6 +11,7 @@ import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { OperationRecord, OperationStatus } from '../ports/OperationStore.js';
 import { CONFIRMATION_DELAY_MS } from './checkConfirmations.js';
+import { freeOperationSlot, holdsSlot } from './operationSlots.js';
 
 export async function finishOperation(
   deps: C2Deps,
@@ -59,6 +60,8 @@ export async function finishOperation(
     { status, finishedAt: at, updatedAt: at, ...(error ? { error } : {}) },
     operation.revision,
   );
+  // Its slot of the tenant's quota (one that fails to go back is freed when the quota is next full).
+  if (holdsSlot(operation, operation.parentId)) await freeOperationSlot(deps, tenantId, id).catch(() => undefined);
   if (status !== 'failed' && keyVersion !== undefined && finished.counts.sent > 0) {
     await deps.queue.enqueue([{ type: 'confirmation', tenantId, operationId: id }], {
       delayMs: CONFIRMATION_DELAY_MS,

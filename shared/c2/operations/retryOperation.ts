@@ -11,6 +11,7 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import type { DeliveryTransition, OperationRecord } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
 import { topicOf } from './linkPass.js';
+import { freeOperationSlot, holdsSlot, takeOperationSlot } from './operationSlots.js';
 import { startWatch } from './watchOperation.js';
 
 const PAGE = 100;
@@ -29,6 +30,8 @@ export async function retryOperation(deps: C2Deps, caller: Caller, id: string): 
     return operation;
   }
   await checkRetriable(deps, operation);
+  // Running again: a slot of the tenant's quota of operations in progress (operationSlots.ts) first.
+  const slotted = holdsSlot(operation, operation.parentId) && (await takeOperationSlot(deps, tenantId, id));
   await startWatch(deps, tenantId, id);
   const at = new Date(deps.clock()).toISOString();
   let retried: OperationRecord;
@@ -40,6 +43,7 @@ export async function retryOperation(deps: C2Deps, caller: Caller, id: string): 
       operation.revision,
     );
   } catch (error) {
+    if (slotted) await freeOperationSlot(deps, tenantId, id).catch(() => undefined);
     if (error instanceof C2Error && error.code === C2ErrorCode.ConcurrentUpdate) {
       throw new C2Error(C2ErrorCode.ConcurrentUpdate, `operation "${id}" changed meanwhile (retried already?)`);
     }

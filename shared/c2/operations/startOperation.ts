@@ -15,6 +15,7 @@ import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { newOperationId } from './newOperationId.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
+import { freeOperationSlot, holdsSlot, takeOperationSlot } from './operationSlots.js';
 import { startWatch } from './watchOperation.js';
 
 export interface OperationRequest {
@@ -65,10 +66,26 @@ export async function startOperation(
     ...(wrappedKey ? { wrappedKey } : {}),
     revision: 1,
   };
-  const started = await operations.createOperation(
-    record,
-    request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey },
-  );
+  // The tenant's quota of operations in progress (operationSlots.ts): a slot first, freed if none is recorded.
+  const slotted = holdsSlot(caller, request.parentId);
+  if (slotted) await takeOperationSlot(deps, caller.tenantId, id);
+  let started: StartedOperation;
+  try {
+    started = await operations.createOperation(
+      record,
+      request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey },
+    );
+  } catch (error) {
+    if (slotted) await freeOperationSlot(deps, caller.tenantId, id).catch(() => undefined);
+    throw error;
+  }
+  if (slotted && started.operation.id !== id) {
+    // The operation an earlier request with this idempotency key recorded (or claimed and this one recorded): the
+    // slot taken for this id goes back; one it recorded just now takes a slot of its own if one is free (it goes on
+    // either way: it is recorded).
+    await freeOperationSlot(deps, caller.tenantId, id);
+    if (started.created) await takeOperationSlot(deps, caller.tenantId, started.operation.id).catch(() => undefined);
+  }
   if (started.operation.finishedAt === undefined) {
     const operationId = started.operation.id;
     // A repeat of a request whose operation never started may be one whose messages were lost: watched again.

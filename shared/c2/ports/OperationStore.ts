@@ -7,6 +7,7 @@
  * INVALID_INPUT.
  */
 import type { Page, PageRequest } from '../ports.js';
+import type { OperationSlotStore } from './OperationSlotStore.js';
 
 export const OPERATION_KINDS = [
   'topic.rotate',
@@ -214,7 +215,7 @@ export interface OperationFilter {
   readonly parentId?: string;
 }
 
-export interface OperationStore {
+export interface OperationStore extends OperationSlotStore {
   /**
    * Records a new operation. Without an idempotency key an id taken already is ALREADY_EXISTS. With one, the first
    * create of that key (per tenant, for a day) stores `record`; a later one returns the operation stored then

@@ -7,12 +7,15 @@
  * counter one high (a slot lost, never one too many).
  */
 
-/** What a tenant may hold. */
-export interface TenantLimits {
-  readonly maxClients: number;
-  readonly maxTopics: number;
-  readonly maxPolicies: number;
-}
+/** The names of the limits, the one list of them (settings, schemas, the `limits` script). */
+export const TENANT_LIMIT_NAMES = ['maxClients', 'maxTopics', 'maxPolicies', 'maxConcurrentOperations'] as const;
+
+/**
+ * What a tenant may hold: clients, topics, policies, and operations asked through the API in progress at once
+ * (operations/operationSlots.ts).
+ */
+export type TenantLimitName = (typeof TENANT_LIMIT_NAMES)[number];
+export type TenantLimits = { readonly [K in TenantLimitName]: number };
 
 /** What is counted per tenant. */
 export type CountedKind = 'clients' | 'topics';
@@ -30,8 +33,11 @@ export interface TenantLimitStore {
    * CONCURRENT_UPDATE if the counter kept changing under it.
    */
   reserveSlot(tenantId: string, kind: CountedKind, max: number): Promise<SlotOutcome>;
-  /** Starts the counter at `count` unless it exists (false then: another call started it). */
-  startCount(tenantId: string, kind: CountedKind, count: number): Promise<boolean>;
+  /**
+   * Sets the counter to `count` if it still stands at `expected` (undefined: not started); false when it moved (a
+   * creation or deletion meanwhile: count again). With `expected` undefined it starts the counter.
+   */
+  setCount(tenantId: string, kind: CountedKind, count: number, expected: number | undefined): Promise<boolean>;
   /** Decrements the counter if it exists and is above zero; nothing otherwise. */
   releaseSlot(tenantId: string, kind: CountedKind): Promise<void>;
   /** The counters (undefined: not started). */

@@ -1,5 +1,6 @@
 /** Health, counts and the tenant's quotas. */
 import * as z from 'zod';
+import { TENANT_LIMIT_NAMES, type TenantLimitName } from '../ports/TenantLimitStore.js';
 
 export const HealthSchema = z.strictObject({ status: z.literal('ok') });
 
@@ -13,9 +14,15 @@ const count = z.number().int().min(0);
 export const TenantLimitsSchema = z
   .strictObject({
     limits: z
-      .strictObject({ maxClients: count, maxTopics: count, maxPolicies: count })
-      .describe('what the tenant may hold (set by the platform operator: `npm run limits`)'),
-    usage: z.strictObject({ clients: count, topics: count, policies: count }).describe('what it holds'),
+      .strictObject(
+        Object.fromEntries(TENANT_LIMIT_NAMES.map((name) => [name, count])) as Record<TenantLimitName, typeof count>,
+      )
+      .describe(
+        'what the tenant may hold (set by the platform operator: `npm run limits`); maxConcurrentOperations counts the operations asked through the API that have not finished',
+      ),
+    usage: z
+      .strictObject({ clients: count, topics: count, policies: count, operationsInProgress: count })
+      .describe('what it holds'),
   })
   .describe("The tenant's quotas: a creation beyond one is 409 LIMIT_REACHED.");
 

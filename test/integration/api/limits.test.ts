@@ -15,7 +15,10 @@ it('GET /v1/limits: the defaults and what the tenant holds', async () => {
   await api.call('POST', '/v1/topics', { body: { topic: 'a' } });
   const answer = await api.call('GET', '/v1/limits');
   expect(answer.status).toBe(200);
-  expect(answer.json).toEqual({ limits: DEFAULT_TENANT_LIMITS, usage: { clients: 0, topics: 1, policies: 0 } });
+  expect(answer.json).toEqual({
+    limits: DEFAULT_TENANT_LIMITS,
+    usage: { clients: 0, topics: 1, policies: 0, operationsInProgress: 0 },
+  });
 });
 
 it('POST past a limit: 409 LIMIT_REACHED naming it, the record not written', async () => {
@@ -38,6 +41,6 @@ it('POST past a limit: 409 LIMIT_REACHED naming it, the record not written', asy
   const limits = await api.call('GET', '/v1/limits');
   expect(limits.json).toEqual({
     limits: { ...DEFAULT_TENANT_LIMITS, maxTopics: 2, maxClients: 1 },
-    usage: { clients: 1, topics: 2, policies: 0 },
+    usage: { clients: 1, topics: 2, policies: 0, operationsInProgress: 0 },
   });
 });

@@ -1,16 +1,23 @@
 /**
  * Per-tenant quotas over the local adapters (dynalite, keyring file, aedes): clients and topics against their
- * counters (limits/withCountedSlot.ts), policies against their count, each tenant apart.
+ * counters (limits/withCountedSlot.ts), policies against their count, operations in progress against their slots
+ * (operations/operationSlots.ts), each tenant apart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient } from '../../../shared/c2/clients/deleteClient.js';
 import { C2ErrorCode } from '../../../shared/c2/errors.js';
 import { DEFAULT_TENANT_LIMITS, tenantLimits } from '../../../shared/c2/limits/tenantLimits.js';
+import { tenantLimitsView } from '../../../shared/c2/limits/tenantLimitsView.js';
+import { finishOperation } from '../../../shared/c2/operations/finishOperation.js';
+import { newOperationId } from '../../../shared/c2/operations/newOperationId.js';
+import { takeOperationSlot } from '../../../shared/c2/operations/operationSlots.js';
 import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
+import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { clientRecord } from '../../contract/keyStore.contract.js';
+import { operationRecord } from '../../contract/operationStore.contract.js';
 import { callerOf } from '../../support/callerOf.js';
 import { codeOfAsync } from '../../support/codeOf.js';
 import { errorOf } from '../../support/errorOf.js';
@@ -152,5 +159,83 @@ describe('tenant limits', () => {
     const refused = await errorOf(() => createPolicy(c2.deps, callerOf(tenant), policy('second')));
     expect(refused.code).toBe(C2ErrorCode.LimitReached);
     expect(refused.message).toContain('maxPolicies');
+  });
+
+  describe('operations in progress (maxConcurrentOperations)', () => {
+    const apiCaller = (tenant: string) => callerOf(tenant, 'apikey:0123456789abcdef');
+    /** An operation recorded and never queued: it stays in progress, holding the slot taken for it. */
+    const heldOperation = async (tenant: string, second: number) => {
+      const record = operationRecord(second, { tenantId: tenant, id: newOperationId(c2.deps), actor: 'apikey:x' });
+      await c2.deps.operations.createOperation(record);
+      expect(await takeOperationSlot(c2.deps, tenant, record.id)).toBe(true);
+      return record;
+    };
+
+    it('an API rotation past the limit is LIMIT_REACHED naming it; an operation that finishes frees its slot', async () => {
+      // Prepare
+      const tenant = 'ops-capped';
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 2 });
+      await createTopic(c2.deps, callerOf(tenant), { topic: 't' });
+      const [first] = [await heldOperation(tenant, 1), await heldOperation(tenant, 2)];
+
+      // Act
+      const refused = await errorOf(() => rotateTopicKey(c2.deps, apiCaller(tenant), 't'));
+      const byPolicy = await rotateTopicKey(c2.deps, callerOf(tenant, 'scheduler'), 't');
+      await finishOperation(c2.deps, first!, { code: 'TEST', message: 'ended by the test' });
+      const accepted = await rotateTopicKey(c2.deps, apiCaller(tenant), 't');
+      const finished = await operationFinished(c2.deps, accepted.operation);
+
+      // Assess
+      expect(refused.code).toBe(C2ErrorCode.LimitReached);
+      expect(refused.message).toContain('maxConcurrentOperations');
+      expect(byPolicy.operation.id).toBeDefined();
+      expect(finished.status).toBe('succeeded');
+      expect((await c2.deps.operations.listOperationSlots(tenant)).map((slot) => slot.operationId)).toEqual([
+        expect.not.stringMatching(first!.id),
+      ]);
+      expect((await tenantLimitsView(c2.deps, tenant)).usage.operationsInProgress).toBe(1);
+    });
+
+    it('10 starts at once at a limit of 3: exactly 3 slots taken, the others LIMIT_REACHED', async () => {
+      const tenant = 'ops-race';
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 3 });
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          takeOperationSlot(c2.deps, tenant, `op-${i}`).then(String, (error: { code: string }) => error.code),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome === 'true')).toHaveLength(3);
+      expect(outcomes.filter((outcome) => outcome === C2ErrorCode.LimitReached)).toHaveLength(7);
+    });
+
+    it('a full quota frees the slots of finished operations and of starts never recorded (after a minute)', async () => {
+      // Prepare: one slot of an operation that finished without freeing it (a crash), one of a start never recorded.
+      const tenant = 'ops-abandoned';
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 3 });
+      const ended = await heldOperation(tenant, 1);
+      await c2.deps.operations.updateOperation(
+        tenant,
+        ended.id,
+        { status: 'succeeded', finishedAt: new Date().toISOString(), updatedAt: new Date().toISOString() },
+        ended.revision,
+      );
+      const longAgo = new Date(Date.now() - 120_000).toISOString();
+      await c2.deps.operations.takeOperationSlot(tenant, { slot: 1, operationId: 'never-recorded', takenAt: longAgo });
+      await c2.deps.operations.takeOperationSlot(tenant, {
+        slot: 2,
+        operationId: 'just-taken',
+        takenAt: new Date().toISOString(),
+      });
+
+      // Act
+      const taken = [await takeOperationSlot(c2.deps, tenant, 'a'), await takeOperationSlot(c2.deps, tenant, 'b')];
+      const refused = await codeOfAsync(() => takeOperationSlot(c2.deps, tenant, 'c'));
+
+      // Assess
+      expect(taken).toEqual([true, true]);
+      expect(refused).toBe(C2ErrorCode.LimitReached);
+      const held = (await c2.deps.operations.listOperationSlots(tenant)).map((slot) => slot.operationId);
+      expect(held.sort()).toEqual(['a', 'b', 'just-taken']);
+    });
   });
 });

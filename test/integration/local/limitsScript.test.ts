@@ -1,6 +1,7 @@
 /**
  * `npm run limits -- --state-dir` (scripts/setTenantLimits.ts) on a stopped local mode's state folder, run as a
- * process: it sets the tenant's limits, which the next start enforces; it refuses a running local mode's folder.
+ * process: it sets the tenant's limits, which the next start enforces; it recounts; it refuses a running local mode's
+ * folder.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,8 +54,8 @@ it('sets the local tenant limits in a stopped state folder; the next start enfor
   expect(set.code).toBe(0);
   expect(JSON.parse(set.stdout)).toEqual({
     tenantId: 'local',
-    limits: { maxClients: 3, maxTopics: 10_000, maxPolicies: 5 },
-    usage: { clients: 2, topics: 0, policies: 0 },
+    limits: { maxClients: 3, maxTopics: 10_000, maxPolicies: 5, maxConcurrentOperations: 100 },
+    usage: { clients: 2, topics: 0, policies: 0, operationsInProgress: 0 },
   });
   c2 = await open();
   try {
@@ -66,6 +67,24 @@ it('sets the local tenant limits in a stopped state folder; the next start enfor
   const back = await script('--state-dir', dir, '--max-clients', 'default');
   expect(back.stderr).toBe('');
   expect(JSON.parse(back.stdout).limits.maxClients).toBe(10_000);
+});
+
+it('--recount sets counters left high by a crash back to what the tenant holds', async () => {
+  // Prepare: the counter of clients one high, as a crash between a deletion and its release leaves it
+  const c2 = await open();
+  const clients = await c2.deps.store.countClients('local');
+  const counted = (await c2.deps.store.getCounts('local')).clients;
+  await c2.deps.store.setCount('local', 'clients', clients + 1, counted);
+  await c2.close();
+
+  // Act
+  const shown = await script('--state-dir', dir);
+  const recounted = await script('--state-dir', dir, '--recount');
+
+  // Assess
+  expect(JSON.parse(shown.stdout).usage.clients).toBe(clients + 1);
+  expect(recounted.stderr).toBe('');
+  expect(JSON.parse(recounted.stdout).usage.clients).toBe(clients);
 });
 
 it('refuses a running local mode, bad values and a folder without local mode state', async () => {
