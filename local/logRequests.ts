@@ -1,7 +1,7 @@
 /**
  * One log line per HTTP request once it is answered: method, path (without the query string), status, duration,
  * the request id API Gateway would give it (the `apigw-requestid` response header, also in error bodies) and the
- * key id of the API key presented (whether it was valid: the status tells). Never a header (the Authorization header
+ * tenant and key id of the API key presented (whether it was valid: the status tells). Never a header (the Authorization header
  * carries the API key's secret) or a body (a created client's generated key).
  */
 import type { IncomingMessage, RequestListener } from 'node:http';
@@ -12,7 +12,7 @@ import type { LocalLogger } from './localLogger.js';
 export function logRequests(listener: RequestListener, log: LocalLogger): RequestListener {
   return (req, res) => {
     const started = performance.now();
-    const keyId = keyIdOf(req);
+    const key = keyOf(req);
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : undefined;
       const requestId = res.getHeader('apigw-requestid');
@@ -22,7 +22,7 @@ export function logRequests(listener: RequestListener, log: LocalLogger): Reques
         status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         requestId: typeof requestId === 'string' ? requestId : undefined,
-        ...(keyId === undefined ? {} : { keyId }),
+        ...(key === undefined ? {} : { tenantId: key.tenantId, keyId: key.keyId }),
         ...(status === undefined ? { aborted: true } : {}),
       });
     });
@@ -30,10 +30,10 @@ export function logRequests(listener: RequestListener, log: LocalLogger): Reques
   };
 }
 
-/** The key id of a well-formed `Authorization: Bearer <API key>`, nothing of its secret. */
-function keyIdOf(req: IncomingMessage): string | undefined {
+/** The tenant and key id of a well-formed `Authorization: Bearer <API key>`, nothing of its secret. */
+function keyOf(req: IncomingMessage): { tenantId: string; keyId: string } | undefined {
   const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
   const parsed = token === undefined ? undefined : parseApiKeyToken(token);
   parsed?.secret.fill(0);
-  return parsed?.keyId;
+  return parsed && { tenantId: parsed.tenantId, keyId: parsed.keyId };
 }

@@ -5,6 +5,9 @@ export interface ApiLogEntry {
   readonly status: number;
   /** The Lambda request id, when there is one. */
   readonly requestId?: string;
+  /** The tenant and API key id of the caller, once authenticated. */
+  readonly tenantId?: string;
+  readonly keyId?: string;
   readonly error: { readonly name: string; readonly code?: string; readonly message: string };
 }
 

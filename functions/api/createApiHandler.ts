@@ -44,12 +44,14 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
   checkTable(table);
   const authenticate = options.authenticate ?? bearerApiKeyAuthenticator(deps);
   const log = options.log ?? consoleApiLogger;
+  // The caller of each request in flight, for its log line should it fail (tenant and key id, never the token).
+  const principals = new WeakMap<Event, Principal>();
 
   const router = httpRouterHandler<Event, Result>({
     routes: table.map((route) => ({
       method: route.method,
       path: route.path,
-      handler: (event: Event) => runRoute(route, deps, authenticate, event),
+      handler: (event: Event) => runRoute(route, deps, authenticate, event, principals),
     })),
     notFoundResponse: ({ path }) => {
       throw routeNotFound(table, path);
@@ -64,7 +66,12 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
     })
     .use({
       onError: (request) => {
-        request.response = errorResponse(request.error, log, request.context.awsRequestId);
+        const principal = principals.get(request.event);
+        request.response = errorResponse(request.error, log, {
+          requestId: request.context.awsRequestId,
+          tenantId: principal?.tenantId,
+          keyId: principal?.keyId,
+        });
       },
     })
     .handler(router);
@@ -73,8 +80,15 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
   return (event, context) => handler(event, context ?? ({} as Context));
 }
 
-async function runRoute(route: ApiRoute, deps: C2Deps, authenticate: Authenticator, event: Event): Promise<Result> {
+async function runRoute(
+  route: ApiRoute,
+  deps: C2Deps,
+  authenticate: Authenticator,
+  event: Event,
+  principals: WeakMap<Event, Principal>,
+): Promise<Result> {
   const caller = route.scope === 'public' ? undefined : await authorize(route.scope, authenticate, event);
+  if (caller) principals.set(event, caller);
   const result = await route.run(deps, caller, parseRequest(route, event));
   const checked = route.response.safeParse(result);
   if (!checked.success) {

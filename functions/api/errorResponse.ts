@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
-import type { ApiLogger } from './ApiLogger.js';
+import type { ApiLogEntry, ApiLogger } from './ApiLogger.js';
 import { httpStatusOf } from './httpStatusOf.js';
 import { jsonResponse } from './jsonResponse.js';
 
@@ -11,7 +11,11 @@ const MAX_MESSAGE_LENGTH = 500;
  * The response for any error: `{ error: { code, message } }` with the status of {@link httpStatusOf}. A 4xx says what
  * was wrong; a 5xx only that something failed (its error is logged: name, code and message, nothing else).
  */
-export function errorResponse(error: unknown, log: ApiLogger, requestId?: string): APIGatewayProxyStructuredResultV2 {
+export function errorResponse(
+  error: unknown,
+  log: ApiLogger,
+  context: Pick<ApiLogEntry, 'requestId' | 'tenantId' | 'keyId'> = {},
+): APIGatewayProxyStructuredResultV2 {
   const known = error instanceof ApiError || error instanceof C2Error ? error : undefined;
   const status = httpStatusOf(known?.code ?? HttpErrorCode.Internal);
   if (known && status < 500) {
@@ -28,7 +32,7 @@ export function errorResponse(error: unknown, log: ApiLogger, requestId?: string
       level: 'error',
       message: 'request failed',
       status,
-      ...(requestId ? { requestId } : {}),
+      ...Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)),
       error: describe(error),
     });
   } catch {

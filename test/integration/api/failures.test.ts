@@ -103,7 +103,7 @@ describe('a route that fails', () => {
       'UNAVAILABLE',
       { name: 'C2Error', code: 'DELIVERY_FAILED', message: `broker ${SECRET_DETAIL}` },
     ],
-  ])('%s: %s is %s %s, generic, logged', async (_label, path, status, code, logged) => {
+  ])('%s: %s is %s %s, generic, logged with the tenant and key id', async (_label, path, status, code, logged) => {
     // Prepare
     logs.length = 0;
 
@@ -114,7 +114,8 @@ describe('a route that fails', () => {
     expect(answer.status).toBe(status);
     expect(errorCodeOf(answer)).toBe(code);
     expect(answer.raw).not.toContain(SECRET_DETAIL);
-    expect(logs).toEqual([{ level: 'error', message: 'request failed', status, error: logged }]);
+    const [, tenantId, keyId] = api.token.split('.');
+    expect(logs).toEqual([{ level: 'error', message: 'request failed', status, tenantId, keyId, error: logged }]);
   });
 
   it('a response with a field its schema does not list is a 500: the field never leaves', async () => {

@@ -70,6 +70,7 @@ describe('local mode log', () => {
     expect(requests[3]).toMatchObject({
       level: 'info',
       requestId: listed.headers.get('apigw-requestid'),
+      tenantId: 'local',
       keyId: server.adminKey!.split('.')[2],
     });
     expect(requests.every((entry) => typeof entry.durationMs === 'number')).toBe(true);
@@ -94,7 +95,7 @@ describe('local mode log', () => {
 
     // Assess
     expect(pretty.lines().at(-1)).toMatch(
-      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request method=GET path=\/v1\/health status=200 durationMs=[\d.]+ requestId=[0-9a-f-]{36} keyId=[0-9a-f]{16}$/,
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}request method=GET path=\/v1\/health status=200 durationMs=[\d.]+ requestId=[0-9a-f-]{36} tenantId=local keyId=[0-9a-f]{16}$/,
     );
     expect(quiet.text()).toBe('');
   });
