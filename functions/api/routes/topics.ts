@@ -75,13 +75,18 @@ export const topicRoutes: readonly ApiRoute[] = [
     scope: 'operator',
     operationId: 'deleteTopic',
     summary:
-      'Delete a topic: every linked device is sent RemoveTopic (it forgets the key) and, in public-key mode, loses ' +
-      'the public keys of clients it shared only this topic with; the links go, then the topic. ' +
-      'Calling it again finishes a deletion cut short.',
+      'Delete a topic, as an operation (202; follow it at /v1/operations/{id}): every linked device is sent ' +
+      'RemoveTopic (it forgets the key) and, in public-key mode, loses the public keys of clients it shared only ' +
+      'this topic with; the links go, then the topic, then the policies naming it. With an Idempotency-Key, a retry ' +
+      'answers with the operation the first request started.',
+    startsOperation: true,
     params: TopicHashParamsSchema,
     response: DeletedTopicSchema,
-    run: async (deps, caller, { params }) =>
-      deleteTopic(deps, caller, await topicOfHash(deps, caller, params.topicHash)),
+    run: async (deps, caller, { params, idempotencyKey }) => {
+      const topic = await topicOfHash(deps, caller, params.topicHash);
+      const started = await deleteTopic(deps, caller, topic, idempotencyKey === undefined ? {} : { idempotencyKey });
+      return { topic: started.topic, operation: operationView(started.operation) };
+    },
   }),
   defineRoute({
     method: 'POST',

@@ -17,7 +17,7 @@ export async function finishOperation(
   deps: C2Deps,
   operation: OperationRecord,
   failure?: { readonly code: string; readonly message: string },
-  options: { readonly failed?: boolean } = {},
+  options: { readonly failed?: boolean; readonly details?: Readonly<Record<string, unknown>> } = {},
 ): Promise<OperationRecord> {
   const { operations } = deps;
   const at = new Date(deps.clock()).toISOString();
@@ -49,6 +49,7 @@ export async function finishOperation(
         finishedAt: at,
         ...(keyVersion === undefined ? {} : { keyVersion }),
         counts,
+        ...options.details,
       },
     });
   } catch (failure) {

@@ -17,6 +17,7 @@ export const OPERATION_KINDS = [
   'client.identityKey',
   'c2key.rotate',
   'client.resync',
+  'topic.delete',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

@@ -5,7 +5,6 @@
 import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
-import { DeliveryReportSchema } from './delivery.js';
 import { operationResponse } from './operations.js';
 
 export const TopicNameSchema = utf8Text(MAX_TOPIC_LEN);
@@ -44,9 +43,9 @@ export const TopicDetailSchema = TopicViewSchema.extend({
   clientCount: z.number().int().min(0).meta({ description: 'The number of clients on the topic.' }),
 });
 
-export const DeletedTopicSchema = z.strictObject({
-  topic: z.string().meta({ description: 'The topic deleted.' }),
-  delivery: DeliveryReportSchema,
+/** A deletion started: the topic, and the operation that deletes it. */
+export const DeletedTopicSchema = operationResponse({
+  topic: z.string().meta({ description: 'The topic being deleted.' }),
 });
 
 /** A rotation started: the topic as it was asked, and the operation that rotates it. */

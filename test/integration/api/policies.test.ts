@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_POLICIES_PER_TENANT } from '../../../shared/c2/policies/createPolicy.js';
 import { runPolicy } from '../../../shared/c2/policies/runPolicy.js';
 import { callerOf } from '../../support/callerOf.js';
+import { operationFinishedOverHttp } from '../../support/operationFinishedOverHttp.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 const TENANT = 'tenant-policies';
@@ -347,7 +348,8 @@ describe('policies: runs', () => {
     const named = await created({ ...daily, target: { topic: 'gone/1' } });
     const prefix = await created({ ...daily, target: { topicPrefix: 'gone/' } });
     const deleted = await api.call('DELETE', `/v1/topics/${hash}`);
-    expect(deleted.status, deleted.raw).toBe(200);
+    expect(deleted.status, deleted.raw).toBe(202);
+    await operationFinishedOverHttp((path) => api.call('GET', path), deleted.json.operation.id);
     expect((await api.call('GET', `/v1/policies/${named.id}`)).status).toBe(404);
     expect((await api.call('GET', `/v1/policies/${prefix.id}`)).status).toBe(200);
     const events = await api.call('GET', '/v1/events?limit=5');

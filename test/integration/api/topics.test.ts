@@ -124,7 +124,11 @@ describe('GET /v1/topics', () => {
     expect(found.status).toBe(200);
     expect(found.json).toEqual({ items: [viewOf(topic)] });
     expect(slashes.json).toEqual({ items: [viewOf('t/2')] });
-    expect((await api.call('DELETE', `/v1/topics/${hashOf(topic)}`, { token })).status).toBe(200);
+    const deleted = await api.call('DELETE', `/v1/topics/${hashOf(topic)}`, { token });
+    expect(deleted.status).toBe(202);
+    expect(deleted.json).toMatchObject({ topic, operation: { kind: 'topic.delete' } });
+    await operationFinishedOverHttp((path) => api.call('GET', path, { token }), deleted.json.operation.id);
+    expect((await api.call('GET', `/v1/topics/${hashOf(topic)}`, { token })).status).toBe(404);
   });
 
   it('?topic= of no topic is an empty page (200), of another tenant too', async () => {

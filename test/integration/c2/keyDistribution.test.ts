@@ -279,11 +279,13 @@ describe('revocation', () => {
     expect(await listClientsOfTopic(c2.deps, caller, 'reset', { limit: 10 })).toEqual({ items: ['reset-peer'] });
   });
 
-  it('deleting a topic tells its devices (RemoveTopic) and removes the links', async () => {
+  it('deleting a topic is an operation: it tells its devices (RemoveTopic) and removes the links', async () => {
     const [a, b] = await Promise.all(['deltopic-1', 'deltopic-2'].map(device));
     await topicWith('doomed', a!, b!);
     const result = await deleteTopic(c2.deps, caller, 'doomed');
-    expect(result.delivery).toEqual({ sent: 2, delivered: 2, failed: [] });
+    expect(result).toMatchObject({ topic: 'doomed', created: true, operation: { kind: 'topic.delete' } });
+    const ended = await operationFinished(c2.deps, result.operation);
+    expect(ended).toMatchObject({ status: 'succeeded', counts: { total: 2, sent: 2, failed: 0, pending: 0 } });
     await Promise.all([a!, b!].map((d) => d.commandsApplied(2)));
     expect(a!.client.hasTopicKey('doomed')).toBe(false);
     expect(await c2.deps.store.getTopic(caller.tenantId, 'doomed')).toBeUndefined();

@@ -50,7 +50,7 @@ describe('tenant limits', () => {
 
     // Act
     const refused = await errorOf(() => createTopic(c2.deps, callerOf(tenant), { topic: 'd' }));
-    await deleteTopic(c2.deps, callerOf(tenant), 'a');
+    await operationFinished(c2.deps, (await deleteTopic(c2.deps, callerOf(tenant), 'a')).operation);
     await createTopic(c2.deps, callerOf(tenant), { topic: 'd' });
     const again = await codeOfAsync(() => createTopic(c2.deps, callerOf(tenant), { topic: 'e' }));
 

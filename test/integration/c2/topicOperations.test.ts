@@ -18,7 +18,6 @@ import { listDeliveries } from '../../../shared/c2/operations/readOperations.js'
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
-import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { bytesToHex, hashIdAlias } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
@@ -337,7 +336,7 @@ describe('a rotation is an operation', () => {
   it('fails visibly when its topic was deleted before it ran', async () => {
     await topicWith('ops/gone', []);
     const { operation } = await rotateTopicKey(deps, caller, 'ops/gone');
-    await deleteTopic(deps, caller, 'ops/gone');
+    await deps.store.deleteTopic(caller.tenantId, 'ops/gone'); // deleted meanwhile (as a deletion's last step)
     await queue.drain(deps);
     const failed = await operationOf(operation.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'NOT_FOUND' } });
