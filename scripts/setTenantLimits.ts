@@ -1,6 +1,7 @@
 /**
  * `npm run limits -- (--table <name> [--region <region>] | --state-dir <dir>) [--tenant <id>] [--max-clients <n>]
- * [--max-topics <n>] [--max-policies <n>]`: shows, and with a `--max-*` sets, a tenant's quotas (shared/c2/limits/).
+ * [--max-topics <n>] [--max-policies <n>] [--requests-per-minute <n>]`: shows, and with a `--max-*` or
+ * `--requests-per-minute` sets, a tenant's quotas and request rate (shared/c2/limits/).
  * A value is an integer or `default`. It is the platform operator's tool: a tenant does not raise its own quota, so no
  * API route sets them. With `--table` it writes into the deployed table with the operator's AWS credentials (needs
  * dynamodb:GetItem, UpdateItem and Query on the table, and KMS use through DynamoDB as for `npm run api-key`);
@@ -35,6 +36,7 @@ const options = new Command('limits')
   .option('--max-clients <n>', 'clients the tenant may hold (or "default")', limit)
   .option('--max-topics <n>', 'topics the tenant may hold (or "default")', limit)
   .option('--max-policies <n>', 'rotation policies the tenant may hold (or "default")', limit)
+  .option('--requests-per-minute <n>', 'authenticated API requests the tenant may make a minute (or "default")', limit)
   .option('--region <region>', 'AWS region (default: the SDK default)')
   .option('--endpoint <url>', 'DynamoDB endpoint (tests)')
   .parse()
@@ -45,6 +47,7 @@ const options = new Command('limits')
     maxClients?: number | 'default';
     maxTopics?: number | 'default';
     maxPolicies?: number | 'default';
+    requestsPerMinute?: number | 'default';
     region?: string;
     endpoint?: string;
   }>();
@@ -97,7 +100,7 @@ try {
       clock: Date.now,
     };
     const input: { -readonly [K in keyof TenantLimitsInput]: TenantLimitsInput[K] } = {};
-    for (const name of ['maxClients', 'maxTopics', 'maxPolicies'] as const) {
+    for (const name of ['maxClients', 'maxTopics', 'maxPolicies', 'requestsPerMinute'] as const) {
       const value = options[name];
       if (value !== undefined) input[name] = value === 'default' ? null : value;
     }

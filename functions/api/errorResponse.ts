@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import type { ApiLogger } from './ApiLogger.js';
+import { describeError } from './describeError.js';
 import { httpStatusOf } from './httpStatusOf.js';
 import { jsonResponse } from './jsonResponse.js';
 
@@ -29,7 +30,7 @@ export function errorResponse(error: unknown, log: ApiLogger, requestId?: string
       message: 'request failed',
       status,
       ...(requestId ? { requestId } : {}),
-      error: describe(error),
+      error: describeError(error),
     });
   } catch {
     // A failing logger must not turn an answer into a crash.
@@ -37,10 +38,4 @@ export function errorResponse(error: unknown, log: ApiLogger, requestId?: string
   return status === 503
     ? jsonResponse(503, { error: { code: HttpErrorCode.Unavailable, message: 'service unavailable, retry later' } })
     : jsonResponse(500, { error: { code: HttpErrorCode.Internal, message: 'internal error' } });
-}
-
-function describe(error: unknown): { name: string; code?: string; message: string } {
-  if (!(error instanceof Error)) return { name: typeof error, message: 'a non-Error value was thrown' };
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, ...(typeof code === 'string' ? { code } : {}), message: error.message };
 }

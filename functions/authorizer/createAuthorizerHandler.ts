@@ -14,6 +14,7 @@ import { expiringCache } from '../../shared/c2/expiringCache.js';
 import type { Principal } from '../../shared/c2/ports.js';
 import { bytesToHex, utf8 } from '../../shared/e4/index.js';
 import { bearerTokenOf } from '../api/bearerTokenOf.js';
+import { describeError } from '../api/describeError.js';
 import type { AuthorizerContext } from './AuthorizerContext.js';
 
 /** How long a decision is kept: a revoked or expired key keeps working at most this long (per warm instance). */
@@ -43,7 +44,7 @@ export function createAuthorizerHandler(deps: C2Deps, options: AuthorizerOptions
     try {
       principal = await decisions(hash, () => authenticateApiKey(deps, token));
     } catch (error) {
-      log('the API key could not be checked', describe(error));
+      log('the API key could not be checked', describeError(error));
       return refused('unavailable');
     }
     if (!principal) return refused('unauthenticated');
@@ -54,10 +55,4 @@ export function createAuthorizerHandler(deps: C2Deps, options: AuthorizerOptions
 
 function refused(why: 'unauthenticated' | 'unavailable'): AuthorizerResult {
   return { isAuthorized: true, context: { refused: why } };
-}
-
-function describe(error: unknown): { name: string; code?: string; message: string } {
-  if (!(error instanceof Error)) return { name: typeof error, message: 'a non-Error value was thrown' };
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, ...(typeof code === 'string' ? { code } : {}), message: error.message };
 }

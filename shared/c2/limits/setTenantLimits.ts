@@ -12,7 +12,7 @@ import { type TenantLimitsView, tenantLimitsView } from './tenantLimitsView.js';
 
 export type TenantLimitsInput = { readonly [K in keyof TenantLimits]?: number | null };
 
-const NAMES = ['maxClients', 'maxTopics', 'maxPolicies'] as const;
+const NAMES = ['maxClients', 'maxTopics', 'maxPolicies', 'requestsPerMinute'] as const;
 
 export async function setTenantLimits(
   deps: C2Deps,

@@ -1,13 +1,19 @@
 /**
  * A tenant's quotas: the limits set for it (TenantLimitStore, by the platform operator: `npm run limits`), the
- * defaults below for those not set. Beyond a limit a creation is LIMIT_REACHED (409), with a message naming the limit.
+ * defaults below for those not set. Beyond a limit a creation is LIMIT_REACHED (409), with a message naming the limit;
+ * beyond `requestsPerMinute` a request is RATE_LIMITED (429, requestRateLimiter.ts).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { TenantLimits } from '../ports/TenantLimitStore.js';
 
 /** What a tenant may hold when nothing else is set for it. */
-export const DEFAULT_TENANT_LIMITS: TenantLimits = { maxClients: 10_000, maxTopics: 10_000, maxPolicies: 100 };
+export const DEFAULT_TENANT_LIMITS: TenantLimits = {
+  maxClients: 10_000,
+  maxTopics: 10_000,
+  maxPolicies: 100,
+  requestsPerMinute: 6_000,
+};
 
 /** The largest limit that can be set (DynamoDB numbers are exact well beyond it). */
 export const MAX_LIMIT = 1_000_000_000;

@@ -4,7 +4,8 @@
  * before its record is written (one conditional increment: the counter stays at or below the limit however many
  * creations run at once) and gives it back when the creation fails; a deletion gives its slot back after the record
  * is gone. There are no transactions (dynalite has none): a crash between the record and its counter leaves the
- * counter one high (a slot lost, never one too many).
+ * counter one high (a slot lost, never one too many). Requests are counted per tenant and window (one counter item
+ * per window, expiring by the table's TTL).
  */
 
 /** What a tenant may hold. */
@@ -12,6 +13,8 @@ export interface TenantLimits {
   readonly maxClients: number;
   readonly maxTopics: number;
   readonly maxPolicies: number;
+  /** Authenticated API requests per minute (a fixed window: limits/requestRateLimiter.ts). */
+  readonly requestsPerMinute: number;
 }
 
 /** What is counted per tenant. */
@@ -34,6 +37,12 @@ export interface TenantLimitStore {
   startCount(tenantId: string, kind: CountedKind, count: number): Promise<boolean>;
   /** Decrements the counter if it exists and is above zero; nothing otherwise. */
   releaseSlot(tenantId: string, kind: CountedKind): Promise<void>;
+  /**
+   * Counts one request of the tenant in the window starting at `windowStart` (epoch ms) while fewer than `max` are
+   * counted there (one conditional increment); false when `max` are (nothing written). The counter may be deleted
+   * from `expiresAt` (epoch seconds) on.
+   */
+  countRequest(tenantId: string, windowStart: number, max: number, expiresAt: number): Promise<boolean>;
   /** The counters (undefined: not started). */
   getCounts(tenantId: string): Promise<{ readonly [K in CountedKind]?: number }>;
 }
