@@ -1,6 +1,7 @@
 /**
  * The stateless side of the C2, safe to destroy and deploy again: the four functions built from functions/, the
- * HTTP API in front of the api function, the work queue the worker function drains, the AWS IoT device policy, the
+ * HTTP API in front of the api function and its Lambda authorizer (a fifth function, on every route but the public
+ * ones), the work queue the worker function drains, the AWS IoT device policy, the
  * lifecycle rules and their queue (drained by the lifecycle function), the receipt rule, the EventBridge Scheduler
  * group and role for rotations, the pipe of link changes from the table's stream to the work queue (policy events),
  * and the dashboard and alarms. Each function's role holds exactly what it uses (see
@@ -11,10 +12,13 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   DomainName,
   HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
   type HttpStage,
   LogGroupLogDestination,
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -82,6 +86,24 @@ export const CERTIFICATE_REMOVAL_ACTIONS = [
   'iot:DetachPolicy',
 ] as const;
 
+/**
+ * The routes the HTTP API answers without its authorizer: those of scope `public` in functions/api/routes.ts (the
+ * stack imports no runtime code; test/infra/serviceStack.test.ts checks that the two lists agree).
+ */
+export const PUBLIC_ROUTES = [
+  { method: HttpMethod.GET, path: '/v1/health' },
+  { method: HttpMethod.GET, path: '/v1/openapi.json' },
+] as const;
+
+/**
+ * What the authorizer may do on the table: read any item (API keys `T#<tenant>`/`A#<key id>`: IAM cannot narrow a
+ * GetItem to a sort-key prefix, and the tenant comes from the token), and write an API key's `lastUsedAt` only
+ * (UpdateItem restricted to the attributes it names, returning nothing).
+ */
+export const AUTHORIZER_READ_ACTIONS = ['dynamodb:GetItem'] as const;
+export const AUTHORIZER_WRITE_ACTIONS = ['dynamodb:UpdateItem'] as const;
+export const AUTHORIZER_WRITTEN_ATTRIBUTES = ['PK', 'SK', 'lastUsedAt'] as const;
+
 /** The worker function's timeout: the work queue's visibility timeout is six times as long. */
 export const WORKER_TIMEOUT = Duration.minutes(2);
 /** The SQS event source: records per invocation, and workers at most at once (the IoT Core publish rate's bound). */
@@ -107,6 +129,8 @@ export interface ServiceStackProps extends StackProps {
 
 export class ServiceStack extends Stack {
   readonly apiFunction: C2Function;
+  /** The HTTP API's Lambda authorizer: not in {@link functions} (it gets none of their grants). */
+  readonly authorizerFunction: C2Function;
   readonly lifecycleFunction: C2Function;
   readonly rotationFunction: C2Function;
   readonly workerFunction: C2Function;
@@ -223,6 +247,15 @@ export class ServiceStack extends Stack {
       timeout: Duration.seconds(29),
       ...logs,
     });
+    this.authorizerFunction = new C2Function(this, 'AuthorizerFunction', {
+      entry: 'functions/authorizer/index.ts',
+      description: `${prefix}: the HTTP API's authorizer (API key -> tenant, key id, scope)`,
+      environment,
+      memorySize: 512,
+      // API Gateway waits 10 seconds for an authorizer.
+      timeout: Duration.seconds(10),
+      ...logs,
+    });
     this.workerFunction = new C2Function(this, 'WorkerFunction', {
       entry: 'functions/worker/index.ts',
       description: `${prefix}: the work queue (operations carried out, receipts accepted)`,
@@ -260,11 +293,11 @@ export class ServiceStack extends Stack {
           "goes to the work queue's dead-letter queue through the queue's redrive policy (maxReceiveCount 5).",
       });
     }
-    for (const fn of [this.apiFunction, this.workerFunction, this.lifecycleFunction]) {
+    for (const fn of [this.apiFunction, this.authorizerFunction, this.workerFunction, this.lifecycleFunction]) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
-          'Never invoked asynchronously: the api function answers the HTTP API (synchronous), the worker and ' +
+          'Never invoked asynchronously: the api function and the authorizer answer the HTTP API (synchronous), the worker and ' +
           'lifecycle functions their SQS event sources (a failed record returns to its queue, then to the dead-letter queue).',
       });
     }
@@ -319,6 +352,25 @@ export class ServiceStack extends Stack {
         StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
       });
     }
+    // The authorizer: API keys read, their last use written; no data keys, no other write, no Query.
+    const authorizer = this.authorizerFunction;
+    authorizer.allow('ReadApiKeys', AUTHORIZER_READ_ACTIONS, [table.tableArn]);
+    authorizer.allow('RecordApiKeyUse', AUTHORIZER_WRITE_ACTIONS, [table.tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...AUTHORIZER_WRITTEN_ATTRIBUTES] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    });
+    authorizer.allow(
+      'TableEncryptionThroughDynamoDB',
+      ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      [key.keyArn],
+      {
+        StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.${this.urlSuffix}` },
+      },
+    );
+    authorizer.acknowledgeWildcard(
+      '*',
+      'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) have no resource type: IAM accepts only "*".',
+    );
     const api = this.apiFunction;
     api.allow('CreateDeviceCertificates', ['iot:CreateKeysAndCertificate', 'iot:ListThings'], ['*']);
     api.allow('ProvisionDeviceThings', THING_ACTIONS, [things]);
@@ -365,7 +417,7 @@ export class ServiceStack extends Stack {
     // --- Devices' receipts -> work queue ---
     new ReceiptRule(this, 'Receipts', { queue, ...logs });
 
-    // --- HTTP API: one $default route to the api function ---
+    // --- HTTP API: $default (every other method and path) through the authorizer, the public routes without ---
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: config.logRetention,
       removalPolicy: config.removalPolicy,
@@ -377,12 +429,36 @@ export class ServiceStack extends Stack {
           securityPolicy: SecurityPolicy.TLS_1_2,
         })
       : undefined;
+    const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
+    // No identity source, no API Gateway cache: every request reaches the authorizer (which keeps its decisions
+    // 30 s), so that a missing header is answered by the api function in the API's error shape (infra/README.md).
+    const apiKeyAuthorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFunction, {
+      authorizerName: `${prefix}-api-keys`,
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${prefix}-api`,
-      description: 'The C2 HTTP API: every request goes to the api function, which authenticates it (bearer API keys)',
+      description:
+        'The C2 HTTP API: every request but the public routes goes through the API key authorizer to the api function',
       createDefaultStage: false,
-      defaultIntegration: new HttpLambdaIntegration('ApiIntegration', this.apiFunction),
+      defaultIntegration: integration,
+      defaultAuthorizer: apiKeyAuthorizer,
     });
+    for (const { method, path } of PUBLIC_ROUTES) {
+      for (const route of this.api.addRoutes({
+        path,
+        methods: [method],
+        integration,
+        authorizer: new HttpNoneAuthorizer(),
+      })) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${method} ${path} is public by design (health check, the OpenAPI document): it reads nothing of a tenant.`,
+        });
+      }
+    }
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
@@ -408,19 +484,12 @@ export class ServiceStack extends Stack {
       },
       ...(domainName ? { domainMapping: { domainName } } : {}),
     });
-    Validations.of(this.api.node.findChild('DefaultRoute')).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'The api function authenticates every request itself (Authorization: Bearer e4c2.<tenant>.<key id>.<secret>, ' +
-        'checked against the hashed API keys in the table), and answers the public routes (health, OpenAPI ' +
-        'document) without it; an API Gateway authorizer would add a second, partial copy of that check.',
-    });
 
     // --- Dashboard and alarms ---
     this.observability = new Observability(this, 'Observability', {
       namePrefix: prefix,
       api: this.api,
-      functions: Object.fromEntries(this.functions()),
+      functions: { ...Object.fromEntries(this.functions()), authorizer: this.authorizerFunction },
       workQueue: queue,
       deadLetterQueue: this.workQueue.deadLetterQueue,
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,

@@ -1,8 +1,9 @@
 /**
  * `npm run limits -- (--table <name> [--region <region>] | --state-dir <dir>) [--tenant <id>] [--max-clients <n>]
- * [--max-topics <n>] [--max-policies <n>] [--max-concurrent-operations <n>] [--recount]`: shows, and with a `--max-*`
- * sets, a tenant's quotas (shared/c2/limits/); `--recount` first sets its counters of clients and topics to what it
- * holds (limits/recountTenantUsage.ts).
+ * [--max-topics <n>] [--max-policies <n>] [--max-concurrent-operations <n>] [--requests-per-minute <n>] [--recount]`:
+ * shows, and with a `--max-*` or `--requests-per-minute` sets, a tenant's quotas and request rate
+ * (shared/c2/limits/); `--recount` first sets its counters of clients and topics to what it holds
+ * (limits/recountTenantUsage.ts).
  * A value is an integer or `default`. It is the platform operator's tool: a tenant does not raise its own quota, so no
  * API route sets them. With `--table` it writes into the deployed table with the operator's AWS credentials (needs
  * dynamodb:GetItem, UpdateItem and Query on the table, and KMS use through DynamoDB as for `npm run api-key`);
@@ -44,6 +45,7 @@ const options = new Command('limits')
     'operations asked through the API the tenant may have in progress at once (or "default")',
     limit,
   )
+  .option('--requests-per-minute <n>', 'authenticated API requests the tenant may make a minute (or "default")', limit)
   .option(
     '--recount',
     'set the counters of clients and topics to what the tenant holds (after a crash left one high; run it while the tenant is quiet)',
@@ -59,6 +61,7 @@ const options = new Command('limits')
     maxTopics?: number | 'default';
     maxPolicies?: number | 'default';
     maxConcurrentOperations?: number | 'default';
+    requestsPerMinute?: number | 'default';
     recount?: boolean;
     region?: string;
     endpoint?: string;

@@ -10,6 +10,8 @@ export const HttpErrorCode = {
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  /** The tenant made its `requestsPerMinute` in this minute already: retry after `Retry-After` seconds. */
+  RateLimited: 'RATE_LIMITED',
   /** An unexpected failure (a bug, an unreachable dependency): the response says nothing more. */
   Internal: 'INTERNAL',
   /** A dependency refused for now (e.g. the key service): retry later. */

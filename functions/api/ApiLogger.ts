@@ -1,8 +1,10 @@
 /** One line of the API's log: facts about a failure, never key bytes, tokens or request bodies. */
 export interface ApiLogEntry {
-  readonly level: 'error';
+  /** `warn`: a failure the request went on without (its request rate not counted). */
+  readonly level: 'error' | 'warn';
   readonly message: string;
-  readonly status: number;
+  /** The status answered (none for a warning). */
+  readonly status?: number;
   /** The Lambda request id, when there is one. */
   readonly requestId?: string;
   /** The tenant and API key id of the caller, once authenticated. */

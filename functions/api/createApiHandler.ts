@@ -1,7 +1,8 @@
 /**
  * The HTTP API of the C2 as one Lambda handler (API Gateway HTTP API, payload 2.0), also run by local mode over
- * node:http: middy + @middy/http-router over the route table. Per request: route (404/405), authenticate (401),
- * authorize against the route's scope (403), parse with the route's schemas (4xx), run the use case, check the response against its schema, respond JSON (or JSON lines).
+ * node:http: middy + @middy/http-router over the route table. Per request: route (404/405), authenticate (401), count
+ * it against the tenant's request rate (429 with Retry-After), authorize against the route's scope (403), parse with
+ * the route's schemas (4xx), run the use case, check the response against its schema, respond JSON (or JSON lines).
  * Every error goes through errorResponse (the one code -> status table in httpStatusOf).
  */
 import middy from '@middy/core';
@@ -9,12 +10,14 @@ import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { API_KEY_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import { type RequestRateLimiter, requestRateLimiter } from '../../shared/c2/limits/requestRateLimiter.js';
 import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
 import type { Authenticator } from './Authenticator.js';
 import { bearerApiKeyAuthenticator } from './bearerApiKeyAuthenticator.js';
 import type { ApiRoute } from './defineRoute.js';
+import { describeError } from './describeError.js';
 import { errorResponse } from './errorResponse.js';
 import { jsonLinesResponse } from './jsonLinesResponse.js';
 import { jsonResponse } from './jsonResponse.js';
@@ -34,6 +37,8 @@ export interface ApiHandlerOptions {
   readonly log?: ApiLogger;
   /** The route table (default: routes.ts). */
   readonly routes?: readonly ApiRoute[];
+  /** The tenants' request rate (default: requestRateLimiter over `deps`, store failures logged as warnings). */
+  readonly limitRate?: RequestRateLimiter;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -44,14 +49,24 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
   checkTable(table);
   const authenticate = options.authenticate ?? bearerApiKeyAuthenticator(deps);
   const log = options.log ?? consoleApiLogger;
+  const limitRate =
+    options.limitRate ??
+    requestRateLimiter(deps, {
+      onStoreFailure: (error) =>
+        log({
+          level: 'warn',
+          message: 'request rate not counted (store failure): request let through',
+          error: describeError(error),
+        }),
+    });
   // The caller of each request in flight, for its log line should it fail (tenant and key id, never the token).
-  const principals = new WeakMap<Event, Principal>();
+  const gate: Gate = { authenticate, limitRate, principals: new WeakMap() };
 
   const router = httpRouterHandler<Event, Result>({
     routes: table.map((route) => ({
       method: route.method,
       path: route.path,
-      handler: (event: Event) => runRoute(route, deps, authenticate, event, principals),
+      handler: (event: Event) => runRoute(route, deps, gate, event),
     })),
     notFoundResponse: ({ path }) => {
       throw routeNotFound(table, path);
@@ -66,7 +81,7 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
     })
     .use({
       onError: (request) => {
-        const principal = principals.get(request.event);
+        const principal = gate.principals.get(request.event);
         request.response = errorResponse(request.error, log, {
           requestId: request.context.awsRequestId,
           tenantId: principal?.tenantId,
@@ -80,15 +95,17 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
   return (event, context) => handler(event, context ?? ({} as Context));
 }
 
-async function runRoute(
-  route: ApiRoute,
-  deps: C2Deps,
-  authenticate: Authenticator,
-  event: Event,
-  principals: WeakMap<Event, Principal>,
-): Promise<Result> {
-  const caller = route.scope === 'public' ? undefined : await authorize(route.scope, authenticate, event);
-  if (caller) principals.set(event, caller);
+/** What a request of a non-public route passes before its route runs. */
+interface Gate {
+  readonly authenticate: Authenticator;
+  readonly limitRate: RequestRateLimiter;
+  /** The principal of each request in flight, for its log line should it fail. */
+  readonly principals: WeakMap<Event, Principal>;
+}
+
+async function runRoute(route: ApiRoute, deps: C2Deps, gate: Gate, event: Event): Promise<Result> {
+  const caller = route.scope === 'public' ? undefined : await authorize(route.scope, gate, event);
+  if (caller) gate.principals.set(event, caller);
   const result = await route.run(deps, caller, parseRequest(route, event));
   const checked = route.response.safeParse(result);
   if (!checked.success) {
@@ -111,14 +128,24 @@ function nextLink(event: Event, next: string): string {
 
 /**
  * The principal of the request, if its key grants `scope`: 401 without a usable key (one message whatever the
- * reason, so that a caller cannot tell a revoked key from an unknown one), 403 FORBIDDEN when its scope is too low.
+ * reason, so that a caller cannot tell a revoked key from an unknown one), 429 RATE_LIMITED once its tenant's
+ * requests of the minute are spent (every authenticated request counts, refused or not), 403 FORBIDDEN when its scope
+ * is too low.
  */
-async function authorize(scope: ApiKeyScope, authenticate: Authenticator, event: Event): Promise<Principal> {
+async function authorize(scope: ApiKeyScope, { authenticate, limitRate }: Gate, event: Event): Promise<Principal> {
   const principal = await authenticate(event);
   if (!principal) {
     throw new ApiError(HttpErrorCode.Unauthorized, 'a valid API key is required: Authorization: Bearer <token>', {
       'www-authenticate': 'Bearer',
     });
+  }
+  const rate = await limitRate(principal.tenantId);
+  if (!rate.allowed) {
+    throw new ApiError(
+      HttpErrorCode.RateLimited,
+      `the tenant makes at most ${rate.limit} requests a minute (its requestsPerMinute): retry in ${rate.retryAfterSeconds} s`,
+      { 'retry-after': String(rate.retryAfterSeconds) },
+    );
   }
   if (!scopeGrants(principal.scope, scope)) {
     const granting = API_KEY_SCOPES.filter((held) => scopeGrants(held, scope)).join(' or ');

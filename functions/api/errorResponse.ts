@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import type { ApiLogEntry, ApiLogger } from './ApiLogger.js';
+import { describeError } from './describeError.js';
 import { httpStatusOf } from './httpStatusOf.js';
 import { jsonResponse } from './jsonResponse.js';
 
@@ -33,7 +34,7 @@ export function errorResponse(
       message: 'request failed',
       status,
       ...Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)),
-      error: describe(error),
+      error: describeError(error),
     });
   } catch {
     // A failing logger must not turn an answer into a crash.
@@ -41,10 +42,4 @@ export function errorResponse(
   return status === 503
     ? jsonResponse(503, { error: { code: HttpErrorCode.Unavailable, message: 'service unavailable, retry later' } })
     : jsonResponse(500, { error: { code: HttpErrorCode.Internal, message: 'internal error' } });
-}
-
-function describe(error: unknown): { name: string; code?: string; message: string } {
-  if (!(error instanceof Error)) return { name: typeof error, message: 'a non-Error value was thrown' };
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, ...(typeof code === 'string' ? { code } : {}), message: error.message };
 }

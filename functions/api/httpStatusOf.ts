@@ -25,6 +25,8 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   // Too many password enrolments waiting (a bounded queue): retry in a moment (Retry-After).
   BUSY: 429,
+  // The tenant's requests of this minute are spent (its requestsPerMinute): retry after Retry-After seconds.
+  RATE_LIMITED: 429,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // A stored key that no longer opens: tampering or a bug, never the caller's fault.
   KEY_INTEGRITY: 500,

@@ -1,4 +1,7 @@
-/** Lambda entry of the HTTP API (API Gateway HTTP API, payload 2.0): the handler local mode also runs. */
+/**
+ * Lambda entry of the HTTP API (API Gateway HTTP API, payload 2.0): the handler local mode also runs, here with the
+ * principal the Lambda authorizer found (functions/authorizer/) instead of checking the API key itself.
+ */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
@@ -7,12 +10,16 @@ import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
 import { meteredPublisher } from '../observability/meteredPublisher.js';
 import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { authorizerContextAuthenticator } from './authorizerContextAuthenticator.js';
 import { createApiHandler } from './createApiHandler.js';
 
 const deps = composeAwsC2(awsConfigFromEnv(), {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
 });
-const api = createApiHandler(deps, { log: (entry) => logger.error(entry.message, { ...entry }) });
+const api = createApiHandler(deps, {
+  authenticate: authorizerContextAuthenticator,
+  log: (entry) => logger.error(entry.message, { ...entry }),
+});
 
 export const handler = middy(api)
   // Responses are not captured into traces: they may hold a generated key or a device private key.

@@ -117,7 +117,7 @@ function buildDocument(routes: readonly ApiRoute[]): OpenApiDocument {
           : route.jsonLines
             ? { [String(route.status)]: jsonLines(route.response) }
             : { [String(route.status)]: { description: 'Success.', content: json(route.response) } }),
-        ...(route.scope === 'public' ? {} : { '401': ERROR_RESPONSE, '403': ERROR_RESPONSE }),
+        ...(route.scope === 'public' ? {} : { '401': ERROR_RESPONSE, '403': ERROR_RESPONSE, '429': ERROR_RESPONSE }),
         '4XX': ERROR_RESPONSE,
         '5XX': ERROR_RESPONSE,
       },

@@ -978,8 +978,12 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         const store = await build();
         expect(await store.getTenantLimits('tenant-a')).toEqual({});
         await store.setTenantLimits('tenant-a', { maxClients: 5, maxTopics: 7 });
-        await store.setTenantLimits('tenant-a', { maxPolicies: 3, maxTopics: null });
-        expect(await store.getTenantLimits('tenant-a')).toEqual({ maxClients: 5, maxPolicies: 3 });
+        await store.setTenantLimits('tenant-a', { maxPolicies: 3, maxTopics: null, requestsPerMinute: 60 });
+        expect(await store.getTenantLimits('tenant-a')).toEqual({
+          maxClients: 5,
+          maxPolicies: 3,
+          requestsPerMinute: 60,
+        });
         expect(await store.getTenantLimits('tenant-b')).toEqual({});
       });
 
@@ -1033,10 +1037,34 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.getCounts('tenant-a')).toEqual({ topics: 3 });
       });
 
+      it('counts requests per tenant and window up to the limit; another tenant or window has its own count', async () => {
+        const store = await build();
+        const window = Date.parse('2026-12-01T10:00:00.000Z');
+        const expiresAt = Math.ceil(window / 1000) + 120;
+        const counted = [];
+        for (let i = 0; i < 4; i++) counted.push(await store.countRequest('tenant-a', window, 3, expiresAt));
+        expect(counted).toEqual([true, true, true, false]);
+        expect(await store.countRequest('tenant-b', window, 3, expiresAt)).toBe(true);
+        expect(await store.countRequest('tenant-a', window + 60_000, 3, expiresAt + 60)).toBe(true);
+        // A lower limit set meanwhile refuses at once; a higher one grants again.
+        expect(await store.countRequest('tenant-a', window, 2, expiresAt)).toBe(false);
+        expect(await store.countRequest('tenant-a', window, 4, expiresAt)).toBe(true);
+      });
+
+      it('20 requests at once at a limit of 5: exactly 5 counted', async () => {
+        const store = await build();
+        const window = Date.parse('2026-12-01T10:00:00.000Z');
+        const counted = await Promise.all(
+          Array.from({ length: 20 }, () => store.countRequest('tenant-a', window, 5, Math.ceil(window / 1000) + 120)),
+        );
+        expect(counted.filter(Boolean)).toHaveLength(5);
+      });
+
       it('the limits and counters are no client, topic or other record of the tenant', async () => {
         const store = await build();
         await store.setTenantLimits('tenant-a', { maxClients: 5 });
         await store.setCount('tenant-a', 'clients', 3, undefined);
+        await store.countRequest('tenant-a', Date.parse('2026-12-01T10:00:00.000Z'), 5, 1_800_000_000);
         expect(await store.countClients('tenant-a')).toBe(0);
         expect(await store.countTopics('tenant-a')).toBe(0);
         expect(await store.countApiKeys('tenant-a')).toBe(0);

@@ -14,6 +14,7 @@ import type { ApiLogEntry } from '../../functions/api/ApiLogger.js';
 import { type ApiHandler, createApiHandler } from '../../functions/api/createApiHandler.js';
 import { httpStatusOf } from '../../functions/api/httpStatusOf.js';
 import { createApiKey } from '../../shared/c2/apiKeys/createApiKey.js';
+import { MAX_LIMIT } from '../../shared/c2/limits/tenantLimits.js';
 import { bytesToHex, decodeUtf8, hashIdAlias, hashTopic, toBase64 } from '../../shared/e4/index.js';
 import { deliveryRecord, operationRecord } from '../contract/operationStore.contract.js';
 import { apiEvent } from '../support/apiEvent.js';
@@ -38,6 +39,8 @@ beforeAll(async () => {
   c2 = await startLocalC2();
   handler = createApiHandler(c2.deps, { log: (entry) => logs.push(entry) });
   ({ token } = await createApiKey(c2.deps, callerOf('tenant-fuzz'), { name: 'fuzz', scope: 'admin' }));
+  // `npm run fuzz` sends far more than a minute's default request rate: this suite is about the answers, not the rate.
+  await c2.deps.store.setTenantLimits('tenant-fuzz', { requestsPerMinute: MAX_LIMIT });
   for (const operation of OPERATIONS) await c2.deps.operations.createOperation(operation);
   await c2.deps.operations.putDeliveries(
     (['pending', 'sent', 'confirmed', 'failed'] as const).map((state, i) =>

@@ -69,17 +69,20 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
       const service = 'e4c2-dev-service';
       const functions = ['ApiFunction', 'LifecycleFunction', 'RotationFunction', 'WorkerFunction'];
       const roles = functions.map((fn) => `${fn}Role`);
+      const withAuthorizer = [...functions, 'AuthorizerFunction'];
       const provider = `${service}/AWS679f53fac002430cb0da5b7982bd2287/Resource`;
       const iam5 = (resource: string, ...paths: string[]) =>
         paths.map((path) => `AwsSolutions-IAM5[Resource::${resource}] @ ${service}/${path}/Resource`);
       const arn = 'arn:<AWS::Partition>';
       expect(findingsOf(reportOf(outdir))).toEqual(
         [
-          `AwsSolutions-APIG4 @ ${service}/HttpApi/DefaultRoute/Resource`,
-          ...functions.map((fn) => `AwsSolutions-L1 @ ${service}/${fn}/Resource`),
-          ...functions.map((fn) => `Serverless-LambdaLatestVersion @ ${service}/${fn}/Resource`),
+          // The public routes (the others go through the authorizer)
+          `AwsSolutions-APIG4 @ ${service}/HttpApi/GET--v1--health/Resource`,
+          `AwsSolutions-APIG4 @ ${service}/HttpApi/GET--v1--openapi.json/Resource`,
+          ...withAuthorizer.map((fn) => `AwsSolutions-L1 @ ${service}/${fn}/Resource`),
+          ...withAuthorizer.map((fn) => `Serverless-LambdaLatestVersion @ ${service}/${fn}/Resource`),
           // Never invoked asynchronously (rotation has the dead-letter queue); CDK's lookup provider
-          ...['ApiFunction', 'WorkerFunction', 'LifecycleFunction'].map(
+          ...['ApiFunction', 'AuthorizerFunction', 'WorkerFunction', 'LifecycleFunction'].map(
             (fn) => `Serverless-LambdaDLQ @ ${service}/${fn}/Resource`,
           ),
           `Serverless-LambdaDLQ @ ${provider}`,
@@ -89,7 +92,11 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
           `Serverless-SQSRedrivePolicy @ ${service}/Work/DeadLetters/Resource`,
           `Serverless-SQSRedrivePolicy @ ${service}/ScheduleDeadLetters/Resource`,
           // X-Ray (every function), iot:CreateKeysAndCertificate (api), iot:DescribeEndpoint (the endpoint lookup)
-          ...iam5('*', ...roles.map((role) => `${role}/DefaultPolicy`), 'IotDataEndpoint/Lookup/CustomResourcePolicy'),
+          ...iam5(
+            '*',
+            ...[...roles, 'AuthorizerFunctionRole'].map((role) => `${role}/DefaultPolicy`),
+            'IotDataEndpoint/Lookup/CustomResourcePolicy',
+          ),
           ...iam5(`${arn}:iot:eu-west-1:123456789012:topic/e4/*`, ...roles.map((role) => `${role}/DefaultPolicy`)),
           ...iam5(
             `${arn}:scheduler:eu-west-1:123456789012:schedule/e4c2-dev/*`,

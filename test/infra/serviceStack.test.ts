@@ -1,7 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { routes } from '../../functions/api/routes.js';
 import type { C2Function } from '../../infra/constructs/C2Function.js';
 import { RECEIPT_RULE_SQL, TENANT_OF_THING_NAME, THING_NAME_PATTERN } from '../../infra/constructs/ReceiptRule.js';
+import { PUBLIC_ROUTES } from '../../infra/ServiceStack.js';
 import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { flat, logicalIdOf, removeTestApps, testApp } from './synthApp.js';
 
@@ -134,11 +136,11 @@ const manageSchedules: Statement[] = [
 ];
 
 describe('service stack: functions', () => {
-  const functions = service.functions();
+  const functions: Array<[string, C2Function]> = [...service.functions(), ['authorizer', service.authorizerFunction]];
 
-  it('builds four functions from functions/, all arm64 on Node.js 22 with tracing and their own log group', () => {
+  it('builds five functions from functions/, all arm64 on Node.js 22 with tracing and their own log group', () => {
     // Assess
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 4);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 5);
     for (const [, fn] of functions) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.executionRole), 'Arn'] },
@@ -300,6 +302,25 @@ describe('service stack: least-privilege grants', () => {
         resources: [`${ARN}:iot:${REGION_ACCOUNT}:cert/*`],
         condition: undefined,
       },
+    ]);
+  });
+
+  it("authorizer: reads items, writes only an API key's lastUsedAt (nothing returned), the table's encryption through DynamoDB; nothing else", () => {
+    const [xray, logs, , tableEncryption] = common(service.authorizerFunction, []);
+    expect(statementsOf(service.authorizerFunction)).toEqual([
+      xray,
+      logs,
+      { sid: 'ReadApiKeys', actions: ['dynamodb:GetItem'], resources: [tableArn], condition: undefined },
+      {
+        sid: 'RecordApiKeyUse',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [tableArn],
+        condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['PK', 'SK', 'lastUsedAt'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      },
+      tableEncryption,
     ]);
   });
 
@@ -736,10 +757,41 @@ describe('service stack: scheduler, API, observability', () => {
     template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'e4c2-dev' });
   });
 
-  it('routes $default (every method and path) to the api function, throttled, with access logs', () => {
+  it('routes $default (every other method and path) through the authorizer, the public routes without, to the api function, throttled, with access logs', () => {
     // Assess
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'NONE' });
+    const authorizer = only('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer.Properties).toEqual({
+      ApiId: { Ref: logicalIdOf(service.api) },
+      Name: 'e4c2-dev-api-keys',
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      // No identity source and no cache: every request reaches the authorizer (a missing key is answered in the
+      // API's error shape), which keeps its decisions itself.
+      IdentitySource: [],
+      AuthorizerResultTtlInSeconds: 0,
+      AuthorizerUri: expect.anything(),
+    });
+    expect(flat(authorizer.Properties.AuthorizerUri)).toContain(`${logicalIdOf(service.authorizerFunction)}.Arn`);
+    const authorizerId = { Ref: logicalIdOf(service.api.node.findChild('ApiKeyAuthorizer')) };
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
+    expect(routes.map((route) => [route.RouteKey, route.AuthorizationType, route.AuthorizerId]).sort()).toEqual([
+      ['$default', 'CUSTOM', authorizerId],
+      ['GET /v1/health', 'NONE', undefined],
+      ['GET /v1/openapi.json', 'NONE', undefined],
+    ]);
+    // One integration (the api function) behind every route.
+    const integration = only('AWS::ApiGatewayV2::Integration');
+    const integrationId = Object.entries(resources).find(([, resource]) => resource === integration)![0];
+    for (const route of routes)
+      expect(route.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+    // API Gateway may invoke the authorizer, for this authorizer of this API only.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(service.authorizerFunction), 'Arn'] },
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('/authorizers/')])] }),
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
@@ -757,9 +809,16 @@ describe('service stack: scheduler, API, observability', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
   });
 
+  it('leaves out of the authorizer exactly the public routes of the route table', () => {
+    const publicRoutes = routes
+      .filter((route) => route.scope === 'public')
+      .map(({ method, path }) => ({ method, path }));
+    expect([...PUBLIC_ROUTES]).toEqual(publicRoutes);
+  });
+
   it('sets the retention of every log group (30 days by default), and every function logs to its own', () => {
     const logGroups = ofType('AWS::Logs::LogGroup');
-    expect(logGroups.length).toBe(8); // 4 functions, API access logs, 2 IoT rules' errors, the endpoint lookup
+    expect(logGroups.length).toBe(9); // 5 functions, API access logs, 2 IoT rules' errors, the endpoint lookup
     for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.LoggingConfig?.LogGroup, 'a function without its log group').toBeDefined();
@@ -774,6 +833,8 @@ describe('service stack: scheduler, API, observability', () => {
         'api-errors',
         'api-server-errors',
         'api-throttles',
+        'authorizer-errors',
+        'authorizer-throttles',
         'commands-failed',
         'lifecycle-errors',
         'lifecycle-throttles',
@@ -845,7 +906,7 @@ describe('service stack with options', () => {
     optionsTemplate.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Environment: { Variables: { IOT_DATA_ENDPOINT: 'abcdefghij1234-ats.iot.eu-west-1.amazonaws.com' } } },
-      4,
+      5,
     );
   });
 

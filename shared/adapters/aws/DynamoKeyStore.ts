@@ -349,6 +349,8 @@ export class DynamoKeyStore implements KeyStore {
   getTenantLimits: TenantLimitStore['getTenantLimits'] = (tenantId) => this.#limits.getTenantLimits(tenantId);
   setTenantLimits: TenantLimitStore['setTenantLimits'] = (tenantId, limits) =>
     this.#limits.setTenantLimits(tenantId, limits);
+  countRequest: TenantLimitStore['countRequest'] = (tenantId, windowStart, max, expiresAt) =>
+    this.#limits.countRequest(tenantId, windowStart, max, expiresAt);
   reserveSlot: TenantLimitStore['reserveSlot'] = (tenantId, kind, max) => this.#limits.reserveSlot(tenantId, kind, max);
   setCount: TenantLimitStore['setCount'] = (tenantId, kind, count, expected) =>
     this.#limits.setCount(tenantId, kind, count, expected);

@@ -1,8 +1,10 @@
 /**
  * The TenantLimitStore on the KeyStore's table, in the tenant's partition: `T#limits` holds the limits set
- * (`maxClients`, `maxTopics`, `maxPolicies`, `maxConcurrentOperations`; absent ones at their defaults), `T#counts` the counters (`clients`,
- * `topics`). A slot is one conditional update (`ADD ... :one` if the counter exists and is below the limit), so that
- * concurrent creations never take it past the limit; a release is one conditional update too (never below zero).
+ * (`maxClients`, `maxTopics`, `maxPolicies`, `maxConcurrentOperations`, `requestsPerMinute`; absent ones at their
+ * defaults), `T#counts` the counters (`clients`, `topics`). A slot is one conditional update (`ADD ... :one` if the
+ * counter exists and is below the limit), so that concurrent creations never take it past the limit; a release is one
+ * conditional update too (never below zero). `W#<window start, ISO 8601>` counts the requests of a window
+ * (`requests`), the same way, and carries `expiresAt` (the table's TTL attribute, epoch seconds).
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
@@ -19,6 +21,7 @@ import { writeIf } from './writeIf.js';
 const LIMITS_KEY = 'T#limits';
 const COUNTS_KEY = 'T#counts';
 const RESERVE_ATTEMPTS = 5;
+const WINDOW_PREFIX = 'W#';
 
 export class DynamoTenantLimits implements TenantLimitStore {
   readonly #db: DynamoDBClient;
@@ -120,6 +123,22 @@ export class DynamoTenantLimits implements TenantLimitStore {
       }),
     );
   };
+
+  countRequest: TenantLimitStore['countRequest'] = (tenantId, windowStart, max, expiresAt) =>
+    writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(tenantId, `${WINDOW_PREFIX}${new Date(windowStart).toISOString()}`),
+        UpdateExpression: 'ADD requests :one SET expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(requests) OR requests < :max',
+        ExpressionAttributeValues: {
+          ':one': { N: '1' },
+          ':max': { N: String(max) },
+          ':expiresAt': { N: String(expiresAt) },
+        },
+      }),
+    );
 
   getCounts = async (tenantId: string): Promise<{ [K in CountedKind]?: number }> => {
     const item = await this.#get(tenantId, COUNTS_KEY);

@@ -16,7 +16,9 @@
  *   operationStoreItems.ts);
  * - `Y#<policy id>`, `Z#<policy id>#<run id>` rotation policies and their runs (DynamoPolicyStore, codecs in
  *   policyStoreItems.ts);
- * - `F#fence` the tenant's fence (DynamoFenceStore).
+ * - `F#fence` the tenant's fence (DynamoFenceStore);
+ * - `T#limits`, `T#counts` the tenant's limits and counters, `W#<window start>` its request counters, deleted by the
+ *   TTL on `expiresAt` (DynamoTenantLimits).
  * Claims of E4 ids (DynamoClientIdRegistry: which tenant holds a client name's id) are outside every tenant's
  * partition, `PK` = `N#<hex client id>`, `SK` = `N`.
  * Local mode's work queue (LocalWorkQueue) keeps its messages in a partition of its own, `PK` = `Q#work`.

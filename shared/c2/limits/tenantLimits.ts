@@ -1,6 +1,7 @@
 /**
  * A tenant's quotas: the limits set for it (TenantLimitStore, by the platform operator: `npm run limits`), the
- * defaults below for those not set. Beyond a limit a creation is LIMIT_REACHED (409), with a message naming the limit.
+ * defaults below for those not set. Beyond a limit a creation is LIMIT_REACHED (409), with a message naming the limit;
+ * beyond `requestsPerMinute` a request is RATE_LIMITED (429, requestRateLimiter.ts).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
@@ -12,6 +13,7 @@ export const DEFAULT_TENANT_LIMITS: TenantLimits = {
   maxTopics: 10_000,
   maxPolicies: 100,
   maxConcurrentOperations: 100,
+  requestsPerMinute: 6_000,
 };
 
 /** The largest limit that can be set (DynamoDB numbers are exact well beyond it). */
@@ -26,6 +28,7 @@ export const LIMIT_BOUNDS: TenantLimits = {
   maxTopics: MAX_LIMIT,
   maxPolicies: MAX_LIMIT,
   maxConcurrentOperations: 1_000,
+  requestsPerMinute: MAX_LIMIT,
 };
 
 /** The tenant's limits, one read. */

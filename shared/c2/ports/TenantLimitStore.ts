@@ -4,15 +4,23 @@
  * before its record is written (one conditional increment: the counter stays at or below the limit however many
  * creations run at once) and gives it back when the creation fails; a deletion gives its slot back after the record
  * is gone. There are no transactions (dynalite has none): a crash between the record and its counter leaves the
- * counter one high (a slot lost, never one too many).
+ * counter one high (a slot lost, never one too many). Requests are counted per tenant and window (one counter item
+ * per window, expiring by the table's TTL).
  */
 
 /** The names of the limits, the one list of them (settings, schemas, the `limits` script). */
-export const TENANT_LIMIT_NAMES = ['maxClients', 'maxTopics', 'maxPolicies', 'maxConcurrentOperations'] as const;
+export const TENANT_LIMIT_NAMES = [
+  'maxClients',
+  'maxTopics',
+  'maxPolicies',
+  'maxConcurrentOperations',
+  'requestsPerMinute',
+] as const;
 
 /**
- * What a tenant may hold: clients, topics, policies, and operations asked through the API in progress at once
- * (operations/operationSlots.ts).
+ * What a tenant may hold: clients, topics, policies, operations asked through the API in progress at once
+ * (operations/operationSlots.ts); and the authenticated API requests it may make per minute (a fixed window:
+ * limits/requestRateLimiter.ts).
  */
 export type TenantLimitName = (typeof TENANT_LIMIT_NAMES)[number];
 export type TenantLimits = { readonly [K in TenantLimitName]: number };
@@ -40,6 +48,12 @@ export interface TenantLimitStore {
   setCount(tenantId: string, kind: CountedKind, count: number, expected: number | undefined): Promise<boolean>;
   /** Decrements the counter if it exists and is above zero; nothing otherwise. */
   releaseSlot(tenantId: string, kind: CountedKind): Promise<void>;
+  /**
+   * Counts one request of the tenant in the window starting at `windowStart` (epoch ms) while fewer than `max` are
+   * counted there (one conditional increment); false when `max` are (nothing written). The counter may be deleted
+   * from `expiresAt` (epoch seconds) on.
+   */
+  countRequest(tenantId: string, windowStart: number, max: number, expiresAt: number): Promise<boolean>;
   /** The counters (undefined: not started). */
   getCounts(tenantId: string): Promise<{ readonly [K in CountedKind]?: number }>;
 }

@@ -18,13 +18,15 @@ export const TenantLimitsSchema = z
         Object.fromEntries(TENANT_LIMIT_NAMES.map((name) => [name, count])) as Record<TenantLimitName, typeof count>,
       )
       .describe(
-        'what the tenant may hold (set by the platform operator: `npm run limits`); maxConcurrentOperations counts the operations asked through the API that have not finished',
+        'what the tenant may hold, and the API requests it may make a minute (set by the platform operator: `npm run limits`); maxConcurrentOperations counts the operations asked through the API that have not finished',
       ),
     usage: z
       .strictObject({ clients: count, topics: count, policies: count, operationsInProgress: count })
       .describe('what it holds'),
   })
-  .describe("The tenant's quotas: a creation beyond one is 409 LIMIT_REACHED.");
+  .describe(
+    "The tenant's quotas: a creation beyond one is 409 LIMIT_REACHED, a request beyond requestsPerMinute 429 RATE_LIMITED.",
+  );
 
 /** The OpenAPI document (described by the OpenAPI 3.1 specification itself). */
 export const OpenApiDocumentSchema = z.looseObject({ openapi: z.string() });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient } from '../../../shared/c2/clients/deleteClient.js';
 import { C2ErrorCode } from '../../../shared/c2/errors.js';
-import { DEFAULT_TENANT_LIMITS, tenantLimits } from '../../../shared/c2/limits/tenantLimits.js';
+import { setTenantLimits } from '../../../shared/c2/limits/setTenantLimits.js';
+import { DEFAULT_TENANT_LIMITS, MAX_LIMIT, tenantLimits } from '../../../shared/c2/limits/tenantLimits.js';
 import { tenantLimitsView } from '../../../shared/c2/limits/tenantLimitsView.js';
 import { finishOperation } from '../../../shared/c2/operations/finishOperation.js';
 import { newOperationId } from '../../../shared/c2/operations/newOperationId.js';
@@ -40,6 +41,22 @@ describe('tenant limits', () => {
     await c2.deps.store.setTenantLimits('limits-set', { maxTopics: 3 });
     expect(await tenantLimits(c2.deps, 'limits-none')).toEqual(DEFAULT_TENANT_LIMITS);
     expect(await tenantLimits(c2.deps, 'limits-set')).toEqual({ ...DEFAULT_TENANT_LIMITS, maxTopics: 3 });
+  });
+
+  it('setTenantLimits: requestsPerMinute set and back to its default; out of range or not an integer refused', async () => {
+    // Act
+    const set = await setTenantLimits(c2.deps, 'limits-rate', { requestsPerMinute: 120 });
+    const refused = await Promise.all(
+      [-1, 1.5, MAX_LIMIT + 1, '60'].map((value) =>
+        codeOfAsync(() => setTenantLimits(c2.deps, 'limits-rate', { requestsPerMinute: value as number })),
+      ),
+    );
+    const back = await setTenantLimits(c2.deps, 'limits-rate', { requestsPerMinute: null });
+
+    // Assess
+    expect(set.limits.requestsPerMinute).toBe(120);
+    expect(refused).toEqual(Array.from({ length: 4 }, () => C2ErrorCode.InvalidInput));
+    expect(back.limits.requestsPerMinute).toBe(DEFAULT_TENANT_LIMITS.requestsPerMinute);
   });
 
   it('topics: LIMIT_REACHED past maxTopics, naming it; a deletion frees a slot; other tenants unaffected', async () => {

@@ -48,13 +48,22 @@ it('sets the local tenant limits in a stopped state folder; the next start enfor
   await c2.close();
 
   // Act
-  const set = await script('--state-dir', dir, '--max-clients', '3', '--max-policies', '5');
+  const set = await script(
+    '--state-dir',
+    dir,
+    '--max-clients',
+    '3',
+    '--max-policies',
+    '5',
+    '--requests-per-minute',
+    '60',
+  );
 
   // Assess
   expect(set.code).toBe(0);
   expect(JSON.parse(set.stdout)).toEqual({
     tenantId: 'local',
-    limits: { maxClients: 3, maxTopics: 10_000, maxPolicies: 5, maxConcurrentOperations: 100 },
+    limits: { maxClients: 3, maxTopics: 10_000, maxPolicies: 5, maxConcurrentOperations: 100, requestsPerMinute: 60 },
     usage: { clients: 2, topics: 0, policies: 0, operationsInProgress: 0 },
   });
   c2 = await open();
