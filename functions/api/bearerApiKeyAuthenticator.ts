@@ -1,14 +1,24 @@
+import { parseApiKeyToken } from '../../shared/c2/apiKeys/apiKeyToken.js';
 import { authenticateApiKey } from '../../shared/c2/apiKeys/authenticateApiKey.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import type { C2DepsFor } from '../C2DepsFor.js';
 import type { Authenticator } from './Authenticator.js';
 import { headerOf } from './headerOf.js';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
-/** The default {@link Authenticator}: `Authorization: Bearer e4c2.<tenant id>.<key id>.<secret>`. */
-export function bearerApiKeyAuthenticator(deps: C2Deps): Authenticator {
+/**
+ * The default {@link Authenticator}: `Authorization: Bearer e4c2.<tenant id>.<key id>.<secret>`. The key is read with
+ * the deps of the tenant the token names (`depsFor`; on AWS that tenant's scoped credentials: a token reaches no
+ * other tenant's items), or with `deps` for every tenant.
+ */
+export function bearerApiKeyAuthenticator(deps: C2Deps | C2DepsFor): Authenticator {
+  const depsFor: C2DepsFor = typeof deps === 'function' ? deps : () => deps;
   return async (event) => {
     const token = BEARER.exec(headerOf(event, 'authorization') ?? '')?.[1];
-    return token === undefined ? undefined : authenticateApiKey(deps, token);
+    const parsed = token === undefined ? undefined : parseApiKeyToken(token);
+    if (token === undefined || parsed === undefined) return undefined;
+    parsed.secret.fill(0);
+    return authenticateApiKey(depsFor(parsed.tenantId), token);
   };
 }

@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { API_KEY_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
+import type { C2DepsFor } from '../C2DepsFor.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
 import type { Authenticator } from './Authenticator.js';
@@ -34,6 +35,11 @@ export interface ApiHandlerOptions {
   readonly log?: ApiLogger;
   /** The route table (default: routes.ts). */
   readonly routes?: readonly ApiRoute[];
+  /**
+   * The deps a caller's route runs on, by the caller's tenant (AWS: tenant-scoped credentials, composeAwsC2.ts), and
+   * the default authenticator reads the key with; default `deps` for every tenant. Public routes run on `deps`.
+   */
+  readonly depsFor?: C2DepsFor;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -42,14 +48,15 @@ type Result = APIGatewayProxyStructuredResultV2;
 export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}): ApiHandler {
   const table = options.routes ?? defaultRoutes;
   checkTable(table);
-  const authenticate = options.authenticate ?? bearerApiKeyAuthenticator(deps);
+  const depsFor = options.depsFor ?? (() => deps);
+  const authenticate = options.authenticate ?? bearerApiKeyAuthenticator(depsFor);
   const log = options.log ?? consoleApiLogger;
 
   const router = httpRouterHandler<Event, Result>({
     routes: table.map((route) => ({
       method: route.method,
       path: route.path,
-      handler: (event: Event) => runRoute(route, deps, authenticate, event),
+      handler: (event: Event) => runRoute(route, deps, depsFor, authenticate, event),
     })),
     notFoundResponse: ({ path }) => {
       throw routeNotFound(table, path);
@@ -73,9 +80,15 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
   return (event, context) => handler(event, context ?? ({} as Context));
 }
 
-async function runRoute(route: ApiRoute, deps: C2Deps, authenticate: Authenticator, event: Event): Promise<Result> {
+async function runRoute(
+  route: ApiRoute,
+  deps: C2Deps,
+  depsFor: C2DepsFor,
+  authenticate: Authenticator,
+  event: Event,
+): Promise<Result> {
   const caller = route.scope === 'public' ? undefined : await authorize(route.scope, authenticate, event);
-  const result = await route.run(deps, caller, parseRequest(route, event));
+  const result = await route.run(caller ? depsFor(caller.tenantId) : deps, caller, parseRequest(route, event));
   const checked = route.response.safeParse(result);
   if (!checked.success) {
     const where = checked.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');

@@ -12,7 +12,11 @@ import { createApiHandler } from './createApiHandler.js';
 const deps = composeAwsC2(awsConfigFromEnv(), {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
 });
-const api = createApiHandler(deps, { log: (entry) => logger.error(entry.message, { ...entry }) });
+// Each caller's route runs on its tenant's scoped deps (composeAwsC2.ts); the public routes on the function's own.
+const api = createApiHandler(deps, {
+  depsFor: deps.depsFor,
+  log: (entry) => logger.error(entry.message, { ...entry }),
+});
 
 export const handler = middy(api)
   // Responses are not captured into traces: they may hold a generated key or a device private key.
