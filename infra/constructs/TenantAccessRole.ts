@@ -28,6 +28,8 @@ export const TENANT_TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+  // DynamoOperationStore.putDeliveries (deliveries written in batches).
+  'dynamodb:BatchWriteItem',
 ] as const;
 
 export interface TenantAccessRoleProps {

@@ -257,6 +257,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
         ],
         Resource: tableArn,
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`T#${principalTenant}`] } },
