@@ -16,6 +16,11 @@ export interface AwsC2Config {
   readonly rotationFunctionArn: string | undefined;
   /** Where the policies' schedules put a run they could not deliver (SQS ARN). */
   readonly scheduleDeadLetterArn: string | undefined;
+  /**
+   * The TenantAccessRole the functions assume, tagged with a tenant, to act for it (functions/tenantCredentials.ts);
+   * without it (tests, stacks deployed before it) they act with their own role for every tenant.
+   */
+  readonly tenantRoleArn: string | undefined;
 }
 
 export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsC2Config {
@@ -35,5 +40,6 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsC2Con
     schedulerRoleArn: env.SCHEDULER_ROLE_ARN,
     rotationFunctionArn: env.ROTATION_FUNCTION_ARN,
     scheduleDeadLetterArn: env.SCHEDULE_DEAD_LETTER_ARN,
+    tenantRoleArn: env.TENANT_ROLE_ARN,
   };
 }

@@ -6,6 +6,13 @@
  * lacks an adapter a use case it runs needs (the worker deprovisions the devices of deleted clients). The same use
  * cases and store adapter as local mode; `clients` lets tests point the SDK clients at moto. AES-SIV (vault,
  * commands) runs on OpenSSL only ({@link c2Engine}).
+ *
+ * Tenant isolation below the code: `depsFor(tenant)` is what an entry point runs a tenant's request or message on.
+ * When the configuration names the TenantAccessRole, its store, operations, policies and vault are tenant-scoped
+ * (DynamoDB and KMS clients with that tenant's credentials, tenantCredentials.ts: they reach only `T#<tenant>` items
+ * and data keys of encryption context `tenant=<tenant>`), the rest shared (publisher, queue, scheduler,
+ * provisioner: no tenant data), and the E4-id claims (partition `N#`) on the function's own client; kept for the 100
+ * tenants last used. Without the role (tests, stacks deployed before it), `depsFor` answers the function's own deps.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { IoTClient } from '@aws-sdk/client-iot';
@@ -13,6 +20,7 @@ import type { IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
@@ -28,7 +36,10 @@ import type { CommandPublisher, DeviceProvisioner, Scheduler } from '../shared/c
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import { setDefaultEngine } from '../shared/e4/index.js';
 import type { AwsC2Config } from './awsConfig.js';
+import type { C2DepsFor } from './C2DepsFor.js';
 import { c2Engine } from './c2Engine.js';
+import { lruMemo } from './lruMemo.js';
+import { tenantCredentials } from './tenantCredentials.js';
 
 /** SDK client settings shared by every client (region, endpoint, credentials); empty in Lambda. */
 export type AwsClientConfig = Pick<DynamoDBClientConfig, 'region' | 'endpoint' | 'credentials'>;
@@ -43,7 +54,15 @@ export interface ComposeAwsC2Options {
   readonly decoratePublisher?: (publisher: CommandPublisher) => CommandPublisher;
 }
 
-export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options = {}): C2Deps {
+/** Tenants whose scoped deps (SDK clients, opened data keys) a function instance keeps. */
+export const TENANT_DEPS_KEPT = 100;
+
+/** The function's own deps, and the deps of each tenant. */
+export interface AwsC2Deps extends C2Deps {
+  readonly depsFor: C2DepsFor;
+}
+
+export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options = {}): AwsC2Deps {
   const base = { ...(config.region ? { region: config.region } : {}), ...options.clients };
   const iotEndpoint = config.iotDataEndpoint.startsWith('http')
     ? config.iotDataEndpoint
@@ -53,12 +72,15 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
   const db = withoutCallLog(new DynamoDBClient(base));
   // Client ids and topic hashes (computed for every record read or written) on OpenSSL too.
   setDefaultEngine(c2Engine);
-  return {
-    store: new DynamoKeyStore(db, config.tableName),
-    operations: new DynamoOperationStore(db, config.tableName),
-    policies: new DynamoPolicyStore(db, config.tableName),
+  const data = (client: DynamoDBClient, kms: KMSClient) => ({
+    store: new DynamoKeyStore(client, config.tableName, { claimsDb: db }),
+    operations: new DynamoOperationStore(client, config.tableName),
+    policies: new DynamoPolicyStore(client, config.tableName),
+    vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(kms, config.kmsKeyArn), { engine: c2Engine }),
+  });
+  const own: C2Deps = {
+    ...data(db, new KMSClient(base)),
     queue: new SqsWorkQueue(new SQSClient(base), config.workQueueUrl),
-    vault: new EnvelopeKeyVault(new KmsMasterKeyProvider(new KMSClient(base), config.kmsKeyArn), { engine: c2Engine }),
     publisher: options.decoratePublisher ? options.decoratePublisher(publisher) : publisher,
     clock: Date.now,
     engine: c2Engine,
@@ -67,6 +89,22 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     ...optional('provisioner', options.provisioner?.(base) ?? provisionerOf(config, base)),
     ...optional('scheduler', options.scheduler?.(base) ?? schedulerOf(config, base)),
   };
+  const roleArn = config.tenantRoleArn;
+  if (!roleArn) return { ...own, depsFor: () => own };
+  const sts = new STSClient(base);
+  const scopedOf = lruMemo(
+    TENANT_DEPS_KEPT,
+    (tenantId) => {
+      const scoped = { ...base, credentials: tenantCredentials(sts, roleArn, tenantId) };
+      const clients = { db: withoutCallLog(new DynamoDBClient(scoped)), kms: new KMSClient(scoped) };
+      return { clients, deps: { ...own, ...data(clients.db, clients.kms) } satisfies C2Deps };
+    },
+    ({ clients }) => {
+      clients.db.destroy();
+      clients.kms.destroy();
+    },
+  );
+  return { ...own, depsFor: (tenantId) => scopedOf(tenantId).deps };
 }
 
 /** The device provisioner when the configuration names the device policy. */

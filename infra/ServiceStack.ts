@@ -5,7 +5,8 @@
  * lifecycle rules and their queue (drained by the lifecycle function), the receipt rule, the EventBridge Scheduler
  * group and role for rotations, the pipe of link changes from the table's stream to the work queue (policy events),
  * and the dashboard and alarms. Each function's role holds exactly what it uses (see
- * the `allow()` calls below and test/infra/serviceStack.test.ts).
+ * the `allow()` calls below and test/infra/serviceStack.test.ts). Tenant data (the table's `T#` items, the tenants'
+ * data keys) is reached only through the TenantAccessRole, assumed per tenant (constructs/TenantAccessRole.ts).
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -37,20 +38,12 @@ import { LifecycleEventRules } from './constructs/LifecycleEventRules.js';
 import { LinkChangePipe } from './constructs/LinkChangePipe.js';
 import { Observability } from './constructs/Observability.js';
 import { ReceiptRule } from './constructs/ReceiptRule.js';
+import { TENANT_TAG, TenantAccessRole } from './constructs/TenantAccessRole.js';
 import { DEAD_LETTER_RETENTION, WorkQueue } from './constructs/WorkQueue.js';
 
-/** The encryption context key every tenant data key carries (shared/adapters/aws/KmsMasterKeyProvider.ts). */
-export const TENANT_CONTEXT_KEY = 'tenant';
-
-/** The table operations of shared/adapters/aws/DynamoKeyStore.ts: nothing else (no Scan, no table management). */
-export const TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-] as const;
+/** What the E4-id claims do (DynamoClientIdRegistry), on their own partitions `N#<hex id>` only. */
+export const CLAIM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+export const CLAIM_PARTITION_PREFIX = 'N#';
 
 export const SCHEDULE_ACTIONS = [
   'scheduler:CreateSchedule',
@@ -145,6 +138,8 @@ export class ServiceStack extends Stack {
   /** Runs EventBridge Scheduler could not deliver to the rotation function (its retry policy spent). */
   readonly scheduleDeadLetterQueue: Queue;
   readonly observability: Observability;
+  /** What the functions assume, tagged with a tenant, to act for it. */
+  readonly tenantAccess: TenantAccessRole;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -308,21 +303,17 @@ export class ServiceStack extends Stack {
     // Things of the C2 only: their names start with e4c2- (IotDeviceProvisioner: e4c2-<tenant>-<hex id>).
     const things = arn('iot', 'thing', 'e4c2-*');
     const certificates = arn('iot', 'cert', '*');
-    const dataKeyActions = {
-      api: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      lifecycle: ['kms:Decrypt'],
-      rotation: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      worker: ['kms:GenerateDataKey', 'kms:Decrypt'],
-    };
+    this.tenantAccess = new TenantAccessRole(this, 'TenantAccess', {
+      table,
+      key,
+      assumedBy: this.functions().map(([, fn]) => fn.executionRole),
+    });
+    const tenantRoleArn = this.tenantAccess.role.roleArn;
     for (const [name, fn] of this.functions()) {
-      fn.allow('KeyStoreReadWrite', TABLE_ACTIONS, [table.tableArn]);
-      // The table is encrypted with the same key: DynamoDB uses it on the caller's behalf, and only DynamoDB may.
-      fn.allow('TableEncryptionThroughDynamoDB', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [key.keyArn], {
-        StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.${this.urlSuffix}` },
-      });
-      // Tenant data keys: only with the tenant in the encryption context (KmsMasterKeyProvider always puts it).
-      fn.allow('TenantDataKeys', dataKeyActions[name], [key.keyArn], {
-        Null: { [`kms:EncryptionContext:${TENANT_CONTEXT_KEY}`]: 'false' },
+      fn.addEnvironment('TENANT_ROLE_ARN', tenantRoleArn);
+      // Tenant items and data keys only through a session of the TenantAccessRole tagged with the tenant.
+      fn.allow('AssumeTenantAccessRole', ['sts:AssumeRole', 'sts:TagSession'], [tenantRoleArn], {
+        Null: { [`aws:RequestTag/${TENANT_TAG}`]: 'false' },
       });
       fn.allow('PublishControlTopics', ['iot:Publish'], [controlTopics]);
       // Operations are started by every function, and the worker enqueues the next slice of a long fan-out.
@@ -339,6 +330,16 @@ export class ServiceStack extends Stack {
             ? ' So have iot:CreateKeysAndCertificate and iot:ListThings (device provisioning: one device per E4 id).'
             : ''),
       );
+    }
+    // E4-id claims (partition N#<hex id>, one per id across tenants: shared/adapters/aws/DynamoClientIdRegistry.ts):
+    // claimed at a client's creation (api), released at its deletion (worker), with the functions' own roles.
+    for (const fn of [this.apiFunction, this.workerFunction]) {
+      fn.allow('ClientIdClaims', CLAIM_ACTIONS, [table.tableArn], {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CLAIM_PARTITION_PREFIX}*`] },
+      });
+      fn.allow('TableEncryptionThroughDynamoDB', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [key.keyArn], {
+        StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.${this.urlSuffix}` },
+      });
     }
     // Policies' schedules: put and deleted by the api function (policy changes) and the worker (kept in step after a
     // failed put or a stale run, deleted with the client or topic a policy names).

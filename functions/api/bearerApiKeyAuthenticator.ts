@@ -1,15 +1,23 @@
+import { parseApiKeyToken } from '../../shared/c2/apiKeys/apiKeyToken.js';
 import { authenticateApiKey } from '../../shared/c2/apiKeys/authenticateApiKey.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import type { C2DepsFor } from '../C2DepsFor.js';
 import type { Authenticator } from './Authenticator.js';
 import { bearerTokenOf } from './bearerTokenOf.js';
 
 /**
  * The {@link Authenticator} of local mode (and the default): `Authorization: Bearer e4c2.<tenant id>.<key id>.<secret>`
  * checked by authenticateApiKey, the decision the AWS deployment's Lambda authorizer makes (functions/authorizer/).
+ * The key is read with the deps of the tenant the token names (`depsFor`; on AWS that tenant's scoped credentials: a
+ * token reaches no other tenant's items), or with `deps` for every tenant.
  */
-export function bearerApiKeyAuthenticator(deps: C2Deps): Authenticator {
+export function bearerApiKeyAuthenticator(deps: C2Deps | C2DepsFor): Authenticator {
+  const depsFor: C2DepsFor = typeof deps === 'function' ? deps : () => deps;
   return async (event) => {
     const token = bearerTokenOf(event);
-    return token === undefined ? undefined : authenticateApiKey(deps, token);
+    const parsed = token === undefined ? undefined : parseApiKeyToken(token);
+    if (token === undefined || parsed === undefined) return undefined;
+    parsed.secret.fill(0);
+    return authenticateApiKey(depsFor(parsed.tenantId), token);
   };
 }

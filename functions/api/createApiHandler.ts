@@ -12,6 +12,7 @@ import { API_KEY_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { type RequestRateLimiter, requestRateLimiter } from '../../shared/c2/limits/requestRateLimiter.js';
 import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
+import type { C2DepsFor } from '../C2DepsFor.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
 import type { Authenticator } from './Authenticator.js';
@@ -37,8 +38,13 @@ export interface ApiHandlerOptions {
   readonly log?: ApiLogger;
   /** The route table (default: routes.ts). */
   readonly routes?: readonly ApiRoute[];
-  /** The tenants' request rate (default: requestRateLimiter over `deps`, store failures logged as warnings). */
+  /** The tenants' request rate (default: requestRateLimiter over `depsFor`, store failures logged as warnings). */
   readonly limitRate?: RequestRateLimiter;
+  /**
+   * The deps a caller's route runs on, by the caller's tenant (AWS: tenant-scoped credentials, composeAwsC2.ts), and
+   * the default authenticator and rate limiter use; default `deps` for every tenant. Public routes run on `deps`.
+   */
+  readonly depsFor?: C2DepsFor;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -47,11 +53,13 @@ type Result = APIGatewayProxyStructuredResultV2;
 export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}): ApiHandler {
   const table = options.routes ?? defaultRoutes;
   checkTable(table);
-  const authenticate = options.authenticate ?? bearerApiKeyAuthenticator(deps);
+  const depsFor = options.depsFor ?? (() => deps);
+  const authenticate = options.authenticate ?? bearerApiKeyAuthenticator(depsFor);
   const log = options.log ?? consoleApiLogger;
   const limitRate =
     options.limitRate ??
     requestRateLimiter(deps, {
+      depsFor,
       onStoreFailure: (error) =>
         log({
           level: 'warn',
@@ -60,7 +68,7 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
         }),
     });
   // The caller of each request in flight, for its log line should it fail (tenant and key id, never the token).
-  const gate: Gate = { authenticate, limitRate, principals: new WeakMap() };
+  const gate: Gate = { authenticate, limitRate, depsFor, principals: new WeakMap() };
 
   const router = httpRouterHandler<Event, Result>({
     routes: table.map((route) => ({
@@ -99,6 +107,8 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
 interface Gate {
   readonly authenticate: Authenticator;
   readonly limitRate: RequestRateLimiter;
+  /** The deps of a caller's tenant. */
+  readonly depsFor: C2DepsFor;
   /** The principal of each request in flight, for its log line should it fail. */
   readonly principals: WeakMap<Event, Principal>;
 }
@@ -106,7 +116,7 @@ interface Gate {
 async function runRoute(route: ApiRoute, deps: C2Deps, gate: Gate, event: Event): Promise<Result> {
   const caller = route.scope === 'public' ? undefined : await authorize(route.scope, gate, event);
   if (caller) gate.principals.set(event, caller);
-  const result = await route.run(deps, caller, parseRequest(route, event));
+  const result = await route.run(caller ? gate.depsFor(caller.tenantId) : deps, caller, parseRequest(route, event));
   const checked = route.response.safeParse(result);
   if (!checked.success) {
     const where = checked.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');

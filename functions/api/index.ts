@@ -16,9 +16,13 @@ import { createApiHandler } from './createApiHandler.js';
 const deps = composeAwsC2(awsConfigFromEnv(), {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
 });
+// The principal from the Lambda authorizer's context; each caller's route runs on its tenant's scoped deps
+// (composeAwsC2.ts), the public routes on the function's own.
 const api = createApiHandler(deps, {
   authenticate: authorizerContextAuthenticator,
-  log: (entry) => logger.error(entry.message, { ...entry }),
+  depsFor: deps.depsFor,
+  log: (entry) =>
+    entry.level === 'warn' ? logger.warn(entry.message, { ...entry }) : logger.error(entry.message, { ...entry }),
 });
 
 export const handler = middy(api)

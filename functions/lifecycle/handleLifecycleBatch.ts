@@ -5,12 +5,14 @@
  * resync started, or joined when one is waiting, so a connection's events count once). Events of no interest are
  * ignored; a record whose handling failed is listed in the partial batch response, to come back later (after the
  * queue's receive limit, to its dead-letter queue). A burst (every device reconnecting after an outage) waits in the
- * queue: the event source's maximum concurrency bounds the functions at work.
+ * queue: the event source's maximum concurrency bounds the functions at work. Each event runs on the deps of the
+ * tenant its thing name names (`depsFor`: on AWS that tenant's scoped credentials).
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { forEachAtMost } from '../../shared/c2/forEachAtMost.js';
 import { handleWork } from '../../shared/c2/operations/handleWork.js';
+import type { C2DepsFor } from '../C2DepsFor.js';
 import type { WorkBatchLogger } from '../worker/handleWorkBatch.js';
 import { type LifecycleEvent, returnOfEvent } from './returnOfEvent.js';
 
@@ -26,6 +28,7 @@ export async function handleLifecycleBatch(
   deps: C2Deps,
   event: SQSEvent,
   logger: WorkBatchLogger,
+  depsFor: C2DepsFor = () => deps,
 ): Promise<LifecycleBatchOutcome> {
   const failed = new Set<string>();
   let returns = 0;
@@ -43,7 +46,7 @@ export async function handleLifecycleBatch(
       return;
     }
     try {
-      await handleWork(deps, message);
+      await handleWork(depsFor(message.tenantId), message);
       returns++;
     } catch (error) {
       logger.error('lifecycle event failed', {

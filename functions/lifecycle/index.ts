@@ -16,7 +16,7 @@ import { handleLifecycleBatch } from './handleLifecycleBatch.js';
 const deps = composeAwsC2(awsConfigFromEnv());
 
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const { batchItemFailures, returns, ignored } = await handleLifecycleBatch(deps, event, logger);
+  const { batchItemFailures, returns, ignored } = await handleLifecycleBatch(deps, event, logger, deps.depsFor);
   logger.info('lifecycle batch', { records: event.Records.length, returns, ignored, failed: batchItemFailures.length });
   return { batchItemFailures };
 })

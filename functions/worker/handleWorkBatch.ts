@@ -4,7 +4,8 @@
  * in `batchItemFailures` come back (after the queue's visibility timeout), the others are deleted. A record whose
  * body is not a WorkMessage is logged without its content and listed too, so that after the queue's receive limit
  * it rests in the dead-letter queue, where an operator sees it (an alarm watches its depth), instead of being lost
- * or taken again at once. The link-change pipe's records (the table's stream) are read as link changes.
+ * or taken again at once. The link-change pipe's records (the table's stream) are read as link changes. The
+ * messages of each tenant run on that tenant's deps (`depsFor`: on AWS its scoped credentials), tenants side by side.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { isStreamRecord, linkChangeOfStreamRecord } from '../../shared/adapters/aws/linkChangeOfStreamRecord.js';
@@ -13,6 +14,7 @@ import { describeWorkMessage } from '../../shared/c2/operations/describeWorkMess
 import { handleWorkMessages } from '../../shared/c2/operations/handleWorkMessages.js';
 import { parseWorkMessage } from '../../shared/c2/operations/parseWorkMessage.js';
 import type { WorkMessage } from '../../shared/c2/ports/WorkQueue.js';
+import type { C2DepsFor } from '../C2DepsFor.js';
 
 /**
  * A body as a WorkMessage: the link-change pipe's DynamoDB stream records read as LinkChangeMessages (a stream record
@@ -49,7 +51,13 @@ export interface WorkBatchOptions {
   /** Records other than receipts handled at once; default 4. */
   readonly concurrency?: number;
   readonly logger: WorkBatchLogger;
+  /** The deps of a tenant's messages (composeAwsC2's `depsFor`); default the `deps` given for every tenant. */
+  readonly depsFor?: C2DepsFor;
 }
+
+/** The tenant a message is for (an event-log entry's own). */
+const tenantOf = (message: WorkMessage): string =>
+  message.type === 'event' ? message.event.tenantId : message.tenantId;
 
 export const DEFAULT_MARGIN_MS = 10_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -73,10 +81,30 @@ export async function handleWorkBatch(
       failed.add(record.messageId);
     }
   }
-  const errors = await handleWorkMessages(
-    deps,
-    parsed.map(({ message }) => message),
-    { concurrency, budgetMs: () => Math.max(0, options.remainingMs() - marginMs) },
+  const budgetMs = () => Math.max(0, options.remainingMs() - marginMs);
+  const depsFor = options.depsFor ?? (() => deps);
+  const byTenant = new Map<string, number[]>();
+  parsed.forEach(({ message }, i) => {
+    const tenantId = tenantOf(message);
+    byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), i]);
+  });
+  const errors: unknown[] = parsed.map(() => undefined);
+  // The batch's `concurrency` shared out among its tenants (a batch of one tenant, the usual fan-out, takes it all).
+  const lanes = Math.max(1, Math.ceil(concurrency / byTenant.size));
+  await Promise.all(
+    [...byTenant].map(async ([tenantId, indexes]) => {
+      let tenantErrors: unknown[];
+      try {
+        const messages = indexes.map((i) => parsed[i]!.message);
+        tenantErrors = await handleWorkMessages(depsFor(tenantId), messages, { concurrency: lanes, budgetMs });
+      } catch (error) {
+        // No deps for this tenant (a malformed tenant id): its messages fail, to rest in the dead-letter queue.
+        tenantErrors = indexes.map(() => error);
+      }
+      tenantErrors.forEach((error, j) => {
+        errors[indexes[j]!] = error;
+      });
+    }),
   );
   errors.forEach((error, i) => {
     if (error === undefined) return;

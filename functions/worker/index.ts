@@ -21,6 +21,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
   const response = await handleWorkBatch(deps, event, {
     remainingMs: () => context.getRemainingTimeInMillis(),
     logger,
+    depsFor: deps.depsFor,
   });
   logger.info('work batch', { records: event.Records.length, failed: response.batchItemFailures.length });
   return response;

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/api/routes.js';
 import type { C2Function } from '../../infra/constructs/C2Function.js';
 import { RECEIPT_RULE_SQL, TENANT_OF_THING_NAME, THING_NAME_PATTERN } from '../../infra/constructs/ReceiptRule.js';
+import { PRINCIPAL_TENANT } from '../../infra/constructs/TenantAccessRole.js';
 import { PUBLIC_ROUTES } from '../../infra/ServiceStack.js';
 import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { flat, logicalIdOf, removeTestApps, testApp } from './synthApp.js';
@@ -54,7 +55,20 @@ function statementsOf(fn: C2Function): Statement[] {
   );
 }
 
-const common = (fn: C2Function, dataKeyActions: string[]): Statement[] => [
+const tenantRoleArn = `<${logicalIdOf(service.tenantAccess.role)}.Arn>`;
+const dynamoViaService = {
+  StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
+};
+/** The table encrypted with the C2's key: DynamoDB uses it for whoever reads or writes items. */
+const tableEncryption: Statement = {
+  sid: 'TableEncryptionThroughDynamoDB',
+  actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  resources: [keyArn],
+  condition: dynamoViaService,
+};
+
+/** Every function: tracing, its logs, tenant data through the TenantAccessRole only, commands, work. */
+const common = (fn: C2Function): Statement[] => [
   {
     sid: undefined,
     actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
@@ -68,31 +82,10 @@ const common = (fn: C2Function, dataKeyActions: string[]): Statement[] => [
     condition: undefined,
   },
   {
-    sid: 'KeyStoreReadWrite',
-    actions: [
-      'dynamodb:GetItem',
-      'dynamodb:BatchGetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    ],
-    resources: [tableArn],
-    condition: undefined,
-  },
-  {
-    sid: 'TableEncryptionThroughDynamoDB',
-    actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-    resources: [keyArn],
-    condition: {
-      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
-    },
-  },
-  {
-    sid: 'TenantDataKeys',
-    actions: dataKeyActions,
-    resources: [keyArn],
-    condition: { Null: { 'kms:EncryptionContext:tenant': 'false' } },
+    sid: 'AssumeTenantAccessRole',
+    actions: ['sts:AssumeRole', 'sts:TagSession'],
+    resources: [tenantRoleArn],
+    condition: { Null: { 'aws:RequestTag/tenant': 'false' } },
   },
   {
     sid: 'PublishControlTopics',
@@ -106,6 +99,17 @@ const common = (fn: C2Function, dataKeyActions: string[]): Statement[] => [
     resources: [`<${logicalIdOf(service.workQueue.queue)}.Arn>`],
     condition: undefined,
   },
+];
+
+/** The api function and the worker: E4-id claims (partitions N#), with their own roles (infra/README.md). */
+const claims: Statement[] = [
+  {
+    sid: 'ClientIdClaims',
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    resources: [tableArn],
+    condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['N#*'] } },
+  },
+  tableEncryption,
 ];
 
 /**
@@ -166,14 +170,18 @@ describe('service stack: functions', () => {
       'SCHEDULER_ROLE_ARN',
       'SCHEDULE_GROUP',
       'TABLE_NAME',
+      'TENANT_ROLE_ARN',
       'WORK_QUEUE_URL',
     ];
     for (const [name, fn] of functions) {
       const variables = resources[logicalIdOf(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
+      // The authorizer reads API keys with its own narrow grant, never as a tenant (infra/README.md).
       const expected =
         name === 'api' || name === 'worker'
           ? [...common, 'ROTATION_FUNCTION_ARN', 'SCHEDULE_DEAD_LETTER_ARN'].sort()
-          : common;
+          : name === 'authorizer'
+            ? common.filter((variable) => variable !== 'TENANT_ROLE_ARN')
+            : common;
       expect(Object.keys(variables).sort(), name).toEqual(expected);
       expect(variables).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
@@ -187,6 +195,7 @@ describe('service stack: functions', () => {
       expect(flat(variables.KMS_KEY_ARN)).toMatch(/^import:e4c2-dev-stateful:ExportsOutputFnGetAttC2Key/);
       expect(flat(variables.SCHEDULER_ROLE_ARN)).toBe(`<${logicalIdOf(service.schedulerRole)}.Arn>`);
       expect(flat(variables.WORK_QUEUE_URL)).toBe(`<${logicalIdOf(service.workQueue.queue)}>`);
+      if (name !== 'authorizer') expect(flat(variables.TENANT_ROLE_ARN)).toBe(tenantRoleArn);
       expect(flat(variables.IOT_DATA_ENDPOINT)).toMatch(/^<IotDataEndpointLookup[0-9A-F]{8}\.endpointAddress>$/);
     }
     for (const fn of [service.apiFunction, service.workerFunction]) {
@@ -207,13 +216,117 @@ describe('service stack: functions', () => {
   });
 });
 
+describe('service stack: tenant isolation (TenantAccessRole)', () => {
+  const role = resources[logicalIdOf(service.tenantAccess.role)]!.Properties;
+  const principalTenant = PRINCIPAL_TENANT;
+
+  it('is assumed only by the four function roles, with a tenant session tag and no other tag', () => {
+    const roles = service.functions().map(([, fn]) => `<${logicalIdOf(fn.executionRole)}.Arn>`);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual(
+      roles.map(() => ({
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Effect: 'Allow',
+        Principal: { AWS: expect.anything() },
+        Condition: {
+          Null: { 'aws:RequestTag/tenant': 'false' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+        },
+      })),
+    );
+    const principals = (role.AssumeRolePolicyDocument.Statement as Json[]).map((statement) =>
+      flat(statement.Principal.AWS),
+    );
+    expect(principals.sort()).toEqual([...roles].sort());
+  });
+
+  it("reaches the table's items only in the partition T#<session tenant>, data keys only of that tenant", () => {
+    expect(principalTenant).toBe(['$', '{aws:PrincipalTag/tenant}'].join(''));
+    const policies = ofType('AWS::IAM::Policy').filter(([, policy]) =>
+      (policy.Properties.Roles as unknown[]).some((r) => flat(r) === `<${logicalIdOf(service.tenantAccess.role)}>`),
+    );
+    const statements = policies.flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Json[]);
+    expect(
+      statements.map((statement) => ({
+        ...statement,
+        Resource: flat(statement.Resource).replace(/Arn[0-9A-F]{8}$/, 'Arn'),
+      })),
+    ).toEqual([
+      {
+        Sid: 'TenantItems',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+        ],
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`T#${principalTenant}`] } },
+      },
+      {
+        Sid: 'TableEncryptionThroughDynamoDB',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: keyArn,
+        Condition: dynamoViaService,
+      },
+      {
+        Sid: 'TenantDataKeys',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:EncryptionContext:tenant': principalTenant } },
+      },
+    ]);
+  });
+
+  it('leaves no other role of the stack a table item action without a LeadingKeys condition (but the authorizer), nor a data key', () => {
+    const itemAction =
+      /^dynamodb:(GetItem|BatchGetItem|Query|Scan|PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactGetItems|TransactWriteItems|PartiQL.*|\*)$/;
+    const found: string[] = [];
+    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Json[]) {
+        const actions = [statement.Action].flat() as string[];
+        const leadingKeys =
+          statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ??
+          statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'];
+        if (actions.some((action) => itemAction.test(action)))
+          found.push(`${id} ${statement.Sid}: ${JSON.stringify(leadingKeys)}`);
+        const dataKey = actions.some((action) => /^kms:(Decrypt|GenerateDataKey\*?|\*)$/.test(action));
+        if (dataKey && !statement.Condition?.StringEquals?.['kms:ViaService']) {
+          expect(id).toMatch(/^TenantAccessRole/);
+          expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:tenant': principalTenant } });
+        }
+      }
+    }
+    const api = logicalIdOf(service.apiFunction.executionRole);
+    const worker = logicalIdOf(service.workerFunction.executionRole);
+    const authorizer = logicalIdOf(service.authorizerFunction.executionRole).replace(/[0-9A-F]{8}$/, '');
+    expect(found.map((line) => line.replace(/DefaultPolicy[0-9A-F]{8}/, 'DefaultPolicy')).sort()).toEqual(
+      [
+        // The authorizer's reads of API keys (any tenant's: the token names it) and their lastUsedAt, nothing else.
+        `${authorizer}DefaultPolicy ReadApiKeys: undefined`,
+        `${authorizer}DefaultPolicy RecordApiKeyUse: undefined`,
+        `${api.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy ClientIdClaims: ["N#*"]`,
+        `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy ClientIdClaims: ["N#*"]`,
+        `TenantAccessRoleDefaultPolicy TenantItems: ["T#${principalTenant}"]`,
+      ].sort(),
+    );
+  });
+});
+
 describe('service stack: least-privilege grants', () => {
-  it('api: key store, data keys, control topics, its schedules, the scheduler role, device provisioning', () => {
+  it('api: the tenant role, E4-id claims, control topics, its schedules, the scheduler role, device provisioning', () => {
     // Act
     const statements = statementsOf(service.apiFunction);
     // Assess
     expect(statements).toEqual([
-      ...common(service.apiFunction, ['kms:GenerateDataKey', 'kms:Decrypt']),
+      ...common(service.apiFunction),
+      ...claims,
       ...manageSchedules,
       {
         sid: 'CreateDeviceCertificates',
@@ -243,8 +356,8 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
-  it('lifecycle: consumes the lifecycle queue; key store, Decrypt of data keys, control topics, work queue; nothing else', () => {
-    const [xray, logs, ...rest] = common(service.lifecycleFunction, ['kms:Decrypt']);
+  it('lifecycle: consumes the lifecycle queue; the tenant role, control topics, work queue; nothing else', () => {
+    const [xray, logs, ...rest] = common(service.lifecycleFunction);
     expect(statementsOf(service.lifecycleFunction)).toEqual([
       xray,
       logs,
@@ -264,15 +377,12 @@ describe('service stack: least-privilege grants', () => {
     ]);
   });
 
-  it('rotation: key store, new and existing data keys, control topics, work queue, dead letters; nothing else', () => {
-    expect(statementsOf(service.rotationFunction)).toEqual([
-      sendDeadLetters,
-      ...common(service.rotationFunction, ['kms:GenerateDataKey', 'kms:Decrypt']),
-    ]);
+  it('rotation: the tenant role, control topics, work queue, dead letters; nothing else', () => {
+    expect(statementsOf(service.rotationFunction)).toEqual([sendDeadLetters, ...common(service.rotationFunction)]);
   });
 
-  it('worker: the work queue; key store, data keys, control topics, schedules, removing devices; nothing else', () => {
-    const [xray, logs, ...rest] = common(service.workerFunction, ['kms:GenerateDataKey', 'kms:Decrypt']);
+  it('worker: the work queue; the tenant role, E4-id claims, control topics, schedules, removing devices; nothing else', () => {
+    const [xray, logs, ...rest] = common(service.workerFunction);
     expect(statementsOf(service.workerFunction)).toEqual([
       xray,
       logs,
@@ -289,6 +399,7 @@ describe('service stack: least-privilege grants', () => {
         condition: undefined,
       },
       ...rest,
+      ...claims,
       ...manageSchedules,
       {
         sid: 'DeprovisionDeviceThings',
@@ -306,7 +417,7 @@ describe('service stack: least-privilege grants', () => {
   });
 
   it("authorizer: reads items, writes only an API key's lastUsedAt (nothing returned), the table's encryption through DynamoDB; nothing else", () => {
-    const [xray, logs, , tableEncryption] = common(service.authorizerFunction, []);
+    const [xray, logs] = common(service.authorizerFunction);
     expect(statementsOf(service.authorizerFunction)).toEqual([
       xray,
       logs,

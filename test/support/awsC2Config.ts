@@ -1,6 +1,6 @@
 /**
  * The configuration of the AWS functions for tests against moto (composeAwsC2 with `clients` pointed at it): region
- * us-east-1, the fields given, every optional adapter (device provisioner, scheduler) off unless given.
+ * us-east-1, the fields given, every optional adapter (device provisioner, scheduler) and the tenant role off unless given.
  */
 import type { AwsC2Config } from '../../functions/awsConfig.js';
 
@@ -14,6 +14,7 @@ export function awsC2Config(
     schedulerRoleArn: undefined,
     rotationFunctionArn: undefined,
     scheduleDeadLetterArn: undefined,
+    tenantRoleArn: undefined,
     ...fields,
   };
 }

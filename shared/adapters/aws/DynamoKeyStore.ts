@@ -66,6 +66,11 @@ import { writeIf } from './writeIf.js';
 export interface DynamoKeyStoreOptions {
   /** How long events are kept: their `expiresAt` (the table's TTL attribute) is `at` + this. 400 by default. */
   readonly eventRetentionDays?: number;
+  /**
+   * The client of the E4-id claims (partition `N#`, outside every tenant's): on AWS the function's own, when `db`
+   * holds a tenant's credentials, which reach only `T#<tenant>` (functions/composeAwsC2.ts). Default `db`.
+   */
+  readonly claimsDb?: DynamoDBClient;
 }
 
 export class DynamoKeyStore implements KeyStore {
@@ -85,7 +90,7 @@ export class DynamoKeyStore implements KeyStore {
     this.#table = tableName;
     this.#events = eventKind(retentionDays);
     this.#fence = new DynamoFenceStore(db, tableName);
-    this.#claims = new DynamoClientIdRegistry(db, tableName);
+    this.#claims = new DynamoClientIdRegistry(options.claimsDb ?? db, tableName);
     this.#limits = new DynamoTenantLimits(db, tableName);
   }
 

@@ -24,8 +24,13 @@ export type RequestRateLimiter = (tenantId: string) => Promise<RequestRateVerdic
 
 export function requestRateLimiter(
   deps: C2Deps,
-  options: { readonly onStoreFailure?: (error: unknown) => void } = {},
+  options: {
+    /** The deps of a tenant (AWS: its scoped credentials); default `deps` for every tenant. */
+    readonly depsFor?: (tenantId: string) => C2Deps;
+    readonly onStoreFailure?: (error: unknown) => void;
+  } = {},
 ): RequestRateLimiter {
+  const depsFor = options.depsFor ?? (() => deps);
   const limits = expiringCache<number>({ ttlMs: LIMIT_TTL_MS, clock: deps.clock });
   const failed = (error: unknown): RequestRateVerdict => {
     try {
@@ -38,7 +43,7 @@ export function requestRateLimiter(
   return async (tenantId) => {
     let limit: number;
     try {
-      limit = await limits(tenantId, async () => (await tenantLimits(deps, tenantId)).requestsPerMinute);
+      limit = await limits(tenantId, async () => (await tenantLimits(depsFor(tenantId), tenantId)).requestsPerMinute);
     } catch (error) {
       return failed(error);
     }
@@ -53,7 +58,8 @@ export function requestRateLimiter(
     if (limit <= 0) return refused;
     try {
       const expiresAt = Math.ceil((windowEnd + COUNTER_GRACE_MS) / 1000);
-      return (await deps.store.countRequest(tenantId, windowStart, limit, expiresAt)) ? { allowed: true } : refused;
+      const { store } = depsFor(tenantId);
+      return (await store.countRequest(tenantId, windowStart, limit, expiresAt)) ? { allowed: true } : refused;
     } catch (error) {
       return failed(error);
     }
