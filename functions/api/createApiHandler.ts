@@ -7,9 +7,10 @@
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { API_KEY_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope.js';
+import { PRINCIPAL_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
-import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
+import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
+import type { Principal, PrincipalScope } from '../../shared/c2/ports.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
 import type { Authenticator } from './Authenticator.js';
@@ -97,17 +98,23 @@ function nextLink(event: Event, next: string): string {
 
 /**
  * The principal of the request, if its key grants `scope`: 401 without a usable key (one message whatever the
- * reason, so that a caller cannot tell a revoked key from an unknown one), 403 FORBIDDEN when its scope is too low.
+ * reason, so that a caller cannot tell a revoked key from an unknown one), 403 TENANT_SUSPENDED for a key of a
+ * suspended tenant (or one being deleted), 403 FORBIDDEN when its scope does not grant the route's (a platform key
+ * grants only platform routes, a tenant key none of them).
  */
-async function authorize(scope: ApiKeyScope, authenticate: Authenticator, event: Event): Promise<Principal> {
+async function authorize(scope: PrincipalScope, authenticate: Authenticator, event: Event): Promise<Principal> {
   const principal = await authenticate(event);
   if (!principal) {
     throw new ApiError(HttpErrorCode.Unauthorized, 'a valid API key is required: Authorization: Bearer <token>', {
       'www-authenticate': 'Bearer',
     });
   }
+  if (principal.tenantStatus !== undefined) {
+    const state = principal.tenantStatus === 'deleting' ? 'being deleted' : 'suspended';
+    throw new C2Error(C2ErrorCode.TenantSuspended, `the tenant of this key is ${state}`);
+  }
   if (!scopeGrants(principal.scope, scope)) {
-    const granting = API_KEY_SCOPES.filter((held) => scopeGrants(held, scope)).join(' or ');
+    const granting = PRINCIPAL_SCOPES.filter((held) => scopeGrants(held, scope)).join(' or ');
     throw new ApiError(
       HttpErrorCode.Forbidden,
       `this route needs an API key of scope ${granting}; this key's scope is ${principal.scope}`,

@@ -16,6 +16,7 @@ export const OPERATION_KINDS = [
   'client.identityKey',
   'c2key.rotate',
   'client.resync',
+  'tenant.delete',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -40,7 +41,7 @@ export interface DeliveryCounts {
 }
 
 export interface OperationTarget {
-  readonly type: 'topic' | 'client' | 'link' | 'c2key';
+  readonly type: 'topic' | 'client' | 'link' | 'c2key' | 'tenant';
   /** The topic or client name; a link is `<topic> <client>`, as in the event log. */
   readonly name: string;
   /** A link's two ends (names may hold spaces: `name` is for people, these for the worker). */
