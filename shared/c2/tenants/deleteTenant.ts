@@ -2,7 +2,8 @@
  * Deletes a tenant, as an operation of the platform's (`tenant.delete`, kept in the platform's records, so that it
  * outlives the tenant's): recorded and queued first, then the tenant marked `deleting` (its keys refused from then
  * on, as a suspended tenant's), which the operation's first step does too (operations/tenantOperation.ts carries it
- * out). A tenant being deleted already answers with its deletion (no second one).
+ * out). A tenant being deleted already answers with its deletion while it runs (no second one); one whose deletion
+ * finished and is still registered (an operation of the tenant wrote after its sweep) is deleted again.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
@@ -22,7 +23,7 @@ export async function deleteTenant(deps: C2Deps, caller: Caller, tenantId: strin
   const target = { type: 'tenant', name: id } as const;
   if (record.deletionId !== undefined) {
     const running = await deps.operations.getOperation(PLATFORM_TENANT, record.deletionId);
-    if (running) return { tenant: id, operation: running, created: false };
+    if (running && running.finishedAt === undefined) return { tenant: id, operation: running, created: false };
   }
   return refusalAudited(deps, caller, 'tenant.delete', target, async () => {
     const started = await startOperation(deps, caller, { kind: 'tenant.delete', target, mintsKey: false });
