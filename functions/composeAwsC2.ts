@@ -32,6 +32,7 @@ import { SqsWorkQueue } from '../shared/adapters/aws/SqsWorkQueue.js';
 import { withoutCallLog } from '../shared/adapters/aws/withoutCallLog.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { inlinePasswordKeyDeriver } from '../shared/c2/clients/inlinePasswordKeyDeriver.js';
+import { PLATFORM_TENANT } from '../shared/c2/platform/platformKeyToken.js';
 import type { CommandPublisher, DeviceProvisioner, Scheduler } from '../shared/c2/ports.js';
 import { EnvelopeKeyVault } from '../shared/c2/vault/EnvelopeKeyVault.js';
 import { setDefaultEngine } from '../shared/e4/index.js';
@@ -104,7 +105,11 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
       clients.kms.destroy();
     },
   );
-  return { ...own, depsFor: (tenantId) => scopedOf(tenantId).deps };
+  // The platform's records (tenants registry, its keys and operations) are its own role's (a session tag cannot hold
+  // `~`); its use cases reach a tenant's records through `forTenant` (tenants/tenantDeps.ts).
+  const depsFor: C2DepsFor = (tenantId) => (tenantId === PLATFORM_TENANT ? platform : scopedOf(tenantId).deps);
+  const platform: C2Deps = { ...own, forTenant: depsFor };
+  return { ...platform, depsFor };
 }
 
 /** The device provisioner when the configuration names the device policy. */

@@ -38,12 +38,18 @@ import { LifecycleEventRules } from './constructs/LifecycleEventRules.js';
 import { LinkChangePipe } from './constructs/LinkChangePipe.js';
 import { Observability } from './constructs/Observability.js';
 import { ReceiptRule } from './constructs/ReceiptRule.js';
-import { TENANT_TAG, TenantAccessRole } from './constructs/TenantAccessRole.js';
+import { TENANT_TABLE_ACTIONS, TENANT_TAG, TenantAccessRole } from './constructs/TenantAccessRole.js';
 import { DEAD_LETTER_RETENTION, WorkQueue } from './constructs/WorkQueue.js';
 
 /** What the E4-id claims do (DynamoClientIdRegistry), on their own partitions `N#<hex id>` only. */
 export const CLAIM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 export const CLAIM_PARTITION_PREFIX = 'N#';
+/**
+ * The platform operator's partitions: the tenants registry (DynamoTenantRegistry's TENANTS_PARTITION) and its own
+ * records (keys, events, operations: `T#` + PLATFORM_TENANT), out of reach of the tenant role (a session tag cannot
+ * hold `~`): the api function and the worker reach them with their own roles. A test checks them against the runtime's.
+ */
+export const PLATFORM_PARTITIONS = ['G#tenants', 'T#~platform'] as const;
 
 export const SCHEDULE_ACTIONS = [
   'scheduler:CreateSchedule',
@@ -332,10 +338,14 @@ export class ServiceStack extends Stack {
       );
     }
     // E4-id claims (partition N#<hex id>, one per id across tenants: shared/adapters/aws/DynamoClientIdRegistry.ts):
-    // claimed at a client's creation (api), released at its deletion (worker), with the functions' own roles.
+    // claimed at a client's creation (api), released at its deletion (worker), with the functions' own roles; the
+    // platform's partitions (tenants, a tenant's deletion) likewise.
     for (const fn of [this.apiFunction, this.workerFunction]) {
       fn.allow('ClientIdClaims', CLAIM_ACTIONS, [table.tableArn], {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CLAIM_PARTITION_PREFIX}*`] },
+      });
+      fn.allow('PlatformRecords', TENANT_TABLE_ACTIONS, [table.tableArn], {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...PLATFORM_PARTITIONS] },
       });
       fn.allow('TableEncryptionThroughDynamoDB', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [key.keyArn], {
         StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.${this.urlSuffix}` },

@@ -2,10 +2,10 @@
  * `npm start`: the C2 in local mode (see startLocal). The only file of local/ that reads the environment.
  *
  *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N | --mqtt-url URL] [--new-admin-key]
- *                   [--allow-anonymous-devices] [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
+ *                   [--new-platform-key] [--allow-anonymous-devices] [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
  *
  * Prints the API URL, the MQTT URL and, on the first start of a state folder (or with --new-admin-key), an admin
- * API key on stdout; logs requests, command fan-outs and device connections on stderr (pretty on a terminal, JSON
+ * API key on stdout, and a platform operator key on the first start (or with --new-platform-key); logs requests, command fan-outs and device connections on stderr (pretty on a terminal, JSON
  * otherwise). Stops cleanly on SIGINT, SIGTERM and SIGHUP (exit 0: the ports and the state folder are free); a start
  * that cannot happen (port taken, state folder not writable or in use) prints one line and exits 1.
  */
@@ -22,6 +22,7 @@ interface CliOptions {
   mqttPort: number;
   mqttUrl?: string;
   newAdminKey?: boolean;
+  newPlatformKey?: boolean;
   allowAnonymousDevices?: boolean;
   logLevel: LogLevel;
   logFormat?: LogFormat;
@@ -62,6 +63,7 @@ const program = new Command()
     ),
   )
   .addOption(new Option('--new-admin-key', 'create another admin API key (for a lost one) and print it'))
+  .addOption(new Option('--new-platform-key', 'create another platform operator key (for a lost one) and print it'))
   .addOption(
     new Option(
       '--allow-anonymous-devices',
@@ -133,6 +135,7 @@ try {
     mqttPort: options.mqttPort,
     ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
     newAdminKey: options.newAdminKey ?? false,
+    newPlatformKey: options.newPlatformKey ?? false,
     allowAnonymousDevices: options.allowAnonymousDevices ?? false,
     log,
   });
@@ -155,6 +158,12 @@ if (server.adminKey) {
   out(`Admin API key: ${server.adminKey}`);
   out('It is shown once: only its hash is stored. Keep it; use it as "Authorization: Bearer <key>".');
   out('(A lost key is replaced with --new-admin-key.)');
+}
+if (server.platformKey) {
+  out();
+  out(`Platform operator key: ${server.platformKey}`);
+  out('It creates, suspends and deletes tenants (/v1/tenants) and works on no route of a tenant. It is shown once.');
+  out('(A lost key is replaced with --new-platform-key.)');
 }
 out();
 out(stopRequested ? 'Stopping.' : 'Ctrl-C stops.');

@@ -3,7 +3,9 @@
  * adapters (dynalite on disk, the software keyring, MQTT), with an embedded MQTT broker unless an external one is
  * named; its devices authenticate (deviceAccess.ts) unless `allowAnonymousDevices`. On the first start of a state
  * folder (no API key for the tenant yet) an admin API key is created and returned: it is stored hashed, so this is
- * the only time it can be shown.
+ * the only time it can be shown. So is a platform operator key (tenants: create, suspend, delete; `e4c2p.`) on the
+ * first start, or on request. The default tenant is registered (shared/c2/tenants/registerTenant.ts) at each start:
+ * a state folder made before the registry has it from then on.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +14,10 @@ import { MqttReceiptSubscriber } from '../shared/adapters/local/MqttReceiptSubsc
 import { countUsableAdminKeys } from '../shared/c2/apiKeys/countUsableAdminKeys.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { createPlatformKey } from '../shared/c2/platform/createPlatformKey.js';
+import { PLATFORM_TENANT } from '../shared/c2/platform/platformKeyToken.js';
 import type { Clock } from '../shared/c2/ports.js';
+import { registerTenant } from '../shared/c2/tenants/registerTenant.js';
 import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
 import { deviceAccess } from './deviceAccess.js';
@@ -47,6 +52,8 @@ export interface StartLocalOptions {
   readonly allowAnonymousDevices?: boolean;
   /** Create another admin API key even if the tenant has one (a lost key). */
   readonly newAdminKey?: boolean;
+  /** Create another platform operator key even if there is one (a lost key). */
+  readonly newPlatformKey?: boolean;
   /** Told of errors the API answered with a generic 500 (default: logged). */
   readonly onError?: (error: unknown) => void;
   /** Where requests, command fan-outs and device connections are logged; default nothing. */
@@ -67,6 +74,8 @@ export interface LocalC2Server {
   readonly tenantId: string;
   /** An admin API key (`e4c2.<tenant>.<key id>.<secret>`), only when it was created by this start. */
   readonly adminKey?: string;
+  /** A platform operator key (`e4c2p.<key id>.<secret>`), only when it was created by this start. */
+  readonly platformKey?: string;
   readonly deps: C2Deps;
   /** Stops the HTTP server, the publisher, the database and the broker. Idempotent. */
   close(): Promise<void>;
@@ -144,7 +153,9 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     const released = await deps.store.releaseAllTopicLeases(tenantId);
     if (released > 0) log.warn('released topic leases left by a previous run', { topics: released });
     // Then the worker: what the work queue kept from that run, and every operation it left unfinished.
-    const resumed = await resumeOperations(c2.deps.operations, c2.queue, tenantId);
+    const resumed =
+      (await resumeOperations(c2.deps.operations, c2.queue, tenantId)) +
+      (await resumeOperations(c2.deps.operations, c2.queue, PLATFORM_TENANT));
     if (resumed > 0) log.info('resumed operations left unfinished by a previous run', { operations: resumed });
     await c2.startWorker(deps);
     // Then the policies' schedules (a run missed while stopped runs once now): their runs go to the worker.
@@ -184,13 +195,16 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     undo.push(() => closeHttpServer(server));
 
     // Last, once everything listens: a key created and then lost to a failed start could never be shown again.
+    await registerTenant(deps, tenantId);
     const adminKey = await createAdminKeyIfNeeded(deps, tenantId, options.newAdminKey ?? false);
+    const platformKey = await createPlatformKeyIfNeeded(deps, options.newPlatformKey ?? false);
     return {
       apiUrl: urlOf('http', host, httpPort),
       mqttUrl,
       embeddedBroker: options.mqttUrl === undefined,
       tenantId,
       ...(adminKey === undefined ? {} : { adminKey }),
+      ...(platformKey === undefined ? {} : { platformKey }),
       deps,
       close: closeAll,
     };
@@ -211,6 +225,14 @@ async function createAdminKeyIfNeeded(deps: C2Deps, tenantId: string, another: b
   const name = existing === 0 ? 'admin' : `admin-${existing + 1}`;
   const created = await createApiKey(deps, { tenantId, actor: 'local-admin' }, { name, scope: 'admin' });
   return created.token;
+}
+
+/** A platform operator key on the first start (none yet, usable or not) or on request. */
+async function createPlatformKeyIfNeeded(deps: C2Deps, another: boolean): Promise<string | undefined> {
+  const existing = await deps.store.countApiKeys(PLATFORM_TENANT);
+  if (existing > 0 && !another) return undefined;
+  const name = existing === 0 ? 'platform' : `platform-${existing + 1}`;
+  return (await createPlatformKey(deps, 'local-admin', name)).token;
 }
 
 /** Stops accepting connections, ends idle keep-alive ones, and those still busy after a grace period. */

@@ -2,9 +2,11 @@
  * `npm run api-key -- --table <name> --tenant <id> [--name admin] [--scope admin] [--region <region>]`: creates an API key of a
  * tenant directly in the deployed table (the AWS deployment has no key yet after `cdk deploy`; local mode prints its
  * own) and prints it once. It runs with the operator's AWS credentials (the default provider chain) and needs
- * dynamodb:PutItem on the table, and (the table being encrypted with the stack's KMS key) kms:GenerateDataKey and
- * kms:Decrypt on that key through DynamoDB; API keys themselves are stored hashed, not under KMS. `--endpoint` points it at moto in
- * tests.
+ * dynamodb:PutItem and GetItem on the table, and (the table being encrypted with the stack's KMS key) kms:GenerateDataKey and
+ * kms:Decrypt on that key through DynamoDB; API keys themselves are stored hashed, not under KMS. The tenant is
+ * registered (active) if it is not yet (shared/c2/tenants/registerTenant.ts), so that the platform operator can
+ * suspend or delete it; tenants are better created with POST /v1/tenants and a platform key (`npm run platform-key`).
+ * `--endpoint` points it at moto in tests.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command } from 'commander';
@@ -13,6 +15,7 @@ import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStor
 import type { ApiKeyScope } from '../shared/c2/apiKeys/ApiKeyScope.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
+import { registerTenant } from '../shared/c2/tenants/registerTenant.js';
 
 const options = new Command('api-key')
   .requiredOption('--table <name>', 'the DynamoDB table of the stateful stack (its output TableName)')
@@ -41,6 +44,7 @@ const deps: C2Deps = {
   clock: Date.now,
 };
 try {
+  await registerTenant(deps, options.tenant);
   const created = await createApiKey(
     deps,
     { tenantId: options.tenant, actor: 'cli:api-key' },

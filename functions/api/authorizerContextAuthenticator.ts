@@ -1,4 +1,4 @@
-import { isApiKeyScope } from '../../shared/c2/apiKeys/ApiKeyScope.js';
+import { isPrincipalScope } from '../../shared/c2/apiKeys/ApiKeyScope.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import type { Authenticator } from './Authenticator.js';
 
@@ -12,14 +12,24 @@ export const authorizerContextAuthenticator: Authenticator = async (event) => {
   const context: unknown = (event?.requestContext as { authorizer?: { lambda?: unknown } } | undefined)?.authorizer
     ?.lambda;
   if (context === null || typeof context !== 'object') return undefined;
-  const { tenantId, keyId, scope, actor, refused } = context as Record<string, unknown>;
+  const { tenantId, keyId, scope, actor, refused, tenantStatus } = context as Record<string, unknown>;
   if (refused === 'unavailable') {
     throw new ApiError(HttpErrorCode.Unavailable, 'the API key could not be checked, retry later');
   }
   if (refused !== undefined) return undefined;
-  if (typeof tenantId !== 'string' || typeof keyId !== 'string' || typeof actor !== 'string' || !isApiKeyScope(scope)) {
+  if (
+    typeof tenantId !== 'string' ||
+    typeof keyId !== 'string' ||
+    typeof actor !== 'string' ||
+    !isPrincipalScope(scope)
+  ) {
     return undefined;
   }
   if (tenantId === '' || keyId === '' || actor === '') return undefined;
-  return { tenantId, keyId, scope, actor };
+  // A status the authorizer would not write is taken as suspended: it fails closed.
+  const status =
+    tenantStatus === undefined
+      ? {}
+      : ({ tenantStatus: tenantStatus === 'deleting' ? 'deleting' : 'suspended' } as const);
+  return { tenantId, keyId, scope, actor, ...status };
 };

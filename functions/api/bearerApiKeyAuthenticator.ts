@@ -1,6 +1,7 @@
 import { parseApiKeyToken } from '../../shared/c2/apiKeys/apiKeyToken.js';
 import { authenticateApiKey } from '../../shared/c2/apiKeys/authenticateApiKey.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import { PLATFORM_TENANT } from '../../shared/c2/platform/platformKeyToken.js';
 import type { C2DepsFor } from '../C2DepsFor.js';
 import type { Authenticator } from './Authenticator.js';
 import { bearerTokenOf } from './bearerTokenOf.js';
@@ -15,9 +16,10 @@ export function bearerApiKeyAuthenticator(deps: C2Deps | C2DepsFor): Authenticat
   const depsFor: C2DepsFor = typeof deps === 'function' ? deps : () => deps;
   return async (event) => {
     const token = bearerTokenOf(event);
-    const parsed = token === undefined ? undefined : parseApiKeyToken(token);
-    if (token === undefined || parsed === undefined) return undefined;
-    parsed.secret.fill(0);
-    return authenticateApiKey(depsFor(parsed.tenantId), token);
+    if (token === undefined) return undefined;
+    // A tenant's key is read as that tenant; anything else (a platform key, or no key at all) as the platform.
+    const parsed = parseApiKeyToken(token);
+    parsed?.secret.fill(0);
+    return authenticateApiKey(depsFor(parsed?.tenantId ?? PLATFORM_TENANT), token);
   };
 }

@@ -8,10 +8,11 @@
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { API_KEY_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope.js';
+import { PRINCIPAL_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeyScope.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
 import { type RequestRateLimiter, requestRateLimiter } from '../../shared/c2/limits/requestRateLimiter.js';
-import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
+import type { Principal, PrincipalScope } from '../../shared/c2/ports.js';
 import type { C2DepsFor } from '../C2DepsFor.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
@@ -138,18 +139,23 @@ function nextLink(event: Event, next: string): string {
 
 /**
  * The principal of the request, if its key grants `scope`: 401 without a usable key (one message whatever the
- * reason, so that a caller cannot tell a revoked key from an unknown one), 429 RATE_LIMITED once its tenant's
- * requests of the minute are spent (every authenticated request counts, refused or not), 403 FORBIDDEN when its scope
- * is too low.
+ * reason, so that a caller cannot tell a revoked key from an unknown one), 403 TENANT_SUSPENDED for a key of a
+ * suspended tenant (or one being deleted), 429 RATE_LIMITED once its tenant's requests of the minute are spent (every
+ * authenticated request of an active tenant counts, refused or not; the platform's are not counted), 403 FORBIDDEN
+ * when its scope does not grant the route's (a platform key grants only platform routes, a tenant key none of them).
  */
-async function authorize(scope: ApiKeyScope, { authenticate, limitRate }: Gate, event: Event): Promise<Principal> {
+async function authorize(scope: PrincipalScope, { authenticate, limitRate }: Gate, event: Event): Promise<Principal> {
   const principal = await authenticate(event);
   if (!principal) {
     throw new ApiError(HttpErrorCode.Unauthorized, 'a valid API key is required: Authorization: Bearer <token>', {
       'www-authenticate': 'Bearer',
     });
   }
-  const rate = await limitRate(principal.tenantId);
+  if (principal.tenantStatus !== undefined) {
+    const state = principal.tenantStatus === 'deleting' ? 'being deleted' : 'suspended';
+    throw new C2Error(C2ErrorCode.TenantSuspended, `the tenant of this key is ${state}`);
+  }
+  const rate = principal.scope === 'platform' ? { allowed: true as const } : await limitRate(principal.tenantId);
   if (!rate.allowed) {
     throw new ApiError(
       HttpErrorCode.RateLimited,
@@ -158,7 +164,7 @@ async function authorize(scope: ApiKeyScope, { authenticate, limitRate }: Gate, 
     );
   }
   if (!scopeGrants(principal.scope, scope)) {
-    const granting = API_KEY_SCOPES.filter((held) => scopeGrants(held, scope)).join(' or ');
+    const granting = PRINCIPAL_SCOPES.filter((held) => scopeGrants(held, scope)).join(' or ');
     throw new ApiError(
       HttpErrorCode.Forbidden,
       `this route needs an API key of scope ${granting}; this key's scope is ${principal.scope}`,

@@ -6,7 +6,7 @@
  */
 import type * as z from 'zod';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
-import type { ApiKeyScope, Principal } from '../../shared/c2/ports.js';
+import type { Principal, PrincipalScope } from '../../shared/c2/ports.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -59,7 +59,7 @@ interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R exte
 export interface AuthenticatedRouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType>
   extends RouteSpec<P, Q, B, R> {
   /** The scope a key must hold (or be granted by its own: see shared/c2/apiKeys/ApiKeyScope.ts). */
-  readonly scope: ApiKeyScope;
+  readonly scope: PrincipalScope;
   run(deps: C2Deps, caller: Principal, request: RouteRequest<P, Q, B>): Promise<z.input<R>>;
 }
 
@@ -78,7 +78,7 @@ export interface ApiRoute {
   readonly startsOperation?: boolean;
   readonly jsonLines?: boolean;
   /** What a caller's key must grant; `public`: no key needed. */
-  readonly scope: ApiKeyScope | 'public';
+  readonly scope: PrincipalScope | 'public';
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;

@@ -11,6 +11,8 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   UNAUTHORIZED: 401,
   // A valid API key whose scope does not grant the route.
   FORBIDDEN: 403,
+  // A valid key of a tenant that is suspended or being deleted (the tenant may know that it is).
+  TENANT_SUSPENDED: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,

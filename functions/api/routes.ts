@@ -1,8 +1,8 @@
 /**
  * The route table of the C2's HTTP API. A route is a few lines: method, path, schemas, status, summary and a `run`
  * that calls one use case (see defineRoute.ts). Parsing, authentication, errors and the OpenAPI document follow
- * from the table. The routes of each resource are in routes/<resource>.ts; health, the document, the counts and the
- * quotas here.
+ * from the table. The routes of each resource are in routes/<resource>.ts (the platform operator's in
+ * routes/tenants.ts); health, the document, the counts and the quotas here.
  *
  * Paths address records by E4's URL-safe ids, never by name: a client by its id (`{clientId}`), a topic by its hash
  * (`{topicHash}`), both 32 hex characters, taken in either case and lowercased by the schema (see
@@ -28,6 +28,7 @@ import { linkRoutes } from './routes/links.js';
 import { operationRoutes } from './routes/operations.js';
 import { policyRoutes } from './routes/policies.js';
 import { pubKeyRoutes } from './routes/pubkeys.js';
+import { tenantRoutes } from './routes/tenants.js';
 import { topicRoutes } from './routes/topics.js';
 
 export const routes: readonly ApiRoute[] = [
@@ -77,4 +78,5 @@ export const routes: readonly ApiRoute[] = [
     response: TenantLimitsSchema,
     run: (deps, caller) => tenantLimitsView(deps, caller.tenantId),
   }),
+  ...tenantRoutes,
 ];

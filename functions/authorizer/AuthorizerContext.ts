@@ -5,7 +5,14 @@
  * Flat strings only: API Gateway passes a simple response's context through as is.
  */
 export type AuthorizerContext =
-  | { readonly tenantId: string; readonly keyId: string; readonly scope: string; readonly actor: string }
+  | {
+      readonly tenantId: string;
+      readonly keyId: string;
+      readonly scope: string;
+      readonly actor: string;
+      /** A suspended tenant's key (or one of a tenant being deleted): the api function answers 403 TENANT_SUSPENDED. */
+      readonly tenantStatus?: 'suspended' | 'deleting';
+    }
   /** `unauthenticated`: no usable key (a 401); `unavailable`: the store could not tell (a 503). */
   | { readonly refused: AuthorizerRefusal };
 

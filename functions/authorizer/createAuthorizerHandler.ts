@@ -48,8 +48,11 @@ export function createAuthorizerHandler(deps: C2Deps, options: AuthorizerOptions
       return refused('unavailable');
     }
     if (!principal) return refused('unauthenticated');
-    const { tenantId, keyId, scope, actor } = principal;
-    return { isAuthorized: true, context: { tenantId, keyId, scope, actor } };
+    const { tenantId, keyId, scope, actor, tenantStatus } = principal;
+    return {
+      isAuthorized: true,
+      context: { tenantId, keyId, scope, actor, ...(tenantStatus === undefined ? {} : { tenantStatus }) },
+    };
   };
 }
 

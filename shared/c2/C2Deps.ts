@@ -38,6 +38,11 @@ export interface C2Deps {
   /** Cryptographically secure random bytes (keys, ids); default @noble/hashes randomBytes (WebCrypto). */
   readonly random?: (length: number) => Uint8Array;
   readonly options?: C2Options;
+  /**
+   * The deps of another tenant, for the platform's use cases (tenants/tenantDeps.ts): on AWS deps on that tenant's
+   * scoped credentials; absent where one set of deps reaches every tenant (local mode, tests).
+   */
+  readonly forTenant?: (tenantId: string) => C2Deps;
 }
 
 export interface C2Options {

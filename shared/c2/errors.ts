@@ -25,6 +25,8 @@ export const C2ErrorCode = {
   Busy: 'BUSY',
   /** The change would leave the tenant without a usable admin API key (revoke another one, or create one first). */
   LastAdminKey: 'LAST_ADMIN_KEY',
+  /** The caller's tenant is suspended or being deleted (its keys are refused, whatever the route). */
+  TenantSuspended: 'TENANT_SUSPENDED',
   /** A request field that is missing, of the wrong type or out of range (the message names it, never a key). */
   InvalidInput: 'INVALID_INPUT',
 } as const;

@@ -5,6 +5,7 @@
  */
 import type { ClientIdRegistry } from './ports/ClientIdRegistry.js';
 import type { TenantLimitStore } from './ports/TenantLimitStore.js';
+import type { TenantRegistry } from './ports/TenantRegistry.js';
 
 /** Who is calling a use case: the tenant whose records it touches, and the actor named in the event log. */
 export interface Caller {
@@ -13,11 +14,19 @@ export interface Caller {
   readonly actor: string;
 }
 
-/** A caller of the API, as the authorizer found it: its tenant, the key it used and that key's scope. */
+/**
+ * A caller of the API, as the authorizer found it: its tenant, the key it used and that key's scope. A platform key
+ * (shared/c2/platform/) has scope `platform` and the platform's own records as its tenant (PLATFORM_TENANT).
+ */
 export interface Principal extends Caller {
   readonly keyId: string;
-  readonly scope: ApiKeyScope;
+  readonly scope: PrincipalScope;
+  /** Set when the tenant is suspended or being deleted: every route refuses it (403 TENANT_SUSPENDED). */
+  readonly tenantStatus?: 'suspended' | 'deleting';
 }
+
+/** What a route needs: a tenant key's scope, or `platform` (only platform keys hold it, and they hold no other). */
+export type PrincipalScope = ApiKeyScope | 'platform';
 
 /**
  * The root of the key hierarchy: makes and opens per-tenant data keys (KMS `GenerateDataKey` / `Decrypt` with the
@@ -365,7 +374,7 @@ export interface EventRecord {
   /** e.g. 'client.create', 'topic.rotate', 'link.delete'. */
   readonly action: string;
   readonly target: {
-    readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey' | 'policy';
+    readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey' | 'policy' | 'tenant';
     readonly name: string;
   };
   readonly result: 'ok' | 'error';
@@ -506,4 +515,5 @@ export interface KeyStore
     FenceStore,
     EventLog,
     ApiKeyStore,
-    TenantLimitStore {}
+    TenantLimitStore,
+    TenantRegistry {}

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
+import type { TenantRecord, TenantStatus } from '../../shared/c2/ports/TenantRegistry.js';
 import type {
   ApiKeyRecord,
   C2KeyRecord,
@@ -1068,6 +1069,85 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.countClients('tenant-a')).toBe(0);
         expect(await store.countTopics('tenant-a')).toBe(0);
         expect(await store.countApiKeys('tenant-a')).toBe(0);
+      });
+    });
+
+    describe('the tenants registry', () => {
+      const tenant = (id: string, status: TenantStatus = 'active'): TenantRecord => ({
+        id,
+        status,
+        createdAt: '2026-12-01T00:00:00.000Z',
+        updatedAt: '2026-12-01T00:00:00.000Z',
+      });
+
+      it('registers a tenant once (ALREADY_EXISTS after), reads it back, lists in id order a page at a time', async () => {
+        const store = await build();
+        await store.createTenant({ ...tenant('tenant-b'), displayName: 'B' });
+        await store.createTenant(tenant('tenant-a'));
+        await store.createTenant(tenant('tenant-c'));
+        expect(await codeOfAsync(() => store.createTenant(tenant('tenant-a', 'suspended')))).toBe(
+          C2ErrorCode.AlreadyExists,
+        );
+        expect(await store.getTenant('tenant-b')).toEqual({ ...tenant('tenant-b'), displayName: 'B' });
+        expect(await store.getTenant('tenant-a')).toEqual(tenant('tenant-a'));
+        expect(await store.getTenant('tenant-z')).toBeUndefined();
+        const first = await store.listTenants({ limit: 2 });
+        expect(first.items.map((record) => record.id)).toEqual(['tenant-a', 'tenant-b']);
+        const rest = await store.listTenants({ limit: 2, cursor: first.cursor! });
+        expect(rest.items.map((record) => record.id)).toEqual(['tenant-c']);
+        expect(await codeOfAsync(() => store.listTenants({ limit: 2, cursor: 'abc' }))).toBe(C2ErrorCode.InvalidCursor);
+      });
+
+      it('changes a status only from one expected: CONCURRENT_UPDATE from another, NOT_FOUND unregistered', async () => {
+        const store = await build();
+        await store.createTenant(tenant('tenant-a'));
+        const at = '2026-12-02T00:00:00.000Z';
+        const suspended = await store.setTenantStatus('tenant-a', { status: 'suspended', from: ['active'], at });
+        expect(suspended).toEqual({ ...tenant('tenant-a', 'suspended'), updatedAt: at });
+        expect(
+          await codeOfAsync(() => store.setTenantStatus('tenant-a', { status: 'active', from: ['active'], at })),
+        ).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(
+          await codeOfAsync(() => store.setTenantStatus('tenant-z', { status: 'active', from: ['active'], at })),
+        ).toBe(C2ErrorCode.NotFound);
+        const deleting = await store.setTenantStatus('tenant-a', {
+          status: 'deleting',
+          from: ['active', 'suspended'],
+          at,
+          deletionId: '01KBKX0QJ0ABCDEFGHJKMNPQRS',
+        });
+        expect(deleting).toMatchObject({ status: 'deleting', deletionId: '01KBKX0QJ0ABCDEFGHJKMNPQRS' });
+        await store.deleteTenantRecord('tenant-a');
+        await store.deleteTenantRecord('tenant-a');
+        expect(await store.getTenant('tenant-a')).toBeUndefined();
+      });
+
+      it("sweeps a tenant's records, whatever their kind, a page at a time, and nothing of another tenant", async () => {
+        const store = await build();
+        await inParallel(['a-1', 'a-2', 'a-3'], (name) => store.createClient(clientRecord(name)));
+        await store.createTopic(topicRecord('a/t'));
+        await store.createApiKey(apiKeyRecord('00000000000000a1'));
+        await store.setTenantLimits('tenant-a', { maxClients: 5 });
+        await store.createTenant(tenant('tenant-a'));
+        await store.createClient(clientRecord('b-1', { tenantId: 'tenant-b' }));
+
+        expect(await store.deleteTenantItems('tenant-a', 2)).toBe(2);
+        let swept = 2;
+        for (
+          let page = await store.deleteTenantItems('tenant-a', 2);
+          page > 0;
+          page = await store.deleteTenantItems('tenant-a', 2)
+        ) {
+          swept += page;
+        }
+
+        expect(swept).toBe(6);
+        expect(await store.countClients('tenant-a')).toBe(0);
+        expect(await store.countApiKeys('tenant-a')).toBe(0);
+        expect(await store.getTenantLimits('tenant-a')).toEqual({});
+        // The registry item and another tenant's records are no records of the tenant.
+        expect(await store.getTenant('tenant-a')).toEqual(tenant('tenant-a'));
+        expect(await store.countClients('tenant-b')).toBe(1);
       });
     });
 

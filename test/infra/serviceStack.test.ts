@@ -3,9 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/api/routes.js';
 import type { C2Function } from '../../infra/constructs/C2Function.js';
 import { RECEIPT_RULE_SQL, TENANT_OF_THING_NAME, THING_NAME_PATTERN } from '../../infra/constructs/ReceiptRule.js';
-import { PRINCIPAL_TENANT } from '../../infra/constructs/TenantAccessRole.js';
-import { PUBLIC_ROUTES } from '../../infra/ServiceStack.js';
+import { PRINCIPAL_TENANT, TENANT_TABLE_ACTIONS } from '../../infra/constructs/TenantAccessRole.js';
+import { PLATFORM_PARTITIONS, PUBLIC_ROUTES } from '../../infra/ServiceStack.js';
+import { TENANTS_PARTITION } from '../../shared/adapters/aws/DynamoTenantRegistry.js';
 import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
+import { partition } from '../../shared/adapters/aws/keyStoreItems.js';
+import { PLATFORM_TENANT } from '../../shared/c2/platform/platformKeyToken.js';
 import { flat, logicalIdOf, removeTestApps, testApp } from './synthApp.js';
 
 afterAll(removeTestApps);
@@ -101,13 +104,22 @@ const common = (fn: C2Function): Statement[] => [
   },
 ];
 
-/** The api function and the worker: E4-id claims (partitions N#), with their own roles (infra/README.md). */
+/**
+ * The api function and the worker: E4-id claims (partitions N#) and the platform's partitions (the tenants registry,
+ * the platform's own records), with their own roles (infra/README.md).
+ */
 const claims: Statement[] = [
   {
     sid: 'ClientIdClaims',
     actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     resources: [tableArn],
     condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['N#*'] } },
+  },
+  {
+    sid: 'PlatformRecords',
+    actions: [...TENANT_TABLE_ACTIONS],
+    resources: [tableArn],
+    condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['G#tenants', 'T#~platform'] } },
   },
   tableEncryption,
 ];
@@ -312,6 +324,8 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
         `${authorizer}DefaultPolicy ReadApiKeys: undefined`,
         `${authorizer}DefaultPolicy RecordApiKeyUse: undefined`,
         `${api.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy ClientIdClaims: ["N#*"]`,
+        `${api.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy PlatformRecords: ["G#tenants","T#~platform"]`,
+        `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy PlatformRecords: ["G#tenants","T#~platform"]`,
         `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy ClientIdClaims: ["N#*"]`,
         `TenantAccessRoleDefaultPolicy TenantItems: ["T#${principalTenant}"]`,
       ].sort(),
@@ -320,6 +334,10 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
 });
 
 describe('service stack: least-privilege grants', () => {
+  it("names the platform's partitions as the runtime writes them", () => {
+    expect(PLATFORM_PARTITIONS).toEqual([TENANTS_PARTITION, partition(PLATFORM_TENANT)]);
+  });
+
   it('api: the tenant role, E4-id claims, control topics, its schedules, the scheduler role, device provisioning', () => {
     // Act
     const statements = statementsOf(service.apiFunction);

@@ -18,6 +18,7 @@ import {
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { ClientIdRegistry } from '../../c2/ports/ClientIdRegistry.js';
 import type { TenantLimitStore } from '../../c2/ports/TenantLimitStore.js';
+import type { TenantRegistry } from '../../c2/ports/TenantRegistry.js';
 import type {
   ApiKeyRecord,
   C2KeyRecord,
@@ -39,6 +40,7 @@ import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { DynamoTenantLimits } from './DynamoTenantLimits.js';
+import { DynamoTenantRegistry } from './DynamoTenantRegistry.js';
 import { eventQuery } from './eventQuery.js';
 import { filteredPage } from './filteredPage.js';
 import {
@@ -80,6 +82,7 @@ export class DynamoKeyStore implements KeyStore {
   readonly #fence: DynamoFenceStore;
   readonly #claims: DynamoClientIdRegistry;
   readonly #limits: DynamoTenantLimits;
+  readonly #tenants: DynamoTenantRegistry;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
     const retentionDays = options.eventRetentionDays ?? 400;
@@ -92,6 +95,7 @@ export class DynamoKeyStore implements KeyStore {
     this.#fence = new DynamoFenceStore(db, tableName);
     this.#claims = new DynamoClientIdRegistry(options.claimsDb ?? db, tableName);
     this.#limits = new DynamoTenantLimits(db, tableName);
+    this.#tenants = new DynamoTenantRegistry(db, tableName);
   }
 
   createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
@@ -361,6 +365,15 @@ export class DynamoKeyStore implements KeyStore {
     this.#limits.setCount(tenantId, kind, count, expected);
   releaseSlot: TenantLimitStore['releaseSlot'] = (tenantId, kind) => this.#limits.releaseSlot(tenantId, kind);
   getCounts: TenantLimitStore['getCounts'] = (tenantId) => this.#limits.getCounts(tenantId);
+
+  createTenant: TenantRegistry['createTenant'] = (record) => this.#tenants.createTenant(record);
+  getTenant: TenantRegistry['getTenant'] = (tenantId) => this.#tenants.getTenant(tenantId);
+  listTenants: TenantRegistry['listTenants'] = (page) => this.#tenants.listTenants(page);
+  setTenantStatus: TenantRegistry['setTenantStatus'] = (tenantId, change) =>
+    this.#tenants.setTenantStatus(tenantId, change);
+  deleteTenantRecord: TenantRegistry['deleteTenantRecord'] = (tenantId) => this.#tenants.deleteTenantRecord(tenantId);
+  deleteTenantItems: TenantRegistry['deleteTenantItems'] = (tenantId, limit) =>
+    this.#tenants.deleteTenantItems(tenantId, limit);
 
   /** An id taken already is ALREADY_EXISTS. */
   appendEvent = (event: EventRecord) => this.#create(this.#events, event);

@@ -21,6 +21,9 @@
  *   TTL on `expiresAt` (DynamoTenantLimits).
  * Claims of E4 ids (DynamoClientIdRegistry: which tenant holds a client name's id) are outside every tenant's
  * partition, `PK` = `N#<hex client id>`, `SK` = `N`.
+ * The tenants registry (DynamoTenantRegistry: status, display name, times, the deletion's operation id) is outside
+ * them too, `PK` = `G#tenants`, `SK` = `<tenant id>`. The platform operator's own records (its keys `A#`, events `E#`
+ * and operations `O#`: shared/c2/platform/) are the partition of a tenant id no tenant can have, `T#~platform`.
  * Local mode's work queue (LocalWorkQueue) keeps its messages in a partition of its own, `PK` = `Q#work`.
  * Codecs in keyStoreItems.ts. On-demand capacity. The CDK stack declares the same table for AWS (with TTL on
  * `expiresAt`); local mode and the tests create it with {@link createKeyStoreTable} (dynalite has no TTL: events

@@ -3,11 +3,16 @@
  * anything that is not a well-formed token of a stored key with that secret, and for a revoked or expired key (the
  * caller cannot tell which: never throws for bad input; a failing store still rejects). One read per request; the
  * key's `lastUsedAt` is written when it is a minute old or more (so at most about once a minute per key), and a
- * failure to write it does not refuse the request.
+ * failure to write it does not refuse the request. A platform key (`e4c2p.`) goes to authenticatePlatformKey. The
+ * tenant's registry item is read with the key (in parallel): a suspended tenant's (or one being deleted) principal
+ * carries `tenantStatus`, which the API turns into 403 TENANT_SUSPENDED; a tenant without one (made before the
+ * registry) is active.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
+import { authenticatePlatformKey } from '../platform/authenticatePlatformKey.js';
+import { isPlatformKeyToken } from '../platform/platformKeyToken.js';
 import type { Principal } from '../ports.js';
 import { apiKeyStatus } from './ApiKeyView.js';
 import { parseApiKeyToken } from './apiKeyToken.js';
@@ -16,12 +21,13 @@ import { parseApiKeyToken } from './apiKeyToken.js';
 export const LAST_USED_INTERVAL_MS = 60_000;
 
 export async function authenticateApiKey(deps: C2Deps, token: string): Promise<Principal | undefined> {
+  if (isPlatformKeyToken(token)) return authenticatePlatformKey(deps, token);
   const parsed = parseApiKeyToken(token);
   if (!parsed) return undefined;
   const { tenantId, keyId, secret } = parsed;
   const hash = sha256(secret);
   secret.fill(0);
-  const record = await deps.store.getApiKey(tenantId, keyId);
+  const [record, tenant] = await Promise.all([deps.store.getApiKey(tenantId, keyId), deps.store.getTenant(tenantId)]);
   // Constant-time comparison of the hashes: the response time tells nothing about how much of a secret was right.
   if (!record || record.tenantId !== tenantId || record.keyId !== keyId || !equalBytes(hash, record.secretHash)) {
     return undefined;
@@ -33,5 +39,6 @@ export async function authenticateApiKey(deps: C2Deps, token: string): Promise<P
     const at = new Date(now).toISOString();
     await deps.store.recordApiKeyUsed(tenantId, keyId, at, new Date(notAfter).toISOString()).catch(() => undefined);
   }
-  return { tenantId, keyId, scope: record.scope, actor: `apikey:${keyId}` };
+  const tenantStatus = tenant?.status === 'active' ? undefined : tenant?.status;
+  return { tenantId, keyId, scope: record.scope, actor: `apikey:${keyId}`, ...(tenantStatus ? { tenantStatus } : {}) };
 }

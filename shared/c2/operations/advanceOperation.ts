@@ -3,7 +3,8 @@
  * left alone (the message came twice, or late), a topic operation (rotation, revocation) goes on where it stands
  * (see topicOperation.ts), as does a client's deletion or reset (clientOperation.ts), a new identity key or C2 key
  * (identityKeyOperation.ts, c2KeyOperation.ts), and a resync, which sends its client what it lacks
- * (resyncOperation.ts), and a topic's deletion (topicDeletionOperation.ts). A kind this version does not know (a record of another version) fails visibly instead of waiting.
+ * (resyncOperation.ts), a topic's deletion (topicDeletionOperation.ts), and a tenant's deletion (tenantOperation.ts). A
+ * kind this version does not know (a record of another version) fails visibly instead of waiting.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
@@ -13,6 +14,7 @@ import { advanceClientOperation } from './clientOperation.js';
 import { finishOperation } from './finishOperation.js';
 import { advanceIdentityKeyOperation } from './identityKeyOperation.js';
 import { advanceResyncOperation } from './resyncOperation.js';
+import { advanceTenantOperation } from './tenantOperation.js';
 import { advanceTopicDeletion } from './topicDeletionOperation.js';
 import { advanceTopicOperation } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
@@ -36,6 +38,8 @@ export async function advanceOperation(deps: C2Deps, message: OperationMessage, 
       return advanceResyncOperation(deps, operation);
     case 'topic.delete':
       return advanceTopicDeletion(deps, operation, options);
+    case 'tenant.delete':
+      return advanceTenantOperation(deps, operation, options);
     default:
       await finishOperation(deps, operation, {
         code: C2ErrorCode.InvalidInput,

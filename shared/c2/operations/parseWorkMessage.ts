@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
 import { TENANT_ID_PATTERN } from '../apiKeys/validateTenantId.js';
+import { PLATFORM_TENANT } from '../platform/platformKeyToken.js';
 import type { WorkMessage } from '../ports/WorkQueue.js';
 import { OPERATION_ID } from './newOperationId.js';
 
@@ -14,11 +15,13 @@ const MAX_PAYLOAD_BASE64 = 4 * Math.ceil((128 * 1024) / 3);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const tenantId = z.string().regex(TENANT_ID_PATTERN);
+/** Operations and events are also the platform's own (a tenant's deletion, the platform's event log). */
+const ownerId = z.union([tenantId, z.literal(PLATFORM_TENANT)]);
 
 export const WorkMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('operation'), tenantId, operationId: z.string().regex(OPERATION_ID) }),
-  z.object({ type: z.literal('confirmation'), tenantId, operationId: z.string().regex(OPERATION_ID) }),
-  z.object({ type: z.literal('watch'), tenantId, operationId: z.string().regex(OPERATION_ID) }),
+  z.object({ type: z.literal('operation'), tenantId: ownerId, operationId: z.string().regex(OPERATION_ID) }),
+  z.object({ type: z.literal('confirmation'), tenantId: ownerId, operationId: z.string().regex(OPERATION_ID) }),
+  z.object({ type: z.literal('watch'), tenantId: ownerId, operationId: z.string().regex(OPERATION_ID) }),
   z.object({
     type: z.literal('receipt'),
     tenantId,
@@ -54,13 +57,13 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('event'),
     event: z.object({
-      tenantId,
+      tenantId: ownerId,
       id: z.string().min(1).max(200),
       at: z.string().min(1).max(40),
       actor: z.string().min(1).max(200),
       action: z.string().min(1).max(64),
       target: z.object({
-        type: z.enum(['client', 'topic', 'link', 'c2key', 'apikey', 'policy']),
+        type: z.enum(['client', 'topic', 'link', 'c2key', 'apikey', 'policy', 'tenant']),
         name: z.string().max(2048),
       }),
       result: z.enum(['ok', 'error']),

@@ -18,7 +18,13 @@ import { OPERATION_ID } from './newOperationId.js';
 type TargetType = OperationTarget['type'];
 
 /** Every target type (a record over the type, so that a new one does not compile until it is listed here). */
-const TARGET_TYPES: Readonly<Record<TargetType, true>> = { topic: true, client: true, link: true, c2key: true };
+const TARGET_TYPES: Readonly<Record<TargetType, true>> = {
+  topic: true,
+  client: true,
+  link: true,
+  c2key: true,
+  tenant: true,
+};
 export const OPERATION_TARGET_TYPES = Object.keys(TARGET_TYPES) as [TargetType, ...TargetType[]];
 
 /** A target name: a topic (512 bytes at most), a client (255) or a link (`<topic> <client>`). */

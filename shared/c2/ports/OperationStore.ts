@@ -18,6 +18,7 @@ export const OPERATION_KINDS = [
   'c2key.rotate',
   'client.resync',
   'topic.delete',
+  'tenant.delete',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -42,7 +43,7 @@ export interface DeliveryCounts {
 }
 
 export interface OperationTarget {
-  readonly type: 'topic' | 'client' | 'link' | 'c2key';
+  readonly type: 'topic' | 'client' | 'link' | 'c2key' | 'tenant';
   /** The topic or client name; a link is `<topic> <client>`, as in the event log. */
   readonly name: string;
   /** A link's two ends (names may hold spaces: `name` is for people, these for the worker). */

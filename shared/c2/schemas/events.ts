@@ -17,6 +17,7 @@ const TARGET_TYPES: Readonly<Record<TargetType, true>> = {
   c2key: true,
   apikey: true,
   policy: true,
+  tenant: true,
 };
 
 export const EventViewSchema = z

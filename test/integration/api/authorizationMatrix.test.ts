@@ -3,24 +3,32 @@
  * that needs a key, (a) no key, a malformed, revoked or expired key are 401, all with the same body; (b) a key whose
  * scope does not grant the route's is 403 FORBIDDEN; (c) tenant B's admin key on tenant A's records is 404 (a
  * collection answers B's own, with nothing of A's), and A's state, read through every GET route before and after,
- * has not changed. Keys whose scope grants a route are not refused (in a third tenant, holding nothing).
+ * has not changed. Keys whose scope grants a route are not refused (in a third tenant, holding nothing). Platform
+ * routes (scope `platform`) take platform keys only, which no tenant route takes; every route refuses the keys of a
+ * suspended tenant with 403 TENANT_SUSPENDED.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiRoute } from '../../../functions/api/defineRoute.js';
 import { routes } from '../../../functions/api/routes.js';
-import { API_KEY_SCOPES } from '../../../shared/c2/apiKeys/ApiKeyScope.js';
+import { API_KEY_SCOPES, PRINCIPAL_SCOPES } from '../../../shared/c2/apiKeys/ApiKeyScope.js';
 import { apiKeyPrefix, formatApiKeyToken } from '../../../shared/c2/apiKeys/apiKeyToken.js';
-import type { ApiKeyScope } from '../../../shared/c2/ports.js';
+import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
+import type { ApiKeyScope, PrincipalScope } from '../../../shared/c2/ports.js';
 import type { ApiAnswer } from '../../support/apiEvent.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 const A = 'tenant-matrix-a';
 const B = 'tenant-matrix-b';
 const C = 'tenant-matrix-c';
+/** The tenant the platform routes address (deleted by the last of them). */
+const D = 'tenant-matrix-d';
+/** A suspended tenant. */
+const S = 'tenant-matrix-s';
 
 /** Which key scopes may call a route of each scope: the rule, written here apart from the code that applies it. */
-const CALLERS_OF: Readonly<Record<ApiKeyScope, readonly ApiKeyScope[]>> = {
+const CALLERS_OF: Readonly<Record<PrincipalScope, readonly PrincipalScope[]>> = {
+  platform: ['platform'],
   admin: ['admin'],
   operator: ['admin', 'operator'],
   'read-only': ['admin', 'operator', 'read-only'],
@@ -48,6 +56,8 @@ const SAMPLE_BODIES: Readonly<Record<string, (tenant: string) => unknown>> = {
   createPolicy: policyOf,
   replacePolicy: policyOf,
   patchPolicy: () => ({ enabled: false }),
+  createTenant: () => ({ id: 'tenant-matrix-e' }),
+  setTenantLimits: () => ({ maxClients: 50 }),
 };
 
 let api: ApiFixture;
@@ -55,9 +65,12 @@ let api: ApiFixture;
 let idsOfA: Record<string, string>;
 /** Strings that only A's records hold: none may appear in an answer to another tenant. */
 let markersOfA: string[];
-let tokens: { revoked: string; expired: string; malformed: string; ofB: string } & Record<ApiKeyScope, string>;
-/** Tenant C's key of each scope. */
-let tokensOfC: Record<ApiKeyScope, string>;
+let tokens: { revoked: string; expired: string; malformed: string; ofB: string; ofS: string } & Record<
+  PrincipalScope,
+  string
+>;
+/** Tenant C's key of each scope (and a platform key). */
+let tokensOfC: Record<PrincipalScope, string>;
 
 const authenticated = routes.filter((route) => route.scope !== 'public');
 
@@ -78,7 +91,9 @@ function send(route: ApiRoute, token: string | null): Promise<ApiAnswer> {
 
 /** What A sees through every GET route, minus what moves on its own (last use to the minute, next run times). */
 async function stateOfA(): Promise<string[]> {
-  const reads = routes.filter((route) => route.method === 'GET' && route.scope !== 'public');
+  const reads = routes.filter(
+    (route) => route.method === 'GET' && route.scope !== 'public' && route.scope !== 'platform',
+  );
   const answers = await Promise.all(reads.map((route) => api.call('GET', pathOf(route))));
   return answers.map((answer, i) => {
     expect(answer.status, `${reads[i]!.operationId}: ${answer.raw}`).toBe(200);
@@ -112,8 +127,9 @@ beforeAll(async () => {
     operationId: operation.id,
     policyId: policy.id as string,
     keyId,
+    tenantId: D,
   };
-  markersOfA = [...Object.values(idsOfA), A, 'device-of-a', 'topic/of/a'];
+  markersOfA = [...Object.values(idsOfA).filter((id) => id !== D), A, 'device-of-a', 'topic/of/a'];
 
   // Keys of A that must be refused: revoked (through the API), expired (written as the store holds it: the API
   // refuses an expiry in the past), and malformed.
@@ -134,16 +150,28 @@ beforeAll(async () => {
   const scoped = Object.fromEntries(
     await Promise.all(API_KEY_SCOPES.map(async (scope) => [scope, await api.tokenOf(A, scope)] as const)),
   ) as Record<ApiKeyScope, string>;
+  const platform = (await createPlatformKey(api.c2.deps, 'test', 'platform')).token;
+  for (const id of [D, S]) {
+    const made = await api.call('POST', '/v1/tenants', { token: platform, body: { id } });
+    expect(made.status, made.raw).toBe(201);
+  }
+  const ofS = await api.tokenOf(S);
+  expect((await api.call('POST', `/v1/tenants/${S}/suspend`, { token: platform })).status).toBe(200);
   tokens = {
     ...scoped,
+    platform,
+    ofS,
     revoked: revoked.token as string,
     expired,
     malformed: `${api.token}x`,
     ofB: await api.tokenOf(B),
   };
-  tokensOfC = Object.fromEntries(
-    await Promise.all(API_KEY_SCOPES.map(async (scope) => [scope, await api.tokenOf(C, scope)] as const)),
-  ) as Record<ApiKeyScope, string>;
+  tokensOfC = {
+    ...(Object.fromEntries(
+      await Promise.all(API_KEY_SCOPES.map(async (scope) => [scope, await api.tokenOf(C, scope)] as const)),
+    ) as Record<ApiKeyScope, string>),
+    platform,
+  };
 });
 
 afterAll(async () => {
@@ -153,7 +181,7 @@ afterAll(async () => {
 describe('the route table', () => {
   it('gives every route a scope; only health and the document are public; read-only routes are GETs', () => {
     for (const route of routes) {
-      expect([...API_KEY_SCOPES, 'public'], route.operationId).toContain(route.scope);
+      expect([...PRINCIPAL_SCOPES, 'public'], route.operationId).toContain(route.scope);
       if (route.scope === 'read-only') expect(route.method, route.operationId).toBe('GET');
     }
     expect(routes.filter((route) => route.scope === 'public').map((route) => route.operationId)).toEqual(PUBLIC_ROUTES);
@@ -186,8 +214,8 @@ describe.each(authenticated.map((route) => [`${route.method} ${route.path}`, rou
     }
   });
 
-  const granted = CALLERS_OF[route.scope as ApiKeyScope];
-  const refused = API_KEY_SCOPES.filter((scope) => !granted.includes(scope));
+  const granted = CALLERS_OF[route.scope as PrincipalScope];
+  const refused = PRINCIPAL_SCOPES.filter((scope) => !granted.includes(scope));
   it.runIf(refused.length > 0)(`is 403 FORBIDDEN for a key of scope ${refused.join(', ')}`, async () => {
     for (const scope of refused) {
       const answer = await send(route, tokens[scope]);
@@ -205,6 +233,12 @@ describe.each(authenticated.map((route) => [`${route.method} ${route.path}`, rou
     }
   });
 
+  it('is 403 TENANT_SUSPENDED for a key of a suspended tenant', async () => {
+    const answer = await send(route, tokens.ofS);
+    expect(answer.status, answer.raw).toBe(403);
+    expect(errorCodeOf(answer)).toBe('TENANT_SUSPENDED');
+  });
+
   it("gives tenant B nothing of A's and changes nothing of A's", async () => {
     // Prepare
     const before = await stateOfA();
@@ -213,7 +247,10 @@ describe.each(authenticated.map((route) => [`${route.method} ${route.path}`, rou
     const answer = await send(route, tokens.ofB);
 
     // Assess
-    if (/\{[^}]+\}/.test(route.path)) {
+    if (route.scope === 'platform') {
+      expect(answer.status, answer.raw).toBe(403);
+      expect(errorCodeOf(answer)).toBe('FORBIDDEN');
+    } else if (/\{[^}]+\}/.test(route.path)) {
       expect(answer.status, answer.raw).toBe(404);
       expect(errorCodeOf(answer)).toBe('NOT_FOUND');
     } else {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../../functions/api/routes.js';
+import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
 import { bytesToHex, hashIdAlias, hashTopic, toBase64 } from '../../../shared/e4/index.js';
 import { type ApiCallOptions, answerOf, apiEvent } from '../../support/apiEvent.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
@@ -563,7 +564,7 @@ describe('bad requests', () => {
 
   it('every route that takes an id is in the table (so that a new one cannot be left out)', () => {
     const idRoutes = routes
-      .filter((route) => route.path.includes('{'))
+      .filter((route) => route.path.includes('{') && route.scope !== 'platform')
       .map((route) => `${route.method} ${route.path.replace(/\{(\w)\w*\}/g, (_, first: string) => `{${first}}`)}`);
     const tabled = ID_ROUTES.map(([method, template]) => `${method} ${template}`);
     expect(tabled.sort()).toEqual(idRoutes.sort());
@@ -590,6 +591,108 @@ describe('bad requests', () => {
       [405, 'METHOD_NOT_ALLOWED'],
       [404, 'ROUTE_NOT_FOUND'],
     ]);
+  });
+});
+
+/** The platform routes, with a platform key: tenant ids and bodies. */
+const TENANT_ID_ROUTES: [method: string, template: string][] = [
+  ['GET', '/v1/tenants/{id}'],
+  ['POST', '/v1/tenants/{id}/suspend'],
+  ['POST', '/v1/tenants/{id}/resume'],
+  ['PUT', '/v1/tenants/{id}/limits'],
+  ['DELETE', '/v1/tenants/{id}'],
+];
+const BAD_TENANT_IDS: [label: string, id: string][] = [
+  ['an upper-case letter', 'Tenant-a'],
+  ['a leading "-"', '-tenant'],
+  ['64 characters', 't'.repeat(64)],
+  ['a "."', 'tenant.a'],
+  ['the platform', '~platform'],
+  ['a percent-encoded "/"', 'a%2Fb'],
+];
+const PLATFORM_ROWS: Row[] = [
+  ...TENANT_ID_ROUTES.flatMap(([method, template]): Row[] => [
+    ...BAD_TENANT_IDS.map(
+      ([label, id]): Row => [
+        `a tenant id of ${label}`,
+        method,
+        template.replace('{id}', id),
+        method === 'PUT' ? { body: {} } : {},
+        400,
+        'INVALID_INPUT',
+      ],
+    ),
+    [
+      'an unknown tenant',
+      method,
+      template.replace('{id}', 'no-such-tenant'),
+      method === 'PUT' ? { body: {} } : {},
+      404,
+      'NOT_FOUND',
+    ],
+  ]),
+  ['a tenant without an id', 'POST', '/v1/tenants', { body: {} }, 400, 'INVALID_INPUT'],
+  ['a bad tenant id in the body', 'POST', '/v1/tenants', { body: { id: 'A b' } }, 400, 'INVALID_INPUT'],
+  ['an unknown field', 'POST', '/v1/tenants', { body: { id: 'ok-id', owner: 'x' } }, 400, 'INVALID_INPUT'],
+  ['an empty display name', 'POST', '/v1/tenants', { body: { id: 'ok-id', displayName: '' } }, 400, 'INVALID_INPUT'],
+  [
+    'a negative limit',
+    'POST',
+    '/v1/tenants',
+    { body: { id: 'ok-id', limits: { maxClients: -1 } } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['an unknown limit', 'PUT', '/v1/tenants/tenant-bad-twin/limits', { body: { maxKeys: 1 } }, 400, 'INVALID_INPUT'],
+  [
+    'a limit too high',
+    'PUT',
+    '/v1/tenants/tenant-bad-twin/limits',
+    { body: { maxTopics: 1e12 } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['a limit as text', 'PUT', '/v1/tenants/tenant-bad-twin/limits', { body: { maxTopics: '5' } }, 400, 'INVALID_INPUT'],
+  ['a tenant that exists', 'POST', '/v1/tenants', { body: { id: 'tenant-bad-twin' } }, 409, 'ALREADY_EXISTS'],
+  [
+    'a tenant made before the registry (it holds API keys)',
+    'POST',
+    '/v1/tenants',
+    { body: { id: 'tenant-bad' } },
+    409,
+    'ALREADY_EXISTS',
+  ],
+  ['limit 0 on the tenants', 'GET', '/v1/tenants?limit=0', {}, 400, 'INVALID_INPUT'],
+  ['a cursor it did not issue on the tenants', 'GET', '/v1/tenants?cursor=abc', {}, 400, 'INVALID_CURSOR'],
+  ['POST on a tenant', 'POST', '/v1/tenants/tenant-bad', {}, 405, 'METHOD_NOT_ALLOWED'],
+];
+
+describe('bad requests to the platform routes (platform key)', () => {
+  let platformToken: string;
+  beforeAll(async () => {
+    platformToken = (await createPlatformKey(api.c2.deps, 'test', 'platform')).token;
+    // A tenant id that exists, for the duplicate.
+    const made = await api.call('POST', '/v1/tenants', { token: platformToken, body: { id: 'tenant-bad-twin' } });
+    expect(made.status, made.raw).toBe(201);
+  });
+
+  it.each(PLATFORM_ROWS)('%s (%s %s)', async (_label, method, target, options, status, code) => {
+    const answer = await api.call(method, target, { ...options, token: platformToken });
+    expect(answer.status, answer.raw).toBe(status);
+    expect(errorCodeOf(answer)).toBe(code);
+  });
+
+  it('every platform route that takes an id is in the table', () => {
+    const idRoutes = routes
+      .filter((route) => route.path.includes('{') && route.scope === 'platform')
+      .map((route) => `${route.method} ${route.path.replace('{tenantId}', '{id}')}`);
+    expect(TENANT_ID_ROUTES.map(([method, template]) => `${method} ${template}`).sort()).toEqual(idRoutes.sort());
+  });
+
+  it('nothing was registered by them but the twin, and nothing was logged (no 5xx)', async () => {
+    const answer = await api.call('GET', '/v1/tenants', { token: platformToken });
+    expect(answer.json.items.map((tenant: { id: string }) => tenant.id)).toEqual(['tenant-bad-twin']);
+    expect(api.logs).toEqual([]);
   });
 });
 

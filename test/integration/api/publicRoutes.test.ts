@@ -232,19 +232,28 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/keys/api/{keyId}',
         'POST /v1/keys/api/{keyId}/rotate',
         'DELETE /v1/keys/api/{keyId}',
+        'POST /v1/tenants',
+        'GET /v1/tenants',
+        'GET /v1/tenants/{tenantId}',
+        'POST /v1/tenants/{tenantId}/suspend',
+        'POST /v1/tenants/{tenantId}/resume',
+        'PUT /v1/tenants/{tenantId}/limits',
+        'DELETE /v1/tenants/{tenantId}',
       ].sort(),
     );
   });
 
-  it('documents every path parameter: E4 ids as 32 hex characters, operation and policy ids as 26 of Crockford base32, API key ids as 16 hex', () => {
+  it('documents every path parameter: E4 ids as 32 hex characters, operation and policy ids as 26 of Crockford base32, API key ids as 16 hex, tenant ids', () => {
     const parameters = Object.values(document.paths as Record<string, Record<string, Json>>)
       .flatMap((item) => Object.values(item))
       .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
     expect(new Set(parameters.map((p) => p.name))).toEqual(
-      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId', 'keyId']),
+      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId', 'keyId', 'tenantId']),
     );
     for (const parameter of parameters) {
-      if (parameter.name === 'keyId') {
+      if (parameter.name === 'tenantId') {
+        expect(parameter.schema).toEqual({ type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
+      } else if (parameter.name === 'keyId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-fA-F]{16}$' });
       } else if (parameter.name === 'operationId' || parameter.name === 'policyId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$' });

@@ -294,7 +294,7 @@ describe('symmetric mode, through the API', () => {
     expect((await api.call('GET', topicPath)).json).toMatchObject({ keyVersion: 4, clientCount: 0 });
   });
 
-  it('deletes the topic: RemoveTopic to its client, the links and the topic gone', async () => {
+  it('deletes the topic, as an operation: RemoveTopic to its client, the links and the topic gone', async () => {
     // Prepare
     expect((await api.call('PUT', linkPath(B))).status).toBe(200);
 
@@ -302,8 +302,10 @@ describe('symmetric mode, through the API', () => {
     const answer = await api.call('DELETE', topicPath);
 
     // Assess
-    expect(answer.status).toBe(200);
-    expect(answer.json).toEqual({ topic: TOPIC, delivery: delivered(1) });
+    expect(answer.status).toBe(202);
+    expect(answer.json).toEqual({ topic: TOPIC, operation: expect.objectContaining({ kind: 'topic.delete' }) });
+    const done = await api.operationFinished(answer.json.operation.id);
+    expect(done).toMatchObject({ status: 'succeeded', counts: sentTo(1) });
     expect((await api.call('GET', topicPath)).status).toBe(404);
     expect((await api.call('GET', `/v1/clients/${idOf(B)}/topics`)).json).toEqual({ items: [] });
     expect((await api.call('GET', '/v1/stats')).json).toEqual({ clients: 1, topics: 0 });

@@ -26,6 +26,8 @@ import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import type { OperationView } from '../../../shared/c2/operations/OperationView.js';
+import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
+import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
 import { handleScheduledRun } from '../../../shared/c2/policies/handleScheduledRun.js';
 import { randomEd25519KeyPair, toBase64 } from '../../../shared/e4/index.js';
 import { call } from '../../support/apiEvent.js';
@@ -87,13 +89,20 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
    * The worker function fed by the work queue until the operation has finished (read through the API): receive a
    * batch, hand it to handleWorkBatch, delete the records it did not report (Lambda's event source mapping).
    */
-  async function work(operationId: string, timeoutMs = 30_000): Promise<OperationView> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  async function work(
+    operationId: string,
+    timeoutMs = 30_000,
+    read: () => Promise<{ status: string; finishedAt?: string }> = async () => {
       const operation = await send('GET', `/v1/operations/${operationId}`);
       expect(operation.status).toBe(200);
-      if (operation.json.finishedAt !== undefined) return operation.json;
-      if (Date.now() > deadline) throw new Error(`operation ${operationId} still ${operation.json.status}`);
+      return operation.json;
+    },
+  ): Promise<OperationView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const operation = await read();
+      if (operation.finishedAt !== undefined) return operation as OperationView;
+      if (Date.now() > deadline) throw new Error(`operation ${operationId} still ${operation.status}`);
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: workQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
       );
@@ -101,7 +110,7 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
         remainingMs: () => 60_000,
         marginMs: 5_000,
         logger: {
-          warn: (message) => expect.fail(`worker: ${message}`),
+          warn: (message, attributes) => expect.fail(`worker: ${message} ${JSON.stringify(attributes)}`),
           error: (message, attributes) => expect.fail(`worker: ${message} ${String(attributes.error)}`),
         },
       });
@@ -186,6 +195,46 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     expect(deleted.status).toBe(202);
     expect(done).toMatchObject({ kind: 'client.delete', status: 'succeeded' });
     expect(after).toBe('ResourceNotFoundException');
+  });
+
+  it("deleting a tenant deprovisions its clients' things and certificates, frees their names, removes its records", async () => {
+    // Prepare: a tenant made by the platform operator, with a provisioned device
+    const platform = (await createPlatformKey(deps, 'setup', 'platform')).token;
+    const made = await call(api, 'POST', '/v1/tenants', { token: platform, body: { id: 'aws-doomed' } });
+    expect(made.status, made.raw).toBe(201);
+    const doomed = made.json.adminKey.token as string;
+    const created = await call(api, 'POST', '/v1/clients', {
+      token: doomed,
+      body: { name: 'doomed-gateway', generateKey: true, provisionDevice: true },
+    });
+    expect(created.status, created.raw).toBe(201);
+    const thingName = `e4c2-aws-doomed-${created.json.client.id}`;
+    const iot = new IoTClient(clientConfig(moto()));
+    await iot.send(new DescribeThingCommand({ thingName }));
+
+    // Act
+    const deleted = await call(api, 'DELETE', '/v1/tenants/aws-doomed', { token: platform });
+    expect(deleted.status, deleted.raw).toBe(202);
+    const done = await work(deleted.json.operation.id, 30_000, async () => {
+      const operation = await deps.operations.getOperation(PLATFORM_TENANT, deleted.json.operation.id);
+      return { status: operation!.status, ...(operation!.finishedAt ? { finishedAt: operation!.finishedAt } : {}) };
+    });
+    const after = await iot.send(new DescribeThingCommand({ thingName })).catch((error: Error) => error.name);
+    iot.destroy();
+
+    // Assess
+    expect(done.status).toBe('succeeded');
+    expect(after).toBe('ResourceNotFoundException');
+    expect(await deps.store.getTenant('aws-doomed')).toBeUndefined();
+    expect(await deps.store.deleteTenantItems('aws-doomed', 100)).toBe(0);
+    expect((await call(api, 'GET', '/v1/stats', { token: doomed })).status).toBe(401);
+    // Its device's name is free for another tenant (here with a thing of its own).
+    const again = await send('POST', '/v1/clients', {
+      name: 'doomed-gateway',
+      generateKey: true,
+      provisionDevice: true,
+    });
+    expect(again.status, again.raw).toBe(201);
   });
 
   it('the same name in another tenant cannot be provisioned too (409); that tenant is left without the client', async () => {

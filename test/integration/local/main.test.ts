@@ -62,10 +62,12 @@ describe('local/main.ts (npm start)', () => {
     const apiUrl = lineValue(cli.stdout(), 'API:');
     const mqttUrl = lineValue(cli.stdout(), 'MQTT:');
     const adminKey = lineValue(cli.stdout(), 'Admin API key:');
+    const platformKey = lineValue(cli.stdout(), 'Platform operator key:');
 
     // Act
     const health = await fetch(`${apiUrl}/v1/health`);
     const clients = await fetch(`${apiUrl}/v1/clients`, { headers: { authorization: `Bearer ${adminKey}` } });
+    const tenants = await fetch(`${apiUrl}/v1/tenants`, { headers: { authorization: `Bearer ${platformKey}` } });
     cli.child.kill('SIGINT');
     const code = await cli.exited;
 
@@ -77,6 +79,8 @@ describe('local/main.ts (npm start)', () => {
     expect(cli.stdout()).toContain('hash');
     expect(health.status).toBe(200);
     expect(clients.status).toBe(200);
+    expect(platformKey).toMatch(/^e4c2p\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
+    expect(tenants.status).toBe(200);
     expect(code).toBe(0);
     expect(cli.stdout()).toContain('stopped');
   });
@@ -98,6 +102,7 @@ describe('local/main.ts (npm start)', () => {
     // Assess
     expect(second.stdout()).toContain('API:');
     expect(second.stdout()).not.toContain('Admin API key');
+    expect(second.stdout()).not.toContain('Platform operator key');
     expect(code).toBe(0);
   });
 

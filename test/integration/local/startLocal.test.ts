@@ -96,6 +96,32 @@ describe('startLocal', () => {
     expect(withWrongKey.status).toBe(401);
   });
 
+  it('creates a platform key on the first start (or on request) that manages tenants only; registers the tenant', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const first = await start({ stateDir });
+    const key = first.platformKey;
+    await stop(first);
+
+    // Act
+    const second = await start({ stateDir });
+    const tenants = await api(second, '/v1/tenants', { key });
+    const clients = await api(second, '/v1/clients', { key });
+    await stop(second);
+    const third = await start({ stateDir, newPlatformKey: true });
+
+    // Assess
+    expect(key).toMatch(/^e4c2p\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
+    expect(second.platformKey).toBeUndefined();
+    expect(tenants.status).toBe(200);
+    expect((await tenants.json()).items).toMatchObject([{ id: 'local', status: 'active' }]);
+    expect(clients.status).toBe(403);
+    expect(third.platformKey).toMatch(/^e4c2p\./);
+    expect(third.platformKey).not.toBe(key);
+    expect((await api(third, '/v1/tenants', { key: third.platformKey })).status).toBe(200);
+    expect((await api(third, '/v1/tenants', { key })).status).toBe(200);
+  });
+
   it('creates another admin key on request, the first one still working', async () => {
     const stateDir = await newStateDir();
     const first = await start({ stateDir });

@@ -27,6 +27,8 @@ describe('parseWorkMessage', () => {
     ['a receipt tried before', { ...receipt, tries: 2 }],
     ['a device back', back],
     ['a link change', linkChange],
+    ["an operation of the platform's (a tenant's deletion)", { ...operation, tenantId: '~platform' }],
+    ["a watch of the platform's operation", { ...operation, type: 'watch', tenantId: '~platform' }],
   ])('reads %s as it was queued', (_, message) => {
     expect(parseWorkMessage(JSON.stringify(message))).toEqual({ ok: true, message });
   });
@@ -40,6 +42,12 @@ describe('parseWorkMessage', () => {
     ['JSON null', 'null', 'at (body)'],
     ['an unknown type', JSON.stringify({ ...operation, type: 'other' }), 'at type'],
     ['a bad tenant', JSON.stringify({ ...operation, tenantId: 'Tenant' }), 'at tenantId'],
+    [
+      'a receipt of the platform (it has no devices)',
+      JSON.stringify({ ...receipt, tenantId: '~platform' }),
+      'at tenantId',
+    ],
+    ['another reserved-looking tenant', JSON.stringify({ ...operation, tenantId: '~other' }), 'at tenantId'],
     ['a bad operation id', JSON.stringify({ ...operation, operationId: 'x' }), 'at operationId'],
     [
       'an uppercase client id',
