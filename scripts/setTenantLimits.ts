@@ -35,6 +35,7 @@ const options = new Command('limits')
   .option('--max-clients <n>', 'clients the tenant may hold (or "default")', limit)
   .option('--max-topics <n>', 'topics the tenant may hold (or "default")', limit)
   .option('--max-policies <n>', 'rotation policies the tenant may hold (or "default")', limit)
+  .option('--event-retention-days <n>', 'days its event log keeps a record, 1 to 3650 (or "default")', limit)
   .option('--region <region>', 'AWS region (default: the SDK default)')
   .option('--endpoint <url>', 'DynamoDB endpoint (tests)')
   .parse()
@@ -45,6 +46,7 @@ const options = new Command('limits')
     maxClients?: number | 'default';
     maxTopics?: number | 'default';
     maxPolicies?: number | 'default';
+    eventRetentionDays?: number | 'default';
     region?: string;
     endpoint?: string;
   }>();
@@ -97,7 +99,7 @@ try {
       clock: Date.now,
     };
     const input: { -readonly [K in keyof TenantLimitsInput]: TenantLimitsInput[K] } = {};
-    for (const name of ['maxClients', 'maxTopics', 'maxPolicies'] as const) {
+    for (const name of ['maxClients', 'maxTopics', 'maxPolicies', 'eventRetentionDays'] as const) {
       const value = options[name];
       if (value !== undefined) input[name] = value === 'default' ? null : value;
     }

@@ -16,6 +16,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import { DEFAULT_TENANT_LIMITS } from '../../c2/limits/tenantLimits.js';
 import type { ClientIdRegistry } from '../../c2/ports/ClientIdRegistry.js';
 import type { TenantLimitStore } from '../../c2/ports/TenantLimitStore.js';
 import type {
@@ -37,6 +38,7 @@ import type {
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
+import { DynamoEventChain } from './DynamoEventChain.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { DynamoTenantLimits } from './DynamoTenantLimits.js';
 import { eventQuery } from './eventQuery.js';
@@ -63,11 +65,6 @@ import {
 import { countRange, queryPage, rangeQuery } from './rangeQueries.js';
 import { writeIf } from './writeIf.js';
 
-export interface DynamoKeyStoreOptions {
-  /** How long events are kept: their `expiresAt` (the table's TTL attribute) is `at` + this. 400 by default. */
-  readonly eventRetentionDays?: number;
-}
-
 export class DynamoKeyStore implements KeyStore {
   readonly #db: DynamoDBClient;
   readonly #table: string;
@@ -75,15 +72,13 @@ export class DynamoKeyStore implements KeyStore {
   readonly #fence: DynamoFenceStore;
   readonly #claims: DynamoClientIdRegistry;
   readonly #limits: DynamoTenantLimits;
+  readonly #chain: DynamoEventChain;
 
-  constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
-    const retentionDays = options.eventRetentionDays ?? 400;
-    if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
-      throw new RangeError('eventRetentionDays must be a positive integer');
-    }
+  constructor(db: DynamoDBClient, tableName: string) {
     this.#db = db;
     this.#table = tableName;
-    this.#events = eventKind(retentionDays);
+    this.#events = eventKind(DEFAULT_TENANT_LIMITS.eventRetentionDays);
+    this.#chain = new DynamoEventChain(db, tableName);
     this.#fence = new DynamoFenceStore(db, tableName);
     this.#claims = new DynamoClientIdRegistry(db, tableName);
     this.#limits = new DynamoTenantLimits(db, tableName);
@@ -356,7 +351,8 @@ export class DynamoKeyStore implements KeyStore {
   getCounts: TenantLimitStore['getCounts'] = (tenantId) => this.#limits.getCounts(tenantId);
 
   /** An id taken already is ALREADY_EXISTS. */
-  appendEvent = (event: EventRecord) => this.#create(this.#events, event);
+  /** Chained per tenant, expiring after the tenant's retention: DynamoEventChain.ts. */
+  appendEvent = (event: EventRecord) => this.#chain.appendEvent(event);
   listEvents = async (tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>> => {
     const query = eventQuery(this.#events.prefix, filter);
     return query ? filteredPage(this.#db, this.#table, this.#events, tenantId, query, page) : { items: [] };

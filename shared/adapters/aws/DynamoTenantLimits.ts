@@ -1,6 +1,6 @@
 /**
  * The TenantLimitStore on the KeyStore's table, in the tenant's partition: `T#limits` holds the limits set
- * (`maxClients`, `maxTopics`, `maxPolicies`; absent ones at their defaults), `T#counts` the counters (`clients`,
+ * (`maxClients`, `maxTopics`, `maxPolicies`, `eventRetentionDays`; absent ones at their defaults), `T#counts` the counters (`clients`,
  * `topics`). A slot is one conditional update (`ADD ... :one` if the counter exists and is below the limit), so that
  * concurrent creations never take it past the limit; a release is one conditional update too (never below zero).
  */
@@ -10,10 +10,10 @@ import type { CountedKind, SlotOutcome, TenantLimitStore, TenantLimits } from '.
 import { partition } from './keyStoreItems.js';
 import { writeIf } from './writeIf.js';
 
-const LIMITS_KEY = 'T#limits';
+export const LIMITS_KEY = 'T#limits';
 const COUNTS_KEY = 'T#counts';
 const RESERVE_ATTEMPTS = 5;
-const LIMIT_NAMES = ['maxClients', 'maxTopics', 'maxPolicies'] as const;
+const LIMIT_NAMES = ['maxClients', 'maxTopics', 'maxPolicies', 'eventRetentionDays'] as const;
 
 export class DynamoTenantLimits implements TenantLimitStore {
   readonly #db: DynamoDBClient;

@@ -1,18 +1,19 @@
 /**
  * Sets a tenant's limits (the platform operator's, through `npm run limits`: a tenant does not raise its own quota,
- * so there is no route for it). Each limit is an integer from 0 to {@link MAX_LIMIT}, or null for its default; a limit
+ * so there is no route for it). Each limit is an integer from 0 to {@link MAX_LIMIT} (`eventRetentionDays`: 1 to
+ * 3650, applied to records written from then on), or null for its default; a limit
  * set below what the tenant holds refuses further creations and removes nothing. Answers with the limits in force and
  * what the tenant holds.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import type { TenantLimits } from '../ports/TenantLimitStore.js';
-import { MAX_LIMIT } from './tenantLimits.js';
+import { MAX_LIMIT, RETENTION_DAYS } from './tenantLimits.js';
 import { type TenantLimitsView, tenantLimitsView } from './tenantLimitsView.js';
 
 export type TenantLimitsInput = { readonly [K in keyof TenantLimits]?: number | null };
 
-const NAMES = ['maxClients', 'maxTopics', 'maxPolicies'] as const;
+const NAMES = ['maxClients', 'maxTopics', 'maxPolicies', 'eventRetentionDays'] as const;
 
 export async function setTenantLimits(
   deps: C2Deps,
@@ -27,8 +28,9 @@ export async function setTenantLimits(
   for (const name of NAMES) {
     const value = input[name];
     if (value === undefined || value === null) continue;
-    if (!Number.isSafeInteger(value) || value < 0 || value > MAX_LIMIT) {
-      throw new C2Error(C2ErrorCode.InvalidInput, `"${name}" must be an integer from 0 to ${MAX_LIMIT}, or null`);
+    const [min, max] = name === 'eventRetentionDays' ? [RETENTION_DAYS.min, RETENTION_DAYS.max] : [0, MAX_LIMIT];
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new C2Error(C2ErrorCode.InvalidInput, `"${name}" must be an integer from ${min} to ${max}, or null`);
     }
   }
   await deps.store.setTenantLimits(tenantId, input);

@@ -7,7 +7,15 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import type { TenantLimits } from '../ports/TenantLimitStore.js';
 
 /** What a tenant may hold when nothing else is set for it. */
-export const DEFAULT_TENANT_LIMITS: TenantLimits = { maxClients: 10_000, maxTopics: 10_000, maxPolicies: 100 };
+export const DEFAULT_TENANT_LIMITS: TenantLimits = {
+  maxClients: 10_000,
+  maxTopics: 10_000,
+  maxPolicies: 100,
+  eventRetentionDays: 400,
+};
+
+/** The bounds of `eventRetentionDays`: a day to ten years. */
+export const RETENTION_DAYS = { min: 1, max: 3650 } as const;
 
 /** The largest limit that can be set (DynamoDB numbers are exact well beyond it). */
 export const MAX_LIMIT = 1_000_000_000;

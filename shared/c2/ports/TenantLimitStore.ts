@@ -12,6 +12,8 @@ export interface TenantLimits {
   readonly maxClients: number;
   readonly maxTopics: number;
   readonly maxPolicies: number;
+  /** How long its event log keeps a record: the record's `expiresAt` (the table's TTL) is its time + this many days. */
+  readonly eventRetentionDays: number;
 }
 
 /** What is counted per tenant. */
