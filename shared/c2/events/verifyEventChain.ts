@@ -4,8 +4,9 @@
  * first line's `prevHash` is taken as given, so a window of the log (from a time, or after TTL removed the oldest
  * records) verifies on its own: it proves the window consistent, not that it is the tenant's whole log (compare its
  * head with a later export for that). Lines without `seq` before the first chained one are records from before the
- * chain: counted, not verified. A filtered export (actor, action, ...) skips records and does not verify. Blank lines
- * are skipped; line numbers count every line from 1.
+ * chain: counted, not verified. A filtered export (actor, action, ...) skips records and does not verify, nor does
+ * a time window whose edge falls inside an operation (records missing at its edges). Blank lines are skipped; line
+ * numbers count every line from 1. The order of the lines in the file carries nothing: the chain is in `seq`.
  */
 import { eventHash, GENESIS_HASH } from './eventChain.js';
 
@@ -64,50 +65,55 @@ export function decodeEventLine(text: string): ChainedLine | undefined {
   return { seq, prevHash, hash, fields };
 }
 
-/** The verdict on the lines of an export: the first line that breaks the chain, or what was verified. */
+/**
+ * The verdict on the lines of an export: the first line that breaks the chain, or what was verified. Lines are
+ * decoded and rehashed in file order, then chained in `seq` order (an export is in time order, which is not always
+ * the chain's: an operation's record is stamped with its start and chained when it finishes).
+ */
 export function verifyEventChain(lines: Iterable<string>): ChainVerdict {
-  let previous: ChainedLine | undefined;
-  let first: ChainedLine | undefined;
-  let events = 0;
+  const chain: { readonly line: ChainedLine; readonly number: number }[] = [];
   let unchained = 0;
   let number = 0;
-  for (const text of lines) {
-    number++;
-    if (text.trim() === '') continue;
-    let line: ChainedLine | undefined;
-    try {
-      line = decodeEventLine(text);
+  try {
+    for (const text of lines) {
+      number++;
+      if (text.trim() === '') continue;
+      const line = decodeEventLine(text);
       if (line === undefined) {
-        if (previous !== undefined) throw new EventLineError('a record without "seq" after chained records');
+        if (chain.length > 0) throw new EventLineError('a record without "seq" after chained records');
         unchained++;
         continue;
       }
       if (rehash(line) !== line.hash) throw new EventLineError('"hash" is not the hash of the line: it was changed');
+      chain.push({ line, number });
+    }
+    chain.sort((a, b) => a.line.seq - b.line.seq || a.number - b.number);
+    for (const [i, { line, number: at }] of chain.entries()) {
+      number = at;
+      const previous = chain[i - 1]?.line;
       if (previous === undefined) {
         if (line.seq === 1 && line.prevHash !== GENESIS_HASH) {
           throw new EventLineError('record 1 does not start from the zero hash');
         }
-      } else {
-        if (line.seq !== previous.seq + 1) {
-          throw new EventLineError(`"seq" ${line.seq} follows ${previous.seq}: a record is missing or moved`);
-        }
-        if (line.prevHash !== previous.hash) {
-          throw new EventLineError('"prevHash" is not the hash of the line before');
-        }
+      } else if (line.seq === previous.seq) {
+        throw new EventLineError(`"seq" ${line.seq} twice`);
+      } else if (line.seq !== previous.seq + 1) {
+        throw new EventLineError(`"seq" ${line.seq} follows ${previous.seq}: records are missing or were moved`);
+      } else if (line.prevHash !== previous.hash) {
+        throw new EventLineError(`"prevHash" is not the hash of record ${previous.seq}`);
       }
-    } catch (error) {
-      if (error instanceof EventLineError) return { ok: false, line: number, message: error.message };
-      throw error;
     }
-    first ??= line;
-    previous = line;
-    events++;
+  } catch (error) {
+    if (error instanceof EventLineError) return { ok: false, line: number, message: error.message };
+    throw error;
   }
+  const first = chain[0]?.line;
+  const last = chain.at(-1)?.line;
   return {
     ok: true,
-    events,
+    events: chain.length,
     unchained,
-    ...(first && previous ? { firstSeq: first.seq, lastSeq: previous.seq, head: previous.hash } : {}),
+    ...(first && last ? { firstSeq: first.seq, lastSeq: last.seq, head: last.hash } : {}),
   };
 }
 
