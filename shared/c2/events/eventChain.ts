@@ -47,12 +47,9 @@ export function eventHash(line: Readonly<Record<string, unknown>>): string {
  * The record `view` (its export line, without the chain's fields) as record `seq` after `prevHash`. Details go
  * through JSON first, as the store keeps them, so the hash is the one of the line read back.
  */
-export function chained<V extends { readonly details?: unknown }>(
-  view: V,
-  seq: number,
-  prevHash: string,
-): V & ChainLink {
-  const normal = view.details === undefined ? view : { ...view, details: JSON.parse(JSON.stringify(view.details)) };
+export function chained<V extends object>(view: V, seq: number, prevHash: string): V & ChainLink {
+  const { details } = view as { readonly details?: unknown };
+  const normal = details === undefined ? view : { ...view, details: JSON.parse(JSON.stringify(details)) };
   const fields = { ...normal, seq, prevHash };
   return { ...fields, hash: eventHash(fields) };
 }
