@@ -15,17 +15,36 @@ export interface Leak {
 /** Lines where a secret is expected: none today (local mode prints its admin key on a terminal, not in a test). */
 export const EXCEPTIONS: readonly RegExp[] = [];
 
+/**
+ * Looks up each window of a recorded secret's length in runs of token characters, so that a long output and many
+ * recorded secrets (the fuzz suites record thousands) stay linear.
+ */
 export function findLeaks(
   output: string,
   secrets: Iterable<string>,
   exceptions: readonly RegExp[] = EXCEPTIONS,
 ): Leak[] {
-  const wanted = [...new Set(secrets)].filter((secret) => secret.length >= 16);
+  const wanted = new Set([...secrets].filter((secret) => secret.length >= 16));
+  const lengths = [...new Set([...wanted].map((secret) => secret.length))];
   const leaks: Leak[] = [];
   for (const [i, line] of output.split('\n').entries()) {
     if (exceptions.some((exception) => exception.test(line))) continue;
     if (TOKEN_PATTERN.test(line)) leaks.push({ line: i + 1, kind: 'token' });
-    else if (wanted.some((secret) => line.includes(secret))) leaks.push({ line: i + 1, kind: 'secret' });
+    else if (holdsOneOf(line, wanted, lengths)) leaks.push({ line: i + 1, kind: 'secret' });
   }
   return leaks;
+}
+
+/** Secrets are spelled with these (hex, base64, base64url, tokens); a run of them may hold one. */
+const RUN = /[A-Za-z0-9+/=_.-]{16,}/g;
+
+function holdsOneOf(line: string, wanted: ReadonlySet<string>, lengths: readonly number[]): boolean {
+  for (const [run] of line.matchAll(RUN)) {
+    for (const length of lengths) {
+      for (let start = 0; start + length <= run.length; start++) {
+        if (wanted.has(run.slice(start, start + length))) return true;
+      }
+    }
+  }
+  return false;
 }
