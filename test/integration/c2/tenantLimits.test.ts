@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { deleteClient } from '../../../shared/c2/clients/deleteClient.js';
 import { C2ErrorCode } from '../../../shared/c2/errors.js';
+import { setTenantLimits } from '../../../shared/c2/limits/setTenantLimits.js';
 import { DEFAULT_TENANT_LIMITS, tenantLimits } from '../../../shared/c2/limits/tenantLimits.js';
 import { createPolicy } from '../../../shared/c2/policies/createPolicy.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
@@ -152,5 +153,19 @@ describe('tenant limits', () => {
     const refused = await errorOf(() => createPolicy(c2.deps, callerOf(tenant), policy('second')));
     expect(refused.code).toBe(C2ErrorCode.LimitReached);
     expect(refused.message).toContain('maxPolicies');
+  });
+
+  it('eventRetentionDays: 1 to 3650 days, or null for the default; set, it is in force', async () => {
+    // Act
+    const below = await errorOf(() => setTenantLimits(c2.deps, 'retention', { eventRetentionDays: 0 }));
+    const above = await errorOf(() => setTenantLimits(c2.deps, 'retention', { eventRetentionDays: 3651 }));
+    const set = await setTenantLimits(c2.deps, 'retention', { eventRetentionDays: 30 });
+    const reset = await setTenantLimits(c2.deps, 'retention', { eventRetentionDays: null });
+
+    // Assess
+    expect([below.code, above.code]).toEqual([C2ErrorCode.InvalidInput, C2ErrorCode.InvalidInput]);
+    expect(above.message).toContain('from 1 to 3650');
+    expect(set.limits.eventRetentionDays).toBe(30);
+    expect(reset.limits.eventRetentionDays).toBe(DEFAULT_TENANT_LIMITS.eventRetentionDays);
   });
 });
