@@ -46,6 +46,7 @@ const options = new Command('limits')
     limit,
   )
   .option('--requests-per-minute <n>', 'authenticated API requests the tenant may make a minute (or "default")', limit)
+  .option('--event-retention-days <n>', 'days its event log keeps a record, 1 to 3650 (or "default")', limit)
   .option(
     '--recount',
     'set the counters of clients and topics to what the tenant holds (after a crash left one high; run it while the tenant is quiet)',
@@ -62,6 +63,7 @@ const options = new Command('limits')
     maxPolicies?: number | 'default';
     maxConcurrentOperations?: number | 'default';
     requestsPerMinute?: number | 'default';
+    eventRetentionDays?: number | 'default';
     recount?: boolean;
     region?: string;
     endpoint?: string;

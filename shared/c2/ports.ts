@@ -382,6 +382,13 @@ export interface EventRecord {
   readonly errorCode?: string;
   /** Facts about the change: key versions, command counts, undelivered clients (first 50). JSON, no secrets. */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * The record's place in its tenant's hash chain (events/eventChain.ts), set by the store when it appends it (given
+   * ones are ignored); absent on records written before the chain.
+   */
+  readonly seq?: number;
+  readonly prevHash?: string;
+  readonly hash?: string;
 }
 
 /** Which events a list holds: those matching every field given. */
@@ -400,6 +407,10 @@ export interface EventFilter {
 }
 
 export interface EventLog {
+  /**
+   * Appends the record to its tenant's hash chain (next `seq`, the chain's last hash as `prevHash`), appends of one
+   * tenant linear however many run at once; ALREADY_EXISTS when a record of that id is in the log.
+   */
   appendEvent(event: EventRecord): Promise<void>;
   /**
    * Newest first (or oldest first), only those matching `filter`: a page may be short while a cursor says more may

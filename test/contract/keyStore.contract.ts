@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
+import { GENESIS_HASH } from '../../shared/c2/events/eventChain.js';
+import { verifyEventChain } from '../../shared/c2/events/verifyEventChain.js';
 import type { TenantRecord, TenantStatus } from '../../shared/c2/ports/TenantRegistry.js';
 import type {
   ApiKeyRecord,
@@ -75,6 +77,11 @@ export function eventRecord(second: number, overrides: Partial<EventRecord> = {}
     result: 'ok',
     ...overrides,
   };
+}
+
+/** Events as appended: without the chain's fields the store adds (seq, prevHash, hash). */
+export function unchained(events: readonly EventRecord[]): EventRecord[] {
+  return events.map(({ seq: _s, prevHash: _p, hash: _h, ...event }) => event);
 }
 
 export function apiKeyRecord(keyId: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
@@ -1295,8 +1302,10 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         const again = await codeOfAsync(() => store.appendEvent(eventRecord(3, { action: 'client.create' })));
 
         // Assess
-        expect(listed).toEqual({ items: [...events].reverse(), pages: 3 });
+        expect(unchained(listed.items)).toEqual([...events].reverse());
+        expect(listed.pages).toBe(3);
         expect(again).toBe(C2ErrorCode.AlreadyExists);
+        expect(listed.items.map((event) => event.seq)).toEqual([3, 7, 11, 5, 9, 12, 1, 10, 4, 8, 6, 2]);
       });
 
       it('keeps details as JSON, and optional fields only when given', async () => {
@@ -1317,8 +1326,8 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
 
         // Assess
         const { items } = await store.listEvents('tenant-a', {}, { limit: 10 });
-        expect(items).toEqual([plain, failed]);
-        expect(Object.keys(items[0]!).sort()).toEqual(Object.keys(plain).sort());
+        expect(unchained(items)).toEqual([plain, failed]);
+        expect(Object.keys(items[0]!).sort()).toEqual([...Object.keys(plain), 'seq', 'prevHash', 'hash'].sort());
       });
 
       it("keeps tenants apart, and refuses another tenant's cursor", async () => {
@@ -1331,12 +1340,43 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         await store.appendEvent(other);
 
         // Assess
-        expect((await store.listEvents('tenant-b', {}, { limit: 10 })).items).toEqual([other]);
+        expect(unchained((await store.listEvents('tenant-b', {}, { limit: 10 })).items)).toEqual([other]);
         const { cursor } = await store.listEvents('tenant-a', {}, { limit: 1 });
         expect(cursor).toBeDefined();
         expect(await codeOfAsync(() => store.listEvents('tenant-b', {}, { limit: 1, cursor: cursor! }))).toBe(
           C2ErrorCode.InvalidCursor,
         );
+      });
+
+      it("chains each tenant's records in the order appended, however many are appended at once", async () => {
+        // Prepare
+        const store = await build();
+        await store.appendEvent(eventRecord(0, { tenantId: 'tenant-b' }));
+
+        // Act: one alone, then 20 at once, then one carrying chain fields of its own (ignored)
+        await store.appendEvent(eventRecord(30));
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendEvent(eventRecord(i + 1))));
+        await store.appendEvent(eventRecord(40, { seq: 99, prevHash: 'f'.repeat(64), hash: 'f'.repeat(64) }));
+
+        // Assess
+        const { items } = await readAll((cursor) =>
+          store.listEvents('tenant-a', { oldestFirst: true }, page(10, cursor)),
+        );
+        const bySeq = [...items].sort((a, b) => a.seq! - b.seq!);
+        expect(bySeq.map((event) => event.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+        expect(bySeq[0]!.id).toBe(eventRecord(30).id);
+        expect(bySeq[21]!.id).toBe(eventRecord(40).id);
+        const lines = bySeq.map(({ tenantId: _, ...view }) => JSON.stringify(view));
+        expect(verifyEventChain(lines)).toEqual({
+          ok: true,
+          events: 22,
+          unchained: 0,
+          firstSeq: 1,
+          lastSeq: 22,
+          head: bySeq[21]!.hash,
+        });
+        const [b] = (await store.listEvents('tenant-b', {}, { limit: 10 })).items;
+        expect(b).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
       });
 
       describe('filters', () => {
@@ -1377,7 +1417,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
           expect(seconds(byAction.items)).toEqual([5, 4]);
           expect(seconds(byPrefix.items)).toEqual([5, 4]);
           expect(notAPrefix.items).toEqual([]);
-          expect(byTarget.items).toEqual([log[6]]);
+          expect(unchained(byTarget.items)).toEqual([log[6]]);
           expect(seconds(byResult.items)).toEqual([9, 6, 3, 0]);
         });
 
@@ -1549,7 +1589,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.countApiKeys('tenant-a')).toBe(1);
         expect(await store.countClients('tenant-a')).toBe(1);
         expect(await store.countTopics('tenant-a')).toBe(1);
-        expect((await store.listEvents('tenant-a', {}, { limit: 10 })).items).toEqual([eventRecord(1)]);
+        expect(unchained((await store.listEvents('tenant-a', {}, { limit: 10 })).items)).toEqual([eventRecord(1)]);
       });
     });
   });

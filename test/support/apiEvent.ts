@@ -3,6 +3,7 @@
  * answer. The path is given as it goes on the wire (percent-encoded), with its query after `?`.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { recordSecretsIn } from './recordedSecrets.js';
 
 export interface ApiCallOptions {
   /** A string is sent as is; anything else as JSON (with `content-type: application/json` unless given). */
@@ -77,9 +78,10 @@ export async function call(
   return answerOf(await handler(apiEvent(method, target, options)));
 }
 
+/** The answer parsed; the secrets it shows are recorded for the CI's output scan (recordedSecrets.ts). */
 export function answerOf(result: APIGatewayProxyStructuredResultV2): ApiAnswer {
   const raw = result.body ?? '';
-  return {
+  const answer = {
     status: result.statusCode ?? 200,
     headers: result.headers ?? {},
     json: !raw
@@ -92,4 +94,6 @@ export function answerOf(result: APIGatewayProxyStructuredResultV2): ApiAnswer {
         : JSON.parse(raw),
     raw,
   };
+  recordSecretsIn(answer.json);
+  return answer;
 }

@@ -16,6 +16,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
+import { DEFAULT_TENANT_LIMITS } from '../../c2/limits/tenantLimits.js';
 import type { ClientIdRegistry } from '../../c2/ports/ClientIdRegistry.js';
 import type { TenantLimitStore } from '../../c2/ports/TenantLimitStore.js';
 import type { TenantRegistry } from '../../c2/ports/TenantRegistry.js';
@@ -38,6 +39,7 @@ import type {
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
+import { DynamoEventChain } from './DynamoEventChain.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { DynamoTenantLimits } from './DynamoTenantLimits.js';
 import { DynamoTenantRegistry } from './DynamoTenantRegistry.js';
@@ -66,8 +68,6 @@ import { countRange, queryPage, rangeQuery } from './rangeQueries.js';
 import { writeIf } from './writeIf.js';
 
 export interface DynamoKeyStoreOptions {
-  /** How long events are kept: their `expiresAt` (the table's TTL attribute) is `at` + this. 400 by default. */
-  readonly eventRetentionDays?: number;
   /**
    * The client of the E4-id claims (partition `N#`, outside every tenant's): on AWS the function's own, when `db`
    * holds a tenant's credentials, which reach only `T#<tenant>` (functions/composeAwsC2.ts). Default `db`.
@@ -83,15 +83,13 @@ export class DynamoKeyStore implements KeyStore {
   readonly #claims: DynamoClientIdRegistry;
   readonly #limits: DynamoTenantLimits;
   readonly #tenants: DynamoTenantRegistry;
+  readonly #chain: DynamoEventChain;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
-    const retentionDays = options.eventRetentionDays ?? 400;
-    if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
-      throw new RangeError('eventRetentionDays must be a positive integer');
-    }
     this.#db = db;
     this.#table = tableName;
-    this.#events = eventKind(retentionDays);
+    this.#events = eventKind(DEFAULT_TENANT_LIMITS.eventRetentionDays);
+    this.#chain = new DynamoEventChain(db, tableName);
     this.#fence = new DynamoFenceStore(db, tableName);
     this.#claims = new DynamoClientIdRegistry(options.claimsDb ?? db, tableName);
     this.#limits = new DynamoTenantLimits(db, tableName);
@@ -376,7 +374,8 @@ export class DynamoKeyStore implements KeyStore {
     this.#tenants.deleteTenantItems(tenantId, limit);
 
   /** An id taken already is ALREADY_EXISTS. */
-  appendEvent = (event: EventRecord) => this.#create(this.#events, event);
+  /** Chained per tenant, expiring after the tenant's retention: DynamoEventChain.ts. */
+  appendEvent = (event: EventRecord) => this.#chain.appendEvent(event);
   listEvents = async (tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<EventRecord>> => {
     const query = eventQuery(this.#events.prefix, filter);
     return query ? filteredPage(this.#db, this.#table, this.#events, tenantId, query, page) : { items: [] };

@@ -1,10 +1,10 @@
 /**
  * The TenantLimitStore on the KeyStore's table, in the tenant's partition: `T#limits` holds the limits set
- * (`maxClients`, `maxTopics`, `maxPolicies`, `maxConcurrentOperations`, `requestsPerMinute`; absent ones at their
- * defaults), `T#counts` the counters (`clients`, `topics`). A slot is one conditional update (`ADD ... :one` if the
- * counter exists and is below the limit), so that concurrent creations never take it past the limit; a release is one
- * conditional update too (never below zero). `W#<window start, ISO 8601>` counts the requests of a window
- * (`requests`), the same way, and carries `expiresAt` (the table's TTL attribute, epoch seconds).
+ * (`maxClients`, `maxTopics`, `maxPolicies`, `maxConcurrentOperations`, `requestsPerMinute`, `eventRetentionDays`;
+ * absent ones at their defaults), `T#counts` the counters (`clients`, `topics`). A slot is one conditional update
+ * (`ADD ... :one` if the counter exists and is below the limit), so that concurrent creations never take it past the
+ * limit; a release is one conditional update too (never below zero). `W#<window start, ISO 8601>` counts the requests
+ * of a window (`requests`), the same way, and carries `expiresAt` (the table's TTL attribute, epoch seconds).
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
@@ -18,7 +18,7 @@ import {
 import { partition } from './keyStoreItems.js';
 import { writeIf } from './writeIf.js';
 
-const LIMITS_KEY = 'T#limits';
+export const LIMITS_KEY = 'T#limits';
 const COUNTS_KEY = 'T#counts';
 const RESERVE_ATTEMPTS = 5;
 const WINDOW_PREFIX = 'W#';

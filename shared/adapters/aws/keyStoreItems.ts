@@ -238,7 +238,10 @@ export const C2_KEY: RecordKind<C2KeyRecord> = {
 
 const DAY_SECONDS = 86_400;
 
-/** Events, `E#<id>` (ids sort by time); `expiresAt` (epoch seconds) is the table's TTL: `at` + the retention. */
+/**
+ * Events, `E#<id>` (ids sort by time); `expiresAt` (epoch seconds) is the table's TTL: `at` + the retention. Chained
+ * records (DynamoEventChain.ts) carry `seq`, `prevHash` and `hash`; those written before the chain do not.
+ */
 export function eventKind(retentionDays: number): RecordKind<EventRecord> {
   return {
     prefix: 'E#',
@@ -258,6 +261,9 @@ export function eventKind(retentionDays: number): RecordKind<EventRecord> {
         result: { S: r.result },
         ...(r.errorCode === undefined ? {} : { errorCode: { S: r.errorCode } }),
         ...(r.details === undefined ? {} : { details: { S: JSON.stringify(r.details) } }),
+        ...(r.seq === undefined ? {} : { seq: { N: String(r.seq) } }),
+        ...(r.prevHash === undefined ? {} : { prevHash: { S: r.prevHash } }),
+        ...(r.hash === undefined ? {} : { hash: { S: r.hash } }),
         expiresAt: { N: String(Math.floor(at / 1000) + retentionDays * DAY_SECONDS) },
       };
     },
@@ -271,6 +277,7 @@ export function eventKind(retentionDays: number): RecordKind<EventRecord> {
       result: item.result!.S! as EventRecord['result'],
       ...(item.errorCode ? { errorCode: item.errorCode.S! } : {}),
       ...(item.details ? { details: JSON.parse(item.details.S!) as Record<string, unknown> } : {}),
+      ...(item.seq ? { seq: Number(item.seq.N), prevHash: item.prevHash!.S!, hash: item.hash!.S! } : {}),
     }),
   };
 }

@@ -9,7 +9,8 @@
  * - `L#<hex topic hash><hex client id>` and `M#<hex client id><hex topic hash>` the two items of a link (topic side,
  *   client side): `begins_with(SK, 'L#<hex topic hash>')` lists a topic's clients, in client id order;
  * - `K#c2` the tenant's C2 key pair (and its pending key);
- * - `E#<event id>` the event log, deleted by the table's TTL on `expiresAt` (epoch seconds);
+ * - `E#<event id>` the event log, deleted by the table's TTL on `expiresAt` (epoch seconds); `H#events` its hash
+ *   chain's head (DynamoEventChain.ts);
  * - `A#<key id>` API keys (the SHA-256 of their secret);
  * - `O#<operation id>`, `D#<operation id>#<hex client id>`, `I#<idempotency key>`, `R#<hex client id>#<hex hash>`
  *   operations, their deliveries, idempotency keys and command references (DynamoOperationStore, codecs in

@@ -1,6 +1,7 @@
 /**
  * Sets a tenant's limits (the platform operator's, through `npm run limits`: a tenant does not raise its own quota,
- * so there is no route for it). Each limit is an integer from 0 to its bound (LIMIT_BOUNDS), or null for its default; a limit
+ * so there is no route for it). Each limit is an integer within its bounds (LIMIT_BOUNDS; `eventRetentionDays`
+ * applies to records written from then on), or null for its default; a limit
  * set below what the tenant holds refuses further creations and removes nothing. Answers with the limits in force and
  * what the tenant holds.
  */
@@ -25,11 +26,9 @@ export async function setTenantLimits(
   for (const name of TENANT_LIMIT_NAMES) {
     const value = input[name];
     if (value === undefined || value === null) continue;
-    if (!Number.isSafeInteger(value) || value < 0 || value > LIMIT_BOUNDS[name]) {
-      throw new C2Error(
-        C2ErrorCode.InvalidInput,
-        `"${name}" must be an integer from 0 to ${LIMIT_BOUNDS[name]}, or null`,
-      );
+    const { min, max } = LIMIT_BOUNDS[name];
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new C2Error(C2ErrorCode.InvalidInput, `"${name}" must be an integer from ${min} to ${max}, or null`);
     }
   }
   await deps.store.setTenantLimits(tenantId, input);

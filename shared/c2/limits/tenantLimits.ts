@@ -14,21 +14,27 @@ export const DEFAULT_TENANT_LIMITS: TenantLimits = {
   maxPolicies: 100,
   maxConcurrentOperations: 100,
   requestsPerMinute: 6_000,
+  eventRetentionDays: 400,
 };
+
+/** The bounds of `eventRetentionDays`: a day to ten years. */
+export const RETENTION_DAYS = { min: 1, max: 3650 } as const;
 
 /** The largest limit that can be set (DynamoDB numbers are exact well beyond it). */
 export const MAX_LIMIT = 1_000_000_000;
 
 /**
- * The largest value of each limit: {@link MAX_LIMIT}, but operations in progress at most 1,000 (each is a slot item
- * read when an operation starts: operations/operationSlots.ts).
+ * The values each limit can be set to: 0 to {@link MAX_LIMIT}, but operations in progress at most 1,000 (each is a
+ * slot item read when an operation starts: operations/operationSlots.ts) and the event log's retention 1 to 3,650
+ * days.
  */
-export const LIMIT_BOUNDS: TenantLimits = {
-  maxClients: MAX_LIMIT,
-  maxTopics: MAX_LIMIT,
-  maxPolicies: MAX_LIMIT,
-  maxConcurrentOperations: 1_000,
-  requestsPerMinute: MAX_LIMIT,
+export const LIMIT_BOUNDS: { readonly [K in keyof TenantLimits]: { readonly min: number; readonly max: number } } = {
+  maxClients: { min: 0, max: MAX_LIMIT },
+  maxTopics: { min: 0, max: MAX_LIMIT },
+  maxPolicies: { min: 0, max: MAX_LIMIT },
+  maxConcurrentOperations: { min: 0, max: 1_000 },
+  requestsPerMinute: { min: 0, max: MAX_LIMIT },
+  eventRetentionDays: RETENTION_DAYS,
 };
 
 /** The tenant's limits, one read. */

@@ -15,12 +15,14 @@ export const TENANT_LIMIT_NAMES = [
   'maxPolicies',
   'maxConcurrentOperations',
   'requestsPerMinute',
+  'eventRetentionDays',
 ] as const;
 
 /**
  * What a tenant may hold: clients, topics, policies, operations asked through the API in progress at once
- * (operations/operationSlots.ts); and the authenticated API requests it may make per minute (a fixed window:
- * limits/requestRateLimiter.ts).
+ * (operations/operationSlots.ts); the authenticated API requests it may make per minute (a fixed window:
+ * limits/requestRateLimiter.ts); how long its event log keeps a record (`eventRetentionDays`: the record's
+ * `expiresAt`, the table's TTL, is its time + this many days).
  */
 export type TenantLimitName = (typeof TENANT_LIMIT_NAMES)[number];
 export type TenantLimits = { readonly [K in TenantLimitName]: number };

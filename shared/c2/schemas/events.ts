@@ -36,6 +36,24 @@ export const EventViewSchema = z
       .record(z.string(), z.unknown())
       .optional()
       .meta({ description: 'Facts about the change (key versions, delivery), a free JSON object.' }),
+    seq: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "The record's place in the tenant's hash chain (absent on records from before it)." }),
+    prevHash: z
+      .string()
+      .optional()
+      .meta({ description: 'The hash of record seq - 1 (64 zeros before the first), lowercase hex.' }),
+    hash: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'SHA-256 of the canonical JSON of this record without `hash` (keys sorted, no spaces), lowercase hex: ' +
+          'an export verifies offline with `npm run verify-events`.',
+      }),
   })
   .meta({ id: 'Event' });
 

@@ -14,11 +14,15 @@ const count = z.number().int().min(0);
 export const TenantLimitsSchema = z
   .strictObject({
     limits: z
-      .strictObject(
-        Object.fromEntries(TENANT_LIMIT_NAMES.map((name) => [name, count])) as Record<TenantLimitName, typeof count>,
-      )
+      .strictObject({
+        ...(Object.fromEntries(TENANT_LIMIT_NAMES.map((name) => [name, count])) as Record<
+          TenantLimitName,
+          typeof count
+        >),
+        eventRetentionDays: z.number().int().min(1).describe('days the event log keeps a record (its TTL)'),
+      })
       .describe(
-        'what the tenant may hold, and the API requests it may make a minute (set by the platform operator: `npm run limits`); maxConcurrentOperations counts the operations asked through the API that have not finished',
+        'what the tenant may hold, the API requests it may make a minute and how long its log is kept (set by the platform operator: `npm run limits`); maxConcurrentOperations counts the operations asked through the API that have not finished',
       ),
     usage: z
       .strictObject({ clients: count, topics: count, policies: count, operationsInProgress: count })

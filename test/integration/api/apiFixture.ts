@@ -11,6 +11,7 @@ import { type ApiAnswer, type ApiCallOptions, call } from '../../support/apiEven
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
 import { operationFinishedOverHttp } from '../../support/operationFinishedOverHttp.js';
+import { recordSecret } from '../../support/recordedSecrets.js';
 
 export interface ApiFixture {
   readonly c2: LocalC2;
@@ -40,8 +41,11 @@ export async function startApiFixture(
   const c2 = await startLocalC2(options.clock ? { clock: options.clock } : {});
   const logs: ApiLogEntry[] = [];
   const handler = createApiHandler(c2.deps, { ...options.handler, log: (entry) => logs.push(entry) });
-  const tokenOf = async (tenant: string, scope: ApiKeyScope = 'admin') =>
-    (await createApiKey(c2.deps, callerOf(tenant), { name: `${scope} key of ${tenant}`, scope })).token;
+  const tokenOf = async (tenant: string, scope: ApiKeyScope = 'admin') => {
+    const { token } = await createApiKey(c2.deps, callerOf(tenant), { name: `${scope} key of ${tenant}`, scope });
+    recordSecret(token);
+    return token;
+  };
   const token = await tokenOf(tenantId);
   const callAs: ApiFixture['call'] = (method, target, callOptions = {}) => {
     const { token: given, ...rest } = callOptions;

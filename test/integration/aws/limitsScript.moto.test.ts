@@ -56,7 +56,14 @@ describeWithMoto('npm run limits', (moto) => {
     // Assess
     expect(JSON.parse(set.stdout)).toEqual({
       tenantId: 'acme',
-      limits: { maxClients: 0, maxTopics: 7, maxPolicies: 100, maxConcurrentOperations: 100, requestsPerMinute: 6_000 },
+      limits: {
+        maxClients: 0,
+        maxTopics: 7,
+        maxPolicies: 100,
+        maxConcurrentOperations: 100,
+        requestsPerMinute: 6_000,
+        eventRetentionDays: 400,
+      },
       usage: { clients: 0, topics: 0, policies: 0, operationsInProgress: 0 },
     });
     expect(bad.code).not.toBe(0);

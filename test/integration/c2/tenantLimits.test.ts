@@ -255,4 +255,18 @@ describe('tenant limits', () => {
       expect(held.sort()).toEqual(['a', 'b', 'just-taken']);
     });
   });
+
+  it('eventRetentionDays: 1 to 3650 days, or null for the default; set, it is in force', async () => {
+    // Act
+    const below = await errorOf(() => setTenantLimits(c2.deps, 'retention', { eventRetentionDays: 0 }));
+    const above = await errorOf(() => setTenantLimits(c2.deps, 'retention', { eventRetentionDays: 3651 }));
+    const set = await setTenantLimits(c2.deps, 'retention', { eventRetentionDays: 30 });
+    const reset = await setTenantLimits(c2.deps, 'retention', { eventRetentionDays: null });
+
+    // Assess
+    expect([below.code, above.code]).toEqual([C2ErrorCode.InvalidInput, C2ErrorCode.InvalidInput]);
+    expect(above.message).toContain('from 1 to 3650');
+    expect(set.limits.eventRetentionDays).toBe(30);
+    expect(reset.limits.eventRetentionDays).toBe(DEFAULT_TENANT_LIMITS.eventRetentionDays);
+  });
 });

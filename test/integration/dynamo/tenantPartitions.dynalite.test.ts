@@ -7,9 +7,11 @@
  * DeleteItem), and only with the actions the role allows. moto does not evaluate LeadingKeys (see test/integration/aws/tenantDeps.moto.test.ts): this and the
  * template assertions (test/infra/serviceStack.test.ts) are the proof.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_TABLE_ACTIONS } from '../../../infra/constructs/TenantAccessRole.js';
+import { PLATFORM_PARTITIONS } from '../../../infra/ServiceStack.js';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
 import { DynamoOperationStore } from '../../../shared/adapters/aws/DynamoOperationStore.js';
 import { DynamoPolicyStore } from '../../../shared/adapters/aws/DynamoPolicyStore.js';
@@ -130,14 +132,15 @@ describe('the partitions the Dynamo adapters reach (after the contract suites ab
     expect(recorded.some(({ partitions }) => partitions.some((pk) => CLAIM.test(pk)))).toBe(true);
   });
 
-  it('each command reaches one partition: T#<tenant>, or an E4-id claim with the claims actions only', () => {
+  it("each command reaches one partition: T#<tenant>, the platform's, or an E4-id claim with the claims actions only", () => {
     const wrong = recorded.filter(({ command, partitions }) => {
       if (partitions.length !== 1) return true;
       const [pk] = partitions as [string];
-      if (TENANT.test(pk)) return false;
+      // The platform's partitions (the tenants registry, its own records): the functions' own roles' PlatformRecords.
+      if (TENANT.test(pk) || (PLATFORM_PARTITIONS as readonly string[]).includes(pk)) return false;
       return !(CLAIM.test(pk) && ['GetItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'].includes(command));
     });
-    expect(wrong).toEqual([]);
+    expect(wrong.map(({ command, partitions }) => `${command} ${partitions.join(',')}`)).toEqual([]);
   });
 
   it('uses only the actions the TenantAccessRole allows (each command is its own IAM action)', () => {

@@ -63,7 +63,14 @@ it('sets the local tenant limits in a stopped state folder; the next start enfor
   expect(set.code).toBe(0);
   expect(JSON.parse(set.stdout)).toEqual({
     tenantId: 'local',
-    limits: { maxClients: 3, maxTopics: 10_000, maxPolicies: 5, maxConcurrentOperations: 100, requestsPerMinute: 60 },
+    limits: {
+      maxClients: 3,
+      maxTopics: 10_000,
+      maxPolicies: 5,
+      maxConcurrentOperations: 100,
+      requestsPerMinute: 60,
+      eventRetentionDays: 400,
+    },
     usage: { clients: 2, topics: 0, policies: 0, operationsInProgress: 0 },
   });
   c2 = await open();
