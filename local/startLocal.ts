@@ -3,7 +3,8 @@
  * adapters (dynalite on disk, the software keyring, MQTT), with an embedded MQTT broker unless an external one is
  * named; its devices authenticate (deviceAccess.ts) unless `allowAnonymousDevices`. On the first start of a state
  * folder (no API key for the tenant yet) an admin API key is created and returned: it is stored hashed, so this is
- * the only time it can be shown.
+ * the only time it can be shown. With `mqttTls` the embedded broker speaks MQTT over TLS only, its certificate issued by
+ * a CA kept in the state folder (brokerCertificates.ts), which the C2's own connection trusts.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -13,15 +14,18 @@ import { countUsableAdminKeys } from '../shared/c2/apiKeys/countUsableAdminKeys.
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
+import { brokerCertificates } from './brokerCertificates.js';
 import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
 import { deviceAccess } from './deviceAccess.js';
 import { type ReceiptForwarder, receiptForwarder } from './forwardReceipts.js';
 import { listenOn } from './listenOn.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
+import { lockStateDir } from './lockStateDir.js';
 import { logCommands } from './logCommands.js';
 import { logRequests } from './logRequests.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
+import { prepareStateDir } from './prepareStateDir.js';
 import { resumeOperations } from './resumeOperations.js';
 import { returnReporter } from './returnReporter.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
@@ -38,6 +42,11 @@ export interface StartLocalOptions {
   readonly mqttPort?: number;
   /** An external broker to publish commands to, instead of starting the embedded one. */
   readonly mqttUrl?: string;
+  /**
+   * The embedded broker serves MQTT over TLS (`mqtts://`) and not over plain TCP, with a certificate issued by a CA
+   * made at the first start in `<state>/tls/` (see `mqttCaFile`). Not with `mqttUrl`.
+   */
+  readonly mqttTls?: boolean;
   /** Default 'local'. */
   readonly tenantId?: string;
   /**
@@ -64,6 +73,8 @@ export interface LocalC2Server {
   readonly mqttUrl: string;
   /** Whether `mqttUrl` is the embedded broker. */
   readonly embeddedBroker: boolean;
+  /** With `mqttTls`: the CA certificate file devices trust (`<state>/tls/ca.crt`). */
+  readonly mqttCaFile?: string;
   readonly tenantId: string;
   /** An admin API key (`e4c2.<tenant>.<key id>.<secret>`), only when it was created by this start. */
   readonly adminKey?: string;
@@ -80,10 +91,20 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     options.onError ??
     ((error: unknown) =>
       log.error('failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  if (options.mqttTls && options.mqttUrl !== undefined) {
+    throw new TypeError('mqttTls is for the embedded broker: it cannot go with mqttUrl');
+  }
   const undo = cleanupStack('local mode');
   const closeAll = undo.run;
   try {
+    // The state folder is locked first: nothing in it (the broker's certificates either) is touched by two processes.
+    const stateDir = await prepareStateDir(options.stateDir);
+    const stateDirLock = await lockStateDir(stateDir);
+    undo.push(() => stateDirLock.release());
     let mqttUrl = options.mqttUrl;
+    const certificates = options.mqttTls ? await brokerCertificates(stateDir, host) : undefined;
+    if (certificates?.made.ca) log.info("made the CA of the broker's TLS certificate", { file: certificates.caFile });
+    if (certificates?.made.server) log.info("issued the broker's TLS certificate", { host });
     // Bound once the C2 is composed (the broker starts first).
     let onSubscribed: ((topic: string) => void) | undefined;
     let forwardReceipt: ReceiptForwarder | undefined;
@@ -105,6 +126,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       const broker = await startEmbeddedBroker({
         host,
         port: options.mqttPort ?? 1883,
+        ...(certificates ? { tls: { cert: certificates.cert, key: certificates.key } } : {}),
         access: deviceAccess({
           store: {
             getClientIdClaim: async (id) => (await storeOfBroker).getClientIdClaim(id),
@@ -125,9 +147,16 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       mqttUrl = broker.url;
     }
     const c2 = await composeLocalC2({
-      stateDir: options.stateDir,
+      stateDir,
+      stateDirLock,
       mqttUrl,
-      publisher: { mqtt: { clientId: c2ClientId, ...(options.mqttUrl === undefined ? c2Login : {}) } },
+      publisher: {
+        mqtt: {
+          clientId: c2ClientId,
+          ...(options.mqttUrl === undefined ? c2Login : {}),
+          ...(certificates ? { ca: certificates.ca } : {}),
+        },
+      },
       log,
       startWorker: false,
       ...(options.clock ? { clock: options.clock } : {}),
@@ -189,6 +218,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       apiUrl: urlOf('http', host, httpPort),
       mqttUrl,
       embeddedBroker: options.mqttUrl === undefined,
+      ...(certificates ? { mqttCaFile: certificates.caFile } : {}),
       tenantId,
       ...(adminKey === undefined ? {} : { adminKey }),
       deps,
