@@ -48,6 +48,11 @@ export interface EmbeddedBrokerOptions {
    * over plain TCP.
    */
   tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Told of each TLS handshake that failed (a client that does not trust the CA, or speaks plain MQTT): OpenSSL's
+   * reason, and the client's address when the connection is still open (a client that gave up has closed it).
+   */
+  onTlsError?: (event: { readonly address?: string; readonly reason: string }) => void;
 }
 
 /** aedes keeps a connection's subscriptions (restored ones included) on the client; its types leave them out. */
@@ -132,6 +137,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const server = tls
     ? createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, broker.handle)
     : createServer(broker.handle);
+  if (tls) {
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+      options.onTlsError?.({
+        ...(socket.remoteAddress ? { address: socket.remoteAddress } : {}),
+        reason: error.code ?? error.message,
+      }),
+    );
+  }
   // server.close alone waits for every connection to end: the sockets are destroyed on close instead.
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {

@@ -14,7 +14,6 @@ import { countUsableAdminKeys } from '../shared/c2/apiKeys/countUsableAdminKeys.
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
 import type { Clock } from '../shared/c2/ports.js';
-import { brokerCertificates } from './brokerCertificates.js';
 import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
 import { deviceAccess } from './deviceAccess.js';
@@ -102,7 +101,10 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     const stateDirLock = await lockStateDir(stateDir);
     undo.push(() => stateDirLock.release());
     let mqttUrl = options.mqttUrl;
-    const certificates = options.mqttTls ? await brokerCertificates(stateDir, host) : undefined;
+    // Loaded only for TLS: the X.509 library and the Reflect polyfill it needs stay out of a plain start.
+    const certificates = options.mqttTls
+      ? await (await import('./brokerCertificates.js')).brokerCertificates(stateDir, host)
+      : undefined;
     if (certificates?.made.ca) log.info("made the CA of the broker's TLS certificate", { file: certificates.caFile });
     if (certificates?.made.server) log.info("issued the broker's TLS certificate", { host });
     // Bound once the C2 is composed (the broker starts first).
@@ -127,6 +129,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
         host,
         port: options.mqttPort ?? 1883,
         ...(certificates ? { tls: { cert: certificates.cert, key: certificates.key } } : {}),
+        onTlsError: (failure) => log.info('mqtt TLS handshake failed', failure),
         access: deviceAccess({
           store: {
             getClientIdClaim: async (id) => (await storeOfBroker).getClientIdClaim(id),
