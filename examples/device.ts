@@ -6,12 +6,14 @@
  *
  * It finds the C2 as `npm start` is told where to serve: `--port` / `E4C2_PORT` (default 8080) and `--mqtt-port` /
  * `E4C2_MQTT_PORT` (default 1883) on `--host` (default 127.0.0.1), or whole URLs with `--api-url` / `E4C2_API_URL` and
- * `--mqtt-url` / `E4C2_MQTT_URL`; a flag wins over the environment. Its E4 state (its keys included, so that a
- * restarted device resumes) and what it knows of its enrolment are in `--state-dir` / `E4C2_DEVICES_DIR` (default
- * `./.devices`, git-ignored). `--mode pubkey`: the device makes an Ed25519 key pair, enrols with its public key and takes the C2's
- * public key from `GET /v1/keys/c2`. A device the C2 no longer knows enrols again; one whose state contradicts the C2
- * (the C2 knows another enrolment under its name, or it was made in the other mode) says so, and `--reset` starts it
- * over (the C2's record of it is deleted, a new identity made and enrolled).
+ * `--mqtt-url` / `E4C2_MQTT_URL`; a flag wins over the environment. `--mqtt-ca FILE` / `E4C2_MQTT_CA`: the broker is
+ * reached over TLS (`mqtts://`), its certificate checked against this CA (`npm start -- --mqtt-tls` prints its file).
+ * Its E4 state (its keys included, so that a restarted device resumes) and what it knows of its enrolment are in
+ * `--state-dir` / `E4C2_DEVICES_DIR` (default `./.devices`, git-ignored). `--mode pubkey`: the device makes an Ed25519
+ * key pair, enrols with its public key and takes the C2's public key from `GET /v1/keys/c2`. A device the C2 no
+ * longer knows enrols again; one whose state contradicts the C2 (the C2 knows another enrolment under its name, or it
+ * was made in the other mode) says so, and `--reset` starts it over (the C2's record of it is deleted, a new identity
+ * made and enrolled).
  *
  * A real device is enrolled by an operator and keeps its key in protected storage; this one makes its key and calls
  * the API itself to keep the demo short. It connects to the broker with the credentials of its creation answer
@@ -58,6 +60,9 @@ const program = new Command('device')
   .addOption(new Option('--api-url <url>', 'the C2 API (instead of host and port)').env('E4C2_API_URL'))
   .addOption(new Option('--mqtt-url <url>', 'the MQTT broker (instead of host and port)').env('E4C2_MQTT_URL'))
   .addOption(
+    new Option('--mqtt-ca <file>', "the broker's CA certificate: connect over TLS (mqtts)").env('E4C2_MQTT_CA'),
+  )
+  .addOption(
     new Option('--state-dir <dir>', 'where the device keeps its E4 state')
       .env('E4C2_DEVICES_DIR')
       .default('./.devices'),
@@ -74,6 +79,7 @@ const options = program.opts<{
   mqttPort: number;
   apiUrl?: string;
   mqttUrl?: string;
+  mqttCa?: string;
   stateDir: string;
   reset?: boolean;
 }>();
@@ -86,7 +92,7 @@ function endpoint(urlOption: 'apiUrl' | 'mqttUrl', portOption: 'port' | 'mqttPor
   return `${scheme}://${options.host}:${options[portOption]}`;
 }
 const apiUrl = endpoint('apiUrl', 'port', 'http');
-const mqttUrl = endpoint('mqttUrl', 'mqttPort', 'mqtt');
+const mqttUrl = endpoint('mqttUrl', 'mqttPort', options.mqttCa ? 'mqtts' : 'mqtt');
 const name = options.name;
 
 /** What this demo prints when it cannot go on: one line, no stack trace, exit 1. */
@@ -243,7 +249,13 @@ async function run(): Promise<void> {
       // A persistent session (commands sent while away are queued), but a new enrolment drops what the broker kept
       // for an earlier one (commands under a key this device never had). The client id ends with the device's id, as
       // local mode's broker asks of a device with credentials.
-      mqtt: { clientId: `e4-${id}`, clean: enrolled, connectTimeout: 5_000, ...(login ?? {}) },
+      mqtt: {
+        clientId: `e4-${id}`,
+        clean: enrolled,
+        connectTimeout: 5_000,
+        ...(login ?? {}),
+        ...(options.mqttCa ? { ca: await readFile(options.mqttCa, 'utf8') } : {}),
+      },
       controlQos: 1,
       on: {
         command: (type) => say(`C2 command applied: ${type}`),

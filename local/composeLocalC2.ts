@@ -44,7 +44,7 @@ import { cleanupStack } from './cleanupStack.js';
 import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
 import { localDynamoClient } from './localDynamoClient.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
-import { lockStateDir } from './lockStateDir.js';
+import { lockStateDir, type StateDirLock } from './lockStateDir.js';
 import { prepareStateDir } from './prepareStateDir.js';
 import { scheduledRotations } from './scheduledRotations.js';
 
@@ -55,6 +55,8 @@ export interface ComposeLocalC2Options {
   readonly mqttUrl: string;
   /** Keep the records in memory (tests): nothing survives `close`, and the state folder is not locked. */
   readonly inMemoryStore?: boolean;
+  /** The state folder's lock when the caller took it already (local mode, before its broker); released on close. */
+  readonly stateDirLock?: StateDirLock;
   /** Default `e4c2`. */
   readonly tableName?: string;
   readonly clock?: Clock;
@@ -105,7 +107,9 @@ export async function composeLocalC2(options: ComposeLocalC2Options): Promise<Co
   const undo = cleanupStack('local mode');
   const closeAll = undo.run;
   try {
-    if (!options.inMemoryStore) {
+    const held = options.stateDirLock;
+    if (held) undo.push(() => held.release());
+    else if (!options.inMemoryStore) {
       const lock = await lockStateDir(stateDir);
       undo.push(() => lock.release());
     }

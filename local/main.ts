@@ -1,13 +1,15 @@
 /**
  * `npm start`: the C2 in local mode (see startLocal). The only file of local/ that reads the environment.
  *
- *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N | --mqtt-url URL] [--new-admin-key]
- *                   [--new-platform-key] [--allow-anonymous-devices] [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
+ *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N [--mqtt-tls] | --mqtt-url URL]
+ *                   [--new-admin-key] [--new-platform-key] [--allow-anonymous-devices]
+ *                   [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
  *
- * Prints the API URL, the MQTT URL and, on the first start of a state folder (or with --new-admin-key), an admin
- * API key on stdout, and a platform operator key on the first start (or with --new-platform-key); logs requests, command fan-outs and device connections on stderr (pretty on a terminal, JSON
- * otherwise). Stops cleanly on SIGINT, SIGTERM and SIGHUP (exit 0: the ports and the state folder are free); a start
- * that cannot happen (port taken, state folder not writable or in use) prints one line and exits 1.
+ * Prints the API URL, the MQTT URL (with --mqtt-tls, `mqtts://` and the CA file devices trust) and, on the first start
+ * of a state folder (or with --new-admin-key), an admin API key on stdout, and a platform operator key on the first
+ * start (or with --new-platform-key); logs requests, command fan-outs and device connections on stderr (pretty on a
+ * terminal, JSON otherwise). Stops cleanly on SIGINT, SIGTERM and SIGHUP (exit 0: the ports and the state folder are
+ * free); a start that cannot happen (port taken, state folder not writable or in use) prints one line and exits 1.
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -21,6 +23,7 @@ interface CliOptions {
   port: number;
   mqttPort: number;
   mqttUrl?: string;
+  mqttTls?: boolean;
   newAdminKey?: boolean;
   newPlatformKey?: boolean;
   allowAnonymousDevices?: boolean;
@@ -61,6 +64,12 @@ const program = new Command()
     new Option('--mqtt-url <url>', 'publish commands to this broker instead of starting the embedded one').env(
       'E4C2_MQTT_URL',
     ),
+  )
+  .addOption(
+    new Option(
+      '--mqtt-tls',
+      'the embedded broker speaks MQTT over TLS only (mqtts), its certificate issued by a CA made in <state-dir>/tls',
+    ).conflicts('mqttUrl'),
   )
   .addOption(new Option('--new-admin-key', 'create another admin API key (for a lost one) and print it'))
   .addOption(new Option('--new-platform-key', 'create another platform operator key (for a lost one) and print it'))
@@ -134,6 +143,7 @@ try {
     httpPort: options.port,
     mqttPort: options.mqttPort,
     ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}),
+    mqttTls: options.mqttTls ?? false,
     newAdminKey: options.newAdminKey ?? false,
     newPlatformKey: options.newPlatformKey ?? false,
     allowAnonymousDevices: options.allowAnonymousDevices ?? false,
@@ -145,7 +155,10 @@ try {
 
 out(`e4c2 local mode (tenant ${server.tenantId}, state in ${resolve(options.stateDir)})`);
 out(`API:  ${server.apiUrl}`);
-out(`MQTT: ${server.mqttUrl}${server.embeddedBroker ? ' (embedded broker)' : ''}`);
+out(
+  `MQTT: ${server.mqttUrl}${server.embeddedBroker ? ` (embedded broker${server.mqttCaFile ? ', TLS only' : ''})` : ''}`,
+);
+if (server.mqttCaFile) out(`Devices trust this CA: ${server.mqttCaFile}`);
 if (server.embeddedBroker) {
   out(
     options.allowAnonymousDevices

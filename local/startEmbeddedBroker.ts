@@ -1,16 +1,18 @@
 /**
  * The MQTT broker of local mode: aedes (MQTT 3.1.1, in-memory persistence: persistent sessions and QoS 1 messages
- * queued for offline devices survive as long as the process) served over TCP with node:net; who may connect, publish
- * and subscribe is given (`access`, deviceAccess.ts).
+ * queued for offline devices survive as long as the process) served over TCP with node:net, or over TLS with node:tls
+ * when given a certificate (`tls`: then TLS only, no plain TCP port); who may connect, publish and subscribe is given
+ * (`access`, deviceAccess.ts).
  */
 import { createServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { BrokerAccess, BrokerIdentity } from './deviceAccess.js';
 import { listenOn } from './listenOn.js';
 import { urlOf } from './urlOf.js';
 
 export interface EmbeddedBroker {
-  /** `mqtt://<host>:<bound port>` */
+  /** `mqtt://<host>:<bound port>`, `mqtts://` over TLS */
   readonly url: string;
   /** The bound port (the actual one when 0 was asked for). */
   readonly port: number;
@@ -41,6 +43,16 @@ export interface EmbeddedBrokerOptions {
    * the connection (MQTT 3.1.1 has no negative PUBACK). Default: anyone, anything (but `$SYS`).
    */
   access?: BrokerAccess;
+  /**
+   * Serve MQTT over TLS (1.2 or later) with this certificate chain and key (PEM; brokerCertificates.ts), and nothing
+   * over plain TCP.
+   */
+  tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Told of each TLS handshake that failed (a client that does not trust the CA, or speaks plain MQTT): OpenSSL's
+   * reason, and the client's address when the connection is still open (a client that gave up has closed it).
+   */
+  onTlsError?: (event: { readonly address?: string; readonly reason: string }) => void;
 }
 
 /** aedes keeps a connection's subscriptions (restored ones included) on the client; its types leave them out. */
@@ -121,7 +133,18 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     broker.on('clientReady', (client) => onConnection({ clientId: client.id, connected: true }));
     broker.on('clientDisconnect', (client) => onConnection({ clientId: client.id, connected: false }));
   }
-  const server = createServer(broker.handle);
+  const tls = options.tls;
+  const server = tls
+    ? createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, broker.handle)
+    : createServer(broker.handle);
+  if (tls) {
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+      options.onTlsError?.({
+        ...(socket.remoteAddress ? { address: socket.remoteAddress } : {}),
+        reason: error.code ?? error.message,
+      }),
+    );
+  }
   // server.close alone waits for every connection to end: the sockets are destroyed on close instead.
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -137,7 +160,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   }
   let closing: Promise<void> | undefined;
   return {
-    url: urlOf('mqtt', host, port),
+    url: urlOf(tls ? 'mqtts' : 'mqtt', host, port),
     port,
     close: () => {
       closing ??= (async () => {

@@ -5,7 +5,9 @@
  * folder (no API key for the tenant yet) an admin API key is created and returned: it is stored hashed, so this is
  * the only time it can be shown. So is a platform operator key (tenants: create, suspend, delete; `e4c2p.`) on the
  * first start, or on request. The default tenant is registered (shared/c2/tenants/registerTenant.ts) at each start:
- * a state folder made before the registry has it from then on.
+ * a state folder made before the registry has it from then on. With `mqttTls` the embedded broker speaks MQTT over
+ * TLS only, its certificate issued by a CA kept in the state folder (brokerCertificates.ts), which the C2's own
+ * connection trusts.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -24,9 +26,11 @@ import { deviceAccess } from './deviceAccess.js';
 import { type ReceiptForwarder, receiptForwarder } from './forwardReceipts.js';
 import { listenOn } from './listenOn.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
+import { lockStateDir } from './lockStateDir.js';
 import { logCommands } from './logCommands.js';
 import { logRequests } from './logRequests.js';
 import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
+import { prepareStateDir } from './prepareStateDir.js';
 import { resumeOperations } from './resumeOperations.js';
 import { returnReporter } from './returnReporter.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
@@ -43,6 +47,11 @@ export interface StartLocalOptions {
   readonly mqttPort?: number;
   /** An external broker to publish commands to, instead of starting the embedded one. */
   readonly mqttUrl?: string;
+  /**
+   * The embedded broker serves MQTT over TLS (`mqtts://`) and not over plain TCP, with a certificate issued by a CA
+   * made at the first start in `<state>/tls/` (see `mqttCaFile`). Not with `mqttUrl`.
+   */
+  readonly mqttTls?: boolean;
   /** Default 'local'. */
   readonly tenantId?: string;
   /**
@@ -71,6 +80,8 @@ export interface LocalC2Server {
   readonly mqttUrl: string;
   /** Whether `mqttUrl` is the embedded broker. */
   readonly embeddedBroker: boolean;
+  /** With `mqttTls`: the CA certificate file devices trust (`<state>/tls/ca.crt`). */
+  readonly mqttCaFile?: string;
   readonly tenantId: string;
   /** An admin API key (`e4c2.<tenant>.<key id>.<secret>`), only when it was created by this start. */
   readonly adminKey?: string;
@@ -89,10 +100,23 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     options.onError ??
     ((error: unknown) =>
       log.error('failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  if (options.mqttTls && options.mqttUrl !== undefined) {
+    throw new TypeError('mqttTls is for the embedded broker: it cannot go with mqttUrl');
+  }
   const undo = cleanupStack('local mode');
   const closeAll = undo.run;
   try {
+    // The state folder is locked first: nothing in it (the broker's certificates either) is touched by two processes.
+    const stateDir = await prepareStateDir(options.stateDir);
+    const stateDirLock = await lockStateDir(stateDir);
+    undo.push(() => stateDirLock.release());
     let mqttUrl = options.mqttUrl;
+    // Loaded only for TLS: the X.509 library and the Reflect polyfill it needs stay out of a plain start.
+    const certificates = options.mqttTls
+      ? await (await import('./brokerCertificates.js')).brokerCertificates(stateDir, host)
+      : undefined;
+    if (certificates?.made.ca) log.info("made the CA of the broker's TLS certificate", { file: certificates.caFile });
+    if (certificates?.made.server) log.info("issued the broker's TLS certificate", { host });
     // Bound once the C2 is composed (the broker starts first).
     let onSubscribed: ((topic: string) => void) | undefined;
     let forwardReceipt: ReceiptForwarder | undefined;
@@ -114,6 +138,8 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       const broker = await startEmbeddedBroker({
         host,
         port: options.mqttPort ?? 1883,
+        ...(certificates ? { tls: { cert: certificates.cert, key: certificates.key } } : {}),
+        onTlsError: (failure) => log.info('mqtt TLS handshake failed', failure),
         access: deviceAccess({
           store: {
             getClientIdClaim: async (id) => (await storeOfBroker).getClientIdClaim(id),
@@ -134,9 +160,16 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       mqttUrl = broker.url;
     }
     const c2 = await composeLocalC2({
-      stateDir: options.stateDir,
+      stateDir,
+      stateDirLock,
       mqttUrl,
-      publisher: { mqtt: { clientId: c2ClientId, ...(options.mqttUrl === undefined ? c2Login : {}) } },
+      publisher: {
+        mqtt: {
+          clientId: c2ClientId,
+          ...(options.mqttUrl === undefined ? c2Login : {}),
+          ...(certificates ? { ca: certificates.ca } : {}),
+        },
+      },
       log,
       startWorker: false,
       ...(options.clock ? { clock: options.clock } : {}),
@@ -202,6 +235,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       apiUrl: urlOf('http', host, httpPort),
       mqttUrl,
       embeddedBroker: options.mqttUrl === undefined,
+      ...(certificates ? { mqttCaFile: certificates.caFile } : {}),
       tenantId,
       ...(adminKey === undefined ? {} : { adminKey }),
       ...(platformKey === undefined ? {} : { platformKey }),

@@ -60,14 +60,15 @@ export async function enrolDevice(
 /**
  * `options.receipts: false`: a device that sends no receipts, as an e4go device. `options.credentials`: its broker
  * credentials (the `mqtt` of its creation answer, local mode's embedded broker); without, it connects anonymously.
+ * `options.ca`: the CA (PEM) it trusts on an `mqtts://` URL (local mode's `mqttCaFile`).
  */
 export async function connectDevice(
   client: E4Client,
   mqttUrl: string,
   name: string,
-  options: { receipts?: boolean; credentials?: MqttCredentials } = {},
+  options: { receipts?: boolean; credentials?: MqttCredentials; ca?: string } = {},
 ): Promise<TestDevice> {
-  const { credentials, ...deviceOptions } = options;
+  const { credentials, ca, ...deviceOptions } = options;
   const commands: CommandType[] = [];
   const messages: { topic: string; text: string }[] = [];
   const errors: { topic: string | undefined; code: string }[] = [];
@@ -96,6 +97,7 @@ export async function connectDevice(
       clientId: `dev-${randomBytes(4).toString('hex')}-${bytesToHex(client.id)}`,
       clean: false,
       ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
+      ...(ca === undefined ? {} : { ca }),
     },
     controlQos: 1,
     ...deviceOptions,

@@ -213,6 +213,29 @@ describe('local/main.ts (npm start)', () => {
     expect(lines[0]).toMatch(/^e4c2: the state folder .* is not writable/);
   });
 
+  it('with --mqtt-tls prints an mqtts URL and the CA file devices trust; not with --mqtt-url', async () => {
+    // Prepare
+    const stateDir = await newStateDir();
+    const cli = runCli(['--state-dir', stateDir, '--port', '0', '--mqtt-port', '0', '--mqtt-tls']);
+    await cli.waitFor('Ctrl-C stops.');
+
+    // Act
+    const mqttUrl = lineValue(cli.stdout(), 'MQTT:');
+    const caFile = lineValue(cli.stdout(), 'Devices trust this CA:');
+    cli.child.kill('SIGINT');
+    const code = await cli.exited;
+    const both = runCli(['--state-dir', stateDir, '--mqtt-tls', '--mqtt-url', 'mqtt://127.0.0.1:1']);
+
+    // Assess
+    expect(mqttUrl).toMatch(/^mqtts:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(cli.stdout()).toContain('(embedded broker, TLS only)');
+    expect(caFile).toBe(join(stateDir, 'tls', 'ca.crt'));
+    expect(existsSync(caFile)).toBe(true);
+    expect(code).toBe(0);
+    expect(await both.exited).toBe(1);
+    expect(both.stderr()).toContain("option '--mqtt-tls' cannot be used with option '--mqtt-url <url>'");
+  });
+
   it('rejects a port that is not a number', async () => {
     const cli = runCli(['--state-dir', await newStateDir(), '--port', 'http']);
 

@@ -1,7 +1,11 @@
 /** The embedded MQTT broker of local mode, on a real TCP port, and the receipt forwarder it hands publishes to. */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { brokerCertificates } from '../../../local/brokerCertificates.js';
 import type { BrokerAccess } from '../../../local/deviceAccess.js';
 import { receiptForwarder } from '../../../local/forwardReceipts.js';
 import { LocalModeErrorCode } from '../../../local/LocalModeError.js';
@@ -100,6 +104,42 @@ describe('startEmbeddedBroker', () => {
     // Assess
     expect(code).toBe(LocalModeErrorCode.PortInUse);
     await new Promise<void>((resolve) => taken.close(() => resolve()));
+  });
+});
+
+describe('startEmbeddedBroker over TLS', () => {
+  it('serves mqtts only, and reports each failed handshake (a client without the CA, plain MQTT)', async () => {
+    // Prepare
+    const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-broker-tls-'));
+    try {
+      const certificates = await brokerCertificates(stateDir, '127.0.0.1');
+      const failures: { address?: string; reason: string }[] = [];
+      const broker = await startEmbeddedBroker({
+        port: 0,
+        tls: { cert: certificates.cert, key: certificates.key },
+        onTlsError: (failure) => failures.push(failure),
+      });
+      started.push(broker);
+      const attempt = (url: string, ca?: string) =>
+        connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...(ca ? { ca } : {}) }, false).then(
+          (client) => client.endAsync(true).then(() => 'connected'),
+          () => 'refused',
+        );
+
+      // Act
+      const trusted = await attempt(broker.url, certificates.ca);
+      const untrusted = await attempt(broker.url);
+      const plain = await attempt(`mqtt://127.0.0.1:${broker.port}`);
+
+      // Assess
+      expect(broker.url).toBe(`mqtts://127.0.0.1:${broker.port}`);
+      expect([trusted, untrusted, plain]).toEqual(['connected', 'refused', 'refused']);
+      await expect.poll(() => failures.length).toBe(2);
+      // The client without the CA gave up on its side (the reason is how the server saw it end); plain MQTT is no TLS.
+      expect(failures).toContainEqual({ address: '127.0.0.1', reason: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });
 
