@@ -490,6 +490,10 @@ export class ServiceStack extends Stack {
             latencyMs: '$context.responseLatency',
             integrationLatencyMs: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
+            // Who called, from the authorizer's context (never the token): the tenant in every access log line.
+            tenantId: '$context.authorizer.tenantId',
+            keyId: '$context.authorizer.keyId',
+            authorizerError: '$context.authorizer.error',
           }),
         ),
       },

@@ -932,7 +932,14 @@ describe('service stack: scheduler, API, observability', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       AccessLogSettings: {
         DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
-        Format: Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', status: '$context.status' })),
+        Format: Match.serializedJson(
+          Match.objectLike({
+            requestId: '$context.requestId',
+            status: '$context.status',
+            tenantId: '$context.authorizer.tenantId',
+            keyId: '$context.authorizer.keyId',
+          }),
+        ),
       },
     });
     template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
