@@ -8,14 +8,13 @@
  * suspend or delete it; tenants are better created with POST /v1/tenants and a platform key (`npm run platform-key`).
  * `--endpoint` points it at moto in tests.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command } from 'commander';
-import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
-import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
 import type { ApiKeyScope } from '../shared/c2/apiKeys/ApiKeyScope.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
-import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { registerTenant } from '../shared/c2/tenants/registerTenant.js';
+import { storeOnlyDeps } from './storeOnlyDeps.js';
 
 const options = new Command('api-key')
   .requiredOption('--table <name>', 'the DynamoDB table of the stateful stack (its output TableName)')
@@ -31,18 +30,7 @@ const db = new DynamoDBClient({
   ...(options.region ? { region: options.region } : {}),
   ...(options.endpoint ? { endpoint: options.endpoint } : {}),
 });
-const refuse = (): never => {
-  throw new Error('this script only creates API keys');
-};
-// Only the store is used by createApiKey: the other ports refuse, so nothing else can happen by mistake.
-const deps: C2Deps = {
-  store: new DynamoKeyStore(db, options.table),
-  vault: { wrap: refuse, unwrap: refuse },
-  publisher: { publish: refuse, close: async () => {} },
-  operations: new DynamoOperationStore(db, options.table),
-  queue: { enqueue: refuse },
-  clock: Date.now,
-};
+const deps = storeOnlyDeps(db, options.table, 'creates API keys');
 try {
   await registerTenant(deps, options.tenant);
   const created = await createApiKey(

@@ -6,12 +6,11 @@
  * provider chain) and needs dynamodb:PutItem on the table and KMS use through DynamoDB, as `npm run api-key`.
  * `--endpoint` points it at moto in tests.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command } from 'commander';
-import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
-import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
-import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { createPlatformKey } from '../shared/c2/platform/createPlatformKey.js';
+import { storeOnlyDeps } from './storeOnlyDeps.js';
 
 const options = new Command('platform-key')
   .requiredOption('--table <name>', 'the DynamoDB table of the stateful stack (its output TableName)')
@@ -25,18 +24,7 @@ const db = new DynamoDBClient({
   ...(options.region ? { region: options.region } : {}),
   ...(options.endpoint ? { endpoint: options.endpoint } : {}),
 });
-const refuse = (): never => {
-  throw new Error('this script only creates platform keys');
-};
-// Only the store is used: the other ports refuse, so nothing else can happen by mistake.
-const deps: C2Deps = {
-  store: new DynamoKeyStore(db, options.table),
-  vault: { wrap: refuse, unwrap: refuse },
-  publisher: { publish: refuse, close: async () => {} },
-  operations: new DynamoOperationStore(db, options.table),
-  queue: { enqueue: refuse },
-  clock: Date.now,
-};
+const deps = storeOnlyDeps(db, options.table, 'creates platform keys');
 try {
   const created = await createPlatformKey(deps, 'cli:platform-key', options.name);
   console.log(`Platform operator key "${created.name}" (id ${created.keyId}):`);

@@ -10,21 +10,19 @@
  * `--endpoint` points it at moto in tests. With `--state-dir` it opens a local mode's store (tenant `local` by
  * default), which must be stopped (the state folder's lock says so). Prints the limits and usage as JSON.
  */
+
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Command, InvalidArgumentError } from 'commander';
 import { localDynamoClient } from '../local/localDynamoClient.js';
 import { lockStateDir } from '../local/lockStateDir.js';
-import { DynamoKeyStore } from '../shared/adapters/aws/DynamoKeyStore.js';
-import { DynamoOperationStore } from '../shared/adapters/aws/DynamoOperationStore.js';
-import { DynamoPolicyStore } from '../shared/adapters/aws/DynamoPolicyStore.js';
 import { startDynalite } from '../shared/adapters/local/DynaliteServer.js';
 import { validateTenantId } from '../shared/c2/apiKeys/validateTenantId.js';
-import type { C2Deps } from '../shared/c2/C2Deps.js';
 import { recountTenantUsage } from '../shared/c2/limits/recountTenantUsage.js';
 import { setTenantLimits, type TenantLimitsInput } from '../shared/c2/limits/setTenantLimits.js';
 import { TENANT_LIMIT_NAMES } from '../shared/c2/ports/TenantLimitStore.js';
+import { storeOnlyDeps } from './storeOnlyDeps.js';
 
 // `default` stays a string here (commander stores a parser's null as ''), null in the input below.
 const limit = (value: string): number | 'default' => {
@@ -69,10 +67,6 @@ const options = new Command('limits')
     endpoint?: string;
   }>();
 
-const refuse = (): never => {
-  throw new Error('this script only reads and sets limits');
-};
-
 async function openStore(): Promise<{ db: DynamoDBClient; table: string; close: () => Promise<void> }> {
   if (options.table !== undefined && options.stateDir === undefined) {
     const db = new DynamoDBClient({
@@ -106,16 +100,7 @@ try {
   const tenantId = validateTenantId(options.tenant ?? (options.stateDir !== undefined ? 'local' : undefined));
   const { db, table, close } = await openStore();
   try {
-    // Only the store and the policy store are used: the other ports refuse, so nothing else can happen by mistake.
-    const deps: C2Deps = {
-      store: new DynamoKeyStore(db, table),
-      policies: new DynamoPolicyStore(db, table),
-      vault: { wrap: refuse, unwrap: refuse },
-      publisher: { publish: refuse, close: async () => {} },
-      operations: new DynamoOperationStore(db, table),
-      queue: { enqueue: refuse },
-      clock: Date.now,
-    };
+    const deps = storeOnlyDeps(db, table, 'reads and sets limits');
     const input: { -readonly [K in keyof TenantLimitsInput]: TenantLimitsInput[K] } = {};
     for (const name of TENANT_LIMIT_NAMES) {
       const value = options[name];
