@@ -8,6 +8,7 @@
  * one instance wait in line in memory rather than racing). Records written before the chain have no `seq`: the chain
  * starts after them. Each record's `expiresAt` (the table's TTL) is `at` + the tenant's `eventRetentionDays`.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
@@ -15,6 +16,7 @@ import { chained, GENESIS_HASH } from '../../c2/events/eventChain.js';
 import { DEFAULT_TENANT_LIMITS } from '../../c2/limits/tenantLimits.js';
 import type { EventRecord } from '../../c2/ports.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
+import { inLine } from '../dynamo/inLine.js';
 import { LIMITS_KEY } from './DynamoTenantLimits.js';
 import { eventKind, type Item, partition } from './keyStoreItems.js';
 import { writeIf } from './writeIf.js';
@@ -28,27 +30,14 @@ export class DynamoEventChain {
   readonly #db: DynamoDBClient;
   readonly #table: string;
   /** Appends of this instance waiting for a tenant's head, in line. */
-  readonly #lines = new Map<string, Promise<unknown>>();
+  readonly #inLine = inLine();
 
   constructor(db: DynamoDBClient, tableName: string) {
     this.#db = db;
     this.#table = tableName;
   }
 
-  appendEvent = (event: EventRecord): Promise<void> => {
-    const line = event.tenantId;
-    const previous = this.#lines.get(line) ?? Promise.resolve();
-    const mine = previous.then(
-      () => this.#append(event),
-      () => this.#append(event),
-    );
-    const tail = mine.catch(() => undefined);
-    this.#lines.set(line, tail);
-    void tail.then(() => {
-      if (this.#lines.get(line) === tail) this.#lines.delete(line);
-    });
-    return mine;
-  };
+  appendEvent = (event: EventRecord): Promise<void> => this.#inLine(event.tenantId, () => this.#append(event));
 
   async #append(event: EventRecord): Promise<void> {
     const { tenantId, seq: _s, prevHash: _p, hash: _h, ...view } = event;

@@ -10,6 +10,7 @@
  * rather than polling the lease. Due generations stay on the counter (`due`, a number set) until
  * their run is recorded (settleEventRun), so a run cut short by a crash is offered again by the next count.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttributeValue,
@@ -20,6 +21,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import type { EventCount, EventCounted } from '../../c2/ports/PolicyStore.js';
+import { inLine } from '../dynamo/inLine.js';
 import { type Item, partition } from './keyStoreItems.js';
 import { counterKey, isEventId, isPolicyId, markerKey } from './policyStoreItems.js';
 import { writeIf } from './writeIf.js';
@@ -39,27 +41,15 @@ export class DynamoEventCounter {
   readonly #db: DynamoDBClient;
   readonly #table: string;
   /** Counts of this instance waiting for a counter, in line (they do not poll its lease against each other). */
-  readonly #lines = new Map<string, Promise<unknown>>();
+  readonly #inLine = inLine();
 
   constructor(db: DynamoDBClient, tableName: string) {
     this.#db = db;
     this.#table = tableName;
   }
 
-  countEvent = (count: EventCount): Promise<EventCounted> => {
-    const line = `${count.tenantId}\n${count.policyId}\n${count.counter}`;
-    const previous = this.#lines.get(line) ?? Promise.resolve();
-    const mine = previous.then(
-      () => this.#count(count),
-      () => this.#count(count),
-    );
-    const tail = mine.catch(() => undefined);
-    this.#lines.set(line, tail);
-    void tail.then(() => {
-      if (this.#lines.get(line) === tail) this.#lines.delete(line);
-    });
-    return mine;
-  };
+  countEvent = (count: EventCount): Promise<EventCounted> =>
+    this.#inLine(`${count.tenantId}\n${count.policyId}\n${count.counter}`, () => this.#count(count));
 
   async #count(count: EventCount): Promise<EventCounted> {
     const { tenantId, policyId, counter, eventId, threshold, now } = count;
