@@ -41,6 +41,8 @@ export interface ApiHandlerOptions {
   readonly routes?: readonly ApiRoute[];
   /** The tenants' request rate (default: requestRateLimiter over `depsFor`, store failures logged as warnings). */
   readonly limitRate?: RequestRateLimiter;
+  /** Told the tenant of each request refused for its rate (a metric with the tenant as dimension). */
+  readonly onRateLimited?: (tenantId: string) => void;
   /**
    * The deps a caller's route runs on, by the caller's tenant (AWS: tenant-scoped credentials, composeAwsC2.ts), and
    * the default authenticator and rate limiter use; default `deps` for every tenant. Public routes run on `deps`.
@@ -69,7 +71,15 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
         }),
     });
   // The caller of each request in flight, for its log line should it fail (tenant and key id, never the token).
-  const gate: Gate = { authenticate, limitRate, depsFor, principals: new WeakMap() };
+  const limited = options.onRateLimited;
+  const onRateLimited = (tenantId: string) => {
+    try {
+      limited?.(tenantId);
+    } catch {
+      // A failing metric changes no answer.
+    }
+  };
+  const gate: Gate = { authenticate, limitRate, onRateLimited, depsFor, principals: new WeakMap() };
 
   const router = httpRouterHandler<Event, Result>({
     routes: table.map((route) => ({
@@ -108,6 +118,7 @@ export function createApiHandler(deps: C2Deps, options: ApiHandlerOptions = {}):
 interface Gate {
   readonly authenticate: Authenticator;
   readonly limitRate: RequestRateLimiter;
+  readonly onRateLimited: (tenantId: string) => void;
   /** The deps of a caller's tenant. */
   readonly depsFor: C2DepsFor;
   /** The principal of each request in flight, for its log line should it fail. */
@@ -144,7 +155,11 @@ function nextLink(event: Event, next: string): string {
  * authenticated request of an active tenant counts, refused or not; the platform's are not counted), 403 FORBIDDEN
  * when its scope does not grant the route's (a platform key grants only platform routes, a tenant key none of them).
  */
-async function authorize(scope: PrincipalScope, { authenticate, limitRate }: Gate, event: Event): Promise<Principal> {
+async function authorize(
+  scope: PrincipalScope,
+  { authenticate, limitRate, onRateLimited }: Gate,
+  event: Event,
+): Promise<Principal> {
   const principal = await authenticate(event);
   if (!principal) {
     throw new ApiError(HttpErrorCode.Unauthorized, 'a valid API key is required: Authorization: Bearer <token>', {
@@ -157,6 +172,7 @@ async function authorize(scope: PrincipalScope, { authenticate, limitRate }: Gat
   }
   const rate = principal.scope === 'platform' ? { allowed: true as const } : await limitRate(principal.tenantId);
   if (!rate.allowed) {
+    onRateLimited(principal.tenantId);
     throw new ApiError(
       HttpErrorCode.RateLimited,
       `the tenant makes at most ${rate.limit} requests a minute (its requestsPerMinute): retry in ${rate.retryAfterSeconds} s`,

@@ -10,9 +10,11 @@ import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
 import { meteredPublisher } from '../observability/meteredPublisher.js';
 import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { tenantMetric } from '../observability/tenantMetrics.js';
 import { authorizerContextAuthenticator } from './authorizerContextAuthenticator.js';
 import { createApiHandler } from './createApiHandler.js';
 
+const countForTenant = tenantMetric(metrics);
 const deps = composeAwsC2(awsConfigFromEnv(), {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
 });
@@ -21,6 +23,7 @@ const deps = composeAwsC2(awsConfigFromEnv(), {
 const api = createApiHandler(deps, {
   authenticate: authorizerContextAuthenticator,
   depsFor: deps.depsFor,
+  onRateLimited: (tenantId) => countForTenant('RateLimited', tenantId),
   log: (entry) =>
     entry.level === 'warn' ? logger.warn(entry.message, { ...entry }) : logger.error(entry.message, { ...entry }),
 });

@@ -53,6 +53,8 @@ export interface WorkBatchOptions {
   readonly logger: WorkBatchLogger;
   /** The deps of a tenant's messages (composeAwsC2's `depsFor`); default the `deps` given for every tenant. */
   readonly depsFor?: C2DepsFor;
+  /** Told the tenant of each message that failed (a metric with the tenant as dimension). */
+  readonly onFailed?: (tenantId: string) => void;
 }
 
 /** The tenant a message is for (an event-log entry's own). */
@@ -110,6 +112,7 @@ export async function handleWorkBatch(
     if (error === undefined) return;
     const { record, message } = parsed[i]!;
     logger.error('work message failed', { messageId: record.messageId, ...describeWorkMessage(message), error });
+    options.onFailed?.(tenantOf(message));
     failed.add(record.messageId);
   });
   // In the batch's order (SQS reads it as a list; the order does not matter to it).

@@ -11,7 +11,10 @@ import { awsConfigFromEnv } from '../awsConfig.js';
 import { composeAwsC2 } from '../composeAwsC2.js';
 import { meteredPublisher } from '../observability/meteredPublisher.js';
 import { commandMetrics, logger, metrics, tracer } from '../observability/powertools.js';
+import { tenantMetric } from '../observability/tenantMetrics.js';
 import { handleWorkBatch } from './handleWorkBatch.js';
+
+const countForTenant = tenantMetric(metrics);
 
 const deps = composeAwsC2(awsConfigFromEnv(), {
   decoratePublisher: (publisher) => meteredPublisher(publisher, commandMetrics),
@@ -22,6 +25,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
     remainingMs: () => context.getRemainingTimeInMillis(),
     logger,
     depsFor: deps.depsFor,
+    onFailed: (tenantId) => countForTenant('WorkFailed', tenantId),
   });
   logger.info('work batch', { records: event.Records.length, failed: response.batchItemFailures.length });
   return response;

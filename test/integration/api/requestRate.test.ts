@@ -13,9 +13,15 @@ const TENANT = 'tenant-rate';
 const MINUTE = Date.parse('2026-12-01T10:00:00.000Z');
 let now = MINUTE + 15_000;
 let api: ApiFixture;
+/** The tenants the handler reported refused for their rate (the worker's metric with a tenant dimension). */
+const rateLimited: string[] = [];
 
 beforeAll(async () => {
-  api = await startApiFixture({ tenantId: TENANT, clock: () => now });
+  api = await startApiFixture({
+    tenantId: TENANT,
+    clock: () => now,
+    handler: { onRateLimited: (tenantId) => void rateLimited.push(tenantId) },
+  });
   await api.c2.deps.store.setTenantLimits(TENANT, { requestsPerMinute: 3 });
 });
 afterAll(async () => {
@@ -45,6 +51,7 @@ it('answers the request past the limit with 429 RATE_LIMITED and Retry-After (se
   const later = await api.call('POST', '/v1/topics', { body: { topic: 'refused' } });
   expect([later.status, later.headers['retry-after']]).toEqual([429, '1']);
   expect(await api.c2.deps.store.getTopic(TENANT, 'refused')).toBeUndefined();
+  expect(rateLimited).toEqual([TENANT, TENANT]);
 
   // Act + Assess: the next minute counts again.
   now = MINUTE + 60_000;

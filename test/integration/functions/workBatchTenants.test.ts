@@ -79,6 +79,7 @@ it("runs each message on its tenant's deps; a tenant without deps fails alone", 
   ];
   const warned: string[] = [];
   const failed: string[] = [];
+  const failedTenants: string[] = [];
 
   // Act
   const response = await handleWorkBatch(c2.deps, batchOf(events), {
@@ -88,12 +89,14 @@ it("runs each message on its tenant's deps; a tenant without deps fails alone", 
       error: (message, attributes) => failed.push(`${message}: ${String(attributes.error)}`),
     },
     depsFor,
+    onFailed: (tenantId) => void failedTenants.push(tenantId),
   });
 
   // Assess
   expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }, { itemIdentifier: 'm4' }]);
   expect(warned).toEqual(['malformed work message']);
   expect(failed).toEqual(['work message failed: Error: no deps for tenant-z']);
+  expect(failedTenants).toEqual(['tenant-z']);
   expect([...asked].sort()).toEqual(['tenant-x', 'tenant-y', 'tenant-z']);
   expect(ran.every(([deps, entry]) => deps === entry)).toBe(true);
   expect(ran.map(([, entry]) => entry).sort()).toEqual(['tenant-x', 'tenant-x', 'tenant-y']);
