@@ -16,7 +16,7 @@ import type { Caller } from '../ports.js';
 
 /** A slot whose operation is not recorded this long after it was taken belongs to a start that failed. */
 const UNRECORDED_MS = 60_000;
-const ATTEMPTS = 5;
+const ATTEMPTS = 10;
 
 /** Whether an operation of `caller` (a step of another when `parentId` is set) counts against the quota. */
 export function holdsSlot(caller: Pick<Caller, 'actor'>, parentId?: string): boolean {
@@ -33,7 +33,9 @@ export async function takeOperationSlot(deps: C2Deps, tenantId: string, operatio
     const held = await deps.operations.listOperationSlots(tenantId);
     if (held.some((slot) => slot.operationId === operationId)) return false;
     const taken = new Set(held.map((slot) => slot.slot));
-    const free = Array.from({ length: max }, (_, slot) => slot).find((slot) => !taken.has(slot));
+    const frees = Array.from({ length: max }, (_, slot) => slot).filter((slot) => !taken.has(slot));
+    // A free slot at random: starts at the same moment seldom try the same one.
+    const free = frees[Math.floor(Math.random() * frees.length)];
     if (free === undefined) {
       if (await freeAbandoned(deps, tenantId, held)) continue;
       throw limitReached(
