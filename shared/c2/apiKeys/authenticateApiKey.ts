@@ -33,12 +33,13 @@ export async function authenticateApiKey(deps: C2Deps, token: string): Promise<P
     return undefined;
   }
   const now = deps.clock();
-  if (apiKeyStatus(record, now) !== 'active') return undefined;
+  // A deleted tenant's keys are no keys (a key made after its sweep, by a request its cache let through, included).
+  if (apiKeyStatus(record, now) !== 'active' || tenant?.status === 'deleted') return undefined;
   const notAfter = now - LAST_USED_INTERVAL_MS;
   if (record.lastUsedAt === undefined || Date.parse(record.lastUsedAt) <= notAfter) {
     const at = new Date(now).toISOString();
     await deps.store.recordApiKeyUsed(tenantId, keyId, at, new Date(notAfter).toISOString()).catch(() => undefined);
   }
-  const tenantStatus = tenant?.status === 'active' ? undefined : tenant?.status;
+  const tenantStatus = tenant?.status === 'suspended' || tenant?.status === 'deleting' ? tenant.status : undefined;
   return { tenantId, keyId, scope: record.scope, actor: `apikey:${keyId}`, ...(tenantStatus ? { tenantStatus } : {}) };
 }

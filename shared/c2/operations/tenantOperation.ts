@@ -11,7 +11,8 @@
  * 3. `policies`: each rotation policy with its schedules (policies/removePolicy.ts).
  * 4. `items`: every item left in the tenant's records (links, topics, keys, API keys, operations, events, limits),
  *    100 at a time.
- * 5. `registry`: the registry item; then `done`.
+ * 5. `registry`: the registry item marked `deleted` (a tombstone: the tenant's keys refused as unknown ones, whatever
+ *    was written after the sweep); then `done`.
  * Operations of the tenant still under way when it was marked may write again after step 4 (their messages find their
  * records gone from then on); a deletion asked again sweeps what they left.
  */
@@ -71,7 +72,7 @@ const STEPS: Readonly<
     try {
       await deps.store.setTenantStatus(tenantId, {
         status: 'deleting',
-        from: ['active', 'suspended', 'deleting'],
+        from: ['active', 'suspended', 'deleting', 'deleted'],
         at,
         deletionId: operation.id,
       });
@@ -103,8 +104,15 @@ const STEPS: Readonly<
     }),
   items: (platform, tenantId, _operation, deadline) =>
     untilNone(deadline, () => tenantDeps(platform, tenantId).store.deleteTenantItems(tenantId, PAGE)),
+  // The item stays as a tombstone (`deleted`): a key a cache still held, or an operation that wrote after the sweep,
+  // cannot bring the tenant back as one without an entry (which counts as active).
   registry: async (deps, tenantId) => {
-    await deps.store.deleteTenantRecord(tenantId);
+    const at = new Date(deps.clock()).toISOString();
+    await deps.store
+      .setTenantStatus(tenantId, { status: 'deleted', from: ['deleting'], at })
+      .catch((error: unknown) => {
+        if (!(error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
+      });
     return true;
   },
 };

@@ -3,8 +3,12 @@
  * status, display name, times and, while it is being deleted, the deletion's operation), and the sweep of a deleted
  * tenant's records. A tenant without an item (one made before the registry, by `npm run api-key`) is active.
  */
-/** `active`: its keys work; `suspended`: refused (403 TENANT_SUSPENDED); `deleting`: refused, being deleted. */
-export type TenantStatus = 'active' | 'suspended' | 'deleting';
+/**
+ * `active`: its keys work; `suspended`: refused (403 TENANT_SUSPENDED); `deleting`: refused, being deleted;
+ * `deleted`: its records swept, its item kept as a tombstone (its keys refused as unknown ones, 401, so that a key a
+ * cache still held cannot bring it back; its id taken again only by a creation that finds nothing of it left).
+ */
+export type TenantStatus = 'active' | 'suspended' | 'deleting' | 'deleted';
 
 export interface TenantRecord {
   readonly id: string;

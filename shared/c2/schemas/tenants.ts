@@ -40,10 +40,11 @@ export const TenantViewSchema = z
   .strictObject({
     id: TenantIdSchema,
     displayName: z.string().optional(),
-    status: z.enum(['active', 'suspended', 'deleting']).meta({
+    status: z.enum(['active', 'suspended', 'deleting', 'deleted']).meta({
       description:
         'active: its keys work; suspended: its keys are refused (403 TENANT_SUSPENDED); deleting: refused, ' +
-        'being deleted (see deletion).',
+        'being deleted (see deletion); deleted: its records are gone, its keys refused as unknown (401), the id ' +
+        'kept until a creation takes it again.',
     }),
     createdAt: isoTime(),
     updatedAt: isoTime(),

@@ -13,6 +13,7 @@ import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
 import { setTenantLimits, type TenantLimitsInput } from '../limits/setTenantLimits.js';
 import type { TenantLimitsView } from '../limits/tenantLimitsView.js';
+import type { TenantRecord } from '../ports/TenantRegistry.js';
 import type { Caller } from '../ports.js';
 import { type TenantView, tenantView } from './TenantView.js';
 import { tenantDeps } from './tenantDeps.js';
@@ -47,7 +48,7 @@ export async function createTenant(deps: C2Deps, caller: Caller, input: TenantIn
     if ((await tenant.store.countApiKeys(id)) > 0) {
       throw new C2Error(C2ErrorCode.AlreadyExists, `tenant "${id}" exists already (made before the registry)`);
     }
-    await deps.store.createTenant(record);
+    await registerAgain(deps, tenant, record);
     const limits = await setTenantLimits(tenant, id, input.limits ?? {});
     const adminKey = await createApiKey(
       tenant,
@@ -57,4 +58,32 @@ export async function createTenant(deps: C2Deps, caller: Caller, input: TenantIn
     const value = { tenant: tenantView(record), limits, adminKey };
     return { value, details: { adminKeyId: adminKey.keyId, ...(displayName ? { displayName } : {}) } };
   });
+}
+
+/**
+ * Registers the tenant; an id whose tenant was deleted (its tombstone) is taken again only when nothing of it is left
+ * (no API key, client or topic: else ALREADY_EXISTS, and the platform deletes it again first).
+ */
+async function registerAgain(deps: C2Deps, tenant: C2Deps, record: TenantRecord): Promise<void> {
+  try {
+    await deps.store.createTenant(record);
+    return;
+  } catch (error) {
+    if (!(error instanceof C2Error && error.code === C2ErrorCode.AlreadyExists)) throw error;
+    const existing = await deps.store.getTenant(record.id);
+    if (existing?.status !== 'deleted') throw error;
+    const { store } = tenant;
+    const left = await Promise.all([
+      store.countApiKeys(record.id),
+      store.countClients(record.id),
+      store.countTopics(record.id),
+    ]);
+    if (left.some((count) => count > 0)) {
+      throw new C2Error(
+        C2ErrorCode.AlreadyExists,
+        `tenant "${record.id}" was deleted but records of it are left: delete it again first`,
+      );
+    }
+    await deps.store.setTenantStatus(record.id, { status: 'active', from: ['deleted'], at: record.createdAt });
+  }
 }

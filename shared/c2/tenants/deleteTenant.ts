@@ -3,7 +3,7 @@
  * outlives the tenant's): recorded and queued first, then the tenant marked `deleting` (its keys refused from then
  * on, as a suspended tenant's), which the operation's first step does too (operations/tenantOperation.ts carries it
  * out). A tenant being deleted already answers with its deletion while it runs (no second one); one whose deletion
- * finished and is still registered (an operation of the tenant wrote after its sweep) is deleted again.
+ * finished (`deleted`, its tombstone) is swept again on request (an operation of the tenant wrote after its sweep).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
@@ -31,7 +31,7 @@ export async function deleteTenant(deps: C2Deps, caller: Caller, tenantId: strin
     await deps.store
       .setTenantStatus(id, {
         status: 'deleting',
-        from: ['active', 'suspended', 'deleting'],
+        from: ['active', 'suspended', 'deleting', 'deleted'],
         at,
         deletionId: started.operation.id,
       })

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
+import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { handleWork } from '../../../shared/c2/operations/handleWork.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
@@ -14,6 +15,7 @@ import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js
 import type { KeyStore } from '../../../shared/c2/ports.js';
 import { hashIdAlias } from '../../../shared/e4/index.js';
 import { type ApiAnswer, call } from '../../support/apiEvent.js';
+import { operationFinished } from '../../support/operationFinished.js';
 import { StepQueue } from '../../support/stepQueue.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
@@ -61,10 +63,10 @@ async function fillTenant(token: string, clientName: string): Promise<{ policyId
   return { policyId: policy.id };
 }
 
-/** Nothing of the tenant is left: no record of any kind, no registry entry, no claim, no schedule. */
+/** Nothing of the tenant is left but its tombstone: no record of any kind, no claim, no schedule. */
 async function expectGone(deps: C2Deps, tenantId: string, clientNames: string[], policyId: string): Promise<void> {
   const { store } = deps;
-  expect(await store.getTenant(tenantId)).toBeUndefined();
+  expect(await store.getTenant(tenantId)).toMatchObject({ id: tenantId, status: 'deleted' });
   expect((await store.listClients(tenantId, { limit: 10 })).items).toEqual([]);
   expect(await store.countApiKeys(tenantId)).toBe(0);
   expect(await store.getTenantLimits(tenantId)).toEqual({});
@@ -155,18 +157,45 @@ describe('a tenant through the platform routes', () => {
     expect(started.tenant).toBe('doomed');
     expect(started.operation).toMatchObject({ kind: 'tenant.delete', target: { type: 'tenant', name: 'doomed' } });
     let answer = await asPlatform('GET', '/v1/tenants/doomed');
-    for (let tries = 0; answer.status === 200 && tries < 200; tries++) {
-      expect(answer.json.status).toBe('deleting');
+    for (let tries = 0; answer.json.status === 'deleting' && tries < 200; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       answer = await asPlatform('GET', '/v1/tenants/doomed');
     }
-    expect(answer.status, answer.raw).toBe(404);
+    expect(answer.json.status, answer.raw).toBe('deleted');
     const operation = await api.c2.deps.operations.getOperation(PLATFORM_TENANT, started.operation.id);
     expect(operation).toMatchObject({ status: 'succeeded', cursor: 'done' });
     await expectGone(api.c2.deps, 'doomed', ['doomed-device'], policyId);
     expect((await api.call('GET', '/v1/stats', { token })).status).toBe(401);
     // Its client's name is free: another tenant takes it.
     expectOk(await api.call('POST', '/v1/clients', { body: { name: 'doomed-device', generateKey: true } }), 201);
+  });
+
+  it('a deleted tenant stays deleted: a key written after its sweep is refused; its id is taken again once empty', async () => {
+    // Prepare: a tenant deleted, then an API key of it written after the sweep (as a request a cache let through)
+    const created = expectOk(await asPlatform('POST', '/v1/tenants', { id: 'ghost' }), 201);
+    const deleted = expectOk(await asPlatform('DELETE', '/v1/tenants/ghost'), 202);
+    await operationFinished(api.c2.deps, { tenantId: PLATFORM_TENANT, id: deleted.operation.id });
+    const late = await createApiKey(
+      api.c2.deps,
+      { tenantId: 'ghost', actor: 'test' },
+      { name: 'late', scope: 'admin' },
+    );
+
+    // Act
+    const withLate = await api.call('GET', '/v1/stats', { token: late.token });
+    const withFirst = await api.call('GET', '/v1/stats', { token: created.adminKey.token });
+    const again = await asPlatform('POST', '/v1/tenants', { id: 'ghost' });
+    const redeleted = expectOk(await asPlatform('DELETE', '/v1/tenants/ghost'), 202);
+    await operationFinished(api.c2.deps, { tenantId: PLATFORM_TENANT, id: redeleted.operation.id });
+    const reborn = await asPlatform('POST', '/v1/tenants', { id: 'ghost' });
+
+    // Assess
+    expect([withLate.status, withFirst.status]).toEqual([401, 401]);
+    expect([again.status, errorCodeOf(again)]).toEqual([409, 'ALREADY_EXISTS']);
+    expect(reborn.status, reborn.raw).toBe(201);
+    expect(reborn.json.tenant.status).toBe('active');
+    expect((await api.call('GET', '/v1/stats', { token: reborn.json.adminKey.token })).status).toBe(200);
+    expect((await api.call('GET', '/v1/stats', { token: late.token })).status).toBe(401);
   });
 
   it('a deletion goes on where it stood after a worker died half-way; it shows as deleting meanwhile', async () => {

@@ -225,7 +225,7 @@ describeWithMoto('Lambda handlers over moto-backed adapters', (moto) => {
     // Assess
     expect(done.status).toBe('succeeded');
     expect(after).toBe('ResourceNotFoundException');
-    expect(await deps.store.getTenant('aws-doomed')).toBeUndefined();
+    expect(await deps.store.getTenant('aws-doomed')).toMatchObject({ status: 'deleted' });
     expect(await deps.store.deleteTenantItems('aws-doomed', 100)).toBe(0);
     expect((await call(api, 'GET', '/v1/stats', { token: doomed })).status).toBe(401);
     // Its device's name is free for another tenant (here with a thing of its own).
