@@ -368,6 +368,8 @@ export class ServiceStack extends Stack {
     authorizer.allow('ReadApiKeys', AUTHORIZER_READ_ACTIONS, [table.tableArn]);
     authorizer.allow('RecordApiKeyUse', AUTHORIZER_WRITE_ACTIONS, [table.tableArn], {
       'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...AUTHORIZER_WRITTEN_ATTRIBUTES] },
+      // API keys are in the tenants' partitions (the platform's, `T#~platform`, included): nothing else is written.
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*'] },
       StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
     });
     authorizer.allow(

@@ -5,7 +5,9 @@
  */
 
 /** A whole API token, as apiKeyToken.ts writes it. */
-export const TOKEN_PATTERN = /e4c2\.[a-z0-9][a-z0-9-]{0,62}\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
+/** A whole API key: a tenant's (`e4c2.<tenant>.<key id>.<secret>`) or the platform operator's (`e4c2p.<key id>.<secret>`). */
+export const TOKEN_PATTERN =
+  /(?:e4c2\.[a-z0-9][a-z0-9-]{0,62}|e4c2p)\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
 
 export interface Leak {
   readonly line: number;

@@ -9,8 +9,9 @@ import { bearerTokenOf } from './bearerTokenOf.js';
 /**
  * The {@link Authenticator} of local mode (and the default): `Authorization: Bearer e4c2.<tenant id>.<key id>.<secret>`
  * checked by authenticateApiKey, the decision the AWS deployment's Lambda authorizer makes (functions/authorizer/).
- * The key is read with the deps of the tenant the token names (`depsFor`; on AWS that tenant's scoped credentials: a
- * token reaches no other tenant's items), or with `deps` for every tenant.
+ * The key is read with the deps of the tenant the token names (`depsFor`), or with `deps` for every tenant. Local mode
+ * and tests only: on AWS the api function reads the authorizer's context (authorizerContextAuthenticator.ts), since
+ * the tenants registry this check also reads is out of a tenant session's reach.
  */
 export function bearerApiKeyAuthenticator(deps: C2Deps | C2DepsFor): Authenticator {
   const depsFor: C2DepsFor = typeof deps === 'function' ? deps : () => deps;

@@ -322,7 +322,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
       [
         // The authorizer's reads of API keys (any tenant's: the token names it) and their lastUsedAt, nothing else.
         `${authorizer}DefaultPolicy ReadApiKeys: undefined`,
-        `${authorizer}DefaultPolicy RecordApiKeyUse: undefined`,
+        `${authorizer}DefaultPolicy RecordApiKeyUse: ["T#*"]`,
         `${api.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy ClientIdClaims: ["N#*"]`,
         `${api.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy PlatformRecords: ["G#tenants","T#~platform"]`,
         `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy PlatformRecords: ["G#tenants","T#~platform"]`,
@@ -446,6 +446,7 @@ describe('service stack: least-privilege grants', () => {
         resources: [tableArn],
         condition: {
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['PK', 'SK', 'lastUsedAt'] },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*'] },
           StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
         },
       },

@@ -7,6 +7,7 @@ import { recordSecret, recordSecretsIn } from './recordedSecrets.js';
  */
 export function callLocalApi(server: LocalC2Server, method: string, path: string, body?: unknown): Promise<Response> {
   if (server.adminKey !== undefined) recordSecret(server.adminKey);
+  if (server.platformKey !== undefined) recordSecret(server.platformKey);
   return fetch(`${server.apiUrl}${path}`, {
     method,
     headers: {

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findLeaks } from '../../scripts/findLeaks.js';
 import { formatApiKeyToken } from '../../shared/c2/apiKeys/apiKeyToken.js';
+import { formatPlatformKeyToken } from '../../shared/c2/platform/platformKeyToken.js';
 import { bytesToHex, randomKey } from '../../shared/e4/index.js';
 import { recordSecret, recordSecretsIn } from '../support/recordedSecrets.js';
 
@@ -62,8 +63,10 @@ describe('findLeaks', () => {
     expect(found).toEqual(spellings.map(() => [{ line: 2, kind: 'secret' }]));
   });
 
-  it('finds a whole API token without its being recorded; a clean output and a token cut short pass', () => {
+  it("finds a whole API token (a tenant's or the platform's) without its being recorded; a clean output and a token cut short pass", () => {
     expect(findLeaks(`a\nb\nBearer ${token}\n`, [])).toEqual([{ line: 3, kind: 'token' }]);
+    const platform = formatPlatformKeyToken({ keyId: '0123456789abcdef', secret: randomKey() });
+    expect(findLeaks(`platform key: ${platform}\n`, [])).toEqual([{ line: 1, kind: 'token' }]);
     expect(
       findLeaks(
         '✓ test/unit/x.test.ts (3 tests)\n',

@@ -93,7 +93,7 @@ export const tenantRoutes: readonly ApiRoute[] = [
     scope: 'platform',
     operationId: 'deleteTenant',
     summary:
-      'Delete the tenant, as an operation (202): its keys are refused at once; its clients (with their IoT things, ' +
+      'Delete the tenant, as an operation (202): its keys are refused from the next request (within 30 s on AWS); its clients (with their IoT things, ' +
       'certificates and names), policies (with their schedules) and every other record are deleted, then its ' +
       'registry entry. Asked again while it runs, answers with the same operation.',
     startsOperation: true,

@@ -7,6 +7,7 @@
  * routes (scope `platform`) take platform keys only, which no tenant route takes; every route refuses the keys of a
  * suspended tenant with 403 TENANT_SUSPENDED.
  */
+
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiRoute } from '../../../functions/api/defineRoute.js';
@@ -16,6 +17,7 @@ import { apiKeyPrefix, formatApiKeyToken } from '../../../shared/c2/apiKeys/apiK
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
 import type { ApiKeyScope, PrincipalScope } from '../../../shared/c2/ports.js';
 import type { ApiAnswer } from '../../support/apiEvent.js';
+import { recordSecret } from '../../support/recordedSecrets.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 const A = 'tenant-matrix-a';
@@ -151,6 +153,7 @@ beforeAll(async () => {
     await Promise.all(API_KEY_SCOPES.map(async (scope) => [scope, await api.tokenOf(A, scope)] as const)),
   ) as Record<ApiKeyScope, string>;
   const platform = (await createPlatformKey(api.c2.deps, 'test', 'platform')).token;
+  recordSecret(platform);
   for (const id of [D, S]) {
     const made = await api.call('POST', '/v1/tenants', { token: platform, body: { id } });
     expect(made.status, made.raw).toBe(201);

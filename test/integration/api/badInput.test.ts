@@ -2,11 +2,13 @@
  * Bad requests, route by route: each is a 4xx with the JSON error shape and the expected code, never a 5xx, and
  * leaves nothing behind.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../../functions/api/routes.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
 import { bytesToHex, hashIdAlias, hashTopic, toBase64 } from '../../../shared/e4/index.js';
 import { type ApiCallOptions, answerOf, apiEvent } from '../../support/apiEvent.js';
+import { recordSecret } from '../../support/recordedSecrets.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 let api: ApiFixture;
@@ -671,6 +673,7 @@ describe('bad requests to the platform routes (platform key)', () => {
   let platformToken: string;
   beforeAll(async () => {
     platformToken = (await createPlatformKey(api.c2.deps, 'test', 'platform')).token;
+    recordSecret(platformToken);
     // A tenant id that exists, for the duplicate.
     const made = await api.call('POST', '/v1/tenants', { token: platformToken, body: { id: 'tenant-bad-twin' } });
     expect(made.status, made.raw).toBe(201);

@@ -5,6 +5,7 @@
  * schedules (LocalScheduler) and its registry entry gone; a deletion that crashed half-way goes on when its message
  * comes again (a StepQueue hands the messages over by hand).
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../functions/api/createApiHandler.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
@@ -16,6 +17,7 @@ import type { KeyStore } from '../../../shared/c2/ports.js';
 import { hashIdAlias } from '../../../shared/e4/index.js';
 import { type ApiAnswer, call } from '../../support/apiEvent.js';
 import { operationFinished } from '../../support/operationFinished.js';
+import { recordSecret } from '../../support/recordedSecrets.js';
 import { StepQueue } from '../../support/stepQueue.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
@@ -25,6 +27,7 @@ let platform: string;
 beforeAll(async () => {
   api = await startApiFixture({ tenantId: 'tenant-home' });
   platform = (await createPlatformKey(api.c2.deps, 'test', 'platform')).token;
+  recordSecret(platform);
 });
 afterAll(async () => {
   await api?.close();
