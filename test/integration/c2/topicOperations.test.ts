@@ -18,6 +18,7 @@ import { listDeliveries } from '../../../shared/c2/operations/readOperations.js'
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
 import type { OperationRecord } from '../../../shared/c2/ports/OperationStore.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
+import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { bytesToHex, hashIdAlias } from '../../../shared/e4/index.js';
 import { callerOf } from '../../support/callerOf.js';
@@ -331,6 +332,16 @@ describe('a rotation is an operation', () => {
     const ended = await operationOf(operation.id);
     expect(ended).toMatchObject({ status: 'partial', error: { code: 'CONCURRENT_UPDATE' } });
     expect(ended.counts).toMatchObject({ total: 150, sent: 100, pending: 50 });
+  });
+
+  it('a deletion asked again before the first has finished answers with the first (one operation, done once)', async () => {
+    await topicWith('ops/deleted-twice', []);
+    const first = await deleteTopic(deps, caller, 'ops/deleted-twice');
+    const second = await deleteTopic(deps, caller, 'ops/deleted-twice');
+    await queue.drain(deps);
+    expect([first.created, second.created, second.operation.id]).toEqual([true, false, first.operation.id]);
+    expect(await operationOf(first.operation.id)).toMatchObject({ kind: 'topic.delete', status: 'succeeded' });
+    expect(await deps.store.getTopic(caller.tenantId, 'ops/deleted-twice')).toBeUndefined();
   });
 
   it('fails visibly when its topic was deleted before it ran', async () => {
