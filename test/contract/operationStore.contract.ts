@@ -102,6 +102,16 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       expect((await store.listOperations('tenant-a', {}, { limit: 10 })).items.map((o) => o.id)).toEqual([first.id]);
     });
 
+    it('finds the operation an idempotency key names; none for an unknown or malformed key', async () => {
+      const store = await build();
+      const record = operationRecord(0);
+      await store.createOperation(record, { idempotencyKey: 'named' });
+      expect(await store.operationOfIdempotencyKey('tenant-a', 'named')).toEqual(record);
+      expect(await store.operationOfIdempotencyKey('tenant-b', 'named')).toBeUndefined();
+      expect(await store.operationOfIdempotencyKey('tenant-a', 'unknown')).toBeUndefined();
+      expect(await store.operationOfIdempotencyKey('tenant-a', '')).toBeUndefined();
+    });
+
     it('frees an idempotency key after a day', async () => {
       // Prepare
       const store = await build();

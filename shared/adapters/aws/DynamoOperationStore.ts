@@ -154,6 +154,22 @@ export class DynamoOperationStore implements OperationStore {
     }
   };
 
+  operationOfIdempotencyKey = async (
+    tenantId: string,
+    idempotencyKey: string,
+  ): Promise<OperationRecord | undefined> => {
+    if (!isIdempotencyKey(idempotencyKey)) return undefined;
+    const { Item: claim } = await this.#db.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { PK: { S: partition(tenantId) }, SK: { S: idempotencyItemKey(idempotencyKey) } },
+        ConsistentRead: true,
+      }),
+    );
+    if (!claim?.operationId?.S) return undefined;
+    return this.getOperation(tenantId, claim.operationId.S);
+  };
+
   getOperation = async (tenantId: string, id: string): Promise<OperationRecord | undefined> => {
     if (!isOperationId(id)) return undefined;
     const item = await this.#getItem(tenantId, operationKey(id));

@@ -68,7 +68,19 @@ export async function startOperation(
   };
   // The tenant's quota of operations in progress (operationSlots.ts): a slot first, freed if none is recorded.
   const slotted = holdsSlot(caller, request.parentId);
-  if (slotted) await takeOperationSlot(deps, caller.tenantId, id);
+  if (slotted) {
+    try {
+      await takeOperationSlot(deps, caller.tenantId, id);
+    } catch (error) {
+      // At the limit, a repeat of a request that was recorded still answers with its operation.
+      const earlier =
+        error instanceof C2Error && error.code === C2ErrorCode.LimitReached && request.idempotencyKey !== undefined
+          ? await operations.operationOfIdempotencyKey(caller.tenantId, request.idempotencyKey)
+          : undefined;
+      if (!earlier || earlier.kind !== request.kind || earlier.target.name !== request.target.name) throw error;
+      return { operation: earlier, created: false };
+    }
+  }
   let started: StartedOperation;
   try {
     started = await operations.createOperation(

@@ -228,6 +228,8 @@ export interface OperationStore extends OperationSlotStore {
     options?: { readonly idempotencyKey?: string },
   ): Promise<{ operation: OperationRecord; created: boolean }>;
   getOperation(tenantId: string, id: string): Promise<OperationRecord | undefined>;
+  /** The operation an idempotency key of the tenant names, if it was recorded (an expired key may still name one). */
+  operationOfIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<OperationRecord | undefined>;
   /**
    * Newest first, those matching every field of `filter`. A page may hold fewer than `limit` items while a cursor
    * says more may follow (the filter is applied as the store reads).

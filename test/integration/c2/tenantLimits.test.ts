@@ -213,6 +213,20 @@ describe('tenant limits', () => {
       expect((await tenantLimitsView(c2.deps, tenant)).usage.operationsInProgress).toBe(1);
     });
 
+    it('at the limit, a repeat of a recorded request (same Idempotency-Key) answers with its operation', async () => {
+      const tenant = 'ops-repeat';
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 1 });
+      await createTopic(c2.deps, callerOf(tenant), { topic: 't' });
+      await heldOperation(tenant, 1); // the one slot, held
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 2 });
+      const first = await rotateTopicKey(c2.deps, apiCaller(tenant), 't', { idempotencyKey: 'rotate-once' });
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 1 });
+      const repeat = await rotateTopicKey(c2.deps, apiCaller(tenant), 't', { idempotencyKey: 'rotate-once' });
+      const other = await errorOf(() => rotateTopicKey(c2.deps, apiCaller(tenant), 't', { idempotencyKey: 'another' }));
+      expect([repeat.created, repeat.operation.id]).toEqual([false, first.operation.id]);
+      expect(other.code).toBe(C2ErrorCode.LimitReached);
+    });
+
     it('10 starts at once at a limit of 3: exactly 3 slots taken, the others LIMIT_REACHED', async () => {
       const tenant = 'ops-race';
       await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 3 });
