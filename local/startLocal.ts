@@ -182,13 +182,15 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
       options: { ...c2.deps.options, mqttCredentials: options.mqttUrl === undefined },
     };
     setStoreOfBroker(deps.store);
+    // Every tenant of this state folder: the default one, the platform's, and those the platform created.
+    const tenants = new Set([tenantId, PLATFORM_TENANT, ...(await registeredTenants(deps))]);
     // The state folder is locked to this process: a lease still on a topic is a crashed previous run's.
-    const released = await deps.store.releaseAllTopicLeases(tenantId);
+    let released = 0;
+    for (const tenant of tenants) released += await deps.store.releaseAllTopicLeases(tenant);
     if (released > 0) log.warn('released topic leases left by a previous run', { topics: released });
     // Then the worker: what the work queue kept from that run, and every operation it left unfinished.
-    const resumed =
-      (await resumeOperations(c2.deps.operations, c2.queue, tenantId)) +
-      (await resumeOperations(c2.deps.operations, c2.queue, PLATFORM_TENANT));
+    let resumed = 0;
+    for (const tenant of tenants) resumed += await resumeOperations(c2.deps.operations, c2.queue, tenant);
     if (resumed > 0) log.info('resumed operations left unfinished by a previous run', { operations: resumed });
     await c2.startWorker(deps);
     // Then the policies' schedules (a run missed while stopped runs once now): their runs go to the worker.
@@ -276,4 +278,16 @@ async function closeHttpServer(server: Server): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), 2_000);
   await closed;
   clearTimeout(timer);
+}
+
+/** The ids of the tenants of the registry that are not deleted. */
+async function registeredTenants(deps: C2Deps): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listTenants({ limit: 100, ...(cursor ? { cursor } : {}) });
+    ids.push(...page.items.filter((tenant) => tenant.status !== 'deleted').map((tenant) => tenant.id));
+    cursor = page.cursor;
+  } while (cursor);
+  return ids;
 }

@@ -224,14 +224,18 @@ describe('startLocal', () => {
     expect(done).toMatchObject({ status: 'succeeded', keyVersion: 2 });
   });
 
-  it('enqueues again, and logs, the operations a previous run left pending or running', async () => {
-    // Prepare: operations recorded by a run that stopped before it carried them out (their messages lost).
+  it('enqueues again, and logs, the operations a previous run left pending or running, of every tenant', async () => {
+    // Prepare: operations recorded by a run that stopped before it carried them out (their messages lost), of the
+    // default tenant and of one the platform created.
     const stateDir = await newStateDir();
     const first = await start({ stateDir });
+    const at = new Date().toISOString();
+    await first.deps.store.createTenant({ id: 'second', status: 'active', createdAt: at, updatedAt: at });
     const unfinished = [operationRecord(1), operationRecord(2, { status: 'running' })];
     for (const record of [...unfinished, operationRecord(3, { status: 'succeeded' })]) {
       await first.deps.operations.createOperation({ ...record, tenantId: first.tenantId });
     }
+    await first.deps.operations.createOperation({ ...operationRecord(4), tenantId: 'second' });
     await stop(first);
     let text = '';
     const write = (chunk: string) => {
@@ -249,7 +253,7 @@ describe('startLocal', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line.msg === 'resumed operations left unfinished by a previous run')).toEqual([
-      expect.objectContaining({ level: 'info', operations: 2 }),
+      expect.objectContaining({ level: 'info', operations: 3 }),
     ]);
   });
 
