@@ -7,9 +7,11 @@
  * or taken again at once. The link-change pipe's records (the table's stream) are read as link changes. The
  * messages of each tenant run on that tenant's deps (`depsFor`: on AWS its scoped credentials), tenants side by side.
  */
+
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { isStreamRecord, linkChangeOfStreamRecord } from '../../shared/adapters/aws/linkChangeOfStreamRecord.js';
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
+import { forEachAtMost } from '../../shared/c2/forEachAtMost.js';
 import { describeWorkMessage } from '../../shared/c2/operations/describeWorkMessage.js';
 import { handleWorkMessages } from '../../shared/c2/operations/handleWorkMessages.js';
 import { parseWorkMessage } from '../../shared/c2/operations/parseWorkMessage.js';
@@ -91,23 +93,23 @@ export async function handleWorkBatch(
     byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), i]);
   });
   const errors: unknown[] = parsed.map(() => undefined);
-  // The batch's `concurrency` shared out among its tenants (a batch of one tenant, the usual fan-out, takes it all).
-  const lanes = Math.max(1, Math.ceil(concurrency / byTenant.size));
-  await Promise.all(
-    [...byTenant].map(async ([tenantId, indexes]) => {
-      let tenantErrors: unknown[];
-      try {
-        const messages = indexes.map((i) => parsed[i]!.message);
-        tenantErrors = await handleWorkMessages(depsFor(tenantId), messages, { concurrency: lanes, budgetMs });
-      } catch (error) {
-        // No deps for this tenant (a malformed tenant id): its messages fail, to rest in the dead-letter queue.
-        tenantErrors = indexes.map(() => error);
-      }
-      tenantErrors.forEach((error, j) => {
-        errors[indexes[j]!] = error;
-      });
-    }),
-  );
+  // The batch's `concurrency` shared out among its tenants, never more in all (a batch of one tenant, the usual
+  // fan-out, takes it all; more tenants than that take turns, one message at a time each).
+  const atOnce = Math.max(1, Math.min(byTenant.size, concurrency));
+  const lanes = Math.max(1, Math.floor(concurrency / atOnce));
+  await forEachAtMost(atOnce, [...byTenant], async ([tenantId, indexes]) => {
+    let tenantErrors: unknown[];
+    try {
+      const messages = indexes.map((i) => parsed[i]!.message);
+      tenantErrors = await handleWorkMessages(depsFor(tenantId), messages, { concurrency: lanes, budgetMs });
+    } catch (error) {
+      // No deps for this tenant (a malformed tenant id): its messages fail, to rest in the dead-letter queue.
+      tenantErrors = indexes.map(() => error);
+    }
+    tenantErrors.forEach((error, j) => {
+      errors[indexes[j]!] = error;
+    });
+  });
   errors.forEach((error, i) => {
     if (error === undefined) return;
     const { record, message } = parsed[i]!;

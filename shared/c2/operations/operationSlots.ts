@@ -33,7 +33,9 @@ export async function takeOperationSlot(deps: C2Deps, tenantId: string, operatio
     const held = await deps.operations.listOperationSlots(tenantId);
     if (held.some((slot) => slot.operationId === operationId)) return false;
     const taken = new Set(held.map((slot) => slot.slot));
-    const frees = Array.from({ length: max }, (_, slot) => slot).filter((slot) => !taken.has(slot));
+    // Slots held above a limit lowered since count too: the tenant is full until enough of them are freed.
+    const frees =
+      held.length >= max ? [] : Array.from({ length: max }, (_, slot) => slot).filter((slot) => !taken.has(slot));
     // A free slot at random: starts at the same moment seldom try the same one.
     const free = frees[Math.floor(Math.random() * frees.length)];
     if (free === undefined) {

@@ -227,6 +227,19 @@ describe('tenant limits', () => {
       expect(other.code).toBe(C2ErrorCode.LimitReached);
     });
 
+    it('a limit lowered below the slots held refuses until enough of them are freed', async () => {
+      const tenant = 'ops-lowered';
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 3 });
+      const held = [await heldOperation(tenant, 1), await heldOperation(tenant, 2), await heldOperation(tenant, 3)];
+      await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 2 });
+      const refused = await codeOfAsync(() => takeOperationSlot(c2.deps, tenant, 'next'));
+      await finishOperation(c2.deps, held[0]!, { code: 'TEST', message: 'ended by the test' });
+      const stillRefused = await codeOfAsync(() => takeOperationSlot(c2.deps, tenant, 'next'));
+      await finishOperation(c2.deps, held[1]!, { code: 'TEST', message: 'ended by the test' });
+      expect([refused, stillRefused]).toEqual([C2ErrorCode.LimitReached, C2ErrorCode.LimitReached]);
+      expect(await takeOperationSlot(c2.deps, tenant, 'next')).toBe(true);
+    });
+
     it('10 starts at once at a limit of 3: exactly 3 slots taken, the others LIMIT_REACHED', async () => {
       const tenant = 'ops-race';
       await c2.deps.store.setTenantLimits(tenant, { maxConcurrentOperations: 3 });
