@@ -1,12 +1,14 @@
 /**
  * Receipts in local mode: what devices publish on `e4/<32 hex>/receipt` goes to the work queue as a receipt message
- * of local mode's tenant (the worker's acceptReceipts confirms the delivery). One path per broker: the embedded broker
+ * of the device's tenant (`tenant`: one for every device, or deviceTenant.ts's, by the E4 id's claim; the worker's
+ * acceptReceipts confirms the delivery). One path per broker: the embedded broker
  * hands over every such publish itself, before acknowledging it (startEmbeddedBroker's `onPublish`); with an external
  * broker the C2 subscribes to `e4/+/receipt` (MqttReceiptSubscriber). Receipts handed over in the same turn of the
  * event loop (many devices answering one fan-out) are stored with one write of the queue.
  */
 import { Buffer } from 'node:buffer';
 import type { ReceiptMessage, WorkQueue } from '../shared/c2/ports/WorkQueue.js';
+import type { DeviceTenant } from './deviceTenant.js';
 import { LocalModeError, LocalModeErrorCode } from './LocalModeError.js';
 
 const RECEIPT_TOPIC = /^e4\/([0-9a-f]{32})\/receipt$/;
@@ -14,7 +16,8 @@ const RECEIPT_TOPIC = /^e4\/([0-9a-f]{32})\/receipt$/;
 /** Enqueues the publish when it is a receipt (resolves once the queue stored it); ignores any other topic. */
 export type ReceiptForwarder = (topic: string, payload: Uint8Array) => Promise<void>;
 
-export function receiptForwarder(queue: WorkQueue | undefined, tenantId: string): ReceiptForwarder {
+export function receiptForwarder(queue: WorkQueue | undefined, tenant: string | DeviceTenant): ReceiptForwarder {
+  const tenantOf: DeviceTenant = typeof tenant === 'string' ? async () => tenant : tenant;
   if (!queue) {
     throw new LocalModeError(
       LocalModeErrorCode.NoWorkQueue,
@@ -25,6 +28,7 @@ export function receiptForwarder(queue: WorkQueue | undefined, tenantId: string)
   return async (topic, payload) => {
     const clientIdHex = RECEIPT_TOPIC.exec(topic)?.[1];
     if (clientIdHex === undefined) return;
+    const tenantId = await tenantOf(clientIdHex);
     const base64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
     if (!gathered) {
       const messages: ReceiptMessage[] = [];

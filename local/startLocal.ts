@@ -23,6 +23,7 @@ import { registerTenant } from '../shared/c2/tenants/registerTenant.js';
 import { cleanupStack } from './cleanupStack.js';
 import { composeLocalC2 } from './composeLocalC2.js';
 import { deviceAccess } from './deviceAccess.js';
+import { deviceTenant } from './deviceTenant.js';
 import { type ReceiptForwarder, receiptForwarder } from './forwardReceipts.js';
 import { listenOn } from './listenOn.js';
 import { type LocalLogger, silentLogger } from './localLogger.js';
@@ -197,11 +198,13 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     await c2.startScheduler(deps);
 
     // Devices back on the embedded broker: resynced by the worker (see returnReporter.ts).
-    onSubscribed = returnReporter(c2.queue, tenantId, deps.clock, onError);
+    // Each device's tenant by its E4 id's claim: devices of the tenants the platform creates are this broker's too.
+    const tenantOfDevice = deviceTenant(deps.store, tenantId, deps.clock);
+    onSubscribed = returnReporter(c2.queue, tenantOfDevice, deps.clock, onError);
 
     // Device receipts to the work queue: handed over by the embedded broker, or heard on an external one.
     if (deps.queue) {
-      const forward = receiptForwarder(deps.queue, tenantId);
+      const forward = receiptForwarder(deps.queue, tenantOfDevice);
       if (options.mqttUrl === undefined) forwardReceipt = forward;
       else {
         const subscriber = await MqttReceiptSubscriber.connect(mqttUrl, forward, {
