@@ -269,12 +269,20 @@ describe('tenant limits', () => {
         ended.revision,
       );
       const longAgo = new Date(Date.now() - 120_000).toISOString();
-      await c2.deps.operations.takeOperationSlot(tenant, { slot: 1, operationId: 'never-recorded', takenAt: longAgo });
-      await c2.deps.operations.takeOperationSlot(tenant, {
-        slot: 2,
-        operationId: 'just-taken',
-        takenAt: new Date().toISOString(),
-      });
+      // The two slots the first did not take (a slot is taken at random).
+      const [endedSlot] = (await c2.deps.operations.listOperationSlots(tenant)).map((slot) => slot.slot);
+      const [neverRecorded, justTaken] = [0, 1, 2].filter((slot) => slot !== endedSlot) as [number, number];
+      const takenAt = new Date().toISOString();
+      expect(
+        await c2.deps.operations.takeOperationSlot(tenant, {
+          slot: neverRecorded,
+          operationId: 'never-recorded',
+          takenAt: longAgo,
+        }),
+      ).toBe(true);
+      expect(
+        await c2.deps.operations.takeOperationSlot(tenant, { slot: justTaken, operationId: 'just-taken', takenAt }),
+      ).toBe(true);
 
       // Act
       const taken = [await takeOperationSlot(c2.deps, tenant, 'a'), await takeOperationSlot(c2.deps, tenant, 'b')];
