@@ -65,6 +65,22 @@ module.exports = {
       to: { path: '^local/' },
     },
     {
+      name: 'cli-talks-http-only',
+      comment:
+        'The operator CLI reaches the C2 through its HTTP API only: it may use the device library (ids, keygen, ' +
+        '`e4c2 device`) but none of the server code.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^(shared/(?!e4/)|functions/|infra/|local/|web/|proxy/)' },
+    },
+    {
+      name: 'cli-is-its-own',
+      comment: 'Nothing imports the CLI, but local mode may write its profile (cli/config/) on its first start.',
+      severity: 'error',
+      from: { pathNot: '^(cli|test)/' },
+      to: { path: '^cli/', pathNot: '^cli/config/' },
+    },
+    {
       name: 'infra-no-runtime-code',
       severity: 'error',
       from: { path: '^infra/' },

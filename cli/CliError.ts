@@ -1,0 +1,22 @@
+/**
+ * A failure the CLI reports as one line on stderr (`e4c2: <CODE>: <message>`, or `e4c2: <message>` without a code)
+ * and an exit code: the API's error code and message as they came, or the CLI's own.
+ */
+import { ExitCode } from './ExitCode.js';
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    /** The API's error code (`NOT_FOUND`, ...), when the API refused. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** A usage error: a malformed argument (exit 2). */
+export function usageError(message: string): CliError {
+  return new CliError(message, ExitCode.Usage);
+}

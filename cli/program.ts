@@ -1,0 +1,23 @@
+/**
+ * The `e4c2` command tree: `e4c2 <resource> <verb> [arguments] [--flags]`, with the global options of every command
+ * (profile, endpoint, output). One file per resource in commands/.
+ */
+import { Command, Option } from 'commander';
+import { clientsCommand } from './commands/clientsCommand.js';
+import { healthCommand } from './commands/healthCommand.js';
+import { OUTPUT_FORMATS } from './output/Output.js';
+import { CLI_VERSION } from './version.js';
+
+export function createProgram(): Command {
+  const program = new Command('e4c2')
+    .description('Operator CLI of the e4c2 key server (C2): end-to-end encryption for IoT messaging.')
+    .version(CLI_VERSION)
+    .addOption(new Option('--profile <name>', 'the profile of the configuration file to use (default: default)'))
+    .addOption(new Option('--api-url <url>', "the C2's base URL, without /v1 (overrides E4C2_API_URL and the profile)"))
+    .addOption(new Option('-o, --output <format>', 'how results are printed').choices(OUTPUT_FORMATS).default('table'))
+    .addOption(new Option('--json', 'print results as JSON (same as --output json)'))
+    .showSuggestionAfterError()
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: true });
+  for (const command of [healthCommand(), clientsCommand()]) program.addCommand(command);
+  return program;
+}
