@@ -18,6 +18,11 @@ export function createProgram(): Command {
     .addOption(new Option('--json', 'print results as JSON (same as --output json)'))
     .showSuggestionAfterError()
     .configureHelp({ showGlobalOptions: true, sortSubcommands: true });
-  for (const command of [healthCommand(), clientsCommand()]) program.addCommand(command);
+  const commands: Command[] = [
+    // one line per resource (kept sorted: help sorts them anyway)
+    clientsCommand(),
+    healthCommand(),
+  ];
+  for (const command of commands) program.addCommand(command);
   return program;
 }
