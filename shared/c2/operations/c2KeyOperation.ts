@@ -31,11 +31,10 @@ import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { sendCommandPage } from './sendCommandPage.js';
 import { startStep } from './startOperation.js';
+import { OPERATION_PAGE, stepDeadline } from './stepBudget.js';
 import { FANNED_OUT } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
 
-const PAGE = 100;
-const DEFAULT_BUDGET_MS = 10_000;
 /** The cursor of step 5: this prefix, then the cursor of the next page of deliveries. */
 const RESEND = '~';
 /** Step 5 done. */
@@ -49,7 +48,7 @@ export async function advanceC2KeyOperation(
   const { tenantId, id } = operation;
   const again = () => queueAgain(deps, operation);
   const fencedOut = () => queueAgain(deps, operation, { minMs: FENCED_RETRY_MS, maxMs: FENCED_RETRY_MS });
-  const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  const deadline = stepDeadline(options);
   let current: OperationRecord | undefined = operation;
   if (!current.cursor?.startsWith(RESEND)) {
     const owner = `op-${id}`;
@@ -166,7 +165,7 @@ async function sendSetC2Key(
           tenantId,
           id,
           {},
-          { limit: PAGE, ...(current.cursor ? { cursor: current.cursor } : {}) },
+          { limit: OPERATION_PAGE, ...(current.cursor ? { cursor: current.cursor } : {}) },
         );
         const countsDelta = await sendCommandPage(deps, sender, current, page.items, () =>
           cmdSetC2Key(pending.publicKey),
@@ -229,7 +228,7 @@ async function startResyncs(
       tenantId,
       id,
       {},
-      { limit: PAGE, ...(from ? { cursor: from } : {}) },
+      { limit: OPERATION_PAGE, ...(from ? { cursor: from } : {}) },
     );
     let refused: { code: string; message: string } | undefined;
     for (const delivery of page.items) {

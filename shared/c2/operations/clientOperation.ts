@@ -35,14 +35,13 @@ import { finishOperation } from './finishOperation.js';
 import { pendingDelivery } from './pendingDelivery.js';
 import { queueAgain } from './queueAgain.js';
 import { startStep } from './startOperation.js';
+import { OPERATION_PAGE, stepDeadline } from './stepBudget.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 /** Rounds of step 1 before links that keep coming back (or failing) fail the operation. */
 export const MAX_ROUNDS = 3;
 /** How long the operation waits between two looks at its children: from the first to the last, growing. */
 export const CHILD_WAIT = { minMs: 1_000, maxMs: 5_000 };
-const PAGE = 100;
-const DEFAULT_BUDGET_MS = 10_000;
 
 type Step = 'off' | 'wait' | 'reset' | 'check' | 'delete' | 'done';
 
@@ -68,7 +67,7 @@ export async function advanceClientOperation(
   options: WorkOptions,
 ): Promise<void> {
   const again = () => queueAgain(deps, operation);
-  const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  const deadline = stepDeadline(options);
   if (await reEnrolled(deps, operation)) {
     // Deleted (by this operation or another), then enrolled again under its name: that client is not this one's.
     await finishOperation(deps, operation);
@@ -155,7 +154,7 @@ async function takeOff(
   let page = at.page;
   do {
     const topics = await deps.store.listTopicsOfClient(tenantId, name, {
-      limit: PAGE,
+      limit: OPERATION_PAGE,
       ...(page ? { cursor: page } : {}),
     });
     for (const topic of topics.items) {
@@ -176,7 +175,7 @@ async function takeOff(
 async function unlinkAll(deps: C2Deps, tenantId: string, name: string): Promise<void> {
   await withSender(deps, tenantId, async (sender) => {
     for (;;) {
-      const { items } = await deps.store.listTopicsOfClient(tenantId, name, { limit: PAGE });
+      const { items } = await deps.store.listTopicsOfClient(tenantId, name, { limit: OPERATION_PAGE });
       if (items.length === 0) return;
       const client = await deps.store.getClient(tenantId, name);
       for (const topic of items) {

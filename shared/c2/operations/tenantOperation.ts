@@ -25,6 +25,7 @@ import type { OperationRecord } from '../ports/OperationStore.js';
 import { tenantDeps } from '../tenants/tenantDeps.js';
 import { finishOperation } from './finishOperation.js';
 import { queueAgain } from './queueAgain.js';
+import { OPERATION_PAGE, stepDeadline } from './stepBudget.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 type Step = 'mark' | 'clients' | 'policies' | 'items' | 'registry' | 'done';
@@ -35,15 +36,13 @@ const NEXT: Readonly<Record<Exclude<Step, 'done'>, Step>> = {
   items: 'registry',
   registry: 'done',
 };
-const PAGE = 100;
-const DEFAULT_BUDGET_MS = 10_000;
 
 export async function advanceTenantOperation(
   deps: C2Deps,
   operation: OperationRecord,
   options: WorkOptions,
 ): Promise<void> {
-  const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  const deadline = stepDeadline(options);
   const tenantId = operation.target.name;
   let current: OperationRecord | undefined = operation;
   if (current.status === 'pending') current = await move(deps, current, 'mark', 'running');
@@ -85,7 +84,7 @@ const STEPS: Readonly<
   clients: (platform, tenantId, _operation, deadline) =>
     untilNone(deadline, async () => {
       const deps = tenantDeps(platform, tenantId);
-      const { items } = await deps.store.listClients(tenantId, { limit: PAGE });
+      const { items } = await deps.store.listClients(tenantId, { limit: OPERATION_PAGE });
       for (const client of items) {
         // Its thing and certificates first: a failure here leaves the record, and the step is done again.
         await deps.provisioner?.deprovision(tenantId, { idHex: bytesToHex(client.id) });
@@ -98,12 +97,12 @@ const STEPS: Readonly<
     untilNone(deadline, async () => {
       const deps = tenantDeps(platform, tenantId);
       if (!deps.policies) return 0;
-      const { items } = await deps.policies.listPolicies(tenantId, { limit: PAGE });
+      const { items } = await deps.policies.listPolicies(tenantId, { limit: OPERATION_PAGE });
       for (const policy of items) await removePolicy(deps, tenantId, policy.id);
       return items.length;
     }),
   items: (platform, tenantId, _operation, deadline) =>
-    untilNone(deadline, () => tenantDeps(platform, tenantId).store.deleteTenantItems(tenantId, PAGE)),
+    untilNone(deadline, () => tenantDeps(platform, tenantId).store.deleteTenantItems(tenantId, OPERATION_PAGE)),
   // The item stays as a tombstone (`deleted`): a key a cache still held, or an operation that wrote after the sweep,
   // cannot bring the tenant back as one without an entry (which counts as active).
   registry: async (deps, tenantId) => {

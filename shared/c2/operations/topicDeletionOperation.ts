@@ -20,11 +20,9 @@ import type { OperationRecord } from '../ports/OperationStore.js';
 import { withTopicLease } from '../topics/withTopicLease.js';
 import { finishOperation } from './finishOperation.js';
 import { queueAgain } from './queueAgain.js';
+import { OPERATION_PAGE, stepDeadline } from './stepBudget.js';
 import { BUSY_WAIT } from './topicOperation.js';
 import type { WorkOptions } from './WorkOptions.js';
-
-const PAGE = 100;
-const DEFAULT_BUDGET_MS = 10_000;
 
 export async function advanceTopicDeletion(
   deps: C2Deps,
@@ -48,7 +46,7 @@ export async function advanceTopicDeletion(
       throw error;
     }
   }
-  const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  const deadline = stepDeadline(options);
   let deleted: boolean;
   try {
     deleted = await removeLinksThenTopic(deps, current, deadline);
@@ -83,7 +81,7 @@ function removeLinksThenTopic(deps: C2Deps, operation: OperationRecord, deadline
       const command = cmdRemoveTopic(topic);
       const [second] = await turn.next(1); // a removal: after every key of the topic sent before
       for (;;) {
-        const { items } = await deps.store.listClientsOfTopic(tenantId, topic, { limit: PAGE });
+        const { items } = await deps.store.listClientsOfTopic(tenantId, topic, { limit: OPERATION_PAGE });
         if (items.length === 0) break;
         if (Date.now() >= deadline) return false;
         const clients = await deps.store.getClients(tenantId, items);

@@ -36,10 +36,10 @@ import { inLinkPass, LINK_PASS, linkPassPage, topicOf } from './linkPass.js';
 import { operationKeyBinding } from './operationKeyBinding.js';
 import { queueAgain } from './queueAgain.js';
 import { sendTopicKeyPage, type TopicKeyCommands } from './sendTopicKeyPage.js';
+import { OPERATION_PAGE, stepDeadline } from './stepBudget.js';
 import type { WorkOptions } from './WorkOptions.js';
 
 /** Deliveries handled per page (one query, one batch read of clients, one publish batch). */
-const PAGE = 100;
 /** Pages being sent at once by one worker. */
 const PAGES_IN_FLIGHT = 4;
 /** The cursor of an operation whose pages have all been sent (DynamoDB cursors are base64url: never this). */
@@ -49,7 +49,6 @@ export const FANNED_OUT = '!';
  * operations queued behind one topic take it in turn, and each would leave the topic idle up to that long).
  */
 export const BUSY_WAIT = { minMs: 250, maxMs: 1_000 };
-const DEFAULT_BUDGET_MS = 10_000;
 /** Commands about a key installed longer ago than this (seconds) go out at new seconds (see fanOutSeconds). */
 const FRESH_SECONDS = 300;
 /** The lease is extended when it has less than this left. */
@@ -87,7 +86,7 @@ export async function advanceTopicOperation(
     }
     current = prepared.operation;
   }
-  const deadline = Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  const deadline = stepDeadline(options);
   while (current.cursor !== FANNED_OUT) {
     if (Date.now() >= deadline) return again();
     if (leaseUntil - deps.clock() < LEASE_RENEW_MS) leaseUntil = await takeLease(deps, tenantId, topic, owner);
@@ -272,11 +271,11 @@ function pageReader(
         operation.tenantId,
         operation.id,
         {},
-        { limit: PAGE, ...(cursor ? { cursor } : {}) },
+        { limit: OPERATION_PAGE, ...(cursor ? { cursor } : {}) },
       );
     }
     const withRecords = pages++ < PAGES_IN_FLIGHT || lastHadRecords;
-    const page = await linkPassPage(deps, operation, cursor, PAGE, withRecords);
+    const page = await linkPassPage(deps, operation, cursor, OPERATION_PAGE, withRecords);
     lastHadRecords = withRecords && page.items.some((delivery) => delivery.state !== 'pending');
     return page;
   };
