@@ -4,6 +4,8 @@
  * on, as a suspended tenant's), which the operation's first step does too (operations/tenantOperation.ts carries it
  * out). A tenant being deleted already answers with its deletion while it runs (no second one); one whose deletion
  * finished (`deleted`, its tombstone) is swept again on request (an operation of the tenant wrote after its sweep).
+ * Deletions asked at the same time (each read the tenant before either marked it) start one operation: its
+ * idempotency key is the tenant's state as read (its creation and its last deletion), so they answer the same one.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2ErrorCode } from '../errors.js';
@@ -26,7 +28,12 @@ export async function deleteTenant(deps: C2Deps, caller: Caller, tenantId: strin
     if (running && running.finishedAt === undefined) return { tenant: id, operation: running, created: false };
   }
   return refusalAudited(deps, caller, 'tenant.delete', target, async () => {
-    const started = await startOperation(deps, caller, { kind: 'tenant.delete', target, mintsKey: false });
+    const started = await startOperation(deps, caller, {
+      kind: 'tenant.delete',
+      target,
+      mintsKey: false,
+      idempotencyKey: `tenant.delete:${id}:${record.createdAt}:${record.deletionId ?? '-'}`,
+    });
     const at = new Date(deps.clock()).toISOString();
     await deps.store
       .setTenantStatus(id, {

@@ -201,6 +201,21 @@ describe('a tenant through the platform routes', () => {
     expect((await api.call('GET', '/v1/stats', { token: late.token })).status).toBe(401);
   });
 
+  it('deletions asked at the same time start one operation', async () => {
+    // Prepare
+    expectOk(await asPlatform('POST', '/v1/tenants', { id: 'twice' }), 201);
+
+    // Act
+    const answers = await Promise.all([1, 2, 3].map(() => asPlatform('DELETE', '/v1/tenants/twice')));
+
+    // Assess
+    const ids = answers.map((answer) => expectOk(answer, 202).operation.id as string);
+    expect(new Set(ids).size, JSON.stringify(ids)).toBe(1);
+    const shown = expectOk(await asPlatform('GET', '/v1/tenants/twice'));
+    expect(shown.deletion.id).toBe(ids[0]);
+    await operationFinished(api.c2.deps, { tenantId: PLATFORM_TENANT, id: ids[0]! });
+  });
+
   it('a deletion goes on where it stood after a worker died half-way; it shows as deleting meanwhile', async () => {
     // Prepare: a tenant with records, its deletion handed over by hand
     const created = expectOk(await asPlatform('POST', '/v1/tenants', { id: 'crashing' }), 201);
