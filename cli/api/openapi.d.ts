@@ -56,6 +56,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clients/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enrol up to 100 clients (items as for POST /v1/clients), a result per item: created, exists (the same client with the same mode and key, or a generated key asked for: nothing changed, so that a batch is run again safely) or failed (with its error). 200 whatever the items; 400 for a malformed item or a name given twice (nothing created). */
+        post: operations["createClients"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clients/{clientId}": {
         parameters: {
             query?: never;
@@ -1274,6 +1291,92 @@ export interface operations {
                         };
                         /** @description Local mode's embedded broker only: the device's broker credentials, the password shown this once. */
                         mqtt?: components["schemas"]["MqttCredentials"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    createClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The clients to enrol, as for POST /v1/clients: 1 to 100, names distinct. */
+                    clients: {
+                        name: string;
+                        /** @enum {string} */
+                        mode?: "symmetric" | "pubkey";
+                        /** @description The 32-byte symmetric key of the client. */
+                        key?: string;
+                        /** @description A password from which the key is derived (Argon2i, as e4go). */
+                        password?: string;
+                        /**
+                         * @description Generate the key here; it is returned once, in this response.
+                         * @constant
+                         */
+                        generateKey?: true;
+                        /** @description The Ed25519 public key of a pubkey-mode client. */
+                        publicKey?: string;
+                        /** @description Also create its AWS IoT thing and certificate, attached to the device policy (AWS deployment only); the certificate and its private key are returned once, in this response. */
+                        provisionDevice?: boolean;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description One result per item, in the order of the request. */
+                        results: {
+                            client?: components["schemas"]["Client"];
+                            /**
+                             * Format: base64
+                             * @description The generated key (only with generateKey): shown this once, never again.
+                             */
+                            key?: string;
+                            /** @description Only with provisionDevice: how the device connects to AWS IoT Core. */
+                            device?: {
+                                thingName: string;
+                                certificateArn: string;
+                                certificateId: string;
+                                certificatePem: string;
+                                /** @description PEM; shown this once, never stored. */
+                                privateKey: string;
+                            };
+                            /** @description Local mode's embedded broker only: the device's broker credentials, the password shown this once. */
+                            mqtt?: components["schemas"]["MqttCredentials"];
+                            name: string;
+                            /**
+                             * @description created: enrolled now (key, mqtt, device shown this once); exists: the tenant has this client with the same mode and key (or the item asked for a generated key), nothing changed; failed: see error.
+                             * @enum {string}
+                             */
+                            status: "created" | "exists" | "failed";
+                            /** @description Why the item failed: the code and message POST /v1/clients would have answered. */
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        }[];
+                        counts: {
+                            created: number;
+                            exists: number;
+                            failed: number;
+                        };
                     };
                 };
             };

@@ -4,6 +4,7 @@
  */
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { createClients, MAX_BATCH_CLIENTS } from '../../../shared/c2/clients/createClients.js';
 import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
 import { reissueMqttCredentials } from '../../../shared/c2/clients/mqttCredentials.js';
 import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
@@ -15,12 +16,14 @@ import { lookupPage, mapPage } from '../../../shared/c2/pages.js';
 import type { Caller } from '../../../shared/c2/ports.js';
 import { clientNameOfId } from '../../../shared/c2/resolveIds.js';
 import {
+  ClientBatchResultSchema,
   ClientDetailSchema,
   ClientIdParamsSchema,
   ClientListQuerySchema,
   ClientOperationStartedSchema,
   ClientPageSchema,
   CreateClientBodySchema,
+  CreateClientsBodySchema,
   CreatedClientSchema,
   MqttCredentialsSchema,
   NewIdentityKeySchema,
@@ -69,6 +72,30 @@ export const clientRoutes: readonly ApiRoute[] = [
         ...(key ? { key: toBase64(key) } : {}),
         ...(device ? { device } : {}),
         ...(mqtt ? { mqtt } : {}),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/clients/batch',
+    scope: 'operator',
+    operationId: 'createClients',
+    summary:
+      `Enrol up to ${MAX_BATCH_CLIENTS} clients (items as for POST /v1/clients), a result per item: created, exists ` +
+      '(the same client with the same mode and key, or a generated key asked for: nothing changed, so that a batch ' +
+      'is run again safely) or failed (with its error). 200 whatever the items; 400 for a malformed item or a name ' +
+      'given twice (nothing created).',
+    body: CreateClientsBodySchema,
+    response: ClientBatchResultSchema,
+    run: async (deps, caller, { body }) => {
+      const { results, counts } = await createClients(deps, caller, body.clients);
+      return {
+        counts,
+        results: results.map((result) => {
+          if (result.status !== 'created') return result;
+          const { key, ...rest } = result;
+          return { ...rest, ...(key ? { key: toBase64(key) } : {}) };
+        }),
       };
     },
   }),

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
+import { MAX_BATCH_CLIENTS } from '../clients/createClients.js';
 import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
 import { operationResponse } from './operations.js';
 
@@ -124,6 +125,39 @@ export const CreatedClientSchema = z.strictObject({
     .meta({ description: 'Only with provisionDevice: how the device connects to AWS IoT Core.' }),
   mqtt: MqttCredentialsSchema.optional().meta({
     description: "Local mode's embedded broker only: the device's broker credentials, the password shown this once.",
+  }),
+});
+
+/** `POST /v1/clients/batch`: up to MAX_BATCH_CLIENTS creation bodies, names distinct. */
+export const CreateClientsBodySchema = z.strictObject({
+  clients: z
+    .array(CreateClientBodySchema)
+    .min(1, { error: `must hold 1 to ${MAX_BATCH_CLIENTS} clients` })
+    .max(MAX_BATCH_CLIENTS, { error: `must hold 1 to ${MAX_BATCH_CLIENTS} clients` })
+    .meta({ description: `The clients to enrol, as for POST /v1/clients: 1 to ${MAX_BATCH_CLIENTS}, names distinct.` }),
+});
+
+export const ClientBatchResultSchema = z.strictObject({
+  results: z
+    .array(
+      CreatedClientSchema.partial({ client: true }).extend({
+        name: z.string(),
+        status: z.enum(['created', 'exists', 'failed']).meta({
+          description:
+            'created: enrolled now (key, mqtt, device shown this once); exists: the tenant has this client with the ' +
+            'same mode and key (or the item asked for a generated key), nothing changed; failed: see error.',
+        }),
+        error: z
+          .strictObject({ code: z.string(), message: z.string() })
+          .optional()
+          .meta({ description: 'Why the item failed: the code and message POST /v1/clients would have answered.' }),
+      }),
+    )
+    .meta({ description: 'One result per item, in the order of the request.' }),
+  counts: z.strictObject({
+    created: z.number().int().min(0),
+    exists: z.number().int().min(0),
+    failed: z.number().int().min(0),
   }),
 });
 

@@ -53,6 +53,7 @@ const policyOf = (tenant: string) => ({
  */
 const SAMPLE_BODIES: Readonly<Record<string, (tenant: string) => unknown>> = {
   createClient: (tenant) => ({ name: `device-of-${tenant}`, generateKey: true }),
+  createClients: (tenant) => ({ clients: [{ name: `batch-device-of-${tenant}`, generateKey: true }] }),
   createTopic: (tenant) => ({ topic: `${tenant}/topic` }),
   createApiKey: (tenant) => ({ name: `key of ${tenant}`, scope: 'read-only' }),
   createPolicy: policyOf,
