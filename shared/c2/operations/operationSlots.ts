@@ -2,7 +2,8 @@
  * The tenant's quota of operations asked through the API in progress at once (`maxConcurrentOperations`, default
  * 100): an operation whose actor is an API key (`apikey:<key id>`) and that is no step of another holds one slot of
  * the quota (OperationSlotStore) from its start, or its retry, to its end. Steps of an operation (a deletion's
- * revocations) and runs of rotation policies hold none: they are bounded by what started them. A slot is taken before
+ * revocations) and runs of rotation policies hold none: they are bounded by what started them; nor does an operation
+ * running again to send its key to devices that did not confirm it (checkConfirmations.ts): at most MAX_SENDS times. A slot is taken before
  * the operation is recorded; when every slot is held, those of operations that have finished (an end that could not
  * free its slot: a crash) or were never recorded (a start that failed after taking one) are freed first, then the
  * request is LIMIT_REACHED. Exact under concurrency: a slot is one item taken with a conditional write.
