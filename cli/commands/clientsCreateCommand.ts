@@ -53,7 +53,7 @@ function nameToCreate(ref: Ref, kind: string): string {
   return ref.name;
 }
 
-type Created = { client: Schemas['Client']; key?: string; mqtt?: Schemas['MqttCredentials']; device?: unknown };
+type Created = { client: Schemas['Client']; key?: string; mqtt?: Schemas['MqttCredentials'] };
 type Link = { topic: string; client: string; keyVersion: number; delivery: Schemas['DeliveryReport'] };
 
 function printCreated(context: CliContext, created: Created, links: readonly Link[]): void {
@@ -77,12 +77,9 @@ function printCreated(context: CliContext, created: Created, links: readonly Lin
       output.say(`Linked to "${link.topic}": key version ${link.keyVersion}, ${deliverySummary(link.delivery)}.`);
     }
   }
-  const shown = [created.key && 'key', created.mqtt && 'MQTT password', created.device && 'device private key'];
-  const secrets = shown.filter(Boolean);
-  if (secrets.length > 0)
-    output.note(
-      `The ${secrets.join(' and ')} above ${secrets.length > 1 ? 'are' : 'is'} shown this once: store ${secrets.length > 1 ? 'them' : 'it'} now.`,
-    );
+  const secrets = [created.key && 'key', created.mqtt && 'MQTT password'].filter(Boolean);
+  if (secrets.length === 2) output.note('The key and MQTT password above are shown this once: store them now.');
+  else if (secrets.length === 1) output.note(`The ${secrets[0]} above is shown this once: store it now.`);
 }
 
 export function clientsCreateCommand(): Command {
