@@ -3,8 +3,13 @@
  * (profile, endpoint, output). One file per resource in commands/.
  */
 import { Command, Option } from 'commander';
+import { c2keyCommand } from './commands/c2keyCommand.js';
 import { clientsCommand } from './commands/clientsCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
+import { limitsCommand } from './commands/limitsCommand.js';
+import { pubkeysCommand } from './commands/pubkeysCommand.js';
+import { statsCommand } from './commands/statsCommand.js';
+import { topicsCommand } from './commands/topicsCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
 import { CLI_VERSION } from './version.js';
 
@@ -20,8 +25,13 @@ export function createProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: true });
   const commands: Command[] = [
     // one line per resource (kept sorted: help sorts them anyway)
+    c2keyCommand(),
     clientsCommand(),
     healthCommand(),
+    limitsCommand(),
+    pubkeysCommand(),
+    statsCommand(),
+    topicsCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;

@@ -1,10 +1,17 @@
-/** `e4c2 clients ...`: the tenant's devices. */
+/**
+ * `e4c2 clients ...`: the tenant's devices: enrol (clientsCreateCommand.ts), list, show, delete, reset, a new
+ * identity key, a resync, new broker credentials, the topics a device is on. The changes that send commands to
+ * devices are operations (`--wait` follows them).
+ */
 import { Command } from 'commander';
 import type { Schemas } from '../api/Api.js';
 import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
 import { action } from '../CliContext.js';
 import { clientRef } from '../ids/refs.js';
+import { startedOperation, waitOption } from '../operations/startedOperation.js';
 import type { Column } from '../output/formatTable.js';
+import { clientsCreateCommand } from './clientsCreateCommand.js';
+import { type RekeyOptions, rekeyQuery, withRekey } from './rekeyOption.js';
 import { withExamples } from './withExamples.js';
 
 type Client = Schemas['Client'];
@@ -51,5 +58,128 @@ export function clientsCommand(): Command {
     }),
   );
 
+  clients.addCommand(clientsCreateCommand());
+
+  withExamples(
+    withRekey(clients.command('delete').alias('rm').description('delete a client: off its topics, then deprovisioned'))
+      .argument('<client>', CLIENT_ARGUMENT)
+      .addOption(waitOption()),
+    ['e4c2 clients delete alice --wait', 'e4c2 clients delete bob --no-rekey'],
+  ).action(
+    action(async (context, value: string, options: RekeyOptions & { wait?: boolean }) => {
+      const ref = clientRef(value);
+      const answer = await context.api.call(
+        (api) =>
+          api.DELETE('/v1/clients/{clientId}', { params: { path: { clientId: ref.id }, query: rekeyQuery(options) } }),
+        { notFound: `no ${ref.label}` },
+      );
+      await startedOperation(context, answer, answer.operation, options);
+    }),
+  );
+
+  withExamples(
+    withRekey(clients.command('reset').description('take a client off every topic, keeping it enrolled'))
+      .argument('<client>', CLIENT_ARGUMENT)
+      .addOption(waitOption()),
+    ['e4c2 clients reset alice --wait', 'e4c2 clients reset alice --no-rekey --json'],
+  ).action(
+    action(async (context, value: string, options: RekeyOptions & { wait?: boolean }) => {
+      const ref = clientRef(value);
+      const answer = await context.api.call(
+        (api) =>
+          api.POST('/v1/clients/{clientId}/reset', {
+            params: { path: { clientId: ref.id }, query: rekeyQuery(options) },
+          }),
+        { notFound: `no ${ref.label}` },
+      );
+      await startedOperation(context, answer, answer.operation, options);
+    }),
+  );
+
+  withExamples(
+    clients
+      .command('resync')
+      .description('send a device the topic keys it has not confirmed (never its own key)')
+      .argument('<client>', CLIENT_ARGUMENT)
+      .addOption(waitOption()),
+    ['e4c2 clients resync alice --wait'],
+  ).action(
+    action(async (context, value: string, options: { wait?: boolean }) => {
+      const ref = clientRef(value);
+      const answer = await context.api.call(
+        (api) => api.POST('/v1/clients/{clientId}/resync', { params: { path: { clientId: ref.id } } }),
+        { notFound: `no ${ref.label}` },
+      );
+      await startedOperation(context, answer, answer.operation, options);
+    }),
+  );
+
+  withExamples(
+    clients
+      .command('identity-key')
+      .description('give a device a new identity key (sent to it under the old one; never shown)')
+      .argument('<client>', CLIENT_ARGUMENT)
+      .addOption(waitOption()),
+    ['e4c2 clients identity-key alice --wait'],
+  ).action(
+    action(async (context, value: string, options: { wait?: boolean }) => {
+      const ref = clientRef(value);
+      const answer = await context.api.call(
+        (api) => api.POST('/v1/clients/{clientId}/identity-key', { params: { path: { clientId: ref.id } } }),
+        { notFound: `no ${ref.label}` },
+      );
+      await startedOperation(context, answer, answer.operation, options);
+    }),
+  );
+
+  withExamples(
+    clients
+      .command('mqtt-credentials')
+      .description("new broker credentials for a device (local mode's broker); the password is shown once")
+      .argument('<client>', CLIENT_ARGUMENT),
+    ['e4c2 clients mqtt-credentials alice', 'e4c2 clients mqtt-credentials alice --json'],
+  ).action(
+    action(async (context, value: string) => {
+      const ref = clientRef(value);
+      const credentials = await context.api.call(
+        (api) => api.POST('/v1/clients/{clientId}/mqtt-credentials', { params: { path: { clientId: ref.id } } }),
+        { notFound: `no ${ref.label}` },
+      );
+      context.output.record(credentials);
+      context.output.note('The MQTT password above is shown this once: the previous one no longer works.');
+    }),
+  );
+
+  withExamples(
+    withListOptions(
+      clients
+        .command('topics')
+        .description('the topics a client is on, with the key version it confirmed holding')
+        .argument('<client>', CLIENT_ARGUMENT),
+    ),
+    ['e4c2 clients topics alice', 'e4c2 clients topics alice --all --json'],
+  ).action(
+    action(async (context, value: string, options: ListOptions) => {
+      const ref = clientRef(value);
+      const items = await listAll(options, (query) =>
+        context.api.call(
+          (api) => api.GET('/v1/clients/{clientId}/topics', { params: { path: { clientId: ref.id }, query } }),
+          { notFound: `no ${ref.label}` },
+        ),
+      );
+      context.output.list(items, TOPIC_OF_CLIENT_COLUMNS, `No topics for ${ref.label}.`);
+    }),
+  );
+
   return clients;
 }
+
+const CLIENT_ARGUMENT = 'its name, or its E4 id (32 hex characters)';
+
+const TOPIC_OF_CLIENT_COLUMNS: readonly Column<Schemas['TopicOfClient']>[] = [
+  { header: 'topic', value: (t) => t.topic },
+  { header: 'hash', value: (t) => t.hash },
+  { header: 'key', value: (t) => t.keyVersion },
+  { header: 'confirmed', value: (t) => t.confirmed?.keyVersion },
+  { header: 'confirmed at', value: (t) => t.confirmed?.at },
+];

@@ -33,13 +33,18 @@ export async function startedOperation(
   const finished = await followOperation(context, operation.id);
   if (!context.output.forPeople) context.output.data(finished);
   else context.output.say(`Operation ${finished.id} ${finished.status}: ${summary(finished.counts)}.`);
-  if (finished.status === 'failed' || finished.status === 'partial') {
-    throw new CliError(
-      `operation ${finished.id} ended ${finished.status}${finished.error ? `: ${finished.error.message}` : ''}`,
-      ExitCode.Refused,
-      finished.error?.code,
-    );
-  }
+  const failure = operationFailure(finished);
+  if (failure) throw failure;
+}
+
+/** The failure of a finished operation that ended `failed` or `partial` (exit 1); undefined otherwise. */
+export function operationFailure(finished: Operation): CliError | undefined {
+  if (finished.status !== 'failed' && finished.status !== 'partial') return undefined;
+  return new CliError(
+    `operation ${finished.id} ended ${finished.status}${finished.error ? `: ${finished.error.message}` : ''}`,
+    ExitCode.Refused,
+    finished.error?.code,
+  );
 }
 
 export function summary(counts: Schemas['DeliveryCounts']): string {
