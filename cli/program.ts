@@ -5,6 +5,11 @@
 import { Command, Option } from 'commander';
 import { clientsCommand } from './commands/clientsCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
+import { keysCommand } from './commands/keysCommand.js';
+import { loginCommand } from './commands/loginCommand.js';
+import { logoutCommand } from './commands/logoutCommand.js';
+import { profilesCommand } from './commands/profilesCommand.js';
+import { tenantsCommand } from './commands/tenantsCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
 import { CLI_VERSION } from './version.js';
 
@@ -22,6 +27,11 @@ export function createProgram(): Command {
     // one line per resource (kept sorted: help sorts them anyway)
     clientsCommand(),
     healthCommand(),
+    keysCommand(),
+    loginCommand(),
+    logoutCommand(),
+    profilesCommand(),
+    tenantsCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;

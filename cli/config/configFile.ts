@@ -61,3 +61,12 @@ export function saveProfile(file: string, name: string, profile: Profile): void 
   const config = readConfig(file);
   writeConfig(file, { ...config, profiles: { ...config.profiles, [name]: profile } });
 }
+
+/** Removes one profile; false when there was none of that name (nothing written then). */
+export function removeProfile(file: string, name: string): boolean {
+  const config = readConfig(file);
+  if (!Object.hasOwn(config.profiles, name)) return false;
+  const { [name]: _removed, ...profiles } = config.profiles;
+  writeConfig(file, { ...config, profiles });
+  return true;
+}
