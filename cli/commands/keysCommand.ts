@@ -9,7 +9,7 @@ import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
 import { action } from '../CliContext.js';
 import { usageError } from '../CliError.js';
 import { apiKeyTokenInfo } from '../config/apiKeyToken.js';
-import { configFileOf, readConfig, saveProfile } from '../config/configFile.js';
+import { configFileOf, profileNamed, readConfig, saveProfile } from '../config/configFile.js';
 import { apiKeyIdOf } from '../ids/refs.js';
 import type { Column } from '../output/formatTable.js';
 import { shownOnce } from '../output/shownOnce.js';
@@ -112,7 +112,7 @@ export function keysCommand(): Command {
       shownOnce(context.output, rotated, 'new token');
       const { profile } = context.api.connection;
       const file = configFileOf(context.env);
-      const stored = profile ? readConfig(file).profiles[profile] : undefined;
+      const stored = profile ? profileNamed(readConfig(file), profile) : undefined;
       if (profile && stored && !context.env.E4C2_API_KEY && apiKeyTokenInfo(stored.apiKey)?.keyId === keyId) {
         saveProfile(file, profile, { ...stored, apiKey: rotated.token });
         context.output.note(`Profile "${profile}" now holds the new token.`);

@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { action } from '../CliContext.js';
 import { CliError, usageError } from '../CliError.js';
-import { configFileOf, readConfig, saveProfile } from '../config/configFile.js';
+import { configFileOf, profileNamed, readConfig, saveProfile } from '../config/configFile.js';
 import { normalizeApiUrl, profileNameOf } from '../config/resolveConnection.js';
 import { checkApiKey } from '../login/checkApiKey.js';
 import { readToken } from '../login/readToken.js';
@@ -25,7 +25,7 @@ export function loginCommand(): Command {
     action(async (context, options: { withToken?: boolean }) => {
       const name = profileNameOf(context.options, context.env);
       const file = configFileOf(context.env);
-      const url = context.options.apiUrl ?? context.env.E4C2_API_URL ?? readConfig(file).profiles[name]?.apiUrl;
+      const url = context.options.apiUrl ?? context.env.E4C2_API_URL ?? profileNamed(readConfig(file), name)?.apiUrl;
       if (!url) throw usageError("--api-url is required: the C2's base URL (e.g. http://127.0.0.1:8080)");
       const apiUrl = normalizeApiUrl(url);
       const token = await readToken(options);

@@ -5,7 +5,7 @@
  * name pointing to the same C2 is replaced (its key was the one a --new-*-key replaces, or one of a state folder since
  * deleted). Profiles of other C2s are never overwritten.
  */
-import { type Config, readConfig, writeConfig } from './configFile.js';
+import { type Config, profileNamed, readConfig, writeConfig } from './configFile.js';
 import { normalizeApiUrl } from './resolveConnection.js';
 
 export interface LocalKeys {
@@ -16,7 +16,7 @@ export interface LocalKeys {
 
 /** `preferred` when it is free or points to `apiUrl`, else `fallback`. */
 export function localProfileName(config: Config, apiUrl: string, preferred: string, fallback: string): string {
-  const existing = config.profiles[preferred];
+  const existing = profileNamed(config, preferred);
   return !existing || sameUrl(existing.apiUrl, apiUrl) ? preferred : fallback;
 }
 
