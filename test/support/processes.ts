@@ -28,7 +28,7 @@ const running: RunningProcess[] = [];
 
 /**
  * The `e4c2` CLI's configuration file of the programs a test runs unless it gives its own: in a folder of this test
- * process (made by the first write, removed at its exit), never the user's ~/.config (local mode writes its profiles
+ * process (made by the first write, removed at its exit: best effort, a killed worker leaves it), never the user's ~/.config (local mode writes its profiles
  * on its first start).
  */
 const TEST_CONFIG_DIR = join(tmpdir(), `e4c2-test-config-${process.pid}-${randomBytes(4).toString('hex')}`);
