@@ -25,7 +25,7 @@ const TENANT_COLUMNS: readonly Column<Tenant>[] = [
   { header: 'updated', value: (t) => t.updatedAt },
 ];
 
-const LIMITS_HELP = `name=value: ${SETTABLE_LIMITS.join(', ')}; a whole number, or "default"`;
+const LIMITS_HELP = `name=value, name one of ${SETTABLE_LIMITS.join(', ')}, value a whole number or "default"`;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** suspend / resume: the same shape. */
