@@ -223,6 +223,9 @@ describe('e4c2 tenants', () => {
     expect(notPlatform.code).toBe(3);
     expect((await e4c2(['clients', 'list'], platform)).code).toBe(3);
 
+    const started = await e4c2(['tenants', 'delete', 'acme', '--json'], platform);
+    expect(started.json()).toMatchObject({ tenant: 'acme', operation: { kind: 'tenant.delete' } });
+    expect(started.stderr).toBe('Follow it: e4c2 tenants get acme\n');
     const deleted = await e4c2(['tenants', 'delete', 'acme', '--wait', '--json'], platform);
     expect(deleted.code).toBe(0);
     expect(deleted.json()).toMatchObject({ id: 'acme', status: 'deleted' });
