@@ -101,8 +101,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    // the device library's build output (npm run build)
-    exclude: { path: '^shared/e4/dist/' },
+    // the device library's build output (npm run build), the CLI's bundle (npm pack -w cli)
+    exclude: { path: '^(shared/e4|cli)/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

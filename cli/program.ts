@@ -6,9 +6,14 @@ import { Command, Option } from 'commander';
 import { c2keyCommand } from './commands/c2keyCommand.js';
 import { clientsCommand } from './commands/clientsCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
+import { keysCommand } from './commands/keysCommand.js';
 import { limitsCommand } from './commands/limitsCommand.js';
+import { loginCommand } from './commands/loginCommand.js';
+import { logoutCommand } from './commands/logoutCommand.js';
+import { profilesCommand } from './commands/profilesCommand.js';
 import { pubkeysCommand } from './commands/pubkeysCommand.js';
 import { statsCommand } from './commands/statsCommand.js';
+import { tenantsCommand } from './commands/tenantsCommand.js';
 import { topicsCommand } from './commands/topicsCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
 import { CLI_VERSION } from './version.js';
@@ -28,9 +33,14 @@ export function createProgram(): Command {
     c2keyCommand(),
     clientsCommand(),
     healthCommand(),
+    keysCommand(),
     limitsCommand(),
+    loginCommand(),
+    logoutCommand(),
+    profilesCommand(),
     pubkeysCommand(),
     statsCommand(),
+    tenantsCommand(),
     topicsCommand(),
   ];
   for (const command of commands) program.addCommand(command);

@@ -2,17 +2,20 @@
  * `npm start`: the C2 in local mode (see startLocal). The only file of local/ that reads the environment.
  *
  *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N [--mqtt-tls] | --mqtt-url URL]
- *                   [--new-admin-key] [--new-platform-key] [--allow-anonymous-devices]
+ *                   [--new-admin-key] [--new-platform-key] [--allow-anonymous-devices] [--no-cli-profile]
  *                   [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
  *
  * Prints the API URL, the MQTT URL (with --mqtt-tls, `mqtts://` and the CA file devices trust) and, on the first start
  * of a state folder (or with --new-admin-key), an admin API key on stdout, and a platform operator key on the first
- * start (or with --new-platform-key); logs requests, command fan-outs and device connections on stderr (pretty on a
- * terminal, JSON otherwise). Stops cleanly on SIGINT, SIGTERM and SIGHUP (exit 0: the ports and the state folder are
+ * start (or with --new-platform-key), and writes the keys it printed as profiles of the `e4c2` CLI (see
+ * cli/config/localProfiles.ts; into `$E4C2_CONFIG`, else ~/.config/e4c2/config.json; not with --no-cli-profile);
+ * logs requests, command fan-outs and device connections on stderr (pretty on a terminal, JSON otherwise). Stops cleanly on SIGINT, SIGTERM and SIGHUP (exit 0: the ports and the state folder are
  * free); a start that cannot happen (port taken, state folder not writable or in use) prints one line and exits 1.
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { configFileOf } from '../cli/config/configFile.js';
+import { writeLocalProfiles } from '../cli/config/localProfiles.js';
 import { LocalModeError } from './LocalModeError.js';
 import { createLocalLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './localLogger.js';
 import { type LocalC2Server, startLocal } from './startLocal.js';
@@ -27,6 +30,7 @@ interface CliOptions {
   newAdminKey?: boolean;
   newPlatformKey?: boolean;
   allowAnonymousDevices?: boolean;
+  cliProfile: boolean;
   logLevel: LogLevel;
   logFormat?: LogFormat;
 }
@@ -78,6 +82,9 @@ const program = new Command()
       '--allow-anonymous-devices',
       'let devices connect to the embedded broker without credentials (demos, e4go devices)',
     ),
+  )
+  .addOption(
+    new Option('--no-cli-profile', 'do not write the keys created as profiles of the e4c2 CLI (default, platform)'),
   )
   .addOption(
     new Option('--log-level <level>', 'least severe log lines shown')
@@ -177,6 +184,22 @@ if (server.platformKey) {
   out(`Platform operator key: ${server.platformKey}`);
   out('It creates, suspends and deletes tenants (/v1/tenants) and works on no route of a tenant. It is shown once.');
   out('(A lost key is replaced with --new-platform-key.)');
+}
+if (options.cliProfile && (server.adminKey || server.platformKey)) {
+  const file = configFileOf(process.env);
+  try {
+    const names = writeLocalProfiles(file, {
+      apiUrl: server.apiUrl,
+      ...(server.adminKey ? { adminKey: server.adminKey } : {}),
+      ...(server.platformKey ? { platformKey: server.platformKey } : {}),
+    });
+    out();
+    out(
+      `CLI ${names.length > 1 ? 'profiles' : 'profile'} ${names.map((name) => `"${name}"`).join(' and ')} written to ${file}.`,
+    );
+  } catch (error) {
+    process.stderr.write(`e4c2: no CLI profile written to ${file}: ${(error as Error).message}\n`);
+  }
 }
 out();
 out(stopRequested ? 'Stopping.' : 'Ctrl-C stops.');

@@ -47,6 +47,11 @@ export function readConfig(file: string): Config {
   return parsed.data;
 }
 
+/** The profile `name` of `config` (its own: `constructor` names no profile unless one was written). */
+export function profileNamed(config: Config, name: string): Profile | undefined {
+  return Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined;
+}
+
 /** Writes `config` to `file` (0600, in a 0700 folder), replacing it atomically. */
 export function writeConfig(file: string, config: Config): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -60,4 +65,13 @@ export function writeConfig(file: string, config: Config): void {
 export function saveProfile(file: string, name: string, profile: Profile): void {
   const config = readConfig(file);
   writeConfig(file, { ...config, profiles: { ...config.profiles, [name]: profile } });
+}
+
+/** Removes one profile; false when there was none of that name (nothing written then). */
+export function removeProfile(file: string, name: string): boolean {
+  const config = readConfig(file);
+  if (!Object.hasOwn(config.profiles, name)) return false;
+  const { [name]: _removed, ...profiles } = config.profiles;
+  writeConfig(file, { ...config, profiles });
+  return true;
 }

@@ -5,7 +5,7 @@
  */
 import { CliError, usageError } from '../CliError.js';
 import { ExitCode } from '../ExitCode.js';
-import { configFileOf, PROFILE_NAME, readConfig } from './configFile.js';
+import { configFileOf, PROFILE_NAME, profileNamed, readConfig } from './configFile.js';
 
 export interface Connection {
   readonly apiUrl: string;
@@ -47,7 +47,7 @@ export function resolveConnection(
   const name = profileNameOf(options, env);
   const explicitProfile = options.profile !== undefined || env.E4C2_PROFILE !== undefined;
   const file = configFileOf(env);
-  const profile = readConfig(file).profiles[name];
+  const profile = profileNamed(readConfig(file), name);
   if (explicitProfile && !profile) {
     throw new CliError(`no profile "${name}" in ${file}: run \`e4c2 login --profile ${name}\``, ExitCode.Auth);
   }

@@ -46,6 +46,7 @@ it('the README walkthrough works as written, twice in a row from the same folder
     E4C2_MQTT_PORT: String(await freePort()),
     E4C2_STATE_DIR: join(folder, 'c2'),
     E4C2_DEVICES_DIR: join(folder, 'devices'),
+    E4C2_CONFIG: join(folder, 'cli', 'config.json'), // local mode writes its keys as CLI profiles there
   };
   let adminKey: string | undefined;
 

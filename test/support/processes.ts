@@ -4,6 +4,10 @@
  * node they run), so that {@link stopProcesses} leaves nothing behind when a test fails.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,9 +26,23 @@ export interface RunningProcess {
 
 const running: RunningProcess[] = [];
 
-/** This process's environment without the project's variables (a test sets those it means, as a user would). */
+/**
+ * The `e4c2` CLI's configuration file of the programs a test runs unless it gives its own: in a folder of this test
+ * process (made by the first write, removed at its exit: best effort, a killed worker leaves it), never the user's ~/.config (local mode writes its profiles
+ * on its first start).
+ */
+const TEST_CONFIG_DIR = join(tmpdir(), `e4c2-test-config-${process.pid}-${randomBytes(4).toString('hex')}`);
+process.once('exit', () => rmSync(TEST_CONFIG_DIR, { recursive: true, force: true }));
+
+/**
+ * This process's environment without the project's variables (a test sets those it means, as a user would), but for
+ * E4C2_CONFIG: a file of this test process (see TEST_CONFIG_DIR).
+ */
 export function userEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_')));
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('E4C2_'))),
+    E4C2_CONFIG: join(TEST_CONFIG_DIR, 'config.json'),
+  };
 }
 
 /** Starts `command` in the repository's folder with {@link userEnv} and `env`. */

@@ -2,16 +2,20 @@
  * The `npm start` CLI as a user runs it: a child process (node --import tsx local/main.ts, or real `npm start`) on
  * ports 0 in a temp state folder, read from its output, stopped with a signal.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/freePort.js';
 import { runProcess, stopProcesses } from '../../support/processes.js';
 
 const folders: string[] = [];
+/** The CLI's configuration file local mode writes its keys' profiles into (never the user's). */
+const cliConfigDir = mkdtempSync(join(tmpdir(), 'e4c2-cli-config-'));
+const cliConfig = { E4C2_CONFIG: join(cliConfigDir, 'config.json') };
+afterAll(() => rmSync(cliConfigDir, { recursive: true, force: true }));
 
 afterEach(async () => {
   stopProcesses();
@@ -25,12 +29,12 @@ async function newStateDir(): Promise<string> {
 }
 
 function runCli(args: string[], env: Record<string, string> = {}) {
-  return runProcess(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], env);
+  return runProcess(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], { ...cliConfig, ...env });
 }
 
 /** `npm start -- <args>`, through the real npm, as the README says. */
 function runNpmStart(args: string[], env: Record<string, string> = {}) {
-  return runProcess('npm', ['start', '--', ...args], env);
+  return runProcess('npm', ['start', '--', ...args], { ...cliConfig, ...env });
 }
 
 function lineValue(output: string, label: string): string {
