@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { clientsCommand } from './commands/clientsCommand.js';
+import { completionCommand } from './commands/completionCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
 import { keygenCommand } from './commands/keygenCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   const commands: Command[] = [
     // one line per resource (kept sorted: help sorts them anyway)
     clientsCommand(),
+    completionCommand(),
     healthCommand(),
     keygenCommand(),
   ];
