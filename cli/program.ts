@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { clientsCommand } from './commands/clientsCommand.js';
 import { completionCommand } from './commands/completionCommand.js';
+import { deviceCommand } from './commands/deviceCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
 import { keygenCommand } from './commands/keygenCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
     // one line per resource (kept sorted: help sorts them anyway)
     clientsCommand(),
     completionCommand(),
+    deviceCommand(),
     healthCommand(),
     keygenCommand(),
   ];
