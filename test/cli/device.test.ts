@@ -1,8 +1,9 @@
 /**
  * `e4c2 device` as subprocesses against local mode: two devices enrolled from the terminal (e4go-format state files
  * and their enrolments, 0600), linked to a topic over HTTP; `listen` prints and acknowledges the C2's SetTopicKey
- * (its receipt reaches the C2), `publish` from one device and `read` in the other carry the plaintext. And the
- * failures a user meets: no broker given, no device state, a state enrolled already, a topic without a key.
+ * (its receipt reaches the C2), `publish` from one device and `read` in the other carry the plaintext, Ctrl-C ends a
+ * `listen` cleanly. And the failures a user meets: no broker given, no device state, a state enrolled already, a
+ * topic without a key, nothing read in time.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -115,6 +116,11 @@ describe('e4c2 device', () => {
     expect(publish).toMatchObject({ code: 0, stdout: `Published 10 bytes on ${topic}, protected.\n` });
     expect(await read.exited).toBe(0);
     expect(read.stdout()).toBe('hello, bob\n');
+
+    const untilCtrlC = runProcess(process.execPath, [CLI_BIN, 'device', 'listen', '--state', stateOf('bob')], broker);
+    await untilCtrlC.waitFor('Listening as');
+    untilCtrlC.child.kill('SIGINT');
+    expect(await untilCtrlC.exited).toBe(0); // a clean end on Ctrl-C
   });
 
   it('fails plainly: no broker (2), no state (1), no key for the topic (1), nothing read in time (1)', {
