@@ -3,7 +3,7 @@
  * enrolment left there), creates its client through the API, and saves the enrolment (its creation time and its
  * broker credentials) beside it. The key is made here and saved before the C2 hears of it: nothing is lost if the
  * request fails, and the next `enrol` sends the same identity. A state file that is enrolled already, or that holds
- * another device, is refused (exit 1).
+ * another device, is refused (exit 1), and so is a name the C2 knows already (ALREADY_EXISTS).
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -50,7 +50,17 @@ export async function enrolDevice(
       return key;
     });
   }
-  const answer = await context.api.call((api) => api.POST('/v1/clients', { body: enrolmentRequest(client, name) }));
+  const answer = await context.api
+    .call((api) => api.POST('/v1/clients', { body: enrolmentRequest(client, name) }))
+    .catch((error: unknown) => {
+      if (!(error instanceof CliError) || error.code !== 'ALREADY_EXISTS') throw error;
+      throw new CliError(
+        `${error.message} (the C2 knows another "${name}": delete it there, or enrol under another name with ` +
+          `another --state; ${state} keeps the identity made for "${name}")`,
+        error.exitCode,
+        error.code,
+      );
+    });
   await writeEnrolment(enrolmentPath, {
     createdAt: answer.client.createdAt,
     ...(answer.mqtt ? { mqtt: answer.mqtt } : {}),

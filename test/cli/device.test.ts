@@ -75,6 +75,9 @@ describe('e4c2 device', () => {
     expect(again.stderr).toMatch(/^e4c2: .*alice\.json is enrolled already/);
     const other = await e4c2(['device', 'enrol', 'dave', '--state', stateOf('carol')], c2.env);
     expect(other.code).toBe(1);
+    const taken = await e4c2(['device', 'enrol', 'alice', '--state', join(c2.dir, 'alice2.json')], c2.env);
+    expect(taken).toMatchObject({ code: 1, stdout: '' });
+    expect(taken.stderr).toMatch(/^e4c2: ALREADY_EXISTS: .*the C2 knows another "alice"/);
   });
 
   it('listens to the C2 (SetTopicKey, receipt sent), then carries a message from publish to read', {
