@@ -77,8 +77,15 @@ module.exports = {
       name: 'cli-is-its-own',
       comment: 'Nothing imports the CLI, but local mode may write its profile (cli/config/) on its first start.',
       severity: 'error',
-      from: { pathNot: '^(cli|test)/' },
+      from: { pathNot: '^(cli|test|examples)/' },
       to: { path: '^cli/', pathNot: '^cli/config/' },
+    },
+    {
+      name: 'examples-share-only-the-device',
+      comment: 'The demo device (examples/device.ts) shares the device files of `e4c2 device` (cli/device/) only.',
+      severity: 'error',
+      from: { path: '^examples/' },
+      to: { path: '^cli/', pathNot: '^cli/device/(deviceEnrolment|newDeviceIdentity|connectDevice)\\.ts$' },
     },
     {
       name: 'infra-no-runtime-code',

@@ -5,7 +5,10 @@
 import { Command, Option } from 'commander';
 import { c2keyCommand } from './commands/c2keyCommand.js';
 import { clientsCommand } from './commands/clientsCommand.js';
+import { completionCommand } from './commands/completionCommand.js';
+import { deviceCommand } from './commands/deviceCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
+import { keygenCommand } from './commands/keygenCommand.js';
 import { keysCommand } from './commands/keysCommand.js';
 import { limitsCommand } from './commands/limitsCommand.js';
 import { loginCommand } from './commands/loginCommand.js';
@@ -32,7 +35,10 @@ export function createProgram(): Command {
     // one line per resource (kept sorted: help sorts them anyway)
     c2keyCommand(),
     clientsCommand(),
+    completionCommand(),
+    deviceCommand(),
     healthCommand(),
+    keygenCommand(),
     keysCommand(),
     limitsCommand(),
     loginCommand(),

@@ -19,11 +19,20 @@
  * the API itself to keep the demo short. It connects to the broker with the credentials of its creation answer
  * (`mqtt`, kept with its enrolment), as local mode's embedded broker asks.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { E4MqttDevice } from '../shared/e4/mqtt/index.js';
+import { BrokerTimeout, connectDevice } from '../cli/device/connectDevice.js';
+import {
+  brokerLogin,
+  type DeviceEnrolment,
+  enrolmentPathOf,
+  type MqttLogin,
+  readEnrolment,
+  writeEnrolment,
+} from '../cli/device/deviceEnrolment.js';
+import { enrolmentRequest, newDeviceIdentity } from '../cli/device/newDeviceIdentity.js';
 import {
   bytesToHex,
   decodeState,
@@ -32,8 +41,6 @@ import {
   fromBase64,
   hashIdAlias,
   hashTopic,
-  randomEd25519KeyPair,
-  randomKey,
   toBase64,
 } from '../shared/e4/node/index.js';
 
@@ -129,31 +136,21 @@ function check(reply: Reply, ...accepted: number[]): Record<string, unknown> {
   return reply.json;
 }
 
-/** The device's identity and what it knows of its enrolment: the C2's record of it, by its creation time. */
+/**
+ * The device's identity and what it knows of its enrolment (cli/device/deviceEnrolment.ts, shared with
+ * `e4c2 device`): the C2's record of it, by its creation time, and its broker credentials.
+ */
 const store = new FileStateStore(join(options.stateDir, `${name}.json`));
-const enrolmentFile = join(options.stateDir, `${name}.enrolment.json`);
-/** `mqtt`: its credentials for local mode's embedded broker (the `mqtt` of its creation answer). */
-type Enrolment = { createdAt: string; mqtt?: { username: string; password: string } };
-
-async function savedEnrolment(): Promise<Enrolment | undefined> {
-  const text = await readFile(enrolmentFile, 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : (JSON.parse(text) as Enrolment);
-}
+const enrolmentFile = enrolmentPathOf(store.path);
 
 /** A new identity in `mode`, saved before the C2 hears of it (a crash in between loses nothing). */
 async function newClient(mode = options.mode): Promise<E4Client> {
   await rm(enrolmentFile, { force: true });
-  if (mode === 'symmetric') {
-    const client = await E4Client.create({ mode: 'symmetric', name, key: randomKey() }, { store });
-    await client.flush();
-    return client;
-  }
-  const c2PublicKey = fromBase64(String(check(await api('GET', '/v1/keys/c2'), 200).publicKey));
-  if (!c2PublicKey) throw new Stop('the C2 sent no public key');
-  const { privateKey } = randomEd25519KeyPair();
-  const client = await E4Client.create({ mode: 'pubkey', name, privateKey, c2PublicKey }, { store });
-  await client.flush();
-  return client;
+  return newDeviceIdentity(store, name, mode, async () => {
+    const c2PublicKey = fromBase64(String(check(await api('GET', '/v1/keys/c2'), 200).publicKey));
+    if (!c2PublicKey) throw new Stop('the C2 sent no public key');
+    return c2PublicKey;
+  });
 }
 
 /** Public-key mode: whether the C2 now has another key pair than the one this device was made with (its state reset). */
@@ -165,32 +162,18 @@ async function c2KeyChanged(client: E4Client): Promise<boolean> {
 }
 
 async function enrol(client: E4Client): Promise<void> {
-  const { identity } = decodeState(client.exportState());
-  const body =
-    identity.mode === 'symmetric'
-      ? { name, key: toBase64(identity.key) }
-      : { name, mode: 'pubkey', publicKey: toBase64(client.publicKey!) };
-  const answer = check(await api('POST', '/v1/clients', body), 201);
-  const enrolment: Enrolment = {
-    createdAt: (answer.client as Enrolment).createdAt,
-    ...(answer.mqtt ? { mqtt: answer.mqtt as Enrolment['mqtt'] } : {}),
-  };
-  await writeFile(enrolmentFile, JSON.stringify(enrolment), { mode: 0o600 });
-  say(`enrolled with the C2 (${identity.mode})`);
+  const answer = check(await api('POST', '/v1/clients', enrolmentRequest(client, name)), 201);
+  await writeEnrolment(enrolmentFile, {
+    createdAt: (answer.client as DeviceEnrolment).createdAt,
+    ...(answer.mqtt ? { mqtt: answer.mqtt as MqttLogin } : {}),
+  });
+  say(`enrolled with the C2 (${client.mode})`);
 }
 
-/**
- * Its credentials for the broker: those of its enrolment, or new ones (an enrolment saved without them); none when
- * the C2 issues none (400: its broker is an external one).
- */
-async function brokerLogin(id: string): Promise<Enrolment['mqtt']> {
-  const enrolment = await savedEnrolment();
-  if (!enrolment || enrolment.mqtt) return enrolment?.mqtt;
+/** New broker credentials for an enrolment saved without them; none when the C2 issues none (400: an external broker). */
+async function newBrokerLogin(id: string): Promise<MqttLogin | undefined> {
   const reply = await api('POST', `/v1/clients/${id}/mqtt-credentials`);
-  if (reply.status === 400) return undefined;
-  const mqtt = check(reply, 200) as Enrolment['mqtt'];
-  await writeFile(enrolmentFile, JSON.stringify({ ...enrolment, mqtt }), { mode: 0o600 });
-  return mqtt;
+  return reply.status === 400 ? undefined : (check(reply, 200) as unknown as MqttLogin);
 }
 
 /** Waits for an operation of the C2 to finish (a deletion is one, carried out by its worker). */
@@ -231,7 +214,7 @@ async function run(): Promise<void> {
     await enrol(client); // first run, a first run cut short, or removed from the C2: enrol (again)
   } else {
     const record = check(known, 200) as { mode: string; createdAt: string };
-    const enrolment = await savedEnrolment();
+    const enrolment = await readEnrolment(enrolmentFile);
     if (!stored || enrolment?.createdAt !== record.createdAt || record.mode !== client.mode) {
       throw new Stop(
         `the C2 knows another "${name}" (enrolled ${record.createdAt}, ${record.mode}) than the one in ` +
@@ -243,33 +226,22 @@ async function run(): Promise<void> {
   const topicHash = bytesToHex(hashTopic(options.topic));
   check(await api('POST', '/v1/topics', { topic: options.topic }), 201, 409); // 409: it exists already
 
-  const login = await brokerLogin(id);
-  const device = await Promise.race([
-    E4MqttDevice.connect(client, mqttUrl, {
-      // A persistent session (commands sent while away are queued), but a new enrolment drops what the broker kept
-      // for an earlier one (commands under a key this device never had). The client id ends with the device's id, as
-      // local mode's broker asks of a device with credentials.
-      mqtt: {
-        clientId: `e4-${id}`,
-        clean: enrolled,
-        connectTimeout: 5_000,
-        ...(login ?? {}),
-        ...(options.mqttCa ? { ca: await readFile(options.mqttCa, 'utf8') } : {}),
-      },
-      controlQos: 1,
-      on: {
-        command: (type) => say(`C2 command applied: ${type}`),
-        message: (_topic, payload) => say(`received: ${new TextDecoder().decode(payload)}`),
-        error: (error) => say(`discarded: ${error.message}`),
-      },
-    }),
-    new Promise<never>((_, reject) =>
-      setTimeout(
-        () => reject(new Stop(`no MQTT broker answers at ${mqttUrl}: tell this device with --mqtt-port or --mqtt-url`)),
-        10_000,
-      ).unref(),
-    ),
-  ]);
+  const login = await brokerLogin(enrolmentFile, () => newBrokerLogin(id));
+  const device = await connectDevice(client, mqttUrl, {
+    // A persistent session (commands sent while away are queued), but a new enrolment drops what the broker kept
+    // for an earlier one (commands under a key this device never had).
+    clean: enrolled,
+    ...(login ? { login } : {}),
+    ...(options.mqttCa ? { caFile: options.mqttCa } : {}),
+    on: {
+      command: (type) => say(`C2 command applied: ${type}`),
+      message: (_topic, payload) => say(`received: ${new TextDecoder().decode(payload)}`),
+      error: (error) => say(`discarded: ${error.message}`),
+    },
+  }).catch((error: unknown) => {
+    if (!(error instanceof BrokerTimeout)) throw error;
+    throw new Stop(`${error.message}: tell this device with --mqtt-port or --mqtt-url`);
+  });
   // Joining the topic makes the C2 send this device the topic key (SetTopicKey, on its control topic).
   check(await api('PUT', `/v1/topics/${topicHash}/clients/${id}`), 200);
   // Public-key mode: the device also gets its own public key, to read back its own messages (the broker echoes them).

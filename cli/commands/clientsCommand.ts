@@ -26,7 +26,10 @@ export const CLIENT_COLUMNS: readonly Column<Client>[] = [
 ];
 
 export function clientsCommand(): Command {
-  const clients = new Command('clients').alias('client').description('devices (E4 clients): enrol, list, delete');
+  const clients = withExamples(
+    new Command('clients').alias('client').description('devices (E4 clients): enrol, list, delete'),
+    ['e4c2 clients list', 'e4c2 clients get alice'],
+  );
 
   withExamples(withListOptions(clients.command('list').alias('ls').description('list the clients, by id')), [
     'e4c2 clients list',
