@@ -8,9 +8,12 @@ import { CliError } from './CliError.js';
 import { ExitCode } from './ExitCode.js';
 import { createProgram } from './program.js';
 
-/** Every command of the tree throws instead of exiting, so that exit codes are decided here. */
+/**
+ * Every command of the tree throws instead of exiting, so that exit codes are decided here, and shows the global
+ * options in its help (commands added with addCommand do not inherit either setting).
+ */
 function throwInsteadOfExit(command: Command): void {
-  command.exitOverride();
+  command.exitOverride().configureHelp({ showGlobalOptions: true, sortSubcommands: true });
   for (const sub of command.commands) throwInsteadOfExit(sub);
 }
 

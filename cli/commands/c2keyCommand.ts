@@ -8,7 +8,10 @@ import { startedOperation, waitOption } from '../operations/startedOperation.js'
 import { withExamples } from './withExamples.js';
 
 export function c2keyCommand(): Command {
-  const c2key = new Command('c2key').description("the C2's Curve25519 key pair of public-key mode: show, rotate");
+  const c2key = withExamples(
+    new Command('c2key').description("the C2's Curve25519 key pair of public-key mode: show, rotate"),
+    ['e4c2 c2key show', 'e4c2 c2key rotate --wait'],
+  );
 
   withExamples(c2key.command('show').alias('get').description("show the C2's public key and its fingerprint"), [
     'e4c2 c2key show',

@@ -39,9 +39,12 @@ function parseExpiresAt(value: string): string {
 }
 
 export function keysCommand(): Command {
-  const keys = new Command('keys')
-    .alias('key')
-    .description("the tenant's API keys: create, list, rotate, revoke (an admin key's work)");
+  const keys = withExamples(
+    new Command('keys')
+      .alias('key')
+      .description("the tenant's API keys: create, list, rotate, revoke (an admin key's work)"),
+    ['e4c2 keys list', 'e4c2 keys create --name dashboard --scope read-only'],
+  );
 
   withExamples(
     keys

@@ -28,9 +28,12 @@ const PROFILE_COLUMNS: readonly Column<ProfileRow>[] = [
 ];
 
 export function profilesCommand(): Command {
-  const profiles = new Command('profiles')
-    .alias('profile')
-    .description('the profiles of the configuration file (e4c2 login writes them)');
+  const profiles = withExamples(
+    new Command('profiles')
+      .alias('profile')
+      .description('the profiles of the configuration file (e4c2 login writes them)'),
+    ['e4c2 profiles list'],
+  );
 
   withExamples(
     profiles.command('list').alias('ls').description('list the profiles (* marks the one in use); never their keys'),

@@ -22,9 +22,12 @@ function delivered(context: CliContext, answer: { delivery: Schemas['DeliveryRep
 }
 
 export function pubkeysCommand(): Command {
-  const pubkeys = new Command('pubkeys')
-    .alias('pubkey')
-    .description("public-key mode: send devices each other's public keys, or take them back");
+  const pubkeys = withExamples(
+    new Command('pubkeys')
+      .alias('pubkey')
+      .description("public-key mode: send devices each other's public keys, or take them back"),
+    ['e4c2 pubkeys send alice bob'],
+  );
 
   withExamples(
     pubkeys

@@ -47,9 +47,12 @@ function statusVerb(tenants: Command, verb: 'suspend' | 'resume', description: s
 }
 
 export function tenantsCommand(): Command {
-  const tenants = new Command('tenants')
-    .alias('tenant')
-    .description("the platform's tenants: create, suspend, limit, delete (a platform key's work)");
+  const tenants = withExamples(
+    new Command('tenants')
+      .alias('tenant')
+      .description("the platform's tenants: create, suspend, limit, delete (a platform key's work)"),
+    ['e4c2 --profile platform tenants list', 'e4c2 --profile platform tenants create acme'],
+  );
 
   withExamples(
     tenants

@@ -31,9 +31,16 @@ const CLIENT_REF_COLUMNS: readonly Column<{ name: string; id: string }>[] = [
 const TOPIC_ARGUMENT = 'the topic, or its E4 hash (32 hex characters)';
 
 export function topicsCommand(): Command {
-  const topics = new Command('topics')
-    .alias('topic')
-    .description('topics: create, list, rotate their key, put clients on them (link) or take them off (unlink)');
+  const topics = withExamples(
+    new Command('topics')
+      .alias('topic')
+      .description('topics: create, list, rotate their key, put clients on them (link) or take them off (unlink)'),
+    [
+      'e4c2 topics create home/kitchen',
+      'e4c2 topics link home/kitchen alice bob',
+      'e4c2 topics rotate home/kitchen --wait',
+    ],
+  );
 
   withExamples(
     topics.command('create').description('create a topic (its first key)').argument('<topic>', 'the MQTT topic'),
