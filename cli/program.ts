@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { clientsCommand } from './commands/clientsCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
+import { operationsCommand } from './commands/operationsCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
 import { CLI_VERSION } from './version.js';
 
@@ -22,6 +23,7 @@ export function createProgram(): Command {
     // one line per resource (kept sorted: help sorts them anyway)
     clientsCommand(),
     healthCommand(),
+    operationsCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;
