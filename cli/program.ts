@@ -4,8 +4,10 @@
  */
 import { Command, Option } from 'commander';
 import { clientsCommand } from './commands/clientsCommand.js';
+import { eventsCommand } from './commands/eventsCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
 import { operationsCommand } from './commands/operationsCommand.js';
+import { policiesCommand } from './commands/policiesCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
 import { CLI_VERSION } from './version.js';
 
@@ -22,8 +24,10 @@ export function createProgram(): Command {
   const commands: Command[] = [
     // one line per resource (kept sorted: help sorts them anyway)
     clientsCommand(),
+    eventsCommand(),
     healthCommand(),
     operationsCommand(),
+    policiesCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;
