@@ -7,8 +7,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { E4Client, fromBase64 } from '../../shared/e4/node/index.js';
 import { type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
 import { requestLocalApi } from '../support/localApi.js';
+import { operationFinishedOverHttp } from '../support/operationFinishedOverHttp.js';
+import { connectDevice } from '../support/testDevice.js';
 
 interface Operation {
   id: string;
@@ -101,6 +104,54 @@ describe('e4c2 operations', () => {
     expect(run.stdout).toContain(`Operation ${rotation.id} succeeded`);
   });
 
+  it('waits for confirmations until --timeout (exit 1), and stops waiting on Ctrl-C (exit 130)', async () => {
+    // Prepare: a device that confirmed a command (so it can confirm), offline when the next one goes out.
+    const server = c2.server;
+    const created = await requestLocalApi<{
+      client: { id: string };
+      key: string;
+      mqtt: { username: string; password: string };
+    }>(server, 'POST', '/v1/clients', { name: 'ops-device', generateKey: true });
+    const client = await E4Client.create({ mode: 'symmetric', key: fromBase64(created.json.key)!, name: 'ops-device' });
+    const device = await connectDevice(client, server.mqttUrl, 'ops-device', { credentials: created.json.mqtt });
+    const topic = await requestLocalApi<{ hash: string }>(server, 'POST', '/v1/topics', { topic: 'ops/hall' });
+    await requestLocalApi(server, 'PUT', `/v1/topics/${topic.json.hash}/clients/${created.json.client.id}`);
+    await device.commandsApplied(1);
+    await expect
+      .poll(
+        async () =>
+          (await requestLocalApi<{ lastSeenAt?: string }>(server, 'GET', `/v1/clients/${created.json.client.id}`)).json
+            .lastSeenAt,
+        { timeout: 20_000 },
+      )
+      .toBeDefined();
+    await device.end();
+    const rotated = await requestLocalApi<{ operation: Operation }>(
+      server,
+      'POST',
+      `/v1/topics/${topic.json.hash}/rotate`,
+    );
+    const id = rotated.json.operation.id;
+    const get = (path: string) => requestLocalApi<unknown>(server, 'GET', path);
+    expect(await operationFinishedOverHttp(get, id)).toMatchObject({ confirmation: { confirmable: 1, percent: 0 } });
+
+    // Act
+    const timedOut = await e4c2(['operations', 'watch', id, '--until', 'confirmed', '--timeout', '2'], c2.env);
+    const interrupted = await e4c2(['operations', 'watch', id, '--until', 'confirmed'], c2.env, {
+      interruptWhen: /confirmed 0 of 1/,
+    });
+    const finished = await e4c2(['operations', 'watch', id], c2.env);
+
+    // Assess
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stderr).toContain(`e4c2: operation ${id} still succeeded, not all confirmed after 2 s: it goes on`);
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain(`e4c2: stopped waiting: operation ${id} goes on in the C2`);
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toContain('confirmed 0 of 1 able to confirm (0%)');
+    expect(finished.stdout).toMatch(/^ops-device\s+[0-9a-f]{32}\s+sent\s+1\s+-$/m);
+  });
+
   it('lists operations with filters, and the devices of one', async () => {
     const succeeded = (await e4c2(['operations', 'list', '--status', 'succeeded', '--json'], c2.env)).json<
       Operation[]
@@ -180,7 +231,8 @@ describe('e4c2 events', () => {
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as Event);
-    expect(lines.map((e) => e.target.name).sort()).toEqual(['ops-a', 'ops-b']);
+    expect(lines.every((e) => e.action === 'client.create')).toBe(true);
+    expect(lines.map((e) => e.target.name)).toEqual(expect.arrayContaining(['ops-a', 'ops-b']));
   });
 });
 
