@@ -8,6 +8,7 @@ import { ExitCode } from '../ExitCode.js';
 import { policyIdOf } from '../ids/refs.js';
 import { followOperation, timeoutOption } from '../operations/followOperation.js';
 import { waitOption } from '../operations/startedOperation.js';
+import { plural } from '../operations/statusLine.js';
 import { failureOf, summaryLine } from '../operations/watchOperation.js';
 import type { Column } from '../output/formatTable.js';
 import {
@@ -266,14 +267,14 @@ export function policiesCommand(): Command {
       const { run } = answer;
       if (!options.wait) {
         if (!context.output.forPeople) return context.output.data(answer);
-        context.output.say(`Run ${run.id} ${run.outcome}: ${run.operationCount} operations.`);
+        context.output.say(`Run ${run.id} ${run.outcome}: ${plural(run.operationCount, 'operation')}.`);
         if (answer.operations.length > 0) context.output.list(answer.operations, OPERATION_COLUMNS);
         if (run.error) context.output.note(`${run.error.code}: ${run.error.message}`);
         if (answer.operations.length > 0)
           context.output.note('Follow them: e4c2 operations watch <id>, or run with --wait');
         return;
       }
-      context.output.say(`Run ${run.id} ${run.outcome}: ${run.operationCount} operations.`);
+      context.output.say(`Run ${run.id} ${run.outcome}: ${plural(run.operationCount, 'operation')}.`);
       const operations = await followRun(context, answer.operations, options.timeout);
       if (!context.output.forPeople) context.output.data({ run, operations });
       const failed = operations.filter((operation) => failureOf(operation) !== undefined);

@@ -22,7 +22,8 @@ function barProgress(stream: NodeJS.WriteStream): OperationProgress {
     {
       stream,
       format:
-        '{id} [{bar}] {value}/{total} | {sent} sent, {confirmed} confirmed, {failed} failed | {status}{confirmation}',
+        '{status} [{bar}] {value}/{total} devices | {sent} sent, {confirmed} confirmed, {failed} failed{confirmation}',
+      barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -31,12 +32,11 @@ function barProgress(stream: NodeJS.WriteStream): OperationProgress {
   );
   let started = false;
   const payload = (operation: Operation) => ({
-    id: operation.id,
     sent: operation.counts.sent,
     confirmed: operation.counts.confirmed,
     failed: operation.counts.failed,
     status: operation.status,
-    confirmation: operation.confirmation ? ` | ${operation.confirmation.percent}% confirmed` : '',
+    confirmation: operation.confirmation ? ` | ${operation.confirmation.percent}% of those able confirmed` : '',
   });
   return {
     update(operation) {

@@ -6,9 +6,12 @@ import type { Schemas } from '../api/Api.js';
 
 type Operation = Schemas['Operation'];
 
+/** `1 device`, `2 devices`. */
+export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 /** `10 devices, 7 sent, 2 confirmed, 1 failed, 0 pending`. */
 export function countsText(counts: Schemas['DeliveryCounts']): string {
-  return `${counts.total} devices, ${counts.sent} sent, ${counts.confirmed} confirmed, ${counts.failed} failed, ${counts.pending} pending`;
+  return `${plural(counts.total, 'device')}, ${counts.sent} sent, ${counts.confirmed} confirmed, ${counts.failed} failed, ${counts.pending} pending`;
 }
 
 /** `3 of 4 able to confirm (75%)`, or nothing when no device of the operation sends receipts. */
