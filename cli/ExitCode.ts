@@ -15,6 +15,8 @@ export const ExitCode = {
   NotFound: 4,
   /** The C2 failed (5xx) or could not be reached (network, timeout). */
   Server: 5,
+  /** Stopped by Ctrl-C while waiting (128 + SIGINT, as shells report it): the operation goes on in the C2. */
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

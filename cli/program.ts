@@ -7,12 +7,15 @@ import { c2keyCommand } from './commands/c2keyCommand.js';
 import { clientsCommand } from './commands/clientsCommand.js';
 import { completionCommand } from './commands/completionCommand.js';
 import { deviceCommand } from './commands/deviceCommand.js';
+import { eventsCommand } from './commands/eventsCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
 import { keygenCommand } from './commands/keygenCommand.js';
 import { keysCommand } from './commands/keysCommand.js';
 import { limitsCommand } from './commands/limitsCommand.js';
 import { loginCommand } from './commands/loginCommand.js';
 import { logoutCommand } from './commands/logoutCommand.js';
+import { operationsCommand } from './commands/operationsCommand.js';
+import { policiesCommand } from './commands/policiesCommand.js';
 import { profilesCommand } from './commands/profilesCommand.js';
 import { pubkeysCommand } from './commands/pubkeysCommand.js';
 import { statsCommand } from './commands/statsCommand.js';
@@ -37,12 +40,15 @@ export function createProgram(): Command {
     clientsCommand(),
     completionCommand(),
     deviceCommand(),
+    eventsCommand(),
     healthCommand(),
     keygenCommand(),
     keysCommand(),
     limitsCommand(),
     loginCommand(),
     logoutCommand(),
+    operationsCommand(),
+    policiesCommand(),
     profilesCommand(),
     pubkeysCommand(),
     statsCommand(),

@@ -11,7 +11,8 @@ import { action, type CliContext } from '../CliContext.js';
 import { namingRefs } from '../ids/namingRefs.js';
 import { clientRef, type Ref, topicRef } from '../ids/refs.js';
 import { followOperation } from '../operations/followOperation.js';
-import { operationFailure, summary, waitOption } from '../operations/startedOperation.js';
+import { summary, waitOption } from '../operations/startedOperation.js';
+import { failureOf } from '../operations/watchOperation.js';
 import { deliveryFailure, deliverySummary } from '../output/deliveryOutcome.js';
 import { type RekeyOptions, rekeyQuery, withRekey } from './rekeyOption.js';
 import { withExamples } from './withExamples.js';
@@ -110,7 +111,7 @@ export function unlinkCommand(): Command {
         }
         const finished = await followOperation(context, answer.operation.id);
         output.say(`Took ${what}: operation ${finished.id} ${finished.status}: ${summary(finished.counts)}.`);
-        return { outcome: finished, failure: operationFailure(finished) };
+        return { outcome: finished, failure: failureOf(finished) };
       });
     }),
   );

@@ -29,6 +29,8 @@ export interface CliRunOptions {
   /** Killed (SIGKILL) after this long; default 60 s. */
   timeoutMs?: number;
   cwd?: string;
+  /** Sends SIGINT (Ctrl-C) once stderr matches this. */
+  interruptWhen?: RegExp;
 }
 
 export function e4c2(
@@ -44,7 +46,14 @@ export function e4c2(
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let interrupted = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.once('error', reject);
     child.once('close', (code) => {
