@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import type { Schemas } from '../api/Api.js';
 import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
+import { clientsExportCommand } from '../bulk/clientsExportCommand.js';
+import { clientsImportCommand } from '../bulk/clientsImportCommand.js';
 import { action } from '../CliContext.js';
 import { clientRef } from '../ids/refs.js';
 import type { Column } from '../output/formatTable.js';
@@ -19,7 +21,9 @@ export const CLIENT_COLUMNS: readonly Column<Client>[] = [
 ];
 
 export function clientsCommand(): Command {
-  const clients = new Command('clients').alias('client').description('devices (E4 clients): enrol, list, delete');
+  const clients = new Command('clients')
+    .alias('client')
+    .description('devices (E4 clients): enrol, list, import, export, delete');
 
   withExamples(withListOptions(clients.command('list').alias('ls').description('list the clients, by id')), [
     'e4c2 clients list',
@@ -50,6 +54,9 @@ export function clientsCommand(): Command {
       context.output.record(client);
     }),
   );
+
+  clients.addCommand(clientsImportCommand());
+  clients.addCommand(clientsExportCommand());
 
   return clients;
 }
