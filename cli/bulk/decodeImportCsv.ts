@@ -46,12 +46,11 @@ function checkedColumns(header: readonly string[]): string[] {
   return columns;
 }
 
-function parsed(text: string): { record: string[]; info: { lines: number } }[] {
+type Parsed = { record: string[]; info: { bytes: number } };
+
+function parsed(text: string): Parsed[] {
   try {
-    return parse(text, { info: true, relax_column_count: true, bom: true }) as unknown as {
-      record: string[];
-      info: { lines: number };
-    }[];
+    return parse(text, { info: true, relax_column_count: true, bom: true }) as unknown as Parsed[];
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
@@ -64,18 +63,37 @@ function parsed(text: string): { record: string[]; info: { lines: number } }[] {
   }
 }
 
+/**
+ * The line each record starts on, from the byte offset where it starts (csv-parse's own line count counts a CRLF
+ * inside a quoted field twice): 1 + the line breaks before it, CRLF, LF or a lone CR each one.
+ */
+function lineNumbers(text: string, records: readonly Parsed[]): number[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const lines: number[] = [];
+  let line = 1;
+  let at = 0;
+  let start = 0;
+  for (const { info } of records) {
+    for (; at < start && at < bytes.length; at++) {
+      if (bytes[at] === 0x0a || (bytes[at] === 0x0d && bytes[at + 1] !== 0x0a)) line++;
+    }
+    lines.push(line);
+    start = info.bytes;
+  }
+  return lines;
+}
+
 export function decodeImportCsv(text: string, options: DecodeOptions = {}): ImportCsv {
   const records = parsed(text);
+  const lineOf = lineNumbers(text, records);
   const [header, ...lines] = records;
   if (header === undefined) throw usageError('the file is empty: a header row (name,key,topics...) is expected');
   const columns = checkedColumns(header.record);
   const rows: (ImportLine & { row: ImportRow })[] = [];
   const bad: (ImportLine & { reason: string })[] = [];
   const lineOfName = new Map<string, number>();
-  let previousEnd = header.info.lines;
-  for (const { record, info } of lines) {
-    const line = previousEnd + 1;
-    previousEnd = info.lines;
+  for (const [index, { record }] of lines.entries()) {
+    const line = lineOf[index + 1]!;
     if (record.length === 1 && record[0]!.trim() === '') continue;
     const fields: Record<string, string> = {};
     record.forEach((value, index) => {
