@@ -1,15 +1,16 @@
 /**
  * One line of an import CSV, checked before any request: `name` (1..255 bytes of UTF-8, no NUL, as the API), at
- * most one of `key` (64 hex characters: the 32-byte symmetric key), `password` (1..1024 characters, the key derived
- * by the C2 with Argon2i) or `pubkey` (64 hex characters: an Ed25519 public key, a public-key client), and `topics`
- * (`;`-separated, blanks dropped, each as the API takes it: 1..512 bytes, no `+`, `#` or NUL, not starting with `$`).
- * A line without key material is bad unless keys are generated (`--generate-keys`). A reason never quotes a key or a
- * password.
+ * most one of `key` (64 hex characters: the 32-byte symmetric key), `password` (16 bytes to 1024 characters, as
+ * e4go and the API; the key derived by the C2 with Argon2i) or `pubkey` (64 hex characters: an Ed25519 public key, a
+ * public-key client), and `topics` (`;`-separated, blanks dropped, each as the API takes it: 1..512 bytes, no `+`,
+ * `#` or NUL, not starting with `$`). A line without key material is bad unless keys are generated
+ * (`--generate-keys`). A reason never quotes a key or a password.
  */
 import {
   hexToBytes,
   isWellFormedString,
   MAX_TOPIC_LEN,
+  PASSWORD_MIN_LEN,
   utf8,
   validateEd25519PublicKey,
   validateSymKey,
@@ -85,6 +86,7 @@ function materialOf(fields: Partial<Record<ImportColumn, string>>, options: Deco
   const value = fields[column]!;
   if (column === 'password') {
     if (!isWellFormedString(value)) return 'password: not valid UTF-8';
+    if (utf8(value).length < PASSWORD_MIN_LEN) return `password: shorter than ${PASSWORD_MIN_LEN} bytes`;
     if (value.length > MAX_PASSWORD_LEN) return `password: longer than ${MAX_PASSWORD_LEN} characters`;
     return { kind: 'password', password: value };
   }

@@ -128,4 +128,60 @@ describe('e4c2 clients import and export', () => {
     expect(new Map(rows.map((row) => [row.name, row.topics === '' ? [] : row.topics!.split(';')]))).toEqual(expected);
     expect(readFileSync(csvFile, 'utf8')).not.toContain(keyOf(1));
   }, 400_000);
+
+  it('imports passwords, public keys and generated keys (kept in their file, reused on a rerun, never shown)', async () => {
+    // Prepare
+    const pubkey = bytesToHex(ed25519.getPublicKey(new Uint8Array(32).fill(9)));
+    const file = join(c2.dir, 'kinds.csv');
+    writeFileSync(
+      file,
+      `name,key,password,pubkey,topics\r\npw-1,,a secret of sixteen+ bytes,,lab/pw\r\npk-1,,,${pubkey},lab/pk\r\ngen-1,,,,lab/gen\r\ngen-2,,,,\r\n`,
+    );
+    const keysFile = join(c2.dir, 'keys.csv');
+    const before = await clientCount();
+
+    // Act
+    const dryRun = await e4c2(['clients', 'import', file, '--dry-run'], c2.env);
+    const imported = await e4c2(['clients', 'import', file, '--generate-keys', keysFile, '--json'], c2.env);
+    const keysText = readFileSync(keysFile, 'utf8');
+    const again = await e4c2(['clients', 'import', file, '--generate-keys', keysFile], c2.env);
+    const pk = await e4c2(['clients', 'get', 'pk-1', '--json'], c2.env);
+    writeFileSync(join(c2.dir, 'other-mode.csv'), `name,key\npk-1,${keyOf(5)}\n`);
+    const otherMode = await e4c2(['clients', 'import', join(c2.dir, 'other-mode.csv')], c2.env);
+
+    // Assess: the dry run created nothing and named the lines without keys.
+    expect(dryRun).toMatchObject({
+      code: 1,
+      stdout: '4 lines: 2 to import, 2 bad.\n',
+      stderr:
+        'line 4: no key, password or pubkey (or import with --generate-keys)\n' +
+        'line 5: no key, password or pubkey (or import with --generate-keys)\n' +
+        'e4c2: 2 of 4 lines failed\n',
+    });
+    // Then every kind was enrolled; generated keys went to the file only.
+    expect(imported).toMatchObject({ code: 0, stderr: '' });
+    expect(imported.json()).toEqual({ lines: 4, created: 4, existing: 0, linked: 3, topicsCreated: 3, failed: 0 });
+    expect(pk.json()).toMatchObject({ name: 'pk-1', mode: 'pubkey', topicCount: 1 });
+    expect(await clientCount()).toBe(before + 4);
+    expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+    const keys = parse(keysText, { columns: true }) as { name: string; key: string }[];
+    expect(keys.map((k) => k.name)).toEqual(['gen-1', 'gen-2']);
+    for (const { key } of keys) {
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      for (const output of [imported.stdout, imported.stderr, again.stdout, again.stderr]) {
+        expect(output).not.toContain(key);
+      }
+    }
+    // Run again: all exist, the file's keys are those sent again, nothing added to it.
+    expect(again).toMatchObject({
+      code: 0,
+      stdout: '4 lines: 0 clients created, 4 existing, 3 links, 0 topics created, 0 failed.\n',
+    });
+    expect(readFileSync(keysFile, 'utf8')).toBe(keysText);
+    // A name held in the other mode is a failed line.
+    expect(otherMode).toMatchObject({
+      code: 1,
+      stderr: 'line 2: ALREADY_EXISTS: client exists already, in pubkey mode\ne4c2: 1 of 1 lines failed\n',
+    });
+  }, 120_000);
 });

@@ -29,9 +29,9 @@ describe('decodeImportRow', () => {
       ok: true,
       row: { name: 'a', material: { kind: 'key', key: new Uint8Array(32).fill(0xa1) }, topics: [] },
     });
-    expect(decodeImportRow({ name: 'b', password: ' pass word ' })).toMatchObject({
+    expect(decodeImportRow({ name: 'b', password: ' a pass word, long ' })).toMatchObject({
       ok: true,
-      row: { material: { kind: 'password', password: ' pass word ' } },
+      row: { material: { kind: 'password', password: ' a pass word, long ' } },
     });
     expect(decodeImportRow({ name: 'c', pubkey: PUBKEY, key: '', password: '' })).toMatchObject({
       ok: true,
@@ -55,6 +55,7 @@ describe('decodeImportRow', () => {
       [{ name: 'a', key: KEY, password: 'p' }, 'give one of key, password or pubkey (got key and password)'],
       [{ name: 'a' }, 'no key, password or pubkey (or import with --generate-keys)'],
       [{ name: 'a', password: 'p'.repeat(1025) }, 'password: longer than 1024 characters'],
+      [{ name: 'a', password: 'fifteen bytes..' }, 'password: shorter than 16 bytes'],
       [{ name: 'a', key: KEY, topics: 'ok;a/+/b' }, 'topic "a/+/b" contains +, # or NUL'],
       [{ name: 'a', key: KEY, topics: '$SYS/x' }, 'topic "$SYS/x" starts with $'],
       [{ name: 'a', key: KEY, topics: 't'.repeat(513) }, `topic "${'t'.repeat(64)}" is longer than 512 bytes`],
