@@ -59,7 +59,8 @@ file) are ignored.
 Every line is checked before anything is created; bad lines are reported as "line N: reason" on stderr and
 skipped, the others imported. Interrupted, run the same command again: clients that exist are skipped (counted
 "existing"; their keys are not compared nor changed: delete one to enrol it again with another key) and links
-are made again, which changes nothing. Exit 1 when any line failed.
+are made again (the device is sent the topic key again). Exit 1 when any line failed. Local mode: the broker
+credentials the C2 issues with each client are not kept; issue new ones per device when it is set up.
 `;
 
 export function clientsImportCommand(): Command {

@@ -13,7 +13,9 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../shared/e4/index.js';
 import { CLI_BIN, type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
+import { freePort } from '../support/freePort.js';
 import { ROOT, userEnv } from '../support/processes.js';
+import { recordSecret } from '../support/recordedSecrets.js';
 
 let c2: CliC2;
 beforeAll(async () => {
@@ -148,6 +150,11 @@ describe('e4c2 clients import and export', () => {
     const pk = await e4c2(['clients', 'get', 'pk-1', '--json'], c2.env);
     writeFileSync(join(c2.dir, 'other-mode.csv'), `name,key\npk-1,${keyOf(5)}\n`);
     const otherMode = await e4c2(['clients', 'import', join(c2.dir, 'other-mode.csv')], c2.env);
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const unreachable = await e4c2(['clients', 'import', file, '--generate-keys', keysFile], {
+      ...c2.env,
+      E4C2_API_URL: down,
+    });
 
     // Assess: the dry run created nothing and named the lines without keys.
     expect(dryRun).toMatchObject({
@@ -167,6 +174,7 @@ describe('e4c2 clients import and export', () => {
     const keys = parse(keysText, { columns: true }) as { name: string; key: string }[];
     expect(keys.map((k) => k.name)).toEqual(['gen-1', 'gen-2']);
     for (const { key } of keys) {
+      recordSecret(key);
       expect(key).toMatch(/^[0-9a-f]{64}$/);
       for (const output of [imported.stdout, imported.stderr, again.stdout, again.stderr]) {
         expect(output).not.toContain(key);
@@ -182,6 +190,12 @@ describe('e4c2 clients import and export', () => {
     expect(otherMode).toMatchObject({
       code: 1,
       stderr: 'line 2: ALREADY_EXISTS: client exists already, in pubkey mode\ne4c2: 1 of 1 lines failed\n',
+    });
+    // A C2 that cannot be reached stops the import (exit 5) instead of failing every line.
+    expect(unreachable).toMatchObject({
+      code: 5,
+      stdout: '4 lines: 0 clients created, 0 existing, 0 links, 0 topics created, 0 failed.\n',
+      stderr: `e4c2: import stopped: cannot reach the C2 at ${down}: ECONNREFUSED (run it again to go on)\n`,
     });
   }, 120_000);
 });
