@@ -18,7 +18,7 @@ import { importClients } from './importClients.js';
 import { progressBar } from './progressBar.js';
 import { type FailedLine, writeFailureReport } from './writeFailureReport.js';
 
-interface ImportOptions {
+interface ImportFlags {
   dryRun?: boolean;
   concurrency: number;
   report?: string;
@@ -84,7 +84,7 @@ export function clientsImportCommand(): Command {
       'e4c2 clients import names.csv --generate-keys device-keys.csv',
     ],
   ).action(
-    action(async (context, file: string, options: ImportOptions) => {
+    action(async (context, file: string, options: ImportFlags) => {
       const csv = decodeImportCsv(readInput(file), { generateKeys: options.generateKeys !== undefined });
       const failed: FailedLine[] = [...csv.bad];
       let result: Awaited<ReturnType<typeof importClients>> | undefined;
@@ -101,8 +101,8 @@ export function clientsImportCommand(): Command {
           progress.stop();
           keys?.close();
         }
-        const lines = new Map(csv.rows.map((row) => [row.line, row]));
-        for (const failure of result.failures) failed.push({ ...lines.get(failure.line)!, reason: failure.reason });
+        const byLine = new Map(csv.rows.map((row) => [row.line, row]));
+        for (const failure of result.failures) failed.push({ ...byLine.get(failure.line)!, reason: failure.reason });
       }
       failed.sort((a, b) => a.line - b.line);
       for (const failure of failed) context.output.note(`line ${failure.line}: ${failure.reason}`);

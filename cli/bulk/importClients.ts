@@ -4,7 +4,8 @@
  * existing and is not touched (the CLI cannot compare keys: an existing client keeps the key it has, whatever the
  * line gives), and links are PUTs, which may be repeated. A 409 for a name the tenant does not hold (another tenant's
  * E4 id) or an existing client of the other mode fails the line. Refusals (4xx) fail their line; an authentication
- * or server failure (exit 3 or 5) stops the import (what was done stays done: run it again).
+ * or server failure (exit 3 or 5) stops the import (what was done stays done: run it again). A line whose client
+ * was created but a link of which failed counts as created and as failed: run again, it links.
  */
 import { bytesToHex, hashIdAlias, hashTopic, toBase64 } from '../../shared/e4/index.js';
 import type { Api } from '../api/Api.js';
