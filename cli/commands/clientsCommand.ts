@@ -6,6 +6,8 @@
 import { Command } from 'commander';
 import type { Schemas } from '../api/Api.js';
 import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
+import { clientsExportCommand } from '../bulk/clientsExportCommand.js';
+import { clientsImportCommand } from '../bulk/clientsImportCommand.js';
 import { action } from '../CliContext.js';
 import { clientRef } from '../ids/refs.js';
 import { startedOperation, waitOption } from '../operations/startedOperation.js';
@@ -27,8 +29,8 @@ export const CLIENT_COLUMNS: readonly Column<Client>[] = [
 
 export function clientsCommand(): Command {
   const clients = withExamples(
-    new Command('clients').alias('client').description('devices (E4 clients): enrol, list, delete'),
-    ['e4c2 clients list', 'e4c2 clients get alice'],
+    new Command('clients').alias('client').description('devices (E4 clients): enrol, list, import, export, delete'),
+    ['e4c2 clients list', 'e4c2 clients get alice', 'e4c2 clients import devices.csv'],
   );
 
   withExamples(withListOptions(clients.command('list').alias('ls').description('list the clients, by id')), [
@@ -173,6 +175,9 @@ export function clientsCommand(): Command {
       context.output.list(items, TOPIC_OF_CLIENT_COLUMNS, `No topics for ${ref.label}.`);
     }),
   );
+
+  clients.addCommand(clientsImportCommand());
+  clients.addCommand(clientsExportCommand());
 
   return clients;
 }
