@@ -59,9 +59,12 @@ function filtersOf(options: EventFilters): EventFilters {
 }
 
 export function eventsCommand(): Command {
-  const events = new Command('events')
-    .alias('event')
-    .description('the event log: who changed what, when, with what result (never keys)');
+  const events = withExamples(
+    new Command('events')
+      .alias('event')
+      .description('the event log: who changed what, when, with what result (never keys)'),
+    ['e4c2 events list --from 24h', 'e4c2 events export --file events.jsonl'],
+  );
 
   withExamples(
     withEventFilters(withListOptions(events.command('list').alias('ls').description('list events, newest first'))),

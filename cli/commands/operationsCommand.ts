@@ -72,10 +72,13 @@ export function targetFilter(options: { targetType?: string; target?: string }):
 }
 
 export function operationsCommand(): Command {
-  const operations = new Command('operations')
-    .alias('operation')
-    .alias('ops')
-    .description('operations: changes that send commands to devices (rotations, removals...); follow and retry them');
+  const operations = withExamples(
+    new Command('operations')
+      .alias('operation')
+      .alias('ops')
+      .description('operations: changes that send commands to devices (rotations, removals...); follow and retry them'),
+    ['e4c2 operations list --status running', 'e4c2 operations watch <id>'],
+  );
 
   withExamples(
     withListOptions(

@@ -113,9 +113,12 @@ async function followRun(
 }
 
 export function policiesCommand(): Command {
-  const policies = new Command('policies')
-    .alias('policy')
-    .description('rotation policies: rotate topic keys, client keys or the C2 key on a schedule or on events');
+  const policies = withExamples(
+    new Command('policies')
+      .alias('policy')
+      .description('rotation policies: rotate topic keys, client keys or the C2 key on a schedule or on events'),
+    ['e4c2 policies list', 'e4c2 policies run <id> --wait'],
+  );
 
   withExamples(
     withPolicyFlags(

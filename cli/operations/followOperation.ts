@@ -61,7 +61,8 @@ export async function followOperation(
   process.once('SIGINT', onInterrupt);
   const timer =
     options.timeout === undefined ? undefined : setTimeout(() => stop.abort('timeout'), options.timeout * 1000);
-  let progress = options.progress === false ? undefined : operationProgress();
+  let progress =
+    options.progress === false ? undefined : operationProgress(process.stderr, Date.now, context.output.forPeople);
   try {
     const end = await pollUntil(
       () => readOperation(context, operationId),

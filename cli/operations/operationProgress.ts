@@ -67,9 +67,17 @@ function lineProgress(stream: NodeJS.WritableStream, now: () => number): Operati
   };
 }
 
+const NO_PROGRESS: OperationProgress = { update: () => undefined, stop: () => undefined };
+
+/**
+ * A bar on a terminal; otherwise status lines, when people read the output (a table): with `--json` / `-o yaml` and
+ * no terminal, a script runs the command, and its stderr stays for errors.
+ */
 export function operationProgress(
   stream: NodeJS.WriteStream = process.stderr,
   now: () => number = Date.now,
+  forPeople = true,
 ): OperationProgress {
-  return stream.isTTY ? barProgress(stream) : lineProgress(stream, now);
+  if (stream.isTTY) return barProgress(stream);
+  return forPeople ? lineProgress(stream, now) : NO_PROGRESS;
 }
