@@ -264,6 +264,34 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       expect((await store.getClients('tenant-a', ['renewing']))[0]).toEqual(promoted);
     });
 
+    it('keeps the rekey-on-return flag of a client until a new key is put in force', async () => {
+      // Prepare
+      const store = await build();
+      await store.createClient({ ...clientRecord('enrolled'), rekeyOnReturn: true });
+      await store.createClient(clientRecord('plain'));
+
+      // Act
+      const flagged = await store.getClient('tenant-a', 'enrolled');
+      const plain = await store.getClient('tenant-a', 'plain');
+      await store.setClientPendingKey('tenant-a', 'enrolled', { wrappedKey: randomKey(), keyVersion: 2 }, 1);
+      const whilePending = await store.getClient('tenant-a', 'enrolled');
+      const update = {
+        wrappedKey: randomKey(),
+        keyVersion: 2,
+        expectedVersion: 1,
+        updatedAt: '2026-11-23T02:00:00.000Z',
+      };
+      await store.updateClientKey('tenant-a', 'enrolled', update);
+
+      // Assess
+      expect(flagged?.rekeyOnReturn).toBe(true);
+      expect(plain?.rekeyOnReturn).toBeUndefined();
+      expect(whilePending?.rekeyOnReturn).toBe(true);
+      const promoted = await store.getClient('tenant-a', 'enrolled');
+      expect(promoted?.rekeyOnReturn).toBeUndefined();
+      expect(promoted?.keyVersion).toBe(2);
+    });
+
     it('deletes a client; deleting it again is NOT_FOUND', async () => {
       const store = await build();
       await store.createClient(clientRecord('device-0001'));
