@@ -13,8 +13,6 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   FORBIDDEN: 403,
   // A valid key of a tenant that is suspended or being deleted (the tenant may know that it is).
   TENANT_SUSPENDED: 403,
-  // An enrolment outside an open window (closed, expired, or a key that opens none).
-  ENROLMENT_CLOSED: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -26,6 +24,9 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   LIMIT_REACHED: 409,
   // Revoking it would leave the tenant without an admin API key.
   LAST_ADMIN_KEY: 409,
+  // An enrolment outside an open window (closed, expired, or a key that opens none): the key is valid and its scope
+  // grants the route (not a 403), the window's state refuses it.
+  ENROLMENT_CLOSED: 409,
   // The enrolment window enrolled its maxCount devices.
   ENROLMENT_FULL: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -72,7 +72,7 @@ export const enrolmentRoutes: readonly ApiRoute[] = [
     summary:
       "A device enrols itself with an enrolment window's token: its name and key (or mode pubkey and its Ed25519 " +
       'public key). The client is put on the topics of the window and gets a new identity key as soon as it ' +
-      'connects and subscribes (rekeyOnReturn); its topic keys follow under that key. 403 ENROLMENT_CLOSED outside ' +
+      'connects and subscribes (rekeyOnReturn); its topic keys follow under that key. 409 ENROLMENT_CLOSED outside ' +
       'an open window, 409 ENROLMENT_FULL once it enrolled maxCount devices, 409 ALREADY_EXISTS for a name taken.',
     status: 201,
     body: EnrolBodySchema,
