@@ -63,8 +63,9 @@ export async function openEnrolmentWindow(
     throw invalid('a window with topics enrols one mode: "mode" must be symmetric or pubkey');
   }
   for (const topic of topics) await requireTopic(deps, caller.tenantId, topic);
+  // The key's name is fixed (the window's, up to 255 bytes, would not fit after a prefix): the window names it.
   const key = await createApiKey(deps, caller, {
-    name: `enrolment window${name === undefined ? '' : ` ${name}`}`.slice(0, 255),
+    name: 'enrolment window',
     scope: 'enrol',
     expiresAt: closesAt,
   });
