@@ -15,7 +15,8 @@
  * current key to the device, subscribed by then (a return's operation waits as the resync does). One per return
  * too: the first key names the device and its key version (`rekey.<id>.<version>`); while that operation has not
  * finished, returns join it; once finished with the flag still set (SetIDKey not taken: the device was gone again),
- * the next return starts another (`rekey.<id>.after.<operation id>`). The store clears the flag with the new key.
+ * the next return starts another (`rekey.<id>.after.<operation id>`); one that succeeded (the flag was read before
+ * it cleared it) means the return is resynced as any other. The store clears the flag with the new key.
  */
 import { hexToBytes } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -33,7 +34,7 @@ export async function acceptReturn(deps: C2Deps, message: ReturnMessage): Promis
   if (!client) return;
   const caller = { tenantId, actor: RETURN_ACTOR };
   const target = { type: 'client', name: client.name } as const;
-  if (client.rekeyOnReturn) return rekey(deps, caller, client.name, clientIdHex, client.keyVersion);
+  if (client.rekeyOnReturn && (await rekey(deps, caller, client.name, clientIdHex, client.keyVersion))) return;
   let idempotencyKey = `return.${clientIdHex}.${Math.floor(message.at / RETURN_WINDOW_MS)}`;
   for (;;) {
     const { operation, created } = await startOperation(deps, caller, {
@@ -47,8 +48,17 @@ export async function acceptReturn(deps: C2Deps, message: ReturnMessage): Promis
   }
 }
 
-/** A new identity key for a flagged client: one operation per return (see above). */
-async function rekey(deps: C2Deps, caller: Caller, name: string, clientIdHex: string, keyVersion: number) {
+/**
+ * A new identity key for a flagged client: one operation per return (see above). False when the chain ends at one
+ * that succeeded (the flag read before it cleared it): the return is then resynced as any other.
+ */
+async function rekey(
+  deps: C2Deps,
+  caller: Caller,
+  name: string,
+  clientIdHex: string,
+  keyVersion: number,
+): Promise<boolean> {
   const target = { type: 'client', name } as const;
   let idempotencyKey = `rekey.${clientIdHex}.${keyVersion}`;
   for (;;) {
@@ -58,7 +68,8 @@ async function rekey(deps: C2Deps, caller: Caller, name: string, clientIdHex: st
       mintsKey: false,
       idempotencyKey,
     });
-    if (created || operation.finishedAt === undefined) return;
+    if (created || operation.finishedAt === undefined) return true;
+    if (operation.status === 'succeeded') return false;
     idempotencyKey = `rekey.${clientIdHex}.after.${operation.id}`;
   }
 }
