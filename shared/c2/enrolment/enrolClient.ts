@@ -6,7 +6,8 @@
  * ENROLMENT_FULL when it enrolled `maxCount` devices; a name that exists is ALREADY_EXISTS.
  *
  * A slot of the window is taken first (one conditional write: never past `maxCount`, however many enrol at once),
- * given back if the client cannot be created. The client is created as POST /v1/clients does (its `client.create`
+ * given back if the client cannot be created (a crash in between leaves the count one high: a slot lost, never one
+ * too many). The client is created as POST /v1/clients does (its `client.create`
  * event names the window, the actor is the enrol key), flagged `rekeyOnReturn`: when it connects and subscribes it
  * gets a new identity key (clients/acceptReturn.ts), so that a key seen at enrolment soon opens nothing. It is put
  * on the window's topics as links only: no topic key goes out under the enrolment key; the resync that follows the
