@@ -560,6 +560,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/enrolment-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enrolment windows in id order, a page at a time, each with its status (open, closed, expired, full). */
+        get: operations["listEnrolmentWindows"];
+        put?: never;
+        /** Open an enrolment window (trust on first use, the least safe way to enrol): until closesAt (or for durationMinutes, at most 7 days) and for at most maxCount devices, whoever holds its token enrols devices with POST /v1/enrol. The token (scope enrol, expiring with the window) is shown once. */
+        post: operations["openEnrolmentWindow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enrolment-windows/{windowId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One enrolment window, with how many devices it enrolled. */
+        get: operations["getEnrolmentWindow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enrolment-windows/{windowId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an enrolment window now: enrolments are refused and its token revoked (again: no change). */
+        post: operations["closeEnrolmentWindow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A device enrols itself with an enrolment window's token: its name and key (or mode pubkey and its Ed25519 public key). The client is put on the topics of the window and gets a new identity key as soon as it connects and subscribes (rekeyOnReturn); its topic keys follow under that key. 409 ENROLMENT_CLOSED outside an open window, 409 ENROLMENT_FULL once it enrolled maxCount devices, 409 ALREADY_EXISTS for a name taken. */
+        post: operations["enrol"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -703,6 +772,11 @@ export interface components {
              * @description When the C2 last heard from the device (a receipt), to the minute for symmetric clients. Absent: never (a device that sends no receipts, such as e4go).
              */
             lastSeenAt?: string;
+            /**
+             * @description Enrolled by trust on first use (POST /v1/enrol): the device gets a new identity key as soon as it comes back (connects and subscribes); the flag is gone once that key is in force.
+             * @constant
+             */
+            rekeyOnReturn?: true;
         };
         MqttCredentials: {
             /** @description `e4c2-<tenant>-<hex client id>` */
@@ -873,7 +947,7 @@ export interface components {
             action: string;
             target: {
                 /** @enum {string} */
-                type: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant";
+                type: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window";
                 /** @description The client, the topic, or "<topic> <client>" for a link. */
                 name: string;
             };
@@ -1082,6 +1156,27 @@ export interface components {
                 code: string;
                 message: string;
             };
+        };
+        EnrolmentWindow: {
+            id: string;
+            name?: string;
+            /** @enum {string} */
+            status: "open" | "closed" | "expired" | "full";
+            /** @enum {string} */
+            mode: "symmetric" | "pubkey" | "any";
+            topics: string[];
+            maxCount: number;
+            /** @description Devices enrolled (or being enrolled). */
+            enrolled: number;
+            /** Format: date-time */
+            closesAt: string;
+            /**
+             * Format: date-time
+             * @description Closed by hand at.
+             */
+            closedAt?: string;
+            /** Format: date-time */
+            createdAt: string;
         };
         CreatedTenant: {
             tenant: components["schemas"]["Tenant"];
@@ -1423,6 +1518,11 @@ export interface operations {
                          * @description When the C2 last heard from the device (a receipt), to the minute for symmetric clients. Absent: never (a device that sends no receipts, such as e4go).
                          */
                         lastSeenAt?: string;
+                        /**
+                         * @description Enrolled by trust on first use (POST /v1/enrol): the device gets a new identity key as soon as it comes back (connects and subscribes); the flag is gone once that key is in force.
+                         * @constant
+                         */
+                        rekeyOnReturn?: true;
                         /** @description The number of topics the client is on. */
                         topicCount: number;
                     };
@@ -2389,7 +2489,7 @@ export interface operations {
                 /** @description Only the events of this action (e.g. topic.rotate), or of every action under a prefix ending in "." (e.g. policy.). */
                 action?: string;
                 /** @description Only the events on this target: its type (with `target`). */
-                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant";
+                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window";
                 /** @description Only the events on this target: its name (with `targetType`; URL-encoded): the client, the topic, or "<topic> <client>" for a link. */
                 target?: string;
                 /** @description Only the changes that succeeded, or failed. */
@@ -2433,7 +2533,7 @@ export interface operations {
                 /** @description Only the events of this action (e.g. topic.rotate), or of every action under a prefix ending in "." (e.g. policy.). */
                 action?: string;
                 /** @description Only the events on this target: its type (with `target`). */
-                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant";
+                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window";
                 /** @description Only the events on this target: its name (with `targetType`; URL-encoded): the client, the topic, or "<topic> <client>" for a link. */
                 target?: string;
                 /** @description Only the changes that succeeded, or failed. */
@@ -2890,6 +2990,205 @@ export interface operations {
                         items: components["schemas"]["PolicyRun"][];
                         /** @description Pass it back as `cursor` to get the next page. */
                         cursor?: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    listEnrolmentWindows: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The cursor of the previous page (absent for the first page). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnrolmentWindow"][];
+                        /** @description Pass it back as `cursor` to get the next page. */
+                        cursor?: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    openEnrolmentWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A name for people. */
+                    name?: string;
+                    /**
+                     * Format: date-time
+                     * @description When enrolments stop (within 7 days); or durationMinutes.
+                     */
+                    closesAt?: string;
+                    /** @description How long enrolments are taken, from now (at most 7 days); or closesAt. */
+                    durationMinutes?: number;
+                    /** @description How many devices it enrols at most. */
+                    maxCount: number;
+                    /**
+                     * @description The clients it enrols (default any).
+                     * @enum {string}
+                     */
+                    mode?: "symmetric" | "pubkey" | "any";
+                    /** @description Existing topics each device enrolled is put on (its keys sent after its new identity key); with topics, mode must be symmetric or pubkey. */
+                    topics?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        window: components["schemas"]["EnrolmentWindow"];
+                        /** @description The API key (scope enrol) devices enrol with: `Authorization: Bearer <token>`. Shown once; expires when the window closes, revoked when it is closed by hand. */
+                        token: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    getEnrolmentWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The window's id: 16 hex digits (the key id of its token, `id` of the window). Either hex case is accepted. */
+                windowId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentWindow"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    closeEnrolmentWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The window's id: 16 hex digits (the key id of its token, `id` of the window). Either hex case is accepted. */
+                windowId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentWindow"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    enrol: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    mode?: "symmetric" | "pubkey";
+                    /** @description The device's 32-byte symmetric key. */
+                    key?: string;
+                    /** @description The device's Ed25519 public key (mode pubkey). */
+                    publicKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        client: components["schemas"]["Client"];
+                        /**
+                         * Format: base64
+                         * @description The generated key (only with generateKey): shown this once, never again.
+                         */
+                        key?: string;
+                        /** @description Only with provisionDevice: how the device connects to AWS IoT Core. */
+                        device?: {
+                            thingName: string;
+                            certificateArn: string;
+                            certificateId: string;
+                            certificatePem: string;
+                            /** @description PEM; shown this once, never stored. */
+                            privateKey: string;
+                        };
+                        /** @description Local mode's embedded broker only: the device's broker credentials, the password shown this once. */
+                        mqtt?: components["schemas"]["MqttCredentials"];
+                        /** @description The topics it was put on (keys sent after its new identity key). */
+                        topics: string[];
                     };
                 };
             };

@@ -24,6 +24,11 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   LIMIT_REACHED: 409,
   // Revoking it would leave the tenant without an admin API key.
   LAST_ADMIN_KEY: 409,
+  // An enrolment outside an open window (closed, expired, or a key that opens none): the key is valid and its scope
+  // grants the route (not a 403), the window's state refuses it.
+  ENROLMENT_CLOSED: 409,
+  // The enrolment window enrolled its maxCount devices.
+  ENROLMENT_FULL: 409,
   PAYLOAD_TOO_LARGE: 413,
   // Too many password enrolments waiting (a bounded queue): retry in a moment (Retry-After).
   BUSY: 429,

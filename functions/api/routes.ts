@@ -22,6 +22,7 @@ import { type ApiRoute, definePublicRoute, defineRoute } from './defineRoute.js'
 import { openApiDocument } from './openApiDocument.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
 import { clientRoutes } from './routes/clients.js';
+import { enrolmentRoutes } from './routes/enrolment.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { linkRoutes } from './routes/links.js';
@@ -57,6 +58,7 @@ export const routes: readonly ApiRoute[] = [
   ...eventRoutes,
   ...operationRoutes,
   ...policyRoutes,
+  ...enrolmentRoutes,
   defineRoute({
     method: 'GET',
     path: '/v1/stats',

@@ -27,6 +27,10 @@ export const C2ErrorCode = {
   LastAdminKey: 'LAST_ADMIN_KEY',
   /** The caller's tenant is suspended or being deleted (its keys are refused, whatever the route). */
   TenantSuspended: 'TENANT_SUSPENDED',
+  /** An enrolment (POST /v1/enrol) outside an open window: closed, expired, or a key that opens none. */
+  EnrolmentClosed: 'ENROLMENT_CLOSED',
+  /** An enrolment window that enrolled as many devices as it may (its maxCount). */
+  EnrolmentFull: 'ENROLMENT_FULL',
   /** A request field that is missing, of the wrong type or out of range (the message names it, never a key). */
   InvalidInput: 'INVALID_INPUT',
 } as const;

@@ -4,6 +4,7 @@
  * Only the ports the code already uses are declared; the others join them with their use cases.
  */
 import type { ClientIdRegistry } from './ports/ClientIdRegistry.js';
+import type { EnrolmentWindowStore } from './ports/EnrolmentWindowStore.js';
 import type { TenantLimitStore } from './ports/TenantLimitStore.js';
 import type { TenantRegistry } from './ports/TenantRegistry.js';
 
@@ -123,6 +124,12 @@ export interface ClientRecord {
   readonly keySecond?: number;
   /** ISO 8601: when the device last proved it holds its command key (its latest authentic receipt). */
   readonly lastSeenAt?: string;
+  /**
+   * Give it a new identity key as soon as it comes back (clients/acceptReturn.ts): set on a client whose key others
+   * may have seen (an enrolment by trust on first use); cleared by the store when a new key is put in force
+   * ({@link ClientStore.updateClientKey}).
+   */
+  readonly rekeyOnReturn?: true;
   /** ISO 8601. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -173,7 +180,7 @@ export interface ClientStore {
   ): Promise<void>;
   /**
    * Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE), and clears a pending
-   * key.
+   * key and the {@link ClientRecord.rekeyOnReturn} flag (the new key is the one asked for).
    */
   updateClientKey(tenantId: string, name: string, update: KeyUpdate): Promise<void>;
   /**
@@ -374,7 +381,7 @@ export interface EventRecord {
   /** e.g. 'client.create', 'topic.rotate', 'link.delete'. */
   readonly action: string;
   readonly target: {
-    readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey' | 'policy' | 'tenant';
+    readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey' | 'policy' | 'tenant' | 'enrolment-window';
     readonly name: string;
   };
   readonly result: 'ok' | 'error';
@@ -527,4 +534,5 @@ export interface KeyStore
     EventLog,
     ApiKeyStore,
     TenantLimitStore,
-    TenantRegistry {}
+    TenantRegistry,
+    EnrolmentWindowStore {}

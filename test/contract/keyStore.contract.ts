@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { C2ErrorCode } from '../../shared/c2/errors.js';
 import { GENESIS_HASH } from '../../shared/c2/events/eventChain.js';
 import { verifyEventChain } from '../../shared/c2/events/verifyEventChain.js';
+import type { EnrolmentWindowRecord } from '../../shared/c2/ports/EnrolmentWindowStore.js';
 import type { TenantRecord, TenantStatus } from '../../shared/c2/ports/TenantRegistry.js';
 import type {
   ApiKeyRecord,
@@ -262,6 +263,116 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
       expect(promoted?.pending).toBeUndefined();
       expect(promoted?.wrappedKey).toEqual(update.wrappedKey);
       expect((await store.getClients('tenant-a', ['renewing']))[0]).toEqual(promoted);
+    });
+
+    describe('enrolment windows', () => {
+      const window = (id: string, overrides: Partial<EnrolmentWindowRecord> = {}): EnrolmentWindowRecord => ({
+        tenantId: 'tenant-a',
+        id,
+        mode: 'any',
+        topics: [],
+        maxCount: 2,
+        enrolled: 0,
+        closesAt: '2026-11-23T02:00:00.000Z',
+        actor: 'apikey:0011223344556677',
+        createdAt: '2026-11-23T01:00:00.000Z',
+        ...overrides,
+      });
+      const at = '2026-11-23T01:30:00.000Z';
+
+      it('stores a window once, reads it back, lists its tenant only', async () => {
+        // Prepare
+        const store = await build();
+        const record = window('00000000000000a1', { name: 'line 3', mode: 'pubkey', topics: ['a/b', 'c'] });
+
+        // Act
+        await store.createEnrolmentWindow(record);
+        await store.createEnrolmentWindow(window('00000000000000a2'));
+        await store.createEnrolmentWindow(window('00000000000000a3', { tenantId: 'tenant-b' }));
+        const again = await codeOfAsync(() => store.createEnrolmentWindow(record));
+
+        // Assess
+        expect(await store.getEnrolmentWindow('tenant-a', record.id)).toEqual(record);
+        expect(await store.getEnrolmentWindow('tenant-b', record.id)).toBeUndefined();
+        expect(again).toBe(C2ErrorCode.AlreadyExists);
+        const { items } = await store.listEnrolmentWindows('tenant-a', { limit: 10 });
+        expect(items.map((w) => w.id)).toEqual(['00000000000000a1', '00000000000000a2']);
+      });
+
+      it('takes slots up to maxCount, never past it however many at once, and gives them back', async () => {
+        // Prepare
+        const store = await build();
+        await store.createEnrolmentWindow(window('00000000000000b1', { maxCount: 3 }));
+
+        // Act
+        const takes = await Promise.allSettled(
+          Array.from({ length: 8 }, () => store.takeEnrolmentSlot('tenant-a', '00000000000000b1', at)),
+        );
+        const full = await store.getEnrolmentWindow('tenant-a', '00000000000000b1');
+        await store.releaseEnrolmentSlot('tenant-a', '00000000000000b1');
+        const released = await store.getEnrolmentWindow('tenant-a', '00000000000000b1');
+        const missing = await codeOfAsync(() => store.takeEnrolmentSlot('tenant-a', '00000000000000ff', at));
+
+        // Assess
+        expect(takes.filter((take) => take.status === 'fulfilled')).toHaveLength(3);
+        for (const take of takes.filter((t) => t.status === 'rejected')) {
+          expect((take as PromiseRejectedResult).reason.code).toBe(C2ErrorCode.ConcurrentUpdate);
+        }
+        expect(full?.enrolled).toBe(3);
+        expect(released?.enrolled).toBe(2);
+        expect(missing).toBe(C2ErrorCode.NotFound);
+      });
+
+      it('takes no slot once closed or past closesAt; closing twice keeps the first time', async () => {
+        // Prepare
+        const store = await build();
+        await store.createEnrolmentWindow(window('00000000000000c1'));
+        await store.createEnrolmentWindow(window('00000000000000c2'));
+
+        // Act
+        const late = await codeOfAsync(() =>
+          store.takeEnrolmentSlot('tenant-a', '00000000000000c1', '2026-11-23T02:00:00.000Z'),
+        );
+        await store.closeEnrolmentWindow('tenant-a', '00000000000000c2', at);
+        await store.closeEnrolmentWindow('tenant-a', '00000000000000c2', '2026-11-23T01:45:00.000Z');
+        const closed = await codeOfAsync(() => store.takeEnrolmentSlot('tenant-a', '00000000000000c2', at));
+        const missing = await codeOfAsync(() => store.closeEnrolmentWindow('tenant-a', '00000000000000ff', at));
+
+        // Assess
+        expect(late).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect(closed).toBe(C2ErrorCode.ConcurrentUpdate);
+        expect((await store.getEnrolmentWindow('tenant-a', '00000000000000c2'))?.closedAt).toBe(at);
+        expect((await store.getEnrolmentWindow('tenant-a', '00000000000000c1'))?.enrolled).toBe(0);
+        expect(missing).toBe(C2ErrorCode.NotFound);
+      });
+    });
+
+    it('keeps the rekey-on-return flag of a client until a new key is put in force', async () => {
+      // Prepare
+      const store = await build();
+      await store.createClient({ ...clientRecord('enrolled'), rekeyOnReturn: true });
+      await store.createClient(clientRecord('plain'));
+
+      // Act
+      const flagged = await store.getClient('tenant-a', 'enrolled');
+      const plain = await store.getClient('tenant-a', 'plain');
+      await store.setClientPendingKey('tenant-a', 'enrolled', { wrappedKey: randomKey(), keyVersion: 2 }, 1);
+      const whilePending = await store.getClient('tenant-a', 'enrolled');
+      const update = {
+        wrappedKey: randomKey(),
+        keyVersion: 2,
+        expectedVersion: 1,
+        updatedAt: '2026-11-23T02:00:00.000Z',
+      };
+      await store.updateClientKey('tenant-a', 'enrolled', update);
+
+      // Assess
+      expect(flagged?.rekeyOnReturn).toBe(true);
+      expect(plain?.rekeyOnReturn).toBeUndefined();
+      expect(whilePending?.rekeyOnReturn).toBe(true);
+      const promoted = await store.getClient('tenant-a', 'enrolled');
+      expect(promoted?.rekeyOnReturn).toBeUndefined();
+      expect(promoted?.keyVersion).toBe(2);
     });
 
     it('deletes a client; deleting it again is NOT_FOUND', async () => {

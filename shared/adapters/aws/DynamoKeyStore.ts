@@ -39,6 +39,7 @@ import type {
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
+import { DynamoEnrolmentWindows } from './DynamoEnrolmentWindows.js';
 import { DynamoEventChain } from './DynamoEventChain.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { DynamoTenantLimits } from './DynamoTenantLimits.js';
@@ -84,6 +85,7 @@ export class DynamoKeyStore implements KeyStore {
   readonly #limits: DynamoTenantLimits;
   readonly #tenants: DynamoTenantRegistry;
   readonly #chain: DynamoEventChain;
+  readonly #windows: DynamoEnrolmentWindows;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
     this.#db = db;
@@ -94,7 +96,19 @@ export class DynamoKeyStore implements KeyStore {
     this.#claims = new DynamoClientIdRegistry(options.claimsDb ?? db, tableName);
     this.#limits = new DynamoTenantLimits(db, tableName);
     this.#tenants = new DynamoTenantRegistry(db, tableName);
+    this.#windows = new DynamoEnrolmentWindows(db, tableName);
   }
+
+  createEnrolmentWindow: KeyStore['createEnrolmentWindow'] = (record) => this.#windows.createEnrolmentWindow(record);
+  getEnrolmentWindow: KeyStore['getEnrolmentWindow'] = (tenantId, id) => this.#windows.getEnrolmentWindow(tenantId, id);
+  listEnrolmentWindows: KeyStore['listEnrolmentWindows'] = (tenantId, page) =>
+    this.#windows.listEnrolmentWindows(tenantId, page);
+  takeEnrolmentSlot: KeyStore['takeEnrolmentSlot'] = (tenantId, id, now) =>
+    this.#windows.takeEnrolmentSlot(tenantId, id, now);
+  releaseEnrolmentSlot: KeyStore['releaseEnrolmentSlot'] = (tenantId, id) =>
+    this.#windows.releaseEnrolmentSlot(tenantId, id);
+  closeEnrolmentWindow: KeyStore['closeEnrolmentWindow'] = (tenantId, id, at) =>
+    this.#windows.closeEnrolmentWindow(tenantId, id, at);
 
   createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
   getClient = (tenantId: string, name: string) => this.#get(CLIENTS, tenantId, name);
@@ -104,7 +118,7 @@ export class DynamoKeyStore implements KeyStore {
   listClients = (tenantId: string, page: PageRequest) => this.#list(CLIENTS, tenantId, page);
   countClients = (tenantId: string) => this.#count(CLIENTS, tenantId);
   updateClientKey = (tenantId: string, name: string, update: KeyUpdate) =>
-    this.#updateKey(CLIENTS, tenantId, name, update, ' REMOVE pendingWrappedKey, pendingKeyVersion');
+    this.#updateKey(CLIENTS, tenantId, name, update, ' REMOVE pendingWrappedKey, pendingKeyVersion, rekeyOnReturn');
   setClientPendingKey = async (
     tenantId: string,
     name: string,

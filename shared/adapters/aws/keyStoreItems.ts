@@ -95,6 +95,7 @@ export const CLIENTS: RecordKind<ClientRecord> = {
         ? { pendingWrappedKey: { B: r.pending.wrappedKey }, pendingKeyVersion: { N: String(r.pending.keyVersion) } }
         : {}),
       ...(r.lastSeenAt !== undefined ? { lastSeenAt: { S: r.lastSeenAt } } : {}),
+      ...(r.rekeyOnReturn ? { rekeyOnReturn: { BOOL: true } } : {}),
     };
   },
   fromItem: (tenantId, item) => ({
@@ -107,6 +108,7 @@ export const CLIENTS: RecordKind<ClientRecord> = {
       ? { pending: { wrappedKey: item.pendingWrappedKey!.B!, keyVersion: Number(item.pendingKeyVersion.N) } }
       : {}),
     ...(item.lastSeenAt ? { lastSeenAt: item.lastSeenAt.S! } : {}),
+    ...(item.rekeyOnReturn?.BOOL ? { rekeyOnReturn: true as const } : {}),
   }),
 };
 

@@ -18,6 +18,7 @@
  * - `Y#<policy id>`, `Z#<policy id>#<run id>` rotation policies and their runs (DynamoPolicyStore, codecs in
  *   policyStoreItems.ts);
  * - `F#fence` the tenant's fence (DynamoFenceStore);
+ * - `J#<window id>` enrolment windows (DynamoEnrolmentWindows);
  * - `T#limits`, `T#counts` the tenant's limits and counters, `W#<window start>` its request counters, deleted by the
  *   TTL on `expiresAt` (DynamoTenantLimits).
  * Claims of E4 ids (DynamoClientIdRegistry: which tenant holds a client name's id) are outside every tenant's

@@ -1,7 +1,7 @@
 /**
  * The scopes of API keys and what each grants. A route needs one scope (functions/api/routes.ts); a key may call it
  * when its own scope grants that one: `admin` everything of its tenant, `operator` everything but key management,
- * `read-only` reads, `enrol` device self-enrolment only (no route yet). `platform` is the platform operator's keys'
+ * `read-only` reads, `enrol` device self-enrolment only (POST /v1/enrol). `platform` is the platform operator's keys'
  * (shared/c2/platform/): it grants the platform routes (tenants) only, and no tenant key grants them. Pure: the one
  * place the rule is written.
  */

@@ -14,6 +14,8 @@ export interface ClientView {
   readonly updatedAt: string;
   /** When the C2 last heard from the device (a receipt); to the minute for symmetric clients. */
   readonly lastSeenAt?: string;
+  /** Enrolled by trust on first use: it gets a new identity key when it next comes back (then the flag is gone). */
+  readonly rekeyOnReturn?: true;
 }
 
 export function clientView(record: ClientRecord): ClientView {
@@ -27,5 +29,6 @@ export function clientView(record: ClientRecord): ClientView {
     createdAt,
     updatedAt,
     ...(record.lastSeenAt === undefined ? {} : { lastSeenAt: record.lastSeenAt }),
+    ...(record.rekeyOnReturn ? { rekeyOnReturn: true as const } : {}),
   };
 }

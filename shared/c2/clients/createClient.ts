@@ -79,7 +79,20 @@ async function keyOf(input: CreateClientInput, deps: C2Deps): Promise<{ key: Uin
   throw new C2Error(C2ErrorCode.InvalidInput, 'give one of "key", "password" or "generateKey"');
 }
 
-export async function createClient(deps: C2Deps, caller: Caller, input: CreateClientInput): Promise<CreatedClient> {
+/** How another use case enrols a client (enrolment/enrolClient.ts). */
+export interface CreateClientOptions {
+  /** Flag it to get a new identity key when it comes back (see ClientRecord.rekeyOnReturn). */
+  readonly rekeyOnReturn?: true;
+  /** More facts for its `client.create` event (no secrets). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export async function createClient(
+  deps: C2Deps,
+  caller: Caller,
+  input: CreateClientInput,
+  options: CreateClientOptions = {},
+): Promise<CreatedClient> {
   if (input === null || typeof input !== 'object') throw new C2Error(C2ErrorCode.InvalidInput, 'expected an object');
   const name = validateClientName(input.name);
   const provision = input.provisionDevice ?? false;
@@ -102,6 +115,7 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
       mode: input.mode,
       wrappedKey: await deps.vault.wrap(key, { tenantId: caller.tenantId, kind: 'client', name, version: 1 }),
       keyVersion: 1,
+      ...(options.rekeyOnReturn ? { rekeyOnReturn: true as const } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -118,7 +132,7 @@ export async function createClient(deps: C2Deps, caller: Caller, input: CreateCl
             throw error;
           }
         });
-        return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated } };
+        return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated, ...options.details } };
       });
     // A public-key client is enrolled as a reader of the tenant's fence: never while a new C2 key is being sent.
     await (mode === 'pubkey' ? asFenceReader(deps, caller.tenantId, enrol) : enrol());

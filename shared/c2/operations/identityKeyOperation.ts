@@ -4,7 +4,9 @@
  * key is put in force only once the broker took it. Its one source of truth is the client's pending key: made once
  * (or the one of a renewal cut short, adopted), kept until it is in force, whatever fails in between.
  *
- * 1. `pending`: the pending key made (symmetric: 32 random bytes; public-key mode: an Ed25519 key pair, whose 64-byte
+ * 1. `pending`: started by a device's return (a client flagged `rekeyOnReturn`, clients/acceptReturn.ts), it waits
+ *    as a return's resync does ({@link SETTLE_MS}: the device has subscribed to its control topic by then). Then
+ *    the pending key made (symmetric: 32 random bytes; public-key mode: an Ed25519 key pair, whose 64-byte
  *    private key the device receives) and stored on the client, its version recorded, one delivery, `running`.
  * 2. SetIDKey protected with the client's current command key at a later second than its key before (a delivery with
  *    a command reference: our device's receipt confirms it). Not taken by the broker: the key stays pending, the
@@ -28,6 +30,7 @@ import { randomBytesOf } from '../randomBytesOf.js';
 import { confirmableOnce } from './confirmable.js';
 import { finishOperation } from './finishOperation.js';
 import { pendingDelivery } from './pendingDelivery.js';
+import { RETURN_ACTOR, SETTLE_MS } from './resyncOperation.js';
 import { sendCommandPage } from './sendCommandPage.js';
 import { startStep } from './startOperation.js';
 
@@ -46,6 +49,11 @@ export async function advanceIdentityKeyOperation(deps: C2Deps, operation: Opera
   }
   let current = operation;
   if (current.status === 'pending') {
+    const wait = Date.parse(current.createdAt) + SETTLE_MS - deps.clock();
+    if (current.actor === RETURN_ACTOR && wait > 0) {
+      await deps.queue.enqueue([{ type: 'operation', tenantId, operationId: current.id }], { delayMs: wait });
+      return;
+    }
     current = await prepare(deps, current, client);
     client = (await deps.store.getClient(tenantId, target.name)) ?? client;
   }

@@ -63,7 +63,7 @@ export const WorkMessageSchema = z.discriminatedUnion('type', [
       actor: z.string().min(1).max(200),
       action: z.string().min(1).max(64),
       target: z.object({
-        type: z.enum(['client', 'topic', 'link', 'c2key', 'apikey', 'policy', 'tenant']),
+        type: z.enum(['client', 'topic', 'link', 'c2key', 'apikey', 'policy', 'tenant', 'enrolment-window']),
         name: z.string().max(2048),
       }),
       result: z.enum(['ok', 'error']),

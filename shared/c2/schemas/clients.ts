@@ -95,6 +95,14 @@ export const ClientViewSchema = z
           'When the C2 last heard from the device (a receipt), to the minute for symmetric clients. Absent: never ' +
           '(a device that sends no receipts, such as e4go).',
       }),
+    rekeyOnReturn: z
+      .literal(true)
+      .optional()
+      .meta({
+        description:
+          'Enrolled by trust on first use (POST /v1/enrol): the device gets a new identity key as soon as it comes ' +
+          'back (connects and subscribes); the flag is gone once that key is in force.',
+      }),
   })
   .meta({ id: 'Client' });
 

@@ -18,6 +18,7 @@ const TARGET_TYPES: Readonly<Record<TargetType, true>> = {
   apikey: true,
   policy: true,
   tenant: true,
+  'enrolment-window': true,
 };
 
 export const EventViewSchema = z

@@ -61,6 +61,8 @@ const SAMPLE_BODIES: Readonly<Record<string, (tenant: string) => unknown>> = {
   patchPolicy: () => ({ enabled: false }),
   createTenant: () => ({ id: 'tenant-matrix-e' }),
   setTenantLimits: () => ({ maxClients: 50 }),
+  openEnrolmentWindow: () => ({ durationMinutes: 60, maxCount: 5 }),
+  enrol: (tenant) => ({ name: `enrolled-of-${tenant}`, key: Buffer.alloc(32, 9).toString('base64') }),
 };
 
 let api: ApiFixture;
@@ -122,6 +124,8 @@ beforeAll(async () => {
   const rotated = await ok(api.call('POST', `/v1/topics/${topic.hash}/rotate`));
   const operation = await api.operationFinished((rotated.operation as { id: string }).id);
   const policy = await ok(api.call('POST', '/v1/policies', { body: policyOf(A) }));
+  const opened = await ok(api.call('POST', '/v1/enrolment-windows', { body: { durationMinutes: 60, maxCount: 5 } }));
+  recordSecret(opened.token as string);
   const keyId = api.token.split('.')[2]!;
   idsOfA = {
     clientId: (client as { id: string }).id,
@@ -129,6 +133,7 @@ beforeAll(async () => {
     topicHash: topic.hash as string,
     operationId: operation.id,
     policyId: policy.id as string,
+    windowId: (opened.window as { id: string }).id,
     keyId,
     tenantId: D,
   };
@@ -191,10 +196,10 @@ describe('the route table', () => {
     expect(routes.filter((route) => route.scope === 'public').map((route) => route.operationId)).toEqual(PUBLIC_ROUTES);
   });
 
-  it('keeps API key management to admin keys, and gives no route to enrol keys yet', () => {
+  it('keeps API key management to admin keys, and gives enrol keys one route: POST /v1/enrol', () => {
     const keyRoutes = routes.filter((route) => route.path.startsWith('/v1/keys/api'));
     expect(keyRoutes.map((route) => route.scope)).toEqual(keyRoutes.map(() => 'admin'));
-    expect(routes.filter((route) => route.scope === 'enrol')).toEqual([]);
+    expect(routes.filter((route) => route.scope === 'enrol').map((route) => route.operationId)).toEqual(['enrol']);
   });
 
   it('has a sample body for every route that takes one', () => {
@@ -254,6 +259,10 @@ describe.each(authenticated.map((route) => [`${route.method} ${route.path}`, rou
     if (route.scope === 'platform') {
       expect(answer.status, answer.raw).toBe(403);
       expect(errorCodeOf(answer)).toBe('FORBIDDEN');
+    } else if (route.operationId === 'enrol') {
+      // B's key opens no enrolment window (of A's or its own).
+      expect(answer.status, answer.raw).toBe(409);
+      expect(errorCodeOf(answer)).toBe('ENROLMENT_CLOSED');
     } else if (/\{[^}]+\}/.test(route.path)) {
       expect(answer.status, answer.raw).toBe(404);
       expect(errorCodeOf(answer)).toBe('NOT_FOUND');

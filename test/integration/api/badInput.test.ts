@@ -41,7 +41,7 @@ const UNKNOWN_OPERATION_ID = '01KBKX0QJ0ABCDEFGHJKMNPQRS';
 
 /**
  * Every route that addresses records by id; `{c}`, `{s}`: client ids, `{t}`: a topic hash, `{o}`: an operation id,
- * `{p}`: a policy id (the same form), `{k}`: an API key id.
+ * `{p}`: a policy id (the same form), `{k}`: an API key id, `{w}`: an enrolment window id (the same form).
  */
 const ID_ROUTES: [method: string, template: string][] = [
   ['GET', '/v1/clients/{c}'],
@@ -72,6 +72,8 @@ const ID_ROUTES: [method: string, template: string][] = [
   ['GET', '/v1/keys/api/{k}'],
   ['POST', '/v1/keys/api/{k}/rotate'],
   ['DELETE', '/v1/keys/api/{k}'],
+  ['GET', '/v1/enrolment-windows/{w}'],
+  ['POST', '/v1/enrolment-windows/{w}/close'],
 ];
 
 /** A good body for the id routes that need one (so that an unknown id is what they answer about). */
@@ -107,10 +109,11 @@ const BAD_KEY_IDS: [label: string, id: string][] = [
   ['a whole token', `e4c2.t.${UNKNOWN_KEY_ID}.x`],
 ];
 
+const isKeyForm = (slot: string | undefined) => slot === 'k' || slot === 'w';
 const badIdsOf = (slot: string | undefined) =>
-  slot === 'k' ? BAD_KEY_IDS : isOperationForm(slot) ? BAD_OPERATION_IDS : BAD_IDS;
+  isKeyForm(slot) ? BAD_KEY_IDS : isOperationForm(slot) ? BAD_OPERATION_IDS : BAD_IDS;
 const unknownIdOf = (slot: string) =>
-  slot === 'k' ? UNKNOWN_KEY_ID : isOperationForm(slot) ? UNKNOWN_OPERATION_ID : UNKNOWN_ID;
+  isKeyForm(slot) ? UNKNOWN_KEY_ID : isOperationForm(slot) ? UNKNOWN_OPERATION_ID : UNKNOWN_ID;
 
 const BAD_OPERATION_IDS: [label: string, id: string][] = [
   ['25 characters', UNKNOWN_OPERATION_ID.slice(1)],
@@ -121,11 +124,11 @@ const BAD_OPERATION_IDS: [label: string, id: string][] = [
 ];
 
 const fill = (template: string, values: Readonly<Record<string, string>> = {}) =>
-  template.replace(/\{([cstopk])\}/g, (_, slot: string) => values[slot] ?? unknownIdOf(slot));
+  template.replace(/\{([cstopkw])\}/g, (_, slot: string) => values[slot] ?? unknownIdOf(slot));
 
 /** Per route: each id slot with each bad id (400), and every id unknown (404, before any use case runs). */
 const ID_ROWS: Row[] = ID_ROUTES.flatMap(([method, template]) => [
-  ...[...template.matchAll(/\{([cstopk])\}/g)].flatMap(([, slot]) =>
+  ...[...template.matchAll(/\{([cstopkw])\}/g)].flatMap(([, slot]) =>
     badIdsOf(slot).map(
       ([label, id]): Row => [
         `{${slot}} of ${label}`,
@@ -517,6 +520,98 @@ const ROWS: Row[] = [
   ...QUERY_ROWS,
 
   // Routes and methods
+  // Enrolment windows and enrolments
+  ['a window without an end', 'POST', '/v1/enrolment-windows', { body: { maxCount: 5 } }, 400, 'INVALID_INPUT'],
+  [
+    'a window with both ends',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 5, durationMinutes: 5, closesAt: '2099-01-01T00:00:00Z' } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a window longer than 7 days',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 5, durationMinutes: 7 * 24 * 60 + 1 } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a window closing in the past',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 5, closesAt: '2020-01-01T00:00:00Z' } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a window of no device',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 0, durationMinutes: 5 } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a window of 10,001 devices',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 10_001, durationMinutes: 5 } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a window of an unknown mode',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 5, durationMinutes: 5, mode: 'x' } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a window with topics and any mode',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 5, durationMinutes: 5, topics: ['a/b'] } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a window on a topic that does not exist',
+    'POST',
+    '/v1/enrolment-windows',
+    { body: { maxCount: 5, durationMinutes: 5, mode: 'symmetric', topics: ['no/such/topic'] } },
+    404,
+    'NOT_FOUND',
+  ],
+  ['an enrolment without a key', 'POST', '/v1/enrol', { body: { name: 'd' } }, 400, 'INVALID_INPUT'],
+  [
+    'an enrolment with a short key',
+    'POST',
+    '/v1/enrol',
+    { body: { name: 'd', key: KEY.slice(4) } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'an enrolment with a password',
+    'POST',
+    '/v1/enrol',
+    { body: { name: 'd', password: 'secret' } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'an enrolment with a public key and no mode',
+    'POST',
+    '/v1/enrol',
+    { body: { name: 'd', publicKey: KEY } },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['an enrolment with an empty name', 'POST', '/v1/enrol', { body: { name: '', key: KEY } }, 400, 'INVALID_INPUT'],
   ['an unknown path', 'GET', '/v1/nothing', {}, 404, 'ROUTE_NOT_FOUND'],
   ['another version', 'GET', '/v2/clients', {}, 404, 'ROUTE_NOT_FOUND'],
   ['an extra segment', 'GET', '/v1/clients/a/b', {}, 404, 'ROUTE_NOT_FOUND'],

@@ -239,6 +239,12 @@ describe('GET /v1/openapi.json', () => {
         'POST /v1/tenants/{tenantId}/resume',
         'PUT /v1/tenants/{tenantId}/limits',
         'DELETE /v1/tenants/{tenantId}',
+        'POST /v1/clients/batch',
+        'POST /v1/enrolment-windows',
+        'GET /v1/enrolment-windows',
+        'GET /v1/enrolment-windows/{windowId}',
+        'POST /v1/enrolment-windows/{windowId}/close',
+        'POST /v1/enrol',
       ].sort(),
     );
   });
@@ -248,12 +254,12 @@ describe('GET /v1/openapi.json', () => {
       .flatMap((item) => Object.values(item))
       .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
     expect(new Set(parameters.map((p) => p.name))).toEqual(
-      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId', 'keyId', 'tenantId']),
+      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId', 'keyId', 'windowId', 'tenantId']),
     );
     for (const parameter of parameters) {
       if (parameter.name === 'tenantId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
-      } else if (parameter.name === 'keyId') {
+      } else if (parameter.name === 'keyId' || parameter.name === 'windowId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-fA-F]{16}$' });
       } else if (parameter.name === 'operationId' || parameter.name === 'policyId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$' });
