@@ -20,6 +20,7 @@ const TARGET_TYPES = keysOf<Event['target']['type']>({
   apikey: true,
   policy: true,
   tenant: true,
+  'enrolment-window': true,
 });
 
 export const EVENT_COLUMNS: readonly Column<Event>[] = [
