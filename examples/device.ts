@@ -2,8 +2,10 @@
  * A demo device for the quick start: enrols itself with the C2 of local mode (the first time), joins a topic, then
  * publishes every line typed on stdin, protected, and prints every message it reads on the topic, unprotected.
  *
- *   E4C2_API_KEY=<admin key> npx tsx examples/device.ts --name alice --topic home/kitchen [--mode pubkey]
+ *   npx tsx examples/device.ts --name alice --topic home/kitchen [--mode pubkey]
  *
+ * Its API key: `E4C2_API_KEY`, else the `e4c2` CLI's profile (`default`, or `E4C2_PROFILE`) that `npm start` writes on
+ * its first start, whose C2 URL it also takes when neither a URL nor a port is given.
  * It finds the C2 as `npm start` is told where to serve: `--port` / `E4C2_PORT` (default 8080) and `--mqtt-port` /
  * `E4C2_MQTT_PORT` (default 1883) on `--host` (default 127.0.0.1), or whole URLs with `--api-url` / `E4C2_API_URL` and
  * `--mqtt-url` / `E4C2_MQTT_URL`; a flag wins over the environment. `--mqtt-ca FILE` / `E4C2_MQTT_CA`: the broker is
@@ -23,6 +25,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { configFileOf, type Profile, readConfig } from '../cli/config/configFile.js';
 import { BrokerTimeout, connectDevice } from '../cli/device/connectDevice.js';
 import {
   brokerLogin,
@@ -92,8 +95,20 @@ const options = program.opts<{
 }>();
 
 /** A URL given as a flag wins; then a port given as a flag; then the environment (URL first); then the defaults. */
+/** The e4c2 CLI's profile (`npm start` writes `default` on its first start): its key, and its URL unless told. */
+function cliProfile(): Profile | undefined {
+  try {
+    return readConfig(configFileOf(process.env)).profiles[process.env.E4C2_PROFILE ?? 'default'];
+  } catch {
+    return undefined; // an unreadable configuration: as if there were none
+  }
+}
+const profile = cliProfile();
+
 function endpoint(urlOption: 'apiUrl' | 'mqttUrl', portOption: 'port' | 'mqttPort', scheme: string): string {
   const url = options[urlOption];
+  const told = (name: string) => program.getOptionValueSource(name) !== 'default';
+  if (urlOption === 'apiUrl' && !url && !told(portOption) && profile) return profile.apiUrl.replace(/\/+$/, '');
   const fromCli = (name: string) => program.getOptionValueSource(name) === 'cli';
   if (url && (fromCli(urlOption) || !fromCli(portOption))) return url.replace(/\/+$/, '');
   return `${scheme}://${options.host}:${options[portOption]}`;
@@ -106,7 +121,7 @@ const name = options.name;
 class Stop extends Error {}
 const say = (line: string) => console.log(`[${name}] ${line}`);
 
-const apiKey = process.env.E4C2_API_KEY;
+const apiKey = process.env.E4C2_API_KEY ?? profile?.apiKey;
 type Reply = { status: number; json: Record<string, unknown> };
 
 async function api(method: string, path: string, body?: unknown): Promise<Reply> {
@@ -126,7 +141,7 @@ async function api(method: string, path: string, body?: unknown): Promise<Reply>
   }
   const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (response.status === 401) {
-    throw new Stop('the C2 refused the API key: set E4C2_API_KEY to the admin key printed by `npm start`');
+    throw new Stop('the C2 refused the API key: set E4C2_API_KEY to an admin key (`npm start` prints one)');
   }
   return { status: response.status, json };
 }
@@ -186,7 +201,11 @@ async function operationFinished(id: string): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  if (!apiKey) throw new Stop('set E4C2_API_KEY to the admin key printed by `npm start`');
+  if (!apiKey) {
+    throw new Stop(
+      'no API key: start the C2 with `npm start` (it writes the CLI profile this device reads) or set E4C2_API_KEY',
+    );
+  }
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const id = bytesToHex(hashIdAlias(name)); // E4's id of a name, as the C2 addresses clients
   if (options.reset) {
