@@ -7,6 +7,7 @@ import { c2keyCommand } from './commands/c2keyCommand.js';
 import { clientsCommand } from './commands/clientsCommand.js';
 import { completionCommand } from './commands/completionCommand.js';
 import { deviceCommand } from './commands/deviceCommand.js';
+import { enrolmentCommand } from './commands/enrolmentCommand.js';
 import { eventsCommand } from './commands/eventsCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
 import { keygenCommand } from './commands/keygenCommand.js';
@@ -40,6 +41,7 @@ export function createProgram(): Command {
     clientsCommand(),
     completionCommand(),
     deviceCommand(),
+    enrolmentCommand(),
     eventsCommand(),
     healthCommand(),
     keygenCommand(),

@@ -7,9 +7,9 @@ import { Command, Option } from 'commander';
 import type { Schemas } from '../api/Api.js';
 import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
 import { action } from '../CliContext.js';
-import { usageError } from '../CliError.js';
 import { apiKeyTokenInfo } from '../config/apiKeyToken.js';
 import { configFileOf, profileNamed, readConfig, saveProfile } from '../config/configFile.js';
+import { isoTimeOf } from '../ids/isoTimeOf.js';
 import { apiKeyIdOf } from '../ids/refs.js';
 import type { Column } from '../output/formatTable.js';
 import { shownOnce } from '../output/shownOnce.js';
@@ -29,14 +29,6 @@ const API_KEY_COLUMNS: readonly Column<ApiKey>[] = [
   { header: 'last used', value: (k) => k.lastUsedAt },
   { header: 'created', value: (k) => k.createdAt },
 ];
-
-/** An ISO 8601 date-time with its zone, as the API takes it (`2027-01-31T00:00:00Z`). */
-function parseExpiresAt(value: string): string {
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw usageError(`--expires-at "${value}" is not a date-time with its zone (e.g. 2027-01-31T00:00:00Z)`);
-  }
-  return value;
-}
 
 export function keysCommand(): Command {
   const keys = withExamples(
@@ -62,7 +54,7 @@ export function keysCommand(): Command {
       const body = {
         name: options.name,
         scope: options.scope,
-        ...(options.expiresAt ? { expiresAt: parseExpiresAt(options.expiresAt) } : {}),
+        ...(options.expiresAt ? { expiresAt: isoTimeOf('--expires-at', options.expiresAt) } : {}),
       };
       const created = await context.api.call((client) => client.POST('/v1/keys/api', { body }));
       shownOnce(context.output, created, 'token');
