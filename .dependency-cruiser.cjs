@@ -84,12 +84,13 @@ module.exports = {
       name: 'examples-share-only-the-device',
       comment:
         'The demo device (examples/device.ts) shares the device files of `e4c2 device` (cli/device/) and reads the ' +
-        "CLI's profile (cli/config/configFile.ts), nothing else of the CLI.",
+        "CLI's profiles (cli/config/), nothing else of the CLI.",
       severity: 'error',
       from: { path: '^examples/' },
       to: {
         path: '^cli/',
-        pathNot: '^cli/(device/(deviceEnrolment|newDeviceIdentity|connectDevice)|config/configFile)\\.ts$',
+        pathNot:
+          '^cli/(device/(deviceEnrolment|newDeviceIdentity|connectDevice)|config/(configFile|resolveConnection))\\.ts$',
       },
     },
     {

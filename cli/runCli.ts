@@ -29,8 +29,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = p
       process.stderr.write(`e4c2: ${error.code ? `${error.code}: ` : ''}${error.message}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`e4c2: unexpected error: ${(error as Error).message ?? String(error)}\n`);
-    if (env.E4C2_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    process.stderr.write(`e4c2: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (env.E4C2_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return ExitCode.Refused;
   }
 }

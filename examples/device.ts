@@ -4,8 +4,9 @@
  *
  *   npx tsx examples/device.ts --name alice --topic home/kitchen [--mode pubkey]
  *
- * Its API key: `E4C2_API_KEY`, else the `e4c2` CLI's profile (`default`, or `E4C2_PROFILE`) that `npm start` writes on
- * its first start, whose C2 URL it also takes when neither a URL nor a port is given.
+ * Its API key: `E4C2_API_KEY`, else the key of the `e4c2` CLI's profile for that C2 (`E4C2_PROFILE`, else `default`,
+ * else any profile of that URL, such as the `local` one `npm start` writes when `default` is another C2's): a
+ * profile's key goes to its own C2 only. Told neither a URL nor a port, it takes the C2 of `default`.
  * It finds the C2 as `npm start` is told where to serve: `--port` / `E4C2_PORT` (default 8080) and `--mqtt-port` /
  * `E4C2_MQTT_PORT` (default 1883) on `--host` (default 127.0.0.1), or whole URLs with `--api-url` / `E4C2_API_URL` and
  * `--mqtt-url` / `E4C2_MQTT_URL`; a flag wins over the environment. `--mqtt-ca FILE` / `E4C2_MQTT_CA`: the broker is
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configFileOf, type Profile, readConfig } from '../cli/config/configFile.js';
+import { normalizeApiUrl } from '../cli/config/resolveConnection.js';
 import { BrokerTimeout, connectDevice } from '../cli/device/connectDevice.js';
 import {
   brokerLogin,
@@ -95,15 +97,29 @@ const options = program.opts<{
 }>();
 
 /** A URL given as a flag wins; then a port given as a flag; then the environment (URL first); then the defaults. */
-/** The e4c2 CLI's profile (`npm start` writes `default` on its first start): its key, and its URL unless told. */
-function cliProfile(): Profile | undefined {
+/** The e4c2 CLI's profiles (`npm start` writes `default`, or `local`, on its first start), own entries only. */
+function cliProfiles(): Map<string, Profile> {
   try {
-    return readConfig(configFileOf(process.env)).profiles[process.env.E4C2_PROFILE ?? 'default'];
+    return new Map(Object.entries(readConfig(configFileOf(process.env)).profiles));
   } catch {
-    return undefined; // an unreadable configuration: as if there were none
+    return new Map(); // an unreadable configuration: as if there were none
   }
 }
-const profile = cliProfile();
+const profiles = cliProfiles();
+function sameC2(a: string, b: string): boolean {
+  try {
+    return normalizeApiUrl(a) === normalizeApiUrl(b);
+  } catch {
+    return false; // a profile with a malformed URL is nobody's
+  }
+}
+/** The profile for the C2 at `url`: the one named by E4C2_PROFILE, else `default`, else any of that URL. */
+function profileFor(url: string): Profile | undefined {
+  const named = process.env.E4C2_PROFILE;
+  const candidates = named ? [profiles.get(named)] : [profiles.get('default'), ...profiles.values()];
+  return candidates.find((profile) => profile !== undefined && sameC2(profile.apiUrl, url));
+}
+const profile = process.env.E4C2_PROFILE ? profiles.get(process.env.E4C2_PROFILE) : profiles.get('default');
 
 function endpoint(urlOption: 'apiUrl' | 'mqttUrl', portOption: 'port' | 'mqttPort', scheme: string): string {
   const url = options[urlOption];
@@ -121,7 +137,7 @@ const name = options.name;
 class Stop extends Error {}
 const say = (line: string) => console.log(`[${name}] ${line}`);
 
-const apiKey = process.env.E4C2_API_KEY ?? profile?.apiKey;
+const apiKey = process.env.E4C2_API_KEY ?? profileFor(apiUrl)?.apiKey;
 type Reply = { status: number; json: Record<string, unknown> };
 
 async function api(method: string, path: string, body?: unknown): Promise<Reply> {

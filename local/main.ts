@@ -197,6 +197,12 @@ if (options.cliProfile && (server.adminKey || server.platformKey)) {
     out(
       `CLI ${names.length > 1 ? 'profiles' : 'profile'} ${names.map((name) => `"${name}"`).join(' and ')} written to ${file}.`,
     );
+    // `default` is another C2's: the CLI's commands go there unless told otherwise.
+    if (server.adminKey && !names.includes('default')) {
+      out(
+        'Your "default" profile is another C2\'s: use this one with `export E4C2_PROFILE=local` (or --profile local).',
+      );
+    }
   } catch (error) {
     process.stderr.write(`e4c2: no CLI profile written to ${file}: ${(error as Error).message}\n`);
   }

@@ -65,7 +65,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enrol up to 100 clients (items as for POST /v1/clients), a result per item: created, exists (the same client with the same mode and key, or a generated key asked for: nothing changed, so that a batch is run again safely) or failed (with its error). 200 whatever the items; 400 for a malformed item or a name given twice (nothing created). */
+        /** Enrol up to 100 clients (items as for POST /v1/clients, at most 10 with a password), a result per item: created, exists (the same client with the same mode and key, or a generated key asked for: nothing changed, so that a batch is run again safely) or failed (with its error). 200 whatever the items; 400 for a malformed item or a name given twice (nothing created). */
         post: operations["createClients"];
         delete?: never;
         options?: never;

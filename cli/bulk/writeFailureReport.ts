@@ -3,8 +3,8 @@
  * `reason`, which import ignores: fixed, the report is imported as it is. The lines may hold keys or passwords, so
  * the file is written with mode 0600.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
+import { writePrivateFile } from '../config/writePrivateFile.js';
 
 export interface FailedLine {
   readonly line: number;
@@ -17,6 +17,5 @@ export function writeFailureReport(path: string, columns: readonly string[], fai
   const rows = [...failed]
     .sort((a, b) => a.line - b.line)
     .map((failure) => [String(failure.line), ...own.map((column) => failure.fields[column] ?? ''), failure.reason]);
-  writeFileSync(path, stringify([['line', ...own, 'reason'], ...rows]), { mode: 0o600 });
-  chmodSync(path, 0o600);
+  writePrivateFile(path, stringify([['line', ...own, 'reason'], ...rows]));
 }

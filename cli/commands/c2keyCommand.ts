@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { action } from '../CliContext.js';
-import { startedOperation, waitOption } from '../operations/startedOperation.js';
+import { startedOperation, timeoutOption, waitOption } from '../operations/startedOperation.js';
 import { withExamples } from './withExamples.js';
 
 export function c2keyCommand(): Command {
@@ -26,7 +26,8 @@ export function c2keyCommand(): Command {
     c2key
       .command('rotate')
       .description('a new C2 key pair: every public-key client is sent the new public key')
-      .addOption(waitOption()),
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 c2key rotate --wait', 'e4c2 c2key rotate --json'],
   ).action(
     action(async (context, options: { wait?: boolean }) => {

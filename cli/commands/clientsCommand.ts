@@ -10,7 +10,7 @@ import { clientsExportCommand } from '../bulk/clientsExportCommand.js';
 import { clientsImportCommand } from '../bulk/clientsImportCommand.js';
 import { action } from '../CliContext.js';
 import { clientRef } from '../ids/refs.js';
-import { startedOperation, waitOption } from '../operations/startedOperation.js';
+import { startedOperation, timeoutOption, waitOption } from '../operations/startedOperation.js';
 import type { Column } from '../output/formatTable.js';
 import { clientsCreateCommand } from './clientsCreateCommand.js';
 import { type RekeyOptions, rekeyQuery, withRekey } from './rekeyOption.js';
@@ -68,7 +68,8 @@ export function clientsCommand(): Command {
   withExamples(
     withRekey(clients.command('delete').alias('rm').description('delete a client: off its topics, then deprovisioned'))
       .argument('<client>', CLIENT_ARGUMENT)
-      .addOption(waitOption()),
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 clients delete alice --wait', 'e4c2 clients delete bob --no-rekey'],
   ).action(
     action(async (context, value: string, options: RekeyOptions & { wait?: boolean }) => {
@@ -85,7 +86,8 @@ export function clientsCommand(): Command {
   withExamples(
     withRekey(clients.command('reset').description('take a client off every topic, keeping it enrolled'))
       .argument('<client>', CLIENT_ARGUMENT)
-      .addOption(waitOption()),
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 clients reset alice --wait', 'e4c2 clients reset alice --no-rekey --json'],
   ).action(
     action(async (context, value: string, options: RekeyOptions & { wait?: boolean }) => {
@@ -106,7 +108,8 @@ export function clientsCommand(): Command {
       .command('resync')
       .description('send a device the topic keys it has not confirmed (never its own key)')
       .argument('<client>', CLIENT_ARGUMENT)
-      .addOption(waitOption()),
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 clients resync alice --wait'],
   ).action(
     action(async (context, value: string, options: { wait?: boolean }) => {
@@ -124,7 +127,8 @@ export function clientsCommand(): Command {
       .command('identity-key')
       .description('give a device a new identity key (sent to it under the old one; never shown)')
       .argument('<client>', CLIENT_ARGUMENT)
-      .addOption(waitOption()),
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 clients identity-key alice --wait'],
   ).action(
     action(async (context, value: string, options: { wait?: boolean }) => {

@@ -36,14 +36,19 @@ function sourceOption(flags: string, description: string): Option {
 
 /** The request's key source from the options (one at most; none: a generated key). */
 async function keySourceOf(options: CreateOptions): Promise<KeySource> {
-  if (options.key !== undefined) return { key: keyArgumentOf(options.key, '--key') };
+  if (options.key !== undefined) {
+    if (options.key !== '-') throw onCommandLine('--key', 'the key');
+    return { key: keyArgumentOf(await secretFromStdin('key'), '--key') };
+  }
   if (options.pubkey !== undefined) return { mode: 'pubkey', publicKey: keyArgumentOf(options.pubkey, '--pubkey') };
   if (options.passwordStdin || options.password === '-') return { password: await secretFromStdin('password') };
-  if (options.password !== undefined) {
-    if (options.password === '') throw usageError('--password: an empty password (use --password-stdin to pipe one)');
-    return { password: options.password };
-  }
+  if (options.password !== undefined) throw onCommandLine('--password', 'the password');
   return { generateKey: true };
+}
+
+/** A device's secret is never taken from the command line: it would show in `ps` and the shell's history. */
+function onCommandLine(flag: string, what: string) {
+  return usageError(`${flag} takes - (${what} on stdin): on the command line it would show in ps and shell history`);
 }
 
 /** A name to create: a 32-hex argument would be read as an id, so it takes `name:` in front. */
@@ -87,14 +92,16 @@ export function clientsCreateCommand(): Command {
     .description('enrol a device: a generated key (the default, shown once), a key, a password or a public key')
     .argument('<name>', 'its name (name:<name> for a name of 32 hex characters)')
     .addOption(sourceOption('--generate-key', 'the C2 generates its key, shown once (the default)'))
-    .addOption(sourceOption('--key <key>', 'its 32-byte symmetric key: 64 hex characters or 44 of base64'))
-    .addOption(sourceOption('--password <password>', 'a password the key is derived from (Argon2i); - reads stdin'))
+    .addOption(
+      sourceOption('--key <->', 'its 32-byte symmetric key, read from stdin: 64 hex characters or 44 of base64'),
+    )
+    .addOption(sourceOption('--password <->', 'a password the key is derived from (Argon2i), read from stdin'))
     .addOption(sourceOption('--password-stdin', 'read the password from stdin (kept out of shell history)'))
     .addOption(sourceOption('--pubkey <key>', 'public-key mode: its Ed25519 public key, 64 hex characters or base64'))
     .addOption(new Option('--link <topic...>', 'put it on these topics once created (again: sends the key again)'));
   return withExamples(command, [
     'e4c2 clients create alice',
-    'e4c2 clients create bob --key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f',
+    'e4c2 clients create bob --key - < bob.key.hex',
     'printf %s "$PASSWORD" | e4c2 clients create carol --password-stdin --link home/kitchen home/garden',
     'e4c2 clients create dave --pubkey 3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c --json',
   ]).action(

@@ -136,9 +136,13 @@ export function deviceCommand(): Command {
       const opened = await openDevice(context, options, {
         error: (error, on) => context.output.note(`discarded${on ? ` on ${on}` : ''}: ${error.message}`),
       });
-      await keyFor(opened, topic, options.timeout);
-      await opened.publish(topic, message, { qos: 1 });
-      await opened.end();
+      // Ended whatever happens: an open connection would keep the process alive after the error.
+      try {
+        await keyFor(opened, topic, options.timeout);
+        await opened.publish(topic, message, { qos: 1 });
+      } finally {
+        await opened.end();
+      }
       const bytes = new TextEncoder().encode(message).length;
       if (context.output.forPeople) context.output.line(`Published ${bytes} bytes on ${topic}, protected.`);
       else context.output.data({ topic, bytes });
@@ -169,11 +173,15 @@ export function deviceCommand(): Command {
         },
         error: (error, on) => context.output.note(`discarded${on ? ` on ${on}` : ''}: ${error.message}`),
       });
-      await keyFor(opened, topic, Math.min(options.timeout ?? KEY_WAIT_S, KEY_WAIT_S));
-      await opened.subscribe(topic);
-      context.output.note(`Reading ${topic} (Ctrl-C to stop).`);
-      const why = await until.done;
-      await opened.end();
+      let why: Awaited<typeof until.done>;
+      try {
+        await keyFor(opened, topic, Math.min(options.timeout ?? KEY_WAIT_S, KEY_WAIT_S));
+        await opened.subscribe(topic);
+        context.output.note(`Reading ${topic} (Ctrl-C to stop).`);
+        why = await until.done;
+      } finally {
+        await opened.end();
+      }
       if (why === 'timeout') until.check('messages');
     }),
   );

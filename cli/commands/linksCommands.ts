@@ -11,7 +11,7 @@ import { action, type CliContext } from '../CliContext.js';
 import { namingRefs } from '../ids/namingRefs.js';
 import { clientRef, type Ref, topicRef } from '../ids/refs.js';
 import { followOperation } from '../operations/followOperation.js';
-import { summary, waitOption } from '../operations/startedOperation.js';
+import { summary, timeoutOption, waitOption } from '../operations/startedOperation.js';
 import { failureOf } from '../operations/watchOperation.js';
 import { deliveryFailure, deliverySummary } from '../output/deliveryOutcome.js';
 import { type RekeyOptions, rekeyQuery, withRekey } from './rekeyOption.js';
@@ -88,31 +88,44 @@ export function unlinkCommand(): Command {
         .description('take clients off a topic: the topic is re-keyed for the others (an operation per client)')
         .argument('<topic>', TOPIC_ARGUMENT)
         .argument('<clients...>', CLIENTS_ARGUMENT),
-    ).addOption(waitOption()),
+    )
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 topics unlink home/kitchen bob --wait', 'e4c2 topics unlink home/kitchen bob carol --no-rekey --json'],
   ).action(
-    action(async (context, topicValue: string, clientValues: string[], options: RekeyOptions & { wait?: boolean }) => {
-      const topic = topicRef(topicValue);
-      const clients = clientValues.map(clientRef);
-      const { output } = context;
-      await forEachClient(context, topic, clients, async (path) => {
-        const answer: Unlinked = await context.api.call((api) =>
-          api.DELETE('/v1/topics/{topicHash}/clients/{clientId}', { params: { path, query: rekeyQuery(options) } }),
-        );
-        const what = `"${answer.client}" off "${answer.topic}"`;
-        if (!answer.operation) {
-          output.say(`Took ${what} without re-key: ${answer.delivery ? deliverySummary(answer.delivery) : 'done'}.`);
-          return { outcome: answer, failure: answer.delivery && deliveryFailure(answer.delivery) };
-        }
-        if (!options.wait) {
-          output.say(`Taking ${what}: operation ${answer.operation.id} ${answer.operation.status}.`);
-          if (output.forPeople) output.note(`Follow it: e4c2 operations watch ${answer.operation.id}`);
-          return { outcome: answer };
-        }
-        const finished = await followOperation(context, answer.operation.id);
-        output.say(`Took ${what}: operation ${finished.id} ${finished.status}: ${summary(finished.counts)}.`);
-        return { outcome: finished, failure: failureOf(finished) };
-      });
-    }),
+    action(
+      async (
+        context,
+        topicValue: string,
+        clientValues: string[],
+        options: RekeyOptions & { wait?: boolean; timeout?: number },
+      ) => {
+        const topic = topicRef(topicValue);
+        const clients = clientValues.map(clientRef);
+        const { output } = context;
+        await forEachClient(context, topic, clients, async (path) => {
+          const answer: Unlinked = await context.api.call((api) =>
+            api.DELETE('/v1/topics/{topicHash}/clients/{clientId}', { params: { path, query: rekeyQuery(options) } }),
+          );
+          const what = `"${answer.client}" off "${answer.topic}"`;
+          if (!answer.operation) {
+            output.say(`Took ${what} without re-key: ${answer.delivery ? deliverySummary(answer.delivery) : 'done'}.`);
+            return { outcome: answer, failure: answer.delivery && deliveryFailure(answer.delivery) };
+          }
+          if (!options.wait) {
+            output.say(`Taking ${what}: operation ${answer.operation.id} ${answer.operation.status}.`);
+            if (output.forPeople) output.note(`Follow it: e4c2 operations watch ${answer.operation.id}`);
+            return { outcome: answer };
+          }
+          const finished = await followOperation(
+            context,
+            answer.operation.id,
+            options.timeout === undefined ? {} : { timeout: options.timeout },
+          );
+          output.say(`Took ${what}: operation ${finished.id} ${finished.status}: ${summary(finished.counts)}.`);
+          return { outcome: finished, failure: failureOf(finished) };
+        });
+      },
+    ),
   );
 }

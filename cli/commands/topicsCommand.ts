@@ -8,7 +8,7 @@ import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
 import { action } from '../CliContext.js';
 import { usageError } from '../CliError.js';
 import { topicRef } from '../ids/refs.js';
-import { startedOperation, waitOption } from '../operations/startedOperation.js';
+import { startedOperation, timeoutOption, waitOption } from '../operations/startedOperation.js';
 import type { Column } from '../output/formatTable.js';
 import { linkCommand, unlinkCommand } from './linksCommands.js';
 import { withExamples } from './withExamples.js';
@@ -87,7 +87,8 @@ export function topicsCommand(): Command {
       .alias('rm')
       .description('delete a topic: its devices are sent RemoveTopic, then its links, it and its policies go')
       .argument('<topic>', TOPIC_ARGUMENT)
-      .addOption(waitOption()),
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 topics delete home/kitchen --wait'],
   ).action(
     action(async (context, value: string, options: { wait?: boolean }) => {
@@ -105,7 +106,8 @@ export function topicsCommand(): Command {
       .command('rotate')
       .description("rotate a topic's key: every client on it is sent the new key")
       .argument('<topic>', TOPIC_ARGUMENT)
-      .addOption(waitOption()),
+      .addOption(waitOption())
+      .addOption(timeoutOption()),
     ['e4c2 topics rotate home/kitchen --wait', 'e4c2 topics rotate home/kitchen --json'],
   ).action(
     action(async (context, value: string, options: { wait?: boolean }) => {

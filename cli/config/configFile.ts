@@ -5,12 +5,13 @@
  *
  *   { "profiles": { "default": { "apiUrl": "http://127.0.0.1:8080", "apiKey": "e4c2.local...." } } }
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { CliError } from '../CliError.js';
 import { ExitCode } from '../ExitCode.js';
+import { writePrivateFile } from './writePrivateFile.js';
 
 export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -55,10 +56,7 @@ export function profileNamed(config: Config, name: string): Profile | undefined 
 /** Writes `config` to `file` (0600, in a 0700 folder), replacing it atomically. */
 export function writeConfig(file: string, config: Config): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, file);
+  writePrivateFile(file, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /** Stores (or replaces) one profile. */

@@ -39,6 +39,12 @@ export function profileNameOf(options: ConnectionOptions, env: NodeJS.ProcessEnv
   return name;
 }
 
+/**
+ * A key goes only to the C2 it was given for: a profile's key to the profile's URL, `E4C2_API_KEY` to the URL given
+ * with it (`--api-url` or `E4C2_API_URL`). An explicit profile (`--profile`, `E4C2_PROFILE`) wins over `E4C2_API_KEY`;
+ * a URL other than its profile's, with no key of its own, is refused (exit 3) rather than sent the profile's key.
+ * Without a key (`keyRequired: false`, `health`), no key is sent at all.
+ */
 export function resolveConnection(
   options: ConnectionOptions,
   env: NodeJS.ProcessEnv,
@@ -51,13 +57,30 @@ export function resolveConnection(
   if (explicitProfile && !profile) {
     throw new CliError(`no profile "${name}" in ${file}: run \`e4c2 login --profile ${name}\``, ExitCode.Auth);
   }
-  const apiUrl = options.apiUrl ?? env.E4C2_API_URL ?? profile?.apiUrl;
-  const apiKey = env.E4C2_API_KEY ?? profile?.apiKey;
-  if (!apiUrl || (!apiKey && keyRequired)) {
+  const givenUrl = options.apiUrl ?? env.E4C2_API_URL;
+  const rawUrl = givenUrl ?? profile?.apiUrl;
+  if (!rawUrl) {
+    throw new CliError('no C2 configured: run `e4c2 login`, or set E4C2_API_URL and E4C2_API_KEY', ExitCode.Auth);
+  }
+  const apiUrl = normalizeApiUrl(rawUrl);
+  const fromProfile = { ...(profile ? { profile: name } : {}) };
+  if (!keyRequired) return { apiUrl, ...fromProfile };
+  const envKey = explicitProfile ? undefined : env.E4C2_API_KEY;
+  if (envKey) {
+    if (givenUrl === undefined) {
+      throw new CliError('E4C2_API_KEY goes with E4C2_API_URL (or --api-url): the C2 it is for', ExitCode.Auth);
+    }
+    return { apiUrl, apiKey: envKey };
+  }
+  if (!profile) {
+    throw new CliError('no API key configured: run `e4c2 login`, or set E4C2_API_URL and E4C2_API_KEY', ExitCode.Auth);
+  }
+  if (normalizeApiUrl(profile.apiUrl) !== apiUrl) {
     throw new CliError(
-      `no ${apiUrl ? 'API key' : 'C2'} configured: run \`e4c2 login\`, or set E4C2_API_URL and E4C2_API_KEY`,
+      `the key of profile "${name}" is for ${normalizeApiUrl(profile.apiUrl)}, not ${apiUrl}: set E4C2_API_KEY ` +
+        'for that C2, or log in to it with `e4c2 login --profile <name>`',
       ExitCode.Auth,
     );
   }
-  return { apiUrl: normalizeApiUrl(apiUrl), ...(apiKey ? { apiKey } : {}), ...(profile ? { profile: name } : {}) };
+  return { apiUrl, apiKey: profile.apiKey, ...fromProfile };
 }

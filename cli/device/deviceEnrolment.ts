@@ -5,6 +5,8 @@
  * local mode's embedded broker asks for). Written atomically, mode 0600: it holds the broker password.
  */
 import { FileStateStore } from '../../shared/e4/node/index.js';
+import { CliError } from '../CliError.js';
+import { ExitCode } from '../ExitCode.js';
 
 export interface MqttLogin {
   readonly username: string;
@@ -23,7 +25,12 @@ export function enrolmentPathOf(statePath: string): string {
 
 export async function readEnrolment(path: string): Promise<DeviceEnrolment | undefined> {
   const bytes = await new FileStateStore(path).load();
-  return bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as DeviceEnrolment);
+  if (bytes === undefined) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as DeviceEnrolment;
+  } catch {
+    throw new CliError(`${path} is not an enrolment file (not JSON): fix or delete it`, ExitCode.Refused);
+  }
 }
 
 export async function writeEnrolment(path: string, enrolment: DeviceEnrolment): Promise<void> {

@@ -34,9 +34,10 @@ function parseSeconds(value: string): number {
 }
 
 export const timeoutOption = () =>
-  new Option('--timeout <s>', 'stop waiting after this many seconds (exit 1; the operation goes on)').argParser(
-    parseSeconds,
-  );
+  new Option(
+    '--timeout <s>',
+    'with --wait: stop waiting after this many seconds (exit 1; the operation goes on)',
+  ).argParser(parseSeconds);
 
 /** Whether following `operation` is over. */
 export function followed(operation: Operation, until: Until = 'finished'): boolean {

@@ -13,8 +13,7 @@ type Operation = Schemas['Operation'];
 
 export { timeoutOption } from './followOperation.js';
 
-export const waitOption = () =>
-  new Option('--wait', 'follow the operation until it has finished (progress on stderr; see --timeout)');
+export const waitOption = () => new Option('--wait', 'follow the operation until it has finished (progress on stderr)');
 
 export async function startedOperation(
   context: CliContext,

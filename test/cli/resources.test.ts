@@ -189,16 +189,18 @@ describe('e4c2 clients, topics and links', () => {
     'exits 2 for a malformed key or argument, without a request; 1 for what the API refuses',
     async () => {
       const key = 'a'.repeat(63);
-      const cases: [string[], RegExp][] = [
-        [['clients', 'create', 'erin', '--key', key], /^e4c2: --key: a key is 32 bytes, as 64 hex characters/],
+      const cases: [string[], RegExp, string?][] = [
+        [['clients', 'create', 'erin', '--key', '-'], /^e4c2: --key: a key is 32 bytes, as 64 hex characters/, key],
+        [['clients', 'create', 'erin', '--key', `${'00'.repeat(32)}`], /--key takes - \(the key on stdin\)/],
+        [['clients', 'create', 'erin', '--password', 'on the command line'], /--password takes -/],
         [['clients', 'create', 'erin', '--pubkey', 'AAAA'], /^e4c2: --pubkey: a key is 32 bytes/],
-        [['clients', 'create', 'erin', '--key', `${'00'.repeat(32)}`, '--password-stdin'], /cannot be used with/],
+        [['clients', 'create', 'erin', '--key', '-', '--password-stdin'], /cannot be used with/],
         [['clients', 'create', 'a992900f32d6bd60fa252a7e18074438'], /reads as an id: write name:a992900f/],
         [['topics', 'get', 'name:'], /a name is required after "name:"/],
         [['clients', 'create', 'erin', '--password-stdin'], /no password on stdin/],
       ];
-      for (const [args, message] of cases) {
-        const done = await run(args);
+      for (const [args, message, input] of cases) {
+        const done = await run(args, input);
         expect({ args, code: done.code }).toEqual({ args, code: 2 });
         expect(done.stderr).toMatch(message);
         expect(done.stderr).not.toContain(key);

@@ -4,7 +4,7 @@
  */
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
-import { createClients, MAX_BATCH_CLIENTS } from '../../../shared/c2/clients/createClients.js';
+import { createClients, MAX_BATCH_CLIENTS, MAX_BATCH_PASSWORDS } from '../../../shared/c2/clients/createClients.js';
 import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
 import { reissueMqttCredentials } from '../../../shared/c2/clients/mqttCredentials.js';
 import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
@@ -81,7 +81,8 @@ export const clientRoutes: readonly ApiRoute[] = [
     scope: 'operator',
     operationId: 'createClients',
     summary:
-      `Enrol up to ${MAX_BATCH_CLIENTS} clients (items as for POST /v1/clients), a result per item: created, exists ` +
+      `Enrol up to ${MAX_BATCH_CLIENTS} clients (items as for POST /v1/clients, at most ${MAX_BATCH_PASSWORDS} with a ` +
+      'password), a result per item: created, exists ' +
       '(the same client with the same mode and key, or a generated key asked for: nothing changed, so that a batch ' +
       'is run again safely) or failed (with its error). 200 whatever the items; 400 for a malformed item or a name ' +
       'given twice (nothing created).',

@@ -162,7 +162,11 @@ export async function createClient(
     }
   }
   // A failure here leaves the client without broker credentials: POST /v1/clients/{id}/mqtt-credentials issues them.
-  const mqtt = issuesMqttCredentials(deps) ? await newMqttCredentials(deps, caller.tenantId, record.id) : undefined;
+  // The client is enrolled whatever happens here: a failure is not the request's (it would make a batch or an
+  // enrolment window count the client as not made).
+  const mqtt = issuesMqttCredentials(deps)
+    ? await newMqttCredentials(deps, caller.tenantId, record.id).catch(() => undefined)
+    : undefined;
   return {
     client: clientView(record),
     ...(generated ? { key } : {}),

@@ -1,5 +1,5 @@
 /**
- * Enrols many clients in one request (`POST /v1/clients/batch`, the CLI's import): each item as createClient does
+ * Enrols many clients in one request (`POST /v1/clients/batch`, for bulk enrolment): each item as createClient does
  * (its own record, event and quota slot), at most 8 at once, and a result per item: `created` (with what creation
  * returns once: a generated key, broker credentials, a device certificate), `exists`, or `failed` with the code and
  * message a single creation would have answered. Idempotent, so that an interrupted import is run again as it was:
@@ -19,6 +19,11 @@ import { inlinePasswordKeyDeriver } from './inlinePasswordKeyDeriver.js';
 
 /** The most items of one batch. */
 export const MAX_BATCH_CLIENTS = 100;
+/**
+ * The most items with a password: each costs an Argon2i derivation (about a second of CPU, derived again for an item
+ * that exists), and a batch must answer within the API's 29 s.
+ */
+export const MAX_BATCH_PASSWORDS = 10;
 const CONCURRENCY = 8;
 
 export type BatchItemResult =
@@ -94,6 +99,13 @@ export async function createClients(
 ): Promise<BatchResult> {
   if (inputs.length === 0 || inputs.length > MAX_BATCH_CLIENTS) {
     throw new C2Error(C2ErrorCode.InvalidInput, `a batch has 1 to ${MAX_BATCH_CLIENTS} clients`);
+  }
+  const passwords = inputs.filter((input) => input.mode === 'symmetric' && 'password' in input).length;
+  if (passwords > MAX_BATCH_PASSWORDS) {
+    throw new C2Error(
+      C2ErrorCode.InvalidInput,
+      `a batch has at most ${MAX_BATCH_PASSWORDS} clients with a password (${passwords} given): send more batches`,
+    );
   }
   const names = new Set<string>();
   for (const [index, input] of inputs.entries()) {

@@ -88,16 +88,20 @@ describe('POST /v1/clients/batch', () => {
     // Act
     const empty = await batch([]);
     const tooMany = await batch(Array.from({ length: 101 }, (_, i) => ({ name: `many-${i}`, generateKey: true })));
+    const passwords = await batch(
+      Array.from({ length: 11 }, (_, i) => ({ name: `pw-${i}`, password: 'a long password!' })),
+    );
     const badItem = await batch([
       { name: 'ok-item', generateKey: true },
       { name: 'bad-item', key: 'not base64!' },
     ]);
 
     // Assess
-    for (const answer of [empty, tooMany, badItem])
+    for (const answer of [empty, tooMany, passwords, badItem])
       expect([answer.status, errorCodeOf(answer)]).toEqual([400, 'INVALID_INPUT']);
     expect(badItem.json.error.message).toContain('clients');
     expect((await api.call('GET', '/v1/clients?name=ok-item')).json.items).toEqual([]);
     expect((await api.call('GET', '/v1/clients?name=many-0')).json.items).toEqual([]);
+    expect(passwords.json.error.message).toContain('at most 10 clients with a password');
   });
 });
