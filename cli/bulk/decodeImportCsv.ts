@@ -54,10 +54,12 @@ function parsed(text: string): Parsed[] {
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
-      throw new CliError(
-        `${line ? `line ${line}: ` : ''}not valid CSV (${error.message.replace(/ at line \d+/, '')}): nothing imported`,
-        ExitCode.Refused,
-      );
+      // csv-parse's message may quote the field (a key, a password): only what it says before the value is kept.
+      const why = error.message
+        .replace(/,? value is [\s\S]*$/, '')
+        .replace(/ at line \d+/, '')
+        .slice(0, 160);
+      throw new CliError(`${line ? `line ${line}: ` : ''}not valid CSV (${why}): nothing imported`, ExitCode.Refused);
     }
     throw error;
   }

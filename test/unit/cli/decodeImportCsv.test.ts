@@ -73,6 +73,21 @@ describe('decodeImportRow', () => {
 });
 
 describe('decodeImportCsv', () => {
+  it('refuses a file that is not CSV without quoting the field (a key found by the fuzz test)', () => {
+    const key = 'ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1';
+    for (const text of [`name,key\nx,${key}"`, `name,key\nx,"${key}`, `name,key,topics\n${'a'.repeat(64)}${key}"`]) {
+      let refusal: unknown;
+      try {
+        decodeImportCsv(text, { generateKeys: false });
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toBeInstanceOf(CliError);
+      expect((refusal as CliError).message).toMatch(/^line 2: not valid CSV \(.+\): nothing imported$/);
+      expect((refusal as CliError).message).not.toContain(key.slice(0, 16));
+    }
+  });
+
   it('numbers lines as an editor does (blank lines, CRLF, a BOM, a quoted field over two lines)', () => {
     const text = `\uFEFFname,key,topics\r\na,${KEY},t1;t2\r\n\r\n"b\r\nc",${KEY},\r\nd,${KEY},\r\n`;
     const csv = decodeImportCsv(text);
