@@ -112,6 +112,14 @@ async function followRun(
   return finished;
 }
 
+/** The `?revision=` of a change: the revision it was read at, when known. */
+const revisionQuery = (revision: number | undefined) => (revision === undefined ? {} : { revision });
+
+function printUpdated(context: CliContext, policy: Policy): void {
+  if (context.output.forPeople) context.output.say(`Updated policy ${policy.id} (revision ${policy.revision}).`);
+  else context.output.data(policy);
+}
+
 export function policiesCommand(): Command {
   const policies = withExamples(
     new Command('policies')
@@ -190,13 +198,12 @@ export function policiesCommand(): Command {
       const policy = await context.api.call(
         (client) =>
           client.PUT('/v1/policies/{policyId}', {
-            params: { path: { policyId }, query: revision === undefined ? {} : { revision } },
+            params: { path: { policyId }, query: revisionQuery(revision) },
             body,
           }),
         { notFound: `no policy ${policyId}` },
       );
-      if (context.output.forPeople) context.output.say(`Updated policy ${policy.id} (revision ${policy.revision}).`);
-      else context.output.data(policy);
+      printUpdated(context, policy);
     }),
   );
 
@@ -220,13 +227,12 @@ export function policiesCommand(): Command {
       const policy = await context.api.call(
         (client) =>
           client.PATCH('/v1/policies/{policyId}', {
-            params: { path: { policyId }, query: revision === undefined ? {} : { revision } },
+            params: { path: { policyId }, query: revisionQuery(revision) },
             body,
           }),
         { notFound: `no policy ${policyId}` },
       );
-      if (context.output.forPeople) context.output.say(`Updated policy ${policy.id} (revision ${policy.revision}).`);
-      else context.output.data(policy);
+      printUpdated(context, policy);
     }),
   );
 
