@@ -10,18 +10,25 @@ import { build } from 'esbuild';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-rmSync(here('./dist'), { recursive: true, force: true });
-await build({
-  entryPoints: [here('./main.ts')],
-  outfile: here('./dist/e4c2.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minify: false,
-  legalComments: 'inline',
-  banner: {
-    js: "import { createRequire as __e4c2CreateRequire } from 'node:module';\nconst require = __e4c2CreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+/** Bundles the CLI into `outfile` (the tests build one in a temp folder: test/support/cliBundle.ts). */
+export async function bundleCli(outfile: string): Promise<void> {
+  await build({
+    entryPoints: [here('./main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: false,
+    legalComments: 'inline',
+    banner: {
+      js: "import { createRequire as __e4c2CreateRequire } from 'node:module';\nconst require = __e4c2CreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  rmSync(here('./dist'), { recursive: true, force: true });
+  await bundleCli(here('./dist/e4c2.js'));
+}

@@ -12,7 +12,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../shared/e4/index.js';
-import { CLI_BIN, type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
+import { type CliC2, cliBin, e4c2, startCliC2 } from '../support/cliRun.js';
 import { freePort } from '../support/freePort.js';
 import { ROOT, userEnv } from '../support/processes.js';
 import { recordSecret } from '../support/recordedSecrets.js';
@@ -62,7 +62,7 @@ describe('e4c2 clients import and export', () => {
     });
 
     // Act: an import killed once the C2 holds 300 of the clients.
-    const child = spawn(process.execPath, [CLI_BIN, 'clients', 'import', file], {
+    const child = spawn(process.execPath, [cliBin(), 'clients', 'import', file], {
       cwd: ROOT,
       env: { ...userEnv(), ...c2.env },
       stdio: 'ignore',

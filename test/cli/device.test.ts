@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, decodeState, hashIdAlias, hashTopic } from '../../shared/e4/node/index.js';
-import { CLI_BIN, type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
+import { type CliC2, cliBin, e4c2, startCliC2 } from '../support/cliRun.js';
 import { runProcess, stopProcesses } from '../support/processes.js';
 import { recordSecret } from '../support/recordedSecrets.js';
 
@@ -111,7 +111,7 @@ describe('e4c2 device', () => {
 
     const read = runProcess(
       process.execPath,
-      [CLI_BIN, 'device', 'read', topic, '--state', stateOf('bob'), '--count', '1', '--timeout', '30'],
+      [cliBin(), 'device', 'read', topic, '--state', stateOf('bob'), '--count', '1', '--timeout', '30'],
       broker,
     );
     await read.waitFor(`Reading ${topic}`);
@@ -120,7 +120,7 @@ describe('e4c2 device', () => {
     expect(await read.exited).toBe(0);
     expect(read.stdout()).toBe('hello, bob\n');
 
-    const untilCtrlC = runProcess(process.execPath, [CLI_BIN, 'device', 'listen', '--state', stateOf('bob')], broker);
+    const untilCtrlC = runProcess(process.execPath, [cliBin(), 'device', 'listen', '--state', stateOf('bob')], broker);
     await untilCtrlC.waitFor('Listening as');
     untilCtrlC.child.kill('SIGINT');
     expect(await untilCtrlC.exited).toBe(0); // a clean end on Ctrl-C

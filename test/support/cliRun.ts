@@ -8,11 +8,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
 import { ROOT, userEnv } from './processes.js';
 import { recordSecret, recordSecretsIn } from './recordedSecrets.js';
 
-export const CLI_BIN = join(ROOT, 'cli/bin/e4c2.js');
+/** The CLI the tests run: the bundle of the test run's global setup (test/support/cliBundle.ts). */
+export const cliBin = (): string => inject('cliBundle');
 
 export interface CliRun {
   /** The exit code (null when killed). */
@@ -39,7 +41,7 @@ export function e4c2(
   options: CliRunOptions = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    const child = spawn(process.execPath, [cliBin(), ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...userEnv(), ...env },
     });
