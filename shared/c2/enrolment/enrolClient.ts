@@ -10,9 +10,11 @@
  * too many). The client is created as POST /v1/clients does (its `client.create`
  * event names the window, the actor is the enrol key), flagged `rekeyOnReturn`: when it connects and subscribes it
  * gets a new identity key (clients/acceptReturn.ts), so that a key seen at enrolment soon opens nothing. It is put
- * on the window's topics as links only: no topic key goes out under the enrolment key; the resync that follows the
- * new identity key sends them. A crash after the client and before its links leaves it without some topics (link
- * it by hand; the count of the window keeps its slot).
+ * on the window's topics as links only (links/linkClient.ts without delivery: under each topic's lease, its mode
+ * checked again, a `link.create` event each): no topic key goes out under the enrolment key; the resync that follows
+ * the new identity key sends them. A topic deleted meanwhile, taken by clients of the other mode, or busy past the
+ * lease's wait is skipped: the answer lists the topics linked, and the failed `link.create` event says why. A crash after the client and before its links leaves it without some topics
+ * (link it by hand; the count of the window keeps its slot).
  */
 import { E4Error, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -20,6 +22,7 @@ import { type CreatedClient, createClient } from '../clients/createClient.js';
 import { validateClientName } from '../clients/validateClientName.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { refusalAudited } from '../events/audited.js';
+import { linkClient } from '../links/linkClient.js';
 import type { EnrolmentWindowRecord } from '../ports/EnrolmentWindowStore.js';
 import type { Caller, ClientRecord, Principal } from '../ports.js';
 import { enrolmentWindowStatus } from './EnrolmentWindowView.js';
@@ -73,15 +76,20 @@ export async function enrolClient(deps: C2Deps, principal: Principal, input: Enr
     await deps.store.releaseEnrolmentSlot(tenantId, windowId).catch(() => undefined);
     throw error;
   }
-  const at = new Date(deps.clock()).toISOString();
   const linked: string[] = [];
   for (const topic of window.topics) {
-    if (!(await deps.store.getTopic(tenantId, topic))) continue;
-    await deps.store.putLink({ tenantId, topic, clientName: name, createdAt: at });
-    linked.push(topic);
+    try {
+      await linkClient(deps, caller, { topic, client: name }, { deliver: false });
+      linked.push(topic);
+    } catch (error) {
+      if (!(error instanceof C2Error && SKIPPED.includes(error.code))) throw error;
+    }
   }
   return { ...created, topics: linked };
 }
+
+/** A link refused for these is skipped (the client exists: failing its enrolment would leave it unable to retry). */
+const SKIPPED: readonly C2ErrorCode[] = [C2ErrorCode.NotFound, C2ErrorCode.InvalidInput, C2ErrorCode.ConcurrentUpdate];
 
 function refuseUnlessOpen(window: EnrolmentWindowRecord, now: number): void {
   const status = enrolmentWindowStatus(window, now);

@@ -4,6 +4,10 @@
  * the key again (what a device that lost its state needs; after a revocation of the topic, with a throw-away key
  * first, see sendTopicKey.ts). A topic's clients share one mode: a symmetric client cannot verify the signed frames
  * of public-key clients, so mixing them is INVALID_INPUT.
+ *
+ * `deliver: false` stores the link (under the topic's lease, the mode checked, the `link.create` event written)
+ * without sending anything: for a client whose key is not yet to be trusted (enrolled by trust on first use), whose
+ * topic keys and peers' public keys the resync after its new identity key sends (operations/identityKeyOperation.ts).
  */
 import type { C2Deps } from '../C2Deps.js';
 import { requireClient } from '../clients/requireClient.js';
@@ -30,7 +34,17 @@ export interface LinkResult {
   readonly delivery: DeliveryReport;
 }
 
-export async function linkClient(deps: C2Deps, caller: Caller, input: LinkInput): Promise<LinkResult> {
+export interface LinkOptions {
+  /** Send the topic key (and public keys) now; default true. */
+  readonly deliver?: boolean;
+}
+
+export async function linkClient(
+  deps: C2Deps,
+  caller: Caller,
+  input: LinkInput,
+  options: LinkOptions = {},
+): Promise<LinkResult> {
   const topic = validateTopic(input?.topic);
   const name = validateClientName(input?.client);
   const { tenantId } = caller;
@@ -52,8 +66,10 @@ export async function linkClient(deps: C2Deps, caller: Caller, input: LinkInput)
           await deps.store.deleteLink(tenantId, topic, name);
           throw new C2Error(C2ErrorCode.NotFound, `no client "${name}"`);
         }
-        await sendTopicKey(deps, sender, turn, client, { mayHoldOld: linkedBefore });
-        await sharePubKeys(deps, sender, client, topic);
+        if (options.deliver !== false) {
+          await sendTopicKey(deps, sender, turn, client, { mayHoldOld: linkedBefore });
+          await sharePubKeys(deps, sender, client, topic);
+        }
         const delivery = sender.report();
         return {
           value: { topic, client: name, keyVersion: record.keyVersion, delivery },

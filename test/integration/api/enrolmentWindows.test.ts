@@ -179,11 +179,11 @@ describe('an enrolment window', () => {
     expect(errorCodeOf(answer)).toBe('ENROLMENT_CLOSED');
   });
 
-  it('enrols only its mode, and puts each device on its topics without sending their keys yet', async () => {
+  it('enrols only its mode, and puts each device on its topics (audited) without sending their keys yet', async () => {
     // Prepare
     const topic = 'tofu/line/3';
     expect((await api.call('POST', '/v1/topics', { body: { topic } })).status).toBe(201);
-    const { token } = await openWindow({ durationMinutes: 60, maxCount: 5, mode: 'pubkey', topics: [topic] });
+    const { id, token } = await openWindow({ durationMinutes: 60, maxCount: 5, mode: 'pubkey', topics: [topic] });
 
     // Act
     const symmetric = await enrol(token, { name: 'tofu-sym', key: keyOf(8) });
@@ -197,7 +197,14 @@ describe('an enrolment window', () => {
     expect(pubkey.json.topics).toEqual([topic]);
     const topics = (await api.call('GET', `/v1/clients/${pubkey.json.client.id}/topics`)).json.items;
     expect(topics.map((t: { topic: string }) => t.topic)).toEqual([topic]);
+    // The link is in the audit trail, made by the window's key, and sent nothing (its key is not trusted yet).
     const linkEvents = (await api.call('GET', '/v1/events?action=link.create')).json.items;
-    expect(linkEvents).toEqual([]);
+    expect(linkEvents).toHaveLength(1);
+    expect(linkEvents[0]).toMatchObject({
+      actor: `apikey:${id}`,
+      result: 'ok',
+      target: { type: 'link', name: `${topic} tofu-pub` },
+      details: { delivery: { sent: 0, delivered: 0, failed: [] } },
+    });
   });
 });
