@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -17,5 +18,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker less than the cores: one worker on CI's two cores, idle half the time while a
+    // test waits on its servers and subprocesses. Two at least (VITEST_MAX_WORKERS overrides).
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
