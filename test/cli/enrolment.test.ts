@@ -2,7 +2,8 @@
  * `e4c2 enrolment` as a subprocess against local mode: a window opened (its token shown once, and it enrols a device
  * over the API), listed, shown, closed (its token refused from then on); usage errors and an unknown window. And trust
  * on first use from the terminal: `e4c2 device enrol --token -` enrols a device with a window's token (no operator
- * key), the device listens and gets its new identity key (key version 2) then its topic's key; a closed window's
+ * key; a public-key device too, given the C2's public key), the device listens and gets its new identity key (key
+ * version 2) then its topic's key; a closed window's
  * token is ENROLMENT_CLOSED (exit 1); the token is never taken as an argument's value.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -36,12 +37,22 @@ describe('e4c2 enrolment', () => {
   it('opens a window whose token enrols devices, lists, shows and closes it', async () => {
     // Act
     const opened = await e4c2(
-      ['enrolment', 'open', '--max-count', '2', '--minutes', '30', '--name', 'line 1', '--json'],
+      ['enrolment', 'open', '--max-count', '3', '--minutes', '30', '--name', 'line 1', '--json'],
       c2.env,
     );
     const { window, token } = opened.json<{ window: Window; token: string }>();
     recordSecret(token);
     const first = await enrol(token, 'tofu-cli-1');
+    // A public-key device from the terminal: its key pair made here, the C2's public key given (no token reads it).
+    const c2Key = await fetch(`${c2.server.apiUrl}/v1/keys/c2`, {
+      headers: { authorization: `Bearer ${c2.env.E4C2_API_KEY}` },
+    });
+    const { publicKey } = (await c2Key.json()) as { publicKey: string };
+    const pubkeyDevice = await e4c2(
+      ['device', 'enrol', 'tofu-pk', '--pubkey', '--token', '-', '--c2-pubkey', publicKey, '--json'],
+      { E4C2_API_URL: c2.server.apiUrl, E4C2_DEVICE_STATE: join(c2.dir, 'tofu-pk.json') },
+      { input: token },
+    );
     const listed = await e4c2(['enrolment', 'list'], c2.env);
     const shown = (await e4c2(['enrolment', 'get', window.id, '--json'], c2.env)).json<Window>();
     const closed = await e4c2(['enrolment', 'close', window.id, '--json'], c2.env);
@@ -50,11 +61,13 @@ describe('e4c2 enrolment', () => {
     // Assess
     expect(opened.code).toBe(0);
     expect(opened.stderr).toContain('shown once');
-    expect(window).toMatchObject({ status: 'open', maxCount: 2, enrolled: 0 });
+    expect(window).toMatchObject({ status: 'open', maxCount: 3, enrolled: 0 });
     expect(first.status).toBe(201);
+    expect(pubkeyDevice).toMatchObject({ code: 0, stderr: '' });
+    expect(pubkeyDevice.json()).toMatchObject({ client: { name: 'tofu-pk', mode: 'pubkey', rekeyOnReturn: true } });
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`^${window.id}\\s+line 1\\s+open\\s+1/2`, 'm'));
-    expect(shown).toMatchObject({ id: window.id, enrolled: 1 });
+    expect(listed.stdout).toMatch(new RegExp(`^${window.id}\\s+line 1\\s+open\\s+2/3`, 'm'));
+    expect(shown).toMatchObject({ id: window.id, enrolled: 2 });
     expect(closed.json<Window>()).toMatchObject({ id: window.id, status: 'closed' });
     expect(after.status).toBe(401);
   });
