@@ -3,8 +3,8 @@
  * over the API), listed, shown, closed (its token refused from then on); usage errors and an unknown window. And trust
  * on first use from the terminal: `e4c2 device enrol --token -` enrols a device with a window's token (no operator
  * key; a public-key device too, given the C2's public key), the device listens and gets its new identity key (key
- * version 2) then its topic's key; a closed window's
- * token is ENROLMENT_CLOSED (exit 1); the token is never taken as an argument's value.
+ * version 2) then its topic's key; a closed window's token is ENROLMENT_CLOSED (exit 1); the token is never taken as
+ * an argument's value.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
