@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createApiHandler } from '../functions/api/createApiHandler.js';
 import { MqttReceiptSubscriber } from '../shared/adapters/local/MqttReceiptSubscriber.js';
+import type { WorkerPasswordKeyDeriverOptions } from '../shared/adapters/local/WorkerPasswordKeyDeriver.js';
 import { countUsableAdminKeys } from '../shared/c2/apiKeys/countUsableAdminKeys.js';
 import { createApiKey } from '../shared/c2/apiKeys/createApiKey.js';
 import type { C2Deps } from '../shared/c2/C2Deps.js';
@@ -72,6 +73,8 @@ export interface StartLocalOptions {
   readonly createHandler?: (deps: C2Deps) => LambdaHttpHandler;
   /** The C2's clock (tests); default Date.now. It must run: the C2 waits for it to reach a command's second. */
   readonly clock?: Clock;
+  /** Password key derivations: threads and queue (WorkerPasswordKeyDeriver.ts); default one thread, 8 waiting. */
+  readonly passwordKeys?: WorkerPasswordKeyDeriverOptions;
 }
 
 export interface LocalC2Server {
@@ -172,6 +175,7 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
         },
       },
       log,
+      ...(options.passwordKeys ? { passwordKeys: options.passwordKeys } : {}),
       startWorker: false,
       ...(options.clock ? { clock: options.clock } : {}),
     });

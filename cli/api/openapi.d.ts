@@ -65,7 +65,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enrol up to 100 clients (items as for POST /v1/clients, at most 10 with a password), a result per item: created, exists (the same client with the same mode and key, or a generated key asked for: nothing changed, so that a batch is run again safely) or failed (with its error). 200 whatever the items; 400 for a malformed item or a name given twice (nothing created). */
+        /** Enrol up to 100 clients (items as for POST /v1/clients, at most 10 with a password), a result per item: created, exists (the same client with the same mode and key, compared: nothing changed, so that a batch is run again safely), exists_unverified (a generated key asked for and a symmetric client of that name held: nothing changed, and nothing says it holds a key the caller has) or failed (with its error; ALREADY_EXISTS for the name held with another key or mode). 200 whatever the items; 400 for a malformed item or a name given twice (nothing created). */
         post: operations["createClients"];
         delete?: never;
         options?: never;
@@ -1457,10 +1457,10 @@ export interface operations {
                             mqtt?: components["schemas"]["MqttCredentials"];
                             name: string;
                             /**
-                             * @description created: enrolled now (key, mqtt, device shown this once); exists: the tenant has this client with the same mode and key (or the item asked for a generated key), nothing changed; failed: see error.
+                             * @description created: enrolled now (key, mqtt, device shown this once); exists: the tenant has this client with the same mode and key (compared): it holds the item's key, nothing changed; exists_unverified: the item asked for a generated key and the tenant has a symmetric client of this name: nothing to compare, so whether it holds a key the caller has is unknown (its key was shown once, when it was created), nothing changed; failed: see error (ALREADY_EXISTS for the name held with another key or mode).
                              * @enum {string}
                              */
-                            status: "created" | "exists" | "failed";
+                            status: "created" | "exists" | "exists_unverified" | "failed";
                             /** @description Why the item failed: the code and message POST /v1/clients would have answered. */
                             error?: {
                                 code: string;
@@ -1470,6 +1470,8 @@ export interface operations {
                         counts: {
                             created: number;
                             exists: number;
+                            /** @description Items answered exists_unverified. */
+                            existsUnverified: number;
                             failed: number;
                         };
                     };

@@ -1,8 +1,9 @@
 /**
  * `e4c2 clients import <file>`: enrols devices from a CSV file (decodeImportCsv.ts for the format). Every line is
- * checked first and each bad one reported (`line 17: <reason>` on stderr); the good ones are then created
- * `--concurrency` at a time and put on their topics (importClients.ts). Re-run after an interruption, it skips the
- * clients that exist and links again (links are idempotent). Ends with a summary (created, existing, links, failed)
+ * checked first and each bad one reported (`line 17: <reason>` on stderr); the good ones are then created in batches
+ * of up to 100 (`POST /v1/clients/batch`), `--concurrency` batches at a time, and put on their topics
+ * (importClients.ts). Re-run after an interruption, it skips the clients that exist with the line's key and links
+ * again (links are idempotent). Ends with a summary (created, existing, links, failed)
  * and exit 1 when a line failed; `--report` writes the failed lines, with their reasons, to a CSV file that can be
  * fixed and imported again.
  */
@@ -25,8 +26,9 @@ interface ImportFlags {
   generateKeys?: string;
 }
 
-const DEFAULT_CONCURRENCY = 8;
-const MAX_CONCURRENCY = 64;
+/** Batches in flight (each up to 100 clients). */
+const DEFAULT_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 16;
 
 function parseConcurrency(value: string): number {
   const n = Number(value);
@@ -52,15 +54,18 @@ The file: CSV with a header row naming its columns, one client a line:
   pubkey    or its Ed25519 public key, 64 hex characters (a public-key client)
   topics    optional: topics to put it on, separated by ";" (created when missing)
 A line gives at most one of key, password and pubkey; one with none is bad, unless --generate-keys names a file:
-keys are then generated and written there (name,key in hex; mode 0600; never shown), each before its client is
-created, and found there again when the import is run again. Columns "line" and "reason" (those of a --report
-file) are ignored.
+keys are then generated and written there (name,key in hex; mode 0600; never shown), each before the batch that
+creates its client, and found there again when the import is run again. Columns "line" and "reason" (those of a
+--report file) are ignored.
 
 Every line is checked before anything is created; bad lines are reported as "line N: reason" on stderr and
-skipped, the others imported. Interrupted, run the same command again: clients that exist are skipped (counted
-"existing"; their keys are not compared nor changed: delete one to enrol it again with another key) and links
-are made again (the device is sent the topic key again). Exit 1 when any line failed. Local mode: the broker
-credentials the C2 issues with each client are not kept; issue new ones per device when it is set up.
+skipped, the others imported in batches of up to 100 clients (at most 10 with a password), --concurrency
+batches at a time (default ${DEFAULT_CONCURRENCY}); a C2 too busy for some (HTTP 429/503, or BUSY deriving
+passwords) is tried again after a pause. Interrupted, run the same command again: a client that exists with the
+line's key (password, public key) is skipped (counted "existing"); one of that name with another key or mode is
+a failed line (its key is not changed: delete it to enrol it again); links are made again (the device is sent
+the topic key again). Exit 1 when any line failed. Local mode: the broker credentials the C2 issues with each
+client are not kept; issue new ones per device when it is set up.
 `;
 
 export function clientsImportCommand(): Command {
@@ -70,7 +75,9 @@ export function clientsImportCommand(): Command {
       .argument('<file>', 'the CSV file ("-": stdin)')
       .addOption(new Option('--dry-run', 'check every line, create nothing'))
       .addOption(
-        new Option('--concurrency <n>', 'requests at once').argParser(parseConcurrency).default(DEFAULT_CONCURRENCY),
+        new Option('--concurrency <n>', 'batches of up to 100 clients in flight at once')
+          .argParser(parseConcurrency)
+          .default(DEFAULT_CONCURRENCY),
       )
       .addOption(new Option('--report <file>', 'write the failed lines, with a reason column, to this CSV file'))
       .addOption(
@@ -80,7 +87,7 @@ export function clientsImportCommand(): Command {
     [
       'e4c2 clients import devices.csv',
       'e4c2 clients import devices.csv --dry-run',
-      'e4c2 clients import devices.csv --concurrency 16 --report failed.csv',
+      'e4c2 clients import devices.csv --concurrency 8 --report failed.csv',
       'e4c2 clients import names.csv --generate-keys device-keys.csv',
     ],
   ).action(

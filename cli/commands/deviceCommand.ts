@@ -2,17 +2,20 @@
  * `e4c2 device ...`: a device from a terminal, for demos and troubleshooting (the device library in cli/device/):
  * enrol one (its state file and enrolment beside it), listen to its C2 commands, publish and read protected messages.
  * A real device keeps its key in protected storage and is enrolled by an operator; this one keeps both in files.
+ * `enrol --token -` (or `--token-file`) enrols it by trust on first use instead, with an enrolment window's token.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { bytesToHex } from '../../shared/e4/node/index.js';
+import { bytesToHex, fromBase64 } from '../../shared/e4/node/index.js';
 import { action } from '../CliContext.js';
-import { CliError } from '../CliError.js';
+import { CliError, usageError } from '../CliError.js';
 import { enrolDevice } from '../device/enrolDevice.js';
+import { enrolmentToken, type TokenFlags } from '../device/enrolmentToken.js';
 import { DEVICE_MODES, type DeviceMode } from '../device/newDeviceIdentity.js';
 import { type DeviceOptions, openDevice } from '../device/openDevice.js';
 import { printEvent } from '../device/printEvent.js';
 import { RunUntil } from '../device/runUntil.js';
 import { ExitCode } from '../ExitCode.js';
+import { keyArgumentOf } from '../keys/keyArgumentOf.js';
 import { withExamples } from './withExamples.js';
 
 const DEFAULT_STATE = 'e4c2-device.json';
@@ -70,19 +73,54 @@ export function deviceCommand(): Command {
     device
       .command('enrol')
       .description(
-        'make a device (a key, or a key pair with --mode pubkey) in a state file and create its client in the C2',
+        'make a device (a key, or a key pair with --mode pubkey) in a state file and create its client in the C2; ' +
+          'with --token - or --token-file, the device enrols itself in an enrolment window (trust on first use)',
       )
       .argument('<name>', 'the device name')
       .addOption(stateOption())
-      .addOption(new Option('--mode <mode>', 'its E4 mode (default: symmetric)').choices(DEVICE_MODES)),
-    ['e4c2 device enrol alice --state alice.json', 'e4c2 device enrol bob --mode pubkey --state bob.json --json'],
+      .addOption(new Option('--mode <mode>', 'its E4 mode (default: symmetric)').choices(DEVICE_MODES))
+      .addOption(new Option('--pubkey', 'public-key mode (as --mode pubkey): only its Ed25519 public key is sent'))
+      .addOption(
+        new Option('--token <source>', 'an enrolment window\'s token, read from stdin ("-"); never the token itself'),
+      )
+      .addOption(new Option('--token-file <file>', "an enrolment window's token, read from this file"))
+      .addOption(
+        new Option('--c2-pubkey <key>', "with a token and public-key mode: the C2's public key (hex or base64)"),
+      ),
+    [
+      'e4c2 device enrol alice --state alice.json',
+      'e4c2 device enrol bob --mode pubkey --state bob.json --json',
+      'e4c2 device enrol sensor-0042 --token - --state sensor.json < enrol-token.txt',
+      'e4c2 device enrol cam-7 --pubkey --token-file enrol-token.txt --c2-pubkey "$C2_PUBKEY" --state cam-7.json',
+    ],
   ).action(
-    action(async (context, name: string, options: { state: string; mode?: DeviceMode }) => {
-      const enrolled = await enrolDevice(context, name, options);
-      if (!context.output.forPeople) return context.output.data(enrolled);
-      context.output.line(`Enrolled "${name}" (${enrolled.client.mode}, id ${enrolled.client.id}).`);
-      context.output.line(`State: ${enrolled.state}; enrolment and broker credentials: ${enrolled.enrolment}`);
-    }),
+    action(
+      async (
+        context,
+        name: string,
+        options: TokenFlags & { state: string; mode?: DeviceMode; pubkey?: boolean; c2Pubkey?: string },
+      ) => {
+        if (options.pubkey && options.mode === 'symmetric') throw usageError('--pubkey and --mode symmetric disagree');
+        const token = await enrolmentToken(options);
+        if (options.c2Pubkey !== undefined && token === undefined) {
+          throw usageError('--c2-pubkey goes with --token or --token-file (the operator path reads it from the C2)');
+        }
+        const c2PublicKey =
+          options.c2Pubkey === undefined ? undefined : fromBase64(keyArgumentOf(options.c2Pubkey, '--c2-pubkey'));
+        const enrolled = await enrolDevice(context, name, {
+          state: options.state,
+          ...(options.pubkey ? { mode: 'pubkey' as const } : options.mode ? { mode: options.mode } : {}),
+          ...(token !== undefined ? { token } : {}),
+          ...(c2PublicKey ? { c2PublicKey } : {}),
+        });
+        if (!context.output.forPeople) return context.output.data(enrolled);
+        context.output.line(`Enrolled "${name}" (${enrolled.client.mode}, id ${enrolled.client.id}).`);
+        context.output.line(`State: ${enrolled.state}; enrolment and broker credentials: ${enrolled.enrolment}`);
+        if (token !== undefined) {
+          context.output.line('It gets a new identity key as soon as it comes back (e4c2 device listen).');
+        }
+      },
+    ),
   );
 
   withExamples(

@@ -2,7 +2,8 @@
  * `e4c2 clients import` and `export` as operators run them, against local mode: 1,000 devices with 3 bad lines, the
  * import killed (SIGKILL) once the C2 holds 300 of them, then run again: it completes, skips what exists, duplicates
  * nothing, reports the bad lines by number and exits 1; the export gives back the names and topics. Then the other
- * kinds of key material, generated keys (their file, reused on a second run, never shown), the dry run and the
+ * kinds of key material, generated keys (their file, reused on a second run, never shown), names held with another
+ * key or mode, more passwords than local mode derives at once (its BUSY items tried again), the dry run and the
  * failure report.
  */
 import { spawn } from 'node:child_process';
@@ -19,7 +20,8 @@ import { recordSecret } from '../support/recordedSecrets.js';
 
 let c2: CliC2;
 beforeAll(async () => {
-  c2 = await startCliC2();
+  // One password derivation waiting at most (local mode's default is 8): a few passwords at once make it BUSY.
+  c2 = await startCliC2({ passwordKeys: { maxQueued: 1 } });
 });
 afterAll(() => c2?.close());
 
@@ -61,8 +63,9 @@ describe('e4c2 clients import and export', () => {
       if (![99, 499, 899].includes(i)) expected.set(`dev-${i}`, topicsOf(i).sort());
     });
 
-    // Act: an import killed once the C2 holds 300 of the clients.
-    const child = spawn(process.execPath, [cliBin(), 'clients', 'import', file], {
+    // Act: an import killed once the C2 holds 300 of the clients (one batch of 100 at a time: the default four
+    // would be done before the count is seen).
+    const child = spawn(process.execPath, [cliBin(), 'clients', 'import', file, '--concurrency', '1'], {
       cwd: ROOT,
       env: { ...userEnv(), ...c2.env },
       stdio: 'ignore',
@@ -148,8 +151,14 @@ describe('e4c2 clients import and export', () => {
     const keysText = readFileSync(keysFile, 'utf8');
     const again = await e4c2(['clients', 'import', file, '--generate-keys', keysFile], c2.env);
     const pk = await e4c2(['clients', 'get', 'pk-1', '--json'], c2.env);
-    writeFileSync(join(c2.dir, 'other-mode.csv'), `name,key\npk-1,${keyOf(5)}\n`);
+    writeFileSync(join(c2.dir, 'other-mode.csv'), `name,key\npk-1,${keyOf(5)}\npw-1,${keyOf(5)}\n`);
     const otherMode = await e4c2(['clients', 'import', join(c2.dir, 'other-mode.csv')], c2.env);
+    // A batch of 4 passwords: more than this C2 derives and queues at once (one, and one waiting).
+    const passwords = Array.from({ length: 4 }, (_, i) => `many-pw-${i},password number ${i} of four`);
+    writeFileSync(join(c2.dir, 'passwords.csv'), `name,password\n${passwords.join('\n')}\n`);
+    const manyPasswords = await e4c2(['clients', 'import', join(c2.dir, 'passwords.csv'), '--json'], c2.env, {
+      timeoutMs: 60_000,
+    });
     const down = `http://127.0.0.1:${await freePort()}`;
     const unreachable = await e4c2(['clients', 'import', file, '--generate-keys', keysFile], {
       ...c2.env,
@@ -169,7 +178,7 @@ describe('e4c2 clients import and export', () => {
     expect(imported).toMatchObject({ code: 0, stderr: '' });
     expect(imported.json()).toEqual({ lines: 4, created: 4, existing: 0, linked: 3, topicsCreated: 3, failed: 0 });
     expect(pk.json()).toMatchObject({ name: 'pk-1', mode: 'pubkey', topicCount: 1 });
-    expect(await clientCount()).toBe(before + 4);
+    expect(await clientCount()).toBe(before + 4 + 4);
     expect(statSync(keysFile).mode & 0o777).toBe(0o600);
     const keys = parse(keysText, { columns: true }) as { name: string; key: string }[];
     expect(keys.map((k) => k.name)).toEqual(['gen-1', 'gen-2']);
@@ -186,10 +195,23 @@ describe('e4c2 clients import and export', () => {
       stdout: '4 lines: 0 clients created, 4 existing, 3 links, 0 topics created, 0 failed.\n',
     });
     expect(readFileSync(keysFile, 'utf8')).toBe(keysText);
-    // A name held in the other mode is a failed line.
+    // A name held in the other mode, or with another key, is a failed line naming it.
     expect(otherMode).toMatchObject({
       code: 1,
-      stderr: 'line 2: ALREADY_EXISTS: client exists already, in pubkey mode\ne4c2: 1 of 1 lines failed\n',
+      stderr:
+        'line 2: ALREADY_EXISTS: client "pk-1" exists with another mode\n' +
+        'line 3: ALREADY_EXISTS: client "pw-1" exists with another key\n' +
+        'e4c2: 2 of 2 lines failed\n',
+    });
+    // Passwords the C2 was too busy for were tried again, not failed.
+    expect(manyPasswords).toMatchObject({ code: 0, stderr: '' });
+    expect(manyPasswords.json()).toEqual({
+      lines: 4,
+      created: 4,
+      existing: 0,
+      linked: 0,
+      topicsCreated: 0,
+      failed: 0,
     });
     // A C2 that cannot be reached stops the import (exit 5) instead of failing every line.
     expect(unreachable).toMatchObject({

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import { type LocalC2Server, type StartLocalOptions, startLocal } from '../../local/startLocal.js';
 import { ROOT, userEnv } from './processes.js';
 import { recordSecret, recordSecretsIn } from './recordedSecrets.js';
 
@@ -85,10 +85,10 @@ export interface CliC2 {
 }
 
 /** Local mode on free ports with a new state folder, and the environment the CLI needs to reach it. */
-export async function startCliC2(): Promise<CliC2> {
+export async function startCliC2(options: Pick<StartLocalOptions, 'passwordKeys'> = {}): Promise<CliC2> {
   const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-cli-state-'));
   const dir = await mkdtemp(join(tmpdir(), 'e4c2-cli-'));
-  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0 });
+  const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, ...options });
   recordSecret(server.adminKey!);
   if (server.platformKey) recordSecret(server.platformKey);
   return {

@@ -82,10 +82,11 @@ export const clientRoutes: readonly ApiRoute[] = [
     operationId: 'createClients',
     summary:
       `Enrol up to ${MAX_BATCH_CLIENTS} clients (items as for POST /v1/clients, at most ${MAX_BATCH_PASSWORDS} with a ` +
-      'password), a result per item: created, exists ' +
-      '(the same client with the same mode and key, or a generated key asked for: nothing changed, so that a batch ' +
-      'is run again safely) or failed (with its error). 200 whatever the items; 400 for a malformed item or a name ' +
-      'given twice (nothing created).',
+      'password), a result per item: created, exists (the same client with the same mode and key, compared: ' +
+      'nothing changed, so that a batch is run again safely), exists_unverified (a generated key asked for and a ' +
+      'symmetric client of that name held: nothing changed, and nothing says it holds a key the caller has) or ' +
+      'failed (with its error; ALREADY_EXISTS for the name held with another key or mode). 200 whatever the items; ' +
+      '400 for a malformed item or a name given twice (nothing created).',
     body: CreateClientsBodySchema,
     response: ClientBatchResultSchema,
     run: async (deps, caller, { body }) => {

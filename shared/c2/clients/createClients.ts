@@ -1,12 +1,14 @@
 /**
  * Enrols many clients in one request (`POST /v1/clients/batch`, for bulk enrolment): each item as createClient does
  * (its own record, event and quota slot), at most 8 at once, and a result per item: `created` (with what creation
- * returns once: a generated key, broker credentials, a device certificate), `exists`, or `failed` with the code and
- * message a single creation would have answered. Idempotent, so that an interrupted import is run again as it was:
- * an item whose name the tenant already has with the same mode and key (compared in constant time, the stored key
- * unwrapped; a password derived again; a public key) is `exists`, and so is one that asked for a generated key (there
- * is nothing to compare: its key was shown by the request that created it). The same name with another key, or a
- * key the client has since replaced (a new identity key), is `failed` ALREADY_EXISTS.
+ * returns once: a generated key, broker credentials, a device certificate), `exists`, `exists_unverified`, or
+ * `failed` with the code and message a single creation would have answered. Idempotent, so that an interrupted import
+ * is run again as it was: an item whose name the tenant already has with the same mode and key (compared in constant
+ * time, the stored key unwrapped; a password derived again; a public key) is `exists`: the caller's key is the
+ * client's. One that asked for a generated key, whose name the tenant has in symmetric mode, is `exists_unverified`:
+ * there is nothing to compare (a generated key was shown once, by the request that created it), so the caller cannot
+ * take the client to hold a key it has. The same name with another key or mode, or a key the client has since
+ * replaced (a new identity key), is `failed` ALREADY_EXISTS.
  */
 import { equalBytes, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -28,12 +30,12 @@ const CONCURRENCY = 8;
 
 export type BatchItemResult =
   | ({ readonly name: string; readonly status: 'created' } & CreatedClient)
-  | { readonly name: string; readonly status: 'exists'; readonly client: ClientView }
+  | { readonly name: string; readonly status: 'exists' | 'exists_unverified'; readonly client: ClientView }
   | { readonly name: string; readonly status: 'failed'; readonly error: { code: string; message: string } };
 
 export interface BatchResult {
   readonly results: BatchItemResult[];
-  readonly counts: { created: number; exists: number; failed: number };
+  readonly counts: { created: number; exists: number; existsUnverified: number; failed: number };
 }
 
 /** The key an item gives, to compare with a stored one; undefined for a generated key. */
@@ -47,11 +49,15 @@ async function givenKey(deps: C2Deps, input: CreateClientInput): Promise<Uint8Ar
   return undefined;
 }
 
-/** Whether the stored client is the enrolment `input` asks for. */
-async function sameEnrolment(deps: C2Deps, record: ClientRecord, input: CreateClientInput): Promise<boolean> {
+/** Whether the stored client is the enrolment `input` asks for: 'unverified' when the input gives no key. */
+async function sameEnrolment(
+  deps: C2Deps,
+  record: ClientRecord,
+  input: CreateClientInput,
+): Promise<boolean | 'unverified'> {
   if (record.mode !== input.mode) return false;
   const given = await givenKey(deps, input);
-  if (given === undefined) return true;
+  if (given === undefined) return 'unverified';
   const { tenantId, name, keyVersion } = record;
   const stored = await deps.vault.unwrap(record.wrappedKey, { tenantId, kind: 'client', name, version: keyVersion });
   try {
@@ -72,7 +78,9 @@ async function existing(deps: C2Deps, caller: Caller, input: CreateClientInput, 
   const { name } = input;
   const record = await deps.store.getClient(caller.tenantId, name);
   if (!record) return { name, status: 'failed', error: { code: error.code, message: error.message } } as const;
-  if (await sameEnrolment(deps, record, input)) return { name, status: 'exists', client: clientView(record) } as const;
+  const same = await sameEnrolment(deps, record, input);
+  if (same === 'unverified') return { name, status: 'exists_unverified', client: clientView(record) } as const;
+  if (same) return { name, status: 'exists', client: clientView(record) } as const;
   const message = `client "${name}" exists with another ${record.mode === input.mode ? 'key' : 'mode'}`;
   return { name, status: 'failed', error: { code: error.code, message } } as const;
 }
@@ -122,7 +130,7 @@ export async function createClients(
       results[index] = await enrolOne(deps, caller, input);
     },
   );
-  const counts = { created: 0, exists: 0, failed: 0 };
-  for (const result of results) counts[result.status]++;
+  const counts = { created: 0, exists: 0, existsUnverified: 0, failed: 0 };
+  for (const { status } of results) counts[status === 'exists_unverified' ? 'existsUnverified' : status]++;
   return { results, counts };
 }

@@ -150,10 +150,13 @@ export const ClientBatchResultSchema = z.strictObject({
     .array(
       CreatedClientSchema.partial({ client: true }).extend({
         name: z.string(),
-        status: z.enum(['created', 'exists', 'failed']).meta({
+        status: z.enum(['created', 'exists', 'exists_unverified', 'failed']).meta({
           description:
             'created: enrolled now (key, mqtt, device shown this once); exists: the tenant has this client with the ' +
-            'same mode and key (or the item asked for a generated key), nothing changed; failed: see error.',
+            "same mode and key (compared): it holds the item's key, nothing changed; exists_unverified: the item " +
+            'asked for a generated key and the tenant has a symmetric client of this name: nothing to compare, so ' +
+            'whether it holds a key the caller has is unknown (its key was shown once, when it was created), nothing ' +
+            'changed; failed: see error (ALREADY_EXISTS for the name held with another key or mode).',
         }),
         error: z
           .strictObject({ code: z.string(), message: z.string() })
@@ -165,6 +168,7 @@ export const ClientBatchResultSchema = z.strictObject({
   counts: z.strictObject({
     created: z.number().int().min(0),
     exists: z.number().int().min(0),
+    existsUnverified: z.number().int().min(0).meta({ description: 'Items answered exists_unverified.' }),
     failed: z.number().int().min(0),
   }),
 });

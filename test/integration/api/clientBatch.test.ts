@@ -1,7 +1,7 @@
 /**
  * `POST /v1/clients/batch` over the local adapters: a result per item, keys shown once, and idempotent (a batch run
- * again after an interruption answers `exists` for what it created, `failed` for a name held with another key);
- * malformed batches refused whole.
+ * again after an interruption answers `exists` for what it created with a key it gave, `exists_unverified` for a
+ * generated key, `failed` for a name held with another key or mode); malformed batches refused whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomEd25519KeyPair, randomKey, toBase64 } from '../../../shared/e4/index.js';
@@ -40,7 +40,7 @@ describe('POST /v1/clients/batch', () => {
 
     // Assess
     expect(first.status, first.raw).toBe(200);
-    expect(first.json.counts).toEqual({ created: 4, exists: 0, failed: 0 });
+    expect(first.json.counts).toEqual({ created: 4, exists: 0, existsUnverified: 0, failed: 0 });
     expect(first.json.results.map((r: { name: string; status: string }) => `${r.name} ${r.status}`)).toEqual(
       items.map((item) => `${item.name} created`),
     );
@@ -48,7 +48,14 @@ describe('POST /v1/clients/batch', () => {
     expect(first.json.results[0].key).toBeUndefined();
     expect(first.json.results[3].client).toMatchObject({ name: 'batch-pubkey', mode: 'pubkey', keyVersion: 1 });
     expect(again.status, again.raw).toBe(200);
-    expect(again.json.counts).toEqual({ created: 0, exists: 4, failed: 0 });
+    expect(again.json.counts).toEqual({ created: 0, exists: 3, existsUnverified: 1, failed: 0 });
+    expect(again.json.results.map((r: { status: string }) => r.status)).toEqual([
+      'exists',
+      'exists',
+      'exists_unverified',
+      'exists',
+    ]);
+    expect(again.json.results[2].client).toMatchObject({ name: 'batch-generated', mode: 'symmetric' });
     expect(again.raw).not.toContain('"key"');
     expect(again.raw).not.toContain('"mqtt"');
     expect((await api.call('GET', '/v1/stats')).json.clients).toBe(4);
@@ -71,17 +78,27 @@ describe('POST /v1/clients/batch', () => {
     const otherMode = await batch([
       { name: 'held', mode: 'pubkey', publicKey: toBase64(randomEd25519KeyPair().publicKey) },
     ]);
+    const pubkeyHeld = await batch([
+      { name: 'held-pubkey', mode: 'pubkey', publicKey: toBase64(randomEd25519KeyPair().publicKey) },
+    ]);
+    const generatedOverPubkey = await batch([{ name: 'held-pubkey', generateKey: true }]);
 
     // Assess
     expect([answer.status, errorCodeOf(answer)]).toEqual([400, 'INVALID_INPUT']);
     expect(answer.json.error.message).toContain('given twice');
-    expect(mixed.json.counts).toEqual({ created: 1, exists: 0, failed: 1 });
+    expect(mixed.json.counts).toEqual({ created: 1, exists: 0, existsUnverified: 0, failed: 1 });
     expect(mixed.json.results[0]).toEqual({
       name: 'held',
       status: 'failed',
       error: { code: 'ALREADY_EXISTS', message: 'client "held" exists with another key' },
     });
     expect(otherMode.json.results[0].error.message).toBe('client "held" exists with another mode');
+    expect(pubkeyHeld.json.counts.created).toBe(1);
+    expect(generatedOverPubkey.json.results[0]).toEqual({
+      name: 'held-pubkey',
+      status: 'failed',
+      error: { code: 'ALREADY_EXISTS', message: 'client "held-pubkey" exists with another mode' },
+    });
   });
 
   it('refuses a malformed batch whole, creating nothing', async () => {

@@ -10,6 +10,7 @@ import { createProgram } from '../../../cli/program.js';
 const COMMANDS: Readonly<Record<string, string>> = {
   getHealth: 'health',
   createClient: 'clients create',
+  createClients: 'clients import',
   listClients: 'clients list',
   getClient: 'clients get',
   deleteClient: 'clients delete',
@@ -54,6 +55,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   listEnrolmentWindows: 'enrolment list',
   getEnrolmentWindow: 'enrolment get',
   closeEnrolmentWindow: 'enrolment close',
+  enrol: 'device enrol',
   getStats: 'stats',
   getLimits: 'limits',
   createTenant: 'tenants create',
@@ -68,8 +70,6 @@ const COMMANDS: Readonly<Record<string, string>> = {
 /** Operations without a command of their own, and why. */
 const WITHOUT_COMMAND: Readonly<Record<string, string>> = {
   getOpenApiDocument: 'the document itself, for tools (the CLI is typed from its copy, docs/openapi.json)',
-  createClients: '`clients import` creates one client per request (resumable); moving it to the batch route is next',
-  enrol: "a device's own call with a window's token, not an operator's (see the README's enrolment section)",
 };
 
 function commandAt(program: Command, path: string): Command | undefined {
