@@ -207,7 +207,7 @@ function CreateClient(props: { onCreated(): void }) {
           )}
           {created.mqtt && (
             <p>
-              Broker login <code>{created.mqtt.username}</code>, password shown this once:{' '}
+              Broker login <code data-testid="mqtt-username">{created.mqtt.username}</code>, password shown this once:{' '}
               <code data-testid="mqtt-password">{created.mqtt.password}</code>{' '}
               <CopyButton value={created.mqtt.password} label="Copy the password" />
             </p>
