@@ -132,8 +132,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    // the device library's build output (npm run build), the CLI's bundle (npm pack -w cli)
-    exclude: { path: '^(shared/e4|cli)/dist/' },
+    // the device library's build output (npm run build), the CLI's bundle (npm pack -w cli), the web UI's build
+    exclude: { path: '^((shared/e4|cli)/dist|web/(dist|\\.dist-[^/]*))/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -1,7 +1,8 @@
 /**
  * The web UI in Debian's Chromium (playwright-core, no browser download) against local mode serving it: sign in with
  * the admin key, create a client (its generated key and broker password read from the page run a real device over
- * MQTT), create a topic, link the client, rotate the key and watch the progress reach 100 % as the device confirms;
+ * MQTT), create a topic, link the client, rotate the key and watch the progress reach 100 % as the device confirms,
+ * then unlink it;
  * on every page visited axe-core finds no serious or critical violation, and the console shows no error (a CSP
  * violation included). Skipped without /usr/bin/chromium, except in CI.
  */
@@ -155,9 +156,22 @@ describe.skipIf(serverMissing(existsSync(CHROMIUM) ? undefined : `no Chromium at
       await expectAccessible('operation page');
     });
 
+    it('unlinks the client after saying what will happen, and follows the operation to its end', async () => {
+      await page.getByRole('link', { name: 'Topics' }).first().click();
+      await page.getByRole('link', { name: 'ui/sensors' }).click();
+      await page.getByRole('button', { name: 'Unlink ui-device-1' }).click();
+      const dialog = page.getByRole('dialog');
+      expect(await dialog.textContent()).toContain('the device is told to forget the topic');
+      await dialog.getByRole('button', { name: 'Unlink' }).click();
+      await page.locator('.operation[data-status="succeeded"]').waitFor({ timeout: 20_000 });
+      await page.getByText('No client yet').waitFor();
+      await device!.commandsApplied(3); // RemoveTopic
+      expect(await page.title()).toMatch(/^Topics: [0-9a-f]+ · e4c2$/);
+    });
+
     it('signs out (the key leaves the session) and a reload of a page of the UI works', async () => {
       await page.reload();
-      await page.getByRole('heading', { name: 'topic.rotate of ui/sensors' }).waitFor();
+      await page.getByRole('heading', { name: 'ui/sensors' }).waitFor();
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('API key').waitFor();
       expect(await page.evaluate(() => sessionStorage.getItem('e4c2.apiKey'))).toBeNull();

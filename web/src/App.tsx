@@ -12,6 +12,16 @@ import { TopicsPage } from './pages/TopicsPage.js';
 import { Link, usePath } from './router.js';
 import { session } from './session.js';
 
+const TITLES: Record<string, string> = { clients: 'Clients', topics: 'Topics', operations: 'Operations' };
+
+/** The tab's title: the section, and the id of the page's record. */
+function titleOf(path: string, signedIn: boolean): string {
+  if (!signedIn) return 'Sign in · e4c2';
+  const [, section = '', id] = path.split('/');
+  const name = section === '' ? 'Dashboard' : (TITLES[section] ?? 'Not found');
+  return `${id ? `${name}: ${decodeURIComponent(id).slice(0, 40)}` : name} · e4c2`;
+}
+
 function page(path: string) {
   if (path === '/') return <DashboardPage />;
   if (path === '/clients') return <ClientsPage />;
@@ -38,6 +48,9 @@ export function App() {
   const [signedIn, setSignedIn] = useState(session.apiKey() !== undefined);
   useEffect(() => session.subscribe(() => setSignedIn(session.apiKey() !== undefined)), []);
   const path = usePath();
+  useEffect(() => {
+    document.title = titleOf(path, signedIn);
+  }, [path, signedIn]);
   if (!signedIn) return <SignInPage />;
   return <Layout>{page(path)}</Layout>;
 }
