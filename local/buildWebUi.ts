@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
-export const WEB_DIST = join(WEB_DIR, 'dist');
 
 export interface WebUiFiles {
   /** The folder served at `/` (its index.html the page of every path outside /v1). */
@@ -20,26 +19,33 @@ export interface WebUiFiles {
   readonly built?: 'missing' | 'stale';
 }
 
-/** web/dist, built first when needed. `onBuild` is told before a build starts (it takes a few seconds). */
-export async function buildWebUi(onBuild: (reason: 'missing' | 'stale') => void = () => {}): Promise<WebUiFiles> {
-  const built = await modifiedAt(join(WEB_DIST, 'index.html'));
-  const sources = await newestSource();
-  if (built !== undefined && built >= sources) return { dir: WEB_DIST };
+/**
+ * web/dist, built first when needed. `onBuild` is told before a build starts (it takes a few seconds). `webDir`: the
+ * UI's folder (tests build a copy).
+ */
+export async function buildWebUi(
+  onBuild: (reason: 'missing' | 'stale') => void = () => {},
+  webDir = WEB_DIR,
+): Promise<WebUiFiles> {
+  const dist = join(webDir, 'dist');
+  const built = await modifiedAt(join(dist, 'index.html'));
+  const sources = await newestSource(webDir);
+  if (built !== undefined && built >= sources) return { dir: dist };
   const reason = built === undefined ? 'missing' : 'stale';
   onBuild(reason);
-  const outDir = join(WEB_DIR, `.dist-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const outDir = join(webDir, `.dist-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const { build } = await import('vite');
     await build({
-      configFile: join(WEB_DIR, 'vite.config.ts'),
+      configFile: join(webDir, 'vite.config.ts'),
       logLevel: 'warn',
       build: { outDir, emptyOutDir: true },
     });
-    await replaceDir(outDir, WEB_DIST);
+    await replaceDir(outDir, dist);
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
-  return { dir: WEB_DIST, built: reason };
+  return { dir: dist, built: reason };
 }
 
 /** Moves `from` to `to`, the old `to` moved aside first and removed after. */
@@ -64,11 +70,11 @@ async function modifiedAt(path: string): Promise<number | undefined> {
 }
 
 /** The time of the newest source file of the UI. */
-async function newestSource(): Promise<number> {
+async function newestSource(webDir: string): Promise<number> {
   let newest = 0;
   for (const file of ['index.html', 'vite.config.ts'])
-    newest = Math.max(newest, (await modifiedAt(join(WEB_DIR, file))) ?? 0);
-  for (const entry of await readdir(join(WEB_DIR, 'src'), { recursive: true, withFileTypes: true })) {
+    newest = Math.max(newest, (await modifiedAt(join(webDir, file))) ?? 0);
+  for (const entry of await readdir(join(webDir, 'src'), { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) newest = Math.max(newest, (await modifiedAt(join(entry.parentPath, entry.name))) ?? 0);
   }
   return newest;
