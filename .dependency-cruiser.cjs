@@ -94,6 +94,24 @@ module.exports = {
       },
     },
     {
+      name: 'web-is-a-browser-app',
+      comment:
+        'The web UI (web/src) talks to the C2 through its HTTP API only, typed by its own copy of the OpenAPI types ' +
+        '(web/src/api/openapi.d.ts): it imports neither the CLI nor shared/c2 nor any server code, and of npm only ' +
+        'preact and openapi-fetch (its bundle budget: docs/web-ui.md).',
+      severity: 'error',
+      from: { path: '^web/src/' },
+      to: { pathNot: '^(web/src/|node_modules/(preact|openapi-fetch)/)' },
+    },
+    {
+      name: 'nothing-imports-web',
+      comment:
+        'The web UI is built by Vite and served as files (local/serveWebUi.ts): no code of the project imports it.',
+      severity: 'error',
+      from: { pathNot: '^web/' },
+      to: { path: '^web/' },
+    },
+    {
       name: 'infra-no-runtime-code',
       severity: 'error',
       from: { path: '^infra/' },
@@ -114,8 +132,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    // the device library's build output (npm run build), the CLI's bundle (npm pack -w cli)
-    exclude: { path: '^(shared/e4|cli)/dist/' },
+    // the device library's build output (npm run build), the CLI's bundle (npm pack -w cli), the web UI's build
+    exclude: { path: '^((shared/e4|cli)/dist|web/(dist|\\.dist-[^/]*))/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -3,9 +3,11 @@
  *
  *   e4c2 local mode [--state-dir DIR] [--host HOST] [--port N] [--mqtt-port N [--mqtt-tls] | --mqtt-url URL]
  *                   [--new-admin-key] [--new-platform-key] [--allow-anonymous-devices] [--no-cli-profile]
- *                   [--log-level debug|info|warn|error|silent] [--log-format json|pretty]
+ *                   [--log-level debug|info|warn|error|silent] [--log-format json|pretty] [--no-web-ui]
  *
- * Prints the API URL, the MQTT URL (with --mqtt-tls, `mqtts://` and the CA file devices trust) and, on the first start
+ * Serves the operator web UI at `/` on the API's port (not with --no-web-ui), building web/dist first when it is
+ * missing or older than its sources (buildWebUi.ts: a line says so; a build that fails leaves the API alone served).
+ * Prints the API URL, the web UI's, the MQTT URL (with --mqtt-tls, `mqtts://` and the CA file devices trust) and, on the first start
  * of a state folder (or with --new-admin-key), an admin API key on stdout, and a platform operator key on the first
  * start (or with --new-platform-key), and writes the keys it printed as profiles of the `e4c2` CLI (see
  * cli/config/localProfiles.ts; into `$E4C2_CONFIG`, else ~/.config/e4c2/config.json; not with --no-cli-profile);
@@ -16,6 +18,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { configFileOf } from '../cli/config/configFile.js';
 import { writeLocalProfiles } from '../cli/config/localProfiles.js';
+import { buildWebUi } from './buildWebUi.js';
 import { LocalModeError } from './LocalModeError.js';
 import { createLocalLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './localLogger.js';
 import { type LocalC2Server, startLocal } from './startLocal.js';
@@ -33,6 +36,7 @@ interface CliOptions {
   cliProfile: boolean;
   logLevel: LogLevel;
   logFormat?: LogFormat;
+  webUi: boolean;
 }
 
 function parsePort(value: string): number {
@@ -97,6 +101,7 @@ const program = new Command()
       .choices(LOG_FORMATS)
       .env('E4C2_LOG_FORMAT'),
   )
+  .addOption(new Option('--no-web-ui', 'serve the API only, not the operator web UI at /'))
   .showHelpAfterError();
 
 program.parse();
@@ -143,6 +148,19 @@ function stop(running: LocalC2Server): void {
   );
 }
 
+let webUi: string | undefined;
+if (options.webUi) {
+  try {
+    webUi = (
+      await buildWebUi((reason) =>
+        out(`Building the web UI (web/dist ${reason === 'missing' ? 'is missing' : 'is older than web/src'})...`),
+      )
+    ).dir;
+  } catch (error) {
+    process.stderr.write(`e4c2: the web UI could not be built, serving the API only: ${(error as Error).message}\n`);
+  }
+}
+
 try {
   server = await startLocal({
     stateDir: options.stateDir,
@@ -155,6 +173,7 @@ try {
     newPlatformKey: options.newPlatformKey ?? false,
     allowAnonymousDevices: options.allowAnonymousDevices ?? false,
     log,
+    ...(webUi === undefined ? {} : { webUi }),
   });
 } catch (error) {
   fail(error instanceof LocalModeError ? error.message : `local mode did not start: ${(error as Error).message}`);
@@ -162,6 +181,7 @@ try {
 
 out(`e4c2 local mode (tenant ${server.tenantId}, state in ${resolve(options.stateDir)})`);
 out(`API:  ${server.apiUrl}`);
+if (server.webUiUrl) out(`Web UI: ${server.webUiUrl}`);
 out(
   `MQTT: ${server.mqttUrl}${server.embeddedBroker ? ` (embedded broker${server.mqttCaFile ? ', TLS only' : ''})` : ''}`,
 );

@@ -7,7 +7,7 @@
  * first start, or on request. The default tenant is registered (shared/c2/tenants/registerTenant.ts) at each start:
  * a state folder made before the registry has it from then on. With `mqttTls` the embedded broker speaks MQTT over
  * TLS only, its certificate issued by a CA kept in the state folder (brokerCertificates.ts), which the C2's own
- * connection trusts.
+ * connection trusts. Given the web UI's built files, it serves them on the API's port at every path outside /v1.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -35,6 +35,7 @@ import { type LambdaHttpHandler, nodeHttpAdapter } from './nodeHttpAdapter.js';
 import { prepareStateDir } from './prepareStateDir.js';
 import { resumeOperations } from './resumeOperations.js';
 import { returnReporter } from './returnReporter.js';
+import { withWebUi } from './serveWebUi.js';
 import { startEmbeddedBroker } from './startEmbeddedBroker.js';
 import { urlOf } from './urlOf.js';
 
@@ -75,11 +76,18 @@ export interface StartLocalOptions {
   readonly clock?: Clock;
   /** Password key derivations: threads and queue (WorkerPasswordKeyDeriver.ts); default one thread, 8 waiting. */
   readonly passwordKeys?: WorkerPasswordKeyDeriverOptions;
+  /**
+   * The web UI's built files (buildWebUi.ts), served at every path outside /v1 (serveWebUi.ts); default none: the
+   * API answers every path.
+   */
+  readonly webUi?: string;
 }
 
 export interface LocalC2Server {
   /** `http://<host>:<bound port>` */
   readonly apiUrl: string;
+  /** With `webUi`: `http://<host>:<bound port>/`. */
+  readonly webUiUrl?: string;
   /** The broker devices connect to: the embedded one (`mqtt://<host>:<bound port>`) or the external one. */
   readonly mqttUrl: string;
   /** Whether `mqttUrl` is the embedded broker. */
@@ -232,7 +240,8 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
             }),
         }))
     )(deps);
-    const server = createServer(logRequests(nodeHttpAdapter(handler, { onError }), log));
+    const api = logRequests(nodeHttpAdapter(handler, { onError }), log);
+    const server = createServer(options.webUi === undefined ? api : withWebUi(api, options.webUi));
     const httpPort = await listenOn(server, host, options.httpPort ?? 8080, 'the HTTP');
     undo.push(() => closeHttpServer(server));
 
@@ -240,8 +249,10 @@ export async function startLocal(options: StartLocalOptions): Promise<LocalC2Ser
     await registerTenant(deps, tenantId);
     const adminKey = await createAdminKeyIfNeeded(deps, tenantId, options.newAdminKey ?? false);
     const platformKey = await createPlatformKeyIfNeeded(deps, options.newPlatformKey ?? false);
+    const apiUrl = urlOf('http', host, httpPort);
     return {
-      apiUrl: urlOf('http', host, httpPort),
+      apiUrl,
+      ...(options.webUi === undefined ? {} : { webUiUrl: `${apiUrl}/` }),
       mqttUrl,
       embeddedBroker: options.mqttUrl === undefined,
       ...(certificates ? { mqttCaFile: certificates.caFile } : {}),

@@ -67,9 +67,11 @@ describe('local/main.ts (npm start)', () => {
     const mqttUrl = lineValue(cli.stdout(), 'MQTT:');
     const adminKey = lineValue(cli.stdout(), 'Admin API key:');
     const platformKey = lineValue(cli.stdout(), 'Platform operator key:');
+    const webUiUrl = lineValue(cli.stdout(), 'Web UI:');
 
     // Act
     const health = await fetch(`${apiUrl}/v1/health`);
+    const page = await fetch(webUiUrl);
     const clients = await fetch(`${apiUrl}/v1/clients`, { headers: { authorization: `Bearer ${adminKey}` } });
     const tenants = await fetch(`${apiUrl}/v1/tenants`, { headers: { authorization: `Bearer ${platformKey}` } });
     cli.child.kill('SIGINT');
@@ -78,6 +80,8 @@ describe('local/main.ts (npm start)', () => {
     // Assess
     expect(apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect(mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(webUiUrl).toBe(`${apiUrl}/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(adminKey).toMatch(/^e4c2\.local\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
     expect(cli.stdout()).toContain('shown once');
     expect(cli.stdout()).toContain('hash');

@@ -1,0 +1,50 @@
+/** The frame of every signed-in page: skip link, navigation, who is signed in (tenant, scope), sign-out. */
+import type { ComponentChildren } from 'preact';
+import { Link, navigate, usePath } from '../router.js';
+import { session } from '../session.js';
+
+const SECTIONS = [
+  { href: '/', label: 'Dashboard' },
+  { href: '/clients', label: 'Clients' },
+  { href: '/topics', label: 'Topics' },
+  { href: '/operations', label: 'Operations' },
+];
+
+export function Layout(props: { children: ComponentChildren }) {
+  const path = usePath();
+  const info = session.info();
+  const current = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header>
+        <span class="brand">e4c2</span>
+        <nav aria-label="Sections">
+          {SECTIONS.map((section) => (
+            <Link key={section.href} href={section.href} current={current(section.href)}>
+              {section.label}
+            </Link>
+          ))}
+        </nav>
+        <div class="who">
+          <span>
+            Tenant <strong data-testid="tenant">{info?.tenant}</strong> · scope{' '}
+            <strong data-testid="scope">{session.scope()}</strong>
+          </span>
+          <button
+            type="button"
+            onClick={() => {
+              session.signOut();
+              navigate('/');
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main">{props.children}</main>
+    </>
+  );
+}

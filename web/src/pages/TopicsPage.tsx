@@ -1,0 +1,102 @@
+/** Topics: a paged list (hash order) with each key's version and age, found by name, and the creation form. */
+import { useState } from 'preact/hooks';
+import { api, call } from '../api/api.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { Pager, usePages } from '../components/Pager.js';
+import { useLoad } from '../components/useLoad.js';
+import { when } from '../format.js';
+import { Link, navigate } from '../router.js';
+
+export function TopicsPage() {
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const pages = usePages();
+  const topics = useLoad(
+    () =>
+      call(
+        api.GET('/v1/topics', {
+          params: {
+            query: query ? { topic: query } : { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
+          },
+        }),
+      ),
+    [query, pages.cursor],
+  );
+  return (
+    <>
+      <h1>Topics</h1>
+      <search>
+        <form
+          class="search"
+          onSubmit={(event) => {
+            event.preventDefault();
+            pages.reset();
+            setQuery(search.trim());
+          }}
+        >
+          <label for="topic-search">Find a topic by name</label>
+          <input id="topic-search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+          <button type="submit">Search</button>
+        </form>
+      </search>
+      <ErrorNote error={topics.error} />
+      {topics.data?.items.length === 0 && <p>{query ? `No topic ${query}.` : 'None yet.'}</p>}
+      {topics.data && topics.data.items.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Topic</th>
+              <th scope="col">Key version</th>
+              <th scope="col">Key since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {topics.data.items.map((topic) => (
+              <tr key={topic.hash}>
+                <td>
+                  <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>
+                </td>
+                <td>v{topic.keyVersion}</td>
+                <td>{when(topic.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager pages={pages} nextCursor={topics.data?.cursor} label="Topic pages" />
+      <CreateTopic />
+    </>
+  );
+}
+
+function CreateTopic() {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    try {
+      const topic = await call(api.POST('/v1/topics', { body: { topic: name } }));
+      navigate(`/topics/${topic.hash}`);
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="create-topic-title" class="panel">
+      <h2 id="create-topic-title">New topic</h2>
+      <form onSubmit={submit}>
+        <label for="topic-name">Topic</label>
+        <input id="topic-name" required maxLength={512} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <p class="hint">The MQTT topic its messages go on; it gets a new random key, sent to each client linked.</p>
+        <ErrorNote error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create topic'}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * The signed-in API key, kept in sessionStorage (gone with the tab; never in a URL, a cookie or localStorage), with
+ * what the token says of itself: its tenant and key id (`e4c2.<tenant>.<key id>.<secret>`), and the scope the C2
+ * answered at sign-in. Listeners hear of sign-in and sign-out.
+ */
+const KEY = 'e4c2.apiKey';
+const SCOPE = 'e4c2.scope';
+const TENANT_TOKEN = /^e4c2\.([a-z0-9][a-z0-9-]{0,62})\.([0-9a-f]{16})\.[A-Za-z0-9_-]{43}$/;
+
+export interface TokenInfo {
+  readonly tenant: string;
+  readonly keyId: string;
+}
+
+/** The tenant and key id of a tenant key's token; undefined for anything else (platform keys included). */
+export function tokenInfo(token: string): TokenInfo | undefined {
+  const match = TENANT_TOKEN.exec(token);
+  return match ? { tenant: match[1]!, keyId: match[2]! } : undefined;
+}
+
+const listeners = new Set<() => void>();
+const changed = () => {
+  for (const listener of listeners) listener();
+};
+
+export const session = {
+  apiKey: (): string | undefined => sessionStorage.getItem(KEY) ?? undefined,
+  scope: (): string | undefined => sessionStorage.getItem(SCOPE) ?? undefined,
+  info: (): TokenInfo | undefined => {
+    const key = sessionStorage.getItem(KEY);
+    return key ? tokenInfo(key) : undefined;
+  },
+  signIn(token: string, scope: string): void {
+    sessionStorage.setItem(KEY, token);
+    sessionStorage.setItem(SCOPE, scope);
+    changed();
+  },
+  signOut(): void {
+    if (sessionStorage.getItem(KEY) === null) return;
+    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(SCOPE);
+    changed();
+  },
+  subscribe(listener: () => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+};
