@@ -66,6 +66,7 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
     const device = found && (await platform.store.getFactoryDevice(found.batchId, found.id));
     if (!found || !device) throw new C2Error(C2ErrorCode.NotFound, NO_SUCH_CODE);
     target.name = device.name;
+    await refuseOtherModes(deps, caller.tenantId, topics, device.mode);
     const at = new Date(deps.clock()).toISOString();
     const outcome = await platform.store
       .takeFactoryDevice(device.batchId, device.id, caller.tenantId, at)
@@ -113,6 +114,22 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
       details: { factoryBatch: device.batchId, topics: linked, ...(outcome === 'resumed' ? { resumed: true } : {}) },
     };
   });
+}
+
+/** WRONG_MODE when a topic holds clients of the other mode (a topic's clients share one, as links/linkClient.ts requires). */
+async function refuseOtherModes(
+  deps: C2Deps,
+  tenantId: string,
+  topics: readonly string[],
+  mode: ClientRecord['mode'],
+): Promise<void> {
+  for (const topic of topics) {
+    const { items } = await deps.store.listClientsOfTopic(tenantId, topic, { limit: 1 });
+    const [member] = await deps.store.getClients(tenantId, items);
+    if (member && member.mode !== mode) {
+      throw new C2Error(C2ErrorCode.WrongMode, `topic "${topic}" has ${member.mode} clients, not ${mode} ones`);
+    }
+  }
 }
 
 /** Links the client to the topics that still exist (idempotent: a link written again is the same link). */

@@ -9,13 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCharacter, newClaimCode } from '../../../shared/c2/factory/claimCode.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
-import { hashIdAlias, toBase64 } from '../../../shared/e4/index.js';
+import { ed25519PrivateKeyFromSeed, hashIdAlias, toBase64 } from '../../../shared/e4/index.js';
 import { recordSecret } from '../../support/recordedSecrets.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 let api: ApiFixture;
 let platform: string;
 
+const ed25519PublicKey = (seed: number) =>
+  ed25519PrivateKeyFromSeed(Uint8Array.from({ length: 32 }, (_, i) => i ^ seed)).publicKey;
 const keyOf = (seed: number) => toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i * 11 + seed) & 0xff));
 
 beforeAll(async () => {
@@ -175,6 +177,21 @@ describe('a claim', () => {
       (e: { result: string }) => e.result === 'error',
     );
     expect(failed.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('onto a topic of clients of the other mode is WRONG_MODE, and leaves the code unused', async () => {
+    const { devices } = await register('run 8', [{ name: 'mode-1', publicKey: toBase64(ed25519PublicKey(1)) }]);
+    const topic = await api.call('POST', '/v1/topics', { body: { topic: 'factory/symmetric' } });
+    const member = await api.call('POST', '/v1/clients', { body: { name: 'mode-member', generateKey: true } });
+    expect((await api.call('PUT', `/v1/topics/${topic.json.hash}/clients/${member.json.client.id}`)).status).toBe(200);
+
+    const refused = await claim({ code: devices[0]!.code, topics: ['factory/symmetric'] });
+    const claimed = await claim({ code: devices[0]!.code });
+
+    expect(refused.status, refused.raw).toBe(409);
+    expect(errorCodeOf(refused)).toBe('WRONG_MODE');
+    expect(claimed.status, claimed.raw).toBe(201);
+    expect(claimed.json.client).toMatchObject({ name: 'mode-1', mode: 'pubkey' });
   });
 
   it('of one code by two tenants at once has one winner', async () => {
