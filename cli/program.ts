@@ -9,6 +9,7 @@ import { completionCommand } from './commands/completionCommand.js';
 import { deviceCommand } from './commands/deviceCommand.js';
 import { enrolmentCommand } from './commands/enrolmentCommand.js';
 import { eventsCommand } from './commands/eventsCommand.js';
+import { factoryCommand } from './commands/factoryCommand.js';
 import { healthCommand } from './commands/healthCommand.js';
 import { keygenCommand } from './commands/keygenCommand.js';
 import { keysCommand } from './commands/keysCommand.js';
@@ -43,6 +44,7 @@ export function createProgram(): Command {
     deviceCommand(),
     enrolmentCommand(),
     eventsCommand(),
+    factoryCommand(),
     healthCommand(),
     keygenCommand(),
     keysCommand(),

@@ -12,7 +12,7 @@
  * (DynamoDB and KMS clients with that tenant's credentials, tenantCredentials.ts: they reach only `T#<tenant>` items
  * and data keys of encryption context `tenant=<tenant>`), the rest shared (publisher, queue, scheduler,
  * provisioner: no tenant data), and the E4-id claims (partition `N#`) on the function's own client; kept for the 100
- * tenants last used. Without the role (tests, stacks deployed before it), `depsFor` answers the function's own deps.
+ * tenants last used. A tenant's claim of a factory device reads the platform's records through `forPlatform`. Without the role (tests, stacks deployed before it), `depsFor` answers the function's own deps.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { IoTClient } from '@aws-sdk/client-iot';
@@ -98,7 +98,8 @@ export function composeAwsC2(config: AwsC2Config, options: ComposeAwsC2Options =
     (tenantId) => {
       const scoped = { ...base, credentials: tenantCredentials(sts, roleArn, tenantId) };
       const clients = { db: withoutCallLog(new DynamoDBClient(scoped)), kms: new KMSClient(scoped) };
-      return { clients, deps: { ...own, ...data(clients.db, clients.kms) } satisfies C2Deps };
+      const deps: C2Deps = { ...own, ...data(clients.db, clients.kms), forPlatform: () => platform };
+      return { clients, deps };
     },
     ({ clients }) => {
       clients.db.destroy();

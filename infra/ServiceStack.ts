@@ -50,6 +50,8 @@ export const CLAIM_PARTITION_PREFIX = 'N#';
  * hold `~`): the api function and the worker reach them with their own roles. A test checks them against the runtime's.
  */
 export const PLATFORM_PARTITIONS = ['G#tenants', 'T#~platform'] as const;
+/** The tenant id of the platform's own records (shared/c2/platform/platformKeyToken.ts; infra imports no runtime code). */
+const PLATFORM_TENANT = '~platform';
 
 export const SCHEDULE_ACTIONS = [
   'scheduler:CreateSchedule',
@@ -351,6 +353,11 @@ export class ServiceStack extends Stack {
         StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.${this.urlSuffix}` },
       });
     }
+    // Factory batches (shared/c2/factory/): the devices' keys are wrapped under data keys of the platform's own
+    // encryption context (registration, and a tenant's claim, which opens them to re-wrap them to the tenant's).
+    this.apiFunction.allow('PlatformDataKeys', ['kms:GenerateDataKey', 'kms:Decrypt'], [key.keyArn], {
+      StringEquals: { [`kms:EncryptionContext:${TENANT_TAG}`]: PLATFORM_TENANT },
+    });
     // Policies' schedules: put and deleted by the api function (policy changes) and the worker (kept in step after a
     // failed put or a stale run, deleted with the client or topic a policy names).
     for (const fn of [this.apiFunction, this.workerFunction]) {

@@ -180,6 +180,27 @@ export function clientsCommand(): Command {
     }),
   );
 
+  withExamples(
+    clients
+      .command('claim')
+      .description('claim a factory device by the code on its label: it becomes your client, re-keyed when it connects')
+      .argument('<code>', 'the claim code (25 characters; dashes, spaces and case do not matter)')
+      .option('--topic <topics...>', 'existing topics to put it on'),
+    [
+      'e4c2 clients claim 7K3QX-M2P9D-W8ZRT-4HJNC-V6B1E',
+      'e4c2 clients claim 7K3QX-M2P9D-W8ZRT-4HJNC-V6B1E --topic home/kitchen --json',
+    ],
+  ).action(
+    action(async (context, code: string, options: { topic?: string[] }) => {
+      const body = { code, ...(options.topic === undefined ? {} : { topics: options.topic }) };
+      const claimed = await context.api.call((api) => api.POST('/v1/claims', { body }), {
+        notFound: 'no device has this claim code',
+      });
+      context.output.record(claimed);
+      if (claimed.mqtt) context.output.note('The MQTT password above is shown this once.');
+    }),
+  );
+
   clients.addCommand(clientsImportCommand());
   clients.addCommand(clientsExportCommand());
 

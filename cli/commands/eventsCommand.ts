@@ -21,6 +21,7 @@ const TARGET_TYPES = keysOf<Event['target']['type']>({
   policy: true,
   tenant: true,
   'enrolment-window': true,
+  'factory-batch': true,
 });
 
 export const EVENT_COLUMNS: readonly Column<Event>[] = [

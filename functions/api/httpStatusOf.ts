@@ -29,6 +29,8 @@ const STATUS_OF_CODE: Readonly<Record<ApiErrorCode, number>> = {
   ENROLMENT_CLOSED: 409,
   // The enrolment window enrolled its maxCount devices.
   ENROLMENT_FULL: 409,
+  // A factory device's claim code that was used (single-use codes).
+  CLAIM_USED: 409,
   PAYLOAD_TOO_LARGE: 413,
   // Too many password enrolments waiting (a bounded queue): retry in a moment (Retry-After).
   BUSY: 429,

@@ -21,9 +21,11 @@ import { countTopics } from '../../shared/c2/topics/readTopics.js';
 import { type ApiRoute, definePublicRoute, defineRoute } from './defineRoute.js';
 import { openApiDocument } from './openApiDocument.js';
 import { apiKeyRoutes } from './routes/apiKeys.js';
+import { claimRoutes } from './routes/claims.js';
 import { clientRoutes } from './routes/clients.js';
 import { enrolmentRoutes } from './routes/enrolment.js';
 import { eventRoutes } from './routes/events.js';
+import { factoryRoutes } from './routes/factory.js';
 import { keyRoutes } from './routes/keys.js';
 import { linkRoutes } from './routes/links.js';
 import { operationRoutes } from './routes/operations.js';
@@ -59,6 +61,7 @@ export const routes: readonly ApiRoute[] = [
   ...operationRoutes,
   ...policyRoutes,
   ...enrolmentRoutes,
+  ...claimRoutes,
   defineRoute({
     method: 'GET',
     path: '/v1/stats',
@@ -81,4 +84,5 @@ export const routes: readonly ApiRoute[] = [
     run: (deps, caller) => tenantLimitsView(deps, caller.tenantId),
   }),
   ...tenantRoutes,
+  ...factoryRoutes,
 ];

@@ -43,6 +43,11 @@ export interface C2Deps {
    * scoped credentials; absent where one set of deps reaches every tenant (local mode, tests).
    */
   readonly forTenant?: (tenantId: string) => C2Deps;
+  /**
+   * The platform's deps, for a tenant's use case that reads platform records (a claim of a factory device:
+   * platform/platformDeps.ts); absent where one set of deps reaches every record.
+   */
+  readonly forPlatform?: () => C2Deps;
 }
 
 export interface C2Options {

@@ -31,6 +31,8 @@ export const C2ErrorCode = {
   EnrolmentClosed: 'ENROLMENT_CLOSED',
   /** An enrolment window that enrolled as many devices as it may (its maxCount). */
   EnrolmentFull: 'ENROLMENT_FULL',
+  /** A claim code (factory batches) that was used: by another tenant, or by this one to the end. */
+  ClaimUsed: 'CLAIM_USED',
   /** A request field that is missing, of the wrong type or out of range (the message names it, never a key). */
   InvalidInput: 'INVALID_INPUT',
 } as const;

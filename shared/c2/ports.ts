@@ -5,6 +5,7 @@
  */
 import type { ClientIdRegistry } from './ports/ClientIdRegistry.js';
 import type { EnrolmentWindowStore } from './ports/EnrolmentWindowStore.js';
+import type { FactoryBatchStore } from './ports/FactoryBatchStore.js';
 import type { TenantLimitStore } from './ports/TenantLimitStore.js';
 import type { TenantRegistry } from './ports/TenantRegistry.js';
 
@@ -381,7 +382,16 @@ export interface EventRecord {
   /** e.g. 'client.create', 'topic.rotate', 'link.delete'. */
   readonly action: string;
   readonly target: {
-    readonly type: 'client' | 'topic' | 'link' | 'c2key' | 'apikey' | 'policy' | 'tenant' | 'enrolment-window';
+    readonly type:
+      | 'client'
+      | 'topic'
+      | 'link'
+      | 'c2key'
+      | 'apikey'
+      | 'policy'
+      | 'tenant'
+      | 'enrolment-window'
+      | 'factory-batch';
     readonly name: string;
   };
   readonly result: 'ok' | 'error';
@@ -535,4 +545,5 @@ export interface KeyStore
     ApiKeyStore,
     TenantLimitStore,
     TenantRegistry,
-    EnrolmentWindowStore {}
+    EnrolmentWindowStore,
+    FactoryBatchStore {}

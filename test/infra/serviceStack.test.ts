@@ -296,7 +296,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
     ]);
   });
 
-  it('leaves no other role of the stack a table item action without a LeadingKeys condition (but the authorizer), nor a data key', () => {
+  it("leaves no other role of the stack a table item action without a LeadingKeys condition (but the authorizer), nor a data key (but the platform's, to the api function)", () => {
     const itemAction =
       /^dynamodb:(GetItem|BatchGetItem|Query|Scan|PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactGetItems|TransactWriteItems|PartiQL.*|\*)$/;
     const found: string[] = [];
@@ -309,7 +309,13 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
         if (actions.some((action) => itemAction.test(action)))
           found.push(`${id} ${statement.Sid}: ${JSON.stringify(leadingKeys)}`);
         const dataKey = actions.some((action) => /^kms:(Decrypt|GenerateDataKey\*?|\*)$/.test(action));
-        if (dataKey && !statement.Condition?.StringEquals?.['kms:ViaService']) {
+        if (dataKey && statement.Sid === 'PlatformDataKeys') {
+          // The api function's: the platform's data keys only (factory batches).
+          expect(id).toMatch(
+            new RegExp(`^${logicalIdOf(service.apiFunction.executionRole).replace(/[0-9A-F]{8}$/, '')}`),
+          );
+          expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:tenant': PLATFORM_TENANT } });
+        } else if (dataKey && !statement.Condition?.StringEquals?.['kms:ViaService']) {
           expect(id).toMatch(/^TenantAccessRole/);
           expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:tenant': principalTenant } });
         }
@@ -345,6 +351,13 @@ describe('service stack: least-privilege grants', () => {
     expect(statements).toEqual([
       ...common(service.apiFunction),
       ...claims,
+      // Factory batches: the devices' keys under the platform's data keys only.
+      {
+        sid: 'PlatformDataKeys',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [keyArn],
+        condition: { StringEquals: { 'kms:EncryptionContext:tenant': PLATFORM_TENANT } },
+      },
       ...manageSchedules,
       {
         sid: 'CreateDeviceCertificates',

@@ -77,6 +77,19 @@ export class DynamoClientIdRegistry implements ClientIdRegistry {
     return { tenantId, claimedAt, ...(hash ? { mqttSecretHash: Uint8Array.from(hash) } : {}) };
   };
 
+  transferClientId = async (from: string, to: string, id: Uint8Array, at: string): Promise<boolean> =>
+    writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: this.#key(id),
+        UpdateExpression: 'SET #tenant = :to, claimedAt = :at REMOVE mqttSecretHash',
+        ConditionExpression: '#tenant = :from',
+        ExpressionAttributeNames: { '#tenant': 'tenantId' },
+        ExpressionAttributeValues: { ':from': { S: from }, ':to': { S: to }, ':at': { S: at } },
+      }),
+    ).then(async (moved) => moved || (await this.getClientIdClaim(id))?.tenantId === to);
+
   setMqttSecretHash = (tenantId: string, id: Uint8Array, hash: Uint8Array): Promise<boolean> =>
     writeIf(
       this.#db,

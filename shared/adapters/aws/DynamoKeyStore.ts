@@ -41,6 +41,7 @@ import { batchGetItems } from '../dynamo/batchGetItems.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
 import { DynamoEnrolmentWindows } from './DynamoEnrolmentWindows.js';
 import { DynamoEventChain } from './DynamoEventChain.js';
+import { DynamoFactoryBatches } from './DynamoFactoryBatches.js';
 import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { DynamoTenantLimits } from './DynamoTenantLimits.js';
 import { DynamoTenantRegistry } from './DynamoTenantRegistry.js';
@@ -86,6 +87,7 @@ export class DynamoKeyStore implements KeyStore {
   readonly #tenants: DynamoTenantRegistry;
   readonly #chain: DynamoEventChain;
   readonly #windows: DynamoEnrolmentWindows;
+  readonly #factory: DynamoFactoryBatches;
 
   constructor(db: DynamoDBClient, tableName: string, options: DynamoKeyStoreOptions = {}) {
     this.#db = db;
@@ -97,7 +99,27 @@ export class DynamoKeyStore implements KeyStore {
     this.#limits = new DynamoTenantLimits(db, tableName);
     this.#tenants = new DynamoTenantRegistry(db, tableName);
     this.#windows = new DynamoEnrolmentWindows(db, tableName);
+    this.#factory = new DynamoFactoryBatches(db, tableName);
   }
+
+  /** Factory batches: platform records (DynamoFactoryBatches.ts). */
+  createFactoryBatch: KeyStore['createFactoryBatch'] = (record) => this.#factory.createFactoryBatch(record);
+  deleteFactoryBatch: KeyStore['deleteFactoryBatch'] = (id) => this.#factory.deleteFactoryBatch(id);
+  getFactoryBatch: KeyStore['getFactoryBatch'] = (id) => this.#factory.getFactoryBatch(id);
+  listFactoryBatches: KeyStore['listFactoryBatches'] = (page) => this.#factory.listFactoryBatches(page);
+  putFactoryDevice: KeyStore['putFactoryDevice'] = (record) => this.#factory.putFactoryDevice(record);
+  getFactoryDevice: KeyStore['getFactoryDevice'] = (batchId, id) => this.#factory.getFactoryDevice(batchId, id);
+  listFactoryDevices: KeyStore['listFactoryDevices'] = (batchId, page) =>
+    this.#factory.listFactoryDevices(batchId, page);
+  countFactoryDevices: KeyStore['countFactoryDevices'] = (batchId) => this.#factory.countFactoryDevices(batchId);
+  findClaimCode: KeyStore['findClaimCode'] = (codeHash) => this.#factory.findClaimCode(codeHash);
+  takeFactoryDevice: KeyStore['takeFactoryDevice'] = (batchId, id, tenantId, at) =>
+    this.#factory.takeFactoryDevice(batchId, id, tenantId, at);
+  completeFactoryClaim: KeyStore['completeFactoryClaim'] = (batchId, id, tenantId, at) =>
+    this.#factory.completeFactoryClaim(batchId, id, tenantId, at);
+  deleteFactoryDevice: KeyStore['deleteFactoryDevice'] = (batchId, id) =>
+    this.#factory.deleteFactoryDevice(batchId, id);
+  deleteClaimCode: KeyStore['deleteClaimCode'] = (codeHash) => this.#factory.deleteClaimCode(codeHash);
 
   createEnrolmentWindow: KeyStore['createEnrolmentWindow'] = (record) => this.#windows.createEnrolmentWindow(record);
   getEnrolmentWindow: KeyStore['getEnrolmentWindow'] = (tenantId, id) => this.#windows.getEnrolmentWindow(tenantId, id);
@@ -357,6 +379,8 @@ export class DynamoKeyStore implements KeyStore {
   releaseClientId: ClientIdRegistry['releaseClientId'] = (tenantId, id, options) =>
     this.#claims.releaseClientId(tenantId, id, options);
   getClientIdClaim: ClientIdRegistry['getClientIdClaim'] = (id) => this.#claims.getClientIdClaim(id);
+  transferClientId: ClientIdRegistry['transferClientId'] = (from, to, id, at) =>
+    this.#claims.transferClientId(from, to, id, at);
   setMqttSecretHash: ClientIdRegistry['setMqttSecretHash'] = (tenantId, id, hash) =>
     this.#claims.setMqttSecretHash(tenantId, id, hash);
 

@@ -28,6 +28,11 @@ export interface ClientIdRegistry {
   releaseClientId(tenantId: string, id: Uint8Array, options?: { readonly claimedAt?: string }): Promise<void>;
   /** A strongly consistent read. */
   getClientIdClaim(id: Uint8Array): Promise<ClientIdClaim | undefined>;
+  /**
+   * Moves an id from one holder to another (a factory device claimed by a tenant, shared/c2/factory/): one
+   * conditional write, granted when `from` holds it; true too when `to` holds it already (a retry), false otherwise.
+   */
+  transferClientId(from: string, to: string, id: Uint8Array, at: string): Promise<boolean>;
   /** Replaces the broker password's hash if `tenantId` holds the id (false otherwise: nothing written). */
   setMqttSecretHash(tenantId: string, id: Uint8Array, hash: Uint8Array): Promise<boolean>;
 }

@@ -19,6 +19,7 @@ const TARGET_TYPES: Readonly<Record<TargetType, true>> = {
   policy: true,
   tenant: true,
   'enrolment-window': true,
+  'factory-batch': true,
 };
 
 export const EventViewSchema = z

@@ -63,6 +63,12 @@ const SAMPLE_BODIES: Readonly<Record<string, (tenant: string) => unknown>> = {
   setTenantLimits: () => ({ maxClients: 50 }),
   openEnrolmentWindow: () => ({ durationMinutes: 60, maxCount: 5 }),
   enrol: (tenant) => ({ name: `enrolled-of-${tenant}`, key: Buffer.alloc(32, 9).toString('base64') }),
+  registerFactoryBatch: (tenant) => ({
+    name: 'batch',
+    devices: [{ name: `factory-device-of-${tenant}`, key: Buffer.alloc(32, 8).toString('base64') }],
+  }),
+  // A well-formed code that names no device.
+  claimDevice: () => ({ code: `${'0'.repeat(24)}0` }),
 };
 
 let api: ApiFixture;
@@ -164,6 +170,16 @@ beforeAll(async () => {
     const made = await api.call('POST', '/v1/tenants', { token: platform, body: { id } });
     expect(made.status, made.raw).toBe(201);
   }
+  const batch = await ok(
+    api.call('POST', '/v1/factory-batches', {
+      token: platform,
+      body: {
+        name: 'batch of the matrix',
+        devices: [{ name: 'factory-device', key: Buffer.alloc(32, 7).toString('base64') }],
+      },
+    }),
+  );
+  idsOfA.batchId = (batch.batch as { id: string }).id;
   const ofS = await api.tokenOf(S);
   expect((await api.call('POST', `/v1/tenants/${S}/suspend`, { token: platform })).status).toBe(200);
   tokens = {
@@ -263,6 +279,10 @@ describe.each(authenticated.map((route) => [`${route.method} ${route.path}`, rou
       // B's key opens no enrolment window (of A's or its own).
       expect(answer.status, answer.raw).toBe(409);
       expect(errorCodeOf(answer)).toBe('ENROLMENT_CLOSED');
+    } else if (route.operationId === 'claimDevice') {
+      // The sample code names no device (of A's batches or any).
+      expect(answer.status, answer.raw).toBe(404);
+      expect(errorCodeOf(answer)).toBe('NOT_FOUND');
     } else if (/\{[^}]+\}/.test(route.path)) {
       expect(answer.status, answer.raw).toBe(404);
       expect(errorCodeOf(answer)).toBe('NOT_FOUND');

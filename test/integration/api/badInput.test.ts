@@ -612,6 +612,12 @@ const ROWS: Row[] = [
     'INVALID_INPUT',
   ],
   ['an enrolment with an empty name', 'POST', '/v1/enrol', { body: { name: '', key: KEY } }, 400, 'INVALID_INPUT'],
+  // Claims (the refusals past the schema, typos and unknown codes, are audited: factoryBatches.test.ts)
+  ['a claim without a code', 'POST', '/v1/claims', { body: {} }, 400, 'INVALID_INPUT'],
+  ['a claim with a number for a code', 'POST', '/v1/claims', { body: { code: 12345 } }, 400, 'INVALID_INPUT'],
+  ['a claim with a long code', 'POST', '/v1/claims', { body: { code: '0'.repeat(65) } }, 400, 'INVALID_INPUT'],
+  ['a claim with an unknown field', 'POST', '/v1/claims', { body: { code: 'x', tenant: 'a' } }, 400, 'INVALID_INPUT'],
+  ['a claim with topics as text', 'POST', '/v1/claims', { body: { code: 'x', topics: 'a/b' } }, 400, 'INVALID_INPUT'],
   ['an unknown path', 'GET', '/v1/nothing', {}, 404, 'ROUTE_NOT_FOUND'],
   ['another version', 'GET', '/v2/clients', {}, 404, 'ROUTE_NOT_FOUND'],
   ['an extra segment', 'GET', '/v1/clients/a/b', {}, 404, 'ROUTE_NOT_FOUND'],
@@ -762,6 +768,75 @@ const PLATFORM_ROWS: Row[] = [
   ['limit 0 on the tenants', 'GET', '/v1/tenants?limit=0', {}, 400, 'INVALID_INPUT'],
   ['a cursor it did not issue on the tenants', 'GET', '/v1/tenants?cursor=abc', {}, 400, 'INVALID_CURSOR'],
   ['POST on a tenant', 'POST', '/v1/tenants/tenant-bad', {}, 405, 'METHOD_NOT_ALLOWED'],
+  // Factory batches
+  ...[
+    ['GET', '/v1/factory-batches/{b}'],
+    ['GET', '/v1/factory-batches/{b}/devices'],
+    ['DELETE', `/v1/factory-batches/{b}/devices/${UNKNOWN_ID}`],
+  ].flatMap(([method, template]): Row[] => [
+    ['a batch id of 15 hex digits', method!, template!.replace('{b}', '0'.repeat(15)), {}, 400, 'INVALID_INPUT'],
+    ['a batch id that is a name', method!, template!.replace('{b}', 'batch-1'), {}, 400, 'INVALID_INPUT'],
+    ['an unknown batch', method!, template!.replace('{b}', '0'.repeat(16)), {}, 404, 'NOT_FOUND'],
+  ]),
+  [
+    'a device id that is a name',
+    'DELETE',
+    `/v1/factory-batches/${'0'.repeat(16)}/devices/d-1`,
+    {},
+    400,
+    'INVALID_INPUT',
+  ],
+  ['a batch without devices', 'POST', '/v1/factory-batches', { body: { name: 'b' } }, 400, 'INVALID_INPUT'],
+  ['a batch of no devices', 'POST', '/v1/factory-batches', { body: { name: 'b', devices: [] } }, 400, 'INVALID_INPUT'],
+  [
+    'a batch without a name',
+    'POST',
+    '/v1/factory-batches',
+    { body: { devices: [{ name: 'd', key: KEY }] } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a device without a key',
+    'POST',
+    '/v1/factory-batches',
+    { body: { name: 'b', devices: [{ name: 'd' }] } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a device with a short key',
+    'POST',
+    '/v1/factory-batches',
+    { body: { name: 'b', devices: [{ name: 'd', key: toBase64(new Uint8Array(31)) }] } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a device with a password',
+    'POST',
+    '/v1/factory-batches',
+    { body: { name: 'b', devices: [{ name: 'd', password: 'secret' }] } },
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a device twice',
+    'POST',
+    '/v1/factory-batches',
+    {
+      body: {
+        name: 'b',
+        devices: [
+          { name: 'd', key: KEY },
+          { name: 'd', key: KEY },
+        ],
+      },
+    },
+    400,
+    'INVALID_INPUT',
+  ],
+  ['a cursor it did not issue on the batches', 'GET', '/v1/factory-batches?cursor=abc', {}, 400, 'INVALID_CURSOR'],
 ];
 
 describe('bad requests to the platform routes (platform key)', () => {
@@ -782,7 +857,7 @@ describe('bad requests to the platform routes (platform key)', () => {
 
   it('every platform route that takes an id is in the table', () => {
     const idRoutes = routes
-      .filter((route) => route.path.includes('{') && route.scope === 'platform')
+      .filter((route) => route.path.startsWith('/v1/tenants/') && route.scope === 'platform')
       .map((route) => `${route.method} ${route.path.replace('{tenantId}', '{id}')}`);
     expect(TENANT_ID_ROUTES.map(([method, template]) => `${method} ${template}`).sort()).toEqual(idRoutes.sort());
   });

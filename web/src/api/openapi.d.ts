@@ -629,6 +629,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim a factory device by its code: it becomes the tenant's client (put on topics, if given), flagged to get a new identity key as soon as it connects and subscribes (rekeyOnReturn), so that the factory key stops mattering. 400 INVALID_INPUT for a code with a typo (its check character does not match), 404 NOT_FOUND for a code that names no device (one answer for every such code), 409 CLAIM_USED for a code used already. A claim interrupted by a failure is finished by the same request again. */
+        post: operations["claimDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -745,6 +762,75 @@ export interface paths {
         put: operations["setTenantLimits"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory-batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Factory batches in id order, a page at a time, each with its counts of claimed and unclaimed devices. */
+        get: operations["listFactoryBatches"];
+        put?: never;
+        /** Register a batch of factory devices (at most 500: a name and a 32-byte key or Ed25519 public key each), owned by no tenant until claimed; their names are reserved meanwhile. The answer gives each device its claim code, shown once. 409 ALREADY_EXISTS when a name is not available. */
+        post: operations["registerFactoryBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory-batches/{batchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One factory batch with its counts of claimed and unclaimed devices. */
+        get: operations["getFactoryBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory-batches/{batchId}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The devices of a factory batch in id order, a page at a time: claimed or not, and by which tenant. */
+        get: operations["listFactoryDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory-batches/{batchId}/devices/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an unclaimed device of a batch: its code stops working and its name is free again. 409 CLAIM_USED when it was claimed. */
+        delete: operations["deleteFactoryDevice"];
         options?: never;
         head?: never;
         patch?: never;
@@ -947,7 +1033,7 @@ export interface components {
             action: string;
             target: {
                 /** @enum {string} */
-                type: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window";
+                type: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window" | "factory-batch";
                 /** @description The client, the topic, or "<topic> <client>" for a link. */
                 name: string;
             };
@@ -1218,6 +1304,32 @@ export interface components {
             updatedAt: string;
             /** @description The operation deleting it (status deleting). */
             deletion?: components["schemas"]["Operation"];
+        };
+        FactoryBatch: {
+            id: string;
+            name: string;
+            /** @description Devices it holds (registered, less those deleted). */
+            devices: number;
+            /** @description Devices claimed by a tenant (or being claimed). */
+            claimed: number;
+            unclaimed: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        FactoryDevice: {
+            name: string;
+            /** @description Its E4 id (the client id once claimed). */
+            id: string;
+            /** @enum {string} */
+            mode: "symmetric" | "pubkey";
+            /** @enum {string} */
+            status: "unclaimed" | "claiming" | "claimed";
+            /** @description The tenant that claimed it. */
+            tenantId?: string;
+            /** Format: date-time */
+            claimedAt?: string;
+            /** Format: date-time */
+            createdAt: string;
         };
         Error: {
             error: {
@@ -2491,7 +2603,7 @@ export interface operations {
                 /** @description Only the events of this action (e.g. topic.rotate), or of every action under a prefix ending in "." (e.g. policy.). */
                 action?: string;
                 /** @description Only the events on this target: its type (with `target`). */
-                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window";
+                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window" | "factory-batch";
                 /** @description Only the events on this target: its name (with `targetType`; URL-encoded): the client, the topic, or "<topic> <client>" for a link. */
                 target?: string;
                 /** @description Only the changes that succeeded, or failed. */
@@ -2535,7 +2647,7 @@ export interface operations {
                 /** @description Only the events of this action (e.g. topic.rotate), or of every action under a prefix ending in "." (e.g. policy.). */
                 action?: string;
                 /** @description Only the events on this target: its type (with `target`). */
-                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window";
+                targetType?: "client" | "topic" | "link" | "c2key" | "apikey" | "policy" | "tenant" | "enrolment-window" | "factory-batch";
                 /** @description Only the events on this target: its name (with `targetType`; URL-encoded): the client, the topic, or "<topic> <client>" for a link. */
                 target?: string;
                 /** @description Only the changes that succeeded, or failed. */
@@ -3201,6 +3313,47 @@ export interface operations {
             "5XX": components["responses"]["Error"];
         };
     };
+    claimDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The claim code on the label (any case; dashes and spaces ignored; O read as 0, I and L as 1). */
+                    code: string;
+                    /** @description Existing topics the device is put on (their keys follow its new identity key). */
+                    topics?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Local mode's embedded broker only: the device's broker credentials, the password shown this once. */
+                        mqtt?: components["schemas"]["MqttCredentials"];
+                        client: components["schemas"]["Client"];
+                        /** @description The topics it was put on. */
+                        topics: string[];
+                        batchId: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
     getStats: {
         parameters: {
             query?: never;
@@ -3522,6 +3675,188 @@ export interface operations {
                             policies: number;
                             operationsInProgress: number;
                         };
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    listFactoryBatches: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The cursor of the previous page (absent for the first page). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["FactoryBatch"][];
+                        /** @description Pass it back as `cursor` to get the next page. */
+                        cursor?: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    registerFactoryBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A name for people (a production run, a line). */
+                    name: string;
+                    /** @description The devices (at most 500): a name and a key or public key each. */
+                    devices: {
+                        name: string;
+                        /** @description The device's 32-byte symmetric key. */
+                        key?: string;
+                        /** @description The device's Ed25519 public key. */
+                        publicKey?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batch: components["schemas"]["FactoryBatch"];
+                        /** @description The devices in the order given, each with its claim code. */
+                        devices: {
+                            name: string;
+                            id: string;
+                            /** @description The claim code for its label: 25 characters in groups of five, the last a check character. Shown once (only its hash is stored). */
+                            code: string;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    getFactoryBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The batch's id: 16 hex digits (`id` of the batch). Either hex case is accepted. */
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactoryBatch"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    listFactoryDevices: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The cursor of the previous page (absent for the first page). */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The batch's id: 16 hex digits (`id` of the batch). Either hex case is accepted. */
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["FactoryDevice"][];
+                        /** @description Pass it back as `cursor` to get the next page. */
+                        cursor?: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    deleteFactoryDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The batch's id: 16 hex digits (`id` of the batch). Either hex case is accepted. */
+                batchId: string;
+                /** @description The client's id: lowercase hex of SHA3-256(name)[0:16] (the `id` of the client). Either hex case is accepted. */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        deleted: true;
                     };
                 };
             };

@@ -1,0 +1,154 @@
+/**
+ * `e4c2 factory batch ...`: factory batches (platform key, profile `platform`): register a batch of devices with
+ * their keys and print its claim codes as labels, follow how many were claimed, delete an unclaimed device.
+ * Tenants claim devices with `e4c2 clients claim <code>`.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Schemas } from '../api/Api.js';
+import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
+import { action } from '../CliContext.js';
+import { usageError } from '../CliError.js';
+import { type CreateBatchOptions, createFactoryBatch, MAX_BATCH_DEVICES } from '../factory/createFactoryBatch.js';
+import { clientRef } from '../ids/refs.js';
+import type { Column } from '../output/formatTable.js';
+import { withExamples } from './withExamples.js';
+
+type Batch = Schemas['FactoryBatch'];
+type Device = Schemas['FactoryDevice'];
+
+const BATCH_COLUMNS: readonly Column<Batch>[] = [
+  { header: 'id', value: (b) => b.id },
+  { header: 'name', value: (b) => b.name },
+  { header: 'devices', value: (b) => b.devices },
+  { header: 'claimed', value: (b) => b.claimed },
+  { header: 'unclaimed', value: (b) => b.unclaimed },
+  { header: 'created', value: (b) => b.createdAt },
+];
+
+const DEVICE_COLUMNS: readonly Column<Device>[] = [
+  { header: 'id', value: (d) => d.id },
+  { header: 'name', value: (d) => d.name },
+  { header: 'mode', value: (d) => d.mode },
+  { header: 'status', value: (d) => d.status },
+  { header: 'tenant', value: (d) => d.tenantId },
+  { header: 'claimed', value: (d) => d.claimedAt },
+];
+
+const BATCH_ID = 'the batch id (16 hex characters)';
+
+function batchIdOf(value: string): string {
+  const id = value.trim().toLowerCase();
+  if (!/^[0-9a-f]{16}$/.test(id)) throw usageError(`"${value}" is not a batch id: ${BATCH_ID}`);
+  return id;
+}
+
+function deviceCount(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_BATCH_DEVICES) {
+    throw new InvalidArgumentError(`a whole number from 1 to ${MAX_BATCH_DEVICES}`);
+  }
+  return n;
+}
+
+export function factoryCommand(): Command {
+  const factory = withExamples(
+    new Command('factory').description('factory batches: devices keyed at the factory, claimed by tenants by code'),
+    ['e4c2 --profile platform factory batch list'],
+  );
+  const batch = withExamples(factory.command('batch').description('batches of factory devices (platform key)'), [
+    'e4c2 --profile platform factory batch create --name run-7 --file devices.csv --codes codes.csv --labels labels.svg',
+  ]);
+
+  withExamples(
+    batch
+      .command('create')
+      .description('register a batch; its claim codes (shown once) go to --codes and, with --labels, a label sheet')
+      .requiredOption('--name <name>', 'a name for people (a production run)')
+      .option('--file <devices.csv>', 'the devices: a CSV with the columns name and key or publicKey (base64)')
+      .addOption(
+        new Option('--generate <n>', 'or generate n devices with random keys').argParser(deviceCount).conflicts('file'),
+      )
+      .option('--prefix <prefix>', 'with --generate: the device names (prefix0001, prefix0002, ...)')
+      .option('--keys-out <file>', 'with --generate: where the keys go (name,key; 0600), for the flashing station')
+      .requiredOption('--codes <file>', 'where the claim codes go (name,id,code; 0600)')
+      .option('--labels <file>', 'a label sheet of QR codes: .svg (with names and codes) or .png (A4 pages)'),
+    [
+      'e4c2 --profile platform factory batch create --name run-7 --file devices.csv --codes codes.csv --labels labels.svg',
+      'e4c2 --profile platform factory batch create --name run-8 --generate 100 --prefix sensor- --keys-out keys.csv --codes codes.csv --labels labels.png',
+    ],
+  ).action(action((context, options: CreateBatchOptions) => createFactoryBatch(context, options)));
+
+  withExamples(withListOptions(batch.command('list').alias('ls').description('list the batches, with their counts')), [
+    'e4c2 --profile platform factory batch list',
+  ]).action(
+    action(async (context, options: ListOptions) => {
+      const items = await listAll(options, (query) =>
+        context.api.call((client) => client.GET('/v1/factory-batches', { params: { query } })),
+      );
+      context.output.list(items, BATCH_COLUMNS, 'No factory batches.');
+    }),
+  );
+
+  withExamples(
+    batch
+      .command('get')
+      .alias('describe')
+      .description('show one batch: devices claimed and unclaimed')
+      .argument('<id>', BATCH_ID),
+    ['e4c2 --profile platform factory batch get 0123456789abcdef'],
+  ).action(
+    action(async (context, value: string) => {
+      const batchId = batchIdOf(value);
+      const found = await context.api.call(
+        (client) => client.GET('/v1/factory-batches/{batchId}', { params: { path: { batchId } } }),
+        { notFound: `no factory batch ${batchId}` },
+      );
+      context.output.record(found);
+    }),
+  );
+
+  withExamples(
+    withListOptions(
+      batch
+        .command('devices')
+        .description("list a batch's devices: claimed or not, and by which tenant")
+        .argument('<id>', BATCH_ID),
+    ),
+    ['e4c2 --profile platform factory batch devices 0123456789abcdef --all'],
+  ).action(
+    action(async (context, value: string, options: ListOptions) => {
+      const batchId = batchIdOf(value);
+      const items = await listAll(options, (query) =>
+        context.api.call(
+          (client) => client.GET('/v1/factory-batches/{batchId}/devices', { params: { path: { batchId }, query } }),
+          { notFound: `no factory batch ${batchId}` },
+        ),
+      );
+      context.output.list(items, DEVICE_COLUMNS, 'No devices.');
+    }),
+  );
+
+  withExamples(
+    batch
+      .command('delete-device')
+      .description('delete an unclaimed device of a batch: its code stops working, its name is free again')
+      .argument('<id>', BATCH_ID)
+      .argument('<device>', 'the device: its name, or its id (32 hex characters)'),
+    ['e4c2 --profile platform factory batch delete-device 0123456789abcdef sensor-0007'],
+  ).action(
+    action(async (context, value: string, device: string) => {
+      const batchId = batchIdOf(value);
+      const ref = clientRef(device);
+      const deleted = await context.api.call(
+        (client) =>
+          client.DELETE('/v1/factory-batches/{batchId}/devices/{clientId}', {
+            params: { path: { batchId, clientId: ref.id } },
+          }),
+        { notFound: `no ${ref.label.replace('client', 'device')} in factory batch ${batchId}` },
+      );
+      context.output.record(deleted);
+    }),
+  );
+
+  return factory;
+}

@@ -1,0 +1,89 @@
+/**
+ * Factory batches (pre-keying in a trusted environment): the platform operator, as the manufacturer, registers a
+ * batch of devices with their keys and gets a claim code per device (shown once, for its label); lists and reads
+ * batches (counts, never codes or keys) and their devices; deletes an unclaimed device. Tenants claim devices with
+ * POST /v1/claims (routes/claims.ts).
+ */
+import { deleteFactoryDevice } from '../../../shared/c2/factory/deleteFactoryDevice.js';
+import {
+  getFactoryBatch,
+  listFactoryBatches,
+  listFactoryDevices,
+} from '../../../shared/c2/factory/readFactoryBatches.js';
+import { registerFactoryBatch } from '../../../shared/c2/factory/registerFactoryBatch.js';
+import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
+import {
+  DeletedFactoryDeviceSchema,
+  FactoryBatchIdParamsSchema,
+  FactoryBatchPageSchema,
+  FactoryBatchViewSchema,
+  FactoryDevicePageSchema,
+  FactoryDeviceParamsSchema,
+  RegisteredFactoryBatchSchema,
+  RegisterFactoryBatchBodySchema,
+} from '../../../shared/c2/schemas/factory.js';
+import { hexToBytes } from '../../../shared/e4/index.js';
+import { type ApiRoute, defineRoute } from '../defineRoute.js';
+
+export const factoryRoutes: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'POST',
+    path: '/v1/factory-batches',
+    scope: 'platform',
+    operationId: 'registerFactoryBatch',
+    summary:
+      'Register a batch of factory devices (at most 500: a name and a 32-byte key or Ed25519 public key each), ' +
+      'owned by no tenant until claimed; their names are reserved meanwhile. The answer gives each device its claim ' +
+      'code, shown once. 409 ALREADY_EXISTS when a name is not available.',
+    status: 201,
+    body: RegisterFactoryBatchBodySchema,
+    response: RegisteredFactoryBatchSchema,
+    run: (deps, caller, { body }) => registerFactoryBatch(deps, caller, body),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/factory-batches',
+    scope: 'platform',
+    operationId: 'listFactoryBatches',
+    summary: 'Factory batches in id order, a page at a time, each with its counts of claimed and unclaimed devices.',
+    query: PageQuerySchema,
+    response: FactoryBatchPageSchema,
+    run: (deps, _caller, { query }) => listFactoryBatches(deps, query),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/factory-batches/{batchId}',
+    scope: 'platform',
+    operationId: 'getFactoryBatch',
+    summary: 'One factory batch with its counts of claimed and unclaimed devices.',
+    params: FactoryBatchIdParamsSchema,
+    response: FactoryBatchViewSchema,
+    run: (deps, _caller, { params }) => getFactoryBatch(deps, params.batchId),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v1/factory-batches/{batchId}/devices',
+    scope: 'platform',
+    operationId: 'listFactoryDevices',
+    summary: 'The devices of a factory batch in id order, a page at a time: claimed or not, and by which tenant.',
+    params: FactoryBatchIdParamsSchema,
+    query: PageQuerySchema,
+    response: FactoryDevicePageSchema,
+    run: (deps, _caller, { params, query }) => listFactoryDevices(deps, params.batchId, query),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/v1/factory-batches/{batchId}/devices/{clientId}',
+    scope: 'platform',
+    operationId: 'deleteFactoryDevice',
+    summary:
+      'Delete an unclaimed device of a batch: its code stops working and its name is free again. 409 CLAIM_USED ' +
+      'when it was claimed.',
+    params: FactoryDeviceParamsSchema,
+    response: DeletedFactoryDeviceSchema,
+    run: async (deps, caller, { params }) => {
+      await deleteFactoryDevice(deps, caller, params.batchId, hexToBytes(params.clientId));
+      return { id: params.clientId, deleted: true as const };
+    },
+  }),
+];

@@ -1,0 +1,81 @@
+/**
+ * Factory batches (shared/c2/factory/): devices a manufacturer registered with their keys, owned by no tenant until
+ * one claims a device by its code. Platform-level records (no tenant): the batch, one record per device (its key
+ * wrapped, its claim), and one lookup record per claim code (by the code's hash) naming its device. A claim is one
+ * conditional write on the device record (no one claimed it, or the same tenant's claim is not complete yet), so that
+ * of two claims of one code exactly one wins and a claim interrupted by a crash is finished by its tenant's retry.
+ * Failures are C2Errors: ALREADY_EXISTS, NOT_FOUND, INVALID_CURSOR.
+ */
+
+export interface FactoryBatchRecord {
+  /** 16 hex digits. */
+  readonly id: string;
+  readonly name: string;
+  /** Devices registered with it. */
+  readonly deviceCount: number;
+  /** Who registered it (an actor of the event log). */
+  readonly actor: string;
+  readonly createdAt: string;
+}
+
+export interface FactoryDeviceClaim {
+  readonly tenantId: string;
+  /** ISO 8601: when the code was taken. */
+  readonly at: string;
+  /** ISO 8601: when the client was made in the tenant (then the factory's copy of the key is gone). */
+  readonly completedAt?: string;
+}
+
+export interface FactoryDeviceRecord {
+  readonly batchId: string;
+  readonly name: string;
+  /** E4 id: SHA3-256(name)[0:16], reserved in the ClientIdRegistry for the factory until claimed. */
+  readonly id: Uint8Array;
+  readonly mode: 'symmetric' | 'pubkey';
+  /** Its key (symmetric) or Ed25519 public key, wrapped, bound to the batch and device; gone once claimed. */
+  readonly wrappedKey?: Uint8Array;
+  /** SHA-256 of its claim code. */
+  readonly codeHash: Uint8Array;
+  readonly claim?: FactoryDeviceClaim;
+  readonly createdAt: string;
+}
+
+/** `taken`: this call took the code; `resumed`: the tenant's own claim, not complete; `used`: claimed already. */
+export type FactoryClaimOutcome = 'taken' | 'resumed' | 'used';
+
+/** A page as ports.ts's (not imported: ports.ts imports this file). */
+interface PageOf<T> {
+  readonly items: T[];
+  readonly cursor?: string;
+}
+interface PageAsked {
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface FactoryBatchStore {
+  /** ALREADY_EXISTS when the id is taken. */
+  createFactoryBatch(record: FactoryBatchRecord): Promise<void>;
+  /** Deletes the batch's record (not its devices; nothing when there is none). */
+  deleteFactoryBatch(id: string): Promise<void>;
+  getFactoryBatch(id: string): Promise<FactoryBatchRecord | undefined>;
+  /** In id order. */
+  listFactoryBatches(page: PageAsked): Promise<PageOf<FactoryBatchRecord>>;
+  /** The code's lookup record, then the device's; ALREADY_EXISTS when the device (or the code) exists. */
+  putFactoryDevice(record: FactoryDeviceRecord): Promise<void>;
+  getFactoryDevice(batchId: string, id: Uint8Array): Promise<FactoryDeviceRecord | undefined>;
+  /** The devices of a batch in E4 id order. */
+  listFactoryDevices(batchId: string, page: PageAsked): Promise<PageOf<FactoryDeviceRecord>>;
+  /** How many devices the batch holds, and how many of them are claimed (taken codes). */
+  countFactoryDevices(batchId: string): Promise<{ readonly devices: number; readonly claimed: number }>;
+  /** The device a code's hash names (the code may outlive its device: read the device). */
+  findClaimCode(codeHash: Uint8Array): Promise<{ readonly batchId: string; readonly id: Uint8Array } | undefined>;
+  /** One conditional write (see above); NOT_FOUND when there is no such device. */
+  takeFactoryDevice(batchId: string, id: Uint8Array, tenantId: string, at: string): Promise<FactoryClaimOutcome>;
+  /** Marks the tenant's claim complete and deletes the wrapped key (nothing when it is complete already). */
+  completeFactoryClaim(batchId: string, id: Uint8Array, tenantId: string, at: string): Promise<void>;
+  /** Deletes an unclaimed device: `claimed` (nothing deleted) when its code was taken, `missing` when there is none. */
+  deleteFactoryDevice(batchId: string, id: Uint8Array): Promise<'deleted' | 'claimed' | 'missing'>;
+  /** Deletes a code's lookup record (nothing when there is none). */
+  deleteClaimCode(codeHash: Uint8Array): Promise<void>;
+}

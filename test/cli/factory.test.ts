@@ -1,0 +1,214 @@
+/**
+ * `e4c2 factory batch` and `e4c2 clients claim` as subprocesses against local mode: a batch registered from a CSV
+ * with an SVG label sheet (one QR code and the name and code under it per device) and one generated with a PNG sheet
+ * whose first QR code decodes (jsQR) to the first device's code; the codes and keys files 0600; the batch listed,
+ * shown, its devices listed; a device claimed by the tenant with its code, then refused (409, exit 1); a wrong code
+ * (404, exit 4) and a typo (400, exit 1); an unclaimed device deleted; usage errors.
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import jsQRModule from 'jsqr';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomKey, toBase64 } from '../../shared/e4/index.js';
+import { type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
+import { recordSecret } from '../support/recordedSecrets.js';
+
+// A CommonJS module typed as an ES one: its default export is the function, or the module is.
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as typeof jsQRModule.default;
+
+let c2: CliC2;
+let platform: Record<string, string>;
+beforeAll(async () => {
+  c2 = await startCliC2();
+  platform = { ...c2.env, E4C2_API_KEY: c2.server.platformKey! };
+});
+afterAll(() => c2?.close());
+
+interface Batch {
+  id: string;
+  devices: number;
+  claimed: number;
+  unclaimed: number;
+}
+
+const codesOf = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [name, id, code] = line.split(',') as [string, string, string];
+      recordSecret(code);
+      return { name, id, code };
+    });
+
+describe('e4c2 factory batch', () => {
+  it('registers a batch from a CSV with an SVG label sheet, and a tenant claims a device by its code', async () => {
+    // Prepare
+    const devices = join(c2.dir, 'devices.csv');
+    const keys = [randomKey(), randomKey(), randomKey()].map((key) => toBase64(key));
+    writeFileSync(devices, `name,key\ncli-fab-1,${keys[0]}\ncli-fab-2,${keys[1]}\ncli-fab-3,${keys[2]}\n`);
+    const codesFile = join(c2.dir, 'codes.csv');
+    const svgFile = join(c2.dir, 'labels.svg');
+
+    // Act
+    const created = await e4c2(
+      [
+        'factory',
+        'batch',
+        'create',
+        '--name',
+        'run 1',
+        '--file',
+        devices,
+        '--codes',
+        codesFile,
+        '--labels',
+        svgFile,
+        '--json',
+      ],
+      platform,
+    );
+
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain('shown once');
+    const batch = created.json<Batch>();
+    expect(batch).toMatchObject({ devices: 3, claimed: 0, unclaimed: 3 });
+    expect(statSync(codesFile).mode & 0o777).toBe(0o600);
+    const codes = codesOf(codesFile);
+    expect(codes.map((c) => c.name)).toEqual(['cli-fab-1', 'cli-fab-2', 'cli-fab-3']);
+    const svg = readFileSync(svgFile, 'utf8');
+    expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="210mm" height="297mm"/);
+    expect(svg.match(/<svg class="qr"/g)).toHaveLength(3);
+    for (const { name, code } of codes) {
+      expect(svg).toContain(`>${name}</text>`);
+      expect(svg).toContain(`>${code}</text>`);
+    }
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    for (const key of keys) expect(created.stdout + svg).not.toContain(key);
+
+    // A tenant claims the first device
+    const [first, second] = codes as [(typeof codes)[0], (typeof codes)[0]];
+    const claimed = await e4c2(['clients', 'claim', first.code.toLowerCase(), '--json'], c2.env);
+    expect(claimed.code, claimed.stderr).toBe(0);
+    expect(claimed.json<{ client: { name: string; rekeyOnReturn: boolean } }>().client).toMatchObject({
+      name: 'cli-fab-1',
+      rekeyOnReturn: true,
+    });
+    const again = await e4c2(['clients', 'claim', first.code], c2.env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('CLAIM_USED');
+    const typo = `${second.code.slice(0, -1)}${second.code.endsWith('0') ? '1' : '0'}`;
+    const mistyped = await e4c2(['clients', 'claim', typo], c2.env);
+    expect(mistyped.code).toBe(1);
+    expect(mistyped.stderr).toContain('typo');
+    const unknown = await e4c2(['clients', 'claim', `${'0'.repeat(24)}0`], c2.env);
+    expect(unknown.code).toBe(4);
+
+    // The manufacturer's view, and an unclaimed device deleted
+    const shown = (await e4c2(['factory', 'batch', 'get', batch.id, '--json'], platform)).json<Batch>();
+    expect(shown).toMatchObject({ devices: 3, claimed: 1, unclaimed: 2 });
+    const listed = await e4c2(['factory', 'batch', 'list'], platform);
+    expect(listed.stdout).toContain(batch.id);
+    const deviceList = await e4c2(['factory', 'batch', 'devices', batch.id, '--json'], platform);
+    expect(deviceList.json<{ name: string; status: string }[]>().map((d) => d.status)).toEqual(
+      expect.arrayContaining(['claimed', 'unclaimed']),
+    );
+    const deleted = await e4c2(['factory', 'batch', 'delete-device', batch.id, 'cli-fab-2', '--json'], platform);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect((await e4c2(['clients', 'claim', second.code], c2.env)).code).toBe(4);
+  });
+
+  it('generates devices, writes their keys (0600) and a PNG label sheet whose QR codes decode to the codes', async () => {
+    const codesFile = join(c2.dir, 'gen-codes.csv');
+    const keysFile = join(c2.dir, 'gen-keys.csv');
+    const pngFile = join(c2.dir, 'labels.png');
+
+    const created = await e4c2(
+      [
+        'factory',
+        'batch',
+        'create',
+        '--name',
+        'run 2',
+        '--generate',
+        '4',
+        '--prefix',
+        'gen-',
+        '--keys-out',
+        keysFile,
+        '--codes',
+        codesFile,
+        '--labels',
+        pngFile,
+        '--json',
+      ],
+      platform,
+    );
+
+    expect(created.code, created.stderr).toBe(0);
+    expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+    const keyLines = readFileSync(keysFile, 'utf8').trim().split('\n');
+    expect(keyLines[0]).toBe('name,key');
+    expect(keyLines.slice(1).map((line) => line.split(',')[0])).toEqual([
+      'gen-0001',
+      'gen-0002',
+      'gen-0003',
+      'gen-0004',
+    ]);
+    for (const line of keyLines.slice(1)) recordSecret(line.split(',')[1]!);
+    const codes = codesOf(codesFile);
+    const png = PNG.sync.read(readFileSync(pngFile));
+    expect([png.width, png.height]).toEqual([210 * 8, 297 * 8]);
+    // The first label: the top-left 70 x 42 mm of the page.
+    const width = 70 * 8;
+    const height = 42 * 8;
+    const top = Math.round(((297 - 7 * 42) / 2) * 8);
+    const crop = new Uint8ClampedArray(width * height * 4);
+    for (let row = 0; row < height; row++) {
+      crop.set(png.data.subarray((top + row) * png.width * 4, ((top + row) * png.width + width) * 4), row * width * 4);
+    }
+    expect(jsQR(crop, width, height)?.data).toBe(codes[0]!.code);
+  });
+
+  it('refuses bad usage: no devices, a bad CSV, a labels file of another kind', async () => {
+    const codesFile = join(c2.dir, 'never.csv');
+    const none = await e4c2(['factory', 'batch', 'create', '--name', 'x', '--codes', codesFile], platform);
+    expect(none.code).toBe(2);
+    const bad = join(c2.dir, 'bad.csv');
+    writeFileSync(bad, 'name,key\nd-1,not-a-key\n');
+    const badCsv = await e4c2(
+      ['factory', 'batch', 'create', '--name', 'x', '--file', bad, '--codes', codesFile],
+      platform,
+    );
+    expect(badCsv.code).toBe(2);
+    expect(badCsv.stderr).toContain('line 2');
+    expect(badCsv.stderr).not.toContain('not-a-key');
+    const pdf = await e4c2(
+      [
+        'factory',
+        'batch',
+        'create',
+        '--name',
+        'x',
+        '--generate',
+        '1',
+        '--prefix',
+        'p',
+        '--keys-out',
+        join(c2.dir, 'k'),
+        '--codes',
+        codesFile,
+        '--labels',
+        'x.pdf',
+      ],
+      platform,
+    );
+    expect(pdf.code).toBe(2);
+    const asTenant = await e4c2(['factory', 'batch', 'list'], c2.env);
+    expect(asTenant.code).toBe(3);
+    expect(() => statSync(codesFile)).toThrow();
+  });
+});

@@ -1,0 +1,274 @@
+/**
+ * Factory batches and claims through the API (local adapters): a batch registered by the platform key (codes shown
+ * once, names reserved, keys never answered), listed and read with counts; a device claimed by a tenant (flagged for
+ * a new identity key, on its topics, audited), its code refused when used again (409), guessed (404, one message for
+ * all), mistyped (400); concurrent claims of one code have one winner; a claim interrupted after the code was taken,
+ * or after the client was made, is finished by the same tenant's retry and refused to any other; an unclaimed
+ * device deleted frees its name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkCharacter, newClaimCode } from '../../../shared/c2/factory/claimCode.js';
+import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
+import { ed25519PrivateKeyFromSeed, hashIdAlias, toBase64 } from '../../../shared/e4/index.js';
+import { recordSecret } from '../../support/recordedSecrets.js';
+import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
+
+let api: ApiFixture;
+let platform: string;
+
+const ed25519PublicKey = (seed: number) =>
+  ed25519PrivateKeyFromSeed(Uint8Array.from({ length: 32 }, (_, i) => i ^ seed)).publicKey;
+const keyOf = (seed: number) => toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i * 11 + seed) & 0xff));
+
+beforeAll(async () => {
+  api = await startApiFixture({ tenantId: 'tenant-factory' });
+  platform = (await createPlatformKey(api.c2.deps, 'test', 'platform')).token;
+  recordSecret(platform);
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+interface Registered {
+  batch: { id: string };
+  devices: { name: string; id: string; code: string }[];
+}
+
+async function register(name: string, devices: Record<string, unknown>[]): Promise<Registered> {
+  const answer = await api.call('POST', '/v1/factory-batches', { token: platform, body: { name, devices } });
+  expect(answer.status, answer.raw).toBe(201);
+  for (const device of answer.json.devices) recordSecret(device.code);
+  return answer.json;
+}
+
+const claim = (body: Record<string, unknown>, token?: string) =>
+  api.call('POST', '/v1/claims', { body, ...(token ? { token } : {}) });
+
+describe('a factory batch', () => {
+  it('is registered with a code per device, reserves the names, and is read with counts but no codes or keys', async () => {
+    // Prepare
+    const devices = [
+      { name: 'fab-1', key: keyOf(1) },
+      { name: 'fab-2', key: keyOf(2) },
+    ];
+
+    // Act
+    const registered = await register('run 1', devices);
+
+    // Assess
+    expect(registered.batch).toMatchObject({ name: 'run 1', devices: 2, claimed: 0, unclaimed: 2 });
+    expect(registered.devices.map((d) => d.name)).toEqual(['fab-1', 'fab-2']);
+    for (const device of registered.devices)
+      expect(device.code).toMatch(/^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(JSON.stringify(registered)).not.toContain(keyOf(1));
+    const taken = await api.call('POST', '/v1/clients', { body: { name: 'fab-1', key: keyOf(9) } });
+    expect(taken.status, taken.raw).toBe(409);
+    const read = await api.call('GET', `/v1/factory-batches/${registered.batch.id}`, { token: platform });
+    expect(read.json).toMatchObject({ id: registered.batch.id, devices: 2, claimed: 0, unclaimed: 2 });
+    const listed = await api.call('GET', '/v1/factory-batches', { token: platform });
+    expect(listed.json.items.map((b: { id: string }) => b.id)).toContain(registered.batch.id);
+    const deviceList = await api.call('GET', `/v1/factory-batches/${registered.batch.id}/devices`, { token: platform });
+    expect(deviceList.json.items).toHaveLength(2);
+    for (const raw of [read.raw, listed.raw, deviceList.raw]) {
+      expect(raw).not.toContain(registered.devices[0]!.code);
+      expect(raw).not.toContain(keyOf(1));
+    }
+    const again = await api.call('POST', '/v1/factory-batches', { token: platform, body: { name: 'dup', devices } });
+    expect(again.status, again.raw).toBe(409);
+    expect(errorCodeOf(again)).toBe('ALREADY_EXISTS');
+  });
+
+  it('refuses a tenant key, a bad device and too many devices', async () => {
+    const tenant = await api.call('POST', '/v1/factory-batches', {
+      body: { name: 'x', devices: [{ name: 'a', key: keyOf(1) }] },
+    });
+    expect(tenant.status).toBe(403);
+    const both = await api.call('POST', '/v1/factory-batches', {
+      token: platform,
+      body: { name: 'x', devices: [{ name: 'a', key: keyOf(1), publicKey: keyOf(2) }] },
+    });
+    expect(both.status, both.raw).toBe(400);
+    const many = Array.from({ length: 501 }, (_, i) => ({ name: `m-${i}`, key: keyOf(i) }));
+    const tooMany = await api.call('POST', '/v1/factory-batches', {
+      token: platform,
+      body: { name: 'x', devices: many },
+    });
+    expect([400, 413]).toContain(tooMany.status);
+    const twice = await api.call('POST', '/v1/factory-batches', {
+      token: platform,
+      body: {
+        name: 'x',
+        devices: [
+          { name: 'same', key: keyOf(1) },
+          { name: 'same', key: keyOf(2) },
+        ],
+      },
+    });
+    expect(twice.status, twice.raw).toBe(400);
+  });
+});
+
+describe('a claim', () => {
+  it('makes the device a client of the tenant, flagged, on its topics, audited; the code is single-use', async () => {
+    // Prepare
+    const { batch, devices } = await register('run 2', [{ name: 'claim-1', key: keyOf(3) }]);
+    const topic = await api.call('POST', '/v1/topics', { body: { topic: 'factory/t1' } });
+    expect(topic.status, topic.raw).toBe(201);
+    const code = devices[0]!.code;
+
+    // Act
+    const answer = await claim({ code: code.toLowerCase().replaceAll('-', ' '), topics: ['factory/t1'] });
+
+    // Assess
+    expect(answer.status, answer.raw).toBe(201);
+    expect(answer.json.client).toMatchObject({
+      name: 'claim-1',
+      mode: 'symmetric',
+      keyVersion: 1,
+      rekeyOnReturn: true,
+    });
+    expect(answer.json.topics).toEqual(['factory/t1']);
+    expect(answer.json.batchId).toBe(batch.id);
+    expect(answer.raw).not.toContain(keyOf(3));
+    const read = await api.call('GET', `/v1/factory-batches/${batch.id}`, { token: platform });
+    expect(read.json).toMatchObject({ devices: 1, claimed: 1, unclaimed: 0 });
+    const device = (await api.call('GET', `/v1/factory-batches/${batch.id}/devices`, { token: platform })).json
+      .items[0];
+    expect(device).toMatchObject({ name: 'claim-1', status: 'claimed', tenantId: 'tenant-factory' });
+    const stored = await api.c2.deps.store.getFactoryDevice(batch.id, hashIdAlias('claim-1'));
+    expect(stored?.wrappedKey).toBeUndefined();
+    const events = (await api.call('GET', '/v1/events?action=client.claim')).json.items;
+    expect(
+      events.some(
+        (e: { target: { name: string }; result: string }) => e.target.name === 'claim-1' && e.result === 'ok',
+      ),
+    ).toBe(true);
+
+    const reused = await claim({ code });
+    expect(reused.status, reused.raw).toBe(409);
+    expect(errorCodeOf(reused)).toBe('CLAIM_USED');
+    const other = await claim({ code }, await api.tokenOf('tenant-other'));
+    expect(other.status, other.raw).toBe(409);
+  });
+
+  it('answers 404 with one message for codes that name nothing, 400 for a typo or no code at all', async () => {
+    const guessed = await Promise.all(
+      [1, 2].map(() => claim({ code: newClaimCode((n) => crypto.getRandomValues(new Uint8Array(n))) })),
+    );
+    for (const answer of guessed) {
+      expect(answer.status, answer.raw).toBe(404);
+      expect(answer.json.error.message).toBe(guessed[0]!.json.error.message);
+    }
+    const { devices } = await register('run 3', [{ name: 'typo-1', key: keyOf(4) }]);
+    const code = devices[0]!.code;
+    const swapped =
+      code.slice(0, 1) === code.slice(1, 2)
+        ? `${code.slice(0, 2)}${code.slice(3, 4)}${code.slice(2, 3)}${code.slice(4)}`
+        : `${code[1]}${code[0]}${code.slice(2)}`;
+    const typo = await claim({ code: swapped });
+    expect(typo.status, typo.raw).toBe(400);
+    expect(typo.json.error.message).toContain('typo');
+    const wrongCheck = code.slice(0, -1) + (code.at(-1) === '0' ? '1' : '0');
+    expect((await claim({ code: wrongCheck })).status).toBe(400);
+    expect((await claim({ code: 'hello' })).status).toBe(400);
+    expect((await claim({})).status).toBe(400);
+    expect(checkCharacter('0000')).toBe('0');
+    const failed = (await api.call('GET', '/v1/events?action=client.claim')).json.items.filter(
+      (e: { result: string }) => e.result === 'error',
+    );
+    expect(failed.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('onto a topic of clients of the other mode is WRONG_MODE, and leaves the code unused', async () => {
+    const { devices } = await register('run 8', [{ name: 'mode-1', publicKey: toBase64(ed25519PublicKey(1)) }]);
+    const topic = await api.call('POST', '/v1/topics', { body: { topic: 'factory/symmetric' } });
+    const member = await api.call('POST', '/v1/clients', { body: { name: 'mode-member', generateKey: true } });
+    expect((await api.call('PUT', `/v1/topics/${topic.json.hash}/clients/${member.json.client.id}`)).status).toBe(200);
+
+    const refused = await claim({ code: devices[0]!.code, topics: ['factory/symmetric'] });
+    const claimed = await claim({ code: devices[0]!.code });
+
+    expect(refused.status, refused.raw).toBe(409);
+    expect(errorCodeOf(refused)).toBe('WRONG_MODE');
+    expect(claimed.status, claimed.raw).toBe(201);
+    expect(claimed.json.client).toMatchObject({ name: 'mode-1', mode: 'pubkey' });
+  });
+
+  it('of one code by two tenants at once has one winner', async () => {
+    const { devices } = await register('run 4', [{ name: 'race-1', key: keyOf(5) }]);
+    const tokens = [api.token, await api.tokenOf('tenant-racer')];
+    const answers = await Promise.all(tokens.map((token) => claim({ code: devices[0]!.code }, token)));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+  });
+
+  it('interrupted after the code was taken is finished by the same tenant, refused to another', async () => {
+    // Prepare: a crash right after the conditional write (the code taken, nothing else done).
+    const { batch, devices } = await register('run 5', [{ name: 'crash-1', key: keyOf(6) }]);
+    const id = hashIdAlias('crash-1');
+    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, 'tenant-factory', new Date().toISOString())).toBe(
+      'taken',
+    );
+
+    // Act
+    const other = await claim({ code: devices[0]!.code }, await api.tokenOf('tenant-thief'));
+    const retried = await claim({ code: devices[0]!.code });
+
+    // Assess
+    expect(other.status, other.raw).toBe(409);
+    expect(retried.status, retried.raw).toBe(201);
+    expect(retried.json.client).toMatchObject({ name: 'crash-1', rekeyOnReturn: true });
+    expect((await claim({ code: devices[0]!.code })).status).toBe(409);
+  });
+
+  it('interrupted after the client was made is finished by a retry that keeps the client', async () => {
+    // Prepare: a fault we cannot cause otherwise, the completion write failing once (a crash at that point).
+    const { batch, devices } = await register('run 6', [{ name: 'crash-2', key: keyOf(7) }]);
+    const store = api.c2.deps.store;
+    const complete = store.completeFactoryClaim;
+    let failures = 1;
+    (store as { completeFactoryClaim: typeof complete }).completeFactoryClaim = async (...args) => {
+      if (failures-- > 0) throw new Error('crash');
+      return complete(...args);
+    };
+    try {
+      const first = await claim({ code: devices[0]!.code });
+      expect(first.status).toBe(500);
+
+      // Act
+      const retried = await claim({ code: devices[0]!.code });
+
+      // Assess
+      expect(retried.status, retried.raw).toBe(201);
+      expect(retried.json.client).toMatchObject({ name: 'crash-2', keyVersion: 1 });
+      const device = await store.getFactoryDevice(batch.id, hashIdAlias('crash-2'));
+      expect(device?.claim?.completedAt).toBeDefined();
+    } finally {
+      (store as { completeFactoryClaim: typeof complete }).completeFactoryClaim = complete;
+    }
+  });
+});
+
+describe('deleting a factory device', () => {
+  it('deletes an unclaimed one (its code stops, its name is free) and refuses a claimed one', async () => {
+    const { batch, devices } = await register('run 7', [
+      { name: 'del-1', key: keyOf(8) },
+      { name: 'del-2', key: keyOf(9) },
+    ]);
+    const [one, two] = devices as [Registered['devices'][0], Registered['devices'][0]];
+    expect((await claim({ code: two.code })).status).toBe(201);
+
+    const deleted = await api.call('DELETE', `/v1/factory-batches/${batch.id}/devices/${one.id}`, { token: platform });
+    expect(deleted.status, deleted.raw).toBe(200);
+    expect((await claim({ code: one.code })).status).toBe(404);
+    const created = await api.call('POST', '/v1/clients', { body: { name: 'del-1', key: keyOf(10) } });
+    expect(created.status, created.raw).toBe(201);
+    const again = await api.call('DELETE', `/v1/factory-batches/${batch.id}/devices/${one.id}`, { token: platform });
+    expect(again.status, again.raw).toBe(404);
+    const claimed = await api.call('DELETE', `/v1/factory-batches/${batch.id}/devices/${two.id}`, { token: platform });
+    expect(claimed.status, claimed.raw).toBe(409);
+    expect((await api.call('GET', `/v1/factory-batches/${batch.id}`, { token: platform })).json).toMatchObject({
+      devices: 1,
+      claimed: 1,
+    });
+  });
+});
