@@ -165,7 +165,10 @@ export class ProtectionProxy {
         return done(null, null);
       }
       session.subscribe(client.id, subscription.topic, subscription.qos as QoS).then(
-        () => done(null, subscription),
+        () => {
+          log.info('subscribed', { ...fields, qos: subscription.qos });
+          done(null, subscription);
+        },
         (error: unknown) => {
           this.metrics.count('refused');
           log.warn('subscribe failed', { ...fields, code: errorCodeOf(error) });
