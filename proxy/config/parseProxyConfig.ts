@@ -10,10 +10,11 @@ import { ProxyConfigError } from './ProxyConfigError.js';
 
 export function parseProxyConfig(text: string, file: string, mode: ProxyMode, baseDir: string): ProxyConfig {
   const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new ProxyConfigError(
       file,
+      // The first line of yaml's message only: the next ones quote the file (a secret could be there).
       document.errors.map((error) => `line ${error.linePos?.[0].line ?? '?'}: ${firstLine(error.message)}`),
     );
   }
@@ -59,7 +60,7 @@ function readable(message: string): string {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:$/, '');
 }
 
 function resolvePaths(config: ProxyConfig, baseDir: string): ProxyConfig {
