@@ -211,7 +211,11 @@ export class ProtectionProxy {
         if (error) this.options.log.warn('delivery failed', { clientId, topic, code: errorCodeOf(error) });
       });
     } else if (qos > 0) {
-      broker.persistence.outgoingEnqueue({ clientId }, packet).catch(() => {});
+      // Stamped as aedes stamps its own packets: it finds a queued packet again by broker id and counter.
+      const queued = { ...packet, brokerId: broker.id, brokerCounter: ++broker.counter };
+      broker.persistence.outgoingEnqueue({ clientId }, queued).catch((error: unknown) => {
+        this.options.log.warn('queueing failed', { clientId, topic, code: errorCodeOf(error) });
+      });
     }
   }
 
@@ -245,6 +249,8 @@ export class ProtectionProxy {
 
 /** What aedes has and its types do not show: its connected clients by id, its persistence. */
 interface AedesInternals {
+  readonly id: string;
+  counter: number;
   readonly clients: Record<string, Client | undefined>;
   readonly persistence: { outgoingEnqueue(subscription: { clientId: string }, packet: unknown): Promise<void> };
 }
