@@ -18,6 +18,7 @@ import { errorCodeOf } from './errorCodeOf.js';
 import type { ProxyIdentity } from './ProxyIdentity.js';
 import type { ProxyLog } from './ProxyLog.js';
 import { ProxyMetrics } from './ProxyMetrics.js';
+import { redactUrl } from './redactUrl.js';
 import { TopicPolicy } from './TopicPolicy.js';
 import { type QoS, UpstreamSession } from './UpstreamSession.js';
 
@@ -253,16 +254,4 @@ interface AedesInternals {
   counter: number;
   readonly clients: Record<string, Client | undefined>;
   readonly persistence: { outgoingEnqueue(subscription: { clientId: string }, packet: unknown): Promise<void> };
-}
-
-/** The URL without credentials (a URL may carry a user and password). */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '[url]';
-  }
 }

@@ -19,6 +19,7 @@ import { errorCodeOf } from './errorCodeOf.js';
 import type { ProxyIdentity } from './ProxyIdentity.js';
 import type { ProxyLog } from './ProxyLog.js';
 import type { ProxyMetrics } from './ProxyMetrics.js';
+import { redactUrl } from './redactUrl.js';
 import type { TopicPolicy } from './TopicPolicy.js';
 import { topicMatches } from './topicFilter.js';
 
@@ -203,7 +204,7 @@ async function wrappedDevice(wrapped: Promise<E4MqttDevice>, mqtt: MqttClient, u
   let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`no MQTT broker answers at ${url}`)), CONNECT_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error(`no MQTT broker answers at ${redactUrl(url)}`)), CONNECT_TIMEOUT_MS);
       if (mqtt.connected) resolve();
       mqtt.once('connect', () => resolve());
       mqtt.once('error', reject);
