@@ -68,10 +68,27 @@ module.exports = {
       name: 'cli-talks-http-only',
       comment:
         'The operator CLI reaches the C2 through its HTTP API only: it may use the device library (ids, keygen, ' +
-        '`e4c2 device`) but none of the server code.',
+        '`e4c2 device`) and run the protection proxy (proxy/, `e4c2 proxy`), but none of the server code.',
       severity: 'error',
       from: { path: '^cli/' },
-      to: { path: '^(shared/(?!e4/)|functions/|infra/|local/|web/|proxy/)' },
+      to: { path: '^(shared/(?!e4/)|functions/|infra/|local/|web/)' },
+    },
+    {
+      name: 'cli-runs-the-proxy-by-its-entry',
+      comment:
+        '`e4c2 proxy` starts the protection proxy through its entry points only (startProxy, its configuration).',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^proxy/', pathNot: '^proxy/(startProxy|config/(ProxyConfig|ProxyConfigError))\\.ts$' },
+    },
+    {
+      name: 'proxy-imports-the-device-library-only',
+      comment:
+        'The protection proxy (proxy/) is built on the device library (shared/e4) and npm libraries (aedes, mqtt, ' +
+        'yaml, zod): nothing else of the project.',
+      severity: 'error',
+      from: { path: '^proxy/' },
+      to: { path: '^(shared/(?!e4/)|functions/|infra/|local/|cli/|web/)' },
     },
     {
       name: 'cli-is-its-own',
@@ -110,6 +127,13 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^web/' },
       to: { path: '^web/' },
+    },
+    {
+      name: 'proxy-is-run-by-the-cli',
+      comment: 'The protection proxy is started by `e4c2 proxy` (and the tests): nothing else imports it.',
+      severity: 'error',
+      from: { pathNot: '^(cli|test|proxy)/' },
+      to: { path: '^proxy/' },
     },
     {
       name: 'infra-no-runtime-code',

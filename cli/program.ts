@@ -19,6 +19,7 @@ import { logoutCommand } from './commands/logoutCommand.js';
 import { operationsCommand } from './commands/operationsCommand.js';
 import { policiesCommand } from './commands/policiesCommand.js';
 import { profilesCommand } from './commands/profilesCommand.js';
+import { proxyCommand } from './commands/proxyCommand.js';
 import { pubkeysCommand } from './commands/pubkeysCommand.js';
 import { statsCommand } from './commands/statsCommand.js';
 import { tenantsCommand } from './commands/tenantsCommand.js';
@@ -54,6 +55,7 @@ export function createProgram(): Command {
     operationsCommand(),
     policiesCommand(),
     profilesCommand(),
+    proxyCommand(),
     pubkeysCommand(),
     statsCommand(),
     tenantsCommand(),

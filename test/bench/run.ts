@@ -7,6 +7,8 @@
  *   npm run -s bench -- --json         the same figures as JSON on stdout (-s: without npm's banner)
  *   npm run bench -- symmetric 1KiB    only the cases whose name contains every word ("memory" for the memory case)
  *   npm run bench -- siv               raw AES-SIV, pure against OpenSSL around NODE_SIV_THRESHOLD (not run otherwise)
+ *   npm run bench -- proxy             messages/s through a local protection proxy vs directly to the broker, 64 B and
+ *                                      1 KiB (in process, aedes as the broker; not run by `npm run bench` alone)
  *   npm run bench -- functions         the Lambda bundles: size and module initialisation time (11 runs, median)
  *   npm run bench -- c2 rotation       only the C2 case: rotating a topic of 10,000 clients in local mode (3 rotations,
  *                                      median; --quick: 2,000 clients)
@@ -24,6 +26,7 @@ import { type Mode, makePair } from './fixtures.js';
 import { type FunctionBundle, functionBundles } from './functionBundles.js';
 import { FULL, measure, median, QUICK, type Timing } from './measure.js';
 import { type MemoryResult, topicKeyMemory } from './memory.js';
+import { type ProxyRow, proxyThroughput } from './proxyThroughput.js';
 import { printSivThreshold, type SivRow, sivThreshold } from './sivThreshold.js';
 
 type Op = 'protect' | 'unprotect';
@@ -158,6 +161,7 @@ async function runChild(name: string, args: Args): Promise<void> {
   if (name === 'memory') result = await topicKeyMemory(nodeEngine);
   else if (name === 'siv') result = sivThreshold(args.timing);
   else if (name === 'functions') result = await functionBundles(args.timing === QUICK ? 3 : 11);
+  else if (name === 'proxy') result = await proxyThroughput(args.timing === QUICK ? 500 : 3000, 3);
   else if (name === 'rotation') result = await c2Rotation(args.timing === QUICK ? 2000 : 10_000, 3);
   else if (name === 'confirmation') result = await c2Rotation(args.timing === QUICK ? 2000 : 10_000, 3, 1000);
   else {
@@ -260,6 +264,16 @@ async function main(): Promise<void> {
       `  ${confirmedSeconds!.toFixed(2)} s until all ${devices} devices confirmed (runs ${confirmations!.map((r) => r.toFixed(2)).join(', ')} s)`,
     );
   }
+  let proxy: ProxyRow[] | undefined;
+  if (args.filter.includes('proxy')) {
+    proxy = inChild<ProxyRow[]>('proxy', args);
+    log('\nLocal protection proxy: QoS 1 messages/s from a plain MQTT client to a receiver, 100 in flight (median)');
+    for (const row of proxy) {
+      log(
+        `  ${row.path.padEnd(7)} ${sizeLabel(row.bytes).padEnd(5)} ${fmt(row.msgPerSec).padStart(8)} msg/s (runs ${row.runs.map(fmt).join(', ')})`,
+      );
+    }
+  }
   let bundles: FunctionBundle[] | undefined;
   if (matches('functions bundles lambda', args.filter)) {
     bundles = inChild<FunctionBundle[]>('functions', args);
@@ -277,6 +291,7 @@ async function main(): Promise<void> {
       siv: siv ?? null,
       rotation: rotation ?? null,
       confirmation: confirmation ?? null,
+      proxy: proxy ?? null,
     };
     console.log(JSON.stringify({ ...all, functions: bundles ?? null }, null, 2));
   }

@@ -68,8 +68,11 @@ describe('the packed CLI', () => {
     expect(readdirSync(join(installed, 'e4c2-cli')).sort()).toEqual(['bin', 'dist', 'package.json']);
   });
 
-  it('runs: e4c2 --version, e4c2 health and a keyed request against local mode', async () => {
+  it('runs: e4c2 --version, e4c2 proxy --help, e4c2 health and a keyed request against local mode', async () => {
     expect(await installedE4c2(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const proxyHelp = await installedE4c2(['proxy', '--help']); // the bundle holds the proxy (aedes, zod) too
+    expect(proxyHelp).toMatchObject({ code: 0, stderr: '' });
+    expect(proxyHelp.stdout).toContain('e4c2 proxy local --config proxy.yaml');
     expect(await installedE4c2(['health'], { E4C2_API_URL: c2.server.apiUrl })).toMatchObject({
       code: 0,
       stdout: 'status: ok\n',

@@ -1,0 +1,75 @@
+/**
+ * The proxy's configuration file (JSON or YAML; docs/proxy.md has a full example): where it listens, the upstream
+ * broker and how to log in to it, the topics it protects and the policy for the others, the E4 identity (local proxy)
+ * or identities (gateway proxy), and how often it logs its counters. Secrets (passwords, private keys) are never
+ * written in it: it names a file or an environment variable holding them. Paths are relative to the file's folder.
+ */
+import { z } from 'zod';
+import { isValidFilter } from '../topicFilter.js';
+
+/** A secret: read from a file (its content, a trailing newline removed) or from an environment variable. */
+export const Secret = z.union([
+  z.strictObject({ file: z.string().min(1) }),
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
+]);
+export type Secret = z.infer<typeof Secret>;
+
+const Filter = z.string().refine(isValidFilter, 'an MQTT topic filter (`+` and `#` alone in their level, `#` last)');
+
+export const Listen = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(1884),
+});
+
+export const Upstream = z.strictObject({
+  /** mqtt://, mqtts://, ws:// or wss:// */
+  url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL'),
+  /** CA certificate file (PEM) for mqtts:// */
+  ca: z.string().min(1).optional(),
+  /** Client certificate (PEM) and its private key, for brokers that ask for one (AWS IoT Core). */
+  cert: z.string().min(1).optional(),
+  key: Secret.optional(),
+  username: z.string().optional(),
+  password: Secret.optional(),
+  /** Upstream MQTT client id of the local proxy's session; default `e4-<hex id>`. */
+  clientId: z.string().min(1).optional(),
+  /** A persistent upstream session (false, the default) keeps what the broker queues while the proxy is down. */
+  clean: z.boolean().default(false),
+  keepalive: z.number().int().min(0).max(65535).default(30),
+});
+
+export const Topics = z.strictObject({
+  /** Filters whose messages are protected (out) and unprotected (in). */
+  protect: z.array(Filter).min(1),
+  /** What happens to any other topic. */
+  unconfigured: z.enum(['drop', 'clear', 'refuse']).default('drop'),
+});
+
+/** A device of the gateway: the downstream MQTT client id (or username) it connects with, and its E4 state file. */
+export const GatewayDevice = z.strictObject({
+  name: z.string().min(1),
+  state: z.string().min(1),
+});
+
+export const Devices = z
+  .strictObject({
+    /** What names a downstream device: its MQTT client id (default) or its username. */
+    mapBy: z.enum(['clientId', 'username']).default('clientId'),
+    /** A folder of state files: `<name>.json` is the device `<name>` (`*.enrolment.json` are their enrolments). */
+    folder: z.string().min(1).optional(),
+    list: z.array(GatewayDevice).optional(),
+  })
+  .refine((devices) => devices.folder !== undefined || devices.list !== undefined, 'give a folder or a list');
+
+export const ProxyConfig = z.strictObject({
+  listen: Listen.prefault({}),
+  upstream: Upstream,
+  topics: Topics,
+  /** The local proxy's E4 identity: its state file (e4go's format; `e4c2 device enrol` writes one). */
+  identity: z.strictObject({ state: z.string().min(1) }).optional(),
+  /** The gateway proxy's devices. */
+  devices: Devices.optional(),
+  metrics: z.strictObject({ intervalSeconds: z.number().int().min(1).default(60) }).prefault({}),
+});
+export type ProxyConfig = z.infer<typeof ProxyConfig>;
+export type ProxyMode = 'local' | 'gateway';
