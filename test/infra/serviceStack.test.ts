@@ -15,6 +15,7 @@ import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { partition } from '../../shared/adapters/aws/keyStoreItems.js';
 import { PLATFORM_TENANT } from '../../shared/c2/platform/platformKeyToken.js';
 import { PROVISIONING_PARAMETERS } from '../../shared/c2/provisioning/allowFleetProvisioning.js';
+import { evaluateTemplate } from '../support/fleetProvisioningStandIn.js';
 import { flat, logicalIdOf, removeTestApps, testApp } from './synthApp.js';
 
 afterAll(removeTestApps);
@@ -1090,17 +1091,6 @@ describe('service stack: fleet provisioning by claim', () => {
   const provisioningTemplate = only('AWS::IoT::ProvisioningTemplate');
   const body = JSON.parse(provisioningTemplate.Properties.TemplateBody as string) as Json;
 
-  /** A provisioning template's value with these parameters (Ref and Fn::Join, the functions the template uses). */
-  function evaluate(node: Json, parameters: Record<string, string>): Json {
-    if (typeof node === 'string') return node;
-    if (node.Ref !== undefined) return parameters[node.Ref];
-    if (node['Fn::Join']) {
-      const [delimiter, items] = node['Fn::Join'] as [string, Json[]];
-      return items.map((item) => evaluate(item, parameters)).join(delimiter);
-    }
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, evaluate(value, parameters)]));
-  }
-
   it("is a fleet provisioning template with the C2's hook and role, enabled", () => {
     expect(provisioningTemplate.Properties).toMatchObject({
       TemplateName: 'e4c2-dev-fleet',
@@ -1122,7 +1112,7 @@ describe('service stack: fleet provisioning by claim', () => {
     );
     // What the template makes for a device the hook allowed (its overrides: TenantId and ClientId)
     const idHex = '0123456789abcdef0123456789abcdef';
-    const made = evaluate(body.Resources, {
+    const made = evaluateTemplate(body.Resources, {
       TenantId: 'tenant-a',
       ClientId: idHex,
       'AWS::IoT::Certificate::Id': 'f'.repeat(64),
