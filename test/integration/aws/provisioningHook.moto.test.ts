@@ -20,6 +20,7 @@ import {
 } from '../../../functions/provisioningHook/handleProvisioningHook.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { pendingBinding } from '../../../shared/c2/clients/newClientKey.js';
 import type { EventRecord } from '../../../shared/c2/ports.js';
 import { bytesToHex, type Identity, randomEd25519KeyPair, randomKey } from '../../../shared/e4/index.js';
 import { awsC2Config } from '../../support/awsC2Config.js';
@@ -183,6 +184,49 @@ describeWithMoto('the pre-provisioning hook over moto (DynamoDB, KMS, IoT)', (mo
       allowProvisioning: true,
       parameterOverrides: { TenantId: caller.tenantId, ClientId: cameraId },
     });
+  });
+
+  it('allows a device that already holds a new identity key the C2 sent (pending), symmetric or public-key', async () => {
+    // Prepare: clients with a new key sent but not yet confirmed (as an identity-key operation leaves them)
+    const tenant = deps.depsFor(caller.tenantId);
+    const oldKey = randomKey();
+    const newKey = randomKey();
+    const sym = await createClient(deps, caller, { name: 'pending-sym', mode: 'symmetric', key: oldKey });
+    const oldPair = randomEd25519KeyPair();
+    const newPair = randomEd25519KeyPair();
+    const pub = await createClient(deps, caller, { name: 'pending-pub', mode: 'pubkey', publicKey: oldPair.publicKey });
+    for (const [name, secret] of [
+      ['pending-sym', newKey],
+      ['pending-pub', newPair.privateKey],
+    ] as const) {
+      const record = (await tenant.store.getClient(caller.tenantId, name))!;
+      const wrappedKey = await tenant.vault.wrap(secret, pendingBinding(record, 2));
+      await tenant.store.setClientPendingKey(caller.tenantId, name, { wrappedKey, keyVersion: 2 }, 1);
+    }
+    const certificateId = await newCertificateId();
+    const ask = (clientId: string, identity: Identity) =>
+      handleProvisioningHook(
+        deps,
+        hookEvent(certificateId, {
+          TenantId: caller.tenantId,
+          ClientId: clientId,
+          Proof: fleetProvisioningProof(identity, certificateId),
+        }),
+        logger,
+      );
+    const pubIdentity = (privateKey: Uint8Array): Identity => ({ ...camera, privateKey }) as Identity;
+
+    // Act
+    const answers = [
+      await ask(sym.client.id, { mode: 'symmetric', key: newKey }),
+      await ask(sym.client.id, { mode: 'symmetric', key: oldKey }),
+      await ask(pub.client.id, pubIdentity(newPair.privateKey)),
+      await ask(pub.client.id, pubIdentity(oldPair.privateKey)),
+      await ask(pub.client.id, pubIdentity(randomEd25519KeyPair().privateKey)),
+    ];
+
+    // Assess
+    expect(answers.map((answer) => answer.allowProvisioning)).toEqual([true, true, true, true, false]);
   });
 
   it('refuses a wrong proof: another key, a proof of another certificate, the other mode', async () => {
