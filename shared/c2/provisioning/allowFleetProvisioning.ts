@@ -9,7 +9,7 @@
  * the thing as the C2's provisioner does (`e4c2-<tenant>-<hex id>`, attributes tenant and e4id).
  *
  * Never throws: bad input or a failure (store, KMS, IoT) is a refusal with its reason. Every decision on a client of
- * a tenant that exists goes to that tenant's event log (`device.provision`, target the client, result ok or error
+ * a tenant that exists (and is not being deleted) goes to that tenant's event log (`device.provision`, target the client, result ok or error
  * with the refusal in its details); a refusal for a tenant with neither a registry entry nor that client is not
  * written (it would make records for any tenant id a claim certificate names). An allowance whose event cannot be
  * written is a refusal (the device asks again): no device is provisioned unrecorded. No key bytes anywhere.
@@ -119,12 +119,13 @@ export async function allowFleetProvisioning(deps: C2Deps, event: unknown): Prom
   let audit: ((refusal?: Refusal) => Promise<void>) | undefined;
   try {
     const tenant = await deps.store.getTenant(tenantId);
-    if (tenant && tenant.status !== 'active') {
-      throw new Refusal('tenant-inactive', `tenant ${tenantId} is ${tenant.status}`);
-    }
+    const inactive = () => new Refusal('tenant-inactive', `tenant ${tenantId} is ${tenant?.status}`);
+    // A tenant being deleted (or deleted) gets no new records, not even a refusal's.
+    if (tenant?.status === 'deleting' || tenant?.status === 'deleted') throw inactive();
     const scoped = tenantDeps(deps, tenantId);
     const client = await findClient(scoped, request);
     if (client || tenant) audit = (refusal) => writeDecision(scoped, request, client, refusal);
+    if (tenant && tenant.status !== 'active') throw inactive();
     if (!client) throw new Refusal('unknown-client', `tenant ${tenantId} has no such client`);
     const idHex = bytesToHex(client.id);
     if (!scoped.provisioner) throw new Refusal('not-configured', 'this deployment provisions no IoT Core things');

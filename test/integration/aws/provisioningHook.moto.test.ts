@@ -326,7 +326,7 @@ describeWithMoto('the pre-provisioning hook over moto (DynamoDB, KMS, IoT)', (mo
     expect(await provisionEvents('tenant-nowhere')).toEqual([]);
   });
 
-  it('refuses a client of a suspended tenant', async () => {
+  it('refuses a client of a suspended tenant (in its event log)', async () => {
     const at = new Date().toISOString();
     await deps.store.setTenantStatus(caller.tenantId, { status: 'suspended', from: ['active'], at });
     try {
@@ -342,6 +342,12 @@ describeWithMoto('the pre-provisioning hook over moto (DynamoDB, KMS, IoT)', (mo
       );
       expect(answer).toEqual({ allowProvisioning: false });
       expect(logger.lines[0]?.attributes).toMatchObject({ reason: 'tenant-inactive' });
+      expect((await provisionEvents())[0]).toMatchObject({
+        target: { name: 'sensor-1' },
+        result: 'error',
+        errorCode: 'TENANT_SUSPENDED',
+        details: { refusal: 'tenant-inactive', certificateId },
+      });
     } finally {
       await deps.store.setTenantStatus(caller.tenantId, { status: 'active', from: ['suspended'], at });
     }
