@@ -147,8 +147,9 @@ export async function allowFleetProvisioning(deps: C2Deps, event: unknown): Prom
     };
   } catch (error) {
     const refusal = refusalOf(error, tenantId);
-    // A refusal not recorded is still a refusal (the function logs each one).
-    if (error instanceof Refusal) await audit?.(error).catch(() => undefined);
+    // A refusal not recorded is still a refusal (the function logs each one); a failure is recorded as one.
+    const recorded = error instanceof Refusal ? error : new Refusal('failed', 'the decision failed');
+    await audit?.(recorded).catch(() => undefined);
     return refusal;
   }
 }
