@@ -5,7 +5,9 @@
  * lifecycle rules and their queue (drained by the lifecycle function), the receipt rule, the EventBridge Scheduler
  * group and role for rotations, the pipe of link changes from the table's stream to the work queue (policy events),
  * and the dashboard and alarms. Each function's role holds exactly what it uses (see
- * the `allow()` calls below and test/infra/serviceStack.test.ts). Tenant data (the table's `T#` items, the tenants'
+ * the `allow()` calls below and test/infra/serviceStack.test.ts). Fleet provisioning by claim (a provisioning template,
+ * its role, the claim certificates' policy, and its pre-provisioning hook, a sixth function) sits next to the
+ * per-device certificates the api function makes (constructs/FleetProvisioning.ts). Tenant data (the table's `T#` items, the tenants'
  * data keys) is reached only through the TenantAccessRole, assumed per tenant (constructs/TenantAccessRole.ts).
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -32,6 +34,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { InfraConfig } from './config.js';
 import { C2Function } from './constructs/C2Function.js';
+import { FleetProvisioning } from './constructs/FleetProvisioning.js';
 import { IotDataEndpoint } from './constructs/IotDataEndpoint.js';
 import { CONTROL_TOPIC_PREFIX, IotDevicePolicy } from './constructs/IotDevicePolicy.js';
 import { LifecycleEventRules } from './constructs/LifecycleEventRules.js';
@@ -122,6 +125,11 @@ export const LIFECYCLE_MAX_CONCURRENCY = 5;
  */
 export const ROTATION_RESERVED_CONCURRENCY = 10;
 
+/** The pre-provisioning hook's timeout: AWS IoT Core waits 5 seconds for it, then refuses the device. */
+export const PROVISIONING_HOOK_TIMEOUT = Duration.seconds(5);
+/** What the hook reads of the IoT registry: whether a device has a thing already (IotDeviceProvisioner.isProvisioned). */
+export const HOOK_THING_ACTIONS = ['iot:DescribeThing'] as const;
+
 export interface ServiceStackProps extends StackProps {
   readonly config: InfraConfig;
   readonly table: ITable;
@@ -135,6 +143,9 @@ export class ServiceStack extends Stack {
   readonly lifecycleFunction: C2Function;
   readonly rotationFunction: C2Function;
   readonly workerFunction: C2Function;
+  /** The pre-provisioning hook of fleet provisioning: not in {@link functions} (it gets none of their grants). */
+  readonly provisioningHookFunction: C2Function;
+  readonly fleetProvisioning: FleetProvisioning;
   readonly workQueue: WorkQueue;
   readonly linkChanges: LinkChangePipe;
   readonly lifecycleEvents: LifecycleEventRules;
@@ -267,6 +278,14 @@ export class ServiceStack extends Stack {
       timeout: WORKER_TIMEOUT,
       ...logs,
     });
+    this.provisioningHookFunction = new C2Function(this, 'ProvisioningHookFunction', {
+      entry: 'functions/provisioningHook/index.ts',
+      description: `${prefix}: the pre-provisioning hook of fleet provisioning by claim (AWS IoT Core)`,
+      environment,
+      memorySize: 1024,
+      timeout: PROVISIONING_HOOK_TIMEOUT,
+      ...logs,
+    });
     this.workerFunction.addEventSource(
       new SqsEventSource(queue, {
         batchSize: WORK_BATCH_SIZE,
@@ -314,7 +333,7 @@ export class ServiceStack extends Stack {
     this.tenantAccess = new TenantAccessRole(this, 'TenantAccess', {
       table,
       key,
-      assumedBy: this.functions().map(([, fn]) => fn.executionRole),
+      assumedBy: [...this.functions().map(([, fn]) => fn.executionRole), this.provisioningHookFunction.executionRole],
     });
     const tenantRoleArn = this.tenantAccess.role.roleArn;
     for (const [name, fn] of this.functions()) {
@@ -434,6 +453,38 @@ export class ServiceStack extends Stack {
       }),
     );
 
+    // --- Fleet provisioning by claim: the template, its role, the claim policy, the hook's grants ---
+    this.fleetProvisioning = new FleetProvisioning(this, 'FleetProvisioning', {
+      templateName: `${prefix}-fleet`,
+      claimPolicyName: `${prefix}-claim`,
+      devicePolicyName: this.devicePolicy.policyName,
+      hook: this.provisioningHookFunction,
+    });
+    const hook = this.provisioningHookFunction;
+    hook.addEnvironment('TENANT_ROLE_ARN', tenantRoleArn);
+    // A tenant's client and its key (KMS-enveloped) only through that tenant's session of the TenantAccessRole.
+    hook.allow('AssumeTenantAccessRole', ['sts:AssumeRole', 'sts:TagSession'], [tenantRoleArn], {
+      Null: { [`aws:RequestTag/${TENANT_TAG}`]: 'false' },
+    });
+    // The tenants registry (PLATFORM_PARTITIONS[0]): a suspended tenant's devices are refused.
+    hook.allow('ReadTenantsRegistry', ['dynamodb:GetItem'], [table.tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [PLATFORM_PARTITIONS[0]] },
+    });
+    hook.allow('TableEncryptionThroughDynamoDB', ['kms:Decrypt'], [key.keyArn], {
+      StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.${this.urlSuffix}` },
+    });
+    hook.allow('DescribeDeviceThings', HOOK_THING_ACTIONS, [things]);
+    hook.allow('FindThingsOfE4Id', ['iot:ListThings'], ['*']);
+    hook.acknowledgeWildcard(
+      things,
+      'The hook checks that a device has no thing yet; thing names are made at run time (e4c2-<tenant>-<E4 id>).',
+    );
+    hook.acknowledgeWildcard(
+      '*',
+      'iot:ListThings (one device per E4 id: a thing of that id under any name) has no resource type, nor have ' +
+        'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing): IAM accepts only "*".',
+    );
+
     // --- Devices' receipts -> work queue ---
     new ReceiptRule(this, 'Receipts', { queue, ...logs });
 
@@ -513,7 +564,11 @@ export class ServiceStack extends Stack {
     this.observability = new Observability(this, 'Observability', {
       namePrefix: prefix,
       api: this.api,
-      functions: { ...Object.fromEntries(this.functions()), authorizer: this.authorizerFunction },
+      functions: {
+        ...Object.fromEntries(this.functions()),
+        authorizer: this.authorizerFunction,
+        provisioningHook: this.provisioningHookFunction,
+      },
       workQueue: queue,
       deadLetterQueue: this.workQueue.deadLetterQueue,
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
@@ -532,6 +587,14 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'IotDataEndpointAddress', { value: endpoint.address });
     new CfnOutput(this, 'DevicePolicyNameOutput', { value: this.devicePolicy.policyName });
     new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroupName });
+    new CfnOutput(this, 'FleetProvisioningTemplateName', {
+      value: this.fleetProvisioning.templateName,
+      description: 'Devices register through it with the claim certificate (RegisterThing)',
+    });
+    new CfnOutput(this, 'ClaimPolicyName', {
+      value: this.fleetProvisioning.claimPolicyName,
+      description: 'Attach it to a claim certificate: npm run claim-certificate -- --policy <this>',
+    });
     new CfnOutput(this, 'WorkDeadLetterQueueUrl', { value: this.workQueue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', { value: this.scheduleDeadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });

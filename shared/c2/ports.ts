@@ -528,6 +528,8 @@ export interface DeviceProvisioner {
   provision(tenantId: string, client: { name: string; idHex: string }): Promise<DeviceCredentials>;
   /** Detaches, deactivates and deletes the certificates, then deletes the thing; nothing when there is none. */
   deprovision(tenantId: string, client: { idHex: string }): Promise<void>;
+  /** Whether the broker knows a device of that E4 id: its thing, or any thing with that id (fleet provisioning). */
+  isProvisioned(tenantId: string, client: { idHex: string }): Promise<boolean>;
 }
 
 /**

@@ -56,7 +56,7 @@ describe('synthesized assembly', () => {
     const bundles = Object.values(service.Resources as Record<string, any>)
       .filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Runtime === 'nodejs22.x')
       .map((resource) => join(outdir, resource.Metadata['aws:asset:path'] as string));
-    expect(bundles).toHaveLength(5); // api, authorizer, lifecycle, rotation, worker
+    expect(bundles).toHaveLength(6); // api, authorizer, lifecycle, provisioning hook, rotation, worker
     for (const bundle of bundles) {
       // Assess: the files
       expect(readdirSync(bundle).sort()).toEqual(['index.mjs', 'index.mjs.map']);

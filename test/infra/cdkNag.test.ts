@@ -69,7 +69,7 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
       const service = 'e4c2-dev-service';
       const functions = ['ApiFunction', 'LifecycleFunction', 'RotationFunction', 'WorkerFunction'];
       const roles = functions.map((fn) => `${fn}Role`);
-      const withAuthorizer = [...functions, 'AuthorizerFunction'];
+      const withAuthorizer = [...functions, 'AuthorizerFunction', 'ProvisioningHookFunction'];
       const provider = `${service}/AWS679f53fac002430cb0da5b7982bd2287/Resource`;
       const iam5 = (resource: string, ...paths: string[]) =>
         paths.map((path) => `AwsSolutions-IAM5[Resource::${resource}] @ ${service}/${path}/Resource`);
@@ -82,9 +82,14 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
           ...withAuthorizer.map((fn) => `AwsSolutions-L1 @ ${service}/${fn}/Resource`),
           ...withAuthorizer.map((fn) => `Serverless-LambdaLatestVersion @ ${service}/${fn}/Resource`),
           // Never invoked asynchronously (rotation has the dead-letter queue); CDK's lookup provider
-          ...['ApiFunction', 'AuthorizerFunction', 'WorkerFunction', 'LifecycleFunction'].map(
-            (fn) => `Serverless-LambdaDLQ @ ${service}/${fn}/Resource`,
-          ),
+          // (and the pre-provisioning hook: IoT Core invokes it synchronously)
+          ...[
+            'ApiFunction',
+            'AuthorizerFunction',
+            'WorkerFunction',
+            'LifecycleFunction',
+            'ProvisioningHookFunction',
+          ].map((fn) => `Serverless-LambdaDLQ @ ${service}/${fn}/Resource`),
           `Serverless-LambdaDLQ @ ${provider}`,
           `Serverless-LambdaTracing @ ${provider}`,
           `Serverless-LambdaEventSourceMappingDestination @ ${service}/WorkerFunction/SqsEventSource:e4c2devserviceWorkQueue250B1537/Resource`,
@@ -94,7 +99,9 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
           // X-Ray (every function), iot:CreateKeysAndCertificate (api), iot:DescribeEndpoint (the endpoint lookup)
           ...iam5(
             '*',
-            ...[...roles, 'AuthorizerFunctionRole'].map((role) => `${role}/DefaultPolicy`),
+            ...[...roles, 'AuthorizerFunctionRole', 'ProvisioningHookFunctionRole'].map(
+              (role) => `${role}/DefaultPolicy`,
+            ),
             'IotDataEndpoint/Lookup/CustomResourcePolicy',
           ),
           ...iam5(`${arn}:iot:eu-west-1:123456789012:topic/e4/*`, ...roles.map((role) => `${role}/DefaultPolicy`)),
@@ -107,11 +114,14 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
             `${arn}:iot:eu-west-1:123456789012:thing/e4c2-*`,
             'ApiFunctionRole/DefaultPolicy',
             'WorkerFunctionRole/DefaultPolicy',
+            'ProvisioningHookFunctionRole/DefaultPolicy',
+            'FleetProvisioning/ProvisioningRole/DefaultPolicy',
           ),
           ...iam5(
             `${arn}:iot:eu-west-1:123456789012:cert/*`,
             'ApiFunctionRole/DefaultPolicy',
             'WorkerFunctionRole/DefaultPolicy',
+            'FleetProvisioning/ProvisioningRole/DefaultPolicy',
           ),
         ].sort(),
       );

@@ -2,6 +2,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/api/routes.js';
 import type { C2Function } from '../../infra/constructs/C2Function.js';
+import {
+  CLAIM_CLIENT_PREFIX,
+  HOOK_PAYLOAD_VERSION,
+  TEMPLATE_PARAMETERS,
+} from '../../infra/constructs/FleetProvisioning.js';
 import { RECEIPT_RULE_SQL, TENANT_OF_THING_NAME, THING_NAME_PATTERN } from '../../infra/constructs/ReceiptRule.js';
 import { PRINCIPAL_TENANT, TENANT_TABLE_ACTIONS } from '../../infra/constructs/TenantAccessRole.js';
 import { PLATFORM_PARTITIONS, PUBLIC_ROUTES } from '../../infra/ServiceStack.js';
@@ -9,6 +14,8 @@ import { TENANTS_PARTITION } from '../../shared/adapters/aws/DynamoTenantRegistr
 import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { partition } from '../../shared/adapters/aws/keyStoreItems.js';
 import { PLATFORM_TENANT } from '../../shared/c2/platform/platformKeyToken.js';
+import { PROVISIONING_PARAMETERS } from '../../shared/c2/provisioning/allowFleetProvisioning.js';
+import { evaluateTemplate } from '../support/fleetProvisioningStandIn.js';
 import { flat, logicalIdOf, removeTestApps, testApp } from './synthApp.js';
 
 afterAll(removeTestApps);
@@ -152,11 +159,15 @@ const manageSchedules: Statement[] = [
 ];
 
 describe('service stack: functions', () => {
-  const functions: Array<[string, C2Function]> = [...service.functions(), ['authorizer', service.authorizerFunction]];
+  const functions: Array<[string, C2Function]> = [
+    ...service.functions(),
+    ['authorizer', service.authorizerFunction],
+    ['provisioningHook', service.provisioningHookFunction],
+  ];
 
-  it('builds five functions from functions/, all arm64 on Node.js 22 with tracing and their own log group', () => {
+  it('builds six functions from functions/, all arm64 on Node.js 22 with tracing and their own log group', () => {
     // Assess
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 5);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x' }, 6);
     for (const [, fn] of functions) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Role: { 'Fn::GetAtt': [logicalIdOf(fn.executionRole), 'Arn'] },
@@ -232,8 +243,10 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
   const role = resources[logicalIdOf(service.tenantAccess.role)]!.Properties;
   const principalTenant = PRINCIPAL_TENANT;
 
-  it('is assumed only by the four function roles, with a tenant session tag and no other tag', () => {
-    const roles = service.functions().map(([, fn]) => `<${logicalIdOf(fn.executionRole)}.Arn>`);
+  it('is assumed only by the four function roles and the pre-provisioning hook, with a tenant session tag and no other tag', () => {
+    const roles = [...service.functions().map(([, fn]) => fn), service.provisioningHookFunction].map(
+      (fn) => `<${logicalIdOf(fn.executionRole)}.Arn>`,
+    );
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.AssumeRolePolicyDocument.Statement).toEqual(
       roles.map(() => ({
@@ -324,6 +337,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
     const api = logicalIdOf(service.apiFunction.executionRole);
     const worker = logicalIdOf(service.workerFunction.executionRole);
     const authorizer = logicalIdOf(service.authorizerFunction.executionRole).replace(/[0-9A-F]{8}$/, '');
+    const hook = logicalIdOf(service.provisioningHookFunction.executionRole).replace(/[0-9A-F]{8}$/, '');
     expect(found.map((line) => line.replace(/DefaultPolicy[0-9A-F]{8}/, 'DefaultPolicy')).sort()).toEqual(
       [
         // The authorizer's reads of API keys (any tenant's: the token names it) and their lastUsedAt, nothing else.
@@ -334,6 +348,8 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
         `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy PlatformRecords: ["G#tenants","T#~platform"]`,
         `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy ClientIdClaims: ["N#*"]`,
         `TenantAccessRoleDefaultPolicy TenantItems: ["T#${principalTenant}"]`,
+        // The pre-provisioning hook reads the tenants registry (a suspended tenant's devices are refused).
+        `${hook}DefaultPolicy ReadTenantsRegistry: ["G#tenants"]`,
       ].sort(),
     );
   });
@@ -603,7 +619,9 @@ describe('service stack: least-privilege grants', () => {
 describe('service stack: AWS IoT', () => {
   it('has the device policy: own client id, own control topic, own tenant topic space (exact ARNs)', () => {
     // Act
-    const policy = only('AWS::IoT::Policy');
+    const policies = ofType('AWS::IoT::Policy').map(([, found]) => found);
+    expect(policies.map((found) => found.Properties.PolicyName).sort()).toEqual(['e4c2-dev-claim', 'e4c2-dev-device']);
+    const policy = policies.find((found) => found.Properties.PolicyName === 'e4c2-dev-device')!;
     const document = policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] };
     const iot = `${ARN}:iot:${REGION_ACCOUNT}`;
     // Assess
@@ -968,7 +986,7 @@ describe('service stack: scheduler, API, observability', () => {
 
   it('sets the retention of every log group (30 days by default), and every function logs to its own', () => {
     const logGroups = ofType('AWS::Logs::LogGroup');
-    expect(logGroups.length).toBe(9); // 5 functions, API access logs, 2 IoT rules' errors, the endpoint lookup
+    expect(logGroups.length).toBe(10); // 6 functions, API access logs, 2 IoT rules' errors, the endpoint lookup
     for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.LoggingConfig?.LogGroup, 'a function without its log group').toBeDefined();
@@ -988,6 +1006,8 @@ describe('service stack: scheduler, API, observability', () => {
         'commands-failed',
         'lifecycle-errors',
         'lifecycle-throttles',
+        'provisioning-hook-errors',
+        'provisioning-hook-throttles',
         'rotation-errors',
         'rotation-throttles',
         'schedule-dead-letters',
@@ -1056,7 +1076,7 @@ describe('service stack with options', () => {
     optionsTemplate.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Environment: { Variables: { IOT_DATA_ENDPOINT: 'abcdefghij1234-ats.iot.eu-west-1.amazonaws.com' } } },
-      5,
+      6,
     );
   });
 
@@ -1073,5 +1093,170 @@ describe('service stack with options', () => {
     optionsTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 100 },
     });
+  });
+});
+
+describe('service stack: fleet provisioning by claim', () => {
+  const iot = `${ARN}:iot:${REGION_ACCOUNT}`;
+  const templateArn = `${iot}:provisioningtemplate/e4c2-dev-fleet`;
+  const hook = service.provisioningHookFunction;
+  const fleet = service.fleetProvisioning;
+  const provisioningTemplate = only('AWS::IoT::ProvisioningTemplate');
+  const body = JSON.parse(provisioningTemplate.Properties.TemplateBody as string) as Json;
+
+  it("is a fleet provisioning template with the C2's hook and role, enabled", () => {
+    expect(provisioningTemplate.Properties).toMatchObject({
+      TemplateName: 'e4c2-dev-fleet',
+      TemplateType: 'FLEET_PROVISIONING',
+      Enabled: true,
+      PreProvisioningHook: { PayloadVersion: HOOK_PAYLOAD_VERSION },
+    });
+    expect(flat(provisioningTemplate.Properties.PreProvisioningHook.TargetArn)).toBe(`<${logicalIdOf(hook)}.Arn>`);
+    expect(flat(provisioningTemplate.Properties.ProvisioningRoleArn)).toBe(
+      `<${logicalIdOf(fleet.provisioningRole)}.Arn>`,
+    );
+  });
+
+  it("declares the parameters the hook reads, and makes the thing, certificate and policy as the C2's provisioner does", () => {
+    // Assess: the same parameter names on both sides (infra imports no runtime code)
+    expect(TEMPLATE_PARAMETERS).toEqual(PROVISIONING_PARAMETERS);
+    expect(Object.keys(body.Parameters).sort()).toEqual(
+      [...Object.values(PROVISIONING_PARAMETERS), 'AWS::IoT::Certificate::Id'].sort(),
+    );
+    // What the template makes for a device the hook allowed (its overrides: TenantId and ClientId)
+    const idHex = '0123456789abcdef0123456789abcdef';
+    const made = evaluateTemplate(body.Resources, {
+      TenantId: 'tenant-a',
+      ClientId: idHex,
+      'AWS::IoT::Certificate::Id': 'f'.repeat(64),
+    });
+    expect(made).toEqual({
+      thing: {
+        Type: 'AWS::IoT::Thing',
+        Properties: {
+          ThingName: thingNameOf('tenant-a', idHex),
+          AttributePayload: { tenant: 'tenant-a', e4id: idHex },
+        },
+      },
+      certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: 'f'.repeat(64), Status: 'Active' } },
+      policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyName: 'e4c2-dev-device' } },
+    });
+  });
+
+  it('lets IoT Core invoke the hook for this template of this account only, before the template exists', () => {
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, permission]) => permission.Properties.Principal === 'iot.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(1);
+    const [permissionId, permission] = permissions[0]!;
+    expect(flat(permission.Properties.FunctionName)).toBe(`<${logicalIdOf(hook)}.Arn>`);
+    expect(flat(permission.Properties.SourceArn)).toBe(templateArn);
+    expect(flat(permission.Properties.SourceAccount)).toBe('123456789012');
+    const [, resource] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::IoT::ProvisioningTemplate')!;
+    expect((resource as Json).DependsOn).toEqual(expect.arrayContaining([permissionId]));
+  });
+
+  it('gives the provisioning role, assumed by IoT Core for this template only, the things, certificates and device policy only', () => {
+    const role = resources[logicalIdOf(fleet.provisioningRole)]!.Properties;
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'iot.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': expect.anything() },
+        },
+      },
+    ]);
+    expect(flat(role.AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:SourceArn'])).toBe(templateArn);
+    const policies = ofType('AWS::IAM::Policy').filter(([, policy]) =>
+      (policy.Properties.Roles as unknown[]).some((r) => flat(r) === `<${logicalIdOf(fleet.provisioningRole)}>`),
+    );
+    const statements = policies.flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Json[]);
+    expect(
+      statements.map((statement) => ({
+        sid: statement.Sid,
+        actions: [statement.Action].flat(),
+        resources: [statement.Resource].flat().map(flat),
+        condition: statement.Condition,
+      })),
+    ).toEqual([
+      {
+        sid: 'ProvisionDeviceThings',
+        actions: [
+          'iot:CreateThing',
+          'iot:DescribeThing',
+          'iot:UpdateThing',
+          'iot:AttachThingPrincipal',
+          'iot:ListThingPrincipals',
+        ],
+        resources: [`${iot}:thing/e4c2-*`],
+        condition: undefined,
+      },
+      {
+        sid: 'ActivateDeviceCertificates',
+        actions: ['iot:DescribeCertificate', 'iot:UpdateCertificate', 'iot:AttachPolicy', 'iot:AttachThingPrincipal'],
+        resources: [`${iot}:cert/*`],
+        condition: undefined,
+      },
+      {
+        sid: 'AttachDevicePolicy',
+        actions: ['iot:GetPolicy', 'iot:AttachPolicy'],
+        resources: [`${iot}:policy/e4c2-dev-device`],
+        condition: undefined,
+      },
+    ]);
+  });
+
+  it("gives the claim certificate's policy the two topics of fleet provisioning and claim client ids only", () => {
+    const policy = ofType('AWS::IoT::Policy').find(([, p]) => p.Properties.PolicyName === 'e4c2-dev-claim')![1];
+    const document = policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] };
+    const topics = ['$aws/certificates/create/*', '$aws/provisioning-templates/e4c2-dev-fleet/provision/*'];
+    expect(document.Statement.map((s) => ({ ...s, Resource: [s.Resource].flat().map(flat) }))).toEqual([
+      {
+        Sid: 'ConnectAsClaimClient',
+        Effect: 'Allow',
+        Action: 'iot:Connect',
+        Resource: [`${iot}:client/${CLAIM_CLIENT_PREFIX}*`],
+      },
+      {
+        Sid: 'PublishAndReceiveFleetProvisioningTopics',
+        Effect: 'Allow',
+        Action: ['iot:Publish', 'iot:Receive'],
+        Resource: topics.map((topic) => `${iot}:topic/${topic}`),
+      },
+      {
+        Sid: 'SubscribeFleetProvisioningTopics',
+        Effect: 'Allow',
+        Action: 'iot:Subscribe',
+        Resource: topics.map((topic) => `${iot}:topicfilter/${topic}`),
+      },
+    ]);
+  });
+
+  it('hook: 5 seconds; the tenant role, the tenants registry, whether a thing exists; nothing else', () => {
+    expect(resources[logicalIdOf(hook)]!.Properties.Timeout).toBe(5);
+    const [xray, logs, assume] = common(hook);
+    expect(statementsOf(hook)).toEqual([
+      xray,
+      logs,
+      assume,
+      {
+        sid: 'ReadTenantsRegistry',
+        actions: ['dynamodb:GetItem'],
+        resources: [tableArn],
+        condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [TENANTS_PARTITION] } },
+      },
+      { ...tableEncryption, actions: ['kms:Decrypt'] },
+      {
+        sid: 'DescribeDeviceThings',
+        actions: ['iot:DescribeThing'],
+        resources: [`${iot}:thing/e4c2-*`],
+        condition: undefined,
+      },
+      { sid: 'FindThingsOfE4Id', actions: ['iot:ListThings'], resources: ['*'], condition: undefined },
+    ]);
   });
 });

@@ -7,7 +7,8 @@
  * Provisioning refuses a thing that exists already (ALREADY_EXISTS: deprovision it first) and undoes what it made,
  * best effort, when a step fails. Deprovisioning detaches each principal of the thing, detaches the device policy
  * from each certificate, deactivates and deletes it, then deletes the thing; every step tolerates what is already
- * gone, so it can be repeated, and a missing thing is no error. IoT Core detaches principals asynchronously: a
+ * gone, so it can be repeated, and a missing thing is no error. `isProvisioned` answers whether either check of
+ * provisioning would find the device (the pre-provisioning hook of fleet provisioning refuses such a device). IoT Core detaches principals asynchronously: a
  * DeleteConflictException (certificate) or InvalidRequestException (thing still attached) is retried a few times.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,10 +102,7 @@ export class IotDeviceProvisioner implements DeviceProvisioner {
     // One device per E4 id on the broker: the device policy lets a thing subscribe to `e4/<its e4id>`, so a second
     // thing of that id would read the first's commands. The C2 gives an E4 id to one tenant at creation already (the
     // claim, shared/c2/clients/clientIdClaim.ts): this is a second line, for clients created before the claims.
-    const { things = [] } = await this.#iot.send(
-      new ListThingsCommand({ attributeName: 'e4id', attributeValue: client.idHex, maxResults: 1 }),
-    );
-    if (things.length > 0) {
+    if ((await this.#thingsOfE4Id(client.idHex)).length > 0) {
       throw new C2Error(
         C2ErrorCode.AlreadyExists,
         'a device with this E4 id is registered with IoT Core already (a client of the same name elsewhere): ' +
@@ -169,6 +167,18 @@ export class IotDeviceProvisioner implements DeviceProvisioner {
       }
     }
     await this.#deleteThing(thingName);
+  }
+
+  async isProvisioned(tenantId: string, client: { idHex: string }): Promise<boolean> {
+    if (await this.#thingExists(thingNameOf(tenantId, client.idHex))) return true;
+    return (await this.#thingsOfE4Id(client.idHex)).length > 0;
+  }
+
+  async #thingsOfE4Id(idHex: string) {
+    const { things = [] } = await this.#iot.send(
+      new ListThingsCommand({ attributeName: 'e4id', attributeValue: idHex, maxResults: 1 }),
+    );
+    return things;
   }
 
   async #thingExists(thingName: string): Promise<boolean> {

@@ -110,6 +110,23 @@ describeWithMoto('IotDeviceProvisioner over moto', (moto) => {
     expect(await certificateIds()).toEqual([first.certificateId]);
   });
 
+  it('answers whether a device is provisioned: its thing, or a thing of its E4 id in another tenant', async () => {
+    // Prepare
+    const sensor = device('sensor-1');
+    const before = await provisioner.isProvisioned('tenant-a', sensor);
+
+    // Act
+    await provisioner.provision('tenant-a', sensor);
+
+    // Assess
+    expect(before).toBe(false);
+    expect(await provisioner.isProvisioned('tenant-a', sensor)).toBe(true);
+    expect(await provisioner.isProvisioned('tenant-b', sensor)).toBe(true);
+    expect(await provisioner.isProvisioned('tenant-a', device('sensor-2'))).toBe(false);
+    await provisioner.deprovision('tenant-a', sensor);
+    expect(await provisioner.isProvisioned('tenant-a', sensor)).toBe(false);
+  });
+
   it('deprovisions: the certificate is detached, deactivated and deleted, then the thing', async () => {
     // Prepare
     const sensor = device('sensor-1');

@@ -1,0 +1,124 @@
+/**
+ * `npm run claim-certificate` (scripts/createClaimCertificate.ts) against moto's IoT, run as a process: the claim
+ * certificate is active, attached to the claim policy, its PEMs written (the key 0600, never over an existing file);
+ * `--revoke` deactivates it; bad input exits 1 and makes nothing.
+ */
+import { execFile } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CreatePolicyCommand,
+  DescribeCertificateCommand,
+  IoTClient,
+  ListAttachedPoliciesCommand,
+  ListCertificatesCommand,
+} from '@aws-sdk/client-iot';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { clientConfig, describeWithMoto } from '../../support/moto.js';
+
+const run = promisify(execFile);
+const POLICY = 'e4c2-test-claim';
+
+describeWithMoto('npm run claim-certificate', (moto) => {
+  let iot: IoTClient;
+  let dir: string;
+
+  beforeAll(async () => {
+    iot = new IoTClient(clientConfig(moto()));
+    await iot.send(
+      new CreatePolicyCommand({
+        policyName: POLICY,
+        policyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }],
+        }),
+      }),
+    );
+    dir = await mkdtemp(join(tmpdir(), 'e4c2-claim-'));
+  });
+  afterAll(async () => {
+    iot?.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const script = (...args: string[]) =>
+    run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/createClaimCertificate.ts',
+        '--region',
+        'us-east-1',
+        '--endpoint',
+        moto().endpoint,
+        ...args,
+      ],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    ).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  const certificateCount = async () => ((await iot.send(new ListCertificatesCommand({}))).certificates ?? []).length;
+
+  it('makes an active certificate attached to the claim policy, writes its PEMs, and revokes it', async () => {
+    // Act
+    const out = join(dir, 'batch-1');
+    const made = await script('--policy', POLICY, '--out', out);
+
+    // Assess
+    expect(made.code).toBe(0);
+    const { certificateId, certificateArn } = JSON.parse(made.stdout) as {
+      certificateId: string;
+      certificateArn: string;
+    };
+    const described = await iot.send(new DescribeCertificateCommand({ certificateId }));
+    expect(described.certificateDescription?.status).toBe('ACTIVE');
+    const attached = await iot.send(new ListAttachedPoliciesCommand({ target: certificateArn }));
+    expect(attached.policies?.map((policy) => policy.policyName)).toEqual([POLICY]);
+    const pem = await readFile(join(out, 'claim.pem.crt'), 'utf8');
+    expect(pem).toBe(described.certificateDescription?.certificatePem);
+    const key = createPrivateKey(await readFile(join(out, 'claim.pem.key'), 'utf8'));
+    expect(new X509Certificate(pem).checkPrivateKey(key)).toBe(true);
+    expect((await stat(join(out, 'claim.pem.key'))).mode & 0o777).toBe(0o600);
+
+    // Act: revoke
+    const revoked = await script('--revoke', certificateId);
+
+    // Assess
+    expect(revoked.code).toBe(0);
+    const after = await iot.send(new DescribeCertificateCommand({ certificateId }));
+    expect(after.certificateDescription?.status).toBe('INACTIVE');
+  });
+
+  it('never overwrites a claim key, and leaves no certificate behind when it cannot finish', async () => {
+    // Prepare: a folder that holds a claim certificate already
+    const out = join(dir, 'batch-2');
+    expect((await script('--policy', POLICY, '--out', out)).code).toBe(0);
+    const key = await readFile(join(out, 'claim.pem.key'), 'utf8');
+    const before = await certificateCount();
+
+    // Act
+    const again = await script('--policy', POLICY, '--out', out);
+    const noPolicy = await script('--policy', 'no-such-policy', '--out', join(dir, 'batch-3'));
+    const missing = await script('--out', join(dir, 'batch-4'));
+    const badRevoke = await script('--revoke', 'not-an-id');
+
+    // Assess
+    for (const outcome of [again, noPolicy, missing, badRevoke]) expect(outcome.code).toBe(1);
+    expect(missing.stderr).toContain('--policy');
+    expect(await readFile(join(out, 'claim.pem.key'), 'utf8')).toBe(key);
+    expect(await certificateCount()).toBe(before);
+  });
+});
