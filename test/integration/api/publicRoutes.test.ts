@@ -245,21 +245,37 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/enrolment-windows/{windowId}',
         'POST /v1/enrolment-windows/{windowId}/close',
         'POST /v1/enrol',
+        'POST /v1/factory-batches',
+        'GET /v1/factory-batches',
+        'GET /v1/factory-batches/{batchId}',
+        'GET /v1/factory-batches/{batchId}/devices',
+        'DELETE /v1/factory-batches/{batchId}/devices/{clientId}',
+        'POST /v1/claims',
       ].sort(),
     );
   });
 
-  it('documents every path parameter: E4 ids as 32 hex characters, operation and policy ids as 26 of Crockford base32, API key ids as 16 hex, tenant ids', () => {
+  it('documents every path parameter: E4 ids as 32 hex characters, operation and policy ids as 26 of Crockford base32, API key, window and batch ids as 16 hex, tenant ids', () => {
     const parameters = Object.values(document.paths as Record<string, Record<string, Json>>)
       .flatMap((item) => Object.values(item))
       .flatMap((operation) => (operation.parameters as Json[]).filter((p) => p.in === 'path'));
     expect(new Set(parameters.map((p) => p.name))).toEqual(
-      new Set(['clientId', 'sourceClientId', 'topicHash', 'operationId', 'policyId', 'keyId', 'windowId', 'tenantId']),
+      new Set([
+        'clientId',
+        'sourceClientId',
+        'topicHash',
+        'operationId',
+        'policyId',
+        'keyId',
+        'windowId',
+        'batchId',
+        'tenantId',
+      ]),
     );
     for (const parameter of parameters) {
       if (parameter.name === 'tenantId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
-      } else if (parameter.name === 'keyId' || parameter.name === 'windowId') {
+      } else if (['keyId', 'windowId', 'batchId'].includes(parameter.name as string)) {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9a-fA-F]{16}$' });
       } else if (parameter.name === 'operationId' || parameter.name === 'policyId') {
         expect(parameter.schema).toEqual({ type: 'string', pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$' });
