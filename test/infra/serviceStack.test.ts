@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/api/routes.js';
 import type { C2Function } from '../../infra/constructs/C2Function.js';
@@ -13,6 +14,7 @@ import { PLATFORM_PARTITIONS, PUBLIC_ROUTES } from '../../infra/ServiceStack.js'
 import { TENANTS_PARTITION } from '../../shared/adapters/aws/DynamoTenantRegistry.js';
 import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
 import { partition } from '../../shared/adapters/aws/keyStoreItems.js';
+import { TENANT_ID_PATTERN } from '../../shared/c2/apiKeys/validateTenantId.js';
 import { PLATFORM_TENANT } from '../../shared/c2/platform/platformKeyToken.js';
 import { PROVISIONING_PARAMETERS } from '../../shared/c2/provisioning/allowFleetProvisioning.js';
 import { evaluateTemplate } from '../support/fleetProvisioningStandIn.js';
@@ -1234,6 +1236,25 @@ describe('service stack: fleet provisioning by claim', () => {
         Resource: topics.map((topic) => `${iot}:topicfilter/${topic}`),
       },
     ]);
+  });
+
+  it('gives no device a client id the claim policy allows: no valid tenant id makes a thing name of the claim prefix', () => {
+    // IoT Core policy wildcards: `*` is any run of characters; the claim policy allows `<prefix>*`.
+    const claimAllows = (clientId: string) => clientId.startsWith(CLAIM_CLIENT_PREFIX);
+    const tenantIds = fc.stringMatching(TENANT_ID_PATTERN);
+    const idHex = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => Buffer.from(bytes).toString('hex'));
+    fc.assert(
+      fc.property(tenantIds, idHex, (tenantId, hex) => {
+        expect(claimAllows(thingNameOf(tenantId, hex))).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+    // The tenants the old prefix (`e4c2-claim-`) let a claim certificate impersonate: valid, and not reachable now.
+    for (const tenantId of ['claim', 'claim-x', 'claim-0']) {
+      expect(TENANT_ID_PATTERN.test(tenantId)).toBe(true);
+      expect(claimAllows(thingNameOf(tenantId, '0'.repeat(32)))).toBe(false);
+    }
+    expect(claimAllows(`${CLAIM_CLIENT_PREFIX}0011223344556677`)).toBe(true);
   });
 
   it('hook: 5 seconds; the tenant role, the tenants registry, whether a thing exists; nothing else', () => {

@@ -118,7 +118,7 @@ describeWithMoto('the pre-provisioning hook over moto (DynamoDB, KMS, IoT)', (mo
       certificateId,
       certificatePem: '-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----',
       templateArn: 'arn:aws:iot:us-east-1:123456789012:provisioningtemplate/e4c2-fleet',
-      clientId: 'e4c2-claim-0011223344556677',
+      clientId: 'e4c2_claim-0011223344556677',
       parameters,
     };
   }
