@@ -16,7 +16,8 @@
  *    `TenantId`, `ClientId` (hex E4 id) and `Proof` (over the new certificate's id, {@link fleetProvisioningProof}):
  *    the C2's pre-provisioning hook checks them, IoT Core makes the thing `e4c2-<tenant>-<hex id>`, attaches the
  *    device policy to the certificate and activates it, and answers the thing name on `.../accepted`.
- * The claim certificate's policy allows these two topics only, and client ids `e4c2-claim-*` only.
+ * The claim certificate's policy allows these two topics only, and client ids `e4c2_claim-*` only (no
+ * device's thing name starts with it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -100,7 +101,7 @@ export interface ProvisionedDevice {
 /** Fleet provisioning by claim, both steps, over one connection with the claim certificate. */
 export async function provisionByClaim(options: ProvisionByClaimOptions): Promise<ProvisionedDevice> {
   const client = await mqtt.connectAsync(options.url, {
-    clientId: `e4c2-claim-${randomBytes(8).toString('hex')}`,
+    clientId: `e4c2_claim-${randomBytes(8).toString('hex')}`,
     ...(options.claim ? { cert: options.claim.cert, key: options.claim.key, ca: options.claim.ca } : {}),
     reconnectPeriod: 0,
     connectTimeout: 15_000,

@@ -8,7 +8,8 @@
  * the `allow()` calls below and test/infra/serviceStack.test.ts). Fleet provisioning by claim (a provisioning template,
  * its role, the claim certificates' policy, and its pre-provisioning hook, a sixth function) sits next to the
  * per-device certificates the api function makes (constructs/FleetProvisioning.ts). Tenant data (the table's `T#` items, the tenants'
- * data keys) is reached only through the TenantAccessRole, assumed per tenant (constructs/TenantAccessRole.ts).
+ * data keys) is reached only through the TenantAccessRole, assumed per tenant (constructs/TenantAccessRole.ts); the
+ * hook through its own, narrower instance (reads, key unwraps, event appends).
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -159,6 +160,8 @@ export class ServiceStack extends Stack {
   readonly observability: Observability;
   /** What the functions assume, tagged with a tenant, to act for it. */
   readonly tenantAccess: TenantAccessRole;
+  /** The pre-provisioning hook's tenant role: reads, key unwraps and event appends of one tenant. */
+  readonly hookTenantAccess: TenantAccessRole;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -333,7 +336,7 @@ export class ServiceStack extends Stack {
     this.tenantAccess = new TenantAccessRole(this, 'TenantAccess', {
       table,
       key,
-      assumedBy: [...this.functions().map(([, fn]) => fn.executionRole), this.provisioningHookFunction.executionRole],
+      assumedBy: this.functions().map(([, fn]) => fn.executionRole),
     });
     const tenantRoleArn = this.tenantAccess.role.roleArn;
     for (const [name, fn] of this.functions()) {
@@ -461,9 +464,20 @@ export class ServiceStack extends Stack {
       hook: this.provisioningHookFunction,
     });
     const hook = this.provisioningHookFunction;
-    hook.addEnvironment('TENANT_ROLE_ARN', tenantRoleArn);
-    // A tenant's client and its key (KMS-enveloped) only through that tenant's session of the TenantAccessRole.
-    hook.allow('AssumeTenantAccessRole', ['sts:AssumeRole', 'sts:TagSession'], [tenantRoleArn], {
+    // Its own, narrower tenant role: reads, key unwraps and event appends only (it handles any claim certificate's input).
+    this.hookTenantAccess = new TenantAccessRole(this, 'HookTenantAccess', {
+      table,
+      key,
+      assumedBy: [hook.executionRole],
+      access: 'provisioningHook',
+      description:
+        'The pre-provisioning hook acts for one tenant with it (session tag tenant): reads its items, unwraps its ' +
+        'data keys, appends to its event log',
+    });
+    const hookTenantRoleArn = this.hookTenantAccess.role.roleArn;
+    hook.addEnvironment('TENANT_ROLE_ARN', hookTenantRoleArn);
+    // A tenant's client and its key (KMS-enveloped) only through that tenant's session of the hook's tenant role.
+    hook.allow('AssumeTenantAccessRole', ['sts:AssumeRole', 'sts:TagSession'], [hookTenantRoleArn], {
       Null: { [`aws:RequestTag/${TENANT_TAG}`]: 'false' },
     });
     // The tenants registry (PLATFORM_PARTITIONS[0]): a suspended tenant's devices are refused.

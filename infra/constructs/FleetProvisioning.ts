@@ -7,8 +7,8 @@
  * with attributes `tenant` and `e4id`, the new certificate active, attached to the thing and to the device policy, so
  * the device policy applies unchanged.
  *
- * - The claim policy: connect as `e4c2-claim-*` only (never as a device's thing name: a claim certificate cannot take
- *   a device's connection over), publish, subscribe and receive on the two topics of fleet provisioning only
+ * - The claim policy: connect as `e4c2_claim-*` only (never as a device's thing name, `e4c2-<tenant>-<hex>`: a tenant
+ *   id holds no `_`, so a claim certificate cannot take a device's connection over), publish, subscribe and receive on the two topics of fleet provisioning only
  *   (`$aws/certificates/create/*`, `$aws/provisioning-templates/<template>/provision/*`).
  * - The provisioning role, assumed by IoT Core for this template only: the things of the C2 (`e4c2-*`), the
  *   certificates (ids unknown in advance), the device policy; nothing else.
@@ -36,8 +36,11 @@ export const TEMPLATE_PARAMETERS = {
 
 /** What IoT Core sends the hook (its documented payload version). */
 export const HOOK_PAYLOAD_VERSION = '2020-04-01';
-/** Client ids a claim certificate may connect with. */
-export const CLAIM_CLIENT_PREFIX = 'e4c2-claim-';
+/**
+ * Client ids a claim certificate may connect with: `_` is in no tenant id (`^[a-z0-9][a-z0-9-]{0,62}$`), so no thing
+ * name `e4c2-<tenant>-<hex>` (a device's client id) starts with it, whatever the tenant (`claim`, `claim-x`...).
+ */
+export const CLAIM_CLIENT_PREFIX = 'e4c2_claim-';
 /** What IoT Core does, for the template, with the provisioning role. */
 export const PROVISIONING_THING_ACTIONS = [
   'iot:CreateThing',

@@ -2,8 +2,10 @@
  * Fuzzing of the pre-provisioning hook's event decoding (shared/c2/provisioning/allowFleetProvisioning.ts) on any JSON
  * value and on a well-formed event with one part replaced by any value, over a local C2 (in-memory store, a tenant
  * with a client): it never throws and answers exactly `{ allowProvisioning: false }` with a known reason. Local mode
- * provisions no IoT things, so a request that passes every check is refused as `not-configured` here; the allowed
- * path runs over moto (test/integration/aws/provisioningHook.moto.test.ts).
+ * provisions no IoT things, and the hook checks that only after the proof: so `not-configured` here would mean a
+ * proof that holds, and no fuzzed event may get it (a proof bypass would show as `not-configured`). A random proof,
+ * of any shape, for an existing client is refused as `bad-proof`. The allowed path runs over moto
+ * (test/integration/aws/provisioningHook.moto.test.ts); proofHolds itself: test/unit/c2/provisioningProof.test.ts.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,14 +18,7 @@ import { type LocalC2, startLocalC2 } from '../support/localC2.js';
 
 const runs = fuzzRuns(0.2);
 const caller = callerOf('tenant-fuzz', 'operator');
-const REASONS = [
-  'malformed',
-  'tenant-inactive',
-  'unknown-client',
-  'bad-proof',
-  'already-provisioned',
-  'not-configured',
-];
+const REASONS = ['malformed', 'tenant-inactive', 'unknown-client', 'bad-proof', 'already-provisioned'];
 
 describe('the pre-provisioning hook on any event', () => {
   let c2: LocalC2;
@@ -73,6 +68,30 @@ describe('the pre-provisioning hook on any event', () => {
             })),
           ),
           check,
+        ),
+        { numRuns: runs },
+      );
+    },
+    fuzzTimeout(runs, 10),
+  );
+
+  it(
+    'refuses a random proof for an existing client as bad-proof, for any certificate id, named by id or by name',
+    async () => {
+      const hex = (length: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`));
+      await fc.assert(
+        fc.asyncProperty(
+          hex(64),
+          fc.oneof(hex(64), hex(128), fc.string(), fc.constant('')),
+          fc.boolean(),
+          async (certificateId, proof, byName) => {
+            const named = byName ? { ClientName: 'fuzzed' } : { ClientId: valid.parameters.ClientId! };
+            const decision = await allowFleetProvisioning(c2.deps, {
+              certificateId,
+              parameters: { TenantId: caller.tenantId, ...named, Proof: proof },
+            });
+            expect(decision).toMatchObject({ allow: false, reason: 'bad-proof' });
+          },
         ),
         { numRuns: runs },
       );

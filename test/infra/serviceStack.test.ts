@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/api/routes.js';
 import type { C2Function } from '../../infra/constructs/C2Function.js';
@@ -8,11 +9,18 @@ import {
   TEMPLATE_PARAMETERS,
 } from '../../infra/constructs/FleetProvisioning.js';
 import { RECEIPT_RULE_SQL, TENANT_OF_THING_NAME, THING_NAME_PATTERN } from '../../infra/constructs/ReceiptRule.js';
-import { PRINCIPAL_TENANT, TENANT_TABLE_ACTIONS } from '../../infra/constructs/TenantAccessRole.js';
+import {
+  EVENT_CHAIN_HEAD_ATTRIBUTES,
+  EVENT_ITEM_ATTRIBUTES,
+  PRINCIPAL_TENANT,
+  TENANT_TABLE_ACTIONS,
+} from '../../infra/constructs/TenantAccessRole.js';
 import { PLATFORM_PARTITIONS, PUBLIC_ROUTES } from '../../infra/ServiceStack.js';
+import { CHAIN_HEAD_KEY } from '../../shared/adapters/aws/DynamoEventChain.js';
 import { TENANTS_PARTITION } from '../../shared/adapters/aws/DynamoTenantRegistry.js';
 import { thingNameOf } from '../../shared/adapters/aws/IotDeviceProvisioner.js';
-import { partition } from '../../shared/adapters/aws/keyStoreItems.js';
+import { eventKind, partition } from '../../shared/adapters/aws/keyStoreItems.js';
+import { TENANT_ID_PATTERN } from '../../shared/c2/apiKeys/validateTenantId.js';
 import { PLATFORM_TENANT } from '../../shared/c2/platform/platformKeyToken.js';
 import { PROVISIONING_PARAMETERS } from '../../shared/c2/provisioning/allowFleetProvisioning.js';
 import { evaluateTemplate } from '../support/fleetProvisioningStandIn.js';
@@ -218,7 +226,11 @@ describe('service stack: functions', () => {
       expect(flat(variables.KMS_KEY_ARN)).toMatch(/^import:e4c2-dev-stateful:ExportsOutputFnGetAttC2Key/);
       expect(flat(variables.SCHEDULER_ROLE_ARN)).toBe(`<${logicalIdOf(service.schedulerRole)}.Arn>`);
       expect(flat(variables.WORK_QUEUE_URL)).toBe(`<${logicalIdOf(service.workQueue.queue)}>`);
-      if (name !== 'authorizer') expect(flat(variables.TENANT_ROLE_ARN)).toBe(tenantRoleArn);
+      // The hook's is its own, narrower tenant role.
+      const hookRoleArn = `<${logicalIdOf(service.hookTenantAccess.role)}.Arn>`;
+      if (name !== 'authorizer') {
+        expect(flat(variables.TENANT_ROLE_ARN)).toBe(name === 'provisioningHook' ? hookRoleArn : tenantRoleArn);
+      }
       expect(flat(variables.IOT_DATA_ENDPOINT)).toMatch(/^<IotDataEndpointLookup[0-9A-F]{8}\.endpointAddress>$/);
     }
     for (const fn of [service.apiFunction, service.workerFunction]) {
@@ -243,10 +255,8 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
   const role = resources[logicalIdOf(service.tenantAccess.role)]!.Properties;
   const principalTenant = PRINCIPAL_TENANT;
 
-  it('is assumed only by the four function roles and the pre-provisioning hook, with a tenant session tag and no other tag', () => {
-    const roles = [...service.functions().map(([, fn]) => fn), service.provisioningHookFunction].map(
-      (fn) => `<${logicalIdOf(fn.executionRole)}.Arn>`,
-    );
+  it('is assumed only by the four function roles (not the pre-provisioning hook), with a tenant session tag and no other tag', () => {
+    const roles = service.functions().map(([, fn]) => `<${logicalIdOf(fn.executionRole)}.Arn>`);
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.AssumeRolePolicyDocument.Statement).toEqual(
       roles.map(() => ({
@@ -329,7 +339,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
           );
           expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:tenant': PLATFORM_TENANT } });
         } else if (dataKey && !statement.Condition?.StringEquals?.['kms:ViaService']) {
-          expect(id).toMatch(/^TenantAccessRole/);
+          expect(id).toMatch(/^(Hook)?TenantAccessRole/);
           expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:tenant': principalTenant } });
         }
       }
@@ -348,10 +358,116 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
         `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy PlatformRecords: ["G#tenants","T#~platform"]`,
         `${worker.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy ClientIdClaims: ["N#*"]`,
         `TenantAccessRoleDefaultPolicy TenantItems: ["T#${principalTenant}"]`,
+        `HookTenantAccessRoleDefaultPolicy TenantItemsRead: ["T#${principalTenant}"]`,
+        `HookTenantAccessRoleDefaultPolicy EventChainHead: ["T#${principalTenant}"]`,
+        `HookTenantAccessRoleDefaultPolicy EventItems: ["T#${principalTenant}"]`,
         // The pre-provisioning hook reads the tenants registry (a suspended tenant's devices are refused).
         `${hook}DefaultPolicy ReadTenantsRegistry: ["G#tenants"]`,
       ].sort(),
     );
+  });
+});
+
+describe("service stack: the pre-provisioning hook's tenant role", () => {
+  const hookRole = service.hookTenantAccess.role;
+  const role = resources[logicalIdOf(hookRole)]!.Properties;
+  const tenantKeys = { 'dynamodb:LeadingKeys': [`T#${PRINCIPAL_TENANT}`] };
+
+  it('is assumed by the hook only, with a tenant session tag and no other tag; the hook gets its ARN', () => {
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Effect: 'Allow',
+        Principal: { AWS: expect.anything() },
+        Condition: {
+          Null: { 'aws:RequestTag/tenant': 'false' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+        },
+      },
+    ]);
+    const [statement] = role.AssumeRolePolicyDocument.Statement as Json[];
+    expect(flat(statement.Principal.AWS)).toBe(`<${logicalIdOf(service.provisioningHookFunction.executionRole)}.Arn>`);
+    const hookFunction = resources[logicalIdOf(service.provisioningHookFunction)]!.Properties;
+    expect(flat(hookFunction.Environment.Variables.TENANT_ROLE_ARN)).toBe(`<${logicalIdOf(hookRole)}.Arn>`);
+  });
+
+  it("reads the tenant's items, writes only the event chain's head and event items, unwraps data keys (makes none)", () => {
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        (policy.Properties.Roles as unknown[]).some((r) => flat(r) === `<${logicalIdOf(hookRole)}>`),
+      )
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Json[]);
+    expect(
+      statements.map((statement) => ({
+        ...statement,
+        Resource: flat(statement.Resource).replace(/Arn[0-9A-F]{8}$/, 'Arn'),
+      })),
+    ).toEqual([
+      {
+        Sid: 'TenantItemsRead',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': tenantKeys },
+      },
+      {
+        Sid: 'EventChainHead',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: tableArn,
+        Condition: {
+          'ForAllValues:StringEquals': { ...tenantKeys, 'dynamodb:Attributes': ['PK', 'SK', 'seq', 'hash', 'pending'] },
+        },
+      },
+      {
+        Sid: 'EventItems',
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: tableArn,
+        Condition: {
+          'ForAllValues:StringEquals': { ...tenantKeys, 'dynamodb:Attributes': [...EVENT_ITEM_ATTRIBUTES] },
+        },
+      },
+      {
+        Sid: 'TableEncryptionThroughDynamoDB',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: keyArn,
+        Condition: dynamoViaService,
+      },
+      {
+        Sid: 'TenantDataKeys',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:EncryptionContext:tenant': PRINCIPAL_TENANT } },
+      },
+    ]);
+  });
+
+  it("allows every attribute the event chain writes (an event item with every field, the head's update), and no client's", () => {
+    const item = eventKind(30).toItem({
+      tenantId: 't',
+      id: 'e',
+      at: new Date(0).toISOString(),
+      actor: 'fleet-provisioning',
+      action: 'device.provision',
+      target: { type: 'client', name: 'c' },
+      result: 'error',
+      errorCode: 'NOT_FOUND',
+      details: {},
+      seq: 1,
+      prevHash: 'p',
+      hash: 'h',
+    });
+    expect(['PK', 'SK', ...Object.keys(item)].sort()).toEqual([...EVENT_ITEM_ATTRIBUTES].sort());
+    // DynamoEventChain's head update: `SET seq = :seq, #hash = :hash, pending = :pending` on SK CHAIN_HEAD_KEY.
+    expect(CHAIN_HEAD_KEY).toBe('H#events');
+    expect([...EVENT_CHAIN_HEAD_ATTRIBUTES]).toEqual(['PK', 'SK', 'seq', 'hash', 'pending']);
+    // A client's key and its pending key are in attributes the hook may not write.
+    for (const attribute of ['wrappedKey', 'pendingWrappedKey', 'pendingVersion', 'publicKey', 'keyVersion']) {
+      expect([...EVENT_ITEM_ATTRIBUTES, ...EVENT_CHAIN_HEAD_ATTRIBUTES]).not.toContain(attribute);
+    }
   });
 });
 
@@ -1236,13 +1352,33 @@ describe('service stack: fleet provisioning by claim', () => {
     ]);
   });
 
-  it('hook: 5 seconds; the tenant role, the tenants registry, whether a thing exists; nothing else', () => {
+  it('gives no device a client id the claim policy allows: no valid tenant id makes a thing name of the claim prefix', () => {
+    // IoT Core policy wildcards: `*` is any run of characters; the claim policy allows `<prefix>*`.
+    const claimAllows = (clientId: string) => clientId.startsWith(CLAIM_CLIENT_PREFIX);
+    const tenantIds = fc.stringMatching(TENANT_ID_PATTERN);
+    const idHex = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => Buffer.from(bytes).toString('hex'));
+    fc.assert(
+      fc.property(tenantIds, idHex, (tenantId, hex) => {
+        expect(claimAllows(thingNameOf(tenantId, hex))).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+    // The tenants the old prefix (`e4c2-claim-`) let a claim certificate impersonate: valid, and not reachable now.
+    for (const tenantId of ['claim', 'claim-x', 'claim-0']) {
+      expect(TENANT_ID_PATTERN.test(tenantId)).toBe(true);
+      expect(claimAllows(thingNameOf(tenantId, '0'.repeat(32)))).toBe(false);
+    }
+    expect(claimAllows(`${CLAIM_CLIENT_PREFIX}0011223344556677`)).toBe(true);
+  });
+
+  it('hook: 5 seconds; its own tenant role, the tenants registry, whether a thing exists; nothing else', () => {
     expect(resources[logicalIdOf(hook)]!.Properties.Timeout).toBe(5);
     const [xray, logs, assume] = common(hook);
     expect(statementsOf(hook)).toEqual([
       xray,
       logs,
-      assume,
+      // Its own tenant role (HookTenantAccessRole), not the functions'.
+      { ...assume, resources: [`<${logicalIdOf(service.hookTenantAccess.role)}.Arn>`] },
       {
         sid: 'ReadTenantsRegistry',
         actions: ['dynamodb:GetItem'],

@@ -84,7 +84,7 @@ export async function startFleetProvisioningStandIn(options: StandInOptions): Pr
       certificateId: certificate.certificateId,
       certificatePem: certificate.certificatePem,
       templateArn: `arn:aws:iot:us-east-1:123456789012:provisioningtemplate/${templateName}`,
-      clientId: 'e4c2-claim-stand-in',
+      clientId: 'e4c2_claim-stand-in',
       parameters,
     });
     if (decision.allowProvisioning !== true) {

@@ -8,10 +8,14 @@
  * device gets `TenantId` and `ClientId` pinned to the client's (parameterOverrides), from which the template names
  * the thing as the C2's provisioner does (`e4c2-<tenant>-<hex id>`, attributes tenant and e4id).
  *
- * Never throws: bad input or a failure (store, KMS, IoT) is a refusal with its reason. Every decision on a client of
- * a tenant that exists (and is not being deleted) goes to that tenant's event log (`device.provision`, target the client, result ok or error
- * with the refusal in its details); a refusal for a tenant with neither a registry entry nor that client is not
- * written (it would make records for any tenant id a claim certificate names). An allowance whose event cannot be
+ * The checks run in this order: the tenant, the client, the proof, then whether this deployment provisions things at
+ * all and whether the client has one already; so no refusal after the proof is reached without a proof that holds.
+ *
+ * Never throws: bad input or a failure (store, KMS, IoT) is a refusal with its reason. Every decision on a client
+ * that exists, of a tenant not being deleted, goes to that tenant's event log (`device.provision`, target the
+ * client, result ok or error with the refusal in its details); a refusal naming no existing client is only logged
+ * by the caller (a claim certificate is shared by a batch and tenant ids are not secret: whoever holds one would
+ * otherwise write refusals under names of their choosing into any tenant's log). An allowance whose event cannot be
  * written is a refusal (the device asks again): no device is provisioned unrecorded. No key bytes anywhere.
  */
 import { bytesToHex, hashIdAlias, hexToBytes } from '../../e4/index.js';
@@ -124,17 +128,17 @@ export async function allowFleetProvisioning(deps: C2Deps, event: unknown): Prom
     if (tenant?.status === 'deleting' || tenant?.status === 'deleted') throw inactive();
     const scoped = tenantDeps(deps, tenantId);
     const client = await findClient(scoped, request);
-    if (client || tenant) audit = (refusal) => writeDecision(scoped, request, client, refusal);
+    if (client) audit = (refusal) => writeDecision(scoped, request, client, refusal);
     if (tenant && tenant.status !== 'active') throw inactive();
     if (!client) throw new Refusal('unknown-client', `tenant ${tenantId} has no such client`);
     const idHex = bytesToHex(client.id);
-    if (!scoped.provisioner) throw new Refusal('not-configured', 'this deployment provisions no IoT Core things');
     if (!(await provesKey(scoped, client, request))) {
       throw new Refusal(
         'bad-proof',
         `the proof of client ${idHex} does not hold for certificate ${request.certificateId}`,
       );
     }
+    if (!scoped.provisioner) throw new Refusal('not-configured', 'this deployment provisions no IoT Core things');
     if (await scoped.provisioner.isProvisioned(tenantId, { idHex })) {
       throw new Refusal('already-provisioned', `client ${idHex} of tenant ${tenantId} is provisioned already`);
     }
@@ -246,18 +250,12 @@ async function provesKey(deps: C2Deps, client: ClientRecord, request: Request): 
   );
 }
 
-async function writeDecision(
-  deps: C2Deps,
-  request: Request,
-  client: ClientRecord | undefined,
-  refusal?: Refusal,
-): Promise<void> {
+async function writeDecision(deps: C2Deps, request: Request, client: ClientRecord, refusal?: Refusal): Promise<void> {
   const at = new Date(deps.clock()).toISOString();
-  const name = client?.name ?? request.clientName ?? request.clientId!;
   const details = {
     certificateId: request.certificateId,
     ...(request.claimCertificateId ? { claimCertificateId: request.claimCertificateId } : {}),
-    ...(client ? { clientId: bytesToHex(client.id) } : {}),
+    clientId: bytesToHex(client.id),
     ...(refusal ? { refusal: refusal.reason } : {}),
   };
   const event: EventRecord = {
@@ -266,7 +264,7 @@ async function writeDecision(
     at,
     actor: FLEET_PROVISIONING_ACTOR,
     action: DEVICE_PROVISION_ACTION,
-    target: { type: 'client', name },
+    target: { type: 'client', name: client.name },
     result: refusal ? 'error' : 'ok',
     ...(refusal ? { errorCode: ERROR_CODE_OF[refusal.reason] } : {}),
     details,

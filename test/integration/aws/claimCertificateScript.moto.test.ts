@@ -1,15 +1,18 @@
 /**
  * `npm run claim-certificate` (scripts/createClaimCertificate.ts) against moto's IoT, run as a process: the claim
  * certificate is active, attached to the claim policy, its PEMs written (the key 0600, never over an existing file);
- * `--revoke` deactivates it; bad input exits 1 and makes nothing.
+ * `--revoke` deactivates it, and refuses a certificate without the claim policy (a device's); bad input exits 1 and
+ * makes nothing; a failure after a file was written removes what the run wrote (the folder takes the next run).
  */
 import { execFile } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  AttachPolicyCommand,
+  CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
   DescribeCertificateCommand,
   IoTClient,
@@ -94,7 +97,7 @@ describeWithMoto('npm run claim-certificate', (moto) => {
     expect((await stat(join(out, 'claim.pem.key'))).mode & 0o777).toBe(0o600);
 
     // Act: revoke
-    const revoked = await script('--revoke', certificateId);
+    const revoked = await script('--revoke', certificateId, '--policy', POLICY);
 
     // Assess
     expect(revoked.code).toBe(0);
@@ -113,12 +116,61 @@ describeWithMoto('npm run claim-certificate', (moto) => {
     const again = await script('--policy', POLICY, '--out', out);
     const noPolicy = await script('--policy', 'no-such-policy', '--out', join(dir, 'batch-3'));
     const missing = await script('--out', join(dir, 'batch-4'));
-    const badRevoke = await script('--revoke', 'not-an-id');
+    const badRevoke = await script('--revoke', 'not-an-id', '--policy', POLICY);
 
     // Assess
     for (const outcome of [again, noPolicy, missing, badRevoke]) expect(outcome.code).toBe(1);
     expect(missing.stderr).toContain('--policy');
     expect(await readFile(join(out, 'claim.pem.key'), 'utf8')).toBe(key);
     expect(await certificateCount()).toBe(before);
+  });
+  it("refuses to revoke a certificate without the claim policy (a device's), or without --policy", async () => {
+    // Prepare: a device's certificate, attached to the device policy only
+    const devicePolicy = 'e4c2-test-device';
+    await iot.send(
+      new CreatePolicyCommand({
+        policyName: devicePolicy,
+        policyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }],
+        }),
+      }),
+    );
+    const device = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
+    await iot.send(new AttachPolicyCommand({ policyName: devicePolicy, target: device.certificateArn! }));
+
+    // Act
+    const refused = await script('--revoke', device.certificateId!, '--policy', POLICY);
+    const noPolicy = await script('--revoke', device.certificateId!);
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('does not carry the claim policy');
+    expect(noPolicy.code).toBe(1);
+    expect(noPolicy.stderr).toContain('--policy');
+    const after = await iot.send(new DescribeCertificateCommand({ certificateId: device.certificateId! }));
+    expect(after.certificateDescription?.status).toBe('ACTIVE');
+  });
+
+  it('removes the files it wrote when a later write fails, and no certificate stays: the folder takes the next run', async () => {
+    // Prepare: the key's path is a dangling symbolic link, so the existence check passes and the key's exclusive
+    // create fails (EEXIST) after the certificate file was written (a real fault, no mock).
+    const out = join(dir, 'batch-5');
+    await mkdir(out, { recursive: true });
+    const keyPath = join(out, 'claim.pem.key');
+    await symlink(join(out, 'nowhere'), keyPath);
+    const before = await certificateCount();
+
+    // Act
+    const failed = await script('--policy', POLICY, '--out', out);
+
+    // Assess: nothing of this run left (the link, not the run's, stays), then a run after the fault is fixed works
+    expect(failed.code).toBe(1);
+    expect(await readdir(out)).toEqual(['claim.pem.key']);
+    expect((await lstat(keyPath)).isSymbolicLink()).toBe(true);
+    expect(await certificateCount()).toBe(before);
+    await rm(keyPath);
+    expect((await script('--policy', POLICY, '--out', out)).code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['claim.pem.crt', 'claim.pem.key']);
   });
 });
