@@ -114,15 +114,21 @@ export async function startFleetProvisioningStandIn(options: StandInOptions): Pr
     await answer(provisionTopic, 'accepted', { deviceConfiguration: {}, thingName });
   }
 
+  // Requests being answered: close() waits for them (an answer published while the connection ends would fail).
+  const inFlight = new Set<Promise<unknown>>();
   client.on('message', (topic, payload) => {
-    const handled =
-      topic === createTopic
-        ? create()
-        : topic === provisionTopic
-          ? provision(JSON.parse(payload.toString('utf8')))
-          : Promise.resolve();
-    handled.catch((error: unknown) => rejected(topic, String(error)));
+    const handled = (async () => {
+      if (topic === createTopic) await create();
+      else if (topic === provisionTopic) await provision(JSON.parse(payload.toString('utf8')));
+    })().catch((error: unknown) => rejected(topic, String(error)));
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
   await client.subscribeAsync([createTopic, provisionTopic], { qos: 1 });
-  return { close: () => client.endAsync() };
+  return {
+    close: async () => {
+      await Promise.allSettled(inFlight);
+      await client.endAsync();
+    },
+  };
 }
