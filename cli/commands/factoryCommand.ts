@@ -1,7 +1,7 @@
 /**
  * `e4c2 factory batch ...`: factory batches (platform key, profile `platform`): register a batch of devices with
  * their keys and print its claim codes as labels, follow how many were claimed, delete an unclaimed device.
- * Tenants claim devices with `e4c2 clients claim <code>`.
+ * Tenants claim devices with `e4c2 clients claim --code -`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Schemas } from '../api/Api.js';
