@@ -104,7 +104,7 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
         if (!(await holdsKey(deps, existing, device.mode, key))) {
           throw new C2Error(
             C2ErrorCode.AlreadyExists,
-            `client "${device.name}" exists with another key: delete it (or rename the device's client) and claim again`,
+            `client "${device.name}" exists with another key: delete it and claim again`,
           );
         }
         client = clientView(existing);
