@@ -638,7 +638,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Claim a factory device by its code: it becomes the tenant's client (put on topics, if given), flagged to get a new identity key as soon as it connects and subscribes (rekeyOnReturn), so that the factory key stops mattering. 400 INVALID_INPUT for a code with a typo (its check character does not match), 404 NOT_FOUND for a code that names no device (one answer for every such code), 409 CLAIM_USED for a code used already. A claim interrupted by a failure is finished by the same request again. */
+        /** Claim a factory device by its code: it becomes the tenant's client (put on topics, if given), flagged to get a new identity key as soon as it connects and subscribes (rekeyOnReturn), so that the factory key stops mattering. 400 INVALID_INPUT for a code with a typo (its check character does not match), 404 NOT_FOUND for a code that names no device (one answer for every such code), 409 CLAIM_USED for a code used already, 409 WRONG_MODE for a topic of clients of the other mode. A claim interrupted by a failure is finished by the same request again (409 ALREADY_EXISTS if a client of the device's name with another key was made meanwhile). The answer lists the topics linked (one deleted or taken by the other mode meanwhile is left out). */
         post: operations["claimDevice"];
         delete?: never;
         options?: never;
@@ -774,7 +774,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Factory batches in id order, a page at a time, each with its counts of claimed and unclaimed devices. */
+        /** Factory batches in id order, a page at a time, each with its counts of claimed and unclaimed devices (each batch of the page counted by a query of its devices: ask small pages). */
         get: operations["listFactoryBatches"];
         put?: never;
         /** Register a batch of factory devices (at most 500: a name and a 32-byte key or Ed25519 public key each), owned by no tenant until claimed; their names are reserved meanwhile. The answer gives each device its claim code, shown once. 409 ALREADY_EXISTS when a name is not available. */

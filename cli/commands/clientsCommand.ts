@@ -3,12 +3,13 @@
  * identity key, a resync, new broker credentials, the topics a device is on. The changes that send commands to
  * devices are operations (`--wait` follows them).
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Schemas } from '../api/Api.js';
 import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
 import { clientsExportCommand } from '../bulk/clientsExportCommand.js';
 import { clientsImportCommand } from '../bulk/clientsImportCommand.js';
 import { action } from '../CliContext.js';
+import { type ClaimCodeFlags, claimCodeInput } from '../factory/claimCodeInput.js';
 import { clientRef } from '../ids/refs.js';
 import { startedOperation, timeoutOption, waitOption } from '../operations/startedOperation.js';
 import type { Column } from '../output/formatTable.js';
@@ -184,14 +185,15 @@ export function clientsCommand(): Command {
     clients
       .command('claim')
       .description('claim a factory device by the code on its label: it becomes your client, re-keyed when it connects')
-      .argument('<code>', 'the claim code (25 characters; dashes, spaces and case do not matter)')
+      .addOption(
+        new Option('--code <source>', 'the claim code, read from stdin ("-"); never the code itself (ps, history)'),
+      )
+      .addOption(new Option('--code-file <file>', 'the claim code, read from this file'))
       .option('--topic <topics...>', 'existing topics to put it on'),
-    [
-      'e4c2 clients claim 7K3QX-M2P9D-W8ZRT-4HJNC-V6B1E',
-      'e4c2 clients claim 7K3QX-M2P9D-W8ZRT-4HJNC-V6B1E --topic home/kitchen --json',
-    ],
+    ['e4c2 clients claim --code - < code.txt', 'e4c2 clients claim --code-file code.txt --topic home/kitchen --json'],
   ).action(
-    action(async (context, code: string, options: { topic?: string[] }) => {
+    action(async (context, options: ClaimCodeFlags & { topic?: string[] }) => {
+      const code = await claimCodeInput(options);
       const body = { code, ...(options.topic === undefined ? {} : { topics: options.topic }) };
       const claimed = await context.api.call((api) => api.POST('/v1/claims', { body }), {
         notFound: 'no device has this claim code',

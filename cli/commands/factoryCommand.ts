@@ -1,7 +1,7 @@
 /**
  * `e4c2 factory batch ...`: factory batches (platform key, profile `platform`): register a batch of devices with
  * their keys and print its claim codes as labels, follow how many were claimed, delete an unclaimed device.
- * Tenants claim devices with `e4c2 clients claim <code>`.
+ * Tenants claim devices with `e4c2 clients claim --code -`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Schemas } from '../api/Api.js';
@@ -71,7 +71,8 @@ export function factoryCommand(): Command {
       .option('--prefix <prefix>', 'with --generate: the device names (prefix0001, prefix0002, ...)')
       .option('--keys-out <file>', 'with --generate: where the keys go (name,key; 0600), for the flashing station')
       .requiredOption('--codes <file>', 'where the claim codes go (name,id,code; 0600)')
-      .option('--labels <file>', 'a label sheet of QR codes: .svg (with names and codes) or .png (A4 pages)'),
+      .option('--labels <file>', 'a label sheet of QR codes: .svg (with names and codes) or .png (A4 pages); 0600')
+      .option('--force', 'replace the codes, labels and keys files if they exist (refused otherwise)'),
     [
       'e4c2 --profile platform factory batch create --name run-7 --file devices.csv --codes codes.csv --labels labels.svg',
       'e4c2 --profile platform factory batch create --name run-8 --generate 100 --prefix sensor- --keys-out keys.csv --codes codes.csv --labels labels.png',

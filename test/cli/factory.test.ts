@@ -2,14 +2,18 @@
  * `e4c2 factory batch` and `e4c2 clients claim` as subprocesses against local mode: a batch registered from a CSV
  * with an SVG label sheet (one QR code and the name and code under it per device) and one generated with a PNG sheet
  * whose first QR code decodes (jsQR) to the first device's code; the codes and keys files 0600; the batch listed,
- * shown, its devices listed; a device claimed by the tenant with its code, then refused (409, exit 1); a wrong code
- * (404, exit 4) and a typo (400, exit 1); an unclaimed device deleted; usage errors.
+ * shown, its devices listed; a device claimed by the tenant with its code (on stdin or in a file, never an argument),
+ * then refused (409, exit 1); a wrong code (404, exit 4) and a typo (400, exit 1); an unclaimed device deleted; usage
+ * errors; files that cannot be written, or exist, refused before anything is registered (--force replaces them, 0600);
+ * the CLI's batch limit is the API's.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_BATCH_DEVICES as CLI_MAX_BATCH_DEVICES } from '../../cli/factory/createFactoryBatch.js';
+import { MAX_BATCH_DEVICES } from '../../shared/c2/factory/registerFactoryBatch.js';
 import { randomKey, toBase64 } from '../../shared/e4/index.js';
 import { type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
 import { recordSecret } from '../support/recordedSecrets.js';
@@ -91,21 +95,29 @@ describe('e4c2 factory batch', () => {
 
     // A tenant claims the first device
     const [first, second] = codes as [(typeof codes)[0], (typeof codes)[0]];
-    const claimed = await e4c2(['clients', 'claim', first.code.toLowerCase(), '--json'], c2.env);
+    const claimed = await e4c2(['clients', 'claim', '--code', '-', '--json'], c2.env, {
+      input: `${first.code.toLowerCase()}\n`,
+    });
     expect(claimed.code, claimed.stderr).toBe(0);
     expect(claimed.json<{ client: { name: string; rekeyOnReturn: boolean } }>().client).toMatchObject({
       name: 'cli-fab-1',
       rekeyOnReturn: true,
     });
-    const again = await e4c2(['clients', 'claim', first.code], c2.env);
+    const codeFile = join(c2.dir, 'claim-code.txt');
+    writeFileSync(codeFile, `${first.code}\n`);
+    const again = await e4c2(['clients', 'claim', '--code-file', codeFile], c2.env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('CLAIM_USED');
     const typo = `${second.code.slice(0, -1)}${second.code.endsWith('0') ? '1' : '0'}`;
-    const mistyped = await e4c2(['clients', 'claim', typo], c2.env);
+    const mistyped = await e4c2(['clients', 'claim', '--code', '-'], c2.env, { input: typo });
     expect(mistyped.code).toBe(1);
     expect(mistyped.stderr).toContain('typo');
-    const unknown = await e4c2(['clients', 'claim', `${'0'.repeat(24)}0`], c2.env);
+    const unknown = await e4c2(['clients', 'claim', '--code', '-'], c2.env, { input: `${'0'.repeat(24)}0` });
     expect(unknown.code).toBe(4);
+    const inArgv = await e4c2(['clients', 'claim', '--code', second.code], c2.env);
+    expect(inArgv.code).toBe(2);
+    expect(inArgv.stderr).not.toContain(second.code);
+    expect((await e4c2(['clients', 'claim', second.code], c2.env)).code).toBe(2);
 
     // The manufacturer's view, and an unclaimed device deleted
     const shown = (await e4c2(['factory', 'batch', 'get', batch.id, '--json'], platform)).json<Batch>();
@@ -118,7 +130,7 @@ describe('e4c2 factory batch', () => {
     );
     const deleted = await e4c2(['factory', 'batch', 'delete-device', batch.id, 'cli-fab-2', '--json'], platform);
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect((await e4c2(['clients', 'claim', second.code], c2.env)).code).toBe(4);
+    expect((await e4c2(['clients', 'claim', '--code', '-'], c2.env, { input: second.code })).code).toBe(4);
   });
 
   it('generates devices, writes their keys (0600) and a PNG label sheet whose QR codes decode to the codes', async () => {
@@ -210,5 +222,46 @@ describe('e4c2 factory batch', () => {
     const asTenant = await e4c2(['factory', 'batch', 'list'], c2.env);
     expect(asTenant.code).toBe(3);
     expect(() => statSync(codesFile)).toThrow();
+  });
+
+  it('refuses files it cannot make, or that exist, before registering; --force replaces them, 0600', async () => {
+    const devices = join(c2.dir, 'files.csv');
+    writeFileSync(devices, `name,key\nfiles-1,${toBase64(randomKey())}\n`);
+    const create = (extra: string[]) =>
+      e4c2(['factory', 'batch', 'create', '--name', 'files', '--file', devices, '--json', ...extra], platform);
+    const countBefore = (await e4c2(['factory', 'batch', 'list', '--all', '--json'], platform)).json<Batch[]>().length;
+
+    const noFolder = await create(['--codes', join(c2.dir, 'missing', 'codes.csv')]);
+    const existing = join(c2.dir, 'existing-codes.csv');
+    writeFileSync(existing, 'earlier codes\n');
+    const exists = await create(['--codes', existing]);
+    const kept = readFileSync(existing, 'utf8');
+    const labelsFile = join(c2.dir, 'existing-labels.svg');
+    writeFileSync(labelsFile, 'old sheet');
+    chmodSync(labelsFile, 0o644);
+    const labelsExist = await create(['--codes', join(c2.dir, 'files-codes.csv'), '--labels', labelsFile]);
+    const countBetween = (await e4c2(['factory', 'batch', 'list', '--all', '--json'], platform)).json<Batch[]>().length;
+    const forced = await create(['--codes', existing, '--labels', labelsFile, '--force']);
+
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.stderr).toContain('--codes');
+    expect(exists.code).toBe(2);
+    expect(exists.stderr).toContain('--force');
+    expect(kept).toBe('earlier codes\n');
+    expect(labelsExist.code).toBe(2);
+    expect(() => statSync(join(c2.dir, 'files-codes.csv'))).toThrow();
+    expect(countBetween).toBe(countBefore);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(codesOf(existing).map((c) => c.name)).toEqual(['files-1']);
+    expect(statSync(existing).mode & 0o777).toBe(0o600);
+    expect(statSync(labelsFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(labelsFile, 'utf8')).toContain('files-1');
+  });
+
+  it("limits a batch as the API does (docs/openapi.json's maxItems)", () => {
+    const openapi = JSON.parse(readFileSync('docs/openapi.json', 'utf8'));
+    const body = openapi.paths['/v1/factory-batches'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.devices.maxItems).toBe(MAX_BATCH_DEVICES);
+    expect(CLI_MAX_BATCH_DEVICES).toBe(MAX_BATCH_DEVICES);
   });
 });

@@ -16,8 +16,10 @@ export const claimRoutes: readonly ApiRoute[] = [
       "Claim a factory device by its code: it becomes the tenant's client (put on topics, if given), flagged to get a " +
       'new identity key as soon as it connects and subscribes (rekeyOnReturn), so that the factory key stops ' +
       'mattering. 400 INVALID_INPUT for a code with a typo (its check character does not match), 404 NOT_FOUND for ' +
-      'a code that names no device (one answer for every such code), 409 CLAIM_USED for a code used already. A claim ' +
-      'interrupted by a failure is finished by the same request again.',
+      'a code that names no device (one answer for every such code), 409 CLAIM_USED for a code used already, 409 ' +
+      'WRONG_MODE for a topic of clients of the other mode. A claim interrupted by a failure is finished by the same ' +
+      "request again (409 ALREADY_EXISTS if a client of the device's name with another key was made meanwhile). The " +
+      'answer lists the topics linked (one deleted or taken by the other mode meanwhile is left out).',
     status: 201,
     body: ClaimBodySchema,
     response: ClaimedSchema,

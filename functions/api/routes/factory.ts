@@ -45,7 +45,9 @@ export const factoryRoutes: readonly ApiRoute[] = [
     path: '/v1/factory-batches',
     scope: 'platform',
     operationId: 'listFactoryBatches',
-    summary: 'Factory batches in id order, a page at a time, each with its counts of claimed and unclaimed devices.',
+    summary:
+      'Factory batches in id order, a page at a time, each with its counts of claimed and unclaimed devices (each ' +
+      'batch of the page counted by a query of its devices: ask small pages).',
     query: PageQuerySchema,
     response: FactoryBatchPageSchema,
     run: (deps, _caller, { query }) => listFactoryBatches(deps, query),

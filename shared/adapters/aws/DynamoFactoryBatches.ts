@@ -108,14 +108,12 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
 
   listFactoryBatches = (page: PageRequest) => queryPage(this.#db, this.#table, BATCHES, PLATFORM_TENANT, page);
 
+  /**
+   * The device, then its code (two conditional puts: dynalite, local mode's store, has no transactions, see
+   * DynamoEventChain.ts). A failure between leaves a device no code names (deleting it cleans it), never a code
+   * naming no device; a code left by a delete that stopped midway is deleted by the claim that finds it.
+   */
   putFactoryDevice = async (record: FactoryDeviceRecord): Promise<void> => {
-    const idHex = bytesToHex(record.id);
-    const code = new PutItemCommand({
-      TableName: this.#table,
-      Item: { PK, SK: { S: CODE + bytesToHex(record.codeHash) }, batchId: { S: record.batchId }, idHex: { S: idHex } },
-      ConditionExpression: 'attribute_not_exists(PK)',
-    });
-    if (!(await writeIf(this.#db, code))) throw new C2Error(C2ErrorCode.AlreadyExists, 'this claim code exists');
     const device = new PutItemCommand({
       TableName: this.#table,
       Item: {
@@ -132,6 +130,17 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
     if (!(await writeIf(this.#db, device))) {
       throw new C2Error(C2ErrorCode.AlreadyExists, `factory device "${record.name}" exists already`);
     }
+    const code = new PutItemCommand({
+      TableName: this.#table,
+      Item: {
+        PK,
+        SK: { S: CODE + bytesToHex(record.codeHash) },
+        batchId: { S: record.batchId },
+        idHex: { S: bytesToHex(record.id) },
+      },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
+    if (!(await writeIf(this.#db, code))) throw new C2Error(C2ErrorCode.AlreadyExists, 'this claim code exists');
   };
 
   getFactoryDevice = async (batchId: string, id: Uint8Array): Promise<FactoryDeviceRecord | undefined> => {

@@ -3,18 +3,24 @@
  * as POST /v1/clients does (its `client.create` event names the batch) with the factory's key re-wrapped to the
  * tenant's client, flagged `rekeyOnReturn` so that on its first connection it gets a new identity key
  * (clients/acceptReturn.ts) and the factory key stops mattering; put on `topics` as links (their keys follow the new
- * identity key). Every claim, and every refused one, is a `client.claim` event of the tenant.
+ * identity key) as links/linkClient.ts does without delivery (under each topic's lease, its mode checked again, a
+ * `link.create` event each; a topic deleted meanwhile, taken by clients of the other mode or busy past the lease's
+ * wait is skipped, as enrolment/enrolClient.ts does: the answer lists the topics linked). Every claim, and every
+ * refused one, is a `client.claim` event of the tenant.
  *
  * A code as typed is checked first: not a code at all, or a typo (its check character does not match), is
- * INVALID_INPUT; a well-formed code that names no device is NOT_FOUND, one message for every such code. The claim
+ * INVALID_INPUT; a well-formed code that names no device is NOT_FOUND, one message for every such code (a code whose
+ * device is gone, left by a delete that stopped midway, is deleted then). A topic of clients of the other mode is
+ * WRONG_MODE before anything is taken (as enrolment does; linkClient checks again under the lease). The claim
  * takes the code by one conditional write on the device (takeFactoryDevice), so that of two claims of one code one
  * wins and the other is CLAIM_USED, then moves the E4 id from the batch to the tenant, creates the client, links it
  * and marks the claim complete (the factory's copy of the key deleted). A crash after the code was taken is
- * finished by the same tenant's retry (the device's claim names it; the client, if made, is found and kept); for
- * any other tenant the code is CLAIM_USED. No key is lost (the factory's copy goes only once the client exists) and
+ * finished by the same tenant's retry (the device's claim names it; the client, if made, is found and kept only if
+ * its key is the factory's, compared in constant time: a client of that name the tenant made meanwhile is
+ * ALREADY_EXISTS, the factory's key kept); for any other tenant the code is CLAIM_USED. No key is lost (the factory's copy goes only once the client exists) and
  * no device is owned twice (its id moves once, conditionally).
  */
-import { bytesToHex } from '../../e4/index.js';
+import { bytesToHex, equalBytes } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { type ClientView, clientView } from '../clients/ClientView.js';
 import { NAME_NOT_AVAILABLE } from '../clients/clientIdClaim.js';
@@ -22,6 +28,7 @@ import { createClient } from '../clients/createClient.js';
 import { issuesMqttCredentials, type MqttCredentials, newMqttCredentials } from '../clients/mqttCredentials.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
+import { linkClient } from '../links/linkClient.js';
 import { platformDeps } from '../platform/platformDeps.js';
 import type { Caller, ClientRecord } from '../ports.js';
 import { requireTopic } from '../topics/requireTopic.js';
@@ -64,6 +71,7 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
     const platform = platformDeps(deps);
     const found = await platform.store.findClaimCode(claimCodeHash(parsed.canonical));
     const device = found && (await platform.store.getFactoryDevice(found.batchId, found.id));
+    if (found && !device) await platform.store.deleteClaimCode(claimCodeHash(parsed.canonical));
     if (!found || !device) throw new C2Error(C2ErrorCode.NotFound, NO_SUCH_CODE);
     target.name = device.name;
     await refuseOtherModes(deps, caller.tenantId, topics, device.mode);
@@ -77,22 +85,31 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
       });
     if (outcome === 'used') throw new C2Error(C2ErrorCode.ClaimUsed, 'this claim code was used');
     if (!(await deps.store.transferClientId(factoryOwner(device.batchId), caller.tenantId, device.id, at))) {
-      throw new C2Error(C2ErrorCode.AlreadyExists, NAME_NOT_AVAILABLE);
+      // On a retry, an id the tenant freed meanwhile (it deleted a client of that name) is claimed by createClient.
+      const free = outcome === 'resumed' && (await deps.store.getClientIdClaim(device.id)) === undefined;
+      if (!free) throw new C2Error(C2ErrorCode.AlreadyExists, NAME_NOT_AVAILABLE);
     }
     const existing = await deps.store.getClient(caller.tenantId, device.name);
+    if (!device.wrappedKey) throw new C2Error(C2ErrorCode.ClaimUsed, 'this claim code was used');
     let client: ClientView;
     let mqtt: MqttCredentials | undefined;
-    if (existing && outcome === 'resumed') {
-      // A claim of this tenant that a crash interrupted after the client was made: kept, credentials issued again.
-      client = clientView(existing);
-      mqtt = issuesMqttCredentials(deps) ? await newMqttCredentials(deps, caller.tenantId, existing.id) : undefined;
-    } else {
-      if (!device.wrappedKey) throw new C2Error(C2ErrorCode.ClaimUsed, 'this claim code was used');
-      const key = await platform.vault.unwrap(
-        device.wrappedKey,
-        factoryKeyBinding(device.batchId, bytesToHex(device.id)),
-      );
-      try {
+    const key = await platform.vault.unwrap(
+      device.wrappedKey,
+      factoryKeyBinding(device.batchId, bytesToHex(device.id)),
+    );
+    try {
+      if (existing && outcome === 'resumed') {
+        // A claim of this tenant that a crash interrupted after the client was made: kept, credentials issued
+        // again; unless the client is not the device (the tenant made one of that name meanwhile).
+        if (!(await holdsKey(deps, existing, device.mode, key))) {
+          throw new C2Error(
+            C2ErrorCode.AlreadyExists,
+            `client "${device.name}" exists with another key: delete it and claim again`,
+          );
+        }
+        client = clientView(existing);
+        mqtt = issuesMqttCredentials(deps) ? await newMqttCredentials(deps, caller.tenantId, existing.id) : undefined;
+      } else {
         const created = await createClient(
           deps,
           caller,
@@ -103,11 +120,11 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
         );
         client = created.client;
         mqtt = created.mqtt;
-      } finally {
-        key.fill(0);
       }
+    } finally {
+      key.fill(0);
     }
-    const linked = await link(deps, caller.tenantId, device.name, topics, at);
+    const linked = await link(deps, caller, device.name, topics);
     await platform.store.completeFactoryClaim(device.batchId, device.id, caller.tenantId, at);
     return {
       value: { client, ...(mqtt ? { mqtt } : {}), topics: linked, batchId: device.batchId },
@@ -132,19 +149,36 @@ async function refuseOtherModes(
   }
 }
 
-/** Links the client to the topics that still exist (idempotent: a link written again is the same link). */
-async function link(
-  deps: C2Deps,
-  tenantId: string,
-  clientName: ClientRecord['name'],
-  topics: readonly string[],
-  at: string,
-): Promise<string[]> {
+/** A link refused for these is skipped (the client exists: failing its claim would leave the tenant unable to retry). */
+const SKIPPED: readonly C2ErrorCode[] = [C2ErrorCode.NotFound, C2ErrorCode.InvalidInput, C2ErrorCode.ConcurrentUpdate];
+
+/** Links the client to the topics (links/linkClient.ts without delivery); the answer lists those linked. */
+async function link(deps: C2Deps, caller: Caller, client: string, topics: readonly string[]): Promise<string[]> {
   const linked: string[] = [];
   for (const topic of topics) {
-    if (!(await deps.store.getTopic(tenantId, topic))) continue;
-    await deps.store.putLink({ tenantId, topic, clientName, createdAt: at });
-    linked.push(topic);
+    try {
+      await linkClient(deps, caller, { topic, client }, { deliver: false });
+      linked.push(topic);
+    } catch (error) {
+      if (!(error instanceof C2Error && SKIPPED.includes(error.code))) throw error;
+    }
   }
   return linked;
+}
+
+/** Whether a client holds the factory's key (its own, or public key), compared in constant time. */
+async function holdsKey(
+  deps: C2Deps,
+  record: ClientRecord,
+  mode: ClientRecord['mode'],
+  key: Uint8Array,
+): Promise<boolean> {
+  if (record.mode !== mode) return false;
+  const { tenantId, name, keyVersion } = record;
+  const stored = await deps.vault.unwrap(record.wrappedKey, { tenantId, kind: 'client', name, version: keyVersion });
+  try {
+    return equalBytes(stored, key);
+  } finally {
+    stored.fill(0);
+  }
 }

@@ -6,9 +6,12 @@
  * The names' E4 ids are checked first (one held by a tenant or another batch refuses the whole batch, naming the
  * devices), then the batch is written, each id reserved for it (factoryOwner.ts), and each device written with its
  * key wrapped, bound to the batch and device. Should an id be taken between the check and the reservation, the
- * reservations are given back and the batch deleted. A crash midway leaves a batch with some devices whose codes no
- * one saw: delete them (DELETE .../devices/{clientId}, which also frees a reservation without a device) and register
- * them again.
+ * reservations are given back and the batch deleted. A write that fails (KMS, the store) undoes the registration
+ * as far as it can (the devices written and their codes, the reservations, the batch: best effort) and fails with
+ * its error; when something could not be undone, its message (the log's; a 5xx answer hides it) and the failed
+ * `factory.batch.create` event name the batch. A crash midway, or such a leftover, leaves a batch with some devices
+ * whose codes no one saw: delete them (DELETE .../devices/{clientId}, which also frees a reservation without a
+ * device) and register them again.
  */
 import { bytesToHex, E4Error, hashIdAlias, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
@@ -98,24 +101,32 @@ export async function registerFactoryBatch(
       );
     }
     const answered: RegisteredFactoryBatch['devices'] = [];
-    // In the order given (the answer lists the devices as the request did).
-    await forEachAtMost(LANES, checked, async (device) => {
-      const idHex = bytesToHex(device.id);
-      const code = newClaimCode(randomBytesOf(deps));
-      const parsed = parseClaimCode(code);
-      if (!parsed.ok) throw new Error('a new claim code does not parse');
-      const key = device.mode === 'pubkey' ? device.publicKey : device.key;
-      await deps.store.putFactoryDevice({
-        batchId: batch.id,
-        name: device.name,
-        id: device.id,
-        mode: device.mode,
-        wrappedKey: await deps.vault.wrap(key, factoryKeyBinding(batch.id, idHex)),
-        codeHash: claimCodeHash(parsed.canonical),
-        createdAt: now,
+    const written: { readonly id: Uint8Array; readonly codeHash: Uint8Array }[] = [];
+    try {
+      // In the order given (the answer lists the devices as the request did).
+      await forEachAtMost(LANES, checked, async (device) => {
+        const idHex = bytesToHex(device.id);
+        const code = newClaimCode(randomBytesOf(deps));
+        const parsed = parseClaimCode(code);
+        if (!parsed.ok) throw new Error('a new claim code does not parse');
+        const key = device.mode === 'pubkey' ? device.publicKey : device.key;
+        const wrappedKey = await deps.vault.wrap(key, factoryKeyBinding(batch.id, idHex));
+        const codeHash = claimCodeHash(parsed.canonical);
+        written.push({ id: device.id, codeHash });
+        await deps.store.putFactoryDevice({
+          batchId: batch.id,
+          name: device.name,
+          id: device.id,
+          mode: device.mode,
+          wrappedKey,
+          codeHash,
+          createdAt: now,
+        });
+        answered.push({ name: device.name, id: idHex, code });
       });
-      answered.push({ name: device.name, id: idHex, code });
-    });
+    } catch (error) {
+      throw await undone(deps, batch.id, written, reserved, error);
+    }
     const order = new Map(checked.map((device, index) => [device.name, index]));
     answered.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
     return {
@@ -123,6 +134,42 @@ export async function registerFactoryBatch(
       details: { name, devices: checked.length },
     };
   });
+}
+
+/**
+ * Undoes a registration that failed after its batch was written: the devices written (or being written) and their
+ * codes, the reservations, the batch; each best effort. The error to throw: `error`, its message naming the batch
+ * when something is left.
+ */
+async function undone(
+  deps: C2Deps,
+  batchId: string,
+  written: readonly { readonly id: Uint8Array; readonly codeHash: Uint8Array }[],
+  reserved: readonly Uint8Array[],
+  error: unknown,
+): Promise<unknown> {
+  const owner = factoryOwner(batchId);
+  let left = false;
+  const attempt = (work: () => Promise<unknown>) =>
+    work().then(
+      () => undefined,
+      () => {
+        left = true;
+      },
+    );
+  await forEachAtMost(LANES, written, async ({ id, codeHash }) => {
+    await attempt(() => deps.store.deleteFactoryDevice(batchId, id));
+    await attempt(() => deps.store.deleteClaimCode(codeHash));
+  });
+  await forEachAtMost(LANES, reserved, (id) => attempt(() => deps.store.releaseClientId(owner, id)));
+  if (!left) await attempt(() => deps.store.deleteFactoryBatch(batchId));
+  if (!left) return error;
+  const message =
+    `${error instanceof Error ? error.message : String(error)}; factory batch "${batchId}" is left with some ` +
+    'devices whose codes no one saw: delete them (DELETE /v1/factory-batches/{batchId}/devices/{clientId})';
+  return error instanceof C2Error
+    ? new C2Error(error.code, message, { cause: error })
+    : new Error(message, { cause: error });
 }
 
 function checkKey(device: FactoryDeviceInput, index: number): void {

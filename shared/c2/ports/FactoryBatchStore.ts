@@ -61,7 +61,7 @@ export interface FactoryBatchStore {
   getFactoryBatch(id: string): Promise<FactoryBatchRecord | undefined>;
   /** In id order. */
   listFactoryBatches(page: PageAsked): Promise<PageOf<FactoryBatchRecord>>;
-  /** The code's lookup record, then the device's; ALREADY_EXISTS when the device (or the code) exists. */
+  /** The device's record, then its code's lookup record; ALREADY_EXISTS when the device (or the code) exists. */
   putFactoryDevice(record: FactoryDeviceRecord): Promise<void>;
   getFactoryDevice(batchId: string, id: Uint8Array): Promise<FactoryDeviceRecord | undefined>;
   /** The devices of a batch in E4 id order. */

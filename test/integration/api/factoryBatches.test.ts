@@ -3,8 +3,9 @@
  * once, names reserved, keys never answered), listed and read with counts; a device claimed by a tenant (flagged for
  * a new identity key, on its topics, audited), its code refused when used again (409), guessed (404, one message for
  * all), mistyped (400); concurrent claims of one code have one winner; a claim interrupted after the code was taken,
- * or after the client was made, is finished by the same tenant's retry and refused to any other; an unclaimed
- * device deleted frees its name.
+ * or after the client was made, is finished by the same tenant's retry and refused to any other (and a client of
+ * that name the tenant made meanwhile is not taken for the device); an unclaimed device deleted frees its name; a
+ * registration whose store fails midway is undone; a code whose device is gone is deleted by the claim that finds it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCharacter, newClaimCode } from '../../../shared/c2/factory/claimCode.js';
@@ -130,6 +131,8 @@ describe('a claim', () => {
     expect(answer.json.topics).toEqual(['factory/t1']);
     expect(answer.json.batchId).toBe(batch.id);
     expect(answer.raw).not.toContain(keyOf(3));
+    const links = (await api.call('GET', '/v1/events?action=link.create')).json.items;
+    expect(links.some((e: { target: { name: string } }) => e.target.name === 'factory/t1 claim-1')).toBe(true);
     const read = await api.call('GET', `/v1/factory-batches/${batch.id}`, { token: platform });
     expect(read.json).toMatchObject({ devices: 1, claimed: 1, unclaimed: 0 });
     const device = (await api.call('GET', `/v1/factory-batches/${batch.id}/devices`, { token: platform })).json
@@ -245,6 +248,130 @@ describe('a claim', () => {
     } finally {
       (store as { completeFactoryClaim: typeof complete }).completeFactoryClaim = complete;
     }
+  });
+});
+
+describe('a claim retried', () => {
+  it('does not keep a client of the same name the tenant made meanwhile, and keeps the factory key', async () => {
+    // Prepare: a crash after the id moved to the tenant, then the tenant makes a client of that name (its own key).
+    const { batch, devices } = await register('run 9', [{ name: 'resume-1', key: keyOf(11) }]);
+    const id = hashIdAlias('resume-1');
+    const at = new Date().toISOString();
+    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, 'tenant-factory', at)).toBe('taken');
+    expect(await api.c2.deps.store.transferClientId(`~factory/${batch.id}`, 'tenant-factory', id, at)).toBe(true);
+    const own = await api.call('POST', '/v1/clients', { body: { name: 'resume-1', key: keyOf(12) } });
+    expect(own.status, own.raw).toBe(201);
+
+    // Act
+    const refused = await claim({ code: devices[0]!.code });
+    const deleted = await api.call('DELETE', `/v1/clients/${own.json.client.id}`);
+    expect(await api.operationFinished(deleted.json.operation.id)).toMatchObject({ status: 'succeeded' });
+    const retried = await claim({ code: devices[0]!.code });
+
+    // Assess
+    expect(refused.status, refused.raw).toBe(409);
+    expect(errorCodeOf(refused)).toBe('ALREADY_EXISTS');
+    expect(refused.json.error.message).toContain('another key');
+    expect(retried.status, retried.raw).toBe(201);
+    expect(retried.json.client).toMatchObject({ name: 'resume-1', keyVersion: 1, rekeyOnReturn: true });
+    const client = await api.c2.deps.store.getClient('tenant-factory', 'resume-1');
+    const key = await api.c2.deps.vault.unwrap(client!.wrappedKey, {
+      tenantId: 'tenant-factory',
+      kind: 'client',
+      name: 'resume-1',
+      version: 1,
+    });
+    expect(toBase64(key)).toBe(keyOf(11));
+  });
+});
+
+describe('a registration that fails midway', () => {
+  it('is undone: no batch, no device, no code, the names free again', async () => {
+    // Prepare: a fault we cannot cause otherwise, the store failing on the third device (DynamoDB throttling).
+    const store = api.c2.deps.store;
+    const put = store.putFactoryDevice;
+    let calls = 0;
+    (store as { putFactoryDevice: typeof put }).putFactoryDevice = async (record) => {
+      if (++calls === 3) throw new Error('throttled');
+      return put(record);
+    };
+    const devices = Array.from({ length: 6 }, (_, i) => ({ name: `undo-${i}`, key: keyOf(20 + i) }));
+    let failed: Awaited<ReturnType<typeof api.call>>;
+    try {
+      // Act
+      failed = await api.call('POST', '/v1/factory-batches', { token: platform, body: { name: 'undone', devices } });
+    } finally {
+      (store as { putFactoryDevice: typeof put }).putFactoryDevice = put;
+    }
+
+    // Assess
+    expect(failed.status, failed.raw).toBe(500);
+    const batches = (await api.call('GET', '/v1/factory-batches?limit=100', { token: platform })).json.items;
+    expect(batches.some((b: { name: string }) => b.name === 'undone')).toBe(false);
+    for (const device of devices) expect(await store.getClientIdClaim(hashIdAlias(device.name))).toBeUndefined();
+    const again = await register('undone again', devices);
+    expect(again.devices).toHaveLength(6);
+  });
+
+  it('names its batch when the undoing fails too, and leaves it to be found', async () => {
+    // Prepare: faults we cannot cause otherwise, the store failing on the second device and on deleting devices.
+    const store = api.c2.deps.store as {
+      putFactoryDevice: typeof api.c2.deps.store.putFactoryDevice;
+      deleteFactoryDevice: typeof api.c2.deps.store.deleteFactoryDevice;
+    };
+    const { putFactoryDevice: put, deleteFactoryDevice: remove } = store;
+    let calls = 0;
+    store.putFactoryDevice = async (record) => {
+      if (++calls === 2) throw new Error('throttled');
+      return put(record);
+    };
+    store.deleteFactoryDevice = async () => {
+      throw new Error('throttled');
+    };
+    let failed: Awaited<ReturnType<typeof api.call>>;
+    try {
+      failed = await api.call('POST', '/v1/factory-batches', {
+        token: platform,
+        body: {
+          name: 'left',
+          devices: [
+            { name: 'left-1', key: keyOf(30) },
+            { name: 'left-2', key: keyOf(31) },
+          ],
+        },
+      });
+    } finally {
+      store.putFactoryDevice = put;
+      store.deleteFactoryDevice = remove;
+    }
+
+    expect(failed.status, failed.raw).toBe(500);
+    const batches = (await api.call('GET', '/v1/factory-batches?limit=100', { token: platform })).json.items;
+    const left = batches.find((b: { name: string }) => b.name === 'left');
+    expect(left).toBeDefined();
+    const logged = (api.logs.at(-1) as { error?: { message: string } }).error?.message;
+    expect(logged).toContain(`factory batch "${left.id}" is left`);
+    expect(logged).not.toContain(keyOf(30));
+  });
+});
+
+describe('a code whose device is gone', () => {
+  it('answers 404 and is deleted', async () => {
+    // Prepare: a delete that stopped after the device, before its code.
+    const { batch, devices } = await register('run 10', [{ name: 'orphan-1', key: keyOf(13) }]);
+    const store = api.c2.deps.store;
+    expect(await store.deleteFactoryDevice(batch.id, hashIdAlias('orphan-1'))).toBe('deleted');
+    const { claimCodeHash, parseClaimCode } = await import('../../../shared/c2/factory/claimCode.js');
+    const parsed = parseClaimCode(devices[0]!.code);
+    const hash = claimCodeHash(parsed.ok ? parsed.canonical : '');
+    expect(await store.findClaimCode(hash)).toBeDefined();
+
+    // Act
+    const answer = await claim({ code: devices[0]!.code });
+
+    // Assess
+    expect(answer.status, answer.raw).toBe(404);
+    expect(await store.findClaimCode(hash)).toBeUndefined();
   });
 });
 
