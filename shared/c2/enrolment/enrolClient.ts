@@ -22,7 +22,8 @@ import { type CreatedClient, createClient } from '../clients/createClient.js';
 import { validateClientName } from '../clients/validateClientName.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { refusalAudited } from '../events/audited.js';
-import { linkClient } from '../links/linkClient.js';
+import { linkWithoutDelivery } from '../links/linkWithoutDelivery.js';
+import { refuseOtherModes } from '../links/refuseOtherModes.js';
 import type { EnrolmentWindowRecord } from '../ports/EnrolmentWindowStore.js';
 import type { Caller, ClientRecord, Principal } from '../ports.js';
 import { enrolmentWindowStatus } from './EnrolmentWindowView.js';
@@ -76,20 +77,9 @@ export async function enrolClient(deps: C2Deps, principal: Principal, input: Enr
     await deps.store.releaseEnrolmentSlot(tenantId, windowId).catch(() => undefined);
     throw error;
   }
-  const linked: string[] = [];
-  for (const topic of window.topics) {
-    try {
-      await linkClient(deps, caller, { topic, client: name }, { deliver: false });
-      linked.push(topic);
-    } catch (error) {
-      if (!(error instanceof C2Error && SKIPPED.includes(error.code))) throw error;
-    }
-  }
+  const linked = await linkWithoutDelivery(deps, caller, name, window.topics);
   return { ...created, topics: linked };
 }
-
-/** A link refused for these is skipped (the client exists: failing its enrolment would leave it unable to retry). */
-const SKIPPED: readonly C2ErrorCode[] = [C2ErrorCode.NotFound, C2ErrorCode.InvalidInput, C2ErrorCode.ConcurrentUpdate];
 
 function refuseUnlessOpen(window: EnrolmentWindowRecord, now: number): void {
   const status = enrolmentWindowStatus(window, now);
@@ -113,10 +103,7 @@ function checkKey(input: EnrolInput): void {
   }
 }
 
-/**
- * The window's topics that still exist; WRONG_MODE when one holds clients of the other mode (a topic's clients
- * share one mode, as links/linkClient.ts requires).
- */
+/** The window's topics that still exist; WRONG_MODE when one holds clients of the other mode. */
 async function topicsOfMode(
   deps: C2Deps,
   tenantId: string,
@@ -124,14 +111,7 @@ async function topicsOfMode(
   mode: ClientRecord['mode'],
 ): Promise<string[]> {
   const kept: string[] = [];
-  for (const topic of topics) {
-    if (!(await deps.store.getTopic(tenantId, topic))) continue;
-    const { items } = await deps.store.listClientsOfTopic(tenantId, topic, { limit: 1 });
-    const [member] = await deps.store.getClients(tenantId, items);
-    if (member && member.mode !== mode) {
-      throw new C2Error(C2ErrorCode.WrongMode, `topic "${topic}" has ${member.mode} clients, not ${mode} ones`);
-    }
-    kept.push(topic);
-  }
+  for (const topic of topics) if (await deps.store.getTopic(tenantId, topic)) kept.push(topic);
+  await refuseOtherModes(deps, tenantId, kept, mode);
   return kept;
 }

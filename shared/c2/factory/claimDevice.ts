@@ -28,7 +28,8 @@ import { createClient } from '../clients/createClient.js';
 import { issuesMqttCredentials, type MqttCredentials, newMqttCredentials } from '../clients/mqttCredentials.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
-import { linkClient } from '../links/linkClient.js';
+import { linkWithoutDelivery } from '../links/linkWithoutDelivery.js';
+import { refuseOtherModes } from '../links/refuseOtherModes.js';
 import { platformDeps } from '../platform/platformDeps.js';
 import type { Caller, ClientRecord } from '../ports.js';
 import { requireTopic } from '../topics/requireTopic.js';
@@ -124,46 +125,13 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
     } finally {
       key.fill(0);
     }
-    const linked = await link(deps, caller, device.name, topics);
+    const linked = await linkWithoutDelivery(deps, caller, device.name, topics);
     await platform.store.completeFactoryClaim(device.batchId, device.id, caller.tenantId, at);
     return {
       value: { client, ...(mqtt ? { mqtt } : {}), topics: linked, batchId: device.batchId },
       details: { factoryBatch: device.batchId, topics: linked, ...(outcome === 'resumed' ? { resumed: true } : {}) },
     };
   });
-}
-
-/** WRONG_MODE when a topic holds clients of the other mode (a topic's clients share one, as links/linkClient.ts requires). */
-async function refuseOtherModes(
-  deps: C2Deps,
-  tenantId: string,
-  topics: readonly string[],
-  mode: ClientRecord['mode'],
-): Promise<void> {
-  for (const topic of topics) {
-    const { items } = await deps.store.listClientsOfTopic(tenantId, topic, { limit: 1 });
-    const [member] = await deps.store.getClients(tenantId, items);
-    if (member && member.mode !== mode) {
-      throw new C2Error(C2ErrorCode.WrongMode, `topic "${topic}" has ${member.mode} clients, not ${mode} ones`);
-    }
-  }
-}
-
-/** A link refused for these is skipped (the client exists: failing its claim would leave the tenant unable to retry). */
-const SKIPPED: readonly C2ErrorCode[] = [C2ErrorCode.NotFound, C2ErrorCode.InvalidInput, C2ErrorCode.ConcurrentUpdate];
-
-/** Links the client to the topics (links/linkClient.ts without delivery); the answer lists those linked. */
-async function link(deps: C2Deps, caller: Caller, client: string, topics: readonly string[]): Promise<string[]> {
-  const linked: string[] = [];
-  for (const topic of topics) {
-    try {
-      await linkClient(deps, caller, { topic, client }, { deliver: false });
-      linked.push(topic);
-    } catch (error) {
-      if (!(error instanceof C2Error && SKIPPED.includes(error.code))) throw error;
-    }
-  }
-  return linked;
 }
 
 /** Whether a client holds the factory's key (its own, or public key), compared in constant time. */
