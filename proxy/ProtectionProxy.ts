@@ -20,6 +20,7 @@ import { Buffer } from 'node:buffer';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { ProxyConfig, ProxyMode } from './config/ProxyConfig.js';
+import { isLoopback } from './config/parseProxyConfig.js';
 import { errorCodeOf } from './errorCodeOf.js';
 import type { ProxyIdentity } from './ProxyIdentity.js';
 import type { ProxyLog } from './ProxyLog.js';
@@ -55,14 +56,15 @@ export class ProtectionProxy {
 
   /** Opens the upstream sessions, then listens downstream. */
   static async start(options: ProxyOptions): Promise<ProtectionProxy> {
-    if (options.mode === 'gateway') {
-      const bare = options.identities.find((identity) => !identity.credential);
-      if (bare) {
-        throw new Error(
-          `the device ${bare.name} has no downstream password: give its passwordHash or password in devices.list, ` +
-            `or write its hash (\`e4c2 proxy hash-password\`) to ${bare.name}.passwd beside its state file`,
-        );
-      }
+    const bare = options.identities.find((identity) => !identity.credential);
+    if (bare && options.mode === 'local' && !isLoopback(options.config.listen.host)) {
+      throw new Error('a local proxy without a downstream password listens on a loopback address only');
+    }
+    if (bare && options.mode === 'gateway') {
+      throw new Error(
+        `the device ${bare.name} has no downstream password: give its passwordHash or password in devices.list, ` +
+          `or write its hash (\`e4c2 proxy hash-password\`) to ${bare.name}.passwd beside its state file`,
+      );
     }
     const broker = await Aedes.createBroker();
     const proxy = new ProtectionProxy(options, broker, createServer(broker.handle));
@@ -286,6 +288,10 @@ export class ProtectionProxy {
       upstream: redactUrl(this.options.config.upstream.url),
       identities: this.#sessions.size,
     });
+    if (!isLoopback(host)) {
+      // Passwords (and messages, in clear) cross the network as they are: the listener has no TLS.
+      this.options.log.warn('listening without TLS', { host: address.host, port: address.port });
+    }
     const interval = this.options.config.metrics.intervalSeconds * 1000;
     this.#statusTimer = setInterval(() => this.#logStatus('status'), interval);
     this.#statusTimer.unref();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProxyConfig } from '../../proxy/config/ProxyConfig.js';
 import { parseProxyConfig } from '../../proxy/config/parseProxyConfig.js';
 import { DownstreamCredential } from '../../proxy/DownstreamCredential.js';
 import { ProtectionProxy } from '../../proxy/ProtectionProxy.js';
@@ -62,6 +63,8 @@ describe('ProtectionProxy (gateway, in process)', () => {
   let proxy: ProtectionProxy;
   let peer: E4MqttDevice;
   let spy: MqttClient;
+  let identities: ProxyIdentity[];
+  let config: ProxyConfig;
   const clients: MqttClient[] = [];
   const crossed: { topic: string; payload: Buffer }[] = [];
 
@@ -69,8 +72,8 @@ describe('ProtectionProxy (gateway, in process)', () => {
     dir = mkdtempSync(join(tmpdir(), 'e4c2-proxy-inproc-'));
     upstream = await startAedes();
     const topicKey = randomKey();
-    const identities = await identitiesOf(dir, ['dev-a', 'dev-b'], topicKey);
-    const config = parseProxyConfig(
+    identities = await identitiesOf(dir, ['dev-a', 'dev-b'], topicKey);
+    config = parseProxyConfig(
       JSON.stringify({
         listen: { port: 0 },
         upstream: { url: upstream.url },
@@ -114,6 +117,18 @@ describe('ProtectionProxy (gateway, in process)', () => {
     await expect(downstream('dev-a', true, null)).rejects.toMatchObject({ code: 4 });
     await expect(downstream('dev-a', true, 'pw-dev-b')).rejects.toMatchObject({ code: 4 });
     expect(proxy.metrics.get('refused')).toBe(3);
+  });
+
+  it('does not start a gateway with a device that has no downstream password', async () => {
+    const { name, state, client } = identities[0]!;
+    await expect(
+      ProtectionProxy.start({
+        mode: 'gateway',
+        config,
+        identities: [{ name, state, client }],
+        log: new ProxyLog(() => {}),
+      }),
+    ).rejects.toThrow(`the device ${name} has no downstream password`);
   });
 
   it('drops unconfigured topics (policy drop): acknowledged, counted, never upstream', async () => {
