@@ -2,7 +2,13 @@
  * The protection proxy: an MQTT listener (aedes) for applications that speak MQTT in clear, each downstream client
  * mapped to an E4 identity whose {@link UpstreamSession} talks to the real broker. Local proxy: every client is mapped
  * to the one identity. Gateway proxy: a client is mapped by its client id or username; one without an identity is
- * refused at CONNECT (CONNACK 5, not authorized).
+ * refused at CONNECT (CONNACK 5, not authorized). A client must give its identity's downstream password (every gateway
+ * device has one; the local proxy when configured), else it is refused (CONNACK 4, bad user name or password).
+ *
+ * A client id is bound to the identity that first connected with it: another identity's connection with that id is
+ * refused (CONNACK 5) while the binding lasts, that is until a clean session of the id ends (a persistent session's
+ * subscriptions and queued messages stay with its identity until the proxy stops). Each delivery is also checked
+ * against the identity of the client that receives it, queued ones included.
  *
  * aedes does the MQTT protocol downstream, not the routing: what a client publishes goes upstream (protected or not,
  * by the {@link TopicPolicy}) and the PUBACK waits for the upstream broker's; what a client receives comes only from
@@ -14,6 +20,7 @@ import { Buffer } from 'node:buffer';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { ProxyConfig, ProxyMode } from './config/ProxyConfig.js';
+import { isLoopback } from './config/parseProxyConfig.js';
 import { errorCodeOf } from './errorCodeOf.js';
 import type { ProxyIdentity } from './ProxyIdentity.js';
 import type { ProxyLog } from './ProxyLog.js';
@@ -34,8 +41,10 @@ export class ProtectionProxy {
   readonly #sessions = new Map<string, UpstreamSession>();
   /** The session of each connected downstream client. */
   readonly #clients = new WeakMap<Client, UpstreamSession>();
-  /** Payloads handed over by an upstream session: the only ones aedes may forward to a client. */
-  readonly #deliveries = new WeakSet<Buffer>();
+  /** Payloads handed over by an upstream session, and by which: the only ones aedes may forward, to its clients. */
+  readonly #deliveries = new WeakMap<Buffer, UpstreamSession>();
+  /** Client id → the identity it is bound to, and the last client authenticated with it. */
+  readonly #bound = new Map<string, { session: UpstreamSession; client: Client }>();
   readonly #sockets = new Set<Socket>();
   #statusTimer: NodeJS.Timeout | undefined;
 
@@ -47,6 +56,16 @@ export class ProtectionProxy {
 
   /** Opens the upstream sessions, then listens downstream. */
   static async start(options: ProxyOptions): Promise<ProtectionProxy> {
+    const bare = options.identities.find((identity) => !identity.credential);
+    if (bare && options.mode === 'local' && !isLoopback(options.config.listen.host)) {
+      throw new Error('a local proxy without a downstream password listens on a loopback address only');
+    }
+    if (bare && options.mode === 'gateway') {
+      throw new Error(
+        `the device ${bare.name} has no downstream password: give its passwordHash or password in devices.list, ` +
+          `or write its hash (\`e4c2 proxy hash-password\`) to ${bare.name}.passwd beside its state file`,
+      );
+    }
     const broker = await Aedes.createBroker();
     const proxy = new ProtectionProxy(options, broker, createServer(broker.handle));
     try {
@@ -91,8 +110,14 @@ export class ProtectionProxy {
       policy,
       metrics: this.metrics,
       log,
-      deliver: (clientId: string, topic: string, payload: Buffer, qos: QoS, retain: boolean) =>
-        this.#deliver(clientId, topic, payload, qos, retain),
+      deliver: (
+        session: UpstreamSession,
+        clientId: string,
+        topic: string,
+        payload: Buffer,
+        qos: QoS,
+        retain: boolean,
+      ) => this.#deliver(session, clientId, topic, payload, qos, retain),
     };
     for (const identity of identities) {
       const session = await UpstreamSession.open(identity, config.upstream, context);
@@ -112,18 +137,30 @@ export class ProtectionProxy {
     const { broker } = this;
     const { log, config } = this.options;
     const policy = new TopicPolicy(config.topics.protect, config.topics.unconfigured);
-    broker.authenticate = (client, username, _password, done) => {
+    const refuse = (client: Client, returnCode: 4 | 5, reason: string, done: (e: AuthenticateError) => void) => {
+      this.metrics.count('refused');
+      log.warn('connection refused', { clientId: client.id, reason });
+      const error = new Error(reason) as AuthenticateError;
+      error.returnCode = returnCode;
+      done(error);
+    };
+    broker.authenticate = (client, username, password, done) => {
       const session = this.#sessionFor(client, username);
-      if (!session) {
-        this.metrics.count('refused');
-        log.warn('connection refused', { clientId: client.id, reason: 'no E4 identity' });
-        const error = new Error('no E4 identity for this client') as AuthenticateError;
-        error.returnCode = 5;
-        done(error, false);
-        return;
-      }
-      this.#clients.set(client, session);
-      done(null, true);
+      if (!session) return refuse(client, 5, 'no E4 identity', (error) => done(error, false));
+      const credential = session.identity.credential;
+      (credential ? credential.verify(password) : Promise.resolve(true)).then(
+        (valid) => {
+          if (!valid) return refuse(client, 4, 'bad password', (error) => done(error, false));
+          const bound = this.#bound.get(client.id);
+          if (bound && bound.session !== session) {
+            return refuse(client, 5, 'client id bound to another identity', (error) => done(error, false));
+          }
+          this.#bound.set(client.id, { session, client });
+          this.#clients.set(client, session);
+          done(null, true);
+        },
+        () => refuse(client, 4, 'password check failed', (error) => done(error, false)),
+      );
     };
     broker.authorizePublish = (client, packet, done) => {
       const session = client ? this.#clients.get(client) : undefined;
@@ -177,7 +214,10 @@ export class ProtectionProxy {
         },
       );
     };
-    broker.authorizeForward = (_client, packet) => (this.#deliveries.has(packet.payload as Buffer) ? packet : null);
+    broker.authorizeForward = (client, packet) => {
+      const from = this.#deliveries.get(packet.payload as Buffer);
+      return from !== undefined && from === this.#clients.get(client) ? packet : null;
+    };
     broker.on('unsubscribe', (filters, client) => {
       const session = this.#clients.get(client);
       for (const filter of filters) void session?.unsubscribe(client.id, filter);
@@ -192,21 +232,31 @@ export class ProtectionProxy {
       });
     });
     broker.on('clientDisconnect', (client) => {
-      if (client.clean) void this.#clients.get(client)?.forget(client.id);
+      if (client.clean) {
+        void this.#clients.get(client)?.forget(client.id);
+        // Unbound unless a newer connection with the id (a takeover) holds it now.
+        if (this.#bound.get(client.id)?.client === client) this.#bound.delete(client.id);
+      }
       log.info('client disconnected', { clientId: client.id });
     });
   }
 
   /**
    * Hands a message to a connected downstream client of the session; a persistent session's client that is away
-   * gets it queued (QoS 1 and 2) in the proxy's memory, as aedes queues its offline messages.
+   * gets it queued (QoS 1 and 2) in the proxy's memory, as aedes queues its offline messages. Dropped when the
+   * client id is not (or no longer) the session's identity's.
    */
-  #deliver(clientId: string, topic: string, cleartext: Buffer, qos: QoS, retain: boolean): void {
-    const payload = Buffer.from(cleartext); // one object per delivery: authorizeForward knows it by identity
-    this.#deliveries.add(payload);
-    const packet = { cmd: 'publish' as const, topic, payload, qos, retain, dup: false };
+  #deliver(session: UpstreamSession, clientId: string, topic: string, cleartext: Buffer, qos: QoS, retain: boolean) {
     const broker = this.broker as unknown as AedesInternals;
     const client = broker.clients[clientId];
+    const owner = client ? this.#clients.get(client) : this.#bound.get(clientId)?.session;
+    if (owner !== session) {
+      if (client || qos > 0) this.options.log.warn('delivery dropped', { clientId, device: session.name, topic });
+      return;
+    }
+    const payload = Buffer.from(cleartext); // one object per delivery: authorizeForward knows it by identity
+    this.#deliveries.set(payload, session);
+    const packet = { cmd: 'publish' as const, topic, payload, qos, retain, dup: false };
     if (client) {
       client.publish(packet, (error?: Error) => {
         if (error) this.options.log.warn('delivery failed', { clientId, topic, code: errorCodeOf(error) });
@@ -238,6 +288,10 @@ export class ProtectionProxy {
       upstream: redactUrl(this.options.config.upstream.url),
       identities: this.#sessions.size,
     });
+    if (!isLoopback(host)) {
+      // Passwords (and messages, in clear) cross the network as they are: the listener has no TLS.
+      this.options.log.warn('listening without TLS', { host: address.host, port: address.port });
+    }
     const interval = this.options.config.metrics.intervalSeconds * 1000;
     this.#statusTimer = setInterval(() => this.#logStatus('status'), interval);
     this.#statusTimer.unref();

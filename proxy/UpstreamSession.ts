@@ -25,8 +25,15 @@ import { topicMatches } from './topicFilter.js';
 
 export type QoS = 0 | 1 | 2;
 
-/** A message for the downstream client `clientId` (subscribed with `qos`), in clear. */
-export type Deliver = (clientId: string, topic: string, payload: Buffer, qos: QoS, retain: boolean) => void;
+/** A message from `session` for its downstream client `clientId` (subscribed with `qos`), in clear. */
+export type Deliver = (
+  session: UpstreamSession,
+  clientId: string,
+  topic: string,
+  payload: Buffer,
+  qos: QoS,
+  retain: boolean,
+) => void;
 
 export interface SessionContext {
   readonly policy: TopicPolicy;
@@ -175,7 +182,7 @@ export class UpstreamSession {
     for (const [filter, holders] of this.#subscriptions) {
       if (!topicMatches(filter, topic)) continue;
       for (const [clientId, granted] of holders) {
-        this.context.deliver(clientId, topic, payload, Math.min(qos, granted) as QoS, packet.retain);
+        this.context.deliver(this, clientId, topic, payload, Math.min(qos, granted) as QoS, packet.retain);
       }
     }
   }

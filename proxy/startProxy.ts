@@ -1,7 +1,8 @@
 /**
  * Starts a local or gateway protection proxy from its configuration file: reads and checks the file, loads the E4
  * identities, opens their upstream sessions and listens. Errors before the proxy runs are thrown as they are (a
- * {@link ProxyConfigError} names each bad field).
+ * {@link ProxyConfigError} names each bad field). Also the CLI's entry to {@link hashPassword}
+ * (`e4c2 proxy hash-password`).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -10,6 +11,8 @@ import { parseProxyConfig } from './config/parseProxyConfig.js';
 import { ProtectionProxy } from './ProtectionProxy.js';
 import { identityFiles, loadIdentity } from './ProxyIdentity.js';
 import { ProxyLog } from './ProxyLog.js';
+
+export { hashPassword } from './passwordHash.js';
 
 export async function startProxy(mode: ProxyMode, configFile: string, log = new ProxyLog()): Promise<ProtectionProxy> {
   const file = resolve(configFile);
@@ -23,6 +26,6 @@ export async function startProxy(mode: ProxyMode, configFile: string, log = new 
   const files = await identityFiles(config);
   if (files.length === 0) throw new Error(`no E4 identity in the configuration ${file}`);
   const identities = [];
-  for (const [name, state] of files) identities.push(await loadIdentity(name, state));
+  for (const file of files) identities.push(await loadIdentity(file));
   return ProtectionProxy.start({ mode, config, identities, log });
 }

@@ -5,6 +5,7 @@
  * written in it: it names a file or an environment variable holding them. Paths are relative to the file's folder.
  */
 import { z } from 'zod';
+import { isPasswordHash } from '../passwordHash.js';
 import { isValidFilter } from '../topicFilter.js';
 
 /** A secret: read from a file (its content, a trailing newline removed) or from an environment variable. */
@@ -13,6 +14,25 @@ export const Secret = z.union([
   z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
 ]);
 export type Secret = z.infer<typeof Secret>;
+
+/**
+ * The downstream password of an identity: its scrypt hash (`e4c2 proxy hash-password` makes one; a hash may be written
+ * in the file) or the password itself as a secret. Neither given: a gateway device's is the hash in `<name>.passwd`
+ * beside its state file.
+ */
+const credentialFields = {
+  passwordHash: z
+    .string()
+    .refine(isPasswordHash, 'a password hash (scrypt$..., from `e4c2 proxy hash-password`)')
+    .optional(),
+  password: Secret.optional(),
+};
+export interface Credential {
+  readonly passwordHash?: string | undefined;
+  readonly password?: Secret | undefined;
+}
+const oneCredential = (credential: Credential) => !(credential.passwordHash !== undefined && credential.password);
+const ONE_CREDENTIAL = { message: 'give a passwordHash or a password, not both' };
 
 const Filter = z.string().refine(isValidFilter, 'an MQTT topic filter (`+` and `#` alone in their level, `#` last)');
 
@@ -45,17 +65,26 @@ export const Topics = z.strictObject({
   unconfigured: z.enum(['drop', 'clear', 'refuse']).default('drop'),
 });
 
-/** A device of the gateway: the downstream MQTT client id (or username) it connects with, and its E4 state file. */
-export const GatewayDevice = z.strictObject({
-  name: z.string().min(1),
-  state: z.string().min(1),
-});
+/**
+ * A device of the gateway: the downstream MQTT client id (or username) it connects with, its E4 state file, and the
+ * password it must give.
+ */
+export const GatewayDevice = z
+  .strictObject({
+    name: z.string().min(1),
+    state: z.string().min(1),
+    ...credentialFields,
+  })
+  .refine(oneCredential, ONE_CREDENTIAL);
 
 export const Devices = z
   .strictObject({
     /** What names a downstream device: its MQTT client id (default) or its username. */
     mapBy: z.enum(['clientId', 'username']).default('clientId'),
-    /** A folder of state files: `<name>.json` is the device `<name>` (`*.enrolment.json` are their enrolments). */
+    /**
+     * A folder of state files: `<name>.json` is the device `<name>` (`*.enrolment.json` are their enrolments,
+     * `<name>.passwd` the hash of its downstream password).
+     */
     folder: z.string().min(1).optional(),
     list: z.array(GatewayDevice).optional(),
   })
@@ -65,8 +94,14 @@ export const ProxyConfig = z.strictObject({
   listen: Listen.prefault({}),
   upstream: Upstream,
   topics: Topics,
-  /** The local proxy's E4 identity: its state file (e4go's format; `e4c2 device enrol` writes one). */
-  identity: z.strictObject({ state: z.string().min(1) }).optional(),
+  /**
+   * The local proxy's E4 identity: its state file (e4go's format; `e4c2 device enrol` writes one), and optionally the
+   * password every downstream client must give (required to listen on anything but a loopback address).
+   */
+  identity: z
+    .strictObject({ state: z.string().min(1), ...credentialFields })
+    .refine(oneCredential, ONE_CREDENTIAL)
+    .optional(),
   /** The gateway proxy's devices. */
   devices: Devices.optional(),
   metrics: z.strictObject({ intervalSeconds: z.number().int().min(1).default(60) }).prefault({}),

@@ -46,7 +46,22 @@ export function parseProxyConfig(text: string, file: string, mode: ProxyMode, ba
       `upstream.clientId${lineOf(['upstream', 'clientId'])}: a gateway's devices each have their own (e4-<hex id>)`,
     ]);
   }
+  if (mode === 'local' && !isLoopback(config.listen.host)) {
+    const { password, passwordHash } = config.identity ?? {};
+    if (!password && passwordHash === undefined) {
+      throw new ProxyConfigError(file, [
+        `listen.host${lineOf(['listen', 'host'])}: a local proxy listens on a non-loopback address only with a ` +
+          'downstream password (identity.passwordHash or identity.password): anyone who reaches it would act as ' +
+          'its identity',
+      ]);
+    }
+  }
   return resolvePaths(config, baseDir);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -76,13 +91,29 @@ function resolvePaths(config: ProxyConfig, baseDir: string): ProxyConfig {
       ...(upstream.key ? { key: secret(upstream.key) } : {}),
       ...(upstream.password ? { password: secret(upstream.password) } : {}),
     },
-    ...(identity ? { identity: { state: path(identity.state) } } : {}),
+    ...(identity
+      ? {
+          identity: {
+            ...identity,
+            state: path(identity.state),
+            ...(identity.password ? { password: secret(identity.password) } : {}),
+          },
+        }
+      : {}),
     ...(devices
       ? {
           devices: {
             ...devices,
             ...(devices.folder ? { folder: path(devices.folder) } : {}),
-            ...(devices.list ? { list: devices.list.map((d) => ({ ...d, state: path(d.state) })) } : {}),
+            ...(devices.list
+              ? {
+                  list: devices.list.map((d) => ({
+                    ...d,
+                    state: path(d.state),
+                    ...(d.password ? { password: secret(d.password) } : {}),
+                  })),
+                }
+              : {}),
           },
         }
       : {}),

@@ -1,11 +1,12 @@
 /**
  * `e4c2 proxy gateway` against mosquitto as the upstream broker, with local mode as the C2 (on that broker): two
  * downstream devices, each its own E4 identity (a folder of state files made by `e4c2 device enrol`), mapped by MQTT
- * username; mosquitto_pub / mosquitto_sub as the devices, a library device as their peer. Each device reads only
- * what its own identity can unprotect; a device without an identity is refused at CONNECT; an unconfigured topic
- * passes in clear (policy clear).
+ * username, each with its downstream password hashed by `e4c2 proxy hash-password` into `<name>.passwd`;
+ * mosquitto_pub / mosquitto_sub as the devices, a library device as their peer. Each device reads only what its own
+ * identity can unprotect; a device without an identity, or claiming one without its password or with a wrong one, is
+ * refused at CONNECT; an unconfigured topic passes in clear (policy clear).
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -83,6 +84,13 @@ describe.skipIf(serverMissing(MOSQUITTO_CLIENTS_MISSING ?? (mosquittoBinary() ? 
       ] as const) {
         expect((await e4c2(['device', 'enrol', name, '--state', state], env)).code).toBe(0);
       }
+      for (const name of ['dev-a', 'dev-b']) {
+        const hashed = await e4c2(['proxy', 'hash-password'], {}, { input: `pw-${name}\n` });
+        expect(hashed.code).toBe(0);
+        expect(hashed.stdout).toMatch(/^scrypt\$/);
+        expect(hashed.stdout).not.toContain(`pw-${name}`);
+        await writeFile(join(dir, 'devices', `${name}.passwd`), hashed.stdout);
+      }
       port = await freePort();
       const config = await writeProxyConfig(join(dir, 'gateway.json'), {
         listen: { host: '127.0.0.1', port },
@@ -123,8 +131,32 @@ describe.skipIf(serverMissing(MOSQUITTO_CLIENTS_MISSING ?? (mosquittoBinary() ? 
     it('gives each device only what its own identity unprotects; protects what each publishes', {
       timeout: 60_000,
     }, async () => {
-      const subA = mosquitto_('mosquitto_sub', ['-u', 'dev-a', '-i', 'sub-a', '-t', 'site/#', '-v', '-q', '1']);
-      const subB = mosquitto_('mosquitto_sub', ['-u', 'dev-b', '-i', 'sub-b', '-t', 'site/#', '-v', '-q', '1']);
+      const subA = mosquitto_('mosquitto_sub', [
+        '-u',
+        'dev-a',
+        '-P',
+        'pw-dev-a',
+        '-i',
+        'sub-a',
+        '-t',
+        'site/#',
+        '-v',
+        '-q',
+        '1',
+      ]);
+      const subB = mosquitto_('mosquitto_sub', [
+        '-u',
+        'dev-b',
+        '-P',
+        'pw-dev-b',
+        '-i',
+        'sub-b',
+        '-t',
+        'site/#',
+        '-v',
+        '-q',
+        '1',
+      ]);
       await until(() => proxy.lines().filter((line) => line.event === 'subscribed').length >= 2, 'subscribed');
 
       await peer.publish(B_ONLY, 'for b alone', { qos: 1 });
@@ -135,8 +167,20 @@ describe.skipIf(serverMissing(MOSQUITTO_CLIENTS_MISSING ?? (mosquittoBinary() ? 
       await proxy.counts((c) => (c.failed ?? 0) >= 1);
 
       expect(
-        await mosquitto_('mosquitto_pub', ['-u', 'dev-a', '-i', 'pub-a', '-t', SHARED, '-m', 'from a', '-q', '1'])
-          .exited,
+        await mosquitto_('mosquitto_pub', [
+          '-u',
+          'dev-a',
+          '-P',
+          'pw-dev-a',
+          '-i',
+          'pub-a',
+          '-t',
+          SHARED,
+          '-m',
+          'from a',
+          '-q',
+          '1',
+        ]).exited,
       ).toBe(0);
       await until(() => peerReceived.includes(`${SHARED} from a`), 'the peer reads dev-a');
       await until(() => subB.stdout().includes('from a'), 'dev-b reads dev-a through its own identity');
@@ -150,7 +194,7 @@ describe.skipIf(serverMissing(MOSQUITTO_CLIENTS_MISSING ?? (mosquittoBinary() ? 
       await Promise.all([subA.exited, subB.exited]);
     });
 
-    it('refuses a device without an identity at CONNECT; passes unconfigured topics in clear (policy clear)', {
+    it('refuses at CONNECT a device without an identity, or without its password; passes unconfigured topics in clear', {
       timeout: 30_000,
     }, async () => {
       const stranger = mosquitto_('mosquitto_sub', ['-u', 'stranger', '-t', SHARED, '-W', '5']);
@@ -158,10 +202,31 @@ describe.skipIf(serverMissing(MOSQUITTO_CLIENTS_MISSING ?? (mosquittoBinary() ? 
       expect(stranger.stderr()).toMatch(/not authori[sz]ed/i);
       const anonymous = mosquitto_('mosquitto_pub', ['-t', SHARED, '-m', 'x']);
       expect(await anonymous.exited).not.toBe(0);
-      await proxy.counts((c) => (c.refused ?? 0) >= 2);
+      // A stranger claiming dev-a's username: without its password, then with dev-b's.
+      for (const login of [
+        ['-u', 'dev-a'],
+        ['-u', 'dev-a', '-P', 'pw-dev-b'],
+      ]) {
+        const claimed = mosquitto_('mosquitto_sub', [...login, '-i', 'stranger', '-t', SHARED, '-W', '5']);
+        expect(await claimed.exited).not.toBe(0);
+        expect(claimed.stderr()).toMatch(/bad user ?name or password|not authori[sz]ed/i);
+      }
+      await proxy.counts((c) => (c.refused ?? 0) >= 4);
+      expect(proxy.lines().filter((line) => line.reason === 'bad password')).toHaveLength(2);
 
       expect(
-        await mosquitto_('mosquitto_pub', ['-u', 'dev-b', '-t', 'open/notice', '-m', 'in clear', '-q', '1']).exited,
+        await mosquitto_('mosquitto_pub', [
+          '-u',
+          'dev-b',
+          '-P',
+          'pw-dev-b',
+          '-t',
+          'open/notice',
+          '-m',
+          'in clear',
+          '-q',
+          '1',
+        ]).exited,
       ).toBe(0);
       await until(
         () => upstream.some((m) => m.topic === 'open/notice' && m.payload.toString() === 'in clear'),

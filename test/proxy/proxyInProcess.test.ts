@@ -2,16 +2,22 @@
  * The proxy in process (ProtectionProxy over an aedes upstream, identities made by the device library, MQTT.js as
  * the downstream clients), for what the subprocess tests do not cover: a gateway mapping devices by MQTT client id;
  * the `drop` policy (acknowledged, counted, never sent upstream); a persistent downstream session that gets what
- * came while it was away; the counters.
+ * came while it was away; the counters. Downstream authentication: a client claiming a device's client id or
+ * username without its password, or with a wrong one, is refused at CONNECT; a client id a device used (persistent
+ * session, messages queued) is refused to another device's credentials, which never get the first one's messages.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProxyConfig } from '../../proxy/config/ProxyConfig.js';
 import { parseProxyConfig } from '../../proxy/config/parseProxyConfig.js';
+import { DownstreamCredential } from '../../proxy/DownstreamCredential.js';
 import { ProtectionProxy } from '../../proxy/ProtectionProxy.js';
+import type { ProxyIdentity } from '../../proxy/ProxyIdentity.js';
 import { ProxyLog } from '../../proxy/ProxyLog.js';
+import { hashPassword } from '../../proxy/passwordHash.js';
 import { E4MqttDevice } from '../../shared/e4/mqtt/index.js';
 import { cmdSetTopicKey, E4Client, FileStateStore, protectCommand, randomKey } from '../../shared/e4/node/index.js';
 import { type RunningBroker, startAedes } from '../support/brokers.js';
@@ -27,12 +33,38 @@ async function deviceWithKey(name: string, topicKey: Uint8Array, store?: FileSta
   return client;
 }
 
+/** Identities `names` with the topic's key and a downstream password `pw-<name>` (as a hash). */
+async function identitiesOf(dir: string, names: string[], topicKey: Uint8Array): Promise<ProxyIdentity[]> {
+  const identities = [];
+  for (const name of names) {
+    const state = join(dir, `${name}.json`);
+    const credential = await DownstreamCredential.load({ passwordHash: await hashPassword(`pw-${name}`) });
+    identities.push({
+      name,
+      state,
+      client: await deviceWithKey(name, topicKey, new FileStateStore(state)),
+      credential,
+    });
+  }
+  return identities;
+}
+
+const until = async (check: () => boolean, what: string) => {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
 describe('ProtectionProxy (gateway, in process)', () => {
   let dir: string;
   let upstream: RunningBroker;
   let proxy: ProtectionProxy;
   let peer: E4MqttDevice;
   let spy: MqttClient;
+  let identities: ProxyIdentity[];
+  let config: ProxyConfig;
   const clients: MqttClient[] = [];
   const crossed: { topic: string; payload: Buffer }[] = [];
 
@@ -40,12 +72,8 @@ describe('ProtectionProxy (gateway, in process)', () => {
     dir = mkdtempSync(join(tmpdir(), 'e4c2-proxy-inproc-'));
     upstream = await startAedes();
     const topicKey = randomKey();
-    const identities = [];
-    for (const name of ['dev-a', 'dev-b']) {
-      const state = join(dir, `${name}.json`);
-      identities.push({ name, state, client: await deviceWithKey(name, topicKey, new FileStateStore(state)) });
-    }
-    const config = parseProxyConfig(
+    identities = await identitiesOf(dir, ['dev-a', 'dev-b'], topicKey);
+    config = parseProxyConfig(
       JSON.stringify({
         listen: { port: 0 },
         upstream: { url: upstream.url },
@@ -72,27 +100,35 @@ describe('ProtectionProxy (gateway, in process)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const downstream = async (clientId: string, clean = true) => {
+  const downstream = async (clientId: string, clean = true, password: string | null = `pw-${clientId}`) => {
     const client = await connectAsync(`mqtt://127.0.0.1:${proxy.address.port}`, {
       clientId,
       clean,
       reconnectPeriod: 0,
+      ...(password !== null ? { username: clientId, password } : {}),
     });
     clients.push(client);
     return client;
   };
-  const until = async (check: () => boolean, what: string) => {
-    const deadline = Date.now() + 10_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
 
-  it('maps devices by client id; refuses any other client id (CONNACK 5)', async () => {
+  it('maps devices by client id; refuses any other client id (CONNACK 5), or a wrong or missing password (4)', async () => {
     await downstream('dev-a');
     await expect(downstream('stranger')).rejects.toMatchObject({ code: 5 });
-    expect(proxy.metrics.get('refused')).toBe(1);
+    await expect(downstream('dev-a', true, null)).rejects.toMatchObject({ code: 4 });
+    await expect(downstream('dev-a', true, 'pw-dev-b')).rejects.toMatchObject({ code: 4 });
+    expect(proxy.metrics.get('refused')).toBe(3);
+  });
+
+  it('does not start a gateway with a device that has no downstream password', async () => {
+    const { name, state, client } = identities[0]!;
+    await expect(
+      ProtectionProxy.start({
+        mode: 'gateway',
+        config,
+        identities: [{ name, state, client }],
+        log: new ProxyLog(() => {}),
+      }),
+    ).rejects.toThrow(`the device ${name} has no downstream password`);
   });
 
   it('drops unconfigured topics (policy drop): acknowledged, counted, never upstream', async () => {
@@ -116,10 +152,100 @@ describe('ProtectionProxy (gateway, in process)', () => {
       clientId: 'dev-b',
       clean: false,
       reconnectPeriod: 0,
+      username: 'dev-b',
+      password: 'pw-dev-b',
     });
     clients.push(back);
     const received: string[] = [];
     back.on('message', (_topic, payload) => received.push(payload.toString()));
     await until(() => received.includes('while away'), 'the queued message');
+  });
+});
+
+describe('ProtectionProxy (gateway mapped by username, in process)', () => {
+  let dir: string;
+  let upstream: RunningBroker;
+  let proxy: ProtectionProxy;
+  let peer: E4MqttDevice;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'e4c2-proxy-users-'));
+    upstream = await startAedes();
+    const topicKey = randomKey();
+    const identities = await identitiesOf(dir, ['dev-a', 'dev-b'], topicKey);
+    const config = parseProxyConfig(
+      JSON.stringify({
+        listen: { port: 0 },
+        upstream: { url: upstream.url },
+        devices: { mapBy: 'username', folder: '.' },
+        topics: { protect: ['site/#'] },
+      }),
+      'gateway.json',
+      'gateway',
+      dir,
+    );
+    proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log: new ProxyLog(() => {}) });
+    peer = await E4MqttDevice.connect(await deviceWithKey('peer', topicKey), upstream.url);
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.endAsync(true);
+    await peer?.end(true);
+    await proxy?.stop();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A downstream client, listening before its CONNACK (queued messages come right after it). */
+  const downstream = async (clientId: string, login: { username?: string; password?: string }, clean = true) => {
+    const client = connect(`mqtt://127.0.0.1:${proxy.address.port}`, { clientId, clean, reconnectPeriod: 0, ...login });
+    clients.push(client);
+    const received: string[] = [];
+    client.on('message', (_topic, payload) => received.push(payload.toString()));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    return { client, received };
+  };
+
+  it("refuses a stranger claiming a device's username without its password, or with a wrong one", async () => {
+    await expect(downstream('s-1', { username: 'dev-a' })).rejects.toMatchObject({ code: 4 });
+    await expect(downstream('s-2', { username: 'dev-a', password: 'guess' })).rejects.toMatchObject({ code: 4 });
+    await expect(downstream('s-3', { username: 'dev-a', password: 'pw-dev-b' })).rejects.toMatchObject({ code: 4 });
+    await expect(downstream('s-4', { username: 'nobody', password: 'pw-dev-a' })).rejects.toMatchObject({ code: 5 });
+    const { client } = await downstream('a-1', { username: 'dev-a', password: 'pw-dev-a' });
+    await client.endAsync();
+    expect(proxy.metrics.get('refused')).toBe(4);
+  });
+
+  it("never gives device A's messages to device B reusing A's client id (persistent session, queued messages)", async () => {
+    const a = await downstream('shared-id', { username: 'dev-a', password: 'pw-dev-a' }, false);
+    await a.client.subscribeAsync(TOPIC, { qos: 1 });
+    await a.client.endAsync();
+    await peer.publish(TOPIC, 'for a, queued', { qos: 1 });
+    await until(() => proxy.metrics.get('unprotected') >= 1, 'unprotected by the proxy');
+
+    // B holds the topic's key too: only the binding of the client id keeps A's cleartext from it.
+    for (const clean of [false, true]) {
+      await expect(downstream('shared-id', { username: 'dev-b', password: 'pw-dev-b' }, clean)).rejects.toMatchObject({
+        code: 5,
+      });
+    }
+    const back = await downstream('shared-id', { username: 'dev-a', password: 'pw-dev-a' }, false);
+    await until(() => back.received.includes('for a, queued'), "A's queued message, to A");
+    await back.client.endAsync();
+
+    // Released once a clean session of the id ends: B may use it then, and gets nothing of A's.
+    const clean = await downstream('shared-id', { username: 'dev-a', password: 'pw-dev-a' }, true);
+    await clean.client.endAsync();
+    const b = await downstream('shared-id', { username: 'dev-b', password: 'pw-dev-b' }, false);
+    const a2 = await downstream('a-2', { username: 'dev-a', password: 'pw-dev-a' });
+    await a2.client.subscribeAsync(TOPIC, { qos: 1 });
+    await peer.publish(TOPIC, 'for a, later', { qos: 1 });
+    await until(() => a2.received.includes('for a, later'), 'A reads it on its other client id');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(b.received).toEqual([]);
   });
 });

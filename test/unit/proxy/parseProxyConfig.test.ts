@@ -2,6 +2,8 @@
  * The proxy's configuration file: the full example of docs/proxy.md parses; defaults; JSON as well as YAML; every
  * problem reported at once with its field and line; a local proxy needs an identity, a gateway its devices; paths
  * resolved against the file's folder; secrets read from a file or a variable, named (never shown) when missing.
+ * Downstream passwords: a hash or a secret per identity, not both; a local proxy listens off loopback only with one;
+ * hashes made by `hashPassword` check the right password only; a gateway device's `<name>.passwd` is read.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +12,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProxyConfig } from '../../../proxy/config/parseProxyConfig.js';
 import { readSecret } from '../../../proxy/config/readSecret.js';
+import { DownstreamCredential } from '../../../proxy/DownstreamCredential.js';
+import { identityFiles } from '../../../proxy/ProxyIdentity.js';
+import { hashPassword, isPasswordHash, verifyPassword } from '../../../proxy/passwordHash.js';
 
 const docsExample = (mode: string) => {
   const text = readFileSync(new URL('../../../docs/proxy.md', import.meta.url), 'utf8');
@@ -35,7 +40,38 @@ describe('parseProxyConfig', () => {
     const config = parseProxyConfig(local!, 'proxy.yaml', 'local', '/etc/e4c2');
     expect(config.identity?.state).toMatch(/^\/etc\/e4c2\//);
     expect(config.upstream.url).toMatch(/^mqtts:/);
-    expect(parseProxyConfig(gateway!, 'gateway.yaml', 'gateway', '/etc/e4c2').devices).toBeDefined();
+    const devices = parseProxyConfig(gateway!, 'gateway.yaml', 'gateway', '/etc/e4c2').devices;
+    expect(devices?.list?.[0]?.passwordHash).toMatch(/^scrypt\$/);
+  });
+
+  it('takes a downstream password hash or secret per identity, not both; resolves a password file', () => {
+    const base = { upstream: { url: 'mqtt://b' }, topics: { protect: ['a'] } };
+    const hash = 'scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const list = [{ name: 'd', state: 'd.json', password: { file: 'd.password' } }];
+    const parsed = parseProxyConfig(JSON.stringify({ ...base, devices: { list } }), 'g.json', 'gateway', '/srv');
+    expect(parsed.devices?.list?.[0]?.password).toEqual({ file: '/srv/d.password' });
+    const both = { ...base, devices: { list: [{ ...list[0], passwordHash: hash }] } };
+    expect(errorOf(() => parseProxyConfig(JSON.stringify(both), 'g.json', 'gateway', '/')).message).toContain(
+      'not both',
+    );
+    const bad = { ...base, identity: { state: 's.json', passwordHash: 'md5$abc' } };
+    expect(errorOf(() => parseProxyConfig(JSON.stringify(bad), 'p.json', 'local', '/')).message).toContain(
+      'identity.passwordHash',
+    );
+  });
+
+  it('lets a local proxy listen off loopback only with a downstream password', () => {
+    const base = { upstream: { url: 'mqtt://b' }, topics: { protect: ['a'] }, listen: { host: '0.0.0.0' } };
+    const open = errorOf(() =>
+      parseProxyConfig(JSON.stringify({ ...base, identity: { state: 's.json' } }), 'p.json', 'local', '/'),
+    );
+    expect(open.message).toContain('listen.host');
+    const guarded = { ...base, identity: { state: 's.json', password: { env: 'PROXY_DOWNSTREAM' } } };
+    expect(parseProxyConfig(JSON.stringify(guarded), 'p.json', 'local', '/').listen.host).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '::1', 'localhost']) {
+      const local = { ...base, listen: { host }, identity: { state: 's.json' } };
+      expect(parseProxyConfig(JSON.stringify(local), 'p.json', 'local', '/').listen.host).toBe(host);
+    }
   });
 
   it('fills the defaults and reads JSON too; resolves relative paths against the base folder', () => {
@@ -113,5 +149,52 @@ describe('readSecret', () => {
     expect(await readSecret({ env: 'PROXY_PASSWORD' }, { PROXY_PASSWORD: 'p' })).toBe('p');
     await expect(readSecret({ env: 'NOPE' }, {})).rejects.toThrow('the environment variable NOPE is not set');
     await expect(readSecret({ file: join(dir, 'none') })).rejects.toThrow(/cannot read the secret file .*none: ENOENT/);
+  });
+});
+
+describe('downstream passwords', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'e4c2-passwd-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('hashes with scrypt and a random salt; checks the right password only', async () => {
+    const hash = await hashPassword('right one');
+    expect(isPasswordHash(hash)).toBe(true);
+    expect(hash).not.toContain('right one');
+    expect(await hashPassword('right one')).not.toBe(hash);
+    expect(await verifyPassword(Buffer.from('right one'), hash)).toBe(true);
+    expect(await verifyPassword(Buffer.from('right on'), hash)).toBe(false);
+    expect(await verifyPassword(Buffer.from('right one'), 'scrypt$30$8$1$AAAA$AAAA')).toBe(false);
+  });
+
+  it("reads a gateway device's hash from <name>.passwd; a password secret; refuses an empty password", async () => {
+    await writeFile(join(dir, 'dev.json'), '{}');
+    await writeFile(join(dir, 'dev.passwd'), `${await hashPassword('pw')}\n`);
+    const [file] = await identityFiles(
+      parseProxyConfig(
+        JSON.stringify({ upstream: { url: 'mqtt://b' }, topics: { protect: ['a'] }, devices: { folder: '.' } }),
+        'g.json',
+        'gateway',
+        dir,
+      ),
+    );
+    expect(file).toMatchObject({ name: 'dev', hashFile: join(dir, 'dev.passwd') });
+    const fromFile = await DownstreamCredential.load(file!.credential, file!.hashFile);
+    expect(await fromFile?.verify(Buffer.from('pw'))).toBe(true);
+    expect(await fromFile?.verify(Buffer.from('pW'))).toBe(false);
+    expect(await fromFile?.verify(undefined)).toBe(false);
+    expect(await DownstreamCredential.load({}, join(dir, 'none.passwd'))).toBeUndefined();
+    await writeFile(join(dir, 'bad.passwd'), 'hunter2\n');
+    await expect(DownstreamCredential.load({}, join(dir, 'bad.passwd'))).rejects.toThrow(/holds no password hash/);
+    const env = 'E4C2_TEST_DOWNSTREAM';
+    process.env[env] = 'secret';
+    const fromEnv = await DownstreamCredential.load({ password: { env } });
+    expect(await fromEnv?.verify(Buffer.from('secret'))).toBe(true);
+    expect(await fromEnv?.verify(Buffer.from('secreT'))).toBe(false);
+    process.env[env] = '';
+    await expect(DownstreamCredential.load({ password: { env } })).rejects.toThrow(/empty/);
+    delete process.env[env];
   });
 });
