@@ -16,6 +16,7 @@ import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
 import type { MqttCredentials } from '../../shared/c2/clients/mqttCredentials.js';
 import type { OperationView } from '../../shared/c2/operations/OperationView.js';
 import { E4Client, fromBase64, randomEd25519KeyPair, toBase64 } from '../../shared/e4/node/index.js';
+import { type AnyJson, requestLocalApi } from '../support/localApi.js';
 import { recordSecret } from '../support/recordedSecrets.js';
 import { connectDevice, exchange, type TestDevice } from '../support/testDevice.js';
 
@@ -26,18 +27,9 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
-async function callApi(server: LocalC2Server, key: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked by the assertions
-  return { status: response.status, json: (await response.json()) as any };
-}
+/** A call of the HTTP API with `key`: the status and the JSON body. */
+const callApi = (server: LocalC2Server, key: string, method: string, path: string, body?: unknown) =>
+  requestLocalApi<AnyJson>(server, method, path, body, key);
 
 describe.each<Mode>(['symmetric', 'pubkey'])('a factory device claimed by a tenant in local mode (%s)', (mode) => {
   it('connects with its factory key, gets a new identity key at once, then topic keys; its code is single-use', async () => {
