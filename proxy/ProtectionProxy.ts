@@ -67,7 +67,7 @@ export class ProtectionProxy {
       );
     }
     const broker = await Aedes.createBroker();
-    const proxy = new ProtectionProxy(options, broker, createServer(broker.handle));
+    const proxy = new ProtectionProxy(options, broker, createServer({ noDelay: true }, broker.handle));
     try {
       await proxy.#openSessions();
       proxy.#hook();

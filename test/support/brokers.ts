@@ -22,7 +22,7 @@ export type BrokerStarter = () => Promise<RunningBroker>;
 
 export async function startAedes(): Promise<RunningBroker> {
   const broker = await Aedes.createBroker();
-  const server = createServer(broker.handle);
+  const server = createServer({ noDelay: true }, broker.handle);
   // Closing destroys open connections too (server.close alone waits for them), as a crashed broker would.
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
