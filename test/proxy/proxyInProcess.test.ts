@@ -6,11 +6,18 @@
  * username without its password, or with a wrong one, is refused at CONNECT; a client id a device used (persistent
  * session, messages queued) is refused to another device's credentials, which never get the first one's messages.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { PemConverter, X509CertificateGenerator } from '@peculiar/x509';
+import { Aedes } from 'aedes';
 import { connect, connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brokerCertificates } from '../../local/brokerCertificates.js';
 import type { ProxyConfig } from '../../proxy/config/ProxyConfig.js';
 import { parseProxyConfig } from '../../proxy/config/parseProxyConfig.js';
 import { DownstreamCredential } from '../../proxy/DownstreamCredential.js';
@@ -249,3 +256,98 @@ describe('ProtectionProxy (gateway mapped by username, in process)', () => {
     expect(b.received).toEqual([]);
   });
 });
+
+describe('ProtectionProxy upstream over TLS with a client certificate', () => {
+  let dir: string;
+  let broker: Aedes;
+  let server: TlsServer;
+  let proxy: ProtectionProxy | undefined;
+  const clients: MqttClient[] = [];
+
+  afterAll(async () => {
+    for (const client of clients) await client.endAsync(true);
+    await proxy?.stop();
+    await new Promise<void>((resolve) => broker?.close(() => resolve()));
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects with the configured CA, certificate and key; a broker that wants a certificate refuses a spy without', async () => {
+    // Prepare: a broker over TLS that asks every client for a certificate (as AWS IoT Core does)
+    dir = mkdtempSync(join(tmpdir(), 'e4c2-proxy-tls-'));
+    const serverSide = await brokerCertificates(dir, '127.0.0.1');
+    const clientSide = await selfSignedClientCertificate();
+    writeFileSync(join(dir, 'client.crt'), clientSide.cert);
+    writeFileSync(join(dir, 'client.key'), clientSide.key, { mode: 0o600 });
+    broker = await Aedes.createBroker();
+    server = createTlsServer(
+      {
+        cert: serverSide.cert,
+        key: serverSide.key,
+        ca: [clientSide.cert],
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      broker.handle,
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const url = `mqtts://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const topicKey = randomKey();
+    const identities = await identitiesOf(dir, ['tls-dev'], topicKey);
+    const config = parseProxyConfig(
+      JSON.stringify({
+        listen: { port: 0 },
+        upstream: { url, ca: serverSide.caFile, cert: 'client.crt', key: { file: 'client.key' } },
+        devices: { folder: '.' },
+        topics: { protect: ['site/#'] },
+      }),
+      'gateway.json',
+      'gateway',
+      dir,
+    );
+    const tls = { ca: serverSide.ca, cert: clientSide.cert, key: clientSide.key, reconnectPeriod: 0 };
+    const spy = await connectAsync(url, tls);
+    clients.push(spy);
+    const crossed: Buffer[] = [];
+    spy.on('message', (_topic, payload) => crossed.push(payload));
+    await spy.subscribeAsync(TOPIC);
+
+    // Act
+    proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log: new ProxyLog(() => {}) });
+    const device = await connectAsync(`mqtt://127.0.0.1:${proxy.address.port}`, {
+      clientId: 'tls-dev',
+      username: 'tls-dev',
+      password: 'pw-tls-dev',
+      reconnectPeriod: 0,
+    });
+    clients.push(device);
+    await device.publishAsync(TOPIC, 'over tls', { qos: 1 });
+
+    // Assess: the message crossed the TLS broker, protected; a client without a certificate is refused
+    await until(() => crossed.length > 0, 'the protected message upstream');
+    expect(crossed[0]!.toString('latin1')).not.toContain('over tls');
+    const peer = await deviceWithKey('tls-peer', topicKey);
+    const opened = peer.unprotect(crossed[0]!, TOPIC);
+    expect(opened.kind === 'message' && Buffer.from(opened.payload).toString()).toBe('over tls');
+    await expect(connectAsync(url, { ca: serverSide.ca, reconnectPeriod: 0, connectTimeout: 3_000 })).rejects.toThrow();
+  });
+});
+
+/** A self-signed client certificate (ECDSA P-256) the test broker trusts as its own CA. */
+async function selfSignedClientCertificate(): Promise<{ cert: string; key: string }> {
+  const crypto = webcrypto as unknown as Crypto;
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const cert = await X509CertificateGenerator.createSelfSigned(
+    {
+      name: 'CN=e4c2 proxy test client',
+      keys,
+      notBefore: new Date(Date.now() - 3_600_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      signingAlgorithm: algorithm,
+    },
+    crypto,
+  );
+  const key = PemConverter.encode(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+  return { cert: cert.toString('pem'), key };
+}
