@@ -133,7 +133,20 @@ async function inParallel<T>(items: readonly T[], write: (item: T) => Promise<vo
   for (let i = 0; i < items.length; i += 25) await Promise.all(items.slice(i, i + 25).map(write));
 }
 
-export function keyStoreContract(name: string, build: () => Promise<KeyStore>): void {
+export interface KeyStoreContractOptions {
+  /**
+   * False for moto: its server applies concurrent conditional writes without a lock, so two of them can both pass
+   * (seen in CI under load). The tests of atomicity under concurrency then run on dynalite and DynamoDB Local only.
+   */
+  readonly atomicUnderConcurrency?: boolean;
+}
+
+export function keyStoreContract(
+  name: string,
+  build: () => Promise<KeyStore>,
+  options: KeyStoreContractOptions = {},
+): void {
+  const concurrent = options.atomicUnderConcurrency === false ? it.skip : it;
   describe(`KeyStore contract: ${name}`, () => {
     it('creates a client and reads it back as stored; a second create of the name is ALREADY_EXISTS', async () => {
       // Prepare
@@ -1122,7 +1135,7 @@ export function keyStoreContract(name: string, build: () => Promise<KeyStore>): 
         expect(await store.getCounts('tenant-b')).toEqual({});
       });
 
-      it('20 reservations at once at a limit of 5: exactly 5 granted', async () => {
+      concurrent('20 reservations at once at a limit of 5: exactly 5 granted', async () => {
         const store = await build();
         await store.setCount('tenant-a', 'topics', 0, undefined);
         const outcomes = await Promise.all(

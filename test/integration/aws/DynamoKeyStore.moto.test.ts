@@ -27,10 +27,14 @@ describeWithMoto('DynamoKeyStore over moto', (moto) => {
     await createKeyStoreTable(db, table);
     return { db, table };
   }
-  keyStoreContract('DynamoKeyStore over moto DynamoDB', async () => {
-    const { db, table } = await freshTable();
-    return new DynamoKeyStore(db, table);
-  });
+  keyStoreContract(
+    'DynamoKeyStore over moto DynamoDB',
+    async () => {
+      const { db, table } = await freshTable();
+      return new DynamoKeyStore(db, table);
+    },
+    { atomicUnderConcurrency: false },
+  );
   operationStoreContract('DynamoOperationStore over moto DynamoDB', async () => {
     const { db, table } = await freshTable();
     return new DynamoOperationStore(db, table);
