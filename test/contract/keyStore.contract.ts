@@ -312,7 +312,7 @@ export function keyStoreContract(
         expect(items.map((w) => w.id)).toEqual(['00000000000000a1', '00000000000000a2']);
       });
 
-      it('takes slots up to maxCount, never past it however many at once, and gives them back', async () => {
+      concurrent('takes slots up to maxCount, never past it however many at once, and gives them back', async () => {
         // Prepare
         const store = await build();
         await store.createEnrolmentWindow(window('00000000000000b1', { maxCount: 3 }));
@@ -1042,7 +1042,7 @@ export function keyStoreContract(
         expect(await store.getClientIdClaim(hashIdAlias('device-0002'))).toBeUndefined();
       });
 
-      it('of many tenants claiming one id at once, exactly one wins', async () => {
+      concurrent('of many tenants claiming one id at once, exactly one wins', async () => {
         // Prepare
         const store = await build();
         const id = hashIdAlias('contested');
@@ -1183,7 +1183,7 @@ export function keyStoreContract(
         expect(await store.countRequest('tenant-a', window, 4, expiresAt)).toBe(true);
       });
 
-      it('20 requests at once at a limit of 5: exactly 5 counted', async () => {
+      concurrent('20 requests at once at a limit of 5: exactly 5 counted', async () => {
         const store = await build();
         const window = Date.parse('2026-12-01T10:00:00.000Z');
         const counted = await Promise.all(
@@ -1472,7 +1472,7 @@ export function keyStoreContract(
         );
       });
 
-      it("chains each tenant's records in the order appended, however many are appended at once", async () => {
+      concurrent("chains each tenant's records in the order appended, however many are appended at once", async () => {
         // Prepare
         const store = await build();
         await store.appendEvent(eventRecord(0, { tenantId: 'tenant-b' }));
