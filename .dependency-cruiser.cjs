@@ -31,7 +31,7 @@ module.exports = {
       name: 'e4-package-dependencies',
       comment:
         'shared/e4 is the package e4c2 (shared/e4/package.json): it imports only the packages it declares, ' +
-        '@noble/* and its optional peer mqtt.',
+        '@noble/*, its optional peer mqtt and (its Node adapter, loaded at run time) the optional sodium-native.',
       severity: 'error',
       from: { path: '^shared/e4/' },
       to: { path: '^node_modules/', pathNot: '^node_modules/(@noble/(ciphers|curves|hashes)|mqtt)/' },

@@ -1,7 +1,9 @@
 /**
  * The device library as a device project gets it: `npm pack -w shared/e4` (its prepack builds it), the tarball
  * installed into an empty project, and consumers (test/package/consumer/*.ts) type-checked there against the packed
- * types by the root's tsc and run by node as subprocesses, through a real broker (aedes) for the MQTT entry.
+ * types by the root's tsc and run by node as subprocesses, through a real broker (aedes) for the MQTT entry. Installed
+ * as npm does by default (with the optional sodium-native: Ed25519 on libsodium) and with `--omit=optional` (the
+ * lean footprint: Ed25519 on OpenSSL).
  */
 import { execFile } from 'node:child_process';
 import {
@@ -27,13 +29,17 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const consumers = fileURLToPath(new URL('./consumer/', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const run = promisify(execFile);
-/** What a device project may find in its node_modules after installing the library alone. */
+/** What a device project finds in its node_modules after installing the library alone with `--omit=optional`. */
 const FOOTPRINT = ['@noble/ciphers', '@noble/curves', '@noble/hashes', 'e4c2'];
 const MAX_INSTALLED_BYTES = 6 * 1024 * 1024;
+/** With the optional sodium-native and what it brings (its prebuilt binaries for 13 platforms: about 18 MB). */
+const MAX_INSTALLED_BYTES_WITH_SODIUM = 26 * 1024 * 1024;
 const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund'];
 
 let work: string;
 let project: string;
+/** The same library installed with `--omit=optional`. */
+let lean: string;
 let tarball: string;
 let tarballFiles: string[];
 
@@ -71,7 +77,12 @@ function bytesUnder(dir: string): number {
  * skipLibCheck), then runs it and returns the JSON line it printed. `lib` is ES2022 alone unless told: the library's
  * types need nothing of the DOM (MQTT.js's own types do).
  */
-async function compileAndRun(name: string, args: string[] = [], lib = ['ES2022']): Promise<Record<string, unknown>> {
+async function compileAndRun(
+  name: string,
+  args: string[] = [],
+  lib = ['ES2022'],
+  project = defaultProject(),
+): Promise<Record<string, unknown>> {
   copyFileSync(join(consumers, `${name}.ts`), join(project, 'src', `${name}.ts`));
   const config = {
     compilerOptions: {
@@ -97,18 +108,26 @@ async function compileAndRun(name: string, args: string[] = [], lib = ['ES2022']
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
+function defaultProject(): string {
+  return project;
+}
+
+async function emptyProject(dir: string): Promise<void> {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'device-project', private: true, type: 'module' }));
+}
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'e4c2-package-'));
   project = join(work, 'device-project');
+  lean = join(work, 'lean-project');
   const file = (await npm(['pack', '--workspace', 'shared/e4', '--pack-destination', work], root)).trim();
   tarball = join(work, file.split('\n').at(-1)!);
   tarballFiles = (await run('tar', ['-tzf', tarball])).stdout.trim().split('\n');
-  mkdirSync(join(project, 'src'), { recursive: true });
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'device-project', private: true, type: 'module' }),
-  );
+  await emptyProject(project);
+  await emptyProject(lean);
   await npm(['install', relative(project, tarball), ...NPM_FLAGS], project);
+  await npm(['install', relative(lean, tarball), '--omit=optional', ...NPM_FLAGS], lean);
 }, 180_000);
 
 afterAll(() => {
@@ -133,18 +152,32 @@ describe('the packed device library', () => {
     expect(files.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
   });
 
-  it('installs alone into an empty project: the library and @noble/*, no C2 dependency, no mqtt', () => {
+  it('installs alone into an empty project: the library, @noble/* and the optional sodium-native, no C2 dependency, no mqtt', () => {
     const packages = installedPackages(project);
-    expect(packages).toEqual(FOOTPRINT);
+    // Everything beyond the lean footprint is sodium-native's tree, which npm marks optional
+    const lock = JSON.parse(readFileSync(join(project, 'node_modules/.package-lock.json'), 'utf8'));
+    const optional = Object.entries<{ optional?: boolean }>(lock.packages)
+      .filter(([, entry]) => entry.optional)
+      .map(([path]) => path.replace(/^.*node_modules\//, ''));
+    expect(packages.filter((name) => !optional.includes(name))).toEqual(FOOTPRINT);
+    expect(optional).toContain('sodium-native');
     expect(packages.filter((name) => /aws|aedes|dynalite|middy|powertools|mqtt|zod/.test(name))).toEqual([]);
-    expect(bytesUnder(join(project, 'node_modules'))).toBeLessThan(MAX_INSTALLED_BYTES);
+    expect(bytesUnder(join(project, 'node_modules'))).toBeLessThan(MAX_INSTALLED_BYTES_WITH_SODIUM);
   });
+
+  it('with --omit=optional: the library and @noble/* alone, under 6 MiB, and Ed25519 on OpenSSL', async () => {
+    expect(installedPackages(lean)).toEqual(FOOTPRINT);
+    expect(bytesUnder(join(lean, 'node_modules'))).toBeLessThan(MAX_INSTALLED_BYTES);
+    const seen = await compileAndRun('client', [], ['ES2022'], lean);
+    expect(seen).toMatchObject({ engine: 'node', ed25519: 'openssl', command: 'SetTopicKey', payload: '21.5' });
+  }, 120_000);
 
   it('e4c2/client: a consumer type-checks against the packed types and runs (node engine, command, file store)', async () => {
     const seen = await compileAndRun('client');
 
     expect(seen).toMatchObject({
       engine: 'node',
+      ed25519: 'libsodium',
       command: 'SetTopicKey',
       payload: '21.5',
       refused: 'AUTHENTICATION_FAILED',

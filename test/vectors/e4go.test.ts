@@ -1,5 +1,6 @@
 /**
- * Every section of the e4go vector schema (test/vectors/data/README.md), for both crypto engines, for every vector
+ * Every section of the e4go vector schema (test/vectors/data/README.md), for every crypto engine (pure; Node with
+ * Ed25519 on OpenSSL; Node with Ed25519 on libsodium, the optional sodium-native that CI installs), for every vector
  * file of the folder. Every input comes from the file: each vector's topic, key, clock and expected outcome, its
  * signer and the signer's keys (looked up by id in `identities`), the receiver of each command (by its command key),
  * the clients of the key-transition sequences and state files. Go's error strings are mapped to the library's error
@@ -13,6 +14,7 @@ import {
   checkPubKeyFrame,
   clientCommandKey,
   cmdSetTopicKey,
+  createNodeEngine,
   decodeCommand,
   decodeState,
   deriveSymKey,
@@ -30,7 +32,6 @@ import {
   type Instant,
   MAX_MESSAGE_AGE_SECONDS,
   MemoryStateStore,
-  nodeEngine,
   oldKeySlot,
   openPubKeyFrame,
   protectPubKey,
@@ -51,7 +52,12 @@ import {
 } from '../support/vectors.js';
 import { watermarksOf, withoutWatermarks } from '../support/watermarks.js';
 
-const engines: CryptoEngine[] = [pureEngine, nodeEngine];
+// The libsodium engine throws when sodium-native cannot be loaded: its absence fails this file rather than skipping.
+const engines: CryptoEngine[] = [
+  pureEngine,
+  createNodeEngine({ ed25519: 'openssl' }),
+  createNodeEngine({ ed25519: 'libsodium' }),
+];
 
 // biome-ignore lint/suspicious/noExplicitAny: vector entries are data of a documented but loose schema
 type Entry = any;

@@ -10,4 +10,4 @@ setDefaultEngine(nodeEngine);
 export * from '../index.js';
 export { FileStateStore } from './FileStateStore.js';
 export { NODE_SIV_THRESHOLD, NodeSivKey } from './NodeSivKey.js';
-export { createNodeEngine, type NodeEngineOptions, nodeEngine } from './nodeEngine.js';
+export { createNodeEngine, type NodeEngineOptions, nodeEd25519Backend, nodeEngine } from './nodeEngine.js';

@@ -11,6 +11,7 @@ import {
   E4Error,
   FileStateStore,
   getDefaultEngine,
+  nodeEd25519Backend,
   protectCommand,
   randomKey,
 } from 'e4c2/client';
@@ -44,6 +45,7 @@ try {
 console.log(
   JSON.stringify({
     engine: getDefaultEngine().name,
+    ed25519: nodeEd25519Backend(),
     id: bytesToHex(device.id),
     command: applied.command,
     payload: new TextDecoder().decode(received.payload),
