@@ -20,7 +20,13 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { type CryptoEngine, nodeEngine, pureEngine } from '../../shared/e4/node/index.js';
+import {
+  type CryptoEngine,
+  createNodeEngine,
+  nodeEd25519Backend,
+  nodeEngine,
+  pureEngine,
+} from '../../shared/e4/node/index.js';
 import { c2Rotation, type RotationResult } from './c2Rotation.js';
 import { type Mode, makePair } from './fixtures.js';
 import { type FunctionBundle, functionBundles } from './functionBundles.js';
@@ -31,21 +37,27 @@ import { printSivThreshold, type SivRow, sivThreshold } from './sivThreshold.js'
 
 type Op = 'protect' | 'unprotect';
 
-/** e4go (the Go reference client) measured on the project's reference machines, one core, in messages per second. */
+/**
+ * e4go (the Go reference client) measured side by side with this benchmark on the project's machines (2026-12-03,
+ * one core, GOMAXPROCS=1, the same calls: ProtectMessage / Unprotect of a client holding the key), the run made on a
+ * quiet machine, in messages per second. A second run with a neighbour busy gave about 30 % less.
+ */
 const E4GO: Record<Mode, Record<Op, Partial<Record<number, number>>>> = {
   symmetric: {
-    protect: { 64: 187_000, 1024: 98_600, 65536: 243e6 / 65536 },
-    unprotect: { 64: 221_000, 1024: 110_000, 65536: 249e6 / 65536 },
+    protect: { 64: 398_000, 1024: 198_000, 65536: 4_843 },
+    unprotect: { 64: 399_000, 1024: 204_000, 65536: 4_938 },
   },
   pubkey: {
-    protect: { 64: 23_600, 1024: 21_500 },
-    unprotect: { 64: 12_900, 1024: 12_800 },
+    protect: { 64: 47_600, 1024: 39_000, 65536: 2_668 },
+    unprotect: { 64: 22_100, 1024: 20_500, 65536: 2_759 },
   },
 };
 /** Required ratio to e4go, for the engine a Node application gets by default (node:crypto). */
 const TARGET: Record<Mode, number> = { symmetric: 1.5, pubkey: 1.0 };
 const SIZES = [64, 1024, 65536];
 const ENGINES: CryptoEngine[] = [nodeEngine, pureEngine];
+/** The Node engine with Ed25519 on OpenSSL, for public-key mode (information: what a Node without sodium-native gets). */
+const OPENSSL_ED25519 = createNodeEngine({ ed25519: 'openssl' });
 
 interface Case {
   readonly name: string;
@@ -78,6 +90,16 @@ const CASES: Case[] = ENGINES.flatMap((engine) =>
     (['protect', 'unprotect'] as const).flatMap((op) =>
       SIZES.map((bytes) => ({ name: `${mode} ${op} ${sizeLabel(bytes)} ${engine.name}`, mode, op, bytes, engine })),
     ),
+  ),
+).concat(
+  (['protect', 'unprotect'] as const).flatMap((op) =>
+    SIZES.map((bytes) => ({
+      name: `pubkey ${op} ${sizeLabel(bytes)} ${OPENSSL_ED25519.name}`,
+      mode: 'pubkey' as const,
+      op,
+      bytes,
+      engine: OPENSSL_ED25519,
+    })),
   ),
 );
 
@@ -206,13 +228,15 @@ async function main(): Promise<void> {
     openssl: process.versions.openssl,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    ed25519: nodeEd25519Backend(),
     timing: `${passes} pass${passes === 1 ? '' : 'es'} x ${runs} runs of ${runSeconds} s (after ${warmupSeconds} s of warm-up), median`,
   };
   const log = (line: string): void => {
     if (!args.json) console.log(line);
   };
   log(`E4 benchmark: node ${machine.node}, ${machine.cpu}, ${machine.cores} cores; ${machine.timing}`);
-  log('e4go figures and ratios for the node engine (the default under Node); pure = browsers and edge runtimes\n');
+  log('e4go figures and ratios for the node engine (the default under Node); pure = browsers and edge runtimes');
+  log(`node engine's Ed25519: ${machine.ed25519} (the "node ed25519-openssl" rows: without sodium-native)\n`);
 
   const selected = CASES.filter((c) => matches(c.name, args.filter));
   const collected = new Map<string, number[]>(selected.map((c) => [c.name, []]));

@@ -13,6 +13,7 @@ import {
 } from '../constants.js';
 import type { CryptoEngine, SivKey } from '../crypto/CryptoEngine.js';
 import { E4Error, E4ErrorCode } from '../errors.js';
+import { allocateFrame } from './allocateFrame.js';
 
 const SIV_OFFSET = TIMESTAMP_LEN + ID_LEN;
 /** Shortest frame e4go does not reject with "invalid length of protected message": timestamp ‖ signature. */
@@ -27,7 +28,7 @@ export function protectPubKey(
   privateKey: Uint8Array,
 ): Uint8Array {
   const signedLength = SIV_OFFSET + 16 + payload.length;
-  const out = new Uint8Array(signedLength + ED25519_SIGNATURE_LEN);
+  const out = allocateFrame(signedLength + ED25519_SIGNATURE_LEN);
   writeUint64LE(out, 0, timestamp);
   out.set(signerId, TIMESTAMP_LEN);
   siv.sealInto(out.subarray(0, TIMESTAMP_LEN), payload, out, SIV_OFFSET);

@@ -8,9 +8,10 @@ import { checkTimestamp, type Instant, readTimestamp } from '../clock.js';
 import { MAX_MESSAGE_AGE_SECONDS, SYMMETRIC_OVERHEAD, TIMESTAMP_LEN } from '../constants.js';
 import type { SivKey } from '../crypto/CryptoEngine.js';
 import { E4Error, E4ErrorCode } from '../errors.js';
+import { allocateFrame } from './allocateFrame.js';
 
 export function protectSymmetric(siv: SivKey, payload: Uint8Array, timestamp: number): Uint8Array {
-  const out = new Uint8Array(SYMMETRIC_OVERHEAD + payload.length);
+  const out = allocateFrame(SYMMETRIC_OVERHEAD + payload.length);
   writeUint64LE(out, 0, timestamp);
   siv.sealInto(out.subarray(0, TIMESTAMP_LEN), payload, out, TIMESTAMP_LEN);
   return out;
