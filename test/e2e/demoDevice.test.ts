@@ -103,7 +103,7 @@ describe('the demo device', () => {
     expect(reset.code).toBe(0);
     expect(reset.output).toContain('enrolled with the C2');
     expect(reset.output).toContain('C2 command applied: SetTopicKey');
-  });
+  }, 90_000); // subprocesses (tsx start-up): slow on a loaded machine
 
   it('in public-key mode, a device whose C2 started anew (another C2 key pair) makes a new identity and gets its key', async () => {
     // Prepare: alice made with the first C2, which is then gone; a second C2 starts from an empty state folder.

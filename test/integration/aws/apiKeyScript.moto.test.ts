@@ -77,7 +77,7 @@ describeWithMoto('npm run api-key', (moto) => {
     expect(stdout).toContain('(read-only)');
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toMatch(/^api-key: .*scope/m);
-  });
+  }, 90_000); // subprocesses (tsx start-up): slow on a loaded machine
 
   it('refuses a bad tenant id with one line and exit code 1', async () => {
     const failure = await script(

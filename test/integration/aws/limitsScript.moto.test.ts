@@ -75,5 +75,5 @@ describeWithMoto('npm run limits', (moto) => {
       maxTopics: 7,
     });
     db.destroy();
-  });
+  }, 90_000); // subprocesses (tsx start-up): slow on a loaded machine
 });
