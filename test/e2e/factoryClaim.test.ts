@@ -8,17 +8,13 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
 import type { MqttCredentials } from '../../shared/c2/clients/mqttCredentials.js';
 import type { OperationView } from '../../shared/c2/operations/OperationView.js';
 import { E4Client, fromBase64, randomEd25519KeyPair, toBase64 } from '../../shared/e4/node/index.js';
-import { type AnyJson, requestLocalApi } from '../support/localApi.js';
+import { startLocalScenario } from '../support/localScenario.js';
 import { recordSecret } from '../support/recordedSecrets.js';
-import { connectDevice, exchange, type TestDevice } from '../support/testDevice.js';
+import { connectDevice, exchange } from '../support/testDevice.js';
 
 type Mode = 'symmetric' | 'pubkey';
 
@@ -27,26 +23,12 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
-/** A call of the HTTP API with `key`: the status and the JSON body. */
-const callApi = (server: LocalC2Server, key: string, method: string, path: string, body?: unknown) =>
-  requestLocalApi<AnyJson>(server, method, path, body, key);
-
 describe.each<Mode>(['symmetric', 'pubkey'])('a factory device claimed by a tenant in local mode (%s)', (mode) => {
   it('connects with its factory key, gets a new identity key at once, then topic keys; its code is single-use', async () => {
     // Prepare: local mode, a topic with a device on it
-    const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-factory-'));
-    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-    const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0 });
-    cleanups.push(() => server.close());
-    const admin = (method: string, path: string, body?: unknown) =>
-      callApi(server, server.adminKey!, method, path, body);
-    const platform = (method: string, path: string, body?: unknown) =>
-      callApi(server, server.platformKey!, method, path, body);
-    const devices: TestDevice[] = [];
-    cleanups.push(async () => {
-      await Promise.all(devices.map((d) => d.end()));
-    });
-    const c2Key = mode === 'pubkey' ? fromBase64((await admin('GET', '/v1/keys/c2')).json.publicKey) : undefined;
+    const scenario = await startLocalScenario('factory', mode);
+    cleanups.push(() => scenario.close());
+    const { server, admin, platform, devices, c2Key } = scenario;
     const topic = 'factory/line-1/temperature';
     const { json: created } = await admin('POST', '/v1/topics', { topic });
     const peerPair = randomEd25519KeyPair();

@@ -7,15 +7,11 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
 import type { MqttCredentials } from '../../shared/c2/clients/mqttCredentials.js';
 import type { OperationView } from '../../shared/c2/operations/OperationView.js';
 import { E4Client, fromBase64, randomEd25519KeyPair, toBase64 } from '../../shared/e4/node/index.js';
-import { type AnyJson, requestLocalApi } from '../support/localApi.js';
+import { startLocalScenario } from '../support/localScenario.js';
 import { operationFinishedOverHttp } from '../support/operationFinishedOverHttp.js';
 import { recordSecret } from '../support/recordedSecrets.js';
 import { connectDevice, exchange, type TestDevice } from '../support/testDevice.js';
@@ -27,24 +23,12 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
-/** A call of the HTTP API with `key`: the status and the JSON body. */
-const callApi = (server: LocalC2Server, key: string, method: string, path: string, body?: unknown) =>
-  requestLocalApi<AnyJson>(server, method, path, body, key);
-
 describe.each<Mode>(['symmetric', 'pubkey'])('enrolment by trust on first use in local mode (%s)', (mode) => {
   it('enrols with the token, gets a new identity key on connecting, then topic keys; refused once closed', async () => {
     // Prepare: local mode, a topic, a device enrolled by the operator on it
-    const stateDir = await mkdtemp(join(tmpdir(), 'e4c2-tofu-'));
-    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-    const server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0 });
-    cleanups.push(() => server.close());
-    const admin = (method: string, path: string, body?: unknown) =>
-      callApi(server, server.adminKey!, method, path, body);
-    const devices: TestDevice[] = [];
-    cleanups.push(async () => {
-      await Promise.all(devices.map((d) => d.end()));
-    });
-    const c2Key = mode === 'pubkey' ? fromBase64((await admin('GET', '/v1/keys/c2')).json.publicKey) : undefined;
+    const scenario = await startLocalScenario('tofu', mode);
+    cleanups.push(() => scenario.close());
+    const { server, admin, devices, c2Key } = scenario;
     const topic = 'plant/line-3/pressure';
     const { json: created } = await admin('POST', '/v1/topics', { topic });
     let peer: TestDevice;
@@ -86,9 +70,7 @@ describe.each<Mode>(['symmetric', 'pubkey'])('enrolment by trust on first use in
     recordSecret(token);
     const key = new Uint8Array(randomBytes(32));
     const pair = randomEd25519KeyPair();
-    const enrolled = await callApi(
-      server,
-      token,
+    const enrolled = await scenario.as(token)(
       'POST',
       '/v1/enrol',
       mode === 'symmetric'
@@ -137,7 +119,7 @@ describe.each<Mode>(['symmetric', 'pubkey'])('enrolment by trust on first use in
     // Closed: the token enrols nothing more
     const closed = await admin('POST', `/v1/enrolment-windows/${opened.json.window.id}/close`);
     expect(closed.json).toMatchObject({ status: 'closed', enrolled: 1 });
-    const late = await callApi(server, token, 'POST', '/v1/enrol', {
+    const late = await scenario.as(token)('POST', '/v1/enrol', {
       name: 'too-late',
       key: toBase64(randomBytes(32)),
     });
