@@ -5,7 +5,9 @@
  * circuit (eprint 2009/191); no memory index and no branch depends on the key or the data.
  *
  * Built twice (see README.md): as is, a word is a uint32_t (two blocks per call); with -DSIMD, a word is a vector of
- * four uint32_t (wasm simd128, i32x4), four independent two-block states side by side: eight blocks per call.
+ * four uint32_t (wasm simd128, i32x4), four independent two-block states side by side: eight blocks per call for
+ * CTR, while the serial CMAC blocks go one at a time through a byte-sliced AES on one v128 (S-box by i8x16.swizzle,
+ * see encrypt1), which costs far less than an eight-block bitsliced call carrying one block.
  *
  * Interface (all in this module's memory; the host writes the inputs and reads the outputs at the exported
  * addresses): xk (the expanded key, little-endian words, noble's layout) then set_key(rounds); d (the S2V state after
@@ -159,6 +161,62 @@ static void encrypt_blocks(uint32_t *w) {
   }
 }
 
+#ifdef SIMD
+#include <wasm_simd128.h>
+
+/*
+ * One block in a v128, for the serial CMAC of the SIMD build: SubBytes as 16 table lookups by i8x16.swizzle (a
+ * register permutation: pshufb on x86, tbl on ARM), each over 16 entries of the S-box; the index x ^ 16h is out of
+ * range (swizzle gives 0) unless x's high nibble is h, so XORing the 16 results selects S[x] without a
+ * data-dependent address or branch. ShiftRows is a constant shuffle, MixColumns byte rotations within the columns.
+ */
+static uint8_t sbox_bytes[256] __attribute__((aligned(16)));
+static v128_t rk[15];
+
+static void init_sbox(void) {
+  /* The S-box from the multiplicative inverse (powers of 3) and the affine map, as PureSivKey builds it. */
+  uint8_t p = 1, q = 1;
+  do {
+    p = p ^ (uint8_t)(p << 1) ^ ((p & 0x80) ? 0x1b : 0);
+    q ^= q << 1;
+    q ^= q << 2;
+    q ^= q << 4;
+    if (q & 0x80) q ^= 0x09;
+    uint8_t x = q ^ (uint8_t)((q << 1) | (q >> 7)) ^ (uint8_t)((q << 2) | (q >> 6)) ^
+                (uint8_t)((q << 3) | (q >> 5)) ^ (uint8_t)((q << 4) | (q >> 4));
+    sbox_bytes[p] = x ^ 0x63;
+  } while (p != 1);
+  sbox_bytes[0] = 0x63;
+}
+
+static inline v128_t sub_bytes(v128_t x) {
+  v128_t acc = wasm_i8x16_swizzle(wasm_v128_load(sbox_bytes), x);
+  for (int h = 1; h < 16; h++) {
+    acc ^= wasm_i8x16_swizzle(wasm_v128_load(sbox_bytes + 16 * h), x ^ wasm_i8x16_splat((int8_t)(16 * h)));
+  }
+  return acc;
+}
+
+static inline v128_t mix_columns(v128_t a) {
+  v128_t r1 = wasm_u32x4_shr(a, 8) | wasm_i32x4_shl(a, 24);
+  v128_t r2 = wasm_u32x4_shr(a, 16) | wasm_i32x4_shl(a, 16);
+  v128_t r3 = wasm_u32x4_shr(a, 24) | wasm_i32x4_shl(a, 8);
+  v128_t t = a ^ r1;
+  v128_t xt = wasm_i8x16_shl(t, 1) ^ (wasm_i8x16_shr(t, 7) & wasm_i8x16_splat(0x1b));
+  return xt ^ r1 ^ r2 ^ r3;
+}
+
+static inline v128_t shift_rows_bytes(v128_t a) {
+  return wasm_i8x16_shuffle(a, a, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+}
+
+static void encrypt1(uint32_t *s) {
+  v128_t x = wasm_v128_load(s) ^ rk[0];
+  for (int r = 1; r < nrounds; r++) x = mix_columns(sub_bytes(shift_rows_bytes(x))) ^ rk[r];
+  x = sub_bytes(shift_rows_bytes(x)) ^ rk[nrounds];
+  wasm_v128_store(s, x);
+}
+#else
 /* One block (a CMAC step): the other slots carry zeros. */
 static void encrypt1(uint32_t *s) {
   uint32_t w[4 * BLOCKS] = {0};
@@ -166,8 +224,9 @@ static void encrypt1(uint32_t *s) {
   encrypt_blocks(w);
   for (int j = 0; j < 4; j++) s[j] = w[j];
 }
+#endif
 
-static uint32_t bswap(uint32_t v) { return __builtin_bswap32(v); }
+static inline uint32_t bswap(uint32_t v) { return __builtin_bswap32(v); }
 
 /* dbl() of RFC 5297 on a block held as little-endian words. */
 static void dbl(uint32_t *w) {
@@ -188,6 +247,10 @@ void set_key(int rounds_) {
     ortho(q);
     for (int i = 0; i < 8; i++) sk[8 * r + i] = q[i];
   }
+#ifdef SIMD
+  init_sbox();
+  for (int r = 0; r <= nrounds; r++) rk[r] = wasm_v128_load(xk + 4 * r);
+#endif
   uint32_t l[4] = {0, 0, 0, 0};
   encrypt1(l);
   for (int j = 0; j < 4; j++) k1[j] = l[j];
