@@ -9,6 +9,9 @@
  *   npm run bench -- siv               raw AES-SIV, pure against OpenSSL around NODE_SIV_THRESHOLD (not run otherwise)
  *   npm run bench -- proxy             messages/s through a local protection proxy vs directly to the broker, 64 B and
  *                                      1 KiB (in process, aedes as the broker; not run by `npm run bench` alone)
+ *   npm run bench -- ctaes             constant-time AES options for the pure engine (bitsliced TS, WebAssembly,
+ *                                      WebCrypto) against its T-tables, alternating in one process (issue 15; only on
+ *                                      request)
  *   npm run bench -- functions         the Lambda bundles: size and module initialisation time (11 runs, median)
  *   npm run bench -- c2 rotation       only the C2 case: rotating a topic of 10,000 clients in local mode (3 rotations,
  *                                      median; --quick: 2,000 clients)
@@ -28,6 +31,7 @@ import {
   pureEngine,
 } from '../../shared/e4/node/index.js';
 import { c2Rotation, type RotationResult } from './c2Rotation.js';
+import { type CtaesResult, ctaesBench, printCtaes } from './ctaes/ctaesBench.js';
 import { type Mode, makePair } from './fixtures.js';
 import { type FunctionBundle, functionBundles } from './functionBundles.js';
 import { FULL, measure, median, QUICK, type Timing } from './measure.js';
@@ -182,6 +186,7 @@ async function runChild(name: string, args: Args): Promise<void> {
   let result: unknown;
   if (name === 'memory') result = await topicKeyMemory(nodeEngine);
   else if (name === 'siv') result = sivThreshold(args.timing);
+  else if (name === 'ctaes') result = await ctaesBench(args.timing);
   else if (name === 'functions') result = await functionBundles(args.timing === QUICK ? 3 : 11);
   else if (name === 'proxy') result = await proxyThroughput(args.timing === QUICK ? 500 : 3000, 3);
   else if (name === 'rotation') result = await c2Rotation(args.timing === QUICK ? 2000 : 10_000, 3);
@@ -262,6 +267,11 @@ async function main(): Promise<void> {
     siv = inChild<SivRow[]>('siv', args);
     if (!args.json) printSivThreshold(siv);
   }
+  let ctaes: CtaesResult | undefined;
+  if (args.filter.includes('ctaes')) {
+    ctaes = inChild<CtaesResult>('ctaes', args);
+    if (!args.json) printCtaes(ctaes);
+  }
   let rotation: RotationResult | undefined;
   if (matches('c2 rotation', args.filter)) {
     rotation = inChild<RotationResult>('rotation', args);
@@ -313,6 +323,7 @@ async function main(): Promise<void> {
       results,
       memory: memory ?? null,
       siv: siv ?? null,
+      ctaes: ctaes ?? null,
       rotation: rotation ?? null,
       confirmation: confirmation ?? null,
       proxy: proxy ?? null,
