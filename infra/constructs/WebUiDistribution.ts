@@ -109,12 +109,6 @@ export class WebUiDistribution extends Construct {
       removalPolicy,
       autoDeleteObjects: destroy,
     });
-    Validations.of(this.logBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This is the access-log bucket (CloudFront and the UI bucket log into it): logging its own accesses into ' +
-        'itself would loop, and into another bucket only moves the question.',
-    });
 
     this.bucket = new Bucket(this, 'Files', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
