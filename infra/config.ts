@@ -10,7 +10,7 @@
  * | `e4c2:stage` | `dev` | stage name: `[a-z][a-z0-9]{0,15}` |
  * | `e4c2:namePrefix` | `e4c2-<stage>` | prefix of stack and resource names |
  * | `e4c2:logRetentionDays` | `30` | retention of every log group (a CloudWatch Logs value: 1, 3, 5, 7, 14, 30, ...) |
- * | `e4c2:removalPolicy` | `retain` | `retain` or `destroy`: the table, the KMS key and the log groups |
+ * | `e4c2:removalPolicy` | `retain` | `retain` or `destroy`: the table, the KMS key, the log groups, the web UI's buckets |
  * | `e4c2:customDomain` | none | `{ "domainName": "...", "certificateArn": "..." }` for the HTTP API |
  * | `e4c2:alarmEmail` | none | e-mail address subscribed to the alarm topic |
  * | `e4c2:iotDataEndpoint` | looked up at deploy time | the account's `iot:Data-ATS` endpoint (host name) |
@@ -70,7 +70,7 @@ export interface InfraConfig {
   readonly stage: string;
   readonly namePrefix: string;
   readonly logRetention: RetentionDays;
-  /** Of the stateful resources: the table, the KMS key, the log groups. */
+  /** Of the stateful resources: the table, the KMS key, the log groups, the web UI's buckets. */
   readonly removalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   readonly customDomain: CustomDomainConfig | undefined;
   readonly alarmEmail: string | undefined;

@@ -49,7 +49,7 @@ export function createApp(options: CreateAppOptions = {}): C2App {
     config,
     table: stateful.table,
     key: stateful.key,
-    description: `E4 C2 (${config.stage}): HTTP API, functions, AWS IoT policy and rules, scheduler, alarms`,
+    description: `E4 C2 (${config.stage}): HTTP API, functions, AWS IoT policy and rules, scheduler, alarms${config.webUi ? ', web UI' : ''}`,
   });
   service.addStackDependency(stateful);
 
