@@ -9,7 +9,8 @@
  * its role, the claim certificates' policy, and its pre-provisioning hook, a sixth function) sits next to the
  * per-device certificates the api function makes (constructs/FleetProvisioning.ts). Tenant data (the table's `T#` items, the tenants'
  * data keys) is reached only through the TenantAccessRole, assumed per tenant (constructs/TenantAccessRole.ts); the
- * hook through its own, narrower instance (reads, key unwraps, event appends).
+ * hook through its own, narrower instance (reads, key unwraps, event appends). The operator web UI, unless turned off,
+ * is served by a CloudFront distribution that carries the HTTP API under `/v1` too (constructs/WebUiDistribution.ts).
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -43,6 +44,7 @@ import { LinkChangePipe } from './constructs/LinkChangePipe.js';
 import { Observability } from './constructs/Observability.js';
 import { ReceiptRule } from './constructs/ReceiptRule.js';
 import { TENANT_TABLE_ACTIONS, TENANT_TAG, TenantAccessRole } from './constructs/TenantAccessRole.js';
+import { WebUiDistribution } from './constructs/WebUiDistribution.js';
 import { DEAD_LETTER_RETENTION, WorkQueue } from './constructs/WorkQueue.js';
 
 /** What the E4-id claims do (DynamoClientIdRegistry), on their own partitions `N#<hex id>` only. */
@@ -162,6 +164,8 @@ export class ServiceStack extends Stack {
   readonly tenantAccess: TenantAccessRole;
   /** The pre-provisioning hook's tenant role: reads, key unwraps and event appends of one tenant. */
   readonly hookTenantAccess: TenantAccessRole;
+  /** The operator web UI's bucket and distribution (the API under `/v1`); undefined when `e4c2:webUi` is false. */
+  readonly webUi: WebUiDistribution | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -596,6 +600,16 @@ export class ServiceStack extends Stack {
       new CfnOutput(this, 'ApiDomainTarget', {
         value: domainName.regionalDomainName,
         description: `Point ${config.customDomain?.domainName} here (CNAME, or an alias record)`,
+      });
+    }
+    // --- The operator web UI: S3 + CloudFront, the API under /v1 of the same distribution ---
+    if (config.webUi) {
+      this.webUi = new WebUiDistribution(this, 'WebUi', {
+        config: config.webUi,
+        // The stage `$default`: the API's paths are the distribution's (/v1/...).
+        apiDomainName: `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,
+        removalPolicy: config.removalPolicy,
+        logRetention: config.logRetention,
       });
     }
     new CfnOutput(this, 'IotDataEndpointAddress', { value: endpoint.address });

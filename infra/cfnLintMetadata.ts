@@ -5,7 +5,7 @@
  * tells cfn-lint so on each function, in the resource's metadata (cfn-lint's documented per-resource configuration),
  * and nothing else is ignored.
  */
-import type { IAspect } from 'aws-cdk-lib';
+import { CfnResource, type IAspect } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 
@@ -13,7 +13,12 @@ export const IGNORED_ON_FUNCTIONS = ['W3005'] as const;
 
 export class CfnLintMetadata implements IAspect {
   visit(node: IConstruct): void {
-    if (node instanceof CfnFunction) {
+    // CfnFunction, and the functions of CDK's custom resource providers (e.g. S3 auto-delete-objects), which are
+    // plain CfnResources of that type.
+    if (
+      node instanceof CfnFunction ||
+      (node instanceof CfnResource && node.cfnResourceType === 'AWS::Lambda::Function')
+    ) {
       node.addMetadata('cfn-lint', { config: { ignore_checks: [...IGNORED_ON_FUNCTIONS] } });
     }
   }

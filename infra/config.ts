@@ -10,7 +10,7 @@
  * | `e4c2:stage` | `dev` | stage name: `[a-z][a-z0-9]{0,15}` |
  * | `e4c2:namePrefix` | `e4c2-<stage>` | prefix of stack and resource names |
  * | `e4c2:logRetentionDays` | `30` | retention of every log group (a CloudWatch Logs value: 1, 3, 5, 7, 14, 30, ...) |
- * | `e4c2:removalPolicy` | `retain` | `retain` or `destroy`: the table, the KMS key and the log groups |
+ * | `e4c2:removalPolicy` | `retain` | `retain` or `destroy`: the table, the KMS key, the log groups, the web UI's buckets |
  * | `e4c2:customDomain` | none | `{ "domainName": "...", "certificateArn": "..." }` for the HTTP API |
  * | `e4c2:alarmEmail` | none | e-mail address subscribed to the alarm topic |
  * | `e4c2:iotDataEndpoint` | looked up at deploy time | the account's `iot:Data-ATS` endpoint (host name) |
@@ -18,6 +18,9 @@
  * | `e4c2:metricsNamespace` | `E4C2` | CloudWatch namespace of the functions' metrics |
  * | `e4c2:apiRateLimit` | `50` | HTTP API steady-state requests per second |
  * | `e4c2:apiBurstLimit` | `100` | HTTP API burst |
+ * | `e4c2:webUi` | `true` | deploy the operator web UI (S3 + CloudFront, the API under `/v1` of the same origin) |
+ * | `e4c2:webUiDomain` | none | `{ "domainName": "...", "certificateArn": "..." }` for the UI (certificate in us-east-1) |
+ * | `e4c2:webAclArn` | none | a WAFv2 web ACL of scope CLOUDFRONT (us-east-1) attached to the UI's distribution |
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -41,6 +44,9 @@ export const CONTEXT_KEYS = {
   metricsNamespace: 'e4c2:metricsNamespace',
   apiRateLimit: 'e4c2:apiRateLimit',
   apiBurstLimit: 'e4c2:apiBurstLimit',
+  webUi: 'e4c2:webUi',
+  webUiDomain: 'e4c2:webUiDomain',
+  webAclArn: 'e4c2:webAclArn',
 } as const;
 
 export interface CustomDomainConfig {
@@ -50,13 +56,21 @@ export interface CustomDomainConfig {
   readonly certificateArn: string;
 }
 
+/** The operator web UI's CloudFront distribution (infra/constructs/WebUiDistribution.ts). */
+export interface WebUiConfig {
+  /** A custom domain of the distribution; its certificate is in us-east-1 (CloudFront's region). */
+  readonly domain: CustomDomainConfig | undefined;
+  /** ARN of a WAFv2 web ACL of scope CLOUDFRONT (which lives in us-east-1), attached to the distribution. */
+  readonly webAclArn: string | undefined;
+}
+
 export interface InfraConfig {
   readonly account: string;
   readonly region: string;
   readonly stage: string;
   readonly namePrefix: string;
   readonly logRetention: RetentionDays;
-  /** Of the stateful resources: the table, the KMS key, the log groups. */
+  /** Of the stateful resources: the table, the KMS key, the log groups, the web UI's buckets. */
   readonly removalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   readonly customDomain: CustomDomainConfig | undefined;
   readonly alarmEmail: string | undefined;
@@ -67,6 +81,8 @@ export interface InfraConfig {
   readonly serviceName: string;
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
+  /** The operator web UI and its distribution; undefined when `e4c2:webUi` is false. */
+  readonly webUi: WebUiConfig | undefined;
 }
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -98,8 +114,11 @@ function integer(scope: Construct, key: string, min: number, max: number): numbe
   return number;
 }
 
-function customDomain(scope: Construct): CustomDomainConfig | undefined {
-  const key = CONTEXT_KEYS.customDomain;
+function customDomain(
+  scope: Construct,
+  key: string = CONTEXT_KEYS.customDomain,
+  certificateRegion = '[a-z0-9-]+',
+): CustomDomainConfig | undefined {
   let value: unknown = scope.node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') {
@@ -118,11 +137,50 @@ function customDomain(scope: Construct): CustomDomainConfig | undefined {
   }
   if (
     typeof certificateArn !== 'string' ||
-    !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(certificateArn)
+    !new RegExp(`^arn:aws[a-z-]*:acm:${certificateRegion}:\\d{12}:certificate\\/[\\w-]+$`).test(certificateArn)
   ) {
-    throw new ConfigError(key, '"certificateArn" must be the ARN of an ACM certificate');
+    throw new ConfigError(
+      key,
+      certificateRegion === 'us-east-1'
+        ? '"certificateArn" must be the ARN of an ACM certificate in us-east-1 (CloudFront takes certificates from there only)'
+        : '"certificateArn" must be the ARN of an ACM certificate',
+    );
   }
   return { domainName, certificateArn };
+}
+
+function flag(scope: Construct, key: string): boolean | undefined {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(key, 'must be true or false');
+}
+
+/**
+ * The web UI's options. A WAFv2 web ACL for CloudFront has scope CLOUDFRONT and lives in us-east-1, whatever the
+ * stacks' region: its ARN is `arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>`.
+ */
+function webUi(scope: Construct): WebUiConfig | undefined {
+  const domain = customDomain(scope, CONTEXT_KEYS.webUiDomain, 'us-east-1');
+  const webAclArn = text(
+    scope,
+    CONTEXT_KEYS.webAclArn,
+    /^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/,
+    'the ARN of a WAFv2 web ACL of scope CLOUDFRONT, in us-east-1: ' +
+      'arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id> (a REGIONAL ACL, .../regional/webacl/..., cannot ' +
+      'protect a CloudFront distribution)',
+  );
+  if (flag(scope, CONTEXT_KEYS.webUi) === false) {
+    for (const [key, value] of [
+      [CONTEXT_KEYS.webUiDomain, domain],
+      [CONTEXT_KEYS.webAclArn, webAclArn],
+    ] as const) {
+      if (value !== undefined) throw new ConfigError(key, `is set while "${CONTEXT_KEYS.webUi}" is false`);
+    }
+    return undefined;
+  }
+  return { domain, webAclArn };
 }
 
 /** The app's configuration from the context of `scope` (the App), with every default applied. */
@@ -166,5 +224,6 @@ export function loadConfig(scope: Construct): InfraConfig {
     serviceName: namePrefix,
     apiRateLimit,
     apiBurstLimit,
+    webUi: webUi(scope),
   };
 }

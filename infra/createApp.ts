@@ -30,6 +30,9 @@ export function createApp(options: CreateAppOptions = {}): C2App {
       // The service stack imports the table and the key with Fn::ImportValue: the stateful stack cannot lose them
       // while the service stack uses them (the coupling a retained stack should have).
       '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      // S3 server access logs (the web UI bucket's) delivered under a bucket policy, not the legacy ACL
+      // LogDeliveryWrite on the log bucket (cfn-lint W3045).
+      '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
       ...appProps.context,
     },
   });
@@ -46,7 +49,7 @@ export function createApp(options: CreateAppOptions = {}): C2App {
     config,
     table: stateful.table,
     key: stateful.key,
-    description: `E4 C2 (${config.stage}): HTTP API, functions, AWS IoT policy and rules, scheduler, alarms`,
+    description: `E4 C2 (${config.stage}): HTTP API, functions, AWS IoT policy and rules, scheduler, alarms${config.webUi ? ', web UI' : ''}`,
   });
   service.addStackDependency(stateful);
 

@@ -4,6 +4,7 @@
  * `<LogicalId>` or `<LogicalId.Attribute>`). `wildcardFinding` renders a resource the same way.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
+import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
 function flatten(node: unknown): string {
@@ -32,4 +33,25 @@ export function wildcardFinding(scope: IConstruct, resource: string): string {
 /** Acknowledges the wildcard `resource` in the policies under `scope`, with the reason it cannot be narrower. */
 export function acknowledgeWildcard(scope: IConstruct, resource: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: wildcardFinding(scope, resource), reason });
+}
+
+/**
+ * Acknowledges every wildcard action and resource (AwsSolutions-IAM5) of a policy CDK writes itself (a construct's
+ * own handler), with one reason: the policy is the construct's, not ours to narrow.
+ */
+export function acknowledgePolicyWildcards(policy: IConstruct & { document: PolicyDocument }, reason: string): void {
+  const document = Stack.of(policy).resolve(policy.document.toJSON()) as {
+    Statement?: Array<{ Action?: string | string[]; Resource?: unknown }>;
+  };
+  const ids = new Set<string>();
+  for (const statement of document.Statement ?? []) {
+    for (const action of [statement.Action ?? []].flat()) {
+      if (action.includes('*')) ids.add(`AwsSolutions-IAM5[Action::${action}]`);
+    }
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const flat = flatten(resource);
+      if (flat.includes('*')) ids.add(`AwsSolutions-IAM5[Resource::${flat}]`);
+    }
+  }
+  for (const id of ids) Validations.of(policy).acknowledge({ id, reason });
 }

@@ -40,14 +40,18 @@ describe('synthesized assembly', () => {
     ]);
   });
 
-  it.skipIf(serverMissing(cfnLintMissing()))('passes cfn-lint on every template', () => {
-    // Act
-    const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--', ...templates], { encoding: 'utf8' });
-    // Assess
-    expect(lint.error).toBeUndefined();
-    expect(`${lint.stdout}${lint.stderr}`).toBe('');
-    expect(lint.status).toBe(0);
-  });
+  it.skipIf(serverMissing(cfnLintMissing()))(
+    'passes cfn-lint on every template',
+    () => {
+      // Act
+      const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--', ...templates], { encoding: 'utf8' });
+      // Assess
+      expect(lint.error).toBeUndefined();
+      expect(`${lint.stdout}${lint.stderr}`).toBe('');
+      expect(lint.status).toBe(0);
+    },
+    120_000,
+  ); // cfn-lint takes 30 to 45 s on both templates on a busy machine
 
   it('bundles each function into one ESM file with the createRequire banner and a source map, that loads', () => {
     // Prepare
@@ -95,5 +99,24 @@ describe('synthesized assembly', () => {
       );
       expect(output.trim(), bundle).toBe('function');
     }
+  });
+
+  it("builds the web UI with Vite into the deployment's asset: index.html loading its hashed assets/", () => {
+    // Prepare: the asset of the BucketDeployment (a zipped directory holding index.html).
+    const manifest = JSON.parse(readFileSync(join(outdir, 'e4c2-dev-service.assets.json'), 'utf8'));
+    const dirs = Object.values(manifest.files as Record<string, { source: { path: string; packaging?: string } }>)
+      .filter(({ source }) => source.packaging === 'zip')
+      .map(({ source }) => join(outdir, source.path))
+      .filter((dir) => existsSync(join(dir, 'index.html')));
+    // Assess
+    expect(dirs).toHaveLength(1);
+    const ui = dirs[0]!;
+    const page = readFileSync(join(ui, 'index.html'), 'utf8');
+    const scripts = [...page.matchAll(/src="\/assets\/([^"]+\.js)"/g)].map((match) => match[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(existsSync(join(ui, 'assets', script)), script).toBe(true);
+    // Nothing inline (the CSP allows none), no source of the UI shipped.
+    expect(page).not.toMatch(/<script>|<style>/);
+    expect(readdirSync(ui).sort()).not.toContain('src');
   });
 });

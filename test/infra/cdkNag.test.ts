@@ -74,6 +74,7 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
       const iam5 = (resource: string, ...paths: string[]) =>
         paths.map((path) => `AwsSolutions-IAM5[Resource::${resource}] @ ${service}/${path}/Resource`);
       const arn = 'arn:<AWS::Partition>';
+      const deployer = `${service}/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C512MiB`;
       expect(findingsOf(reportOf(outdir))).toEqual(
         [
           // The public routes (the others go through the authorizer)
@@ -123,6 +124,26 @@ describe('cdk-nag (AwsSolutions, Serverless) on the app', () => {
             'WorkerFunctionRole/DefaultPolicy',
             'FleetProvisioning/ProvisioningRole/DefaultPolicy',
           ),
+          // The web UI's distribution: no geo restriction, no web ACL, the default certificate (no e4c2:webUiDomain)
+          ...['CFR1', 'CFR2', 'CFR4'].map((rule) => `AwsSolutions-${rule} @ ${service}/WebUi/Distribution/Resource`),
+          // CDK's own handler of BucketDeployment (deployment time only), its managed policy and wildcards
+          ...[
+            'AwsSolutions-L1',
+            'Serverless-LambdaLatestVersion',
+            'Serverless-LambdaDLQ',
+            'Serverless-LambdaTracing',
+          ].map((rule) => `${rule} @ ${deployer}/Resource`),
+          `AwsSolutions-IAM4[Policy::${arn}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole] @ ${deployer}/ServiceRole/Resource`,
+          ...[
+            'Action::s3:GetObject*',
+            'Action::s3:GetBucket*',
+            'Action::s3:List*',
+            'Action::s3:DeleteObject*',
+            'Action::s3:Abort*',
+            `Resource::${arn}:s3:::cdk-hnb659fds-assets-123456789012-eu-west-1/*`,
+            'Resource::<WebUiFiles4A398E36.Arn>/*',
+            'Resource::*',
+          ].map((finding) => `AwsSolutions-IAM5[${finding}] @ ${deployer}/ServiceRole/DefaultPolicy/Resource`),
         ].sort(),
       );
       // Every acknowledgement carries a reason of some substance.

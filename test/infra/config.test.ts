@@ -5,6 +5,9 @@ import { CONTEXT_KEYS, loadConfig } from '../../infra/config.js';
 
 const configOf = (context: Record<string, unknown> = {}) => loadConfig(new App({ context }));
 
+const WEB_ACL_ARN =
+  'arn:aws:wafv2:us-east-1:111122223333:global/webacl/c2-console/a1b2c3d4-1111-2222-3333-444455556666';
+
 describe('infra config (CDK context)', () => {
   it('has a default for every option: a placeholder account, eu-west-1, stage dev, retained, 30 days', () => {
     // Act
@@ -25,6 +28,7 @@ describe('infra config (CDK context)', () => {
       serviceName: 'e4c2-dev',
       apiRateLimit: 50,
       apiBurstLimit: 100,
+      webUi: { domain: undefined, webAclArn: undefined },
     });
   });
 
@@ -47,6 +51,12 @@ describe('infra config (CDK context)', () => {
       [CONTEXT_KEYS.metricsNamespace]: 'Acme/C2',
       [CONTEXT_KEYS.apiRateLimit]: 200,
       [CONTEXT_KEYS.apiBurstLimit]: '400',
+      [CONTEXT_KEYS.webUi]: 'true',
+      [CONTEXT_KEYS.webUiDomain]: JSON.stringify({
+        domainName: 'console.example.com',
+        certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/def-456',
+      }),
+      [CONTEXT_KEYS.webAclArn]: WEB_ACL_ARN,
     });
     // Assess
     expect(config).toEqual({
@@ -67,7 +77,20 @@ describe('infra config (CDK context)', () => {
       serviceName: 'acme-c2',
       apiRateLimit: 200,
       apiBurstLimit: 400,
+      webUi: {
+        domain: {
+          domainName: 'console.example.com',
+          certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/def-456',
+        },
+        webAclArn: WEB_ACL_ARN,
+      },
     });
+  });
+
+  it('leaves the web UI out with e4c2:webUi false (a boolean or -c text)', () => {
+    for (const value of [false, 'false']) {
+      expect(configOf({ [CONTEXT_KEYS.webUi]: value }).webUi, String(value)).toBeUndefined();
+    }
   });
 
   it('refuses values it cannot use, naming the key', () => {
@@ -86,9 +109,35 @@ describe('infra config (CDK context)', () => {
       [CONTEXT_KEYS.logLevel, 'TRACE'],
       [CONTEXT_KEYS.apiRateLimit, 0],
       [CONTEXT_KEYS.apiBurstLimit, 1.5],
+      [CONTEXT_KEYS.webUi, 'no'],
+      // CloudFront takes its certificates from us-east-1 only.
+      [
+        CONTEXT_KEYS.webUiDomain,
+        { domainName: 'c2.example.com', certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/abc' },
+      ],
+      // A REGIONAL web ACL cannot protect a distribution; nor an ACL of another region, a rule group, a truncated id.
+      [CONTEXT_KEYS.webAclArn, WEB_ACL_ARN.replace('us-east-1', 'eu-west-1').replace('global', 'regional')],
+      [CONTEXT_KEYS.webAclArn, WEB_ACL_ARN.replace('us-east-1', 'eu-west-1')],
+      [CONTEXT_KEYS.webAclArn, WEB_ACL_ARN.replace('webacl', 'rulegroup')],
+      [CONTEXT_KEYS.webAclArn, WEB_ACL_ARN.slice(0, -4)],
+      [CONTEXT_KEYS.webAclArn, 'c2-web-acl'],
     ];
     for (const [key, value] of refused) {
       expect(() => configOf({ [key]: value }), `${key}=${JSON.stringify(value)}`).toThrow(`cdk context "${key}"`);
+    }
+  });
+
+  it('refuses a web ACL or a UI domain when the UI is left out (they would be ignored silently)', () => {
+    for (const [key, value] of [
+      [CONTEXT_KEYS.webAclArn, WEB_ACL_ARN],
+      [
+        CONTEXT_KEYS.webUiDomain,
+        { domainName: 'c2.example.com', certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc' },
+      ],
+    ] as const) {
+      expect(() => configOf({ [CONTEXT_KEYS.webUi]: false, [key]: value }), key).toThrow(
+        `cdk context "${key}": is set while "${CONTEXT_KEYS.webUi}" is false`,
+      );
     }
   });
 

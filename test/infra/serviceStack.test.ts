@@ -606,6 +606,8 @@ describe('service stack: least-privilege grants', () => {
       .filter((statement) => [statement.Resource].flat().includes('*'))
       .flatMap((statement) => [statement.Action].flat());
     expect([...new Set(starred)].sort()).toEqual([
+      'cloudfront:CreateInvalidation', // CDK's BucketDeployment handler: the web UI's /index.html after a deployment
+      'cloudfront:GetInvalidation',
       'iot:CreateKeysAndCertificate', // api: certificates get their ids at creation
       'iot:DescribeEndpoint', // the endpoint lookup at deploy time
       'iot:ListThings', // api: one device per E4 id (ListThings has no resource type)
@@ -1028,6 +1030,43 @@ describe('service stack: work queue and worker', () => {
   });
 });
 
+describe('service stack: the web UI (defaults: no custom domain, no web ACL, retained)', () => {
+  const webUi = service.webUi!;
+  const distribution = () => resources[logicalIdOf(webUi.distribution)]!;
+
+  it("is deployed by default, at the distribution's domain, its API the stack's HTTP API", () => {
+    expect(webUi).toBeDefined();
+    expect(template.toJSON().Outputs.WebUiUrl.Value).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(webUi.distribution), 'DomainName'] }]],
+    });
+    const config = distribution().Properties.DistributionConfig;
+    const api = config.Origins.find((origin: Json) => origin.CustomOriginConfig);
+    expect(flat(api.DomainName)).toBe(`<${logicalIdOf(service.api)}>.execute-api.eu-west-1.<AWS::URLSuffix>`);
+    // CloudFront's default certificate, no web ACL (cdk-nag's CFR2 and CFR4 acknowledged for that case).
+    expect(config.ViewerCertificate).toBeUndefined();
+    expect(config.Aliases).toBeUndefined();
+    expect(config.WebACLId).toBeUndefined();
+  });
+
+  it('retains its buckets (no auto-delete) and keeps old file versions 30 days', () => {
+    for (const bucket of [webUi.bucket, webUi.logBucket]) {
+      const resource = template.toJSON().Resources[logicalIdOf(bucket)];
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.Properties.Tags ?? []).not.toContainEqual(
+        expect.objectContaining({ Key: 'aws-cdk:auto-delete-objects' }),
+      );
+    }
+    expect(resources[logicalIdOf(webUi.bucket)]!.Properties.LifecycleConfiguration.Rules).toEqual([
+      { NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' },
+    ]);
+    // Access logs kept as long as the log groups (e4c2:logRetentionDays).
+    expect(resources[logicalIdOf(webUi.logBucket)]!.Properties.LifecycleConfiguration.Rules).toEqual([
+      { ExpirationInDays: 30, Status: 'Enabled' },
+    ]);
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+});
+
 describe('service stack: scheduler, API, observability', () => {
   it('has the schedule group of the rotations', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
@@ -1102,7 +1141,8 @@ describe('service stack: scheduler, API, observability', () => {
 
   it('sets the retention of every log group (30 days by default), and every function logs to its own', () => {
     const logGroups = ofType('AWS::Logs::LogGroup');
-    expect(logGroups.length).toBe(10); // 6 functions, API access logs, 2 IoT rules' errors, the endpoint lookup
+    // 6 functions, API access logs, 2 IoT rules' errors, the endpoint lookup, the web UI's deployment
+    expect(logGroups.length).toBe(11);
     for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.LoggingConfig?.LogGroup, 'a function without its log group').toBeDefined();
