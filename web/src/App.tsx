@@ -6,13 +6,20 @@ import { ClientsPage } from './pages/ClientsPage.js';
 import { DashboardPage } from './pages/DashboardPage.js';
 import { OperationPage } from './pages/OperationPage.js';
 import { OperationsPage } from './pages/OperationsPage.js';
+import { PoliciesPage } from './pages/PoliciesPage.js';
+import { PolicyPage } from './pages/PolicyPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { TopicPage } from './pages/TopicPage.js';
 import { TopicsPage } from './pages/TopicsPage.js';
 import { Link, usePath } from './router.js';
 import { session } from './session.js';
 
-const TITLES: Record<string, string> = { clients: 'Clients', topics: 'Topics', operations: 'Operations' };
+const TITLES: Record<string, string> = {
+  clients: 'Clients',
+  topics: 'Topics',
+  operations: 'Operations',
+  policies: 'Policies',
+};
 
 /** The tab's title: the section, and the id of the page's record. */
 function titleOf(path: string, signedIn: boolean): string {
@@ -27,12 +34,14 @@ function page(path: string) {
   if (path === '/clients') return <ClientsPage />;
   if (path === '/topics') return <TopicsPage />;
   if (path === '/operations') return <OperationsPage />;
+  if (path === '/policies') return <PoliciesPage />;
   const [, section, id] = path.split('/');
   if (id) {
     const key = decodeURIComponent(id);
     if (section === 'clients') return <ClientPage key={key} clientId={key} />;
     if (section === 'topics') return <TopicPage key={key} topicHash={key} />;
     if (section === 'operations') return <OperationPage key={key} operationId={key} />;
+    if (section === 'policies') return <PolicyPage key={key} policyId={key} />;
   }
   return (
     <>

@@ -8,6 +8,7 @@ const SECTIONS = [
   { href: '/clients', label: 'Clients' },
   { href: '/topics', label: 'Topics' },
   { href: '/operations', label: 'Operations' },
+  { href: '/policies', label: 'Policies' },
 ];
 
 export function Layout(props: { children: ComponentChildren }) {
