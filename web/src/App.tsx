@@ -1,6 +1,7 @@
 /** The web UI: the sign-in page until a key is held, then the page of the path. */
 import { useEffect, useState } from 'preact/hooks';
 import { Layout } from './components/Layout.js';
+import { AuditPage } from './pages/AuditPage.js';
 import { ClientPage } from './pages/ClientPage.js';
 import { ClientsPage } from './pages/ClientsPage.js';
 import { DashboardPage } from './pages/DashboardPage.js';
@@ -19,6 +20,7 @@ const TITLES: Record<string, string> = {
   topics: 'Topics',
   operations: 'Operations',
   policies: 'Policies',
+  audit: 'Audit trail',
 };
 
 /** The tab's title: the section, and the id of the page's record. */
@@ -35,6 +37,7 @@ function page(path: string) {
   if (path === '/topics') return <TopicsPage />;
   if (path === '/operations') return <OperationsPage />;
   if (path === '/policies') return <PoliciesPage />;
+  if (path === '/audit') return <AuditPage />;
   const [, section, id] = path.split('/');
   if (id) {
     const key = decodeURIComponent(id);

@@ -9,6 +9,7 @@ const SECTIONS = [
   { href: '/topics', label: 'Topics' },
   { href: '/operations', label: 'Operations' },
   { href: '/policies', label: 'Policies' },
+  { href: '/audit', label: 'Audit trail' },
 ];
 
 export function Layout(props: { children: ComponentChildren }) {
