@@ -1,6 +1,7 @@
 /** The web UI: the sign-in page until a key is held, then the page of the path. */
 import { useEffect, useState } from 'preact/hooks';
 import { Layout } from './components/Layout.js';
+import { ApiKeysPage } from './pages/ApiKeysPage.js';
 import { AuditPage } from './pages/AuditPage.js';
 import { ClientPage } from './pages/ClientPage.js';
 import { ClientsPage } from './pages/ClientsPage.js';
@@ -9,6 +10,7 @@ import { OperationPage } from './pages/OperationPage.js';
 import { OperationsPage } from './pages/OperationsPage.js';
 import { PoliciesPage } from './pages/PoliciesPage.js';
 import { PolicyPage } from './pages/PolicyPage.js';
+import { PublicKeysPage } from './pages/PublicKeysPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { TopicPage } from './pages/TopicPage.js';
 import { TopicsPage } from './pages/TopicsPage.js';
@@ -21,6 +23,8 @@ const TITLES: Record<string, string> = {
   operations: 'Operations',
   policies: 'Policies',
   audit: 'Audit trail',
+  'api-keys': 'API keys',
+  'public-keys': 'Public keys',
 };
 
 /** The tab's title: the section, and the id of the page's record. */
@@ -38,6 +42,8 @@ function page(path: string) {
   if (path === '/operations') return <OperationsPage />;
   if (path === '/policies') return <PoliciesPage />;
   if (path === '/audit') return <AuditPage />;
+  if (path === '/api-keys') return <ApiKeysPage />;
+  if (path === '/public-keys') return <PublicKeysPage />;
   const [, section, id] = path.split('/');
   if (id) {
     const key = decodeURIComponent(id);
