@@ -68,7 +68,7 @@ try {
     const shots: [string, string, string][] = [
       ['dashboard', '/', 'Recent events'],
       ['clients', '/clients', 'New client'],
-      ['topic', `/topics/${topics[2]}`, 'Link a client (its name)'],
+      ['topic', `/topics/${topics[2]}`, 'Link clients (their names, one a line)'],
     ];
     for (const [name, path, ready] of shots) {
       await page.evaluate((to) => {

@@ -123,7 +123,7 @@ describe.skipIf(serverMissing(existsSync(CHROMIUM) ? undefined : `no Chromium at
       await page.getByRole('heading', { name: 'ui/sensors' }).waitFor();
       expect(await page.getByTestId('key-version').textContent()).toBe('v1');
 
-      await page.getByLabel('Link a client (its name)').fill('ui-device-1');
+      await page.getByLabel('Link clients (their names, one a line)').fill('ui-device-1');
       await page.getByRole('button', { name: 'Link' }).click();
       await page.getByRole('link', { name: 'ui-device-1' }).waitFor();
       await device!.commandsApplied(1); // SetTopicKey v1

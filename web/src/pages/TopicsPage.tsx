@@ -1,4 +1,7 @@
-/** Topics: a paged list (hash order) with each key's version and age, found by name, and the creation form. */
+/**
+ * Topics: a paged list (hash order) with each key's version and age and its number of clients (one request a topic:
+ * the list does not carry it), found by name, and the creation form.
+ */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -11,17 +14,24 @@ export function TopicsPage() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const pages = usePages();
-  const topics = useLoad(
-    () =>
-      call(
-        api.GET('/v1/topics', {
-          params: {
-            query: query ? { topic: query } : { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
-          },
-        }),
+  const topics = useLoad(async () => {
+    const page = await call(
+      api.GET('/v1/topics', {
+        params: {
+          query: query ? { topic: query } : { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
+        },
+      }),
+    );
+    const counts = await Promise.all(
+      page.items.map((topic) =>
+        call(api.GET('/v1/topics/{topicHash}', { params: { path: { topicHash: topic.hash } } })).then(
+          (detail) => detail.clientCount,
+          () => undefined,
+        ),
       ),
-    [query, pages.cursor],
-  );
+    );
+    return { ...page, items: page.items.map((topic, i) => ({ ...topic, clientCount: counts[i] })) };
+  }, [query, pages.cursor]);
   return (
     <>
       <h1>Topics</h1>
@@ -46,6 +56,7 @@ export function TopicsPage() {
           <thead>
             <tr>
               <th scope="col">Topic</th>
+              <th scope="col">Clients</th>
               <th scope="col">Key version</th>
               <th scope="col">Key since</th>
             </tr>
@@ -56,6 +67,7 @@ export function TopicsPage() {
                 <td>
                   <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>
                 </td>
+                <td>{topic.clientCount ?? '?'}</td>
                 <td>v{topic.keyVersion}</td>
                 <td>{when(topic.updatedAt)}</td>
               </tr>
