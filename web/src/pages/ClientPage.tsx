@@ -236,7 +236,7 @@ function ClientTopics(props: { clientId: string; name: string }) {
       )}
       {unlinked?.map((u) =>
         u.operationId ? (
-          <OperationProgress key={u.operationId} operationId={u.operationId} />
+          <OperationProgress key={u.operationId} operationId={u.operationId} onFinished={topics.reload} />
         ) : (
           <p key={u.label} class={u.error ? 'error' : undefined}>
             {u.label}: {u.error ?? 'done'}

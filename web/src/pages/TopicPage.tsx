@@ -141,7 +141,7 @@ export function TopicPage(props: { topicHash: string }) {
           <h2 id="unlinked-title">Taken off</h2>
           {unlinked.map((u) =>
             u.operationId ? (
-              <OperationProgress key={u.operationId} operationId={u.operationId} />
+              <OperationProgress key={u.operationId} operationId={u.operationId} onFinished={refresh} />
             ) : (
               <p key={u.label} class={u.error ? 'error' : undefined}>
                 {u.label}: {u.error ?? 'done'}
