@@ -131,8 +131,8 @@ export function AuditPage() {
       <p class="hint">Every change, who made it and with what result, newest first.</p>
       <form class="filters" onSubmit={apply} aria-label="Filters">
         <div>
-          <label for="audit-actor">Actor (key id)</label>
-          <input {...field('actor')} />
+          <label for="audit-actor">Actor</label>
+          <input {...field('actor')} placeholder="apikey:<key id>, scheduler" />
         </div>
         <div>
           <label for="audit-action">Action</label>

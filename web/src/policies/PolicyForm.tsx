@@ -91,7 +91,8 @@ export function PolicyForm(props: { policy?: Schemas['Policy']; onSaved(policy: 
     async () => (prefix && previewed ? prefixMatches(prefix, previewed) : undefined),
     [prefix, previewed],
   );
-  const preview = previewSchedule(expression, new Date());
+  const now = new Date();
+  const preview = previewSchedule(expression, policy ? new Date(policy.createdAt) : now, now);
 
   const setEvent = (type: EventType, change: Partial<EventFields>) =>
     setEvents({ ...events, [type]: { ...events[type], ...change } });
@@ -215,7 +216,7 @@ export function PolicyForm(props: { policy?: Schemas['Policy']; onSaved(policy: 
                 <p>
                   Runs {preview.words}
                   {preview.runs.length > 0
-                    ? `; if saved now, next at ${preview.runs.map((run) => when(run.toISOString())).join(', ')}.`
+                    ? `; next at ${preview.runs.map((run) => when(run.toISOString())).join(', ')}.`
                     : '; that time has passed.'}
                 </p>
               )}

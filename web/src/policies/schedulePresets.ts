@@ -28,8 +28,11 @@ export type Preview =
   | { readonly kind: 'cron' }
   | { readonly kind: 'invalid'; readonly message: string };
 
-/** The next `count` runs of a schedule saved at `from`, in words and dates (cron: left to the C2). */
-export function previewSchedule(expression: string, from: Date, count = 5): Preview {
+/**
+ * The next `count` runs after `now` of a schedule whose rate counts from `start` (the policy's creation; now for a new
+ * one), in words and dates (cron: left to the C2).
+ */
+export function previewSchedule(expression: string, start: Date, now: Date, count = 5): Preview {
   const text = expression.trim();
   const rate = RATE.exec(text);
   if (rate) {
@@ -37,14 +40,15 @@ export function previewSchedule(expression: string, from: Date, count = 5): Prev
     const unit = rate[2]!;
     if (n < 1) return { kind: 'invalid', message: 'A rate is at least 1 minute.' };
     const period = n * UNIT_MS[unit]!;
-    const runs = Array.from({ length: count }, (_, i) => new Date(from.getTime() + (i + 1) * period));
+    const first = Math.max(1, Math.floor((now.getTime() - start.getTime()) / period) + 1);
+    const runs = Array.from({ length: count }, (_, i) => new Date(start.getTime() + (first + i) * period));
     return { kind: 'runs', words: n === 1 ? `every ${unit}` : `every ${n} ${unit}s`, runs };
   }
   const at = AT.exec(text);
   if (at) {
     const when = new Date(`${at[1]}Z`);
     if (Number.isNaN(when.getTime())) return { kind: 'invalid', message: 'Not a date and time.' };
-    return { kind: 'runs', words: 'once (UTC unless a time zone is given)', runs: when > from ? [when] : [] };
+    return { kind: 'runs', words: 'once (UTC unless a time zone is given)', runs: when > now ? [when] : [] };
   }
   if (/^cron\(.+\)$/.test(text)) return { kind: 'cron' };
   return {
