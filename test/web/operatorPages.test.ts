@@ -1,7 +1,8 @@
 /**
  * The web UI's second slice in Debian's Chromium against local mode serving it: create a policy over a prefix (its
  * matches and schedule previewed), run it now and follow its operations, edit it, find its audit entry and export
- * the filtered log as JSON lines; create an API key (token shown once, usable) and revoke it (refused from then on);
+ * the filtered log as JSON lines; create an API key (token shown once, usable), rotate it (the old token refused) and
+ * revoke it (refused from then on);
  * the C2 key rotated with live progress and a client public key sent; links made and taken off in bulk; the
  * dashboard's next policy runs. On every page and dialog visited axe-core finds no serious or critical violation, and
  * the console shows no error. Skipped without /usr/bin/chromium, except in CI.
@@ -181,7 +182,7 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await page.getByText(`${events.length} events exported (oldest first)`).waitFor();
   });
 
-  it('creates an API key, its token shown once and working, then revokes it behind a dialog', async () => {
+  it('creates an API key, its token shown once and working, rotates it, then revokes it behind a dialog', async () => {
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await page.getByRole('cell', { name: /\(signed in\)$/ }).waitFor();
@@ -197,6 +198,15 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await page.getByRole('cell', { name: 'ci-robot', exact: true }).waitFor();
     await expectAccessible(page, 'API keys page, token shown');
 
+    await page.getByRole('button', { name: 'Rotate ci-robot' }).click();
+    expect(await page.getByRole('dialog').textContent()).toContain('the current one is refused from now on');
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    await expect.poll(() => page.getByTestId('api-token').textContent()).not.toBe(token);
+    const rotated = (await page.getByTestId('api-token').textContent())!;
+    recordSecret(rotated);
+    expect((await callLocalApi(server, 'GET', '/v1/topics', undefined, token)).status).toBe(401);
+    expect((await callLocalApi(server, 'GET', '/v1/topics', undefined, rotated)).status).toBe(200);
+
     await page.getByRole('button', { name: 'Revoke ci-robot' }).click();
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain('It cannot be undone.');
@@ -205,7 +215,7 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     const row = page.getByRole('row').filter({ hasText: 'ci-robot' });
     await row.getByText('revoked').waitFor();
     expect(await row.getByRole('button').count()).toBe(0);
-    expect((await callLocalApi(server, 'GET', '/v1/topics', undefined, token)).status).toBe(401);
+    expect((await callLocalApi(server, 'GET', '/v1/topics', undefined, rotated)).status).toBe(401);
     expect(await page.getByTestId('scope').textContent()).toBe('admin'); // still signed in with the admin key
   });
 
