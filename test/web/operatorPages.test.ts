@@ -282,6 +282,21 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await expectAccessible(page, 'client page, linked in bulk');
     const topics = await requestLocalApi<AnyJson>(server, 'GET', `/v1/clients/${client.json.items[0].id}/topics`);
     expect(topics.json.items.map((t: AnyJson) => t.topic).sort()).toEqual(['fleet/a', 'fleet/b']);
+  });
+
+  it('stays accessible on a phone, its wide tables scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [path, ready] of [
+      ['/', 'Recent events'],
+      [`/policies/${policyId}`, 'Runs'],
+      ['/audit', 'Export as JSON lines'],
+      ['/api-keys', 'New API key'],
+    ] as const) {
+      await go(path);
+      await page.getByText(ready).first().waitFor();
+      await page.locator('table').first().waitFor();
+      await expectAccessible(page, `${path} on a phone`);
+    }
     expect(ui.consoleErrors).toEqual([]);
   });
 });

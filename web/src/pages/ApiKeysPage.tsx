@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { session } from '../session.js';
@@ -56,7 +57,7 @@ export function ApiKeysPage() {
       <h1>API keys</h1>
       <ErrorNote error={keys.error} />
       {keys.data && (
-        <table>
+        <Table label="API keys table">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -110,7 +111,7 @@ export function ApiKeysPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       <Pager pages={pages} nextCursor={keys.data?.cursor} label="API key pages" />
       {pending && (

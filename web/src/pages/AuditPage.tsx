@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 
@@ -183,7 +184,7 @@ export function AuditPage() {
       <ErrorNote error={events.error} />
       {events.data?.items.length === 0 && <p>No event matches.</p>}
       {events.data && events.data.items.length > 0 && (
-        <table>
+        <Table label="Events table">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -222,7 +223,7 @@ export function AuditPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       <Pager pages={pages} nextCursor={events.data?.cursor} label="Event pages" />
     </>

@@ -12,6 +12,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationProgress } from '../components/OperationProgress.js';
 import { OperationsTable } from '../components/OperationsTable.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { type Unlinked, unlinkMany } from '../components/unlinkMany.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
@@ -164,7 +165,7 @@ function ClientTopics(props: { clientId: string; name: string }) {
       <ErrorNote error={topics.error} />
       {topics.data?.items.length === 0 && <p>On no topic.</p>}
       {topics.data && topics.data.items.length > 0 && (
-        <table>
+        <Table label="Topics of the client">
           <thead>
             <tr>
               <th scope="col">
@@ -203,7 +204,7 @@ function ClientTopics(props: { clientId: string; name: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       {selected.size > 0 && (
         <div class="actions">

@@ -6,6 +6,7 @@
 import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationSummary } from '../components/OperationProgress.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
@@ -99,7 +100,7 @@ function DevicesBehind() {
       <ErrorNote error={behind.error} />
       {behind.data?.found.length === 0 && <p>None: every device that sends receipts holds its current keys.</p>}
       {behind.data && behind.data.found.length > 0 && (
-        <table>
+        <Table label="Devices behind table">
           <thead>
             <tr>
               <th scope="col">Client</th>
@@ -124,7 +125,7 @@ function DevicesBehind() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
     </section>
   );
@@ -168,7 +169,7 @@ function RecentEvents() {
       <h2 id="events-title">Recent events</h2>
       <ErrorNote error={events.error} />
       {events.data && (
-        <table>
+        <Table label="Recent events table">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -189,7 +190,7 @@ function RecentEvents() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
     </section>
   );

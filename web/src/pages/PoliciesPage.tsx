@@ -2,6 +2,7 @@
 import { api, call } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { PolicyForm } from '../policies/PolicyForm.js';
@@ -26,7 +27,7 @@ export function PoliciesPage() {
       <ErrorNote error={policies.error} />
       {policies.data?.items.length === 0 && <p>None yet.</p>}
       {policies.data && policies.data.items.length > 0 && (
-        <table>
+        <Table label="Policies table">
           <thead>
             <tr>
               <th scope="col">Policy</th>
@@ -51,7 +52,7 @@ export function PoliciesPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       <Pager pages={pages} nextCursor={policies.data?.cursor} label="Policy pages" />
       <section aria-labelledby="create-policy-title" class="panel">

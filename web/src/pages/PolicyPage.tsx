@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationProgress } from '../components/OperationProgress.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { PolicyForm } from '../policies/PolicyForm.js';
@@ -144,7 +145,7 @@ export function PolicyPage(props: { policyId: string }) {
         <ErrorNote error={runs.error} />
         {runs.data?.items.length === 0 && <p>None yet.</p>}
         {runs.data && runs.data.items.length > 0 && (
-          <table>
+          <Table label="Runs table">
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -181,7 +182,7 @@ export function PolicyPage(props: { policyId: string }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         )}
         <Pager pages={pages} nextCursor={runs.data?.cursor} label="Run pages" />
       </section>

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link, navigate } from '../router.js';
@@ -52,7 +53,7 @@ export function TopicsPage() {
       <ErrorNote error={topics.error} />
       {topics.data?.items.length === 0 && <p>{query ? `No topic ${query}.` : 'None yet.'}</p>}
       {topics.data && topics.data.items.length > 0 && (
-        <table>
+        <Table label="Topics table">
           <thead>
             <tr>
               <th scope="col">Topic</th>
@@ -73,7 +74,7 @@ export function TopicsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       <Pager pages={pages} nextCursor={topics.data?.cursor} label="Topic pages" />
       <CreateTopic />
