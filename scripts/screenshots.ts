@@ -1,7 +1,7 @@
 /**
  * `npm run screenshots`: the README's pictures of the web UI (docs/images/web-*.png), desktop and phone, taken in
  * Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) against a throw-away local mode seeded through the API with a
- * few clients and topics and a rotation. Run it again after a change of the pages; the pictures are committed.
+ * few clients and topics, a rotation and a policy run. Run it again after a change of the pages; the pictures are committed.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,6 +55,14 @@ try {
     await call('PUT', `/v1/topics/${topics[topic]}/clients/${clients[client]}`);
   }
   await call('POST', `/v1/topics/${topics[2]}/rotate`);
+  const policy = (await call('POST', '/v1/policies', {
+    name: 'monthly home rotation',
+    target: { topicPrefix: 'home/' },
+    action: 'rotate-topic-key',
+    schedule: { expression: 'cron(0 3 1 * ? *)', timezone: 'Europe/Paris' },
+    events: [{ type: 'client.removed', delayMinutes: 5 }],
+  })) as { id?: string };
+  await call('POST', `/v1/policies/${policy.id}/run`);
   await new Promise((resolve) => setTimeout(resolve, 2000)); // the rotation ends (no device confirms)
 
   await mkdir(IMAGES, { recursive: true });
@@ -68,7 +76,9 @@ try {
     const shots: [string, string, string][] = [
       ['dashboard', '/', 'Recent events'],
       ['clients', '/clients', 'New client'],
-      ['topic', `/topics/${topics[2]}`, 'Link a client (its name)'],
+      ['topic', `/topics/${topics[2]}`, 'Link clients (their names, one a line)'],
+      ['policy', `/policies/${policy.id}`, 'Runs'],
+      ['audit', '/audit', 'Export as JSON lines'],
     ];
     for (const [name, path, ready] of shots) {
       await page.evaluate((to) => {

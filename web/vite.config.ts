@@ -6,10 +6,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // Development JSX (source paths and line numbers in the bundle) only for the dev server, whatever NODE_ENV says: the
+  // build API otherwise follows the calling process's environment (a test run's NODE_ENV=test).
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: command === 'serve' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -20,4 +22,4 @@ export default defineConfig({
     reportCompressedSize: false,
   },
   server: { proxy: { '/v1': process.env.E4C2_API_URL ?? 'http://127.0.0.1:8080' } },
-});
+}));

@@ -3,11 +3,15 @@ import type { ComponentChildren } from 'preact';
 import { Link, navigate, usePath } from '../router.js';
 import { session } from '../session.js';
 
-const SECTIONS = [
+const SECTIONS: readonly { href: string; label: string; admin?: boolean }[] = [
   { href: '/', label: 'Dashboard' },
   { href: '/clients', label: 'Clients' },
   { href: '/topics', label: 'Topics' },
   { href: '/operations', label: 'Operations' },
+  { href: '/policies', label: 'Policies' },
+  { href: '/audit', label: 'Audit trail' },
+  { href: '/public-keys', label: 'Public keys' },
+  { href: '/api-keys', label: 'API keys', admin: true },
 ];
 
 export function Layout(props: { children: ComponentChildren }) {
@@ -22,7 +26,7 @@ export function Layout(props: { children: ComponentChildren }) {
       <header>
         <span class="brand">e4c2</span>
         <nav aria-label="Sections">
-          {SECTIONS.map((section) => (
+          {SECTIONS.filter((section) => !section.admin || session.scope() === 'admin').map((section) => (
             <Link key={section.href} href={section.href} current={current(section.href)}>
               {section.label}
             </Link>

@@ -3,11 +3,12 @@ import type { Schemas } from '../api/api.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
 import { percentDone } from './OperationProgress.js';
+import { Table } from './Table.js';
 
 export function OperationsTable(props: { operations: Schemas['Operation'][] }) {
   if (props.operations.length === 0) return <p>None.</p>;
   return (
-    <table>
+    <Table label="Operations table">
       <thead>
         <tr>
           <th scope="col">Operation</th>
@@ -34,6 +35,6 @@ export function OperationsTable(props: { operations: Schemas['Operation'][] }) {
           </tr>
         ))}
       </tbody>
-    </table>
+    </Table>
   );
 }

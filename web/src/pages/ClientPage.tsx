@@ -1,15 +1,19 @@
 /**
- * One client: its key versions, last seen, topics (with the key version the device confirmed), operations, and its
+ * One client: its key versions, last seen, topics (with the key version the device confirmed; put on more by name, or
+ * the selected taken off, in bulk), operations, and its
  * actions (resync, new identity key, reset, delete), each behind a dialog that says what will happen; the operation an
  * action starts is followed live.
  */
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
+import { BulkLinkForm } from '../components/BulkLinkForm.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationProgress } from '../components/OperationProgress.js';
 import { OperationsTable } from '../components/OperationsTable.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
+import { type Unlinked, unlinkMany } from '../components/unlinkMany.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link, navigate } from '../router.js';
@@ -132,14 +136,17 @@ export function ClientPage(props: { clientId: string }) {
           />
         </section>
       )}
-      {!deleted && <ClientTopics clientId={clientId} />}
+      {!deleted && <ClientTopics clientId={clientId} name={c.name} />}
       <ClientOperations name={c.name} />
     </>
   );
 }
 
-function ClientTopics(props: { clientId: string }) {
+function ClientTopics(props: { clientId: string; name: string }) {
   const pages = usePages();
+  const [selected, setSelected] = useState<Map<string, string>>(new Map());
+  const [confirming, setConfirming] = useState(false);
+  const [unlinked, setUnlinked] = useState<Unlinked[]>();
   const topics = useLoad(
     () =>
       call(
@@ -158,9 +165,12 @@ function ClientTopics(props: { clientId: string }) {
       <ErrorNote error={topics.error} />
       {topics.data?.items.length === 0 && <p>On no topic.</p>}
       {topics.data && topics.data.items.length > 0 && (
-        <table>
+        <Table label="Topics of the client">
           <thead>
             <tr>
+              <th scope="col">
+                <span class="visually-hidden">Select</span>
+              </th>
               <th scope="col">Topic</th>
               <th scope="col">Current key</th>
               <th scope="col">Confirmed by the device</th>
@@ -169,6 +179,19 @@ function ClientTopics(props: { clientId: string }) {
           <tbody>
             {topics.data.items.map((topic: Schemas['TopicOfClient']) => (
               <tr key={topic.hash}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${topic.topic}`}
+                    checked={selected.has(topic.hash)}
+                    onChange={(e) => {
+                      const next = new Map(selected);
+                      if (e.currentTarget.checked) next.set(topic.hash, topic.topic);
+                      else next.delete(topic.hash);
+                      setSelected(next);
+                    }}
+                  />
+                </td>
                 <td>
                   <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>
                 </td>
@@ -181,9 +204,48 @@ function ClientTopics(props: { clientId: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
+      )}
+      {selected.size > 0 && (
+        <div class="actions">
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            Take off the {selected.size} selected topics
+          </button>
+        </div>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title={`Take ${props.name} off ${selected.size} topics?`}
+          confirmLabel="Unlink"
+          danger
+          onConfirm={async () => {
+            setUnlinked(
+              await unlinkMany(
+                [...selected].map(([topicHash, topic]) => ({ topicHash, clientId: props.clientId, label: topic })),
+              ),
+            );
+            setSelected(new Map());
+            topics.reload();
+          }}
+          onClose={() => setConfirming(false)}
+        >
+          <p>
+            For each of {[...selected.values()].join(', ')} in turn: the topic is re-keyed for the clients that stay
+            (this device never gets the new key), then the device is told to forget the topic.
+          </p>
+        </ConfirmDialog>
+      )}
+      {unlinked?.map((u) =>
+        u.operationId ? (
+          <OperationProgress key={u.operationId} operationId={u.operationId} onFinished={topics.reload} />
+        ) : (
+          <p key={u.label} class={u.error ? 'error' : undefined}>
+            {u.label}: {u.error ?? 'done'}
+          </p>
+        ),
       )}
       <Pager pages={pages} nextCursor={topics.data?.cursor} label="Topic pages" />
+      <BulkLinkForm side={{ clientId: props.clientId }} onLinked={topics.reload} />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { ApiError, api, call, type Schemas } from '../api/api.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { shortId, when } from '../format.js';
 import { Link } from '../router.js';
@@ -67,7 +68,7 @@ export function ClientsPage() {
 function ClientTable(props: { clients: Schemas['Client'][]; empty: string }) {
   if (props.clients.length === 0) return <p>{props.empty}</p>;
   return (
-    <table>
+    <Table label="Clients table">
       <thead>
         <tr>
           <th scope="col">Name</th>
@@ -92,7 +93,7 @@ function ClientTable(props: { clients: Schemas['Client'][]; empty: string }) {
           </tr>
         ))}
       </tbody>
-    </table>
+    </Table>
   );
 }
 

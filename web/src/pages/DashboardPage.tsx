@@ -1,11 +1,12 @@
 /**
  * The dashboard: what the tenant holds (GET /v1/limits), operations in progress with live progress (polled), devices
- * behind on a topic key (from the first clients' topics: there is no route for it across the fleet yet), and the
- * latest events of the audit trail.
+ * behind on a topic key (from the first clients' topics: there is no route for it across the fleet yet), the next
+ * policy runs (of the first hundred policies) and the latest events of the audit trail.
  */
 import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationSummary } from '../components/OperationProgress.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
@@ -38,7 +39,7 @@ export function DashboardPage() {
         <dl class="counters">
           <Counter label="Clients" value={usage?.clients} max={limits.data?.limits.maxClients} href="/clients" />
           <Counter label="Topics" value={usage?.topics} max={limits.data?.limits.maxTopics} href="/topics" />
-          <Counter label="Policies" value={usage?.policies} max={limits.data?.limits.maxPolicies} />
+          <Counter label="Policies" value={usage?.policies} max={limits.data?.limits.maxPolicies} href="/policies" />
           <Counter label="Operations in progress" value={usage?.operationsInProgress} href="/operations" />
         </dl>
       </section>
@@ -51,6 +52,7 @@ export function DashboardPage() {
         ))}
       </section>
       <DevicesBehind />
+      <NextRuns />
       <RecentEvents />
     </>
   );
@@ -98,7 +100,7 @@ function DevicesBehind() {
       <ErrorNote error={behind.error} />
       {behind.data?.found.length === 0 && <p>None: every device that sends receipts holds its current keys.</p>}
       {behind.data && behind.data.found.length > 0 && (
-        <table>
+        <Table label="Devices behind table">
           <thead>
             <tr>
               <th scope="col">Client</th>
@@ -123,7 +125,38 @@ function DevicesBehind() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
+      )}
+    </section>
+  );
+}
+
+/** Policies looked at for their next runs. */
+const POLICY_SCAN = 100;
+const NEXT_RUNS = 5;
+
+function NextRuns() {
+  const runs = useLoad(async () => {
+    const policies = await call(api.GET('/v1/policies', { params: { query: { limit: POLICY_SCAN } } }));
+    return policies.items
+      .flatMap((policy) => policy.nextRuns.map((at) => ({ at, policy })))
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .slice(0, NEXT_RUNS);
+  }, []);
+  return (
+    <section aria-labelledby="next-runs-title">
+      <h2 id="next-runs-title">Next policy runs</h2>
+      <ErrorNote error={runs.error} />
+      {runs.data?.length === 0 && <p>None scheduled.</p>}
+      {runs.data && runs.data.length > 0 && (
+        <ul class="rows">
+          {runs.data.map(({ at, policy }) => (
+            <li key={`${policy.id} ${at}`}>
+              <span>{when(at)}</span>
+              <Link href={`/policies/${policy.id}`}>{policy.name}</Link>
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );
@@ -136,7 +169,7 @@ function RecentEvents() {
       <h2 id="events-title">Recent events</h2>
       <ErrorNote error={events.error} />
       {events.data && (
-        <table>
+        <Table label="Recent events table">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -157,7 +190,7 @@ function RecentEvents() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
     </section>
   );

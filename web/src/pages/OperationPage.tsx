@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { isFinished, OperationSummary } from '../components/OperationProgress.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
@@ -88,7 +89,7 @@ export function OperationPage(props: { operationId: string }) {
         <ErrorNote error={devices.error} />
         {devices.data?.items.length === 0 && <p>No device.</p>}
         {devices.data && devices.data.items.length > 0 && (
-          <table>
+          <Table label="Devices table">
             <thead>
               <tr>
                 <th scope="col">Client</th>
@@ -111,7 +112,7 @@ export function OperationPage(props: { operationId: string }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         )}
         <Pager pages={pages} nextCursor={devices.data?.cursor} label="Device pages" />
       </section>

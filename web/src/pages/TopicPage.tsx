@@ -1,18 +1,25 @@
 /**
- * One topic: its key version, its clients (paged), linking a client by name, unlinking (re-keyed for the others), the
- * rotation of its key with live progress, and its deletion, the last three behind dialogs that say what will happen.
+ * One topic: its key version, its clients (paged), linking clients by name in bulk, unlinking one or the selected
+ * (re-keyed for the others), the rotation of its key with live progress, and its deletion, the last three behind
+ * dialogs that say what will happen.
  */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
+import { BulkLinkForm } from '../components/BulkLinkForm.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationProgress } from '../components/OperationProgress.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { type Unlinked, unlinkMany } from '../components/unlinkMany.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link, navigate } from '../router.js';
 
-type Pending = { kind: 'rotate' } | { kind: 'delete' } | { kind: 'unlink'; clientId: string; name: string };
+type Pending =
+  | { kind: 'rotate' }
+  | { kind: 'delete' }
+  | { kind: 'unlink'; clientId: string; name: string }
+  | { kind: 'unlink-many'; clients: { id: string; name: string }[] };
 
 export function TopicPage(props: { topicHash: string }) {
   const { topicHash } = props;
@@ -31,6 +38,8 @@ export function TopicPage(props: { topicHash: string }) {
   const [pending, setPending] = useState<Pending>();
   const [operationId, setOperationId] = useState<string>();
   const [deleted, setDeleted] = useState(false);
+  const [selected, setSelected] = useState<Map<string, string>>(new Map());
+  const [unlinked, setUnlinked] = useState<Unlinked[]>();
 
   const run = async (chosen: Pending) => {
     if (chosen.kind === 'rotate') {
@@ -38,6 +47,11 @@ export function TopicPage(props: { topicHash: string }) {
     } else if (chosen.kind === 'delete') {
       setOperationId((await call(api.DELETE('/v1/topics/{topicHash}', path))).operation.id);
       setDeleted(true);
+    } else if (chosen.kind === 'unlink-many') {
+      setUnlinked(await unlinkMany(chosen.clients.map((c) => ({ topicHash, clientId: c.id, label: c.name }))));
+      setSelected(new Map());
+      clients.reload();
+      topic.reload();
     } else {
       const answer = await call(
         api.DELETE('/v1/topics/{topicHash}/clients/{clientId}', {
@@ -92,7 +106,9 @@ export function TopicPage(props: { topicHash: string }) {
               ? 'Rotate the key of this topic?'
               : pending.kind === 'delete'
                 ? 'Delete this topic?'
-                : `Take ${pending.name} off this topic?`
+                : pending.kind === 'unlink'
+                  ? `Take ${pending.name} off this topic?`
+                  : `Take ${pending.clients.length} clients off this topic?`
           }
           confirmLabel={pending.kind === 'rotate' ? 'Rotate' : pending.kind === 'delete' ? 'Delete' : 'Unlink'}
           danger={pending.kind !== 'rotate'}
@@ -106,8 +122,11 @@ export function TopicPage(props: { topicHash: string }) {
               : pending.kind === 'delete'
                 ? `Every device on the topic (${t.clientCount}) is told to forget its key; the links, the topic and ` +
                   'the policies naming it are removed. It cannot be undone.'
-                : 'The topic is re-keyed for the clients that stay (the removed device never gets the new key), then ' +
-                  'the device is told to forget the topic.'}
+                : pending.kind === 'unlink'
+                  ? 'The topic is re-keyed for the clients that stay (the removed device never gets the new key), then ' +
+                    'the device is told to forget the topic.'
+                  : `For each of ${pending.clients.map((c) => c.name).join(', ')} in turn: the topic is re-keyed for ` +
+                    'the clients that stay, then the device is told to forget the topic.'}
           </p>
         </ConfirmDialog>
       )}
@@ -115,6 +134,20 @@ export function TopicPage(props: { topicHash: string }) {
         <section aria-labelledby="started-title">
           <h2 id="started-title">Started</h2>
           <OperationProgress key={operationId} operationId={operationId} onFinished={refresh} />
+        </section>
+      )}
+      {unlinked && (
+        <section aria-labelledby="unlinked-title">
+          <h2 id="unlinked-title">Taken off</h2>
+          {unlinked.map((u) =>
+            u.operationId ? (
+              <OperationProgress key={u.operationId} operationId={u.operationId} onFinished={refresh} />
+            ) : (
+              <p key={u.label} class={u.error ? 'error' : undefined}>
+                {u.label}: {u.error ?? 'done'}
+              </p>
+            ),
+          )}
         </section>
       )}
       {!deleted && (
@@ -126,6 +159,17 @@ export function TopicPage(props: { topicHash: string }) {
             <ul class="rows">
               {clients.data.items.map((client) => (
                 <li key={client.id}>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${client.name}`}
+                    checked={selected.has(client.id)}
+                    onChange={(e) => {
+                      const next = new Map(selected);
+                      if (e.currentTarget.checked) next.set(client.id, client.name);
+                      else next.delete(client.id);
+                      setSelected(next);
+                    }}
+                  />
                   <Link href={`/clients/${client.id}`}>{client.name}</Link>
                   <button
                     type="button"
@@ -138,9 +182,22 @@ export function TopicPage(props: { topicHash: string }) {
               ))}
             </ul>
           )}
+          {selected.size > 0 && (
+            <div class="actions">
+              <button
+                type="button"
+                class="danger"
+                onClick={() =>
+                  setPending({ kind: 'unlink-many', clients: [...selected].map(([id, name]) => ({ id, name })) })
+                }
+              >
+                Take the {selected.size} selected off
+              </button>
+            </div>
+          )}
           <Pager pages={pages} nextCursor={clients.data?.cursor} label="Client pages" />
-          <LinkClient
-            topicHash={topicHash}
+          <BulkLinkForm
+            side={{ topicHash }}
             onLinked={() => {
               clients.reload();
               topic.reload();
@@ -149,46 +206,5 @@ export function TopicPage(props: { topicHash: string }) {
         </section>
       )}
     </>
-  );
-}
-
-function LinkClient(props: { topicHash: string; onLinked(): void }) {
-  const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(undefined);
-  const [done, setDone] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setError(undefined);
-    setDone(undefined);
-    setBusy(true);
-    try {
-      const found = await call(api.GET('/v1/clients', { params: { query: { name: name.trim() } } }));
-      const client = found.items[0];
-      if (!client) throw new Error(`No client named ${name.trim()}.`);
-      await call(
-        api.PUT('/v1/topics/{topicHash}/clients/{clientId}', {
-          params: { path: { topicHash: props.topicHash, clientId: client.id } },
-        }),
-      );
-      setDone(`${client.name} is on the topic: its device was sent the key.`);
-      setName('');
-      props.onLinked();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form onSubmit={submit} class="inline">
-      <label for="link-client">Link a client (its name)</label>
-      <input id="link-client" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-      <button type="submit" disabled={busy}>
-        {busy ? 'Linking…' : 'Link'}
-      </button>
-      <ErrorNote error={error} />
-      {done && <p role="status">{done}</p>}
-    </form>
   );
 }

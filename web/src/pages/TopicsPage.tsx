@@ -1,8 +1,12 @@
-/** Topics: a paged list (hash order) with each key's version and age, found by name, and the creation form. */
+/**
+ * Topics: a paged list (hash order) with each key's version and age and its number of clients (one request a topic:
+ * the list does not carry it), found by name, and the creation form.
+ */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link, navigate } from '../router.js';
@@ -11,17 +15,24 @@ export function TopicsPage() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const pages = usePages();
-  const topics = useLoad(
-    () =>
-      call(
-        api.GET('/v1/topics', {
-          params: {
-            query: query ? { topic: query } : { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
-          },
-        }),
+  const topics = useLoad(async () => {
+    const page = await call(
+      api.GET('/v1/topics', {
+        params: {
+          query: query ? { topic: query } : { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
+        },
+      }),
+    );
+    const counts = await Promise.all(
+      page.items.map((topic) =>
+        call(api.GET('/v1/topics/{topicHash}', { params: { path: { topicHash: topic.hash } } })).then(
+          (detail) => detail.clientCount,
+          () => undefined,
+        ),
       ),
-    [query, pages.cursor],
-  );
+    );
+    return { ...page, items: page.items.map((topic, i) => ({ ...topic, clientCount: counts[i] })) };
+  }, [query, pages.cursor]);
   return (
     <>
       <h1>Topics</h1>
@@ -42,10 +53,11 @@ export function TopicsPage() {
       <ErrorNote error={topics.error} />
       {topics.data?.items.length === 0 && <p>{query ? `No topic ${query}.` : 'None yet.'}</p>}
       {topics.data && topics.data.items.length > 0 && (
-        <table>
+        <Table label="Topics table">
           <thead>
             <tr>
               <th scope="col">Topic</th>
+              <th scope="col">Clients</th>
               <th scope="col">Key version</th>
               <th scope="col">Key since</th>
             </tr>
@@ -56,12 +68,13 @@ export function TopicsPage() {
                 <td>
                   <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>
                 </td>
+                <td>{topic.clientCount ?? '?'}</td>
                 <td>v{topic.keyVersion}</td>
                 <td>{when(topic.updatedAt)}</td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       <Pager pages={pages} nextCursor={topics.data?.cursor} label="Topic pages" />
       <CreateTopic />
