@@ -167,7 +167,7 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await page.getByLabel('Target type').selectOption('policy');
     await page.getByLabel('Target name').fill(policyId);
     await page.getByRole('button', { name: 'Filter' }).click();
-    const actions = ['policy.update', 'policy.create']; // newest first
+    const actions = ['policy.update', 'policy.run', 'policy.create']; // newest first: created, run by hand, edited
     await expect.poll(() => page.locator('tbody tr td:nth-child(3)').allTextContents()).toEqual(actions);
 
     const [download] = await Promise.all([

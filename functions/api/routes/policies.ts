@@ -13,7 +13,7 @@ import { listPolicyRuns } from '../../../shared/c2/policies/listPolicyRuns.js';
 import { policyRunView } from '../../../shared/c2/policies/PolicyRunView.js';
 import { patchPolicy } from '../../../shared/c2/policies/patchPolicy.js';
 import { replacePolicy } from '../../../shared/c2/policies/replacePolicy.js';
-import { runPolicy } from '../../../shared/c2/policies/runPolicy.js';
+import { runPolicyNow } from '../../../shared/c2/policies/runPolicyNow.js';
 import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
 import {
   DeletedPolicySchema,
@@ -114,10 +114,7 @@ export const policyRoutes: readonly ApiRoute[] = [
     params: PolicyIdParamsSchema,
     response: PolicyRunStartedSchema,
     run: async (deps, caller, { params, idempotencyKey }) => {
-      const { run, operations } = await runPolicy(deps, caller, params.policyId, {
-        reason: 'manual',
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      });
+      const { run, operations } = await runPolicyNow(deps, caller, params.policyId, idempotencyKey);
       return { run: policyRunView(run), operations: operations.map(operationView) };
     },
   }),

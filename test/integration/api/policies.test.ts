@@ -234,6 +234,17 @@ describe('policies: runs', () => {
       topics.json.items.map((topic: { topic: string; keyVersion: number }) => [topic.topic, topic.keyVersion]),
     );
     expect(versions).toMatchObject({ 'sensors/a': 2, 'sensors/b': 2, 'sensors/c': 2, 'other/c': 1 });
+    // The run by hand is in the audit trail under the policy, by whom, with its run and operations
+    const audit = await api.call('GET', `/v1/events?targetType=policy&target=${policy.id}&action=policy.run`);
+    expect(audit.status, audit.raw).toBe(200);
+    expect(audit.json.items).toHaveLength(1);
+    expect(audit.json.items[0]).toMatchObject({
+      action: 'policy.run',
+      result: 'ok',
+      target: { type: 'policy', name: policy.id },
+      details: { run: run.id, outcome: 'started', operations: 3 },
+    });
+    expect(audit.json.items[0].actor).toMatch(/^apikey:/);
   });
 
   it('lists runs newest first; a run repeated with its Idempotency-Key rotates once and is recorded once', async () => {
