@@ -196,6 +196,37 @@ export function keyStoreContract(
       expect(await store.countClients('tenant-a')).toBe(25);
     });
 
+    it('finds the clients and topics whose names start with a prefix, page by page, in id (hash) order, in their tenant only', async () => {
+      // Prepare: 30 clients and topics, 12 of each under "line-1/", others around them, and another tenant's
+      const store = await build();
+      const names = [
+        ...Array.from({ length: 12 }, (_, i) => `line-1/dev-${i}`),
+        ...Array.from({ length: 15 }, (_, i) => `line-2/dev-${i}`),
+        'line-1',
+        'line-10/x',
+        'LINE-1/upper',
+      ];
+      await inParallel(names, async (n) => {
+        await store.createClient(clientRecord(n));
+        await store.createTopic(topicRecord(n));
+      });
+      await store.createClient(clientRecord('line-1/other-tenant', { tenantId: 'tenant-b' }));
+
+      // Act
+      const clients = await readAll((cursor) => store.findClientsByNamePrefix('tenant-a', 'line-1/', page(5, cursor)));
+      const topics = await readAll((cursor) => store.findTopicsByPrefix('tenant-a', 'line-1/', page(5, cursor)));
+      const wider = await readAll((cursor) => store.findClientsByNamePrefix('tenant-a', 'line-1', page(100, cursor)));
+      const none = await readAll((cursor) => store.findTopicsByPrefix('tenant-a', 'line-3', page(10, cursor)));
+
+      // Assess
+      const expected = names.filter((n) => n.startsWith('line-1/'));
+      expect(clients.items.map((c) => c.name)).toEqual(inIdOrder(expected));
+      expect(topics.items.map((t) => t.topic)).toEqual(inHashOrder(expected));
+      expect(clients.items.every((c) => c.tenantId === 'tenant-a')).toBe(true);
+      expect(wider.items.map((c) => c.name).sort()).toEqual([...expected, 'line-1', 'line-10/x'].sort());
+      expect(none.items).toEqual([]);
+    });
+
     it("refuses a cursor it did not issue, or another tenant's (INVALID_CURSOR)", async () => {
       const store = await build();
       for (let i = 0; i < 3; i++) await store.createClient(clientRecord(`device-${i}`));
