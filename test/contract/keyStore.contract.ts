@@ -933,6 +933,66 @@ export function keyStoreContract(
         expect(await store.listLinksOfClient('tenant-a', 'gone', { limit: 10 })).toEqual({ items: [] });
       });
 
+      it('lists the links of every client after a client id, in client id then topic hash order, 100 at most a read', async () => {
+        // Prepare: 4 clients on 3 topics (12 links), one confirmed, and another tenant's link
+        const store = await build();
+        const clients = ['lc-1', 'lc-2', 'lc-3', 'lc-4'];
+        const topics = ['lt-1', 'lt-2', 'lt-3'];
+        await inParallel(
+          clients.flatMap((clientName) => topics.map((topic) => ({ clientName, topic }))),
+          (ends) => store.putLink(linkRecord(ends.topic, ends.clientName)),
+        );
+        await store.putLink(linkRecord('lt-1', 'lc-1', { tenantId: 'tenant-b' }));
+        await store.recordLinkConfirmed('tenant-a', 'lt-2', 'lc-3', { keyVersion: 4, at: '2026-12-01T00:00:00.000Z' });
+        const ordered = inIdOrder(clients);
+
+        // Act
+        const all = await store.listLinksAfterClient('tenant-a', { limit: 100 });
+        const firstFive = await store.listLinksAfterClient('tenant-a', { limit: 5 });
+        const afterSecond = await store.listLinksAfterClient('tenant-a', {
+          afterClientId: bytesToHex(hashIdAlias(ordered[1]!)),
+          limit: 100,
+        });
+
+        // Assess
+        const expected = ordered.flatMap((clientName) => inHashOrder(topics).map((topic) => ({ clientName, topic })));
+        const ends = (links: readonly { clientName: string; topic: string }[]) =>
+          links.map(({ clientName, topic }) => ({ clientName, topic }));
+        expect(ends(all.links)).toEqual(expected);
+        expect(all.more).toBe(false);
+        expect(all.links.find((l) => l.clientName === 'lc-3' && l.topic === 'lt-2')?.confirmed?.keyVersion).toBe(4);
+        expect(ends(firstFive.links)).toEqual(expected.slice(0, 5));
+        expect(firstFive.more).toBe(true);
+        expect(ends(afterSecond.links)).toEqual(expected.slice(6));
+      });
+
+      it('lists the clients holding a pending identity key within a window of client ids', async () => {
+        // Prepare: 6 clients, 3 with a pending key
+        const store = await build();
+        const names = ['pk-1', 'pk-2', 'pk-3', 'pk-4', 'pk-5', 'pk-6'];
+        await inParallel(names, (n) => store.createClient(clientRecord(n)));
+        const pending = ['pk-2', 'pk-4', 'pk-6'];
+        await inParallel(pending, (n) =>
+          store.setClientPendingKey('tenant-a', n, { wrappedKey: new Uint8Array(40).fill(1), keyVersion: 2 }, 1),
+        );
+        const ordered = inIdOrder(names);
+        const hex = (name: string) => bytesToHex(hashIdAlias(name));
+
+        // Act
+        const all = await store.listClientsWithPendingKey('tenant-a', {});
+        const window = await store.listClientsWithPendingKey('tenant-a', {
+          afterClientId: hex(ordered[0]!),
+          throughClientId: hex(ordered[3]!),
+        });
+        const other = await store.listClientsWithPendingKey('tenant-b', {});
+
+        // Assess
+        expect(all.map((c) => c.name)).toEqual(inIdOrder(pending));
+        expect(all[0]?.pending?.keyVersion).toBe(2);
+        expect(window.map((c) => c.name)).toEqual(ordered.slice(1, 4).filter((n) => pending.includes(n)));
+        expect(other).toEqual([]);
+      });
+
       it('deletes a link from both sides; deleting it again, or one never made, is no error', async () => {
         // Prepare
         const store = await build();

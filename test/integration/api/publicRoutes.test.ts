@@ -228,6 +228,7 @@ describe('GET /v1/openapi.json', () => {
         'POST /v1/policies/{policyId}/run',
         'GET /v1/policies/{policyId}/runs',
         'GET /v1/whoami',
+        'GET /v1/devices-behind',
         'GET /v1/stats',
         'GET /v1/limits',
         'POST /v1/keys/api',

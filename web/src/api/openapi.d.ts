@@ -281,6 +281,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/devices-behind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client id order, a page at a time. A page reads the tenant's topics and up to 1,000 links: it may be short, even empty, while a cursor says more may follow. Devices that send no receipts (e4go) stay listed. */
+        get: operations["listDevicesBehind"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/topics/{topicHash}/clients/{clientId}": {
         parameters: {
             query?: never;
@@ -977,6 +994,30 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        DeviceBehind: {
+            /** @description The client's id. */
+            id: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description When the C2 last heard from the device (a receipt).
+             */
+            lastSeenAt?: string;
+            /** @description A new identity key sent (pendingVersion) and not yet confirmed; keyVersion is in force. */
+            identityKey?: {
+                keyVersion: number;
+                pendingVersion: number;
+            };
+            /** @description The topics whose current key it has not confirmed. */
+            topics: {
+                topic: string;
+                hash: string;
+                /** @description The topic's current key version. */
+                keyVersion: number;
+                /** @description The latest version the device confirmed (absent: none yet). */
+                confirmedVersion?: number;
+            }[];
         };
         C2Key: {
             /**
@@ -2285,6 +2326,40 @@ export interface operations {
                             /** @description E4 id (hex): /v1/clients/{id}. */
                             id: string;
                         }[];
+                        /** @description Pass it back as `cursor` to get the next page. */
+                        cursor?: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    listDevicesBehind: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The cursor of the previous page (absent for the first page). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["DeviceBehind"][];
                         /** @description Pass it back as `cursor` to get the next page. */
                         cursor?: string;
                     };
