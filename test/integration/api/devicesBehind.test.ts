@@ -1,13 +1,15 @@
 /**
  * GET /v1/devices-behind over the local adapters with real devices on the embedded broker: a device whose link
  * it has not confirmed is listed (the topic's version, no confirmed one), a page at a time; a device that comes back, is resynced and confirms leaves the list; a device that confirmed from the
- * start never shows; bad input is a 400.
+ * start never shows; a fleet of more links than a read holds is walked page by page, each client once, one with a
+ * pending identity key included; bad input is a 400.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiptForwarder } from '../../../local/forwardReceipts.js';
 import { MqttReceiptSubscriber } from '../../../shared/adapters/local/MqttReceiptSubscriber.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { bytesToHex, E4Client, hashIdAlias, hashTopic } from '../../../shared/e4/node/index.js';
+import { clientRecord, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
 import { callerOf } from '../../support/callerOf.js';
 import { linkConfirmed } from '../../support/linkConfirmed.js';
 import { recordSecret } from '../../support/recordedSecrets.js';
@@ -110,6 +112,50 @@ describe('GET /v1/devices-behind', () => {
     expect(second.items.map((item) => item.name)).toEqual([inIdOrder[1]]);
     expect(second).not.toHaveProperty('cursor');
     expect(after.items.map((item) => item.name)).toEqual(['silent']);
+  });
+
+  it('walks a fleet of more links than a read holds, each client once, a pending identity key included', async () => {
+    // Prepare: records written to the store as the C2 writes them (no devices): 12 clients on 30 topics each (360
+    // links, so a client's links straddle reads of 100), every third confirmed on every topic, one with a pending
+    // identity key and no topic.
+    const tenantId = 'tenant-behind-many';
+    const token = await api.tokenOf(tenantId);
+    const { store } = api.c2.deps;
+    const clients = Array.from({ length: 12 }, (_, i) => `many-${i}`);
+    const topics = Array.from({ length: 30 }, (_, i) => `many/${i}`);
+    for (const name of [...clients, 'renewing']) await store.createClient(clientRecord(name, { tenantId }));
+    for (const topic of topics) await store.createTopic(topicRecord(topic, { tenantId }));
+    for (const [i, clientName] of clients.entries()) {
+      await Promise.all(topics.map((topic) => store.putLink(linkRecord(topic, clientName, { tenantId }))));
+      if (i % 3 === 0) {
+        for (const topic of topics) {
+          await store.recordLinkConfirmed(tenantId, topic, clientName, { keyVersion: 1, at: '2026-12-01T00:00:00Z' });
+        }
+      }
+    }
+    await store.setClientPendingKey(tenantId, 'renewing', { wrappedKey: new Uint8Array(40).fill(3), keyVersion: 2 }, 1);
+
+    // Act
+    const seen: { name: string; topics: unknown[]; identityKey?: unknown }[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const query = `?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const answer = await api.call('GET', `/v1/devices-behind${query}`, { token });
+      expect(answer.status, answer.raw).toBe(200);
+      seen.push(...answer.json.items);
+      cursor = answer.json.cursor;
+      pages++;
+    } while (cursor && pages < 20);
+
+    // Assess
+    const expected = [...clients.filter((_, i) => i % 3 !== 0), 'renewing'];
+    expect(seen.map((item) => item.name)).toEqual(expected.sort((a, b) => idOf(a).localeCompare(idOf(b))));
+    for (const item of seen) {
+      if (item.name === 'renewing')
+        expect(item).toMatchObject({ identityKey: { keyVersion: 1, pendingVersion: 2 }, topics: [] });
+      else expect(item.topics).toHaveLength(30);
+    }
   });
 
   it('refuses a bad limit or a cursor it did not issue (400)', async () => {
