@@ -24,6 +24,7 @@ import { pubkeysCommand } from './commands/pubkeysCommand.js';
 import { statsCommand } from './commands/statsCommand.js';
 import { tenantsCommand } from './commands/tenantsCommand.js';
 import { topicsCommand } from './commands/topicsCommand.js';
+import { whoamiCommand } from './commands/whoamiCommand.js';
 import { OUTPUT_FORMATS } from './output/Output.js';
 import { CLI_VERSION } from './version.js';
 
@@ -60,6 +61,7 @@ export function createProgram(): Command {
     statsCommand(),
     tenantsCommand(),
     topicsCommand(),
+    whoamiCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   return program;

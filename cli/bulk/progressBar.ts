@@ -5,7 +5,8 @@
 import { Presets, SingleBar } from 'cli-progress';
 
 export interface Progress {
-  tick(): void;
+  /** Adds `n` (1 by default) to the bar. */
+  tick(n?: number): void;
   stop(): void;
 }
 
@@ -16,5 +17,5 @@ export function progressBar(total: number, what: string, stream: NodeJS.WriteStr
     Presets.shades_classic,
   );
   bar.start(total, 0);
-  return { tick: () => bar.increment(), stop: () => bar.stop() };
+  return { tick: (n = 1) => bar.increment(n), stop: () => bar.stop() };
 }

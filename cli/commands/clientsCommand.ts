@@ -19,7 +19,21 @@ import { withExamples } from './withExamples.js';
 
 type Client = Schemas['Client'];
 
-export const CLIENT_COLUMNS: readonly Column<Client>[] = [
+export const BEHIND_COLUMNS: readonly Column<Schemas['DeviceBehind']>[] = [
+  { header: 'id', value: (d) => d.id },
+  { header: 'name', value: (d) => d.name },
+  { header: 'last seen', value: (d) => d.lastSeenAt },
+  {
+    header: 'pending',
+    value: (d) =>
+      [
+        ...(d.identityKey ? [`identity key v${d.identityKey.pendingVersion}`] : []),
+        ...d.topics.map((t) => `${t.topic} v${t.keyVersion}`),
+      ].join(', '),
+  },
+];
+
+const CLIENT_COLUMNS: readonly Column<Client>[] = [
   { header: 'name', value: (c) => c.name },
   { header: 'id', value: (c) => c.id },
   { header: 'mode', value: (c) => c.mode },
@@ -43,6 +57,22 @@ export function clientsCommand(): Command {
         context.api.call((client) => client.GET('/v1/clients', { params: { query } })),
       );
       context.output.list(items, CLIENT_COLUMNS, 'No clients.');
+    }),
+  );
+
+  withExamples(
+    withListOptions(
+      clients
+        .command('behind')
+        .description('list the clients that have not confirmed their current keys, with when each was last seen'),
+    ),
+    ['e4c2 clients behind', 'e4c2 clients behind --all --json'],
+  ).action(
+    action(async (context, options: ListOptions) => {
+      const items = await listAll(options, (query) =>
+        context.api.call((client) => client.GET('/v1/devices-behind', { params: { query } })),
+      );
+      context.output.list(items, BEHIND_COLUMNS, 'No client is behind.');
     }),
   );
 

@@ -1,6 +1,7 @@
 /**
  * `e4c2 factory batch ...`: factory batches (platform key, profile `platform`): register a batch of devices with
- * their keys and print its claim codes as labels, follow how many were claimed, delete an unclaimed device.
+ * their keys (in calls of 100: cli/factory/createFactoryBatch.ts) or add devices to one, and print the claim codes as
+ * labels, follow how many were claimed, delete an unclaimed device.
  * Tenants claim devices with `e4c2 clients claim --code -`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -8,7 +9,7 @@ import type { Schemas } from '../api/Api.js';
 import { type ListOptions, listAll, withListOptions } from '../api/listAll.js';
 import { action } from '../CliContext.js';
 import { usageError } from '../CliError.js';
-import { type CreateBatchOptions, createFactoryBatch, MAX_BATCH_DEVICES } from '../factory/createFactoryBatch.js';
+import { type CreateBatchOptions, createFactoryBatch, MAX_FILE_DEVICES } from '../factory/createFactoryBatch.js';
 import { clientRef } from '../ids/refs.js';
 import type { Column } from '../output/formatTable.js';
 import { withExamples } from './withExamples.js';
@@ -44,8 +45,8 @@ function batchIdOf(value: string): string {
 
 function deviceCount(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_BATCH_DEVICES) {
-    throw new InvalidArgumentError(`a whole number from 1 to ${MAX_BATCH_DEVICES}`);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_FILE_DEVICES) {
+    throw new InvalidArgumentError(`a whole number from 1 to ${MAX_FILE_DEVICES}`);
   }
   return n;
 }
@@ -62,7 +63,10 @@ export function factoryCommand(): Command {
   withExamples(
     batch
       .command('create')
-      .description('register a batch; its claim codes (shown once) go to --codes and, with --labels, a label sheet')
+      .description(
+        'register a batch (any size: sent 100 devices a call); its claim codes (shown once) go to --codes and, with ' +
+          '--labels, a label sheet',
+      )
       .requiredOption('--name <name>', 'a name for people (a production run)')
       .option('--file <devices.csv>', 'the devices: a CSV with the columns name and key or publicKey (base64)')
       .addOption(
@@ -78,6 +82,25 @@ export function factoryCommand(): Command {
       'e4c2 --profile platform factory batch create --name run-8 --generate 100 --prefix sensor- --keys-out keys.csv --codes codes.csv --labels labels.png',
     ],
   ).action(action((context, options: CreateBatchOptions) => createFactoryBatch(context, options)));
+
+  withExamples(
+    batch
+      .command('append')
+      .description(
+        'add devices to a batch (sent 100 a call); the codes of those added go to --codes (devices the batch holds ' +
+          'already get none: a code is shown once)',
+      )
+      .argument('<id>', BATCH_ID)
+      .requiredOption('--file <devices.csv>', 'the devices: a CSV with the columns name and key or publicKey (base64)')
+      .requiredOption('--codes <file>', 'where the claim codes go (name,id,code; 0600)')
+      .option('--labels <file>', 'a label sheet of QR codes: .svg (with names and codes) or .png (A4 pages); 0600')
+      .option('--force', 'replace the codes and labels files if they exist (refused otherwise)'),
+    ['e4c2 --profile platform factory batch append 0123456789abcdef --file more-devices.csv --codes more-codes.csv'],
+  ).action(
+    action((context, value: string, options: Omit<CreateBatchOptions, 'batchId'>) =>
+      createFactoryBatch(context, { ...options, batchId: batchIdOf(value) }),
+    ),
+  );
 
   withExamples(withListOptions(batch.command('list').alias('ls').description('list the batches, with their counts')), [
     'e4c2 --profile platform factory batch list',

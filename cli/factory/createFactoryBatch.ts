@@ -1,13 +1,17 @@
 /**
- * `e4c2 factory batch create`: the devices from a CSV file (or generated, their keys written to a 0600 file for the
- * flashing station before anything is sent), registered as one batch; the claim codes the API shows once written to
- * a 0600 CSV file (name,id,code) and, with --labels, to a 0600 label sheet (SVG or PNG by its extension). Every
- * file is reserved (reservePrivateFile.ts) before the API is called: one that cannot be made, or exists without
- * --force, stops the command before anything is registered. Should a write still fail after the call, the answer
- * (the codes) goes to stdout as JSON, the last copy of them.
+ * `e4c2 factory batch create` and `append`: the devices from a CSV file (or generated, their keys written to a 0600
+ * file for the flashing station before anything is sent), registered as one batch (or added to one) in calls of
+ * {@link DEVICES_PER_CALL} (the API's limit a call: the first creates the batch, the others append to it), with a
+ * progress bar on a terminal; the claim codes the API shows once, of every call, written to one 0600 CSV file
+ * (name,id,code) and, with --labels, to a 0600 label sheet (SVG or PNG by its extension). Every file is reserved
+ * (reservePrivateFile.ts) before the API is called: one that cannot be made, or exists without --force, stops the
+ * command before anything is registered. A call that fails after others succeeded still writes the codes received
+ * (and says which batch holds how many: `append` the rest, devices the batch holds are answered without a code);
+ * should a write fail, the codes go to stdout as JSON, the last copy of them.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { progressBar } from '../bulk/progressBar.js';
 import type { CliContext } from '../CliContext.js';
 import { CliError, usageError } from '../CliError.js';
 import { ExitCode } from '../ExitCode.js';
@@ -16,11 +20,16 @@ import { labelSheetPng, labelSheetSvg } from './labelSheet.js';
 import { type FactoryDeviceRow, readFactoryCsv } from './readFactoryCsv.js';
 import { type ReservedPrivateFile, reservePrivateFile } from './reservePrivateFile.js';
 
-/** The API's limit per batch (its maxItems in docs/openapi.json: test/cli/factory.test.ts checks they agree). */
-export const MAX_BATCH_DEVICES = 500;
+/** The API's limit per call (its maxItems in docs/openapi.json: test/cli/factory.test.ts checks they agree). */
+export const DEVICES_PER_CALL = 100;
+/** Devices of one file (or --generate): all their codes are held in memory and written to one file. */
+export const MAX_FILE_DEVICES = 100_000;
 
 export interface CreateBatchOptions {
-  name: string;
+  /** The new batch's name (create). */
+  name?: string;
+  /** The batch to append to (append). */
+  batchId?: string;
   file?: string;
   generate?: number;
   prefix?: string;
@@ -56,8 +65,8 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
     }
     devices = readFactoryCsv(text);
   }
-  if (devices.length < 1 || devices.length > MAX_BATCH_DEVICES) {
-    throw usageError(`a batch has 1 to ${MAX_BATCH_DEVICES} devices (${devices.length} given): split the file`);
+  if (devices.length < 1 || devices.length > MAX_FILE_DEVICES) {
+    throw usageError(`a file has 1 to ${MAX_FILE_DEVICES} devices (${devices.length} given): split it`);
   }
   const files: ReservedPrivateFile[] = [];
   const reserve = (path: string, option: string) => {
@@ -73,9 +82,7 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
       const rows = devices.map((device) => `${csvField(device.name)},${'key' in device ? device.key : ''}`);
       keysOut.write(`name,key\n${rows.join('\n')}\n`);
     }
-    const registered = await context.api.call((client) =>
-      client.POST('/v1/factory-batches', { body: { name: options.name, devices } }),
-    );
+    const registered = await registerInCalls(context, options, devices);
     try {
       const rows = registered.devices.map((device) => `${csvField(device.name)},${device.id},${device.code}`);
       codes.write(`name,id,code\n${rows.join('\n')}\n`);
@@ -92,6 +99,22 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
         ExitCode.Refused,
       );
     }
+    if (registered.existing.length > 0) {
+      context.output.note(
+        `${registered.existing.length} device(s) the batch held already have no code here (shown once, when ` +
+          `added): ${registered.existing.slice(0, 5).join(', ')}${registered.existing.length > 5 ? ', ...' : ''}`,
+      );
+    }
+    if (registered.failure) {
+      const { batch } = registered;
+      throw new CliError(
+        `the batch ${batch.id} holds ${registered.devices.length + registered.existing.length} of the ` +
+          `${devices.length} devices (their codes are in ${options.codes}): ${registered.failure.message}; add the ` +
+          `others with: e4c2 factory batch append ${batch.id} --file <the rest> --codes <another file>`,
+        registered.failure instanceof CliError ? registered.failure.exitCode : ExitCode.Refused,
+        registered.failure instanceof CliError ? registered.failure.code : undefined,
+      );
+    }
     context.output.record(registered.batch);
   } finally {
     for (const file of files) file.discard();
@@ -101,4 +124,55 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
       `${options.labels === undefined ? '' : ` and ${options.labels} (0600)`}. Only their hashes are stored.`,
   );
   if (options.keysOut !== undefined) context.output.note(`The generated keys are in ${options.keysOut} (0600).`);
+}
+
+type Batch = { readonly id: string } & Record<string, unknown>;
+
+/**
+ * The devices sent {@link DEVICES_PER_CALL} a call: the first call creates the batch (unless appending), the others
+ * append. A call that fails after one succeeded ends the loop: what came back is returned with the `failure`.
+ */
+async function registerInCalls(context: CliContext, options: CreateBatchOptions, devices: readonly FactoryDeviceRow[]) {
+  const coded: { name: string; id: string; code: string }[] = [];
+  const existing: string[] = [];
+  let batch: Batch | undefined;
+  let failure: Error | undefined;
+  const progress = progressBar(devices.length, options.batchId === undefined ? 'Registering' : 'Appending');
+  try {
+    for (let start = 0; start < devices.length; start += DEVICES_PER_CALL) {
+      const part = devices.slice(start, start + DEVICES_PER_CALL);
+      const batchId = batch?.id ?? options.batchId;
+      try {
+        if (batchId === undefined) {
+          const created = await context.api.call((client) =>
+            client.POST('/v1/factory-batches', { body: { name: options.name!, devices: part } }),
+          );
+          batch = created.batch;
+          coded.push(...created.devices);
+        } else {
+          const added = await context.api.call(
+            (client) =>
+              client.POST('/v1/factory-batches/{batchId}/devices', {
+                params: { path: { batchId } },
+                body: { devices: part },
+              }),
+            { notFound: `no factory batch ${batchId}` },
+          );
+          batch = added.batch;
+          for (const device of added.devices) {
+            if (device.code === undefined) existing.push(device.name);
+            else coded.push({ name: device.name, id: device.id, code: device.code });
+          }
+        }
+      } catch (error) {
+        if (batch === undefined) throw error;
+        failure = error as Error;
+        break;
+      }
+      progress.tick(part.length);
+    }
+  } finally {
+    progress.stop();
+  }
+  return { batch: batch!, devices: coded, existing, failure };
 }

@@ -12,13 +12,13 @@ import { PRINCIPAL_SCOPES, scopeGrants } from '../../shared/c2/apiKeys/ApiKeySco
 import type { C2Deps } from '../../shared/c2/C2Deps.js';
 import { C2Error, C2ErrorCode } from '../../shared/c2/errors.js';
 import { type RequestRateLimiter, requestRateLimiter } from '../../shared/c2/limits/requestRateLimiter.js';
-import type { Principal, PrincipalScope } from '../../shared/c2/ports.js';
+import type { Principal } from '../../shared/c2/ports.js';
 import type { C2DepsFor } from '../C2DepsFor.js';
 import { ApiError, HttpErrorCode } from './ApiError.js';
 import { type ApiLogger, consoleApiLogger } from './ApiLogger.js';
 import type { Authenticator } from './Authenticator.js';
 import { bearerApiKeyAuthenticator } from './bearerApiKeyAuthenticator.js';
-import type { ApiRoute } from './defineRoute.js';
+import type { ApiRoute, RouteScope } from './defineRoute.js';
 import { describeError } from './describeError.js';
 import { errorResponse } from './errorResponse.js';
 import { jsonLinesResponse } from './jsonLinesResponse.js';
@@ -153,10 +153,11 @@ function nextLink(event: Event, next: string): string {
  * reason, so that a caller cannot tell a revoked key from an unknown one), 403 TENANT_SUSPENDED for a key of a
  * suspended tenant (or one being deleted), 429 RATE_LIMITED once its tenant's requests of the minute are spent (every
  * authenticated request of an active tenant counts, refused or not; the platform's are not counted), 403 FORBIDDEN
- * when its scope does not grant the route's (a platform key grants only platform routes, a tenant key none of them).
+ * when its scope does not grant the route's (a platform key grants only platform routes, a tenant key none of them;
+ * a route of scope `any` takes every valid key).
  */
 async function authorize(
-  scope: PrincipalScope,
+  scope: RouteScope,
   { authenticate, limitRate, onRateLimited }: Gate,
   event: Event,
 ): Promise<Principal> {
@@ -179,7 +180,7 @@ async function authorize(
       { 'retry-after': String(rate.retryAfterSeconds) },
     );
   }
-  if (!scopeGrants(principal.scope, scope)) {
+  if (scope !== 'any' && !scopeGrants(principal.scope, scope)) {
     const granting = PRINCIPAL_SCOPES.filter((held) => scopeGrants(held, scope)).join(' or ');
     throw new ApiError(
       HttpErrorCode.Forbidden,

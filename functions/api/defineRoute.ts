@@ -10,6 +10,9 @@ import type { Principal, PrincipalScope } from '../../shared/c2/ports.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** What a route needs: a scope its caller's key must grant, or `any`: a valid key of any scope (platform too). */
+export type RouteScope = PrincipalScope | 'any';
+
 type Schema = z.ZodType | undefined;
 type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -58,8 +61,8 @@ interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, R exte
 
 export interface AuthenticatedRouteSpec<P extends Schema, Q extends Schema, B extends Schema, R extends z.ZodType>
   extends RouteSpec<P, Q, B, R> {
-  /** The scope a key must hold (or be granted by its own: see shared/c2/apiKeys/ApiKeyScope.ts). */
-  readonly scope: PrincipalScope;
+  /** The scope a key must hold (or be granted by its own: see shared/c2/apiKeys/ApiKeyScope.ts), or `any`. */
+  readonly scope: RouteScope;
   run(deps: C2Deps, caller: Principal, request: RouteRequest<P, Q, B>): Promise<z.input<R>>;
 }
 
@@ -78,7 +81,7 @@ export interface ApiRoute {
   readonly startsOperation?: boolean;
   readonly jsonLines?: boolean;
   /** What a caller's key must grant; `public`: no key needed. */
-  readonly scope: PrincipalScope | 'public';
+  readonly scope: RouteScope | 'public';
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;

@@ -168,6 +168,11 @@ export interface ClientStore {
   getClientsById(tenantId: string, ids: readonly Uint8Array[]): Promise<ClientRecord[]>;
   /** Clients in E4 id order (by the hex of SHA3-256(name)[0:16]). */
   listClients(tenantId: string, page: PageRequest): Promise<Page<ClientRecord>>;
+  /**
+   * The clients whose name starts with `prefix`, in E4 id order. No key sorts clients by name: the tenant's clients
+   * are read in id order and filtered, so a page may be short (even empty) while its cursor says more may follow.
+   */
+  findClientsByNamePrefix(tenantId: string, prefix: string, page: PageRequest): Promise<Page<ClientRecord>>;
   countClients(tenantId: string): Promise<number>;
   /**
    * Stores a pending identity key if the stored version is still `expectedVersion` and none is pending (else
@@ -191,6 +196,15 @@ export interface ClientStore {
   recordClientSeen(tenantId: string, name: string, at: string): Promise<void>;
   /** NOT_FOUND when there is no such client. */
   deleteClient(tenantId: string, name: string): Promise<void>;
+  /**
+   * The clients holding a pending identity key whose E4 id (lowercase hex) sorts after `afterClientId` (from the
+   * first without it) and not after `throughClientId` (to the last without it), in id order: a filtered read of
+   * the tenant's clients in that window.
+   */
+  listClientsWithPendingKey(
+    tenantId: string,
+    window: { readonly afterClientId?: string; readonly throughClientId?: string },
+  ): Promise<ClientRecord[]>;
   /** The records of those names that exist, in the order given (fan-out reads them in batches of up to 100). */
   getClients(tenantId: string, names: readonly string[]): Promise<ClientRecord[]>;
 }
@@ -242,6 +256,8 @@ export interface TopicStore {
   getTopicByHash(tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined>;
   /** Topics in topic hash order (by the hex of SHA3-256(topic)[0:16]). */
   listTopics(tenantId: string, page: PageRequest): Promise<Page<TopicRecord>>;
+  /** The topics that start with `prefix`, in topic hash order: filtered as {@link ClientStore.findClientsByNamePrefix}. */
+  findTopicsByPrefix(tenantId: string, prefix: string, page: PageRequest): Promise<Page<TopicRecord>>;
   countTopics(tenantId: string): Promise<number>;
   /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
   updateTopicKey(tenantId: string, topic: string, update: TopicKeyUpdate): Promise<void>;
@@ -314,6 +330,15 @@ export interface LinkStore {
   recordLinkConfirmed(tenantId: string, topic: string, clientName: string, confirmed: LinkConfirmation): Promise<void>;
   countClientsOfTopic(tenantId: string, topic: string): Promise<number>;
   countTopicsOfClient(tenantId: string, clientName: string): Promise<number>;
+  /**
+   * The links of every client of the tenant whose E4 id (lowercase hex) sorts after `afterClientId` (from the first
+   * without it), in client id order then topic hash order, with what each confirmed: at most `limit` (1..100) links,
+   * `more` when others follow (the last client's links may go on).
+   */
+  listLinksAfterClient(
+    tenantId: string,
+    request: { readonly afterClientId?: string; readonly limit: number },
+  ): Promise<{ readonly links: LinkRecord[]; readonly more: boolean }>;
 }
 
 /**

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BATCH_DEVICES as CLI_MAX_BATCH_DEVICES } from '../../cli/factory/createFactoryBatch.js';
+import { DEVICES_PER_CALL } from '../../cli/factory/createFactoryBatch.js';
 import { MAX_BATCH_DEVICES } from '../../shared/c2/factory/registerFactoryBatch.js';
 import { randomKey, toBase64 } from '../../shared/e4/index.js';
 import { type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
@@ -185,6 +185,51 @@ describe('e4c2 factory batch', () => {
     expect(jsQR(crop, width, height)?.data).toBe(codes[0]!.code);
   });
 
+  it('registers 250 devices in calls of 100 with every code in one file; append adds more, codes only for new ones', async () => {
+    // Prepare
+    const codesFile = join(c2.dir, 'many-codes.csv');
+    const keysFile = join(c2.dir, 'many-keys.csv');
+    const moreFile = join(c2.dir, 'more-devices.csv');
+    const moreCodes = join(c2.dir, 'more-codes.csv');
+
+    // Act
+    const created = await e4c2(
+      ['factory', 'batch', 'create', '--name', 'run 250', '--generate', '250', '--prefix', 'many-', '--json'].concat([
+        '--keys-out',
+        keysFile,
+        '--codes',
+        codesFile,
+      ]),
+      platform,
+    );
+    const batch = created.json<Batch>();
+    const codes = codesOf(codesFile);
+    const keys = readFileSync(keysFile, 'utf8').trim().split('\n').slice(1);
+    writeFileSync(moreFile, `name,key\n${keys.slice(248).join('\n')}\nmany-extra,${toBase64(randomKey())}\n`);
+    const appended = await e4c2(
+      ['factory', 'batch', 'append', batch.id, '--file', moreFile, '--codes', moreCodes, '--json'],
+      platform,
+    );
+    const shown = (await e4c2(['factory', 'batch', 'get', batch.id, '--json'], platform)).json<Batch>();
+    const noBatch = await e4c2(
+      ['factory', 'batch', 'append', 'ffffffffffffffff', '--file', moreFile, '--codes', join(c2.dir, 'none.csv')],
+      platform,
+    );
+
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    expect(batch.devices).toBe(250);
+    expect(codes).toHaveLength(250);
+    expect(new Set(codes.map((c) => c.code)).size).toBe(250);
+    expect(codes.map((c) => c.name)).toEqual(keys.map((line) => line.split(',')[0]));
+    expect(appended.code, appended.stderr).toBe(0);
+    expect(appended.stderr).toContain('2 device(s) the batch held already have no code here');
+    expect(codesOf(moreCodes).map((c) => c.name)).toEqual(['many-extra']);
+    expect(shown).toMatchObject({ devices: 251, unclaimed: 251 });
+    expect(noBatch.code).toBe(4);
+    expect(noBatch.stderr).toContain('no factory batch ffffffffffffffff');
+  });
+
   it('refuses bad usage: no devices, a bad CSV, a labels file of another kind', async () => {
     const codesFile = join(c2.dir, 'never.csv');
     const none = await e4c2(['factory', 'batch', 'create', '--name', 'x', '--codes', codesFile], platform);
@@ -258,10 +303,12 @@ describe('e4c2 factory batch', () => {
     expect(readFileSync(labelsFile, 'utf8')).toContain('files-1');
   });
 
-  it("limits a batch as the API does (docs/openapi.json's maxItems)", () => {
+  it("sends as many devices a call as the API takes (docs/openapi.json's maxItems)", () => {
     const openapi = JSON.parse(readFileSync('docs/openapi.json', 'utf8'));
     const body = openapi.paths['/v1/factory-batches'].post.requestBody.content['application/json'].schema;
+    const append = openapi.paths['/v1/factory-batches/{batchId}/devices'].post.requestBody.content['application/json'];
     expect(body.properties.devices.maxItems).toBe(MAX_BATCH_DEVICES);
-    expect(CLI_MAX_BATCH_DEVICES).toBe(MAX_BATCH_DEVICES);
+    expect(append.schema.properties.devices.maxItems).toBe(MAX_BATCH_DEVICES);
+    expect(DEVICES_PER_CALL).toBe(MAX_BATCH_DEVICES);
   });
 });

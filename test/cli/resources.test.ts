@@ -213,3 +213,29 @@ describe('e4c2 clients, topics and links', () => {
     SLOW,
   );
 });
+
+describe('e4c2 whoami and clients behind', () => {
+  it(
+    'shows the key in use (admin of the local tenant), and the clients behind: one on a topic it never confirmed',
+    async () => {
+      // Prepare: a client linked to a topic, its device never connected
+      await json(['clients', 'create', 'behind-1']);
+      await json(['topics', 'create', 'behind/topic']);
+      expect((await run(['topics', 'link', 'behind/topic', 'behind-1'])).code).toBe(0);
+
+      // Act
+      const me = await json<{ scope: string; keyId: string; tenantId: string }>(['whoami']);
+      const behind = await json<{ name: string; topics: { topic: string }[] }[]>(['clients', 'behind', '--all']);
+      const table = await run(['clients', 'behind']);
+
+      // Assess
+      expect(me.scope).toBe('admin');
+      expect(me.keyId).toMatch(/^[0-9a-f]{16}$/);
+      expect(me).not.toHaveProperty('secretHash');
+      expect(behind.find((item) => item.name === 'behind-1')?.topics.map((t) => t.topic)).toEqual(['behind/topic']);
+      expect(table.code).toBe(0);
+      expect(table.stdout).toContain('behind/topic v1');
+    },
+    SLOW,
+  );
+});

@@ -196,6 +196,37 @@ export function keyStoreContract(
       expect(await store.countClients('tenant-a')).toBe(25);
     });
 
+    it('finds the clients and topics whose names start with a prefix, page by page, in id (hash) order, in their tenant only', async () => {
+      // Prepare: 30 clients and topics, 12 of each under "line-1/", others around them, and another tenant's
+      const store = await build();
+      const names = [
+        ...Array.from({ length: 12 }, (_, i) => `line-1/dev-${i}`),
+        ...Array.from({ length: 15 }, (_, i) => `line-2/dev-${i}`),
+        'line-1',
+        'line-10/x',
+        'LINE-1/upper',
+      ];
+      await inParallel(names, async (n) => {
+        await store.createClient(clientRecord(n));
+        await store.createTopic(topicRecord(n));
+      });
+      await store.createClient(clientRecord('line-1/other-tenant', { tenantId: 'tenant-b' }));
+
+      // Act
+      const clients = await readAll((cursor) => store.findClientsByNamePrefix('tenant-a', 'line-1/', page(5, cursor)));
+      const topics = await readAll((cursor) => store.findTopicsByPrefix('tenant-a', 'line-1/', page(5, cursor)));
+      const wider = await readAll((cursor) => store.findClientsByNamePrefix('tenant-a', 'line-1', page(100, cursor)));
+      const none = await readAll((cursor) => store.findTopicsByPrefix('tenant-a', 'line-3', page(10, cursor)));
+
+      // Assess
+      const expected = names.filter((n) => n.startsWith('line-1/'));
+      expect(clients.items.map((c) => c.name)).toEqual(inIdOrder(expected));
+      expect(topics.items.map((t) => t.topic)).toEqual(inHashOrder(expected));
+      expect(clients.items.every((c) => c.tenantId === 'tenant-a')).toBe(true);
+      expect(wider.items.map((c) => c.name).sort()).toEqual([...expected, 'line-1', 'line-10/x'].sort());
+      expect(none.items).toEqual([]);
+    });
+
     it("refuses a cursor it did not issue, or another tenant's (INVALID_CURSOR)", async () => {
       const store = await build();
       for (let i = 0; i < 3; i++) await store.createClient(clientRecord(`device-${i}`));
@@ -900,6 +931,66 @@ export function keyStoreContract(
         expect(await store.getLink('tenant-a', 't', 'gone')).toBeUndefined();
         expect(await store.countClientsOfTopic('tenant-a', 't')).toBe(1);
         expect(await store.listLinksOfClient('tenant-a', 'gone', { limit: 10 })).toEqual({ items: [] });
+      });
+
+      it('lists the links of every client after a client id, in client id then topic hash order, 100 at most a read', async () => {
+        // Prepare: 4 clients on 3 topics (12 links), one confirmed, and another tenant's link
+        const store = await build();
+        const clients = ['lc-1', 'lc-2', 'lc-3', 'lc-4'];
+        const topics = ['lt-1', 'lt-2', 'lt-3'];
+        await inParallel(
+          clients.flatMap((clientName) => topics.map((topic) => ({ clientName, topic }))),
+          (ends) => store.putLink(linkRecord(ends.topic, ends.clientName)),
+        );
+        await store.putLink(linkRecord('lt-1', 'lc-1', { tenantId: 'tenant-b' }));
+        await store.recordLinkConfirmed('tenant-a', 'lt-2', 'lc-3', { keyVersion: 4, at: '2026-12-01T00:00:00.000Z' });
+        const ordered = inIdOrder(clients);
+
+        // Act
+        const all = await store.listLinksAfterClient('tenant-a', { limit: 100 });
+        const firstFive = await store.listLinksAfterClient('tenant-a', { limit: 5 });
+        const afterSecond = await store.listLinksAfterClient('tenant-a', {
+          afterClientId: bytesToHex(hashIdAlias(ordered[1]!)),
+          limit: 100,
+        });
+
+        // Assess
+        const expected = ordered.flatMap((clientName) => inHashOrder(topics).map((topic) => ({ clientName, topic })));
+        const ends = (links: readonly { clientName: string; topic: string }[]) =>
+          links.map(({ clientName, topic }) => ({ clientName, topic }));
+        expect(ends(all.links)).toEqual(expected);
+        expect(all.more).toBe(false);
+        expect(all.links.find((l) => l.clientName === 'lc-3' && l.topic === 'lt-2')?.confirmed?.keyVersion).toBe(4);
+        expect(ends(firstFive.links)).toEqual(expected.slice(0, 5));
+        expect(firstFive.more).toBe(true);
+        expect(ends(afterSecond.links)).toEqual(expected.slice(6));
+      });
+
+      it('lists the clients holding a pending identity key within a window of client ids', async () => {
+        // Prepare: 6 clients, 3 with a pending key
+        const store = await build();
+        const names = ['pk-1', 'pk-2', 'pk-3', 'pk-4', 'pk-5', 'pk-6'];
+        await inParallel(names, (n) => store.createClient(clientRecord(n)));
+        const pending = ['pk-2', 'pk-4', 'pk-6'];
+        await inParallel(pending, (n) =>
+          store.setClientPendingKey('tenant-a', n, { wrappedKey: new Uint8Array(40).fill(1), keyVersion: 2 }, 1),
+        );
+        const ordered = inIdOrder(names);
+        const hex = (name: string) => bytesToHex(hashIdAlias(name));
+
+        // Act
+        const all = await store.listClientsWithPendingKey('tenant-a', {});
+        const window = await store.listClientsWithPendingKey('tenant-a', {
+          afterClientId: hex(ordered[0]!),
+          throughClientId: hex(ordered[3]!),
+        });
+        const other = await store.listClientsWithPendingKey('tenant-b', {});
+
+        // Assess
+        expect(all.map((c) => c.name)).toEqual(inIdOrder(pending));
+        expect(all[0]?.pending?.keyVersion).toBe(2);
+        expect(window.map((c) => c.name)).toEqual(ordered.slice(1, 4).filter((n) => pending.includes(n)));
+        expect(other).toEqual([]);
       });
 
       it('deletes a link from both sides; deleting it again, or one never made, is no error', async () => {

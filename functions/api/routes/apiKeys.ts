@@ -1,20 +1,33 @@
-/** The tenant's API keys (admin scope only): create, list, read, rotate, revoke. */
+/** The tenant's API keys (admin scope only): create, list, read, rotate, revoke; and the caller's own (any key). */
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import { getApiKey } from '../../../shared/c2/apiKeys/getApiKey.js';
 import { listApiKeys } from '../../../shared/c2/apiKeys/listApiKeys.js';
 import { revokeApiKey } from '../../../shared/c2/apiKeys/revokeApiKey.js';
 import { rotateApiKey } from '../../../shared/c2/apiKeys/rotateApiKey.js';
+import { whoAmI } from '../../../shared/c2/apiKeys/whoAmI.js';
 import {
   ApiKeyIdParamsSchema,
   ApiKeyPageSchema,
   ApiKeyViewSchema,
   CreateApiKeyBodySchema,
   CreatedApiKeySchema,
+  WhoAmISchema,
 } from '../../../shared/c2/schemas/apiKeys.js';
 import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
 import { type ApiRoute, defineRoute } from '../defineRoute.js';
 
 export const apiKeyRoutes: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/whoami',
+    scope: 'any',
+    operationId: 'whoAmI',
+    summary:
+      'The calling key: its tenant, key id, scope, name and times (never its secret or hash). Any valid key may ask, ' +
+      'enrol and platform keys too.',
+    response: WhoAmISchema,
+    run: (deps, caller) => whoAmI(deps, caller),
+  }),
   defineRoute({
     method: 'POST',
     path: '/v1/keys/api',

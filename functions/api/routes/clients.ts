@@ -8,7 +8,7 @@ import { createClients, MAX_BATCH_CLIENTS, MAX_BATCH_PASSWORDS } from '../../../
 import { deleteClient, resetClient } from '../../../shared/c2/clients/deleteClient.js';
 import { reissueMqttCredentials } from '../../../shared/c2/clients/mqttCredentials.js';
 import { newClientKey } from '../../../shared/c2/clients/newClientKey.js';
-import { getClient, listClients } from '../../../shared/c2/clients/readClients.js';
+import { findClients, getClient, listClients } from '../../../shared/c2/clients/readClients.js';
 import { resyncClient } from '../../../shared/c2/clients/resyncClient.js';
 import { countTopicsOfClient, listTopicsOfClient } from '../../../shared/c2/links/readLinks.js';
 import { operationView } from '../../../shared/c2/operations/OperationView.js';
@@ -108,13 +108,14 @@ export const clientRoutes: readonly ApiRoute[] = [
     operationId: 'listClients',
     summary:
       'Clients in id order (the hex of their E4 ids), a page at a time; with name, the client of that name (a page ' +
-      'of zero or one).',
+      'of zero or one); with namePrefix, those whose name starts with it (a page may be short: follow the cursor).',
     query: ClientListQuerySchema,
     response: ClientPageSchema,
-    run: (deps, caller, { query }) =>
-      query.name === undefined
-        ? listClients(deps, caller, query)
-        : lookupPage(() => getClient(deps, caller, query.name!)),
+    run: (deps, caller, { query }) => {
+      if (query.name !== undefined) return lookupPage(() => getClient(deps, caller, query.name!));
+      if (query.namePrefix !== undefined) return findClients(deps, caller, query.namePrefix, query);
+      return listClients(deps, caller, query);
+    },
   }),
   defineRoute({
     method: 'GET',

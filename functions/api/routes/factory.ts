@@ -1,10 +1,12 @@
 /**
  * Factory batches (pre-keying in a trusted environment): the platform operator, as the manufacturer, registers a
- * batch of devices with their keys and gets a claim code per device (shown once, for its label); lists and reads
- * batches (counts, never codes or keys) and their devices; deletes an unclaimed device. Tenants claim devices with
- * POST /v1/claims (routes/claims.ts).
+ * batch of devices with their keys and gets a claim code per device (shown once, for its label), appends more to it
+ * a call at a time; lists and reads batches (counts, never codes or keys) and their devices; deletes an unclaimed
+ * device. Tenants claim devices with POST /v1/claims (routes/claims.ts).
  */
+import { appendFactoryDevices } from '../../../shared/c2/factory/appendFactoryDevices.js';
 import { deleteFactoryDevice } from '../../../shared/c2/factory/deleteFactoryDevice.js';
+import { MAX_BATCH_DEVICES } from '../../../shared/c2/factory/factoryDevices.js';
 import {
   getFactoryBatch,
   listFactoryBatches,
@@ -13,6 +15,8 @@ import {
 import { registerFactoryBatch } from '../../../shared/c2/factory/registerFactoryBatch.js';
 import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
 import {
+  AppendedFactoryDevicesSchema,
+  AppendFactoryDevicesBodySchema,
   DeletedFactoryDeviceSchema,
   FactoryBatchIdParamsSchema,
   FactoryBatchPageSchema,
@@ -32,9 +36,10 @@ export const factoryRoutes: readonly ApiRoute[] = [
     scope: 'platform',
     operationId: 'registerFactoryBatch',
     summary:
-      'Register a batch of factory devices (at most 500: a name and a 32-byte key or Ed25519 public key each), ' +
-      'owned by no tenant until claimed; their names are reserved meanwhile. The answer gives each device its claim ' +
-      'code, shown once. 409 ALREADY_EXISTS when a name is not available.',
+      `Register a batch of factory devices (at most ${MAX_BATCH_DEVICES} a call: a name and a 32-byte key or Ed25519 ` +
+      'public key each; append more with POST /v1/factory-batches/{batchId}/devices), owned by no tenant until ' +
+      'claimed; their names are reserved meanwhile. The answer gives each device its claim code, shown once. 409 ' +
+      'ALREADY_EXISTS when a name is not available.',
     status: 201,
     body: RegisterFactoryBatchBodySchema,
     response: RegisteredFactoryBatchSchema,
@@ -72,6 +77,21 @@ export const factoryRoutes: readonly ApiRoute[] = [
     query: PageQuerySchema,
     response: FactoryDevicePageSchema,
     run: (deps, _caller, { params, query }) => listFactoryDevices(deps, params.batchId, query),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/factory-batches/{batchId}/devices',
+    scope: 'platform',
+    operationId: 'appendFactoryDevices',
+    summary:
+      `Add devices to a batch (at most ${MAX_BATCH_DEVICES} a call), so that a batch of thousands is registered in ` +
+      'calls. Idempotent per device: one the batch holds already is answered `exists` without a code (codes are ' +
+      'shown once, by the call that wrote the device); the others `created` with their code. 409 ALREADY_EXISTS ' +
+      'when a name is held by a tenant or another batch (nothing written).',
+    params: FactoryBatchIdParamsSchema,
+    body: AppendFactoryDevicesBodySchema,
+    response: AppendedFactoryDevicesSchema,
+    run: (deps, caller, { params, body }) => appendFactoryDevices(deps, caller, params.batchId, body),
   }),
   defineRoute({
     method: 'DELETE',

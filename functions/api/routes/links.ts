@@ -1,12 +1,21 @@
-/** Links: put a client on a topic (it gets the key) or take it off (the others get a new key unless rekey=false). */
+/**
+ * Links: put a client on a topic (it gets the key) or take it off (the others get a new key unless rekey=false); the
+ * devices behind on their keys, fleet-wide.
+ */
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
+import { listDevicesBehind } from '../../../shared/c2/links/listDevicesBehind.js';
 import { unlinkClient } from '../../../shared/c2/links/unlinkClient.js';
 import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import type { Caller } from '../../../shared/c2/ports.js';
 import { clientNameOfId, topicOfHash } from '../../../shared/c2/resolveIds.js';
-import { RekeyQuerySchema } from '../../../shared/c2/schemas/common.js';
-import { LinkParamsSchema, LinkResultSchema, UnlinkResultSchema } from '../../../shared/c2/schemas/links.js';
+import { PageQuerySchema, RekeyQuerySchema } from '../../../shared/c2/schemas/common.js';
+import {
+  DevicesBehindPageSchema,
+  LinkParamsSchema,
+  LinkResultSchema,
+  UnlinkResultSchema,
+} from '../../../shared/c2/schemas/links.js';
 import { type ApiRoute, defineRoute } from '../defineRoute.js';
 
 async function endsOf(deps: C2Deps, caller: Caller, params: { topicHash: string; clientId: string }) {
@@ -16,6 +25,20 @@ async function endsOf(deps: C2Deps, caller: Caller, params: { topicHash: string;
 }
 
 export const linkRoutes: readonly ApiRoute[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/v1/devices-behind',
+    scope: 'read-only',
+    operationId: 'listDevicesBehind',
+    summary:
+      'The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, ' +
+      'or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client ' +
+      "id order, a page at a time. A page reads the tenant's topics and up to 1,000 links: it may be short, even " +
+      'empty, while a cursor says more may follow. Devices that send no receipts (e4go) stay listed.',
+    query: PageQuerySchema,
+    response: DevicesBehindPageSchema,
+    run: (deps, caller, { query }) => listDevicesBehind(deps, caller, query),
+  }),
   defineRoute({
     method: 'PUT',
     path: '/v1/topics/{topicHash}/clients/{clientId}',

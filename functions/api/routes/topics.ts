@@ -20,7 +20,7 @@ import {
 } from '../../../shared/c2/schemas/topics.js';
 import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { deleteTopic } from '../../../shared/c2/topics/deleteTopic.js';
-import { getTopic, listTopics } from '../../../shared/c2/topics/readTopics.js';
+import { findTopics, getTopic, listTopics } from '../../../shared/c2/topics/readTopics.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { bytesToHex, hashIdAlias } from '../../../shared/e4/index.js';
 import { type ApiRoute, defineRoute } from '../defineRoute.js';
@@ -44,13 +44,14 @@ export const topicRoutes: readonly ApiRoute[] = [
     operationId: 'listTopics',
     summary:
       'Topics in hash order (the hex of their E4 hashes), a page at a time; with topic, that topic (a page of zero ' +
-      'or one).',
+      'or one); with namePrefix, those that start with it (a page may be short: follow the cursor).',
     query: TopicListQuerySchema,
     response: TopicPageSchema,
-    run: (deps, caller, { query }) =>
-      query.topic === undefined
-        ? listTopics(deps, caller, query)
-        : lookupPage(() => getTopic(deps, caller, query.topic!)),
+    run: (deps, caller, { query }) => {
+      if (query.topic !== undefined) return lookupPage(() => getTopic(deps, caller, query.topic!));
+      if (query.namePrefix !== undefined) return findTopics(deps, caller, query.namePrefix, query);
+      return listTopics(deps, caller, query);
+    },
   }),
   defineRoute({
     method: 'GET',

@@ -46,7 +46,7 @@ import { DynamoFenceStore } from './DynamoFenceStore.js';
 import { DynamoTenantLimits } from './DynamoTenantLimits.js';
 import { DynamoTenantRegistry } from './DynamoTenantRegistry.js';
 import { eventQuery } from './eventQuery.js';
-import { filteredPage } from './filteredPage.js';
+import { filteredPage, matching } from './filteredPage.js';
 import {
   API_KEYS,
   C2_KEY,
@@ -138,7 +138,36 @@ export class DynamoKeyStore implements KeyStore {
   getClientById = async (tenantId: string, id: Uint8Array): Promise<ClientRecord | undefined> =>
     id.length === ID_LEN ? this.#getByKey(CLIENTS, tenantId, clientKey(id)) : undefined;
   listClients = (tenantId: string, page: PageRequest) => this.#list(CLIENTS, tenantId, page);
+  findClientsByNamePrefix = (tenantId: string, prefix: string, page: PageRequest) =>
+    filteredPage(this.#db, this.#table, CLIENTS, tenantId, { filter: matching([['name', prefix, 'prefix']]) }, page);
   countClients = (tenantId: string) => this.#count(CLIENTS, tenantId);
+  /** A filtered query of the window of `C#` items (hex ids: `g` sorts after any id's items, `~` after all). */
+  listClientsWithPendingKey = async (
+    tenantId: string,
+    window: { readonly afterClientId?: string; readonly throughClientId?: string },
+  ): Promise<ClientRecord[]> => {
+    const records: ClientRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
+          FilterExpression: 'attribute_exists(pendingKeyVersion)',
+          ExpressionAttributeValues: {
+            ':pk': { S: partition(tenantId) },
+            ':low': { S: `${CLIENTS.prefix}${window.afterClientId === undefined ? '' : `${window.afterClientId}g`}` },
+            ':high': { S: `${CLIENTS.prefix}${window.throughClientId ?? '~'}` },
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      records.push(...Items.map((item) => CLIENTS.fromItem(tenantId, item)));
+      start = LastEvaluatedKey;
+    } while (start);
+    return records;
+  };
   updateClientKey = (tenantId: string, name: string, update: KeyUpdate) =>
     this.#updateKey(CLIENTS, tenantId, name, update, ' REMOVE pendingWrappedKey, pendingKeyVersion, rekeyOnReturn');
   setClientPendingKey = async (
@@ -213,6 +242,8 @@ export class DynamoKeyStore implements KeyStore {
   getTopicByHash = async (tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined> =>
     hash.length === HASH_LEN ? this.#getByKey(TOPICS, tenantId, topicKey(hash)) : undefined;
   listTopics = (tenantId: string, page: PageRequest) => this.#list(TOPICS, tenantId, page);
+  findTopicsByPrefix = (tenantId: string, prefix: string, page: PageRequest) =>
+    filteredPage(this.#db, this.#table, TOPICS, tenantId, { filter: matching([['topic', prefix, 'prefix']]) }, page);
   countTopics = (tenantId: string) => this.#count(TOPICS, tenantId);
   /** The operation that installed the key is kept with it (`keyOperation`), removed by a key from elsewhere. */
   updateTopicKey = (tenantId: string, topic: string, update: TopicKeyUpdate) =>
@@ -324,6 +355,33 @@ export class DynamoKeyStore implements KeyStore {
    * The client's item of the link only (what listLinksOfClient reads), conditionally (the link exists, no later
    * version recorded): a failed condition is no error. One write per receipt.
    */
+  listLinksAfterClient = async (
+    tenantId: string,
+    request: { readonly afterClientId?: string; readonly limit: number },
+  ): Promise<{ links: LinkRecord[]; more: boolean }> => {
+    if (!Number.isSafeInteger(request.limit) || request.limit < 1 || request.limit > 100) {
+      throw new RangeError(`list: limit must be 1..100, not ${request.limit}`);
+    }
+    const after = request.afterClientId;
+    const { Items = [], LastEvaluatedKey } = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
+        ExpressionAttributeValues: {
+          ':pk': { S: partition(tenantId) },
+          ':low': { S: `${LINKS_BY_CLIENT.prefix}${after === undefined ? '' : `${after}g`}` },
+          ':high': { S: `${LINKS_BY_CLIENT.prefix}~` },
+        },
+        ConsistentRead: true,
+        Limit: request.limit,
+      }),
+    );
+    return {
+      links: Items.map((item) => LINKS_BY_CLIENT.fromItem(tenantId, item)),
+      more: LastEvaluatedKey !== undefined,
+    };
+  };
+
   recordLinkConfirmed = async (
     tenantId: string,
     topic: string,

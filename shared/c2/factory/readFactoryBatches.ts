@@ -25,8 +25,8 @@ export async function getFactoryBatch(deps: C2Deps, id: string): Promise<Factory
 }
 
 /**
- * Each batch of the page counted: a query of its devices each (at most MAX_BATCH_DEVICES = 500 items, only their
- * claim read: one query page), {@link LANES} at once. A page of n batches costs n queries: the operator's
+ * Each batch of the page counted: a query of its devices each (only their claim read: a query page
+ * per thousands of devices), {@link LANES} at once. A page of n batches costs n queries: the operator's
  * listing, rare, not worth counters on the batch record that claims and deletes would have to keep right.
  */
 export async function listFactoryBatches(deps: C2Deps, page: PageRequest): Promise<Page<FactoryBatchView>> {

@@ -4,7 +4,7 @@
  * hash; only creation and rotation carry the token.
  */
 import * as z from 'zod';
-import { API_KEY_SCOPES } from '../apiKeys/ApiKeyScope.js';
+import { API_KEY_SCOPES, PRINCIPAL_SCOPES } from '../apiKeys/ApiKeyScope.js';
 import { ClientNameSchema } from './clients.js';
 import { hexIdParam, isoTime, pageOf } from './common.js';
 
@@ -54,3 +54,16 @@ export const CreatedApiKeySchema = ApiKeyViewSchema.extend({
     .regex(/^e4c2\.[a-z0-9][a-z0-9-]{0,62}\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/)
     .meta({ description: 'The API key: `Authorization: Bearer <token>`. Shown once: only its hash is stored.' }),
 }).meta({ id: 'CreatedApiKey' });
+
+export const WhoAmISchema = z
+  .strictObject({
+    tenantId: z.string().meta({ description: "The key's tenant (`~platform` for a platform key)." }),
+    keyId: z.string().regex(/^[0-9a-f]{16}$/),
+    scope: z
+      .enum(PRINCIPAL_SCOPES)
+      .meta({ description: 'What the key may do: admin, operator, read-only, enrol or platform.' }),
+    name: z.string(),
+    createdAt: isoTime(),
+    expiresAt: isoTime().optional().meta({ description: 'Refused from then on. Absent: never expires.' }),
+  })
+  .meta({ id: 'WhoAmI' });

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import type { CreateClientInput } from '../clients/createClient.js';
 import { MAX_BATCH_CLIENTS } from '../clients/createClients.js';
-import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
+import { base64Bytes, hexBytes, hexIdParam, isoTime, lookupOrPrefixQuery, pageOf, utf8Text } from './common.js';
 import { operationResponse } from './operations.js';
 
 /** The longest client name, in bytes of UTF-8. */
@@ -20,12 +20,17 @@ export const ClientIdSchema = hexIdParam(
 
 export const ClientIdParamsSchema = z.strictObject({ clientId: ClientIdSchema });
 
-/** `GET /v1/clients`: a page, or with `name` the client of that name (a page of zero or one). */
-export const ClientListQuerySchema = lookupQuery(
-  'name',
-  ClientNameSchema,
-  'Only the client of this name (URL-encoded): a page of zero or one client, never a cursor.',
-);
+/**
+ * `GET /v1/clients`: a page, with `name` the client of that name (a page of zero or one), or with `namePrefix` the
+ * clients whose name starts with it.
+ */
+export const ClientListQuerySchema = lookupOrPrefixQuery('name', 'namePrefix', ClientNameSchema, {
+  lookup: 'Only the client of this name (URL-encoded): a page of zero or one client, never a cursor.',
+  prefix:
+    'Only the clients whose name starts with this (URL-encoded, 1 to 255 bytes of UTF-8), in id order. The ' +
+    "tenant's clients are read and filtered (no index sorts them by name): a page may be short, even empty, while " +
+    'a cursor says more may follow.',
+});
 
 const KEY_SOURCES = ['key', 'password', 'generateKey', 'publicKey'] as const;
 

@@ -112,6 +112,37 @@ export function lookupQuery<K extends string, V extends z.ZodType>(field: K, val
 }
 
 /**
+ * A list's query with a lookup by exact `field` (a page of zero or one, no cursor) or a search by `prefixField` (a
+ * page at a time, with a cursor), one or the other.
+ */
+export function lookupOrPrefixQuery<K extends string, P extends string, V extends z.ZodType>(
+  field: K,
+  prefixField: P,
+  value: V,
+  descriptions: { readonly lookup: string; readonly prefix: string },
+) {
+  const shape = {
+    [field]: value.optional().meta({ description: descriptions.lookup }),
+    [prefixField]: value.optional().meta({ description: descriptions.prefix }),
+  } as { [F in K | P]: z.ZodOptional<V> };
+  return PageQuerySchema.extend(shape)
+    .refine(
+      (query) => {
+        const given = query as Record<string, unknown>;
+        return given[field] === undefined || given.cursor === undefined;
+      },
+      { error: `cannot be given with "${field}" (a lookup is one page)`, path: ['cursor'] },
+    )
+    .refine(
+      (query) => {
+        const given = query as Record<string, unknown>;
+        return given[field] === undefined || given[prefixField] === undefined;
+      },
+      { error: `cannot be given with "${field}": give one of them`, path: [prefixField] },
+    );
+}
+
+/**
  * The `rekey` query of the removals (unlink, delete and reset a client): `true` (the default) or `false`, nothing
  * else (not `1`, not `TRUE`: a typo must not silently keep the key of a removed client in use).
  */

@@ -5,7 +5,8 @@
  */
 import * as z from 'zod';
 import { MAX_CLAIM_TOPICS } from '../factory/claimDevice.js';
-import { type FactoryBatchInput, MAX_BATCH_DEVICES } from '../factory/registerFactoryBatch.js';
+import { type FactoryDeviceInput, MAX_BATCH_DEVICES } from '../factory/factoryDevices.js';
+import type { FactoryBatchInput } from '../factory/registerFactoryBatch.js';
 import { ClientIdSchema, ClientNameSchema, ClientViewSchema, CreatedClientSchema } from './clients.js';
 import { base64Bytes, hexIdParam, isoTime, pageOf } from './common.js';
 import { TopicNameSchema } from './topics.js';
@@ -29,25 +30,33 @@ const FactoryDeviceBodySchema = z
     message: 'give one of "key" or "publicKey"',
   });
 
+const TOO_MANY = `must hold 1 to ${MAX_BATCH_DEVICES} devices a call (append more with POST /v1/factory-batches/{batchId}/devices)`;
+
+const FactoryDevicesSchema = z
+  .array(FactoryDeviceBodySchema)
+  .min(1, { error: TOO_MANY })
+  .max(MAX_BATCH_DEVICES, { error: TOO_MANY })
+  .meta({
+    description:
+      `The devices (at most ${MAX_BATCH_DEVICES} a call; append more with POST ` +
+      '/v1/factory-batches/{batchId}/devices): a name and a key or public key each.',
+  });
+
+const deviceInput = (device: z.output<typeof FactoryDeviceBodySchema>): FactoryDeviceInput =>
+  device.publicKey
+    ? { name: device.name, mode: 'pubkey' as const, publicKey: device.publicKey }
+    : { name: device.name, mode: 'symmetric' as const, key: device.key! };
+
 export const RegisterFactoryBatchBodySchema = z
   .strictObject({
     name: ClientNameSchema.meta({ description: 'A name for people (a production run, a line).' }),
-    devices: z
-      .array(FactoryDeviceBodySchema)
-      .min(1, { error: `must hold 1 to ${MAX_BATCH_DEVICES} devices` })
-      .max(MAX_BATCH_DEVICES, { error: `must hold 1 to ${MAX_BATCH_DEVICES} devices` })
-      .meta({ description: `The devices (at most ${MAX_BATCH_DEVICES}): a name and a key or public key each.` }),
+    devices: FactoryDevicesSchema,
   })
-  .transform(
-    (body): FactoryBatchInput => ({
-      name: body.name,
-      devices: body.devices.map((device) =>
-        device.publicKey
-          ? { name: device.name, mode: 'pubkey' as const, publicKey: device.publicKey }
-          : { name: device.name, mode: 'symmetric' as const, key: device.key! },
-      ),
-    }),
-  );
+  .transform((body): FactoryBatchInput => ({ name: body.name, devices: body.devices.map(deviceInput) }));
+
+export const AppendFactoryDevicesBodySchema = z
+  .strictObject({ devices: FactoryDevicesSchema })
+  .transform((body): FactoryDeviceInput[] => body.devices.map(deviceInput));
 
 export const FactoryBatchViewSchema = z
   .strictObject({
@@ -94,6 +103,27 @@ export const RegisteredFactoryBatchSchema = z.strictObject({
       }),
     )
     .meta({ description: 'The devices in the order given, each with its claim code.' }),
+});
+
+export const AppendedFactoryDevicesSchema = z.strictObject({
+  batch: FactoryBatchViewSchema,
+  devices: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        id: z.string().regex(/^[0-9a-f]{32}$/),
+        status: z.enum(['created', 'exists']).meta({
+          description:
+            'created: written by this call, with its code; exists: the batch held it already (its code was shown ' +
+            'once, by the call that wrote it).',
+        }),
+        code: z
+          .string()
+          .optional()
+          .meta({ description: 'The claim code of a device created by this call: shown once.' }),
+      }),
+    )
+    .meta({ description: 'The devices in the order given.' }),
 });
 
 export const ClaimBodySchema = z.strictObject({

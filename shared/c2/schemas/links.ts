@@ -1,4 +1,4 @@
-/** Links between clients and topics: link, unlink, and the lists of either side. */
+/** Links between clients and topics: link, unlink, the lists of either side, and the devices behind on their keys. */
 import * as z from 'zod';
 import { ClientIdSchema, ClientRefSchema } from './clients.js';
 import { isoTime, pageOf } from './common.js';
@@ -52,3 +52,34 @@ export const TopicOfClientSchema = TopicRefSchema.extend({
 export const TopicsOfClientPageSchema = pageOf(TopicOfClientSchema);
 
 export const ClientsOfTopicPageSchema = pageOf(ClientRefSchema);
+
+export const DeviceBehindSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .meta({ description: "The client's id." }),
+    name: z.string(),
+    lastSeenAt: isoTime().optional().meta({ description: 'When the C2 last heard from the device (a receipt).' }),
+    identityKey: z
+      .strictObject({ keyVersion: z.number().int(), pendingVersion: z.number().int() })
+      .optional()
+      .meta({ description: 'A new identity key sent (pendingVersion) and not yet confirmed; keyVersion is in force.' }),
+    topics: z
+      .array(
+        z.strictObject({
+          topic: z.string(),
+          hash: z.string().regex(/^[0-9a-f]{32}$/),
+          keyVersion: z.number().int().meta({ description: "The topic's current key version." }),
+          confirmedVersion: z
+            .number()
+            .int()
+            .optional()
+            .meta({ description: 'The latest version the device confirmed (absent: none yet).' }),
+        }),
+      )
+      .meta({ description: 'The topics whose current key it has not confirmed.' }),
+  })
+  .meta({ id: 'DeviceBehind' });
+
+export const DevicesBehindPageSchema = pageOf(DeviceBehindSchema);

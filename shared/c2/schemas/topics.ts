@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { MAX_TOPIC_LEN } from '../../e4/index.js';
-import { hexBytes, hexIdParam, isoTime, lookupQuery, pageOf, utf8Text } from './common.js';
+import { hexBytes, hexIdParam, isoTime, lookupOrPrefixQuery, pageOf, utf8Text } from './common.js';
 import { operationResponse } from './operations.js';
 
 export const TopicNameSchema = utf8Text(MAX_TOPIC_LEN);
@@ -17,12 +17,16 @@ export const TopicHashSchema = hexIdParam(
 
 export const TopicHashParamsSchema = z.strictObject({ topicHash: TopicHashSchema });
 
-/** `GET /v1/topics`: a page, or with `topic` that topic (a page of zero or one). */
-export const TopicListQuerySchema = lookupQuery(
-  'topic',
-  TopicNameSchema,
-  'Only this topic (URL-encoded: "/" may stay, "+" must be %2B): a page of zero or one topic, never a cursor.',
-);
+/**
+ * `GET /v1/topics`: a page, with `topic` that topic (a page of zero or one), or with `namePrefix` the topics that
+ * start with it.
+ */
+export const TopicListQuerySchema = lookupOrPrefixQuery('topic', 'namePrefix', TopicNameSchema, {
+  lookup: 'Only this topic (URL-encoded: "/" may stay, "+" must be %2B): a page of zero or one topic, never a cursor.',
+  prefix:
+    "Only the topics that start with this (URL-encoded), in hash order. The tenant's topics are read and filtered " +
+    '(no index sorts them by name): a page may be short, even empty, while a cursor says more may follow.',
+});
 
 export const CreateTopicBodySchema = z.strictObject({ topic: TopicNameSchema });
 

@@ -1,4 +1,4 @@
-/** Reading topics: one by name, a page in id order, the count. Keys never leave. */
+/** Reading topics: one by name, a page in id order, those that start with a prefix, the count. Keys never leave. */
 import type { C2Deps } from '../C2Deps.js';
 import { mapPage } from '../pages.js';
 import type { Caller, Page, PageRequest } from '../ports.js';
@@ -14,6 +14,17 @@ export async function getTopic(deps: C2Deps, caller: Caller, topic: string): Pro
 export async function listTopics(deps: C2Deps, caller: Caller, page: PageRequest): Promise<Page<TopicView>> {
   const result = await deps.store.listTopics(caller.tenantId, validatePageRequest(page));
   return mapPage(result, topicView);
+}
+
+/** The topics that start with `prefix` (checked as a topic), in hash order; a page may be short (ports.ts). */
+export async function findTopics(
+  deps: C2Deps,
+  caller: Caller,
+  prefix: string,
+  page: PageRequest,
+): Promise<Page<TopicView>> {
+  const checked = validateTopic(prefix);
+  return mapPage(await deps.store.findTopicsByPrefix(caller.tenantId, checked, validatePageRequest(page)), topicView);
 }
 
 export function countTopics(deps: C2Deps, caller: Caller): Promise<number> {

@@ -1,9 +1,12 @@
 /**
  * The API key routes (/v1/keys/api) over the local adapters: create (the token once), list, read, rotate, revoke;
- * the last admin key kept; last use recorded; each change in the event log; bad input a 4xx; the README examples.
+ * the last admin key kept; last use recorded; each change in the event log; bad input a 4xx; the README examples;
+ * GET /v1/whoami for a key of every scope.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
+import { recordSecret } from '../../support/recordedSecrets.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
 const START = Date.parse('2026-11-23T10:00:00.000Z');
@@ -308,5 +311,54 @@ describe("the README's API key examples", () => {
     expect(answers.map((answer) => answer.status)).toEqual([201, 200, 200, 200, 200]);
     expect(answers[0]!.json).toMatchObject({ scope: 'read-only', expiresAt: '2027-12-31T23:59:59.000Z' });
     expect(answers[4]!.json).toMatchObject({ keyId, status: 'revoked' });
+  });
+});
+
+describe('GET /v1/whoami', () => {
+  it('tells each key of each scope, a platform key too, who it is (no secret); a revoked key is 401', async () => {
+    // Prepare
+    const keys = await Promise.all(
+      (['admin', 'operator', 'read-only', 'enrol'] as const).map((scope) =>
+        createKey({
+          name: `whoami ${scope}`,
+          scope,
+          ...(scope === 'enrol' ? { expiresAt: '2027-02-01T00:00:00Z' } : {}),
+        }),
+      ),
+    );
+    const platform = await createPlatformKey(api.c2.deps, 'test', 'whoami platform');
+    recordSecret(platform.token);
+
+    // Act
+    const answers = await Promise.all(keys.map((key) => api.call('GET', '/v1/whoami', { token: key.token })));
+    const ofPlatform = await api.call('GET', '/v1/whoami', { token: platform.token });
+    await api.call('DELETE', `/v1/keys/api/${keys[1]!.keyId}`);
+    const revoked = await api.call('GET', '/v1/whoami', { token: keys[1]!.token });
+
+    // Assess
+    answers.forEach((answer, i) => {
+      const key = keys[i]!;
+      expect(answer.status, answer.raw).toBe(200);
+      expect(answer.json).toEqual({
+        tenantId: 'tenant-key-routes',
+        keyId: key.keyId,
+        scope: key.scope,
+        name: key.name,
+        createdAt: '2026-11-23T10:00:00.000Z',
+        ...(key.expiresAt ? { expiresAt: key.expiresAt } : {}),
+      });
+      expect(answer.raw).not.toContain(key.token.split('.')[3]);
+    });
+    expect(answers[3]!.json.expiresAt).toBe('2027-02-01T00:00:00.000Z');
+    expect(ofPlatform.status, ofPlatform.raw).toBe(200);
+    expect(ofPlatform.json).toEqual({
+      tenantId: '~platform',
+      keyId: platform.keyId,
+      scope: 'platform',
+      name: 'whoami platform',
+      createdAt: '2026-11-23T10:00:00.000Z',
+    });
+    expect(revoked.status).toBe(401);
+    expect(errorCodeOf(revoked)).toBe('UNAUTHORIZED');
   });
 });

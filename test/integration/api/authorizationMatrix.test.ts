@@ -10,7 +10,7 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiRoute } from '../../../functions/api/defineRoute.js';
+import type { ApiRoute, RouteScope } from '../../../functions/api/defineRoute.js';
 import { routes } from '../../../functions/api/routes.js';
 import { API_KEY_SCOPES, PRINCIPAL_SCOPES } from '../../../shared/c2/apiKeys/ApiKeyScope.js';
 import { apiKeyPrefix, formatApiKeyToken } from '../../../shared/c2/apiKeys/apiKeyToken.js';
@@ -29,7 +29,8 @@ const D = 'tenant-matrix-d';
 const S = 'tenant-matrix-s';
 
 /** Which key scopes may call a route of each scope: the rule, written here apart from the code that applies it. */
-const CALLERS_OF: Readonly<Record<PrincipalScope, readonly PrincipalScope[]>> = {
+const CALLERS_OF: Readonly<Record<RouteScope, readonly PrincipalScope[]>> = {
+  any: ['admin', 'operator', 'read-only', 'enrol', 'platform'],
   platform: ['platform'],
   admin: ['admin'],
   operator: ['admin', 'operator'],
@@ -66,6 +67,9 @@ const SAMPLE_BODIES: Readonly<Record<string, (tenant: string) => unknown>> = {
   registerFactoryBatch: (tenant) => ({
     name: 'batch',
     devices: [{ name: `factory-device-of-${tenant}`, key: Buffer.alloc(32, 8).toString('base64') }],
+  }),
+  appendFactoryDevices: (tenant) => ({
+    devices: [{ name: `appended-device-of-${tenant}`, key: Buffer.alloc(32, 8).toString('base64') }],
   }),
   // A well-formed code that names no device.
   claimDevice: () => ({ code: `${'0'.repeat(24)}0` }),
@@ -206,15 +210,16 @@ afterAll(async () => {
 describe('the route table', () => {
   it('gives every route a scope; only health and the document are public; read-only routes are GETs', () => {
     for (const route of routes) {
-      expect([...PRINCIPAL_SCOPES, 'public'], route.operationId).toContain(route.scope);
+      expect([...PRINCIPAL_SCOPES, 'any', 'public'], route.operationId).toContain(route.scope);
       if (route.scope === 'read-only') expect(route.method, route.operationId).toBe('GET');
     }
     expect(routes.filter((route) => route.scope === 'public').map((route) => route.operationId)).toEqual(PUBLIC_ROUTES);
   });
 
-  it('keeps API key management to admin keys, and gives enrol keys one route: POST /v1/enrol', () => {
+  it('keeps API key management to admin keys, and gives enrol keys one route of their own: POST /v1/enrol', () => {
     const keyRoutes = routes.filter((route) => route.path.startsWith('/v1/keys/api'));
     expect(keyRoutes.map((route) => route.scope)).toEqual(keyRoutes.map(() => 'admin'));
+    expect(routes.filter((route) => route.scope === 'any').map((route) => route.operationId)).toEqual(['whoAmI']);
     expect(routes.filter((route) => route.scope === 'enrol').map((route) => route.operationId)).toEqual(['enrol']);
   });
 
@@ -239,7 +244,7 @@ describe.each(authenticated.map((route) => [`${route.method} ${route.path}`, rou
     }
   });
 
-  const granted = CALLERS_OF[route.scope as PrincipalScope];
+  const granted = CALLERS_OF[route.scope as RouteScope];
   const refused = PRINCIPAL_SCOPES.filter((scope) => !granted.includes(scope));
   it.runIf(refused.length > 0)(`is 403 FORBIDDEN for a key of scope ${refused.join(', ')}`, async () => {
     for (const scope of refused) {

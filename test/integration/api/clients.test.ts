@@ -269,6 +269,45 @@ describe('GET /v1/clients', () => {
     }
   });
 
+  it('?namePrefix= finds the clients whose name starts with it, page by page; a bad prefix is 400', async () => {
+    // Prepare: in a tenant of its own (the others count theirs), and topics (searched alike)
+    const token = await api.tokenOf('tenant-prefix');
+    for (const name of ['door/1', 'door/2', 'door/3', 'doormat']) {
+      expect((await api.call('POST', '/v1/clients', { token, body: { name, generateKey: true } })).status).toBe(201);
+    }
+    expect((await api.call('POST', '/v1/topics', { token, body: { topic: 'door/events' } })).status).toBe(201);
+    expect((await api.call('POST', '/v1/topics', { token, body: { topic: 'window/events' } })).status).toBe(201);
+
+    // Act
+    const found: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const query = `namePrefix=${encodeURIComponent('door/')}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const answer = await api.call('GET', `/v1/clients?${query}`, { token });
+      expect(answer.status, answer.raw).toBe(200);
+      found.push(...answer.json.items.map((item: { name: string }) => item.name));
+      cursor = answer.json.cursor;
+      if (!cursor) break;
+    }
+    const topics = await api.call('GET', '/v1/topics?namePrefix=door', { token });
+    const otherTenant = await api.call('GET', '/v1/clients?namePrefix=door');
+    const refused = await Promise.all(
+      ['namePrefix=', `namePrefix=${'x'.repeat(256)}`, 'namePrefix=door&name=door%2F1', 'namePrefix=a&limit=0'].map(
+        (query) => api.call('GET', `/v1/clients?${query}`, { token }),
+      ),
+    );
+    const badTopic = await api.call('GET', `/v1/topics?namePrefix=${encodeURIComponent('$SYS')}`, { token });
+
+    // Assess
+    expect(found).toEqual(['door/1', 'door/2', 'door/3'].sort((a, b) => idOf(a).localeCompare(idOf(b))));
+    expect(topics.json.items.map((item: { topic: string }) => item.topic)).toEqual(['door/events']);
+    expect(otherTenant.json).toEqual({ items: [] });
+    for (const answer of [...refused, badTopic]) {
+      expect(answer.status, answer.raw).toBe(400);
+      expect(errorCodeOf(answer)).toBe('INVALID_INPUT');
+    }
+  });
+
   it('a cursor it did not issue is 400 INVALID_CURSOR', async () => {
     const answer = await api.call('GET', '/v1/clients?cursor=bm90LWEtY3Vyc29y', { token });
     expect(answer.status).toBe(400);

@@ -5,11 +5,14 @@
  * all), mistyped (400); concurrent claims of one code have one winner; a claim interrupted after the code was taken,
  * or after the client was made, is finished by the same tenant's retry and refused to any other (and a client of
  * that name the tenant made meanwhile is not taken for the device); an unclaimed device deleted frees its name; a
- * registration whose store fails midway is undone; a code whose device is gone is deleted by the claim that finds it.
+ * registration whose store fails midway is undone; a code whose device is gone is deleted by the claim that finds it;
+ * devices appended to a batch a call at a time (codes once, `exists` when appended again, the per-call limit).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCharacter, newClaimCode } from '../../../shared/c2/factory/claimCode.js';
+import { MAX_BATCH_DEVICES } from '../../../shared/c2/factory/factoryDevices.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
+import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
 import { ed25519PrivateKeyFromSeed, hashIdAlias, toBase64 } from '../../../shared/e4/index.js';
 import { recordSecret } from '../../support/recordedSecrets.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
@@ -89,12 +92,15 @@ describe('a factory batch', () => {
       body: { name: 'x', devices: [{ name: 'a', key: keyOf(1), publicKey: keyOf(2) }] },
     });
     expect(both.status, both.raw).toBe(400);
-    const many = Array.from({ length: 501 }, (_, i) => ({ name: `m-${i}`, key: keyOf(i) }));
+    const many = Array.from({ length: MAX_BATCH_DEVICES + 1 }, (_, i) => ({ name: `m-${i}`, key: keyOf(i) }));
     const tooMany = await api.call('POST', '/v1/factory-batches', {
       token: platform,
       body: { name: 'x', devices: many },
     });
-    expect([400, 413]).toContain(tooMany.status);
+    expect(tooMany.status, tooMany.raw).toBe(400);
+    expect(errorCodeOf(tooMany)).toBe('INVALID_INPUT');
+    expect(tooMany.json.error.message).toContain(`1 to ${MAX_BATCH_DEVICES} devices a call`);
+    expect(tooMany.json.error.message).toContain('POST /v1/factory-batches/{batchId}/devices');
     const twice = await api.call('POST', '/v1/factory-batches', {
       token: platform,
       body: {
@@ -106,6 +112,84 @@ describe('a factory batch', () => {
       },
     });
     expect(twice.status, twice.raw).toBe(400);
+  });
+});
+
+describe('devices appended to a batch', () => {
+  const append = (batchId: string, devices: Record<string, unknown>[], token = platform) =>
+    api.call('POST', `/v1/factory-batches/${batchId}/devices`, { token, body: { devices } });
+
+  it('get their codes once; appended again they answer exists without a code; the batch counts them all', async () => {
+    // Prepare
+    const registered = await register('appended run', [{ name: 'app-0', key: keyOf(40) }]);
+    const batchId = registered.batch.id;
+    const first = Array.from({ length: MAX_BATCH_DEVICES }, (_, i) => ({ name: `app-${i + 1}`, key: keyOf(i) }));
+
+    // Act
+    const added = await append(batchId, first);
+    for (const device of added.json.devices ?? []) if (device.code) recordSecret(device.code);
+    const again = await append(batchId, [first[0]!, { name: 'app-new', publicKey: toBase64(ed25519PublicKey(4)) }]);
+    for (const device of again.json.devices ?? []) if (device.code) recordSecret(device.code);
+    const read = await api.call('GET', `/v1/factory-batches/${batchId}`, { token: platform });
+
+    // Assess
+    expect(added.status, added.raw).toBe(200);
+    expect(added.json.devices).toHaveLength(MAX_BATCH_DEVICES);
+    expect(added.json.devices.map((d: { name: string }) => d.name)).toEqual(first.map((d) => d.name));
+    expect(added.json.devices.every((d: { status: string; code?: string }) => d.status === 'created' && d.code)).toBe(
+      true,
+    );
+    expect(added.json.batch).toMatchObject({ id: batchId, devices: MAX_BATCH_DEVICES + 1, claimed: 0 });
+    expect(again.status, again.raw).toBe(200);
+    expect(again.json.devices).toEqual([
+      { name: 'app-1', id: added.json.devices[0].id, status: 'exists' },
+      { name: 'app-new', id: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'created', code: expect.any(String) },
+    ]);
+    expect(read.json).toMatchObject({ devices: MAX_BATCH_DEVICES + 2, unclaimed: MAX_BATCH_DEVICES + 2 });
+    // A code of an appended device claims it.
+    const claimed = await claim({ code: added.json.devices[5].code });
+    expect(claimed.status, claimed.raw).toBe(201);
+    expect(claimed.json.client.name).toBe('app-6');
+    const { items: events } = await api.c2.deps.store.listEvents(
+      PLATFORM_TENANT,
+      { action: 'factory.batch.append' },
+      { limit: 1 },
+    );
+    expect(events[0]).toMatchObject({ target: { name: batchId }, result: 'ok', details: { devices: 2, created: 1 } });
+  });
+
+  it('are refused past the limit (400 naming it), held elsewhere (409, nothing written), twice in a call, or to no batch', async () => {
+    // Prepare
+    const { batch } = await register('append refusals', [{ name: 'ref-0', key: keyOf(50) }]);
+    const other = await register('other run', [{ name: 'ref-other', key: keyOf(51) }]);
+    const many = Array.from({ length: MAX_BATCH_DEVICES + 1 }, (_, i) => ({ name: `ref-m-${i}`, key: keyOf(i) }));
+
+    // Act
+    const tooMany = await append(batch.id, many);
+    const held = await append(batch.id, [
+      { name: 'ref-free', key: keyOf(52) },
+      { name: 'ref-other', key: keyOf(53) },
+    ]);
+    const twice = await append(batch.id, [
+      { name: 'ref-2', key: keyOf(54) },
+      { name: 'ref-2', key: keyOf(55) },
+    ]);
+    const none = await append('00000000000000ff', [{ name: 'ref-3', key: keyOf(56) }]);
+    const byTenant = await append(batch.id, [{ name: 'ref-4', key: keyOf(57) }], api.token);
+
+    // Assess
+    expect(tooMany.status, tooMany.raw).toBe(400);
+    expect(tooMany.json.error.message).toContain(`1 to ${MAX_BATCH_DEVICES} devices a call`);
+    expect(held.status, held.raw).toBe(409);
+    expect(errorCodeOf(held)).toBe('ALREADY_EXISTS');
+    expect(held.json.error.message).toContain('ref-other');
+    expect(await api.c2.deps.store.getClientIdClaim(hashIdAlias('ref-free'))).toBeUndefined();
+    expect(twice.status, twice.raw).toBe(400);
+    expect(none.status, none.raw).toBe(404);
+    expect(byTenant.status).toBe(403);
+    const read = await api.call('GET', `/v1/factory-batches/${batch.id}`, { token: platform });
+    expect(read.json.devices).toBe(1);
+    expect(other.batch.id).not.toBe(batch.id);
   });
 });
 

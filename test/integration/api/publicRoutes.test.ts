@@ -160,17 +160,19 @@ describe('GET /v1/openapi.json', () => {
     expect(new Set(routes.map((route) => route.operationId)).size).toBe(routes.length);
   });
 
-  it('documents the list query (limit 1..100, cursor, the lookups) and the create-client body', () => {
+  it('documents the list query (limit 1..100, cursor, the lookups, the prefix searches) and the create-client body', () => {
     const paths = document.paths as Record<string, Record<string, Json>>;
     const parameters = paths['/v1/clients']!.get!.parameters as Json[];
     expect(parameters.map((p) => [p.name, p.in, p.required])).toEqual([
       ['limit', 'query', false],
       ['cursor', 'query', false],
       ['name', 'query', false],
+      ['namePrefix', 'query', false],
     ]);
     const topicQuery = paths['/v1/topics']!.get!.parameters as Json[];
-    expect(topicQuery.map((p) => p.name)).toEqual(['limit', 'cursor', 'topic']);
+    expect(topicQuery.map((p) => p.name)).toEqual(['limit', 'cursor', 'topic', 'namePrefix']);
     expect(topicQuery[2]!.description).toMatch(/zero or one/);
+    expect(topicQuery[3]!.description).toMatch(/start with this/);
     expect(parameters[0]!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
     const body = ((paths['/v1/clients']!.post!.requestBody as Json).content as Json)['application/json'] as Json;
     expect(body.schema).toMatchObject({
@@ -225,6 +227,8 @@ describe('GET /v1/openapi.json', () => {
         'DELETE /v1/policies/{policyId}',
         'POST /v1/policies/{policyId}/run',
         'GET /v1/policies/{policyId}/runs',
+        'GET /v1/whoami',
+        'GET /v1/devices-behind',
         'GET /v1/stats',
         'GET /v1/limits',
         'POST /v1/keys/api',
@@ -249,6 +253,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/factory-batches',
         'GET /v1/factory-batches/{batchId}',
         'GET /v1/factory-batches/{batchId}/devices',
+        'POST /v1/factory-batches/{batchId}/devices',
         'DELETE /v1/factory-batches/{batchId}/devices/{clientId}',
         'POST /v1/claims',
       ].sort(),

@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Clients in id order (the hex of their E4 ids), a page at a time; with name, the client of that name (a page of zero or one). */
+        /** Clients in id order (the hex of their E4 ids), a page at a time; with name, the client of that name (a page of zero or one); with namePrefix, those whose name starts with it (a page may be short: follow the cursor). */
         get: operations["listClients"];
         put?: never;
         /** Enrol a client from its key, a password, a generated key (returned once) or its Ed25519 public key; with provisionDevice (AWS deployment), also its IoT thing and certificate (private key returned once). */
@@ -218,7 +218,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Topics in hash order (the hex of their E4 hashes), a page at a time; with topic, that topic (a page of zero or one). */
+        /** Topics in hash order (the hex of their E4 hashes), a page at a time; with topic, that topic (a page of zero or one); with namePrefix, those that start with it (a page may be short: follow the cursor). */
         get: operations["listTopics"];
         put?: never;
         /** Create a topic with a new random key (no device gets it until a client is linked). */
@@ -281,6 +281,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/devices-behind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client id order, a page at a time. A page reads the tenant's topics and up to 1,000 links: it may be short, even empty, while a cursor says more may follow. Devices that send no receipts (e4go) stay listed. */
+        get: operations["listDevicesBehind"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/topics/{topicHash}/clients/{clientId}": {
         parameters: {
             query?: never;
@@ -327,6 +344,23 @@ export interface paths {
         put?: never;
         /** A new C2 key pair, as an operation (202; follow it at /v1/operations/{id}), fenced against every other fan-out of the tenant (their commands wait until the new key is in force): SetC2Key (the new public key) sent to every public-key client, protected with the current key; the new key replaces it only once the broker took every command (else the operation ends partial and the key stays pending: a new rotation sends it again). Then each client's topic keys are sent again under it (a client.resync operation each). Two rotations run one after the other. With an Idempotency-Key, a retry answers with the operation the first request started. */
         post: operations["rotateC2Key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling key: its tenant, key id, scope, name and times (never its secret or hash). Any valid key may ask, enrol and platform keys too. */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -777,7 +811,7 @@ export interface paths {
         /** Factory batches in id order, a page at a time, each with its counts of claimed and unclaimed devices (each batch of the page counted by a query of its devices: ask small pages). */
         get: operations["listFactoryBatches"];
         put?: never;
-        /** Register a batch of factory devices (at most 500: a name and a 32-byte key or Ed25519 public key each), owned by no tenant until claimed; their names are reserved meanwhile. The answer gives each device its claim code, shown once. 409 ALREADY_EXISTS when a name is not available. */
+        /** Register a batch of factory devices (at most 100 a call: a name and a 32-byte key or Ed25519 public key each; append more with POST /v1/factory-batches/{batchId}/devices), owned by no tenant until claimed; their names are reserved meanwhile. The answer gives each device its claim code, shown once. 409 ALREADY_EXISTS when a name is not available. */
         post: operations["registerFactoryBatch"];
         delete?: never;
         options?: never;
@@ -812,7 +846,8 @@ export interface paths {
         /** The devices of a factory batch in id order, a page at a time: claimed or not, and by which tenant. */
         get: operations["listFactoryDevices"];
         put?: never;
-        post?: never;
+        /** Add devices to a batch (at most 100 a call), so that a batch of thousands is registered in calls. Idempotent per device: one the batch holds already is answered `exists` without a code (codes are shown once, by the call that wrote the device); the others `created` with their code. 409 ALREADY_EXISTS when a name is held by a tenant or another batch (nothing written). */
+        post: operations["appendFactoryDevices"];
         delete?: never;
         options?: never;
         head?: never;
@@ -960,6 +995,30 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        DeviceBehind: {
+            /** @description The client's id. */
+            id: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description When the C2 last heard from the device (a receipt).
+             */
+            lastSeenAt?: string;
+            /** @description A new identity key sent (pendingVersion) and not yet confirmed; keyVersion is in force. */
+            identityKey?: {
+                keyVersion: number;
+                pendingVersion: number;
+            };
+            /** @description The topics whose current key it has not confirmed. */
+            topics: {
+                topic: string;
+                hash: string;
+                /** @description The topic's current key version. */
+                keyVersion: number;
+                /** @description The latest version the device confirmed (absent: none yet). */
+                confirmedVersion?: number;
+            }[];
+        };
         C2Key: {
             /**
              * Format: base64
@@ -973,6 +1032,24 @@ export interface components {
             updatedAt: string;
             /** @description A new key still being sent to the clients (a rotation cut short: rotate again). */
             pendingVersion?: number;
+        };
+        WhoAmI: {
+            /** @description The key's tenant (`~platform` for a platform key). */
+            tenantId: string;
+            keyId: string;
+            /**
+             * @description What the key may do: admin, operator, read-only, enrol or platform.
+             * @enum {string}
+             */
+            scope: "admin" | "operator" | "read-only" | "enrol" | "platform";
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Refused from then on. Absent: never expires.
+             */
+            expiresAt?: string;
         };
         CreatedApiKey: {
             keyId: string;
@@ -1417,6 +1494,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Only the client of this name (URL-encoded): a page of zero or one client, never a cursor. */
                 name?: string;
+                /** @description Only the clients whose name starts with this (URL-encoded, 1 to 255 bytes of UTF-8), in id order. The tenant's clients are read and filtered (no index sorts them by name): a page may be short, even empty, while a cursor says more may follow. */
+                namePrefix?: string;
             };
             header?: never;
             path?: never;
@@ -2023,6 +2102,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Only this topic (URL-encoded: "/" may stay, "+" must be %2B): a page of zero or one topic, never a cursor. */
                 topic?: string;
+                /** @description Only the topics that start with this (URL-encoded), in hash order. The tenant's topics are read and filtered (no index sorts them by name): a page may be short, even empty, while a cursor says more may follow. */
+                namePrefix?: string;
             };
             header?: never;
             path?: never;
@@ -2257,6 +2338,40 @@ export interface operations {
             "5XX": components["responses"]["Error"];
         };
     };
+    listDevicesBehind: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The cursor of the previous page (absent for the first page). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["DeviceBehind"][];
+                        /** @description Pass it back as `cursor` to get the next page. */
+                        cursor?: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
     linkClient: {
         parameters: {
             query?: never;
@@ -2422,6 +2537,31 @@ export interface operations {
                         /** @description The C2 key when the rotation was asked for. */
                         c2Key: components["schemas"]["C2Key"];
                     };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmI"];
                 };
             };
             401: components["responses"]["Error"];
@@ -3731,7 +3871,7 @@ export interface operations {
                 "application/json": {
                     /** @description A name for people (a production run, a line). */
                     name: string;
-                    /** @description The devices (at most 500): a name and a key or public key each. */
+                    /** @description The devices (at most 100 a call; append more with POST /v1/factory-batches/{batchId}/devices): a name and a key or public key each. */
                     devices: {
                         name: string;
                         /** @description The device's 32-byte symmetric key. */
@@ -3823,6 +3963,61 @@ export interface operations {
                         items: components["schemas"]["FactoryDevice"][];
                         /** @description Pass it back as `cursor` to get the next page. */
                         cursor?: string;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    appendFactoryDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The batch's id: 16 hex digits (`id` of the batch). Either hex case is accepted. */
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The devices (at most 100 a call; append more with POST /v1/factory-batches/{batchId}/devices): a name and a key or public key each. */
+                    devices: {
+                        name: string;
+                        /** @description The device's 32-byte symmetric key. */
+                        key?: string;
+                        /** @description The device's Ed25519 public key. */
+                        publicKey?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batch: components["schemas"]["FactoryBatch"];
+                        /** @description The devices in the order given. */
+                        devices: {
+                            name: string;
+                            id: string;
+                            /**
+                             * @description created: written by this call, with its code; exists: the batch held it already (its code was shown once, by the call that wrote it).
+                             * @enum {string}
+                             */
+                            status: "created" | "exists";
+                            /** @description The claim code of a device created by this call: shown once. */
+                            code?: string;
+                        }[];
                     };
                 };
             };

@@ -1,0 +1,168 @@
+/**
+ * GET /v1/devices-behind over the local adapters with real devices on the embedded broker: a device whose link
+ * it has not confirmed is listed (the topic's version, no confirmed one), a page at a time; a device that comes back, is resynced and confirms leaves the list; a device that confirmed from the
+ * start never shows; a fleet of more links than a read holds is walked page by page, each client once, one with a
+ * pending identity key included; bad input is a 400.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { receiptForwarder } from '../../../local/forwardReceipts.js';
+import { MqttReceiptSubscriber } from '../../../shared/adapters/local/MqttReceiptSubscriber.js';
+import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { bytesToHex, E4Client, hashIdAlias, hashTopic } from '../../../shared/e4/node/index.js';
+import { clientRecord, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
+import { callerOf } from '../../support/callerOf.js';
+import { linkConfirmed } from '../../support/linkConfirmed.js';
+import { recordSecret } from '../../support/recordedSecrets.js';
+import { connectDevice, enrolDevice, type TestDevice } from '../../support/testDevice.js';
+import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
+
+const TENANT = 'tenant-behind';
+const TOPIC = 'plant/behind';
+const idOf = (name: string) => bytesToHex(hashIdAlias(name));
+const hash = bytesToHex(hashTopic(TOPIC));
+
+let api: ApiFixture;
+let receipts: MqttReceiptSubscriber | undefined;
+const devices: TestDevice[] = [];
+
+beforeAll(async () => {
+  api = await startApiFixture({ tenantId: TENANT });
+  // The C2 hears receipts (local mode's path with a broker of its own).
+  receipts = await MqttReceiptSubscriber.connect(api.c2.mqttUrl, receiptForwarder(api.c2.deps.queue, TENANT), {
+    mqtt: { clientId: 'c2-behind' },
+  });
+});
+afterAll(async () => {
+  for (const device of devices) await device.end();
+  await receipts?.close();
+  await api?.close();
+});
+
+async function until(done: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const behind = async (query = '') => {
+  const answer = await api.call('GET', `/v1/devices-behind${query}`);
+  expect(answer.status, answer.raw).toBe(200);
+  return answer.json as { items: { id: string; name: string }[]; cursor?: string };
+};
+
+describe('GET /v1/devices-behind', () => {
+  it('lists the devices that have not confirmed their keys; one that comes back and confirms leaves it', async () => {
+    // Prepare: "online" confirms as it goes; "late" is enrolled but its device is not connected yet; "silent" never
+    // connects.
+    const online = await enrolDevice(api.c2.deps, callerOf(TENANT), api.c2.mqttUrl, 'online');
+    devices.push(online);
+    const late = await createClient(api.c2.deps, callerOf(TENANT), {
+      name: 'late',
+      mode: 'symmetric',
+      generateKey: true,
+    });
+    if (late.mqtt) recordSecret(late.mqtt.password);
+    const silent = await api.call('POST', '/v1/clients', { body: { name: 'silent', generateKey: true } });
+    expect(silent.status).toBe(201);
+    expect((await api.call('POST', '/v1/topics', { body: { topic: TOPIC } })).status).toBe(201);
+    expect(await behind()).toEqual({ items: [] });
+    for (const name of ['online', 'late', 'silent']) {
+      expect((await api.call('PUT', `/v1/topics/${hash}/clients/${idOf(name)}`)).status).toBeLessThan(300);
+    }
+    // A rotation (an operation: the devices' receipts confirm its key on their links).
+    const rotated = await api.call('POST', `/v1/topics/${hash}/rotate`);
+    expect(rotated.status, rotated.raw).toBe(202);
+    await api.operationFinished(rotated.json.operation.id);
+    await until(
+      async () => (await linkConfirmed(api.c2.deps.store, TENANT, TOPIC, 'online'))?.keyVersion === 2,
+      'online',
+    );
+
+    // Act
+    const listed = await behind();
+    const first = await behind('?limit=1');
+    const second = await behind(`?limit=1&cursor=${encodeURIComponent(first.cursor ?? '')}`);
+    // "late" comes back: its device connects, the operator resyncs it, it confirms.
+    const device = await connectDevice(
+      await E4Client.create({ mode: 'symmetric', key: late.key!, name: 'late' }),
+      api.c2.mqttUrl,
+      'late',
+      late.mqtt ? { credentials: late.mqtt } : {},
+    );
+    devices.push(device);
+    const resync = await api.call('POST', `/v1/clients/${idOf('late')}/resync`);
+    expect(resync.status, resync.raw).toBeLessThan(300);
+    await until(async () => (await linkConfirmed(api.c2.deps.store, TENANT, TOPIC, 'late'))?.keyVersion === 2, 'late');
+    const after = await behind();
+
+    // Assess
+    const inIdOrder = ['late', 'silent'].sort((a, b) => idOf(a).localeCompare(idOf(b)));
+    expect(listed.items.map((item) => item.name)).toEqual(inIdOrder);
+    expect(listed.items.find((item) => item.name === 'late')).toEqual({
+      id: idOf('late'),
+      name: 'late',
+      topics: [{ topic: TOPIC, hash, keyVersion: 2 }],
+    });
+    expect(listed.items.find((item) => item.name === 'silent')).toMatchObject({ topics: [{ keyVersion: 2 }] });
+    expect(listed).not.toHaveProperty('cursor');
+    expect(first.items.map((item) => item.name)).toEqual([inIdOrder[0]]);
+    expect(first.cursor).toBeDefined();
+    expect(second.items.map((item) => item.name)).toEqual([inIdOrder[1]]);
+    expect(second).not.toHaveProperty('cursor');
+    expect(after.items.map((item) => item.name)).toEqual(['silent']);
+  });
+
+  it('walks a fleet of more links than a read holds, each client once, a pending identity key included', async () => {
+    // Prepare: records written to the store as the C2 writes them (no devices): 12 clients on 30 topics each (360
+    // links, so a client's links straddle reads of 100), every third confirmed on every topic, one with a pending
+    // identity key and no topic.
+    const tenantId = 'tenant-behind-many';
+    const token = await api.tokenOf(tenantId);
+    const { store } = api.c2.deps;
+    const clients = Array.from({ length: 12 }, (_, i) => `many-${i}`);
+    const topics = Array.from({ length: 30 }, (_, i) => `many/${i}`);
+    for (const name of [...clients, 'renewing']) await store.createClient(clientRecord(name, { tenantId }));
+    for (const topic of topics) await store.createTopic(topicRecord(topic, { tenantId }));
+    for (const [i, clientName] of clients.entries()) {
+      await Promise.all(topics.map((topic) => store.putLink(linkRecord(topic, clientName, { tenantId }))));
+      if (i % 3 === 0) {
+        for (const topic of topics) {
+          await store.recordLinkConfirmed(tenantId, topic, clientName, { keyVersion: 1, at: '2026-12-01T00:00:00Z' });
+        }
+      }
+    }
+    await store.setClientPendingKey(tenantId, 'renewing', { wrappedKey: new Uint8Array(40).fill(3), keyVersion: 2 }, 1);
+
+    // Act
+    const seen: { name: string; topics: unknown[]; identityKey?: unknown }[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const query = `?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const answer = await api.call('GET', `/v1/devices-behind${query}`, { token });
+      expect(answer.status, answer.raw).toBe(200);
+      seen.push(...answer.json.items);
+      cursor = answer.json.cursor;
+      pages++;
+    } while (cursor && pages < 20);
+
+    // Assess
+    const expected = [...clients.filter((_, i) => i % 3 !== 0), 'renewing'];
+    expect(seen.map((item) => item.name)).toEqual(expected.sort((a, b) => idOf(a).localeCompare(idOf(b))));
+    for (const item of seen) {
+      if (item.name === 'renewing')
+        expect(item).toMatchObject({ identityKey: { keyVersion: 1, pendingVersion: 2 }, topics: [] });
+      else expect(item.topics).toHaveLength(30);
+    }
+  });
+
+  it('refuses a bad limit or a cursor it did not issue (400)', async () => {
+    for (const query of ['?limit=0', '?limit=101', `?cursor=b${'0'.repeat(31)}`, '?cursor=nope', '?other=1']) {
+      const answer = await api.call('GET', `/v1/devices-behind${query}`);
+      expect(answer.status, `${query}: ${answer.raw}`).toBe(400);
+      expect(['INVALID_INPUT', 'INVALID_CURSOR']).toContain(errorCodeOf(answer));
+    }
+  });
+});
