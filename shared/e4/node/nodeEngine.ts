@@ -14,7 +14,7 @@ import {
 } from 'node:crypto';
 import type { CryptoEngine } from '../crypto/CryptoEngine.js';
 import { NODE_SIV_THRESHOLD, NodeSivKey } from './NodeSivKey.js';
-import { loadSodiumEd25519 } from './sodiumEd25519.js';
+import { loadSodiumEd25519, sodiumLoadError } from './sodiumEd25519.js';
 
 // DER prefixes of PKCS#8 private keys and SPKI public keys for raw 32-byte keys (RFC 8410).
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -109,7 +109,11 @@ export function createNodeEngine(options: NodeEngineOptions = {}): CryptoEngine 
   if (ed25519 === 'openssl') signer = opensslEd25519;
   if (ed25519 === 'libsodium') {
     const sodium = loadSodiumEd25519();
-    if (!sodium) throw new TypeError('ed25519: libsodium was asked for but sodium-native cannot be loaded');
+    if (!sodium) {
+      throw new TypeError('ed25519: libsodium was asked for but sodium-native cannot be loaded', {
+        cause: sodiumLoadError(),
+      });
+    }
     signer = sodium;
   }
   return {

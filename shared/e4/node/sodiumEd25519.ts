@@ -8,6 +8,9 @@
  * Loaded on first use, not at import: a process that never signs nor verifies (the C2's functions) never loads the
  * addon. The loader is not named `require`, so that bundlers leave it alone instead of failing on a native module.
  *
+ * Callers treat key arrays as immutable: the derived secret key is cached per array (a WeakMap, gone with the array) and
+ * is not wiped, as node:crypto's cached KeyObjects are not.
+ *
  * Verification is libsodium's default (strict RFC 8032: canonical S, canonical A and R, small-order A and R refused),
  * which refuses everything OpenSSL refuses, and more only for keys or signatures no honest signer makes; the vector
  * suite runs on it. Signing derives the secret key from the seed (cached per key array) rather than trusting the
@@ -30,6 +33,7 @@ export interface SodiumEd25519 {
 }
 
 let loaded: SodiumEd25519 | null | undefined;
+let loadError: unknown;
 
 /** libsodium's Ed25519, or undefined when `sodium-native` cannot be loaded here. Tried once per process. */
 export function loadSodiumEd25519(): SodiumEd25519 | undefined {
@@ -37,11 +41,17 @@ export function loadSodiumEd25519(): SodiumEd25519 | undefined {
     try {
       const load = createRequire(import.meta.url);
       loaded = sodiumEd25519(load('sodium-native') as SodiumNative);
-    } catch {
+    } catch (error) {
       loaded = null;
+      loadError = error;
     }
   }
   return loaded ?? undefined;
+}
+
+/** Why `sodium-native` could not be loaded (after {@link loadSodiumEd25519} returned undefined). */
+export function sodiumLoadError(): unknown {
+  return loadError;
 }
 
 function sodiumEd25519(sodium: SodiumNative): SodiumEd25519 {

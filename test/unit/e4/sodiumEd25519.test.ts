@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ed25519PrivateKeyFromSeed } from '../../../shared/e4/crypto/keys.js';
+import { ed25519PrivateKeyFromSeed, validateEd25519PublicKey } from '../../../shared/e4/crypto/keys.js';
 import { pureEngine } from '../../../shared/e4/crypto/pureEngine.js';
 import { createNodeEngine, nodeEd25519Backend, nodeEngine } from '../../../shared/e4/node/nodeEngine.js';
 import { loadSodiumEd25519 } from '../../../shared/e4/node/sodiumEd25519.js';
@@ -90,6 +90,19 @@ describe('Ed25519 on libsodium', () => {
     expect(sodium.verify(publicKey.subarray(0, 31), message, signature)).toBe(false);
     expect(sodium.verify(publicKey, message, signature.subarray(0, 63))).toBe(false);
     expect(sodium.verify(new Uint8Array(32), message, signature)).toBe(false);
+  });
+
+  it('refuses the universal forgery under a small-order public key that OpenSSL accepts; such keys are refused before', () => {
+    // The identity point as public key, R = identity, S = 0: [S]B = R + [k]A holds for every message (cofactorless)
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const forgery = new Uint8Array(64);
+    forgery.set(identity);
+    const message = pseudoRandomBytes(20, 13);
+    expect(openssl.verify(identity, message, forgery)).toBe(true);
+    expect(sodium.verify(identity, message, forgery)).toBe(false);
+    // A client never holds such a key: SetPubKey and the C2 key go through this check
+    expect(() => validateEd25519PublicKey(identity)).toThrow(/small order/);
   });
 
   describe('where sodium-native cannot be loaded', () => {
