@@ -54,11 +54,14 @@ const T3 = new Int32Array(256);
   }
 }
 
-/** The output block of {@link aes} (a register file, so that no object is allocated per block). */
-const R = new Int32Array(4);
+/**
+ * The output block of {@link aes} (a register file, so that no object is allocated per block). Exported with `aes`
+ * for the benchmark of constant-time alternatives (test/bench/ctaes/), not part of the package's entries.
+ */
+export const R = new Int32Array(4);
 
 /** Encrypts the block (s0..s3) under the expanded key `xk` into {@link R}. */
-function aes(xk: Int32Array, s0: number, s1: number, s2: number, s3: number): void {
+export function aes(xk: Int32Array, s0: number, s1: number, s2: number, s3: number): void {
   s0 ^= xk[0]!;
   s1 ^= xk[1]!;
   s2 ^= xk[2]!;

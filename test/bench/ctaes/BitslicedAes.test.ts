@@ -7,10 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { unsafe } from '@noble/ciphers/aes.js';
 import { describe, expect, it } from 'vitest';
-import { PureSivKey } from '../../../shared/e4/crypto/PureSivKey.js';
+import { aes, PureSivKey, R } from '../../../shared/e4/crypto/PureSivKey.js';
 import { BitslicedAes, OUT } from './BitslicedAes.js';
 import { BitslicedSivKey } from './BitslicedSivKey.js';
-import { aes, R } from './TableAes.js';
 import { loadWasm, WasmSivKey } from './WasmSivKey.js';
 import { WebCryptoSivKey } from './webCryptoSeal.js';
 

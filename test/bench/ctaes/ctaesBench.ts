@@ -10,11 +10,10 @@
  */
 import { loadavg } from 'node:os';
 import { unsafe } from '@noble/ciphers/aes.js';
-import { PureSivKey } from '../../../shared/e4/crypto/PureSivKey.js';
+import { aes, PureSivKey, R } from '../../../shared/e4/crypto/PureSivKey.js';
 import { median, QUICK, type Timing } from '../measure.js';
 import { BitslicedAes, OUT } from './BitslicedAes.js';
 import { BitslicedSivKey } from './BitslicedSivKey.js';
-import { aes, R } from './TableAes.js';
 import { loadWasm, WASM_BLOCKS, WasmSivKey } from './WasmSivKey.js';
 import { WebCryptoSivKey } from './webCryptoSeal.js';
 
