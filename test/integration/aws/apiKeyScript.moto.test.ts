@@ -11,8 +11,9 @@ import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.
 import { authenticateApiKey } from '../../../shared/c2/apiKeys/authenticateApiKey.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { runScriptOnMoto } from '../../support/motoScript.js';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 describeWithMoto('npm run api-key', (moto) => {
   beforeAll(async () => {
@@ -21,19 +22,15 @@ describeWithMoto('npm run api-key', (moto) => {
     db.destroy();
   });
 
-  const script = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'scripts/createApiKey.ts', '--table', 'e4c2-keys', ...args], {
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1',
-      },
-    });
+  const script = async (...args: string[]) => {
+    const result = await runScriptOnMoto(moto().endpoint, 'scripts/createApiKey.ts', ['--table', 'e4c2-keys', ...args]);
+    if (result.code !== 0) throw Object.assign(new Error(result.stderr), result);
+    return result;
+  };
 
   it('prints a key of the tenant once; the API authenticates it', async () => {
     // Act
-    const { stdout } = await script('--tenant', 'acme', '--region', 'us-east-1', '--endpoint', moto().endpoint);
+    const { stdout } = await script('--tenant', 'acme');
 
     // Assess
     const token = stdout.split('\n').find((line) => line.startsWith('e4c2.'))!;
@@ -54,40 +51,17 @@ describeWithMoto('npm run api-key', (moto) => {
   });
 
   it('makes a key of the scope asked (--scope), and refuses an unknown scope', async () => {
-    const { stdout } = await script(
-      '--tenant',
-      'acme-ro',
-      '--scope',
-      'read-only',
-      '--region',
-      'us-east-1',
-      '--endpoint',
-      moto().endpoint,
+    const { stdout } = await script('--tenant', 'acme-ro', '--scope', 'read-only');
+    const failure = await script('--tenant', 'acme-ro', '--scope', 'root').catch(
+      (error: { code: number; stderr: string }) => error,
     );
-    const failure = await script(
-      '--tenant',
-      'acme-ro',
-      '--scope',
-      'root',
-      '--region',
-      'us-east-1',
-      '--endpoint',
-      moto().endpoint,
-    ).catch((error: { code: number; stderr: string }) => error);
     expect(stdout).toContain('(read-only)');
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toMatch(/^api-key: .*scope/m);
   }, 90_000); // subprocesses (tsx start-up): slow on a loaded machine
 
   it('refuses a bad tenant id with one line and exit code 1', async () => {
-    const failure = await script(
-      '--tenant',
-      'Not A Tenant',
-      '--region',
-      'us-east-1',
-      '--endpoint',
-      moto().endpoint,
-    ).catch((error: { code: number; stderr: string }) => error);
+    const failure = await script('--tenant', 'Not A Tenant').catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toMatch(/^api-key: .*tenant/m);
   });

@@ -21,8 +21,9 @@ import {
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { runScriptOnMoto } from '../../support/motoScript.js';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 const POLICY = 'e4c2-test-claim';
 
 describeWithMoto('npm run claim-certificate', (moto) => {
@@ -47,31 +48,7 @@ describeWithMoto('npm run claim-certificate', (moto) => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const script = (...args: string[]) =>
-    run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'scripts/createClaimCertificate.ts',
-        '--region',
-        'us-east-1',
-        '--endpoint',
-        moto().endpoint,
-        ...args,
-      ],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-      },
-    ).then(
-      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+  const script = (...args: string[]) => runScriptOnMoto(moto().endpoint, 'scripts/createClaimCertificate.ts', args);
 
   const certificateCount = async () => ((await iot.send(new ListCertificatesCommand({}))).certificates ?? []).length;
 

@@ -9,8 +9,9 @@ import { beforeAll, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { runScriptOnMoto } from '../../support/motoScript.js';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 describeWithMoto('npm run limits', (moto) => {
   beforeAll(async () => {
@@ -20,32 +21,7 @@ describeWithMoto('npm run limits', (moto) => {
   });
 
   const script = (...args: string[]) =>
-    run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'scripts/setTenantLimits.ts',
-        '--table',
-        'e4c2-limits',
-        '--region',
-        'us-east-1',
-        '--endpoint',
-        moto().endpoint,
-        ...args,
-      ],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-      },
-    ).then(
-      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+    runScriptOnMoto(moto().endpoint, 'scripts/setTenantLimits.ts', ['--table', 'e4c2-limits', ...args]);
 
   it("sets a tenant's limits in the table, prints them with its usage; a bad value changes nothing", async () => {
     // Act

@@ -13,8 +13,9 @@ import { authenticateApiKey } from '../../../shared/c2/apiKeys/authenticateApiKe
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { runScriptOnMoto } from '../../support/motoScript.js';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 describeWithMoto('npm run platform-key', (moto) => {
   beforeAll(async () => {
@@ -23,30 +24,11 @@ describeWithMoto('npm run platform-key', (moto) => {
     db.destroy();
   });
 
-  const script = (file: string, ...args: string[]) =>
-    run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        file,
-        '--table',
-        'e4c2-platform',
-        '--region',
-        'us-east-1',
-        '--endpoint',
-        moto().endpoint,
-        ...args,
-      ],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1',
-        },
-      },
-    );
+  const script = async (file: string, ...args: string[]) => {
+    const result = await runScriptOnMoto(moto().endpoint, file, ['--table', 'e4c2-platform', ...args]);
+    if (result.code !== 0) throw Object.assign(new Error(result.stderr), result);
+    return result;
+  };
 
   it('prints a platform key once; the API authenticates it as the platform', async () => {
     // Act
