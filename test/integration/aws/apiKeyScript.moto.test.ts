@@ -2,8 +2,6 @@
  * `npm run api-key` (scripts/createApiKey.ts), the first API key of a tenant after `cdk deploy`: run as a process
  * against moto's DynamoDB, its key then authenticates through the API's own authenticator.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
@@ -12,8 +10,6 @@ import { authenticateApiKey } from '../../../shared/c2/apiKeys/authenticateApiKe
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 import { runScriptOnMoto } from '../../support/motoScript.js';
-
-const _run = promisify(execFile);
 
 describeWithMoto('npm run api-key', (moto) => {
   beforeAll(async () => {

@@ -4,12 +4,10 @@
  * `--revoke` deactivates it, and refuses a certificate without the claim policy (a device's); bad input exits 1 and
  * makes nothing; a failure after a file was written removes what the run wrote (the folder takes the next run).
  */
-import { execFile } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   AttachPolicyCommand,
   CreateKeysAndCertificateCommand,
@@ -23,7 +21,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 import { runScriptOnMoto } from '../../support/motoScript.js';
 
-const _run = promisify(execFile);
 const POLICY = 'e4c2-test-claim';
 
 describeWithMoto('npm run claim-certificate', (moto) => {

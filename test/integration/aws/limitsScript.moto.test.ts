@@ -2,16 +2,12 @@
  * `npm run limits -- --table` (scripts/setTenantLimits.ts) against moto's DynamoDB, run as a process: the limits it
  * sets are those the use cases read; a bad value changes nothing.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
 import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 import { runScriptOnMoto } from '../../support/motoScript.js';
-
-const _run = promisify(execFile);
 
 describeWithMoto('npm run limits', (moto) => {
   beforeAll(async () => {

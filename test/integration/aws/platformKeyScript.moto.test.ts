@@ -3,8 +3,6 @@
  * a process against moto's DynamoDB, its key then authenticates as a platform principal; `npm run api-key` registers
  * the tenant it makes a key of.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../shared/adapters/aws/DynamoKeyStore.js';
@@ -14,8 +12,6 @@ import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 import { runScriptOnMoto } from '../../support/motoScript.js';
-
-const _run = promisify(execFile);
 
 describeWithMoto('npm run platform-key', (moto) => {
   beforeAll(async () => {
