@@ -6,30 +6,27 @@
  * active certificate with the device policy, as the C2's own provisioner makes them; asking again is rejected.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreatePolicyCommand,
   DescribeCertificateCommand,
   DescribeThingCommand,
-  IoTClient,
+  type IoTClient,
   ListAttachedPoliciesCommand,
   ListThingPrincipalsCommand,
 } from '@aws-sdk/client-iot';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { provisionByClaim } from '../../../examples/fleetProvisioning.js';
-import { type AwsC2Deps, composeAwsC2 } from '../../../functions/composeAwsC2.js';
+import type { AwsC2Deps } from '../../../functions/composeAwsC2.js';
 import { handleProvisioningHook } from '../../../functions/provisioningHook/handleProvisioningHook.js';
 import { provisioningTemplateBody } from '../../../infra/constructs/FleetProvisioning.js';
 import { thingNameOf } from '../../../shared/adapters/aws/IotDeviceProvisioner.js';
-import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { randomKey } from '../../../shared/e4/index.js';
-import { awsC2Config } from '../../support/awsC2Config.js';
 import { type RunningBroker, startAedes } from '../../support/brokers.js';
 import { callerOf } from '../../support/callerOf.js';
+import { fleetC2OnMoto } from '../../support/fleetC2OnMoto.js';
 import { type RunningStandIn, startFleetProvisioningStandIn } from '../../support/fleetProvisioningStandIn.js';
-import { clientConfig, describeWithMoto } from '../../support/moto.js';
+import { describeWithMoto } from '../../support/moto.js';
 
 const TABLE = 'e4c2-fleet-example';
 const POLICY = 'e4c2-device';
@@ -45,32 +42,8 @@ describeWithMoto('fleet provisioning by claim, the device example over MQTT (aed
   let standIn: RunningStandIn;
 
   beforeAll(async () => {
-    const clients = clientConfig(moto());
-    const kms = new KMSClient(clients);
-    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'e4c2 fleet example test' }));
-    kms.destroy();
-    db = new DynamoDBClient(clients);
-    await createKeyStoreTable(db, TABLE);
-    iot = new IoTClient(clients);
-    await iot.send(
-      new CreatePolicyCommand({
-        policyName: POLICY,
-        policyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }],
-        }),
-      }),
-    );
-    deps = composeAwsC2(
-      awsC2Config({
-        tableName: TABLE,
-        kmsKeyArn: KeyMetadata!.Arn!,
-        iotDataEndpoint: clients.endpoint,
-        workQueueUrl: `${clients.endpoint}/123456789012/unused`,
-        devicePolicyName: POLICY,
-      }),
-      { clients },
-    );
+    const fixture = await fleetC2OnMoto(moto(), TABLE, POLICY);
+    ({ deps, db, iot } = fixture);
     broker = await startAedes();
     standIn = await startFleetProvisioningStandIn({
       brokerUrl: broker.url,

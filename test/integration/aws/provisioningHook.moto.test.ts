@@ -8,9 +8,8 @@
  * RegisterThing) and IoT Core's MQTT API of fleet provisioning, so IoT Core's call of the hook is played here.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateKeysAndCertificateCommand, CreatePolicyCommand, IoTClient } from '@aws-sdk/client-iot';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateKeysAndCertificateCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { fleetProvisioningProof } from '../../../examples/fleetProvisioning.js';
 import { type AwsC2Deps, composeAwsC2 } from '../../../functions/composeAwsC2.js';
@@ -18,13 +17,13 @@ import {
   handleProvisioningHook,
   type ProvisioningHookLogger,
 } from '../../../functions/provisioningHook/handleProvisioningHook.js';
-import { createKeyStoreTable } from '../../../shared/adapters/aws/keyStoreTable.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { pendingBinding } from '../../../shared/c2/clients/newClientKey.js';
 import type { EventRecord } from '../../../shared/c2/ports.js';
 import { bytesToHex, type Identity, randomEd25519KeyPair, randomKey } from '../../../shared/e4/index.js';
 import { awsC2Config } from '../../support/awsC2Config.js';
 import { callerOf } from '../../support/callerOf.js';
+import { fleetC2OnMoto } from '../../support/fleetC2OnMoto.js';
 import { clientConfig, describeWithMoto } from '../../support/moto.js';
 
 const TABLE = 'e4c2-provisioning-hook';
@@ -63,32 +62,8 @@ describeWithMoto('the pre-provisioning hook over moto (DynamoDB, KMS, IoT)', (mo
   };
 
   beforeAll(async () => {
-    const clients = clientConfig(moto());
-    const kms = new KMSClient(clients);
-    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'e4c2 provisioning hook test' }));
-    kms.destroy();
-    db = new DynamoDBClient(clients);
-    await createKeyStoreTable(db, TABLE);
-    iot = new IoTClient(clients);
-    await iot.send(
-      new CreatePolicyCommand({
-        policyName: POLICY,
-        policyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }],
-        }),
-      }),
-    );
-    deps = composeAwsC2(
-      awsC2Config({
-        tableName: TABLE,
-        kmsKeyArn: KeyMetadata!.Arn!,
-        iotDataEndpoint: clients.endpoint,
-        workQueueUrl: `${clients.endpoint}/123456789012/unused`,
-        devicePolicyName: POLICY,
-      }),
-      { clients },
-    );
+    const fixture = await fleetC2OnMoto(moto(), TABLE, POLICY);
+    ({ deps, db, iot } = fixture);
     const now = new Date().toISOString();
     await deps.store.createTenant({ id: caller.tenantId, status: 'active', createdAt: now, updatedAt: now });
     const made = await createClient(deps, caller, { name: 'sensor-1', mode: 'symmetric', key: symmetricKey });
