@@ -108,8 +108,7 @@ function pendingOf(device: DeviceBehind) {
       {device.topics.map((topic) => (
         <li key={topic.hash}>
           <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>:{' '}
-          {topic.confirmedVersion === undefined ? 'none confirmed' : `v${topic.confirmedVersion} confirmed`}, v
-          {topic.keyVersion} current
+          {`${topic.confirmedVersion === undefined ? 'none confirmed' : `v${topic.confirmedVersion} confirmed`}, v${topic.keyVersion} current`}
         </li>
       ))}
     </ul>
