@@ -157,7 +157,7 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI walkthrough', () => {
         { timeout: 15_000 },
       )
       .toBe(0);
-    await behind.getByText('None: every device that sends receipts holds its current keys.').waitFor();
+    await behind.getByText('None: every device confirmed its current keys.').waitFor();
     await page.goto(topicUrl);
     await page.getByRole('heading', { name: 'ui/sensors' }).waitFor();
   });

@@ -138,12 +138,11 @@ function DevicesBehind() {
     <section aria-labelledby="behind-title">
       <h2 id="behind-title">Devices behind</h2>
       <p class="hint">
-        Devices that have not confirmed a key they were sent: a topic's current key or a new identity key.
+        Clients that have not confirmed their current keys: a topic key newer than the one they confirmed (or none yet),
+        or an identity key sent and not yet in force. Devices that send no receipts never confirm, so they stay listed.
       </p>
       <ErrorNote error={first.error} />
-      {shown?.items.length === 0 && !shown.cursor && (
-        <p>None: every device that sends receipts holds its current keys.</p>
-      )}
+      {shown?.items.length === 0 && !shown.cursor && <p>None: every device confirmed its current keys.</p>}
       {shown && shown.items.length > 0 && (
         <Table label="Devices behind table">
           <thead>
