@@ -5,6 +5,7 @@
  * revoke it (refused from then on);
  * clients and topics searched by name prefix (a client by id); the token shown cleared by "I have copied it" or its
  * key's revocation; more than 100 names refused by the bulk link form; the export stopped by a repeated next link;
+ * the devices behind on the dashboard, 25 then the rest;
  * the C2 key rotated with live progress and a client public key sent; links made and taken off in bulk; the
  * dashboard's next policy runs. On every page and dialog visited axe-core finds no serious or critical violation, and
  * the console shows no error. Skipped without /usr/bin/chromium, except in CI.
@@ -353,6 +354,38 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await expectAccessible(page, 'client page, linked in bulk');
     const topics = await requestLocalApi<AnyJson>(server, 'GET', `/v1/clients/${client.json.items[0].id}/topics`);
     expect(topics.json.items.map((t: AnyJson) => t.topic).sort()).toEqual(['fleet/a', 'fleet/b']);
+  });
+
+  it('lists the devices behind 25 at a time on the dashboard, the rest on "more"', async () => {
+    const crowd = await requestLocalApi<AnyJson>(server, 'POST', '/v1/topics', { topic: 'crowd/x' });
+    expect(crowd.status).toBe(201);
+    for (let i = 0; i < 26; i += 1) {
+      const created = await requestLocalApi<AnyJson>(server, 'POST', '/v1/clients', {
+        name: `crowd-${String(i).padStart(2, '0')}`,
+        generateKey: true,
+      });
+      expect(created.status).toBe(201);
+      const linked = await requestLocalApi(
+        server,
+        'PUT',
+        `/v1/topics/${crowd.json.hash}/clients/${created.json.client.id}`,
+      );
+      expect(linked.status).toBeLessThan(300);
+    }
+    const all = await requestLocalApi<AnyJson>(server, 'GET', '/v1/devices-behind?limit=100');
+    expect(all.json.items.length).toBeGreaterThan(26); // the crowd, never connected, and the sensors linked above
+
+    await go('/');
+    const behind = page.getByRole('region', { name: 'Devices behind' });
+    const rows = behind.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(25);
+    await behind.getByRole('button', { name: 'More devices behind' }).click();
+    await expect.poll(() => rows.count()).toBe(all.json.items.length);
+    expect(await behind.getByRole('button', { name: 'More devices behind' }).count()).toBe(0);
+    expect(await rows.filter({ hasText: 'crowd-25' }).locator('td').nth(2).textContent()).toBe(
+      'crowd/x: none confirmed, v1 current',
+    );
+    await expectAccessible(page, 'dashboard, more devices behind');
   });
 
   it('stays accessible on a phone, its wide tables scrolling', async () => {
