@@ -3,6 +3,9 @@
  * matches and schedule previewed), run it now and follow its operations, edit it, find its audit entry and export
  * the filtered log as JSON lines; create an API key (token shown once, usable), rotate it (the old token refused) and
  * revoke it (refused from then on);
+ * clients and topics searched by name prefix (a client by id); the token shown cleared by "I have copied it" or its
+ * key's revocation; more than 100 names refused by the bulk link form; the export stopped by a repeated next link;
+ * the devices behind on the dashboard, 25 then the rest;
  * the C2 key rotated with live progress and a client public key sent; links made and taken off in bulk; the
  * dashboard's next policy runs. On every page and dialog visited axe-core finds no serious or critical violation, and
  * the console shows no error. Skipped without /usr/bin/chromium, except in CI.
@@ -68,6 +71,33 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await ui?.browser.close().catch(() => {});
     await server?.close();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('searches clients and topics by name prefix, and a client by its id', async () => {
+    await page.getByRole('link', { name: 'Clients' }).first().click();
+    await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
+    const names = () => page.locator('tbody tr td:first-child').allTextContents();
+    await page.getByLabel('Find clients by name prefix or id').fill('sens');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => (await names()).sort()).toEqual(['sensor-1', 'sensor-2']);
+    await expectAccessible(page, 'clients page, searched');
+    const signer = await requestLocalApi<AnyJson>(server, 'GET', '/v1/clients?name=signer');
+    await page.getByLabel('Find clients by name prefix or id').fill(signer.json.items[0].id);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(names).toEqual(['signer']);
+    await page.getByLabel('Find clients by name prefix or id').fill('nobody');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('No client whose name starts with nobody, or with that id.').waitFor();
+
+    await page.getByRole('link', { name: 'Topics' }).first().click();
+    await page.getByRole('heading', { name: 'Topics', level: 1 }).waitFor();
+    await page.getByLabel('Find topics by name prefix or hash').fill('fleet/');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(async () => (await names()).sort()).toEqual(['fleet/a', 'fleet/b']);
+    await expectAccessible(page, 'topics page, searched');
+    await page.getByLabel('Find topics by name prefix or hash').fill('other/c');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(names).toEqual(['other/c']);
   });
 
   it('creates a policy over a prefix, previewing what it matches and when it runs', async () => {
@@ -180,6 +210,27 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     expect(events.map((event) => event.action)).toEqual([...actions].reverse()); // oldest first
     expect(events).toHaveLength(actions.length);
     await page.getByText(`${events.length} events exported (oldest first)`).waitFor();
+
+    // A server repeating its next link cannot be caused with the real one: past the real first page, the browser is
+    // answered a page whose next link names the cursor it was asked for, and the export stops instead of looping.
+    let repeated = 0;
+    await page.route('**/v1/events/export?**', async (route) => {
+      const url = new URL(route.request().url());
+      const asked = url.searchParams.get('cursor');
+      url.searchParams.set('cursor', 'repeated');
+      const link = `<${url.pathname}${url.search}>; rel="next"`;
+      if (asked === null) {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), link } });
+      } else {
+        repeated += 1;
+        await route.fulfill({ status: 200, contentType: 'application/x-ndjson', body: '', headers: { link } });
+      }
+    });
+    await page.getByRole('button', { name: 'Export as JSON lines' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('The export repeated a page');
+    expect(repeated).toBe(1); // the repeated cursor asked once, then no more
+    await page.unroute('**/v1/events/export?**');
   });
 
   it('creates an API key, its token shown once and working, rotates it, then revokes it behind a dialog', async () => {
@@ -215,8 +266,19 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     const row = page.getByRole('row').filter({ hasText: 'ci-robot' });
     await row.getByText('revoked').waitFor();
     expect(await row.getByRole('button').count()).toBe(0);
+    expect(await page.getByTestId('api-token').count()).toBe(0); // its token left the page with it
     expect((await callLocalApi(server, 'GET', '/v1/topics', undefined, rotated)).status).toBe(401);
     expect(await page.getByTestId('scope').textContent()).toBe('admin'); // still signed in with the admin key
+
+    // A token shown stays until it is said copied.
+    await page.getByLabel('Key name').fill('ci-robot-2');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const second = (await page.getByTestId('api-token').textContent())!;
+    recordSecret(second);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    expect(await page.getByTestId('api-token').count()).toBe(0);
+    expect(await page.getByText(second).count()).toBe(0);
+    expect((await callLocalApi(server, 'GET', '/v1/topics', undefined, second)).status).toBe(200);
   });
 
   it('rotates the C2 key with live progress and sends a client public key to a device', async () => {
@@ -259,6 +321,16 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     expect(await page.getByLabel('Link clients (their names, one a line)').inputValue()).toBe('nobody');
     await expectAccessible(page, 'topic page, linked in bulk');
 
+    // More than 100 names: refused whole, the text kept, none linked.
+    const many = ['verifier', ...Array.from({ length: 100 }, (_, i) => `nobody-${i}`)].join('\n');
+    await page.getByLabel('Link clients (their names, one a line)').fill(many);
+    await page.getByRole('button', { name: 'Link', exact: true }).click();
+    await page.getByText('At most 100 names at once: 101 given, none linked.').waitFor();
+    expect(await page.getByLabel('Link clients (their names, one a line)').inputValue()).toBe(many);
+    expect(await page.getByRole('link', { name: 'verifier' }).count()).toBe(0);
+    await expectAccessible(page, 'topic page, too many names');
+    await page.getByLabel('Link clients (their names, one a line)').fill('');
+
     await page.getByLabel('Select sensor-1').check();
     await page.getByLabel('Select sensor-2').check();
     await page.getByRole('button', { name: 'Take the 2 selected off' }).click();
@@ -282,6 +354,38 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await expectAccessible(page, 'client page, linked in bulk');
     const topics = await requestLocalApi<AnyJson>(server, 'GET', `/v1/clients/${client.json.items[0].id}/topics`);
     expect(topics.json.items.map((t: AnyJson) => t.topic).sort()).toEqual(['fleet/a', 'fleet/b']);
+  });
+
+  it('lists the devices behind 25 at a time on the dashboard, the rest on "more"', async () => {
+    const crowd = await requestLocalApi<AnyJson>(server, 'POST', '/v1/topics', { topic: 'crowd/x' });
+    expect(crowd.status).toBe(201);
+    for (let i = 0; i < 26; i += 1) {
+      const created = await requestLocalApi<AnyJson>(server, 'POST', '/v1/clients', {
+        name: `crowd-${String(i).padStart(2, '0')}`,
+        generateKey: true,
+      });
+      expect(created.status).toBe(201);
+      const linked = await requestLocalApi(
+        server,
+        'PUT',
+        `/v1/topics/${crowd.json.hash}/clients/${created.json.client.id}`,
+      );
+      expect(linked.status).toBeLessThan(300);
+    }
+    const all = await requestLocalApi<AnyJson>(server, 'GET', '/v1/devices-behind?limit=100');
+    expect(all.json.items.length).toBeGreaterThan(26); // the crowd, never connected, and the sensors linked above
+
+    await go('/');
+    const behind = page.getByRole('region', { name: 'Devices behind' });
+    const rows = behind.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(25);
+    await behind.getByRole('button', { name: 'More devices behind' }).click();
+    await expect.poll(() => rows.count()).toBe(all.json.items.length);
+    expect(await behind.getByRole('button', { name: 'More devices behind' }).count()).toBe(0);
+    expect(await rows.filter({ hasText: 'crowd-25' }).locator('td').nth(2).textContent()).toBe(
+      'crowd/x: none confirmed, v1 current',
+    );
+    await expectAccessible(page, 'dashboard, more devices behind');
   });
 
   it('stays accessible on a phone, its wide tables scrolling', async () => {

@@ -1,10 +1,11 @@
 /**
  * The signed-in API key, kept in sessionStorage (gone with the tab; never in a URL, a cookie or localStorage), with
- * what the token says of itself: its tenant and key id (`e4c2.<tenant>.<key id>.<secret>`), and the scope the C2
- * answered at sign-in. Listeners hear of sign-in and sign-out.
+ * what the token says of itself (its key id: `e4c2.<tenant>.<key id>.<secret>`) and the tenant and scope the C2
+ * answered at sign-in (GET /v1/whoami). Listeners hear of sign-in and sign-out.
  */
 const KEY = 'e4c2.apiKey';
 const SCOPE = 'e4c2.scope';
+const TENANT = 'e4c2.tenant';
 const TENANT_TOKEN = /^e4c2\.([a-z0-9][a-z0-9-]{0,62})\.([0-9a-f]{16})\.[A-Za-z0-9_-]{43}$/;
 
 export interface TokenInfo {
@@ -26,19 +27,23 @@ const changed = () => {
 export const session = {
   apiKey: (): string | undefined => sessionStorage.getItem(KEY) ?? undefined,
   scope: (): string | undefined => sessionStorage.getItem(SCOPE) ?? undefined,
+  /** The tenant the C2 answered at sign-in (the token's own until then). */
+  tenant: (): string | undefined => sessionStorage.getItem(TENANT) ?? session.info()?.tenant,
   info: (): TokenInfo | undefined => {
     const key = sessionStorage.getItem(KEY);
     return key ? tokenInfo(key) : undefined;
   },
-  signIn(token: string, scope: string): void {
+  signIn(token: string, scope: string, tenant?: string): void {
     sessionStorage.setItem(KEY, token);
     sessionStorage.setItem(SCOPE, scope);
+    if (tenant !== undefined) sessionStorage.setItem(TENANT, tenant);
     changed();
   },
   signOut(): void {
     if (sessionStorage.getItem(KEY) === null) return;
     sessionStorage.removeItem(KEY);
     sessionStorage.removeItem(SCOPE);
+    sessionStorage.removeItem(TENANT);
     changed();
   },
   subscribe(listener: () => void): () => void {

@@ -1,7 +1,8 @@
 /**
  * Links in bulk from either side: the names of clients to put on a topic, or of topics to put a client on, one a line.
  * Each name is looked up (exact name) and linked in turn (the device is sent the topic key); the result of each is
- * listed, so a name that fails does not hide the ones that worked.
+ * listed, so a name that fails does not hide the ones that worked. More than MAX_NAMES names are refused whole, the
+ * text kept, so no name is dropped unseen.
  */
 import { useState } from 'preact/hooks';
 import { api, call, messageOf } from '../api/api.js';
@@ -34,9 +35,16 @@ export function BulkLinkForm(props: { side: LinkSide; onLinked(): void }) {
   const [names, setNames] = useState('');
   const [busy, setBusy] = useState(false);
   const [results, setResults] = useState<{ name: string; error?: string }[]>();
+  const [tooMany, setTooMany] = useState<string>();
   const submit = async (event: Event) => {
     event.preventDefault();
-    const list = [...new Set(names.split('\n').map((name) => name.trim()))].filter(Boolean).slice(0, MAX_NAMES);
+    const list = [...new Set(names.split('\n').map((name) => name.trim()))].filter(Boolean);
+    if (list.length > MAX_NAMES) {
+      setResults(undefined);
+      setTooMany(`At most ${MAX_NAMES} names at once: ${list.length} given, none linked. Send them in parts.`);
+      return;
+    }
+    setTooMany(undefined);
     setBusy(true);
     const done: { name: string; error?: string }[] = [];
     for (const name of list) {
@@ -63,6 +71,11 @@ export function BulkLinkForm(props: { side: LinkSide; onLinked(): void }) {
         {onTopic ? 'Link clients (their names, one a line)' : 'Put on topics (their names, one a line)'}
       </label>
       <textarea id={id} required rows={3} value={names} onInput={(e) => setNames(e.currentTarget.value)} />
+      {tooMany && (
+        <p role="alert" class="error">
+          {tooMany}
+        </p>
+      )}
       <button type="submit" disabled={busy}>
         {busy ? 'Working…' : onTopic ? 'Link' : 'Put on the topics'}
       </button>

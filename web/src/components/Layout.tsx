@@ -16,7 +16,6 @@ const SECTIONS: readonly { href: string; label: string; admin?: boolean }[] = [
 
 export function Layout(props: { children: ComponentChildren }) {
   const path = usePath();
-  const info = session.info();
   const current = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
   return (
     <>
@@ -34,7 +33,7 @@ export function Layout(props: { children: ComponentChildren }) {
         </nav>
         <div class="who">
           <span>
-            Tenant <strong data-testid="tenant">{info?.tenant}</strong> · scope{' '}
+            Tenant <strong data-testid="tenant">{session.tenant()}</strong> · scope{' '}
             <strong data-testid="scope">{session.scope()}</strong>
           </span>
           <button

@@ -1,7 +1,8 @@
 /**
  * API keys of the tenant (admin keys only: the API refuses the others): the paged list with scope, status and times,
  * creation (the token shown this once, with a copy button), rotation (a new secret, shown once; the old one stops
- * working) and revocation, the last two behind dialogs. Revoking or rotating the key signed in signs out.
+ * working) and revocation, the last two behind dialogs. Revoking the key signed in signs out; rotating it goes on
+ * with the new token. A token shown stays only until "I have copied it", the key's revocation or leaving the page.
  */
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
@@ -43,6 +44,7 @@ export function ApiKeysPage() {
     const path = { params: { path: { keyId: key.keyId } } };
     if (kind === 'revoke') {
       await call(api.DELETE('/v1/keys/api/{keyId}', path));
+      setShown((current) => (current?.keyId === key.keyId ? undefined : current));
       if (key.keyId === own) session.signOut();
     } else {
       const rotated = await call(api.POST('/v1/keys/api/{keyId}/rotate', path));
@@ -134,7 +136,7 @@ export function ApiKeysPage() {
           </p>
         </ConfirmDialog>
       )}
-      {shown && <ShownOnce created={shown} />}
+      {shown && <ShownOnce created={shown} onDone={() => setShown(undefined)} />}
       <CreateApiKey
         onCreated={(created) => {
           setShown(created);
@@ -145,7 +147,7 @@ export function ApiKeysPage() {
   );
 }
 
-function ShownOnce(props: { created: Schemas['CreatedApiKey'] }) {
+function ShownOnce(props: { created: Schemas['CreatedApiKey']; onDone(): void }) {
   const { created } = props;
   return (
     <section class="created" role="status" aria-labelledby="shown-title">
@@ -157,6 +159,9 @@ function ShownOnce(props: { created: Schemas['CreatedApiKey'] }) {
         </code>{' '}
         <CopyButton value={created.token} label="Copy the token" />
       </p>
+      <button type="button" onClick={props.onDone}>
+        I have copied it
+      </button>
     </section>
   );
 }

@@ -2,7 +2,7 @@
  * The audit trail: the event log newest first, a page at a time, filtered by actor, action, target type and target,
  * result and time range (the filters the API takes), each event's details on demand; and the export of the filtered
  * log as JSON lines (oldest first, the API's format, verifiable offline with `npm run verify-events`), downloaded as
- * a file after following the export's `Link: rel="next"` pages.
+ * a file after following the export's `Link: rel="next"` pages (a next link seen twice stops it with an error).
  */
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
@@ -101,8 +101,14 @@ export function AuditPage() {
     setExported(undefined);
     try {
       const parts: string[] = [];
+      const seen = new Set<string>();
       let cursor: string | undefined;
       do {
+        if (cursor !== undefined) {
+          if (seen.has(cursor))
+            throw new Error('The export repeated a page (same next link twice): stopped, nothing saved.');
+          seen.add(cursor);
+        }
         const answer = await api.GET('/v1/events/export', {
           params: { query: { ...filters, ...(cursor ? { cursor } : {}) } },
           parseAs: 'text',

@@ -1,5 +1,5 @@
 /**
- * Clients: a paged list (id order) searched by exact name or id (the API finds a client by either), and the creation
+ * Clients: a paged list (id order) searched by name prefix (`namePrefix`) or exact id, and the creation
  * form: a generated key (shown once, with a copy button), an uploaded key, a password, or an Ed25519 public key.
  */
 import { useState } from 'preact/hooks';
@@ -15,17 +15,26 @@ import { Link } from '../router.js';
 const PAGE = 25;
 const CLIENT_ID = /^[0-9a-fA-F]{32}$/;
 
+/**
+ * A page of the clients whose name starts with `search` (in id order: a page may be short, even empty, while its
+ * cursor says more follow); on the first page, the client of that id too when the search is one.
+ */
 async function findClients(search: string, cursor: string | undefined) {
-  if (search === '') {
-    return call(api.GET('/v1/clients', { params: { query: { limit: PAGE, ...(cursor ? { cursor } : {}) } } }));
-  }
-  const byName = await call(api.GET('/v1/clients', { params: { query: { name: search } } }));
-  if (byName.items.length > 0 || !CLIENT_ID.test(search)) return byName;
+  const page = await call(
+    api.GET('/v1/clients', {
+      params: {
+        query: { limit: PAGE, ...(search ? { namePrefix: search } : {}), ...(cursor ? { cursor } : {}) },
+      },
+    }),
+  );
+  if (search === '' || cursor !== undefined || !CLIENT_ID.test(search)) return page;
+  const clientId = search.toLowerCase();
+  if (page.items.some((client) => client.id === clientId)) return page;
   try {
-    const byId = await call(api.GET('/v1/clients/{clientId}', { params: { path: { clientId: search } } }));
-    return { items: [byId], cursor: undefined };
+    const byId = await call(api.GET('/v1/clients/{clientId}', { params: { path: { clientId } } }));
+    return { ...page, items: [byId, ...page.items] };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return { items: [], cursor: undefined };
+    if (error instanceof ApiError && error.status === 404) return page;
     throw error;
   }
 }
@@ -47,7 +56,7 @@ export function ClientsPage() {
             setQuery(search.trim());
           }}
         >
-          <label for="client-search">Find a client by name or id</label>
+          <label for="client-search">Find clients by name prefix or id</label>
           <input id="client-search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
           <button type="submit">Search</button>
         </form>
@@ -56,7 +65,13 @@ export function ClientsPage() {
       {clients.data && (
         <ClientTable
           clients={clients.data.items}
-          empty={query ? `No client named or with the id ${query}.` : 'None yet.'}
+          empty={
+            !query
+              ? 'None yet.'
+              : clients.data.cursor
+                ? `None on this page: more clients may start with ${query} on the next.`
+                : `No client whose name starts with ${query}, or with that id.`
+          }
         />
       )}
       <Pager pages={pages} nextCursor={clients.data?.cursor} label="Client pages" />

@@ -1,8 +1,9 @@
 /**
- * The dashboard: what the tenant holds (GET /v1/limits), operations in progress with live progress (polled), devices
- * behind on a topic key (from the first clients' topics: there is no route for it across the fleet yet), the next
- * policy runs (of the first hundred policies) and the latest events of the audit trail.
+ * The dashboard: what the tenant holds (GET /v1/limits), operations in progress with live progress (polled), the
+ * devices behind on a topic or identity key (GET /v1/devices-behind, 25 at a time), the next policy runs (of the first
+ * hundred policies) and the latest events of the audit trail.
  */
+import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationSummary } from '../components/OperationProgress.js';
@@ -10,9 +11,6 @@ import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link } from '../router.js';
-
-/** Clients whose topics are looked at for devices behind. */
-const BEHIND_SCAN = 25;
 
 export function DashboardPage() {
   const limits = useLoad(() => call(api.GET('/v1/limits')), []);
@@ -71,61 +69,107 @@ function Counter(props: { label: string; value: number | undefined; max?: number
   );
 }
 
-interface Behind {
-  readonly client: Schemas['Client'];
-  readonly topic: Schemas['TopicOfClient'];
+/** Devices behind shown at first, and added by each "more". */
+const BEHIND_PAGE = 25;
+
+type DeviceBehind = Schemas['DeviceBehind'];
+
+/**
+ * Up to `wanted` devices behind from `cursor` on: GET /v1/devices-behind pages are followed while short (a page may
+ * be short, even empty, while its cursor says more follow), until enough are found or the end.
+ */
+async function devicesBehind(
+  cursor: string | undefined,
+  wanted: number,
+): Promise<{ items: DeviceBehind[]; cursor?: string }> {
+  const items: DeviceBehind[] = [];
+  let next = cursor;
+  do {
+    const page = await call(
+      api.GET('/v1/devices-behind', {
+        params: { query: { limit: Math.min(100, wanted - items.length), ...(next ? { cursor: next } : {}) } },
+      }),
+    );
+    items.push(...page.items);
+    next = page.cursor;
+  } while (next !== undefined && items.length < wanted);
+  return next === undefined ? { items } : { items, cursor: next };
+}
+
+/** What a device has not confirmed yet: each topic key (confirmed vs current) and its identity key. */
+function pendingOf(device: DeviceBehind) {
+  return (
+    <ul class="pending">
+      {device.identityKey && (
+        <li>
+          identity key: v{device.identityKey.keyVersion} in force, v{device.identityKey.pendingVersion} sent
+        </li>
+      )}
+      {device.topics.map((topic) => (
+        <li key={topic.hash}>
+          <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>:{' '}
+          {`${topic.confirmedVersion === undefined ? 'none confirmed' : `v${topic.confirmedVersion} confirmed`}, v${topic.keyVersion} current`}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function DevicesBehind() {
-  const behind = useLoad(async () => {
-    const clients = await call(api.GET('/v1/clients', { params: { query: { limit: BEHIND_SCAN } } }));
-    const found: Behind[] = [];
-    for (const client of clients.items) {
-      const topics = await call(
-        api.GET('/v1/clients/{clientId}/topics', { params: { path: { clientId: client.id }, query: { limit: 100 } } }),
-      );
-      for (const topic of topics.items) {
-        if (topic.confirmed && topic.confirmed.keyVersion < (topic.keyVersion ?? 0)) found.push({ client, topic });
-      }
+  const [more, setMore] = useState<{ items: DeviceBehind[]; cursor?: string }>();
+  const [moreError, setMoreError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const first = useLoad(() => devicesBehind(undefined, BEHIND_PAGE), []);
+  const shown = more ?? first.data;
+  const loadMore = async () => {
+    if (!shown?.cursor) return;
+    setBusy(true);
+    setMoreError(undefined);
+    try {
+      const next = await devicesBehind(shown.cursor, BEHIND_PAGE);
+      setMore({ ...next, items: [...shown.items, ...next.items] });
+    } catch (failure) {
+      setMoreError(failure);
+    } finally {
+      setBusy(false);
     }
-    return { found, more: clients.cursor !== undefined };
-  }, []);
+  };
   return (
     <section aria-labelledby="behind-title">
       <h2 id="behind-title">Devices behind</h2>
       <p class="hint">
-        Devices that confirmed an older key than their topic's current one
-        {behind.data?.more ? ` (among the first ${BEHIND_SCAN} clients)` : ''}.
+        Clients that have not confirmed their current keys: a topic key newer than the one they confirmed (or none yet),
+        or an identity key sent and not yet in force. Devices that send no receipts never confirm, so they stay listed.
       </p>
-      <ErrorNote error={behind.error} />
-      {behind.data?.found.length === 0 && <p>None: every device that sends receipts holds its current keys.</p>}
-      {behind.data && behind.data.found.length > 0 && (
+      <ErrorNote error={first.error} />
+      {shown?.items.length === 0 && !shown.cursor && <p>None: every device confirmed its current keys.</p>}
+      {shown && shown.items.length > 0 && (
         <Table label="Devices behind table">
           <thead>
             <tr>
               <th scope="col">Client</th>
-              <th scope="col">Topic</th>
-              <th scope="col">Confirmed</th>
-              <th scope="col">Current</th>
               <th scope="col">Last seen</th>
+              <th scope="col">Pending</th>
             </tr>
           </thead>
           <tbody>
-            {behind.data.found.map(({ client, topic }) => (
-              <tr key={`${client.id} ${topic.hash}`}>
+            {shown.items.map((device) => (
+              <tr key={device.id} data-client-id={device.id}>
                 <td>
-                  <Link href={`/clients/${client.id}`}>{client.name}</Link>
+                  <Link href={`/clients/${device.id}`}>{device.name}</Link>
                 </td>
-                <td>
-                  <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>
-                </td>
-                <td>v{topic.confirmed?.keyVersion}</td>
-                <td>v{topic.keyVersion}</td>
-                <td>{when(client.lastSeenAt)}</td>
+                <td>{when(device.lastSeenAt)}</td>
+                <td>{pendingOf(device)}</td>
               </tr>
             ))}
           </tbody>
         </Table>
+      )}
+      <ErrorNote error={moreError} />
+      {shown?.cursor && (
+        <button type="button" onClick={loadMore} disabled={busy}>
+          {busy ? 'Looking…' : 'More devices behind'}
+        </button>
       )}
     </section>
   );

@@ -1,31 +1,20 @@
 /**
  * Sign-in with an API key of a tenant (`e4c2.<tenant>.<key id>.<secret>`). The key is checked with the C2 before it
- * is kept: GET /v1/keys/api/{own key id} answers an admin key with its scope; a 403 there means another scope, and
- * GET /v1/limits tells an operator or read-only key (it works) from an enrolment key (refused, as are platform keys:
- * this UI manages a tenant).
+ * is kept: GET /v1/whoami answers any key with its tenant and scope; admin, operator and read-only keys are kept,
+ * enrolment and platform keys refused (this UI manages a tenant).
  */
 import { useState } from 'preact/hooks';
-import { ApiError, api, call } from '../api/api.js';
+import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { session, tokenInfo } from '../session.js';
 
-async function scopeOf(token: string, keyId: string): Promise<string> {
-  const headers = { authorization: `Bearer ${token}` };
-  try {
-    const key = await call(api.GET('/v1/keys/api/{keyId}', { params: { path: { keyId } }, headers }));
-    return key.scope;
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 403) throw error;
+/** Why a key of this scope cannot sign in, or undefined. */
+export function refusal(scope: Schemas['WhoAmI']['scope']): string | undefined {
+  if (scope === 'enrol') {
+    return 'This is an enrolment key (devices use it to enrol): sign in with an admin, operator or read-only key.';
   }
-  try {
-    await call(api.GET('/v1/limits', { headers }));
-    return 'operator or read-only';
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 403) {
-      throw new Error('This key cannot read the tenant (an enrolment key?): sign in with an operator or admin key.');
-    }
-    throw error;
-  }
+  if (scope === 'platform') return 'This is a platform key: sign in with an admin, operator or read-only tenant key.';
+  return undefined;
 }
 
 export function SignInPage() {
@@ -36,16 +25,17 @@ export function SignInPage() {
     event.preventDefault();
     setError(undefined);
     const trimmed = token.trim();
-    const info = tokenInfo(trimmed);
-    if (!info) {
+    if (!tokenInfo(trimmed)) {
       setError(new Error('This is not a tenant API key (e4c2.<tenant>.<key id>.<secret>).'));
       return;
     }
     setBusy(true);
     try {
-      const scope = await scopeOf(trimmed, info.keyId);
+      const me = await call(api.GET('/v1/whoami', { headers: { authorization: `Bearer ${trimmed}` } }));
+      const refused = refusal(me.scope);
+      if (refused) throw new Error(refused);
       setToken('');
-      session.signIn(trimmed, scope);
+      session.signIn(trimmed, me.scope, me.tenantId);
     } catch (failure) {
       setError(failure);
       setBusy(false);

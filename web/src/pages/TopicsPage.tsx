@@ -1,9 +1,9 @@
 /**
  * Topics: a paged list (hash order) with each key's version and age and its number of clients (one request a topic:
- * the list does not carry it), found by name, and the creation form.
+ * the list does not carry it), searched by name prefix (`namePrefix`) or exact hash, and the creation form.
  */
 import { useState } from 'preact/hooks';
-import { api, call } from '../api/api.js';
+import { ApiError, api, call } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
 import { Table } from '../components/Table.js';
@@ -11,18 +11,38 @@ import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link, navigate } from '../router.js';
 
+const TOPIC_HASH = /^[0-9a-fA-F]{32}$/;
+
+/**
+ * A page of the topics starting with `search` (in hash order: a page may be short, even empty, while its cursor says
+ * more follow); on the first page, the topic of that hash too when the search is one.
+ */
+async function findTopics(search: string, cursor: string | undefined) {
+  const page = await call(
+    api.GET('/v1/topics', {
+      params: { query: { limit: 25, ...(search ? { namePrefix: search } : {}), ...(cursor ? { cursor } : {}) } },
+    }),
+  );
+  if (search === '' || cursor !== undefined || !TOPIC_HASH.test(search)) return page;
+  const topicHash = search.toLowerCase();
+  if (page.items.some((topic) => topic.hash === topicHash)) return page;
+  try {
+    const { clientCount: _, ...byHash } = await call(
+      api.GET('/v1/topics/{topicHash}', { params: { path: { topicHash } } }),
+    );
+    return { ...page, items: [byHash, ...page.items] };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return page;
+    throw error;
+  }
+}
+
 export function TopicsPage() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
   const pages = usePages();
   const topics = useLoad(async () => {
-    const page = await call(
-      api.GET('/v1/topics', {
-        params: {
-          query: query ? { topic: query } : { limit: 25, ...(pages.cursor ? { cursor: pages.cursor } : {}) },
-        },
-      }),
-    );
+    const page = await findTopics(query, pages.cursor);
     const counts = await Promise.all(
       page.items.map((topic) =>
         call(api.GET('/v1/topics/{topicHash}', { params: { path: { topicHash: topic.hash } } })).then(
@@ -45,13 +65,21 @@ export function TopicsPage() {
             setQuery(search.trim());
           }}
         >
-          <label for="topic-search">Find a topic by name</label>
+          <label for="topic-search">Find topics by name prefix or hash</label>
           <input id="topic-search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
           <button type="submit">Search</button>
         </form>
       </search>
       <ErrorNote error={topics.error} />
-      {topics.data?.items.length === 0 && <p>{query ? `No topic ${query}.` : 'None yet.'}</p>}
+      {topics.data?.items.length === 0 && (
+        <p>
+          {!query
+            ? 'None yet.'
+            : topics.data.cursor
+              ? `None on this page: more topics may start with ${query} on the next.`
+              : `No topic starting with ${query}, or of that hash.`}
+        </p>
+      )}
       {topics.data && topics.data.items.length > 0 && (
         <Table label="Topics table">
           <thead>

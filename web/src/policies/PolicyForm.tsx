@@ -10,7 +10,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { actionOf, kindOf, TARGET_KINDS, type TargetKind, targetOf } from './policyTarget.js';
-import { prefixMatches, SCANNED } from './prefixMatches.js';
+import { prefixMatches } from './prefixMatches.js';
 import { PRESETS, previewSchedule } from './schedulePresets.js';
 
 type EventType = Schemas['PolicyEvent']['type'];
@@ -168,7 +168,7 @@ export function PolicyForm(props: { policy?: Schemas['Policy']; onSaved(policy: 
               <p>
                 {matches.data.names.length === 0
                   ? `Matches nothing today (${prefix === 'topicPrefix' ? 'topics' : 'clients'} made later will count).`
-                  : `Matches ${matches.data.names.length} today${matches.data.partial ? ` among the first ${SCANNED}` : ''}: ${matches.data.names.slice(0, 10).join(', ')}${matches.data.names.length > 10 ? ', …' : ''}`}
+                  : `Matches ${matches.data.partial ? 'at least ' : ''}${matches.data.names.length} today: ${matches.data.names.slice(0, 10).join(', ')}${matches.data.names.length > 10 ? ', …' : ''}`}
               </p>
             )}
           </div>
