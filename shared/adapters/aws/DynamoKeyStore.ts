@@ -352,8 +352,8 @@ export class DynamoKeyStore implements KeyStore {
     this.#list(linksOfClient(clientName), tenantId, page);
 
   /**
-   * The client's item of the link only (what listLinksOfClient reads), conditionally (the link exists, no later
-   * version recorded): a failed condition is no error. One write per receipt.
+   * Links in client order (the by-client items), after a client id when given: one query of at most `limit` items;
+   * `more` when the range goes on.
    */
   listLinksAfterClient = async (
     tenantId: string,
@@ -382,6 +382,10 @@ export class DynamoKeyStore implements KeyStore {
     };
   };
 
+  /**
+   * The client's item of the link only (what listLinksOfClient reads), conditionally (the link exists, no later
+   * version recorded): a failed condition is no error. One write per receipt.
+   */
   recordLinkConfirmed = async (
     tenantId: string,
     topic: string,
