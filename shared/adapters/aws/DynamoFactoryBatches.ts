@@ -228,6 +228,35 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
     return (await this.getFactoryDevice(batchId, id)) ? 'claimed' : 'missing';
   };
 
+  replaceClaimCode = async (
+    batchId: string,
+    id: Uint8Array,
+    oldHash: Uint8Array,
+    newHash: Uint8Array,
+  ): Promise<'replaced' | 'claimed' | 'changed'> => {
+    const code = new PutItemCommand({
+      TableName: this.#table,
+      Item: { PK, SK: { S: CODE + bytesToHex(newHash) }, batchId: { S: batchId }, idHex: { S: bytesToHex(id) } },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
+    if (!(await writeIf(this.#db, code))) throw new C2Error(C2ErrorCode.AlreadyExists, 'this claim code exists');
+    const replaced = await writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK, SK: { S: this.#deviceKey(batchId, id) } },
+        UpdateExpression: 'SET codeHash = :new',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(claimTenant) AND codeHash = :old',
+        ExpressionAttributeValues: { ':new': { B: newHash }, ':old': { B: oldHash } },
+      }),
+    );
+    await this.deleteClaimCode(replaced ? oldHash : newHash);
+    if (replaced) return 'replaced';
+    const device = await this.getFactoryDevice(batchId, id);
+    if (!device) throw new C2Error(C2ErrorCode.NotFound, 'no such device in this batch');
+    return device.claim ? 'claimed' : 'changed';
+  };
+
   deleteClaimCode = async (codeHash: Uint8Array): Promise<void> => {
     await this.#db.send(
       new DeleteItemCommand({ TableName: this.#table, Key: { PK, SK: { S: CODE + bytesToHex(codeHash) } } }),

@@ -119,6 +119,8 @@ export class DynamoKeyStore implements KeyStore {
     this.#factory.completeFactoryClaim(batchId, id, tenantId, at);
   deleteFactoryDevice: KeyStore['deleteFactoryDevice'] = (batchId, id) =>
     this.#factory.deleteFactoryDevice(batchId, id);
+  replaceClaimCode: KeyStore['replaceClaimCode'] = (batchId, id, oldHash, newHash) =>
+    this.#factory.replaceClaimCode(batchId, id, oldHash, newHash);
   deleteClaimCode: KeyStore['deleteClaimCode'] = (codeHash) => this.#factory.deleteClaimCode(codeHash);
 
   createEnrolmentWindow: KeyStore['createEnrolmentWindow'] = (record) => this.#windows.createEnrolmentWindow(record);
