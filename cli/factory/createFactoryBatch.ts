@@ -5,8 +5,11 @@
  * progress bar on a terminal; the claim codes the API shows once, of every call, written to one 0600 CSV file
  * (name,id,code) and, with --labels, to a 0600 label sheet (SVG or PNG by its extension). Every file is reserved
  * (reservePrivateFile.ts) before the API is called: one that cannot be made, or exists without --force, stops the
- * command before anything is registered. A call that fails after others succeeded still writes the codes received
- * (and says which batch holds how many: `append` the rest, devices the batch holds are answered without a code);
+ * command before anything is registered. A device the batch held already with the same key (a call made again after
+ * its answer was lost) gets a new code (POST .../devices/{clientId}/code, the old one dead), so that the codes file
+ * is complete after any re-run; one held with another key refuses the call (409 naming the devices). A call that
+ * fails after others succeeded still writes the codes received (and says which batch holds how many: `append` the
+ * rest);
  * should a write fail, the codes go to stdout as JSON, the last copy of them.
  */
 import { readFileSync } from 'node:fs';
@@ -101,8 +104,8 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
     }
     if (registered.existing.length > 0) {
       context.output.note(
-        `${registered.existing.length} device(s) the batch held already have no code here (shown once, when ` +
-          `added): ${registered.existing.slice(0, 5).join(', ')}${registered.existing.length > 5 ? ', ...' : ''}`,
+        `${registered.existing.length} device(s) the batch held already are claimed (no new code): ` +
+          `${registered.existing.slice(0, 5).join(', ')}${registered.existing.length > 5 ? ', ...' : ''}`,
       );
     }
     if (registered.failure) {
@@ -127,6 +130,26 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
 }
 
 type Batch = { readonly id: string } & Record<string, unknown>;
+
+/**
+ * A new code for a device the batch held already with the same key (its code shown once, by a call whose answer may
+ * have been lost), so that the codes file holds every device; undefined when it is claimed (its code was used).
+ */
+async function reissuedCode(context: CliContext, batchId: string, clientId: string): Promise<string | undefined> {
+  try {
+    const reissued = await context.api.call(
+      (client) =>
+        client.POST('/v1/factory-batches/{batchId}/devices/{clientId}/code', {
+          params: { path: { batchId, clientId } },
+        }),
+      { notFound: `no device ${clientId} in factory batch ${batchId}` },
+    );
+    return reissued.code;
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'CLAIM_USED') return undefined;
+    throw error;
+  }
+}
 
 /**
  * The devices sent {@link DEVICES_PER_CALL} a call: the first call creates the batch (unless appending), the others
@@ -159,9 +182,15 @@ async function registerInCalls(context: CliContext, options: CreateBatchOptions,
             { notFound: `no factory batch ${batchId}` },
           );
           batch = added.batch;
+          // The codes answered kept first: a reissue that fails must not lose them.
           for (const device of added.devices) {
-            if (device.code === undefined) existing.push(device.name);
-            else coded.push({ name: device.name, id: device.id, code: device.code });
+            if (device.code !== undefined) coded.push({ name: device.name, id: device.id, code: device.code });
+          }
+          for (const device of added.devices) {
+            if (device.code !== undefined) continue;
+            const code = await reissuedCode(context, batchId, device.id);
+            if (code === undefined) existing.push(device.name);
+            else coded.push({ name: device.name, id: device.id, code });
           }
         }
       } catch (error) {
