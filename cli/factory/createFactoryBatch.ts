@@ -21,6 +21,7 @@ import { ExitCode } from '../ExitCode.js';
 import { generateFactoryDevices } from './generateFactoryDevices.js';
 import { labelSheetPng, labelSheetSvg } from './labelSheet.js';
 import { type FactoryDeviceRow, readFactoryCsv } from './readFactoryCsv.js';
+import { refusedDevices } from './refusedDevices.js';
 import { type ReservedPrivateFile, reservePrivateFile } from './reservePrivateFile.js';
 
 /** The API's limit per call (its maxItems in docs/openapi.json: test/cli/factory.test.ts checks they agree). */
@@ -194,6 +195,13 @@ async function registerInCalls(context: CliContext, options: CreateBatchOptions,
           }
         }
       } catch (error) {
+        if (error instanceof CliError && error.code === 'ALREADY_EXISTS') {
+          const refused = refusedDevices(
+            error.message,
+            part.map((device) => device.name),
+          );
+          for (const name of refused.names) context.output.note(`${name}: ${refused.reason}`);
+        }
         if (batch === undefined) throw error;
         failure = error as Error;
         break;

@@ -249,7 +249,7 @@ describe('e4c2 factory batch', () => {
     for (const { name, code } of reran) expect(more.find((c) => c.name === name)!.code).not.toBe(code);
     expect(rekeyed.code).toBe(1);
     expect(rekeyed.stderr).toMatch(/e4c2: ALREADY_EXISTS: .*another key/);
-    expect(rekeyed.stderr).toContain(keys[1]!.split(',')[0]);
+    expect(rekeyed.stderr).toContain(`${keys[1]!.split(',')[0]}: the batch holds it with another key`);
     expect(rekeyed.stderr).not.toContain('many-new');
     expect(shown).toMatchObject({ devices: 251, unclaimed: 251 });
     // The first code of a reissued device no longer claims it; the last one does.
@@ -258,6 +258,13 @@ describe('e4c2 factory batch', () => {
     const liveCode = await e4c2(['clients', 'claim', '--code', '-', '--json'], tenant, {
       input: `${reran.find((c) => c.name === more[1]!.name)!.code}\n`,
     });
+    const newCode = await e4c2(['factory', 'batch', 'new-code', batch.id, keys[2]!.split(',')[0]!, '--json'], platform);
+    const reissued = newCode.json<{ name: string; code: string }>();
+    recordSecret(reissued.code);
+    expect(newCode.code, newCode.stderr).toBe(0);
+    expect(reissued.name).toBe(keys[2]!.split(',')[0]);
+    expect(reissued.code).toMatch(/^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(newCode.stderr).toContain('shown this once');
     expect(deadCode.code, deadCode.stderr).toBe(4);
     expect(liveCode.code, liveCode.stderr).toBe(0);
     expect(noBatch.code).toBe(4);

@@ -154,12 +154,14 @@ export async function writeFactoryDevices(
   return devices.map((device) => answered.get(device.name)!);
 }
 
-/** ALREADY_EXISTS naming (up to 10 of) the devices the batch holds with another key (or claimed: not comparable). */
+/**
+ * ALREADY_EXISTS naming every device (at most a call's 100) the batch holds with another key, or claimed (its key
+ * gone: nothing to compare), so that a client can say which of those it sent.
+ */
 export const heldWithAnotherKey = (names: readonly string[]) =>
   new C2Error(
     C2ErrorCode.AlreadyExists,
-    `the batch holds these devices with another key (or claimed, their key gone), nothing written: ` +
-      `${names.slice(0, 10).join(', ')}${names.length > 10 ? `, and ${names.length - 10} more` : ''}`,
+    `the batch holds these devices with another key (or claimed, their key gone), nothing written: ${names.join(', ')}`,
   );
 
 /**
