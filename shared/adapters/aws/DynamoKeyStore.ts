@@ -143,32 +143,34 @@ export class DynamoKeyStore implements KeyStore {
   findClientsByNamePrefix = (tenantId: string, prefix: string, page: PageRequest) =>
     filteredPage(this.#db, this.#table, CLIENTS, tenantId, { filter: matching([['name', prefix, 'prefix']]) }, page);
   countClients = (tenantId: string) => this.#count(CLIENTS, tenantId);
-  /** A filtered query of the window of `C#` items (hex ids: `g` sorts after any id's items, `~` after all). */
+  /**
+   * A filtered query of the window of `C#` items (hex ids: `g` sorts after any id's items, `~` after all), `Limit`
+   * counting the items examined (the filter applies after it).
+   */
   listClientsWithPendingKey = async (
     tenantId: string,
-    window: { readonly afterClientId?: string; readonly throughClientId?: string },
-  ): Promise<ClientRecord[]> => {
-    const records: ClientRecord[] = [];
-    let start: Item | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
-          FilterExpression: 'attribute_exists(pendingKeyVersion)',
-          ExpressionAttributeValues: {
-            ':pk': { S: partition(tenantId) },
-            ':low': { S: `${CLIENTS.prefix}${window.afterClientId === undefined ? '' : `${window.afterClientId}g`}` },
-            ':high': { S: `${CLIENTS.prefix}${window.throughClientId ?? '~'}` },
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      records.push(...Items.map((item) => CLIENTS.fromItem(tenantId, item)));
-      start = LastEvaluatedKey;
-    } while (start);
-    return records;
+    window: { readonly afterClientId?: string; readonly throughClientId?: string; readonly limit: number },
+  ): Promise<{ clients: ClientRecord[]; examinedThrough?: string }> => {
+    if (!Number.isSafeInteger(window.limit) || window.limit < 1 || window.limit > 100) {
+      throw new RangeError(`list: limit must be 1..100, not ${window.limit}`);
+    }
+    const { Items = [], LastEvaluatedKey } = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
+        FilterExpression: 'attribute_exists(pendingKeyVersion)',
+        ExpressionAttributeValues: {
+          ':pk': { S: partition(tenantId) },
+          ':low': { S: `${CLIENTS.prefix}${window.afterClientId === undefined ? '' : `${window.afterClientId}g`}` },
+          ':high': { S: `${CLIENTS.prefix}${window.throughClientId ?? '~'}` },
+        },
+        ConsistentRead: true,
+        Limit: window.limit,
+      }),
+    );
+    const clients = Items.map((item) => CLIENTS.fromItem(tenantId, item));
+    const last = LastEvaluatedKey?.SK?.S?.slice(CLIENTS.prefix.length);
+    return last === undefined ? { clients } : { clients, examinedThrough: last };
   };
   updateClientKey = (tenantId: string, name: string, update: KeyUpdate) =>
     this.#updateKey(CLIENTS, tenantId, name, update, ' REMOVE pendingWrappedKey, pendingKeyVersion, rekeyOnReturn');
@@ -240,6 +242,17 @@ export class DynamoKeyStore implements KeyStore {
 
   createTopic = (record: TopicRecord) => this.#create(TOPICS, record);
   getTopic = (tenantId: string, topic: string) => this.#get(TOPICS, tenantId, topic);
+  getTopics = async (tenantId: string, topics: readonly string[]): Promise<TopicRecord[]> => {
+    const unique = [...new Set(topics)]; // BatchGetItem refuses a request that names a key twice
+    const items = await batchGetItems(
+      this.#db,
+      this.#table,
+      unique.map((topic) => this.#keyOf(TOPICS, tenantId, topic)),
+    );
+    // Found by stored name: an item whose topic is not one asked is never returned.
+    const found = new Map(items.map((item) => TOPICS.fromItem(tenantId, item)).map((t) => [t.topic, t]));
+    return topics.flatMap((topic) => found.get(topic) ?? []);
+  };
   /** A hash of another length than E4's (16 bytes) names no topic. */
   getTopicByHash = async (tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined> =>
     hash.length === HASH_LEN ? this.#getByKey(TOPICS, tenantId, topicKey(hash)) : undefined;
