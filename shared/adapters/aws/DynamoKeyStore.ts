@@ -113,8 +113,8 @@ export class DynamoKeyStore implements KeyStore {
     this.#factory.listFactoryDevices(batchId, page);
   countFactoryDevices: KeyStore['countFactoryDevices'] = (batchId) => this.#factory.countFactoryDevices(batchId);
   findClaimCode: KeyStore['findClaimCode'] = (codeHash) => this.#factory.findClaimCode(codeHash);
-  takeFactoryDevice: KeyStore['takeFactoryDevice'] = (batchId, id, tenantId, at) =>
-    this.#factory.takeFactoryDevice(batchId, id, tenantId, at);
+  takeFactoryDevice: KeyStore['takeFactoryDevice'] = (batchId, id, codeHash, tenantId, at) =>
+    this.#factory.takeFactoryDevice(batchId, id, codeHash, tenantId, at);
   completeFactoryClaim: KeyStore['completeFactoryClaim'] = (batchId, id, tenantId, at) =>
     this.#factory.completeFactoryClaim(batchId, id, tenantId, at);
   deleteFactoryDevice: KeyStore['deleteFactoryDevice'] = (batchId, id) =>

@@ -82,7 +82,7 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
     await refuseOtherModes(deps, caller.tenantId, topics, device.mode);
     const at = new Date(deps.clock()).toISOString();
     const outcome = await platform.store
-      .takeFactoryDevice(device.batchId, device.id, caller.tenantId, at)
+      .takeFactoryDevice(device.batchId, device.id, codeHash, caller.tenantId, at)
       .catch((error: unknown) => {
         if (error instanceof C2Error && error.code === C2ErrorCode.NotFound)
           throw new C2Error(error.code, NO_SUCH_CODE);

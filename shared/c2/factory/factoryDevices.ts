@@ -137,8 +137,10 @@ export async function writeFactoryDevices(
           createdAt: now,
         });
       } catch (error) {
-        // A concurrent call wrote it: its code is that call's to answer.
+        // A concurrent call wrote it: its code is that call's to answer, if it holds the same key.
         if (error instanceof C2Error && error.code === C2ErrorCode.AlreadyExists) {
+          const held = await deps.store.getFactoryDevice(batchId, device.id);
+          if (!held || !(await holdsSameKey(deps, held, device))) throw heldWithAnotherKey([device.name]);
           answered.set(device.name, { name: device.name, id: idHex, status: 'exists' });
           return;
         }

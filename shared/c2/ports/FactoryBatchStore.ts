@@ -70,8 +70,17 @@ export interface FactoryBatchStore {
   countFactoryDevices(batchId: string): Promise<{ readonly devices: number; readonly claimed: number }>;
   /** The device a code's hash names (the code may outlive its device: read the device). */
   findClaimCode(codeHash: Uint8Array): Promise<{ readonly batchId: string; readonly id: Uint8Array } | undefined>;
-  /** One conditional write (see above); NOT_FOUND when there is no such device. */
-  takeFactoryDevice(batchId: string, id: Uint8Array, tenantId: string, at: string): Promise<FactoryClaimOutcome>;
+  /**
+   * One conditional write (see above), also on the device's code hash being `codeHash` (a code replaced meanwhile
+   * takes nothing); NOT_FOUND when there is no such device, or it holds another code.
+   */
+  takeFactoryDevice(
+    batchId: string,
+    id: Uint8Array,
+    codeHash: Uint8Array,
+    tenantId: string,
+    at: string,
+  ): Promise<FactoryClaimOutcome>;
   /** Marks the tenant's claim complete and deletes the wrapped key (nothing when it is complete already). */
   completeFactoryClaim(batchId: string, id: Uint8Array, tenantId: string, at: string): Promise<void>;
   /** Deletes an unclaimed device: `claimed` (nothing deleted) when its code was taken, `missing` when there is none. */

@@ -10,7 +10,7 @@
  * another key, the per-call limit); a lost code reissued (the old one dead).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCharacter, newClaimCode } from '../../../shared/c2/factory/claimCode.js';
+import { checkCharacter, claimCodeHash, newClaimCode, parseClaimCode } from '../../../shared/c2/factory/claimCode.js';
 import { MAX_BATCH_DEVICES } from '../../../shared/c2/factory/factoryDevices.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
 import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
@@ -211,6 +211,15 @@ describe('devices appended to a batch', () => {
     // Act
     const reissued = await codeOf(lost!);
     if (reissued.json?.code) recordSecret(reissued.json.code);
+    // A claim that read the device before the reissue and takes it after: the old code takes nothing.
+    const oldParsed = parseClaimCode(lost!.code);
+    if (!oldParsed.ok) throw new Error('a code does not parse');
+    const stale = await api.c2.deps.store
+      .takeFactoryDevice(batchId, hashIdAlias('lost-1'), claimCodeHash(oldParsed.canonical), 'tenant-factory', 'now')
+      .then(
+        (outcome) => outcome,
+        (error: { code?: string }) => error.code,
+      );
     const oldCode = await claim({ code: lost!.code });
     const newCode = await claim({ code: reissued.json.code });
     const again = await codeOf(lost!);
@@ -222,9 +231,11 @@ describe('devices appended to a batch', () => {
     expect(reissued.status, reissued.raw).toBe(200);
     expect(reissued.json).toEqual({ name: 'lost-1', id: lost!.id, code: expect.any(String) });
     expect(reissued.json.code).not.toBe(lost!.code);
+    expect(stale).toBe('NOT_FOUND');
     expect(oldCode.status, oldCode.raw).toBe(404);
     expect(newCode.status, newCode.raw).toBe(201);
     expect(newCode.json.client.name).toBe('lost-1');
+    expect(stale).toBe('NOT_FOUND');
     expect(again.status, again.raw).toBe(409);
     expect(errorCodeOf(again)).toBe('CLAIM_USED');
     expect(ofClaimed.status, ofClaimed.raw).toBe(409);
@@ -373,9 +384,10 @@ describe('a claim', () => {
     // Prepare: a crash right after the conditional write (the code taken, nothing else done).
     const { batch, devices } = await register('run 5', [{ name: 'crash-1', key: keyOf(6) }]);
     const id = hashIdAlias('crash-1');
-    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, 'tenant-factory', new Date().toISOString())).toBe(
-      'taken',
-    );
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batch.id, id))!;
+    expect(
+      await api.c2.deps.store.takeFactoryDevice(batch.id, id, codeHash, 'tenant-factory', new Date().toISOString()),
+    ).toBe('taken');
 
     // Act
     const other = await claim({ code: devices[0]!.code }, await api.tokenOf('tenant-thief'));
@@ -422,7 +434,8 @@ describe('a claim retried', () => {
     const { batch, devices } = await register('run 9', [{ name: 'resume-1', key: keyOf(11) }]);
     const id = hashIdAlias('resume-1');
     const at = new Date().toISOString();
-    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, 'tenant-factory', at)).toBe('taken');
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batch.id, id))!;
+    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, codeHash, 'tenant-factory', at)).toBe('taken');
     expect(await api.c2.deps.store.transferClientId(`~factory/${batch.id}`, 'tenant-factory', id, at)).toBe(true);
     const own = await api.call('POST', '/v1/clients', { body: { name: 'resume-1', key: keyOf(12) } });
     expect(own.status, own.raw).toBe(201);
