@@ -210,7 +210,8 @@ async function undone(
   if (!left) return error;
   const message =
     `${error instanceof Error ? error.message : String(error)}; factory batch "${batchId}" is left with some ` +
-    'devices whose codes no one saw: delete them (DELETE /v1/factory-batches/{batchId}/devices/{clientId})';
+    'devices whose codes no one saw: give them new codes (POST /v1/factory-batches/{batchId}/devices/{clientId}/code) ' +
+    'or delete them (DELETE /v1/factory-batches/{batchId}/devices/{clientId})';
   const named =
     error instanceof C2Error
       ? new C2Error(error.code, message, { cause: error })
