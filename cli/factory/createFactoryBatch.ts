@@ -103,6 +103,12 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
         ExitCode.Refused,
       );
     }
+    if (registered.reissued > 0) {
+      context.output.note(
+        `${registered.reissued} device(s) the batch held already got new codes: their earlier codes (and labels) no ` +
+          `longer work; use ${options.codes}.`,
+      );
+    }
     if (registered.existing.length > 0) {
       context.output.note(
         `${registered.existing.length} device(s) the batch held already are claimed (no new code): ` +
@@ -159,6 +165,7 @@ async function reissuedCode(context: CliContext, batchId: string, clientId: stri
 async function registerInCalls(context: CliContext, options: CreateBatchOptions, devices: readonly FactoryDeviceRow[]) {
   const coded: { name: string; id: string; code: string }[] = [];
   const existing: string[] = [];
+  let reissued = 0;
   let batch: Batch | undefined;
   let failure: Error | undefined;
   const progress = progressBar(devices.length, options.batchId === undefined ? 'Registering' : 'Appending');
@@ -191,7 +198,10 @@ async function registerInCalls(context: CliContext, options: CreateBatchOptions,
             if (device.code !== undefined) continue;
             const code = await reissuedCode(context, batchId, device.id);
             if (code === undefined) existing.push(device.name);
-            else coded.push({ name: device.name, id: device.id, code });
+            else {
+              coded.push({ name: device.name, id: device.id, code });
+              reissued++;
+            }
           }
         }
       } catch (error) {
@@ -211,5 +221,5 @@ async function registerInCalls(context: CliContext, options: CreateBatchOptions,
   } finally {
     progress.stop();
   }
-  return { batch: batch!, devices: coded, existing, failure };
+  return { batch: batch!, devices: coded, existing, reissued, failure };
 }

@@ -240,11 +240,13 @@ describe('e4c2 factory batch', () => {
     expect(new Set(codes.map((c) => c.code)).size).toBe(250);
     expect(codes.map((c) => c.name)).toEqual(keys.map((line) => line.split(',')[0]));
     expect(appended.code, appended.stderr).toBe(0);
+    expect(appended.stderr).toContain('2 device(s) the batch held already got new codes');
     const heldNames = keys.slice(248).map((line) => line.split(',')[0]);
     const more = codesOf(moreCodes);
     expect(more.map((c) => c.name).sort()).toEqual([...heldNames, 'many-extra'].sort());
     const reran = codesOf(againCodes);
     expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('3 device(s) the batch held already got new codes');
     expect(reran.map((c) => c.name).sort()).toEqual([...heldNames, 'many-extra'].sort());
     for (const { name, code } of reran) expect(more.find((c) => c.name === name)!.code).not.toBe(code);
     expect(rekeyed.code).toBe(1);
