@@ -288,7 +288,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client id order, a page at a time. A page reads the tenant's topics and up to 1,000 links: it may be short, even empty, while a cursor says more may follow. Devices that send no receipts (e4go) stay listed. */
+        /** The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client id order, a page at a time. A page reads up to 1,000 links, the topics they name and up to 1,000 clients (bounded work): it may be short, even empty, while a cursor says more may follow. Devices that send no receipts (e4go) stay listed. */
         get: operations["listDevicesBehind"];
         put?: never;
         post?: never;
@@ -846,8 +846,25 @@ export interface paths {
         /** The devices of a factory batch in id order, a page at a time: claimed or not, and by which tenant. */
         get: operations["listFactoryDevices"];
         put?: never;
-        /** Add devices to a batch (at most 100 a call), so that a batch of thousands is registered in calls. Idempotent per device: one the batch holds already is answered `exists` without a code (codes are shown once, by the call that wrote the device); the others `created` with their code. 409 ALREADY_EXISTS when a name is held by a tenant or another batch (nothing written). */
+        /** Add devices to a batch (at most 100 a call), so that a batch of thousands is registered in calls. Idempotent per device: one the batch holds already with the same key is answered `exists` without a code (codes are shown once, by the call that wrote the device: POST .../devices/{clientId}/code gives a new one); the others `created` with their code. 409 ALREADY_EXISTS (nothing written, the devices named) when a name is held by a tenant or another batch, or the batch holds it with another key (or claimed). */
         post: operations["appendFactoryDevices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory-batches/{batchId}/devices/{clientId}/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new claim code for an unclaimed device of a batch (its code lost: an answer that never came), shown once; the old code stops working. 409 CLAIM_USED when the device is claimed. */
+        post: operations["reissueClaimCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4011,13 +4028,48 @@ export interface operations {
                             name: string;
                             id: string;
                             /**
-                             * @description created: written by this call, with its code; exists: the batch held it already (its code was shown once, by the call that wrote it).
+                             * @description created: written by this call, with its code; exists: the batch held it already with the same key (its code was shown once, by the call that wrote it: POST .../devices/{clientId}/code gives a new one).
                              * @enum {string}
                              */
                             status: "created" | "exists";
                             /** @description The claim code of a device created by this call: shown once. */
                             code?: string;
                         }[];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    reissueClaimCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The batch's id: 16 hex digits (`id` of the batch). Either hex case is accepted. */
+                batchId: string;
+                /** @description The client's id: lowercase hex of SHA3-256(name)[0:16] (the `id` of the client). Either hex case is accepted. */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        id: string;
+                        /** @description The new claim code for its label: shown once (only its hash is stored); the old one is dead. */
+                        code: string;
                     };
                 };
             };

@@ -1,7 +1,7 @@
 /**
  * `e4c2 factory batch ...`: factory batches (platform key, profile `platform`): register a batch of devices with
  * their keys (in calls of 100: cli/factory/createFactoryBatch.ts) or add devices to one, and print the claim codes as
- * labels, follow how many were claimed, delete an unclaimed device.
+ * labels, follow how many were claimed, give an unclaimed device a new code (its code lost), delete one.
  * Tenants claim devices with `e4c2 clients claim --code -`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -149,6 +149,32 @@ export function factoryCommand(): Command {
         ),
       );
       context.output.list(items, DEVICE_COLUMNS, 'No devices.');
+    }),
+  );
+
+  withExamples(
+    batch
+      .command('new-code')
+      .description(
+        'a new claim code for an unclaimed device whose code was lost (shown once; the old one stops working); ' +
+          '`create` and `append` ask it themselves for the devices a batch held already',
+      )
+      .argument('<id>', BATCH_ID)
+      .argument('<device>', 'the device: its name, or its id (32 hex characters)'),
+    ['e4c2 --profile platform factory batch new-code 0123456789abcdef sensor-0007'],
+  ).action(
+    action(async (context, value: string, device: string) => {
+      const batchId = batchIdOf(value);
+      const ref = clientRef(device);
+      const reissued = await context.api.call(
+        (client) =>
+          client.POST('/v1/factory-batches/{batchId}/devices/{clientId}/code', {
+            params: { path: { batchId, clientId: ref.id } },
+          }),
+        { notFound: `no ${ref.label.replace('client', 'device')} in factory batch ${batchId}` },
+      );
+      context.output.record(reissued);
+      context.output.note('The claim code above is shown this once: the previous one no longer works.');
     }),
   );
 

@@ -5,8 +5,11 @@
  * progress bar on a terminal; the claim codes the API shows once, of every call, written to one 0600 CSV file
  * (name,id,code) and, with --labels, to a 0600 label sheet (SVG or PNG by its extension). Every file is reserved
  * (reservePrivateFile.ts) before the API is called: one that cannot be made, or exists without --force, stops the
- * command before anything is registered. A call that fails after others succeeded still writes the codes received
- * (and says which batch holds how many: `append` the rest, devices the batch holds are answered without a code);
+ * command before anything is registered. A device the batch held already with the same key (a call made again after
+ * its answer was lost) gets a new code (POST .../devices/{clientId}/code, the old one dead), so that the codes file
+ * is complete after any re-run; one held with another key refuses the call (409 naming the devices). A call that
+ * fails after others succeeded still writes the codes received (and says which batch holds how many: `append` the
+ * rest);
  * should a write fail, the codes go to stdout as JSON, the last copy of them.
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ import { ExitCode } from '../ExitCode.js';
 import { generateFactoryDevices } from './generateFactoryDevices.js';
 import { labelSheetPng, labelSheetSvg } from './labelSheet.js';
 import { type FactoryDeviceRow, readFactoryCsv } from './readFactoryCsv.js';
+import { refusedDevices } from './refusedDevices.js';
 import { type ReservedPrivateFile, reservePrivateFile } from './reservePrivateFile.js';
 
 /** The API's limit per call (its maxItems in docs/openapi.json: test/cli/factory.test.ts checks they agree). */
@@ -99,10 +103,16 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
         ExitCode.Refused,
       );
     }
+    if (registered.reissued > 0) {
+      context.output.note(
+        `${registered.reissued} device(s) the batch held already got new codes: their earlier codes (and labels) no ` +
+          `longer work; use ${options.codes}.`,
+      );
+    }
     if (registered.existing.length > 0) {
       context.output.note(
-        `${registered.existing.length} device(s) the batch held already have no code here (shown once, when ` +
-          `added): ${registered.existing.slice(0, 5).join(', ')}${registered.existing.length > 5 ? ', ...' : ''}`,
+        `${registered.existing.length} device(s) the batch held already are claimed (no new code): ` +
+          `${registered.existing.slice(0, 5).join(', ')}${registered.existing.length > 5 ? ', ...' : ''}`,
       );
     }
     if (registered.failure) {
@@ -129,12 +139,33 @@ export async function createFactoryBatch(context: CliContext, options: CreateBat
 type Batch = { readonly id: string } & Record<string, unknown>;
 
 /**
+ * A new code for a device the batch held already with the same key (its code shown once, by a call whose answer may
+ * have been lost), so that the codes file holds every device; undefined when it is claimed (its code was used).
+ */
+async function reissuedCode(context: CliContext, batchId: string, clientId: string): Promise<string | undefined> {
+  try {
+    const reissued = await context.api.call(
+      (client) =>
+        client.POST('/v1/factory-batches/{batchId}/devices/{clientId}/code', {
+          params: { path: { batchId, clientId } },
+        }),
+      { notFound: `no device ${clientId} in factory batch ${batchId}` },
+    );
+    return reissued.code;
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'CLAIM_USED') return undefined;
+    throw error;
+  }
+}
+
+/**
  * The devices sent {@link DEVICES_PER_CALL} a call: the first call creates the batch (unless appending), the others
  * append. A call that fails after one succeeded ends the loop: what came back is returned with the `failure`.
  */
 async function registerInCalls(context: CliContext, options: CreateBatchOptions, devices: readonly FactoryDeviceRow[]) {
   const coded: { name: string; id: string; code: string }[] = [];
   const existing: string[] = [];
+  let reissued = 0;
   let batch: Batch | undefined;
   let failure: Error | undefined;
   const progress = progressBar(devices.length, options.batchId === undefined ? 'Registering' : 'Appending');
@@ -159,12 +190,28 @@ async function registerInCalls(context: CliContext, options: CreateBatchOptions,
             { notFound: `no factory batch ${batchId}` },
           );
           batch = added.batch;
+          // The codes answered kept first: a reissue that fails must not lose them.
           for (const device of added.devices) {
-            if (device.code === undefined) existing.push(device.name);
-            else coded.push({ name: device.name, id: device.id, code: device.code });
+            if (device.code !== undefined) coded.push({ name: device.name, id: device.id, code: device.code });
+          }
+          for (const device of added.devices) {
+            if (device.code !== undefined) continue;
+            const code = await reissuedCode(context, batchId, device.id);
+            if (code === undefined) existing.push(device.name);
+            else {
+              coded.push({ name: device.name, id: device.id, code });
+              reissued++;
+            }
           }
         }
       } catch (error) {
+        if (error instanceof CliError && error.code === 'ALREADY_EXISTS') {
+          const refused = refusedDevices(
+            error.message,
+            part.map((device) => device.name),
+          );
+          for (const name of refused.names) context.output.note(`${name}: ${refused.reason}`);
+        }
         if (batch === undefined) throw error;
         failure = error as Error;
         break;
@@ -174,5 +221,5 @@ async function registerInCalls(context: CliContext, options: CreateBatchOptions,
   } finally {
     progress.stop();
   }
-  return { batch: batch!, devices: coded, existing, failure };
+  return { batch: batch!, devices: coded, existing, reissued, failure };
 }

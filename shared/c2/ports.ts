@@ -198,13 +198,14 @@ export interface ClientStore {
   deleteClient(tenantId: string, name: string): Promise<void>;
   /**
    * The clients holding a pending identity key whose E4 id (lowercase hex) sorts after `afterClientId` (from the
-   * first without it) and not after `throughClientId` (to the last without it), in id order: a filtered read of
-   * the tenant's clients in that window.
+   * first without it) and not after `throughClientId` (to the last without it), in id order: one filtered read of
+   * at most `limit` (1..100) of the tenant's clients in that window. `examinedThrough`, the id of the last client
+   * examined, when the window goes on past it (ask again after it).
    */
   listClientsWithPendingKey(
     tenantId: string,
-    window: { readonly afterClientId?: string; readonly throughClientId?: string },
-  ): Promise<ClientRecord[]>;
+    window: { readonly afterClientId?: string; readonly throughClientId?: string; readonly limit: number },
+  ): Promise<{ readonly clients: ClientRecord[]; readonly examinedThrough?: string }>;
   /** The records of those names that exist, in the order given (fan-out reads them in batches of up to 100). */
   getClients(tenantId: string, names: readonly string[]): Promise<ClientRecord[]>;
 }
@@ -252,6 +253,8 @@ export interface TopicKeyUpdate extends KeyUpdate {
 export interface TopicStore {
   createTopic(record: TopicRecord): Promise<void>;
   getTopic(tenantId: string, topic: string): Promise<TopicRecord | undefined>;
+  /** The records of those topics that exist, in the order given (read in batches of up to 100). */
+  getTopics(tenantId: string, topics: readonly string[]): Promise<TopicRecord[]>;
   /** By E4 topic hash (SHA3-256(topic)[0:16]): how the HTTP API addresses topics. */
   getTopicByHash(tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined>;
   /** Topics in topic hash order (by the hex of SHA3-256(topic)[0:16]). */

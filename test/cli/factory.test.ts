@@ -5,6 +5,8 @@
  * shown, its devices listed; a device claimed by the tenant with its code (on stdin or in a file, never an argument),
  * then refused (409, exit 1); a wrong code (404, exit 4) and a typo (400, exit 1); an unclaimed device deleted; usage
  * errors; files that cannot be written, or exist, refused before anything is registered (--force replaces them, 0600);
+ * an append made again writes a code for every device (the held ones reissued, their old codes dead), one naming a
+ * held device with another key refused (exit 1, naming it);
  * the CLI's batch limit is the API's.
  */
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -185,12 +187,14 @@ describe('e4c2 factory batch', () => {
     expect(jsQR(crop, width, height)?.data).toBe(codes[0]!.code);
   });
 
-  it('registers 250 devices in calls of 100 with every code in one file; append adds more, codes only for new ones', async () => {
+  it("registers 250 devices in calls of 100 with every code in one file; append adds more, reissues held ones' codes, refuses other keys", async () => {
     // Prepare
     const codesFile = join(c2.dir, 'many-codes.csv');
     const keysFile = join(c2.dir, 'many-keys.csv');
     const moreFile = join(c2.dir, 'more-devices.csv');
     const moreCodes = join(c2.dir, 'more-codes.csv');
+    const againCodes = join(c2.dir, 'again-codes.csv');
+    const rekeyedFile = join(c2.dir, 'rekeyed-devices.csv');
 
     // Act
     const created = await e4c2(
@@ -210,6 +214,19 @@ describe('e4c2 factory batch', () => {
       ['factory', 'batch', 'append', batch.id, '--file', moreFile, '--codes', moreCodes, '--json'],
       platform,
     );
+    // The same append made again, as after an answer that never came: every device gets a code again.
+    const again = await e4c2(
+      ['factory', 'batch', 'append', batch.id, '--file', moreFile, '--codes', againCodes, '--json'],
+      platform,
+    );
+    writeFileSync(
+      rekeyedFile,
+      `name,key\n${keys[1]!.split(',')[0]},${toBase64(randomKey())}\nmany-new,${toBase64(randomKey())}\n`,
+    );
+    const rekeyed = await e4c2(
+      ['factory', 'batch', 'append', batch.id, '--file', rekeyedFile, '--codes', join(c2.dir, 'rekeyed-codes.csv')],
+      platform,
+    );
     const shown = (await e4c2(['factory', 'batch', 'get', batch.id, '--json'], platform)).json<Batch>();
     const noBatch = await e4c2(
       ['factory', 'batch', 'append', 'ffffffffffffffff', '--file', moreFile, '--codes', join(c2.dir, 'none.csv')],
@@ -223,9 +240,35 @@ describe('e4c2 factory batch', () => {
     expect(new Set(codes.map((c) => c.code)).size).toBe(250);
     expect(codes.map((c) => c.name)).toEqual(keys.map((line) => line.split(',')[0]));
     expect(appended.code, appended.stderr).toBe(0);
-    expect(appended.stderr).toContain('2 device(s) the batch held already have no code here');
-    expect(codesOf(moreCodes).map((c) => c.name)).toEqual(['many-extra']);
+    expect(appended.stderr).toContain('2 device(s) the batch held already got new codes');
+    const heldNames = keys.slice(248).map((line) => line.split(',')[0]);
+    const more = codesOf(moreCodes);
+    expect(more.map((c) => c.name).sort()).toEqual([...heldNames, 'many-extra'].sort());
+    const reran = codesOf(againCodes);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('3 device(s) the batch held already got new codes');
+    expect(reran.map((c) => c.name).sort()).toEqual([...heldNames, 'many-extra'].sort());
+    for (const { name, code } of reran) expect(more.find((c) => c.name === name)!.code).not.toBe(code);
+    expect(rekeyed.code).toBe(1);
+    expect(rekeyed.stderr).toMatch(/e4c2: ALREADY_EXISTS: .*another key/);
+    expect(rekeyed.stderr).toContain(`${keys[1]!.split(',')[0]}: the batch holds it with another key`);
+    expect(rekeyed.stderr).not.toContain('many-new');
     expect(shown).toMatchObject({ devices: 251, unclaimed: 251 });
+    // The first code of a reissued device no longer claims it; the last one does.
+    const tenant = c2.env;
+    const deadCode = await e4c2(['clients', 'claim', '--code', '-'], tenant, { input: `${more[1]!.code}\n` });
+    const liveCode = await e4c2(['clients', 'claim', '--code', '-', '--json'], tenant, {
+      input: `${reran.find((c) => c.name === more[1]!.name)!.code}\n`,
+    });
+    const newCode = await e4c2(['factory', 'batch', 'new-code', batch.id, keys[2]!.split(',')[0]!, '--json'], platform);
+    const reissued = newCode.json<{ name: string; code: string }>();
+    recordSecret(reissued.code);
+    expect(newCode.code, newCode.stderr).toBe(0);
+    expect(reissued.name).toBe(keys[2]!.split(',')[0]);
+    expect(reissued.code).toMatch(/^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(newCode.stderr).toContain('shown this once');
+    expect(deadCode.code, deadCode.stderr).toBe(4);
+    expect(liveCode.code, liveCode.stderr).toBe(0);
     expect(noBatch.code).toBe(4);
     expect(noBatch.stderr).toContain('no factory batch ffffffffffffffff');
   });

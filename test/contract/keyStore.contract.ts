@@ -966,7 +966,7 @@ export function keyStoreContract(
         expect(ends(afterSecond.links)).toEqual(expected.slice(6));
       });
 
-      it('lists the clients holding a pending identity key within a window of client ids', async () => {
+      it('lists the clients holding a pending identity key within a window of client ids, a bounded read at a time', async () => {
         // Prepare: 6 clients, 3 with a pending key
         const store = await build();
         const names = ['pk-1', 'pk-2', 'pk-3', 'pk-4', 'pk-5', 'pk-6'];
@@ -979,17 +979,36 @@ export function keyStoreContract(
         const hex = (name: string) => bytesToHex(hashIdAlias(name));
 
         // Act
-        const all = await store.listClientsWithPendingKey('tenant-a', {});
+        const all = await store.listClientsWithPendingKey('tenant-a', { limit: 100 });
         const window = await store.listClientsWithPendingKey('tenant-a', {
           afterClientId: hex(ordered[0]!),
           throughClientId: hex(ordered[3]!),
+          limit: 100,
         });
-        const other = await store.listClientsWithPendingKey('tenant-b', {});
+        const firstTwo = await store.listClientsWithPendingKey('tenant-a', { limit: 2 });
+        const other = await store.listClientsWithPendingKey('tenant-b', { limit: 100 });
 
         // Assess
-        expect(all.map((c) => c.name)).toEqual(inIdOrder(pending));
-        expect(all[0]?.pending?.keyVersion).toBe(2);
-        expect(window.map((c) => c.name)).toEqual(ordered.slice(1, 4).filter((n) => pending.includes(n)));
+        expect(all.clients.map((c) => c.name)).toEqual(inIdOrder(pending));
+        expect(all.examinedThrough).toBeUndefined();
+        expect(all.clients[0]?.pending?.keyVersion).toBe(2);
+        expect(window.clients.map((c) => c.name)).toEqual(ordered.slice(1, 4).filter((n) => pending.includes(n)));
+        expect(firstTwo.clients.map((c) => c.name)).toEqual(ordered.slice(0, 2).filter((n) => pending.includes(n)));
+        expect(firstTwo.examinedThrough).toBe(hex(ordered[1]!));
+        expect(other).toEqual({ clients: [] });
+      });
+
+      it('reads topics by name in a batch, those that exist, in the order asked', async () => {
+        // Prepare
+        const store = await build();
+        await inParallel(['gt-1', 'gt-2', 'gt-3'], (t) => store.createTopic(topicRecord(t)));
+
+        // Act
+        const read = await store.getTopics('tenant-a', ['gt-3', 'gt-none', 'gt-1', 'gt-3']);
+        const other = await store.getTopics('tenant-b', ['gt-1']);
+
+        // Assess
+        expect(read.map((t) => t.topic)).toEqual(['gt-3', 'gt-1', 'gt-3']);
         expect(other).toEqual([]);
       });
 

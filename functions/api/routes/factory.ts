@@ -13,6 +13,7 @@ import {
   listFactoryDevices,
 } from '../../../shared/c2/factory/readFactoryBatches.js';
 import { registerFactoryBatch } from '../../../shared/c2/factory/registerFactoryBatch.js';
+import { reissueClaimCode } from '../../../shared/c2/factory/reissueClaimCode.js';
 import { PageQuerySchema } from '../../../shared/c2/schemas/common.js';
 import {
   AppendedFactoryDevicesSchema,
@@ -25,6 +26,7 @@ import {
   FactoryDeviceParamsSchema,
   RegisteredFactoryBatchSchema,
   RegisterFactoryBatchBodySchema,
+  ReissuedClaimCodeSchema,
 } from '../../../shared/c2/schemas/factory.js';
 import { hexToBytes } from '../../../shared/e4/index.js';
 import { type ApiRoute, defineRoute } from '../defineRoute.js';
@@ -85,13 +87,26 @@ export const factoryRoutes: readonly ApiRoute[] = [
     operationId: 'appendFactoryDevices',
     summary:
       `Add devices to a batch (at most ${MAX_BATCH_DEVICES} a call), so that a batch of thousands is registered in ` +
-      'calls. Idempotent per device: one the batch holds already is answered `exists` without a code (codes are ' +
-      'shown once, by the call that wrote the device); the others `created` with their code. 409 ALREADY_EXISTS ' +
-      'when a name is held by a tenant or another batch (nothing written).',
+      'calls. Idempotent per device: one the batch holds already with the same key is answered `exists` without a ' +
+      'code (codes are shown once, by the call that wrote the device: POST .../devices/{clientId}/code gives a new ' +
+      'one); the others `created` with their code. 409 ALREADY_EXISTS (nothing written, the devices named) when a ' +
+      'name is held by a tenant or another batch, or the batch holds it with another key (or claimed).',
     params: FactoryBatchIdParamsSchema,
     body: AppendFactoryDevicesBodySchema,
     response: AppendedFactoryDevicesSchema,
     run: (deps, caller, { params, body }) => appendFactoryDevices(deps, caller, params.batchId, body),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v1/factory-batches/{batchId}/devices/{clientId}/code',
+    scope: 'platform',
+    operationId: 'reissueClaimCode',
+    summary:
+      'A new claim code for an unclaimed device of a batch (its code lost: an answer that never came), shown once; ' +
+      'the old code stops working. 409 CLAIM_USED when the device is claimed.',
+    params: FactoryDeviceParamsSchema,
+    response: ReissuedClaimCodeSchema,
+    run: (deps, caller, { params }) => reissueClaimCode(deps, caller, params.batchId, hexToBytes(params.clientId)),
   }),
   defineRoute({
     method: 'DELETE',

@@ -33,8 +33,9 @@ export const linkRoutes: readonly ApiRoute[] = [
     summary:
       'The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, ' +
       'or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client ' +
-      "id order, a page at a time. A page reads the tenant's topics and up to 1,000 links: it may be short, even " +
-      'empty, while a cursor says more may follow. Devices that send no receipts (e4go) stay listed.',
+      'id order, a page at a time. A page reads up to 1,000 links, the topics they name and up to 1,000 clients ' +
+      '(bounded work): it may be short, even empty, while a cursor says more may follow. Devices that send no ' +
+      'receipts (e4go) stay listed.',
     query: PageQuerySchema,
     response: DevicesBehindPageSchema,
     run: (deps, caller, { query }) => listDevicesBehind(deps, caller, query),

@@ -2,7 +2,7 @@
  * The FactoryBatchStore on the KeyStore's table, in the platform's partition (`T#~platform`: no tenant's): a batch
  * `FB#<batch id>`, a device `FD#<batch id>#<hex E4 id>` (its wrapped key until claimed, its code's hash, its
  * claim), a code `FK#<hex SHA-256 of the code>` naming its device. A claim is one conditional update of the device
- * (`claimTenant` absent, or the same tenant's and `claimCompletedAt` absent).
+ * (its `codeHash` the code's, and `claimTenant` absent, or the same tenant's and `claimCompletedAt` absent).
  */
 import {
   ConditionalCheckFailedException,
@@ -22,7 +22,7 @@ import type {
   FactoryDeviceRecord,
 } from '../../c2/ports/FactoryBatchStore.js';
 import type { PageRequest } from '../../c2/ports.js';
-import { bytesToHex, hexToBytes } from '../../e4/index.js';
+import { bytesToHex, equalBytes, hexToBytes } from '../../e4/index.js';
 import { type Item, type ItemRange, partition } from './keyStoreItems.js';
 import { queryPage, rangeQuery } from './rangeQueries.js';
 import { writeIf } from './writeIf.js';
@@ -178,6 +178,7 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
   takeFactoryDevice = async (
     batchId: string,
     id: Uint8Array,
+    codeHash: Uint8Array,
     tenantId: string,
     at: string,
   ): Promise<FactoryClaimOutcome> => {
@@ -188,16 +189,17 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
           Key: { PK, SK: { S: this.#deviceKey(batchId, id) } },
           UpdateExpression: 'SET claimTenant = :tenant, claimedAt = if_not_exists(claimedAt, :at)',
           ConditionExpression:
-            'attribute_exists(PK) AND (attribute_not_exists(claimTenant) OR ' +
+            'attribute_exists(PK) AND codeHash = :code AND (attribute_not_exists(claimTenant) OR ' +
             '(claimTenant = :tenant AND attribute_not_exists(claimCompletedAt)))',
-          ExpressionAttributeValues: { ':tenant': { S: tenantId }, ':at': { S: at } },
+          ExpressionAttributeValues: { ':tenant': { S: tenantId }, ':at': { S: at }, ':code': { B: codeHash } },
           ReturnValues: 'ALL_OLD',
         }),
       );
       return Attributes?.claimTenant === undefined ? 'taken' : 'resumed';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (!(await this.getFactoryDevice(batchId, id))) throw new C2Error(C2ErrorCode.NotFound, 'no such device');
+      const device = await this.getFactoryDevice(batchId, id);
+      if (!device || !equalBytes(device.codeHash, codeHash)) throw new C2Error(C2ErrorCode.NotFound, 'no such device');
       return 'used';
     }
   };
@@ -226,6 +228,35 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
     );
     if (deleted) return 'deleted';
     return (await this.getFactoryDevice(batchId, id)) ? 'claimed' : 'missing';
+  };
+
+  replaceClaimCode = async (
+    batchId: string,
+    id: Uint8Array,
+    oldHash: Uint8Array,
+    newHash: Uint8Array,
+  ): Promise<'replaced' | 'claimed' | 'changed'> => {
+    const code = new PutItemCommand({
+      TableName: this.#table,
+      Item: { PK, SK: { S: CODE + bytesToHex(newHash) }, batchId: { S: batchId }, idHex: { S: bytesToHex(id) } },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
+    if (!(await writeIf(this.#db, code))) throw new C2Error(C2ErrorCode.AlreadyExists, 'this claim code exists');
+    const replaced = await writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK, SK: { S: this.#deviceKey(batchId, id) } },
+        UpdateExpression: 'SET codeHash = :new',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(claimTenant) AND codeHash = :old',
+        ExpressionAttributeValues: { ':new': { B: newHash }, ':old': { B: oldHash } },
+      }),
+    );
+    await this.deleteClaimCode(replaced ? oldHash : newHash);
+    if (replaced) return 'replaced';
+    const device = await this.getFactoryDevice(batchId, id);
+    if (!device) throw new C2Error(C2ErrorCode.NotFound, 'no such device in this batch');
+    return device.claim ? 'claimed' : 'changed';
   };
 
   deleteClaimCode = async (codeHash: Uint8Array): Promise<void> => {

@@ -113,12 +113,14 @@ export class DynamoKeyStore implements KeyStore {
     this.#factory.listFactoryDevices(batchId, page);
   countFactoryDevices: KeyStore['countFactoryDevices'] = (batchId) => this.#factory.countFactoryDevices(batchId);
   findClaimCode: KeyStore['findClaimCode'] = (codeHash) => this.#factory.findClaimCode(codeHash);
-  takeFactoryDevice: KeyStore['takeFactoryDevice'] = (batchId, id, tenantId, at) =>
-    this.#factory.takeFactoryDevice(batchId, id, tenantId, at);
+  takeFactoryDevice: KeyStore['takeFactoryDevice'] = (batchId, id, codeHash, tenantId, at) =>
+    this.#factory.takeFactoryDevice(batchId, id, codeHash, tenantId, at);
   completeFactoryClaim: KeyStore['completeFactoryClaim'] = (batchId, id, tenantId, at) =>
     this.#factory.completeFactoryClaim(batchId, id, tenantId, at);
   deleteFactoryDevice: KeyStore['deleteFactoryDevice'] = (batchId, id) =>
     this.#factory.deleteFactoryDevice(batchId, id);
+  replaceClaimCode: KeyStore['replaceClaimCode'] = (batchId, id, oldHash, newHash) =>
+    this.#factory.replaceClaimCode(batchId, id, oldHash, newHash);
   deleteClaimCode: KeyStore['deleteClaimCode'] = (codeHash) => this.#factory.deleteClaimCode(codeHash);
 
   createEnrolmentWindow: KeyStore['createEnrolmentWindow'] = (record) => this.#windows.createEnrolmentWindow(record);
@@ -141,32 +143,34 @@ export class DynamoKeyStore implements KeyStore {
   findClientsByNamePrefix = (tenantId: string, prefix: string, page: PageRequest) =>
     filteredPage(this.#db, this.#table, CLIENTS, tenantId, { filter: matching([['name', prefix, 'prefix']]) }, page);
   countClients = (tenantId: string) => this.#count(CLIENTS, tenantId);
-  /** A filtered query of the window of `C#` items (hex ids: `g` sorts after any id's items, `~` after all). */
+  /**
+   * A filtered query of the window of `C#` items (hex ids: `g` sorts after any id's items, `~` after all), `Limit`
+   * counting the items examined (the filter applies after it).
+   */
   listClientsWithPendingKey = async (
     tenantId: string,
-    window: { readonly afterClientId?: string; readonly throughClientId?: string },
-  ): Promise<ClientRecord[]> => {
-    const records: ClientRecord[] = [];
-    let start: Item | undefined;
-    do {
-      const { Items = [], LastEvaluatedKey } = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
-          FilterExpression: 'attribute_exists(pendingKeyVersion)',
-          ExpressionAttributeValues: {
-            ':pk': { S: partition(tenantId) },
-            ':low': { S: `${CLIENTS.prefix}${window.afterClientId === undefined ? '' : `${window.afterClientId}g`}` },
-            ':high': { S: `${CLIENTS.prefix}${window.throughClientId ?? '~'}` },
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      records.push(...Items.map((item) => CLIENTS.fromItem(tenantId, item)));
-      start = LastEvaluatedKey;
-    } while (start);
-    return records;
+    window: { readonly afterClientId?: string; readonly throughClientId?: string; readonly limit: number },
+  ): Promise<{ clients: ClientRecord[]; examinedThrough?: string }> => {
+    if (!Number.isSafeInteger(window.limit) || window.limit < 1 || window.limit > 100) {
+      throw new RangeError(`list: limit must be 1..100, not ${window.limit}`);
+    }
+    const { Items = [], LastEvaluatedKey } = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
+        FilterExpression: 'attribute_exists(pendingKeyVersion)',
+        ExpressionAttributeValues: {
+          ':pk': { S: partition(tenantId) },
+          ':low': { S: `${CLIENTS.prefix}${window.afterClientId === undefined ? '' : `${window.afterClientId}g`}` },
+          ':high': { S: `${CLIENTS.prefix}${window.throughClientId ?? '~'}` },
+        },
+        ConsistentRead: true,
+        Limit: window.limit,
+      }),
+    );
+    const clients = Items.map((item) => CLIENTS.fromItem(tenantId, item));
+    const last = LastEvaluatedKey?.SK?.S?.slice(CLIENTS.prefix.length);
+    return last === undefined ? { clients } : { clients, examinedThrough: last };
   };
   updateClientKey = (tenantId: string, name: string, update: KeyUpdate) =>
     this.#updateKey(CLIENTS, tenantId, name, update, ' REMOVE pendingWrappedKey, pendingKeyVersion, rekeyOnReturn');
@@ -238,6 +242,17 @@ export class DynamoKeyStore implements KeyStore {
 
   createTopic = (record: TopicRecord) => this.#create(TOPICS, record);
   getTopic = (tenantId: string, topic: string) => this.#get(TOPICS, tenantId, topic);
+  getTopics = async (tenantId: string, topics: readonly string[]): Promise<TopicRecord[]> => {
+    const unique = [...new Set(topics)]; // BatchGetItem refuses a request that names a key twice
+    const items = await batchGetItems(
+      this.#db,
+      this.#table,
+      unique.map((topic) => this.#keyOf(TOPICS, tenantId, topic)),
+    );
+    // Found by stored name: an item whose topic is not one asked is never returned.
+    const found = new Map(items.map((item) => TOPICS.fromItem(tenantId, item)).map((t) => [t.topic, t]));
+    return topics.flatMap((topic) => found.get(topic) ?? []);
+  };
   /** A hash of another length than E4's (16 bytes) names no topic. */
   getTopicByHash = async (tenantId: string, hash: Uint8Array): Promise<TopicRecord | undefined> =>
     hash.length === HASH_LEN ? this.#getByKey(TOPICS, tenantId, topicKey(hash)) : undefined;
@@ -352,8 +367,8 @@ export class DynamoKeyStore implements KeyStore {
     this.#list(linksOfClient(clientName), tenantId, page);
 
   /**
-   * The client's item of the link only (what listLinksOfClient reads), conditionally (the link exists, no later
-   * version recorded): a failed condition is no error. One write per receipt.
+   * Links in client order (the by-client items), after a client id when given: one query of at most `limit` items;
+   * `more` when the range goes on.
    */
   listLinksAfterClient = async (
     tenantId: string,
@@ -382,6 +397,10 @@ export class DynamoKeyStore implements KeyStore {
     };
   };
 
+  /**
+   * The client's item of the link only (what listLinksOfClient reads), conditionally (the link exists, no later
+   * version recorded): a failed condition is no error. One write per receipt.
+   */
   recordLinkConfirmed = async (
     tenantId: string,
     topic: string,

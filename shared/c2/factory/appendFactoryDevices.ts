@@ -1,8 +1,9 @@
 /**
  * Adds devices to an existing factory batch, at most {@link MAX_BATCH_DEVICES} a call, so that a manufacturer
  * registers thousands in calls that each end well within a request's time. Idempotent per device: a device the
- * batch holds already is answered `exists` without a code (codes are answered once, by the call that wrote the
- * device), so a call that failed or timed out is simply made again; a name held by a tenant or another batch
+ * batch holds already with the same key is answered `exists` without a code (codes are answered once, by the call
+ * that wrote the device), so a call that failed or timed out is made again, and the codes it never answered are
+ * reissued (reissueClaimCode.ts); a name held by a tenant or another batch, or held by the batch with another key,
  * refuses the whole call (409 ALREADY_EXISTS naming the devices). Each call is a `factory.batch.append` event.
  * See factoryDevices.ts for the writes and what a failure leaves.
  */

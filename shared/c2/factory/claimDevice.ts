@@ -10,7 +10,8 @@
  *
  * A code as typed is checked first: not a code at all, or a typo (its check character does not match), is
  * INVALID_INPUT; a well-formed code that names no device is NOT_FOUND, one message for every such code (a code whose
- * device is gone, left by a delete that stopped midway, is deleted then). A topic of clients of the other mode is
+ * device is gone, left by a delete that stopped midway, or that was replaced by a new one, is deleted then). A topic
+ * of clients of the other mode is
  * WRONG_MODE before anything is taken (as enrolment does; linkClient checks again under the lease). The claim
  * takes the code by one conditional write on the device (takeFactoryDevice), so that of two claims of one code one
  * wins and the other is CLAIM_USED, then moves the E4 id from the batch to the tenant, creates the client, links it
@@ -70,15 +71,18 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
     if (topics.length > MAX_CLAIM_TOPICS) throw invalid(`"topics" holds at most ${MAX_CLAIM_TOPICS} topics`);
     for (const topic of topics) await requireTopic(deps, caller.tenantId, topic);
     const platform = platformDeps(deps);
-    const found = await platform.store.findClaimCode(claimCodeHash(parsed.canonical));
-    const device = found && (await platform.store.getFactoryDevice(found.batchId, found.id));
-    if (found && !device) await platform.store.deleteClaimCode(claimCodeHash(parsed.canonical));
+    const codeHash = claimCodeHash(parsed.canonical);
+    const found = await platform.store.findClaimCode(codeHash);
+    const held = found && (await platform.store.getFactoryDevice(found.batchId, found.id));
+    // A code replaced by a new one (reissueClaimCode.ts) names a device that holds another hash: dead.
+    const device = held && equalBytes(held.codeHash, codeHash) ? held : undefined;
+    if (found && !device) await platform.store.deleteClaimCode(codeHash);
     if (!found || !device) throw new C2Error(C2ErrorCode.NotFound, NO_SUCH_CODE);
     target.name = device.name;
     await refuseOtherModes(deps, caller.tenantId, topics, device.mode);
     const at = new Date(deps.clock()).toISOString();
     const outcome = await platform.store
-      .takeFactoryDevice(device.batchId, device.id, caller.tenantId, at)
+      .takeFactoryDevice(device.batchId, device.id, codeHash, caller.tenantId, at)
       .catch((error: unknown) => {
         if (error instanceof C2Error && error.code === C2ErrorCode.NotFound)
           throw new C2Error(error.code, NO_SUCH_CODE);

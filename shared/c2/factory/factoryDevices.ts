@@ -6,15 +6,24 @@
  * within a request's time: 100 devices took 7 s on dynalite on a busy 2-core machine (500, 35 s: past API
  * Gateway's 30 s).
  *
- * A device the batch holds already is answered `exists`, without a code (its code was answered once, by the call
- * that wrote it). A write that fails undoes what this call did (the devices it wrote, their codes, the ids it
+ * A device the batch holds already with the same key is answered `exists`, without a code (its code was answered
+ * once, by the call that wrote it: reissueClaimCode.ts gives a new one); with another key (or claimed, its key gone)
+ * the call is refused before anything is written, naming the devices. A write that fails undoes what this call did (the devices it wrote, their codes, the ids it
  * reserved), best effort, and fails with its error, naming the batch when something is left.
  */
-import { bytesToHex, E4Error, hashIdAlias, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
+import {
+  bytesToHex,
+  E4Error,
+  equalBytes,
+  hashIdAlias,
+  validateEd25519PublicKey,
+  validateSymKey,
+} from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { validateClientName } from '../clients/validateClientName.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { forEachAtMost } from '../forEachAtMost.js';
+import type { FactoryDeviceRecord } from '../ports/FactoryBatchStore.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { claimCodeHash, newClaimCode, parseClaimCode } from './claimCode.js';
 import { factoryKeyBinding, factoryOwner } from './factoryOwner.js';
@@ -86,11 +95,15 @@ export async function writeFactoryDevices(
   const owner = factoryOwner(batchId);
   const answered = new Map<string, WrittenFactoryDevice>();
   const fresh: CheckedFactoryDevice[] = [];
+  const otherKey: string[] = [];
   await forEachAtMost(LANES, devices, async (device) => {
-    if (await deps.store.getFactoryDevice(batchId, device.id)) {
+    const held = await deps.store.getFactoryDevice(batchId, device.id);
+    if (!held) fresh.push(device);
+    else if (await holdsSameKey(deps, held, device)) {
       answered.set(device.name, { name: device.name, id: bytesToHex(device.id), status: 'exists' });
-    } else fresh.push(device);
+    } else otherKey.push(device.name);
   });
+  if (otherKey.length > 0) throw heldWithAnotherKey(otherKey);
   // Only ids this call reserved are given back on failure: a `held` one may be a concurrent call's device.
   const reserved: Uint8Array[] = [];
   const lost: string[] = [];
@@ -124,8 +137,10 @@ export async function writeFactoryDevices(
           createdAt: now,
         });
       } catch (error) {
-        // A concurrent call wrote it: its code is that call's to answer.
+        // A concurrent call wrote it: its code is that call's to answer, if it holds the same key.
         if (error instanceof C2Error && error.code === C2ErrorCode.AlreadyExists) {
+          const held = await deps.store.getFactoryDevice(batchId, device.id);
+          if (!held || !(await holdsSameKey(deps, held, device))) throw heldWithAnotherKey([device.name]);
           answered.set(device.name, { name: device.name, id: idHex, status: 'exists' });
           return;
         }
@@ -139,6 +154,32 @@ export async function writeFactoryDevices(
     throw await undone(deps, batchId, written, reserved, error);
   }
   return devices.map((device) => answered.get(device.name)!);
+}
+
+/**
+ * ALREADY_EXISTS naming every device (at most a call's 100) the batch holds with another key, or claimed (its key
+ * gone: nothing to compare), so that a client can say which of those it sent.
+ */
+export const heldWithAnotherKey = (names: readonly string[]) =>
+  new C2Error(
+    C2ErrorCode.AlreadyExists,
+    `the batch holds these devices with another key (or claimed, their key gone), nothing written: ${names.join(', ')}`,
+  );
+
+/**
+ * Whether the batch's device holds the key given: its wrapped key unwrapped and compared in constant time (no
+ * fingerprint stored: nothing more derived from a key is kept, and devices written before are compared alike; a
+ * KMS call per device answered `exists`, i.e. only on retries). A claimed device (its key gone) does not.
+ */
+async function holdsSameKey(deps: C2Deps, held: FactoryDeviceRecord, device: CheckedFactoryDevice): Promise<boolean> {
+  if (held.mode !== device.mode || held.wrappedKey === undefined) return false;
+  const given = device.mode === 'pubkey' ? device.publicKey : device.key;
+  const stored = await deps.vault.unwrap(held.wrappedKey, factoryKeyBinding(held.batchId, bytesToHex(held.id)));
+  try {
+    return equalBytes(stored, given);
+  } finally {
+    stored.fill(0);
+  }
 }
 
 /**
@@ -169,7 +210,8 @@ async function undone(
   if (!left) return error;
   const message =
     `${error instanceof Error ? error.message : String(error)}; factory batch "${batchId}" is left with some ` +
-    'devices whose codes no one saw: delete them (DELETE /v1/factory-batches/{batchId}/devices/{clientId})';
+    'devices whose codes no one saw: give them new codes (POST /v1/factory-batches/{batchId}/devices/{clientId}/code) ' +
+    'or delete them (DELETE /v1/factory-batches/{batchId}/devices/{clientId})';
   const named =
     error instanceof C2Error
       ? new C2Error(error.code, message, { cause: error })

@@ -5,11 +5,13 @@
  *
  * Cost, and why no index: a topic rotation makes every client of the topic behind at once without writing their
  * links (the topic's version moves, the links keep what each device confirmed), so a "behind" index would need a
- * write per link at each rotation. Instead a page reads the tenant's topics (their versions: a query per 100
- * topics), then the client side of the links in client id order (a query per 100 links) with the clients holding a
- * pending identity key in the same id window (a filtered query), and the records of the clients found behind (last
- * seen): a full walk reads each link once, never the whole table. A page stops after {@link LINK_READS} reads of
- * links with what it found (maybe short, even empty) and a cursor. Devices that send no receipts (e4go) never
+ * write per link at each rotation. Instead a page reads the client side of the links in client id order (a query
+ * per 100 links), the topics those links name (their versions: a batch read, each topic once a request), the
+ * clients holding a pending identity key in the same id window (a filtered query examining at most 100 clients:
+ * the window ends early at the last one examined when there are more), and the records of the clients found
+ * behind (last seen): a full walk reads each link about once, never the whole table, and a request's work is
+ * bounded whatever the tenant's numbers of topics and clients. A page stops after {@link LINK_READS} such rounds
+ * with what it found (maybe short, even empty) and a cursor. Devices that send no receipts (e4go) never
  * confirm, so they stay listed once they have a key to confirm.
  */
 import { bytesToHex, hashIdAlias } from '../../e4/index.js';
@@ -55,11 +57,8 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
   const { limit, cursor } = validatePageRequest(page);
   const { tenantId } = caller;
   let after = cursor === undefined ? undefined : decodeCursor(cursor);
-  const versions = new Map<string, { keyVersion: number; hash: string }>();
-  for await (const topics of eachPage((request) => deps.store.listTopics(tenantId, { ...request, limit: 100 }))) {
-    for (const topic of topics)
-      versions.set(topic.topic, { keyVersion: topic.keyVersion, hash: bytesToHex(topic.hash) });
-  }
+  // The topics the links read name, read once each in this request.
+  const versions = new Map<string, { keyVersion: number; hash: string } | undefined>();
   const found: DeviceBehind[] = [];
   for (let read = 0; read < LINK_READS; read++) {
     const { links, more } = await deps.store.listLinksAfterClient(tenantId, {
@@ -69,7 +68,19 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
     const byClient = new Map<string, LinkRecord[]>();
     for (const link of links) byClient.set(link.clientName, [...(byClient.get(link.clientName) ?? []), link]);
     const last = links.at(-1)?.clientName;
-    if (more && last !== undefined) {
+    const linksThrough = more && last !== undefined ? idOf(last) : undefined;
+    // The pending identity keys of the same window, one read of at most 100 clients: when the window holds more, the
+    // window ends at the last client it examined (the links past it are read again by the next read).
+    const pendingRead = await deps.store.listClientsWithPendingKey(tenantId, {
+      ...(after ? { afterClientId: after } : {}),
+      ...(linksThrough ? { throughClientId: linksThrough } : {}),
+      limit: 100,
+    });
+    const pending = pendingRead.clients;
+    const through = pendingRead.examinedThrough ?? linksThrough;
+    const cut = pendingRead.examinedThrough !== undefined;
+    for (const name of byClient.keys()) if (through !== undefined && idOf(name) > through) byClient.delete(name);
+    if (last !== undefined && byClient.has(last) && more) {
       // The last client's links may go on past this read: all of them.
       const all: LinkRecord[] = [];
       for await (const part of eachPage((request) =>
@@ -79,11 +90,13 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
       }
       byClient.set(last, all);
     }
-    const through = more && last !== undefined ? idOf(last) : undefined;
-    const pending = await deps.store.listClientsWithPendingKey(tenantId, {
-      ...(after ? { afterClientId: after } : {}),
-      ...(through ? { throughClientId: through } : {}),
-    });
+    const unread = [...new Set([...byClient.values()].flat().map((link) => link.topic))].filter(
+      (topic) => !versions.has(topic),
+    );
+    for (const topic of unread) versions.set(topic, undefined); // deleted meanwhile, unless read below
+    for (const topic of await deps.store.getTopics(tenantId, unread)) {
+      versions.set(topic.topic, { keyVersion: topic.keyVersion, hash: bytesToHex(topic.hash) });
+    }
     const behind = new Map<string, { name: string; topics: DeviceBehind['topics'] }>();
     for (const [name, ofClient] of byClient) {
       const topics = ofClient.flatMap((link) => {
@@ -104,6 +117,7 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
     const toRead = [...behind].filter(([id]) => !records.has(id)).map(([, { name }]) => name);
     for (const record of await deps.store.getClients(tenantId, toRead)) records.set(bytesToHex(record.id), record);
     const ids = [...new Set([...behind.keys(), ...pending.map((record) => bytesToHex(record.id))])].sort();
+    const goesOn = cut || more;
     for (const [index, id] of ids.entries()) {
       const record = records.get(id);
       if (!record) continue; // deleted meanwhile
@@ -117,11 +131,11 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
         topics: behind.get(id)?.topics ?? [],
       });
       if (found.length === limit) {
-        const rest = index < ids.length - 1 || more;
+        const rest = index < ids.length - 1 || goesOn;
         return rest ? { items: found, cursor: encodeCursor(id) } : { items: found };
       }
     }
-    if (!more || through === undefined) return { items: found };
+    if (!goesOn || through === undefined) return { items: found };
     after = through;
   }
   return { items: found, cursor: encodeCursor(after!) };

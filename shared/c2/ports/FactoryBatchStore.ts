@@ -70,12 +70,33 @@ export interface FactoryBatchStore {
   countFactoryDevices(batchId: string): Promise<{ readonly devices: number; readonly claimed: number }>;
   /** The device a code's hash names (the code may outlive its device: read the device). */
   findClaimCode(codeHash: Uint8Array): Promise<{ readonly batchId: string; readonly id: Uint8Array } | undefined>;
-  /** One conditional write (see above); NOT_FOUND when there is no such device. */
-  takeFactoryDevice(batchId: string, id: Uint8Array, tenantId: string, at: string): Promise<FactoryClaimOutcome>;
+  /**
+   * One conditional write (see above), also on the device's code hash being `codeHash` (a code replaced meanwhile
+   * takes nothing); NOT_FOUND when there is no such device, or it holds another code.
+   */
+  takeFactoryDevice(
+    batchId: string,
+    id: Uint8Array,
+    codeHash: Uint8Array,
+    tenantId: string,
+    at: string,
+  ): Promise<FactoryClaimOutcome>;
   /** Marks the tenant's claim complete and deletes the wrapped key (nothing when it is complete already). */
   completeFactoryClaim(batchId: string, id: Uint8Array, tenantId: string, at: string): Promise<void>;
   /** Deletes an unclaimed device: `claimed` (nothing deleted) when its code was taken, `missing` when there is none. */
   deleteFactoryDevice(batchId: string, id: Uint8Array): Promise<'deleted' | 'claimed' | 'missing'>;
+  /**
+   * Gives an unclaimed device a new code: the new code's lookup record, then the device's `codeHash` (conditional: the
+   * old hash, no claim), then the old lookup deleted (a claim compares the device's hash, so the old code is dead
+   * once the device is written). `claimed` or `changed` (another reissue meanwhile): nothing of the device changed.
+   * NOT_FOUND when there is no such device.
+   */
+  replaceClaimCode(
+    batchId: string,
+    id: Uint8Array,
+    oldHash: Uint8Array,
+    newHash: Uint8Array,
+  ): Promise<'replaced' | 'claimed' | 'changed'>;
   /** Deletes a code's lookup record (nothing when there is none). */
   deleteClaimCode(codeHash: Uint8Array): Promise<void>;
 }

@@ -114,8 +114,8 @@ export const AppendedFactoryDevicesSchema = z.strictObject({
         id: z.string().regex(/^[0-9a-f]{32}$/),
         status: z.enum(['created', 'exists']).meta({
           description:
-            'created: written by this call, with its code; exists: the batch held it already (its code was shown ' +
-            'once, by the call that wrote it).',
+            'created: written by this call, with its code; exists: the batch held it already with the same key ' +
+            '(its code was shown once, by the call that wrote it: POST .../devices/{clientId}/code gives a new one).',
         }),
         code: z
           .string()
@@ -141,6 +141,14 @@ export const ClaimedSchema = CreatedClientSchema.pick({ mqtt: true }).extend({
   client: ClientViewSchema,
   topics: z.array(z.string()).meta({ description: 'The topics it was put on.' }),
   batchId: z.string().regex(/^[0-9a-f]{16}$/),
+});
+
+export const ReissuedClaimCodeSchema = z.strictObject({
+  name: z.string(),
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  code: z.string().meta({
+    description: 'The new claim code for its label: shown once (only its hash is stored); the old one is dead.',
+  }),
 });
 
 export const DeletedFactoryDeviceSchema = z.strictObject({

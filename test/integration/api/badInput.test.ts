@@ -773,6 +773,7 @@ const PLATFORM_ROWS: Row[] = [
     ['GET', '/v1/factory-batches/{b}'],
     ['GET', '/v1/factory-batches/{b}/devices'],
     ['DELETE', `/v1/factory-batches/{b}/devices/${UNKNOWN_ID}`],
+    ['POST', `/v1/factory-batches/{b}/devices/${UNKNOWN_ID}/code`],
   ].flatMap(([method, template]): Row[] => [
     ['a batch id of 15 hex digits', method!, template!.replace('{b}', '0'.repeat(15)), {}, 400, 'INVALID_INPUT'],
     ['a batch id that is a name', method!, template!.replace('{b}', 'batch-1'), {}, 400, 'INVALID_INPUT'],
@@ -782,6 +783,14 @@ const PLATFORM_ROWS: Row[] = [
     'a device id that is a name',
     'DELETE',
     `/v1/factory-batches/${'0'.repeat(16)}/devices/d-1`,
+    {},
+    400,
+    'INVALID_INPUT',
+  ],
+  [
+    'a device id that is a name (new code)',
+    'POST',
+    `/v1/factory-batches/${'0'.repeat(16)}/devices/d-1/code`,
     {},
     400,
     'INVALID_INPUT',

@@ -2,15 +2,18 @@
  * GET /v1/devices-behind over the local adapters with real devices on the embedded broker: a device whose link
  * it has not confirmed is listed (the topic's version, no confirmed one), a page at a time; a device that comes back, is resynced and confirms leaves the list; a device that confirmed from the
  * start never shows; a fleet of more links than a read holds is walked page by page, each client once, one with a
- * pending identity key included; bad input is a 400.
+ * pending identity key included; a request's reads are bounded (counted on the real store) with 300 topics and 250
+ * clients, pending identity keys across the id range found page by page; bad input is a 400.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiptForwarder } from '../../../local/forwardReceipts.js';
 import { MqttReceiptSubscriber } from '../../../shared/adapters/local/MqttReceiptSubscriber.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
+import { LINK_READS, listDevicesBehind } from '../../../shared/c2/links/listDevicesBehind.js';
 import { bytesToHex, E4Client, hashIdAlias, hashTopic } from '../../../shared/e4/node/index.js';
 import { clientRecord, linkRecord, topicRecord } from '../../contract/keyStore.contract.js';
 import { callerOf } from '../../support/callerOf.js';
+import { countingStore } from '../../support/countingStore.js';
 import { linkConfirmed } from '../../support/linkConfirmed.js';
 import { recordSecret } from '../../support/recordedSecrets.js';
 import { connectDevice, enrolDevice, type TestDevice } from '../../support/testDevice.js';
@@ -19,6 +22,7 @@ import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 const TENANT = 'tenant-behind';
 const TOPIC = 'plant/behind';
 const idOf = (name: string) => bytesToHex(hashIdAlias(name));
+const inIdOrderOf = (names: readonly string[]) => [...names].sort((a, b) => idOf(a).localeCompare(idOf(b)));
 const hash = bytesToHex(hashTopic(TOPIC));
 
 let api: ApiFixture;
@@ -156,6 +160,59 @@ describe('GET /v1/devices-behind', () => {
         expect(item).toMatchObject({ identityKey: { keyVersion: 1, pendingVersion: 2 }, topics: [] });
       else expect(item.topics).toHaveLength(30);
     }
+  });
+
+  it('reads a bounded number of items per request, whatever the numbers of topics and clients', async () => {
+    // Prepare: 300 topics and 250 clients written straight to the store; 3 clients on 2 topics each (one confirmed),
+    // 4 clients with a pending identity key spread over the id range (so that a read of 100 clients cannot see them
+    // all).
+    const tenantId = 'tenant-behind-wide';
+    const { store } = api.c2.deps;
+    const topics = Array.from({ length: 300 }, (_, i) => `wide/${i}`);
+    const clients = Array.from({ length: 250 }, (_, i) => `wide-${i}`);
+    for (let i = 0; i < topics.length; i += 50) {
+      await Promise.all(topics.slice(i, i + 50).map((topic) => store.createTopic(topicRecord(topic, { tenantId }))));
+    }
+    for (let i = 0; i < clients.length; i += 50) {
+      await Promise.all(clients.slice(i, i + 50).map((name) => store.createClient(clientRecord(name, { tenantId }))));
+    }
+    const linked = ['wide-1', 'wide-2', 'wide-3'];
+    for (const name of linked) {
+      for (const topic of ['wide/7', 'wide/8']) await store.putLink(linkRecord(topic, name, { tenantId }));
+    }
+    for (const topic of ['wide/7', 'wide/8']) {
+      await store.recordLinkConfirmed(tenantId, topic, 'wide-3', { keyVersion: 1, at: '2026-12-01T00:00:00Z' });
+    }
+    const renewing = inIdOrderOf(clients).filter((_, i) => i % 60 === 59);
+    for (const name of renewing) {
+      await store.setClientPendingKey(tenantId, name, { wrappedKey: new Uint8Array(40).fill(3), keyVersion: 2 }, 1);
+    }
+    const counting = countingStore(store);
+    const deps = { ...api.c2.deps, store: counting.store };
+
+    // Act
+    const firstPage = await listDevicesBehind(deps, callerOf(tenantId), { limit: 100 });
+    const firstCalls = new Map(counting.calls);
+    const firstTotal = counting.total();
+    const seen = [...firstPage.items];
+    let cursor = firstPage.cursor;
+    for (let pages = 1; cursor && pages < 20; pages++) {
+      const page = await listDevicesBehind(deps, callerOf(tenantId), { limit: 100, cursor });
+      seen.push(...page.items);
+      cursor = page.cursor;
+    }
+
+    // Assess: no read of the tenant's topics or clients at large; one batch read of the 2 topics the links name;
+    // the pending-key reads within the rounds' budget.
+    expect(firstCalls.get('listTopics')).toBeUndefined();
+    expect(firstCalls.get('listClients')).toBeUndefined();
+    expect(firstCalls.get('getTopics') ?? 0).toBeLessThanOrEqual(LINK_READS);
+    expect(firstCalls.get('listClientsWithPendingKey') ?? 0).toBeLessThanOrEqual(LINK_READS);
+    expect(firstTotal).toBeLessThanOrEqual(5 * LINK_READS);
+    expect(seen.map((item) => item.name)).toEqual(inIdOrderOf(['wide-1', 'wide-2', ...renewing]));
+    expect(seen.find((item) => item.name === 'wide-1')?.topics.map((t) => t.topic)).toEqual(
+      ['wide/7', 'wide/8'].sort((a, b) => bytesToHex(hashTopic(a)).localeCompare(bytesToHex(hashTopic(b)))),
+    );
   });
 
   it('refuses a bad limit or a cursor it did not issue (400)', async () => {

@@ -6,14 +6,15 @@
  * or after the client was made, is finished by the same tenant's retry and refused to any other (and a client of
  * that name the tenant made meanwhile is not taken for the device); an unclaimed device deleted frees its name; a
  * registration whose store fails midway is undone; a code whose device is gone is deleted by the claim that finds it;
- * devices appended to a batch a call at a time (codes once, `exists` when appended again, the per-call limit).
+ * devices appended to a batch a call at a time (codes once, `exists` when appended again with the same key, 409 with
+ * another key, the per-call limit); a lost code reissued (the old one dead).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCharacter, newClaimCode } from '../../../shared/c2/factory/claimCode.js';
+import { checkCharacter, claimCodeHash, newClaimCode, parseClaimCode } from '../../../shared/c2/factory/claimCode.js';
 import { MAX_BATCH_DEVICES } from '../../../shared/c2/factory/factoryDevices.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
 import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
-import { ed25519PrivateKeyFromSeed, hashIdAlias, toBase64 } from '../../../shared/e4/index.js';
+import { bytesToHex, ed25519PrivateKeyFromSeed, hashIdAlias, toBase64 } from '../../../shared/e4/index.js';
 import { recordSecret } from '../../support/recordedSecrets.js';
 import { type ApiFixture, errorCodeOf, startApiFixture } from './apiFixture.js';
 
@@ -22,6 +23,7 @@ let platform: string;
 
 const ed25519PublicKey = (seed: number) =>
   ed25519PrivateKeyFromSeed(Uint8Array.from({ length: 32 }, (_, i) => i ^ seed)).publicKey;
+const hashIdAliasHex = (name: string) => bytesToHex(hashIdAlias(name));
 const keyOf = (seed: number) => toBase64(Uint8Array.from({ length: 32 }, (_, i) => (i * 11 + seed) & 0xff));
 
 beforeAll(async () => {
@@ -158,6 +160,96 @@ describe('devices appended to a batch', () => {
     expect(events[0]).toMatchObject({ target: { name: batchId }, result: 'ok', details: { devices: 2, created: 1 } });
   });
 
+  it('appended again with another key are refused (409 naming them, nothing written); a claimed one too', async () => {
+    // Prepare
+    const registered = await register('rekeyed run', [
+      { name: 'rk-1', key: keyOf(60) },
+      { name: 'rk-2', publicKey: toBase64(ed25519PublicKey(6)) },
+      { name: 'rk-3', key: keyOf(62) },
+    ]);
+    const batchId = registered.batch.id;
+    expect((await claim({ code: registered.devices[2]!.code })).status).toBe(201);
+
+    // Act
+    const otherKey = await append(batchId, [
+      { name: 'rk-new', key: keyOf(63) },
+      { name: 'rk-1', key: keyOf(61) },
+      { name: 'rk-2', publicKey: toBase64(ed25519PublicKey(7)) },
+    ]);
+    const claimedOne = await append(batchId, [{ name: 'rk-3', key: keyOf(62) }]);
+    const sameKeys = await append(batchId, [
+      { name: 'rk-1', key: keyOf(60) },
+      { name: 'rk-2', publicKey: toBase64(ed25519PublicKey(6)) },
+    ]);
+
+    // Assess
+    expect(otherKey.status, otherKey.raw).toBe(409);
+    expect(errorCodeOf(otherKey)).toBe('ALREADY_EXISTS');
+    expect(otherKey.json.error.message).toContain('another key');
+    expect(otherKey.json.error.message).toContain('rk-1');
+    expect(otherKey.json.error.message).toContain('rk-2');
+    expect(otherKey.json.error.message).not.toContain('rk-new');
+    expect(await api.c2.deps.store.getClientIdClaim(hashIdAlias('rk-new'))).toBeUndefined();
+    expect(claimedOne.status, claimedOne.raw).toBe(409);
+    expect(claimedOne.json.error.message).toContain('rk-3');
+    expect(sameKeys.status, sameKeys.raw).toBe(200);
+    expect(sameKeys.json.devices.map((d: { status: string }) => d.status)).toEqual(['exists', 'exists']);
+  });
+
+  it('whose code was lost get a new one: the old code is dead, the new one claims; a claimed one gets none', async () => {
+    // Prepare
+    const registered = await register('lost answer run', [
+      { name: 'lost-1', key: keyOf(70) },
+      { name: 'lost-2', key: keyOf(71) },
+    ]);
+    const batchId = registered.batch.id;
+    const [lost, claimedDevice] = registered.devices;
+    expect((await claim({ code: claimedDevice!.code })).status).toBe(201);
+    const codeOf = (device: { id: string }, token = platform) =>
+      api.call('POST', `/v1/factory-batches/${batchId}/devices/${device.id}/code`, { token });
+
+    // Act
+    const reissued = await codeOf(lost!);
+    if (reissued.json?.code) recordSecret(reissued.json.code);
+    // A claim that read the device before the reissue and takes it after: the old code takes nothing.
+    const oldParsed = parseClaimCode(lost!.code);
+    if (!oldParsed.ok) throw new Error('a code does not parse');
+    const stale = await api.c2.deps.store
+      .takeFactoryDevice(batchId, hashIdAlias('lost-1'), claimCodeHash(oldParsed.canonical), 'tenant-factory', 'now')
+      .then(
+        (outcome) => outcome,
+        (error: { code?: string }) => error.code,
+      );
+    const oldCode = await claim({ code: lost!.code });
+    const newCode = await claim({ code: reissued.json.code });
+    const again = await codeOf(lost!);
+    const ofClaimed = await codeOf(claimedDevice!);
+    const byTenant = await codeOf(lost!, api.token);
+    const none = await codeOf({ id: hashIdAliasHex('lost-none') });
+
+    // Assess
+    expect(reissued.status, reissued.raw).toBe(200);
+    expect(reissued.json).toEqual({ name: 'lost-1', id: lost!.id, code: expect.any(String) });
+    expect(reissued.json.code).not.toBe(lost!.code);
+    expect(stale).toBe('NOT_FOUND');
+    expect(oldCode.status, oldCode.raw).toBe(404);
+    expect(newCode.status, newCode.raw).toBe(201);
+    expect(newCode.json.client.name).toBe('lost-1');
+    expect(stale).toBe('NOT_FOUND');
+    expect(again.status, again.raw).toBe(409);
+    expect(errorCodeOf(again)).toBe('CLAIM_USED');
+    expect(ofClaimed.status, ofClaimed.raw).toBe(409);
+    expect(byTenant.status).toBe(403);
+    expect(none.status, none.raw).toBe(404);
+    const { items: events } = await api.c2.deps.store.listEvents(
+      PLATFORM_TENANT,
+      { action: 'factory.device.code' },
+      { limit: 10 },
+    );
+    expect(events.map((e) => e.result)).toContain('ok');
+    expect(JSON.stringify(events)).not.toContain(reissued.json.code);
+  });
+
   it('are refused past the limit (400 naming it), held elsewhere (409, nothing written), twice in a call, or to no batch', async () => {
     // Prepare
     const { batch } = await register('append refusals', [{ name: 'ref-0', key: keyOf(50) }]);
@@ -292,9 +384,10 @@ describe('a claim', () => {
     // Prepare: a crash right after the conditional write (the code taken, nothing else done).
     const { batch, devices } = await register('run 5', [{ name: 'crash-1', key: keyOf(6) }]);
     const id = hashIdAlias('crash-1');
-    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, 'tenant-factory', new Date().toISOString())).toBe(
-      'taken',
-    );
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batch.id, id))!;
+    expect(
+      await api.c2.deps.store.takeFactoryDevice(batch.id, id, codeHash, 'tenant-factory', new Date().toISOString()),
+    ).toBe('taken');
 
     // Act
     const other = await claim({ code: devices[0]!.code }, await api.tokenOf('tenant-thief'));
@@ -341,7 +434,8 @@ describe('a claim retried', () => {
     const { batch, devices } = await register('run 9', [{ name: 'resume-1', key: keyOf(11) }]);
     const id = hashIdAlias('resume-1');
     const at = new Date().toISOString();
-    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, 'tenant-factory', at)).toBe('taken');
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batch.id, id))!;
+    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, codeHash, 'tenant-factory', at)).toBe('taken');
     expect(await api.c2.deps.store.transferClientId(`~factory/${batch.id}`, 'tenant-factory', id, at)).toBe(true);
     const own = await api.call('POST', '/v1/clients', { body: { name: 'resume-1', key: keyOf(12) } });
     expect(own.status, own.raw).toBe(201);

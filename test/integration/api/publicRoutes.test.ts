@@ -255,6 +255,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/factory-batches/{batchId}/devices',
         'POST /v1/factory-batches/{batchId}/devices',
         'DELETE /v1/factory-batches/{batchId}/devices/{clientId}',
+        'POST /v1/factory-batches/{batchId}/devices/{clientId}/code',
         'POST /v1/claims',
       ].sort(),
     );

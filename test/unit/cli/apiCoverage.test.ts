@@ -63,6 +63,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   listFactoryDevices: 'factory batch devices',
   deleteFactoryDevice: 'factory batch delete-device',
   appendFactoryDevices: 'factory batch append',
+  reissueClaimCode: 'factory batch new-code',
   listDevicesBehind: 'clients behind',
   whoAmI: 'whoami',
   getStats: 'stats',

@@ -1,7 +1,7 @@
 /**
  * The pure pieces of `e4c2 factory batch create`: the devices CSV (columns, one key a line, bad lines refused whole,
  * naming the line and never the key), generated devices (names and fresh keys), and label sheets (an A4 grid, pages
- * as needed, names escaped; a PNG of the page size).
+ * as needed, names escaped; a PNG of the page size), the devices a refused call names.
  */
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { CliError } from '../../../cli/CliError.js';
 import { generateFactoryDevices } from '../../../cli/factory/generateFactoryDevices.js';
 import { labelSheetPng, labelSheetSvg } from '../../../cli/factory/labelSheet.js';
 import { readFactoryCsv } from '../../../cli/factory/readFactoryCsv.js';
+import { refusedDevices } from '../../../cli/factory/refusedDevices.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const PUB = Buffer.alloc(32, 2).toString('base64');
@@ -75,5 +76,20 @@ describe('label sheets', () => {
     const png = PNG.sync.read(labelSheetPng(labels.slice(0, 2)));
     expect([png.width, png.height]).toEqual([1680, 2376]);
     expect(png.data.some((byte, i) => i % 4 === 0 && byte === 0)).toBe(true);
+  });
+});
+
+describe('the devices a refused call names', () => {
+  it('are those sent that the message lists whole, with why; none for another message', () => {
+    const sent = ['d-1', 'd-10', 'd-2', 'd 3'];
+    const otherKey = refusedDevices(
+      'the batch holds these devices with another key (or claimed, their key gone), nothing written: d-1, d 3',
+      sent,
+    );
+    expect(otherKey.names).toEqual(['d-1', 'd 3']);
+    expect(otherKey.reason).toContain('another key');
+    const elsewhere = refusedDevices('these device names are not available: d-10, x, and 2 more', sent);
+    expect(elsewhere).toEqual({ names: ['d-10'], reason: 'its name is held by a tenant or another batch' });
+    expect(refusedDevices('no factory batch 00', sent).names).toEqual([]);
   });
 });
