@@ -7,10 +7,9 @@
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { EventsTable } from '../components/EventsTable.js';
 import { Pager, usePages } from '../components/Pager.js';
-import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
-import { when } from '../format.js';
 
 type TargetType = NonNullable<Schemas['Event']['target']['type']>;
 const TARGET_TYPES: readonly TargetType[] = [
@@ -190,46 +189,7 @@ export function AuditPage() {
       <ErrorNote error={events.error} />
       {events.data?.items.length === 0 && <p>No event matches.</p>}
       {events.data && events.data.items.length > 0 && (
-        <Table label="Events table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Target</th>
-              <th scope="col">Result</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.data.items.map((event) => (
-              <tr key={event.id}>
-                <td>{when(event.at)}</td>
-                <td>{event.actor}</td>
-                <td>{event.action}</td>
-                <td>
-                  {event.target.type} {event.target.name}
-                </td>
-                <td>
-                  <span class={`status status-${event.result === 'ok' ? 'succeeded' : 'failed'}`}>
-                    {event.result}
-                    {event.errorCode ? ` ${event.errorCode}` : ''}
-                  </span>
-                </td>
-                <td>
-                  {event.details && Object.keys(event.details).length > 0 ? (
-                    <details>
-                      <summary>Show</summary>
-                      <pre>{JSON.stringify(event.details, null, 2)}</pre>
-                    </details>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <EventsTable events={events.data.items} label="Events table" details />
       )}
       <Pager pages={pages} nextCursor={events.data?.cursor} label="Event pages" />
     </>

@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { EventsTable } from '../components/EventsTable.js';
 import { OperationSummary } from '../components/OperationProgress.js';
 import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
@@ -212,30 +213,7 @@ function RecentEvents() {
     <section aria-labelledby="events-title">
       <h2 id="events-title">Recent events</h2>
       <ErrorNote error={events.error} />
-      {events.data && (
-        <Table label="Recent events table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Target</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.data.items.map((event) => (
-              <tr key={event.id}>
-                <td>{when(event.at)}</td>
-                <td>{event.actor}</td>
-                <td>{event.action}</td>
-                <td>{event.target.name}</td>
-                <td>{event.result}</td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      {events.data && <EventsTable events={events.data.items} label="Recent events table" />}
     </section>
   );
 }
