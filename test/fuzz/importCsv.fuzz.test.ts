@@ -111,10 +111,17 @@ function assertSound(csv: ImportCsv): void {
     [...csv.rows.map((row) => row.line)].sort((a, b) => a - b),
   );
   assert.equal(new Set(csv.rows.map((row) => row.row.name)).size, csv.rows.length, 'names unique');
+  const secretColumns = ['key', 'pubkey', 'password'];
   for (const bad of csv.bad) {
-    for (const column of ['key', 'pubkey', 'password']) {
-      const value = bad.fields[column] ?? '';
-      if (value.trim().length >= 16) assert.ok(!bad.reason.includes(value.trim()), `reason quotes ${column}`);
+    // A reason may quote a non-secret field (a bad topic name), which may hold the secret's text by chance
+    const others = Object.entries(bad.fields)
+      .filter(([column]) => !secretColumns.includes(column))
+      .map(([, value]) => value);
+    for (const column of secretColumns) {
+      const value = (bad.fields[column] ?? '').trim();
+      if (value.length >= 16 && !others.some((other) => other.includes(value))) {
+        assert.ok(!bad.reason.includes(value), `reason quotes ${column}`);
+      }
     }
   }
 }
@@ -137,7 +144,11 @@ describe('fuzz: import CSV decoder', () => {
           const csv = decoded(text, generateKeys);
           if (csv) assertSound(csv);
         }),
-        { numRuns: runs },
+        {
+          numRuns: runs,
+          // Found in CI: a bad topic name that holds the key's text is quoted for the topic, not for the key
+          examples: [[`name,key,topics\na,${'a'.repeat(64)},${'a'.repeat(64)}+`, false]],
+        },
       );
     },
     fuzzTimeout(runs, 1),
