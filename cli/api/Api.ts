@@ -6,7 +6,7 @@
  * 5 times), so bulk work slows down instead of failing.
  */
 import createClient, { type Client } from 'openapi-fetch';
-import { CliError } from '../CliError.js';
+import { type ApiErrorDetails, CliError } from '../CliError.js';
 import type { Connection } from '../config/resolveConnection.js';
 import { ExitCode, exitCodeOfStatus } from '../ExitCode.js';
 import type { components, paths } from './openapi.js';
@@ -48,15 +48,26 @@ function networkFailure(apiUrl: string, error: unknown): CliError {
   return new CliError(`cannot reach the C2 at ${apiUrl}: ${why}`, ExitCode.Server);
 }
 
-/** The CliError of an error answer: the API's `{ error: { code, message } }` when it sent one. */
+/** The CliError of an error answer: the API's `{ error: { code, message, details } }` when it sent one. */
 export function apiFailure(response: Response, body: unknown, options: CallOptions = {}): CliError {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
   const code = typeof error?.code === 'string' ? error.code : undefined;
   let message = typeof error?.message === 'string' ? error.message : `HTTP ${response.status} ${response.statusText}`;
   if (response.status === 404 && options.notFound && (code === undefined || code === 'NOT_FOUND')) {
     message = options.notFound;
   }
-  return new CliError(message, exitCodeOfStatus(response.status), code);
+  return new CliError(message, exitCodeOfStatus(response.status), code, detailsOf(error?.details));
+}
+
+/** The error's details when they have the documented shape (a C2 of another version may send none, or others). */
+function detailsOf(details: unknown): ApiErrorDetails | undefined {
+  const devices = (details as { devices?: unknown } | undefined)?.devices;
+  if (!Array.isArray(devices)) return undefined;
+  const named = devices.filter(
+    (item): item is { name: string; reason: 'name-taken' | 'other-key' } =>
+      typeof item?.name === 'string' && (item.reason === 'name-taken' || item.reason === 'other-key'),
+  );
+  return { devices: named };
 }
 
 export class Api {

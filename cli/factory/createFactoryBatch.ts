@@ -206,11 +206,8 @@ async function registerInCalls(context: CliContext, options: CreateBatchOptions,
         }
       } catch (error) {
         if (error instanceof CliError && error.code === 'ALREADY_EXISTS') {
-          const refused = refusedDevices(
-            error.message,
-            part.map((device) => device.name),
-          );
-          for (const name of refused.names) context.output.note(`${name}: ${refused.reason}`);
+          const names = part.map((device) => device.name);
+          for (const line of refusedDevices(error.details, names)) context.output.note(line);
         }
         if (batch === undefined) throw error;
         failure = error as Error;

@@ -9,7 +9,7 @@ import { jsonResponse } from './jsonResponse.js';
 const MAX_MESSAGE_LENGTH = 500;
 
 /**
- * The response for any error: `{ error: { code, message } }` with the status of {@link httpStatusOf}. A 4xx says what
+ * The response for any error: `{ error: { code, message[, details] } }` with the status of {@link httpStatusOf}. A 4xx says what
  * was wrong; a 5xx only that something failed (its error is logged: name, code and message, nothing else).
  */
 export function errorResponse(
@@ -24,7 +24,13 @@ export function errorResponse(
       known.message.length > MAX_MESSAGE_LENGTH ? `${known.message.slice(0, MAX_MESSAGE_LENGTH)}...` : known.message;
     return jsonResponse(
       status,
-      { error: { code: known.code, message } },
+      {
+        error: {
+          code: known.code,
+          message,
+          ...(known instanceof C2Error && known.details ? { details: known.details } : {}),
+        },
+      },
       known instanceof ApiError ? known.headers : known.code === C2ErrorCode.Busy ? { 'retry-after': '1' } : {},
     );
   }

@@ -39,12 +39,28 @@ export const C2ErrorCode = {
 
 export type C2ErrorCode = (typeof C2ErrorCode)[keyof typeof C2ErrorCode];
 
+/**
+ * Why a device of a factory call was refused: its name is held by a tenant or another batch (`name-taken`), or the
+ * batch holds it with another key or claimed (`other-key`).
+ */
+export type RefusedDeviceReason = 'name-taken' | 'other-key';
+
+/**
+ * What an error names beyond its message, for a client to act on item by item (sent as the error body's `details`;
+ * never a key): the devices a factory call refused, every one of them (a message names at most ten).
+ */
+export interface C2ErrorDetails {
+  readonly devices?: readonly { readonly name: string; readonly reason: RefusedDeviceReason }[];
+}
+
 export class C2Error extends Error {
   override readonly name = 'C2Error';
   readonly code: C2ErrorCode;
+  readonly details?: C2ErrorDetails;
 
-  constructor(code: C2ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: C2ErrorCode, message: string, options?: { cause?: unknown; details?: C2ErrorDetails }) {
     super(message, options);
     this.code = code;
+    if (options?.details) this.details = options.details;
   }
 }

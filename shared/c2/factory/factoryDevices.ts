@@ -63,9 +63,18 @@ export function checkFactoryDevices(devices: unknown): CheckedFactoryDevice[] {
   });
 }
 
-/** ALREADY_EXISTS naming (up to 10 of) the devices whose names are not available. */
-export const notAvailable = (names: readonly string[]) =>
-  new C2Error(C2ErrorCode.AlreadyExists, `these device names are not available: ${names.slice(0, 10).join(', ')}`);
+/** The first ten names, and how many more: what a message names (its error's details name them all). */
+const tenOf = (names: readonly string[]) =>
+  `${names.slice(0, 10).join(', ')}${names.length > 10 ? `, and ${names.length - 10} more` : ''}`;
+
+/** Names in a stable order (found by concurrent reads, in no order): numbers within names compared as numbers. */
+const inOrder = (names: readonly string[]) => [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+
+/** ALREADY_EXISTS naming the devices whose names are not available: up to 10 in its message, all in its details. */
+export const notAvailable = (found: readonly string[], names = inOrder(found)) =>
+  new C2Error(C2ErrorCode.AlreadyExists, `these device names are not available: ${tenOf(names)}`, {
+    details: { devices: names.map((name) => ({ name, reason: 'name-taken' as const })) },
+  });
 
 /** The names held by anyone but the batch (a tenant, another batch): refused before anything is written. */
 export async function namesHeldElsewhere(
@@ -157,13 +166,15 @@ export async function writeFactoryDevices(
 }
 
 /**
- * ALREADY_EXISTS naming every device (at most a call's 100) the batch holds with another key, or claimed (its key
- * gone: nothing to compare), so that a client can say which of those it sent.
+ * ALREADY_EXISTS naming the devices (at most a call's 100) the batch holds with another key, or claimed (its key
+ * gone: nothing to compare): up to 10 in its message, all in its details, so that a client can say which of those it
+ * sent.
  */
-export const heldWithAnotherKey = (names: readonly string[]) =>
+export const heldWithAnotherKey = (found: readonly string[], names = inOrder(found)) =>
   new C2Error(
     C2ErrorCode.AlreadyExists,
-    `the batch holds these devices with another key (or claimed, their key gone), nothing written: ${names.join(', ')}`,
+    `the batch holds these devices with another key (or claimed, their key gone), nothing written: ${tenOf(names)}`,
+    { details: { devices: names.map((name) => ({ name, reason: 'other-key' as const })) } },
   );
 
 /**

@@ -172,12 +172,30 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 export const linesOf = <T extends z.ZodType>(line: T) =>
   z.strictObject({ lines: z.array(line), next: z.string().optional() });
 
-/** Every error response: a stable code and a message (generic for 5xx). */
+/** Every error response: a stable code and a message (generic for 5xx), and for some errors the items they name. */
 export const ErrorBodySchema = z
   .strictObject({
     error: z.strictObject({
       code: z.string().meta({ description: 'Stable error code, e.g. INVALID_INPUT, NOT_FOUND, ALREADY_EXISTS.' }),
       message: z.string(),
+      details: z
+        .strictObject({
+          devices: z
+            .array(
+              z.strictObject({
+                name: z.string(),
+                reason: z.enum(['name-taken', 'other-key']).meta({
+                  description:
+                    'name-taken: the name is held by a tenant or another batch; other-key: the batch holds the ' +
+                    'device with another key, or it is claimed.',
+                }),
+              }),
+            )
+            .optional()
+            .meta({ description: 'Every device a factory call refused (the message names ten at most).' }),
+        })
+        .optional()
+        .meta({ description: 'What the error names item by item, when it names items (never a key).' }),
     }),
   })
   .meta({ id: 'Error' });

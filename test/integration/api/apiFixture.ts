@@ -7,6 +7,7 @@ import { type ApiHandler, type ApiHandlerOptions, createApiHandler } from '../..
 import type { ApiKeyScope } from '../../../shared/c2/apiKeys/ApiKeyScope.js';
 import { createApiKey } from '../../../shared/c2/apiKeys/createApiKey.js';
 import type { OperationView } from '../../../shared/c2/operations/OperationView.js';
+import { ErrorBodySchema } from '../../../shared/c2/schemas/common.js';
 import { type ApiAnswer, type ApiCallOptions, call } from '../../support/apiEvent.js';
 import { callerOf } from '../../support/callerOf.js';
 import { type LocalC2, startLocalC2 } from '../../support/localC2.js';
@@ -65,18 +66,13 @@ export async function startApiFixture(
   };
 }
 
-/** Asserts the error shape and returns the code (the caller asserts the status and code). */
+/**
+ * Asserts the error shape (the documented schema: a code, a message, no other field but the optional details) and
+ * returns the code (the caller asserts the status and code).
+ */
 export function errorCodeOf(answer: ApiAnswer): string {
   const { json } = answer;
-  if (
-    answer.headers['content-type'] !== 'application/json' ||
-    typeof json !== 'object' ||
-    json === null ||
-    Object.keys(json).join() !== 'error' ||
-    Object.keys(json.error).sort().join() !== 'code,message' ||
-    typeof json.error.code !== 'string' ||
-    typeof json.error.message !== 'string'
-  ) {
+  if (answer.headers['content-type'] !== 'application/json' || !ErrorBodySchema.safeParse(json).success) {
     throw new Error(`not an error response: ${answer.status} ${answer.raw.slice(0, 200)}`);
   }
   return json.error.code;

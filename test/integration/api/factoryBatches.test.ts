@@ -189,11 +189,41 @@ describe('devices appended to a batch', () => {
     expect(otherKey.json.error.message).toContain('rk-1');
     expect(otherKey.json.error.message).toContain('rk-2');
     expect(otherKey.json.error.message).not.toContain('rk-new');
+    expect(otherKey.json.error.details).toEqual({
+      devices: [
+        { name: 'rk-1', reason: 'other-key' },
+        { name: 'rk-2', reason: 'other-key' },
+      ],
+    });
     expect(await api.c2.deps.store.getClientIdClaim(hashIdAlias('rk-new'))).toBeUndefined();
     expect(claimedOne.status, claimedOne.raw).toBe(409);
     expect(claimedOne.json.error.message).toContain('rk-3');
+    expect(claimedOne.json.error.details).toEqual({ devices: [{ name: 'rk-3', reason: 'name-taken' }] });
     expect(sameKeys.status, sameKeys.raw).toBe(200);
     expect(sameKeys.json.devices.map((d: { status: string }) => d.status)).toEqual(['exists', 'exists']);
+  });
+
+  it('refused by more than ten names: the message names ten and how many more, the details all of them', async () => {
+    // Prepare
+    const names = Array.from({ length: 14 }, (_, i) => `many-${String(i).padStart(2, '0')}`);
+    const { batch } = await register(
+      'many run',
+      names.map((name, i) => ({ name, key: keyOf(100 + i) })),
+    );
+
+    // Act
+    const refused = await append(
+      batch.id,
+      names.map((name, i) => ({ name, key: keyOf(150 + i) })),
+    );
+
+    // Assess
+    expect(refused.status, refused.raw).toBe(409);
+    expect(refused.json.error.message).toMatch(/many-09, and 4 more$/);
+    expect(refused.json.error.message).not.toContain('many-10');
+    const details = refused.json.error.details.devices as { name: string; reason: string }[];
+    expect(details.map((device) => device.name).sort()).toEqual(names);
+    expect(new Set(details.map((device) => device.reason))).toEqual(new Set(['other-key']));
   });
 
   it('whose code was lost get a new one: the old code is dead, the new one claims; a claimed one gets none', async () => {
@@ -275,6 +305,7 @@ describe('devices appended to a batch', () => {
     expect(held.status, held.raw).toBe(409);
     expect(errorCodeOf(held)).toBe('ALREADY_EXISTS');
     expect(held.json.error.message).toContain('ref-other');
+    expect(held.json.error.details).toEqual({ devices: [{ name: 'ref-other', reason: 'name-taken' }] });
     expect(await api.c2.deps.store.getClientIdClaim(hashIdAlias('ref-free'))).toBeUndefined();
     expect(twice.status, twice.raw).toBe(400);
     expect(none.status, none.raw).toBe(404);

@@ -80,16 +80,20 @@ describe('label sheets', () => {
 });
 
 describe('the devices a refused call names', () => {
-  it('are those sent that the message lists whole, with why; none for another message', () => {
+  it('are those sent that the details list, in the order sent, with why; none without details', () => {
     const sent = ['d-1', 'd-10', 'd-2', 'd 3'];
-    const otherKey = refusedDevices(
-      'the batch holds these devices with another key (or claimed, their key gone), nothing written: d-1, d 3',
-      sent,
-    );
-    expect(otherKey.names).toEqual(['d-1', 'd 3']);
-    expect(otherKey.reason).toContain('another key');
-    const elsewhere = refusedDevices('these device names are not available: d-10, x, and 2 more', sent);
-    expect(elsewhere).toEqual({ names: ['d-10'], reason: 'its name is held by a tenant or another batch' });
-    expect(refusedDevices('no factory batch 00', sent).names).toEqual([]);
+    const details = {
+      devices: [
+        { name: 'd 3', reason: 'other-key' as const },
+        { name: 'x', reason: 'name-taken' as const },
+        { name: 'd-1', reason: 'name-taken' as const },
+      ],
+    };
+    expect(refusedDevices(details, sent)).toEqual([
+      'd-1: its name is held by a tenant or another batch',
+      'd 3: the batch holds it with another key (or it is claimed): nothing of this call was written',
+    ]);
+    expect(refusedDevices(undefined, sent)).toEqual([]);
+    expect(refusedDevices({}, sent)).toEqual([]);
   });
 });

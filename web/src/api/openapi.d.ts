@@ -1430,6 +1430,18 @@ export interface components {
                 /** @description Stable error code, e.g. INVALID_INPUT, NOT_FOUND, ALREADY_EXISTS. */
                 code: string;
                 message: string;
+                /** @description What the error names item by item, when it names items (never a key). */
+                details?: {
+                    /** @description Every device a factory call refused (the message names ten at most). */
+                    devices?: {
+                        name: string;
+                        /**
+                         * @description name-taken: the name is held by a tenant or another batch; other-key: the batch holds the device with another key, or it is claimed.
+                         * @enum {string}
+                         */
+                        reason: "name-taken" | "other-key";
+                    }[];
+                };
             };
         };
     };
