@@ -26,19 +26,11 @@ import type { ProxyIdentity } from '../../proxy/ProxyIdentity.js';
 import { ProxyLog } from '../../proxy/ProxyLog.js';
 import { hashPassword } from '../../proxy/passwordHash.js';
 import { E4MqttDevice } from '../../shared/e4/mqtt/index.js';
-import { cmdSetTopicKey, E4Client, FileStateStore, protectCommand, randomKey } from '../../shared/e4/node/index.js';
+import { FileStateStore, randomKey } from '../../shared/e4/node/index.js';
 import { type RunningBroker, startAedes } from '../support/brokers.js';
+import { deviceWithKey } from '../support/deviceWithKey.js';
 
 const TOPIC = 'site/a';
-
-/** A device with the topic's key, given as the C2 gives it: a protected command on its control topic. */
-async function deviceWithKey(name: string, topicKey: Uint8Array, store?: FileStateStore): Promise<E4Client> {
-  const key = randomKey();
-  const client = await E4Client.create({ mode: 'symmetric', name, key }, store ? { store } : {});
-  const result = client.unprotect(protectCommand(cmdSetTopicKey(topicKey.slice(), TOPIC), key), client.receivingTopic);
-  if (result.kind === 'command') await result.saved;
-  return client;
-}
 
 /** Identities `names` with the topic's key and a downstream password `pw-<name>` (as a hash). */
 async function identitiesOf(dir: string, names: string[], topicKey: Uint8Array): Promise<ProxyIdentity[]> {
@@ -49,7 +41,7 @@ async function identitiesOf(dir: string, names: string[], topicKey: Uint8Array):
     identities.push({
       name,
       state,
-      client: await deviceWithKey(name, topicKey, new FileStateStore(state)),
+      client: await deviceWithKey(name, TOPIC, topicKey, new FileStateStore(state)),
       credential,
     });
   }
@@ -92,7 +84,7 @@ describe('ProtectionProxy (gateway, in process)', () => {
       dir,
     );
     proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log: new ProxyLog(() => {}) });
-    peer = await E4MqttDevice.connect(await deviceWithKey('peer', topicKey), upstream.url);
+    peer = await E4MqttDevice.connect(await deviceWithKey('peer', TOPIC, topicKey), upstream.url);
     spy = await connectAsync(upstream.url);
     spy.on('message', (topic, payload) => crossed.push({ topic, payload }));
     await spy.subscribeAsync('#');
@@ -193,7 +185,7 @@ describe('ProtectionProxy (gateway mapped by username, in process)', () => {
       dir,
     );
     proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log: new ProxyLog(() => {}) });
-    peer = await E4MqttDevice.connect(await deviceWithKey('peer', topicKey), upstream.url);
+    peer = await E4MqttDevice.connect(await deviceWithKey('peer', TOPIC, topicKey), upstream.url);
   });
 
   afterAll(async () => {
@@ -326,7 +318,7 @@ describe('ProtectionProxy upstream over TLS with a client certificate', () => {
     // Assess: the message crossed the TLS broker, protected; a client without a certificate is refused
     await until(() => crossed.length > 0, 'the protected message upstream');
     expect(crossed[0]!.toString('latin1')).not.toContain('over tls');
-    const peer = await deviceWithKey('tls-peer', topicKey);
+    const peer = await deviceWithKey('tls-peer', TOPIC, topicKey);
     const opened = peer.unprotect(crossed[0]!, TOPIC);
     expect(opened.kind === 'message' && Buffer.from(opened.payload).toString()).toBe('over tls');
     await expect(connectAsync(url, { ca: serverSide.ca, reconnectPeriod: 0, connectTimeout: 3_000 })).rejects.toThrow();
