@@ -285,9 +285,13 @@ export class ProtectionProxy {
       socket.on('close', () => this.#sockets.delete(socket));
     });
     // A client that does not trust the proxy's certificate, gives none when one is required, or one from another CA.
-    this.server.on('tlsClientError', (error: Error) => {
+    this.server.on('tlsClientError', (error: Error, socket: Socket) => {
       this.metrics.count('refused');
-      this.options.log.warn('connection refused', { reason: 'TLS handshake failed', code: errorCodeOf(error) });
+      this.options.log.warn('connection refused', {
+        reason: 'TLS handshake failed',
+        code: errorCodeOf(error),
+        address: socket.remoteAddress,
+      });
     });
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
