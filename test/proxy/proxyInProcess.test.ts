@@ -5,10 +5,12 @@
  * came while it was away; the counters. Downstream authentication: a client claiming a device's client id or
  * username without its password, or with a wrong one, is refused at CONNECT; a client id a device used (persistent
  * session, messages queued) is refused to another device's credentials, which never get the first one's messages.
+ * Upstream over TLS with a client certificate; downstream over TLS, and the warning of a listener beyond loopback
+ * without it.
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +31,8 @@ import { E4MqttDevice } from '../../shared/e4/mqtt/index.js';
 import { FileStateStore, randomKey } from '../../shared/e4/node/index.js';
 import { type RunningBroker, startAedes } from '../support/brokers.js';
 import { deviceWithKey } from '../support/deviceWithKey.js';
+import { issueCertificate, makeCa, OPENSSL_MISSING } from '../support/opensslCertificates.js';
+import { serverMissing } from '../support/serverMissing.js';
 
 const TOPIC = 'site/a';
 
@@ -343,3 +347,63 @@ async function selfSignedClientCertificate(): Promise<{ cert: string; key: strin
   const key = PemConverter.encode(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
   return { cert: cert.toString('pem'), key };
 }
+
+describe.skipIf(serverMissing(OPENSSL_MISSING))('ProtectionProxy listening beyond loopback', () => {
+  let dir: string;
+  let upstream: RunningBroker;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'e4c2-proxy-listen-'));
+    upstream = await startAedes();
+  });
+
+  afterAll(async () => {
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('warns of a listener without TLS, not of one with TLS (which an MQTT.js client trusting its CA reaches)', async () => {
+    // Prepare
+    const ca = makeCa(dir, 'ca');
+    const server = issueCertificate(dir, ca, 'server', { cn: 'gw', altNames: ['IP:127.0.0.1'] });
+    const identities = await identitiesOf(dir, ['dev-w'], randomKey());
+    const run = async (tls: Record<string, unknown> | undefined) => {
+      const events: Record<string, unknown>[] = [];
+      const config = parseProxyConfig(
+        JSON.stringify({
+          listen: { host: '0.0.0.0', port: 0, ...(tls ? { tls } : {}) },
+          upstream: { url: upstream.url },
+          devices: { folder: '.' },
+          topics: { protect: ['site/#'] },
+        }),
+        'gateway.json',
+        'gateway',
+        dir,
+      );
+      const log = new ProxyLog((line) => events.push(JSON.parse(line) as Record<string, unknown>));
+      const proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log });
+      return { proxy, events };
+    };
+
+    // Act
+    const plain = await run(undefined);
+    await plain.proxy.stop();
+    const secured = await run({ cert: server.cert, key: { file: server.key } });
+    const device = await connectAsync(`mqtts://127.0.0.1:${secured.proxy.address.port}`, {
+      ca: readFileSync(ca.cert),
+      clientId: 'dev-w',
+      username: 'dev-w',
+      password: 'pw-dev-w',
+      reconnectPeriod: 0,
+    });
+    await device.endAsync();
+    await secured.proxy.stop();
+
+    // Assess
+    const warned = (events: Record<string, unknown>[]) => events.some((e) => e.event === 'listening without TLS');
+    expect(warned(plain.events)).toBe(true);
+    expect(warned(secured.events)).toBe(false);
+    expect(secured.events.find((e) => e.event === 'listening')?.tls).toBe('on');
+    expect(secured.events.some((e) => e.event === 'client connected' && e.device === 'dev-w')).toBe(true);
+  });
+});
