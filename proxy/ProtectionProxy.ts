@@ -1,9 +1,11 @@
 /**
  * The protection proxy: an MQTT listener (aedes) for applications that speak MQTT in clear, each downstream client
  * mapped to an E4 identity whose {@link UpstreamSession} talks to the real broker. Local proxy: every client is mapped
- * to the one identity. Gateway proxy: a client is mapped by its client id or username; one without an identity is
- * refused at CONNECT (CONNACK 5, not authorized). A client must give its identity's downstream password (every gateway
- * device has one; the local proxy when configured), else it is refused (CONNACK 4, bad user name or password).
+ * to the one identity. Gateway proxy: a client is mapped by its client id, its username or its client certificate's
+ * subject CN (mTLS); one without an identity is refused at CONNECT (CONNACK 5, not authorized). A client must give its
+ * identity's downstream password (every gateway device has one; the local proxy when configured), else it is refused
+ * (CONNACK 4, bad user name or password). The listener is plain MQTT, or MQTT over TLS (`listen.tls`,
+ * {@link listenerTls}), optionally requiring a client certificate signed by the configured CA.
  *
  * A client id is bound to the identity that first connected with it: another identity's connection with that id is
  * refused (CONNACK 5) while the binding lasts, that is until a clean session of the id ends (a persistent session's
@@ -18,10 +20,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { ProxyConfig, ProxyMode } from './config/ProxyConfig.js';
 import { isLoopback } from './config/parseProxyConfig.js';
 import { errorCodeOf } from './errorCodeOf.js';
+import { listenerTls } from './listenerTls.js';
 import type { ProxyIdentity } from './ProxyIdentity.js';
 import type { ProxyLog } from './ProxyLog.js';
 import { ProxyMetrics } from './ProxyMetrics.js';
@@ -66,8 +70,12 @@ export class ProtectionProxy {
           `or write its hash (\`e4c2 proxy hash-password\`) to ${bare.name}.passwd beside its state file`,
       );
     }
+    const tls = options.config.listen.tls ? await listenerTls(options.config.listen.tls) : undefined;
     const broker = await Aedes.createBroker();
-    const proxy = new ProtectionProxy(options, broker, createServer({ noDelay: true }, broker.handle));
+    const server = tls
+      ? createTlsServer({ ...tls, noDelay: true }, broker.handle)
+      : createServer({ noDelay: true }, broker.handle);
+    const proxy = new ProtectionProxy(options, broker, server);
     try {
       await proxy.#openSessions();
       proxy.#hook();
@@ -129,7 +137,7 @@ export class ProtectionProxy {
   #sessionFor(client: Client, username: string | undefined): UpstreamSession | undefined {
     if (this.options.mode === 'local') return this.#sessions.values().next().value;
     const by = this.options.config.devices?.mapBy ?? 'clientId';
-    const name = by === 'clientId' ? client.id : username;
+    const name = by === 'clientId' ? client.id : by === 'username' ? username : certificateCn(client);
     return name === undefined ? undefined : this.#sessions.get(name);
   }
 
@@ -272,23 +280,34 @@ export class ProtectionProxy {
 
   async #listen(): Promise<void> {
     const { host, port } = this.options.config.listen;
-    this.server.on('connection', (socket) => {
+    this.server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
+    });
+    // A client that does not trust the proxy's certificate, gives none when one is required, or one from another CA.
+    this.server.on('tlsClientError', (error: Error, socket: Socket) => {
+      this.metrics.count('refused');
+      this.options.log.warn('connection refused', {
+        reason: 'TLS handshake failed',
+        code: errorCodeOf(error),
+        address: socket.remoteAddress,
+      });
     });
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => resolve());
     });
     const address = this.address;
+    const tls = this.options.config.listen.tls;
     this.options.log.info('listening', {
       mode: this.options.mode,
       host: address.host,
       port: address.port,
+      tls: tls ? (tls.requireClientCertificate ? 'mutual' : 'on') : 'off',
       upstream: redactUrl(this.options.config.upstream.url),
       identities: this.#sessions.size,
     });
-    if (!isLoopback(host)) {
+    if (!tls && !isLoopback(host)) {
       // Passwords (and messages, in clear) cross the network as they are: the listener has no TLS.
       this.options.log.warn('listening without TLS', { host: address.host, port: address.port });
     }
@@ -300,6 +319,14 @@ export class ProtectionProxy {
   #logStatus(event: 'status' | 'stopped'): void {
     this.options.log.info(event, { counts: this.metrics.snapshot() });
   }
+}
+
+/** The subject CN of the client's certificate, verified against the configured CA; none over plain MQTT. */
+function certificateCn(client: Client): string | undefined {
+  const socket = client.conn;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const cn: unknown = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined; // several CNs (an array): none trusted
 }
 
 /** What aedes has and its types do not show: its connected clients by id, its persistence. */

@@ -36,9 +36,27 @@ const ONE_CREDENTIAL = { message: 'give a passwordHash or a password, not both' 
 
 const Filter = z.string().refine(isValidFilter, 'an MQTT topic filter (`+` and `#` alone in their level, `#` last)');
 
+/**
+ * TLS on the downstream listener: the proxy's certificate (PEM, its chain may follow) and private key; with
+ * `requireClientCertificate`, every client must present a certificate signed by `ca` (mTLS).
+ */
+export const ListenTls = z
+  .strictObject({
+    cert: z.string().min(1),
+    key: Secret,
+    /** The CA (PEM) that signs the downstream clients' certificates. */
+    ca: z.string().min(1).optional(),
+    requireClientCertificate: z.boolean().default(false),
+  })
+  .refine((tls) => !tls.requireClientCertificate || tls.ca !== undefined, {
+    message: "requireClientCertificate needs ca: the CA that signs the clients' certificates",
+    path: ['ca'],
+  });
+
 export const Listen = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(1884),
+  tls: ListenTls.optional(),
 });
 
 export const Upstream = z.strictObject({
@@ -79,8 +97,11 @@ export const GatewayDevice = z
 
 export const Devices = z
   .strictObject({
-    /** What names a downstream device: its MQTT client id (default) or its username. */
-    mapBy: z.enum(['clientId', 'username']).default('clientId'),
+    /**
+     * What names a downstream device: its MQTT client id (default), its username, or the subject CN of its client
+     * certificate (`certificateCn`: only with `listen.tls.requireClientCertificate`).
+     */
+    mapBy: z.enum(['clientId', 'username', 'certificateCn']).default('clientId'),
     /**
      * A folder of state files: `<name>.json` is the device `<name>` (`*.enrolment.json` are their enrolments,
      * `<name>.passwd` the hash of its downstream password).

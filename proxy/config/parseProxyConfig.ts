@@ -46,6 +46,12 @@ export function parseProxyConfig(text: string, file: string, mode: ProxyMode, ba
       `upstream.clientId${lineOf(['upstream', 'clientId'])}: a gateway's devices each have their own (e4-<hex id>)`,
     ]);
   }
+  if (config.devices?.mapBy === 'certificateCn' && !config.listen.tls?.requireClientCertificate) {
+    throw new ProxyConfigError(file, [
+      `devices.mapBy${lineOf(['devices', 'mapBy'])}: certificateCn needs listen.tls.requireClientCertificate ` +
+        '(and listen.tls.ca): without a verified client certificate there is no CN to trust',
+    ]);
+  }
   if (mode === 'local' && !isLoopback(config.listen.host)) {
     const { password, passwordHash } = config.identity ?? {};
     if (!password && passwordHash === undefined) {
@@ -81,9 +87,22 @@ function firstLine(message: string): string {
 function resolvePaths(config: ProxyConfig, baseDir: string): ProxyConfig {
   const path = (value: string) => (isAbsolute(value) ? value : resolve(baseDir, value));
   const secret = (value: Secret | undefined) => (value && 'file' in value ? { file: path(value.file) } : value);
-  const { upstream, identity, devices } = config;
+  const { listen, upstream, identity, devices } = config;
   return {
     ...config,
+    ...(listen.tls
+      ? {
+          listen: {
+            ...listen,
+            tls: {
+              ...listen.tls,
+              cert: path(listen.tls.cert),
+              key: secret(listen.tls.key)!,
+              ...(listen.tls.ca ? { ca: path(listen.tls.ca) } : {}),
+            },
+          },
+        }
+      : {}),
     upstream: {
       ...upstream,
       ...(upstream.ca ? { ca: path(upstream.ca) } : {}),

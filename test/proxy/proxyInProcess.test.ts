@@ -5,10 +5,12 @@
  * came while it was away; the counters. Downstream authentication: a client claiming a device's client id or
  * username without its password, or with a wrong one, is refused at CONNECT; a client id a device used (persistent
  * session, messages queued) is refused to another device's credentials, which never get the first one's messages.
+ * Upstream over TLS with a client certificate; downstream over TLS, and the warning of a listener beyond loopback
+ * without it.
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,19 +28,13 @@ import type { ProxyIdentity } from '../../proxy/ProxyIdentity.js';
 import { ProxyLog } from '../../proxy/ProxyLog.js';
 import { hashPassword } from '../../proxy/passwordHash.js';
 import { E4MqttDevice } from '../../shared/e4/mqtt/index.js';
-import { cmdSetTopicKey, E4Client, FileStateStore, protectCommand, randomKey } from '../../shared/e4/node/index.js';
+import { FileStateStore, randomKey } from '../../shared/e4/node/index.js';
 import { type RunningBroker, startAedes } from '../support/brokers.js';
+import { deviceWithKey } from '../support/deviceWithKey.js';
+import { issueCertificate, makeCa, OPENSSL_MISSING } from '../support/opensslCertificates.js';
+import { serverMissing } from '../support/serverMissing.js';
 
 const TOPIC = 'site/a';
-
-/** A device with the topic's key, given as the C2 gives it: a protected command on its control topic. */
-async function deviceWithKey(name: string, topicKey: Uint8Array, store?: FileStateStore): Promise<E4Client> {
-  const key = randomKey();
-  const client = await E4Client.create({ mode: 'symmetric', name, key }, store ? { store } : {});
-  const result = client.unprotect(protectCommand(cmdSetTopicKey(topicKey.slice(), TOPIC), key), client.receivingTopic);
-  if (result.kind === 'command') await result.saved;
-  return client;
-}
 
 /** Identities `names` with the topic's key and a downstream password `pw-<name>` (as a hash). */
 async function identitiesOf(dir: string, names: string[], topicKey: Uint8Array): Promise<ProxyIdentity[]> {
@@ -49,7 +45,7 @@ async function identitiesOf(dir: string, names: string[], topicKey: Uint8Array):
     identities.push({
       name,
       state,
-      client: await deviceWithKey(name, topicKey, new FileStateStore(state)),
+      client: await deviceWithKey(name, TOPIC, topicKey, new FileStateStore(state)),
       credential,
     });
   }
@@ -92,7 +88,7 @@ describe('ProtectionProxy (gateway, in process)', () => {
       dir,
     );
     proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log: new ProxyLog(() => {}) });
-    peer = await E4MqttDevice.connect(await deviceWithKey('peer', topicKey), upstream.url);
+    peer = await E4MqttDevice.connect(await deviceWithKey('peer', TOPIC, topicKey), upstream.url);
     spy = await connectAsync(upstream.url);
     spy.on('message', (topic, payload) => crossed.push({ topic, payload }));
     await spy.subscribeAsync('#');
@@ -193,7 +189,7 @@ describe('ProtectionProxy (gateway mapped by username, in process)', () => {
       dir,
     );
     proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log: new ProxyLog(() => {}) });
-    peer = await E4MqttDevice.connect(await deviceWithKey('peer', topicKey), upstream.url);
+    peer = await E4MqttDevice.connect(await deviceWithKey('peer', TOPIC, topicKey), upstream.url);
   });
 
   afterAll(async () => {
@@ -326,7 +322,7 @@ describe('ProtectionProxy upstream over TLS with a client certificate', () => {
     // Assess: the message crossed the TLS broker, protected; a client without a certificate is refused
     await until(() => crossed.length > 0, 'the protected message upstream');
     expect(crossed[0]!.toString('latin1')).not.toContain('over tls');
-    const peer = await deviceWithKey('tls-peer', topicKey);
+    const peer = await deviceWithKey('tls-peer', TOPIC, topicKey);
     const opened = peer.unprotect(crossed[0]!, TOPIC);
     expect(opened.kind === 'message' && Buffer.from(opened.payload).toString()).toBe('over tls');
     await expect(connectAsync(url, { ca: serverSide.ca, reconnectPeriod: 0, connectTimeout: 3_000 })).rejects.toThrow();
@@ -351,3 +347,63 @@ async function selfSignedClientCertificate(): Promise<{ cert: string; key: strin
   const key = PemConverter.encode(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
   return { cert: cert.toString('pem'), key };
 }
+
+describe.skipIf(serverMissing(OPENSSL_MISSING))('ProtectionProxy listening beyond loopback', () => {
+  let dir: string;
+  let upstream: RunningBroker;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'e4c2-proxy-listen-'));
+    upstream = await startAedes();
+  });
+
+  afterAll(async () => {
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('warns of a listener without TLS, not of one with TLS (which an MQTT.js client trusting its CA reaches)', async () => {
+    // Prepare
+    const ca = makeCa(dir, 'ca');
+    const server = issueCertificate(dir, ca, 'server', { cn: 'gw', altNames: ['IP:127.0.0.1'] });
+    const identities = await identitiesOf(dir, ['dev-w'], randomKey());
+    const run = async (tls: Record<string, unknown> | undefined) => {
+      const events: Record<string, unknown>[] = [];
+      const config = parseProxyConfig(
+        JSON.stringify({
+          listen: { host: '0.0.0.0', port: 0, ...(tls ? { tls } : {}) },
+          upstream: { url: upstream.url },
+          devices: { folder: '.' },
+          topics: { protect: ['site/#'] },
+        }),
+        'gateway.json',
+        'gateway',
+        dir,
+      );
+      const log = new ProxyLog((line) => events.push(JSON.parse(line) as Record<string, unknown>));
+      const proxy = await ProtectionProxy.start({ mode: 'gateway', config, identities, log });
+      return { proxy, events };
+    };
+
+    // Act
+    const plain = await run(undefined);
+    await plain.proxy.stop();
+    const secured = await run({ cert: server.cert, key: { file: server.key } });
+    const device = await connectAsync(`mqtts://127.0.0.1:${secured.proxy.address.port}`, {
+      ca: readFileSync(ca.cert),
+      clientId: 'dev-w',
+      username: 'dev-w',
+      password: 'pw-dev-w',
+      reconnectPeriod: 0,
+    });
+    await device.endAsync();
+    await secured.proxy.stop();
+
+    // Assess
+    const warned = (events: Record<string, unknown>[]) => events.some((e) => e.event === 'listening without TLS');
+    expect(warned(plain.events)).toBe(true);
+    expect(warned(secured.events)).toBe(false);
+    expect(secured.events.find((e) => e.event === 'listening')?.tls).toBe('on');
+    expect(secured.events.some((e) => e.event === 'client connected' && e.device === 'dev-w')).toBe(true);
+  });
+});

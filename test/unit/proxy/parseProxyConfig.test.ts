@@ -74,6 +74,37 @@ describe('parseProxyConfig', () => {
     }
   });
 
+  it('takes listen.tls: paths resolved, mTLS only with a CA, devices mapped by certificate CN only with mTLS', () => {
+    const base = { upstream: { url: 'mqtt://b' }, topics: { protect: ['a'] }, devices: { folder: 'd' } };
+    const tls = { cert: 'gw.crt', key: { file: 'gw.key' } };
+    const parsed = parseProxyConfig(JSON.stringify({ ...base, listen: { tls } }), 'g.json', 'gateway', '/srv');
+    expect(parsed.listen.tls).toEqual({
+      cert: '/srv/gw.crt',
+      key: { file: '/srv/gw.key' },
+      requireClientCertificate: false,
+    });
+    const mutual = { ...tls, ca: 'devices-ca.crt', requireClientCertificate: true };
+    const byCn = { ...base, listen: { tls: mutual }, devices: { folder: 'd', mapBy: 'certificateCn' } };
+    expect(parseProxyConfig(JSON.stringify(byCn), 'g.json', 'gateway', '/srv').listen.tls?.ca).toBe(
+      '/srv/devices-ca.crt',
+    );
+
+    const noCa = { ...base, listen: { tls: { ...tls, requireClientCertificate: true } } };
+    expect(errorOf(() => parseProxyConfig(JSON.stringify(noCa), 'g.json', 'gateway', '/')).message).toMatch(
+      /listen\.tls\.ca.*requireClientCertificate needs ca/,
+    );
+    const noKey = { ...base, listen: { tls: { cert: 'gw.crt' } } };
+    expect(errorOf(() => parseProxyConfig(JSON.stringify(noKey), 'g.json', 'gateway', '/')).message).toContain(
+      'listen.tls.key',
+    );
+    for (const listen of [{}, { tls }]) {
+      const cnWithout = { ...base, listen, devices: { folder: 'd', mapBy: 'certificateCn' } };
+      expect(errorOf(() => parseProxyConfig(JSON.stringify(cnWithout), 'g.json', 'gateway', '/')).message).toContain(
+        'devices.mapBy',
+      );
+    }
+  });
+
   it('fills the defaults and reads JSON too; resolves relative paths against the base folder', () => {
     const text = JSON.stringify({
       upstream: { url: 'mqtt://broker:1883', password: { file: 'secret.txt' } },
