@@ -6,7 +6,8 @@
  * the address or session storage; a read-only key not offered the claim. Then a topic's rotation that waits on an
  * offline device: one real device (the TypeScript library over the local broker) confirms, a client never connected
  * does not: the topic page shows the new key being delivered, 1 of 2 confirmed, the offline client pending, and the
- * operation linked. axe-core on every page and dialog; no console error but the refused requests'. Skipped without
+ * operation linked; the offline device back, confirming through its resync, the rotation is no longer shown. axe-core
+ * on every page and dialog; no console error but the refused requests'. Skipped without
  * /usr/bin/chromium, except in CI.
  */
 import { randomBytes } from 'node:crypto';
@@ -192,6 +193,29 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI: factory claims and ro
     // Shown as well to whoever opens the page later.
     await page.reload();
     await expect.poll(() => progress.textContent(), { timeout: 10_000 }).toContain('1 of 2 devices confirmed');
+
+    // The offline device comes back: resynced (not by the rotation's operation), it confirms v2; the rotation is over.
+    const late = await E4Client.create({ mode: 'symmetric', key: fromBase64(offline.json.key)!, name: 'offline' });
+    const back = await connectDevice(late, server.mqttUrl, 'offline', { credentials: offline.json.mqtt });
+    try {
+      await back.commandsApplied(1); // SetTopicKey v2
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            await page.getByRole('heading', { name: 'rotate/me' }).waitFor();
+            await page.waitForTimeout(500);
+            return progress.count();
+          },
+          { timeout: 20_000, interval: 500 },
+        )
+        .toBe(0);
+      // The rotation's operation still counts it sent (the resync's operation delivered the key): the page read its link.
+      const after = await requestLocalApi<AnyJson>(server, 'GET', `/v1/operations/${operation.id}`);
+      expect(after.json.counts).toMatchObject({ total: 2, confirmed: 1, sent: 1 });
+    } finally {
+      await back.end();
+    }
     expect(ui.consoleErrors).toEqual([]);
   });
 
