@@ -88,6 +88,14 @@ async function rotationUnderWay(topic: { topic: string; hash: string; keyVersion
   return { operation, confirmed, devices, more } satisfies UnderWay;
 }
 
+const SENDING: Record<Schemas['Operation']['status'], string> = {
+  pending: 'waits to start',
+  running: 'sending the key',
+  succeeded: 'the key sent to every device',
+  partial: 'some devices could not be sent the key',
+  failed: 'failed',
+};
+
 const STATE: Record<string, string> = {
   pending: 'not sent yet',
   sent: 'sent, not confirmed',
@@ -114,7 +122,7 @@ export function RotationUnderWay(props: { topic: string; hash: string; keyVersio
           : `key v${version} being delivered — ${confirmed} of ${total} devices confirmed`}
       </p>
       <p>
-        <Link href={`/operations/${operation.id}`}>The rotation's operation</Link> ({operation.status})
+        <Link href={`/operations/${operation.id}`}>The rotation's operation</Link>: {SENDING[operation.status]}
       </p>
       {devices.length > 0 && (
         <>
