@@ -1,7 +1,7 @@
 /**
- * One topic: its key version and the rotation under way (until every device confirmed its key), its clients (paged), linking clients by name in bulk, unlinking one or the selected
- * (re-keyed for the others), the rotation of its key with live progress, and its deletion, the last three behind
- * dialogs that say what will happen.
+ * One topic: its key version and the rotation under way (until every device confirmed its key), its clients (paged),
+ * linking clients by name in bulk, unlinking one or the selected (re-keyed for the others), the rotation of its key
+ * with live progress, and its deletion, the last three behind dialogs that say what will happen.
  */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
