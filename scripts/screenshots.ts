@@ -1,7 +1,7 @@
 /**
  * `npm run screenshots`: the README's pictures of the web UI (docs/images/web-*.png), desktop and phone, taken in
  * Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) against a throw-away local mode seeded through the API with a
- * few clients and topics, a rotation and a policy run. Run it again after a change of the pages; the pictures are committed.
+ * few clients and topics, a rotation and a policy run (and, desktop only, the claim dialog). Run it again after a change of the pages; the pictures are committed.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,17 @@ try {
       await page.waitForTimeout(300); // the page's data
       const file = join(IMAGES, `web-${name}-${device}.png`);
       await page.screenshot({ path: file, fullPage: device === 'desktop' });
+      console.log(`wrote ${file}`);
+    }
+    if (device === 'desktop') {
+      // The claim dialog, a code typed (the example of the README's factory section: no device has it).
+      await page.getByRole('link', { name: 'Clients' }).first().click();
+      await page.getByRole('button', { name: 'Claim a factory device' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel("Claim code (on the device's label)").fill('7K3QX-M2P9D-W8ZRT-4HJNC-V6B1E');
+      await dialog.getByLabel('Put on topics (their names, one a line; optional)').fill('home/garden');
+      const file = join(IMAGES, `web-claim-${device}.png`);
+      await page.screenshot({ path: file });
       console.log(`wrote ${file}`);
     }
   }

@@ -27,6 +27,8 @@ const changed = () => {
 export const session = {
   apiKey: (): string | undefined => sessionStorage.getItem(KEY) ?? undefined,
   scope: (): string | undefined => sessionStorage.getItem(SCOPE) ?? undefined,
+  /** Whether the key may change things (admin or operator; a read-only key only reads). */
+  mayChange: (): boolean => ['admin', 'operator'].includes(sessionStorage.getItem(SCOPE) ?? ''),
   /** The tenant the C2 answered at sign-in (the token's own until then). */
   tenant: (): string | undefined => sessionStorage.getItem(TENANT) ?? session.info()?.tenant,
   info: (): TokenInfo | undefined => {

@@ -1,7 +1,7 @@
 /**
  * Loads data for a page: `{ data, error, loading, reload }`, loaded again when `keys` change and, with `everyMs`,
- * polled while the page shows (live progress) until `stop(data)` says it is final. A late answer of an earlier load
- * is dropped.
+ * polled while the page shows (live progress; every `everyMs`, or as long as it says for the data loaded) until
+ * `stop(data)` says it is final. A late answer of an earlier load is dropped.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
@@ -15,7 +15,7 @@ export interface Loaded<T> {
 export function useLoad<T>(
   load: () => Promise<T>,
   keys: readonly unknown[],
-  poll: { everyMs: number; stop?: (data: T) => boolean } | undefined = undefined,
+  poll: { everyMs: number | ((data: T) => number); stop?: (data: T) => boolean } | undefined = undefined,
 ): Loaded<T> {
   const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
     data: undefined,
@@ -35,7 +35,9 @@ export function useLoad<T>(
         const data = await load();
         if (id !== latest.current) return;
         setState({ data, error: undefined, loading: false });
-        if (poll && !poll.stop?.(data)) timer = setTimeout(run, poll.everyMs);
+        if (poll && !poll.stop?.(data)) {
+          timer = setTimeout(run, typeof poll.everyMs === 'number' ? poll.everyMs : poll.everyMs(data));
+        }
       } catch (error) {
         if (id !== latest.current) return;
         setState((previous) => ({ data: previous.data, error, loading: false }));

@@ -95,6 +95,7 @@ export function ClientPage(props: { clientId: string }) {
         <dd>
           v{c.keyVersion}
           {c.pendingKeyVersion !== undefined && ` (v${c.pendingKeyVersion} pending)`}
+          {c.rekeyOnReturn && <span data-testid="rekey-on-return"> · a new one is sent on its first connection</span>}
         </dd>
         <dt>Last seen</dt>
         <dd>{when(c.lastSeenAt)}</dd>

@@ -1,9 +1,11 @@
 /**
  * Clients: a paged list (id order) searched by name prefix (`namePrefix`) or exact id, and the creation
- * form: a generated key (shown once, with a copy button), an uploaded key, a password, or an Ed25519 public key.
+ * form: a generated key (shown once, with a copy button), an uploaded key, a password, or an Ed25519 public key;
+ * beside it, for keys that may change things, the claim of a factory device by its code (ClaimDeviceDialog).
  */
 import { useState } from 'preact/hooks';
 import { ApiError, api, call, type Schemas } from '../api/api.js';
+import { ClaimDeviceDialog } from '../components/ClaimDeviceDialog.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
@@ -11,6 +13,7 @@ import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { shortId, when } from '../format.js';
 import { Link } from '../router.js';
+import { session } from '../session.js';
 
 const PAGE = 25;
 const CLIENT_ID = /^[0-9a-fA-F]{32}$/;
@@ -44,6 +47,7 @@ export function ClientsPage() {
   const [query, setQuery] = useState('');
   const pages = usePages();
   const clients = useLoad(() => findClients(query, pages.cursor), [query, pages.cursor]);
+  const [claiming, setClaiming] = useState(false);
   return (
     <>
       <h1>Clients</h1>
@@ -76,6 +80,14 @@ export function ClientsPage() {
       )}
       <Pager pages={pages} nextCursor={clients.data?.cursor} label="Client pages" />
       <CreateClient onCreated={clients.reload} />
+      {session.mayChange() && (
+        <div class="actions">
+          <button type="button" onClick={() => setClaiming(true)}>
+            Claim a factory device
+          </button>
+        </div>
+      )}
+      {claiming && <ClaimDeviceDialog onClaimed={clients.reload} onClose={() => setClaiming(false)} />}
     </>
   );
 }

@@ -1,7 +1,7 @@
 /**
- * One topic: its key version, its clients (paged), linking clients by name in bulk, unlinking one or the selected
- * (re-keyed for the others), the rotation of its key with live progress, and its deletion, the last three behind
- * dialogs that say what will happen.
+ * One topic: its key version and the rotation under way (until every device confirmed its key), its clients (paged),
+ * linking clients by name in bulk, unlinking one or the selected (re-keyed for the others), the rotation of its key
+ * with live progress, and its deletion, the last three behind dialogs that say what will happen.
  */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
@@ -10,6 +10,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationProgress } from '../components/OperationProgress.js';
 import { Pager, usePages } from '../components/Pager.js';
+import { RotationUnderWay } from '../components/RotationUnderWay.js';
 import { type Unlinked, unlinkMany } from '../components/unlinkMany.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
@@ -129,6 +130,14 @@ export function TopicPage(props: { topicHash: string }) {
                     'the clients that stay, then the device is told to forget the topic.'}
           </p>
         </ConfirmDialog>
+      )}
+      {!deleted && (
+        <RotationUnderWay
+          key={`${operationId}:${t.keyVersion}`}
+          topic={t.topic}
+          hash={t.hash}
+          keyVersion={t.keyVersion}
+        />
       )}
       {operationId && (
         <section aria-labelledby="started-title">

@@ -1,0 +1,236 @@
+/**
+ * The web UI in Debian's Chromium against local mode serving it: a factory device claimed in the claim dialog by its
+ * code onto a topic (the batch registered through the API with the platform key): the client listed and flagged for
+ * a new identity key on its page, its broker password shown once; the same code again refused (CLAIM_USED), a typo'd
+ * code (INVALID_INPUT) and an unknown one (NOT_FOUND) refused with the API's message in the dialog; the code never in
+ * the address or session storage; a read-only key not offered the claim. Then a topic's rotation that waits on an
+ * offline device: one real device (the TypeScript library over the local broker) confirms, a client never connected
+ * does not: the topic page shows the new key being delivered, 1 of 2 confirmed, the offline client pending, and the
+ * operation linked; the offline device back, confirming through its resync, the rotation is no longer shown. axe-core
+ * on every page and dialog; no console error but the refused requests'. Skipped without
+ * /usr/bin/chromium, except in CI.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebUi } from '../../local/buildWebUi.js';
+import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import { CLAIM_CODE_ALPHABET, newClaimCode } from '../../shared/c2/factory/claimCode.js';
+import { E4Client, fromBase64, toBase64 } from '../../shared/e4/node/index.js';
+import { type AnyJson, requestLocalApi } from '../support/localApi.js';
+import { recordSecret } from '../support/recordedSecrets.js';
+import { serverMissing } from '../support/serverMissing.js';
+import { connectDevice, type TestDevice } from '../support/testDevice.js';
+import { chromiumMissing, expectAccessible, launchUiBrowser, signIn, type UiBrowser } from './uiBrowser.js';
+
+let stateDir: string;
+let server: LocalC2Server;
+let ui: UiBrowser;
+let page: Page;
+let device: TestDevice | undefined;
+let code: string;
+
+async function go(path: string): Promise<void> {
+  await page.evaluate((to) => {
+    window.history.pushState(null, '', to);
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+}
+
+/** `code` with its first character changed: a typo its check character catches. */
+function typo(of: string): string {
+  const first = of[0]!;
+  return CLAIM_CODE_ALPHABET[(CLAIM_CODE_ALPHABET.indexOf(first) + 1) % 32] + of.slice(1);
+}
+
+describe.skipIf(serverMissing(chromiumMissing()))('web UI: factory claims and rotations waiting on devices', () => {
+  beforeAll(async () => {
+    const built = await buildWebUi();
+    stateDir = await mkdtemp(join(tmpdir(), 'e4c2-web-'));
+    server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, webUi: built.dir });
+    recordSecret(server.adminKey!);
+    recordSecret(server.platformKey!);
+    expect((await requestLocalApi(server, 'POST', '/v1/topics', { topic: 'line/1' })).status).toBe(201);
+    const batch = await requestLocalApi<AnyJson>(
+      server,
+      'POST',
+      '/v1/factory-batches',
+      { name: 'run 1', devices: [{ name: 'factory-1', key: toBase64(new Uint8Array(randomBytes(32))) }] },
+      server.platformKey,
+    );
+    expect(batch.status, JSON.stringify(batch.json)).toBe(201);
+    code = batch.json.devices[0].code;
+    recordSecret(code);
+    ui = await launchUiBrowser();
+    page = ui.page;
+    await signIn(page, server.webUiUrl!, server.adminKey!);
+  }, 90_000);
+
+  afterAll(async () => {
+    await device?.end().catch(() => {});
+    await ui?.browser.close().catch(() => {});
+    await server?.close();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('claims a factory device by its code onto a topic, in the claim dialog', async () => {
+    await page.getByRole('link', { name: 'Clients' }).first().click();
+    await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Claim a factory device' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Claim a factory device' });
+    const codeInput = dialog.getByLabel("Claim code (on the device's label)");
+    expect(await codeInput.getAttribute('autocomplete')).toBe('off');
+    expect(await codeInput.getAttribute('spellcheck')).toBe('false');
+    await expectAccessible(page, 'claim dialog');
+
+    await codeInput.fill(code.toLowerCase());
+    await dialog.getByLabel('Put on topics (their names, one a line; optional)').fill('line/1');
+    expect(page.url()).not.toContain(code.slice(0, 5));
+    await dialog.getByRole('button', { name: 'Claim' }).click();
+    const claimed = dialog.getByRole('status');
+    await claimed.getByRole('link', { name: 'factory-1' }).waitFor();
+    expect(await claimed.textContent()).toContain('It gets a new identity key on its first connection');
+    expect(await dialog.getByTestId('claimed-topics').textContent()).toBe('Put on line/1.');
+    const password = (await dialog.getByTestId('mqtt-password').textContent())!;
+    recordSecret(password);
+    expect(password.length).toBeGreaterThan(0);
+    const id = (await dialog.getByTestId('claimed-id').textContent())!;
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    await expectAccessible(page, 'claim dialog, claimed');
+    // The code is nowhere the tab keeps.
+    expect(page.url()).not.toContain(code.slice(0, 5));
+    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify(history.state));
+    expect(stored.toUpperCase()).not.toContain(code.slice(0, 5));
+
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await page.getByRole('cell', { name: 'factory-1' }).waitFor();
+    const client = await requestLocalApi<AnyJson>(server, 'GET', `/v1/clients/${id}`);
+    expect(client.json).toMatchObject({ name: 'factory-1', rekeyOnReturn: true });
+    const topics = await requestLocalApi<AnyJson>(server, 'GET', `/v1/clients/${id}/topics`);
+    expect(topics.json.items.map((t: AnyJson) => t.topic)).toEqual(['line/1']);
+
+    await page.getByRole('link', { name: 'factory-1' }).click();
+    await page.getByRole('heading', { name: 'factory-1' }).waitFor();
+    expect(await page.getByTestId('rekey-on-return').textContent()).toContain(
+      'a new one is sent on its first connection',
+    );
+    await page.getByRole('link', { name: 'line/1' }).waitFor();
+  });
+
+  it("refuses a used, a typo'd and an unknown code with the API's message, in the dialog", async () => {
+    await page.getByRole('link', { name: 'Clients' }).first().click();
+    await page.getByRole('button', { name: 'Claim a factory device' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Claim a factory device' });
+    const codeInput = dialog.getByLabel("Claim code (on the device's label)");
+    // Cleared when the dialog closed.
+    expect(await codeInput.inputValue()).toBe('');
+    const refusal = dialog.getByRole('alert');
+
+    await codeInput.fill(code);
+    await dialog.getByRole('button', { name: 'Claim' }).click();
+    await expect.poll(() => refusal.textContent()).toBe('this claim code was used (CLAIM_USED)');
+    await expectAccessible(page, 'claim dialog, refused');
+
+    await codeInput.fill(typo(code));
+    await dialog.getByRole('button', { name: 'Claim' }).click();
+    await expect.poll(() => refusal.textContent()).toMatch(/^this claim code has a typo .*\(INVALID_INPUT\)$/);
+
+    await codeInput.fill(newClaimCode((n) => new Uint8Array(randomBytes(n))));
+    await dialog.getByRole('button', { name: 'Claim' }).click();
+    await expect.poll(() => refusal.textContent()).toBe('no device has this claim code (NOT_FOUND)');
+
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    // The browser logs each refused request; those are expected, any other error is not.
+    expect(ui.consoleErrors).toHaveLength(3);
+    expect(ui.consoleErrors.every((error) => /status of 40[049]/.test(error))).toBe(true);
+    ui.consoleErrors.length = 0;
+    const clients = await requestLocalApi<AnyJson>(server, 'GET', '/v1/clients');
+    expect(clients.json.items.map((c: AnyJson) => c.name)).toEqual(['factory-1']);
+  });
+
+  it('shows on the topic page a rotation waiting on an offline device: 1 of 2 confirmed, the offline one pending', async () => {
+    const topic = await requestLocalApi<AnyJson>(server, 'POST', '/v1/topics', { topic: 'rotate/me' });
+    expect(topic.status).toBe(201);
+    const online = await requestLocalApi<AnyJson>(server, 'POST', '/v1/clients', { name: 'online', generateKey: true });
+    const offline = await requestLocalApi<AnyJson>(server, 'POST', '/v1/clients', {
+      name: 'offline',
+      generateKey: true,
+    });
+    expect([online.status, offline.status]).toEqual([201, 201]);
+    const client = await E4Client.create({ mode: 'symmetric', key: fromBase64(online.json.key)!, name: 'online' });
+    device = await connectDevice(client, server.mqttUrl, 'online', { credentials: online.json.mqtt });
+    for (const id of [online.json.client.id, offline.json.client.id]) {
+      expect((await requestLocalApi(server, 'PUT', `/v1/topics/${topic.json.hash}/clients/${id}`)).status).toBe(200);
+    }
+    await device.commandsApplied(1); // SetTopicKey v1
+
+    await go(`/topics/${topic.json.hash}`);
+    await page.getByRole('heading', { name: 'rotate/me' }).waitFor();
+    await page.getByRole('link', { name: 'offline' }).waitFor();
+    await page.getByRole('button', { name: 'Rotate the key' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    await device.commandsApplied(2); // SetTopicKey v2, confirmed by a receipt
+
+    const progress = page.getByTestId('rotation-progress');
+    await expect
+      .poll(() => progress.textContent(), { timeout: 20_000, interval: 500 })
+      .toBe('key v2 being delivered — 1 of 2 devices confirmed');
+    const pending = page.getByRole('list', { name: 'Devices not confirmed yet' });
+    expect(await pending.getByRole('listitem').allTextContents()).toEqual(['offline sent, not confirmed']);
+    const operations = await requestLocalApi<AnyJson>(server, 'GET', '/v1/operations?kind=topic.rotate');
+    const operation = operations.json.items.find((op: AnyJson) => op.target.name === 'rotate/me');
+    expect(await page.getByRole('link', { name: "The rotation's operation" }).getAttribute('href')).toBe(
+      `/operations/${operation.id}`,
+    );
+    await expect.poll(() => page.getByTestId('key-version').textContent()).toBe('v2');
+    await expectAccessible(page, 'topic page, rotation under way');
+
+    // Shown as well to whoever opens the page later.
+    await page.reload();
+    await expect.poll(() => progress.textContent(), { timeout: 10_000 }).toContain('1 of 2 devices confirmed');
+
+    // The offline device comes back: resynced (not by the rotation's operation), it confirms v2; the rotation is over.
+    const late = await E4Client.create({ mode: 'symmetric', key: fromBase64(offline.json.key)!, name: 'offline' });
+    const back = await connectDevice(late, server.mqttUrl, 'offline', { credentials: offline.json.mqtt });
+    try {
+      await back.commandsApplied(1); // SetTopicKey v2
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            await page.getByRole('heading', { name: 'rotate/me' }).waitFor();
+            await page.waitForTimeout(500);
+            return progress.count();
+          },
+          { timeout: 20_000, interval: 500 },
+        )
+        .toBe(0);
+      // The rotation's operation still counts it sent (the resync's operation delivered the key): the page read its link.
+      const after = await requestLocalApi<AnyJson>(server, 'GET', `/v1/operations/${operation.id}`);
+      expect(after.json.counts).toMatchObject({ total: 2, confirmed: 1, sent: 1 });
+    } finally {
+      await back.end();
+    }
+    expect(ui.consoleErrors).toEqual([]);
+  });
+
+  it('does not offer the claim to a read-only key', async () => {
+    const created = await requestLocalApi<AnyJson>(server, 'POST', '/v1/keys/api', {
+      name: 'ui-reader',
+      scope: 'read-only',
+    });
+    expect(created.status).toBe(201);
+    recordSecret(created.json.token);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, server.webUiUrl!, created.json.token);
+    await page.getByRole('link', { name: 'Clients' }).first().click();
+    await page.getByRole('cell', { name: 'factory-1' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Claim a factory device' }).count()).toBe(0);
+    expect(ui.consoleErrors).toEqual([]);
+  });
+});
