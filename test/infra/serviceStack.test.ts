@@ -298,6 +298,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
           'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
         ],
         Resource: tableArn,
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`T#${principalTenant}`] } },
