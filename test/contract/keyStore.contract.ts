@@ -1293,6 +1293,8 @@ export function keyStoreContract(
         await store.setCount('tenant-a', 'clients', 0, undefined);
         await store.createClient(clientRecord('c-1'), { max: 5 });
 
+        // A crash between the record's write and its counter's cannot be expressed any more: they are one request.
+        // What is checked instead: a write of the record that fails fails the counter's with it.
         // Act: a record over DynamoDB's 400 KB item size, refused by the store itself
         const tooLarge = await store
           .createClient(clientRecord('c-2', { wrappedKey: new Uint8Array(500_000) }), { max: 5 })
