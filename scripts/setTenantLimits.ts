@@ -47,7 +47,7 @@ const options = new Command('limits')
   .option('--event-retention-days <n>', 'days its event log keeps a record, 1 to 3650 (or "default")', limit)
   .option(
     '--recount',
-    'set the counters of clients and topics to what the tenant holds (after a crash left one high; run it while the tenant is quiet)',
+    'set the counters of clients and topics to what the tenant holds (after writes that bypassed the C2: a restored backup, items written by hand)',
   )
   .option('--region <region>', 'AWS region (default: the SDK default)')
   .option('--endpoint <url>', 'DynamoDB endpoint (tests)')

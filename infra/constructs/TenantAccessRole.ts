@@ -36,6 +36,9 @@ export const TENANT_TABLE_ACTIONS = [
   'dynamodb:DeleteItem',
   // DynamoOperationStore.putDeliveries (deliveries written in batches).
   'dynamodb:BatchWriteItem',
+  // A transaction is allowed item by item (PutItem, UpdateItem, DeleteItem, and this for its condition checks):
+  // countedRecordWrites.ts deletes a record of a tenant without a counter only while the counter is still absent.
+  'dynamodb:ConditionCheckItem',
 ] as const;
 
 /** What the pre-provisioning hook reads of a tenant: its clients (by name or E4 id), the event chain's head, limits. */

@@ -6,7 +6,7 @@
 import type { ClientIdRegistry } from './ports/ClientIdRegistry.js';
 import type { EnrolmentWindowStore } from './ports/EnrolmentWindowStore.js';
 import type { FactoryBatchStore } from './ports/FactoryBatchStore.js';
-import type { TenantLimitStore } from './ports/TenantLimitStore.js';
+import type { CountedCreation, Quota, TenantLimitStore } from './ports/TenantLimitStore.js';
 import type { TenantRegistry } from './ports/TenantRegistry.js';
 
 /** Who is calling a use case: the tenant whose records it touches, and the actor named in the event log. */
@@ -160,7 +160,13 @@ export interface PageRequest {
 
 /** Client records (see {@link KeyStore}). */
 export interface ClientStore {
-  createClient(record: ClientRecord): Promise<void>;
+  /**
+   * ALREADY_EXISTS when the tenant has the name. With a `quota`, counted: the record and the increment of the
+   * tenant's counter of clients are one write (a transaction), made only while the counter is below `quota.max`:
+   * `full` when it is not, `uncounted` when the tenant has no counter yet (nothing written either way). Without,
+   * the counter is left as it is (records written as before the quotas).
+   */
+  createClient(record: ClientRecord, quota?: Quota): Promise<CountedCreation>;
   getClient(tenantId: string, name: string): Promise<ClientRecord | undefined>;
   /** By E4 id (SHA3-256(name)[0:16]): how the HTTP API addresses clients (ids are URL-safe, names are not). */
   getClientById(tenantId: string, id: Uint8Array): Promise<ClientRecord | undefined>;
@@ -194,7 +200,11 @@ export interface ClientStore {
    * such client. Never changes its keys or versions.
    */
   recordClientSeen(tenantId: string, name: string, at: string): Promise<void>;
-  /** NOT_FOUND when there is no such client. */
+  /**
+   * NOT_FOUND when there is no such client (nothing else changed). The record's deletion and the decrement of the
+   * tenant's counter of clients (when started and above zero) are one write: a deletion done again (a step resumed)
+   * finds the record gone and gives nothing back twice.
+   */
   deleteClient(tenantId: string, name: string): Promise<void>;
   /**
    * The clients holding a pending identity key whose E4 id (lowercase hex) sorts after `afterClientId` (from the
@@ -251,7 +261,8 @@ export interface TopicKeyUpdate extends KeyUpdate {
 
 /** Topic records (see {@link KeyStore}). */
 export interface TopicStore {
-  createTopic(record: TopicRecord): Promise<void>;
+  /** ALREADY_EXISTS when the tenant has the topic; with a `quota`, counted as {@link ClientStore.createClient}. */
+  createTopic(record: TopicRecord, quota?: Quota): Promise<CountedCreation>;
   getTopic(tenantId: string, topic: string): Promise<TopicRecord | undefined>;
   /** The records of those topics that exist, in the order given (read in batches of up to 100). */
   getTopics(tenantId: string, topics: readonly string[]): Promise<TopicRecord[]>;
@@ -264,6 +275,7 @@ export interface TopicStore {
   countTopics(tenantId: string): Promise<number>;
   /** Replaces the key if the stored version is still `expectedVersion` (else CONCURRENT_UPDATE). */
   updateTopicKey(tenantId: string, topic: string, update: TopicKeyUpdate): Promise<void>;
+  /** NOT_FOUND when there is no such topic; the counter given back in the same write, as {@link ClientStore.deleteClient}. */
   deleteTopic(tenantId: string, topic: string): Promise<void>;
   /**
    * Takes the topic's lease: every operation that changes who holds which key of a topic (link, unlink, rotate,

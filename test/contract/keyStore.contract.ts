@@ -129,7 +129,7 @@ const AWKWARD_NAMES = [
 ];
 
 /** Runs `write` on every item, a few at a time (the contract stays fast over DynamoDB Local). */
-async function inParallel<T>(items: readonly T[], write: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += 25) await Promise.all(items.slice(i, i + 25).map(write));
 }
 
@@ -1229,46 +1229,112 @@ export function keyStoreContract(
         expect(await store.getTenantLimits('tenant-b')).toEqual({});
       });
 
-      it('reserves a slot only on a started counter below the limit; releases never go below zero', async () => {
+      it('counts a creation only on a started counter below the limit; a record that exists is ALREADY_EXISTS, counted nothing', async () => {
+        // Prepare
         const store = await build();
-        expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('uncounted');
-        expect(await store.setCount('tenant-a', 'clients', 1, undefined)).toBe(true);
-        expect(await store.setCount('tenant-a', 'clients', 0, undefined)).toBe(false);
-        expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('reserved');
-        expect(await store.reserveSlot('tenant-a', 'clients', 2)).toBe('full');
-        expect(await store.getCounts('tenant-a')).toEqual({ clients: 2 });
-        await store.releaseSlot('tenant-a', 'clients');
-        await store.releaseSlot('tenant-a', 'clients');
-        await store.releaseSlot('tenant-a', 'clients');
-        await store.releaseSlot('tenant-a', 'topics');
-        expect(await store.getCounts('tenant-a')).toEqual({ clients: 0 });
+        const quota = { max: 2 };
+
+        // Act
+        const uncounted = await store.createTopic(topicRecord('t-1'), quota);
+        expect(await store.setCount('tenant-a', 'topics', 0, undefined)).toBe(true);
+        const made = [
+          await store.createTopic(topicRecord('t-1'), quota),
+          await store.createTopic(topicRecord('t-2'), quota),
+        ];
+        const full = await store.createTopic(topicRecord('t-3'), quota);
+        const exists = await codeOfAsync(() => store.createTopic(topicRecord('t-1'), { max: 5 }));
+        await store.setCount('tenant-a', 'clients', 0, undefined);
+        const client = await store.createClient(clientRecord('c-1'), { max: 1 });
+        const clientsFull = await store.createClient(clientRecord('c-2'), { max: 1 });
+
+        // Assess
+        expect([uncounted, ...made, full, exists]).toEqual([
+          'uncounted',
+          'created',
+          'created',
+          'full',
+          C2ErrorCode.AlreadyExists,
+        ]);
+        expect([client, clientsFull]).toEqual(['created', 'full']);
+        expect(await store.getTopic('tenant-a', 't-3')).toBeUndefined();
+        expect(await store.getClient('tenant-a', 'c-2')).toBeUndefined();
+        expect(await store.countTopics('tenant-a')).toBe(2);
+        expect(await store.getCounts('tenant-a')).toEqual({ topics: 2, clients: 1 });
         expect(await store.getCounts('tenant-b')).toEqual({});
       });
 
-      concurrent('20 reservations at once at a limit of 5: exactly 5 granted', async () => {
+      it('a deletion gives its slot back in the same write, once: a record already gone is NOT_FOUND and takes nothing', async () => {
+        // Prepare: two counted clients and a topic; tenant-b's records are from before the counters
+        const store = await build();
+        await store.setCount('tenant-a', 'clients', 0, undefined);
+        await store.setCount('tenant-a', 'topics', 0, undefined);
+        for (const name of ['c-1', 'c-2']) await store.createClient(clientRecord(name), { max: 5 });
+        await store.createTopic(topicRecord('t-1'), { max: 5 });
+        await store.createClient(clientRecord('old', { tenantId: 'tenant-b' }));
+
+        // Act
+        await store.deleteClient('tenant-a', 'c-1');
+        const again = await codeOfAsync(() => store.deleteClient('tenant-a', 'c-1'));
+        await store.deleteTopic('tenant-a', 't-1');
+        const topicAgain = await codeOfAsync(() => store.deleteTopic('tenant-a', 't-1'));
+        await store.deleteClient('tenant-b', 'old');
+
+        // Assess
+        expect([again, topicAgain]).toEqual([C2ErrorCode.NotFound, C2ErrorCode.NotFound]);
+        expect(await store.getClient('tenant-a', 'c-1')).toBeUndefined();
+        expect(await store.getCounts('tenant-a')).toEqual({ clients: 1, topics: 0 });
+        expect(await store.getClient('tenant-b', 'old')).toBeUndefined();
+        expect(await store.getCounts('tenant-b')).toEqual({});
+      });
+
+      it('a record write that fails leaves the counter as it was (the record and its count are one write: no crash comes between)', async () => {
+        // Prepare
+        const store = await build();
+        await store.setCount('tenant-a', 'clients', 0, undefined);
+        await store.createClient(clientRecord('c-1'), { max: 5 });
+
+        // A crash between the record's write and its counter's cannot be expressed any more: they are one request.
+        // What is checked instead: a write of the record that fails fails the counter's with it.
+        // Act: a record over DynamoDB's 400 KB item size, refused by the store itself
+        const tooLarge = await store
+          .createClient(clientRecord('c-2', { wrappedKey: new Uint8Array(500_000) }), { max: 5 })
+          .then(
+            () => 'written',
+            () => 'refused',
+          );
+
+        // Assess
+        expect(tooLarge).toBe('refused');
+        expect(await store.getClient('tenant-a', 'c-2')).toBeUndefined();
+        expect(await store.getCounts('tenant-a')).toEqual({ clients: 1 });
+      });
+
+      concurrent('20 counted creations at once at a limit of 5: exactly 5 records, counted 5', async () => {
         const store = await build();
         await store.setCount('tenant-a', 'topics', 0, undefined);
         const outcomes = await Promise.all(
-          Array.from({ length: 20 }, () => store.reserveSlot('tenant-a', 'topics', 5)),
+          Array.from({ length: 20 }, (_, i) => store.createTopic(topicRecord(`race-${i}`), { max: 5 })),
         );
-        expect(outcomes.filter((outcome) => outcome === 'reserved')).toHaveLength(5);
+        expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(5);
         expect(outcomes.filter((outcome) => outcome === 'full')).toHaveLength(15);
+        expect(await store.countTopics('tenant-a')).toBe(5);
         expect(await store.getCounts('tenant-a')).toEqual({ topics: 5 });
       });
 
-      it('reservations at once while the counter is being started: none refused below the limit', async () => {
-        const store = await build();
-        const outcomes = await Promise.all(
-          Array.from({ length: 10 }, async () => {
-            const first = await store.reserveSlot('tenant-a', 'clients', 100);
-            if (first !== 'uncounted') return first;
-            await store.setCount('tenant-a', 'clients', 0, undefined);
-            return store.reserveSlot('tenant-a', 'clients', 100);
-          }),
-        );
-        expect(outcomes).toEqual(Array.from({ length: 10 }, () => 'reserved'));
-        expect(await store.getCounts('tenant-a')).toEqual({ clients: 10 });
-      });
+      concurrent(
+        '10 deletions of one record at once: one deletes it and gives its slot back, the others NOT_FOUND',
+        async () => {
+          const store = await build();
+          await store.setCount('tenant-a', 'clients', 0, undefined);
+          for (const name of ['c-1', 'c-2']) await store.createClient(clientRecord(name), { max: 5 });
+          const codes = await Promise.all(
+            Array.from({ length: 10 }, () => codeOfAsync(() => store.deleteClient('tenant-a', 'c-1'))),
+          );
+          expect(codes.filter((code) => code === 'ok')).toHaveLength(1);
+          expect(codes.filter((code) => code === C2ErrorCode.NotFound)).toHaveLength(9);
+          expect(await store.getCounts('tenant-a')).toEqual({ clients: 1 });
+        },
+      );
 
       it('sets a counter only from the value it was read at (recounts), or starts it when expected is undefined', async () => {
         const store = await build();

@@ -73,6 +73,24 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       expect(await store.getOperation('tenant-a', 'no such id')).toBeUndefined();
     });
 
+    it('reads many operations at once: those that exist, each once, past 100 ids (more than one batch)', async () => {
+      // Prepare: 120 operations of tenant-a, one of tenant-b
+      const store = await build();
+      const records = Array.from({ length: 120 }, (_, i) => operationRecord(i));
+      for (const record of records) await store.createOperation(record);
+      const others = operationRecord(200, { tenantId: 'tenant-b' });
+      await store.createOperation(others);
+
+      // Act
+      const ids = [...records.map((record) => record.id), records[0]!.id, others.id, 'not an id'];
+      const read = await store.getOperations('tenant-a', ids);
+
+      // Assess
+      expect(read.map((record) => record.id).sort()).toEqual(records.map((record) => record.id).sort());
+      expect(read.find((record) => record.id === records[7]!.id)).toEqual(records[7]);
+      expect(await store.getOperations('tenant-a', [])).toEqual([]);
+    });
+
     it('with an idempotency key, returns the operation the first create made; another change with it is INVALID_INPUT', async () => {
       // Prepare
       const store = await build();

@@ -298,6 +298,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
           'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
         ],
         Resource: tableArn,
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`T#${principalTenant}`] } },
@@ -321,7 +322,7 @@ describe('service stack: tenant isolation (TenantAccessRole)', () => {
 
   it("leaves no other role of the stack a table item action without a LeadingKeys condition (but the authorizer), nor a data key (but the platform's, to the api function)", () => {
     const itemAction =
-      /^dynamodb:(GetItem|BatchGetItem|Query|Scan|PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactGetItems|TransactWriteItems|PartiQL.*|\*)$/;
+      /^dynamodb:(GetItem|BatchGetItem|Query|Scan|PutItem|UpdateItem|DeleteItem|BatchWriteItem|ConditionCheckItem|TransactGetItems|TransactWriteItems|PartiQL.*|\*)$/;
     const found: string[] = [];
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Json[]) {

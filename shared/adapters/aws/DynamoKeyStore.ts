@@ -4,8 +4,9 @@
  * a codec (keyStoreItems.ts) over the same operations; lists and counts run over a range of sort keys. Clients,
  * topics and links are keyed by E4 hashes of their names (the names are attributes): a read by name returns the
  * record only if its stored name is the one asked, a read by id whatever its name. DynamoDB's errors are translated
- * here into C2 errors (ConditionalCheckFailedException -> ALREADY_EXISTS / NOT_FOUND / CONCURRENT_UPDATE). No
- * transactions: dynalite has none.
+ * here into C2 errors (ConditionalCheckFailedException -> ALREADY_EXISTS / NOT_FOUND / CONCURRENT_UPDATE). One
+ * kind of write is a transaction: a client's or topic's record with its tenant's counter (countedRecordWrites.ts;
+ * local mode's dynalite has them through dynaliteTransactions.cjs).
  */
 import {
   DeleteItemCommand,
@@ -18,7 +19,7 @@ import {
 import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import { DEFAULT_TENANT_LIMITS } from '../../c2/limits/tenantLimits.js';
 import type { ClientIdRegistry } from '../../c2/ports/ClientIdRegistry.js';
-import type { TenantLimitStore } from '../../c2/ports/TenantLimitStore.js';
+import type { CountedCreation, CountedKind, Quota, TenantLimitStore } from '../../c2/ports/TenantLimitStore.js';
 import type { TenantRegistry } from '../../c2/ports/TenantRegistry.js';
 import type {
   ApiKeyRecord,
@@ -38,6 +39,7 @@ import type {
 } from '../../c2/ports.js';
 import { HASH_LEN, ID_LEN } from '../../e4/index.js';
 import { batchGetItems } from '../dynamo/batchGetItems.js';
+import { type Counter, deleteCounted, putCounted } from './countedRecordWrites.js';
 import { DynamoClientIdRegistry } from './DynamoClientIdRegistry.js';
 import { DynamoEnrolmentWindows } from './DynamoEnrolmentWindows.js';
 import { DynamoEventChain } from './DynamoEventChain.js';
@@ -134,7 +136,7 @@ export class DynamoKeyStore implements KeyStore {
   closeEnrolmentWindow: KeyStore['closeEnrolmentWindow'] = (tenantId, id, at) =>
     this.#windows.closeEnrolmentWindow(tenantId, id, at);
 
-  createClient = (record: ClientRecord) => this.#create(CLIENTS, record);
+  createClient = (record: ClientRecord, quota?: Quota) => this.#createCounted(CLIENTS, 'clients', record, quota);
   getClient = (tenantId: string, name: string) => this.#get(CLIENTS, tenantId, name);
   /** An id of another length than E4's (16 bytes) names no client. */
   getClientById = async (tenantId: string, id: Uint8Array): Promise<ClientRecord | undefined> =>
@@ -196,7 +198,7 @@ export class DynamoKeyStore implements KeyStore {
       this.#conflict(CLIENTS, tenantId, name, 'changed since it was read'),
     );
   };
-  deleteClient = (tenantId: string, name: string) => this.#delete(CLIENTS, tenantId, name);
+  deleteClient = (tenantId: string, name: string) => this.#deleteCounted(CLIENTS, 'clients', tenantId, name);
 
   /** ISO 8601 times in UTC compare as strings; a time already later, or no client of that name, changes nothing. */
   recordClientSeen = async (tenantId: string, name: string, at: string): Promise<void> => {
@@ -240,7 +242,7 @@ export class DynamoKeyStore implements KeyStore {
     return names.flatMap((name) => found.get(name) ?? []);
   };
 
-  createTopic = (record: TopicRecord) => this.#create(TOPICS, record);
+  createTopic = (record: TopicRecord, quota?: Quota) => this.#createCounted(TOPICS, 'topics', record, quota);
   getTopic = (tenantId: string, topic: string) => this.#get(TOPICS, tenantId, topic);
   getTopics = async (tenantId: string, topics: readonly string[]): Promise<TopicRecord[]> => {
     const unique = [...new Set(topics)]; // BatchGetItem refuses a request that names a key twice
@@ -270,7 +272,7 @@ export class DynamoKeyStore implements KeyStore {
       update.operationId === undefined ? ' REMOVE keyOperation' : '',
       update.operationId === undefined ? {} : { keyOperation: { S: update.operationId } },
     );
-  deleteTopic = (tenantId: string, topic: string) => this.#delete(TOPICS, tenantId, topic);
+  deleteTopic = (tenantId: string, topic: string) => this.#deleteCounted(TOPICS, 'topics', tenantId, topic);
 
   /** The lease is two attributes of the topic's item (`leaseOwner`, `leaseUntil` in ms), unseen by its codec. */
   acquireTopicLease = async (
@@ -473,10 +475,8 @@ export class DynamoKeyStore implements KeyStore {
     this.#limits.setTenantLimits(tenantId, limits);
   countRequest: TenantLimitStore['countRequest'] = (tenantId, windowStart, max, expiresAt) =>
     this.#limits.countRequest(tenantId, windowStart, max, expiresAt);
-  reserveSlot: TenantLimitStore['reserveSlot'] = (tenantId, kind, max) => this.#limits.reserveSlot(tenantId, kind, max);
   setCount: TenantLimitStore['setCount'] = (tenantId, kind, count, expected) =>
     this.#limits.setCount(tenantId, kind, count, expected);
-  releaseSlot: TenantLimitStore['releaseSlot'] = (tenantId, kind) => this.#limits.releaseSlot(tenantId, kind);
   getCounts: TenantLimitStore['getCounts'] = (tenantId) => this.#limits.getCounts(tenantId);
 
   createTenant: TenantRegistry['createTenant'] = (record) => this.#tenants.createTenant(record);
@@ -583,6 +583,45 @@ export class DynamoKeyStore implements KeyStore {
     );
   }
 
+  /** A client or topic: with a quota, the record and its tenant's counter in one transaction (countedRecordWrites.ts). */
+  async #createCounted<R extends { tenantId: string }, N>(
+    kind: RecordKind<R, N>,
+    counted: CountedKind,
+    record: R,
+    quota: Quota | undefined,
+  ): Promise<CountedCreation> {
+    if (quota === undefined) {
+      await this.#create(kind, record);
+      return 'created';
+    }
+    const put = {
+      TableName: this.#table,
+      Item: this.#item(kind, record),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    };
+    const outcome = await putCounted(this.#db, put, this.#counter(record.tenantId, counted), quota.max);
+    if (outcome === 'exists') {
+      throw new C2Error(C2ErrorCode.AlreadyExists, `${kind.title(kind.nameOf(record))} exists already`);
+    }
+    return outcome;
+  }
+
+  /** A client or topic: the record's deletion and its tenant's counter in one transaction (countedRecordWrites.ts). */
+  async #deleteCounted<R>(kind: RecordKind<R>, counted: CountedKind, tenantId: string, name: string): Promise<void> {
+    const del = {
+      TableName: this.#table,
+      Key: this.#keyOf(kind, tenantId, name),
+      ConditionExpression: 'attribute_exists(PK)',
+    };
+    if (!(await deleteCounted(this.#db, del, this.#counter(tenantId, counted)))) {
+      throw new C2Error(C2ErrorCode.NotFound, `no ${kind.title(name)}`);
+    }
+  }
+
+  #counter(tenantId: string, kind: CountedKind): Counter {
+    return { table: this.#table, tenantId, kind };
+  }
+
   /** Writes the record's item whether it exists or not, keeping the `createdAt` it has. */
   async #upsert<R extends { tenantId: string }, N>(kind: RecordKind<R, N>, record: R): Promise<void> {
     const { createdAt, ...attributes } = kind.toItem(record);
@@ -658,17 +697,6 @@ export class DynamoKeyStore implements KeyStore {
         },
       }),
       this.#conflict(kind, tenantId, name, 'changed since it was read'),
-    );
-  }
-
-  async #delete<R>(kind: RecordKind<R>, tenantId: string, name: string): Promise<void> {
-    await this.#conditional(
-      new DeleteItemCommand({
-        TableName: this.#table,
-        Key: this.#keyOf(kind, tenantId, name),
-        ConditionExpression: 'attribute_exists(PK)',
-      }),
-      new C2Error(C2ErrorCode.NotFound, `no ${kind.title(name)}`),
     );
   }
 

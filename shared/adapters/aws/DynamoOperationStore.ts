@@ -176,6 +176,11 @@ export class DynamoOperationStore implements OperationStore {
     return item ? OPERATIONS.fromItem(tenantId, item) : undefined;
   };
 
+  getOperations = async (tenantId: string, ids: readonly string[]): Promise<OperationRecord[]> => {
+    const items = await this.#batchGetItems(tenantId, ids.filter(isOperationId).map(operationKey));
+    return items.map((item) => OPERATIONS.fromItem(tenantId, item));
+  };
+
   listOperations = async (
     tenantId: string,
     filter: OperationFilter,

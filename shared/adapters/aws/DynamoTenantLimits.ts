@@ -1,16 +1,14 @@
 /**
  * The TenantLimitStore on the KeyStore's table, in the tenant's partition: `T#limits` holds the limits set
  * (`maxClients`, `maxTopics`, `maxPolicies`, `maxConcurrentOperations`, `requestsPerMinute`, `eventRetentionDays`;
- * absent ones at their defaults), `T#counts` the counters (`clients`, `topics`). A slot is one conditional update
- * (`ADD ... :one` if the counter exists and is below the limit), so that concurrent creations never take it past the
- * limit; a release is one conditional update too (never below zero). `W#<window start, ISO 8601>` counts the requests
- * of a window (`requests`), the same way, and carries `expiresAt` (the table's TTL attribute, epoch seconds).
+ * absent ones at their defaults), `T#counts` the counters (`clients`, `topics`), changed only in the transactions
+ * that write or delete the records they count (countedRecordWrites.ts); here they are read, started and recounted.
+ * `W#<window start, ISO 8601>` counts the requests of a window (`requests`, one conditional increment below the
+ * limit) and carries `expiresAt` (the table's TTL attribute, epoch seconds).
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { C2Error, C2ErrorCode } from '../../c2/errors.js';
 import {
   type CountedKind,
-  type SlotOutcome,
   TENANT_LIMIT_NAMES,
   type TenantLimitStore,
   type TenantLimits,
@@ -19,8 +17,7 @@ import { partition } from './keyStoreItems.js';
 import { writeIf } from './writeIf.js';
 
 export const LIMITS_KEY = 'T#limits';
-const COUNTS_KEY = 'T#counts';
-const RESERVE_ATTEMPTS = 5;
+export const COUNTS_KEY = 'T#counts';
 const WINDOW_PREFIX = 'W#';
 
 export class DynamoTenantLimits implements TenantLimitStore {
@@ -66,34 +63,6 @@ export class DynamoTenantLimits implements TenantLimitStore {
     );
   };
 
-  /**
-   * The increment, and when its condition fails a read of the counter to tell why: absent, at the limit, or changed
-   * in between (started or released by another call: the increment is tried again).
-   */
-  reserveSlot = async (tenantId: string, kind: CountedKind, max: number): Promise<SlotOutcome> => {
-    for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
-      if (await this.#increment(tenantId, kind, max)) return 'reserved';
-      const count = (await this.getCounts(tenantId))[kind];
-      if (count === undefined) return 'uncounted';
-      if (count >= max) return 'full';
-    }
-    throw new C2Error(C2ErrorCode.ConcurrentUpdate, `the tenant's count of ${kind} kept changing: try again`);
-  };
-
-  #increment(tenantId: string, kind: CountedKind, max: number): Promise<boolean> {
-    return writeIf(
-      this.#db,
-      new UpdateItemCommand({
-        TableName: this.#table,
-        Key: this.#key(tenantId, COUNTS_KEY),
-        UpdateExpression: 'ADD #count :one',
-        ConditionExpression: 'attribute_exists(#count) AND #count < :max',
-        ExpressionAttributeNames: { '#count': kind },
-        ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(max) } },
-      }),
-    );
-  }
-
   setCount: TenantLimitStore['setCount'] = (tenantId, kind, count, expected) =>
     writeIf(
       this.#db,
@@ -109,20 +78,6 @@ export class DynamoTenantLimits implements TenantLimitStore {
         },
       }),
     );
-
-  releaseSlot = async (tenantId: string, kind: CountedKind): Promise<void> => {
-    await writeIf(
-      this.#db,
-      new UpdateItemCommand({
-        TableName: this.#table,
-        Key: this.#key(tenantId, COUNTS_KEY),
-        UpdateExpression: 'ADD #count :minus',
-        ConditionExpression: '#count > :zero',
-        ExpressionAttributeNames: { '#count': kind },
-        ExpressionAttributeValues: { ':minus': { N: '-1' }, ':zero': { N: '0' } },
-      }),
-    );
-  };
 
   countRequest: TenantLimitStore['countRequest'] = (tenantId, windowStart, max, expiresAt) =>
     writeIf(

@@ -2,10 +2,11 @@
  * The embedded DynamoDB-compatible server of local mode (dynalite), on 127.0.0.1, persisting under a folder (or in
  * memory), in a worker thread of its own (node:worker_threads): its JSON parsing, validation and LevelDB calls take
  * a core of their own instead of the event loop that serves the API, the broker and the work queue (a 10,000-device
- * rotation spent about 40 % of that loop's time in dynalite when it shared it). No transactions: the store adapter
- * must not need them.
+ * rotation spent about 40 % of that loop's time in dynalite when it shared it). With TransactWriteItems, which
+ * dynalite lacks (dynaliteTransactions.cjs): the store adapter writes a record and its tenant's counter as one.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 export interface RunningDynalite {
@@ -18,8 +19,7 @@ export interface RunningDynalite {
 /** What the thread runs (CommonJS, no TypeScript: nothing to register in the thread). */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const dynalite = require(workerData.module);
-const server = dynalite(workerData.options);
+const server = require(workerData.transactions)(workerData.module, workerData.options);
 server.once('error', (error) => parentPort.postMessage({ error: error.message }));
 server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on('message', () => {
@@ -50,6 +50,7 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
     resourceLimits: { maxYoungGenerationSizeMb: 64 },
     workerData: {
       module: createRequire(import.meta.url).resolve('dynalite'),
+      transactions: fileURLToPath(new URL('./dynaliteTransactions.cjs', import.meta.url)),
       port: options.port ?? 0,
       options: {
         ...(options.path ? { path: options.path } : {}),

@@ -5,14 +5,18 @@
  * Ed25519 public key (the device keeps its private key). The key is stored wrapped, bound to (tenant, 'client',
  * name, version 1). Unlike E4's C2 (an upsert that silently replaced keys), an existing name is ALREADY_EXISTS, and a
  * name whose E4 id another tenant holds is ALREADY_EXISTS too, without saying whose (clientIdClaim.ts). Within the
- * tenant's quota of clients (limits/withCountedSlot.ts).
+ * tenant's quota of clients (limits/createCounted.ts): the client's record carries the count, one transaction with
+ * the tenant's counter, both in the tenant's partition. The E4-id claim cannot join it: it is a platform item
+ * (`N#`), written on AWS with the function's own credentials, not the tenant's. It is taken first and released when
+ * the creation fails; a crash in between leaves a claim of the tenant's own without a record, which a creation of
+ * the same name takes up again and a deletion of the tenant releases.
  */
 import { bytesToHex, E4Error, hashIdAlias, KEY_LEN, validateEd25519PublicKey, validateSymKey } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { asFenceReader } from '../c2key/tenantFence.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { audited } from '../events/audited.js';
-import { releaseCountedSlot, withCountedSlot } from '../limits/withCountedSlot.js';
+import { createCounted } from '../limits/createCounted.js';
 import type { Caller, ClientRecord, DeviceCredentials } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type ClientView, clientView } from './ClientView.js';
@@ -122,16 +126,14 @@ export async function createClient(
     const { mode } = record;
     const enrol = () =>
       audited(deps, caller, 'client.create', { type: 'client', name }, async () => {
-        // A slot of the tenant's quota, the E4 id (another tenant's is refused), then the record.
-        await withCountedSlot(deps, caller.tenantId, 'clients', async () => {
-          const claim = await claimClientId(deps, caller.tenantId, record.id, now);
-          try {
-            await deps.store.createClient(record);
-          } catch (error) {
-            if (claim === 'claimed') await releaseFailedClaim(deps, caller.tenantId, record.id, now);
-            throw error;
-          }
-        });
+        // The E4 id (another tenant's is refused), then the record with its count in the tenant's quota.
+        const claim = await claimClientId(deps, caller.tenantId, record.id, now);
+        try {
+          await createCounted(deps, caller.tenantId, 'clients', (quota) => deps.store.createClient(record, quota));
+        } catch (error) {
+          if (claim === 'claimed') await releaseFailedClaim(deps, caller.tenantId, record.id, now);
+          throw error;
+        }
         return { value: undefined, details: { mode, keyVersion: 1, keyGenerated: generated, ...options.details } };
       });
     // A public-key client is enrolled as a reader of the tenant's fence: never while a new C2 key is being sent.
@@ -154,8 +156,7 @@ export async function createClient(
         () => false,
       );
       if (cleaned) {
-        await deps.store.deleteClient(caller.tenantId, name);
-        await releaseCountedSlot(deps, caller.tenantId, 'clients');
+        await deps.store.deleteClient(caller.tenantId, name); // its slot of the quota given back with it
         await releaseDeletedClaim(deps, caller.tenantId, record.id, now);
       }
       throw error;

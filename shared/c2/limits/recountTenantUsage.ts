@@ -1,9 +1,10 @@
 /**
- * Sets a tenant's counters of clients and topics to what it holds (`npm run limits -- --recount`): a counter left one
- * high by a crash between a deletion and the release of its slot (withCountedSlot.ts) is right again. Each counter is
- * set only if it did not move while the records were counted (else counted again, at most 5 times, then
- * CONCURRENT_UPDATE). A creation that reserved its slot before the count and writes its record after it is missed:
- * recount while the tenant is quiet (suspended, or at night), as the script's help says.
+ * Sets a tenant's counters of clients and topics to what it holds (`npm run limits -- --recount`). The C2 keeps them
+ * exact (a record and its counter change in one transaction: limits/createCounted.ts, KeyStore.deleteClient /
+ * deleteTopic); this mends a counter after writes that bypassed it (a restored backup, items written by hand). Each
+ * counter is set only if it did not move while the records were counted (else counted again, at most 5 times, then
+ * CONCURRENT_UPDATE): as every creation and deletion through the C2 moves the counter in its own write, none made
+ * while it counts is missed.
  */
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';

@@ -24,7 +24,6 @@ import type { C2Deps } from '../C2Deps.js';
 import { releaseDeletedClaim } from '../clients/clientIdClaim.js';
 import { withSender } from '../delivery/CommandSender.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import { releaseCountedSlot } from '../limits/withCountedSlot.js';
 import { unlinkWithLease } from '../links/unlinkClient.js';
 import { eachPage } from '../pages.js';
 import { deletePoliciesNaming } from '../policies/deletePoliciesNaming.js';
@@ -320,9 +319,8 @@ async function deleteRecord(
   // Its thing and certificates go first: a failure here leaves the record, and the step is done again.
   await deps.provisioner?.deprovision(tenantId, { idHex: bytesToHex(hashIdAlias(target.name)) });
   try {
+    // Its slot in the tenant's quota given back in the same write: once, a step done again finds the record gone.
     await deps.store.deleteClient(tenantId, target.name);
-    // Its slot in the tenant's quota, once: only by the call that deleted the record.
-    await releaseCountedSlot(deps, tenantId, 'clients');
   } catch (error) {
     if (!(error instanceof C2Error && error.code === C2ErrorCode.NotFound)) throw error;
   }

@@ -12,7 +12,6 @@ import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
 import { limitReached, tenantLimits } from '../limits/tenantLimits.js';
 import type { OperationSlot } from '../ports/OperationSlotStore.js';
-import type { OperationRecord } from '../ports/OperationStore.js';
 import type { Caller } from '../ports.js';
 
 /** A slot whose operation is not recorded this long after it was taken belongs to a start that failed. */
@@ -61,12 +60,20 @@ export async function freeOperationSlot(deps: C2Deps, tenantId: string, operatio
   if (mine) await deps.operations.freeOperationSlot(tenantId, mine.slot, operationId);
 }
 
-/** Frees the slots of finished and of never recorded operations; whether it freed any. */
+/**
+ * Frees the slots of finished and of never recorded operations; whether it freed any. The operations are read in
+ * batches (up to 1,000 slots: ten reads of 100), not one by one.
+ */
 async function freeAbandoned(deps: C2Deps, tenantId: string, held: readonly OperationSlot[]): Promise<boolean> {
   const now = deps.clock();
+  const recorded = await deps.operations.getOperations(
+    tenantId,
+    held.map((slot) => slot.operationId),
+  );
+  const byId = new Map(recorded.map((operation) => [operation.id, operation]));
   let freed = false;
   for (const slot of held) {
-    const operation: OperationRecord | undefined = await deps.operations.getOperation(tenantId, slot.operationId);
+    const operation = byId.get(slot.operationId);
     const abandoned = operation ? operation.finishedAt !== undefined : now - Date.parse(slot.takenAt) >= UNRECORDED_MS;
     if (abandoned) {
       await deps.operations.freeOperationSlot(tenantId, slot.slot, slot.operationId);

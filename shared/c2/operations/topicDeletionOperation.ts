@@ -3,8 +3,8 @@
  * crash anywhere leaves a visible operation that goes on. Under the topic's lease, a page of linked clients at a
  * time: RemoveTopic to each (E4's C2 told no one: the devices kept the key), in public-key mode the public keys of
  * the peers it shared only this topic with withdrawn, then their links deleted; the counts say how many devices the
- * broker took the command of (`sent`) and which it refused (`failed`). Then the topic record (and its slot of the
- * tenant's quota), then the policies naming the topic (deletePoliciesNaming.ts: their ids in the event's details,
+ * broker took the command of (`sent`) and which it refused (`failed`). Then the topic record with its slot of the
+ * tenant's quota (one write: KeyStore.deleteTopic), then the policies naming the topic (deletePoliciesNaming.ts: their ids in the event's details,
  * `policiesDeleted`; a failure there ends it `partial`).
  * Safe to repeat: the links handled are gone, and the record goes last, so the next message goes on from what is
  * left; after its time budget, or while another change holds the topic, it queues its own continuation.
@@ -13,7 +13,6 @@ import { cmdRemoveTopic } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { withSender } from '../delivery/CommandSender.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import { releaseCountedSlot } from '../limits/withCountedSlot.js';
 import { unsharePubKeys } from '../links/sharePubKeys.js';
 import { deletePoliciesNaming } from '../policies/deletePoliciesNaming.js';
 import type { OperationRecord } from '../ports/OperationStore.js';
@@ -101,8 +100,8 @@ function removeLinksThenTopic(deps: C2Deps, operation: OperationRecord, deadline
         const delta = { total: clients.length, sent: delivered, failed: clients.length - delivered };
         await deps.operations.addToCounts(tenantId, id, delta, new Date(deps.clock()).toISOString());
       }
+      // Its slot of the tenant's quota goes with it (one write): a step resumed finds it gone and gives back nothing.
       await deps.store.deleteTopic(tenantId, topic);
-      await releaseCountedSlot(deps, tenantId, 'topics');
       return true;
     }),
   );

@@ -228,6 +228,11 @@ export interface OperationStore extends OperationSlotStore {
     options?: { readonly idempotencyKey?: string },
   ): Promise<{ operation: OperationRecord; created: boolean }>;
   getOperation(tenantId: string, id: string): Promise<OperationRecord | undefined>;
+  /**
+   * The records of those operations of the tenant that exist (an id of none is left out; each read once), in no
+   * order: read in batches (BatchGetItem, 100 keys a call, strongly consistent).
+   */
+  getOperations(tenantId: string, ids: readonly string[]): Promise<OperationRecord[]>;
   /** The operation an idempotency key of the tenant names, if it was recorded (an expired key may still name one). */
   operationOfIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<OperationRecord | undefined>;
   /**

@@ -1,12 +1,13 @@
 /**
  * Creates a topic with a new random key, stored wrapped and bound to (tenant, 'topic', topic, version 1). Unlike
  * E4's C2 (where creating an existing topic rotated its key), an existing topic is ALREADY_EXISTS; rotation is its
- * own use case. Within the tenant's quota of topics (limits/withCountedSlot.ts).
+ * own use case. Within the tenant's quota of topics: the record and the tenant's count of topics are one write
+ * (limits/createCounted.ts).
  */
 import { hashTopic, KEY_LEN } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { audited } from '../events/audited.js';
-import { withCountedSlot } from '../limits/withCountedSlot.js';
+import { createCounted } from '../limits/createCounted.js';
 import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { type TopicView, topicView } from './TopicView.js';
@@ -27,7 +28,7 @@ export async function createTopic(deps: C2Deps, caller: Caller, input: { topic: 
       updatedAt: now,
     };
     return await audited(deps, caller, 'topic.create', { type: 'topic', name: topic }, async () => {
-      await withCountedSlot(deps, caller.tenantId, 'topics', () => deps.store.createTopic(record));
+      await createCounted(deps, caller.tenantId, 'topics', (quota) => deps.store.createTopic(record, quota));
       return { value: topicView(record), details: { keyVersion: 1 } };
     });
   } finally {

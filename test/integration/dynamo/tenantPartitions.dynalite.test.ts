@@ -28,6 +28,23 @@ type Input = Record<string, unknown>;
 interface Recorded {
   readonly command: string;
   readonly partitions: readonly string[];
+  /** The IAM actions it is allowed by: its own, or for a transaction each item's (PutItem, ConditionCheckItem...). */
+  readonly actions: readonly string[];
+}
+
+/** The IAM action of each kind of transaction item. */
+const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
+function actionsOf(command: string, input: Input): string[] {
+  if (command !== 'TransactWriteItemsCommand') return [`dynamodb:${command.replace(/Command$/, '')}`];
+  return (input.TransactItems as Input[]).flatMap((entry) =>
+    Object.keys(entry).map((kind) => TRANSACT_ITEM_ACTIONS[kind] ?? kind),
+  );
 }
 
 const recorded: Recorded[] = [];
@@ -82,7 +99,12 @@ function recordingClient(endpoint: string): DynamoDBClient {
     (next, context) => async (args) => {
       const command = String(context.commandName);
       if (!/Table/.test(command)) {
-        recorded.push({ command, partitions: [...new Set(partitionsOf(command, args.input as Input))] });
+        const input = args.input as Input;
+        recorded.push({
+          command,
+          partitions: [...new Set(partitionsOf(command, input))],
+          actions: actionsOf(command, input),
+        });
       }
       return next(args);
     },
@@ -143,8 +165,9 @@ describe('the partitions the Dynamo adapters reach (after the contract suites ab
     expect(wrong.map(({ command, partitions }) => `${command} ${partitions.join(',')}`)).toEqual([]);
   });
 
-  it('uses only the actions the TenantAccessRole allows (each command is its own IAM action)', () => {
-    const actions = new Set(recorded.map(({ command }) => `dynamodb:${command.replace(/Command$/, '')}`));
+  it('uses only the actions the TenantAccessRole allows (each command its own IAM action, a transaction its items)', () => {
+    const actions = new Set(recorded.flatMap(({ actions }) => actions));
+    expect(actions).toContain('dynamodb:ConditionCheckItem'); // the transactions were recorded item by item
     expect([...actions].filter((action) => !(TENANT_TABLE_ACTIONS as readonly string[]).includes(action))).toEqual([]);
   });
 });
