@@ -1,6 +1,6 @@
 /**
  * The event log's appends (EventLog.appendEvent) on the KeyStore's table, chained per tenant (shared/c2/events/
- * eventChain.ts). dynalite, local mode's store, has no transactions, so the chain's head item (`H#events`: `seq`,
+ * eventChain.ts). Single-item writes (designed before local mode's dynalite had transactions; none is needed), so the chain's head item (`H#events`: `seq`,
  * `hash`) is the one place where appends are ordered: an append reads it and moves it from `seq` to `seq + 1` in one
  * write conditional on `seq`, and that write also holds the new record (`pending`). The record's own item (`E#<id>`,
  * listed by time) is written next; a crash in between leaves the record on the head, and the next append of the

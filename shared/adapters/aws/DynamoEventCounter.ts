@@ -1,6 +1,6 @@
 /**
  * The event counters of DynamoPolicyStore (PolicyStore.countEvent, settleEventRun), exact with single-item writes
- * only: dynalite, local mode's store, has no transactions, so a marker put and a counter update cannot be one write.
+ * only (designed before local mode's dynalite had transactions), so a marker put and a counter update are two writes.
  * Instead each counter item has a lease (a conditional write, 10 s): its holder reads the counter, looks for the
  * event's marker, and writes count, generation and the due runs in one write conditional on still holding it. The
  * event is kept on the counter as `pending` until its marker (`W#...`, 14 days) is written; whoever takes the lease

@@ -109,7 +109,7 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
   listFactoryBatches = (page: PageRequest) => queryPage(this.#db, this.#table, BATCHES, PLATFORM_TENANT, page);
 
   /**
-   * The device, then its code (two conditional puts: dynalite, local mode's store, has no transactions, see
+   * The device, then its code (two conditional puts, designed before local mode's dynalite had transactions, see
    * DynamoEventChain.ts). A failure between leaves a device no code names (deleting it cleans it), never a code
    * naming no device; a code left by a delete that stopped midway is deleted by the claim that finds it.
    */

@@ -1,6 +1,6 @@
 /**
  * The OperationStore on DynamoDB, in the KeyStore's table (items in operationStoreItems.ts): the adapter of the AWS
- * deployment and of local mode (dynalite). No transactions (dynalite has none): an idempotency key is its own item,
+ * deployment and of local mode (dynalite). No transactions (designed before local mode's dynalite had them; none is needed): an idempotency key is its own item,
  * written first and conditionally, and the operation second; a crash between the two is repaired by the next create
  * of the same key. Filters are applied while reading the tenant's operations (or an operation's deliveries): no
  * secondary index, since lists are read newest first and a tenant's recent operations are few against its devices.
