@@ -1161,6 +1161,8 @@ export interface components {
             attempts: number;
             /** @description Why the last attempt failed. */
             lastError?: string;
+            /** @description Confirmed through another operation's command (its id, /v1/operations/{id}): the key this operation installed, sent again by a resync (a device back from offline), while it is still the topic's current key. */
+            confirmedVia?: string;
             /** Format: date-time */
             updatedAt: string;
         };
