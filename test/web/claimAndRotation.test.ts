@@ -7,8 +7,9 @@
  * offline device: one real device (the TypeScript library over the local broker) confirms, a client never connected
  * does not: the topic page shows the new key being delivered, 1 of 2 confirmed, the offline client pending, and the
  * operation linked; the offline device back, confirming through its resync, the rotation's operation counts it
- * confirmed (its device `confirmedVia` the resync) and is no longer shown. axe-core on every page and dialog; no
- * console error but the refused requests'. Skipped without /usr/bin/chromium, except in CI.
+ * confirmed (its device `confirmedVia` the resync, linked on the operation's page) and is no longer shown. axe-core
+ * on every page and dialog; no console error but the refused requests'. Skipped without /usr/bin/chromium, except in
+ * CI.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -218,6 +219,14 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI: factory claims and ro
       expect(came).toMatchObject({ state: 'confirmed', confirmedVia: expect.stringMatching(/^[0-9A-Z]{26}$/) });
       const resync = await requestLocalApi<AnyJson>(server, 'GET', `/v1/operations/${came.confirmedVia}`);
       expect(resync.json).toMatchObject({ kind: 'client.resync', target: { name: 'offline' } });
+      // The rotation's page says so, and links the resync.
+      await go(`/operations/${operation.id}`);
+      const through = page.getByRole('cell', { name: 'confirmed (through a resync)' });
+      await through.waitFor();
+      expect(await through.getByRole('link', { name: 'a resync' }).getAttribute('href')).toBe(
+        `/operations/${came.confirmedVia}`,
+      );
+      await expectAccessible(page, 'operation page, a device confirmed through a resync');
     } finally {
       await back.end();
     }
