@@ -495,7 +495,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The devices of an operation in client id order, each with its state, attempts and last error, a page at a time; only those in one state with `state`. */
+        /** The devices of an operation in client id order, each with its state (confirmed through a resync: `confirmedVia`), attempts and last error, a page at a time; only those in one state with `state`. */
         get: operations["listOperationDevices"];
         put?: never;
         post?: never;
