@@ -30,7 +30,10 @@ interface UnderWay {
   readonly more: boolean;
 }
 
-/** The rotation of the topic under way: its key (`keyVersion`, the topic's current one, or the next) not confirmed by every device. */
+/**
+ * The rotation of the topic under way: its key (`keyVersion`, the topic's current one, or the next) not confirmed by
+ * every device.
+ */
 async function rotationUnderWay(topic: { topic: string; keyVersion: number }) {
   const newest = await call(
     api.GET('/v1/operations', {
