@@ -139,7 +139,10 @@ export function operationsCommand(): Command {
     withListOptions(
       operations
         .command('devices')
-        .description("list an operation's devices with their state, attempts and last error, by client id")
+        .description(
+          "list an operation's devices with their state (a key confirmed through a resync: via its id), attempts and " +
+            'last error, by client id',
+        )
         .argument('<id>', 'the operation id')
         .addOption(new Option('--state <state>', 'only the devices in this state').choices(DEVICE_STATES)),
     ),

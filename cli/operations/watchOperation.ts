@@ -25,7 +25,7 @@ type Device = Schemas['OperationDevice'];
 export const DEVICE_COLUMNS: readonly Column<Device>[] = [
   { header: 'name', value: (d) => d.client.name },
   { header: 'id', value: (d) => d.client.id },
-  { header: 'state', value: (d) => d.state },
+  { header: 'state', value: (d) => (d.confirmedVia ? `${d.state} (via ${d.confirmedVia})` : d.state) },
   { header: 'attempts', value: (d) => d.attempts },
   { header: 'last error', value: (d) => d.lastError },
 ];

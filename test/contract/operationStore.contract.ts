@@ -474,6 +474,50 @@ export function operationStoreContract(name: string, build: () => Promise<Operat
       );
     });
 
+    it('confirmDelivery via another operation: recorded with it, the command hash kept; once; a transition clears it', async () => {
+      // Prepare
+      const store = await build();
+      const op = operationRecord(0);
+      await store.createOperation(op);
+      const kept = randomKey().subarray(0, 16);
+      await store.putDeliveries([
+        deliveryRecord(op.id, 'sent-one', { state: 'sent', attempts: 3, commandHash: kept }),
+        deliveryRecord(op.id, 'failed-one', { state: 'failed', attempts: 1, lastError: 'no receipt after 3 sends' }),
+        deliveryRecord(op.id, 'done-one', { state: 'confirmed', attempts: 1, commandHash: kept }),
+      ]);
+      const at = iso(BASE + 7000);
+      const via = '01KBVIA0000000000000000000';
+      const confirm = (name: string) =>
+        store.confirmDelivery('tenant-a', op.id, name, { from: ['sent', 'failed', 'pending'], via, updatedAt: at });
+
+      // Act
+      const results = [
+        await confirm('sent-one'),
+        await confirm('failed-one'),
+        await confirm('done-one'),
+        await confirm('absent-one'),
+        await confirm('sent-one'),
+      ];
+
+      // Assess: the absent one is not created (not a device of the operation), the confirmed one left as it was
+      expect(results).toEqual(['sent', 'failed', undefined, undefined, undefined]);
+      const confirmed = { state: 'confirmed', updatedAt: at, confirmedVia: via } as const;
+      expect(await store.getDelivery('tenant-a', op.id, 'sent-one')).toEqual(
+        deliveryRecord(op.id, 'sent-one', { ...confirmed, attempts: 3, commandHash: kept }),
+      );
+      expect(await store.getDelivery('tenant-a', op.id, 'failed-one')).toEqual(
+        deliveryRecord(op.id, 'failed-one', { ...confirmed, attempts: 1 }),
+      );
+      expect(await store.getDelivery('tenant-a', op.id, 'done-one')).toEqual(
+        deliveryRecord(op.id, 'done-one', { state: 'confirmed', attempts: 1, commandHash: kept }),
+      );
+      expect(await store.getDelivery('tenant-a', op.id, 'absent-one')).toBeUndefined();
+      const [moved] = await store.transitionDeliveries('tenant-a', op.id, [
+        { clientName: 'sent-one', from: ['confirmed'], to: 'pending', updatedAt: at },
+      ]);
+      expect(moved?.confirmedVia).toBeUndefined();
+    });
+
     it('stores command references as given (with the topic key a command carried, or none) and finds them by hash, many in one read', async () => {
       // Prepare
       const store = await build();

@@ -6,9 +6,10 @@
  * the address or session storage; a read-only key not offered the claim. Then a topic's rotation that waits on an
  * offline device: one real device (the TypeScript library over the local broker) confirms, a client never connected
  * does not: the topic page shows the new key being delivered, 1 of 2 confirmed, the offline client pending, and the
- * operation linked; the offline device back, confirming through its resync, the rotation is no longer shown. axe-core
- * on every page and dialog; no console error but the refused requests'. Skipped without
- * /usr/bin/chromium, except in CI.
+ * operation linked; the offline device back, confirming through its resync, the rotation's operation counts it
+ * confirmed (its device `confirmedVia` the resync, linked on the operation's page) and is no longer shown. axe-core
+ * on every page and dialog; no console error but the refused requests'. Skipped without /usr/bin/chromium, except in
+ * CI.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -210,9 +211,22 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI: factory claims and ro
           { timeout: 20_000, interval: 500 },
         )
         .toBe(0);
-      // The rotation's operation still counts it sent (the resync's operation delivered the key): the page read its link.
+      // Gone because the rotation's operation says so: the device confirmed its key through the resync's operation.
       const after = await requestLocalApi<AnyJson>(server, 'GET', `/v1/operations/${operation.id}`);
-      expect(after.json.counts).toMatchObject({ total: 2, confirmed: 1, sent: 1 });
+      expect(after.json.counts).toMatchObject({ total: 2, confirmed: 2, sent: 0 });
+      const devices = await requestLocalApi<AnyJson>(server, 'GET', `/v1/operations/${operation.id}/devices`);
+      const came = devices.json.items.find((d: AnyJson) => d.client.name === 'offline');
+      expect(came).toMatchObject({ state: 'confirmed', confirmedVia: expect.stringMatching(/^[0-9A-Z]{26}$/) });
+      const resync = await requestLocalApi<AnyJson>(server, 'GET', `/v1/operations/${came.confirmedVia}`);
+      expect(resync.json).toMatchObject({ kind: 'client.resync', target: { name: 'offline' } });
+      // The rotation's page says so, and links the resync.
+      await go(`/operations/${operation.id}`);
+      const through = page.getByRole('cell', { name: 'confirmed (through a resync)' });
+      await through.waitFor();
+      expect(await through.getByRole('link', { name: 'a resync' }).getAttribute('href')).toBe(
+        `/operations/${came.confirmedVia}`,
+      );
+      await expectAccessible(page, 'operation page, a device confirmed through a resync');
     } finally {
       await back.end();
     }

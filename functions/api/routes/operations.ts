@@ -56,8 +56,8 @@ export const operationRoutes: readonly ApiRoute[] = [
     scope: 'read-only',
     operationId: 'listOperationDevices',
     summary:
-      'The devices of an operation in client id order, each with its state, attempts and last error, a page at a ' +
-      'time; only those in one state with `state`.',
+      'The devices of an operation in client id order, each with its state (confirmed through a resync: ' +
+      '`confirmedVia`), attempts and last error, a page at a time; only those in one state with `state`.',
     params: OperationIdParamsSchema,
     query: DeliveryListQuerySchema,
     response: DeliveryPageSchema,

@@ -340,21 +340,28 @@ export class DynamoOperationStore implements OperationStore {
   ): Promise<DeliveryState | undefined> => {
     if (!isOperationId(operationId) || confirm.from.length === 0) return undefined;
     const states = `clientName = :name AND #state IN (${confirm.from.map((_, i) => `:from${i}`).join(', ')})`;
+    const { commandHash, via } = confirm;
+    const sets = [
+      '#state = :confirmed',
+      'updatedAt = :at',
+      'attempts = if_not_exists(attempts, :one)',
+      ...(commandHash ? ['commandHash = if_not_exists(commandHash, :hash)'] : []),
+      ...(via === undefined ? [] : ['confirmedVia = :via']),
+    ];
     try {
       const { Attributes } = await this.#db.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, clientName) } },
-          UpdateExpression:
-            'SET #state = :confirmed, updatedAt = :at, attempts = if_not_exists(attempts, :one), ' +
-            `commandHash = if_not_exists(commandHash, :hash)${ABSENT_DELIVERY_SET} REMOVE lastError`,
+          UpdateExpression: `SET ${sets.join(', ')}${ABSENT_DELIVERY_SET} REMOVE lastError`,
           ConditionExpression: confirm.orAbsent ? `attribute_not_exists(SK) OR (${states})` : states,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':confirmed': { S: 'confirmed' },
             ':at': { S: confirm.updatedAt },
             ':one': { N: '1' },
-            ':hash': { B: confirm.commandHash },
+            ...(commandHash ? { ':hash': { B: commandHash } } : {}),
+            ...(via === undefined ? {} : { ':via': { S: via } }),
             ':name': { S: clientName },
             ...this.#absentDeliveryValues(operationId, clientName, confirm.updatedAt),
             ...Object.fromEntries(confirm.from.map((state, i) => [`:from${i}`, { S: state }])),
@@ -475,6 +482,7 @@ export class DynamoOperationStore implements OperationStore {
     if (t.from.length === 0) return undefined;
     const clearsError = t.lastError === undefined && (t.to === 'sent' || t.to === 'confirmed');
     const states = `#state IN (${t.from.map((_, i) => `:from${i}`).join(', ')})`;
+    // A transition is of the delivery's own command: one confirmed through another operation's says so no more.
     // Created when absent (orAbsent): the attributes a record has from the start, kept as they are otherwise.
     const identity = t.orAbsent ? ABSENT_DELIVERY_SET : '';
     try {
@@ -482,7 +490,7 @@ export class DynamoOperationStore implements OperationStore {
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { PK: { S: partition(tenantId) }, SK: { S: deliveryKey(operationId, t.clientName) } },
-          UpdateExpression: `SET #state = :to, updatedAt = :at${identity}${t.lastError === undefined ? '' : ', lastError = :error'}${t.commandHash === undefined ? '' : ', commandHash = :hash'} ADD attempts :attempts${clearsError ? ' REMOVE lastError' : ''}`,
+          UpdateExpression: `SET #state = :to, updatedAt = :at${identity}${t.lastError === undefined ? '' : ', lastError = :error'}${t.commandHash === undefined ? '' : ', commandHash = :hash'} ADD attempts :attempts REMOVE ${clearsError ? 'lastError, ' : ''}confirmedVia`,
           ConditionExpression: t.orAbsent
             ? `attribute_not_exists(SK) OR (clientName = :name AND ${states})`
             : `clientName = :name AND ${states}`,

@@ -146,6 +146,7 @@ export function deliveryItem(r: DeliveryRecord, retentionDays: number): Item {
     attempts: { N: String(r.attempts) },
     ...(r.lastError === undefined ? {} : { lastError: { S: r.lastError } }),
     ...(r.commandHash === undefined ? {} : { commandHash: { B: r.commandHash } }),
+    ...(r.confirmedVia === undefined ? {} : { confirmedVia: { S: r.confirmedVia } }),
     updatedAt: { S: r.updatedAt },
     expiresAt: { N: expiresAt(r.updatedAt, retentionDays) },
   };
@@ -161,6 +162,7 @@ export function deliveryFromItem(tenantId: string, item: Item): DeliveryRecord {
     attempts: Number(item.attempts!.N),
     ...(item.lastError ? { lastError: item.lastError.S! } : {}),
     ...(item.commandHash ? { commandHash: item.commandHash.B! } : {}),
+    ...(item.confirmedVia ? { confirmedVia: item.confirmedVia.S! } : {}),
     updatedAt: item.updatedAt!.S!,
   };
 }

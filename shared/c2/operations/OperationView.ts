@@ -46,6 +46,8 @@ export interface DeliveryView {
   readonly state: DeliveryState;
   readonly attempts: number;
   readonly lastError?: string;
+  /** Confirmed through another operation's command (a resync's): its id. */
+  readonly confirmedVia?: string;
   readonly updatedAt: string;
 }
 
@@ -87,12 +89,13 @@ export function operationView(record: OperationRecord): OperationView {
 }
 
 export function deliveryView(record: DeliveryRecord): DeliveryView {
-  const { state, attempts, lastError, updatedAt } = record;
+  const { state, attempts, lastError, confirmedVia, updatedAt } = record;
   return {
     client: { name: record.clientName, id: bytesToHex(record.clientId) },
     state,
     attempts,
     ...(lastError === undefined ? {} : { lastError }),
+    ...(confirmedVia === undefined ? {} : { confirmedVia }),
     updatedAt,
   };
 }

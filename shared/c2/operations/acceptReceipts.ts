@@ -10,11 +10,13 @@
  * whose outcome is not written yet, goes back to the queue with a delay, a few times. A receipt replayed changes
  * nothing: the transition is conditional, and only the delivery it moved is counted. Authentic receipts also record
  * when the client was last seen ({@link recordSeen}) and the topic key version the device now holds (what a resync
- * compares).
+ * compares). A receipt for a topic key another operation made (a resync sent it again) confirms the device's delivery in
+ * that operation too (receipts/confirmKeyOperation.ts).
  *
  * A batch costs one read of its clients and one of its references, one addition to the counts per operation, and per
  * receipt the conditional writes of its delivery and its link (the client's side), and of its client's `lastSeenAt`
- * when due. Returns, per message, undefined once it
+ * when due; a receipt of a topic key also reads the topic once per batch (and, when another operation made the key,
+ * writes that operation's delivery). Returns, per message, undefined once it
  * is decided, or the error of a failure worth retrying (store or vault unavailable): that message only is retried.
  */
 import { bytesToHex, equalBytes, getDefaultEngine, readTimestamp } from '../../e4/index.js';
@@ -25,11 +27,13 @@ import { memo } from '../memo.js';
 import type { CountsDelta, OperationStore } from '../ports/OperationStore.js';
 import type { ReceiptMessage } from '../ports/WorkQueue.js';
 import type { ClientRecord } from '../ports.js';
+import { confirmKeyOperation } from './receipts/confirmKeyOperation.js';
 import { matchThroughTopics } from './receipts/matchThroughTopics.js';
 import { checkReceipt, openReceipt, readReceiptMessage } from './receipts/openReceipt.js';
 import { allUndecided, eachUndecided, type ReceiptInBatch, undecided } from './receipts/ReceiptInBatch.js';
 import type { ReceiptOutcome } from './receipts/ReceiptOutcome.js';
 import { receiptKeys } from './receipts/receiptKeys.js';
+import { withRetries } from './receipts/withRetries.js';
 
 /**
  * How long after each try a receipt whose command is not found yet is looked up again (a reference is written before
@@ -41,9 +45,6 @@ export const RECEIPT_RETRIES = RECEIPT_RETRY_DELAYS_MS.length;
 
 /** How old a symmetric client's `lastSeenAt` may be before a receipt writes it again (see recordSeen). */
 export const SEEN_PRECISION_MS = 60_000;
-
-/** Tries of one addition to an operation's counts (see withRetries). */
-const COUNT_ATTEMPTS = 4;
 
 export async function acceptReceipts(
   deps: C2Deps,
@@ -111,6 +112,8 @@ async function acceptOfTenant(
     return undefined;
   });
   await countConfirmed(operations, tenantId, receipts, at);
+  await findTopicKeys(deps, tenantId, receipts);
+  await confirmKeyOperation(deps, tenantId, receipts, at);
   await recordLinks(deps, tenantId, receipts, at);
   await lookUpLater(deps, receipts);
   for (const receipt of undecided(receipts)) {
@@ -226,21 +229,31 @@ async function countConfirmed(
   );
 }
 
+/** The topic key each receipt's command carried: its reference's, else its operation's (one read per operation). */
+async function findTopicKeys(deps: C2Deps, tenantId: string, receipts: readonly ReceiptInBatch[]) {
+  const operation = memo((id: string) => deps.operations!.getOperation(tenantId, id));
+  await eachUndecided(receipts, async (receipt) => {
+    const { ref, later } = receipt;
+    if (!ref || later) return undefined;
+    if (ref.topicKey) receipt.topicKey = ref.topicKey;
+    else {
+      const record = await operation(ref.operationId);
+      const topic = record?.target.type === 'topic' ? record.target.name : record?.target.link?.topic;
+      if (topic !== undefined && record?.keyVersion !== undefined) {
+        receipt.topicKey = { topic, keyVersion: record.keyVersion };
+      }
+    }
+    return undefined;
+  });
+}
+
 /**
  * The topic key version each device now holds, on its link; also on a duplicate: repeats what a crash may have cut
  * short (the write never moves a version back).
  */
 async function recordLinks(deps: C2Deps, tenantId: string, receipts: readonly ReceiptInBatch[], at: string) {
-  const operation = memo((id: string) => deps.operations!.getOperation(tenantId, id));
-  await eachUndecided(receipts, async ({ ref, later }) => {
-    if (!ref || later) return undefined;
-    let topicKey = ref.topicKey;
-    if (!topicKey) {
-      const record = await operation(ref.operationId);
-      const topic = record?.target.type === 'topic' ? record.target.name : record?.target.link?.topic;
-      if (topic !== undefined && record?.keyVersion !== undefined) topicKey = { topic, keyVersion: record.keyVersion };
-    }
-    if (topicKey) {
+  await eachUndecided(receipts, async ({ ref, topicKey }) => {
+    if (ref && topicKey) {
       const { topic, keyVersion } = topicKey;
       await deps.store.recordLinkConfirmed(tenantId, topic, ref.clientName, { keyVersion, at });
     }
@@ -266,20 +279,4 @@ async function lookUpLater(deps: C2Deps, receipts: readonly ReceiptInBatch[]): P
       }),
     ),
   );
-}
-
-/**
- * Adds to the counts, trying again a few times: the deliveries have moved already, so a receipt handed back to the
- * queue would find them confirmed and count nothing (the counts would stay short).
- */
-async function withRetries(write: () => Promise<unknown>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await write();
-      return;
-    } catch (error) {
-      if (attempt >= COUNT_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-    }
-  }
 }

@@ -144,6 +144,11 @@ export interface DeliveryRecord {
    * device's receipt names.
    */
   readonly commandHash?: Uint8Array;
+  /**
+   * A `confirmed` delivery the device confirmed through another operation's command (its id): the topic key this
+   * operation installed, sent again by a resync (acceptReceipts.ts); absent when its own command was confirmed.
+   */
+  readonly confirmedVia?: string;
   /** ISO 8601. */
   readonly updatedAt: string;
 }
@@ -171,7 +176,10 @@ export interface DeliveryTransition {
 export interface DeliveryConfirmation {
   readonly from: readonly DeliveryState[];
   readonly orAbsent?: boolean;
-  readonly commandHash: Uint8Array;
+  /** Taken by a record without one (the command confirmed); absent with `via` (another operation's command). */
+  readonly commandHash?: Uint8Array;
+  /** The operation whose command the device confirmed, when not this one (see DeliveryRecord.confirmedVia). */
+  readonly via?: string;
   readonly updatedAt: string;
 }
 
@@ -273,7 +281,7 @@ export interface OperationStore extends OperationSlotStore {
   /**
    * A receipt's transition, in one write: the delivery moved to `confirmed` from one of `from` (with `orAbsent`,
    * also created `confirmed` when it has no record yet), keeping its attempts and command hash, or taking 1 and
-   * `commandHash` when it has none. Returns the state it left (`pending` for one it created), or undefined when it
+   * `commandHash` when it has none; with `via`, recording it (the command hash left as it is). Returns the state it left (`pending` for one it created), or undefined when it
    * was in none of them (the caller adds to the counts only what this returned).
    */
   confirmDelivery(

@@ -128,6 +128,14 @@ export const DeliveryViewSchema = z
     }),
     attempts: z.number().int().min(0).meta({ description: 'Commands published for this device so far.' }),
     lastError: z.string().optional().meta({ description: 'Why the last attempt failed.' }),
+    confirmedVia: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          "Confirmed through another operation's command (its id, /v1/operations/{id}): the key this operation " +
+          "installed, sent again by a resync (a device back from offline), while it is still the topic's current key.",
+      }),
     updatedAt: isoTime(),
   })
   .meta({ id: 'OperationDevice' });

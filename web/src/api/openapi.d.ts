@@ -495,7 +495,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The devices of an operation in client id order, each with its state, attempts and last error, a page at a time; only those in one state with `state`. */
+        /** The devices of an operation in client id order, each with its state (confirmed through a resync: `confirmedVia`), attempts and last error, a page at a time; only those in one state with `state`. */
         get: operations["listOperationDevices"];
         put?: never;
         post?: never;
@@ -1161,6 +1161,8 @@ export interface components {
             attempts: number;
             /** @description Why the last attempt failed. */
             lastError?: string;
+            /** @description Confirmed through another operation's command (its id, /v1/operations/{id}): the key this operation installed, sent again by a resync (a device back from offline), while it is still the topic's current key. */
+            confirmedVia?: string;
             /** Format: date-time */
             updatedAt: string;
         };

@@ -4,8 +4,9 @@
  * new version from the moment the operation installs its key, before any command goes out; the operation then ends
  * once the broker took every command, while devices offline confirm when they come back, hours later perhaps. So:
  * "key v<N> being delivered — X of Y devices confirmed", a link to the operation and the devices not confirmed yet
- * (the operation's devices by state, a few of each; one that confirmed the key through a resync since, as its link
- * on its topics says, counts confirmed). Devices that send no receipts (e4go) stay `sent`. Polled.
+ * (the operation's devices by state, a few of each). A device that confirmed the key through a resync since (back
+ * from offline) is confirmed in the operation itself (its `confirmedVia`). Devices that send no receipts (e4go) stay
+ * `sent`. Polled.
  */
 import { api, call, type Schemas } from '../api/api.js';
 import { Link } from '../router.js';
@@ -13,11 +14,9 @@ import { ErrorNote } from './ErrorNote.js';
 import { isFinished } from './OperationProgress.js';
 import { useLoad } from './useLoad.js';
 
-/** Devices listed of each state not confirmed (each one's confirmation checked: a request each). */
+/** Devices listed of each state not confirmed. */
 const SHOWN = 10;
 const NOT_CONFIRMED = ['sent', 'failed', 'pending'] as const;
-/** Pages of a client's topics read at most to find the topic's. */
-const TOPIC_PAGES = 5;
 
 interface Device {
   readonly client: { readonly name: string; readonly id: string };
@@ -27,35 +26,15 @@ interface Device {
 
 interface UnderWay {
   readonly operation: Schemas['Operation'];
-  /** The operation's confirmed devices, and those that confirmed the key through another operation (a resync). */
-  readonly confirmed: number;
   readonly devices: Device[];
   readonly more: boolean;
 }
 
-/** Whether the client confirmed holding `keyVersion` of the topic (its link's side, whatever operation sent it). */
-async function confirmedElsewhere(clientId: string, topicHash: string, keyVersion: number): Promise<boolean> {
-  let cursor: string | undefined;
-  for (let read = 0; read < TOPIC_PAGES; read++) {
-    const page = await call(
-      api.GET('/v1/clients/{clientId}/topics', {
-        params: { path: { clientId }, query: { limit: 100, ...(cursor ? { cursor } : {}) } },
-      }),
-    );
-    const link = page.items.find((item) => item.hash === topicHash);
-    if (link) return (link.confirmed?.keyVersion ?? 0) >= keyVersion;
-    cursor = page.cursor;
-    if (!cursor) return false;
-  }
-  return false;
-}
-
 /**
  * The rotation of the topic under way: its key (`keyVersion`, the topic's current one, or the next) not confirmed by
- * every device. A device the operation counts as not confirmed may have confirmed the key since through a resync
- * (a device that came back): its link says so, and it is counted confirmed.
+ * every device.
  */
-async function rotationUnderWay(topic: { topic: string; hash: string; keyVersion: number }) {
+async function rotationUnderWay(topic: { topic: string; keyVersion: number }) {
   const newest = await call(
     api.GET('/v1/operations', {
       params: { query: { kind: 'topic.rotate', targetType: 'topic', target: topic.topic, limit: 1 } },
@@ -75,17 +54,9 @@ async function rotationUnderWay(topic: { topic: string; hash: string; keyVersion
       ),
     ),
   );
-  const listed = pages.flatMap((page) => page.items);
-  const version = operation.keyVersion;
-  const since =
-    version === undefined
-      ? listed.map(() => false)
-      : await Promise.all(listed.map((device) => confirmedElsewhere(device.client.id, topic.hash, version)));
-  const devices = listed.filter((_, index) => !since[index]);
-  const confirmed = operation.counts.confirmed + since.filter(Boolean).length;
+  const devices = pages.flatMap((page) => page.items);
   const more = pages.some((page) => page.cursor !== undefined);
-  if (isFinished(operation) && confirmed >= operation.counts.total) return undefined;
-  return { operation, confirmed, devices, more } satisfies UnderWay;
+  return { operation, devices, more } satisfies UnderWay;
 }
 
 const SENDING: Record<Schemas['Operation']['status'], string> = {
@@ -102,17 +73,17 @@ const STATE: Record<string, string> = {
   failed: 'failed',
 };
 
-export function RotationUnderWay(props: { topic: string; hash: string; keyVersion: number }) {
-  const { topic, hash, keyVersion } = props;
-  const loaded = useLoad(() => rotationUnderWay({ topic, hash, keyVersion }), [topic, hash, keyVersion], {
+export function RotationUnderWay(props: { topic: string; keyVersion: number }) {
+  const { topic, keyVersion } = props;
+  const loaded = useLoad(() => rotationUnderWay({ topic, keyVersion }), [topic, keyVersion], {
     // Each second or so while it sends; slower while it waits on devices (hours, for one offline).
     everyMs: (data) => (data && !isFinished(data.operation) ? 2000 : 10_000),
     stop: (data) => data === undefined,
   });
   if (!loaded.data) return <ErrorNote error={loaded.error} />;
-  const { operation, confirmed, devices, more } = loaded.data;
+  const { operation, devices, more } = loaded.data;
   const version = operation.keyVersion ?? keyVersion + 1;
-  const { total } = operation.counts;
+  const { total, confirmed } = operation.counts;
   return (
     <section aria-labelledby="rotation-title" class="panel">
       <h2 id="rotation-title">Rotation under way</h2>

@@ -1,6 +1,6 @@
 /**
- * One operation: its live progress, each device's state, attempts and last error, and a retry (its key sent again to
- * the devices that did not confirm it) once it has ended.
+ * One operation: its live progress, each device's state (one confirmed through a resync links it), attempts and last
+ * error, and a retry (its key sent again to the devices that did not confirm it) once it has ended.
  */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
@@ -105,7 +105,15 @@ export function OperationPage(props: { operationId: string }) {
                   <td>
                     <Link href={`/clients/${device.client.id}`}>{device.client.name}</Link>
                   </td>
-                  <td>{device.state}</td>
+                  <td>
+                    {device.state}
+                    {device.confirmedVia && (
+                      <>
+                        {' '}
+                        (through <Link href={`/operations/${device.confirmedVia}`}>a resync</Link>)
+                      </>
+                    )}
+                  </td>
                   <td>{device.attempts}</td>
                   <td>{device.lastError ?? ''}</td>
                   <td>{when(device.updatedAt)}</td>

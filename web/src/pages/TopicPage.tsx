@@ -132,12 +132,7 @@ export function TopicPage(props: { topicHash: string }) {
         </ConfirmDialog>
       )}
       {!deleted && (
-        <RotationUnderWay
-          key={`${operationId}:${t.keyVersion}`}
-          topic={t.topic}
-          hash={t.hash}
-          keyVersion={t.keyVersion}
-        />
+        <RotationUnderWay key={`${operationId}:${t.keyVersion}`} topic={t.topic} keyVersion={t.keyVersion} />
       )}
       {operationId && (
         <section aria-labelledby="started-title">

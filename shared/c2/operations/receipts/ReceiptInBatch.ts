@@ -19,6 +19,13 @@ export interface ReceiptInBatch {
   ref?: CommandRef;
   /** Its delivery's state before it confirmed it. */
   from?: DeliveryState;
+  /** The topic key its command carried (its reference's, or its operation's), if any. */
+  topicKey?: { readonly topic: string; readonly keyVersion: number };
+  /**
+   * The delivery it also confirmed, of the operation that made that topic key (not its own operation's: a resync
+   * sent the key again), and the state it left (receipts/confirmKeyOperation.ts).
+   */
+  through?: { readonly operationId: string; readonly from: DeliveryState };
   /** Looked up again later: its command is not found yet, or its delivery is still pending. */
   later?: boolean;
   /** Set once. */
