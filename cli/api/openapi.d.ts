@@ -461,7 +461,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, kind, target or parent (the steps of a client deletion or reset). A page may be short while a cursor says more may follow. */
+        /** Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, kind, target, parent (the steps of a client deletion or reset) or policy run (policy and run: its operations in the order it started them). A page may be short while a cursor says more may follow. */
         get: operations["listOperations"];
         put?: never;
         post?: never;
@@ -2869,6 +2869,10 @@ export interface operations {
                 target?: string;
                 /** @description Only the operations started as steps of this one (a client deletion or reset: one link.delete per topic). */
                 parent?: string;
+                /** @description Only the operations of a run of this policy (with `run`; the `id` of the policy). */
+                policy?: string;
+                /** @description Only the operations this run of the policy started (with `policy`; the `id` of the run), in the order it started them rather than newest first: a page is the run and its operations read by id. */
+                run?: string;
             };
             header?: never;
             path?: never;
