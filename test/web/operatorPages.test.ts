@@ -6,7 +6,8 @@
  * revoke it (refused from then on);
  * clients and topics searched by name prefix (a client by id); the token shown cleared by "I have copied it" or its
  * key's revocation; more than 100 names refused by the bulk link form; the export stopped by a repeated next link;
- * the devices behind on the dashboard, 25 then the rest;
+ * the devices behind on the dashboard, 25 then the rest, a look stopped after 5 requests of short pages (said) and
+ * when the dashboard is left;
  * the C2 key rotated with live progress and a client public key sent; links made and taken off in bulk; the
  * dashboard's next policy runs. On every page and dialog visited axe-core finds no serious or critical violation, and
  * the console shows no error. Skipped without /usr/bin/chromium, except in CI.
@@ -414,6 +415,47 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
       'crowd/x: none confirmed, v1 current',
     );
     await expectAccessible(page, 'dashboard, more devices behind');
+  });
+
+  it('stops following short devices-behind pages after 5 requests, saying so, and when the dashboard is left', async () => {
+    // A large tenant that is up to date answers page after page of nothing with a cursor (1,000 links read each):
+    // more records than the test can write in its time, so its answers are given here (the one stand-in of the file).
+    const requests: number[] = [];
+    let delayMs = 0;
+    await page.route('**/v1/devices-behind*', async (route) => {
+      requests.push(Date.now());
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await route
+        .fulfill({ status: 200, contentType: 'application/json', json: { items: [], cursor: `b${'0'.repeat(32)}` } })
+        .catch(() => {}); // aborted meanwhile: the page was left
+    });
+    try {
+      await go('/operations');
+      await page.getByRole('heading', { name: 'Operations', level: 1 }).waitFor();
+      await go('/');
+      const behind = page.getByRole('region', { name: 'Devices behind' });
+      await behind.getByTestId('behind-stopped').waitFor();
+      expect(await behind.getByTestId('behind-stopped').textContent()).toContain('stopped after 5 requests (0 found)');
+      await page.waitForTimeout(500);
+      expect(requests).toHaveLength(5);
+      await behind.getByRole('button', { name: 'More devices behind' }).waitFor();
+
+      // Left while it follows pages: no request after.
+      requests.length = 0;
+      delayMs = 400;
+      await go('/operations');
+      await go('/');
+      await expect.poll(() => requests.length).toBeGreaterThan(0);
+      await go('/operations');
+      await page.getByRole('heading', { name: 'Operations', level: 1 }).waitFor();
+      const left = requests.length;
+      await page.waitForTimeout(2000);
+      expect(requests.length).toBe(left);
+      expect(left).toBeLessThan(5);
+    } finally {
+      await page.unroute('**/v1/devices-behind*');
+    }
+    expect(ui.consoleErrors).toEqual([]);
   });
 
   it('stays accessible on a phone, its wide tables scrolling', async () => {
