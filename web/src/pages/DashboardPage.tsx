@@ -199,8 +199,8 @@ function DevicesBehind() {
       <ErrorNote error={moreError} />
       {shown?.stopped && (
         <p data-testid="behind-stopped">
-          More may be behind: the look stopped after {BEHIND_REQUESTS} requests ({shown.items.length} found); see
-          "More devices behind" to look further.
+          More may be behind: the look stopped after {BEHIND_REQUESTS} requests ({shown.items.length} found); see "More
+          devices behind" to look further.
         </p>
       )}
       {shown?.cursor && (
