@@ -348,11 +348,12 @@ export interface LinkStore {
   /**
    * The links of every client of the tenant whose E4 id (lowercase hex) sorts after `afterClientId` (from the first
    * without it), in client id order then topic hash order, with what each confirmed: at most `limit` (1..100) links,
-   * `more` when others follow (the last client's links may go on).
+   * `more` when others follow (the last client's links may go on). With `afterTopicHash` (lowercase hex, with
+   * `afterClientId`), from the link after that one of that client: a read may start inside a client's links.
    */
   listLinksAfterClient(
     tenantId: string,
-    request: { readonly afterClientId?: string; readonly limit: number },
+    request: { readonly afterClientId?: string; readonly afterTopicHash?: string; readonly limit: number },
   ): Promise<{ readonly links: LinkRecord[]; readonly more: boolean }>;
 }
 

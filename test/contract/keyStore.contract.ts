@@ -953,6 +953,18 @@ export function keyStoreContract(
           afterClientId: bytesToHex(hashIdAlias(ordered[1]!)),
           limit: 100,
         });
+        // From inside a client's links: after its first topic, after its last.
+        const [firstTopic, , lastTopic] = inHashOrder(topics);
+        const insideSecond = await store.listLinksAfterClient('tenant-a', {
+          afterClientId: bytesToHex(hashIdAlias(ordered[1]!)),
+          afterTopicHash: bytesToHex(hashTopic(firstTopic!)),
+          limit: 3,
+        });
+        const endOfSecond = await store.listLinksAfterClient('tenant-a', {
+          afterClientId: bytesToHex(hashIdAlias(ordered[1]!)),
+          afterTopicHash: bytesToHex(hashTopic(lastTopic!)),
+          limit: 100,
+        });
 
         // Assess
         const expected = ordered.flatMap((clientName) => inHashOrder(topics).map((topic) => ({ clientName, topic })));
@@ -964,6 +976,9 @@ export function keyStoreContract(
         expect(ends(firstFive.links)).toEqual(expected.slice(0, 5));
         expect(firstFive.more).toBe(true);
         expect(ends(afterSecond.links)).toEqual(expected.slice(6));
+        expect(ends(insideSecond.links)).toEqual(expected.slice(4, 7));
+        expect(insideSecond.more).toBe(true);
+        expect(ends(endOfSecond.links)).toEqual(expected.slice(6));
       });
 
       it('lists the clients holding a pending identity key within a window of client ids, a bounded read at a time', async () => {

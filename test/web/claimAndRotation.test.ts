@@ -7,9 +7,10 @@
  * offline device: one real device (the TypeScript library over the local broker) confirms, a client never connected
  * does not: the topic page shows the new key being delivered, 1 of 2 confirmed, the offline client pending, and the
  * operation linked; the offline device back, confirming through its resync, the rotation's operation counts it
- * confirmed (its device `confirmedVia` the resync, linked on the operation's page) and is no longer shown. axe-core
- * on every page and dialog; no console error but the refused requests'. Skipped without /usr/bin/chromium, except in
- * CI.
+ * confirmed (its device `confirmedVia` the resync, linked on the operation's page) and is no longer shown. The dialog
+ * cannot be closed (Esc, Cancel) while a claim is in flight, so its answer (the broker password, shown once) is not
+ * dropped. axe-core on every page and dialog; no console error but the refused requests'. Skipped without
+ * /usr/bin/chromium, except in CI.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -152,6 +153,55 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI: factory claims and ro
     ui.consoleErrors.length = 0;
     const clients = await requestLocalApi<AnyJson>(server, 'GET', '/v1/clients');
     expect(clients.json.items.map((c: AnyJson) => c.name)).toEqual(['factory-1']);
+  });
+
+  it('cannot be closed (Esc, Cancel) while its claim is in flight: the password shown once is not dropped', async () => {
+    const batch = await requestLocalApi<AnyJson>(
+      server,
+      'POST',
+      '/v1/factory-batches',
+      { name: 'run 2', devices: [{ name: 'factory-2', key: toBase64(new Uint8Array(randomBytes(32))) }] },
+      server.platformKey,
+    );
+    expect(batch.status, JSON.stringify(batch.json)).toBe(201);
+    const second: string = batch.json.devices[0].code;
+    recordSecret(second);
+    // The claim is held in the browser until Esc has been pressed, then goes on to the real server: the only way to
+    // press a key while a local request is in flight (an interception that delays, nothing answered for the server).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = false;
+    let continued: Promise<void> | undefined;
+    await page.route('**/v1/claims', (route) => {
+      held = true;
+      continued = released.then(() => route.continue()).catch(() => {});
+    });
+    try {
+      await page.getByRole('link', { name: 'Clients' }).first().click();
+      await page.getByRole('button', { name: 'Claim a factory device' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Claim a factory device' });
+      await dialog.getByLabel("Claim code (on the device's label)").fill(second);
+      await dialog.getByRole('button', { name: 'Claim' }).click();
+      await expect.poll(() => held).toBe(true);
+      await dialog.getByRole('button', { name: 'Claiming…' }).waitFor();
+      await page.keyboard.press('Escape');
+      expect(await dialog.getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
+      await page.waitForTimeout(200);
+      expect(await page.getByRole('dialog').count()).toBe(1);
+      release();
+      const password = (await dialog.getByTestId('mqtt-password').textContent())!;
+      recordSecret(password);
+      expect(password.length).toBeGreaterThan(0);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    } finally {
+      release();
+      await continued;
+      await page.unroute('**/v1/claims');
+    }
+    expect(ui.consoleErrors).toEqual([]);
   });
 
   it('shows on the topic page a rotation waiting on an offline device: 1 of 2 confirmed, the offline one pending', async () => {

@@ -1,11 +1,13 @@
 /**
  * The web UI's second slice in Debian's Chromium against local mode serving it: create a policy over a prefix (its
- * matches and schedule previewed), run it now and follow its operations, edit it, find its audit entry and export
+ * matches and schedule previewed), run it now and follow its operations (one list read a poll, every few seconds,
+ * stopped once they end: Chromium's requests counted), edit it, find its audit entry and export
  * the filtered log as JSON lines; create an API key (token shown once, usable), rotate it (the old token refused) and
  * revoke it (refused from then on);
  * clients and topics searched by name prefix (a client by id); the token shown cleared by "I have copied it" or its
  * key's revocation; more than 100 names refused by the bulk link form; the export stopped by a repeated next link;
- * the devices behind on the dashboard, 25 then the rest;
+ * the devices behind on the dashboard, 25 then the rest, a look stopped after 5 requests of short pages (said) and
+ * when the dashboard is left;
  * the C2 key rotated with live progress and a client public key sent; links made and taken off in bulk; the
  * dashboard's next policy runs. On every page and dialog visited axe-core finds no serious or critical violation, and
  * the console shows no error. Skipped without /usr/bin/chromium, except in CI.
@@ -134,16 +136,43 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await expectAccessible(page, 'policy page');
   });
 
-  it('runs the policy now, follows its operations to their end and lists the run', async () => {
+  it('runs the policy now, follows its operations to their end with one read a poll, and lists the run', async () => {
+    // Every read of operations the page makes, from the run on.
+    const reads: { at: number; url: string }[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/v1/operations')) reads.push({ at: Date.now(), url: url.pathname + url.search });
+    };
     await page.getByRole('button', { name: 'Run now' }).click();
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain('rotate-topic-key now for every target it names today');
     await expectAccessible(page, 'run dialog');
-    await dialog.getByRole('button', { name: 'Run' }).click();
-    await expect.poll(() => page.locator('.operation[data-status="succeeded"]').count(), { timeout: 20_000 }).toBe(2);
+    page.on('request', onRequest);
+    try {
+      await dialog.getByRole('button', { name: 'Run' }).click();
+      const table = page
+        .getByRole('region', { name: /^Operations of the run of / })
+        .getByRole('region', { name: 'Operations table' });
+      const succeeded = () => table.getByRole('row').filter({ hasText: 'succeeded' }).count();
+      await expect.poll(succeeded, { timeout: 20_000 }).toBe(2);
+      expect((await table.getByRole('cell').allTextContents()).filter((text) => text.startsWith('fleet/'))).toEqual(
+        expect.arrayContaining(['fleet/a', 'fleet/b']),
+      );
+      // None running: the polling has stopped.
+      const polled = reads.length;
+      await page.waitForTimeout(4000);
+      expect(reads.length).toBe(polled);
+    } finally {
+      page.off('request', onRequest);
+    }
+    // One list read of the run's operations a poll, every few seconds: never a read per operation.
+    expect(reads.length).toBeGreaterThan(0);
+    for (const read of reads) expect(read.url).toMatch(/^\/v1\/operations\?(?=.*policy=)(?=.*run=)/);
+    for (let i = 1; i < reads.length; i++) expect(reads[i]!.at - reads[i - 1]!.at).toBeGreaterThan(2000);
     const runRow = page.getByRole('row').filter({ hasText: 'manual' });
     await runRow.getByText('started').waitFor();
-    expect(await runRow.getByRole('link').allTextContents()).toEqual(expect.arrayContaining(['fleet/a', 'fleet/b']));
+    expect(await runRow.getByRole('button', { name: '2 operations' }).getAttribute('aria-pressed')).toBe('true');
+    await expectAccessible(page, 'policy page, run shown');
     for (const topic of ['fleet/a', 'fleet/b', 'other/c']) {
       const found = await requestLocalApi<AnyJson>(server, 'GET', `/v1/topics?topic=${encodeURIComponent(topic)}`);
       expect(found.json.items[0].keyVersion, topic).toBe(topic === 'other/c' ? 1 : 2);
@@ -386,6 +415,47 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
       'crowd/x: none confirmed, v1 current',
     );
     await expectAccessible(page, 'dashboard, more devices behind');
+  });
+
+  it('stops following short devices-behind pages after 5 requests, saying so, and when the dashboard is left', async () => {
+    // A large tenant that is up to date answers page after page of nothing with a cursor (1,000 links read each):
+    // more records than the test can write in its time, so its answers are given here (the one stand-in of the file).
+    const requests: number[] = [];
+    let delayMs = 0;
+    await page.route('**/v1/devices-behind*', async (route) => {
+      requests.push(Date.now());
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await route
+        .fulfill({ status: 200, contentType: 'application/json', json: { items: [], cursor: `b${'0'.repeat(32)}` } })
+        .catch(() => {}); // aborted meanwhile: the page was left
+    });
+    try {
+      await go('/operations');
+      await page.getByRole('heading', { name: 'Operations', level: 1 }).waitFor();
+      await go('/');
+      const behind = page.getByRole('region', { name: 'Devices behind' });
+      await behind.getByTestId('behind-stopped').waitFor();
+      expect(await behind.getByTestId('behind-stopped').textContent()).toContain('stopped after 5 requests (0 found)');
+      await page.waitForTimeout(500);
+      expect(requests).toHaveLength(5);
+      await behind.getByRole('button', { name: 'More devices behind' }).waitFor();
+
+      // Left while it follows pages: no request after.
+      requests.length = 0;
+      delayMs = 400;
+      await go('/operations');
+      await go('/');
+      await expect.poll(() => requests.length).toBeGreaterThan(0);
+      await go('/operations');
+      await page.getByRole('heading', { name: 'Operations', level: 1 }).waitFor();
+      const left = requests.length;
+      await page.waitForTimeout(2000);
+      expect(requests.length).toBe(left);
+      expect(left).toBeLessThan(5);
+    } finally {
+      await page.unroute('**/v1/devices-behind*');
+    }
+    expect(ui.consoleErrors).toEqual([]);
   });
 
   it('stays accessible on a phone, its wide tables scrolling', async () => {

@@ -34,8 +34,9 @@ export const linkRoutes: readonly ApiRoute[] = [
       'The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, ' +
       'or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client ' +
       'id order, a page at a time. A page reads up to 1,000 links, the topics they name and up to 1,000 clients ' +
-      '(bounded work): it may be short, even empty, while a cursor says more may follow. Devices that send no ' +
-      'receipts (e4go) stay listed.',
+      '(bounded work): it may be short, even empty, while a cursor says more may follow; a client with more links ' +
+      'than a page reads may be listed again on the next page (the same id) with the rest of its topics. Devices ' +
+      'that send no receipts (e4go) stay listed.',
     query: PageQuerySchema,
     response: DevicesBehindPageSchema,
     run: (deps, caller, { query }) => listDevicesBehind(deps, caller, query),

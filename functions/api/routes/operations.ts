@@ -6,6 +6,7 @@
 import { operationView } from '../../../shared/c2/operations/OperationView.js';
 import { getOperation, listDeliveries, listOperations } from '../../../shared/c2/operations/readOperations.js';
 import { retryOperation } from '../../../shared/c2/operations/retryOperation.js';
+import { listRunOperations } from '../../../shared/c2/policies/listRunOperations.js';
 import {
   DeliveryListQuerySchema,
   DeliveryPageSchema,
@@ -25,19 +26,23 @@ export const operationRoutes: readonly ApiRoute[] = [
     operationId: 'listOperations',
     summary:
       'Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, ' +
-      'kind, target or parent (the steps of a client deletion or reset). A page may be short while a cursor says ' +
-      'more may follow.',
+      'kind, target, parent (the steps of a client deletion or reset) or policy run (policy and run: its ' +
+      'operations in the order it started them). A page may be short while a cursor says more may follow.',
     query: OperationListQuerySchema,
     response: OperationPageSchema,
     run: (deps, caller, { query }) => {
-      const { status, kind, targetType, target, parent, limit, cursor } = query;
+      const { status, kind, targetType, target, parent, policy, run, limit, cursor } = query;
       const filter = {
         ...(parent === undefined ? {} : { parentId: parent }),
         ...(status === undefined ? {} : { status }),
         ...(kind === undefined ? {} : { kind }),
         ...(targetType === undefined || target === undefined ? {} : { target: { type: targetType, name: target } }),
       };
-      return listOperations(deps, caller, filter, { limit, ...(cursor === undefined ? {} : { cursor }) });
+      const page = { limit, ...(cursor === undefined ? {} : { cursor }) };
+      if (policy !== undefined && run !== undefined) {
+        return listRunOperations(deps, caller, { policyId: policy, runId: run }, filter, page);
+      }
+      return listOperations(deps, caller, filter, page);
     },
   }),
   defineRoute({

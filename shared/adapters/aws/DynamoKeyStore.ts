@@ -369,24 +369,36 @@ export class DynamoKeyStore implements KeyStore {
     this.#list(linksOfClient(clientName), tenantId, page);
 
   /**
-   * Links in client order (the by-client items), after a client id when given: one query of at most `limit` items;
-   * `more` when the range goes on.
+   * Links in client order (the by-client items), after a client id when given (after that client's link of a topic
+   * hash, with one: the key itself + '!' sorts after it and before the next key): one query of at most `limit`
+   * items; `more` when the range goes on.
    */
   listLinksAfterClient = async (
     tenantId: string,
-    request: { readonly afterClientId?: string; readonly limit: number },
+    request: { readonly afterClientId?: string; readonly afterTopicHash?: string; readonly limit: number },
   ): Promise<{ links: LinkRecord[]; more: boolean }> => {
     if (!Number.isSafeInteger(request.limit) || request.limit < 1 || request.limit > 100) {
       throw new RangeError(`list: limit must be 1..100, not ${request.limit}`);
     }
-    const after = request.afterClientId;
+    const { afterClientId, afterTopicHash } = request;
+    if (afterTopicHash !== undefined && (afterClientId === undefined || !/^[0-9a-f]{32}$/.test(afterTopicHash))) {
+      throw new RangeError('list: afterTopicHash must be 32 lowercase hex characters, with afterClientId');
+    }
+    const after =
+      afterClientId === undefined
+        ? undefined
+        : afterTopicHash === undefined
+          ? afterClientId
+          : `${afterClientId}${afterTopicHash}!`;
     const { Items = [], LastEvaluatedKey } = await this.#db.send(
       new QueryCommand({
         TableName: this.#table,
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :low AND :high',
         ExpressionAttributeValues: {
           ':pk': { S: partition(tenantId) },
-          ':low': { S: `${LINKS_BY_CLIENT.prefix}${after === undefined ? '' : `${after}g`}` },
+          ':low': {
+            S: `${LINKS_BY_CLIENT.prefix}${after === undefined ? '' : afterTopicHash === undefined ? `${after}g` : after}`,
+          },
           ':high': { S: `${LINKS_BY_CLIENT.prefix}~` },
         },
         ConsistentRead: true,

@@ -9,15 +9,18 @@
  * per 100 links), the topics those links name (their versions: a batch read, each topic once a request), the
  * clients holding a pending identity key in the same id window (a filtered query examining at most 100 clients:
  * the window ends early at the last one examined when there are more), and the records of the clients found
- * behind (last seen): a full walk reads each link about once, never the whole table, and a request's work is
- * bounded whatever the tenant's numbers of topics and clients. A page stops after {@link LINK_READS} such rounds
- * with what it found (maybe short, even empty) and a cursor. Devices that send no receipts (e4go) never
- * confirm, so they stay listed once they have a key to confirm.
+ * behind (last seen). A read that goes on past its last client ends the window before that client (read again by
+ * the next round), unless it is the only client of the read: then the window ends inside its links (the cursor
+ * holds the client and the topic hash), and the next round goes on from there, its finds merged into the same
+ * entry. So a round is 4 reads whatever the tenant's shape, a full walk reads each link about once (a client's last
+ * links twice at most), never the whole table. A page stops after {@link LINK_READS} such rounds with what it found
+ * (maybe short, even empty) and a cursor; a client with more links than a page reads may be listed again on the
+ * next page (the same id) with the rest of its topics. Devices that send no receipts (e4go) never confirm, so they
+ * stay listed once they have a key to confirm.
  */
-import { bytesToHex, hashIdAlias } from '../../e4/index.js';
+import { bytesToHex, hashIdAlias, hashTopic } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
-import { eachPage } from '../pages.js';
 import type { Caller, ClientRecord, LinkRecord, Page, PageRequest } from '../ports.js';
 import { validatePageRequest } from '../validatePageRequest.js';
 
@@ -40,15 +43,21 @@ export interface DeviceBehind {
   }[];
 }
 
-/** A cursor: the id of the last client a page looked at. */
-const CURSOR = /^b([0-9a-f]{32})$/;
+/** A cursor: the id of the last client a page looked at, and the hash of its last topic when it stopped inside. */
+const CURSOR = /^b([0-9a-f]{32})(?:\.([0-9a-f]{32}))?$/;
 
-const encodeCursor = (clientId: string) => `b${clientId}`;
+/** Where a page goes on from: after that client, or after that link of it. */
+interface Position {
+  readonly clientId: string;
+  readonly topicHash?: string;
+}
 
-function decodeCursor(cursor: string): string {
+const encodeCursor = (at: Position) => `b${at.clientId}${at.topicHash === undefined ? '' : `.${at.topicHash}`}`;
+
+function decodeCursor(cursor: string): Position {
   const match = CURSOR.exec(cursor);
   if (!match) throw new C2Error(C2ErrorCode.InvalidCursor, 'invalid pagination cursor');
-  return match[1]!;
+  return match[2] === undefined ? { clientId: match[1]! } : { clientId: match[1]!, topicHash: match[2] };
 }
 
 const idOf = (name: string) => bytesToHex(hashIdAlias(name));
@@ -63,33 +72,37 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
   for (let read = 0; read < LINK_READS; read++) {
     const { links, more } = await deps.store.listLinksAfterClient(tenantId, {
       limit: 100,
-      ...(after ? { afterClientId: after } : {}),
+      ...(after ? { afterClientId: after.clientId } : {}),
+      ...(after?.topicHash ? { afterTopicHash: after.topicHash } : {}),
     });
     const byClient = new Map<string, LinkRecord[]>();
     for (const link of links) byClient.set(link.clientName, [...(byClient.get(link.clientName) ?? []), link]);
-    const last = links.at(-1)?.clientName;
-    const linksThrough = more && last !== undefined ? idOf(last) : undefined;
-    // The pending identity keys of the same window, one read of at most 100 clients: when the window holds more, the
-    // window ends at the last client it examined (the links past it are read again by the next read).
-    const pendingRead = await deps.store.listClientsWithPendingKey(tenantId, {
-      ...(after ? { afterClientId: after } : {}),
-      ...(linksThrough ? { throughClientId: linksThrough } : {}),
-      limit: 100,
-    });
-    const pending = pendingRead.clients;
-    const through = pendingRead.examinedThrough ?? linksThrough;
-    const cut = pendingRead.examinedThrough !== undefined;
-    for (const name of byClient.keys()) if (through !== undefined && idOf(name) > through) byClient.delete(name);
-    if (last !== undefined && byClient.has(last) && more) {
-      // The last client's links may go on past this read: all of them.
-      const all: LinkRecord[] = [];
-      for await (const part of eachPage((request) =>
-        deps.store.listLinksOfClient(tenantId, last, { ...request, limit: 100 }),
-      )) {
-        all.push(...part);
-      }
-      byClient.set(last, all);
+    const names = [...byClient.keys()];
+    // Where the links read end: through the last client but one when the read goes on past the last (whose links
+    // may go on), inside the last when it is the only one.
+    let linksEnd: Position | undefined;
+    if (more && names.length > 1) {
+      byClient.delete(names.at(-1)!);
+      linksEnd = { clientId: idOf(names.at(-2)!) };
+    } else if (more && names.length === 1) {
+      linksEnd = { clientId: idOf(names[0]!), topicHash: bytesToHex(hashTopic(links.at(-1)!.topic)) };
     }
+    // The pending identity keys of the same window (after the last client a page looked at: one it stopped inside
+    // was examined then), one read of at most 100 clients: when the window holds more, the window ends at the last
+    // client it examined (the links past it are read again by the next read). None when the window is inside the
+    // client it started in.
+    const pendingRead =
+      after !== undefined && linksEnd?.clientId === after.clientId
+        ? { clients: [] }
+        : await deps.store.listClientsWithPendingKey(tenantId, {
+            ...(after ? { afterClientId: after.clientId } : {}),
+            ...(linksEnd ? { throughClientId: linksEnd.clientId } : {}),
+            limit: 100,
+          });
+    const pending = pendingRead.clients;
+    const end: Position | undefined =
+      pendingRead.examinedThrough === undefined ? linksEnd : { clientId: pendingRead.examinedThrough };
+    for (const name of byClient.keys()) if (end !== undefined && idOf(name) > end.clientId) byClient.delete(name);
     const unread = [...new Set([...byClient.values()].flat().map((link) => link.topic))].filter(
       (topic) => !versions.has(topic),
     );
@@ -117,10 +130,16 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
     const toRead = [...behind].filter(([id]) => !records.has(id)).map(([, { name }]) => name);
     for (const record of await deps.store.getClients(tenantId, toRead)) records.set(bytesToHex(record.id), record);
     const ids = [...new Set([...behind.keys(), ...pending.map((record) => bytesToHex(record.id))])].sort();
-    const goesOn = cut || more;
     for (const [index, id] of ids.entries()) {
       const record = records.get(id);
       if (!record) continue; // deleted meanwhile
+      const topics = behind.get(id)?.topics ?? [];
+      const previous = found.at(-1);
+      if (previous?.id === id) {
+        // The same client, gone on from inside its links in the round before.
+        found[found.length - 1] = { ...previous, topics: [...previous.topics, ...topics] };
+        continue;
+      }
       found.push({
         id,
         name: record.name,
@@ -128,15 +147,17 @@ export async function listDevicesBehind(deps: C2Deps, caller: Caller, page: Page
         ...(record.pending
           ? { identityKey: { keyVersion: record.keyVersion, pendingVersion: record.pending.keyVersion } }
           : {}),
-        topics: behind.get(id)?.topics ?? [],
+        topics,
       });
       if (found.length === limit) {
-        const rest = index < ids.length - 1 || goesOn;
-        return rest ? { items: found, cursor: encodeCursor(id) } : { items: found };
+        if (index < ids.length - 1) return { items: found, cursor: encodeCursor({ clientId: id }) };
+        if (end === undefined) return { items: found };
+        // The window ended at this client (inside it, maybe): on from where it ended.
+        return { items: found, cursor: encodeCursor(end.clientId === id ? end : { clientId: id }) };
       }
     }
-    if (!goesOn || through === undefined) return { items: found };
-    after = through;
+    if (end === undefined) return { items: found };
+    after = end;
   }
   return { items: found, cursor: encodeCursor(after!) };
 }

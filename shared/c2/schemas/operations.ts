@@ -26,7 +26,16 @@ export const OperationIdParamsSchema = z.strictObject({ operationId: OperationId
 const enumOf = <T extends string>(values: readonly [T, ...T[]]) =>
   z.enum(values, { error: `must be one of ${values.join(', ')}` });
 
-/** `GET /v1/operations`: a page, newest first, of those matching every filter given. */
+/** A policy's id or a run's: 26 characters of Crockford base32, either case (normalised to upper case). */
+const RunPartSchema = (field: string) =>
+  z
+    .string({ error: `must be a ${field} id: 26 characters of Crockford base32` })
+    .regex(/^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$/, {
+      error: `must be a ${field} id: 26 characters of Crockford base32`,
+    })
+    .transform((id) => id.toUpperCase());
+
+/** `GET /v1/operations`: a page, newest first, of those matching every filter given (a run's: in its order). */
 export const OperationListQuerySchema = PageQuerySchema.extend({
   status: enumOf(OPERATION_STATUSES).optional().meta({ description: 'Only operations in this status.' }),
   kind: enumOf(OPERATION_KINDS).optional().meta({ description: 'Only operations of this kind.' }),
@@ -44,7 +53,28 @@ export const OperationListQuerySchema = PageQuerySchema.extend({
     description:
       'Only the operations started as steps of this one (a client deletion or reset: one link.delete per topic).',
   }),
-}).superRefine(requireTargetPair);
+  policy: RunPartSchema('policy')
+    .optional()
+    .meta({ description: 'Only the operations of a run of this policy (with `run`; the `id` of the policy).' }),
+  run: RunPartSchema('run')
+    .optional()
+    .meta({
+      description:
+        'Only the operations this run of the policy started (with `policy`; the `id` of the run), in the order it ' +
+        'started them rather than newest first: a page is the run and its operations read by id.',
+    }),
+})
+  .superRefine(requireTargetPair)
+  .superRefine((query, ctx) => {
+    if ((query.policy === undefined) !== (query.run === undefined)) {
+      const [given, missing] = query.policy === undefined ? ['run', 'policy'] : ['policy', 'run'];
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be given with "${given}" (a run is of a policy)`,
+        path: [missing],
+      });
+    }
+  });
 
 /** `GET /v1/operations/{operationId}/devices`: a page in client id order, only those in `state` when given. */
 export const DeliveryListQuerySchema = PageQuerySchema.extend({

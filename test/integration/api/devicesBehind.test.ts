@@ -215,6 +215,67 @@ describe('GET /v1/devices-behind', () => {
     );
   });
 
+  it('bounds the reads of a request by a client on 1,000+ topics: its topics found across pages, none skipped', async () => {
+    // Prepare: written straight to the store: "hub" on 1,050 topics (every tenth confirmed), "left" and "right" (ids
+    // on either side of hub's) on one topic each.
+    const tenantId = 'tenant-behind-hub';
+    const { store } = api.c2.deps;
+    const topics = Array.from({ length: 1050 }, (_, i) => `hub/${i}`);
+    for (let i = 0; i < topics.length; i += 50) {
+      await Promise.all(topics.slice(i, i + 50).map((topic) => store.createTopic(topicRecord(topic, { tenantId }))));
+    }
+    const [left, hub, right] = inIdOrderOf(Array.from({ length: 40 }, (_, i) => `hub-client-${i}`)).filter(
+      (_, i) => i === 0 || i === 20 || i === 39,
+    ) as [string, string, string];
+    for (const name of [left, hub, right]) await store.createClient(clientRecord(name, { tenantId }));
+    for (let i = 0; i < topics.length; i += 50) {
+      await Promise.all(topics.slice(i, i + 50).map((topic) => store.putLink(linkRecord(topic, hub, { tenantId }))));
+    }
+    const confirmed = topics.filter((_, i) => i % 10 === 0);
+    for (const topic of confirmed) {
+      await store.recordLinkConfirmed(tenantId, topic, hub, { keyVersion: 1, at: '2026-12-01T00:00:00Z' });
+    }
+    await store.putLink(linkRecord('hub/1', left, { tenantId }));
+    await store.putLink(linkRecord('hub/2', right, { tenantId }));
+    const counting = countingStore(store);
+    const deps = { ...api.c2.deps, store: counting.store };
+
+    // Act: a walk at 100 and one at 1 device a page
+    const walk = async (limit: number) => {
+      const seen: { id: string; name: string; topics: { topic: string }[] }[] = [];
+      const reads: number[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        counting.reset();
+        const page = await listDevicesBehind(deps, callerOf(tenantId), { limit, ...(cursor ? { cursor } : {}) });
+        reads.push(counting.total());
+        expect(counting.calls.get('listLinksOfClient')).toBeUndefined();
+        seen.push(...page.items);
+        cursor = page.cursor;
+        pages++;
+      } while (cursor && pages < 50);
+      return { seen, reads, cursor };
+    };
+    const wide = await walk(100);
+    const narrow = await walk(1);
+
+    // Assess: each request 4 reads a round at most; hub's behind topics all found, each once, in hash order, its
+    // entries consecutive (the same id); left and right found; the walks end.
+    const behindOfHub = topics
+      .filter((topic) => !confirmed.includes(topic))
+      .sort((a, b) => bytesToHex(hashTopic(a)).localeCompare(bytesToHex(hashTopic(b))));
+    for (const { seen, reads, cursor } of [wide, narrow]) {
+      expect(cursor).toBeUndefined();
+      for (const count of reads) expect(count).toBeLessThanOrEqual(4 * LINK_READS);
+      expect([...new Set(seen.map((item) => item.name))]).toEqual([left, hub, right]);
+      expect(seen.filter((item) => item.name === hub).flatMap((item) => item.topics.map((t) => t.topic))).toEqual(
+        behindOfHub,
+      );
+    }
+    expect(wide.reads.length).toBeGreaterThan(1);
+  });
+
   it('refuses a bad limit or a cursor it did not issue (400)', async () => {
     for (const query of ['?limit=0', '?limit=101', `?cursor=b${'0'.repeat(31)}`, '?cursor=nope', '?other=1']) {
       const answer = await api.call('GET', `/v1/devices-behind${query}`);

@@ -2,7 +2,8 @@
  * The rotation policy routes over local mode (dynalite, keyring, aedes, the C2's worker): create, list, read,
  * replace, change, delete, run now and the runs; bad policies answered 4xx route by route; the quota; a run over a
  * prefix rotating every matching topic (made before or after the policy), one operation each; runs newest first; a
- * run repeated (same Idempotency-Key, or same scheduled time) rotating once.
+ * run repeated (same Idempotency-Key, or same scheduled time) rotating once; a run's operations listed by
+ * GET /v1/operations?policy=&run=.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_POLICIES_PER_TENANT } from '../../../shared/c2/policies/createPolicy.js';
@@ -245,6 +246,43 @@ describe('policies: runs', () => {
       details: { run: run.id, outcome: 'started', operations: 3 },
     });
     expect(audit.json.items[0].actor).toMatch(/^apikey:/);
+  });
+
+  it("GET /v1/operations?policy=&run= lists a run's operations in its order, a page at a time, and only them", async () => {
+    for (const topic of ['byrun/a', 'byrun/b', 'byrun/c']) await createTopic(topic);
+    const policy = await created({ ...daily, name: 'by run', target: { topicPrefix: 'byrun/' } });
+    const started = await api.call('POST', `/v1/policies/${policy.id}/run`);
+    expect(started.status, started.raw).toBe(202);
+    const { run, operations } = started.json;
+    const other = await api.call('POST', `/v1/topics/${(await createTopic('byrun-not/d')).hash}/rotate`);
+    expect(other.status, other.raw).toBe(202);
+
+    const query = `policy=${policy.id.toLowerCase()}&run=${run.id}`;
+    const all = await api.call('GET', `/v1/operations?${query}`);
+    const first = await api.call('GET', `/v1/operations?${query}&limit=2`);
+    const rest = await api.call('GET', `/v1/operations?${query}&limit=2&cursor=${first.json.cursor}`);
+    const rotating = await api.call('GET', `/v1/operations?${query}&kind=client.delete`);
+
+    const ids = operations.map((op: { id: string }) => op.id);
+    expect(all.status, all.raw).toBe(200);
+    expect(all.json.items.map((op: { id: string }) => op.id)).toEqual(ids);
+    expect(all.json).not.toHaveProperty('cursor');
+    expect(all.json.items[0]).toMatchObject({ kind: 'topic.rotate', counts: { total: 0 } });
+    expect(first.json.items.map((op: { id: string }) => op.id)).toEqual(ids.slice(0, 2));
+    expect(rest.json.items.map((op: { id: string }) => op.id)).toEqual(ids.slice(2));
+    expect(rest.json).not.toHaveProperty('cursor');
+    expect(rotating.json.items).toEqual([]);
+    for (const [bad, status, code] of [
+      [`policy=${policy.id}`, 400, 'INVALID_INPUT'],
+      [`run=${run.id}`, 400, 'INVALID_INPUT'],
+      [`${query}&cursor=r9`, 400, 'INVALID_CURSOR'],
+      [`policy=${policy.id}&run=${'0'.repeat(26)}`, 404, 'NOT_FOUND'],
+    ] as const) {
+      const answer = await api.call('GET', `/v1/operations?${bad}`);
+      expect(answer.status, `${bad}: ${answer.raw}`).toBe(status);
+      expect(errorCodeOf(answer)).toBe(code);
+    }
+    for (const id of [...ids, other.json.operation.id]) await api.operationFinished(id);
   });
 
   it('lists runs newest first; a run repeated with its Idempotency-Key rotates once and is recorded once', async () => {

@@ -288,7 +288,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client id order, a page at a time. A page reads up to 1,000 links, the topics they name and up to 1,000 clients (bounded work): it may be short, even empty, while a cursor says more may follow. Devices that send no receipts (e4go) stay listed. */
+        /** The clients that have not confirmed their current keys (a topic key newer than the version they confirmed, or an identity key sent and not yet confirmed), with when each was last seen and the keys pending, in client id order, a page at a time. A page reads up to 1,000 links, the topics they name and up to 1,000 clients (bounded work): it may be short, even empty, while a cursor says more may follow; a client with more links than a page reads may be listed again on the next page (the same id) with the rest of its topics. Devices that send no receipts (e4go) stay listed. */
         get: operations["listDevicesBehind"];
         put?: never;
         post?: never;
@@ -461,7 +461,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, kind, target or parent (the steps of a client deletion or reset). A page may be short while a cursor says more may follow. */
+        /** Operations (changes that send commands to devices), newest first, a page at a time; filtered by status, kind, target, parent (the steps of a client deletion or reset) or policy run (policy and run: its operations in the order it started them). A page may be short while a cursor says more may follow. */
         get: operations["listOperations"];
         put?: never;
         post?: never;
@@ -2871,6 +2871,10 @@ export interface operations {
                 target?: string;
                 /** @description Only the operations started as steps of this one (a client deletion or reset: one link.delete per topic). */
                 parent?: string;
+                /** @description Only the operations of a run of this policy (with `run`; the `id` of the policy). */
+                policy?: string;
+                /** @description Only the operations this run of the policy started (with `policy`; the `id` of the run), in the order it started them rather than newest first: a page is the run and its operations read by id. */
+                run?: string;
             };
             header?: never;
             path?: never;

@@ -3,7 +3,8 @@
  * put the device on (names, one a line). The code is held in the dialog's state only (no `name`, so never in a URL;
  * never in the history or session storage), cleared once claimed and gone when the dialog closes. The answer says
  * which client the device became, that it gets a new identity key on its first connection, the topics linked and,
- * in local mode, its broker password (shown this once); a refusal is the API's message, in the dialog.
+ * in local mode, its broker password (shown this once); a refusal is the API's message, in the dialog. While the
+ * claim is in flight the dialog does not close (Esc, Cancel), so that its answer is not dropped.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
@@ -45,7 +46,15 @@ export function ClaimDeviceDialog(props: { onClaimed(): void; onClose(): void })
     }
   };
   return (
-    <dialog ref={dialog} aria-labelledby="claim-title" onClose={props.onClose}>
+    <dialog
+      ref={dialog}
+      aria-labelledby="claim-title"
+      onClose={props.onClose}
+      onCancel={(event) => {
+        // Esc while the claim is in flight would drop its answer (the broker password is shown once).
+        if (busy) event.preventDefault();
+      }}
+    >
       <h2 id="claim-title">Claim a factory device</h2>
       {claimed ? (
         <div class="created" role="status">

@@ -1,7 +1,8 @@
 /**
  * Loads data for a page: `{ data, error, loading, reload }`, loaded again when `keys` change and, with `everyMs`,
  * polled while the page shows (live progress; every `everyMs`, or as long as it says for the data loaded) until
- * `stop(data)` says it is final. A late answer of an earlier load is dropped.
+ * `stop(data)` says it is final. A late answer of an earlier load is dropped, and its requests aborted (the signal
+ * given to `load`: the page left, or the keys changed).
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
@@ -13,7 +14,7 @@ export interface Loaded<T> {
 }
 
 export function useLoad<T>(
-  load: () => Promise<T>,
+  load: (signal: AbortSignal) => Promise<T>,
   keys: readonly unknown[],
   poll: { everyMs: number | ((data: T) => number); stop?: (data: T) => boolean } | undefined = undefined,
 ): Loaded<T> {
@@ -29,10 +30,11 @@ export function useLoad<T>(
   // Loaded again when the caller's keys change, or on reload.
   useEffect(() => {
     const id = ++latest.current;
+    const aborted = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async () => {
       try {
-        const data = await load();
+        const data = await load(aborted.signal);
         if (id !== latest.current) return;
         setState({ data, error: undefined, loading: false });
         if (poll && !poll.stop?.(data)) {
@@ -47,6 +49,7 @@ export function useLoad<T>(
     void run();
     return () => {
       latest.current++;
+      aborted.abort();
       if (timer) clearTimeout(timer);
     };
   }, [...keys, round]);

@@ -1,9 +1,10 @@
 /**
  * The dashboard: what the tenant holds (GET /v1/limits), operations in progress with live progress (polled), the
- * devices behind on a topic or identity key (GET /v1/devices-behind, 25 at a time), the next policy runs (of the first
- * hundred policies) and the latest events of the audit trail.
+ * devices behind on a topic or identity key (GET /v1/devices-behind, 25 at a time, 5 requests a look at most, stopped
+ * when the page is left), the next policy runs (of the first hundred policies) and the latest events of the audit
+ * trail.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { EventsTable } from '../components/EventsTable.js';
@@ -75,26 +76,53 @@ const BEHIND_PAGE = 25;
 
 type DeviceBehind = Schemas['DeviceBehind'];
 
+/** Requests one look makes at most: on a large tenant that is up to date, pages are short or empty for long. */
+export const BEHIND_REQUESTS = 5;
+
+interface Behind {
+  readonly items: DeviceBehind[];
+  readonly cursor?: string;
+  /** The look stopped after {@link BEHIND_REQUESTS} requests with fewer than it wanted, more may follow. */
+  readonly stopped?: true;
+}
+
+/** `items` then `more`, a client listed again by the next page (the rest of its topics) merged into one. */
+function appendBehind(items: DeviceBehind[], more: readonly DeviceBehind[]): void {
+  for (const device of more) {
+    const last = items.at(-1);
+    if (last?.id === device.id) items[items.length - 1] = { ...last, topics: [...last.topics, ...device.topics] };
+    else items.push(device);
+  }
+}
+
 /**
  * Up to `wanted` devices behind from `cursor` on: GET /v1/devices-behind pages are followed while short (a page may
- * be short, even empty, while its cursor says more follow), until enough are found or the end.
+ * be short, even empty, while its cursor says more follow), until enough are found, the end, or
+ * {@link BEHIND_REQUESTS} requests; `signal` aborts it (the page left).
  */
 async function devicesBehind(
   cursor: string | undefined,
   wanted: number,
-): Promise<{ items: DeviceBehind[]; cursor?: string }> {
-  const items: DeviceBehind[] = [];
+  signal: AbortSignal,
+  previous: readonly DeviceBehind[] = [],
+): Promise<Behind> {
+  const items = [...previous];
+  const target = previous.length + wanted;
   let next = cursor;
+  let requests = 0;
   do {
     const page = await call(
       api.GET('/v1/devices-behind', {
-        params: { query: { limit: Math.min(100, wanted - items.length), ...(next ? { cursor: next } : {}) } },
+        params: { query: { limit: Math.min(100, target - items.length), ...(next ? { cursor: next } : {}) } },
+        signal,
       }),
     );
-    items.push(...page.items);
+    appendBehind(items, page.items);
     next = page.cursor;
-  } while (next !== undefined && items.length < wanted);
-  return next === undefined ? { items } : { items, cursor: next };
+    requests++;
+  } while (next !== undefined && items.length < target && requests < BEHIND_REQUESTS);
+  if (next === undefined) return { items };
+  return items.length < target ? { items, cursor: next, stopped: true } : { items, cursor: next };
 }
 
 /** What a device has not confirmed yet: each topic key (confirmed vs current) and its identity key. */
@@ -117,22 +145,24 @@ function pendingOf(device: DeviceBehind) {
 }
 
 function DevicesBehind() {
-  const [more, setMore] = useState<{ items: DeviceBehind[]; cursor?: string }>();
+  const [more, setMore] = useState<Behind>();
   const [moreError, setMoreError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const first = useLoad(() => devicesBehind(undefined, BEHIND_PAGE), []);
+  const first = useLoad((signal) => devicesBehind(undefined, BEHIND_PAGE, signal), []);
+  // A look for more, aborted when the page is left.
+  const leaving = useRef(new AbortController());
+  useEffect(() => () => leaving.current.abort(), []);
   const shown = more ?? first.data;
   const loadMore = async () => {
     if (!shown?.cursor) return;
     setBusy(true);
     setMoreError(undefined);
     try {
-      const next = await devicesBehind(shown.cursor, BEHIND_PAGE);
-      setMore({ ...next, items: [...shown.items, ...next.items] });
+      setMore(await devicesBehind(shown.cursor, BEHIND_PAGE, leaving.current.signal, shown.items));
     } catch (failure) {
-      setMoreError(failure);
+      if (!leaving.current.signal.aborted) setMoreError(failure);
     } finally {
-      setBusy(false);
+      if (!leaving.current.signal.aborted) setBusy(false);
     }
   };
   return (
@@ -167,6 +197,12 @@ function DevicesBehind() {
         </Table>
       )}
       <ErrorNote error={moreError} />
+      {shown?.stopped && (
+        <p data-testid="behind-stopped">
+          More may be behind: the look stopped after {BEHIND_REQUESTS} requests ({shown.items.length} found); see "More
+          devices behind" to look further.
+        </p>
+      )}
       {shown?.cursor && (
         <button type="button" onClick={loadMore} disabled={busy}>
           {busy ? 'Looking…' : 'More devices behind'}

@@ -1,19 +1,19 @@
 /**
- * One policy: its target, schedule in words and next five runs (the C2's), events, the edit form, "run now" with the
- * live progress of the operations it starts, its history of runs (paged, newest first), and its deletion behind a
- * dialog.
+ * One policy: its target, schedule in words and next five runs (the C2's), events, the edit form, "run now", its
+ * history of runs (paged, newest first) and the operations of the run chosen there (the one just started, at
+ * first: RunOperations, one polled read for them all), and its deletion behind a dialog.
  */
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { OperationProgress } from '../components/OperationProgress.js';
 import { Pager, usePages } from '../components/Pager.js';
 import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { PolicyForm } from '../policies/PolicyForm.js';
 import { describeTarget } from '../policies/policyTarget.js';
+import { RunOperations } from '../policies/RunOperations.js';
 import { Link, navigate } from '../router.js';
 
 type Pending = 'run' | 'delete';
@@ -34,12 +34,13 @@ export function PolicyPage(props: { policyId: string }) {
   );
   const [pending, setPending] = useState<Pending>();
   const [editing, setEditing] = useState(false);
-  const [started, setStarted] = useState<Schemas['Operation'][]>();
+  // The run whose operations are shown: the one started here, or one chosen in the runs table.
+  const [shown, setShown] = useState<Schemas['PolicyRun']>();
 
   const run = async (chosen: Pending) => {
     if (chosen === 'run') {
       const answer = await call(api.POST('/v1/policies/{policyId}/run', path));
-      setStarted(answer.operations);
+      setShown(answer.run);
       runs.reload();
     } else {
       await call(api.DELETE('/v1/policies/{policyId}', path));
@@ -131,13 +132,14 @@ export function PolicyPage(props: { policyId: string }) {
           />
         </section>
       )}
-      {started && (
-        <section aria-labelledby="started-title">
-          <h2 id="started-title">Started</h2>
-          {started.length === 0 && <p>No target matched: nothing to do.</p>}
-          {started.map((operation) => (
-            <OperationProgress key={operation.id} operationId={operation.id} />
-          ))}
+      {shown && (
+        <section aria-labelledby="run-operations-title">
+          <h2 id="run-operations-title">Operations of the run of {when(shown.at)}</h2>
+          {shown.operationCount === 0 ? (
+            <p>No target matched: nothing to do.</p>
+          ) : (
+            <RunOperations key={shown.id} policyId={policyId} runId={shown.id} />
+          )}
         </section>
       )}
       <section aria-labelledby="runs-title">
@@ -170,14 +172,13 @@ export function PolicyPage(props: { policyId: string }) {
                     {r.error ? ` (${r.error})` : ''}
                   </td>
                   <td>
-                    {r.operations.length === 0
-                      ? '—'
-                      : r.operations.map((o, i) => (
-                          <span key={o.id}>
-                            {i > 0 && ', '}
-                            <Link href={`/operations/${o.id}`}>{o.target.name}</Link>
-                          </span>
-                        ))}
+                    {r.operationCount === 0 ? (
+                      '—'
+                    ) : (
+                      <button type="button" aria-pressed={shown?.id === r.id} onClick={() => setShown(r)}>
+                        {r.operationCount} {r.operationCount === 1 ? 'operation' : 'operations'}
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}
