@@ -8,10 +8,13 @@
  * registration whose store fails midway is undone once every write under way has ended (a failed reservation too;
  * a name whose device could not be deleted stays reserved, and when anything is left the batch is kept for DELETE); a code whose device is gone is deleted by the claim that finds it;
  * devices appended to a batch a call at a time (codes once, `exists` when appended again with the same key, 409 with
- * another key, the per-call limit); a lost code reissued (the old one dead).
+ * another key, the per-call limit); a lost code reissued (the old one dead); a claim of a device whose name another
+ * owner holds gives the code back (and one left incomplete is deleted by the operator); a claim under way refuses the
+ * operator's delete and reissue saying so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCharacter, claimCodeHash, newClaimCode, parseClaimCode } from '../../../shared/c2/factory/claimCode.js';
+import { NAME_HELD_ELSEWHERE } from '../../../shared/c2/factory/claimDevice.js';
 import { MAX_BATCH_DEVICES } from '../../../shared/c2/factory/factoryDevices.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
 import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
@@ -711,6 +714,85 @@ describe('a registration whose writes fail partway under way', () => {
       expect(freed.status, freed.raw).toBe(200);
     }
     expect((await register('keep again', devices)).devices).toHaveLength(6);
+  });
+});
+
+describe('a claim whose device name another owner holds', () => {
+  // Prepare (each): the state a lost reservation leaves (what a failed registration's undo used to leave): the
+  // batch's reservation released directly in the store, then another tenant makes a client of that name.
+  async function heldElsewhere(name: string, seed: number) {
+    const registered = await register(`held ${name}`, [{ name, key: keyOf(seed) }]);
+    await api.c2.deps.store.releaseClientId(`~factory/${registered.batch.id}`, hashIdAlias(name));
+    const other = await api.call('POST', '/v1/clients', {
+      token: await api.tokenOf('tenant-holder'),
+      body: { name, key: keyOf(seed + 1) },
+    });
+    expect(other.status, other.raw).toBe(201);
+    return { batchId: registered.batch.id, device: registered.devices[0]! };
+  }
+
+  it('gives the code back with a message of its own: the device is unclaimed, the operator deletes it', async () => {
+    const { batchId, device } = await heldElsewhere('held-1', 80);
+
+    // Act
+    const first = await claim({ code: device.code });
+    const again = await claim({ code: device.code });
+    const deleted = await api.call('DELETE', `/v1/factory-batches/${batchId}/devices/${device.id}`, {
+      token: platform,
+    });
+
+    // Assess
+    for (const answer of [first, again]) {
+      expect(answer.status, answer.raw).toBe(409);
+      expect(answer.json.error).toEqual({ code: 'ALREADY_EXISTS', message: NAME_HELD_ELSEWHERE });
+    }
+    expect(deleted.status, deleted.raw).toBe(200);
+    expect(await api.c2.deps.store.getFactoryDevice(batchId, hashIdAlias('held-1'))).toBeUndefined();
+    expect((await claim({ code: device.code })).status).toBe(404);
+  });
+
+  it('left incomplete (a crash before the code was given back) is removed by the operator', async () => {
+    const { batchId, device } = await heldElsewhere('held-2', 82);
+    const id = hashIdAlias('held-2');
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batchId, id))!;
+    expect(
+      await api.c2.deps.store.takeFactoryDevice(batchId, id, codeHash, 'tenant-factory', new Date().toISOString()),
+    ).toBe('taken');
+
+    // Act
+    const deleted = await api.call('DELETE', `/v1/factory-batches/${batchId}/devices/${device.id}`, {
+      token: platform,
+    });
+
+    // Assess
+    expect(deleted.status, deleted.raw).toBe(200);
+    expect(await api.c2.deps.store.getFactoryDevice(batchId, id)).toBeUndefined();
+    expect((await api.c2.deps.store.getClientIdClaim(id))?.tenantId).toBe('tenant-holder');
+  });
+});
+
+describe('an operator change to a device whose claim is under way', () => {
+  it('is CLAIM_USED saying the claim is under way (the tenant holds the id: its retry finishes it)', async () => {
+    // Prepare: a claim interrupted after the id moved to the tenant, before the client was made.
+    const { batch, devices } = await register('under way', [{ name: 'underway-1', key: keyOf(84) }]);
+    const id = hashIdAlias('underway-1');
+    const at = new Date().toISOString();
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batch.id, id))!;
+    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, codeHash, 'tenant-factory', at)).toBe('taken');
+    expect(await api.c2.deps.store.transferClientId(`~factory/${batch.id}`, 'tenant-factory', id, at)).toBe(true);
+    const path = `/v1/factory-batches/${batch.id}/devices/${devices[0]!.id}`;
+
+    // Act
+    const deleted = await api.call('DELETE', path, { token: platform });
+    const reissued = await api.call('POST', `${path}/code`, { token: platform });
+
+    // Assess
+    for (const answer of [deleted, reissued]) {
+      expect(answer.status, answer.raw).toBe(409);
+      expect(errorCodeOf(answer)).toBe('CLAIM_USED');
+      expect(answer.json.error.message).toContain('a claim of this device is under way');
+    }
+    expect((await claim({ code: devices[0]!.code })).status).toBe(201);
   });
 });
 
