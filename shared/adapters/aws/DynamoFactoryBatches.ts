@@ -37,7 +37,6 @@ const BATCHES: ItemRange<FactoryBatchRecord> = {
   fromItem: (_tenantId, item) => ({
     id: item.SK!.S!.slice(BATCH.length),
     name: item.name!.S!,
-    deviceCount: Number(item.deviceCount!.N),
     actor: item.actor!.S!,
     createdAt: item.createdAt!.S!,
   }),
@@ -86,7 +85,6 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
         PK,
         SK: { S: BATCH + record.id },
         name: { S: record.name },
-        deviceCount: { N: String(record.deviceCount) },
         actor: { S: record.actor },
         createdAt: { S: record.createdAt },
       },

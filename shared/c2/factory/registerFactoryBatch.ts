@@ -59,7 +59,6 @@ export async function registerFactoryBatch(
   const batch: FactoryBatchRecord = {
     id: bytesToHex(randomBytesOf(deps)(8)),
     name,
-    deviceCount: checked.length,
     actor: caller.actor,
     createdAt: now,
   };

@@ -7,12 +7,11 @@
  * Failures are C2Errors: ALREADY_EXISTS, NOT_FOUND, INVALID_CURSOR.
  */
 
+/** A batch; no device count kept (appends and deletes would have to keep it right): counted by a query. */
 export interface FactoryBatchRecord {
   /** 16 hex digits. */
   readonly id: string;
   readonly name: string;
-  /** Devices registered with it. */
-  readonly deviceCount: number;
   /** Who registered it (an actor of the event log). */
   readonly actor: string;
   readonly createdAt: string;
