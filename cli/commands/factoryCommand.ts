@@ -64,8 +64,8 @@ export function factoryCommand(): Command {
     batch
       .command('create')
       .description(
-        'register a batch (any size: sent 100 devices a call); its claim codes (shown once) go to --codes and, with ' +
-          '--labels, a label sheet',
+        'register a batch (any size: sent 100 devices a call); its claim codes (shown once) go to --codes as they ' +
+          'come and, with --labels, a label sheet',
       )
       .requiredOption('--name <name>', 'a name for people (a production run)')
       .option('--file <devices.csv>', 'the devices: a CSV with the columns name and key or publicKey (base64)')
@@ -87,15 +87,24 @@ export function factoryCommand(): Command {
     batch
       .command('append')
       .description(
-        'add devices to a batch (sent 100 a call); the codes of those added go to --codes (devices the batch holds ' +
-          'already get none: a code is shown once)',
+        'add devices to a batch (sent 100 a call); the codes of those added go to --codes as they come; devices ' +
+          'the batch holds already are listed, with no new code (their earlier codes still work) unless ' +
+          '--reissue-codes',
       )
       .argument('<id>', BATCH_ID)
       .requiredOption('--file <devices.csv>', 'the devices: a CSV with the columns name and key or publicKey (base64)')
       .requiredOption('--codes <file>', 'where the claim codes go (name,id,code; 0600)')
       .option('--labels <file>', 'a label sheet of QR codes: .svg (with names and codes) or .png (A4 pages); 0600')
-      .option('--force', 'replace the codes and labels files if they exist (refused otherwise)'),
-    ['e4c2 --profile platform factory batch append 0123456789abcdef --file more-devices.csv --codes more-codes.csv'],
+      .option('--force', 'replace the codes and labels files if they exist (refused otherwise)')
+      .option(
+        '--reissue-codes',
+        'give the devices the batch holds already new codes (for those whose codes were never written, an answer ' +
+          'lost): their earlier codes, and printed labels, stop working',
+      ),
+    [
+      'e4c2 --profile platform factory batch append 0123456789abcdef --file more-devices.csv --codes more-codes.csv',
+      'e4c2 --profile platform factory batch append 0123456789abcdef --file lost-answer.csv --codes lost-codes.csv --reissue-codes',
+    ],
   ).action(
     action((context, value: string, options: Omit<CreateBatchOptions, 'batchId'>) =>
       createFactoryBatch(context, { ...options, batchId: batchIdOf(value) }),
@@ -157,7 +166,7 @@ export function factoryCommand(): Command {
       .command('new-code')
       .description(
         'a new claim code for an unclaimed device whose code was lost (shown once; the old one stops working); ' +
-          '`create` and `append` ask it themselves for the devices a batch held already',
+          '`append --reissue-codes` asks it for every device of its file the batch holds already',
       )
       .argument('<id>', BATCH_ID)
       .argument('<device>', 'the device: its name, or its id (32 hex characters)'),

@@ -5,11 +5,16 @@
  * shown, its devices listed; a device claimed by the tenant with its code (on stdin or in a file, never an argument),
  * then refused (409, exit 1); a wrong code (404, exit 4) and a typo (400, exit 1); an unclaimed device deleted; usage
  * errors; files that cannot be written, or exist, refused before anything is registered (--force replaces them, 0600);
- * an append made again writes a code for every device (the held ones reissued, their old codes dead), one naming a
- * held device with another key refused (exit 1, naming it);
+ * an append overlapping an earlier run writes codes for the new devices only and lists the held ones (their codes
+ * still work), with --reissue-codes gives the held ones new codes (their old codes dead), one naming a held device
+ * with another key refused (exit 1, naming it); a run killed midway keeps the codes it got (written as they come);
+ * a first call with no answer (504) says a batch may exist;
  * the CLI's batch limit is the API's.
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
@@ -17,7 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICES_PER_CALL } from '../../cli/factory/createFactoryBatch.js';
 import { MAX_BATCH_DEVICES } from '../../shared/c2/factory/registerFactoryBatch.js';
 import { randomKey, toBase64 } from '../../shared/e4/index.js';
-import { type CliC2, e4c2, startCliC2 } from '../support/cliRun.js';
+import { type CliC2, cliBin, e4c2, startCliC2 } from '../support/cliRun.js';
+import { userEnv } from '../support/processes.js';
 import { recordSecret } from '../support/recordedSecrets.js';
 
 // A CommonJS module typed as an ES one: its default export is the function, or the module is.
@@ -187,7 +193,7 @@ describe('e4c2 factory batch', () => {
     expect(jsQR(crop, width, height)?.data).toBe(codes[0]!.code);
   });
 
-  it("registers 250 devices in calls of 100 with every code in one file; append adds more, reissues held ones' codes, refuses other keys", async () => {
+  it("registers 250 devices in calls of 100 with every code in one file; append adds more, keeps held ones' codes (new ones only with --reissue-codes), refuses other keys", async () => {
     // Prepare
     const codesFile = join(c2.dir, 'many-codes.csv');
     const keysFile = join(c2.dir, 'many-keys.csv');
@@ -210,13 +216,17 @@ describe('e4c2 factory batch', () => {
     const codes = codesOf(codesFile);
     const keys = readFileSync(keysFile, 'utf8').trim().split('\n').slice(1);
     writeFileSync(moreFile, `name,key\n${keys.slice(248).join('\n')}\nmany-extra,${toBase64(randomKey())}\n`);
+    // A file overlapping the first run: the held devices keep their codes (labels may be printed).
     const appended = await e4c2(
       ['factory', 'batch', 'append', batch.id, '--file', moreFile, '--codes', moreCodes, '--json'],
       platform,
     );
-    // The same append made again, as after an answer that never came: every device gets a code again.
+    const heldNames = keys.slice(248).map((line) => line.split(',')[0]!);
+    // Part of it made again with --reissue-codes, as after an answer that never came: new codes.
+    const lostFile = join(c2.dir, 'lost-devices.csv');
+    writeFileSync(lostFile, `name,key\n${keys[249]}\n${readFileSync(moreFile, 'utf8').trim().split('\n').at(-1)}\n`);
     const again = await e4c2(
-      ['factory', 'batch', 'append', batch.id, '--file', moreFile, '--codes', againCodes, '--json'],
+      ['factory', 'batch', 'append', batch.id, '--file', lostFile, '--codes', againCodes, '--reissue-codes'],
       platform,
     );
     writeFileSync(
@@ -240,25 +250,33 @@ describe('e4c2 factory batch', () => {
     expect(new Set(codes.map((c) => c.code)).size).toBe(250);
     expect(codes.map((c) => c.name)).toEqual(keys.map((line) => line.split(',')[0]));
     expect(appended.code, appended.stderr).toBe(0);
-    expect(appended.stderr).toContain('2 device(s) the batch held already got new codes');
-    const heldNames = keys.slice(248).map((line) => line.split(',')[0]);
+    expect(appended.stderr).toContain(
+      `2 device(s) held already: no new code (earlier codes still work): ${heldNames.join(', ')}`,
+    );
+    expect(appended.stderr).toContain('--reissue-codes');
+    expect(appended.stderr).toContain(`e4c2 factory batch new-code ${batch.id} <device>`);
+    expect(appended.stderr).not.toContain('got new codes');
     const more = codesOf(moreCodes);
-    expect(more.map((c) => c.name).sort()).toEqual([...heldNames, 'many-extra'].sort());
-    const reran = codesOf(againCodes);
+    expect(more.map((c) => c.name)).toEqual(['many-extra']);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain('3 device(s) the batch held already got new codes');
-    expect(reran.map((c) => c.name).sort()).toEqual([...heldNames, 'many-extra'].sort());
-    for (const { name, code } of reran) expect(more.find((c) => c.name === name)!.code).not.toBe(code);
+    const reran = codesOf(againCodes);
+    expect(again.stderr).toContain('2 device(s) the batch held already got new codes');
+    expect(reran.map((c) => c.name).sort()).toEqual([heldNames[1], 'many-extra'].sort());
+    for (const { name, code } of reran) expect([...codes, ...more].find((c) => c.name === name)!.code).not.toBe(code);
     expect(rekeyed.code).toBe(1);
     expect(rekeyed.stderr).toMatch(/e4c2: ALREADY_EXISTS: .*another key/);
     expect(rekeyed.stderr).toContain(`${keys[1]!.split(',')[0]}: the batch holds it with another key`);
     expect(rekeyed.stderr).not.toContain('many-new');
     expect(shown).toMatchObject({ devices: 251, unclaimed: 251 });
+    // The held device that was not reissued keeps its first code.
+    const heldCode = codes.find((c) => c.name === heldNames[0])!.code;
+    const keptCode = await e4c2(['clients', 'claim', '--code', '-'], c2.env, { input: `${heldCode}\n` });
+    expect(keptCode.code, keptCode.stderr).toBe(0);
     // The first code of a reissued device no longer claims it; the last one does.
     const tenant = c2.env;
-    const deadCode = await e4c2(['clients', 'claim', '--code', '-'], tenant, { input: `${more[1]!.code}\n` });
+    const deadCode = await e4c2(['clients', 'claim', '--code', '-'], tenant, { input: `${more[0]!.code}\n` });
     const liveCode = await e4c2(['clients', 'claim', '--code', '-', '--json'], tenant, {
-      input: `${reran.find((c) => c.name === more[1]!.name)!.code}\n`,
+      input: `${reran.find((c) => c.name === more[0]!.name)!.code}\n`,
     });
     const newCode = await e4c2(['factory', 'batch', 'new-code', batch.id, keys[2]!.split(',')[0]!, '--json'], platform);
     const reissued = newCode.json<{ name: string; code: string }>();
@@ -344,6 +362,63 @@ describe('e4c2 factory batch', () => {
     expect(statSync(existing).mode & 0o777).toBe(0o600);
     expect(statSync(labelsFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(labelsFile, 'utf8')).toContain('files-1');
+  });
+
+  it('writes the codes of each call as they come: a run killed midway keeps the codes it got', async () => {
+    // Prepare
+    const codesFile = join(c2.dir, 'killed-codes.csv');
+    const child = spawn(
+      process.execPath,
+      [cliBin(), 'factory', 'batch', 'create', '--name', 'killed', '--generate', '300', '--prefix', 'killed-'].concat([
+        '--keys-out',
+        join(c2.dir, 'killed-keys.csv'),
+        '--codes',
+        codesFile,
+      ]),
+      { env: { ...userEnv(), ...platform }, stdio: 'ignore' },
+    );
+    const closed = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('close', (_code, signal) => resolve(signal)),
+    );
+
+    // Act: killed (SIGKILL: no cleanup) as soon as the first call's codes are in the file
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(codesFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGKILL');
+    const signal = await closed;
+
+    // Assess
+    expect(signal).toBe('SIGKILL');
+    const kept = codesOf(codesFile);
+    expect(kept.length).toBeGreaterThanOrEqual(DEVICES_PER_CALL);
+    expect(kept.length).toBeLessThan(300);
+    expect(kept[0]!.name).toBe('killed-0001');
+    for (const { code } of kept) expect(code).toMatch(/^([0-9A-HJKMNP-TV-Z]{5}-){4}[0-9A-HJKMNP-TV-Z]{5}$/);
+    expect(statSync(codesFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('says a batch may exist when the first call of a create gets no answer', async () => {
+    // Prepare: an injected fault, a gateway that times out (API Gateway's 504 after 30 s: not caused otherwise).
+    const gateway = createServer((_request, response) => {
+      response.writeHead(504, { 'content-type': 'application/json' });
+      response.end('{"message":"Endpoint request timed out"}');
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    const { port } = gateway.address() as AddressInfo;
+    const devices = join(c2.dir, 'timeout-devices.csv');
+    writeFileSync(devices, `name,key\ntimeout-1,${toBase64(randomKey())}\n`);
+
+    // Act
+    const timedOut = await e4c2(
+      ['factory', 'batch', 'create', '--name', 'slow', '--file', devices, '--codes', join(c2.dir, 'timeout.csv')],
+      { ...platform, E4C2_API_URL: `http://127.0.0.1:${port}` },
+    ).finally(() => gateway.close());
+
+    // Assess
+    expect(timedOut.code, timedOut.stderr).toBe(5);
+    expect(timedOut.stderr).toContain('may have been registered all the same');
+    expect(timedOut.stderr).toContain('e4c2 factory batch list');
+    expect(existsSync(join(c2.dir, 'timeout.csv'))).toBe(false);
   });
 
   it("sends as many devices a call as the API takes (docs/openapi.json's maxItems)", () => {

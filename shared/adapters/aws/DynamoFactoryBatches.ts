@@ -37,7 +37,6 @@ const BATCHES: ItemRange<FactoryBatchRecord> = {
   fromItem: (_tenantId, item) => ({
     id: item.SK!.S!.slice(BATCH.length),
     name: item.name!.S!,
-    deviceCount: Number(item.deviceCount!.N),
     actor: item.actor!.S!,
     createdAt: item.createdAt!.S!,
   }),
@@ -86,7 +85,6 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
         PK,
         SK: { S: BATCH + record.id },
         name: { S: record.name },
-        deviceCount: { N: String(record.deviceCount) },
         actor: { S: record.actor },
         createdAt: { S: record.createdAt },
       },
@@ -217,13 +215,35 @@ export class DynamoFactoryBatches implements FactoryBatchStore {
     );
   };
 
-  deleteFactoryDevice = async (batchId: string, id: Uint8Array): Promise<'deleted' | 'claimed' | 'missing'> => {
+  releaseFactoryClaim = async (batchId: string, id: Uint8Array, tenantId: string): Promise<boolean> =>
+    writeIf(
+      this.#db,
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { PK, SK: { S: this.#deviceKey(batchId, id) } },
+        UpdateExpression: 'REMOVE claimTenant, claimedAt',
+        ConditionExpression: 'claimTenant = :tenant AND attribute_not_exists(claimCompletedAt)',
+        ExpressionAttributeValues: { ':tenant': { S: tenantId } },
+      }),
+    );
+
+  deleteFactoryDevice = async (
+    batchId: string,
+    id: Uint8Array,
+    options: { readonly incompleteClaimOf?: string } = {},
+  ): Promise<'deleted' | 'claimed' | 'missing'> => {
+    const tenant = options.incompleteClaimOf;
     const deleted = await writeIf(
       this.#db,
       new DeleteItemCommand({
         TableName: this.#table,
         Key: { PK, SK: { S: this.#deviceKey(batchId, id) } },
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(claimTenant)',
+        ConditionExpression:
+          tenant === undefined
+            ? 'attribute_exists(PK) AND attribute_not_exists(claimTenant)'
+            : 'attribute_exists(PK) AND (attribute_not_exists(claimTenant) OR ' +
+              '(claimTenant = :tenant AND attribute_not_exists(claimCompletedAt)))',
+        ...(tenant === undefined ? {} : { ExpressionAttributeValues: { ':tenant': { S: tenant } } }),
       }),
     );
     if (deleted) return 'deleted';

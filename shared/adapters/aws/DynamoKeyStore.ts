@@ -119,8 +119,10 @@ export class DynamoKeyStore implements KeyStore {
     this.#factory.takeFactoryDevice(batchId, id, codeHash, tenantId, at);
   completeFactoryClaim: KeyStore['completeFactoryClaim'] = (batchId, id, tenantId, at) =>
     this.#factory.completeFactoryClaim(batchId, id, tenantId, at);
-  deleteFactoryDevice: KeyStore['deleteFactoryDevice'] = (batchId, id) =>
-    this.#factory.deleteFactoryDevice(batchId, id);
+  releaseFactoryClaim: KeyStore['releaseFactoryClaim'] = (batchId, id, tenantId) =>
+    this.#factory.releaseFactoryClaim(batchId, id, tenantId);
+  deleteFactoryDevice: KeyStore['deleteFactoryDevice'] = (batchId, id, options) =>
+    this.#factory.deleteFactoryDevice(batchId, id, options);
   replaceClaimCode: KeyStore['replaceClaimCode'] = (batchId, id, oldHash, newHash) =>
     this.#factory.replaceClaimCode(batchId, id, oldHash, newHash);
   deleteClaimCode: KeyStore['deleteClaimCode'] = (codeHash) => this.#factory.deleteClaimCode(codeHash);

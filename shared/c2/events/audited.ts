@@ -1,6 +1,7 @@
 /**
  * The event log's one entry point: runs a change and records who did it, what, when and with what result (a failed
- * change is recorded too, with its error code). Details are facts (key versions, command counts, names of clients a
+ * change is recorded too, with its error code, and the details its error was given by {@link withEventDetails}, such as
+ * what a failure left behind). Details are facts (key versions, command counts, names of clients a
  * command did not reach), never key bytes.
  *
  * The change is committed before its entry is written: when that write fails, the change is not reported as failed
@@ -17,6 +18,24 @@ import { randomBytesOf } from '../randomBytesOf.js';
 export interface AuditedChange<T> {
   readonly value: T;
   readonly details?: Readonly<Record<string, unknown>>;
+}
+
+const failureDetails = new WeakMap<object, Readonly<Record<string, unknown>>>();
+
+/** The error, given details for the failed change's event (facts, never key bytes). */
+export function withEventDetails<E extends object>(error: E, details: Readonly<Record<string, unknown>>): E {
+  failureDetails.set(error, details);
+  return error;
+}
+
+/** A failed change's event: its error code, and the details its error was given. */
+function failed(error: unknown) {
+  const details = typeof error === 'object' && error !== null ? failureDetails.get(error) : undefined;
+  return {
+    result: 'error' as const,
+    errorCode: error instanceof C2Error ? error.code : 'INTERNAL',
+    ...(details ? { details } : {}),
+  };
 }
 
 /** A sortable, unique event id: ISO time of the change + 8 random bytes. */
@@ -36,8 +55,7 @@ export async function audited<T>(
     outcome = await change();
   } catch (error) {
     const at = new Date(deps.clock()).toISOString();
-    const errorCode = error instanceof C2Error ? error.code : 'INTERNAL';
-    await deps.store.appendEvent({ ...base(deps, caller, action, target, at), result: 'error', errorCode });
+    await deps.store.appendEvent({ ...base(deps, caller, action, target, at), ...failed(error) });
     throw error;
   }
   const at = new Date(deps.clock()).toISOString();
@@ -74,8 +92,7 @@ export async function refusalAudited<T>(
     return await start();
   } catch (error) {
     const at = new Date(deps.clock()).toISOString();
-    const errorCode = error instanceof C2Error ? error.code : 'INTERNAL';
-    await deps.store.appendEvent({ ...base(deps, caller, action, target, at), result: 'error', errorCode });
+    await deps.store.appendEvent({ ...base(deps, caller, action, target, at), ...failed(error) });
     throw error;
   }
 }

@@ -18,13 +18,14 @@
  * and marks the claim complete (the factory's copy of the key deleted). A crash after the code was taken is
  * finished by the same tenant's retry (the device's claim names it; the client, if made, is found and kept only if
  * its key is the factory's, compared in constant time: a client of that name the tenant made meanwhile is
- * ALREADY_EXISTS, the factory's key kept); for any other tenant the code is CLAIM_USED. No key is lost (the factory's copy goes only once the client exists) and
+ * ALREADY_EXISTS, the factory's key kept); for any other tenant the code is CLAIM_USED. Should another owner hold the
+ * device's E4 id (the batch lost its reservation), the claim gives the code back (the device unclaimed again) and is
+ * ALREADY_EXISTS {@link NAME_HELD_ELSEWHERE}. No key is lost (the factory's copy goes only once the client exists) and
  * no device is owned twice (its id moves once, conditionally).
  */
 import { bytesToHex, equalBytes } from '../../e4/index.js';
 import type { C2Deps } from '../C2Deps.js';
 import { type ClientView, clientView } from '../clients/ClientView.js';
-import { NAME_NOT_AVAILABLE } from '../clients/clientIdClaim.js';
 import { createClient } from '../clients/createClient.js';
 import { issuesMqttCredentials, type MqttCredentials, newMqttCredentials } from '../clients/mqttCredentials.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
@@ -39,6 +40,8 @@ import { claimCodeHash, parseClaimCode } from './claimCode.js';
 import { factoryKeyBinding, factoryOwner } from './factoryOwner.js';
 
 export const MAX_CLAIM_TOPICS = 20;
+/** The answer to a claim whose device's name (E4 id) another owner holds: the code is given back. */
+export const NAME_HELD_ELSEWHERE = "this device's name is held by another owner: ask the manufacturer";
 /** The answer to every well-formed code that names no device. */
 export const NO_SUCH_CODE = 'no device has this claim code';
 
@@ -92,7 +95,11 @@ export async function claimDevice(deps: C2Deps, caller: Caller, input: ClaimInpu
     if (!(await deps.store.transferClientId(factoryOwner(device.batchId), caller.tenantId, device.id, at))) {
       // On a retry, an id the tenant freed meanwhile (it deleted a client of that name) is claimed by createClient.
       const free = outcome === 'resumed' && (await deps.store.getClientIdClaim(device.id)) === undefined;
-      if (!free) throw new C2Error(C2ErrorCode.AlreadyExists, NAME_NOT_AVAILABLE);
+      if (!free) {
+        // Another owner holds the id (the batch lost its reservation): the claim cannot go on, the code is given back.
+        await platform.store.releaseFactoryClaim(device.batchId, device.id, caller.tenantId);
+        throw new C2Error(C2ErrorCode.AlreadyExists, NAME_HELD_ELSEWHERE);
+      }
     }
     const existing = await deps.store.getClient(caller.tenantId, device.name);
     if (!device.wrappedKey) throw new C2Error(C2ErrorCode.ClaimUsed, 'this claim code was used');

@@ -8,8 +8,10 @@
  *
  * A device the batch holds already with the same key is answered `exists`, without a code (its code was answered
  * once, by the call that wrote it: reissueClaimCode.ts gives a new one); with another key (or claimed, its key gone)
- * the call is refused before anything is written, naming the devices. A write that fails undoes what this call did (the devices it wrote, their codes, the ids it
- * reserved), best effort, and fails with its error, naming the batch when something is left.
+ * the call is refused before anything is written, naming the devices. A reservation or write that fails stops the
+ * call: once every write under way has ended, what this call did is undone (the devices it wrote, their codes, the
+ * ids it reserved whose device is gone), best effort, and the call fails with its error; when something is left its
+ * message names the batch and its event says `leftBehind` (registerFactoryBatch.ts then keeps the batch).
  */
 import {
   bytesToHex,
@@ -22,6 +24,7 @@ import {
 import type { C2Deps } from '../C2Deps.js';
 import { validateClientName } from '../clients/validateClientName.js';
 import { C2Error, C2ErrorCode } from '../errors.js';
+import { withEventDetails } from '../events/audited.js';
 import { forEachAtMost } from '../forEachAtMost.js';
 import type { FactoryDeviceRecord } from '../ports/FactoryBatchStore.js';
 import { randomBytesOf } from '../randomBytesOf.js';
@@ -113,20 +116,24 @@ export async function writeFactoryDevices(
     } else otherKey.push(device.name);
   });
   if (otherKey.length > 0) throw heldWithAnotherKey(otherKey);
-  // Only ids this call reserved are given back on failure: a `held` one may be a concurrent call's device.
+  // Only ids this call reserved are given back on failure (a `held` one may be a concurrent call's device), and
+  // those whose reservation failed (it may have landed): each released only with this call's time and no device.
   const reserved: Uint8Array[] = [];
-  const lost: string[] = [];
-  await forEachAtMost(LANES, fresh, async (device) => {
-    const outcome = await deps.store.claimClientId(owner, device.id, now);
-    if (outcome === 'taken') lost.push(device.name);
-    else if (outcome === 'claimed') reserved.push(device.id);
-  });
-  if (lost.length > 0) {
-    await forEachAtMost(LANES, reserved, (id) => deps.store.releaseClientId(owner, id));
-    throw notAvailable(lost);
-  }
   const written: { readonly id: Uint8Array; readonly codeHash: Uint8Array }[] = [];
   try {
+    const lost: string[] = [];
+    await forEachAtMost(LANES, fresh, async (device) => {
+      let outcome: Awaited<ReturnType<typeof deps.store.claimClientId>>;
+      try {
+        outcome = await deps.store.claimClientId(owner, device.id, now);
+      } catch (error) {
+        reserved.push(device.id);
+        throw error;
+      }
+      if (outcome === 'taken') lost.push(device.name);
+      else if (outcome === 'claimed') reserved.push(device.id);
+    });
+    if (lost.length > 0) throw notAvailable(lost);
     await forEachAtMost(LANES, fresh, async (device) => {
       const idHex = bytesToHex(device.id);
       const code = newClaimCode(randomBytesOf(deps));
@@ -160,7 +167,7 @@ export async function writeFactoryDevices(
       answered.set(device.name, { name: device.name, id: idHex, status: 'created', code });
     });
   } catch (error) {
-    throw await undone(deps, batchId, written, reserved, error);
+    throw await undone(deps, batchId, written, reserved, now, error);
   }
   return devices.map((device) => answered.get(device.name)!);
 }
@@ -194,41 +201,55 @@ async function holdsSameKey(deps: C2Deps, held: FactoryDeviceRecord, device: Che
 }
 
 /**
- * Undoes a call's writes after a failure: the devices written (or being written) and their codes, the ids reserved;
- * each best effort. The error to throw: `error`, its message naming the batch when something is left.
+ * Undoes a call's writes after a failure, once none is running (forEachAtMost settles first): the devices it wrote
+ * (or whose write failed: it may have landed) and their codes, then the ids it reserved, each best effort. An id is
+ * released only when no device of the batch holds it (its delete failed, or a concurrent call wrote it) and only the
+ * reservation made at this call's time. The error to throw: `error`, its message naming the batch when something is
+ * left (a device, a code's lookup record, a reservation), marked so that the batch is kept for DELETE
+ * .../devices/{clientId} to clean up.
  */
 async function undone(
   deps: C2Deps,
   batchId: string,
   written: readonly { readonly id: Uint8Array; readonly codeHash: Uint8Array }[],
   reserved: readonly Uint8Array[],
+  at: string,
   error: unknown,
 ): Promise<unknown> {
   const owner = factoryOwner(batchId);
   let left = false;
-  const attempt = (work: () => Promise<unknown>) =>
-    work().then(
-      () => undefined,
-      () => {
-        left = true;
-      },
-    );
+  const attempt = <R>(work: () => Promise<R>): Promise<R | undefined> =>
+    work().catch(() => {
+      left = true;
+      return undefined;
+    });
   await forEachAtMost(LANES, written, async ({ id, codeHash }) => {
     await attempt(() => deps.store.deleteFactoryDevice(batchId, id));
     await attempt(() => deps.store.deleteClaimCode(codeHash));
   });
-  await forEachAtMost(LANES, reserved, (id) => attempt(() => deps.store.releaseClientId(owner, id)));
+  const ours = new Set(written.map(({ id }) => bytesToHex(id)));
+  await forEachAtMost(LANES, reserved, async (id) => {
+    const device = await attempt(async () => ({ held: await deps.store.getFactoryDevice(batchId, id) }));
+    if (device === undefined) return;
+    if (device.held) {
+      // Its device is there: the name stays reserved for it (left to delete when this call wrote it).
+      if (ours.has(bytesToHex(id))) left = true;
+      return;
+    }
+    await attempt(() => deps.store.releaseClientId(owner, id, { claimedAt: at }));
+  });
   if (!left) return error;
   const message =
     `${error instanceof Error ? error.message : String(error)}; factory batch "${batchId}" is left with some ` +
-    'devices whose codes no one saw: give them new codes (POST /v1/factory-batches/{batchId}/devices/{clientId}/code) ' +
-    'or delete them (DELETE /v1/factory-batches/{batchId}/devices/{clientId})';
+    'devices whose codes no one saw, or names reserved without a device: give the devices new codes ' +
+    '(POST /v1/factory-batches/{batchId}/devices/{clientId}/code) or delete them, which frees a name reserved ' +
+    'without a device too (DELETE /v1/factory-batches/{batchId}/devices/{clientId})';
   const named =
     error instanceof C2Error
-      ? new C2Error(error.code, message, { cause: error })
+      ? new C2Error(error.code, message, { cause: error, ...(error.details ? { details: error.details } : {}) })
       : new Error(message, { cause: error });
   leftovers.add(named);
-  return named;
+  return withEventDetails(named, { leftBehind: true });
 }
 
 const leftovers = new WeakSet<object>();

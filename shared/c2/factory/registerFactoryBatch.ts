@@ -6,9 +6,10 @@
  *
  * The names' E4 ids are checked first (one held by a tenant or another batch refuses the whole batch, naming the
  * devices), then the batch is written and its devices (factoryDevices.ts). Should an id be taken between the check
- * and the reservation, or a write fail (KMS, the store), the devices' writes are undone and the batch deleted as far
- * as they can be (best effort), and the call fails with its error; when something could not be undone, its message
- * (the log's; a 5xx answer hides it) and the failed `factory.batch.create` event name the batch. A crash midway, or
+ * and the reservation, or a reservation or write fail (KMS, the store), the devices' writes are undone and the batch
+ * deleted as far as they can be (best effort), and the call fails with its error; when something could not be undone
+ * the batch is kept, its message (the log's; a 5xx answer hides it) names it and the failed `factory.batch.create`
+ * event (whose target is the batch) says `leftBehind`. A crash midway, or
  * such a leftover, leaves a batch with some devices whose codes no one saw: give them new codes (POST
  * .../devices/{clientId}/code, reissueClaimCode.ts; the CLI's append of the same file does), or delete them (DELETE
  * .../devices/{clientId}, which also frees a reservation without a device) and register them again.
@@ -58,7 +59,6 @@ export async function registerFactoryBatch(
   const batch: FactoryBatchRecord = {
     id: bytesToHex(randomBytesOf(deps)(8)),
     name,
-    deviceCount: checked.length,
     actor: caller.actor,
     createdAt: now,
   };

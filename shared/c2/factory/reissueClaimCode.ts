@@ -13,6 +13,7 @@ import { audited } from '../events/audited.js';
 import type { Caller } from '../ports.js';
 import { randomBytesOf } from '../randomBytesOf.js';
 import { claimCodeHash, newClaimCode, parseClaimCode } from './claimCode.js';
+import { claimUsed } from './claimUsed.js';
 import { requireFactoryBatch } from './readFactoryBatches.js';
 
 export interface ReissuedClaimCode {
@@ -33,14 +34,13 @@ export async function reissueClaimCode(
   return audited(deps, caller, 'factory.device.code', { type: 'factory-batch', name: batchId }, async () => {
     const device = await deps.store.getFactoryDevice(batchId, id);
     if (!device) throw new C2Error(C2ErrorCode.NotFound, 'no such device in this batch');
-    if (device.claim) throw new C2Error(C2ErrorCode.ClaimUsed, 'this device is claimed: its code cannot be reissued');
+    if (device.claim) throw claimUsed(device.claim, 'its code cannot be reissued');
     const code = newClaimCode(randomBytesOf(deps));
     const parsed = parseClaimCode(code);
     if (!parsed.ok) throw new Error('a new claim code does not parse');
     const outcome = await deps.store.replaceClaimCode(batchId, id, device.codeHash, claimCodeHash(parsed.canonical));
-    if (outcome === 'claimed') {
-      throw new C2Error(C2ErrorCode.ClaimUsed, 'this device is claimed: its code cannot be reissued');
-    }
+    if (outcome === 'claimed')
+      throw claimUsed((await deps.store.getFactoryDevice(batchId, id))?.claim, 'its code cannot be reissued');
     if (outcome === 'changed') {
       throw new C2Error(C2ErrorCode.ConcurrentUpdate, "the device's code was reissued meanwhile: ask again");
     }

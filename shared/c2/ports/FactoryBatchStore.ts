@@ -7,12 +7,11 @@
  * Failures are C2Errors: ALREADY_EXISTS, NOT_FOUND, INVALID_CURSOR.
  */
 
+/** A batch; no device count kept (appends and deletes would have to keep it right): counted by a query. */
 export interface FactoryBatchRecord {
   /** 16 hex digits. */
   readonly id: string;
   readonly name: string;
-  /** Devices registered with it. */
-  readonly deviceCount: number;
   /** Who registered it (an actor of the event log). */
   readonly actor: string;
   readonly createdAt: string;
@@ -83,8 +82,20 @@ export interface FactoryBatchStore {
   ): Promise<FactoryClaimOutcome>;
   /** Marks the tenant's claim complete and deletes the wrapped key (nothing when it is complete already). */
   completeFactoryClaim(batchId: string, id: Uint8Array, tenantId: string, at: string): Promise<void>;
-  /** Deletes an unclaimed device: `claimed` (nothing deleted) when its code was taken, `missing` when there is none. */
-  deleteFactoryDevice(batchId: string, id: Uint8Array): Promise<'deleted' | 'claimed' | 'missing'>;
+  /**
+   * Gives a taken code back: the tenant's claim removed, if not complete (false otherwise: nothing written), so that
+   * a claim that cannot go on leaves the device unclaimed.
+   */
+  releaseFactoryClaim(batchId: string, id: Uint8Array, tenantId: string): Promise<boolean>;
+  /**
+   * Deletes an unclaimed device (or, with `incompleteClaimOf`, one whose claim by that tenant is not complete):
+   * `claimed` (nothing deleted) when its code was taken otherwise, `missing` when there is none.
+   */
+  deleteFactoryDevice(
+    batchId: string,
+    id: Uint8Array,
+    options?: { readonly incompleteClaimOf?: string },
+  ): Promise<'deleted' | 'claimed' | 'missing'>;
   /**
    * Gives an unclaimed device a new code: the new code's lookup record, then the device's `codeHash` (conditional: the
    * old hash, no claim), then the old lookup deleted (a claim compares the device's hash, so the old code is dead

@@ -5,12 +5,16 @@
  * all), mistyped (400); concurrent claims of one code have one winner; a claim interrupted after the code was taken,
  * or after the client was made, is finished by the same tenant's retry and refused to any other (and a client of
  * that name the tenant made meanwhile is not taken for the device); an unclaimed device deleted frees its name; a
- * registration whose store fails midway is undone; a code whose device is gone is deleted by the claim that finds it;
+ * registration whose store fails midway is undone once every write under way has ended (a failed reservation too;
+ * a name whose device could not be deleted stays reserved, and when anything is left the batch is kept for DELETE); a code whose device is gone is deleted by the claim that finds it;
  * devices appended to a batch a call at a time (codes once, `exists` when appended again with the same key, 409 with
- * another key, the per-call limit); a lost code reissued (the old one dead).
+ * another key, the per-call limit); a lost code reissued (the old one dead); a claim of a device whose name another
+ * owner holds gives the code back (and one left incomplete is deleted by the operator); a claim under way refuses the
+ * operator's delete and reissue saying so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCharacter, claimCodeHash, newClaimCode, parseClaimCode } from '../../../shared/c2/factory/claimCode.js';
+import { NAME_HELD_ELSEWHERE } from '../../../shared/c2/factory/claimDevice.js';
 import { MAX_BATCH_DEVICES } from '../../../shared/c2/factory/factoryDevices.js';
 import { createPlatformKey } from '../../../shared/c2/platform/createPlatformKey.js';
 import { PLATFORM_TENANT } from '../../../shared/c2/platform/platformKeyToken.js';
@@ -561,6 +565,234 @@ describe('a registration that fails midway', () => {
     const logged = (api.logs.at(-1) as { error?: { message: string } }).error?.message;
     expect(logged).toContain(`factory batch "${left.id}" is left`);
     expect(logged).not.toContain(keyOf(30));
+    // The device whose delete failed keeps its name reserved (a tenant cannot take it), the one never written
+    // does not; DELETE of the device left frees its name.
+    expect((await api.c2.deps.store.getClientIdClaim(hashIdAlias('left-1')))?.tenantId).toBe(`~factory/${left.id}`);
+    expect(await api.c2.deps.store.getClientIdClaim(hashIdAlias('left-2'))).toBeUndefined();
+    const freed = await api.call('DELETE', `/v1/factory-batches/${left.id}/devices/${hashIdAliasHex('left-1')}`, {
+      token: platform,
+    });
+    expect(freed.status, freed.raw).toBe(200);
+    expect(await api.c2.deps.store.getClientIdClaim(hashIdAlias('left-1'))).toBeUndefined();
+  });
+});
+
+describe('a registration whose writes fail partway under way', () => {
+  type Store = typeof api.c2.deps.store;
+  /** Replaces store methods for the test's span: an injected fault (DynamoDB throttling, which dynalite never does). */
+  async function withStore<T>(faults: Partial<Store>, act: () => Promise<T>): Promise<T> {
+    const store = api.c2.deps.store as unknown as Record<string, unknown>;
+    const saved = Object.fromEntries(Object.keys(faults).map((name) => [name, store[name]]));
+    Object.assign(store, faults);
+    try {
+      return await act();
+    } finally {
+      Object.assign(store, saved);
+    }
+  }
+  const batchNamed = async (name: string) =>
+    (await api.call('GET', '/v1/factory-batches?limit=100', { token: platform })).json.items.find(
+      (b: { name: string }) => b.name === name,
+    );
+  const lastEventOf = async (action: string) =>
+    (await api.c2.deps.store.listEvents(PLATFORM_TENANT, { action }, { limit: 1 })).items[0];
+
+  it('stops the other lanes before undoing: no device, code or reservation left, the names free', async () => {
+    // Prepare: injected faults: the 3rd device write throttled, and KMS-like latency on wraps (slower after the
+    // first lanes) so that lanes are still writing when the failure comes (what AWS latencies do).
+    const store = api.c2.deps.store;
+    const vault = api.c2.deps.vault as { wrap: typeof api.c2.deps.vault.wrap };
+    const { wrap } = vault;
+    const put = store.putFactoryDevice;
+    const create = store.createFactoryBatch;
+    let batchId = '';
+    const hashes: Uint8Array[] = [];
+    let wraps = 0;
+    let puts = 0;
+    vault.wrap = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, ++wraps > 8 ? 200 : 20));
+      return wrap.apply(api.c2.deps.vault, args);
+    };
+    const devices = Array.from({ length: 30 }, (_, i) => ({ name: `lane-${i}`, key: keyOf(40 + i) }));
+
+    // Act
+    const failed = await withStore(
+      {
+        createFactoryBatch: async (record) => {
+          batchId = record.id;
+          return create(record);
+        },
+        putFactoryDevice: async (record) => {
+          hashes.push(record.codeHash);
+          if (++puts === 3) throw new Error('throttled');
+          return put(record);
+        },
+      },
+      () => api.call('POST', '/v1/factory-batches', { token: platform, body: { name: 'lanes', devices } }),
+    ).finally(() => {
+      vault.wrap = wrap;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    // Assess
+    expect(failed.status, failed.raw).toBe(500);
+    expect(await store.getFactoryBatch(batchId)).toBeUndefined();
+    for (const device of devices) {
+      expect(await store.getFactoryDevice(batchId, hashIdAlias(device.name))).toBeUndefined();
+      expect(await store.getClientIdClaim(hashIdAlias(device.name))).toBeUndefined();
+    }
+    for (const hash of hashes) expect(await store.findClaimCode(hash)).toBeUndefined();
+    expect((await register('lanes again', devices)).devices).toHaveLength(30);
+  });
+
+  it('when a reservation fails: releases what it reserved, the batch gone and the names free', async () => {
+    // Prepare: an injected fault, the registry's write throttled on the 3rd id.
+    const claimId = api.c2.deps.store.claimClientId;
+    let calls = 0;
+    const devices = Array.from({ length: 12 }, (_, i) => ({ name: `resv-${i}`, key: keyOf(i) }));
+
+    // Act
+    const failed = await withStore(
+      {
+        claimClientId: async (...args) => {
+          if (++calls === 3) throw new Error('throttled');
+          return claimId(...args);
+        },
+      },
+      () => api.call('POST', '/v1/factory-batches', { token: platform, body: { name: 'resv', devices } }),
+    );
+
+    // Assess
+    expect(failed.status, failed.raw).toBe(500);
+    expect(await batchNamed('resv')).toBeUndefined();
+    for (const device of devices)
+      expect(await api.c2.deps.store.getClientIdClaim(hashIdAlias(device.name))).toBeUndefined();
+    expect((await register('resv again', devices)).devices).toHaveLength(12);
+  });
+
+  it('when releasing fails too: keeps the batch, says so in its event, and DELETE of its devices frees the names', async () => {
+    // Prepare: injected faults, the 3rd reservation and every release throttled.
+    const store = api.c2.deps.store;
+    const claimId = store.claimClientId;
+    let calls = 0;
+    const devices = Array.from({ length: 6 }, (_, i) => ({ name: `keep-${i}`, key: keyOf(60 + i) }));
+
+    // Act
+    const failed = await withStore(
+      {
+        claimClientId: async (...args) => {
+          if (++calls === 3) throw new Error('throttled');
+          return claimId(...args);
+        },
+        releaseClientId: async () => {
+          throw new Error('throttled');
+        },
+      },
+      () => api.call('POST', '/v1/factory-batches', { token: platform, body: { name: 'keep', devices } }),
+    );
+
+    // Assess
+    expect(failed.status, failed.raw).toBe(500);
+    const kept = await batchNamed('keep');
+    expect(kept).toBeDefined();
+    expect(await lastEventOf('factory.batch.create')).toMatchObject({
+      result: 'error',
+      target: { name: kept.id },
+      details: { leftBehind: true },
+    });
+    const held = [];
+    for (const device of devices) {
+      const claimOf = await store.getClientIdClaim(hashIdAlias(device.name));
+      if (claimOf) held.push(device.name);
+      if (claimOf) expect(claimOf.tenantId).toBe(`~factory/${kept.id}`);
+    }
+    expect(held.length).toBeGreaterThan(0);
+    for (const name of held) {
+      const freed = await api.call('DELETE', `/v1/factory-batches/${kept.id}/devices/${hashIdAliasHex(name)}`, {
+        token: platform,
+      });
+      expect(freed.status, freed.raw).toBe(200);
+    }
+    expect((await register('keep again', devices)).devices).toHaveLength(6);
+  });
+});
+
+describe('a claim whose device name another owner holds', () => {
+  // Prepare (each): the state a lost reservation leaves (what a failed registration's undo used to leave): the
+  // batch's reservation released directly in the store, then another tenant makes a client of that name.
+  async function heldElsewhere(name: string, seed: number) {
+    const registered = await register(`held ${name}`, [{ name, key: keyOf(seed) }]);
+    await api.c2.deps.store.releaseClientId(`~factory/${registered.batch.id}`, hashIdAlias(name));
+    const other = await api.call('POST', '/v1/clients', {
+      token: await api.tokenOf('tenant-holder'),
+      body: { name, key: keyOf(seed + 1) },
+    });
+    expect(other.status, other.raw).toBe(201);
+    return { batchId: registered.batch.id, device: registered.devices[0]! };
+  }
+
+  it('gives the code back with a message of its own: the device is unclaimed, the operator deletes it', async () => {
+    const { batchId, device } = await heldElsewhere('held-1', 80);
+
+    // Act
+    const first = await claim({ code: device.code });
+    const again = await claim({ code: device.code });
+    const deleted = await api.call('DELETE', `/v1/factory-batches/${batchId}/devices/${device.id}`, {
+      token: platform,
+    });
+
+    // Assess
+    for (const answer of [first, again]) {
+      expect(answer.status, answer.raw).toBe(409);
+      expect(answer.json.error).toEqual({ code: 'ALREADY_EXISTS', message: NAME_HELD_ELSEWHERE });
+    }
+    expect(deleted.status, deleted.raw).toBe(200);
+    expect(await api.c2.deps.store.getFactoryDevice(batchId, hashIdAlias('held-1'))).toBeUndefined();
+    expect((await claim({ code: device.code })).status).toBe(404);
+  });
+
+  it('left incomplete (a crash before the code was given back) is removed by the operator', async () => {
+    const { batchId, device } = await heldElsewhere('held-2', 82);
+    const id = hashIdAlias('held-2');
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batchId, id))!;
+    expect(
+      await api.c2.deps.store.takeFactoryDevice(batchId, id, codeHash, 'tenant-factory', new Date().toISOString()),
+    ).toBe('taken');
+
+    // Act
+    const deleted = await api.call('DELETE', `/v1/factory-batches/${batchId}/devices/${device.id}`, {
+      token: platform,
+    });
+
+    // Assess
+    expect(deleted.status, deleted.raw).toBe(200);
+    expect(await api.c2.deps.store.getFactoryDevice(batchId, id)).toBeUndefined();
+    expect((await api.c2.deps.store.getClientIdClaim(id))?.tenantId).toBe('tenant-holder');
+  });
+});
+
+describe('an operator change to a device whose claim is under way', () => {
+  it('is CLAIM_USED saying the claim is under way (the tenant holds the id: its retry finishes it)', async () => {
+    // Prepare: a claim interrupted after the id moved to the tenant, before the client was made.
+    const { batch, devices } = await register('under way', [{ name: 'underway-1', key: keyOf(84) }]);
+    const id = hashIdAlias('underway-1');
+    const at = new Date().toISOString();
+    const { codeHash } = (await api.c2.deps.store.getFactoryDevice(batch.id, id))!;
+    expect(await api.c2.deps.store.takeFactoryDevice(batch.id, id, codeHash, 'tenant-factory', at)).toBe('taken');
+    expect(await api.c2.deps.store.transferClientId(`~factory/${batch.id}`, 'tenant-factory', id, at)).toBe(true);
+    const path = `/v1/factory-batches/${batch.id}/devices/${devices[0]!.id}`;
+
+    // Act
+    const deleted = await api.call('DELETE', path, { token: platform });
+    const reissued = await api.call('POST', `${path}/code`, { token: platform });
+
+    // Assess
+    for (const answer of [deleted, reissued]) {
+      expect(answer.status, answer.raw).toBe(409);
+      expect(errorCodeOf(answer)).toBe('CLAIM_USED');
+      expect(answer.json.error.message).toContain('a claim of this device is under way');
+    }
+    expect((await claim({ code: devices[0]!.code })).status).toBe(201);
   });
 });
 

@@ -33,4 +33,24 @@ describe('forEachAtMost', () => {
     });
     expect(calls).toBe(0);
   });
+
+  it('on a failure takes no further item and settles every running task before it rejects with the first error', async () => {
+    // Prepare: the 3rd item fails at once while the others are slow
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    const started: number[] = [];
+    let running = 0;
+    // Act
+    const outcome = forEachAtMost(4, items, async (item) => {
+      started.push(item);
+      if (item === 2) throw new Error('first');
+      if (item === 3) throw new Error('second');
+      running++;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      running--;
+    });
+    // Assess
+    await expect(outcome).rejects.toThrow('first');
+    expect(running).toBe(0);
+    expect(started.sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
+  });
 });
