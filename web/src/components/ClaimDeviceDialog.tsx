@@ -9,7 +9,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
 import { Link } from '../router.js';
-import { CopyButton } from './CopyButton.js';
+import { BrokerCredentials } from './BrokerCredentials.js';
 import { ErrorNote } from './ErrorNote.js';
 
 interface Claimed {
@@ -66,13 +66,7 @@ export function ClaimDeviceDialog(props: { onClaimed(): void; onClose(): void })
           <p data-testid="claimed-topics">
             {claimed.topics.length ? `Put on ${claimed.topics.join(', ')}.` : 'Put on no topic.'}
           </p>
-          {claimed.mqtt && (
-            <p>
-              Broker login <code data-testid="mqtt-username">{claimed.mqtt.username}</code>, password shown this once:{' '}
-              <code data-testid="mqtt-password">{claimed.mqtt.password}</code>{' '}
-              <CopyButton value={claimed.mqtt.password} label="Copy the password" />
-            </p>
-          )}
+          {claimed.mqtt && <BrokerCredentials mqtt={claimed.mqtt} />}
         </div>
       ) : (
         <form id="claim-form" onSubmit={submit}>

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ApiError, api, call, type Schemas } from '../api/api.js';
+import { BrokerCredentials } from '../components/BrokerCredentials.js';
 import { ClaimDeviceDialog } from '../components/ClaimDeviceDialog.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -233,13 +234,7 @@ function CreateClient(props: { onCreated(): void }) {
               <CopyButton value={created.key} label="Copy the key" />
             </p>
           )}
-          {created.mqtt && (
-            <p>
-              Broker login <code data-testid="mqtt-username">{created.mqtt.username}</code>, password shown this once:{' '}
-              <code data-testid="mqtt-password">{created.mqtt.password}</code>{' '}
-              <CopyButton value={created.mqtt.password} label="Copy the password" />
-            </p>
-          )}
+          {created.mqtt && <BrokerCredentials mqtt={created.mqtt} />}
         </div>
       )}
     </section>
