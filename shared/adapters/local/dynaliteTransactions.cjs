@@ -6,8 +6,9 @@
  * dynalite's own actions (putItem, updateItem, deleteItem): no request sees or changes its items in between. A failed
  * condition cancels it as DynamoDB does (TransactionCanceledException, a reason per item: `ConditionalCheckFailed`
  * or `None`; the item as it was with ReturnValuesOnConditionCheckFailure ALL_OLD); two actions on one item, or a
- * malformed one, are a ValidationException. Not crash-atomic: a thread killed between two writes of one transaction
- * (microseconds apart) keeps the first; local mode's data is a developer's. ClientRequestToken is ignored.
+ * malformed one, are a ValidationException; a write that fails after the conditions held has the earlier writes put
+ * back. Not crash-atomic: a thread killed between two writes of one transaction (microseconds apart) keeps the
+ * first; local mode's data is a developer's. ClientRequestToken is ignored.
  */
 'use strict';
 
@@ -58,8 +59,18 @@ module.exports = function transactionalDynalite(dynaliteMain, options) {
       );
       return;
     }
+    // Watched from the request's arrival: a client that gives up while the request waits behind a transaction has
+    // its response closed before the work starts (a listener added then would never hear it): its place is given
+    // back at once and dynalite never sees it.
+    let closed = false;
+    let release;
+    res.once('close', () => {
+      closed = true;
+      release?.();
+    });
     gate.together((done) => {
-      res.once('close', done);
+      if (closed) return done();
+      release = done;
       handle(req, res);
     });
   });
@@ -117,7 +128,7 @@ module.exports = function transactionalDynalite(dynaliteMain, options) {
           CancellationReasons: reasons,
         });
       }
-      apply(parsed, 0, (applyError) => (applyError ? fail(applyError) : answer(200, {})));
+      apply(items, 0, (applyError) => (applyError ? fail(applyError) : answer(200, {})));
     });
   }
 
@@ -127,6 +138,9 @@ module.exports = function transactionalDynalite(dynaliteMain, options) {
     if (kinds.length !== 1)
       throw db.validationError('each TransactItem has one of Put, Update, Delete, ConditionCheck');
     const [kind] = kinds;
+    if (entry[kind] === null || typeof entry[kind] !== 'object' || Array.isArray(entry[kind])) {
+      throw db.validationError(`${kind} must be an object`);
+    }
     const { ReturnValuesOnConditionCheckFailure: returnValues, ...given } = entry[kind];
     if (kind === 'ConditionCheck' && !given.ConditionExpression) {
       throw db.validationError('ConditionCheck needs a ConditionExpression');
@@ -149,17 +163,39 @@ module.exports = function transactionalDynalite(dynaliteMain, options) {
       const key = db.createKey(keyed, table);
       store.getItemDb(entry.data.TableName).get(key, (getError, existing) => {
         if (getError && getError.name !== 'NotFoundError') return done(getError);
-        items.push({ entry, key, existing: getError ? undefined : existing });
+        items.push({ entry, key, table, existing: getError ? undefined : existing });
         withItems(entries, index + 1, items, done);
       });
     });
   }
 
-  function apply(entries, index, done) {
-    if (index === entries.length) return done(null);
-    const { kind, action, data } = entries[index];
-    if (kind === 'ConditionCheck') return apply(entries, index + 1, done);
-    actions[action](store, data, (error) => (error ? done(error) : apply(entries, index + 1, done)));
+  /**
+   * Applies each write in turn. A write can still fail once the conditions held (an ADD to an attribute that is not a
+   * number, an item grown past 400 KB): the items written before it are put back as they were (the transaction runs
+   * alone, so nothing else changed them), and the error is answered: all or nothing, as DynamoDB.
+   */
+  function apply(items, index, done) {
+    if (index === items.length) return done(null);
+    const { kind, action, data } = items[index].entry;
+    if (kind === 'ConditionCheck') return apply(items, index + 1, done);
+    actions[action](store, data, (error) => {
+      if (!error) return apply(items, index + 1, done);
+      restore(items.slice(0, index).reverse(), () => done(error));
+    });
+  }
+
+  /** Puts back the items as they were before the transaction (deleting those that were not there), best effort. */
+  function restore(items, done) {
+    const [item, ...rest] = items;
+    if (!item) return done();
+    const { entry, table, existing } = item;
+    const TableName = entry.data.TableName;
+    const next = () => restore(rest, done);
+    if (entry.kind === 'ConditionCheck') return next();
+    if (existing) return actions.putItem(store, { TableName, Item: existing }, next);
+    const keyed = entry.kind === 'Put' ? entry.data.Item : entry.data.Key;
+    const Key = Object.fromEntries(table.KeySchema.map(({ AttributeName }) => [AttributeName, keyed[AttributeName]]));
+    actions.deleteItem(store, { TableName, Key }, next);
   }
 };
 

@@ -3,6 +3,8 @@
  * all writes or none, a cancellation naming the condition that failed (and the item as it was, when asked), two
  * actions on one item refused, and conditional increments in transactions at once never passing their bound.
  */
+
+import { request as httpRequest } from 'node:http';
 import {
   DynamoDBClient,
   GetItemCommand,
@@ -154,4 +156,120 @@ describe('TransactWriteItems on dynalite', () => {
     expect(outcomes.filter((outcome) => outcome === 'cancelled')).toHaveLength(23);
     expect((await read('e', 'counts'))?.n).toEqual({ N: '7' });
   });
+
+  it('puts back what it wrote when a later write fails once the conditions held (an ADD to a string): nothing left', async () => {
+    // Prepare: an item whose `n` is a string (an ADD to it passes the condition, then fails), one to overwrite
+    await db.send(new PutItemCommand({ TableName: TABLE, Item: { ...key('f', 'counts'), n: { S: 'x' } } }));
+    await db.send(new PutItemCommand({ TableName: TABLE, Item: { ...key('f', 'old'), v: { S: 'before' } } }));
+
+    // Act
+    const failed = db.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: TABLE, Item: key('f', 'new'), ConditionExpression: 'attribute_not_exists(PK)' } },
+          { Put: { TableName: TABLE, Item: { ...key('f', 'old'), v: { S: 'after' } } } },
+          {
+            Update: {
+              TableName: TABLE,
+              Key: key('f', 'counts'),
+              UpdateExpression: 'ADD #n :one',
+              ExpressionAttributeNames: { '#n': 'n' },
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            },
+          },
+        ],
+      }),
+    );
+
+    // Assess: refused, and neither the new item nor the overwrite is left
+    await expect(failed).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(await read('f', 'new')).toBeUndefined();
+    expect((await read('f', 'old'))?.v).toEqual({ S: 'before' });
+    expect((await read('f', 'counts'))?.n).toEqual({ S: 'x' });
+  });
+
+  it('answers an action that is not an object with 400, not 500', async () => {
+    const answer = await rawRequest('TransactWriteItems', JSON.stringify({ TransactItems: [{ Put: null }] }));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('ValidationException');
+  });
+
+  it('keeps answering after a client gives up on a request queued behind a transaction (its place given back)', async () => {
+    // Prepare: request A holds the gate (half its body sent); transaction T waits behind it; request B waits behind T
+    const get = JSON.stringify({ TableName: TABLE, Key: key('g', 'x') });
+    const held = openRequest('GetItem', get);
+    held.request.write(get.slice(0, 5));
+    await sleep(100);
+    const waiting = rawRequest(
+      'TransactWriteItems',
+      JSON.stringify({ TransactItems: [{ Put: { TableName: TABLE, Item: key('g', 'x') } }] }),
+    );
+    await sleep(100);
+    const abandoned = openRequest('GetItem', get);
+    abandoned.request.end(get);
+    await sleep(100);
+
+    // Act: B's client gives up while it waits; A's body completes
+    abandoned.request.destroy();
+    await sleep(100);
+    held.request.end(get.slice(5));
+
+    // Assess: T answers, and so do a later transaction and a later read (B's place was given back)
+    expect((await waiting).status).toBe(200);
+    const later = await rawRequest(
+      'TransactWriteItems',
+      JSON.stringify({ TransactItems: [{ Delete: { TableName: TABLE, Key: key('g', 'x') } }] }),
+      5_000,
+    );
+    expect(later.status).toBe(200);
+    expect((await rawRequest('GetItem', get, 5_000)).status).toBe(200);
+    expect((await held.answer).status).toBe(200);
+  });
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A request to the store as the SDK sends it (the signature is not checked by dynalite), its body written by the caller. */
+function openRequest(target: string, body: string) {
+  const url = new URL(server.endpoint);
+  let answered: (value: { status: number; body: string }) => void = () => {};
+  const answer = new Promise<{ status: number; body: string }>((resolve) => {
+    answered = resolve;
+  });
+  const request = httpRequest(
+    {
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: '/',
+      headers: {
+        'x-amz-target': `DynamoDB_20120810.${target}`,
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': Buffer.byteLength(body),
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20260101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        'x-amz-date': '20260101T000000Z',
+      },
+    },
+    (response) => {
+      let text = '';
+      response.on('data', (chunk) => {
+        text += chunk;
+      });
+      response.on('end', () => answered({ status: response.statusCode ?? 0, body: text }));
+    },
+  );
+  request.on('error', () => answered({ status: 0, body: 'connection closed' }));
+  return { request, answer };
+}
+
+/** A whole request; status 0 when no answer came within `timeoutMs` (the store hung). */
+async function rawRequest(target: string, body: string, timeoutMs = 3_000) {
+  const { request, answer } = openRequest(target, body);
+  request.end(body);
+  const timeout = sleep(timeoutMs).then(() => {
+    request.destroy();
+    return { status: 0, body: 'no answer' };
+  });
+  return Promise.race([answer, timeout]);
+}
