@@ -386,7 +386,7 @@ describe('GET /v1/openapi.json', () => {
       ].sort(),
     );
     expect(Object.keys(schemas.OperationDevice!.properties as Json).sort()).toEqual(
-      ['attempts', 'client', 'lastError', 'state', 'updatedAt'].sort(),
+      ['attempts', 'client', 'confirmedVia', 'lastError', 'state', 'updatedAt'].sort(),
     );
     expect(schemas.Operation).toMatchObject({ additionalProperties: false });
     expect(schemas.OperationDevice).toMatchObject({ additionalProperties: false });
