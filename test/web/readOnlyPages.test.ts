@@ -2,9 +2,9 @@
  * A read-only sign-in sees no change it would be refused, in Debian's Chromium against local mode serving the UI: every
  * page (dashboard, clients, a client, topics, a topic, operations, an operation, policies, a policy, audit trail,
  * public keys) is first visited with the admin key, each change action found there (so the check could fail), then
- * with a read-only key (created through the API): none of them is present, the layout says why, the page's reads
- * (search, filter, export, paging) still work, and axe-core finds no serious or critical violation. Skipped without
- * /usr/bin/chromium, except in CI.
+ * with an operator key (the same, but no API keys link), then with a read-only key (both created through the API):
+ * none of the actions is present, the layout says why, the page's reads (searches, the audit filter and its export)
+ * still work, and axe-core finds no serious or critical violation. Skipped without /usr/bin/chromium, except in CI.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -234,10 +234,13 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI for a read-only key', 
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('shows an admin every change action of every page', async () => {
-    await signIn(page, server.webUiUrl!, server.adminKey!);
+  /** Signs in with `key` (signing out first) and finds every change action of every page, API keys as `admin` says. */
+  async function expectEveryAction(key: string, admin: boolean): Promise<void> {
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    if (await signOut.count()) await signOut.click();
+    await signIn(page, server.webUiUrl!, key);
     expect(await page.getByTestId('read-only-note').count()).toBe(0);
-    expect(await page.getByRole('link', { name: 'API keys' }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'API keys' }).count()).toBe(admin ? 1 : 0);
     for (const visit of VISITS) {
       await go(visit.path());
       await visit.ready(page).first().waitFor();
@@ -246,6 +249,20 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI for a read-only key', 
       }
     }
     expect(ui.consoleErrors).toEqual([]);
+  }
+
+  it('shows an admin every change action of every page, and the API keys', async () => {
+    await expectEveryAction(server.adminKey!, true);
+  });
+
+  it('shows an operator every change action of every page, but not the API keys', async () => {
+    const operator = await requestLocalApi<AnyJson>(server, 'POST', '/v1/keys/api', {
+      name: 'ui-operator',
+      scope: 'operator',
+    });
+    expect(operator.status).toBe(201);
+    recordSecret(operator.json.token);
+    await expectEveryAction(operator.json.token, false);
   });
 
   it('shows a read-only key none of them, says why, and keeps its reads', async () => {
