@@ -19,6 +19,19 @@ export function tokenInfo(token: string): TokenInfo | undefined {
   return match ? { tenant: match[1]!, keyId: match[2]! } : undefined;
 }
 
+/** The scopes a signed-in key may hold in the UI, each granting what the ones after it grant. */
+export type Scope = 'admin' | 'operator' | 'read-only';
+
+/**
+ * What each scope grants, as the C2 rules (shared/c2/apiKeys/ApiKeyScope.ts; each route's scope: functions/api/routes):
+ * every change of the tenant needs `operator`, its API keys `admin`, reads `read-only`. The one place the UI asks it.
+ */
+const GRANTS: Readonly<Record<string, readonly Scope[]>> = {
+  admin: ['admin', 'operator', 'read-only'],
+  operator: ['operator', 'read-only'],
+  'read-only': ['read-only'],
+};
+
 const listeners = new Set<() => void>();
 const changed = () => {
   for (const listener of listeners) listener();
@@ -27,8 +40,11 @@ const changed = () => {
 export const session = {
   apiKey: (): string | undefined => sessionStorage.getItem(KEY) ?? undefined,
   scope: (): string | undefined => sessionStorage.getItem(SCOPE) ?? undefined,
-  /** Whether the key may change things (admin or operator; a read-only key only reads). */
-  mayChange: (): boolean => ['admin', 'operator'].includes(sessionStorage.getItem(SCOPE) ?? ''),
+  /** Whether the signed-in key may do what needs `needed` (changes need `operator`, API keys `admin`). */
+  may: (needed: Scope): boolean => {
+    const held = sessionStorage.getItem(SCOPE) ?? '';
+    return Object.hasOwn(GRANTS, held) && GRANTS[held]!.includes(needed);
+  },
   /** The tenant the C2 answered at sign-in (the token's own until then). */
   tenant: (): string | undefined => sessionStorage.getItem(TENANT) ?? session.info()?.tenant,
   info: (): TokenInfo | undefined => {

@@ -1,4 +1,7 @@
-/** The frame of every signed-in page: skip link, navigation, who is signed in (tenant, scope), sign-out. */
+/**
+ * The frame of every signed-in page: skip link, navigation (API keys for admin keys only), who is signed in (tenant,
+ * scope), sign-out, and for a read-only key the note that explains why no page offers a change.
+ */
 import type { ComponentChildren } from 'preact';
 import { Link, navigate, usePath } from '../router.js';
 import { session } from '../session.js';
@@ -25,7 +28,7 @@ export function Layout(props: { children: ComponentChildren }) {
       <header>
         <span class="brand">e4c2</span>
         <nav aria-label="Sections">
-          {SECTIONS.filter((section) => !section.admin || session.scope() === 'admin').map((section) => (
+          {SECTIONS.filter((section) => !section.admin || session.may('admin')).map((section) => (
             <Link key={section.href} href={section.href} current={current(section.href)}>
               {section.label}
             </Link>
@@ -47,7 +50,14 @@ export function Layout(props: { children: ComponentChildren }) {
           </button>
         </div>
       </header>
-      <main id="main">{props.children}</main>
+      <main id="main">
+        {!session.may('operator') && (
+          <p class="read-only-note" data-testid="read-only-note">
+            Signed in read-only: changes are hidden.
+          </p>
+        )}
+        {props.children}
+      </main>
     </>
   );
 }

@@ -2,10 +2,11 @@
  * One client: its key versions, last seen, topics (with the key version the device confirmed; put on more by name, or
  * the selected taken off, in bulk), operations, and its
  * actions (resync, new identity key, reset, delete), each behind a dialog that says what will happen; the operation an
- * action starts is followed live.
+ * action starts is followed live. The actions, the selection and the link form only for keys that may change things.
  */
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { BulkLinkForm } from '../components/BulkLinkForm.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -17,6 +18,7 @@ import { type Unlinked, unlinkMany } from '../components/unlinkMany.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link, navigate } from '../router.js';
+import { session } from '../session.js';
 
 type Action = 'resync' | 'identity-key' | 'reset' | 'delete';
 
@@ -104,19 +106,21 @@ export function ClientPage(props: { clientId: string }) {
         <dt>Created</dt>
         <dd>{when(c.createdAt)}</dd>
       </dl>
-      <div class="actions">
-        {(Object.keys(ACTIONS) as Action[]).map((key) => (
-          <button
-            key={key}
-            type="button"
-            class={ACTIONS[key].danger ? 'danger' : undefined}
-            disabled={deleted}
-            onClick={() => setAction(key)}
-          >
-            {ACTIONS[key].label}
-          </button>
-        ))}
-      </div>
+      <Allowed>
+        <div class="actions">
+          {(Object.keys(ACTIONS) as Action[]).map((key) => (
+            <button
+              key={key}
+              type="button"
+              class={ACTIONS[key].danger ? 'danger' : undefined}
+              disabled={deleted}
+              onClick={() => setAction(key)}
+            >
+              {ACTIONS[key].label}
+            </button>
+          ))}
+        </div>
+      </Allowed>
       {action && (
         <ConfirmDialog
           title={ACTIONS[action].title}
@@ -148,6 +152,7 @@ function ClientTopics(props: { clientId: string; name: string }) {
   const [selected, setSelected] = useState<Map<string, string>>(new Map());
   const [confirming, setConfirming] = useState(false);
   const [unlinked, setUnlinked] = useState<Unlinked[]>();
+  const mayChange = session.may('operator');
   const topics = useLoad(
     () =>
       call(
@@ -169,9 +174,11 @@ function ClientTopics(props: { clientId: string; name: string }) {
         <Table label="Topics of the client">
           <thead>
             <tr>
-              <th scope="col">
-                <span class="visually-hidden">Select</span>
-              </th>
+              {mayChange && (
+                <th scope="col">
+                  <span class="visually-hidden">Select</span>
+                </th>
+              )}
               <th scope="col">Topic</th>
               <th scope="col">Current key</th>
               <th scope="col">Confirmed by the device</th>
@@ -180,19 +187,21 @@ function ClientTopics(props: { clientId: string; name: string }) {
           <tbody>
             {topics.data.items.map((topic: Schemas['TopicOfClient']) => (
               <tr key={topic.hash}>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`Select ${topic.topic}`}
-                    checked={selected.has(topic.hash)}
-                    onChange={(e) => {
-                      const next = new Map(selected);
-                      if (e.currentTarget.checked) next.set(topic.hash, topic.topic);
-                      else next.delete(topic.hash);
-                      setSelected(next);
-                    }}
-                  />
-                </td>
+                {mayChange && (
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${topic.topic}`}
+                      checked={selected.has(topic.hash)}
+                      onChange={(e) => {
+                        const next = new Map(selected);
+                        if (e.currentTarget.checked) next.set(topic.hash, topic.topic);
+                        else next.delete(topic.hash);
+                        setSelected(next);
+                      }}
+                    />
+                  </td>
+                )}
                 <td>
                   <Link href={`/topics/${topic.hash}`}>{topic.topic}</Link>
                 </td>
@@ -246,7 +255,9 @@ function ClientTopics(props: { clientId: string; name: string }) {
         ),
       )}
       <Pager pages={pages} nextCursor={topics.data?.cursor} label="Topic pages" />
-      <BulkLinkForm side={{ clientId: props.clientId }} onLinked={topics.reload} />
+      <Allowed>
+        <BulkLinkForm side={{ clientId: props.clientId }} onLinked={topics.reload} />
+      </Allowed>
     </section>
   );
 }

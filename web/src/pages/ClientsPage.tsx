@@ -1,10 +1,11 @@
 /**
  * Clients: a paged list (id order) searched by name prefix (`namePrefix`) or exact id, and the creation
- * form: a generated key (shown once, with a copy button), an uploaded key, a password, or an Ed25519 public key;
- * beside it, for keys that may change things, the claim of a factory device by its code (ClaimDeviceDialog).
+ * form (keys that may change things only: Allowed): a generated key (shown once, with a copy button), an uploaded key, a password, or an Ed25519 public key;
+ * beside it the claim of a factory device by its code (ClaimDeviceDialog).
  */
 import { useState } from 'preact/hooks';
 import { ApiError, api, call, type Schemas } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { BrokerCredentials } from '../components/BrokerCredentials.js';
 import { ClaimDeviceDialog } from '../components/ClaimDeviceDialog.js';
 import { CopyButton } from '../components/CopyButton.js';
@@ -14,7 +15,6 @@ import { Table } from '../components/Table.js';
 import { useLoad } from '../components/useLoad.js';
 import { shortId, when } from '../format.js';
 import { Link } from '../router.js';
-import { session } from '../session.js';
 
 const PAGE = 25;
 const CLIENT_ID = /^[0-9a-fA-F]{32}$/;
@@ -80,15 +80,15 @@ export function ClientsPage() {
         />
       )}
       <Pager pages={pages} nextCursor={clients.data?.cursor} label="Client pages" />
-      <CreateClient onCreated={clients.reload} />
-      {session.mayChange() && (
+      <Allowed>
+        <CreateClient onCreated={clients.reload} />
         <div class="actions">
           <button type="button" onClick={() => setClaiming(true)}>
             Claim a factory device
           </button>
         </div>
-      )}
-      {claiming && <ClaimDeviceDialog onClaimed={clients.reload} onClose={() => setClaiming(false)} />}
+        {claiming && <ClaimDeviceDialog onClaimed={clients.reload} onClose={() => setClaiming(false)} />}
+      </Allowed>
     </>
   );
 }

@@ -1,9 +1,11 @@
 /**
  * One operation: its live progress, each device's state (one confirmed through a resync links it), attempts and last
- * error, and a retry (its key sent again to the devices that did not confirm it) once it has ended.
+ * error, and a retry (its key sent again to the devices that did not confirm it) once it has ended, for keys that may
+ * change things.
  */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { isFinished, OperationSummary } from '../components/OperationProgress.js';
@@ -62,11 +64,13 @@ export function OperationPage(props: { operationId: string }) {
         )}
       </dl>
       {isFinished(o) && o.counts.confirmed < o.counts.total && (
-        <div class="actions">
-          <button type="button" onClick={() => setRetrying(true)}>
-            Retry
-          </button>
-        </div>
+        <Allowed>
+          <div class="actions">
+            <button type="button" onClick={() => setRetrying(true)}>
+              Retry
+            </button>
+          </div>
+        </Allowed>
       )}
       {retrying && (
         <ConfirmDialog

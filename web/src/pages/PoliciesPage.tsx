@@ -1,5 +1,7 @@
-/** Policies: the paged list (creation order) with each one's target, schedule in words and next run, and the form. */
+/** Policies: the paged list (creation order) with each one's target, schedule in words and next run, and the form (keys
+ * that may change things only). */
 import { api, call } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
 import { Table } from '../components/Table.js';
@@ -55,10 +57,12 @@ export function PoliciesPage() {
         </Table>
       )}
       <Pager pages={pages} nextCursor={policies.data?.cursor} label="Policy pages" />
-      <section aria-labelledby="create-policy-title" class="panel">
-        <h2 id="create-policy-title">New policy</h2>
-        <PolicyForm onSaved={(policy) => navigate(`/policies/${policy.id}`)} />
-      </section>
+      <Allowed>
+        <section aria-labelledby="create-policy-title" class="panel">
+          <h2 id="create-policy-title">New policy</h2>
+          <PolicyForm onSaved={(policy) => navigate(`/policies/${policy.id}`)} />
+        </section>
+      </Allowed>
     </>
   );
 }

@@ -1,10 +1,12 @@
 /**
  * One policy: its target, schedule in words and next five runs (the C2's), events, the edit form, "run now", its
  * history of runs (paged, newest first) and the operations of the run chosen there (the one just started, at
- * first: RunOperations, one polled read for them all), and its deletion behind a dialog.
+ * first: RunOperations, one polled read for them all), and its deletion behind a dialog. Edit, run and delete only for
+ * keys that may change things.
  */
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
@@ -92,17 +94,19 @@ export function PolicyPage(props: { policyId: string }) {
           </ol>
         )}
       </section>
-      <div class="actions">
-        <button type="button" class="primary" onClick={() => setPending('run')}>
-          Run now
-        </button>
-        <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
-          {editing ? 'Close the editor' : 'Edit'}
-        </button>
-        <button type="button" class="danger" onClick={() => setPending('delete')}>
-          Delete
-        </button>
-      </div>
+      <Allowed>
+        <div class="actions">
+          <button type="button" class="primary" onClick={() => setPending('run')}>
+            Run now
+          </button>
+          <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+            {editing ? 'Close the editor' : 'Edit'}
+          </button>
+          <button type="button" class="danger" onClick={() => setPending('delete')}>
+            Delete
+          </button>
+        </div>
+      </Allowed>
       {pending && (
         <ConfirmDialog
           title={pending === 'run' ? 'Run this policy now?' : 'Delete this policy?'}

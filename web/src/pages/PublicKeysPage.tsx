@@ -1,10 +1,12 @@
 /**
  * Public-key mode: the tenant's C2 key (its public half and fingerprint, made on first request) and its rotation with
  * live progress; the public-key clients (among the first hundred); and the client public keys a device holds: send a
- * source client's key to a device (SetPubKey), make it forget one (RemovePubKey) or all (ResetPubKeys), by name.
+ * source client's key to a device (SetPubKey), make it forget one (RemovePubKey) or all (ResetPubKeys), by name. The
+ * rotation and the device's keys only for keys that may change things.
  */
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { OperationProgress } from '../components/OperationProgress.js';
@@ -55,11 +57,13 @@ export function PublicKeysPage() {
               )}
             </dl>
             <p class="hint">Public-key devices are configured with this key; it signs and protects their commands.</p>
-            <div class="actions">
-              <button type="button" class="primary" onClick={() => setConfirming(true)}>
-                Rotate the C2 key
-              </button>
-            </div>
+            <Allowed>
+              <div class="actions">
+                <button type="button" class="primary" onClick={() => setConfirming(true)}>
+                  Rotate the C2 key
+                </button>
+              </div>
+            </Allowed>
           </>
         )}
         {confirming && key && (
@@ -97,7 +101,9 @@ export function PublicKeysPage() {
           </ul>
         )}
       </section>
-      <ClientPublicKeys />
+      <Allowed>
+        <ClientPublicKeys />
+      </Allowed>
     </>
   );
 }

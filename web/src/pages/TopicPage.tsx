@@ -1,10 +1,12 @@
 /**
  * One topic: its key version and the rotation under way (until every device confirmed its key), its clients (paged),
  * linking clients by name in bulk, unlinking one or the selected (re-keyed for the others), the rotation of its key
- * with live progress, and its deletion, the last three behind dialogs that say what will happen.
+ * with live progress, and its deletion, the last three behind dialogs that say what will happen. The changes (and the
+ * selection) only for keys that may make them.
  */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { BulkLinkForm } from '../components/BulkLinkForm.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -15,6 +17,7 @@ import { type Unlinked, unlinkMany } from '../components/unlinkMany.js';
 import { useLoad } from '../components/useLoad.js';
 import { when } from '../format.js';
 import { Link, navigate } from '../router.js';
+import { session } from '../session.js';
 
 type Pending =
   | { kind: 'rotate' }
@@ -41,6 +44,7 @@ export function TopicPage(props: { topicHash: string }) {
   const [deleted, setDeleted] = useState(false);
   const [selected, setSelected] = useState<Map<string, string>>(new Map());
   const [unlinked, setUnlinked] = useState<Unlinked[]>();
+  const mayChange = session.may('operator');
 
   const run = async (chosen: Pending) => {
     if (chosen.kind === 'rotate') {
@@ -92,14 +96,16 @@ export function TopicPage(props: { topicHash: string }) {
         <dt>Clients</dt>
         <dd>{t.clientCount}</dd>
       </dl>
-      <div class="actions">
-        <button type="button" class="primary" disabled={deleted} onClick={() => setPending({ kind: 'rotate' })}>
-          Rotate the key
-        </button>
-        <button type="button" class="danger" disabled={deleted} onClick={() => setPending({ kind: 'delete' })}>
-          Delete
-        </button>
-      </div>
+      <Allowed>
+        <div class="actions">
+          <button type="button" class="primary" disabled={deleted} onClick={() => setPending({ kind: 'rotate' })}>
+            Rotate the key
+          </button>
+          <button type="button" class="danger" disabled={deleted} onClick={() => setPending({ kind: 'delete' })}>
+            Delete
+          </button>
+        </div>
+      </Allowed>
       {pending && (
         <ConfirmDialog
           title={
@@ -158,30 +164,34 @@ export function TopicPage(props: { topicHash: string }) {
         <section aria-labelledby="topic-clients-title">
           <h2 id="topic-clients-title">Clients</h2>
           <ErrorNote error={clients.error} />
-          {clients.data?.items.length === 0 && <p>No client yet: link one below.</p>}
+          {clients.data?.items.length === 0 && <p>No client yet{mayChange ? ': link one below' : ''}.</p>}
           {clients.data && clients.data.items.length > 0 && (
             <ul class="rows">
               {clients.data.items.map((client) => (
                 <li key={client.id}>
-                  <input
-                    type="checkbox"
-                    aria-label={`Select ${client.name}`}
-                    checked={selected.has(client.id)}
-                    onChange={(e) => {
-                      const next = new Map(selected);
-                      if (e.currentTarget.checked) next.set(client.id, client.name);
-                      else next.delete(client.id);
-                      setSelected(next);
-                    }}
-                  />
+                  {mayChange && (
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${client.name}`}
+                      checked={selected.has(client.id)}
+                      onChange={(e) => {
+                        const next = new Map(selected);
+                        if (e.currentTarget.checked) next.set(client.id, client.name);
+                        else next.delete(client.id);
+                        setSelected(next);
+                      }}
+                    />
+                  )}
                   <Link href={`/clients/${client.id}`}>{client.name}</Link>
-                  <button
-                    type="button"
-                    onClick={() => setPending({ kind: 'unlink', clientId: client.id, name: client.name })}
-                    aria-label={`Unlink ${client.name}`}
-                  >
-                    Unlink
-                  </button>
+                  {mayChange && (
+                    <button
+                      type="button"
+                      onClick={() => setPending({ kind: 'unlink', clientId: client.id, name: client.name })}
+                      aria-label={`Unlink ${client.name}`}
+                    >
+                      Unlink
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>
@@ -200,13 +210,15 @@ export function TopicPage(props: { topicHash: string }) {
             </div>
           )}
           <Pager pages={pages} nextCursor={clients.data?.cursor} label="Client pages" />
-          <BulkLinkForm
-            side={{ topicHash }}
-            onLinked={() => {
-              clients.reload();
-              topic.reload();
-            }}
-          />
+          <Allowed>
+            <BulkLinkForm
+              side={{ topicHash }}
+              onLinked={() => {
+                clients.reload();
+                topic.reload();
+              }}
+            />
+          </Allowed>
         </section>
       )}
     </>

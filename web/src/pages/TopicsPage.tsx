@@ -1,9 +1,11 @@
 /**
  * Topics: a paged list (hash order) with each key's version and age and its number of clients (one request a topic:
- * the list does not carry it), searched by name prefix (`namePrefix`) or exact hash, and the creation form.
+ * the list does not carry it), searched by name prefix (`namePrefix`) or exact hash, and the creation form (keys that
+ * may change things only).
  */
 import { useState } from 'preact/hooks';
 import { ApiError, api, call } from '../api/api.js';
+import { Allowed } from '../components/Allowed.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Pager, usePages } from '../components/Pager.js';
 import { Table } from '../components/Table.js';
@@ -105,7 +107,9 @@ export function TopicsPage() {
         </Table>
       )}
       <Pager pages={pages} nextCursor={topics.data?.cursor} label="Topic pages" />
-      <CreateTopic />
+      <Allowed>
+        <CreateTopic />
+      </Allowed>
     </>
   );
 }
