@@ -223,7 +223,12 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
     await page.getByRole('cell', { name: 'policy.create' }).waitFor();
     await expectAccessible(page, 'audit page');
 
+    // A type without a name is not sent (the API refuses one without the other): the name is asked for
     await page.getByLabel('Target type').selectOption('policy');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    expect(
+      await page.getByLabel('Target name').evaluate((input: HTMLInputElement) => input.validity.valueMissing),
+    ).toBe(true);
     await page.getByLabel('Target name').fill(policyId);
     await page.getByRole('button', { name: 'Filter' }).click();
     const actions = ['policy.update', 'policy.run', 'policy.create']; // newest first: created, run by hand, edited

@@ -146,7 +146,8 @@ export function AuditPage() {
         </div>
         <div>
           <label for="audit-targetType">Target type</label>
-          <select {...field('targetType')}>
+          {/* A target is a type and a name (the API refuses one without the other): each asked for once the other is. */}
+          <select {...field('targetType')} required={form.target.trim() !== ''}>
             <option value="">Any</option>
             {TARGET_TYPES.map((type) => (
               <option key={type} value={type}>
@@ -157,7 +158,7 @@ export function AuditPage() {
         </div>
         <div>
           <label for="audit-target">Target name</label>
-          <input {...field('target')} />
+          <input {...field('target')} required={form.targetType !== ''} />
         </div>
         <div>
           <label for="audit-result">Result</label>
