@@ -12,44 +12,28 @@
  * dashboard's next policy runs. On every page and dialog visited axe-core finds no serious or critical violation, and
  * the console shows no error. Skipped without /usr/bin/chromium, except in CI.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebUi } from '../../local/buildWebUi.js';
-import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import type { LocalC2Server } from '../../local/startLocal.js';
 import { type AnyJson, callLocalApi, requestLocalApi } from '../support/localApi.js';
 import { recordSecret } from '../support/recordedSecrets.js';
 import { serverMissing } from '../support/serverMissing.js';
-import { chromiumMissing, expectAccessible, launchUiBrowser, signIn, type UiBrowser } from './uiBrowser.js';
+import { chromiumMissing, expectAccessible, signIn, type UiBrowser } from './uiBrowser.js';
+import { ed25519PublicKey, go as goTo, startWebUiOnLocal, type WebUiOnLocal } from './webUiOnLocal.js';
 
-let stateDir: string;
+let web: WebUiOnLocal | undefined;
 let server: LocalC2Server;
 let ui: UiBrowser;
 let page: Page;
 let policyId: string;
 
-/** An Ed25519 public key, raw and base64 (the last 32 bytes of its SPKI encoding). */
-function ed25519PublicKey(): string {
-  const { publicKey } = generateKeyPairSync('ed25519');
-  return publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64');
-}
-
-async function go(path: string): Promise<void> {
-  await page.evaluate((to) => {
-    window.history.pushState(null, '', to);
-    window.dispatchEvent(new PopStateEvent('popstate'));
-  }, path);
-}
+const go = (path: string) => goTo(page, path);
 
 describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () => {
   beforeAll(async () => {
-    const built = await buildWebUi();
-    stateDir = await mkdtemp(join(tmpdir(), 'e4c2-web-'));
-    server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, webUi: built.dir });
-    recordSecret(server.adminKey!);
+    web = await startWebUiOnLocal();
+    ({ server, ui, page } = web);
     for (const topic of ['fleet/a', 'fleet/b', 'other/c']) {
       expect((await requestLocalApi(server, 'POST', '/v1/topics', { topic })).status).toBe(201);
     }
@@ -64,15 +48,11 @@ describe.skipIf(serverMissing(chromiumMissing()))('web UI operator pages', () =>
       });
       expect(answer.status).toBe(201);
     }
-    ui = await launchUiBrowser();
-    page = ui.page;
     await signIn(page, server.webUiUrl!, server.adminKey!);
   }, 90_000);
 
   afterAll(async () => {
-    await ui?.browser.close().catch(() => {});
-    await server?.close();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+    await web?.close();
   });
 
   it('searches clients and topics by name prefix, and a client by its id', async () => {

@@ -7,21 +7,18 @@
  * on every page visited axe-core finds no serious or critical violation, and the console shows no error (a CSP
  * violation included). Skipped without /usr/bin/chromium, except in CI.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebUi } from '../../local/buildWebUi.js';
-import { type LocalC2Server, startLocal } from '../../local/startLocal.js';
+import type { LocalC2Server } from '../../local/startLocal.js';
 import { E4Client, fromBase64 } from '../../shared/e4/node/index.js';
 import { type AnyJson, requestLocalApi } from '../support/localApi.js';
 import { recordSecret } from '../support/recordedSecrets.js';
 import { serverMissing } from '../support/serverMissing.js';
 import { connectDevice, type TestDevice } from '../support/testDevice.js';
-import { expectAccessible as accessible, chromiumMissing, launchUiBrowser, type UiBrowser } from './uiBrowser.js';
+import { expectAccessible as accessible, chromiumMissing, type UiBrowser } from './uiBrowser.js';
+import { startWebUiOnLocal, type WebUiOnLocal } from './webUiOnLocal.js';
 
-let stateDir: string;
+let web: WebUiOnLocal | undefined;
 let server: LocalC2Server;
 let ui: UiBrowser;
 let page: Page;
@@ -30,19 +27,13 @@ let credentials: { username: string; password: string };
 
 describe.skipIf(serverMissing(chromiumMissing()))('web UI walkthrough', () => {
   beforeAll(async () => {
-    const built = await buildWebUi();
-    stateDir = await mkdtemp(join(tmpdir(), 'e4c2-web-'));
-    server = await startLocal({ stateDir, httpPort: 0, mqttPort: 0, webUi: built.dir });
-    recordSecret(server.adminKey!);
-    ui = await launchUiBrowser();
-    page = ui.page;
+    web = await startWebUiOnLocal();
+    ({ server, ui, page } = web);
   }, 90_000);
 
   afterAll(async () => {
     await device?.end().catch(() => {});
-    await ui?.browser.close().catch(() => {});
-    await server?.close();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+    await web?.close();
   });
 
   const expectAccessible = (what: string) => accessible(page, what);
