@@ -6,13 +6,8 @@
  * its receipt handled. The rotation that made the topic's current key shows the device confirmed (`confirmedVia` the
  * resync) and counts it; an older rotation's key, never confirmed, stays as it was; a replayed receipt changes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComposedLocalC2, composeLocalC2 } from '../../../local/composeLocalC2.js';
-import { receiptForwarder } from '../../../local/forwardReceipts.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../../local/startEmbeddedBroker.js';
+import type { EmbeddedBroker } from '../../../local/startEmbeddedBroker.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
 import { createClient } from '../../../shared/c2/clients/createClient.js';
 import { linkClient } from '../../../shared/c2/links/linkClient.js';
@@ -27,14 +22,14 @@ import { createTopic } from '../../../shared/c2/topics/createTopic.js';
 import { rotateTopicKey } from '../../../shared/c2/topics/rotateTopicKey.js';
 import { bytesToHex, E4Client, protectReceipt, toBase64 } from '../../../shared/e4/node/index.js';
 import { callerOf } from '../../support/callerOf.js';
+import { type ReceiptsOnLocal, startReceiptsOnLocal } from '../../support/receiptsOnLocal.js';
 import { StepQueue } from '../../support/stepQueue.js';
 import { connectDevice, type TestDevice } from '../../support/testDevice.js';
 
 const TENANT = 'local';
 const caller = callerOf(TENANT, 'operator');
-let dir: string;
+let local: ReceiptsOnLocal | undefined;
 let broker: EmbeddedBroker;
-let c2: ComposedLocalC2;
 let deps: C2Deps;
 const queue = new StepQueue();
 const devices: TestDevice[] = [];
@@ -42,16 +37,11 @@ const devices: TestDevice[] = [];
 const keys = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'e4c2-confirmvia-'));
-  broker = await startEmbeddedBroker({ port: 0, onPublish: receiptForwarder(queue, TENANT) });
-  c2 = await composeLocalC2({ stateDir: dir, mqttUrl: broker.url, inMemoryStore: true, startWorker: false });
-  deps = { ...c2.deps, queue };
+  local = await startReceiptsOnLocal(queue, TENANT, { startWorker: false });
+  ({ broker, deps } = local);
 });
 afterAll(async () => {
-  await Promise.all(devices.map((device) => device.end()));
-  await c2?.close();
-  await broker?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await local?.close(devices);
 });
 
 async function client(name: string): Promise<void> {

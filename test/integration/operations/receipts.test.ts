@@ -7,14 +7,10 @@
  * test takes the receipt messages it stored and hands them to handleWork, as a worker would.
  * An external broker (a second aedes, not embedded) is heard through MqttReceiptSubscriber.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ComposedLocalC2, composeLocalC2 } from '../../../local/composeLocalC2.js';
 import { receiptForwarder } from '../../../local/forwardReceipts.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../../local/startEmbeddedBroker.js';
+import type { EmbeddedBroker } from '../../../local/startEmbeddedBroker.js';
 import { MqttCommandPublisher } from '../../../shared/adapters/local/MqttCommandPublisher.js';
 import { MqttReceiptSubscriber } from '../../../shared/adapters/local/MqttReceiptSubscriber.js';
 import type { C2Deps } from '../../../shared/c2/C2Deps.js';
@@ -54,6 +50,7 @@ import { type RunningBroker, startAedes } from '../../support/brokers.js';
 import { callerOf } from '../../support/callerOf.js';
 import { fuzzRuns } from '../../support/fuzzRuns.js';
 import { linkConfirmed } from '../../support/linkConfirmed.js';
+import { type ReceiptsOnLocal, startReceiptsOnLocal } from '../../support/receiptsOnLocal.js';
 import { connectDevice, enrolDevice, type TestDevice } from '../../support/testDevice.js';
 
 const TENANT = 'local';
@@ -72,9 +69,8 @@ class RecordingQueue implements WorkQueue {
   }
 }
 
-let dir: string;
+let local: ReceiptsOnLocal | undefined;
 let broker: EmbeddedBroker;
-let c2: ComposedLocalC2;
 let deps: C2Deps;
 const queue = new RecordingQueue();
 const devices: TestDevice[] = [];
@@ -82,17 +78,11 @@ const devices: TestDevice[] = [];
 const keys = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'e4c2-receipts-'));
-  const forward = receiptForwarder(queue, TENANT);
-  broker = await startEmbeddedBroker({ port: 0, onPublish: forward });
-  c2 = await composeLocalC2({ stateDir: dir, mqttUrl: broker.url, inMemoryStore: true });
-  deps = { ...c2.deps, queue };
+  local = await startReceiptsOnLocal(queue, TENANT);
+  ({ broker, deps } = local);
 });
 afterAll(async () => {
-  await Promise.all(devices.map((device) => device.end()));
-  await c2?.close();
-  await broker?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await local?.close(devices);
 });
 
 async function symmetricDevice(name: string, options: { receipts?: boolean; url?: string } = {}): Promise<TestDevice> {
