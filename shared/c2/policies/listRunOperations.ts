@@ -1,7 +1,7 @@
 /**
  * The operations a policy run started (GET /v1/operations?policy=&run=), in the order it started them, a page at a
  * time: the run's record names them (the first listed with their targets, the ids of the rest), so a page is the
- * run's record and one read of each operation on it, whatever the numbers of the tenant's operations. The other
+ * run's record and one batched read of the operations on it, whatever the numbers of the tenant's operations. The other
  * filters of the list (status, kind, target) apply to the page read: it may be short while its cursor says more may
  * follow. What a page polled by the web UI while a run's operations go on.
  */
@@ -57,12 +57,15 @@ export async function listRunOperations(
     start = Number(match[1]);
   }
   const end = Math.min(start + limit, ids.length);
-  const records = await Promise.all(
-    ids.slice(start, end).map((id) => deps.operations.getOperation(caller.tenantId, id)),
-  );
-  const items = records.filter((operation) => operation !== undefined && matches(operation, checked));
+  // One batched read (the store answers in no order): put back in the run's order.
+  const wanted = ids.slice(start, end);
+  const byId = new Map((await deps.operations.getOperations(caller.tenantId, wanted)).map((op) => [op.id, op]));
+  const items = wanted.flatMap((id) => {
+    const operation = byId.get(id);
+    return operation && matches(operation, checked) ? [operation] : [];
+  });
   return {
-    items: items.map((operation) => operationView(operation!)),
+    items: items.map(operationView),
     ...(end < ids.length ? { cursor: `r${end}` } : {}),
   };
 }
